@@ -1,0 +1,3 @@
+fn main() {
+    println!("fnguard {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,20 @@
+//! Shared contracts of fnguard (see ARCHITECTURE.md): every crate speaks in
+//! these types, so a finding produced by any scanner can be suppressed,
+//! baselined and rendered the same way.
+
+pub mod doc;
+pub mod field;
+pub mod finding;
+pub mod location;
+pub mod report;
+pub mod rule;
+pub mod severity;
+pub mod text;
+
+pub use doc::{Node, NodeKind};
+pub use field::Field;
+pub use finding::{Finding, Related, Suppression, SuppressionKind};
+pub use location::{FileId, Loc, SourceRef};
+pub use rule::{Area, RuleMeta};
+pub use severity::Severity;
+pub use text::{Lang, Text};

@@ -1,0 +1,58 @@
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Index of a source file within one deployment unit's file table
+/// (`fnguard_model::Deployment::files`). Keeping an index instead of a path
+/// in every node keeps the document tree small on 50 MB templates.
+pub type FileId = u32;
+
+/// A position in a source file: 1-based line and column (column counts
+/// characters, as editors and SARIF do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Loc {
+    pub file: FileId,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Loc {
+    pub const fn new(file: FileId, line: u32, col: u32) -> Self {
+        Loc { file, line, col }
+    }
+}
+
+/// A resolved location as shown to users: a display path (relative to the
+/// scan root where possible) and a position, or a cloud resource identifier
+/// for live scans.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub path: String,
+    pub line: u32,
+    pub col: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_col: Option<u32>,
+}
+
+impl SourceRef {
+    pub fn new(path: impl Into<String>, line: u32, col: u32) -> Self {
+        SourceRef {
+            path: path.into(),
+            line,
+            col,
+            end_line: None,
+            end_col: None,
+        }
+    }
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.path)
+        } else {
+            write!(f, "{}:{}:{}", self.path, self.line, self.col)
+        }
+    }
+}

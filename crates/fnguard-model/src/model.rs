@@ -1,0 +1,572 @@
+//! The normalized model of a cloud-function deployment. Every loader
+//! (CloudFormation/SAM, Serverless Framework, Terraform HCL, Terraform plan)
+//! produces a `Deployment`; checks read only this, never raw templates.
+//!
+//! Conventions every loader follows:
+//! * Identifiers (`id`) are what a user searches for in the source: a
+//!   CloudFormation logical id, a Terraform address (`aws_lambda_function.orders`),
+//!   a Serverless function key.
+//! * Cross references between elements use those ids; a reference to
+//!   something outside the scanned files is `External(text)`, one that cannot
+//!   be evaluated is `Unknown`.
+//! * AWS pseudo parameters resolve to the placeholders below, so that a check
+//!   can recognise "this template's own account" without knowing its number.
+//! * Every element keeps its source `Loc`; `Field::Absent` means "not set",
+//!   and checks then point at the element itself.
+
+use fnguard_core::{Field, Loc};
+use fnguard_iam::Policy;
+
+/// Placeholder for the deploying account (CloudFormation `AWS::AccountId`,
+/// Terraform `data.aws_caller_identity.*.account_id`, Serverless
+/// `${aws:accountId}`).
+pub const SELF_ACCOUNT: &str = "${AWS::AccountId}";
+pub const SELF_REGION: &str = "${AWS::Region}";
+pub const SELF_PARTITION: &str = "aws";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceFormat {
+    CloudFormation,
+    Sam,
+    Serverless,
+    Terraform,
+    TerraformPlan,
+}
+
+impl SourceFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::CloudFormation => "cloudformation",
+            SourceFormat::Sam => "sam",
+            SourceFormat::Serverless => "serverless",
+            SourceFormat::Terraform => "terraform",
+            SourceFormat::TerraformPlan => "terraform-plan",
+        }
+    }
+}
+
+/// One unit of deployment: a template, a Serverless service, a Terraform
+/// module folder or a plan.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub format: SourceFormat,
+    /// Display paths of the files this unit was read from; `Loc::file`
+    /// indexes this table.
+    pub files: Vec<String>,
+    pub functions: Vec<Function>,
+    pub roles: Vec<Role>,
+    pub permissions: Vec<InvokePermission>,
+    pub function_urls: Vec<FunctionUrl>,
+    pub apis: Vec<Api>,
+    pub log_groups: Vec<LogGroup>,
+    pub alarms: Vec<Alarm>,
+    pub trails: Vec<Trail>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub code_signing_configs: Vec<CodeSigningConfig>,
+    pub parameters: Vec<Parameter>,
+    /// `# fnguard:ignore ...` comments found in the files.
+    pub inline_ignores: Vec<InlineIgnore>,
+    /// Problems the loader met but could work around (an unreadable
+    /// policy, an unsupported construct): reported, never fatal.
+    pub warnings: Vec<LoadWarning>,
+}
+
+impl Deployment {
+    pub fn new(format: SourceFormat, files: Vec<String>) -> Self {
+        Deployment {
+            format,
+            files,
+            functions: Vec::new(),
+            roles: Vec::new(),
+            permissions: Vec::new(),
+            function_urls: Vec::new(),
+            apis: Vec::new(),
+            log_groups: Vec::new(),
+            alarms: Vec::new(),
+            trails: Vec::new(),
+            security_groups: Vec::new(),
+            code_signing_configs: Vec::new(),
+            parameters: Vec::new(),
+            inline_ignores: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn file(&self, loc: Loc) -> &str {
+        self.files
+            .get(loc.file as usize)
+            .map(String::as_str)
+            .unwrap_or("<unknown>")
+    }
+
+    pub fn function(&self, id: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.id == id)
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id == id)
+    }
+
+    pub fn api(&self, id: &str) -> Option<&Api> {
+        self.apis.iter().find(|a| a.id == id)
+    }
+
+    pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.security_groups.iter().find(|s| s.id == id)
+    }
+
+    pub fn code_signing_config(&self, id: &str) -> Option<&CodeSigningConfig> {
+        self.code_signing_configs.iter().find(|c| c.id == id)
+    }
+}
+
+/// `fnguard:ignore` in CloudFormation `Metadata` or on an element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ignore {
+    pub rule_id: String,
+    pub reason: Option<String>,
+    pub loc: Loc,
+}
+
+/// `# fnguard:ignore FG-XXX-NNN[,FG-YYY-NNN] reason` in a source file. It
+/// applies to findings on its own line and on the next line that is not a
+/// comment; placed on or directly above an element's first line it applies
+/// to every finding of that element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InlineIgnore {
+    pub rule_ids: Vec<String>,
+    pub reason: Option<String>,
+    /// Position of the comment.
+    pub loc: Loc,
+    /// The first line after the comment that is not blank or a comment (or
+    /// the comment's own line when it trails code).
+    pub target_line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadWarning {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// A reference to another element of the deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ref {
+    /// Another element of this deployment, by id.
+    Local(String),
+    /// Something outside the scanned files (an ARN, a name, an import).
+    External(String),
+    /// An expression fnguard cannot evaluate.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub id: String,
+    pub loc: Loc,
+    pub name: Field<String>,
+    /// `None` for container images (`PackageType: Image`).
+    pub runtime: Field<String>,
+    pub package_type: Field<String>,
+    pub handler: Field<String>,
+    /// Where the code comes from: SAM `CodeUri`, Terraform `filename` /
+    /// `source_dir`, a Serverless package artifact or handler folder.
+    pub code: Field<String>,
+    /// The execution role. SAM functions without `Role` and Serverless
+    /// functions get the role the framework generates (`implicit` roles).
+    pub role: Field<Ref>,
+    pub environment: Vec<EnvVar>,
+    pub kms_key: Field<String>,
+    /// `Absent` means not attached to a VPC.
+    pub vpc: Field<VpcConfig>,
+    pub layers: Vec<Field<String>>,
+    pub code_signing: Field<Ref>,
+    /// `LoggingConfig.LogFormat` (`JSON` or `Text`).
+    pub log_format: Field<String>,
+    /// Explicit `LoggingConfig.LogGroup`.
+    pub log_group: Field<String>,
+    /// `Active` or `PassThrough`.
+    pub tracing: Field<String>,
+    pub reserved_concurrency: Field<i64>,
+    /// Dead-letter queue or topic target.
+    pub dead_letter: Field<String>,
+    /// Asynchronous on-failure destination (EventInvokeConfig, SAM
+    /// `EventInvokeConfig`, Terraform `aws_lambda_function_event_invoke_config`).
+    pub on_failure: Field<String>,
+    pub triggers: Vec<Trigger>,
+    /// Internal resources this function reaches (databases, caches), with
+    /// what gave it away; makes "not in a VPC" worse.
+    pub internal_refs: Vec<InternalRef>,
+    pub ignores: Vec<Ignore>,
+}
+
+impl Function {
+    pub fn new(id: impl Into<String>, loc: Loc) -> Self {
+        Function {
+            id: id.into(),
+            loc,
+            name: Field::Absent,
+            runtime: Field::Absent,
+            package_type: Field::Absent,
+            handler: Field::Absent,
+            code: Field::Absent,
+            role: Field::Absent,
+            environment: Vec::new(),
+            kms_key: Field::Absent,
+            vpc: Field::Absent,
+            layers: Vec::new(),
+            code_signing: Field::Absent,
+            log_format: Field::Absent,
+            log_group: Field::Absent,
+            tracing: Field::Absent,
+            reserved_concurrency: Field::Absent,
+            dead_letter: Field::Absent,
+            on_failure: Field::Absent,
+            triggers: Vec::new(),
+            internal_refs: Vec::new(),
+            ignores: Vec::new(),
+        }
+    }
+
+    /// Invoked asynchronously by at least one of its triggers.
+    pub fn is_async(&self) -> bool {
+        self.triggers.iter().any(|t| t.kind.is_async())
+    }
+
+    /// Has a trigger reachable from the internet (API, function URL).
+    pub fn has_http_trigger(&self) -> bool {
+        self.triggers.iter().any(|t| {
+            matches!(
+                t.kind,
+                TriggerKind::RestApi
+                    | TriggerKind::HttpApi
+                    | TriggerKind::WebSocketApi
+                    | TriggerKind::FunctionUrl
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub loc: Loc,
+    pub value: EnvValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvValue {
+    /// A value written in the scanned files (after resolving what the files
+    /// themselves determine).
+    Literal(String),
+    /// A reference to a secret store or a protected parameter: the right way
+    /// (`{{resolve:secretsmanager:...}}`, `${ssm:...}`, a `NoEcho` parameter,
+    /// a Secrets Manager ARN, a Terraform secret resource). The string says
+    /// which.
+    Reference(String),
+    /// Not determined by the scanned files.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VpcConfig {
+    pub security_groups: Vec<Ref>,
+    pub subnets: Vec<Ref>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InternalRef {
+    /// e.g. "RDS instance Database", "ElastiCache endpoint in DB_HOST".
+    pub what: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    pub loc: Loc,
+    /// The API, bucket, queue... by id (`Local`) or ARN/name (`External`).
+    pub source: Ref,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerKind {
+    RestApi,
+    HttpApi,
+    WebSocketApi,
+    FunctionUrl,
+    S3,
+    Sqs,
+    Sns,
+    Schedule,
+    EventBridge,
+    DynamoDbStream,
+    Kinesis,
+    Kafka,
+    Mq,
+    CloudWatchLogs,
+    Iot,
+    Cognito,
+    Alexa,
+    Other,
+}
+
+impl TriggerKind {
+    /// Lambda invokes the function asynchronously for these sources, so
+    /// failed events are lost without a DLQ or on-failure destination.
+    pub fn is_async(self) -> bool {
+        matches!(
+            self,
+            TriggerKind::S3
+                | TriggerKind::Sns
+                | TriggerKind::Schedule
+                | TriggerKind::EventBridge
+                | TriggerKind::CloudWatchLogs
+                | TriggerKind::Iot
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub id: String,
+    pub loc: Loc,
+    /// Generated by SAM or the Serverless Framework rather than declared.
+    pub implicit: bool,
+    /// Assume-role (trust) policy.
+    pub trust: Option<Policy>,
+    /// Inline policies, customer-managed policies declared in the scanned
+    /// files and expanded SAM policy templates.
+    pub policies: Vec<AttachedPolicy>,
+    /// Managed policy ARNs attached by reference (AWS managed or external).
+    pub managed_policy_arns: Vec<Field<String>>,
+    pub permissions_boundary: Field<String>,
+    pub ignores: Vec<Ignore>,
+}
+
+impl Role {
+    pub fn new(id: impl Into<String>, loc: Loc) -> Self {
+        Role {
+            id: id.into(),
+            loc,
+            implicit: false,
+            trust: None,
+            policies: Vec::new(),
+            managed_policy_arns: Vec::new(),
+            permissions_boundary: Field::Absent,
+            ignores: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachedPolicy {
+    /// Policy name, customer-managed policy id, or SAM template name.
+    pub name: String,
+    pub origin: PolicyOrigin,
+    pub policy: Policy,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyOrigin {
+    Inline,
+    CustomerManaged,
+    SamTemplate,
+    /// Statements from Serverless `iam.role.statements` / `iamRoleStatements`.
+    ServerlessStatements,
+}
+
+/// A resource-based permission on a function (`AWS::Lambda::Permission`,
+/// `aws_lambda_permission`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvokePermission {
+    pub id: String,
+    pub loc: Loc,
+    pub function: Ref,
+    pub action: Field<String>,
+    pub principal: Field<String>,
+    pub source_arn: Field<String>,
+    pub source_account: Field<String>,
+    pub principal_org_id: Field<String>,
+    pub function_url_auth_type: Field<String>,
+    pub event_source_token: Field<String>,
+    pub ignores: Vec<Ignore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionUrl {
+    pub id: String,
+    pub loc: Loc,
+    pub function: Ref,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: Field<String>,
+    pub cors: Option<Cors>,
+    pub ignores: Vec<Ignore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cors {
+    pub loc: Loc,
+    pub allow_origins: Vec<Field<String>>,
+    pub allow_credentials: Field<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    Rest,
+    Http,
+    WebSocket,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    pub id: String,
+    pub loc: Loc,
+    pub kind: ApiKind,
+    /// SAM's `ServerlessRestApi`/`ServerlessHttpApi`, or the Serverless
+    /// Framework's generated API.
+    pub implicit: bool,
+    /// `PRIVATE` endpoint type: reachable only from VPC endpoints.
+    pub private_endpoint: Field<bool>,
+    pub routes: Vec<Route>,
+    /// A WAF web ACL is associated with the API or one of its stages.
+    pub waf: Field<bool>,
+    /// Throttling configured on a stage, method/route settings, or a usage
+    /// plan.
+    pub throttling: Field<bool>,
+    /// Request validation configured (REST APIs).
+    pub request_validation: Field<bool>,
+    pub access_logging: Field<bool>,
+    pub tracing: Field<bool>,
+    pub cors: Option<Cors>,
+    pub resource_policy: Option<Policy>,
+    pub ignores: Vec<Ignore>,
+}
+
+impl Api {
+    pub fn new(id: impl Into<String>, loc: Loc, kind: ApiKind) -> Self {
+        Api {
+            id: id.into(),
+            loc,
+            kind,
+            implicit: false,
+            private_endpoint: Field::Absent,
+            routes: Vec::new(),
+            waf: Field::Absent,
+            throttling: Field::Absent,
+            request_validation: Field::Absent,
+            access_logging: Field::Absent,
+            tracing: Field::Absent,
+            cors: None,
+            resource_policy: None,
+            ignores: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// `GET`, `ANY`... (`$connect`-style keys for WebSocket).
+    pub method: String,
+    pub path: String,
+    pub loc: Loc,
+    /// The authorization in force for this route after defaults are applied.
+    pub auth: Field<AuthKind>,
+    pub api_key_required: Field<bool>,
+    /// The function that serves it (by id), when known.
+    pub function: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthKind {
+    None,
+    Iam,
+    Cognito,
+    /// A Lambda (custom) authorizer.
+    Lambda,
+    Jwt,
+    /// Anything else, as written.
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroup {
+    pub id: String,
+    pub loc: Loc,
+    pub name: Field<String>,
+    pub retention_days: Field<i64>,
+    /// The function whose logs this group holds, when the name says so.
+    pub function: Option<String>,
+    pub ignores: Vec<Ignore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alarm {
+    pub id: String,
+    pub loc: Loc,
+    /// Every metric the alarm watches (one, or several for metric math).
+    pub metrics: Vec<AlarmMetric>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmMetric {
+    pub namespace: Field<String>,
+    pub metric_name: Field<String>,
+    /// `FunctionName` dimension resolved to a local function id.
+    pub function: Option<String>,
+    /// The `FunctionName` dimension is set but cannot be evaluated.
+    pub function_unknown: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trail {
+    pub id: String,
+    pub loc: Loc,
+    /// Event selectors (basic or advanced) record Lambda data events
+    /// (`AWS::Lambda::Function` invokes).
+    pub lambda_data_events: Field<bool>,
+    pub ignores: Vec<Ignore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub loc: Loc,
+    pub egress: Vec<SgRule>,
+    pub ignores: Vec<Ignore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SgRule {
+    pub loc: Loc,
+    /// IPv4 or IPv6 CIDR; unknown when computed.
+    pub cidr: Field<String>,
+    /// `-1`/`all`, `tcp`, `udp`, ...
+    pub protocol: Field<String>,
+    pub from_port: Field<i64>,
+    pub to_port: Field<i64>,
+    /// Added by the platform, not written: CloudFormation gives a security
+    /// group without `SecurityGroupEgress` an allow-all egress rule.
+    pub implicit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeSigningConfig {
+    pub id: String,
+    pub loc: Loc,
+    /// `Enforce` or `Warn`.
+    pub untrusted_artifact_policy: Field<String>,
+    pub ignores: Vec<Ignore>,
+}
+
+/// A template parameter or Terraform variable with its default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub id: String,
+    pub loc: Loc,
+    pub default: Field<String>,
+    /// CloudFormation `NoEcho` or Terraform `sensitive`.
+    pub no_echo: bool,
+    pub ignores: Vec<Ignore>,
+}
