@@ -1,1 +1,163 @@
-//! Checks over the normalized model.
+//! Checks over the normalized model. Each area module owns its rules'
+//! metadata (`RULES`) and its check function; this file runs them and
+//! applies in-source suppressions (inline comments, CloudFormation
+//! `Metadata`). Config and baseline suppressions are the caller's.
+
+pub mod api;
+pub mod iam;
+pub mod log;
+pub mod mon;
+pub mod net;
+pub mod rt;
+pub mod sec;
+pub mod sign;
+pub mod trig;
+
+use fnguard_core::{Date, Finding, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text};
+use fnguard_model::{Deployment, Ignore};
+
+/// What a check may depend on besides the model.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    /// The date the scan runs as: runtime deprecation grows with it.
+    pub scan_date: Date,
+}
+
+/// What every check gets: the deployment and helpers to build findings.
+pub struct Ctx<'a> {
+    pub dep: &'a Deployment,
+    pub opts: &'a AuditOptions,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn src(&self, loc: Loc) -> SourceRef {
+        SourceRef::new(self.dep.file(loc), loc.line, loc.col)
+    }
+
+    /// A finding about element `resource` (declared at `resource_loc`),
+    /// pointing at `loc` (the offending line, or the element itself when the
+    /// problem is something missing).
+    pub fn finding(
+        &self,
+        rule: &RuleMeta,
+        resource: &str,
+        loc: Loc,
+        message: Text,
+        discriminator: &str,
+    ) -> Finding {
+        Finding::new(rule, resource, self.src(loc), message, discriminator)
+    }
+}
+
+/// Every area's rules, in a stable order.
+pub fn all_rules() -> Vec<&'static RuleMeta> {
+    [
+        iam::RULES,
+        trig::RULES,
+        sec::RULES,
+        sign::RULES,
+        rt::RULES,
+        net::RULES,
+        api::RULES,
+        log::RULES,
+        mon::RULES,
+    ]
+    .into_iter()
+    .flat_map(|rules| rules.iter())
+    .collect()
+}
+
+pub fn rule(id: &str) -> Option<&'static RuleMeta> {
+    all_rules()
+        .into_iter()
+        .find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// A finding together with where its element is declared and that
+/// element's `Metadata` ignores, so suppressions can be applied.
+pub struct Raw {
+    pub finding: Finding,
+    pub element_loc: Loc,
+    pub element_ignores: Vec<Ignore>,
+}
+
+/// Run every check over one deployment and mark findings suppressed by
+/// inline comments or element metadata.
+pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
+    let ctx = Ctx { dep, opts };
+    let mut raw: Vec<Raw> = Vec::new();
+    iam::check(&ctx, &mut raw);
+    trig::check(&ctx, &mut raw);
+    sec::check(&ctx, &mut raw);
+    sign::check(&ctx, &mut raw);
+    rt::check(&ctx, &mut raw);
+    net::check(&ctx, &mut raw);
+    api::check(&ctx, &mut raw);
+    log::check(&ctx, &mut raw);
+    mon::check(&ctx, &mut raw);
+    raw.into_iter()
+        .map(|r| apply_in_source_suppressions(dep, r))
+        .collect()
+}
+
+fn apply_in_source_suppressions(dep: &Deployment, raw: Raw) -> Finding {
+    let Raw {
+        mut finding,
+        element_loc,
+        element_ignores,
+    } = raw;
+    if let Some(ignore) = element_ignores
+        .iter()
+        .find(|i| i.rule_id.eq_ignore_ascii_case(&finding.rule_id) || i.rule_id == "*")
+    {
+        finding.suppressed = Some(Suppression {
+            kind: SuppressionKind::Metadata,
+            reason: ignore.reason.clone(),
+        });
+        return finding;
+    }
+    let finding_file = finding.location.path.clone();
+    let element_file = dep.file(element_loc).to_string();
+    let hit = dep.inline_ignores.iter().find(|ignore| {
+        let file = dep.file(ignore.loc);
+        let names_rule = ignore
+            .rule_ids
+            .iter()
+            .any(|id| id.eq_ignore_ascii_case(&finding.rule_id) || id == "*");
+        if !names_rule {
+            return false;
+        }
+        let on_finding = file == finding_file
+            && (ignore.target_line == finding.location.line
+                || ignore.loc.line == finding.location.line);
+        let on_element = file == element_file
+            && (ignore.target_line == element_loc.line || ignore.loc.line == element_loc.line);
+        on_finding || on_element
+    });
+    if let Some(ignore) = hit {
+        finding.suppressed = Some(Suppression {
+            kind: SuppressionKind::Inline,
+            reason: ignore.reason.clone(),
+        });
+    }
+    finding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn rule_metadata_is_complete_and_ids_unique() {
+        let mut seen = HashSet::new();
+        let mut problems = Vec::new();
+        for rule in all_rules() {
+            problems.extend(rule.lint());
+            if !seen.insert(rule.id) {
+                problems.push(format!("{} is defined twice", rule.id));
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}

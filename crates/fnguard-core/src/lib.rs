@@ -2,6 +2,7 @@
 //! these types, so a finding produced by any scanner can be suppressed,
 //! baselined and rendered the same way.
 
+pub mod date;
 pub mod doc;
 pub mod field;
 pub mod finding;
@@ -11,6 +12,7 @@ pub mod rule;
 pub mod severity;
 pub mod text;
 
+pub use date::Date;
 pub use doc::{Node, NodeKind};
 pub use field::Field;
 pub use finding::{Finding, Related, Suppression, SuppressionKind};

@@ -1,6 +1,10 @@
 //! Loaders: every supported input format becomes a [`model::Deployment`].
 
+pub mod cfn;
+pub mod inline;
 pub mod model;
+pub mod serverless;
+pub mod terraform;
 pub mod yaml;
 
 pub use model::*;
