@@ -5,7 +5,9 @@ use crate::finding::Finding;
 use crate::location::SourceRef;
 use crate::rule::RuleMeta;
 use crate::severity::Severity;
+use crate::text::Lang;
 use serde::Serialize;
+use std::str::FromStr;
 
 /// Version of fnguard's JSON output; bump on any incompatible change.
 pub const JSON_SCHEMA_VERSION: &str = "1.0.0";
@@ -58,4 +60,48 @@ impl Report {
     pub fn rule(&self, id: &str) -> Option<&'static RuleMeta> {
         self.rules.iter().copied().find(|r| r.id == id)
     }
+}
+
+/// Output formats of `fnguard scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" | "human" | "text" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "junit" | "junit-xml" | "xml" => Ok(Format::Junit),
+            "markdown" | "md" => Ok(Format::Markdown),
+            _ => Err(format!(
+                "unknown format `{s}` (expected table, json, sarif, junit or markdown)"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub lang: Lang,
+    /// ANSI colours (the CLI enables them only on a terminal).
+    pub color: bool,
+    /// List suppressed findings too (they are always counted).
+    pub show_suppressed: bool,
+}
+
+/// Render a report. Machine formats (JSON, SARIF, JUnit) always include
+/// suppressed findings, marked as such; human formats list them only with
+/// `show_suppressed`.
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    // STUB: replaced by the renderers.
+    let _ = (format, opts);
+    serde_json::to_string_pretty(report).unwrap_or_default()
 }
