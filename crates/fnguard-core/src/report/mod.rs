@@ -1,6 +1,12 @@
 //! The outcome of a run and its renderers (table, JSON, SARIF, JUnit,
 //! Markdown). Renderers only read a `Report`; they never decide anything.
 
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
+mod table;
+
 use crate::finding::Finding;
 use crate::location::SourceRef;
 use crate::rule::RuleMeta;
@@ -101,7 +107,124 @@ pub struct RenderOptions {
 /// suppressed findings, marked as such; human formats list them only with
 /// `show_suppressed`.
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
-    // STUB: replaced by the renderers.
-    let _ = (format, opts);
-    serde_json::to_string_pretty(report).unwrap_or_default()
+    match format {
+        Format::Table => table::render(report, opts),
+        Format::Json => json::render(report, opts),
+        Format::Sarif => sarif::render(report, opts),
+        Format::Junit => junit::render(report, opts),
+        Format::Markdown => markdown::render(report, opts),
+    }
+}
+
+/// Findings in reading order: most severe first, then by file and line.
+pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
+    let mut list: Vec<&Finding> = findings.iter().collect();
+    list.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.path.cmp(&b.location.path))
+            .then_with(|| a.location.line.cmp(&b.location.line))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    list
+}
+
+/// Text of a suppression for humans: "inline: reason".
+pub(crate) fn suppression_note(finding: &Finding) -> Option<String> {
+    let s = finding.suppressed.as_ref()?;
+    let kind = match s.kind {
+        crate::finding::SuppressionKind::Inline => "inline",
+        crate::finding::SuppressionKind::Metadata => "metadata",
+        crate::finding::SuppressionKind::Config => "config",
+        crate::finding::SuppressionKind::Baseline => "baseline",
+    };
+    Some(match &s.reason {
+        Some(reason) => format!("{kind}: {reason}"),
+        None => kind.to_string(),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod sample {
+    //! A report with one finding of each kind, shared by renderer tests.
+    use super::*;
+    use crate::finding::{Suppression, SuppressionKind};
+    use crate::rule::{Area, RuleMeta};
+    use crate::text::Text;
+
+    pub static RULE_A: RuleMeta = RuleMeta {
+        id: "FG-TRIG-002",
+        area: Area::Trig,
+        severity: Severity::High,
+        guide: &["3.1.2", "2.2"],
+        attack: &["T1190"],
+        title_en: "Function URL without authentication",
+        title_zh: "函数 URL 未启用身份验证",
+        description_en: "The function URL uses AuthType NONE.",
+        description_zh: "函数 URL 的 AuthType 为 NONE。",
+        risk_en: "Anyone on the internet can invoke the function.",
+        risk_zh: "互联网上任何人都可以调用该函数。",
+        remediation_en: "Set AuthType to AWS_IAM.",
+        remediation_zh: "将 AuthType 设置为 AWS_IAM。",
+        references: &["https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"],
+    };
+
+    pub static RULE_B: RuleMeta = RuleMeta {
+        id: "FG-LOG-003",
+        area: Area::Log,
+        severity: Severity::Info,
+        guide: &["3.4.2"],
+        attack: &["T1562.008"],
+        title_en: "No active tracing",
+        title_zh: "未启用主动追踪",
+        description_en: "Tracing is not Active.",
+        description_zh: "未启用主动追踪。",
+        risk_en: "Harder investigations & <escaping> | pipes.",
+        risk_zh: "调查更困难。",
+        remediation_en: "Set Tracing: Active.",
+        remediation_zh: "设置 Tracing: Active。",
+        references: &["https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
+    };
+
+    pub fn report() -> Report {
+        let url = Finding::new(
+            &RULE_A,
+            "OrdersFunction",
+            SourceRef::new("sam/template.yaml", 42, 7),
+            Text::new(
+                "Function URL of OrdersFunction allows anyone <script> & \"quotes\" | pipe",
+                "OrdersFunction 的函数 URL 允许任何人调用",
+            ),
+            "url",
+        )
+        .with_evidence("AuthType: NONE");
+        let mut suppressed = Finding::new(
+            &RULE_B,
+            "OrdersFunction",
+            SourceRef::new("dir with space/template.yaml", 10, 3),
+            Text::new(
+                "OrdersFunction has no active tracing",
+                "OrdersFunction 未启用主动追踪",
+            ),
+            "tracing",
+        );
+        suppressed.suppressed = Some(Suppression {
+            kind: SuppressionKind::Inline,
+            reason: Some("tracing costs".into()),
+        });
+        Report {
+            tool_name: "fnguard".into(),
+            tool_version: "0.1.0".into(),
+            scan_root: "examples".into(),
+            scan_date: "2026-11-28".into(),
+            files_scanned: 3,
+            deployments_scanned: 2,
+            findings: vec![suppressed, url],
+            errors: vec![InputError {
+                location: SourceRef::new("broken.yaml", 3, 9),
+                message: "invalid YAML: did not find expected key".into(),
+            }],
+            rules: vec![&RULE_A, &RULE_B],
+        }
+    }
 }
