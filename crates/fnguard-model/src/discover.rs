@@ -416,7 +416,7 @@ fn sniff_window(text: &str) -> Option<Kind> {
         return None;
     }
     let keys = yaml_top_level_keys(text);
-    let has = |k: &str| keys.iter().any(|key| *key == k);
+    let has = |k: &str| keys.contains(&k);
     if has("service") && has("provider") {
         return Some(Kind::Serverless);
     }
@@ -624,7 +624,7 @@ mod tests {
         write(&dir, "vendor/x/template.yaml", CFN.as_bytes());
         write(&dir, "web/serverless.ts", b"export default {}\n");
         let found = discover(
-            &[dir.clone()],
+            std::slice::from_ref(&dir),
             &DiscoverOptions {
                 excludes: vec!["vendor/**".into()],
                 ..DiscoverOptions::default()
@@ -706,7 +706,7 @@ mod tests {
         let dir = temp_dir("binary");
         write(&dir, "blob.json", b"\xff\xfe\x00garbage\xc3");
         write(&dir, "data.json", b"{\"k\": \"\xe9\"}");
-        let found = discover(&[dir.clone()], &DiscoverOptions::default());
+        let found = discover(std::slice::from_ref(&dir), &DiscoverOptions::default());
         assert!(found.errors.is_empty(), "{:?}", found.errors);
         assert_eq!(found.skipped, 2);
         let _ = std::fs::remove_dir_all(&dir);
