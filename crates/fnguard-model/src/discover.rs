@@ -313,7 +313,8 @@ fn read_text(
             ),
         ));
     }
-    let bytes = std::fs::read(&file.path).map_err(|e| err(0, 0, format!("cannot read: {e}")))?;
+    let mut bytes =
+        std::fs::read(&file.path).map_err(|e| err(0, 0, format!("cannot read: {e}")))?;
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         if only_if_input && !looks_like_input_utf16(&bytes) {
             return Ok(None);
@@ -324,30 +325,34 @@ fn read_text(
             "file is UTF-16; save it as UTF-8 to scan it".to_string(),
         ));
     }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok(Some(text.to_string())),
-        Err(utf8) => {
-            if only_if_input {
-                let lossy = String::from_utf8_lossy(&body[..body.len().min(SNIFF_WINDOW)]);
-                if sniff(&lossy).is_none() {
-                    return Ok(None);
-                }
-            }
-            let valid = &body[..utf8.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-            let line_start = valid
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map(|p| p + 1)
-                .unwrap_or(0);
-            let col = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count() as u32
-                + 1;
-            Err(err(line, col, "file is not valid UTF-8".to_string()))
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    // Converting in place: no copy of a file that may be tens of megabytes.
+    let invalid = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(Some(text)),
+        Err(invalid) => invalid,
+    };
+    let valid_up_to = invalid.utf8_error().valid_up_to();
+    let body = invalid.into_bytes();
+    if only_if_input {
+        let lossy = String::from_utf8_lossy(&body[..body.len().min(SNIFF_WINDOW)]);
+        if sniff(&lossy).is_none() {
+            return Ok(None);
         }
     }
+    let valid = &body[..valid_up_to];
+    let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let line_start = valid
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|p| p + 1)
+        .unwrap_or(0);
+    let col = String::from_utf8_lossy(&valid[line_start..])
+        .chars()
+        .count() as u32
+        + 1;
+    Err(err(line, col, "file is not valid UTF-8".to_string()))
 }
 
 fn looks_like_input_utf16(bytes: &[u8]) -> bool {
