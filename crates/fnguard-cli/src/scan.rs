@@ -60,6 +60,12 @@ pub fn run(args: ScanArgs) -> ExitCode {
             ));
         }
     }
+    if !args.quiet && !args.verbose && !outcome.warnings.is_empty() {
+        output::stderr_line(&format!(
+            "note: {} part(s) of the inputs were not understood; --verbose lists them",
+            outcome.warnings.len()
+        ));
+    }
     if !args.quiet {
         for note in &outcome.notes {
             output::stderr_line(&format!("note: {note}"));

@@ -20,6 +20,9 @@ use std::path::PathBuf;
 pub const TOOL_NAME: &str = "fnguard";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Stack of each scanning thread.
+const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
+
 /// A problem with one of our own settings files (config, baseline): names
 /// the file and the position. 0 for line/col when there is no position.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -120,13 +123,24 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
     let audit_opts = AuditOptions {
         scan_date: opts.scan_date,
     };
-    let units: Vec<UnitResult> = walk
-        .candidates
-        .par_iter()
-        .map(|candidate| {
-            process_guarded(candidate, opts.max_file_size, &audit_opts, &Loaders::REAL)
-        })
-        .collect();
+    let run_all = || -> Vec<UnitResult> {
+        walk.candidates
+            .par_iter()
+            .map(|candidate| {
+                process_guarded(candidate, opts.max_file_size, &audit_opts, &Loaders::REAL)
+            })
+            .collect()
+    };
+    // Recursive loaders on deeply nested input need more stack than the
+    // default 2 MB; a stack overflow aborts the process, which no
+    // `catch_unwind` can turn into an input error.
+    let units = match rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_SIZE)
+        .build()
+    {
+        Ok(pool) => pool.install(run_all),
+        Err(_) => run_all(),
+    };
 
     let mut errors: Vec<InputError> = walk.errors.iter().map(input_error).collect();
     let mut warnings = Vec::new();
@@ -598,6 +612,46 @@ reason = "signed webhook"
             .contains("internal error while reading t.yaml (please report)"));
         assert!(err.message.contains("loader bug"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Every `fnguard.toml` shipped in the repository loads, and rejects a
+    /// misspelt key (vector's habit: examples are tested, strictness too).
+    #[test]
+    fn shipped_configs_load_and_reject_a_bogus_key() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut found = Vec::new();
+        for top in ["examples", "docs", "tests"] {
+            collect_configs(&repo.join(top), &mut found);
+        }
+        for path in found {
+            let text = std::fs::read_to_string(&path).expect("read config");
+            let name = path.display().to_string();
+            if let Err(e) = Config::parse(&text, &name) {
+                panic!("{e}");
+            }
+            let bogus = format!("{text}\n[scan]\nbogus_key = 1\n");
+            assert!(Config::parse(&bogus, &name).is_err(), "{name}");
+            let bogus = format!("bogus_key = 1\n{text}");
+            let err = Config::parse(&bogus, &name).expect_err("bogus key");
+            assert_eq!(err.line, 1, "{err}");
+        }
+    }
+
+    fn collect_configs(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect_configs(&path, out);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n == config::CONFIG_FILE_NAME)
+            {
+                out.push(path);
+            }
+        }
     }
 
     #[test]
