@@ -1,3 +1,30 @@
+//! The `fnguard` binary: parse arguments, call the libraries, print, exit.
+//! Decisions live in `fnguard-engine` and the checks, not here.
+
+mod args;
+mod output;
+mod rules;
+mod scan;
+
+use clap::Parser;
+
+/// The exit codes users script against (see README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// No unsuppressed finding at or above `--fail-on`.
+    Clean = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+    /// Usage or input errors (the rest of the scan was still reported).
+    Error = 2,
+}
+
 fn main() {
-    println!("fnguard {}", env!("CARGO_PKG_VERSION"));
+    // clap exits with 2 on usage errors and 0 for --help/--version.
+    let cli = args::Cli::parse();
+    let code = match cli.command {
+        args::Command::Scan(scan_args) => scan::run(scan_args),
+        args::Command::Rules { command } => rules::run(command),
+    };
+    std::process::exit(code as i32);
 }

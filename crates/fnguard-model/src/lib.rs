@@ -1,6 +1,7 @@
 //! Loaders: every supported input format becomes a [`model::Deployment`].
 
 pub mod cfn;
+pub mod discover;
 pub mod inline;
 pub mod model;
 pub mod serverless;

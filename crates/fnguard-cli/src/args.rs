@@ -1,0 +1,185 @@
+//! Command-line arguments. Every flag is a promise to users: add one only
+//! when someone needs it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fnguard_core::report::Format;
+use fnguard_core::{Date, Lang};
+use fnguard_engine::FailOn;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fnguard",
+    version,
+    about = "Find security misconfigurations in AWS serverless infrastructure-as-code",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan CloudFormation, SAM, Serverless Framework and Terraform files.
+    Scan(ScanArgs),
+    /// List or explain the rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan (folders are searched recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format: table, json, sarif, junit or markdown.
+    #[arg(long, default_value = "table", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Language of messages: en or zh.
+    #[arg(long, default_value = "en", value_parser = parse_lang)]
+    pub lang: Lang,
+
+    /// Exit 1 when an unsuppressed finding is at least this severe:
+    /// critical, high, medium, low, info or none [default: high, or the
+    /// config's scan.fail_on].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+
+    /// Config file [default: fnguard.toml in the (first) scanned folder].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Skip paths matching this gitignore-style glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Mark findings recorded in this baseline file as suppressed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current unsuppressed findings in a baseline file and exit 0
+    /// (2 on input errors).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// List suppressed findings in human formats too (machine formats always
+    /// include them, marked).
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Date to evaluate date-dependent rules at (YYYY-MM-DD) [default: today, UTC].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub scan_date: Option<Date>,
+
+    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Never use colours (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    pub no_color: bool,
+
+    /// Print nothing on standard error but errors.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also print loader warnings (parts of inputs that were not understood).
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule.
+    List {
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+        /// Language: en or zh.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+    /// Explain one rule: risk, remediation, references.
+    Explain {
+        /// Rule id, e.g. FG-TRIG-002.
+        id: String,
+        /// Language: en or zh.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>().map_err(|e| e.to_string())
+}
+
+/// `1048576`, `512K`, `100M`, `1G`, `100MB` (binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let upper = s.trim().to_ascii_uppercase();
+    let digits_end = upper
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(upper.len());
+    let (digits, unit) = upper.split_at(digits_end);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("invalid size `{s}` (e.g. 100M)"))?;
+    let multiplier: u64 = match unit.trim().trim_end_matches("IB").trim_end_matches('B') {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(format!("invalid size `{s}` (e.g. 100M)")),
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("100M"), Ok(100 << 20));
+        assert_eq!(parse_size("100MB"), Ok(100 << 20));
+        assert_eq!(parse_size("2kib"), Ok(2048));
+        assert_eq!(parse_size("77"), Ok(77));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5T").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
+}

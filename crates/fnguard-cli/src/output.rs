@@ -1,0 +1,36 @@
+//! Writing to the terminal and files. A closed pipe (`fnguard ... | head`)
+//! is a reader that has seen enough, not a failure.
+
+use std::io::{self, IsTerminal, Write};
+
+/// Write `text` to standard output; a broken pipe counts as success.
+pub fn stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    let result = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Messages for people go to standard error; losing them to a closed pipe
+/// must not change the outcome.
+pub fn stderr_line(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
+
+/// Colours only for a person at a terminal who has not opted out.
+pub fn use_color(no_color_flag: bool, writing_to_file: bool) -> bool {
+    let opted_out = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color_flag && !writing_to_file && !opted_out && io::stdout().is_terminal()
+}
+
+/// `error: path:line:col: message`, without the position when there is none.
+pub fn located(path: &str, line: u32, col: u32, message: &str) -> String {
+    if line == 0 {
+        format!("{path}: {message}")
+    } else {
+        format!("{path}:{line}:{col}: {message}")
+    }
+}

@@ -1,0 +1,162 @@
+//! `fnguard rules list` and `fnguard rules explain ID`.
+
+use crate::args::{ListFormat, RulesCommand};
+use crate::output;
+use crate::ExitCode;
+use fnguard_core::{Lang, RuleMeta};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+pub fn run(command: RulesCommand) -> ExitCode {
+    let rules = fnguard_audit::all_rules();
+    let text = match command {
+        RulesCommand::List { format, lang } => match format {
+            ListFormat::Table => list_table(&rules, lang),
+            ListFormat::Json => list_json(&rules, lang),
+        },
+        RulesCommand::Explain { id, lang } => match fnguard_audit::rule(&id) {
+            Some(rule) => explain(rule, lang),
+            None => {
+                output::stderr_line(&format!(
+                    "error: unknown rule id `{id}` (see `fnguard rules list`)"
+                ));
+                return ExitCode::Error;
+            }
+        },
+    };
+    match output::stdout(&text) {
+        Ok(()) => ExitCode::Clean,
+        Err(e) => {
+            output::stderr_line(&format!("error: cannot write standard output: {e}"));
+            ExitCode::Error
+        }
+    }
+}
+
+fn list_table(rules: &[&'static RuleMeta], lang: Lang) -> String {
+    let headers = match lang {
+        Lang::En => ["ID", "SEVERITY", "GUIDE", "TITLE"],
+        Lang::Zh => ["编号", "严重性", "指南", "标题"],
+    };
+    let rows: Vec<[String; 4]> = rules
+        .iter()
+        .map(|r| {
+            [
+                r.id.to_string(),
+                severity_name(r, lang).to_string(),
+                r.guide.join(","),
+                r.title(lang).to_string(),
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        rows.iter()
+            .map(|row| row[i].chars().count())
+            .chain([headers[i].chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2)];
+    let mut out = String::new();
+    let mut line = |cells: [&str; 4]| {
+        for (i, cell) in cells.iter().take(3).enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            let _ = write!(out, "{cell}{}  ", " ".repeat(pad));
+        }
+        let _ = writeln!(out, "{}", cells[3]);
+    };
+    line(headers);
+    for row in &rows {
+        line([&row[0], &row[1], &row[2], &row[3]]);
+    }
+    out
+}
+
+fn severity_name(rule: &RuleMeta, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => rule.severity.as_str(),
+        Lang::Zh => rule.severity.zh(),
+    }
+}
+
+/// One rule in one language, for scripts.
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    id: &'a str,
+    area: &'a str,
+    severity: &'a str,
+    guide: &'a [&'a str],
+    attack: &'a [&'a str],
+    title: &'a str,
+    description: &'a str,
+    risk: &'a str,
+    remediation: &'a str,
+    references: &'a [&'a str],
+}
+
+fn list_json(rules: &[&'static RuleMeta], lang: Lang) -> String {
+    let out: Vec<RuleOut> = rules
+        .iter()
+        .map(|r| RuleOut {
+            id: r.id,
+            area: r.area.code(),
+            severity: r.severity.as_str(),
+            guide: r.guide,
+            attack: r.attack,
+            title: r.title(lang),
+            description: r.description(lang),
+            risk: r.risk(lang),
+            remediation: r.remediation(lang),
+            references: r.references,
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "[]".to_string());
+    text.push('\n');
+    text
+}
+
+fn explain(rule: &RuleMeta, lang: Lang) -> String {
+    let labels = match lang {
+        Lang::En => [
+            "Severity",
+            "Guide section",
+            "MITRE ATT&CK",
+            "Description",
+            "Risk",
+            "Remediation",
+            "References",
+        ],
+        Lang::Zh => [
+            "严重性",
+            "指南章节",
+            "MITRE ATT&CK",
+            "描述",
+            "风险",
+            "修复建议",
+            "参考资料",
+        ],
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", rule.id, rule.title(lang));
+    let _ = writeln!(out, "{}: {}", labels[0], severity_name(rule, lang));
+    let guide: Vec<String> = rule.guide.iter().map(|g| format!("§{g}")).collect();
+    let _ = writeln!(out, "{}: {}", labels[1], guide.join(", "));
+    let _ = writeln!(out, "{}: {}", labels[2], rule.attack.join(", "));
+    for (label, body) in [
+        (labels[3], rule.description(lang)),
+        (labels[4], rule.risk(lang)),
+        (labels[5], rule.remediation(lang)),
+    ] {
+        let _ = writeln!(out, "\n{label}");
+        for line in body.trim().lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    if !rule.references.is_empty() {
+        let _ = writeln!(out, "\n{}", labels[6]);
+        for reference in rule.references {
+            let _ = writeln!(out, "  - {reference}");
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! `fnguard scan`: wire the arguments into the engine, print, pick the exit
+//! code.
+
+use crate::args::ScanArgs;
+use crate::output;
+use crate::ExitCode;
+use fnguard_core::report::{render, RenderOptions};
+use fnguard_core::Date;
+use fnguard_engine::{scan, Baseline, BaselineFile, Config, ScanOptions, SettingsError};
+
+pub fn run(args: ScanArgs) -> ExitCode {
+    let settings_error = |e: &SettingsError| {
+        output::stderr_line(&format!(
+            "error: {}",
+            output::located(&e.path, e.line, e.col, &e.message)
+        ));
+        ExitCode::Error
+    };
+    let config_path = args.config.clone().or_else(|| Config::find(&args.paths));
+    let config = match config_path {
+        Some(path) => match Config::load(&path) {
+            Ok(config) => config,
+            Err(e) => return settings_error(&e),
+        },
+        None => Config::default(),
+    };
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(baseline) => Some(baseline),
+            Err(e) => return settings_error(&e),
+        },
+        None => None,
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
+    let mut opts = ScanOptions::new(
+        args.paths.clone(),
+        args.scan_date.unwrap_or_else(Date::today),
+    );
+    opts.excludes = args.exclude.clone();
+    opts.max_file_size = args.max_file_size;
+    opts.config = config;
+    opts.baseline = baseline;
+
+    let outcome = scan(&opts);
+    let report = &outcome.report;
+
+    for error in &report.errors {
+        let loc = &error.location;
+        output::stderr_line(&format!(
+            "error: {}",
+            output::located(&loc.path, loc.line, loc.col, &error.message)
+        ));
+    }
+    if args.verbose {
+        for warning in &outcome.warnings {
+            let loc = &warning.location;
+            output::stderr_line(&format!(
+                "warning: {}",
+                output::located(&loc.path, loc.line, loc.col, &warning.message)
+            ));
+        }
+    }
+    if !args.quiet && !args.verbose && !outcome.warnings.is_empty() {
+        output::stderr_line(&format!(
+            "note: {} part(s) of the inputs were not understood; --verbose lists them",
+            outcome.warnings.len()
+        ));
+    }
+    if !args.quiet {
+        for note in &outcome.notes {
+            output::stderr_line(&format!("note: {note}"));
+        }
+    }
+
+    let mut failed_to_write = false;
+    if let Some(path) = &args.write_baseline {
+        let file = BaselineFile::from_findings(
+            &report.findings,
+            &format!("{} {}", report.tool_name, report.tool_version),
+        );
+        match std::fs::write(path, file.to_json()) {
+            Ok(()) => {
+                if !args.quiet {
+                    output::stderr_line(&format!(
+                        "note: wrote baseline {} with {} finding(s)",
+                        path.display(),
+                        file.findings.len()
+                    ));
+                }
+            }
+            Err(e) => {
+                output::stderr_line(&format!(
+                    "error: cannot write baseline {}: {e}",
+                    path.display()
+                ));
+                failed_to_write = true;
+            }
+        }
+    }
+
+    let render_opts = RenderOptions {
+        lang: args.lang,
+        color: output::use_color(args.no_color, args.output.is_some()),
+        show_suppressed: args.show_suppressed,
+    };
+    let mut text = render(report, args.format, &render_opts);
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text).map_err(|e| (path.display().to_string(), e)),
+        None => output::stdout(&text).map_err(|e| ("standard output".to_string(), e)),
+    };
+    if let Err((target, e)) = written {
+        output::stderr_line(&format!("error: cannot write {target}: {e}"));
+        failed_to_write = true;
+    }
+    if !args.quiet
+        && args.output.is_some()
+        && report.suppressed_count() > 0
+        && !args.show_suppressed
+    {
+        output::stderr_line(&format!(
+            "note: {} finding(s) suppressed",
+            report.suppressed_count()
+        ));
+    }
+
+    if failed_to_write || !report.errors.is_empty() {
+        ExitCode::Error
+    } else if args.write_baseline.is_some() {
+        ExitCode::Clean
+    } else if outcome.fails(fail_on) {
+        ExitCode::Findings
+    } else {
+        ExitCode::Clean
+    }
+}

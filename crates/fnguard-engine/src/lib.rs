@@ -1,0 +1,677 @@
+//! The scan pipeline behind `fnguard scan`: discover inputs, load and audit
+//! them in parallel (one bad or crashing input never stops the others),
+//! apply config and baseline suppressions, and assemble the [`Report`].
+
+pub mod baseline;
+pub mod config;
+
+pub use baseline::{Baseline, BaselineFile};
+pub use config::{Config, FailOn};
+
+use fnguard_audit::AuditOptions;
+use fnguard_core::report::{InputError, Report};
+use fnguard_core::{Date, Finding, RuleMeta, SourceRef, Suppression, SuppressionKind};
+use fnguard_model::discover::{self, Candidate, DiscoverOptions, Kind, SourceFile};
+use fnguard_model::{Deployment, LoadError};
+use rayon::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+pub const TOOL_NAME: &str = "fnguard";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Stack of each scanning thread.
+const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// A problem with one of our own settings files (config, baseline): names
+/// the file and the position. 0 for line/col when there is no position.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.display())]
+pub struct SettingsError {
+    pub path: String,
+    pub line: u32,
+    pub col: u32,
+    pub message: String,
+}
+
+impl SettingsError {
+    pub fn new(path: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
+        SettingsError {
+            path: path.to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+
+    fn display(&self) -> String {
+        if self.line == 0 {
+            format!("{}: {}", self.path, self.message)
+        } else {
+            format!("{}:{}:{}: {}", self.path, self.line, self.col, self.message)
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ScanOptions {
+    /// Files or folders, as given by the user.
+    pub roots: Vec<PathBuf>,
+    /// Exclude globs from the command line (the config's are added).
+    pub excludes: Vec<String>,
+    pub max_file_size: u64,
+    pub scan_date: Date,
+    pub config: Config,
+    pub baseline: Option<Baseline>,
+}
+
+impl ScanOptions {
+    pub fn new(roots: Vec<PathBuf>, scan_date: Date) -> Self {
+        ScanOptions {
+            roots,
+            excludes: Vec::new(),
+            max_file_size: discover::DEFAULT_MAX_FILE_SIZE,
+            scan_date,
+            config: Config::default(),
+            baseline: None,
+        }
+    }
+}
+
+/// What a scan produced besides the report.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub report: Report,
+    /// Loader warnings: the input was used, but part of it was not
+    /// understood (shown with `--verbose`).
+    pub warnings: Vec<InputError>,
+    /// Things worth telling the user that are neither errors nor findings.
+    pub notes: Vec<String>,
+    /// Files seen that are not inputs.
+    pub files_skipped: usize,
+}
+
+impl ScanOutcome {
+    /// Whether the findings make the run fail at `threshold`.
+    pub fn fails(&self, threshold: FailOn) -> bool {
+        self.report
+            .active_findings()
+            .any(|f| threshold.trips(f.severity))
+    }
+}
+
+/// What one input (a file, or a Terraform module folder) produced.
+#[derive(Debug, Default)]
+struct UnitResult {
+    files_read: usize,
+    deployments: usize,
+    skipped: usize,
+    findings: Vec<Finding>,
+    errors: Vec<InputError>,
+    warnings: Vec<InputError>,
+}
+
+/// Run a whole scan.
+pub fn scan(opts: &ScanOptions) -> ScanOutcome {
+    let mut excludes = opts.config.exclude.clone();
+    excludes.extend(opts.excludes.iter().cloned());
+    let discover_opts = DiscoverOptions {
+        excludes,
+        max_file_size: opts.max_file_size,
+    };
+    let walk = discover::walk(&opts.roots, &discover_opts);
+    let audit_opts = AuditOptions {
+        scan_date: opts.scan_date,
+    };
+    let run_all = || -> Vec<UnitResult> {
+        walk.candidates
+            .par_iter()
+            .map(|candidate| {
+                process_guarded(candidate, opts.max_file_size, &audit_opts, &Loaders::REAL)
+            })
+            .collect()
+    };
+    // Recursive loaders on deeply nested input need more stack than the
+    // default 2 MB; a stack overflow aborts the process, which no
+    // `catch_unwind` can turn into an input error.
+    let units = match rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_SIZE)
+        .build()
+    {
+        Ok(pool) => pool.install(run_all),
+        Err(_) => run_all(),
+    };
+
+    let mut errors: Vec<InputError> = walk.errors.iter().map(input_error).collect();
+    let mut warnings = Vec::new();
+    let mut findings = Vec::new();
+    let mut files_scanned = 0;
+    let mut deployments_scanned = 0;
+    let mut files_skipped = walk.skipped;
+    for unit in units {
+        files_scanned += unit.files_read;
+        deployments_scanned += unit.deployments;
+        files_skipped += unit.skipped;
+        findings.extend(unit.findings);
+        errors.extend(unit.errors);
+        warnings.extend(unit.warnings);
+    }
+    let findings = apply_settings(findings, &opts.config, opts.baseline.as_ref());
+    let rules: Vec<&'static RuleMeta> = fnguard_audit::all_rules()
+        .into_iter()
+        .filter(|r| opts.config.rule_enabled(r.id))
+        .collect();
+    let report = Report {
+        tool_name: TOOL_NAME.to_string(),
+        tool_version: TOOL_VERSION.to_string(),
+        scan_root: opts
+            .roots
+            .iter()
+            .map(|r| discover::display_root(r))
+            .collect::<Vec<_>>()
+            .join(" "),
+        scan_date: opts.scan_date.to_string(),
+        files_scanned,
+        deployments_scanned,
+        findings,
+        errors,
+        rules,
+    };
+    ScanOutcome {
+        report,
+        warnings,
+        notes: walk.notes,
+        files_skipped,
+    }
+}
+
+/// Drop findings of disabled rules, apply severity overrides, then mark
+/// config and baseline suppressions (in-source suppressions, already set
+/// by the audit, win), and sort most severe first.
+pub fn apply_settings(
+    findings: Vec<Finding>,
+    config: &Config,
+    baseline: Option<&Baseline>,
+) -> Vec<Finding> {
+    let mut out: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| config.rule_enabled(&f.rule_id))
+        .map(|mut f| {
+            if let Some(&severity) = config.severity.get(&f.rule_id) {
+                f.severity = severity;
+            }
+            if f.suppressed.is_none() {
+                if let Some(rule) = config.ignores.iter().find(|i| i.matches(&f)) {
+                    f.suppressed = Some(Suppression {
+                        kind: SuppressionKind::Config,
+                        reason: rule.reason.clone(),
+                    });
+                }
+            }
+            if f.suppressed.is_none() && baseline.is_some_and(|b| b.contains(&f.fingerprint)) {
+                f.suppressed = Some(Suppression {
+                    kind: SuppressionKind::Baseline,
+                    reason: None,
+                });
+            }
+            f
+        })
+        .collect();
+    sort_findings(&mut out);
+    out
+}
+
+/// Most severe first, then by place, then by rule: stable output for diffs.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.path.cmp(&b.location.path))
+            .then_with(|| a.location.line.cmp(&b.location.line))
+            .then_with(|| a.location.col.cmp(&b.location.col))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.resource.cmp(&b.resource))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+}
+
+fn input_error(err: &LoadError) -> InputError {
+    InputError {
+        location: err.source_ref(),
+        message: err.message.clone(),
+    }
+}
+
+fn candidate_name(candidate: &Candidate) -> &str {
+    match candidate {
+        Candidate::Document { file, .. } => &file.display,
+        Candidate::TerraformModule { dir, .. } => dir,
+    }
+}
+
+/// A loader or check that panics on some input must not take the scan
+/// down: the input becomes an error and the others go on.
+fn process_guarded(
+    candidate: &Candidate,
+    max_file_size: u64,
+    opts: &AuditOptions,
+    loaders: &Loaders,
+) -> UnitResult {
+    match catch_unwind(AssertUnwindSafe(|| {
+        process(candidate, max_file_size, opts, loaders)
+    })) {
+        Ok(result) => result,
+        Err(panic) => UnitResult {
+            errors: vec![panic_error(candidate_name(candidate), panic.as_ref())],
+            ..UnitResult::default()
+        },
+    }
+}
+
+fn panic_error(name: &str, panic: &(dyn std::any::Any + Send)) -> InputError {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let mut message = format!("internal error while reading {name} (please report)");
+    if !detail.is_empty() {
+        message.push_str(": ");
+        message.push_str(&detail);
+    }
+    InputError {
+        location: SourceRef::new(name, 0, 0),
+        message,
+    }
+}
+
+type LoadOne = fn(&str, &str) -> Result<Deployment, LoadError>;
+type LoadModule = fn(&[(String, String)]) -> (Option<Deployment>, Vec<LoadError>);
+
+/// The loader entry points, swappable so tests can make one misbehave.
+struct Loaders {
+    cloudformation: LoadOne,
+    serverless: LoadOne,
+    plan: LoadOne,
+    module: LoadModule,
+}
+
+impl Loaders {
+    const REAL: Loaders = Loaders {
+        cloudformation: fnguard_model::cfn::load,
+        serverless: fnguard_model::serverless::load,
+        plan: fnguard_model::terraform::load_plan,
+        module: fnguard_model::terraform::load_module,
+    };
+}
+
+fn process(
+    candidate: &Candidate,
+    max_file_size: u64,
+    opts: &AuditOptions,
+    loaders: &Loaders,
+) -> UnitResult {
+    let mut out = UnitResult::default();
+    match candidate {
+        Candidate::Document { file, explicit } => {
+            match discover::read_candidate(file, max_file_size) {
+                Ok(Some((kind, text))) => {
+                    out.files_read = 1;
+                    let load = match kind {
+                        Kind::CloudFormation => loaders.cloudformation,
+                        Kind::Serverless => loaders.serverless,
+                        Kind::TerraformPlan => loaders.plan,
+                    };
+                    match load(&file.display, &text) {
+                        Ok(dep) => audit_into(&dep, opts, &mut out),
+                        Err(err) => out.errors.push(input_error(&err)),
+                    }
+                }
+                Ok(None) if *explicit => {
+                    out.errors.push(input_error(&discover::not_an_input(file)))
+                }
+                Ok(None) => out.skipped = 1,
+                Err(err) => out.errors.push(input_error(&err)),
+            }
+        }
+        Candidate::TerraformModule { files, .. } => {
+            let texts = read_module(files, max_file_size, &mut out);
+            if texts.is_empty() {
+                return out;
+            }
+            let (dep, load_errors) = (loaders.module)(&texts);
+            out.errors.extend(load_errors.iter().map(input_error));
+            if let Some(dep) = dep {
+                audit_into(&dep, opts, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn read_module(
+    files: &[SourceFile],
+    max_file_size: u64,
+    out: &mut UnitResult,
+) -> Vec<(String, String)> {
+    let mut texts = Vec::with_capacity(files.len());
+    for file in files {
+        match discover::read_source(file, max_file_size) {
+            Ok(text) => {
+                out.files_read += 1;
+                texts.push((file.display.clone(), text));
+            }
+            Err(err) => out.errors.push(input_error(&err)),
+        }
+    }
+    texts
+}
+
+fn audit_into(dep: &Deployment, opts: &AuditOptions, out: &mut UnitResult) {
+    out.deployments += 1;
+    out.findings.extend(fnguard_audit::audit(dep, opts));
+    out.warnings.extend(dep.warnings.iter().map(|w| InputError {
+        location: SourceRef::new(dep.file(w.loc), w.loc.line, w.loc.col),
+        message: w.message.clone(),
+    }));
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use fnguard_core::{Area, RuleMeta, Severity};
+
+    /// Rule metadata for tests, independent of which checks exist.
+    pub fn rule(id: &str) -> &'static RuleMeta {
+        let id: &'static str = Box::leak(id.to_string().into_boxed_str());
+        Box::leak(Box::new(RuleMeta {
+            id,
+            area: Area::Trig,
+            severity: Severity::High,
+            guide: &["3.1.2"],
+            attack: &["T1190"],
+            title_en: "title",
+            title_zh: "标题",
+            description_en: "d",
+            description_zh: "描述",
+            risk_en: "r",
+            risk_zh: "风险",
+            remediation_en: "m",
+            remediation_zh: "修复",
+            references: &["https://example.invalid"],
+        }))
+    }
+
+    pub fn rules() -> Vec<&'static RuleMeta> {
+        [
+            "FG-IAM-001",
+            "FG-TRIG-001",
+            "FG-TRIG-002",
+            "FG-SEC-001",
+            "FG-RT-002",
+            "FG-LOG-003",
+            "FG-NET-001",
+        ]
+        .into_iter()
+        .map(rule)
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fnguard_core::{Severity, Text};
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn finding(id: &str, path: &str, line: u32, resource: &str, severity: Severity) -> Finding {
+        Finding::new(
+            testing::rule(id),
+            resource,
+            SourceRef::new(path, line, 1),
+            Text::new("m", "m"),
+            "",
+        )
+        .with_severity(severity)
+    }
+
+    fn config(text: &str) -> Config {
+        Config::parse_with_rules(text, "fnguard.toml", &testing::rules()).expect("config")
+    }
+
+    #[test]
+    fn settings_disable_override_suppress_and_sort() {
+        let cfg = config(
+            r#"
+[rules]
+disable = ["FG-LOG-003"]
+[rules.severity]
+"FG-RT-002" = "critical"
+[[ignore]]
+id = "FG-TRIG-002"
+resource = "Hook"
+reason = "signed webhook"
+"#,
+        );
+        let findings = vec![
+            finding("FG-LOG-003", "a.yaml", 1, "F", Severity::Info),
+            finding("FG-TRIG-002", "a.yaml", 9, "Hook", Severity::High),
+            finding("FG-TRIG-002", "a.yaml", 5, "Api", Severity::High),
+            finding("FG-RT-002", "b.yaml", 2, "F", Severity::Low),
+            finding("FG-SEC-001", "a.yaml", 7, "F", Severity::Critical),
+        ];
+        let baseline_json = BaselineFile::from_findings(&[findings[4].clone()], "t").to_json();
+        let baseline = Baseline::parse(&baseline_json, "b.json").expect("baseline");
+        let out = apply_settings(findings, &cfg, Some(&baseline));
+        let summary: Vec<(String, Severity, Option<SuppressionKind>)> = out
+            .iter()
+            .map(|f| {
+                (
+                    format!("{}@{}:{}", f.rule_id, f.location.path, f.location.line),
+                    f.severity,
+                    f.suppressed.as_ref().map(|s| s.kind),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    "FG-SEC-001@a.yaml:7".to_string(),
+                    Severity::Critical,
+                    Some(SuppressionKind::Baseline)
+                ),
+                ("FG-RT-002@b.yaml:2".to_string(), Severity::Critical, None),
+                ("FG-TRIG-002@a.yaml:5".to_string(), Severity::High, None),
+                (
+                    "FG-TRIG-002@a.yaml:9".to_string(),
+                    Severity::High,
+                    Some(SuppressionKind::Config)
+                ),
+            ]
+        );
+        assert_eq!(
+            out[3].suppressed.as_ref().and_then(|s| s.reason.as_deref()),
+            Some("signed webhook")
+        );
+    }
+
+    #[test]
+    fn in_source_suppressions_are_kept() {
+        let mut inline = finding("FG-TRIG-002", "a.yaml", 1, "Hook", Severity::High);
+        inline.suppressed = Some(Suppression {
+            kind: SuppressionKind::Inline,
+            reason: Some("why".into()),
+        });
+        let cfg = config("[[ignore]]\nid = \"FG-TRIG-002\"\n");
+        let out = apply_settings(vec![inline], &cfg, None);
+        assert_eq!(
+            out[0].suppressed.as_ref().map(|s| s.kind),
+            Some(SuppressionKind::Inline)
+        );
+    }
+
+    #[test]
+    fn fail_threshold_ignores_suppressed_findings() {
+        let mut outcome = ScanOutcome {
+            report: Report {
+                tool_name: TOOL_NAME.into(),
+                tool_version: TOOL_VERSION.into(),
+                scan_root: ".".into(),
+                scan_date: "2026-01-01".into(),
+                files_scanned: 0,
+                deployments_scanned: 0,
+                findings: vec![finding("FG-RT-002", "a", 1, "F", Severity::Medium)],
+                errors: Vec::new(),
+                rules: Vec::new(),
+            },
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            files_skipped: 0,
+        };
+        assert!(outcome.fails(FailOn::AtLeast(Severity::Medium)));
+        assert!(!outcome.fails(FailOn::AtLeast(Severity::High)));
+        assert!(!outcome.fails(FailOn::Never));
+        outcome.report.findings[0].suppressed = Some(Suppression {
+            kind: SuppressionKind::Baseline,
+            reason: None,
+        });
+        assert!(!outcome.fails(FailOn::AtLeast(Severity::Info)));
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "fnguard-engine-{name}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    const CFN: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n";
+
+    #[test]
+    fn a_bad_file_is_an_error_and_the_good_one_is_still_scanned() {
+        let dir = temp_dir("bad");
+        write(&dir, "good.yaml", CFN);
+        write(
+            &dir,
+            "bad.yaml",
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Fn: [unclosed\n",
+        );
+        write(&dir, "notes.yaml", "just: notes\n");
+        let outcome = scan(&ScanOptions::new(vec![dir.clone()], Date::today()));
+        let report = &outcome.report;
+        assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+        let err = &report.errors[0];
+        assert_eq!(err.location.path, "bad.yaml");
+        assert!(err.location.line >= 3, "{err:?}");
+        assert_eq!(report.files_scanned, 2);
+        assert_eq!(report.deployments_scanned, 1);
+        assert_eq!(outcome.files_skipped, 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn panicking_load(_: &str, _: &str) -> Result<Deployment, LoadError> {
+        panic!("loader bug")
+    }
+
+    #[test]
+    fn a_panicking_loader_becomes_an_input_error() {
+        let dir = temp_dir("panic");
+        write(&dir, "t.yaml", CFN);
+        let candidate = Candidate::Document {
+            file: SourceFile {
+                path: dir.join("t.yaml"),
+                display: "t.yaml".into(),
+            },
+            explicit: false,
+        };
+        let loaders = Loaders {
+            cloudformation: panicking_load,
+            ..Loaders::REAL
+        };
+        let opts = AuditOptions {
+            scan_date: Date::today(),
+        };
+        let result = process_guarded(&candidate, u64::MAX, &opts, &loaders);
+        assert_eq!(result.errors.len(), 1, "{:?}", result.errors);
+        let err = &result.errors[0];
+        assert_eq!(err.location.path, "t.yaml");
+        assert!(err
+            .message
+            .contains("internal error while reading t.yaml (please report)"));
+        assert!(err.message.contains("loader bug"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Every `fnguard.toml` shipped in the repository loads, and rejects a
+    /// misspelt key (vector's habit: examples are tested, strictness too).
+    #[test]
+    fn shipped_configs_load_and_reject_a_bogus_key() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut found = Vec::new();
+        for top in ["examples", "docs", "tests"] {
+            collect_configs(&repo.join(top), &mut found);
+        }
+        for path in found {
+            let text = std::fs::read_to_string(&path).expect("read config");
+            let name = path.display().to_string();
+            if let Err(e) = Config::parse(&text, &name) {
+                panic!("{e}");
+            }
+            let bogus = format!("{text}\n[scan]\nbogus_key = 1\n");
+            assert!(Config::parse(&bogus, &name).is_err(), "{name}");
+            let bogus = format!("bogus_key = 1\n{text}");
+            let err = Config::parse(&bogus, &name).expect_err("bogus key");
+            assert_eq!(err.line, 1, "{err}");
+        }
+    }
+
+    fn collect_configs(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect_configs(&path, out);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n == config::CONFIG_FILE_NAME)
+            {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn config_excludes_apply_to_discovery() {
+        let dir = temp_dir("exclude");
+        write(&dir, "keep/t.yaml", CFN);
+        write(
+            &dir,
+            "legacy/t.yaml",
+            "AWSTemplateFormatVersion: x\nResources: [\n",
+        );
+        let mut opts = ScanOptions::new(vec![dir.clone()], Date::today());
+        opts.config = config("[scan]\nexclude = [\"legacy/\"]\n");
+        let outcome = scan(&opts);
+        assert!(
+            outcome.report.errors.is_empty(),
+            "{:?}",
+            outcome.report.errors
+        );
+        assert_eq!(outcome.report.files_scanned, 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
