@@ -112,12 +112,13 @@ pub struct Discovery {
     pub errors: Vec<LoadError>,
 }
 
-/// List the candidate files under `roots`. With several roots, display
-/// paths keep the root as given so that files from different roots stay
-/// distinct; with one root they are relative to it.
+/// List the candidate files under `roots`. Display paths keep the root as
+/// the user gave it (`fnguard scan examples/sam` shows
+/// `examples/sam/template.yaml`, like ripgrep), so that they stay
+/// meaningful from where the command ran: SARIF uploads and editors resolve
+/// them against the working directory.
 pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
     let mut out = Walk::default();
-    let prefix_with_root = roots.len() > 1;
     let mut modules: BTreeMap<String, (String, Vec<SourceFile>)> = BTreeMap::new();
     for root in roots {
         let meta = match std::fs::metadata(root) {
@@ -197,11 +198,11 @@ pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
             }
             let path = entry.path();
             let relative = path.strip_prefix(root).unwrap_or(path);
-            let display = if prefix_with_root {
-                slash(&root.join(relative))
-            } else {
-                slash(relative)
-            };
+            let joined = slash(&root.join(relative));
+            let display = joined
+                .strip_prefix("./")
+                .map(str::to_string)
+                .unwrap_or(joined);
             let file = SourceFile {
                 path: path.to_path_buf(),
                 display,
@@ -653,6 +654,8 @@ mod tests {
                 ),
             })
             .collect();
+        let prefix = format!("{}/", slash(&dir));
+        let mut names: Vec<String> = names.iter().map(|n| n.replace(&prefix, "")).collect();
         names.sort();
         assert_eq!(
             names,
