@@ -447,9 +447,11 @@ impl<'a> Compiler<'a> {
 
     fn compile_default_role(&mut self) {
         let role_cfg = self.prov(&["iam", "role"]).filter(|r| r.as_map().is_some());
-        let loc = role_cfg
-            .map(|r| r.loc)
-            .or_else(|| self.provider.get("iamRoleStatements").map(|n| n.loc))
+        // Point at the key the user wrote (`role:` / `iamRoleStatements:`).
+        let loc = key_loc(self.provider.get("iam"), "role")
+            .filter(|_| role_cfg.is_some())
+            .or_else(|| key_loc(Some(self.provider), "iamRoleStatements"))
+            .or_else(|| key_loc(Some(self.svc), "provider"))
             .unwrap_or(self.provider.loc);
         let statements = role_cfg
             .and_then(|r| r.get("statements"))
@@ -2146,6 +2148,14 @@ enum RoleKind {
     Default,
     PerFunction,
     Own,
+}
+
+fn key_loc(parent: Option<&Node>, key: &str) -> Option<Loc> {
+    parent?
+        .as_map()?
+        .iter()
+        .find(|e| e.key == key)
+        .map(|e| e.key_loc)
 }
 
 fn per_function_statements(f: &Node) -> Option<&Node> {
