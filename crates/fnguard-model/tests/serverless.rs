@@ -315,6 +315,13 @@ fn v3_event_sources_logs_and_user_resources() {
         prop(&t, "GetOrderLogGroup", &["RetentionInDays"]).and_then(Node::as_i64),
         Some(30)
     );
+    assert!(is_implicit(&t, "GetOrderLogGroup"));
+    // Redeclared with its own Type: the user's resource now.
+    assert!(!is_implicit(&t, "NotifyLogGroup"));
+    assert_eq!(
+        prop(&t, "NotifyLogGroup", &["RetentionInDays"]).and_then(Node::as_i64),
+        Some(60)
+    );
     assert_eq!(
         prop_str(&t, "GetOrderLogGroup", &["LogGroupName"]),
         Some("/aws/lambda/orders-dev-getOrder")

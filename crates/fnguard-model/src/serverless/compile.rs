@@ -2117,6 +2117,9 @@ impl<'a> Compiler<'a> {
                     for entry in entries {
                         match entry.key.as_str() {
                             "Resources" | "Conditions" | "Parameters" | "Mappings" => {
+                                if entry.key == "Resources" {
+                                    drop_implicit_where_redeclared(&mut template, &entry.value);
+                                }
                                 let overlay =
                                     Obj::new(loc).set(&entry.key, entry.value.clone()).build();
                                 merge_into(&mut template, &overlay);
@@ -2148,6 +2151,46 @@ enum RoleKind {
     Default,
     PerFunction,
     Own,
+}
+
+/// A generated resource the user declares again with its own `Type` is the
+/// user's: it is no longer implicit.
+fn drop_implicit_where_redeclared(template: &mut Node, user: &Node) {
+    let Some(user_entries) = user.as_map() else {
+        return;
+    };
+    let NodeKind::Map(top) = &mut template.kind else {
+        return;
+    };
+    let Some(resources) = top.iter_mut().find(|e| e.key == "Resources") else {
+        return;
+    };
+    let NodeKind::Map(generated) = &mut resources.value.kind else {
+        return;
+    };
+    for entry in user_entries
+        .iter()
+        .filter(|e| e.value.get("Type").is_some())
+    {
+        let Some(target) = generated.iter_mut().find(|g| g.key == entry.key) else {
+            continue;
+        };
+        let fnguard =
+            mut_child(&mut target.value, "Metadata").and_then(|m| mut_child(m, "fnguard"));
+        if let Some(NodeKind::Map(fields)) = fnguard.map(|f| &mut f.kind) {
+            fields.retain(|f| f.key != "implicit");
+        }
+    }
+}
+
+fn mut_child<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
+    match &mut node.kind {
+        NodeKind::Map(entries) => entries
+            .iter_mut()
+            .find(|e| e.key == key)
+            .map(|e| &mut e.value),
+        _ => None,
+    }
 }
 
 fn key_loc(parent: Option<&Node>, key: &str) -> Option<Loc> {

@@ -27,6 +27,10 @@ use std::collections::{HashMap, HashSet};
 const MAX_DEPTH: usize = 32;
 /// Total variable evaluations per file; real services use a few hundred.
 const MAX_STEPS: usize = 100_000;
+/// Tree levels plus variable levels being resolved at once: keeps the
+/// recursion within a small thread stack when deep documents and variable
+/// chains combine.
+const MAX_NESTING: usize = 384;
 /// Longest text built by interpolation; stops `${a}${a}` doubling bombs.
 const MAX_TEXT: usize = 1 << 20;
 
@@ -47,6 +51,7 @@ pub(crate) struct Resolver<'a> {
     resolving: HashSet<String>,
     steps: usize,
     depth: usize,
+    nesting: usize,
     /// Inside an `environment` block: `${ssm:}` becomes a dynamic reference.
     secret_refs: bool,
     stage: Option<Node>,
@@ -63,6 +68,7 @@ impl<'a> Resolver<'a> {
             resolving: HashSet::new(),
             steps: 0,
             depth: 0,
+            nesting: 0,
             secret_refs: false,
             stage: None,
             stage_busy: false,
@@ -116,6 +122,16 @@ impl<'a> Resolver<'a> {
     }
 
     fn resolve(&mut self, node: &Node) -> Node {
+        if self.nesting >= MAX_NESTING {
+            return Node::unknown("document and variables nest too deeply", node.loc);
+        }
+        self.nesting += 1;
+        let resolved = self.resolve_inner(node);
+        self.nesting -= 1;
+        resolved
+    }
+
+    fn resolve_inner(&mut self, node: &Node) -> Node {
         match &node.kind {
             NodeKind::Str(text) if text.contains("${") => self.resolve_string(text, node.loc),
             NodeKind::Seq(items) => Node::new(
@@ -589,6 +605,29 @@ mod tests {
         let root = resolve(&yaml);
         assert!(root.path(&["custom", "v39"]).is_some_and(Node::is_unknown));
         assert_eq!(text(&root, &["custom", "v2"]), Some("xxxxxxxxx"));
+    }
+
+    #[test]
+    fn deep_documents_with_variable_chains_fit_a_small_stack() {
+        // Each of 30 variables points at a 200-level deep map whose leaf is
+        // the next variable: tree and variable recursion combine.
+        let mut yaml = String::from("custom:\n");
+        for i in 0..30 {
+            yaml.push_str(&format!("  v{i}: "));
+            for _ in 0..200 {
+                yaml.push_str("{a: ");
+            }
+            yaml.push_str(&format!("'${{self:custom.v{}}}'", i + 1));
+            yaml.push_str(&"}".repeat(200));
+            yaml.push('\n');
+        }
+        yaml.push_str("x: ${self:custom.v0}\n");
+        let root = crate::yaml::parse(&yaml, 0, "s.yml").expect("yaml");
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || Resolver::new(&root).resolve_root().contains_unknown())
+            .expect("thread");
+        assert!(handle.join().expect("no stack overflow"));
     }
 
     #[test]
