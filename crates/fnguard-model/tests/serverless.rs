@@ -344,12 +344,12 @@ fn v3_event_sources_logs_and_user_resources() {
         Some(("ThumbnailLambdaFunction".into(), "Arn".into()))
     );
     assert_eq!(
-        prop_str(
+        get_att(prop(
             &t,
             "ThumbnailLambdaPermissionOrdersdevuploadsS3",
             &["SourceArn"]
-        ),
-        Some("arn:aws:s3:::orders-dev-uploads")
+        )),
+        Some((bucket.into(), "Arn".into()))
     );
 
     let sqs = "ProcessPaymentEventSourceMappingSQSPaymentsQueue";
@@ -662,4 +662,37 @@ fn deep_variable_chains_are_bounded() {
     let env = |name: &str| prop(&t, "FLambdaFunction", &["Environment", "Variables", name]);
     assert_eq!(env("SHALLOW").and_then(Node::as_str), Some("end"));
     assert!(env("DEEP").is_some_and(Node::is_unknown));
+}
+
+#[test]
+fn short_form_intrinsics_name_sources_like_the_framework() {
+    let text = "service: s\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  iam:\n    role: !GetAtt CustomRole.Arn\nfunctions:\n  worker:\n    handler: w.h\n    events:\n      - sqs:\n          arn: !GetAtt JobsQueue.Arn\n      - stream:\n          arn: !GetAtt Orders.StreamArn\n      - s3:\n          bucket: existing-bucket\n          existing: true\n      - sns:\n          arn: !Ref AlertsTopic\n          topicName: alerts\n";
+    let t = transform("s.yml", text);
+    assert_eq!(
+        kind_of(&t, "WorkerEventSourceMappingSQSJobsQueue"),
+        "AWS::Lambda::EventSourceMapping"
+    );
+    assert_eq!(
+        kind_of(&t, "WorkerEventSourceMappingDynamodbOrders"),
+        "AWS::Lambda::EventSourceMapping"
+    );
+    // Existing bucket: no bucket generated, the permission names its ARN.
+    assert!(!ids(&t).iter().any(|id| id.starts_with("S3Bucket")));
+    assert_eq!(
+        prop_str(&t, "WorkerLambdaPermissionExistingbucketS3", &["SourceArn"]),
+        Some("arn:aws:s3:::existing-bucket")
+    );
+    assert!(matches!(
+        prop(&t, "WorkerSnsSubscriptionAlerts", &["TopicArn"]).map(|n| &n.kind),
+        Some(NodeKind::Tagged(tag, _)) if tag == "Ref"
+    ));
+    // A provider role given as a reference: no generated role at all.
+    assert!(matches!(
+        prop(&t, "WorkerLambdaFunction", &["Role"]).map(|n| &n.kind),
+        Some(NodeKind::Tagged(tag, _)) if tag == "GetAtt"
+    ));
+    assert!(t
+        .template
+        .path(&["Resources", "IamRoleLambdaExecution"])
+        .is_none());
 }

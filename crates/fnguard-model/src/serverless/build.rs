@@ -3,6 +3,7 @@
 
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{Loc, Node, NodeKind};
+use std::collections::HashMap;
 
 pub(crate) struct Obj {
     entries: Vec<MapEntry>,
@@ -124,10 +125,19 @@ pub(crate) fn concat(parts: &[&Node], loc: Loc) -> Node {
 pub(crate) fn merge_into(base: &mut Node, overlay: &Node) {
     match (&mut base.kind, &overlay.kind) {
         (NodeKind::Map(base_entries), NodeKind::Map(overlay_entries)) => {
+            // Indexed: `Resources` of big services hold thousands of ids.
+            let mut index: HashMap<String, usize> = base_entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect();
             for entry in overlay_entries {
-                match base_entries.iter_mut().find(|e| e.key == entry.key) {
-                    Some(existing) => merge_into(&mut existing.value, &entry.value),
-                    None => base_entries.push(entry.clone()),
+                match index.get(&entry.key) {
+                    Some(&i) => merge_into(&mut base_entries[i].value, &entry.value),
+                    None => {
+                        index.insert(entry.key.clone(), base_entries.len());
+                        base_entries.push(entry.clone());
+                    }
                 }
             }
         }

@@ -1766,13 +1766,10 @@ impl<'a> Compiler<'a> {
                 .unwrap_or_else(|| Node::unknown("bucket not given", loc)),
             _ => ev.clone(),
         };
-        let bucket_label = match &bucket.kind {
-            NodeKind::Str(s) => alphanumeric(s),
-            NodeKind::Map(_) => bucket
-                .get("Ref")
-                .and_then(Node::as_str)
-                .map(alphanumeric)
-                .unwrap_or_else(|| "Unknown".into()),
+        let referenced = intrinsic_target(&bucket).map(|(target, _)| target);
+        let bucket_label = match (&bucket.kind, &referenced) {
+            (_, Some(target)) => alphanumeric(target),
+            (NodeKind::Str(s), None) => alphanumeric(s),
             _ => "Unknown".into(),
         };
         let event = ev
@@ -1780,15 +1777,14 @@ impl<'a> Compiler<'a> {
             .cloned()
             .unwrap_or_else(|| text("s3:ObjectCreated:*", loc));
         let existing = ev.get("existing").and_then(Node::as_bool).unwrap_or(false);
-        let source_arn = match &bucket.kind {
-            NodeKind::Str(s) => Some(text(format!("arn:aws:s3:::{s}"), loc)),
-            NodeKind::Map(_) => bucket
-                .get("Ref")
-                .and_then(Node::as_str)
-                .map(|r| get_att(r, "Arn", loc)),
+        let generated = !existing && referenced.is_none() && bucket.as_str().is_some();
+        let source_arn = match (&bucket.kind, &referenced) {
+            (_, Some(target)) => Some(get_att(target, "Arn", loc)),
+            _ if generated => Some(get_att(&format!("S3Bucket{bucket_label}"), "Arn", loc)),
+            (NodeKind::Str(s), None) => Some(text(format!("arn:aws:s3:::{s}"), loc)),
             _ => None,
         };
-        if existing || bucket.as_map().is_some() {
+        if !generated {
             // The bucket lives elsewhere; only the permission is ours.
         } else {
             let mut config = Obj::new(loc)
@@ -2168,13 +2164,15 @@ fn drop_implicit_where_redeclared(template: &mut Node, user: &Node) {
     let NodeKind::Map(generated) = &mut resources.value.kind else {
         return;
     };
-    for entry in user_entries
+    let redeclared: HashSet<&str> = user_entries
         .iter()
         .filter(|e| e.value.get("Type").is_some())
-    {
-        let Some(target) = generated.iter_mut().find(|g| g.key == entry.key) else {
+        .map(|e| e.key.as_str())
+        .collect();
+    for target in generated.iter_mut() {
+        if !redeclared.contains(target.key.as_str()) {
             continue;
-        };
+        }
         let fnguard =
             mut_child(&mut target.value, "Metadata").and_then(|m| mut_child(m, "fnguard"));
         if let Some(NodeKind::Map(fields)) = fnguard.map(|f| &mut f.kind) {
@@ -2255,6 +2253,9 @@ fn route_logical_suffix(route_key: &str) -> String {
 /// A name for logical ids from an ARN (`...:orders-queue` → `Ordersqueue`),
 /// a `Fn::GetAtt [Queue, Arn]` (→ `Queue`), else a counter.
 fn source_name(arn: &Node, n: usize) -> String {
+    if let Some((target, _)) = intrinsic_target(arn) {
+        return alphanumeric(&target);
+    }
     match &arn.kind {
         NodeKind::Str(s) => {
             let tail = match s.find("table/") {
@@ -2263,18 +2264,34 @@ fn source_name(arn: &Node, n: usize) -> String {
             };
             alphanumeric(tail)
         }
-        NodeKind::Map(_) => arn
-            .get("Fn::GetAtt")
-            .and_then(|g| match &g.kind {
-                NodeKind::Seq(items) => items.first().and_then(Node::as_str).map(str::to_string),
-                NodeKind::Str(s) => s.split('.').next().map(str::to_string),
-                _ => None,
-            })
-            .or_else(|| arn.get("Ref").and_then(Node::as_str).map(str::to_string))
-            .map(|s| alphanumeric(&s))
-            .unwrap_or_else(|| n.to_string()),
-        NodeKind::Tagged(_, inner) => source_name(inner, n),
         _ => n.to_string(),
+    }
+}
+
+/// The logical id (and attribute) a `Ref` / `Fn::GetAtt` points at, in
+/// long (`{Fn::GetAtt: [X, Arn]}`) or short (`!GetAtt X.Arn`) form.
+fn intrinsic_target(node: &Node) -> Option<(String, Option<String>)> {
+    let (kind, value) = match &node.kind {
+        NodeKind::Tagged(tag, inner) => (tag.trim_start_matches("Fn::"), inner.as_ref()),
+        NodeKind::Map(entries) if entries.len() == 1 => {
+            (entries[0].key.trim_start_matches("Fn::"), &entries[0].value)
+        }
+        _ => return None,
+    };
+    match kind {
+        "Ref" => Some((value.as_str()?.to_string(), None)),
+        "GetAtt" => match &value.kind {
+            NodeKind::Str(s) => {
+                let (target, attr) = s.split_once('.')?;
+                Some((target.to_string(), Some(attr.to_string())))
+            }
+            NodeKind::Seq(items) => Some((
+                items.first()?.as_str()?.to_string(),
+                items.get(1).and_then(Node::as_str).map(str::to_string),
+            )),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -2289,18 +2306,10 @@ fn stream_kind(ev: &Node, arn: &Node) -> &'static str {
     match &arn.kind {
         NodeKind::Str(s) if s.contains(":kinesis:") => "Kinesis",
         NodeKind::Str(_) => "Dynamodb",
-        _ => {
-            let attr = arn
-                .get("Fn::GetAtt")
-                .and_then(Node::as_seq)
-                .and_then(|items| items.get(1))
-                .and_then(Node::as_str);
-            if attr == Some("StreamArn") {
-                "Dynamodb"
-            } else {
-                "Kinesis"
-            }
-        }
+        _ => match intrinsic_target(arn) {
+            Some((_, Some(attr))) if attr == "StreamArn" => "Dynamodb",
+            _ => "Kinesis",
+        },
     }
 }
 

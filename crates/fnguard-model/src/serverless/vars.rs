@@ -90,7 +90,8 @@ impl<'a> Resolver<'a> {
             return stage.clone();
         }
         if self.stage_busy {
-            return Node::unknown("provider.stage refers to itself", loc);
+            // `stage: ${opt:stage}` with no option given: the framework's default.
+            return Node::str("dev", loc);
         }
         self.stage_busy = true;
         let root = self.root;
@@ -108,7 +109,7 @@ impl<'a> Resolver<'a> {
             return region.clone();
         }
         if self.region_busy {
-            return Node::unknown("provider.region refers to itself", loc);
+            return Node::str("us-east-1", loc);
         }
         self.region_busy = true;
         let root = self.root;
@@ -539,6 +540,13 @@ mod tests {
         );
         assert_eq!(text(&root, &["custom", "st"]), Some("prod"));
         assert_eq!(text(&root, &["custom", "r"]), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn stage_without_fallback_or_self_referencing_is_the_default() {
+        let root = resolve("provider:\n  stage: ${opt:stage}\n  region: ${opt:region}\nx: ${sls:stage}-${opt:region}\nall: ${self:}\n");
+        assert_eq!(text(&root, &["x"]), Some("dev-us-east-1"));
+        assert_eq!(text(&root, &["all", "provider", "stage"]), Some("dev"));
     }
 
     #[test]
