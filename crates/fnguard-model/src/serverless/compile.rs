@@ -108,7 +108,7 @@ impl<'a> Compiler<'a> {
 
     pub(crate) fn compile(mut self) -> (Node, Vec<LoadWarning>) {
         let functions = self.function_entries();
-        self.function_keys = functions.iter().map(|(k, _, _)| k.clone()).collect();
+        self.function_keys = functions.iter().map(|(k, _, _)| k.to_string()).collect();
         for (key, key_loc, node) in &functions {
             self.compile_function(key, *key_loc, node);
         }
@@ -121,7 +121,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `functions:` as a map, or a list of maps (file includes).
-    fn function_entries(&mut self) -> Vec<(String, Loc, Node)> {
+    fn function_entries(&mut self) -> Vec<(&'a str, Loc, &'a Node)> {
         let mut found = Vec::new();
         let Some(functions) = self.svc.get("functions") else {
             return found;
@@ -140,7 +140,7 @@ impl<'a> Compiler<'a> {
             match group.as_map() {
                 Some(entries) => {
                     for entry in entries {
-                        found.push((entry.key.clone(), entry.key_loc, entry.value.clone()));
+                        found.push((entry.key.as_str(), entry.key_loc, &entry.value));
                     }
                 }
                 None => self.warn(
