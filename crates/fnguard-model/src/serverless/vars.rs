@@ -639,6 +639,54 @@ mod tests {
     }
 
     #[test]
+    fn odd_variable_text_never_panics() {
+        let odd = [
+            "${",
+            "}",
+            "${}",
+            "${${${",
+            "$${self:x}",
+            "${self:ü}",
+            "${é:x}",
+            "ü${self:custom.ü}ü",
+            "${self:custom.${}}",
+            "${self:custom., }",
+            "${opt:stage,}",
+            "${opt:stage, }",
+            "${opt:stage, 'unterminated}",
+            "${opt:stage, \"dq\"}",
+            "${file(}",
+            "${file()):x}",
+            "${self:custom.list.99}",
+            "${self:custom.list.-1}",
+            "${ssm:}",
+            "${aws:secretsmanager}",
+            "${opt:x, ${opt:y, ${opt:z, 7}}}",
+            "${self:custom.list.0}${self:custom.list}",
+        ];
+        let mut yaml = String::from("custom:\n  list: [a, b]\n  \u{fc}: u\n");
+        for (i, value) in odd.iter().enumerate() {
+            yaml.push_str(&format!(
+                "  k{i}: {}\n",
+                serde_json::to_string(value).unwrap_or_default()
+            ));
+        }
+        yaml.push_str("environment:\n");
+        for (i, value) in odd.iter().enumerate() {
+            yaml.push_str(&format!(
+                "  E{i}: {}\n",
+                serde_json::to_string(value).unwrap_or_default()
+            ));
+        }
+        let root = resolve(&yaml);
+        assert_eq!(
+            root.path(&["custom", "k20"]).and_then(Node::as_i64),
+            Some(7)
+        );
+        assert_eq!(text(&root, &["custom", "k7"]), Some("\u{fc}u\u{fc}"));
+    }
+
+    #[test]
     fn cloudformation_placeholders_are_not_variables() {
         let root = resolve(
             "a: arn:${AWS::Partition}:s3:::${Bucket}/${Fn.Arn}-${self:custom.x}\ncustom:\n  x: y\n",
