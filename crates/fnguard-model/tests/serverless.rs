@@ -696,3 +696,37 @@ fn short_form_intrinsics_name_sources_like_the_framework() {
         .path(&["Resources", "IamRoleLambdaExecution"])
         .is_none());
 }
+
+#[test]
+fn alerts_plugin_alarms_become_cloudwatch_alarms() {
+    let text = "service: s\nplugins:\n  - serverless-plugin-aws-alerts\ncustom:\n  alerts:\n    stages: [dev, prod]\n    alarms:\n      - functionErrors\n      - functionThrottles\nprovider:\n  name: aws\nfunctions:\n  api:\n    handler: a.h\n    alarms:\n      - name: functionThrottles\n        enabled: false\n      - functionDuration\n";
+    let t = transform("s.yml", text);
+    let alarm = "ApiFunctionErrorsAlarm";
+    assert_eq!(kind_of(&t, alarm), "AWS::CloudWatch::Alarm");
+    assert_eq!(prop_str(&t, alarm, &["MetricName"]), Some("Errors"));
+    assert_eq!(prop_str(&t, alarm, &["Namespace"]), Some("AWS/Lambda"));
+    let dims = prop(&t, alarm, &["Dimensions"])
+        .and_then(Node::as_seq)
+        .expect("dims");
+    assert_eq!(
+        dims[0].path(&["Value", "Ref"]).and_then(Node::as_str),
+        Some("ApiLambdaFunction")
+    );
+    assert_eq!(
+        kind_of(&t, "ApiFunctionDurationAlarm"),
+        "AWS::CloudWatch::Alarm"
+    );
+    assert!(t
+        .template
+        .path(&["Resources", "ApiFunctionThrottlesAlarm"])
+        .is_none());
+
+    // Not deployed to this stage, or the plugin not loaded: no alarms.
+    for other in [
+        text.replace("[dev, prod]", "[prod]"),
+        text.replace("serverless-plugin-aws-alerts", "serverless-offline"),
+    ] {
+        let t = transform("s.yml", &other);
+        assert!(!ids(&t).iter().any(|id| id.ends_with("Alarm")));
+    }
+}

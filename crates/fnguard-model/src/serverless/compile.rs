@@ -306,6 +306,7 @@ impl<'a> Compiler<'a> {
         }
         self.destinations(&norm, &fn_id, f, loc);
         self.function_url(&norm, &fn_id, f);
+        self.alerts(&norm, &fn_id, f, loc);
 
         let mut extra_statements = Vec::new();
         if let Some(events) = f.get("events") {
@@ -622,6 +623,77 @@ impl<'a> Compiler<'a> {
             .set_opt("PermissionsBoundary", boundary.cloned())
             .build();
         resource("AWS::IAM::Role", props, true, loc)
+    }
+
+    /// serverless-plugin-aws-alerts: CloudWatch alarms per function from
+    /// `custom.alerts.alarms` and the function's own `alarms`.
+    fn alerts(&mut self, norm: &str, fn_id: &str, f: &Node, loc: Loc) {
+        let uses_plugin = plugin_names(self.svc).contains(&"serverless-plugin-aws-alerts");
+        let Some(config) = self.svc.path(&["custom", "alerts"]).filter(|_| uses_plugin) else {
+            return;
+        };
+        if let Some(stages) = config.get("stages").and_then(Node::as_seq) {
+            // An unknown stage keeps the alarms: better a missed finding
+            // than a false "no alarm".
+            if let Some(stage) = self.stage.as_str() {
+                if !stages.iter().any(|s| s.as_str() == Some(stage)) {
+                    return;
+                }
+            }
+        }
+        let mut wanted: Vec<(String, bool, Loc)> = Vec::new();
+        let lists = [config.get("alarms"), f.get("alarms")];
+        for list in lists.into_iter().flatten() {
+            for item in list.as_seq().unwrap_or_default() {
+                let (name, enabled) = match &item.kind {
+                    NodeKind::Str(name) => (name.clone(), true),
+                    NodeKind::Map(_) => match item.get("name").and_then(Node::as_str) {
+                        Some(name) => (
+                            name.to_string(),
+                            item.get("enabled").and_then(Node::as_bool).unwrap_or(true),
+                        ),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                match wanted.iter_mut().find(|(n, _, _)| *n == name) {
+                    Some(existing) => existing.1 = enabled,
+                    None => wanted.push((name, enabled, item.loc)),
+                }
+            }
+        }
+        for (name, enabled, alarm_loc) in wanted {
+            if !enabled {
+                continue;
+            }
+            let custom = config.path(&["definitions", name.as_str()]);
+            let metric = match name.as_str() {
+                "functionErrors" => Some(text("Errors", alarm_loc)),
+                "functionThrottles" => Some(text("Throttles", alarm_loc)),
+                "functionDuration" => Some(text("Duration", alarm_loc)),
+                "functionInvocations" => Some(text("Invocations", alarm_loc)),
+                _ => None,
+            };
+            let metric = custom.and_then(|d| d.get("metric")).cloned().or(metric);
+            let Some(metric) = metric else { continue };
+            let namespace = custom
+                .and_then(|d| d.get("namespace"))
+                .cloned()
+                .unwrap_or_else(|| text("AWS/Lambda", alarm_loc));
+            let dimension = Obj::new(alarm_loc)
+                .set("Name", text("FunctionName", alarm_loc))
+                .set("Value", reference(fn_id, alarm_loc))
+                .build();
+            let props = Obj::new(alarm_loc)
+                .set("Namespace", namespace)
+                .set("MetricName", metric)
+                .set("Dimensions", list(vec![dimension], alarm_loc))
+                .build();
+            self.out.add(
+                format!("{norm}{}Alarm", capitalise(&name)),
+                resource("AWS::CloudWatch::Alarm", props, true, loc),
+            );
+        }
     }
 
     fn log_group(&mut self, norm: &str, function_name: &Node, f: &Node, loc: Loc) {
@@ -2189,6 +2261,17 @@ fn mut_child<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
             .map(|e| &mut e.value),
         _ => None,
     }
+}
+
+/// `plugins:` as a list, or v2's `{modules: [...]}`.
+fn plugin_names(svc: &Node) -> Vec<&str> {
+    let plugins = svc.get("plugins");
+    let list = plugins
+        .and_then(|p| p.get("modules"))
+        .or(plugins)
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    list.iter().filter_map(Node::as_str).collect()
 }
 
 fn key_loc(parent: Option<&Node>, key: &str) -> Option<Loc> {
