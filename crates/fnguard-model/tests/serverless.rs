@@ -730,3 +730,47 @@ fn alerts_plugin_alarms_become_cloudwatch_alarms() {
         assert!(!ids(&t).iter().any(|id| id.ends_with("Alarm")));
     }
 }
+
+#[test]
+fn common_plugins_for_throttling_waf_and_log_retention() {
+    let text = "service: s\nplugins:\n  - serverless-api-gateway-throttling\n  - serverless-associate-waf\n  - serverless-plugin-log-retention\ncustom:\n  apiGatewayThrottling:\n    maxRequestsPerSecond: 100\n    maxConcurrentRequests: 50\n  associateWaf:\n    name: shared-acl\n    version: V2\n  logRetentionInDays: 14\nprovider:\n  name: aws\n  logs:\n    restApi: true\nfunctions:\n  api:\n    handler: a.h\n    events:\n      - http: GET items\n";
+    let t = transform("s.yml", text);
+    let settings = prop(&t, "ApiGatewayStage", &["MethodSettings"])
+        .and_then(Node::as_seq)
+        .expect("method settings");
+    assert_eq!(settings.len(), 1);
+    assert_eq!(
+        settings[0]
+            .get("ThrottlingRateLimit")
+            .and_then(Node::as_i64),
+        Some(100)
+    );
+    assert_eq!(
+        settings[0].get("LoggingLevel").and_then(Node::as_str),
+        Some("INFO")
+    );
+    assert_eq!(
+        prop_str(&t, "ApiGatewayWafAssociation", &["ResourceArn", "Fn::Sub"]),
+        Some("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${ApiGatewayRestApi}/stages/dev")
+    );
+    assert_eq!(
+        prop(&t, "ApiLogGroup", &["RetentionInDays"]).and_then(Node::as_i64),
+        Some(14)
+    );
+    assert_eq!(
+        prop_str(&t, "ApiGatewayMethodItemsGet", &["HttpMethod"]),
+        Some("GET")
+    );
+
+    // The same settings without the plugins mean nothing.
+    let bare = text.replace("serverless-", "other-");
+    let t = transform("s.yml", &bare);
+    assert!(prop(&t, "ApiGatewayStage", &["MethodSettings"])
+        .and_then(Node::as_seq)
+        .is_some_and(|s| s[0].get("ThrottlingRateLimit").is_none()));
+    assert!(t
+        .template
+        .path(&["Resources", "ApiGatewayWafAssociation"])
+        .is_none());
+    assert!(prop(&t, "ApiLogGroup", &["RetentionInDays"]).is_none());
+}

@@ -698,9 +698,15 @@ impl<'a> Compiler<'a> {
 
     fn log_group(&mut self, norm: &str, function_name: &Node, f: &Node, loc: Loc) {
         let name = concat(&[&text("/aws/lambda/", loc), function_name], loc);
+        // serverless-plugin-log-retention predates `logRetentionInDays`.
+        let plugin_retention = self
+            .svc
+            .path(&["custom", "logRetentionInDays"])
+            .filter(|_| plugin_names(self.svc).contains(&"serverless-plugin-log-retention"));
         let retention = f
             .get("logRetentionInDays")
             .or_else(|| self.prov(&["logRetentionInDays"]))
+            .or(plugin_retention)
             .cloned();
         let props = Obj::new(loc)
             .set("LogGroupName", name)
@@ -1119,11 +1125,13 @@ impl<'a> Compiler<'a> {
             resource("AWS::ApiGateway::RestApi", props, true, loc),
         );
         self.rest_stage(loc);
+        self.waf_association(loc);
         self.usage_plans(loc);
         reference(REST_API, loc)
     }
 
     fn rest_stage(&mut self, loc: Loc) {
+        let mut settings: Option<Obj> = None;
         let mut props = Obj::new(loc)
             .set("RestApiId", reference(REST_API, loc))
             .set("StageName", self.stage.clone())
@@ -1181,23 +1189,77 @@ impl<'a> Compiler<'a> {
                     .get("fullExecutionData")
                     .cloned()
                     .unwrap_or_else(|| boolean(true, logs.loc));
-                props.put(
-                    "MethodSettings",
-                    list(
-                        vec![Obj::new(logs.loc)
-                            .set("HttpMethod", text("*", logs.loc))
-                            .set("ResourcePath", text("/*", logs.loc))
-                            .set("LoggingLevel", level)
-                            .set("DataTraceEnabled", full)
-                            .build()],
-                        logs.loc,
-                    ),
+                settings = Some(
+                    Obj::new(logs.loc)
+                        .set("HttpMethod", text("*", logs.loc))
+                        .set("ResourcePath", text("/*", logs.loc))
+                        .set("LoggingLevel", level)
+                        .set("DataTraceEnabled", full),
                 );
             }
+        }
+        // serverless-api-gateway-throttling: stage-wide limits.
+        let throttling = self
+            .svc
+            .path(&["custom", "apiGatewayThrottling"])
+            .filter(|_| plugin_names(self.svc).contains(&"serverless-api-gateway-throttling"));
+        if let Some(throttling) = throttling {
+            let tloc = throttling.loc;
+            let mut obj = settings.take().unwrap_or_else(|| {
+                Obj::new(tloc)
+                    .set("HttpMethod", text("*", tloc))
+                    .set("ResourcePath", text("/*", tloc))
+            });
+            if let Some(rate) = throttling.get("maxRequestsPerSecond") {
+                obj.put("ThrottlingRateLimit", rate.clone());
+            }
+            if let Some(burst) = throttling.get("maxConcurrentRequests") {
+                obj.put("ThrottlingBurstLimit", burst.clone());
+            }
+            settings = Some(obj);
+        }
+        if let Some(settings) = settings {
+            props.put("MethodSettings", list(vec![settings.build()], loc));
         }
         self.out.add(
             "ApiGatewayStage".to_string(),
             resource("AWS::ApiGateway::Stage", props.build(), true, loc),
+        );
+    }
+
+    /// serverless-associate-waf: the stage is associated with a web ACL
+    /// (the plugin does it through the SDK; modelled as the association).
+    fn waf_association(&mut self, loc: Loc) {
+        let Some(config) = self
+            .svc
+            .path(&["custom", "associateWaf"])
+            .filter(|_| plugin_names(self.svc).contains(&"serverless-associate-waf"))
+        else {
+            return;
+        };
+        let wloc = config.loc;
+        let acl = config
+            .get("arn")
+            .or_else(|| config.get("name"))
+            .cloned()
+            .unwrap_or_else(|| Node::unknown("web ACL not named", wloc));
+        let stage = match self.stage.as_str() {
+            Some(stage) => stage.to_string(),
+            None => "*".to_string(),
+        };
+        let props = Obj::new(wloc)
+            .set(
+                "ResourceArn",
+                sub(
+                    format!("arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/${{{REST_API}}}/stages/{stage}"),
+                    wloc,
+                ),
+            )
+            .set("WebACLArn", acl)
+            .build();
+        self.out.add(
+            "ApiGatewayWafAssociation".to_string(),
+            resource("AWS::WAFv2::WebACLAssociation", props, true, loc),
         );
     }
 
