@@ -236,6 +236,26 @@ fn v3_rest_and_http_apis() {
     let post = "ApiGatewayMethodOrdersPost";
     assert_eq!(prop_str(&t, post, &["HttpMethod"]), Some("POST"));
     assert_eq!(prop_str(&t, post, &["AuthorizationType"]), Some("NONE"));
+    // A body schema (even one from an unresolved file) means validation.
+    assert_eq!(
+        prop_str(&t, post, &["RequestValidatorId", "Ref"]),
+        Some("ApiGatewayMethodOrdersPostValidator")
+    );
+    assert_eq!(
+        prop(
+            &t,
+            "ApiGatewayMethodOrdersPostValidator",
+            &["ValidateRequestBody"]
+        )
+        .and_then(Node::as_bool),
+        Some(true)
+    );
+    assert!(prop(
+        &t,
+        "ApiGatewayMethodOrdersIdVarGet",
+        &["RequestValidatorId"]
+    )
+    .is_none());
     // Generated from the event entry: findings point at `- http:`.
     assert_eq!(res(&t, post).loc.line, line_of(ORDERS, "      - http:"));
     let uri = prop(&t, post, &["Integration", "Uri", "Fn::Sub"]).and_then(Node::as_str);

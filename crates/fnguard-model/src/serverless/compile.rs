@@ -1404,6 +1404,7 @@ impl<'a> Compiler<'a> {
             capitalise(&method.to_ascii_lowercase())
         );
         let private = ev.get("private").and_then(Node::as_bool).unwrap_or(false);
+        let (request_models, validator) = self.request_validation(&method_id, ev, api.clone(), loc);
         let (auth_type, authorizer_id) = match ev.get("authorizer") {
             Some(auth) => self.rest_authorizer(auth, api.clone()),
             None => (text("NONE", loc), None),
@@ -1423,6 +1424,8 @@ impl<'a> Compiler<'a> {
             .set("ApiKeyRequired", boolean(private, loc))
             .set("AuthorizationType", auth_type)
             .set_opt("AuthorizerId", authorizer_id)
+            .set_opt("RequestModels", request_models)
+            .set_opt("RequestValidatorId", validator)
             .set("Integration", integration)
             .build();
         self.out.add(
@@ -1442,6 +1445,63 @@ impl<'a> Compiler<'a> {
             source,
             loc,
         );
+    }
+
+    /// `request.schemas` (v3), `request.schema` (v2) and required
+    /// `request.parameters`: the framework validates them with a request
+    /// validator.
+    fn request_validation(
+        &mut self,
+        method_id: &str,
+        ev: &Node,
+        api: Node,
+        loc: Loc,
+    ) -> (Option<Node>, Option<Node>) {
+        let Some(request) = ev.get("request") else {
+            return (None, None);
+        };
+        let schemas = request.get("schemas").or_else(|| request.get("schema"));
+        let models = schemas.and_then(Node::as_map).map(|entries| {
+            let mut models = Obj::new(request.loc);
+            for entry in entries {
+                let name = format!("{method_id}{}Model", alphanumeric(&entry.key));
+                models.put(&entry.key, text(name, entry.key_loc));
+            }
+            models.build()
+        });
+        let required_parameter = request
+            .get("parameters")
+            .and_then(Node::as_map)
+            .is_some_and(|groups| {
+                groups.iter().any(|g| {
+                    g.value.as_map().is_some_and(|params| {
+                        params.iter().any(|p| {
+                            p.value.as_bool() == Some(true)
+                                || p.value.get("required").and_then(Node::as_bool) == Some(true)
+                        })
+                    })
+                })
+            });
+        if models.is_none() && !required_parameter {
+            return (None, None);
+        }
+        let validator_id = format!("{method_id}Validator");
+        let props = Obj::new(request.loc)
+            .set("RestApiId", api)
+            .set(
+                "ValidateRequestBody",
+                boolean(models.is_some(), request.loc),
+            )
+            .set(
+                "ValidateRequestParameters",
+                boolean(required_parameter, request.loc),
+            )
+            .build();
+        self.out.add(
+            validator_id.clone(),
+            resource("AWS::ApiGateway::RequestValidator", props, true, loc),
+        );
+        (models, Some(reference(&validator_id, loc)))
     }
 
     /// `(AuthorizationType, AuthorizerId)` of a REST method's `authorizer`.
