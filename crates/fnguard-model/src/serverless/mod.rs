@@ -8,6 +8,26 @@
 //! `Metadata.fnguard.implicit` and the location of the serverless.yml
 //! element they come from; each function carries its serverless key in
 //! `Metadata.fnguard.name`.
+//!
+//! Where the model differs from what the framework deploys, on purpose:
+//! * CLI options are never known: `${opt:stage}` is its fallback, else
+//!   `provider.stage`, else `dev`; `${env:}`, `${file()}`, `${ssm:}`,
+//!   `${s3:}`, `${cf:}`, `${param:}` stay unknown even with a fallback
+//!   (see [`vars`]); `provider.variableSyntax` is ignored.
+//! * A function without `runtime` anywhere gets an unknown runtime (the
+//!   framework's default changes with its version).
+//! * REST `cors: true` adds no OPTIONS mock methods (they are not routes to
+//!   a function); SNS topics given by ARN and generated topics both get an
+//!   `AWS::SNS::Subscription`; integration URIs and source ARNs use
+//!   `Fn::Sub` where the framework uses `Fn::Join`.
+//! * `resources` merges maps key by key and replaces lists (lodash merges
+//!   lists index by index); a resource the user redeclares with a `Type` is
+//!   no longer marked implicit.
+//! * Common plugins are honoured when listed in `plugins`:
+//!   serverless-iam-roles-per-function (function `iamRoleStatements`, also
+//!   without the plugin line), serverless-plugin-aws-alerts,
+//!   serverless-api-gateway-throttling, serverless-associate-waf,
+//!   serverless-plugin-log-retention.
 
 mod build;
 mod compile;
