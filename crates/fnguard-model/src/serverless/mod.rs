@@ -1,7 +1,7 @@
 //! Serverless Framework v3/v4 `serverless.yml` (AWS provider).
 //!
 //! Built as a transform, like the framework itself: variables are resolved
-//! (only from the file: see [`vars`] for why external sources never are),
+//! (only from the file: see the `vars` module for why external sources never are),
 //! the service is compiled into the CloudFormation template the framework
 //! would package, `resources:` is merged over it, and the CloudFormation
 //! loader builds the model. Generated resources carry
@@ -13,7 +13,7 @@
 //! * CLI options are never known: `${opt:stage}` is its fallback, else
 //!   `provider.stage`, else `dev`; `${env:}`, `${file()}`, `${ssm:}`,
 //!   `${s3:}`, `${cf:}`, `${param:}` stay unknown even with a fallback
-//!   (see [`vars`]); `provider.variableSyntax` is ignored.
+//!   (see the `vars` module); `provider.variableSyntax` is ignored.
 //! * A function without `runtime` anywhere gets an unknown runtime (the
 //!   framework's default changes with its version).
 //! * REST `cors: true` adds no OPTIONS mock methods (they are not routes to
