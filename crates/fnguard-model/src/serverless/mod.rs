@@ -1,14 +1,111 @@
 //! Serverless Framework v3/v4 `serverless.yml` (AWS provider).
 //!
-//! STUB: replaced by the Serverless Framework loader.
+//! Built as a transform, like the framework itself: variables are resolved
+//! (only from the file: see the `vars` module for why external sources never are),
+//! the service is compiled into the CloudFormation template the framework
+//! would package, `resources:` is merged over it, and the CloudFormation
+//! loader builds the model. Generated resources carry
+//! `Metadata.fnguard.implicit` and the location of the serverless.yml
+//! element they come from; each function carries its serverless key in
+//! `Metadata.fnguard.name`.
+//!
+//! Where the model differs from what the framework deploys, on purpose:
+//! * CLI options are never known: `${opt:stage}` is its fallback, else
+//!   `provider.stage`, else `dev`; `${env:}`, `${file()}`, `${ssm:}`,
+//!   `${s3:}`, `${cf:}`, `${param:}` stay unknown even with a fallback
+//!   (see the `vars` module); `provider.variableSyntax` is ignored.
+//! * A function without `runtime` anywhere gets an unknown runtime (the
+//!   framework's default changes with its version).
+//! * REST `cors: true` adds no OPTIONS mock methods (they are not routes to
+//!   a function); SNS topics given by ARN and generated topics both get an
+//!   `AWS::SNS::Subscription`; integration URIs and source ARNs use
+//!   `Fn::Sub` where the framework uses `Fn::Join`.
+//! * `resources` merges maps key by key and replaces lists (lodash merges
+//!   lists index by index); a resource the user redeclares with a `Type` is
+//!   no longer marked implicit.
+//! * Common plugins are honoured when listed in `plugins`:
+//!   serverless-iam-roles-per-function (function `iamRoleStatements`, also
+//!   without the plugin line), serverless-plugin-aws-alerts,
+//!   serverless-api-gateway-throttling, serverless-associate-waf,
+//!   serverless-plugin-log-retention.
 
-use crate::model::{Deployment, SourceFormat};
+mod build;
+mod compile;
+mod vars;
+
+use crate::model::{Deployment, LoadWarning, SourceFormat};
 use crate::LoadError;
+use fnguard_core::{Node, NodeKind};
+
+/// The CloudFormation form of a service, with what could not be modelled.
+#[derive(Debug, Clone)]
+pub struct Transformed {
+    pub template: Node,
+    pub warnings: Vec<LoadWarning>,
+}
 
 pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
-    let _ = crate::yaml::parse(text, 0, path)?;
-    Ok(Deployment::new(
-        SourceFormat::Serverless,
+    let root = crate::yaml::parse(text, 0, path)?;
+    let transformed = to_cloudformation(&root, path)?;
+    let mut deployment = crate::cfn::load_from_root(
+        &transformed.template,
         vec![path.to_string()],
-    ))
+        SourceFormat::Serverless,
+    )?;
+    deployment.warnings.extend(transformed.warnings);
+    deployment.inline_ignores = crate::inline::scan(text, 0);
+    Ok(deployment)
+}
+
+/// Resolve variables and compile the service into a CloudFormation
+/// template tree.
+pub fn to_cloudformation(root: &Node, path: &str) -> Result<Transformed, LoadError> {
+    let not_a_service = |message: &str| {
+        LoadError::new(
+            path,
+            root.loc.line.max(1),
+            root.loc.col.max(1),
+            format!("not a Serverless Framework service: {message}"),
+        )
+    };
+    if root.as_map().is_none() {
+        return Err(not_a_service("the document is not a map"));
+    }
+    if root.get("service").is_none() {
+        return Err(not_a_service("no `service`"));
+    }
+    let Some(provider) = root.get("provider") else {
+        return Err(not_a_service("no `provider`"));
+    };
+    let mut resolver = vars::Resolver::new(root);
+    let resolved = resolver.resolve_root();
+    let stage = resolver.stage(provider.loc);
+    let provider_name = resolved
+        .path(&["provider", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("aws");
+    if !provider_name.eq_ignore_ascii_case("aws") {
+        let template = Node::new(NodeKind::Map(Vec::new()), root.loc);
+        return Ok(Transformed {
+            template,
+            warnings: vec![LoadWarning {
+                loc: provider.loc,
+                message: format!(
+                    "provider `{provider_name}` is not supported; only aws is scanned"
+                ),
+            }],
+        });
+    }
+    // v1 allowed `service: {name: x}`.
+    let service = match resolved.get("service") {
+        Some(node) if node.as_map().is_some() => node
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| Node::unknown("service name not given", node.loc)),
+        Some(node) => node.clone(),
+        None => Node::unknown("service name not given", root.loc),
+    };
+    let null = Node::new(NodeKind::Null, root.loc);
+    let (template, warnings) = compile::Compiler::new(&resolved, &null, service, stage).compile();
+    Ok(Transformed { template, warnings })
 }
