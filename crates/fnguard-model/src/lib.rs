@@ -2,6 +2,7 @@
 
 pub mod cfn;
 pub mod inline;
+pub mod json;
 pub mod model;
 pub mod serverless;
 pub mod terraform;
