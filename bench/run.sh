@@ -8,13 +8,14 @@
 #   CHECKOV_TIMEOUT   seconds allowed for checkov on the corpus [1200]
 #   FNGUARD_RUNS      timed fnguard runs on the corpus [5]
 #   SKIP_CHECKOV=1    measure fnguard only (plumbing checks, quick looks)
+#   CORPUS            the corpus folder [bench/corpus]
 #   SINGLE            the single small template [examples/sam/vulnerable/template.yaml]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BENCH="$ROOT/bench"
-CORPUS="$BENCH/corpus"
+CORPUS=${CORPUS:-$BENCH/corpus}
 RESULTS="$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)"
 CHECKOV_TIMEOUT=${CHECKOV_TIMEOUT:-1200}
 FNGUARD_RUNS=${FNGUARD_RUNS:-5}
@@ -63,7 +64,8 @@ wall = num(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)") or "0"
 secs = 0.0
 for part in wall.split(":"):
     secs = secs * 60 + float(part)
-print(f"{secs:.3f} {user + sys_:.3f} {num(r'Maximum resident set size \(kbytes\): (\d+)') or 0}")
+rss = num(r"Maximum resident set size \(kbytes\): (\d+)") or 0
+print(f"{secs:.3f} {user + sys_:.3f} {rss}")
 EOF
 }
 
@@ -87,7 +89,7 @@ find "$CORPUS" -type f -exec cat {} + >/dev/null
 
 # ---------------------------------------------------------------- fnguard, corpus
 say "fnguard on the corpus ($CORPUS_TEMPLATES templates, $CORPUS_FILES files, $CORPUS_BYTES bytes)"
-hyperfine --warmup 1 --runs "$FNGUARD_RUNS" -i --export-json "$RESULTS/fnguard-corpus.json" \
+hyperfine --warmup 1 --runs "$FNGUARD_RUNS" -i -N --export-json "$RESULTS/fnguard-corpus.json" \
     "$FNGUARD scan $CORPUS --format json --output $RESULTS/fnguard-corpus-report.json"
 FG_RC=0
 for i in 1 2 3; do
@@ -142,10 +144,11 @@ def hyper(name):
     return statistics.median(r["times"])
 
 fg_runs = [tuple(float(x) for x in line.split()) for line in env["FG_TIMES"].strip().splitlines()]
-fg_cpu = statistics.median(r[1] for r in fg_runs)
+# A floor of 1 ms keeps the ratios finite when a run is too short to measure.
+fg_cpu = max(statistics.median(r[1] for r in fg_runs), 0.001)
 fg_rss_mb = max(r[2] for r in fg_runs) / 1024
-fg_wall = hyper("fnguard-corpus.json")
-fg_single = hyper("fnguard-single.json")
+fg_wall = max(hyper("fnguard-corpus.json"), 0.001)
+fg_single = max(hyper("fnguard-single.json"), 0.0001)
 ck_single = hyper("checkov-single.json")
 ck = env.get("CK_TIMES", "").split()
 ck_rc = env["CK_RC"]
@@ -163,7 +166,7 @@ add("| measure | fnguard | checkov | ratio |")
 add("|---|---|---|---|")
 ratio_corpus = ratio_single = None
 if ck:
-    ck_wall, ck_cpu, ck_rss = float(ck[0]), float(ck[1]), int(ck[2]) / 1024
+    ck_wall, ck_cpu, ck_rss = float(ck[0]), max(float(ck[1]), 0.001), int(ck[2]) / 1024
     bound = ">= " if timed_out else ""
     ratio_corpus = ck_wall / fg_wall if fg_wall else None
     add(f"| corpus wall time, s (median) | {fg_wall:.3f} | {bound}{ck_wall:.1f} (1 run) | {bound}{ratio_corpus:.0f}x |")
