@@ -89,6 +89,17 @@ find "$CORPUS" -type f -exec cat {} + >/dev/null
 
 # ---------------------------------------------------------------- fnguard, corpus
 say "fnguard on the corpus ($CORPUS_TEMPLATES templates, $CORPUS_FILES files, $CORPUS_BYTES bytes)"
+# hyperfine ignores exit codes (-i) because findings exit 1; make sure the
+# timed command really scans, or the numbers would time a usage error.
+NOTE=""
+SANITY_RC=0
+"$FNGUARD" scan "$CORPUS" --format json --output "$RESULTS/fnguard-sanity.json" \
+    >"$RESULTS/fnguard-sanity.out" 2>&1 || SANITY_RC=$?
+if [[ $SANITY_RC -gt 2 || ! -s "$RESULTS/fnguard-sanity.json" ]]; then
+    NOTE="WARNING: fnguard exited $SANITY_RC and wrote no JSON report: these fnguard figures do not measure a scan."
+    printf '\n%s\n' "$NOTE" >&2
+    head -5 "$RESULTS/fnguard-sanity.out" >&2 || true
+fi
 hyperfine --warmup 1 --runs "$FNGUARD_RUNS" -i -N --export-json "$RESULTS/fnguard-corpus.json" \
     "$FNGUARD scan $CORPUS --format json --output $RESULTS/fnguard-corpus-report.json"
 FG_RC=0
@@ -119,7 +130,7 @@ fi
 
 # ---------------------------------------------------------------- report
 say "results"
-export RESULTS CORPUS_BYTES CORPUS_TEMPLATES CORPUS_FILES SINGLE SINGLE_BYTES FG_RC CK_RC CHECKOV_TIMEOUT
+export NOTE RESULTS CORPUS_BYTES CORPUS_TEMPLATES CORPUS_FILES SINGLE SINGLE_BYTES FG_RC CK_RC CHECKOV_TIMEOUT
 FG_TIMES=$(for i in 1 2 3; do time_fields "$RESULTS/fnguard-corpus.time.$i"; done)
 CK_TIMES=$([[ -f "$RESULTS/checkov-corpus.time" ]] && time_fields "$RESULTS/checkov-corpus.time" || true)
 export FG_TIMES CK_TIMES
@@ -194,6 +205,9 @@ if ratio_corpus is not None:
 if ratio_single is not None:
     targets.append(f"100x checkov on one template: {'met' if ratio_single >= 100 else 'NOT met'}")
 add("Targets: " + "; ".join(targets) + ".")
+if env.get("NOTE"):
+    add("")
+    add(f"**{env['NOTE']}**")
 print("\n".join(lines))
 EOF
 
