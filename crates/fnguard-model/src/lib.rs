@@ -3,6 +3,7 @@
 pub mod cfn;
 pub mod discover;
 pub mod inline;
+pub mod json;
 pub mod model;
 pub mod serverless;
 pub mod terraform;
