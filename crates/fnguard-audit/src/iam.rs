@@ -23,6 +23,7 @@ use fnguard_iam::{
     ActionSet, Context, Decision, Effect, Evaluator, Policy, ResourceSet, Statement, Val,
 };
 use fnguard_model::{AttachedPolicy, Function, Ref, Role, SELF_ACCOUNT};
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
@@ -219,24 +220,24 @@ struct StmtRef<'a> {
 
 impl StmtRef<'_> {
     fn label_en(&self) -> String {
+        let policy = match self.attached.name.as_str() {
+            "" => "an unnamed policy".to_string(),
+            name => format!("policy `{name}`"),
+        };
         match &self.stmt.sid {
-            Some(sid) => format!("statement `{sid}` of policy `{}`", self.attached.name),
-            None => format!(
-                "statement {} of policy `{}`",
-                self.index + 1,
-                self.attached.name
-            ),
+            Some(sid) => format!("statement `{sid}` of {policy}"),
+            None => format!("statement {} of {policy}", self.index + 1),
         }
     }
 
     fn label_zh(&self) -> String {
+        let policy = match self.attached.name.as_str() {
+            "" => "未命名策略".to_string(),
+            name => format!("策略 `{name}`"),
+        };
         match &self.stmt.sid {
-            Some(sid) => format!("策略 `{}` 的语句 `{sid}`", self.attached.name),
-            None => format!(
-                "策略 `{}` 的第 {} 条语句",
-                self.attached.name,
-                self.index + 1
-            ),
+            Some(sid) => format!("{policy} 的语句 `{sid}`"),
+            None => format!("{policy} 的第 {} 条语句", self.index + 1),
         }
     }
 
@@ -265,7 +266,17 @@ struct RoleAnalysis<'a> {
     /// value index is `usize::MAX` for a whole `NotAction` statement.
     reported: HashSet<(usize, usize, usize)>,
     issues: Vec<Issue>,
+    /// Work left for this role, in statement-match units. A deployable role
+    /// has at most a few hundred statements (AWS caps policy sizes), so only
+    /// hostile input ever runs out; the rest of its checks are then skipped
+    /// rather than letting one file stall the scan.
+    budget: Cell<u64>,
 }
+
+const WORK_BUDGET: u64 = 30_000_000;
+/// Rough cost of one whole-catalog summary, per statement: one
+/// relation per service.
+const SUMMARY_COST: u64 = 500;
 
 const WHOLE_STATEMENT: usize = usize::MAX;
 
@@ -312,7 +323,21 @@ impl<'a> RoleAnalysis<'a> {
             on_any,
             reported: HashSet::new(),
             issues: Vec::new(),
+            budget: Cell::new(WORK_BUDGET),
         }
+    }
+
+    /// Take `units` of work from the budget; `false` when it is spent.
+    fn spend(&self, units: u64) -> bool {
+        let left = self.budget.get();
+        let units = units.max(1);
+        self.budget.set(left.saturating_sub(units));
+        left >= units
+    }
+
+    /// Cost of deciding one action (one statement match each).
+    fn decide_cost(&self) -> u64 {
+        self.statements.len() as u64
     }
 
     fn run(mut self) -> Vec<Issue> {
@@ -395,6 +420,9 @@ impl<'a> RoleAnalysis<'a> {
         let Some(first) = candidates.first() else {
             return;
         };
+        if !self.spend(self.decide_cost() * SUMMARY_COST) {
+            return;
+        }
         let summary = self.on_any.summary("*");
         let total = summary.total();
         if total == 0 || summary.granted() * 2 < total {
@@ -495,6 +523,9 @@ impl<'a> RoleAnalysis<'a> {
                                 break;
                             };
                             let universe = format!("{}:*", entry.prefix);
+                            if !self.spend(self.decide_cost() * (entry.range.len() as u64 + 1)) {
+                                break;
+                            }
                             let summary = Evaluator::new(&self.policies, resource, &self.ctx)
                                 .summary(&universe);
                             (summary.granted() * 2 > summary.total()).then(|| {
@@ -521,6 +552,9 @@ impl<'a> RoleAnalysis<'a> {
                             })
                         }
                         None if resource == "*" => {
+                            if !self.spend(self.decide_cost() * SUMMARY_COST) {
+                                break;
+                            }
                             let summary = self.on_any.summary("*");
                             let whole: Vec<&str> = summary
                                 .services
@@ -555,6 +589,9 @@ impl<'a> RoleAnalysis<'a> {
                                 .and_then(|parts| cat.service(parts[2]))
                                 .map(|entry| format!("{}:*", entry.prefix))
                                 .unwrap_or_else(|| "*".to_string());
+                            if !self.spend(self.decide_cost() * SUMMARY_COST) {
+                                break;
+                            }
                             let summary = Evaluator::new(&self.policies, resource, &self.ctx)
                                 .summary(&universe);
                             (summary.total() > 0 && summary.granted() * 2 > summary.total()).then(
@@ -642,6 +679,9 @@ impl<'a> RoleAnalysis<'a> {
                         .flat_map(|entry| cat.service_actions(entry))
                         .collect()
                 } else if pattern.contains(['*', '?']) {
+                    if !self.spend(cat.len() as u64 / 10) {
+                        break;
+                    }
                     cat.expand(pattern)
                 } else {
                     cat.lookup(pattern).into_iter().collect()
@@ -663,6 +703,9 @@ impl<'a> RoleAnalysis<'a> {
                     }
                     // Most candidates are not granted at all: decide cheaply
                     // first, find the statements only for those that are.
+                    if !self.spend(self.decide_cost()) {
+                        break;
+                    }
                     if !self.on_any.decide(action.name).is_granted() {
                         continue;
                     }
@@ -766,7 +809,7 @@ impl<'a> RoleAnalysis<'a> {
             };
             // What the role's own Deny statements leave of the policy.
             let (withheld, conditional) = match stand_in(&privilege) {
-                Some((policy, universe)) => {
+                Some((policy, universe)) if self.spend(self.decide_cost() * SUMMARY_COST) => {
                     let mut all = self.policies.clone();
                     all.push(&policy);
                     let summary = Evaluator::new(&all, "*", &self.ctx).summary(universe);
@@ -776,7 +819,7 @@ impl<'a> RoleAnalysis<'a> {
                         summary.granted() * 2 >= total && summary.allowed.total() * 2 < total,
                     )
                 }
-                None => (false, false),
+                _ => (false, false),
             };
             let mut en =
                 format!("has the AWS managed policy `{name}` attached, which grants {what_en}.");
@@ -806,6 +849,9 @@ impl<'a> RoleAnalysis<'a> {
     /// `iam:PassedToService` is conditional: reported one level lower,
     /// because it still lets the function hand any role to that service.
     fn pass_role(&mut self) {
+        if !self.spend(self.decide_cost()) {
+            return;
+        }
         let eval = self.on_any.explain("iam:PassRole");
         if !eval.decision.is_granted() {
             return;

@@ -650,3 +650,19 @@ fn rule_metadata_is_complete() {
             .all(|r| r.starts_with("https://docs.aws.amazon.com/")));
     }
 }
+
+#[test]
+fn huge_hostile_policy_finishes_quickly() {
+    let mut text = String::from("Statement:\n");
+    for i in 0..5_000 {
+        text.push_str(&format!(
+            "  - {{Sid: S{i}, Effect: Allow, Action: ['dynamodb:Put*', 's3:*', '*'], Resource: ['*', 'arn:aws:s3:::b{i}']}}\n  - {{Effect: Deny, NotAction: 'x{i}:*', Resource: '*'}}\n"
+        ));
+    }
+    let mut r = role("R", &[text.as_str()]);
+    r.trust = Some(policy(&text.replace("Resource", "Principal")));
+    let dep = deployment(vec![r], vec![function("Fn", Ref::Local("R".into()), 10)]);
+    let started = std::time::Instant::now();
+    let _ = iam_findings(&dep);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}

@@ -11,6 +11,11 @@ pub const ASSUME_ACTIONS: [&str; 3] = [
     "sts:AssumeRoleWithSAML",
 ];
 
+/// Statements of a trust policy beyond this are not read. AWS caps trust
+/// policies at 4,096 characters, so only hostile input is that long, and
+/// the Deny cross-check must not turn it into quadratic work.
+pub const MAX_TRUST_STATEMENTS: usize = 1_000;
+
 /// Who a grant lets in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Assumer<'a> {
@@ -47,7 +52,8 @@ impl AssumeGrant<'_> {
 /// action or effect is unknown.
 pub fn assume_grants<'a>(trust: &'a Policy, ctx: &Context) -> Vec<AssumeGrant<'a>> {
     let mut grants = Vec::new();
-    for (index, stmt) in trust.statements.iter().enumerate() {
+    let statements = &trust.statements[..trust.statements.len().min(MAX_TRUST_STATEMENTS)];
+    for (index, stmt) in statements.iter().enumerate() {
         if stmt.effect != Effect::Allow || actions_assume(&stmt.actions) != Tri::Yes {
             continue;
         }
@@ -107,7 +113,7 @@ fn actions_assume(actions: &ActionSet) -> Tri {
 /// Does a Deny statement of the trust policy take the grant back?
 fn denial(trust: &Policy, assumer: Assumer<'_>, ctx: &Context) -> Tri {
     let mut result = Tri::No;
-    for stmt in &trust.statements {
+    for stmt in trust.statements.iter().take(MAX_TRUST_STATEMENTS) {
         if stmt.effect != Effect::Deny {
             continue;
         }
