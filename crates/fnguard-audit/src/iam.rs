@@ -210,6 +210,14 @@ fn list_names(names: &[&str]) -> String {
     text
 }
 
+/// A resource a wildcard grant is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe<'a> {
+    Known(&'a str),
+    /// A resource value the files do not determine (a computed ARN).
+    Unresolved,
+}
+
 /// A statement of one of the role's policies.
 struct StmtRef<'a> {
     policy: usize,
@@ -476,25 +484,26 @@ impl<'a> RoleAnalysis<'a> {
     /// FG-IAM-002: `service:*`, `*` on specific resources, or an `Allow *`
     /// that Deny statements cut down to whole services.
     fn service_wildcards(&mut self) {
-        let cat = catalog();
         let mut found = Vec::new();
         for (i, s) in self.statements.iter().enumerate() {
             if s.stmt.effect != Effect::Allow {
                 continue;
             }
-            let resources: Vec<&str> = match &s.stmt.resources {
+            let mut probes: Vec<Probe<'_>> = Vec::new();
+            match &s.stmt.resources {
                 ResourceSet::Resource(vals) => {
-                    let mut seen = Vec::new();
-                    for v in vals.iter().filter_map(Val::as_str) {
-                        if !seen.contains(&v) {
-                            seen.push(v);
+                    for v in vals {
+                        let probe = v.as_str().map_or(Probe::Unresolved, Probe::Known);
+                        if !probes.contains(&probe) {
+                            probes.push(probe);
                         }
                     }
-                    seen
                 }
-                ResourceSet::NotResource(_) => vec!["*"],
-                ResourceSet::Absent => Vec::new(),
-            };
+                ResourceSet::NotResource(_) => probes.push(Probe::Known("*")),
+                ResourceSet::Absent => {}
+            }
+            // Judge resources written in the files before unresolved ones.
+            probes.sort_by_key(|p| *p == Probe::Unresolved);
             // (value index, pattern, loc, service when service-wide)
             let wildcards: Vec<(usize, &str, Loc, Option<&str>)> = match &s.stmt.actions {
                 ActionSet::Action(vals) => vals
@@ -516,104 +525,10 @@ impl<'a> RoleAnalysis<'a> {
                 if self.reported.contains(&(s.policy, s.index, vi)) {
                     continue;
                 }
-                for &resource in &resources {
-                    let hit = match service {
-                        Some(svc) => {
-                            let Some(entry) = cat.service(svc) else {
-                                break;
-                            };
-                            let universe = format!("{}:*", entry.prefix);
-                            if !self.spend(self.decide_cost() * (entry.range.len() as u64 + 1)) {
-                                break;
-                            }
-                            let summary = Evaluator::new(&self.policies, resource, &self.ctx)
-                                .summary(&universe);
-                            (summary.granted() * 2 > summary.total()).then(|| {
-                                let conditional = summary.allowed.total() * 2 <= summary.total();
-                                (
-                                    format!(
-                                        "allows every action of `{}` (`{pattern}`) on {} in {}: {} of its {} actions remain allowed with all of the role's policies evaluated together.",
-                                        entry.prefix,
-                                        resource_en(resource),
-                                        s.label_en(),
-                                        summary.granted(),
-                                        summary.total()
-                                    ),
-                                    format!(
-                                        "在{}中允许对{}执行 `{}` 的所有操作（`{pattern}`）：将该角色的所有策略放在一起评估后，该服务的 {} 个操作中仍有 {} 个被允许。",
-                                        s.label_zh(),
-                                        resource_zh(resource),
-                                        entry.prefix,
-                                        summary.total(),
-                                        summary.granted()
-                                    ),
-                                    conditional,
-                                )
-                            })
-                        }
-                        None if resource == "*" => {
-                            if !self.spend(self.decide_cost() * SUMMARY_COST) {
-                                break;
-                            }
-                            let summary = self.on_any.summary("*");
-                            let whole: Vec<&str> = summary
-                                .services
-                                .iter()
-                                .filter(|sa| sa.granted() * 2 > sa.actions)
-                                .map(|sa| sa.service)
-                                .collect();
-                            (!whole.is_empty()).then(|| {
-                                let conditional = !summary
-                                    .services
-                                    .iter()
-                                    .any(|sa| sa.allowed * 2 > sa.actions);
-                                (
-                                    format!(
-                                        "allows `{pattern}` on every resource in {}; Deny statements cut it down, but whole services remain allowed: {}.",
-                                        s.label_en(),
-                                        list_names(&whole)
-                                    ),
-                                    format!(
-                                        "在{}中对所有资源允许 `{pattern}`；虽被 Deny 语句收窄，但仍允许完整的服务：{}。",
-                                        s.label_zh(),
-                                        list_names(&whole)
-                                    ),
-                                    conditional,
-                                )
-                            })
-                        }
-                        None => {
-                            // Every action on one resource: judge the actions
-                            // of the resource's own service.
-                            let universe = arn_parts(resource)
-                                .and_then(|parts| cat.service(parts[2]))
-                                .map(|entry| format!("{}:*", entry.prefix))
-                                .unwrap_or_else(|| "*".to_string());
-                            if !self.spend(self.decide_cost() * SUMMARY_COST) {
-                                break;
-                            }
-                            let summary = Evaluator::new(&self.policies, resource, &self.ctx)
-                                .summary(&universe);
-                            (summary.total() > 0 && summary.granted() * 2 > summary.total()).then(
-                                || {
-                                    let conditional =
-                                        summary.allowed.total() * 2 <= summary.total();
-                                    (
-                                        format!(
-                                        "allows every action (`{pattern}`) on `{resource}` in {}.",
-                                        s.label_en()
-                                    ),
-                                        format!(
-                                        "在{}中允许对 `{resource}` 执行所有操作（`{pattern}`）。",
-                                        s.label_zh()
-                                    ),
-                                        conditional,
-                                    )
-                                },
-                            )
-                        }
-                    };
-                    if let Some((en, zh, conditional)) = hit {
+                for &probe in &probes {
+                    if let Some((en, zh, conditional)) =
+                        self.judge_wildcard(s, pattern, service, probe)
+                    {
                         found.push((i, vi, pattern.to_string(), loc, en, zh, conditional));
                         break;
                     }
@@ -635,6 +550,129 @@ impl<'a> RoleAnalysis<'a> {
                 zh,
                 Some(evidence),
             );
+        }
+    }
+
+    /// Is a wildcard value of statement `s` still (nearly) a whole service,
+    /// or every action, on one of its resources? (English, Chinese,
+    /// conditional) when it is.
+    fn judge_wildcard(
+        &self,
+        s: &StmtRef<'_>,
+        pattern: &str,
+        service: Option<&str>,
+        probe: Probe<'_>,
+    ) -> Option<(String, String, bool)> {
+        let cat = catalog();
+        // An unresolved resource (a computed ARN) is still the resource this
+        // statement grants on: judge the grant as if it named that resource,
+        // with Deny statements on `*` still applying.
+        let patched;
+        let (policies, resource): (Vec<&Policy>, &str) = match probe {
+            Probe::Known(resource) => (self.policies.clone(), resource),
+            Probe::Unresolved => {
+                let mut policy = self.policies[s.policy].clone();
+                if let Some(stmt) = policy.statements.get_mut(s.index) {
+                    stmt.resources = ResourceSet::Resource(vec![Val::known("*", s.stmt.loc)]);
+                }
+                patched = policy;
+                let mut policies = self.policies.clone();
+                policies[s.policy] = &patched;
+                (policies, "*")
+            }
+        };
+        let (target_en, target_zh) = match probe {
+            Probe::Known(resource) => (resource_en(resource), resource_zh(resource)),
+            Probe::Unresolved => (
+                "a resource whose ARN is not resolved from the files".to_string(),
+                "一个无法从文件中解析出 ARN 的资源".to_string(),
+            ),
+        };
+        match service {
+            Some(svc) => {
+                let entry = cat.service(svc)?;
+                if !self.spend(self.decide_cost() * (entry.range.len() as u64 + 1)) {
+                    return None;
+                }
+                let summary = Evaluator::new(&policies, resource, &self.ctx)
+                    .summary(&format!("{}:*", entry.prefix));
+                (summary.granted() * 2 > summary.total()).then(|| {
+                    (
+                        format!(
+                            "allows every action of `{}` (`{pattern}`) on {target_en} in {}: {} of its {} actions remain allowed with all of the role's policies evaluated together.",
+                            entry.prefix,
+                            s.label_en(),
+                            summary.granted(),
+                            summary.total()
+                        ),
+                        format!(
+                            "在{}中允许对{target_zh}执行 `{}` 的所有操作（`{pattern}`）：将该角色的所有策略放在一起评估后，该服务的 {} 个操作中仍有 {} 个被允许。",
+                            s.label_zh(),
+                            entry.prefix,
+                            summary.total(),
+                            summary.granted()
+                        ),
+                        summary.allowed.total() * 2 <= summary.total(),
+                    )
+                })
+            }
+            None if probe == Probe::Known("*") => {
+                // FG-IAM-001 did not fire: Deny statements cut it down. Report
+                // the whole services that are left.
+                if !self.spend(self.decide_cost() * SUMMARY_COST) {
+                    return None;
+                }
+                let summary = self.on_any.summary("*");
+                let whole: Vec<&str> = summary
+                    .services
+                    .iter()
+                    .filter(|sa| sa.granted() * 2 > sa.actions)
+                    .map(|sa| sa.service)
+                    .collect();
+                (!whole.is_empty()).then(|| {
+                    (
+                        format!(
+                            "allows `{pattern}` on every resource in {}; Deny statements cut it down, but whole services remain allowed: {}.",
+                            s.label_en(),
+                            list_names(&whole)
+                        ),
+                        format!(
+                            "在{}中对所有资源允许 `{pattern}`；虽被 Deny 语句收窄，但仍允许完整的服务：{}。",
+                            s.label_zh(),
+                            list_names(&whole)
+                        ),
+                        !summary.services.iter().any(|sa| sa.allowed * 2 > sa.actions),
+                    )
+                })
+            }
+            None => {
+                // Every action on one resource: judge the actions of the
+                // resource's own service.
+                let universe = match probe {
+                    Probe::Known(resource) => arn_parts(resource)
+                        .and_then(|parts| cat.service(parts[2]))
+                        .map(|entry| format!("{}:*", entry.prefix)),
+                    Probe::Unresolved => None,
+                }
+                .unwrap_or_else(|| "*".to_string());
+                if !self.spend(self.decide_cost() * SUMMARY_COST) {
+                    return None;
+                }
+                let summary = Evaluator::new(&policies, resource, &self.ctx).summary(&universe);
+                (summary.total() > 0 && summary.granted() * 2 > summary.total()).then(|| {
+                    (
+                        format!(
+                            "allows every action (`{pattern}`) on {target_en} in {}.",
+                            s.label_en()
+                        ),
+                        format!(
+                            "在{}中允许对{target_zh}执行所有操作（`{pattern}`）。",
+                            s.label_zh()
+                        ),
+                        summary.allowed.total() * 2 <= summary.total(),
+                    )
+                })
+            }
         }
     }
 

@@ -258,6 +258,37 @@ Statement:
     assert_eq!(wildcard[0].severity, Severity::High);
 }
 
+/// `dynamodb:*` on `aws_dynamodb_table.orders.arn` (computed, unknown): the
+/// grant is service-wide whatever the ARN turns out to be.
+fn unresolved_resource(policies: &[&str]) -> Deployment {
+    let mut r = role("R", policies);
+    if let fnguard_iam::ResourceSet::Resource(resources) =
+        &mut r.policies[0].policy.statements[0].resources
+    {
+        resources[0] = fnguard_iam::Val::unknown(Loc::new(0, 5, 15));
+    }
+    deployment(vec![r], vec![function("Fn", Ref::Local("R".into()), 10)])
+}
+
+#[test]
+fn service_wildcard_on_an_unresolved_resource() {
+    let findings = iam_findings(&unresolved_resource(&[
+        "Statement: [{Effect: Allow, Action: 'dynamodb:*', Resource: 'x'}]",
+    ]));
+    let wildcard = of(&findings, "FG-IAM-002");
+    assert_eq!(wildcard.len(), 1, "{findings:#?}");
+    assert_eq!(wildcard[0].severity, Severity::High);
+    assert!(wildcard[0].message.en.contains("not resolved"));
+    let denied = iam_findings(&unresolved_resource(&[
+        "Statement: [{Effect: Allow, Action: 'dynamodb:*', Resource: 'x'}, {Effect: Deny, NotAction: 'dynamodb:GetItem', Resource: '*'}]",
+    ]));
+    assert!(denied.is_empty(), "{denied:#?}");
+    let narrow = iam_findings(&unresolved_resource(&[
+        "Statement: [{Effect: Allow, Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: 'x'}]",
+    ]));
+    assert!(narrow.is_empty(), "{narrow:#?}");
+}
+
 // ---------------------------------------------------------------- FG-IAM-003
 
 #[test]
