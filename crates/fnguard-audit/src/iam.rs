@@ -38,13 +38,15 @@ pub static RULES: &[RuleMeta] = &[
 
 /// Write actions every Lambda function may hold on `*` without it being a
 /// finding: AWS's own AWSLambdaBasicExecutionRole and
-/// AWSLambdaVPCAccessExecutionRole grant them so, and they cannot reach data.
+/// AWSLambdaVPCAccessExecutionRole (and SAM's VPCAccessPolicy template)
+/// grant them so, and they cannot reach data.
 const LAMBDA_ESSENTIALS: &[&str] = &[
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
     "logs:PutLogEvents",
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
+    "ec2:DetachNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
 ];
@@ -61,7 +63,11 @@ const SHOWN: usize = 5;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
-    let roles: HashMap<&str, &Role> = dep.roles.iter().map(|r| (r.id.as_str(), r)).collect();
+    // The first role of an id wins, as in `Deployment::role`.
+    let mut roles: HashMap<&str, &Role> = HashMap::with_capacity(dep.roles.len());
+    for role in &dep.roles {
+        roles.entry(role.id.as_str()).or_insert(role);
+    }
     // Functions per declared role, roles in order of first use.
     let mut order: Vec<&Role> = Vec::new();
     let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();

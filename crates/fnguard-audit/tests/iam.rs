@@ -341,6 +341,7 @@ Statement:
       - ec2:CreateNetworkInterface
       - ec2:DescribeNetworkInterfaces
       - ec2:DeleteNetworkInterface
+      - ec2:DetachNetworkInterface
       - s3:GetObject
       - dynamodb:Query
     Resource: "*"
