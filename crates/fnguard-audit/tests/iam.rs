@@ -149,6 +149,41 @@ Statement:
 }
 
 #[test]
+fn deny_without_tls_never_applies_to_lambda() {
+    // Lambda calls AWS over TLS, so this Deny cannot take the grant back.
+    let findings = iam_findings(&single(&[r#"
+Statement:
+  - Effect: Allow
+    Action: "*"
+    Resource: "*"
+  - Effect: Deny
+    Action: "*"
+    Resource: "*"
+    Condition: {Bool: {aws:SecureTransport: "false"}}
+"#]));
+    let admin = of(&findings, "FG-IAM-001");
+    assert_eq!(admin.len(), 1);
+    assert_eq!(admin[0].severity, Severity::Critical);
+}
+
+#[test]
+fn deny_with_unknown_condition_makes_admin_conditional() {
+    let findings = iam_findings(&single(&[r#"
+Statement:
+  - Effect: Allow
+    Action: "*"
+    Resource: "*"
+  - Effect: Deny
+    Action: "*"
+    Resource: "*"
+    Condition: {StringNotEquals: {aws:RequestedRegion: eu-west-1}}
+"#]));
+    let admin = of(&findings, "FG-IAM-001");
+    assert_eq!(admin.len(), 1);
+    assert_eq!(admin[0].severity, Severity::High);
+}
+
+#[test]
 fn deny_everything_in_another_policy_wins() {
     let findings = iam_findings(&single(&[
         "Statement: [{Effect: Allow, Action: '*', Resource: '*'}]",
