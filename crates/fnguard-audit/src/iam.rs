@@ -1,12 +1,1165 @@
-//! Checks of area `IAM`.
+//! Checks of area `IAM`: what a function's execution role may do
+//! (FG-IAM-001..004, 006), who may assume it (005), and roles shared by
+//! several functions (007).
 //!
-//! STUB: the rules of this area are being written.
+//! Every grant is judged with all the role's policies evaluated together
+//! (inline, customer managed, SAM policy templates, Serverless statements)
+//! by `fnguard_iam`'s evaluator: an explicit Deny wins, `NotAction` and
+//! `NotResource` are honoured, and a grant that depends on a condition or an
+//! unknown value is "conditional": still reported, one severity lower, and
+//! said so in the message. Roles referenced but not declared in the scanned
+//! files are not judged. AWS managed and external policies attached by ARN
+//! are judged by name only (FG-IAM-004); their content is not visible here.
+
+mod rules;
 
 use crate::{Ctx, Raw};
-use fnguard_core::RuleMeta;
+use fnguard_core::{Field, Loc, RuleMeta, Severity, Text};
+use fnguard_iam::catalog::{catalog, AccessLevel, ActionInfo};
+use fnguard_iam::managed::{self, Privilege};
+use fnguard_iam::trust::{assume_grants, AssumeGrant, Assumer};
+use fnguard_iam::wildcard::{action_matches, arn_matches, arn_parts};
+use fnguard_iam::{
+    ActionSet, Context, Decision, Effect, Evaluator, Policy, ResourceSet, Statement, Val,
+};
+use fnguard_model::{AttachedPolicy, Function, Ref, Role, SELF_ACCOUNT};
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 
-pub static RULES: &[RuleMeta] = &[];
+pub static RULES: &[RuleMeta] = &[
+    rules::ADMIN,
+    rules::SERVICE_WILDCARD,
+    rules::WRITE_ON_ANY_RESOURCE,
+    rules::PRIVILEGED_MANAGED_POLICY,
+    rules::TRUST,
+    rules::PASS_ROLE,
+    rules::SHARED_ROLE,
+];
+
+/// Write actions every Lambda function may hold on `*` without it being a
+/// finding: AWS's own AWSLambdaBasicExecutionRole and
+/// AWSLambdaVPCAccessExecutionRole (and SAM's VPCAccessPolicy template)
+/// grant them so, and they cannot reach data.
+const LAMBDA_ESSENTIALS: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DetachNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+];
+
+/// Principals that are supposed to assume an execution role.
+const LAMBDA_SERVICES: &[&str] = &[
+    "lambda.amazonaws.com",
+    "edgelambda.amazonaws.com",
+    "lambda.amazonaws.com.cn",
+];
+
+/// How many actions a list in a message shows before "and N more".
+const SHOWN: usize = 5;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
-    let _ = (ctx, out);
+    let dep = ctx.dep;
+    // The first role of an id wins, as in `Deployment::role`.
+    let mut roles: HashMap<&str, &Role> = HashMap::with_capacity(dep.roles.len());
+    for role in &dep.roles {
+        roles.entry(role.id.as_str()).or_insert(role);
+    }
+    // Functions per declared role, roles in order of first use.
+    let mut order: Vec<&Role> = Vec::new();
+    let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    for function in &dep.functions {
+        let Field::Known(Ref::Local(id), loc) = &function.role else {
+            continue;
+        };
+        let Some(role) = roles.get(id.as_str()) else {
+            continue;
+        };
+        let entry = users.entry(role.id.as_str()).or_insert_with(|| {
+            order.push(role);
+            Vec::new()
+        });
+        entry.push((function, *loc));
+    }
+    for role in order {
+        let functions = users
+            .get(role.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let issues = RoleAnalysis::new(role).run();
+        for (function, _) in functions {
+            for issue in &issues {
+                out.push(function_raw(ctx, function, role, issue));
+            }
+        }
+        check_trust(ctx, role, functions, out);
+        if functions.len() >= 2 {
+            check_shared(ctx, role, functions, out);
+        }
+    }
+}
+
+/// Something wrong with a role that is reported once per function using it.
+struct Issue {
+    rule: &'static RuleMeta,
+    severity: Severity,
+    loc: Loc,
+    discriminator: String,
+    en: String,
+    zh: String,
+    evidence: Option<String>,
+}
+
+fn function_raw(ctx: &Ctx, function: &Function, role: &Role, issue: &Issue) -> Raw {
+    let message = Text::new(
+        format!(
+            "Function `{}` (execution role `{}`) {}",
+            function.id, role.id, issue.en
+        ),
+        format!(
+            "函数 `{}`（执行角色 `{}`）{}",
+            function.id, role.id, issue.zh
+        ),
+    );
+    let mut finding = ctx
+        .finding(
+            issue.rule,
+            &function.id,
+            issue.loc,
+            message,
+            &issue.discriminator,
+        )
+        .with_severity(issue.severity);
+    if let Some(evidence) = &issue.evidence {
+        finding = finding.with_evidence(evidence.clone());
+    }
+    Raw {
+        finding,
+        element_loc: function.loc,
+        element_ignores: function
+            .ignores
+            .iter()
+            .chain(role.ignores.iter())
+            .cloned()
+            .collect(),
+    }
+}
+
+/// One step less severe (the counterpart of `Severity::raised`).
+fn lowered(severity: Severity) -> Severity {
+    match severity {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium => Severity::Low,
+        Severity::Low | Severity::Info => Severity::Info,
+    }
+}
+
+const CONDITIONAL_EN: &str = " The grant holds only under conditions fnguard cannot evaluate (Condition blocks, unresolved values, or Deny statements that may apply), so the severity is one level lower.";
+const CONDITIONAL_ZH: &str = "该授权仅在 fnguard 无法判断的条件下成立（Condition 块、未解析的值或可能生效的 Deny 语句），因此严重级别降低一级。";
+
+/// Every action pattern: `*`, `*:*`, `**`.
+fn is_star(pattern: &str) -> bool {
+    !pattern.is_empty() && (pattern.bytes().all(|b| b == b'*') || pattern == "*:*")
+}
+
+/// `s3:*` → `s3` (a service prefix without wildcards, every action of it).
+fn service_wide(pattern: &str) -> Option<&str> {
+    let (service, action) = pattern.split_once(':')?;
+    (!service.is_empty()
+        && !service.contains(['*', '?'])
+        && !action.is_empty()
+        && action.bytes().all(|b| b == b'*'))
+    .then_some(service)
+}
+
+/// Does the statement's resource element reach every resource?
+fn covers_every_resource(stmt: &Statement) -> bool {
+    match &stmt.resources {
+        ResourceSet::Resource(vals) => vals.iter().any(|v| v.as_str() == Some("*")),
+        ResourceSet::NotResource(vals) => !vals
+            .iter()
+            .any(|v| v.as_str().is_some_and(|p| arn_matches(p, "*"))),
+        ResourceSet::Absent => false,
+    }
+}
+
+fn resource_en(resource: &str) -> String {
+    if resource == "*" {
+        "every resource (`*`)".to_string()
+    } else {
+        format!("`{resource}`")
+    }
+}
+
+fn resource_zh(resource: &str) -> String {
+    if resource == "*" {
+        "所有资源（`*`）".to_string()
+    } else {
+        format!(" `{resource}` ")
+    }
+}
+
+fn list_names(names: &[&str]) -> String {
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" (+{})", names.len() - SHOWN));
+    }
+    text
+}
+
+/// A resource a wildcard grant is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe<'a> {
+    Known(&'a str),
+    /// A resource value the files do not determine (a computed ARN).
+    Unresolved,
+}
+
+/// A statement of one of the role's policies.
+struct StmtRef<'a> {
+    policy: usize,
+    index: usize,
+    attached: &'a AttachedPolicy,
+    stmt: &'a Statement,
+}
+
+impl StmtRef<'_> {
+    fn label_en(&self) -> String {
+        let policy = match self.attached.name.as_str() {
+            "" => "an unnamed policy".to_string(),
+            name => format!("policy `{name}`"),
+        };
+        match &self.stmt.sid {
+            Some(sid) => format!("statement `{sid}` of {policy}"),
+            None => format!("statement {} of {policy}", self.index + 1),
+        }
+    }
+
+    fn label_zh(&self) -> String {
+        let policy = match self.attached.name.as_str() {
+            "" => "未命名策略".to_string(),
+            name => format!("策略 `{name}`"),
+        };
+        match &self.stmt.sid {
+            Some(sid) => format!("{policy} 的语句 `{sid}`"),
+            None => format!("{policy} 的第 {} 条语句", self.index + 1),
+        }
+    }
+
+    /// Stable across edits elsewhere in the file: policy name and Sid (or
+    /// position when there is no Sid).
+    fn key(&self) -> String {
+        match &self.stmt.sid {
+            Some(sid) => format!("{}#{sid}", self.attached.name),
+            None => format!("{}#{}", self.attached.name, self.index),
+        }
+    }
+}
+
+/// What one role's identity policies allow, worked out once per role and
+/// reported for each function that uses it.
+struct RoleAnalysis<'a> {
+    role: &'a Role,
+    policies: Vec<&'a Policy>,
+    statements: Vec<StmtRef<'a>>,
+    ctx: Context,
+    /// A permissions boundary fnguard cannot read limits the role.
+    boundary: Option<String>,
+    /// Decides requests on "every resource" (`*`).
+    on_any: Evaluator<'a>,
+    /// (policy, statement, value) already reported by FG-IAM-001/002; the
+    /// value index is `usize::MAX` for a whole `NotAction` statement.
+    reported: HashSet<(usize, usize, usize)>,
+    issues: Vec<Issue>,
+    /// Work left for this role, in statement-match units. A deployable role
+    /// has at most a few hundred statements (AWS caps policy sizes), so only
+    /// hostile input ever runs out; the rest of its checks are then skipped
+    /// rather than letting one file stall the scan.
+    budget: Cell<u64>,
+}
+
+const WORK_BUDGET: u64 = 30_000_000;
+/// Rough cost of one whole-catalog summary, per statement: one
+/// relation per service.
+const SUMMARY_COST: u64 = 500;
+
+const WHOLE_STATEMENT: usize = usize::MAX;
+
+impl<'a> RoleAnalysis<'a> {
+    fn new(role: &'a Role) -> Self {
+        let policies: Vec<&Policy> = role.policies.iter().map(|p| &p.policy).collect();
+        let statements = role
+            .policies
+            .iter()
+            .enumerate()
+            .flat_map(|(policy, attached)| {
+                attached
+                    .policy
+                    .statements
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, stmt)| StmtRef {
+                        policy,
+                        index,
+                        attached,
+                        stmt,
+                    })
+            })
+            .collect();
+        // Lambda calls AWS over TLS: requiring it never restricts a function.
+        let ctx = Context::new().with("aws:SecureTransport", &["true"]);
+        let boundary = match &role.permissions_boundary {
+            Field::Absent => None,
+            Field::Known(arn, _)
+                if managed::aws_managed_name(arn).as_deref() == Some("AdministratorAccess") =>
+            {
+                None
+            }
+            Field::Known(arn, _) => Some(arn.clone()),
+            Field::Unknown(_) => Some("(unresolved)".to_string()),
+        };
+        let on_any = Evaluator::new(&policies, "*", &ctx);
+        RoleAnalysis {
+            role,
+            policies,
+            statements,
+            ctx,
+            boundary,
+            on_any,
+            reported: HashSet::new(),
+            issues: Vec::new(),
+            budget: Cell::new(WORK_BUDGET),
+        }
+    }
+
+    /// Take `units` of work from the budget; `false` when it is spent.
+    fn spend(&self, units: u64) -> bool {
+        let left = self.budget.get();
+        let units = units.max(1);
+        self.budget.set(left.saturating_sub(units));
+        left >= units
+    }
+
+    /// Cost of deciding one action (one statement match each).
+    fn decide_cost(&self) -> u64 {
+        self.statements.len() as u64
+    }
+
+    fn run(mut self) -> Vec<Issue> {
+        self.admin();
+        self.service_wildcards();
+        self.write_on_any_resource();
+        self.managed_policies();
+        self.pass_role();
+        self.issues
+    }
+
+    fn discriminator(&self, stmt: &StmtRef<'_>, action: &str) -> String {
+        format!("{}|{}|{action}", self.role.id, stmt.key())
+    }
+
+    /// Add an issue, lowering its severity for conditional grants and for a
+    /// permissions boundary, and saying why in both languages.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        rule: &'static RuleMeta,
+        severity: Severity,
+        conditional: bool,
+        loc: Loc,
+        discriminator: String,
+        mut en: String,
+        mut zh: String,
+        evidence: Option<String>,
+    ) {
+        let mut severity = severity;
+        if conditional {
+            severity = lowered(severity);
+            en.push_str(CONDITIONAL_EN);
+            zh.push_str(CONDITIONAL_ZH);
+        }
+        if let Some(boundary) = &self.boundary {
+            severity = lowered(severity);
+            en.push_str(&format!(
+                " A permissions boundary (`{boundary}`) also limits the role; fnguard cannot see its content, so the severity is one level lower."
+            ));
+            zh.push_str(&format!(
+                "该角色还受权限边界（`{boundary}`）限制；fnguard 无法看到其内容，因此严重级别降低一级。"
+            ));
+        }
+        self.issues.push(Issue {
+            rule,
+            severity,
+            loc,
+            discriminator,
+            en,
+            zh,
+            evidence,
+        });
+    }
+
+    /// FG-IAM-001: `*` (or `NotAction`) on `*` that, after every Deny and
+    /// condition, still leaves at least half of AWS allowed.
+    fn admin(&mut self) {
+        let mut candidates: Vec<(usize, usize, Loc, &str)> = Vec::new();
+        for (i, s) in self.statements.iter().enumerate() {
+            if s.stmt.effect != Effect::Allow || !covers_every_resource(s.stmt) {
+                continue;
+            }
+            match &s.stmt.actions {
+                ActionSet::Action(vals) => {
+                    if let Some((vi, v)) = vals
+                        .iter()
+                        .enumerate()
+                        .find(|(_, v)| v.as_str().is_some_and(is_star))
+                    {
+                        candidates.push((i, vi, v.loc, "`Action: \"*\"`"));
+                    }
+                }
+                ActionSet::NotAction(_) => {
+                    candidates.push((i, WHOLE_STATEMENT, s.stmt.loc, "`NotAction`"))
+                }
+                ActionSet::Absent => {}
+            }
+        }
+        let Some(first) = candidates.first() else {
+            return;
+        };
+        if !self.spend(self.decide_cost() * SUMMARY_COST) {
+            return;
+        }
+        let summary = self.on_any.summary("*");
+        let total = summary.total();
+        if total == 0 || summary.granted() * 2 < total {
+            // Deny statements cut it down: FG-IAM-002/003 judge what is left.
+            return;
+        }
+        let conditional = summary.allowed.total() * 2 < total;
+        let withheld = total - summary.granted();
+        let s = &self.statements[first.0];
+        let (mut en, mut zh) = (
+            format!(
+                "allows every action on every resource: {} with `Resource: \"*\"` in {}. {} of {} AWS actions in fnguard's catalog remain allowed with all of the role's policies evaluated together",
+                first.3,
+                s.label_en(),
+                summary.granted(),
+                total
+            ),
+            format!(
+                "允许对所有资源执行所有操作：{} 中的 {} 与 `Resource: \"*\"`。将该角色的所有策略放在一起评估后，fnguard 操作目录中的 {} 个 AWS 操作里仍有 {} 个被允许",
+                s.label_zh(),
+                first.3,
+                total,
+                summary.granted()
+            ),
+        );
+        if withheld > 0 {
+            en.push_str(&format!(" ({withheld} withheld by Deny statements)."));
+            zh.push_str(&format!("（{withheld} 个被 Deny 语句收回）。"));
+        } else {
+            en.push('.');
+            zh.push('。');
+        }
+        let discriminator = self.discriminator(s, "*");
+        let (loc, evidence) = (first.2, format!("{}: {}", s.key(), first.3));
+        for (i, vi, _, _) in &candidates {
+            let s = &self.statements[*i];
+            self.reported.insert((s.policy, s.index, *vi));
+        }
+        self.push(
+            &rules::ADMIN,
+            Severity::Critical,
+            conditional,
+            loc,
+            discriminator,
+            en,
+            zh,
+            Some(evidence),
+        );
+    }
+
+    /// FG-IAM-002: `service:*`, `*` on specific resources, or an `Allow *`
+    /// that Deny statements cut down to whole services.
+    fn service_wildcards(&mut self) {
+        let mut found = Vec::new();
+        for (i, s) in self.statements.iter().enumerate() {
+            if s.stmt.effect != Effect::Allow {
+                continue;
+            }
+            let mut probes: Vec<Probe<'_>> = Vec::new();
+            match &s.stmt.resources {
+                ResourceSet::Resource(vals) => {
+                    for v in vals {
+                        let probe = v.as_str().map_or(Probe::Unresolved, Probe::Known);
+                        if !probes.contains(&probe) {
+                            probes.push(probe);
+                        }
+                    }
+                }
+                ResourceSet::NotResource(_) => probes.push(Probe::Known("*")),
+                ResourceSet::Absent => {}
+            }
+            // Judge resources written in the files before unresolved ones.
+            probes.sort_by_key(|p| *p == Probe::Unresolved);
+            // (value index, pattern, loc, service when service-wide)
+            let wildcards: Vec<(usize, &str, Loc, Option<&str>)> = match &s.stmt.actions {
+                ActionSet::Action(vals) => vals
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(vi, v)| {
+                        let p = v.as_str()?;
+                        if is_star(p) {
+                            Some((vi, p, v.loc, None))
+                        } else {
+                            service_wide(p).map(|svc| (vi, p, v.loc, Some(svc)))
+                        }
+                    })
+                    .collect(),
+                ActionSet::NotAction(_) => vec![(WHOLE_STATEMENT, "NotAction", s.stmt.loc, None)],
+                ActionSet::Absent => Vec::new(),
+            };
+            for (vi, pattern, loc, service) in wildcards {
+                if self.reported.contains(&(s.policy, s.index, vi)) {
+                    continue;
+                }
+                for &probe in &probes {
+                    if let Some((en, zh, conditional)) =
+                        self.judge_wildcard(s, pattern, service, probe)
+                    {
+                        found.push((i, vi, pattern.to_string(), loc, en, zh, conditional));
+                        break;
+                    }
+                }
+            }
+        }
+        for (i, vi, pattern, loc, en, zh, conditional) in found {
+            let s = &self.statements[i];
+            let discriminator = self.discriminator(s, &pattern);
+            let evidence = format!("{}: {pattern}", s.key());
+            self.reported.insert((s.policy, s.index, vi));
+            self.push(
+                &rules::SERVICE_WILDCARD,
+                Severity::High,
+                conditional,
+                loc,
+                discriminator,
+                en,
+                zh,
+                Some(evidence),
+            );
+        }
+    }
+
+    /// Is a wildcard value of statement `s` still (nearly) a whole service,
+    /// or every action, on one of its resources? (English, Chinese,
+    /// conditional) when it is.
+    fn judge_wildcard(
+        &self,
+        s: &StmtRef<'_>,
+        pattern: &str,
+        service: Option<&str>,
+        probe: Probe<'_>,
+    ) -> Option<(String, String, bool)> {
+        let cat = catalog();
+        // An unresolved resource (a computed ARN) is still the resource this
+        // statement grants on: judge the grant as if it named that resource,
+        // with Deny statements on `*` still applying.
+        let patched;
+        let (policies, resource): (Vec<&Policy>, &str) = match probe {
+            Probe::Known(resource) => (self.policies.clone(), resource),
+            Probe::Unresolved => {
+                let mut policy = self.policies[s.policy].clone();
+                if let Some(stmt) = policy.statements.get_mut(s.index) {
+                    stmt.resources = ResourceSet::Resource(vec![Val::known("*", s.stmt.loc)]);
+                }
+                patched = policy;
+                let mut policies = self.policies.clone();
+                policies[s.policy] = &patched;
+                (policies, "*")
+            }
+        };
+        let (target_en, target_zh) = match probe {
+            Probe::Known(resource) => (resource_en(resource), resource_zh(resource)),
+            Probe::Unresolved => (
+                "a resource whose ARN is not resolved from the files".to_string(),
+                "一个无法从文件中解析出 ARN 的资源".to_string(),
+            ),
+        };
+        match service {
+            Some(svc) => {
+                let entry = cat.service(svc)?;
+                if !self.spend(self.decide_cost() * (entry.range.len() as u64 + 1)) {
+                    return None;
+                }
+                let summary = Evaluator::new(&policies, resource, &self.ctx)
+                    .summary(&format!("{}:*", entry.prefix));
+                (summary.granted() * 2 > summary.total()).then(|| {
+                    (
+                        format!(
+                            "allows every action of `{}` (`{pattern}`) on {target_en} in {}: {} of its {} actions remain allowed with all of the role's policies evaluated together.",
+                            entry.prefix,
+                            s.label_en(),
+                            summary.granted(),
+                            summary.total()
+                        ),
+                        format!(
+                            "在{}中允许对{target_zh}执行 `{}` 的所有操作（`{pattern}`）：将该角色的所有策略放在一起评估后，该服务的 {} 个操作中仍有 {} 个被允许。",
+                            s.label_zh(),
+                            entry.prefix,
+                            summary.total(),
+                            summary.granted()
+                        ),
+                        summary.allowed.total() * 2 <= summary.total(),
+                    )
+                })
+            }
+            None if probe == Probe::Known("*") => {
+                // FG-IAM-001 did not fire: Deny statements cut it down. Report
+                // the whole services that are left.
+                if !self.spend(self.decide_cost() * SUMMARY_COST) {
+                    return None;
+                }
+                let summary = self.on_any.summary("*");
+                let whole: Vec<&str> = summary
+                    .services
+                    .iter()
+                    .filter(|sa| sa.granted() * 2 > sa.actions)
+                    .map(|sa| sa.service)
+                    .collect();
+                (!whole.is_empty()).then(|| {
+                    (
+                        format!(
+                            "allows `{pattern}` on every resource in {}; Deny statements cut it down, but whole services remain allowed: {}.",
+                            s.label_en(),
+                            list_names(&whole)
+                        ),
+                        format!(
+                            "在{}中对所有资源允许 `{pattern}`；虽被 Deny 语句收窄，但仍允许完整的服务：{}。",
+                            s.label_zh(),
+                            list_names(&whole)
+                        ),
+                        !summary.services.iter().any(|sa| sa.allowed * 2 > sa.actions),
+                    )
+                })
+            }
+            None => {
+                // Every action on one resource: judge the actions of the
+                // resource's own service.
+                let universe = match probe {
+                    Probe::Known(resource) => arn_parts(resource)
+                        .and_then(|parts| cat.service(parts[2]))
+                        .map(|entry| format!("{}:*", entry.prefix)),
+                    Probe::Unresolved => None,
+                }
+                .unwrap_or_else(|| "*".to_string());
+                if !self.spend(self.decide_cost() * SUMMARY_COST) {
+                    return None;
+                }
+                let summary = Evaluator::new(&policies, resource, &self.ctx).summary(&universe);
+                (summary.total() > 0 && summary.granted() * 2 > summary.total()).then(|| {
+                    (
+                        format!(
+                            "allows every action (`{pattern}`) on {target_en} in {}.",
+                            s.label_en()
+                        ),
+                        format!(
+                            "在{}中允许对{target_zh}执行所有操作（`{pattern}`）。",
+                            s.label_zh()
+                        ),
+                        summary.allowed.total() * 2 <= summary.total(),
+                    )
+                })
+            }
+        }
+    }
+
+    /// FG-IAM-003: write or permissions-management actions granted on `*`
+    /// that could have been scoped to resources.
+    fn write_on_any_resource(&mut self) {
+        let cat = catalog();
+        let mut found = Vec::new();
+        let mut granted_services: Option<Vec<&fnguard_iam::catalog::ServiceEntry>> = None;
+        for (i, s) in self.statements.iter().enumerate() {
+            if s.stmt.effect != Effect::Allow || !covers_every_resource(s.stmt) {
+                continue;
+            }
+            // (value index, pattern, loc); `NotAction` stands for the whole
+            // statement. Reported values are skipped before expanding them.
+            let groups: Vec<(usize, &str, Loc)> = match &s.stmt.actions {
+                ActionSet::Action(vals) => vals
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(vi, v)| Some((vi, v.as_str()?, v.loc)))
+                    .collect(),
+                ActionSet::NotAction(_) => vec![(WHOLE_STATEMENT, "NotAction", s.stmt.loc)],
+                ActionSet::Absent => Vec::new(),
+            };
+            for (vi, pattern, loc) in groups {
+                if self.reported.contains(&(s.policy, s.index, vi)) {
+                    continue;
+                }
+                let actions: Vec<&ActionInfo> = if vi == WHOLE_STATEMENT || is_star(pattern) {
+                    // Only services where anything is granted at all.
+                    let granted = granted_services.get_or_insert_with(|| {
+                        self.on_any
+                            .summary("*")
+                            .services
+                            .into_iter()
+                            .filter(|sa| sa.granted() > 0)
+                            .filter_map(|sa| cat.service(sa.service))
+                            .collect::<Vec<_>>()
+                    });
+                    granted
+                        .iter()
+                        .flat_map(|entry| cat.service_actions(entry))
+                        .collect()
+                } else if pattern.contains(['*', '?']) {
+                    if !self.spend(cat.len() as u64 / 10) {
+                        break;
+                    }
+                    cat.expand(pattern)
+                } else {
+                    cat.lookup(pattern).into_iter().collect()
+                };
+                let mut allowed: Vec<&ActionInfo> = Vec::new();
+                let mut conditional: Vec<&ActionInfo> = Vec::new();
+                for action in actions {
+                    if !matches!(
+                        action.level,
+                        AccessLevel::Write | AccessLevel::PermissionsManagement
+                    ) || action.only_star_resource()
+                        // FG-IAM-006 judges PassRole on its own terms.
+                        || action.name == "iam:PassRole"
+                        || LAMBDA_ESSENTIALS
+                            .iter()
+                            .any(|e| e.eq_ignore_ascii_case(action.name))
+                    {
+                        continue;
+                    }
+                    // Most candidates are not granted at all: decide cheaply
+                    // first, find the statements only for those that are.
+                    if !self.spend(self.decide_cost()) {
+                        break;
+                    }
+                    if !self.on_any.decide(action.name).is_granted() {
+                        continue;
+                    }
+                    let eval = self.on_any.explain(action.name);
+                    // Only what this statement itself grants.
+                    let by_this = eval
+                        .allows()
+                        .any(|m| m.policy == s.policy && m.statement == s.index);
+                    match eval.decision {
+                        Decision::Allowed if by_this => allowed.push(action),
+                        Decision::Conditional if by_this => conditional.push(action),
+                        _ => {}
+                    }
+                }
+                if allowed.is_empty() && conditional.is_empty() {
+                    continue;
+                }
+                found.push((i, pattern.to_string(), loc, allowed, conditional));
+            }
+        }
+        for (i, pattern, loc, allowed, conditional) in found {
+            let s = &self.statements[i];
+            let all: Vec<&ActionInfo> = allowed.iter().chain(conditional.iter()).copied().collect();
+            let permissions = all
+                .iter()
+                .any(|a| a.level == AccessLevel::PermissionsManagement);
+            let names: Vec<&str> = {
+                // Permissions-management actions first: they matter most.
+                let mut sorted = all.clone();
+                sorted.sort_by_key(|a| (a.level != AccessLevel::PermissionsManagement, a.name));
+                sorted.iter().map(|a| a.name).collect()
+            };
+            let (kind_en, kind_zh, severity) = if permissions {
+                (
+                    "write and permissions-management",
+                    "写入和权限管理",
+                    Severity::High,
+                )
+            } else {
+                ("write", "写入", Severity::Medium)
+            };
+            let en = format!(
+                "grants {} {kind_en} action(s) on every resource (`Resource: \"*\"`) through `{pattern}` in {}: {}.",
+                all.len(),
+                s.label_en(),
+                list_names(&names)
+            );
+            let zh = format!(
+                "通过{}中的 `{pattern}` 在所有资源（`Resource: \"*\"`）上授予 {} 个{kind_zh}操作：{}。",
+                s.label_zh(),
+                all.len(),
+                list_names(&names)
+            );
+            let discriminator = self.discriminator(s, &pattern);
+            let evidence = names.join(", ");
+            self.push(
+                &rules::WRITE_ON_ANY_RESOURCE,
+                severity,
+                allowed.is_empty(),
+                loc,
+                discriminator,
+                en,
+                zh,
+                Some(evidence),
+            );
+        }
+    }
+
+    /// FG-IAM-004: privileged AWS managed policies attached by ARN or name.
+    fn managed_policies(&mut self) {
+        let role = self.role;
+        for field in &role.managed_policy_arns {
+            let Field::Known(arn, loc) = field else {
+                continue;
+            };
+            let Some(privilege) = managed::classify(arn) else {
+                continue;
+            };
+            let name = managed::aws_managed_name(arn).unwrap_or_else(|| arn.clone());
+            let (what_en, what_zh, severity) = match &privilege {
+                Privilege::Admin => (
+                    "every action on every resource".to_string(),
+                    "对所有资源的所有操作".to_string(),
+                    Severity::Critical,
+                ),
+                Privilege::PowerUser => (
+                    "every action except IAM, Organizations and account management".to_string(),
+                    "除 IAM、Organizations 和账号管理之外的所有操作".to_string(),
+                    Severity::High,
+                ),
+                Privilege::IamFull => (
+                    "full control of IAM, enough to grant itself anything".to_string(),
+                    "对 IAM 的完全控制，足以为自己授予任何权限".to_string(),
+                    Severity::High,
+                ),
+                Privilege::FullAccess(_) => (
+                    "every action of its service on every resource".to_string(),
+                    "其服务在所有资源上的全部操作".to_string(),
+                    Severity::High,
+                ),
+            };
+            // What the role's own Deny statements leave of the policy.
+            let (withheld, conditional) = match stand_in(&privilege) {
+                Some((policy, universe)) if self.spend(self.decide_cost() * SUMMARY_COST) => {
+                    let mut all = self.policies.clone();
+                    all.push(&policy);
+                    let summary = Evaluator::new(&all, "*", &self.ctx).summary(universe);
+                    let total = summary.total();
+                    (
+                        summary.granted() * 2 < total,
+                        summary.granted() * 2 >= total && summary.allowed.total() * 2 < total,
+                    )
+                }
+                _ => (false, false),
+            };
+            let mut en =
+                format!("has the AWS managed policy `{name}` attached, which grants {what_en}.");
+            let mut zh = format!("附加了 AWS 托管策略 `{name}`，它授予{what_zh}。");
+            let mut severity = severity;
+            if withheld {
+                severity = lowered(severity);
+                en.push_str(" The role's own Deny statements withhold most of it, so the severity is one level lower.");
+                zh.push_str("该角色自身的 Deny 语句收回了其中大部分权限，因此严重级别降低一级。");
+            }
+            let discriminator = format!("{}|managed|{name}", role.id);
+            self.push(
+                &rules::PRIVILEGED_MANAGED_POLICY,
+                severity,
+                conditional,
+                *loc,
+                discriminator,
+                en,
+                zh,
+                Some(arn.clone()),
+            );
+        }
+    }
+
+    /// FG-IAM-006: `iam:PassRole` on every role through an explicit IAM
+    /// grant (a bare `*` is FG-IAM-001/002's). A grant limited by
+    /// `iam:PassedToService` is conditional: reported one level lower,
+    /// because it still lets the function hand any role to that service.
+    fn pass_role(&mut self) {
+        if !self.spend(self.decide_cost()) {
+            return;
+        }
+        let eval = self.on_any.explain("iam:PassRole");
+        if !eval.decision.is_granted() {
+            return;
+        }
+        let mut hit: Option<(usize, &str, Loc)> = None;
+        let mut passed_to: Vec<&str> = Vec::new();
+        for m in eval.allows() {
+            let Some((i, s)) = self
+                .statements
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.policy == m.policy && s.index == m.statement)
+            else {
+                continue;
+            };
+            for clause in &s.stmt.conditions {
+                if clause.key.eq_ignore_ascii_case("iam:PassedToService") {
+                    passed_to.extend(clause.values.iter().filter_map(Val::as_str));
+                }
+            }
+            if hit.is_some() {
+                continue;
+            }
+            if let ActionSet::Action(vals) = &s.stmt.actions {
+                if let Some(v) = vals.iter().find(|v| {
+                    v.as_str()
+                        .is_some_and(|p| !is_star(p) && action_matches(p, "iam:PassRole"))
+                }) {
+                    hit = Some((i, v.as_str().unwrap_or("iam:PassRole"), v.loc));
+                }
+            }
+        }
+        let Some((i, pattern, loc)) = hit else {
+            return;
+        };
+        let s = &self.statements[i];
+        let mut en = format!(
+            "may pass any IAM role (`iam:PassRole` on `*`) through `{pattern}` in {}.",
+            s.label_en()
+        );
+        let mut zh = format!(
+            "可以通过{}中的 `{pattern}` 传递任意 IAM 角色（在 `*` 上的 `iam:PassRole`）。",
+            s.label_zh()
+        );
+        if !passed_to.is_empty() {
+            en.push_str(&format!(
+                " An `iam:PassedToService` condition limits it to {}, which can still be handed any role, including an administrator role.",
+                list_names(&passed_to)
+            ));
+            zh.push_str(&format!(
+                "`iam:PassedToService` 条件将其限制为 {}，但仍可把任意角色（包括管理员角色）交给该服务。",
+                list_names(&passed_to)
+            ));
+        }
+        let discriminator = self.discriminator(s, "iam:PassRole");
+        let evidence = format!("{}: {pattern}", s.key());
+        self.push(
+            &rules::PASS_ROLE,
+            Severity::High,
+            eval.decision == Decision::Conditional,
+            loc,
+            discriminator,
+            en,
+            zh,
+            Some(evidence),
+        );
+    }
+}
+
+/// A stand-in for what a broad AWS managed policy grants, to see how much
+/// of it the role's own Deny statements leave; `None` when the name does
+/// not say which service it covers.
+fn stand_in(privilege: &Privilege) -> Option<(Policy, &'static str)> {
+    let loc = Loc::default();
+    let statement = |actions: ActionSet| Statement {
+        sid: None,
+        loc,
+        effect: Effect::Allow,
+        actions,
+        resources: ResourceSet::Resource(vec![Val::known("*", loc)]),
+        principals: fnguard_iam::PrincipalSet::Absent,
+        conditions: Vec::new(),
+        condition_unknown: false,
+    };
+    let (actions, universe) = match privilege {
+        Privilege::Admin => (ActionSet::Action(vec![Val::known("*", loc)]), "*"),
+        Privilege::PowerUser => (
+            ActionSet::NotAction(
+                ["iam:*", "organizations:*", "account:*"]
+                    .into_iter()
+                    .map(|a| Val::known(a, loc))
+                    .collect(),
+            ),
+            "*",
+        ),
+        Privilege::IamFull => (ActionSet::Action(vec![Val::known("iam:*", loc)]), "iam:*"),
+        Privilege::FullAccess(_) => return None,
+    };
+    Some((
+        Policy {
+            statements: vec![statement(actions)],
+            loc,
+            unknown: false,
+        },
+        universe,
+    ))
+}
+
+fn function_names(functions: &[(&Function, Loc)]) -> String {
+    let names: Vec<&str> = functions.iter().map(|(f, _)| f.id.as_str()).collect();
+    list_names(&names)
+}
+
+/// FG-IAM-005: who besides Lambda may assume an execution role.
+fn check_trust(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut Vec<Raw>) {
+    let Some(trust) = &role.trust else {
+        return;
+    };
+    let grants = assume_grants(trust, &Context::new());
+    for grant in &grants {
+        if let Assumer::Entry(entry) = grant.assumer {
+            let legit = entry.kind.eq_ignore_ascii_case("Service")
+                && entry.value.as_str().is_some_and(|v| {
+                    LAMBDA_SERVICES
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(v.trim()))
+                });
+            if legit {
+                continue;
+            }
+        }
+        let stmt = &trust.statements[grant.statement];
+        let (who_en, who_zh, key, loc) = describe_assumer(grant, stmt.loc);
+        let stmt_en = match &stmt.sid {
+            Some(sid) => format!("trust statement `{sid}`"),
+            None => format!("trust statement {}", grant.statement + 1),
+        };
+        let stmt_zh = match &stmt.sid {
+            Some(sid) => format!("信任策略语句 `{sid}`"),
+            None => format!("信任策略第 {} 条语句", grant.statement + 1),
+        };
+        let mut severity = if grant.is_anyone() {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        let mut en = format!(
+            "Execution role `{}` (used by {}) can be assumed by {who_en} ({stmt_en}).",
+            role.id,
+            function_names(functions)
+        );
+        let mut zh = format!(
+            "执行角色 `{}`（被 {} 使用）可被{who_zh}代入（{stmt_zh}）。",
+            role.id,
+            function_names(functions)
+        );
+        if grant.conditional {
+            severity = lowered(severity);
+            en.push_str(" Conditions restrict it, so the severity is one level lower.");
+            zh.push_str("存在条件限制，因此严重级别降低一级。");
+        }
+        let sid = stmt
+            .sid
+            .clone()
+            .unwrap_or_else(|| grant.statement.to_string());
+        let discriminator = format!("{}|trust#{sid}|{key}", role.id);
+        let finding = ctx
+            .finding(
+                &rules::TRUST,
+                &role.id,
+                loc,
+                Text::new(en, zh),
+                &discriminator,
+            )
+            .with_severity(severity)
+            .with_evidence(key);
+        out.push(Raw {
+            finding,
+            element_loc: role.loc,
+            element_ignores: role.ignores.clone(),
+        });
+    }
+}
+
+/// (English, Chinese, fingerprint key, location) for whoever a grant lets in.
+fn describe_assumer(grant: &AssumeGrant<'_>, stmt_loc: Loc) -> (String, String, String, Loc) {
+    match grant.assumer {
+        Assumer::AllExcept(_) => (
+            "everyone except the principals listed in `NotPrincipal`".to_string(),
+            "除 `NotPrincipal` 所列主体之外的所有人".to_string(),
+            "NotPrincipal".to_string(),
+            stmt_loc,
+        ),
+        Assumer::Entry(entry) => {
+            let value = entry.value.as_str().unwrap_or("?");
+            let key = format!("{}={value}", entry.kind);
+            let (en, zh) = if grant.is_anyone() {
+                (
+                    "anyone (`*`), from any AWS account".to_string(),
+                    "任何人（`*`，来自任意 AWS 账号）".to_string(),
+                )
+            } else if entry.kind.eq_ignore_ascii_case("AWS") {
+                if value.contains(SELF_ACCOUNT) {
+                    (
+                        format!("IAM principals of this same account (`{value}`)"),
+                        format!("本账号的 IAM 主体（`{value}`）"),
+                    )
+                } else {
+                    (
+                        format!("the AWS principal `{value}`"),
+                        format!("AWS 主体 `{value}`"),
+                    )
+                }
+            } else if entry.kind.eq_ignore_ascii_case("Service") {
+                (format!("the service `{value}`"), format!("服务 `{value}`"))
+            } else if entry.kind.eq_ignore_ascii_case("Federated") {
+                (
+                    format!("identities federated through `{value}`"),
+                    format!("通过 `{value}` 联合的身份"),
+                )
+            } else {
+                (
+                    format!("the principal `{value}` ({})", entry.kind),
+                    format!("主体 `{value}`（{}）", entry.kind),
+                )
+            };
+            (en, zh, key, entry.value.loc)
+        }
+    }
+}
+
+/// FG-IAM-007: one finding per role used by two or more functions.
+fn check_shared(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut Vec<Raw>) {
+    let en = format!(
+        "Execution role `{}` is shared by {} functions: {}.",
+        role.id,
+        functions.len(),
+        function_names(functions)
+    );
+    let zh = format!(
+        "执行角色 `{}` 被 {} 个函数共用：{}。",
+        role.id,
+        functions.len(),
+        function_names(functions)
+    );
+    let mut finding = ctx.finding(
+        &rules::SHARED_ROLE,
+        &role.id,
+        role.loc,
+        Text::new(en, zh),
+        &role.id,
+    );
+    for (function, role_loc) in functions {
+        finding = finding.with_related(
+            ctx.src(*role_loc),
+            Text::new(
+                format!("function `{}` uses this role", function.id),
+                format!("函数 `{}` 使用该角色", function.id),
+            ),
+        );
+    }
+    out.push(Raw {
+        finding,
+        element_loc: role.loc,
+        element_ignores: role.ignores.clone(),
+    });
 }

@@ -1,0 +1,309 @@
+//! The AWS action catalog: every IAM action with its access level and the
+//! resource types it can be scoped to, from `data/iam/actions.tsv` (see
+//! `data/iam/NOTICE.md` for source and date). Parsed once, on first use.
+
+use crate::wildcard::action_matches;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+const ACTIONS_TSV: &str = include_str!("../../../data/iam/actions.tsv");
+
+/// Access level as the AWS Service Authorization Reference assigns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccessLevel {
+    List,
+    Read,
+    Write,
+    PermissionsManagement,
+    Tagging,
+}
+
+impl AccessLevel {
+    pub const ALL: [AccessLevel; 5] = [
+        AccessLevel::List,
+        AccessLevel::Read,
+        AccessLevel::Write,
+        AccessLevel::PermissionsManagement,
+        AccessLevel::Tagging,
+    ];
+
+    pub fn parse(text: &str) -> Option<AccessLevel> {
+        match text {
+            "List" => Some(AccessLevel::List),
+            "Read" => Some(AccessLevel::Read),
+            "Write" => Some(AccessLevel::Write),
+            "Permissions management" => Some(AccessLevel::PermissionsManagement),
+            "Tagging" => Some(AccessLevel::Tagging),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::PermissionsManagement => "Permissions management",
+            AccessLevel::Tagging => "Tagging",
+        }
+    }
+
+    /// Position in `ALL`, for per-level counters.
+    pub fn index(self) -> usize {
+        match self {
+            AccessLevel::List => 0,
+            AccessLevel::Read => 1,
+            AccessLevel::Write => 2,
+            AccessLevel::PermissionsManagement => 3,
+            AccessLevel::Tagging => 4,
+        }
+    }
+}
+
+/// One action of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInfo {
+    /// `service:Action` as AWS spells it, e.g. `s3:GetObject`.
+    pub name: &'static str,
+    pub level: AccessLevel,
+    /// Comma-separated resource types; empty when the action supports only
+    /// `*` as its resource.
+    resource_types: &'static str,
+    service_len: usize,
+}
+
+impl ActionInfo {
+    pub fn service(&self) -> &'static str {
+        &self.name[..self.service_len]
+    }
+
+    pub fn action(&self) -> &'static str {
+        &self.name[self.service_len + 1..]
+    }
+
+    pub fn resource_types(&self) -> impl Iterator<Item = &'static str> {
+        self.resource_types.split(',').filter(|t| !t.is_empty())
+    }
+
+    /// The action cannot be scoped to a resource: `Resource: "*"` is the
+    /// only way to grant it (e.g. `xray:PutTraceSegments`).
+    pub fn only_star_resource(&self) -> bool {
+        self.resource_types.is_empty()
+    }
+}
+
+/// One service's slice of the catalog.
+#[derive(Debug, Clone)]
+pub struct ServiceEntry {
+    /// Service prefix as AWS spells it (`s3`, `dynamodb`).
+    pub prefix: &'static str,
+    pub range: Range<usize>,
+    /// Number of actions per access level (indexed by `AccessLevel::index`).
+    pub levels: [usize; 5],
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    actions: Vec<ActionInfo>,
+    by_name: HashMap<String, usize>,
+    services: Vec<ServiceEntry>,
+    by_service: HashMap<String, usize>,
+}
+
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
+
+/// The catalog compiled into fnguard (parsed on first use).
+pub fn catalog() -> &'static Catalog {
+    CATALOG.get_or_init(|| Catalog::parse(ACTIONS_TSV))
+}
+
+/// Every catalog action a pattern (`s3:Get*`, `*`, `iam:PassRole`) matches.
+pub fn expand(pattern: &str) -> Vec<&'static ActionInfo> {
+    catalog().expand(pattern)
+}
+
+/// The access level of one action, when the catalog knows it.
+pub fn access_level(action: &str) -> Option<AccessLevel> {
+    catalog().lookup(action).map(|a| a.level)
+}
+
+impl Catalog {
+    /// Parse the TSV; malformed lines are skipped (the data is ours and a
+    /// test checks it has none).
+    pub fn parse(text: &'static str) -> Catalog {
+        let mut actions: Vec<ActionInfo> = text
+            .lines()
+            .filter_map(|line| {
+                let mut cols = line.split('\t');
+                let name = cols.next()?;
+                let level = AccessLevel::parse(cols.next()?)?;
+                let resource_types = cols.next().unwrap_or("");
+                let service_len = name.find(':')?;
+                if service_len == 0 || service_len + 1 >= name.len() {
+                    return None;
+                }
+                Some(ActionInfo {
+                    name,
+                    level,
+                    resource_types,
+                    service_len,
+                })
+            })
+            .collect();
+        // Group services together whatever order the file is in.
+        actions.sort_by_cached_key(|a| {
+            (
+                a.service().to_ascii_lowercase(),
+                a.name.to_ascii_lowercase(),
+            )
+        });
+        let mut by_name = HashMap::with_capacity(actions.len());
+        let mut services: Vec<ServiceEntry> = Vec::new();
+        for (i, action) in actions.iter().enumerate() {
+            by_name.insert(action.name.to_ascii_lowercase(), i);
+            match services.last_mut() {
+                Some(s) if s.prefix.eq_ignore_ascii_case(action.service()) => {
+                    s.range.end = i + 1;
+                    s.levels[action.level.index()] += 1;
+                }
+                _ => {
+                    let mut levels = [0; 5];
+                    levels[action.level.index()] = 1;
+                    services.push(ServiceEntry {
+                        prefix: action.service(),
+                        range: i..i + 1,
+                        levels,
+                    });
+                }
+            }
+        }
+        let by_service = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.prefix.to_ascii_lowercase(), i))
+            .collect();
+        Catalog {
+            actions,
+            by_name,
+            services,
+            by_service,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    pub fn actions(&self) -> &[ActionInfo] {
+        &self.actions
+    }
+
+    pub fn services(&self) -> &[ServiceEntry] {
+        &self.services
+    }
+
+    pub fn service(&self, prefix: &str) -> Option<&ServiceEntry> {
+        self.by_service
+            .get(&prefix.to_ascii_lowercase())
+            .map(|&i| &self.services[i])
+    }
+
+    pub fn service_actions(&self, entry: &ServiceEntry) -> &[ActionInfo] {
+        &self.actions[entry.range.clone()]
+    }
+
+    /// Case-insensitive lookup of one exact action name.
+    pub fn lookup(&self, action: &str) -> Option<&ActionInfo> {
+        self.by_name
+            .get(&action.to_ascii_lowercase())
+            .map(|&i| &self.actions[i])
+    }
+
+    /// Every action the pattern matches. A pattern whose service part has no
+    /// wildcard only scans that service.
+    pub fn expand(&self, pattern: &str) -> Vec<&ActionInfo> {
+        if let Some((service, _)) = pattern.split_once(':') {
+            if !service.contains(['*', '?']) {
+                return match self.service(service) {
+                    Some(entry) => self
+                        .service_actions(entry)
+                        .iter()
+                        .filter(|a| action_matches(pattern, a.name))
+                        .collect(),
+                    None => Vec::new(),
+                };
+            }
+        }
+        self.actions
+            .iter()
+            .filter(|a| action_matches(pattern, a.name))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_catalog_is_complete_and_well_formed() {
+        let cat = catalog();
+        let lines = ACTIONS_TSV.lines().count();
+        assert_eq!(cat.len(), lines, "a line of actions.tsv did not parse");
+        assert!(cat.len() > 15_000, "only {} actions", cat.len());
+        assert!(cat.services().len() > 300);
+        let s3 = cat.service("S3").unwrap();
+        assert_eq!(s3.prefix, "s3");
+        assert!(cat.service_actions(s3).iter().all(|a| a.service() == "s3"));
+    }
+
+    #[test]
+    fn lookups_and_levels() {
+        let pass = catalog().lookup("IAM:passrole").unwrap();
+        assert_eq!(pass.name, "iam:PassRole");
+        assert_eq!(pass.service(), "iam");
+        assert_eq!(pass.action(), "PassRole");
+        assert_eq!(pass.level, AccessLevel::PermissionsManagement);
+        assert_eq!(pass.resource_types().collect::<Vec<_>>(), ["role"]);
+        assert_eq!(access_level("s3:GetObject"), Some(AccessLevel::Read));
+        assert_eq!(access_level("s3:ListBucket"), Some(AccessLevel::List));
+        assert_eq!(
+            access_level("lambda:TagResource"),
+            Some(AccessLevel::Tagging)
+        );
+        assert_eq!(access_level("s3:NoSuchAction"), None);
+        assert!(catalog()
+            .lookup("xray:PutTraceSegments")
+            .unwrap()
+            .only_star_resource());
+        assert!(!catalog()
+            .lookup("dynamodb:PutItem")
+            .unwrap()
+            .only_star_resource());
+    }
+
+    #[test]
+    fn expansion() {
+        let gets = expand("s3:GetObject*");
+        assert!(gets.iter().any(|a| a.name == "s3:GetObject"));
+        assert!(gets.iter().any(|a| a.name == "s3:GetObjectAcl"));
+        assert!(gets.iter().all(|a| a.name.starts_with("s3:GetObject")));
+        assert_eq!(
+            expand("s3:*").len(),
+            catalog()
+                .service_actions(catalog().service("s3").unwrap())
+                .len()
+        );
+        assert_eq!(expand("*").len(), catalog().len());
+        assert_eq!(expand("dynamodb:?utItem").len(), 1);
+        // Wildcards in the service part scan every service.
+        let passes = expand("i?m:PassRole");
+        assert_eq!(passes.len(), 1);
+        assert!(expand("nosuchservice:*").is_empty());
+    }
+}
