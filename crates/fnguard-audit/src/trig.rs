@@ -274,7 +274,8 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
                 // function URL public: FG-TRIG-002's subject. Report it
                 // here only when no URL element in the scanned files does.
                 if auth.eq_ignore_ascii_case("NONE") {
-                    let covered = matches!(&p.function, Ref::Local(id) if open_urls.contains(id.as_str()));
+                    let covered =
+                        matches!(&p.function, Ref::Local(id) if open_urls.contains(id.as_str()));
                     if class == Principal::Everyone && !covered {
                         let msg = Text::new(
                             format!("Permission {} lets anyone call the function URL of {target} without authentication (FunctionUrlAuthType NONE, Principal *).", p.id),
@@ -377,13 +378,21 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
                     format!("API {} 的路由 {label}{}没有授权：互联网上任何人都能调用。", api.id, served.1),
                 )
             };
-            let loc = if auth_loc.line > 0 { *auth_loc } else { route.loc };
+            let loc = if auth_loc.line > 0 {
+                *auth_loc
+            } else {
+                route.loc
+            };
             let discriminator = format!("{} {} {}", api.id, route.method, route.path);
             let f = ctx.finding(rule, resource, loc, msg, &discriminator);
             // Ignores on the serving function also cover its routes: for
             // implicit APIs that is where users write them.
             let mut ignores = api.ignores.clone();
-            if let Some(function) = route.function.as_deref().and_then(|id| ctx.dep.function(id)) {
+            if let Some(function) = route
+                .function
+                .as_deref()
+                .and_then(|id| ctx.dep.function(id))
+            {
                 ignores.extend(function.ignores.iter().cloned());
             }
             out.push(Raw {

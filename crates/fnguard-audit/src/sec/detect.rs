@@ -345,7 +345,9 @@ pub fn is_placeholder(value: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'))
         || (v.starts_with('$')
             && v.len() > 1
-            && v[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            && v[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
         || lower == "%s";
     if templated {
         return true;
@@ -424,17 +426,103 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     };
     const NOT_A_SECRET_SUFFIX: &[&str] = &[
-        "ARN", "ARNS", "NAME", "NAMES", "ID", "IDS", "PATH", "PARAM", "PARAMS", "PARAMETER",
-        "URL", "URLS", "URI", "ENDPOINT", "HOST", "HOSTNAME", "PORT", "FILE", "FILENAME", "DIR",
-        "REGION", "TTL", "EXPIRY", "EXPIRES", "EXPIRE", "EXPIRATION", "LENGTH", "LEN", "SIZE",
-        "HEADER", "TYPE", "MODE", "ENABLED", "DISABLED", "ENABLE", "VERSION", "TIMEOUT",
-        "SECONDS", "MINUTES", "HOURS", "DAYS", "COUNT", "USER", "USERNAME", "LOGIN",
-        "ALGORITHM", "ALG", "ISSUER", "AUDIENCE", "SCOPE", "SCOPES", "TABLE", "BUCKET", "QUEUE",
-        "TOPIC", "STREAM", "PROVIDER", "DOMAIN", "METHOD", "FLOW", "POOL", "LOCATION", "PREFIX",
-        "SUFFIX", "FORMAT", "POLICY", "ROLE", "ACCOUNT", "STORE", "VAULT", "FIELD", "PROPERTY",
-        "COLUMN", "LABEL", "REF", "REFERENCE", "ALIAS", "KMS", "INTERVAL", "RETRIES", "LIMIT",
-        "RATE", "SOURCE", "FUNCTION", "SERVICE", "SERVER", "STAGE", "ENV", "ROTATION",
-        "DURATION", "AGE", "STRATEGY", "LOCATOR", "KEYS", "COOKIE", "NAMESPACE", "VAR",
+        "ARN",
+        "ARNS",
+        "NAME",
+        "NAMES",
+        "ID",
+        "IDS",
+        "PATH",
+        "PARAM",
+        "PARAMS",
+        "PARAMETER",
+        "URL",
+        "URLS",
+        "URI",
+        "ENDPOINT",
+        "HOST",
+        "HOSTNAME",
+        "PORT",
+        "FILE",
+        "FILENAME",
+        "DIR",
+        "REGION",
+        "TTL",
+        "EXPIRY",
+        "EXPIRES",
+        "EXPIRE",
+        "EXPIRATION",
+        "LENGTH",
+        "LEN",
+        "SIZE",
+        "HEADER",
+        "TYPE",
+        "MODE",
+        "ENABLED",
+        "DISABLED",
+        "ENABLE",
+        "VERSION",
+        "TIMEOUT",
+        "SECONDS",
+        "MINUTES",
+        "HOURS",
+        "DAYS",
+        "COUNT",
+        "USER",
+        "USERNAME",
+        "LOGIN",
+        "ALGORITHM",
+        "ALG",
+        "ISSUER",
+        "AUDIENCE",
+        "SCOPE",
+        "SCOPES",
+        "TABLE",
+        "BUCKET",
+        "QUEUE",
+        "TOPIC",
+        "STREAM",
+        "PROVIDER",
+        "DOMAIN",
+        "METHOD",
+        "FLOW",
+        "POOL",
+        "LOCATION",
+        "PREFIX",
+        "SUFFIX",
+        "FORMAT",
+        "POLICY",
+        "ROLE",
+        "ACCOUNT",
+        "STORE",
+        "VAULT",
+        "FIELD",
+        "PROPERTY",
+        "COLUMN",
+        "LABEL",
+        "REF",
+        "REFERENCE",
+        "ALIAS",
+        "KMS",
+        "INTERVAL",
+        "RETRIES",
+        "LIMIT",
+        "RATE",
+        "SOURCE",
+        "FUNCTION",
+        "SERVICE",
+        "SERVER",
+        "STAGE",
+        "ENV",
+        "ROTATION",
+        "DURATION",
+        "AGE",
+        "STRATEGY",
+        "LOCATOR",
+        "KEYS",
+        "COOKIE",
+        "NAMESPACE",
+        "VAR",
     ];
     if NOT_A_SECRET_SUFFIX.contains(&last.as_str()) {
         return false;
@@ -453,14 +541,7 @@ pub fn is_secret_name(name: &str) -> bool {
     if SUBSTRINGS.iter().any(|s| joined.contains(s)) {
         return true;
     }
-    const WORDS: &[&str] = &[
-        "PWD",
-        "PASS",
-        "CREDS",
-        "AUTH",
-        "AUTHORIZATION",
-        "BASICAUTH",
-    ];
+    const WORDS: &[&str] = &["PWD", "PASS", "CREDS", "AUTH", "AUTHORIZATION", "BASICAUTH"];
     if words
         .iter()
         .any(|w| WORDS.contains(&w.as_str()) || w.ends_with("TOKEN"))
@@ -634,7 +715,10 @@ mod tests {
             ("DB_PASSWORD", "${ssm:/prod/db/password}"),
             ("DB_PASSWORD", "<set me>"),
             ("DB_PASSWORD_ARN", "S3cr3t!Pass"),
-            ("DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"),
+            (
+                "DB_PASSWORD",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db",
+            ),
             ("DB_SECRET", "prod/db/password"),
             ("DB_SECRET", "my-secret-name"),
             ("API_TOKEN", "true"),
@@ -689,7 +773,8 @@ mod tests {
         assert_eq!(kind("SSH", openssh), Some(Kind::PrivateKey));
         let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF3vH4kBCADJ2Y9k3mP7qW1xZ8vN5tR2sL4uB6cE0aF9gH3jK7mO1pQ\n-----END PGP PRIVATE KEY BLOCK-----";
         assert_eq!(kind("PGP", pgp), Some(Kind::PrivateKey));
-        let putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nAAAAIE";
+        let putty =
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nAAAAIE";
         assert_eq!(kind("PPK", putty), Some(Kind::PrivateKey));
         let doc = "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----";
         assert_eq!(kind("KEY_DOC", doc), None);
@@ -737,10 +822,27 @@ mod tests {
             "jdbc:postgresql://db.internal/app?user=app&password=Jd8cP4ss",
             "jdbc:sqlserver://db.internal:1433;databaseName=app;user=app;password=Ms5qlP4ss",
         ] {
-            assert_eq!(kind("DATABASE_URL", value), Some(Kind::UrlPassword), "{value}");
+            assert_eq!(
+                kind("DATABASE_URL", value),
+                Some(Kind::UrlPassword),
+                "{value}"
+            );
             let d = detect("DATABASE_URL", value).unwrap();
-            for secret in ["Tr0ub4dor3", "p@ss!w0rd", "S3cr%40t99", "Zx9!kQ2", "R3d1sP4ss", "Qu3u3P4ss", "Jd8cP4ss", "Ms5qlP4ss"] {
-                assert!(!d.evidence.contains(secret), "{} leaks {secret}", d.evidence);
+            for secret in [
+                "Tr0ub4dor3",
+                "p@ss!w0rd",
+                "S3cr%40t99",
+                "Zx9!kQ2",
+                "R3d1sP4ss",
+                "Qu3u3P4ss",
+                "Jd8cP4ss",
+                "Ms5qlP4ss",
+            ] {
+                assert!(
+                    !d.evidence.contains(secret),
+                    "{} leaks {secret}",
+                    d.evidence
+                );
             }
         }
         for value in [
