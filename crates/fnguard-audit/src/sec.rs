@@ -166,10 +166,10 @@ data source for aws_secretsmanager_secret_version, or ephemeral values). Rotate 
         description_en: "An environment variable contains a token in a format issued by a known service: GitHub \
 (ghp_, gho_, ghs_, github_pat_), GitLab (glpat-), Slack (xox?- tokens, webhooks), Stripe live keys (sk_live_, \
 rk_live_), SendGrid (SG.), Twilio (SK...), npm (npm_), PyPI (pypi-), OpenAI/Anthropic (sk-...), Google API keys \
-(AIza...). Values that are obviously fake (EXAMPLE, repeated characters) are ignored.",
+(AIza...), and signed JSON Web Tokens (eyJ...eyJ...), such as long-lived service-role keys. Values that are obviously fake (EXAMPLE, repeated characters) are ignored.",
         description_zh: "环境变量中包含已知服务格式的令牌：GitHub（ghp_、gho_、ghs_、github_pat_）、GitLab（glpat-）、\
 Slack（xox?- 令牌、Webhook）、Stripe 生产密钥（sk_live_、rk_live_）、SendGrid（SG.）、Twilio（SK...）、npm（npm_）、PyPI（pypi-）、\
-OpenAI/Anthropic（sk-...）、Google API 密钥（AIza...）。明显伪造的值（EXAMPLE、重复字符）会被忽略。",
+OpenAI/Anthropic（sk-...）、Google API 密钥（AIza...），以及已签名的 JSON Web Token（eyJ...eyJ...，如长期有效的服务角色密钥）。明显伪造的值（EXAMPLE、重复字符）会被忽略。",
         risk_en: "The token grants access to the third-party account (source code, package publishing, payments, \
 messaging) to anyone who reads the configuration; package-registry tokens enable supply-chain attacks.",
         risk_zh: "任何读到配置的人都能凭该令牌访问第三方账户（源代码、包发布、支付、消息）；包仓库令牌还可被用于供应链攻击。",

@@ -289,7 +289,16 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
             }
             Field::Absent => {}
         }
+        let iam_url = p.function_url_auth_type.eq_ignore_case("AWS_IAM");
         let (severity, en, zh) = match &class {
+            // With AuthType AWS_IAM callers must still sign requests, but a
+            // `*` resource policy lets IAM principals of every AWS account
+            // in: a cross-account exposure, not an anonymous one.
+            Principal::Everyone if iam_url => (
+                Severity::High,
+                format!("Permission {} lets IAM principals of any AWS account (`*`) call the function URL of {target}; restrict Principal to your account or add PrincipalOrgID.", p.id),
+                format!("权限 {} 允许任意 AWS 账户（`*`）的 IAM 主体调用 {target} 的函数 URL；请把 Principal 限定为本账户或添加 PrincipalOrgID。", p.id),
+            ),
             Principal::Everyone => (
                 Severity::Critical,
                 format!("Permission {} lets any principal (`*`) invoke {target} with no SourceArn, SourceAccount or PrincipalOrgID condition.", p.id),

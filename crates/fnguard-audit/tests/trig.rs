@@ -298,3 +298,17 @@ fn cors_wildcard_with_credentials() {
     assert_eq!(cors[0].location.line, 37);
     assert_eq!(cors[1].resource, "Orders");
 }
+
+#[test]
+fn iam_authenticated_url_permission_for_everyone_is_high() {
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Orders", 10));
+    let mut url_permission = permission("UrlPermission", "*", 40);
+    url_permission.function_url_auth_type = s("AWS_IAM", 43);
+    dep.permissions.push(url_permission);
+    let findings = run(&dep);
+    let trig = of(&findings, "FG-TRIG-001");
+    assert_eq!(trig.len(), 1);
+    assert_eq!(trig[0].severity, Severity::High);
+    assert!(of(&findings, "FG-TRIG-002").is_empty());
+}

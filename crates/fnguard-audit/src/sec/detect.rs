@@ -79,6 +79,10 @@ fn patterns() -> &'static Patterns {
                     re(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}"),
                 ),
                 ("Google API", re(r"\bAIza[0-9A-Za-z_-]{35}")),
+                (
+                    "JSON Web Token",
+                    re(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}"),
+                ),
             ],
         }
     })
@@ -347,7 +351,7 @@ pub fn is_placeholder(value: &str) -> bool {
             && v.len() > 1
             && v[1..]
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
         || lower == "%s";
     if templated {
         return true;
@@ -516,6 +520,15 @@ pub fn is_secret_name(name: &str) -> bool {
         "ENV",
         "ROTATION",
         "DURATION",
+        "LEVEL",
+        "MILLIS",
+        "MS",
+        "ATTEMPTS",
+        "THRESHOLD",
+        "WINDOW",
+        "BYTES",
+        "POLICIES",
+        "RULES",
         "AGE",
         "STRATEGY",
         "LOCATOR",
@@ -797,6 +810,7 @@ mod tests {
             ("pypi-AgEIcHlwaS5vcmcCJDk3ZjFhMmI0LWMzZDUtNGU2Zi04YTdiLTljMGQxZTJmM2E0YgACKlszLCJk", "PyPI"),
             ("sk-proj-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3", "OpenAI"),
             ("AIzaSyB3cD5eF7gH9iJ1kL3mN5oP7qR9sT1uV3w", "Google API"),
+            ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwiaWF0IjoxNzAwMDAwMDAwfQ.Zk3Lq9Xv1Nc6Bm3Tr5Yw0AeFgHiJkLm2Op", "JSON Web Token"),
         ];
         for (value, service) in cases {
             assert_eq!(kind("X", value), Some(Kind::Token(service)), "{value}");
