@@ -143,26 +143,27 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         }
     }
     for trail in &ctx.dep.trails {
-        let (loc, en, zh) = match &trail.lambda_data_events {
-            Field::Known(false, loc) => (
-                *loc,
-                format!("CloudTrail trail {} has event selectors but none records Lambda data events (function invocations).", trail.id),
-                format!("CloudTrail 跟踪 {} 配置了事件选择器，但没有记录 Lambda 数据事件（函数调用）的选择器。", trail.id),
-            ),
-            Field::Absent => (
-                trail.loc,
-                format!("CloudTrail trail {} has no event selectors: it records management events only, not Lambda invocations.", trail.id),
-                format!("CloudTrail 跟踪 {} 没有事件选择器：只记录管理事件，不记录 Lambda 调用。", trail.id),
-            ),
+        let (loc, message) = match &trail.lambda_data_events {
+            // Absent selectors mean CloudTrail's default: management
+            // events only.
+            Field::Known(false, loc) => (*loc, trail_message(&trail.id)),
+            Field::Absent => (trail.loc, trail_message(&trail.id)),
             _ => continue,
         };
-        let finding = ctx.finding(&RULES[3], &trail.id, loc, Text::new(en, zh), "");
+        let finding = ctx.finding(&RULES[3], &trail.id, loc, message, "");
         out.push(Raw {
             finding,
             element_loc: trail.loc,
             element_ignores: trail.ignores.clone(),
         });
     }
+}
+
+fn trail_message(trail: &str) -> Text {
+    Text::new(
+        format!("CloudTrail trail {trail} has no event selector for AWS::Lambda::Function data events: function invocations are not recorded."),
+        format!("CloudTrail 跟踪 {trail} 没有针对 AWS::Lambda::Function 数据事件的事件选择器：函数调用不会被记录。"),
+    )
 }
 
 fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {

@@ -3,6 +3,7 @@
 
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
+use fnguard_iam::{Effect, Policy, PrincipalSet};
 use fnguard_model::{ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, SELF_ACCOUNT};
 use std::collections::HashSet;
 
@@ -79,10 +80,11 @@ authenticate inside the handler and set reserved concurrency to cap cost.",
         title_zh: "API 路由未配置授权",
         description_en: "An API Gateway REST method, HTTP API route or SAM/Serverless API event that invokes a function \
 has no authorization in force (AuthorizationType NONE, no authorizer, or a SAM API without Auth) and the API is not \
-a PRIVATE endpoint. CORS preflight (OPTIONS) routes are not reported. For WebSocket APIs only the $connect route \
+a PRIVATE endpoint. Routes of an API whose resource policy is anything but an unconditional Allow for `*` \
+(a source IP or VPC endpoint condition, a Deny, named principals) are not reported. CORS preflight (OPTIONS) routes are not reported. For WebSocket APIs only the $connect route \
 can carry authorization, so only it is checked.",
         description_zh: "调用函数的 API Gateway REST 方法、HTTP API 路由或 SAM/Serverless API 事件没有生效的授权\
-（AuthorizationType NONE、无授权器、或 SAM API 未配置 Auth），且该 API 不是 PRIVATE 端点。\
+（AuthorizationType NONE、无授权器、或 SAM API 未配置 Auth），且该 API 不是 PRIVATE 端点。若 API 的资源策略不只是对 `*` 的无条件 Allow（含源 IP 或 VPC 终端节点条件、Deny、指定主体），其路由不报告。\
 CORS 预检（OPTIONS）路由不报告。WebSocket API 仅 $connect 路由可以授权，因此只检查该路由。",
         risk_en: "Anonymous callers on the internet reach the function and, through its role, the data and \
 internal resources behind it (guide §2.2: an open trigger in front of a function that can reach an internal \
@@ -351,6 +353,9 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
             Field::Known(true, _) | Field::Unknown(_) => continue,
             _ => {}
         }
+        if api.resource_policy.as_ref().is_some_and(restricts_callers) {
+            continue;
+        }
         for route in &api.routes {
             if route.method.eq_ignore_ascii_case("OPTIONS") {
                 continue;
@@ -411,6 +416,26 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
             });
         }
     }
+}
+
+/// Whether an API resource policy may keep anonymous callers out. Only a
+/// policy made solely of unconditional `Allow` statements for `*` is known
+/// to leave the API open; anything else (a Deny, a condition on the source
+/// IP or VPC endpoint, named principals, an unreadable part) needs policy
+/// evaluation, and an open route is then not reported.
+fn restricts_callers(policy: &Policy) -> bool {
+    if policy.unknown || policy.statements.is_empty() {
+        return true;
+    }
+    policy.statements.iter().any(|st| {
+        let everyone = match &st.principals {
+            PrincipalSet::Principal(entries) => entries
+                .iter()
+                .all(|e| e.value.as_str().is_some_and(|v| v.trim() == "*")),
+            _ => false,
+        };
+        st.effect != Effect::Allow || st.has_conditions() || !everyone
+    })
 }
 
 fn route_label(method: &str, path: &str) -> String {

@@ -312,3 +312,78 @@ fn iam_authenticated_url_permission_for_everyone_is_high() {
     assert_eq!(trig[0].severity, Severity::High);
     assert!(of(&findings, "FG-TRIG-002").is_empty());
 }
+
+fn open_route_api(policy: Option<fnguard_iam::Policy>) -> fnguard_model::Deployment {
+    let mut dep = deployment();
+    let mut api = hardened_api("Rest", ApiKind::Rest, 30);
+    api.resource_policy = policy;
+    api.routes
+        .push(route("GET", "/", known(AuthKind::None, 41), None, 40));
+    dep.apis.push(api);
+    dep
+}
+
+fn statement(
+    effect: fnguard_iam::Effect,
+    principal: &str,
+    conditions: Vec<fnguard_iam::ConditionClause>,
+) -> fnguard_iam::Statement {
+    fnguard_iam::Statement {
+        sid: None,
+        loc: loc(50),
+        effect,
+        actions: fnguard_iam::ActionSet::Action(vec![fnguard_iam::Val::known(
+            "execute-api:Invoke",
+            loc(51),
+        )]),
+        resources: fnguard_iam::ResourceSet::Resource(vec![fnguard_iam::Val::known("*", loc(52))]),
+        principals: fnguard_iam::PrincipalSet::Principal(vec![fnguard_iam::PrincipalEntry {
+            kind: "AWS".into(),
+            value: fnguard_iam::Val::known(principal, loc(53)),
+        }]),
+        conditions,
+        condition_unknown: false,
+    }
+}
+
+fn policy(statements: Vec<fnguard_iam::Statement>) -> fnguard_iam::Policy {
+    fnguard_iam::Policy {
+        statements,
+        loc: loc(49),
+        unknown: false,
+    }
+}
+
+#[test]
+fn resource_policies_that_may_restrict_callers_silence_open_routes() {
+    use fnguard_iam::Effect::{Allow, Deny};
+    // An allow-all policy leaves the route open.
+    let open = open_route_api(Some(policy(vec![statement(Allow, "*", vec![])])));
+    assert_eq!(of(&run(&open), "FG-TRIG-003").len(), 1);
+    assert_eq!(of(&run(&open_route_api(None)), "FG-TRIG-003").len(), 1);
+    let ip_condition = fnguard_iam::ConditionClause {
+        operator: "NotIpAddress".into(),
+        key: "aws:SourceIp".into(),
+        values: vec![fnguard_iam::Val::known("203.0.113.0/24", loc(55))],
+        loc: loc(54),
+    };
+    for restricted in [
+        policy(vec![
+            statement(Allow, "*", vec![]),
+            statement(Deny, "*", vec![ip_condition]),
+        ]),
+        policy(vec![statement(
+            Allow,
+            "arn:aws:iam::111122223333:root",
+            vec![],
+        )]),
+        fnguard_iam::Policy {
+            statements: Vec::new(),
+            loc: loc(49),
+            unknown: true,
+        },
+    ] {
+        let dep = open_route_api(Some(restricted));
+        assert!(of(&run(&dep), "FG-TRIG-003").is_empty());
+    }
+}
