@@ -6,7 +6,7 @@
 //! cannot be judged. Every evidence string is redacted and messages name
 //! the variable, never its value.
 
-mod detect;
+pub mod detect;
 
 use crate::{Ctx, Raw};
 use detect::{Detection, Kind};

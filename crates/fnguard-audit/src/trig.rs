@@ -245,9 +245,39 @@ fn is_restricted(p: &InvokePermission) -> bool {
         || !p.event_source_token.is_absent()
 }
 
+/// Account ids the scanned files themselves place the functions in: an
+/// execution role, dead-letter target, destination or KMS key ARN is in the
+/// function's own account. Templates often hard-code their account id, and
+/// a permission for it is not cross-account.
+fn own_accounts(ctx: &Ctx) -> HashSet<String> {
+    let mut accounts = HashSet::new();
+    for f in &ctx.dep.functions {
+        let role = match f.role.value() {
+            Some(Ref::External(arn)) => Some(arn.as_str()),
+            _ => None,
+        };
+        let arns = [
+            role,
+            f.dead_letter.as_deref(),
+            f.on_failure.as_deref(),
+            f.kms_key.as_deref(),
+        ];
+        for arn in arns.into_iter().flatten() {
+            // arn:partition:service:region:account:...
+            if let Some(account) = arn.strip_prefix("arn:").and_then(|r| r.split(':').nth(3)) {
+                if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+                    accounts.insert(account.to_string());
+                }
+            }
+        }
+    }
+    accounts
+}
+
 fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
     let rule = &RULES[0];
     let url_rule = &RULES[1];
+    let own = own_accounts(ctx);
     // Functions whose public URL is already reported through their
     // AWS::Lambda::Url / aws_lambda_function_url element.
     let open_urls: HashSet<&str> = ctx
@@ -268,7 +298,10 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
             continue;
         }
         let target = function_label(&p.function, &p.id);
-        let class = classify_principal(principal);
+        let class = match classify_principal(principal) {
+            Principal::OtherAccount(account) if own.contains(&account) => Principal::OwnAccount,
+            class => class,
+        };
         match &p.function_url_auth_type {
             Field::Unknown(_) => continue,
             Field::Known(auth, auth_loc) => {

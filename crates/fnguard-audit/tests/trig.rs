@@ -387,3 +387,21 @@ fn resource_policies_that_may_restrict_callers_silence_open_routes() {
         assert!(of(&run(&dep), "FG-TRIG-003").is_empty());
     }
 }
+
+#[test]
+fn hard_coded_own_account_is_not_cross_account() {
+    let mut dep = deployment();
+    let mut f = hardened_function("Orders", 10);
+    f.role = known(
+        Ref::External("arn:aws:iam::111122223333:role/orders-exec".into()),
+        13,
+    );
+    dep.functions.push(f);
+    dep.permissions.push(permission("Own", "111122223333", 30));
+    dep.permissions
+        .push(permission("Other", "444455556666", 40));
+    let findings = run(&dep);
+    let trig = of(&findings, "FG-TRIG-001");
+    assert_eq!(trig.len(), 1);
+    assert!(trig[0].message.en.contains("444455556666"));
+}
