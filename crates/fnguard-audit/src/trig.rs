@@ -302,6 +302,17 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
             Principal::OtherAccount(account) if own.contains(&account) => Principal::OwnAccount,
             class => class,
         };
+        // Since October 2025 a public function URL also needs an
+        // InvokeFunction permission for `*` restricted by
+        // `InvokedViaFunctionUrl` (SAM generates it). The model does not
+        // carry that flag, so for a function whose open URL FG-TRIG-002
+        // already reports, such a permission is taken to be that one.
+        let url_companion = class == Principal::Everyone
+            && p.function_url_auth_type.is_absent()
+            && matches!(&p.function, Ref::Local(id) if open_urls.contains(id.as_str()));
+        if url_companion {
+            continue;
+        }
         match &p.function_url_auth_type {
             Field::Unknown(_) => continue,
             Field::Known(auth, auth_loc) => {

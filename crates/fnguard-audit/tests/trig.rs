@@ -405,3 +405,23 @@ fn hard_coded_own_account_is_not_cross_account() {
     assert_eq!(trig.len(), 1);
     assert!(trig[0].message.en.contains("444455556666"));
 }
+
+#[test]
+fn invoke_permission_companion_of_a_public_url_is_reported_once() {
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Webhook", 10));
+    dep.function_urls.push(FunctionUrl {
+        id: "WebhookUrl".into(),
+        loc: loc(30),
+        function: Ref::Local("Webhook".into()),
+        auth_type: s("NONE", 32),
+        cors: None,
+        ignores: Vec::new(),
+    });
+    let mut companion = permission("WebhookURLInvokeAllowPublicAccess", "*", 40);
+    companion.function = Ref::Local("Webhook".into());
+    dep.permissions.push(companion);
+    let findings = run(&dep);
+    assert_eq!(of(&findings, "FG-TRIG-002").len(), 1);
+    assert!(of(&findings, "FG-TRIG-001").is_empty());
+}

@@ -414,6 +414,13 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // `sk_live_51HXXXXXXXX`, `AKIA****`: a value masked for documentation.
+    let masked_run = ["xxxx", "****", "...."]
+        .iter()
+        .any(|run| lower.contains(run));
+    if masked_run {
+        return true;
+    }
     // `xxxx`, `****`, `xxxx-xxxx`, `...`: masking characters only.
     if v.chars()
         .all(|c| matches!(c, 'x' | 'X' | '*' | '.' | '-' | '_' | '#'))
@@ -819,6 +826,11 @@ mod tests {
         }
         assert_eq!(kind("X", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), None);
         assert_eq!(kind("X", "sk_live_EXAMPLE0000000000000000000"), None);
+        assert_eq!(
+            kind("STRIPE_API_KEY", "sk_live_51HXXXXXXXXXXXXXXXXXXXXXXXX"),
+            None
+        );
+        assert_eq!(kind("DB_PASSWORD", "Pa55****"), None);
         assert_eq!(kind("GREETING", "skipping the long run"), None);
     }
 
