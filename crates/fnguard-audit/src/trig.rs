@@ -499,7 +499,11 @@ fn open_cors(cors: &Cors) -> Option<Loc> {
     let wildcard = cors
         .allow_origins
         .iter()
-        .any(|o| o.as_deref().is_some_and(|v| v.trim() == "*"));
+        // SAM REST API CORS values are header values in single quotes.
+        .any(|o| {
+            o.as_deref()
+                .is_some_and(|v| v.trim().trim_matches('\'') == "*")
+        });
     wildcard.then_some(cred_loc)
 }
 

@@ -272,6 +272,13 @@ fn cors_wildcard_with_credentials() {
         allow_credentials: known(true, 57),
     });
     dep.apis.push(safe);
+    let mut sam_rest = hardened_api("SamRest", ApiKind::Rest, 60);
+    sam_rest.cors = Some(Cors {
+        loc: loc(65),
+        allow_origins: vec![s("'*'", 66)],
+        allow_credentials: known(true, 67),
+    });
+    dep.apis.push(sam_rest);
     let mut no_creds = hardened_api("Third", ApiKind::Http, 70);
     no_creds.cors = Some(Cors {
         loc: loc(75),
@@ -293,10 +300,9 @@ fn cors_wildcard_with_credentials() {
     });
     let findings = run(&dep);
     let cors = of(&findings, "FG-TRIG-005");
-    assert_eq!(cors.len(), 2, "{cors:#?}");
-    assert_eq!(cors[0].resource, "HttpApi");
+    let resources: Vec<&str> = cors.iter().map(|f| f.resource.as_str()).collect();
+    assert_eq!(resources, vec!["HttpApi", "SamRest", "Orders"], "{cors:#?}");
     assert_eq!(cors[0].location.line, 37);
-    assert_eq!(cors[1].resource, "Orders");
 }
 
 #[test]
