@@ -5,7 +5,7 @@ use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::{Effect, Policy, PrincipalSet};
 use fnguard_model::{ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, SELF_ACCOUNT};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -390,6 +390,12 @@ fn check_function_urls(ctx: &Ctx, out: &mut Vec<Raw>) {
 }
 
 fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let functions: HashMap<&str, &fnguard_model::Function> = ctx
+        .dep
+        .functions
+        .iter()
+        .map(|f| (f.id.as_str(), f))
+        .collect();
     for api in &ctx.dep.apis {
         // A PRIVATE endpoint is reachable only through VPC endpoints; an
         // unknown endpoint type cannot be judged.
@@ -446,11 +452,7 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
             // Ignores on the serving function also cover its routes: for
             // implicit APIs that is where users write them.
             let mut ignores = api.ignores.clone();
-            if let Some(function) = route
-                .function
-                .as_deref()
-                .and_then(|id| ctx.dep.function(id))
-            {
+            if let Some(function) = route.function.as_deref().and_then(|id| functions.get(id)) {
                 ignores.extend(function.ignores.iter().cloned());
             }
             out.push(Raw {

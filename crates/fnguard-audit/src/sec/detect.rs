@@ -103,6 +103,10 @@ pub fn detect(name: &str, value: &str) -> Option<Detection> {
 }
 
 fn private_key(value: &str) -> Option<Detection> {
+    // Cheap literal gates keep the regexes off the common, harmless values.
+    if !value.contains("PRIVATE KEY") && !value.contains("PuTTY-User-Key-File") {
+        return None;
+    }
     let p = patterns();
     if let Some(m) = p.private_key.find(value) {
         // Documentation snippets show the header with `...` as body; a
@@ -133,6 +137,9 @@ fn private_key(value: &str) -> Option<Detection> {
 }
 
 fn aws_access_key(value: &str) -> Option<Detection> {
+    if value.len() < 20 {
+        return None;
+    }
     patterns()
         .aws_key_id
         .captures_iter(value)
@@ -188,7 +195,12 @@ fn known_token(value: &str) -> Option<Detection> {
 
 fn url_password(value: &str) -> Option<Detection> {
     let p = patterns();
-    for c in p.url_userinfo.captures_iter(value) {
+    let userinfo_candidates = if value.contains("://") && value.contains('@') {
+        p.url_userinfo.captures_iter(value).collect()
+    } else {
+        Vec::new()
+    };
+    for c in userinfo_candidates {
         let (Some(scheme), Some(user), Some(password), Some(host)) =
             (c.get(1), c.get(2), c.get(3), c.get(4))
         else {
