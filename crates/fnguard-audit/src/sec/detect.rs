@@ -32,6 +32,7 @@ struct Patterns {
     url_userinfo: Regex,
     query_password: Regex,
     store_name: Regex,
+    pascal_name: Regex,
     constant: Regex,
     tokens: Vec<(&'static str, Regex)>,
 }
@@ -58,6 +59,7 @@ fn patterns() -> &'static Patterns {
             ),
             query_password: re(r"(?i)(?:[?&;]|^)\s*(?:password|pwd)\s*=\s*([^&;\s]+)"),
             store_name: re(r"^[a-z0-9]+(?:[-_/.][a-z0-9]+)+$"),
+            pascal_name: re(r"^(?:[A-Z][a-z]+){2,}$"),
             constant: re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"),
             tokens: vec![
                 ("GitHub", re(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
@@ -318,6 +320,16 @@ fn looks_like_secret_value(value: &str) -> bool {
             .split(['-', '_', '/', '.'])
             .any(|seg| STORE_WORDS.contains(&seg));
         if v.contains('/') || has_store_word {
+            return false;
+        }
+    }
+    // `OrdersDbSecret`, `ApiTokenParameter`: a logical or store name.
+    if p.pascal_name.is_match(v) {
+        let lower = v.to_ascii_lowercase();
+        let names_a_secret = ["secret", "password", "token", "key", "cred", "param"]
+            .iter()
+            .any(|w| lower.contains(w));
+        if names_a_secret {
             return false;
         }
     }
@@ -739,6 +751,11 @@ mod tests {
         assert_eq!(kind("DB_PASSWORD", "S3cr3t!Pass"), Some(Kind::NamedSecret));
         assert_eq!(kind("DB_PASSWORD", "hunter2"), Some(Kind::NamedSecret));
         assert_eq!(
+            kind("DB_PASSWORD", "MySecretPassword1"),
+            Some(Kind::NamedSecret)
+        );
+        assert_eq!(kind("DB_PASSWORD", "CorrectHorse"), Some(Kind::NamedSecret));
+        assert_eq!(
             kind("API_KEY", "4f9a1c7e2b8d4e6fa0c3b5d7e9f1a2c4"),
             Some(Kind::NamedSecret)
         );
@@ -753,6 +770,7 @@ mod tests {
             ),
             ("DB_SECRET", "prod/db/password"),
             ("DB_SECRET", "my-secret-name"),
+            ("DB_SECRET", "OrdersDbSecret"),
             ("API_TOKEN", "true"),
             ("AUTH", "3600"),
             ("AUTH_SERVER", "https://auth.example.org/token"),
