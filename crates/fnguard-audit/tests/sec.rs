@@ -205,3 +205,27 @@ fn parameter_defaults_that_look_like_passwords() {
         assert!(!visible_text(f).contains("Sup3r-S3cret!"));
     }
 }
+
+#[test]
+fn inline_ignore_above_the_variable_suppresses_only_that_variable() {
+    let mut dep = deployment();
+    let mut f = hardened_function("Orders", 10);
+    f.environment.push(env("DB_PASSWORD", "Tr0ub4dor&3x", 30));
+    f.environment
+        .push(env("ADMIN_PASSWORD", "Tr0ub4dor&3y", 32));
+    dep.functions.push(f);
+    dep.inline_ignores.push(fnguard_model::InlineIgnore {
+        rule_ids: vec!["FG-SEC-002".into()],
+        reason: Some("test fixture".into()),
+        loc: loc(29),
+        target_line: 30,
+    });
+    let findings = run(&dep);
+    let sec: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule_id == "FG-SEC-002")
+        .collect();
+    assert_eq!(sec.len(), 2);
+    let suppressed: Vec<bool> = sec.iter().map(|f| f.suppressed.is_some()).collect();
+    assert_eq!(suppressed, vec![true, false]);
+}
