@@ -93,6 +93,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     for function in &ctx.dep.functions {
         match &function.vpc {
             Field::Absent => report_no_vpc(ctx, function, out),
+            // Empty lists are how Terraform and the Lambda API detach a
+            // function from its VPC.
+            Field::Known(vpc, _) if vpc.subnets.is_empty() && vpc.security_groups.is_empty() => {
+                report_no_vpc(ctx, function, out)
+            }
             Field::Known(vpc, _) => {
                 for sg in &vpc.security_groups {
                     if let Ref::Local(id) = sg {

@@ -17,11 +17,25 @@ fn function_outside_a_vpc() {
     });
     let mut computed = hardened_function("Computed", 50);
     computed.vpc = Field::Unknown(loc(55));
-    dep.functions
-        .extend([plain, with_db, computed, hardened_function("InVpc", 70)]);
+    let mut detached = hardened_function("Detached", 90);
+    detached.vpc = known(
+        VpcConfig {
+            security_groups: Vec::new(),
+            subnets: Vec::new(),
+        },
+        95,
+    );
+    dep.functions.extend([
+        plain,
+        with_db,
+        computed,
+        hardened_function("InVpc", 70),
+        detached,
+    ]);
     let findings = run(&dep);
     let net = of(&findings, "FG-NET-001");
-    assert_eq!(net.len(), 2, "{net:#?}");
+    assert_eq!(net.len(), 3, "{net:#?}");
+    assert_eq!(net[2].resource, "Detached");
     assert_eq!(net[0].resource, "Plain");
     assert_eq!(net[0].severity, Severity::Low);
     assert_eq!(net[1].resource, "UsesDb");
