@@ -915,6 +915,41 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        let long = "a".repeat(100_000);
+        let odd = [
+            "",
+            "$",
+            "{}",
+            "{",
+            "}",
+            "%",
+            "%4",
+            "%é9",
+            "é",
+            "ключ-секрет",
+            "🔑🔑🔑🔑🔑🔑🔑🔑",
+            "C:",
+            "a:",
+            "://",
+            "://@",
+            "postgres://:@",
+            "postgres://é:é@é",
+            "-----BEGIN PRIVATE KEY-----",
+            "PuTTY-User-Key-File-2:",
+            "AKIA",
+            "sk-",
+            long.as_str(),
+        ];
+        for name in ["", "é", "PASSWORD", "dbPassWORD_é", "__", "API_KEY"] {
+            for value in odd {
+                let _ = detect(name, value);
+                let _ = is_placeholder(value);
+            }
+        }
+    }
+
+    #[test]
     fn percent_decoding() {
         assert_eq!(percent_decode("a%40b"), "a@b");
         assert_eq!(percent_decode("100%"), "100%");
