@@ -1,0 +1,958 @@
+//! Secret detectors over one (name, literal value) pair. Pure functions
+//! with their own examples, so every pattern is tested both ways.
+//!
+//! Order matters: the most specific finding wins, one per variable.
+
+use fnguard_core::finding::redact;
+use regex::Regex;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    AwsAccessKey,
+    AwsSecretKey,
+    NamedSecret,
+    UrlPassword,
+    PrivateKey,
+    Token(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub kind: Kind,
+    /// Already redacted: safe to print.
+    pub evidence: String,
+}
+
+struct Patterns {
+    aws_key_id: Regex,
+    aws_secret: Regex,
+    private_key: Regex,
+    putty: Regex,
+    url_userinfo: Regex,
+    query_password: Regex,
+    store_name: Regex,
+    pascal_name: Regex,
+    constant: Regex,
+    tokens: Vec<(&'static str, Regex)>,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        // The patterns are constants; a typo is caught by the unit tests,
+        // which exercise every one of them.
+        let re = |p: &str| Regex::new(p).expect("secret pattern compiles");
+        Patterns {
+            aws_key_id: re(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b"),
+            aws_secret: re(r"^[A-Za-z0-9/+=]{40}$"),
+            private_key: re(
+                r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----",
+            ),
+            putty: re(r"PuTTY-User-Key-File-\d+:"),
+            // RFC 3986 forbids an unescaped `/` in userinfo; allowing it
+            // would read `https://host:8080/a@b` as a password. An
+            // unescaped `@` is common in real passwords, so the password
+            // runs to the last `@` before the host.
+            url_userinfo: re(
+                r"(?i)\b((?:jdbc:)?(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|bolt|couchbases?|cassandra|nats|ftps?|sftp|smtps?|ldaps?|https?)://)([^:/?#@\s]*):([^\s/]+)@([^\s/?#;@]*)",
+            ),
+            query_password: re(r"(?i)(?:[?&;]|^)\s*(?:password|pwd)\s*=\s*([^&;\s]+)"),
+            store_name: re(r"^[a-z0-9]+(?:[-_/.][a-z0-9]+)+$"),
+            pascal_name: re(r"^(?:[A-Z][a-z]+){2,}$"),
+            constant: re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"),
+            tokens: vec![
+                ("GitHub", re(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
+                ("GitHub", re(r"\bgithub_pat_[A-Za-z0-9_]{60,}")),
+                ("GitLab", re(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+                ("Slack", re(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
+                (
+                    "Slack webhook",
+                    re(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}"),
+                ),
+                ("Stripe", re(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}")),
+                ("SendGrid", re(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")),
+                ("Twilio", re(r"\bSK[0-9a-f]{32}\b")),
+                ("npm", re(r"\bnpm_[A-Za-z0-9]{36}\b")),
+                ("PyPI", re(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+                ("Anthropic", re(r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{40,}")),
+                (
+                    "OpenAI",
+                    re(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}"),
+                ),
+                ("Google API", re(r"\bAIza[0-9A-Za-z_-]{35}")),
+                (
+                    "JSON Web Token",
+                    re(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}"),
+                ),
+            ],
+        }
+    })
+}
+
+/// The most specific secret in `value`, a literal assigned to `name`.
+pub fn detect(name: &str, value: &str) -> Option<Detection> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    private_key(value)
+        .or_else(|| aws_access_key(value))
+        .or_else(|| aws_secret_key(name, value))
+        .or_else(|| known_token(value))
+        .or_else(|| url_password(value))
+        .or_else(|| named_secret(name, value))
+}
+
+fn private_key(value: &str) -> Option<Detection> {
+    // Cheap literal gates keep the regexes off the common, harmless values.
+    if !value.contains("PRIVATE KEY") && !value.contains("PuTTY-User-Key-File") {
+        return None;
+    }
+    let p = patterns();
+    if let Some(m) = p.private_key.find(value) {
+        // Documentation snippets show the header with `...` as body; a
+        // real key has kilobytes of base64 after it.
+        let body = &value[m.end()..];
+        let body = body.split("-----END").next().unwrap_or("");
+        let base64_chars = body
+            .replace("\\n", "")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            .count();
+        if base64_chars >= 32 {
+            return Some(Detection {
+                kind: Kind::PrivateKey,
+                evidence: format!("{} *****", m.as_str()),
+            });
+        }
+    }
+    if let Some(m) = p.putty.find(value) {
+        if value.contains("Private-Lines:") {
+            return Some(Detection {
+                kind: Kind::PrivateKey,
+                evidence: format!("{} *****", m.as_str()),
+            });
+        }
+    }
+    None
+}
+
+fn aws_access_key(value: &str) -> Option<Detection> {
+    if value.len() < 20 {
+        return None;
+    }
+    patterns()
+        .aws_key_id
+        .captures_iter(value)
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+        .find(|key| !key.ends_with("EXAMPLE") && distinct_chars(&key[4..]) >= 6)
+        .map(|key| Detection {
+            kind: Kind::AwsAccessKey,
+            evidence: redact(key),
+        })
+}
+
+fn aws_secret_key(name: &str, value: &str) -> Option<Detection> {
+    let upper: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let named = upper.contains("SECRET")
+        && upper.contains("KEY")
+        && (upper.contains("ACCESS") || upper.contains("AWS"));
+    let looks_like_key = patterns().aws_secret.is_match(value)
+        && !value.to_ascii_uppercase().contains("EXAMPLE")
+        && distinct_chars(value) >= 10;
+    (named && looks_like_key).then(|| Detection {
+        kind: Kind::AwsSecretKey,
+        evidence: redact(value),
+    })
+}
+
+fn known_token(value: &str) -> Option<Detection> {
+    if value.len() < 20 {
+        return None;
+    }
+    for (service, re) in &patterns().tokens {
+        for m in re.find_iter(value) {
+            let token = m.as_str();
+            let lower = token.to_ascii_lowercase();
+            let fake = lower.contains("example")
+                || lower.contains("xxxx")
+                || lower.contains("0000000")
+                || distinct_chars(token) < 10;
+            if !fake {
+                return Some(Detection {
+                    kind: Kind::Token(service),
+                    evidence: redact(token),
+                });
+            }
+        }
+    }
+    None
+}
+
+fn url_password(value: &str) -> Option<Detection> {
+    let p = patterns();
+    let userinfo_candidates = if value.contains("://") && value.contains('@') {
+        p.url_userinfo.captures_iter(value).collect()
+    } else {
+        Vec::new()
+    };
+    for c in userinfo_candidates {
+        let (Some(scheme), Some(user), Some(password), Some(host)) =
+            (c.get(1), c.get(2), c.get(3), c.get(4))
+        else {
+            continue;
+        };
+        let password = password.as_str();
+        if is_placeholder(&percent_decode(password)) {
+            continue;
+        }
+        return Some(Detection {
+            kind: Kind::UrlPassword,
+            evidence: format!(
+                "{}{}:{}@{}",
+                scheme.as_str(),
+                user.as_str(),
+                redact(password),
+                host.as_str()
+            ),
+        });
+    }
+    let lower = value.to_ascii_lowercase();
+    let connection_string = lower.contains("://")
+        || lower.starts_with("jdbc:")
+        || lower.contains("server=")
+        || lower.contains("data source=")
+        || lower.contains("host=");
+    if connection_string {
+        for c in p.query_password.captures_iter(value) {
+            let Some(password) = c.get(1) else { continue };
+            if is_placeholder(&percent_decode(password.as_str())) {
+                continue;
+            }
+            return Some(Detection {
+                kind: Kind::UrlPassword,
+                evidence: format!("password={}", redact(password.as_str())),
+            });
+        }
+    }
+    None
+}
+
+fn named_secret(name: &str, value: &str) -> Option<Detection> {
+    if !is_secret_name(name) || !looks_like_secret_value(value) {
+        return None;
+    }
+    Some(Detection {
+        kind: Kind::NamedSecret,
+        evidence: redact(value),
+    })
+}
+
+/// A literal that is plausibly a real credential rather than a placeholder,
+/// a flag, a reference or the name of a secret kept elsewhere.
+fn looks_like_secret_value(value: &str) -> bool {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    if is_placeholder(v) {
+        return false;
+    }
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled"
+    ) {
+        return false;
+    }
+    if v.chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | '_' | ','))
+    {
+        return false;
+    }
+    if lower.starts_with("arn:") || v.contains("://") {
+        return false;
+    }
+    let is_path = v.starts_with('/')
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || v.starts_with("~/")
+        || (v.len() > 2 && v.as_bytes()[1] == b':' && matches!(v.as_bytes()[2], b'\\' | b'/'));
+    if is_path {
+        return false;
+    }
+    if v.split_whitespace().count() >= 3 {
+        return false;
+    }
+    let p = patterns();
+    // `prod/db/password`, `my-secret-name`: the name of a secret in a store.
+    if p.store_name.is_match(v) {
+        const STORE_WORDS: &[&str] = &[
+            "secret",
+            "secrets",
+            "password",
+            "pass",
+            "token",
+            "key",
+            "keys",
+            "cred",
+            "creds",
+            "credential",
+            "credentials",
+            "name",
+            "param",
+            "parameter",
+            "ssm",
+            "vault",
+            "prod",
+            "production",
+            "dev",
+            "staging",
+            "stage",
+            "test",
+            "api",
+            "db",
+        ];
+        let has_store_word = v
+            .split(['-', '_', '/', '.'])
+            .any(|seg| STORE_WORDS.contains(&seg));
+        if v.contains('/') || has_store_word {
+            return false;
+        }
+    }
+    // `OrdersDbSecret`, `ApiTokenParameter`: a logical or store name.
+    if p.pascal_name.is_match(v) {
+        let lower = v.to_ascii_lowercase();
+        let names_a_secret = ["secret", "password", "token", "key", "cred", "param"]
+            .iter()
+            .any(|w| lower.contains(w));
+        if names_a_secret {
+            return false;
+        }
+    }
+    // `USER_PASSWORD_AUTH`, `CLIENT_CREDENTIALS`: enum constants.
+    if p.constant.is_match(v) {
+        return false;
+    }
+    let len = v.chars().count();
+    let classes = [
+        v.chars().any(|c| c.is_ascii_lowercase()),
+        v.chars().any(|c| c.is_ascii_uppercase()),
+        v.chars().any(|c| c.is_ascii_digit()),
+        v.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let distinct = distinct_chars(v);
+    (len >= 6 && classes >= 2 && distinct >= 5) || (len >= 12 && distinct >= 6)
+}
+
+/// Values people write instead of a secret: they are not leaks.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty() {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    let templated = v.contains("${")
+        || v.contains("{{")
+        || v.contains("$(")
+        || v.contains("#{")
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
+        || (v.starts_with("__") && v.ends_with("__") && v.len() > 4)
+        || (v.len() > 2
+            && v.starts_with('{')
+            && v.ends_with('}')
+            && v[1..v.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        || (v.starts_with('$')
+            && v.len() > 1
+            && v[1..]
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        || lower == "%s";
+    if templated {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "changeme",
+        "change_me",
+        "change-me",
+        "changeit",
+        "replaceme",
+        "replace_me",
+        "replace-me",
+        "todo",
+        "tbd",
+        "fixme",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "empty",
+        "dummy",
+        "sample",
+        "placeholder",
+        "test",
+        "testing",
+        "secret",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "token",
+        "apikey",
+        "api_key",
+        "api-key",
+        "default",
+        "redacted",
+        "notset",
+        "not_set",
+        "unset",
+        "n/a",
+        "na",
+        "mysecret",
+        "mypassword",
+        "mytoken",
+        "secretpassword",
+        "supersecret",
+    ];
+    if WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    if lower.starts_with("your")
+        || lower.contains("example")
+        || lower.contains("placeholder")
+        || lower.contains("changeme")
+        || lower.contains("change_me")
+        || lower.contains("replace_me")
+        || lower.contains("replaceme")
+        || lower.contains("dummy")
+        || lower.contains("<redacted>")
+    {
+        return true;
+    }
+    // `sk_live_51HXXXXXXXX`, `AKIA****`: a value masked for documentation.
+    let masked_run = ["xxxx", "****", "...."]
+        .iter()
+        .any(|run| lower.contains(run));
+    if masked_run {
+        return true;
+    }
+    // `xxxx`, `****`, `xxxx-xxxx`, `...`: masking characters only.
+    if v.chars()
+        .all(|c| matches!(c, 'x' | 'X' | '*' | '.' | '-' | '_' | '#'))
+    {
+        return true;
+    }
+    distinct_chars(v) == 1
+}
+
+/// Whether a variable or parameter name says it holds a credential.
+pub fn is_secret_name(name: &str) -> bool {
+    let words = split_words(name);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    const NOT_A_SECRET_SUFFIX: &[&str] = &[
+        "ARN",
+        "ARNS",
+        "NAME",
+        "NAMES",
+        "ID",
+        "IDS",
+        "PATH",
+        "PARAM",
+        "PARAMS",
+        "PARAMETER",
+        "URL",
+        "URLS",
+        "URI",
+        "ENDPOINT",
+        "HOST",
+        "HOSTNAME",
+        "PORT",
+        "FILE",
+        "FILENAME",
+        "DIR",
+        "REGION",
+        "TTL",
+        "EXPIRY",
+        "EXPIRES",
+        "EXPIRE",
+        "EXPIRATION",
+        "LENGTH",
+        "LEN",
+        "SIZE",
+        "HEADER",
+        "TYPE",
+        "MODE",
+        "ENABLED",
+        "DISABLED",
+        "ENABLE",
+        "VERSION",
+        "TIMEOUT",
+        "SECONDS",
+        "MINUTES",
+        "HOURS",
+        "DAYS",
+        "COUNT",
+        "USER",
+        "USERNAME",
+        "LOGIN",
+        "ALGORITHM",
+        "ALG",
+        "ISSUER",
+        "AUDIENCE",
+        "SCOPE",
+        "SCOPES",
+        "TABLE",
+        "BUCKET",
+        "QUEUE",
+        "TOPIC",
+        "STREAM",
+        "PROVIDER",
+        "DOMAIN",
+        "METHOD",
+        "FLOW",
+        "POOL",
+        "LOCATION",
+        "PREFIX",
+        "SUFFIX",
+        "FORMAT",
+        "POLICY",
+        "ROLE",
+        "ACCOUNT",
+        "STORE",
+        "VAULT",
+        "FIELD",
+        "PROPERTY",
+        "COLUMN",
+        "LABEL",
+        "REF",
+        "REFERENCE",
+        "ALIAS",
+        "KMS",
+        "INTERVAL",
+        "RETRIES",
+        "LIMIT",
+        "RATE",
+        "SOURCE",
+        "FUNCTION",
+        "SERVICE",
+        "SERVER",
+        "STAGE",
+        "ENV",
+        "ROTATION",
+        "DURATION",
+        "LEVEL",
+        "MILLIS",
+        "MS",
+        "ATTEMPTS",
+        "THRESHOLD",
+        "WINDOW",
+        "BYTES",
+        "POLICIES",
+        "RULES",
+        "AGE",
+        "STRATEGY",
+        "LOCATOR",
+        "KEYS",
+        "COOKIE",
+        "NAMESPACE",
+        "VAR",
+    ];
+    if NOT_A_SECRET_SUFFIX.contains(&last.as_str()) {
+        return false;
+    }
+    let joined: String = words.concat();
+    const SUBSTRINGS: &[&str] = &[
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "APIKEY",
+        "PRIVATEKEY",
+        "CREDENTIAL",
+        "PASSPHRASE",
+        "CLIENTSECRET",
+    ];
+    if SUBSTRINGS.iter().any(|s| joined.contains(s)) {
+        return true;
+    }
+    const WORDS: &[&str] = &["PWD", "PASS", "CREDS", "AUTH", "AUTHORIZATION", "BASICAUTH"];
+    if words
+        .iter()
+        .any(|w| WORDS.contains(&w.as_str()) || w.ends_with("TOKEN"))
+    {
+        return true;
+    }
+    const KEY_KINDS: &[&str] = &[
+        "API",
+        "PRIVATE",
+        "SECRET",
+        "ACCESS",
+        "SIGNING",
+        "ENCRYPTION",
+        "MASTER",
+        "HMAC",
+        "JWT",
+        "SESSION",
+        "APP",
+        "AUTH",
+        "CLIENT",
+    ];
+    words
+        .windows(2)
+        .any(|pair| pair[1] == "KEY" && KEY_KINDS.contains(&pair[0].as_str()))
+}
+
+/// `dbPassword` → [DB, PASSWORD]; `APIKey` → [API, KEY]; `db-pass` → [DB, PASS].
+fn split_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if let Some(&prev) = i.checked_sub(1).and_then(|j| chars.get(j)) {
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let boundary = c.is_ascii_uppercase()
+                && ((prev.is_ascii_lowercase() || prev.is_ascii_digit())
+                    || (prev.is_ascii_uppercase() && next_lower));
+            if boundary && !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+        }
+        current.push(c.to_ascii_uppercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+fn distinct_chars(s: &str) -> usize {
+    let mut seen: Vec<char> = s.chars().collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
+}
+
+/// `%40` → `@` for placeholder checks; malformed escapes stay as written.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(name: &str, value: &str) -> Option<Kind> {
+        detect(name, value).map(|d| d.kind)
+    }
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "DB_PASSWORD",
+            "dbPassword",
+            "db-pass",
+            "STRIPE_SECRET",
+            "GITHUB_TOKEN",
+            "accessToken",
+            "API_KEY",
+            "apiKey",
+            "APIKey",
+            "PRIVATE_KEY",
+            "CLIENT_SECRET",
+            "BASIC_AUTH",
+            "SERVICE_CREDENTIALS",
+            "MYSQL_PWD",
+            "JWT_SIGNING_KEY",
+            "SIGNING_KEY",
+        ] {
+            assert!(is_secret_name(name), "{name} should be secret-like");
+        }
+        for name in [
+            "DB_PASSWORD_ARN",
+            "DB_SECRET_NAME",
+            "API_KEY_ID",
+            "TOKEN_TTL",
+            "SECRET_PATH",
+            "SSM_PASSWORD_PARAM",
+            "AUTH_TYPE",
+            "TOKEN_URL",
+            "TABLE_NAME",
+            "AUTHOR",
+            "PASSWORD_LENGTH",
+            "S3_KEY",
+            "PARTITION_KEY",
+            "TOKENIZER",
+            "",
+        ] {
+            assert!(!is_secret_name(name), "{name} should not be secret-like");
+        }
+    }
+
+    #[test]
+    fn placeholders() {
+        for v in [
+            "",
+            "changeme",
+            "CHANGEME",
+            "xxx",
+            "xxxx-xxxx",
+            "********",
+            "<your-password>",
+            "${DB_PASSWORD}",
+            "{{resolve:secretsmanager:db}}",
+            "$(DB_PASS)",
+            "$DB_PASS",
+            "%DB_PASS%",
+            "your_api_key_here",
+            "password",
+            "example-password",
+            "aaaaaaaa",
+        ] {
+            assert!(is_placeholder(v), "{v:?} is a placeholder");
+        }
+        for v in ["S3cr3t!Pass", "hunter2", "p@ss#word!"] {
+            assert!(!is_placeholder(v), "{v:?} is not a placeholder");
+        }
+    }
+
+    #[test]
+    fn named_secrets_need_a_real_looking_value() {
+        assert_eq!(kind("DB_PASSWORD", "S3cr3t!Pass"), Some(Kind::NamedSecret));
+        assert_eq!(kind("DB_PASSWORD", "hunter2"), Some(Kind::NamedSecret));
+        assert_eq!(
+            kind("DB_PASSWORD", "MySecretPassword1"),
+            Some(Kind::NamedSecret)
+        );
+        assert_eq!(kind("DB_PASSWORD", "CorrectHorse"), Some(Kind::NamedSecret));
+        assert_eq!(
+            kind("API_KEY", "4f9a1c7e2b8d4e6fa0c3b5d7e9f1a2c4"),
+            Some(Kind::NamedSecret)
+        );
+        for (name, value) in [
+            ("DB_PASSWORD", "changeme"),
+            ("DB_PASSWORD", "${ssm:/prod/db/password}"),
+            ("DB_PASSWORD", "<set me>"),
+            ("DB_PASSWORD_ARN", "S3cr3t!Pass"),
+            (
+                "DB_PASSWORD",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db",
+            ),
+            ("DB_SECRET", "prod/db/password"),
+            ("DB_SECRET", "my-secret-name"),
+            ("DB_SECRET", "OrdersDbSecret"),
+            ("API_TOKEN", "true"),
+            ("AUTH", "3600"),
+            ("AUTH_SERVER", "https://auth.example.org/token"),
+            ("TOKEN", "https://api.internal/v1"),
+            ("PRIVATE_KEY", "/opt/keys/private.pem"),
+            ("SECRET", "C:\\keys\\app.pem"),
+            ("AUTH", "USER_PASSWORD_AUTH"),
+            ("PASSWORD", "Please ask the platform team"),
+            ("PASSWORD", ""),
+        ] {
+            assert_eq!(kind(name, value), None, "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn aws_keys() {
+        assert_eq!(
+            kind("ANY", "AKIAZ3MHQW7XPL4KJ5RB"),
+            Some(Kind::AwsAccessKey)
+        );
+        assert_eq!(
+            kind("KEY", "id=ASIAQ2RST3UVW4XYZ5AB;"),
+            Some(Kind::AwsAccessKey)
+        );
+        assert_eq!(kind("ANY", "AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(kind("ANY", "AKIAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(
+            kind(
+                "AWS_SECRET_ACCESS_KEY",
+                "k8Jd7Hs2Lq9Zp4Xv1Nc6Bm3Tr5Yw0Ae/FgHiJkLm"
+            ),
+            Some(Kind::AwsSecretKey)
+        );
+        assert_eq!(
+            kind(
+                "AWS_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+            ),
+            None
+        );
+        let d = detect("K", "AKIAZ3MHQW7XPL4KJ5RB").unwrap();
+        assert!(!d.evidence.contains("Z3MHQW7XPL4KJ5"));
+    }
+
+    #[test]
+    fn private_keys() {
+        let key = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8hYv1pQ3Zr2bF7Gk\\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(kind("CERT", key), Some(Kind::PrivateKey));
+        let openssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----";
+        assert_eq!(kind("SSH", openssh), Some(Kind::PrivateKey));
+        let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF3vH4kBCADJ2Y9k3mP7qW1xZ8vN5tR2sL4uB6cE0aF9gH3jK7mO1pQ\n-----END PGP PRIVATE KEY BLOCK-----";
+        assert_eq!(kind("PGP", pgp), Some(Kind::PrivateKey));
+        let putty =
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nAAAAIE";
+        assert_eq!(kind("PPK", putty), Some(Kind::PrivateKey));
+        let doc = "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----";
+        assert_eq!(kind("KEY_DOC", doc), None);
+        let d = detect("CERT", key).unwrap();
+        assert!(!d.evidence.contains("MIIEow"));
+    }
+
+    #[test]
+    fn tokens() {
+        let cases = [
+            ("ghp_R7dK2mQ9xL4vB8nT1pW6sY3cF5hJ0gZaE2uI", "GitHub"),
+            ("github_pat_11ABCDEFG0aB3cD5eF7gH9_iJ2kL4mN6oP8qR0sT2uV4wX6yZ8aB0cD2eF4gH6iJ8kL0mN2oP4qR6sT8uV0w", "GitHub"),
+            ("glpat-Xy7Rk2Lm9Pq4Tv8Wz1Bc", "GitLab"),
+            ("xoxb-2048163782-4092837465123-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op", "Slack"),
+            ("https://hooks.slack.com/services/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", "Slack webhook"),
+            ("sk_live_51Hx7Lm2Kq9Rt4Vw8Yz1Bc3Df5", "Stripe"),
+            ("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", "SendGrid"),
+            ("SK1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e", "Twilio"),
+            ("npm_R7dK2mQ9xL4vB8nT1pW6sY3cF5hJ0gZaE2uI", "npm"),
+            ("pypi-AgEIcHlwaS5vcmcCJDk3ZjFhMmI0LWMzZDUtNGU2Zi04YTdiLTljMGQxZTJmM2E0YgACKlszLCJk", "PyPI"),
+            ("sk-proj-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3", "OpenAI"),
+            ("AIzaSyB3cD5eF7gH9iJ1kL3mN5oP7qR9sT1uV3w", "Google API"),
+            ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwiaWF0IjoxNzAwMDAwMDAwfQ.Zk3Lq9Xv1Nc6Bm3Tr5Yw0AeFgHiJkLm2Op", "JSON Web Token"),
+        ];
+        for (value, service) in cases {
+            assert_eq!(kind("X", value), Some(Kind::Token(service)), "{value}");
+            let d = detect("X", value).unwrap();
+            assert!(!d.evidence.contains(&value[6..value.len() - 2]));
+        }
+        assert_eq!(kind("X", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), None);
+        assert_eq!(kind("X", "sk_live_EXAMPLE0000000000000000000"), None);
+        assert_eq!(
+            kind("STRIPE_API_KEY", "sk_live_51HXXXXXXXXXXXXXXXXXXXXXXXX"),
+            None
+        );
+        assert_eq!(kind("DB_PASSWORD", "Pa55****"), None);
+        assert_eq!(kind("GREETING", "skipping the long run"), None);
+    }
+
+    #[test]
+    fn connection_urls() {
+        for value in [
+            "postgres://app:Tr0ub4dor3@db.internal:5432/orders",
+            "postgresql://app:p@ss!w0rd#9@db.internal/orders",
+            "mysql://root:S3cr%40t99@10.0.0.5:3306/app",
+            "mongodb+srv://svc:Zx9!kQ2#pL@cluster0.abcd.mongodb.net/db",
+            "redis://:R3d1sP4ss@cache.internal:6379",
+            "rediss://default:R3d1sP4ss@cache.internal:6379",
+            "amqps://user:Qu3u3P4ss@mq.internal/vhost",
+            "jdbc:mysql://app:Jd8cP4ss@db.internal:3306/app",
+            "jdbc:postgresql://db.internal/app?user=app&password=Jd8cP4ss",
+            "jdbc:sqlserver://db.internal:1433;databaseName=app;user=app;password=Ms5qlP4ss",
+        ] {
+            assert_eq!(
+                kind("DATABASE_URL", value),
+                Some(Kind::UrlPassword),
+                "{value}"
+            );
+            let d = detect("DATABASE_URL", value).unwrap();
+            for secret in [
+                "Tr0ub4dor3",
+                "p@ss!w0rd",
+                "S3cr%40t99",
+                "Zx9!kQ2",
+                "R3d1sP4ss",
+                "Qu3u3P4ss",
+                "Jd8cP4ss",
+                "Ms5qlP4ss",
+            ] {
+                assert!(
+                    !d.evidence.contains(secret),
+                    "{} leaks {secret}",
+                    d.evidence
+                );
+            }
+        }
+        for value in [
+            "postgres://app:${DB_PASSWORD}@db.internal/orders",
+            "postgres://app:password@localhost/orders",
+            "postgres://app:<password>@db.internal/orders",
+            "postgres://db.internal:5432/orders",
+            "https://example.org:8443/path@v2",
+            "mysql://app:{{resolve:secretsmanager:db}}@db/app",
+            "mysql://app:%24%7BPW%7D@db/app",
+        ] {
+            assert_eq!(kind("DATABASE_URL", value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        let long = "a".repeat(100_000);
+        let odd = [
+            "",
+            "$",
+            "{}",
+            "{",
+            "}",
+            "%",
+            "%4",
+            "%é9",
+            "é",
+            "ключ-секрет",
+            "🔑🔑🔑🔑🔑🔑🔑🔑",
+            "C:",
+            "a:",
+            "://",
+            "://@",
+            "postgres://:@",
+            "postgres://é:é@é",
+            "-----BEGIN PRIVATE KEY-----",
+            "PuTTY-User-Key-File-2:",
+            "AKIA",
+            "sk-",
+            long.as_str(),
+        ];
+        for name in ["", "é", "PASSWORD", "dbPassWORD_é", "__", "API_KEY"] {
+            for value in odd {
+                let _ = detect(name, value);
+                let _ = is_placeholder(value);
+            }
+        }
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%40b"), "a@b");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+}

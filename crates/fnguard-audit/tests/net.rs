@@ -1,0 +1,133 @@
+mod support;
+
+use fnguard_core::{Field, Severity};
+use fnguard_model::{InternalRef, Ref, SecurityGroup, SgRule, VpcConfig};
+use support::*;
+
+#[test]
+fn function_outside_a_vpc() {
+    let mut dep = deployment();
+    let mut plain = hardened_function("Plain", 10);
+    plain.vpc = Field::Absent;
+    let mut with_db = hardened_function("UsesDb", 30);
+    with_db.vpc = Field::Absent;
+    with_db.internal_refs.push(InternalRef {
+        what: "RDS instance OrdersDb".into(),
+        loc: loc(40),
+    });
+    let mut computed = hardened_function("Computed", 50);
+    computed.vpc = Field::Unknown(loc(55));
+    let mut detached = hardened_function("Detached", 90);
+    detached.vpc = known(
+        VpcConfig {
+            security_groups: Vec::new(),
+            subnets: Vec::new(),
+        },
+        95,
+    );
+    dep.functions.extend([
+        plain,
+        with_db,
+        computed,
+        hardened_function("InVpc", 70),
+        detached,
+    ]);
+    let findings = run(&dep);
+    let net = of(&findings, "FG-NET-001");
+    assert_eq!(net.len(), 3, "{net:#?}");
+    assert_eq!(net[2].resource, "Detached");
+    assert_eq!(net[0].resource, "Plain");
+    assert_eq!(net[0].severity, Severity::Low);
+    assert_eq!(net[1].resource, "UsesDb");
+    assert_eq!(net[1].severity, Severity::Medium);
+    assert!(net[1].message.en.contains("RDS instance OrdersDb"));
+    assert_eq!(net[1].related.len(), 1);
+}
+
+fn rule(
+    cidr: &str,
+    protocol: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+    line: u32,
+    implicit: bool,
+) -> SgRule {
+    SgRule {
+        loc: loc(line),
+        cidr: s(cidr, line),
+        protocol: s(protocol, line),
+        from_port: from.map_or(Field::Absent, |p| known(p, line)),
+        to_port: to.map_or(Field::Absent, |p| known(p, line)),
+        implicit,
+    }
+}
+
+fn sg(id: &str, line: u32, egress: Vec<SgRule>) -> SecurityGroup {
+    SecurityGroup {
+        id: id.into(),
+        loc: loc(line),
+        egress,
+        ignores: Vec::new(),
+    }
+}
+
+#[test]
+fn open_egress_on_function_security_groups() {
+    let mut dep = deployment();
+    let mut a = hardened_function("A", 10);
+    let mut b = hardened_function("B", 20);
+    let vpc = |groups: &[&str]| {
+        known(
+            VpcConfig {
+                security_groups: groups.iter().map(|g| Ref::Local(g.to_string())).collect(),
+                subnets: Vec::new(),
+            },
+            15,
+        )
+    };
+    a.vpc = vpc(&["Implicit", "AllTcp", "Https", "Unknown"]);
+    b.vpc = vpc(&["Implicit", "Ipv6"]);
+    dep.functions.extend([a, b]);
+    dep.security_groups.push(sg(
+        "Implicit",
+        100,
+        vec![rule("0.0.0.0/0", "-1", None, None, 100, true)],
+    ));
+    dep.security_groups.push(sg(
+        "AllTcp",
+        110,
+        vec![rule("0.0.0.0/0", "tcp", Some(0), Some(65535), 112, false)],
+    ));
+    dep.security_groups.push(sg(
+        "Https",
+        120,
+        vec![rule("0.0.0.0/0", "tcp", Some(443), Some(443), 122, false)],
+    ));
+    let mut unknown = rule("0.0.0.0/0", "-1", None, None, 132, false);
+    unknown.cidr = Field::Unknown(loc(132));
+    dep.security_groups.push(sg("Unknown", 130, vec![unknown]));
+    dep.security_groups.push(sg(
+        "Ipv6",
+        140,
+        vec![rule("::/0", "all", None, None, 142, false)],
+    ));
+    // Not used by any function.
+    dep.security_groups.push(sg(
+        "Unused",
+        150,
+        vec![rule("0.0.0.0/0", "-1", None, None, 152, false)],
+    ));
+    let findings = run(&dep);
+    let net = of(&findings, "FG-NET-002");
+    let ids: Vec<&str> = net.iter().map(|f| f.resource.as_str()).collect();
+    assert_eq!(ids, vec!["Implicit", "AllTcp", "Ipv6"]);
+    assert!(net[0]
+        .message
+        .en
+        .contains("CloudFormation adds allow-all egress when SecurityGroupEgress is omitted"));
+    assert!(
+        net[0].message.en.contains("A, B"),
+        "names both functions once"
+    );
+    assert_eq!(net[1].location.line, 112);
+}
