@@ -39,6 +39,14 @@ def plain_arn(value):
     return value
 
 
+def unwrap_if(policy):
+    """`{"Fn::If": [cond, {PolicyName...}, NoValue]}` -> the policy branch."""
+    if isinstance(policy, dict) and "Fn::If" in policy:
+        branches = [b for b in policy["Fn::If"][1:] if isinstance(b, dict) and "PolicyName" in b]
+        return branches[0] if branches else None
+    return policy
+
+
 def actions_of(doc):
     out = []
     stmts = doc.get("Statement", [])
@@ -86,7 +94,8 @@ def summarize(out):
         if role_id in res:
             rp = res[role_id]["Properties"]
             entry["managed"] = [plain_arn(a) for a in rp.get("ManagedPolicyArns", [])]
-            entry["inline"] = {p["PolicyName"]: actions_of(p["PolicyDocument"]) for p in rp.get("Policies", [])}
+            inline = [unwrap_if(p) for p in rp.get("Policies", [])]
+            entry["inline"] = {p["PolicyName"]: actions_of(p["PolicyDocument"]) for p in inline if p}
             trust = rp.get("AssumeRolePolicyDocument", {})
             entry["trust_services"] = sorted(
                 s
@@ -102,7 +111,11 @@ def summarize(out):
             defs = body.get("securityDefinitions", {})
             routes = {}
             for path, ops in body.get("paths", {}).items():
+                if "Fn::If" in ops:  # a path of a function with a Condition
+                    ops = ops["Fn::If"][1]
                 for method, op in ops.items():
+                    if "Fn::If" in op:
+                        op = op["Fn::If"][1]
                     m = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
                     key_req = any("api_key" in item for item in op.get("security", []) or [])
                     routes[f"{m} {path}"] = {"auth": swagger_auth(op, defs), "api_key": key_req}

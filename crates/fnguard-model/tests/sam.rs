@@ -50,6 +50,14 @@ fn target(node: &Value) -> Option<&str> {
         .or_else(|| node.get("Fn::GetAtt")?.get(0)?.as_str())
 }
 
+/// `{"Fn::If": [cond, {PolicyName...}, NoValue]}` -> the policy branch.
+fn unwrap_if(policy: &Value) -> Option<&Value> {
+    match policy.get("Fn::If").and_then(Value::as_array) {
+        Some(args) => args.iter().skip(1).find(|b| b.get("PolicyName").is_some()),
+        None => Some(policy),
+    }
+}
+
 fn actions(document: &Value) -> Vec<Value> {
     let statements = match document.get("Statement") {
         Some(Value::Array(s)) => s.clone(),
@@ -90,6 +98,9 @@ fn summarize(out: &Node) -> Value {
                 entry.insert("managed".into(), props["ManagedPolicyArns"].clone());
                 let mut inline = Map::new();
                 for p in props["Policies"].as_array().into_iter().flatten() {
+                    let Some(p) = unwrap_if(p) else {
+                        continue;
+                    };
                     let name = p["PolicyName"].as_str().unwrap_or("?").to_string();
                     inline.insert(name, Value::Array(actions(&p["PolicyDocument"])));
                 }
@@ -482,4 +493,9 @@ fn explicit_api_settings_reach_stage_usage_plan_and_authorizers() {
         lambda["Properties"]["IdentitySource"],
         json!(["$request.header.Authorization"])
     );
+}
+
+#[test]
+fn oracle_agreement_globals() {
+    assert_agrees("globals");
 }

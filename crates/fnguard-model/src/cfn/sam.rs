@@ -206,7 +206,9 @@ pub(crate) struct Ctx<'a> {
     /// `AWS::ApiGateway::Resource` ids by (API, path prefix).
     pub rest_paths: HashMap<(String, String), String>,
     /// Paths with methods, per REST API, in first-seen order (CORS preflight).
-    pub rest_routes: Vec<(String, String, Loc, Option<Node>)>,
+    pub rest_routes: Vec<apis::RestRoute>,
+    /// Index into `rest_routes` by (API, path).
+    pub rest_route_index: HashMap<(String, String), usize>,
     /// Bucket id -> Lambda notification configurations to add.
     pub bucket_notifications: Vec<(String, Node, String)>,
     /// API stages sharing one usage plan (`CreateUsagePlan: SHARED`).
@@ -266,6 +268,7 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         implicit_http: None,
         rest_paths: HashMap::new(),
         rest_routes: Vec::new(),
+        rest_route_index: HashMap::new(),
         bucket_notifications: Vec::new(),
         shared_usage_plan: Vec::new(),
     };

@@ -10,6 +10,15 @@ use super::{
 use fnguard_core::{Loc, Node, NodeKind};
 use std::collections::HashMap;
 
+/// A path with methods on a REST API, for its CORS preflight.
+pub(crate) struct RestRoute {
+    api: String,
+    path: String,
+    /// The first event that declared the path.
+    loc: Loc,
+    methods: Vec<String>,
+}
+
 /// How a REST API's `Auth` decides each method's authorization.
 pub(crate) struct RestApiAuth {
     default_authorizer: Option<Node>,
@@ -284,24 +293,21 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     ));
     let resource = generated(src, "AWS::ApiGateway::Method", map(loc, props), loc);
     ctx.add(&format!("{}Method", ev.base), loc, resource);
-    if !ctx
-        .rest_routes
-        .iter()
-        .any(|(a, p, ..)| a == &api_id && p == path)
-    {
-        ctx.rest_routes
-            .push((api_id.clone(), path.to_string(), loc, None));
-    }
-    if let Some(route) = ctx
-        .rest_routes
-        .iter_mut()
-        .find(|(a, p, ..)| a == &api_id && p == path)
-    {
-        let methods = route.3.get_or_insert_with(|| seq(loc, vec![]));
-        if let NodeKind::Seq(items) = &mut methods.kind {
-            items.push(Node::str(&method, loc));
+    let key = (api_id.clone(), path.to_string());
+    let index = match ctx.rest_route_index.get(&key) {
+        Some(&i) => i,
+        None => {
+            ctx.rest_routes.push(RestRoute {
+                api: api_id.clone(),
+                path: path.to_string(),
+                loc,
+                methods: Vec::new(),
+            });
+            ctx.rest_route_index.insert(key, ctx.rest_routes.len() - 1);
+            ctx.rest_routes.len() - 1
         }
-    }
+    };
+    ctx.rest_routes[index].methods.push(method.clone());
 
     let source_arn = route_arn(&api_id, &method, path, loc);
     permission_named(
@@ -418,20 +424,19 @@ fn rest_resource(ctx: &mut Ctx, api_id: &str, path: &str, loc: Loc) -> Node {
 /// are false.
 pub(crate) fn finish_rest(ctx: &mut Ctx, _loc: Loc) {
     let routes = std::mem::take(&mut ctx.rest_routes);
-    for (api_id, path, loc, methods) in &routes {
+    for RestRoute {
+        api: api_id,
+        path,
+        loc,
+        methods: listed,
+    } in &routes
+    {
         let Some(api) = ctx.rest_apis.get(api_id) else {
             continue;
         };
         let Some(cors) = api.cors.clone() else {
             continue;
         };
-        let listed: Vec<String> = methods
-            .as_ref()
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|m| m.as_str().map(str::to_string))
-            .collect();
         if listed.iter().any(|m| m == "OPTIONS") {
             continue;
         }
