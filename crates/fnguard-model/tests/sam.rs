@@ -499,3 +499,32 @@ fn explicit_api_settings_reach_stage_usage_plan_and_authorizers() {
 fn oracle_agreement_globals() {
     assert_agrees("globals");
 }
+
+#[test]
+fn oracle_agreement_every_policy_template() {
+    assert_agrees("policy_templates");
+}
+
+/// Every template's full document, arguments substituted, equals what
+/// aws-sam-translator deploys (`expected/policy_templates.documents.json`
+/// is its output for the fixture's role).
+#[test]
+fn every_policy_template_expands_like_sam() {
+    let (_, out) = load("policy_templates.yaml");
+    let ours = resource(&out, "EverythingRole")
+        .path(&["Properties", "Policies"])
+        .expect("policies")
+        .to_json();
+    let text = std::fs::read_to_string(fixture_path("expected/policy_templates.documents.json"))
+        .expect("expected documents");
+    let theirs: Value = serde_json::from_str(&text).expect("json");
+    let (ours, theirs) = (
+        ours.as_array().expect("list"),
+        theirs.as_array().expect("list"),
+    );
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(theirs) {
+        assert_eq!(a, b, "policy template document differs");
+    }
+    assert!(!out.contains_unknown(), "every argument was given");
+}
