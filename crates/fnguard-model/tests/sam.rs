@@ -528,3 +528,65 @@ fn every_policy_template_expands_like_sam() {
     }
     assert!(!out.contains_unknown(), "every argument was given");
 }
+
+/// Positions of every node, as child indexes from the root.
+fn node_paths(node: &Node, prefix: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    out.push(prefix.clone());
+    let children: Vec<&Node> = match &node.kind {
+        NodeKind::Seq(items) => items.iter().collect(),
+        NodeKind::Map(entries) => entries.iter().map(|e| &e.value).collect(),
+        NodeKind::Tagged(_, inner) => vec![inner.as_ref()],
+        _ => vec![],
+    };
+    for (i, child) in children.into_iter().enumerate() {
+        prefix.push(i);
+        node_paths(child, prefix, out);
+        prefix.pop();
+    }
+}
+
+fn replace_at(node: &mut Node, path: &[usize], with: &Node) {
+    let Some((first, rest)) = path.split_first() else {
+        *node = with.clone();
+        return;
+    };
+    let child = match &mut node.kind {
+        NodeKind::Seq(items) => items.get_mut(*first),
+        NodeKind::Map(entries) => entries.get_mut(*first).map(|e| &mut e.value),
+        NodeKind::Tagged(_, inner) => Some(inner.as_mut()),
+        _ => None,
+    };
+    if let Some(child) = child {
+        replace_at(child, rest, with);
+    }
+}
+
+/// Templates from the wild are often half-written: whatever node of a valid
+/// template is replaced by a value of another shape, the transform still
+/// returns a template and never panics.
+#[test]
+fn any_node_of_any_shape_never_panics() {
+    let loc = fnguard_core::Loc::new(0, 1, 1);
+    let replacements = [
+        Node::new(NodeKind::Null, loc),
+        Node::str("x", loc),
+        Node::new(NodeKind::Number("-1".into()), loc),
+        Node::new(NodeKind::Seq(vec![Node::str("y", loc)]), loc),
+        Node::new(NodeKind::Map(vec![]), loc),
+        Node::unknown("fuzz", loc),
+    ];
+    for fixture in ["app.yaml", "apis.yaml", "events.yaml", "globals.yaml"] {
+        let text = std::fs::read_to_string(fixture_path(fixture)).expect("fixture");
+        let root = fnguard_model::yaml::parse(&text, 0, fixture).expect("parses");
+        let mut paths = Vec::new();
+        node_paths(&root, &mut Vec::new(), &mut paths);
+        for path in paths.iter().skip(1) {
+            for with in &replacements {
+                let mut mutated = root.clone();
+                replace_at(&mut mutated, path, with);
+                let out = sam::transform(&mutated);
+                assert!(out.is_ok(), "{fixture} {path:?}: {out:?}");
+            }
+        }
+    }
+}

@@ -8,6 +8,7 @@ use super::{
 };
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{Loc, Node, NodeKind};
+use std::collections::{HashMap, HashSet};
 
 /// Lambda properties SAM passes to `AWS::Lambda::Function` unchanged.
 const PASS_THROUGH: &[&str] = &[
@@ -375,17 +376,30 @@ fn s3(ctx: &mut Ctx, src: &Source, ev: &Event) {
 }
 
 /// Adds the Lambda notifications S3 events asked for to their buckets, as
-/// SAM edits the bucket resource itself.
+/// SAM edits the bucket resource itself. Grouped per bucket so that a bucket
+/// feeding thousands of functions is patched once, not once per event.
 pub(crate) fn attach_bucket_notifications(ctx: &mut Ctx) {
     let pending = std::mem::take(&mut ctx.bucket_notifications);
+    let mut per_bucket: Vec<(String, Vec<Node>, Vec<String>)> = Vec::new();
+    let mut slot: HashMap<String, usize> = HashMap::new();
     for (bucket, config, permission_id) in pending {
+        let i = *slot.entry(bucket.clone()).or_insert_with(|| {
+            per_bucket.push((bucket, Vec::new(), Vec::new()));
+            per_bucket.len() - 1
+        });
+        per_bucket[i].1.push(config);
+        if per_bucket[i].2.last() != Some(&permission_id) {
+            per_bucket[i].2.push(permission_id);
+        }
+    }
+    for (bucket, configs, permission_ids) in per_bucket {
         let Some(&index) = ctx.index.get(&bucket) else {
             continue;
         };
         let resource = &mut ctx.out[index].value;
         let loc = resource.loc;
-        add_lambda_notification(resource, config, loc);
-        add_depends_on(resource, &permission_id, loc);
+        add_lambda_notifications(resource, configs, loc);
+        add_depends_on(resource, permission_ids, loc);
     }
 }
 
@@ -402,32 +416,42 @@ fn entry_mut<'n>(node: &'n mut Node, key: &str, loc: Loc) -> Option<&'n mut Node
     }
 }
 
-fn add_lambda_notification(bucket: &mut Node, config: Node, loc: Loc) {
+fn add_lambda_notifications(bucket: &mut Node, configs: Vec<Node>, loc: Loc) {
     let Some(props) = entry_mut(bucket, "Properties", loc) else {
         return;
     };
     let Some(notification) = entry_mut(props, "NotificationConfiguration", loc) else {
         return;
     };
-    if notification.get("LambdaConfigurations").is_none() {
+    if notification
+        .get("LambdaConfigurations")
+        .and_then(Node::as_seq)
+        .is_none()
+    {
         set_key(notification, "LambdaConfigurations", seq(loc, vec![]));
     }
     if let NodeKind::Map(entries) = &mut notification.kind {
         if let Some(e) = entries.iter_mut().find(|e| e.key == "LambdaConfigurations") {
             if let NodeKind::Seq(items) = &mut e.value.kind {
-                items.push(config);
+                items.extend(configs);
             }
         }
     }
 }
 
-fn add_depends_on(resource: &mut Node, id: &str, loc: Loc) {
+fn add_depends_on(resource: &mut Node, ids: Vec<String>, loc: Loc) {
     let mut items: Vec<Node> = resource
         .get("DependsOn")
         .map(|d| d.one_or_many().into_iter().cloned().collect())
         .unwrap_or_default();
-    if !items.iter().any(|i| i.as_str() == Some(id)) {
-        items.push(Node::str(id, loc));
+    let mut seen: HashSet<String> = items
+        .iter()
+        .filter_map(|i| i.as_str().map(str::to_string))
+        .collect();
+    for id in ids {
+        if seen.insert(id.clone()) {
+            items.push(Node::str(id, loc));
+        }
     }
     set_key(resource, "DependsOn", seq(loc, items));
 }
