@@ -40,8 +40,11 @@ pub fn is_sam(root: &Node) -> bool {
     })
 }
 
-/// Translate a SAM template into a CloudFormation template. Only a root that
-/// is not a map is an error; anything else yields a best-effort template.
+/// Translate a SAM template into a CloudFormation template for
+/// `cfn::load_from_root`. Only a root that is not a map is an error (its
+/// `LoadError::path` is `"template"`: the caller knows the file and should
+/// replace it); anything else yields a best-effort template. The SAM entry
+/// is removed from `Transform`, so transforming the result again is a no-op.
 pub fn transform(root: &Node) -> Result<Node, LoadError> {
     let Some(top) = root.as_map() else {
         return Err(LoadError::new(
@@ -332,7 +335,12 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         }
     }
 
-    if let Some(loc) = ctx.implicit_rest {
+    // A template may declare the implicit API itself (SAM then uses that
+    // declaration); never emit a second resource under the same id.
+    if let Some(loc) = ctx
+        .implicit_rest
+        .filter(|_| !ctx.types.contains_key(IMPLICIT_REST_API))
+    {
         let resource = implicit_resource("AWS::Serverless::Api", &implicit_rest_props, loc);
         let source = Source {
             id: IMPLICIT_REST_API,
@@ -343,7 +351,10 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         ctx.taken.insert(IMPLICIT_REST_API.to_string());
         apis::rest_api(&mut ctx, &source, true);
     }
-    if let Some(loc) = ctx.implicit_http {
+    if let Some(loc) = ctx
+        .implicit_http
+        .filter(|_| !ctx.types.contains_key(IMPLICIT_HTTP_API))
+    {
         let resource = implicit_resource("AWS::Serverless::HttpApi", &implicit_http_props, loc);
         let source = Source {
             id: IMPLICIT_HTTP_API,

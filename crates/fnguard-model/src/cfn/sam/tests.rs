@@ -712,3 +712,31 @@ fn deeply_nested_globals_do_not_overflow() {
     let out = run(&text);
     res(&out, "F");
 }
+
+#[test]
+fn a_declared_serverless_rest_api_is_not_duplicated() {
+    let out = run(r"
+Resources:
+  ServerlessRestApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth: {DefaultAuthorizer: AWS_IAM}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        E: {Type: Api, Properties: {Path: /x, Method: get}}
+");
+    let count = out
+        .get("Resources")
+        .and_then(Node::as_map)
+        .map(|m| m.iter().filter(|e| e.key == IMPLICIT_REST_API).count());
+    assert_eq!(count, Some(1));
+    assert_eq!(
+        prop(&out, "FEMethod", &["AuthorizationType"]).as_str(),
+        Some("AWS_IAM")
+    );
+    res(&out, "ServerlessRestApiv1Stage");
+    res(&out, "FEPermissionv1");
+}
