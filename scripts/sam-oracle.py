@@ -140,7 +140,9 @@ def summarize(out):
                             auth = "CUSTOM"
                         else:
                             auth = name
-                    routes[f"{m} {path}"] = {"auth": auth}
+                    # CloudFormation's route key for the catch-all route.
+                    key = path if path == "$default" else f"{m} {path}"
+                    routes[key] = {"auth": auth}
             apis[lid] = routes
     permissions = {
         lid: r["Properties"].get("Principal")

@@ -575,7 +575,13 @@ fn any_node_of_any_shape_never_panics() {
         Node::new(NodeKind::Map(vec![]), loc),
         Node::unknown("fuzz", loc),
     ];
-    for fixture in ["app.yaml", "apis.yaml", "events.yaml", "globals.yaml"] {
+    for fixture in [
+        "app.yaml",
+        "apis.yaml",
+        "events.yaml",
+        "globals.yaml",
+        "preflight.yaml",
+    ] {
         let text = std::fs::read_to_string(fixture_path(fixture)).expect("fixture");
         let root = fnguard_model::yaml::parse(&text, 0, fixture).expect("parses");
         let mut paths = Vec::new();
@@ -589,4 +595,9 @@ fn any_node_of_any_shape_never_panics() {
             }
         }
     }
+}
+
+#[test]
+fn oracle_agreement_preflight() {
+    assert_agrees("preflight");
 }
