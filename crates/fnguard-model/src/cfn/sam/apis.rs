@@ -220,6 +220,10 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     }
     let method = http_method(ev.props);
     let path = ev.props.get("Path").and_then(Node::as_str).unwrap_or("/");
+    // A path or method given by an expression: the route exists but where
+    // it is cannot be told; never guess one.
+    let expr_path = ev.props.get("Path").filter(|p| p.as_str().is_none());
+    let expr_method = ev.props.get("Method").filter(|m| m.as_str().is_none());
     let api = ctx.rest_apis.get(&api_id);
     let is_preflight = method == "OPTIONS";
     let event_auth = ev.props.get("Auth");
@@ -241,11 +245,18 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "Prod".to_string());
 
-    let resource_id = rest_resource(ctx, &api_id, path, loc);
+    let resource_id = match expr_path {
+        Some(p) => Node::unknown("API path given by an expression", p.loc),
+        None => rest_resource(ctx, &api_id, path, loc),
+    };
+    let method_node = match expr_method {
+        Some(m) => Node::unknown("HTTP method given by an expression", m.loc),
+        None => Node::str(&method, loc),
+    };
     let mut props = vec![
         ("RestApiId", ref_to(&api_id, loc)),
         ("ResourceId", resource_id),
-        ("HttpMethod", Node::str(&method, loc)),
+        ("HttpMethod", method_node),
         ("AuthorizationType", auth_type),
     ];
     if let Some(authorizer) = authorizer {
@@ -293,21 +304,9 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     ));
     let resource = generated(src, "AWS::ApiGateway::Method", map(loc, props), loc);
     ctx.add(&format!("{}Method", ev.base), loc, resource);
-    let key = (api_id.clone(), path.to_string());
-    let index = match ctx.rest_route_index.get(&key) {
-        Some(&i) => i,
-        None => {
-            ctx.rest_routes.push(RestRoute {
-                api: api_id.clone(),
-                path: path.to_string(),
-                loc,
-                methods: Vec::new(),
-            });
-            ctx.rest_route_index.insert(key, ctx.rest_routes.len() - 1);
-            ctx.rest_routes.len() - 1
-        }
-    };
-    ctx.rest_routes[index].methods.push(method.clone());
+    if expr_path.is_none() && expr_method.is_none() {
+        note_rest_route(ctx, &api_id, path, &method, loc);
+    }
 
     let source_arn = route_arn(&api_id, &method, path, loc);
     permission_named(
@@ -318,6 +317,25 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         "apigateway.amazonaws.com",
         vec![("SourceArn", source_arn)],
     );
+}
+
+/// Remember a path's methods for its CORS preflight.
+fn note_rest_route(ctx: &mut Ctx, api_id: &str, path: &str, method: &str, loc: Loc) {
+    let key = (api_id.to_string(), path.to_string());
+    let index = match ctx.rest_route_index.get(&key) {
+        Some(&i) => i,
+        None => {
+            ctx.rest_routes.push(RestRoute {
+                api: api_id.to_string(),
+                path: path.to_string(),
+                loc,
+                methods: Vec::new(),
+            });
+            ctx.rest_route_index.insert(key, ctx.rest_routes.len() - 1);
+            ctx.rest_routes.len() - 1
+        }
+    };
+    ctx.rest_routes[index].methods.push(method.to_string());
 }
 
 /// SAM's `RequestParameters` (names, or maps `{name: {Required}}`) as the
@@ -868,6 +886,14 @@ pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         None if !given_method => "$default".to_string(),
         _ => format!("{method} {}", path.unwrap_or("/")),
     };
+    let expression = [ev.props.get("Path"), ev.props.get("Method")]
+        .into_iter()
+        .flatten()
+        .find(|v| v.as_str().is_none());
+    let route_key_node = match expression {
+        Some(e) => Node::unknown("route path or method given by an expression", e.loc),
+        None => Node::str(&route_key, loc),
+    };
     let api = ctx.http_apis.get(&api_id);
     let event_auth = ev.props.get("Auth");
     let chosen = event_auth
@@ -901,7 +927,7 @@ pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
 
     let mut route = vec![
         ("ApiId", ref_to(&api_id, loc)),
-        ("RouteKey", Node::str(&route_key, loc)),
+        ("RouteKey", route_key_node),
         ("AuthorizationType", auth_type),
     ];
     if let Some(authorizer) = authorizer {

@@ -740,3 +740,23 @@ Resources:
     res(&out, "ServerlessRestApiv1Stage");
     res(&out, "FEPermissionv1");
 }
+
+#[test]
+fn routes_given_by_expressions_stay_unknown() {
+    let out = run(r"
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        R: {Type: Api, Properties: {Path: !Ref RoutePath, Method: !Ref Verb}}
+        H: {Type: HttpApi, Properties: {Path: !Sub '/${Stage}/x', Method: get}}
+");
+    assert!(prop(&out, "FRMethod", &["ResourceId"]).is_unknown());
+    assert!(prop(&out, "FRMethod", &["HttpMethod"]).is_unknown());
+    assert_eq!(
+        prop(&out, "FRMethod", &["AuthorizationType"]).as_str(),
+        Some("NONE")
+    );
+    assert!(prop(&out, "FHRoute", &["RouteKey"]).is_unknown());
+}
