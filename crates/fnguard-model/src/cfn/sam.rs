@@ -22,6 +22,7 @@ mod policies;
 use crate::LoadError;
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{Loc, Node, NodeKind};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// The `Transform` value that marks a SAM template.
@@ -162,16 +163,15 @@ pub fn merge_globals(global: &Node, local: &Node) -> Node {
     }
 }
 
-/// A resource's `Properties` with the Globals of its type applied.
-fn merged_properties(resource: &Node, global: Option<&Node>) -> Node {
-    let empty = Node::new(NodeKind::Map(Vec::new()), resource.loc);
-    let props = resource
-        .get("Properties")
-        .filter(|p| p.as_map().is_some())
-        .unwrap_or(&empty);
-    match global {
-        Some(g) => merge_globals(g, props),
-        None => props.clone(),
+/// A resource's `Properties` with the Globals of its type applied; borrowed
+/// when there are no Globals (API definitions can be megabytes).
+fn merged_properties<'a>(resource: &'a Node, global: Option<&Node>) -> Cow<'a, Node> {
+    let props = resource.get("Properties").filter(|p| p.as_map().is_some());
+    match (global, props) {
+        (Some(g), Some(p)) => Cow::Owned(merge_globals(g, p)),
+        (Some(g), None) => Cow::Owned(g.clone()),
+        (None, Some(p)) => Cow::Borrowed(p),
+        (None, None) => Cow::Owned(Node::new(NodeKind::Map(Vec::new()), resource.loc)),
     }
 }
 
@@ -181,7 +181,7 @@ pub(crate) struct Source<'a> {
     /// Location of the logical-id key.
     pub key_loc: Loc,
     pub resource: &'a Node,
-    pub props: Node,
+    pub props: Cow<'a, Node>,
 }
 
 impl Source<'_> {
@@ -346,7 +346,7 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
             id: IMPLICIT_REST_API,
             key_loc: loc,
             resource: &resource,
-            props: implicit_rest_props.clone(),
+            props: Cow::Borrowed(&implicit_rest_props),
         };
         ctx.taken.insert(IMPLICIT_REST_API.to_string());
         apis::rest_api(&mut ctx, &source, true);
@@ -360,12 +360,12 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
             id: IMPLICIT_HTTP_API,
             key_loc: loc,
             resource: &resource,
-            props: implicit_http_props.clone(),
+            props: Cow::Borrowed(&implicit_http_props),
         };
         ctx.taken.insert(IMPLICIT_HTTP_API.to_string());
         apis::http_api(&mut ctx, &source, true);
     }
-    apis::finish_rest(&mut ctx, resources.loc);
+    apis::finish_rest(&mut ctx);
     events::attach_bucket_notifications(&mut ctx);
     ctx.out
 }
@@ -388,7 +388,6 @@ fn implicit_resource(rtype: &str, props: &Node, loc: Loc) -> Node {
 }
 
 fn layer_version(ctx: &mut Ctx, src: &Source) {
-    let loc = src.resource.loc;
     let mut props = Vec::new();
     if let Some(content) = src.prop("ContentUri") {
         props.push((
@@ -412,7 +411,6 @@ fn layer_version(ctx: &mut Ctx, src: &Source) {
     if let Some(policy) = src.prop("RetentionPolicy") {
         set_key(&mut resource, "DeletionPolicy", policy.clone());
     }
-    let _ = loc;
     ctx.push(src.id.to_string(), src.key_loc, resource);
 }
 

@@ -440,7 +440,7 @@ fn rest_resource(ctx: &mut Ctx, api_id: &str, path: &str, loc: Loc) -> Node {
 /// applies the default authorizer and API key to them unless
 /// `AddDefaultAuthorizerToCorsPreflight` / `AddApiKeyRequiredToCorsPreflight`
 /// are false.
-pub(crate) fn finish_rest(ctx: &mut Ctx, _loc: Loc) {
+pub(crate) fn finish_rest(ctx: &mut Ctx) {
     let routes = std::mem::take(&mut ctx.rest_routes);
     for RestRoute {
         api: api_id,
