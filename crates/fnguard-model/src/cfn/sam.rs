@@ -216,6 +216,7 @@ pub(crate) struct Ctx<'a> {
     pub bucket_notifications: Vec<(String, Node, String)>,
     /// API stages sharing one usage plan (`CreateUsagePlan: SHARED`).
     pub shared_usage_plan: Vec<(Node, Loc)>,
+    pub shared_usage_plan_id: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -274,6 +275,7 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         rest_route_index: HashMap::new(),
         bucket_notifications: Vec::new(),
         shared_usage_plan: Vec::new(),
+        shared_usage_plan_id: None,
     };
 
     // Routes are attached to APIs while functions are translated, so every

@@ -843,24 +843,26 @@ fn usage_plan(ctx: &mut Ctx, src: &Source, plan: &Node, stage_id: &str) {
                 .iter()
                 .map(|(s, _)| s.clone())
                 .collect();
-            props.insert(0, ("ApiStages", seq(loc, stages)));
+            props.insert(0, ("ApiStages", seq(loc, stages.clone())));
             let resource = shared_resource("AWS::ApiGateway::UsagePlan", map(loc, props), loc);
-            match ctx.out.iter_mut().find(|e| e.key == "ServerlessUsagePlan") {
-                Some(existing) => {
-                    // Keep the first declaration's settings, add this stage.
-                    if let NodeKind::Map(entries) = &mut existing.value.kind {
+            let existing = ctx
+                .shared_usage_plan_id
+                .as_ref()
+                .and_then(|id| ctx.index.get(id))
+                .copied();
+            match existing {
+                Some(index) => {
+                    // Keep the first declaration's settings, list every stage.
+                    let plan = &mut ctx.out[index].value;
+                    if let NodeKind::Map(entries) = &mut plan.kind {
                         if let Some(p) = entries.iter_mut().find(|e| e.key == "Properties") {
-                            let stages: Vec<Node> = ctx
-                                .shared_usage_plan
-                                .iter()
-                                .map(|(s, _)| s.clone())
-                                .collect();
                             super::set_key(&mut p.value, "ApiStages", seq(loc, stages));
                         }
                     }
                 }
                 None => {
-                    ctx.add("ServerlessUsagePlan", loc, resource);
+                    let id = ctx.add("ServerlessUsagePlan", loc, resource);
+                    ctx.shared_usage_plan_id = Some(id);
                 }
             }
         }

@@ -760,3 +760,32 @@ Resources:
     );
     assert!(prop(&out, "FHRoute", &["RouteKey"]).is_unknown());
 }
+
+#[test]
+fn shared_usage_plan_lists_every_api_stage() {
+    let out = run(r"
+Resources:
+  ServerlessUsagePlan: {Type: AWS::SNS::Topic}
+  A:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: a
+      Auth: {UsagePlan: {CreateUsagePlan: SHARED, Throttle: {RateLimit: 5}}}
+  B:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: b
+      Auth: {UsagePlan: {CreateUsagePlan: SHARED}}
+");
+    assert!(
+        res(&out, "ServerlessUsagePlan").get("Properties").is_none(),
+        "user's resource untouched"
+    );
+    let stages = prop(&out, "ServerlessUsagePlan2", &["ApiStages"]).to_json();
+    assert_eq!(stages[0]["Stage"], serde_json::json!({"Ref": "AaStage"}));
+    assert_eq!(stages[1]["Stage"], serde_json::json!({"Ref": "BbStage"}));
+    assert_eq!(
+        prop(&out, "ServerlessUsagePlan2", &["Throttle", "RateLimit"]).as_i64(),
+        Some(5)
+    );
+}
