@@ -97,11 +97,12 @@ def summarize(out):
             inline = [unwrap_if(p) for p in rp.get("Policies", [])]
             entry["inline"] = {p["PolicyName"]: actions_of(p["PolicyDocument"]) for p in inline if p}
             trust = rp.get("AssumeRolePolicyDocument", {})
-            entry["trust_services"] = sorted(
-                s
-                for st in trust.get("Statement", [])
-                for s in (st.get("Principal", {}).get("Service", []) if isinstance(st.get("Principal"), dict) else [])
-            )
+            services = []
+            for st in trust.get("Statement", []):
+                principal = st.get("Principal")
+                found = principal.get("Service", []) if isinstance(principal, dict) else []
+                services.extend(found if isinstance(found, list) else [found])
+            entry["trust_services"] = sorted(services)
         functions[lid] = entry
     apis = {}
     for lid, r in res.items():

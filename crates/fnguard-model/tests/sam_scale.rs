@@ -18,3 +18,36 @@ fn large_template_transforms_in_linear_time() {
         .map_or(0, <[_]>::len);
     println!("parse {parsed:?}, parse+transform {total:?}, {count} resources");
 }
+
+/// Every `*.yaml` under `FNGUARD_SAM_DIR` (recursively) transforms without
+/// a panic; prints how many.
+#[test]
+fn every_template_in_a_folder_transforms() {
+    let Ok(dir) = std::env::var("FNGUARD_SAM_DIR") else {
+        return;
+    };
+    let mut stack = vec![std::path::PathBuf::from(dir)];
+    let (mut seen, mut transformed) = (0, 0);
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("readable folder").flatten() {
+                stack.push(entry.path());
+            }
+            continue;
+        }
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        seen += 1;
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let name = path.display().to_string();
+        if let Ok(root) = fnguard_model::yaml::parse(&text, 0, &name) {
+            if fnguard_model::cfn::sam::transform(&root).is_ok() {
+                transformed += 1;
+            }
+        }
+    }
+    println!("{transformed} of {seen} YAML files transformed");
+}

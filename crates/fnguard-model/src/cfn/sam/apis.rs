@@ -64,11 +64,12 @@ impl RestApiAuth {
             api_key_on_preflight: get("AddApiKeyRequiredToCorsPreflight")
                 .and_then(Node::as_bool)
                 .unwrap_or(true),
-            stage_name: props
-                .get("StageName")
-                .and_then(Node::as_str)
-                .unwrap_or(default_stage)
-                .to_string(),
+            // SAM suffixes event permissions with the stage name, or with
+            // `Stage` when the name is an expression.
+            stage_name: match props.get("StageName") {
+                Some(stage) => stage.as_str().unwrap_or("Stage").to_string(),
+                None => default_stage.to_string(),
+            },
             cors: props.get("Cors").filter(|c| !c.is_null()).cloned(),
         }
     }
@@ -633,7 +634,8 @@ pub(crate) fn rest_api(ctx: &mut Ctx, src: &Source, implicit: bool) {
         .prop("StageName")
         .cloned()
         .unwrap_or_else(|| Node::str("Prod", loc));
-    let stage_label = stage_name.as_str().unwrap_or("Stage").to_string();
+    // Like SAM: `{Api}{StageName}Stage`, just `{Api}Stage` for an expression.
+    let stage_label = stage_name.as_str().unwrap_or("").to_string();
     let mut stage = vec![
         ("RestApiId", ref_to(src.id, loc)),
         ("StageName", stage_name),
