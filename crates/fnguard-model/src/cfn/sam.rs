@@ -14,6 +14,10 @@
 //!   the SAM resource's own `Metadata` (so its `fnguard.ignore` list applies),
 //!   and the source location of the SAM element it comes from, so findings
 //!   point at what the user wrote.
+//!
+//! `scripts/sam-oracle.py` runs AWS's translator offline on a template; the
+//! integration tests (`tests/sam.rs`) hold its output for the fixtures and
+//! check that roles, route authorization and permissions agree.
 
 mod apis;
 mod events;
