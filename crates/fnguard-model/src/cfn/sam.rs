@@ -219,7 +219,7 @@ pub(crate) struct Ctx<'a> {
     /// Bucket id -> Lambda notification configurations to add.
     pub bucket_notifications: Vec<(String, Node, String)>,
     /// API stages sharing one usage plan (`CreateUsagePlan: SHARED`).
-    pub shared_usage_plan: Vec<(Node, Loc)>,
+    pub shared_usage_plan: Vec<Node>,
     pub shared_usage_plan_id: Option<String>,
 }
 

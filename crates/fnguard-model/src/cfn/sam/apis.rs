@@ -839,12 +839,8 @@ fn usage_plan(ctx: &mut Ctx, src: &Source, plan: &Node, stage_id: &str) {
         }
         "SHARED" => {
             // One plan for every API that asks for the shared one.
-            ctx.shared_usage_plan.push((api_stage, loc));
-            let stages: Vec<Node> = ctx
-                .shared_usage_plan
-                .iter()
-                .map(|(s, _)| s.clone())
-                .collect();
+            ctx.shared_usage_plan.push(api_stage);
+            let stages: Vec<Node> = ctx.shared_usage_plan.to_vec();
             props.insert(0, ("ApiStages", seq(loc, stages.clone())));
             let resource = shared_resource("AWS::ApiGateway::UsagePlan", map(loc, props), loc);
             let existing = ctx
