@@ -2,6 +2,8 @@
 //!
 //! STUB: replaced by the CloudFormation/SAM loader.
 
+pub mod sam;
+
 use crate::model::{Deployment, SourceFormat};
 use crate::LoadError;
 use fnguard_core::Node;
