@@ -1,0 +1,628 @@
+//! Terraform HCL modules and plan JSON into the normalized model.
+
+use fnguard_model::terraform::{load_module, load_plan};
+use fnguard_model::*;
+use std::path::Path;
+
+fn fixture_dir(name: &str) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform")
+        .join(name);
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("fixture");
+            (
+                format!("{name}/{}", p.file_name().unwrap().to_string_lossy()),
+                text,
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn orders() -> (Deployment, Vec<(String, String)>) {
+    let files = fixture_dir("orders");
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty(), "{errors:?}");
+    (dep.expect("deployment"), files)
+}
+
+/// 1-based line of the first line containing `needle` in `file`.
+fn line_of(files: &[(String, String)], file: &str, needle: &str) -> u32 {
+    let (_, text) = files
+        .iter()
+        .find(|(p, _)| p.ends_with(file))
+        .expect("file present");
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u32 + 1)
+        .unwrap_or_else(|| panic!("{needle} not in {file}"))
+}
+
+fn file_id(dep: &Deployment, file: &str) -> u32 {
+    dep.files
+        .iter()
+        .position(|p| p.ends_with(file))
+        .expect("file") as u32
+}
+
+fn env<'d>(f: &'d Function, name: &str) -> &'d EnvVar {
+    f.environment
+        .iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("env {name}"))
+}
+
+#[test]
+fn functions_resolve_variables_locals_and_references() {
+    let (dep, files) = orders();
+    let main = file_id(&dep, "main.tf");
+    let api = dep
+        .function("aws_lambda_function.api")
+        .expect("api function");
+    assert_eq!(api.loc.file, main);
+    assert_eq!(
+        api.loc.line,
+        line_of(
+            &files,
+            "main.tf",
+            "resource \"aws_lambda_function\" \"api\""
+        )
+    );
+    assert_eq!(api.loc.col, 1);
+    // "${var.project}-${var.environment}" through a local.
+    assert_eq!(api.name.as_deref(), Some("orders-prod-api"));
+    assert_eq!(
+        api.name.loc().map(|l| l.line),
+        Some(line_of(
+            &files,
+            "main.tf",
+            "function_name    = \"${local.name_prefix}-api\""
+        ))
+    );
+    assert_eq!(api.runtime.as_deref(), Some("nodejs16.x"));
+    // data.archive_file output_path stands for its source folder.
+    assert_eq!(api.code.as_deref(), Some("./src/api"));
+    assert_eq!(
+        api.role.value(),
+        Some(&Ref::Local("aws_iam_role.api".into()))
+    );
+    // Conditional on a variable with a default.
+    assert_eq!(api.tracing.as_deref(), Some("Active"));
+    assert!(api.vpc.is_absent());
+    assert!(api.code_signing.is_absent());
+
+    let worker = dep.function("aws_lambda_function.worker").expect("worker");
+    assert_eq!(
+        worker.code.as_deref(),
+        Some("s3://orders-artifacts/worker.zip")
+    );
+    // -1 means unreserved.
+    assert!(worker.reserved_concurrency.is_absent());
+    assert_eq!(worker.log_format.as_deref(), Some("JSON"));
+    assert_eq!(
+        worker.log_group.as_deref(),
+        Some("/aws/lambda/orders-worker")
+    );
+    assert_eq!(
+        worker.code_signing.value(),
+        Some(&Ref::Local("aws_lambda_code_signing_config.strict".into()))
+    );
+    let vpc = worker.vpc.value().expect("vpc");
+    assert_eq!(
+        vpc.security_groups,
+        vec![Ref::Local("aws_security_group.worker".into())]
+    );
+    assert_eq!(vpc.subnets.len(), 2);
+    assert!(worker.dead_letter.is_known());
+    assert!(worker.on_failure.is_known());
+
+    // count: one element, plain address, name unknown (count.index).
+    let pdf = dep.function("aws_lambda_function.pdf").expect("pdf");
+    assert!(pdf.name.is_unknown());
+    assert_eq!(pdf.package_type.as_deref(), Some("Image"));
+    assert!(pdf.runtime.is_absent());
+    assert_eq!(dep.functions.len(), 3);
+}
+
+#[test]
+fn environment_values_are_literal_reference_or_unknown() {
+    let (dep, files) = orders();
+    let api = dep.function("aws_lambda_function.api").expect("api");
+    // From merge(local.common_env, {...}).
+    assert_eq!(
+        env(api, "LOG_LEVEL").value,
+        EnvValue::Literal("info".into())
+    );
+    assert_eq!(env(api, "STAGE").value, EnvValue::Literal("prod".into()));
+    // A non-sensitive variable default is a literal in the scanned code,
+    // reported where the reference is written.
+    let token = env(api, "ADMIN_TOKEN");
+    assert_eq!(token.value, EnvValue::Literal("changeme-token-123".into()));
+    assert_eq!(
+        token.loc.line,
+        line_of(&files, "main.tf", "ADMIN_TOKEN     = var.admin_token")
+    );
+    assert!(matches!(
+        env(api, "DB_PASSWORD").value,
+        EnvValue::Reference(_)
+    ));
+    assert_eq!(
+        env(api, "STRIPE_SECRET").value,
+        EnvValue::Reference("aws_secretsmanager_secret.stripe".into())
+    );
+    assert_eq!(env(api, "DB_HOST").value, EnvValue::Unknown);
+    assert_eq!(env(api, "UPSTREAM").value, EnvValue::Unknown);
+    assert_eq!(
+        env(api, "AWS_ACCOUNT").value,
+        EnvValue::Literal(SELF_ACCOUNT.into())
+    );
+    assert_eq!(
+        env(api, "CONFIG").value,
+        EnvValue::Literal("{\"retries\":3}".into())
+    );
+    // The database reference makes the function reach an internal resource.
+    assert!(api
+        .internal_refs
+        .iter()
+        .any(|r| r.what.contains("aws_db_instance.orders")));
+}
+
+#[test]
+fn roles_trust_and_policies() {
+    let (dep, files) = orders();
+    let api = dep.role("aws_iam_role.api").expect("api role");
+    assert_eq!(
+        api.loc.line,
+        line_of(&files, "iam.tf", "resource \"aws_iam_role\" \"api\"")
+    );
+    let trust = api.trust.as_ref().expect("trust");
+    assert!(!trust.unknown);
+    assert_eq!(trust.statements.len(), 1);
+    match &trust.statements[0].principals {
+        fnguard_iam::PrincipalSet::Principal(p) => {
+            assert_eq!(p[0].kind, "Service");
+            assert_eq!(p[0].value.as_str(), Some("lambda.amazonaws.com"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // aws_iam_role_policy with a policy document data source.
+    let inline = api
+        .policies
+        .iter()
+        .find(|p| p.name == "api-inline")
+        .expect("inline policy");
+    assert_eq!(inline.origin, PolicyOrigin::Inline);
+    let sids: Vec<_> = inline
+        .policy
+        .statements
+        .iter()
+        .map(|s| s.sid.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(sids, vec!["Logs", "Everything", "NoIam"]);
+    let logs = &inline.policy.statements[0];
+    match &logs.resources {
+        fnguard_iam::ResourceSet::Resource(r) => assert_eq!(
+            r[0].as_str(),
+            Some("arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*")
+        ),
+        other => panic!("{other:?}"),
+    }
+    let everything = &inline.policy.statements[1];
+    assert_eq!(everything.effect, fnguard_iam::Effect::Allow);
+    assert_eq!(
+        everything.loc.line,
+        line_of(&files, "iam.tf", "sid       = \"Everything\"") - 1
+    );
+    let deny = &inline.policy.statements[2];
+    assert_eq!(deny.effect, fnguard_iam::Effect::Deny);
+    assert_eq!(deny.conditions.len(), 1);
+    assert_eq!(deny.conditions[0].operator, "StringNotEquals");
+    assert_eq!(deny.conditions[0].key, "aws:PrincipalTag/team");
+
+    // Customer-managed policy through an attachment, heredoc JSON with an
+    // interpolated ARN: known action, unknown resource.
+    let managed = api
+        .policies
+        .iter()
+        .find(|p| p.origin == PolicyOrigin::CustomerManaged)
+        .expect("customer managed");
+    assert_eq!(managed.name, "aws_iam_policy.db_connect");
+    assert!(!managed.policy.unknown);
+    let stmt = &managed.policy.statements[0];
+    match (&stmt.actions, &stmt.resources) {
+        (fnguard_iam::ActionSet::Action(a), fnguard_iam::ResourceSet::Resource(r)) => {
+            assert_eq!(a[0].as_str(), Some("rds-db:connect"));
+            assert_eq!(r[0].as_str(), None);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Attached by literal role name.
+    assert!(api.managed_policy_arns.iter().any(|a| a
+        .as_deref()
+        .is_some_and(|s| s.ends_with("AWSLambdaBasicExecutionRole"))));
+
+    let worker = dep.role("aws_iam_role.worker").expect("worker role");
+    let trust = worker.trust.as_ref().expect("trust");
+    match &trust.statements[0].principals {
+        fnguard_iam::PrincipalSet::Principal(p) => assert_eq!(p.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        worker.managed_policy_arns[0].as_deref(),
+        Some("arn:aws:iam::aws:policy/AdministratorAccess")
+    );
+    let queue = &worker.policies[0];
+    assert_eq!(queue.name, "queue-access");
+    match &queue.policy.statements[0].resources {
+        fnguard_iam::ResourceSet::Resource(r) => assert!(r[0].text.is_none()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn permissions_urls_and_triggers() {
+    let (dep, files) = orders();
+    let partner = dep
+        .permissions
+        .iter()
+        .find(|p| p.id == "aws_lambda_permission.partner")
+        .expect("partner permission");
+    // function_name given as a literal name links by name.
+    assert_eq!(
+        partner.function,
+        Ref::Local("aws_lambda_function.worker".into())
+    );
+    assert_eq!(partner.principal.as_deref(), Some("*"));
+    assert!(partner.source_arn.is_absent());
+    let s3 = dep
+        .permissions
+        .iter()
+        .find(|p| p.id == "aws_lambda_permission.s3_invoke_worker")
+        .expect("s3 permission");
+    assert!(s3.source_arn.is_known());
+    let http = dep
+        .permissions
+        .iter()
+        .find(|p| p.id == "aws_lambda_permission.http_api")
+        .expect("http permission");
+    assert_eq!(
+        http.source_arn.as_deref(),
+        Some("${aws_apigatewayv2_api.http.execution_arn}/*/*")
+    );
+
+    let url = &dep.function_urls[0];
+    assert_eq!(url.function, Ref::Local("aws_lambda_function.api".into()));
+    assert!(url.auth_type.eq_ignore_case("NONE"));
+    let cors = url.cors.as_ref().expect("cors");
+    assert_eq!(cors.allow_origins[0].as_deref(), Some("*"));
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+
+    let worker = dep.function("aws_lambda_function.worker").expect("worker");
+    let kinds: Vec<TriggerKind> = worker.triggers.iter().map(|t| t.kind).collect();
+    assert!(kinds.contains(&TriggerKind::Sqs));
+    assert!(kinds.contains(&TriggerKind::S3));
+    assert!(worker.is_async());
+    let api = dep.function("aws_lambda_function.api").expect("api");
+    assert!(api.has_http_trigger());
+    let kinds: Vec<TriggerKind> = api.triggers.iter().map(|t| t.kind).collect();
+    for k in [
+        TriggerKind::RestApi,
+        TriggerKind::HttpApi,
+        TriggerKind::FunctionUrl,
+    ] {
+        assert!(kinds.contains(&k), "{k:?} in {kinds:?}");
+    }
+    // Inline ignore is collected with the line it targets.
+    let ignore = &dep.inline_ignores[0];
+    assert_eq!(ignore.rule_ids, vec!["FG-TRIG-001"]);
+    assert_eq!(
+        ignore.target_line,
+        line_of(
+            &files,
+            "main.tf",
+            "resource \"aws_lambda_permission\" \"partner\""
+        )
+    );
+    assert_eq!(partner.loc.line, ignore.target_line);
+}
+
+#[test]
+fn rest_api_routes_and_protection() {
+    let (dep, files) = orders();
+    let rest = dep
+        .api("aws_api_gateway_rest_api.orders")
+        .expect("rest api");
+    assert_eq!(rest.kind, ApiKind::Rest);
+    assert_eq!(rest.private_endpoint.value(), Some(&false));
+    let list = rest
+        .routes
+        .iter()
+        .find(|r| r.path == "/orders")
+        .expect("/orders");
+    assert_eq!(list.method, "GET");
+    assert_eq!(list.auth.value(), Some(&AuthKind::None));
+    assert_eq!(list.api_key_required.value(), Some(&true));
+    assert_eq!(list.function.as_deref(), Some("aws_lambda_function.api"));
+    assert_eq!(
+        list.loc.line,
+        line_of(
+            &files,
+            "api.tf",
+            "resource \"aws_api_gateway_method\" \"list_orders\""
+        )
+    );
+    let get = rest
+        .routes
+        .iter()
+        .find(|r| r.path == "/orders/{id}")
+        .expect("/orders/{id}");
+    assert_eq!(get.auth.value(), Some(&AuthKind::Cognito));
+    assert_eq!(rest.request_validation.value(), Some(&true));
+    assert_eq!(rest.throttling.value(), Some(&true));
+    assert_eq!(rest.waf.value(), Some(&true));
+    assert_eq!(rest.tracing.value(), Some(&true));
+    // The stage has no access_log_settings.
+    assert!(rest.access_logging.is_absent());
+}
+
+#[test]
+fn http_api_routes_and_stage() {
+    let (dep, _) = orders();
+    let http = dep.api("aws_apigatewayv2_api.http").expect("http api");
+    assert_eq!(http.kind, ApiKind::Http);
+    let create = http
+        .routes
+        .iter()
+        .find(|r| r.path == "/orders")
+        .expect("POST /orders");
+    assert_eq!(create.method, "POST");
+    // No authorization_type: the provider default NONE.
+    assert_eq!(create.auth.value(), Some(&AuthKind::None));
+    // target "integrations/${aws_apigatewayv2_integration.api.id}".
+    assert_eq!(create.function.as_deref(), Some("aws_lambda_function.api"));
+    let admin = http
+        .routes
+        .iter()
+        .find(|r| r.path == "/admin")
+        .expect("admin");
+    assert_eq!(admin.auth.value(), Some(&AuthKind::Jwt));
+    assert_eq!(http.access_logging.value(), Some(&true));
+    assert!(http.throttling.is_absent());
+    assert!(http.waf.is_absent());
+    let cors = http.cors.as_ref().expect("cors");
+    assert_eq!(
+        cors.allow_origins[0].as_deref(),
+        Some("https://shop.example.com")
+    );
+}
+
+#[test]
+fn logs_alarms_trails_security_groups_signing_parameters() {
+    let (dep, files) = orders();
+    let api_lg = dep
+        .log_groups
+        .iter()
+        .find(|l| l.id == "aws_cloudwatch_log_group.api")
+        .expect("api log group");
+    assert_eq!(api_lg.function.as_deref(), Some("aws_lambda_function.api"));
+    assert_eq!(api_lg.retention_days.value(), Some(&14));
+    let worker_lg = dep
+        .log_groups
+        .iter()
+        .find(|l| l.id == "aws_cloudwatch_log_group.worker")
+        .expect("worker log group");
+    assert_eq!(
+        worker_lg.function.as_deref(),
+        Some("aws_lambda_function.worker")
+    );
+    assert!(worker_lg.retention_days.is_absent());
+
+    let errors = dep
+        .alarms
+        .iter()
+        .find(|a| a.id == "aws_cloudwatch_metric_alarm.api_errors")
+        .expect("alarm");
+    assert_eq!(
+        errors.metrics[0].function.as_deref(),
+        Some("aws_lambda_function.api")
+    );
+    assert_eq!(errors.metrics[0].metric_name.as_deref(), Some("Errors"));
+    let rate = dep
+        .alarms
+        .iter()
+        .find(|a| a.id == "aws_cloudwatch_metric_alarm.worker_error_rate")
+        .expect("metric math alarm");
+    assert_eq!(rate.metrics.len(), 1);
+    assert_eq!(
+        rate.metrics[0].function.as_deref(),
+        Some("aws_lambda_function.worker")
+    );
+
+    let main_trail = dep
+        .trails
+        .iter()
+        .find(|t| t.id == "aws_cloudtrail.main")
+        .expect("trail");
+    assert_eq!(main_trail.lambda_data_events.value(), Some(&false));
+    let lambda_trail = dep
+        .trails
+        .iter()
+        .find(|t| t.id == "aws_cloudtrail.lambda")
+        .expect("trail");
+    assert_eq!(lambda_trail.lambda_data_events.value(), Some(&true));
+
+    let open = dep.security_group("aws_security_group.worker").expect("sg");
+    assert_eq!(open.egress.len(), 1);
+    assert_eq!(open.egress[0].cidr.as_deref(), Some("0.0.0.0/0"));
+    assert_eq!(open.egress[0].protocol.as_deref(), Some("-1"));
+    assert!(!open.egress[0].implicit);
+    // No egress block in Terraform means no egress; the separate rule adds one.
+    let closed = dep.security_group("aws_security_group.closed").expect("sg");
+    assert_eq!(closed.egress.len(), 1);
+    assert_eq!(closed.egress[0].cidr.as_deref(), Some("10.0.0.0/8"));
+    assert_eq!(closed.egress[0].from_port.value(), Some(&443));
+    assert_eq!(
+        closed.egress[0].loc.line,
+        line_of(&files, "main.tf", "cidr_blocks       = [\"10.0.0.0/8\"]")
+    );
+
+    let csc = dep
+        .code_signing_config("aws_lambda_code_signing_config.strict")
+        .expect("csc");
+    assert_eq!(csc.untrusted_artifact_policy.as_deref(), Some("Warn"));
+
+    let pw = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.db_password")
+        .expect("param");
+    assert!(pw.no_echo);
+    assert_eq!(pw.default.as_deref(), Some("Sup3rS3cret!"));
+    let topic = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.alarm_topic_arn")
+        .expect("param");
+    assert!(topic.default.is_absent());
+}
+
+#[test]
+fn broken_file_reports_position_and_others_still_load() {
+    let files = fixture_dir("broken");
+    let (dep, errors) = load_module(&files);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let err = &errors[0];
+    assert!(err.path.ends_with("bad.tf"));
+    assert!(err.line >= 3, "{err}");
+    assert!(err.col >= 1);
+    assert!(err.to_string().starts_with("broken/bad.tf:"), "{err}");
+    let dep = dep.expect("good file still loaded");
+    assert!(dep.function("aws_lambda_function.ok").is_some());
+    assert!(dep.function("aws_lambda_function.broken").is_none());
+    let ok = dep.function("aws_lambda_function.ok").expect("ok");
+    assert_eq!(
+        ok.role.value(),
+        Some(&Ref::External(
+            "arn:aws:iam::123456789012:role/external".into()
+        ))
+    );
+}
+
+#[test]
+fn only_broken_files_give_no_deployment() {
+    let files = vec![("x.tf".to_string(), "resource \"a\" {".to_string())];
+    let (dep, errors) = load_module(&files);
+    assert!(dep.is_none());
+    assert_eq!(errors[0].path, "x.tf");
+    assert_eq!(errors[0].line, 1);
+}
+
+fn plan_fixture() -> (String, Deployment) {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform/plan/plan.json");
+    let text = std::fs::read_to_string(path).expect("plan fixture");
+    let dep = load_plan("plan/plan.json", &text).expect("plan loads");
+    (text, dep)
+}
+
+#[test]
+fn plan_values_and_unknowns_build_the_same_model() {
+    let (text, dep) = plan_fixture();
+    assert_eq!(dep.format, SourceFormat::TerraformPlan);
+    let f = dep
+        .function("aws_lambda_function.payments")
+        .expect("function");
+    // Located at the resource object in planned_values.
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"address\": \"aws_lambda_function.payments\""))
+        .expect("address line") as u32;
+    assert_eq!(
+        f.loc.line, line,
+        "the object opens on the line before its address"
+    );
+    assert_eq!(f.name.as_deref(), Some("payments-prod"));
+    assert_eq!(f.runtime.as_deref(), Some("python3.8"));
+    assert_eq!(f.reserved_concurrency.value(), Some(&20));
+    assert_eq!(f.log_format.as_deref(), Some("Text"));
+    assert_eq!(f.tracing.as_deref(), Some("PassThrough"));
+    assert!(f.vpc.is_absent());
+    assert!(f.code_signing.is_absent());
+    // `role` is known after apply: configuration references link it.
+    assert_eq!(
+        f.role.value(),
+        Some(&Ref::Local("aws_iam_role.lambda".into()))
+    );
+    assert_eq!(
+        env(f, "STRIPE_API_KEY").value,
+        EnvValue::Literal("sk_live_51HXXXXXXXXXXXXXXXXXXXXXXXX".into())
+    );
+    let kinds: Vec<TriggerKind> = f.triggers.iter().map(|t| t.kind).collect();
+    assert!(kinds.contains(&TriggerKind::FunctionUrl));
+
+    let role = dep.role("aws_iam_role.lambda").expect("role");
+    let trust = role.trust.as_ref().expect("trust");
+    assert_eq!(trust.statements.len(), 1);
+    assert_eq!(role.policies.len(), 1);
+    assert_eq!(role.policies[0].name, "payments-inline");
+    assert!(role.managed_policy_arns.iter().any(|a| a.as_deref()
+        == Some("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")));
+    // managed_policy_arns itself is unknown after apply.
+    assert!(role.managed_policy_arns.iter().any(|a| a.is_unknown()));
+
+    let perm = &dep.permissions[0];
+    assert_eq!(
+        perm.function,
+        Ref::Local("aws_lambda_function.payments".into())
+    );
+    assert_eq!(perm.principal.as_deref(), Some("*"));
+    assert!(perm.source_arn.is_absent());
+
+    let url = &dep.function_urls[0];
+    assert!(url.auth_type.eq_ignore_case("NONE"));
+    assert!(url.cors.is_none());
+
+    let lg = &dep.log_groups[0];
+    assert_eq!(lg.function.as_deref(), Some("aws_lambda_function.payments"));
+    assert!(lg.retention_days.is_absent(), "0 means never expire");
+
+    let pw = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.db_password")
+        .expect("var");
+    assert!(pw.no_echo);
+}
+
+#[test]
+fn plan_child_modules_and_count_instances() {
+    let (_, dep) = plan_fixture();
+    let f = dep
+        .function("module.refunds.aws_lambda_function.this[0]")
+        .expect("child module function, address as given");
+    assert_eq!(f.runtime.as_deref(), Some("nodejs20.x"));
+    assert!(f.reserved_concurrency.is_absent());
+    // Module-local reference, qualified with the module path.
+    assert_eq!(
+        f.role.value(),
+        Some(&Ref::Local("module.refunds.aws_iam_role.this".into()))
+    );
+    assert!(f.code_signing.is_unknown());
+    assert!(f.layers.iter().all(|l| l.is_unknown()) && !f.layers.is_empty());
+    assert!(dep.role("module.refunds.aws_iam_role.this").is_some());
+}
+
+#[test]
+fn plan_that_is_not_a_plan_is_an_error() {
+    let err = load_plan("x.json", "{\"Resources\": {}}").expect_err("not a plan");
+    assert_eq!(err.path, "x.json");
+    let err = load_plan("y.json", "{\"a\": [1, 2,, }").expect_err("bad json");
+    assert_eq!(err.path, "y.json");
+    assert!(err.line >= 1);
+}
