@@ -626,3 +626,241 @@ fn plan_that_is_not_a_plan_is_an_error() {
     assert_eq!(err.path, "y.json");
     assert!(err.line >= 1);
 }
+
+fn load_one(text: &str) -> Deployment {
+    let files = vec![("main.tf".to_string(), text.to_string())];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty(), "{errors:?}");
+    dep.expect("deployment")
+}
+
+#[test]
+fn reference_cycles_and_long_chains_are_unknown_not_a_hang() {
+    let mut text = String::from(
+        "locals {\n  a = local.b\n  b = \"${local.a}-x\"\n}\nresource \"aws_lambda_function\" \"f\" {\n  function_name = local.a\n  handler = local.l0\n}\n",
+    );
+    text.push_str("locals {\n");
+    for i in 0..5000 {
+        text.push_str(&format!("  l{i} = local.l{}\n", i + 1));
+    }
+    text.push_str("  l5000 = \"end\"\n}\n");
+    let dep = load_one(&text);
+    let f = dep.function("aws_lambda_function.f").expect("f");
+    assert!(f.name.is_unknown());
+    assert!(f.handler.is_unknown());
+}
+
+#[test]
+fn values_built_through_many_locals_stay_bounded() {
+    // Each local nests the previous one 60 levels deeper: the value depth
+    // grows without any single expression being deep.
+    let mut text = String::from("locals {\n  d0 = \"x\"\n");
+    for i in 1..200 {
+        let open = "[".repeat(60);
+        let close = "]".repeat(60);
+        text.push_str(&format!("  d{i} = {open}local.d{}{close}\n", i - 1));
+    }
+    text.push_str("}\nresource \"aws_iam_role\" \"r\" {\n  assume_role_policy = jsonencode({ Statement = local.d199 })\n}\n");
+    let dep = load_one(&text);
+    assert!(dep.role("aws_iam_role.r").is_some());
+}
+
+#[test]
+fn dynamic_blocks_and_unknown_inputs_are_unknown() {
+    let dep = load_one(
+        r#"
+variable "subnets" { type = list(string) }
+variable "env" {
+  type    = map(string)
+  default = {}
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = var.role_arn
+  dynamic "vpc_config" {
+    for_each = var.subnets == null ? [] : [1]
+    content {
+      subnet_ids = var.subnets
+    }
+  }
+  dynamic "environment" {
+    for_each = length(var.env) > 0 ? [1] : []
+    content {
+      variables = var.env
+    }
+  }
+  reserved_concurrent_executions = var.concurrency
+}
+resource "aws_security_group" "dyn" {
+  dynamic "egress" {
+    for_each = var.rules
+    content {
+      cidr_blocks = [egress.value]
+    }
+  }
+}
+resource "aws_security_group" "none" {
+  egress = []
+}
+resource "aws_security_group" "absent" {
+  name = "absent"
+}
+"#,
+    );
+    let f = dep.function("aws_lambda_function.f").expect("f");
+    assert!(f.vpc.is_unknown());
+    assert!(f.role.is_unknown(), "{:?}", f.role);
+    assert_eq!(f.environment.len(), 1);
+    assert_eq!(f.environment[0].value, EnvValue::Unknown);
+    assert!(f.reserved_concurrency.is_unknown());
+    let dyn_sg = dep.security_group("aws_security_group.dyn").expect("dyn");
+    assert_eq!(dyn_sg.egress.len(), 1);
+    assert!(dyn_sg.egress[0].cidr.is_unknown());
+    assert!(dep
+        .security_group("aws_security_group.none")
+        .expect("none")
+        .egress
+        .is_empty());
+    assert!(dep
+        .security_group("aws_security_group.absent")
+        .expect("absent")
+        .egress
+        .is_empty());
+    let subnets = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.subnets")
+        .expect("var");
+    assert!(subnets.default.is_absent());
+}
+
+#[test]
+fn tfvars_override_defaults_and_conditionals_follow_them() {
+    let files = vec![
+        (
+            "m/main.tf".to_string(),
+            r#"
+variable "stage" { default = "dev" }
+variable "secure" { default = false }
+resource "aws_lambda_function_url" "u" {
+  function_name      = aws_lambda_function.f.function_name
+  authorization_type = var.secure ? "AWS_IAM" : "NONE"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "svc-${var.stage}"
+  runtime       = var.stage == "prod" ? "python3.12" : "python3.12"
+  handler       = var.unknown_flag ? "a.handler" : "b.handler"
+  layers        = concat(["arn:aws:lambda:eu-west-1:123456789012:layer:a:1"], [format("arn:aws:lambda:%s:%s:layer:b:%d", data.aws_region.current.name, data.aws_caller_identity.me.account_id, 2)])
+}
+"#
+            .to_string(),
+        ),
+        (
+            "m/terraform.tfvars".to_string(),
+            "stage  = \"prod\"\nsecure = true\n".to_string(),
+        ),
+    ];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty());
+    let dep = dep.expect("dep");
+    let f = dep.function("aws_lambda_function.f").expect("f");
+    assert_eq!(f.name.as_deref(), Some("svc-prod"));
+    assert_eq!(f.runtime.as_deref(), Some("python3.12"));
+    assert!(f.handler.is_unknown());
+    assert_eq!(f.layers.len(), 2);
+    assert_eq!(
+        f.layers[1].as_deref(),
+        Some("arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:b:2")
+    );
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("AWS_IAM"));
+    assert_eq!(url.function, Ref::Local("aws_lambda_function.f".into()));
+    // The parameter keeps the declared default.
+    let stage = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.stage")
+        .expect("stage");
+    assert_eq!(stage.default.as_deref(), Some("dev"));
+}
+
+#[test]
+fn policy_document_sources_overrides_and_wildcard_principal() {
+    let dep = load_one(
+        r#"
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "Read"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::bucket/*"]
+  }
+}
+data "aws_iam_policy_document" "trust" {
+  source_policy_documents = [data.aws_iam_policy_document.base.json]
+  override_policy_documents = [jsonencode({
+    Statement = [{ Sid = "Read", Effect = "Allow", Action = "s3:ListBucket", Resource = "*" }]
+  })]
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.extra
+    content {
+      actions = statement.value
+    }
+  }
+}
+resource "aws_iam_role" "r" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"#,
+    );
+    let role = dep.role("aws_iam_role.r").expect("role");
+    let trust = role.trust.as_ref().expect("trust");
+    // The dynamic statement makes the document partly unknown.
+    assert!(trust.unknown);
+    assert_eq!(trust.statements.len(), 2);
+    match &trust.statements[0].actions {
+        fnguard_iam::ActionSet::Action(a) => assert_eq!(a[0].as_str(), Some("s3:ListBucket")),
+        other => panic!("{other:?}"),
+    }
+    match &trust.statements[1].principals {
+        fnguard_iam::PrincipalSet::Principal(p) => {
+            assert_eq!(p.len(), 1);
+            assert_eq!(p[0].value.as_str(), Some("*"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn hostile_input_does_not_panic() {
+    let deep = format!(
+        "locals {{\n  x = {}1{}\n}}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let files = vec![
+        ("deep.tf".to_string(), deep),
+        ("empty.tf".to_string(), String::new()),
+        ("odd.tf".to_string(), "resource \"aws_lambda_function\" {}\nresource \"aws_lambda_function\" \"a\" \"b\" {}\ndata \"aws_iam_policy_document\" \"p\" {\n  statement {\n    principals {}\n    condition {}\n  }\n}\nresource \"aws_iam_role\" \"r\" {\n  assume_role_policy = data.aws_iam_policy_document.p.json\n  managed_policy_arns = \"x\"\n}\n".to_string()),
+        ("unicode.tf".to_string(), "# é\nresource \"aws_lambda_function\" \"ü\" {\n  function_name = \"naïve-☃\"\n}\n".to_string()),
+    ];
+    let (dep, errors) = load_module(&files);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "deep.tf");
+    let dep = dep.expect("others load");
+    let f = dep
+        .function("aws_lambda_function.ü")
+        .expect("unicode function");
+    assert_eq!(f.name.as_deref(), Some("naïve-☃"));
+    assert_eq!(f.name.loc().map(|l| (l.line, l.col)), Some((3, 19)));
+    assert!(dep.role("aws_iam_role.r").is_some());
+    for text in ["", "[]", "null", "{\"planned_values\": 3}", "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\"resources\": [{\"address\": 1}, 5, {\"address\": \"aws_lambda_function.x\", \"type\": \"aws_lambda_function\", \"values\": [1]}]}}}"] {
+        let _ = load_plan("p.json", text);
+    }
+}

@@ -114,8 +114,9 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
         .enumerate()
         .map(|(i, f)| (f.id.clone(), i))
         .collect();
+    let policy_sources = role_policy_sources(resources, &index);
     for f in dep.functions.iter_mut() {
-        add_internal_refs(f, &index, &role_pos, &dep.roles);
+        add_internal_refs(f, &index, &policy_sources);
     }
 
     triggers_and_permissions(dep, resources, &index, &fn_pos);
@@ -521,6 +522,7 @@ fn field_target(v: Option<&V>) -> Field<String> {
         Some(V {
             kind: Val::Ref { addr, attr },
             loc,
+            ..
         }) => Field::Known(format!("{addr}.{attr}"), *loc),
         other => field_str(other),
     }
@@ -648,12 +650,36 @@ fn internal_type(addr: &str) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
-fn add_internal_refs(
-    f: &mut Function,
-    index: &Index,
-    role_pos: &HashMap<String, usize>,
-    roles: &[Role],
-) {
+/// Per role id, the resources whose references say what its policies
+/// reach: the role itself, its role policies, attachments and the attached
+/// customer-managed policies. Built once, in source order.
+fn role_policy_sources<'r>(
+    resources: &'r [Res],
+    index: &Index<'r>,
+) -> HashMap<String, Vec<&'r Res>> {
+    let mut sources: HashMap<String, Vec<&'r Res>> = HashMap::new();
+    for r in resources {
+        match r.rtype.as_str() {
+            "aws_iam_role" if !is_data(r) => sources.entry(r.addr.clone()).or_default().push(r),
+            "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => {
+                let Some(role) = role_target(r.body.get("role"), index) else {
+                    continue;
+                };
+                let list = sources.entry(role).or_default();
+                list.push(r);
+                if let Some(Val::Ref { addr, .. }) = r.body.get("policy_arn").map(|v| &v.kind) {
+                    if let Some(p) = index.by_addr.get(addr.as_str()) {
+                        list.push(p);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    sources
+}
+
+fn add_internal_refs(f: &mut Function, index: &Index, policy_sources: &HashMap<String, Vec<&Res>>) {
     let Some(res) = index.by_addr.get(f.id.as_str()) else {
         return;
     };
@@ -669,39 +695,16 @@ fn add_internal_refs(
             }
         }
     };
+    let env_loc = f.environment.first().map(|e| e.loc).unwrap_or(f.loc);
     for addr in &res.refs {
-        let loc = f.environment.first().map(|e| e.loc).unwrap_or(f.loc);
-        add(addr, loc, "", f);
+        add(addr, env_loc, "", f);
     }
-    // Resources named in the execution role's policies.
     let Some(role_id) = f.role.value().and_then(local_id).map(str::to_string) else {
         return;
     };
-    let Some(&pos) = role_pos.get(&role_id) else {
-        return;
-    };
-    let role = &roles[pos];
-    let mut policy_sources: Vec<&str> = vec![role.id.as_str()];
-    for r in index.by_addr.values() {
-        if matches!(
-            r.rtype.as_str(),
-            "aws_iam_role_policy" | "aws_iam_role_policy_attachment"
-        ) && r.body.get("role").is_some_and(|v| {
-            local_id(&link(v, &["aws_iam_role"], Some(&index.role_names))) == Some(&role_id)
-        }) {
-            policy_sources.push(r.addr.as_str());
-            if let Some(Val::Ref { addr, .. }) = r.body.get("policy_arn").map(|v| &v.kind) {
-                if let Some(p) = index.by_addr.get(addr.as_str()) {
-                    policy_sources.push(p.addr.as_str());
-                }
-            }
-        }
-    }
-    for src in policy_sources {
-        if let Some(r) = index.by_addr.get(src) {
-            for addr in &r.refs {
-                add(addr, r.loc, &format!(" (in {} policy)", role.id), f);
-            }
+    for r in policy_sources.get(&role_id).into_iter().flatten() {
+        for addr in &r.refs {
+            add(addr, r.loc, &format!(" (in {role_id} policy)"), f);
         }
     }
 }
@@ -917,6 +920,7 @@ fn field_str_or_ref(v: Option<&V>) -> Field<String> {
         Some(V {
             kind: Val::Ref { addr, attr },
             loc,
+            ..
         }) => Field::Known(format!("{addr}.{attr}"), *loc),
         Some(
             v @ V {

@@ -8,7 +8,7 @@
 //! `*.auto.tfvars` when the caller passes those files: they are part of the
 //! scanned repository, the same values `terraform plan` would use.
 
-use super::value::{json_text_to_v, Val, HOLE, V};
+use super::value::{json_text_to_v, Val, HOLE, MAX_VALUE_DEPTH, V};
 use super::Res;
 use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
 use fnguard_core::{FileId, Loc};
@@ -311,6 +311,9 @@ impl<'a, 'm> Eval<'a, 'm> {
         }
         let v = self.expr_inner(e, file, refs);
         self.leave();
+        if v.depth() > MAX_VALUE_DEPTH {
+            return V::unknown("value nested too deeply", v.loc);
+        }
         v
     }
 

@@ -41,11 +41,26 @@ pub(crate) enum Val {
 pub(crate) struct V {
     pub kind: Val,
     pub loc: Loc,
+    /// Nesting depth of lists and maps: references can build values deeper
+    /// than any one expression, and everything that walks a value recurses.
+    depth: u32,
 }
+
+/// Values nested deeper than this become unknown.
+pub(crate) const MAX_VALUE_DEPTH: u32 = 160;
 
 impl V {
     pub fn new(kind: Val, loc: Loc) -> V {
-        V { kind, loc }
+        let depth = match &kind {
+            Val::List(items) => 1 + items.iter().map(|v| v.depth).max().unwrap_or(0),
+            Val::Map(entries) => 1 + entries.iter().map(|(_, v)| v.depth).max().unwrap_or(0),
+            _ => 0,
+        };
+        V { kind, loc, depth }
+    }
+
+    pub fn depth(&self) -> u32 {
+        self.depth
     }
 
     pub fn unknown(why: impl Into<String>, loc: Loc) -> V {
