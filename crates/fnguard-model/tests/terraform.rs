@@ -860,7 +860,240 @@ fn hostile_input_does_not_panic() {
     assert_eq!(f.name.as_deref(), Some("naïve-☃"));
     assert_eq!(f.name.loc().map(|l| (l.line, l.col)), Some((3, 19)));
     assert!(dep.role("aws_iam_role.r").is_some());
+    assert_eq!(dep.warnings.len(), 2, "{:?}", dep.warnings);
+    assert_eq!(dep.warnings[0].loc.line, 1);
     for text in ["", "[]", "null", "{\"planned_values\": 3}", "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\"resources\": [{\"address\": 1}, 5, {\"address\": \"aws_lambda_function.x\", \"type\": \"aws_lambda_function\", \"values\": [1]}]}}}"] {
         let _ = load_plan("p.json", text);
     }
+}
+
+/// Throughput on the realistic module, loaded many times as a corpus of
+/// modules would be. Run with
+/// `cargo test --release -p fnguard-model --test terraform throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let files = fixture_dir("orders");
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let rounds = 400;
+    let start = std::time::Instant::now();
+    let mut functions = 0;
+    for _ in 0..rounds {
+        let (dep, _) = load_module(&files);
+        functions += dep.map(|d| d.functions.len()).unwrap_or(0);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let mb = (bytes * rounds) as f64 / 1e6;
+    eprintln!(
+        "{mb:.1} MB in {secs:.2}s: {:.1} MB/s ({functions} functions)",
+        mb / secs
+    );
+    let start = std::time::Instant::now();
+    for _ in 0..rounds {
+        for (_, text) in &files {
+            let _ = hcl_edit::parser::parse_body(text);
+        }
+    }
+    let parse = start.elapsed().as_secs_f64();
+    eprintln!("of which HCL parsing: {parse:.2}s ({:.1} MB/s)", mb / parse);
+}
+
+#[test]
+fn usage_plans_openapi_websocket_waf_and_egress_rules() {
+    let dep = load_one(
+        r#"
+resource "aws_lambda_function" "h" {
+  function_name = "h"
+}
+resource "aws_api_gateway_rest_api" "spec" {
+  name = "spec"
+  body = jsonencode({
+    openapi = "3.0.1"
+    paths = {
+      "/public" = {
+        get = {
+          "x-amazon-apigateway-integration" = {
+            type = "aws_proxy"
+            uri  = aws_lambda_function.h.invoke_arn
+          }
+        }
+      }
+      "/private" = {
+        post = {
+          security = [{ sigv4 = [] }]
+        }
+      }
+    }
+  })
+  endpoint_configuration {
+    types = ["PRIVATE"]
+  }
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "execute-api:Invoke", Resource = "*" }]
+  })
+}
+resource "aws_api_gateway_stage" "s" {
+  rest_api_id   = aws_api_gateway_rest_api.spec.id
+  stage_name    = "s"
+  deployment_id = "d"
+  access_log_settings {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:api"
+    format          = "$context.requestId"
+  }
+}
+resource "aws_api_gateway_usage_plan" "p" {
+  name = "p"
+  api_stages {
+    api_id = aws_api_gateway_rest_api.spec.id
+    stage  = aws_api_gateway_stage.s.stage_name
+  }
+  throttle_settings {
+    burst_limit = 10
+    rate_limit  = 5
+  }
+}
+resource "aws_apigatewayv2_api" "ws" {
+  name                       = "ws"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}
+resource "aws_apigatewayv2_route" "connect" {
+  api_id             = aws_apigatewayv2_api.ws.id
+  route_key          = "$connect"
+  authorization_type = "AWS_IAM"
+}
+resource "aws_apigatewayv2_api" "quick" {
+  name          = "quick"
+  protocol_type = "HTTP"
+  target        = aws_lambda_function.h.arn
+}
+resource "aws_wafv2_web_acl_association" "somewhere" {
+  resource_arn = var.stage_arn
+  web_acl_arn  = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/y"
+}
+resource "aws_security_group" "sg" {
+  name = "sg"
+}
+resource "aws_vpc_security_group_egress_rule" "all" {
+  security_group_id = aws_security_group.sg.id
+  cidr_ipv6         = "::/0"
+  ip_protocol       = "-1"
+}
+resource "aws_lambda_event_source_mapping" "stream" {
+  event_source_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2024"
+  function_name     = aws_lambda_function.h.function_name
+  starting_position = "LATEST"
+}
+"#,
+    );
+    let spec = dep.api("aws_api_gateway_rest_api.spec").expect("spec");
+    assert_eq!(spec.private_endpoint.value(), Some(&true));
+    assert_eq!(spec.throttling.value(), Some(&true));
+    assert_eq!(spec.access_logging.value(), Some(&true));
+    assert!(spec
+        .resource_policy
+        .as_ref()
+        .is_some_and(|p| p.statements.len() == 1));
+    let public = spec
+        .routes
+        .iter()
+        .find(|r| r.path == "/public")
+        .expect("/public");
+    assert_eq!(public.method, "GET");
+    assert_eq!(public.auth.value(), Some(&AuthKind::None));
+    assert_eq!(public.function.as_deref(), Some("aws_lambda_function.h"));
+    let private = spec
+        .routes
+        .iter()
+        .find(|r| r.path == "/private")
+        .expect("/private");
+    assert!(matches!(private.auth.value(), Some(AuthKind::Other(_))));
+    // An association whose target is unknown could protect any API.
+    assert!(spec.waf.is_unknown());
+
+    let ws = dep.api("aws_apigatewayv2_api.ws").expect("ws");
+    assert_eq!(ws.kind, ApiKind::WebSocket);
+    assert_eq!(ws.routes[0].method, "$connect");
+    assert_eq!(ws.routes[0].auth.value(), Some(&AuthKind::Iam));
+
+    let quick = dep.api("aws_apigatewayv2_api.quick").expect("quick");
+    assert_eq!(quick.routes[0].auth.value(), Some(&AuthKind::None));
+    assert_eq!(
+        quick.routes[0].function.as_deref(),
+        Some("aws_lambda_function.h")
+    );
+
+    let sg = dep.security_group("aws_security_group.sg").expect("sg");
+    assert_eq!(sg.egress.len(), 1);
+    assert_eq!(sg.egress[0].cidr.as_deref(), Some("::/0"));
+    assert_eq!(sg.egress[0].protocol.as_deref(), Some("-1"));
+
+    let h = dep.function("aws_lambda_function.h").expect("h");
+    let kinds: Vec<TriggerKind> = h.triggers.iter().map(|t| t.kind).collect();
+    assert!(kinds.contains(&TriggerKind::DynamoDbStream), "{kinds:?}");
+    assert!(kinds.contains(&TriggerKind::HttpApi), "{kinds:?}");
+}
+
+#[test]
+fn undetermined_names_still_link_by_reference() {
+    let dep = load_one(
+        r#"
+variable "name" { type = string }
+resource "aws_lambda_function" "f" {
+  function_name = var.name
+  role          = aws_iam_role.r.arn
+}
+resource "aws_iam_role" "r" {
+  name = "${var.name}-role"
+}
+resource "aws_iam_role_policy_attachment" "a" {
+  role       = aws_iam_role.r.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSLambda_FullAccess"
+}
+resource "aws_lambda_permission" "p" {
+  function_name = aws_lambda_function.f.function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = aws_sns_topic.t.arn
+}
+resource "aws_cloudwatch_log_group" "l" {
+  name = "/aws/lambda/${aws_lambda_function.f.function_name}"
+}
+resource "aws_cloudwatch_metric_alarm" "a" {
+  namespace   = "AWS/Lambda"
+  metric_name = "Throttles"
+  dimensions = {
+    FunctionName = aws_lambda_function.f.function_name
+  }
+}
+resource "aws_cloudwatch_metric_alarm" "other" {
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions = {
+    FunctionName = var.other
+  }
+}
+"#,
+    );
+    let f = dep.function("aws_lambda_function.f").expect("f");
+    assert!(f.name.is_unknown());
+    assert_eq!(
+        dep.permissions[0].function,
+        Ref::Local("aws_lambda_function.f".into())
+    );
+    assert!(f.triggers.iter().any(|t| t.kind == TriggerKind::Sns));
+    assert!(f.is_async());
+    assert_eq!(
+        dep.log_groups[0].function.as_deref(),
+        Some("aws_lambda_function.f")
+    );
+    assert_eq!(
+        dep.alarms[0].metrics[0].function.as_deref(),
+        Some("aws_lambda_function.f")
+    );
+    assert!(dep.alarms[1].metrics[0].function_unknown);
+    let role = dep.role("aws_iam_role.r").expect("role");
+    assert_eq!(
+        role.managed_policy_arns[0].as_deref(),
+        Some("arn:aws:iam::aws:policy/AWSLambda_FullAccess")
+    );
 }

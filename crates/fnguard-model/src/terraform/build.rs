@@ -1319,9 +1319,12 @@ fn http_routes(
             .get("route_key")
             .and_then(V::scalar)
             .unwrap_or_else(|| "?".into());
+        let websocket = dep.apis[api].kind == ApiKind::WebSocket;
         let (method, path) = match key.split_once(' ') {
-            Some((m, p)) => (m.to_ascii_uppercase(), p.to_string()),
-            None => ("ANY".into(), key.clone()),
+            Some((m, p)) if !websocket => (m.to_ascii_uppercase(), p.to_string()),
+            // WebSocket route keys (`$connect`, `sendMessage`) are the method.
+            _ if websocket => (key.clone(), String::new()),
+            _ => ("ANY".into(), key.clone()),
         };
         let auth = match b.get("authorization_type") {
             Some(v) => match v.scalar() {

@@ -85,6 +85,9 @@ pub(crate) struct Module<'a> {
     blocks: HashMap<String, BlockRef<'a>>,
     /// Managed resources and data sources in source order.
     order: Vec<String>,
+    /// Blocks Terraform itself would reject (wrong labels), as located
+    /// messages for `Deployment::warnings`.
+    pub malformed: Vec<(Loc, String)>,
 }
 
 enum Memo {
@@ -122,6 +125,7 @@ impl<'a> Module<'a> {
             locals: HashMap::new(),
             blocks: HashMap::new(),
             order: Vec::new(),
+            malformed: Vec::new(),
         };
         for file in files {
             for structure in file.body.iter() {
@@ -171,6 +175,17 @@ impl<'a> Module<'a> {
                 for attr in block.body.attributes() {
                     self.locals.insert(attr.key.as_str(), (file, &attr.value));
                 }
+            }
+            ("resource" | "data", _) | ("variable", _) => {
+                let loc = self.loc_of(file, block.span());
+                self.malformed.push((
+                    loc,
+                    format!(
+                        "`{}` block with {} label(s) is not valid Terraform; skipped",
+                        block.ident.as_str(),
+                        labels.len()
+                    ),
+                ));
             }
             _ => {}
         }
@@ -746,7 +761,20 @@ impl<'a, 'm> Eval<'a, 'm> {
             )
         } else if let Some(a) = block.block.body.get_attribute(attr) {
             let key = format!("{addr}.{attr}");
-            self.memoized(&key, loc, refs, |r| self.expr(&a.value, block.file, r))
+            let v = self.memoized(&key, loc, refs, |r| self.expr(&a.value, block.file, r));
+            // Written but not determined here (`function_name = var.name`):
+            // still a reference to that resource, which is what links
+            // permissions, alarms and log groups to it.
+            match v.kind {
+                Val::Unknown { .. } | Val::Sensitive(_) => V::new(
+                    Val::Ref {
+                        addr: addr.to_string(),
+                        attr: attr.to_string(),
+                    },
+                    loc,
+                ),
+                _ => v,
+            }
         } else {
             V::new(
                 Val::Ref {

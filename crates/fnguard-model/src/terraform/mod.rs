@@ -77,6 +77,12 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
     let eval = hcl::Eval::new(&module);
     let resources = eval.resources();
     build::build(&mut dep, &resources);
+    for (loc, message) in &module.malformed {
+        dep.warnings.push(crate::model::LoadWarning {
+            loc: *loc,
+            message: message.clone(),
+        });
+    }
     for var in &module.vars {
         let default = match eval.var_default(var) {
             None => Field::Absent,
