@@ -405,6 +405,12 @@ fn http_api_routes_and_stage() {
 #[test]
 fn logs_alarms_trails_security_groups_signing_parameters() {
     let (dep, files) = orders();
+    let shared = dep
+        .log_groups
+        .iter()
+        .find(|l| l.id == "aws_cloudwatch_log_group.http_access")
+        .expect("access log group");
+    assert_eq!(shared.function, None);
     let api_lg = dep
         .log_groups
         .iter()
@@ -563,6 +569,11 @@ fn plan_values_and_unknowns_build_the_same_model() {
         env(f, "STRIPE_API_KEY").value,
         EnvValue::Literal("sk_live_51HXXXXXXXXXXXXXXXXXXXXXXXX".into())
     );
+    // Marked sensitive in the plan: never kept as a literal.
+    assert!(matches!(
+        env(f, "DB_PASSWORD").value,
+        EnvValue::Reference(_)
+    ));
     let kinds: Vec<TriggerKind> = f.triggers.iter().map(|t| t.kind).collect();
     assert!(kinds.contains(&TriggerKind::FunctionUrl));
 
@@ -979,6 +990,16 @@ resource "aws_vpc_security_group_egress_rule" "all" {
   cidr_ipv6         = "::/0"
   ip_protocol       = "-1"
 }
+resource "aws_scheduler_schedule" "nightly" {
+  schedule_expression = "cron(0 2 * * ? *)"
+  flexible_time_window {
+    mode = "OFF"
+  }
+  target {
+    arn      = aws_lambda_function.h.arn
+    role_arn = "arn:aws:iam::123456789012:role/scheduler"
+  }
+}
 resource "aws_lambda_event_source_mapping" "stream" {
   event_source_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2024"
   function_name     = aws_lambda_function.h.function_name
@@ -1032,6 +1053,8 @@ resource "aws_lambda_event_source_mapping" "stream" {
     let kinds: Vec<TriggerKind> = h.triggers.iter().map(|t| t.kind).collect();
     assert!(kinds.contains(&TriggerKind::DynamoDbStream), "{kinds:?}");
     assert!(kinds.contains(&TriggerKind::HttpApi), "{kinds:?}");
+    assert!(kinds.contains(&TriggerKind::Schedule), "{kinds:?}");
+    assert!(h.is_async());
 }
 
 #[test]
@@ -1096,4 +1119,29 @@ resource "aws_cloudwatch_metric_alarm" "other" {
         role.managed_policy_arns[0].as_deref(),
         Some("arn:aws:iam::aws:policy/AWSLambda_FullAccess")
     );
+}
+
+#[test]
+fn custom_log_group_links_to_its_function() {
+    let dep = load_one(
+        r#"
+resource "aws_cloudwatch_log_group" "custom" {
+  name              = "/app/orders"
+  retention_in_days = 7
+}
+resource "aws_lambda_function" "f" {
+  function_name = "orders"
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.custom.name
+  }
+}
+"#,
+    );
+    assert_eq!(
+        dep.log_groups[0].function.as_deref(),
+        Some("aws_lambda_function.f")
+    );
+    let f = dep.function("aws_lambda_function.f").expect("f");
+    assert_eq!(f.log_group.as_deref(), Some("/app/orders"));
 }

@@ -876,6 +876,26 @@ fn triggers_and_permissions(
                     },
                 );
             }
+            // EventBridge Scheduler invokes through a role, without a
+            // resource-based permission: the schedule itself is the trigger.
+            "aws_scheduler_schedule" => {
+                for target in first_block(b, "target").into_iter() {
+                    let Some(arn) = target.get("arn") else {
+                        continue;
+                    };
+                    let function = link(arn, &["aws_lambda_function"], None);
+                    if let Some(i) = function_index(&function, fn_pos) {
+                        push_trigger(
+                            &mut dep.functions[i],
+                            Trigger {
+                                kind: TriggerKind::Schedule,
+                                loc: r.loc,
+                                source: Ref::Local(r.addr.clone()),
+                            },
+                        );
+                    }
+                }
+            }
             "aws_lambda_function_event_invoke_config" => {
                 let function = b
                     .get("function_name")
@@ -1529,6 +1549,12 @@ fn function_by_name(v: &V, index: &Index) -> (Option<String>, bool) {
 }
 
 fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index) {
+    // Functions that name their log group (`logging_config.log_group`).
+    let custom_groups: HashMap<String, String> = dep
+        .functions
+        .iter()
+        .filter_map(|f| Some((f.log_group.as_deref()?.to_string(), f.id.clone())))
+        .collect();
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
         match r.rtype.as_str() {
@@ -1537,7 +1563,8 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
                 let function = name_v.and_then(|v| match &v.kind {
                     Val::Str(s) => s
                         .strip_prefix("/aws/lambda/")
-                        .and_then(|n| index.function_names.get(n).cloned()),
+                        .and_then(|n| index.function_names.get(n).cloned())
+                        .or_else(|| custom_groups.get(s).cloned()),
                     Val::Unknown { .. } => v
                         .partial_refs()
                         .into_iter()

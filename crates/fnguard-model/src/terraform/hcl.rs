@@ -112,6 +112,7 @@ fn is_modelled(rtype: &str) -> bool {
                 | "aws_security_group"
                 | "aws_security_group_rule"
                 | "aws_vpc_security_group_egress_rule"
+                | "aws_scheduler_schedule"
         )
 }
 

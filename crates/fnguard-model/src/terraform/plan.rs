@@ -124,14 +124,12 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
             collect_refs(e, &ctx, &mut refs, 0);
         }
         let values = r.get("values");
-        let body = merge(
-            values,
-            after_unknown.get(addr).copied(),
-            expressions,
-            &ctx,
-            0,
-        )
-        .unwrap_or_else(|| V::new(Val::Map(Vec::new()), r.loc));
+        let marks = Marks {
+            unknown: after_unknown.get(addr).copied(),
+            sensitive: r.get("sensitive_values"),
+        };
+        let body = merge(values, marks, expressions, &ctx, 0)
+            .unwrap_or_else(|| V::new(Val::Map(Vec::new()), r.loc));
         let body = match body.kind {
             Val::Map(_) => body,
             _ => V::new(Val::Map(Vec::new()), r.loc),
@@ -291,10 +289,35 @@ fn item(node: Option<&Node>, i: usize) -> Option<&Node> {
     node?.as_seq()?.get(i)
 }
 
-/// A planned value completed with what is unknown until apply.
+/// The `after_unknown` and `sensitive_values` trees at the same place as a
+/// value.
+#[derive(Clone, Copy)]
+struct Marks<'n> {
+    unknown: Option<&'n Node>,
+    sensitive: Option<&'n Node>,
+}
+
+impl<'n> Marks<'n> {
+    fn key(self, key: &str) -> Marks<'n> {
+        Marks {
+            unknown: child(self.unknown, key),
+            sensitive: child(self.sensitive, key),
+        }
+    }
+
+    fn index(self, i: usize) -> Marks<'n> {
+        Marks {
+            unknown: item(self.unknown, i),
+            sensitive: item(self.sensitive, i),
+        }
+    }
+}
+
+/// A planned value completed with what is unknown until apply. Sensitive
+/// values (from sensitive variables or secret data sources) are never kept.
 fn merge(
     value: Option<&Node>,
-    unknown: Option<&Node>,
+    marks: Marks,
     expr: Option<&Node>,
     ctx: &Ctx,
     depth: usize,
@@ -303,6 +326,10 @@ fn merge(
     if depth > MAX_VALUE_DEPTH {
         return Some(V::unknown("value nested too deeply", loc));
     }
+    if value.is_some() && marks.sensitive.and_then(Node::as_bool) == Some(true) {
+        return Some(V::new(Val::Sensitive("sensitive value".into()), loc));
+    }
+    let unknown = marks.unknown;
     if unknown.and_then(Node::as_bool) == Some(true) {
         return Some(match first_reference(expr, ctx) {
             Some((addr, attr)) => V::new(Val::Ref { addr, attr }, loc),
@@ -315,7 +342,7 @@ fn merge(
             for e in entries {
                 if let Some(v) = merge(
                     Some(&e.value),
-                    child(unknown, &e.key),
+                    marks.key(&e.key),
                     child(expr, &e.key),
                     ctx,
                     depth + 1,
@@ -329,7 +356,7 @@ fn merge(
                         continue;
                     }
                     if let Some(v) =
-                        merge(None, Some(&e.value), child(expr, &e.key), ctx, depth + 1)
+                        merge(None, marks.key(&e.key), child(expr, &e.key), ctx, depth + 1)
                     {
                         out.push((e.key.clone(), v));
                     }
@@ -341,7 +368,7 @@ fn merge(
             let mut out = Vec::with_capacity(items.len());
             for (i, it) in items.iter().enumerate() {
                 let e = item(expr, i).or_else(|| item(expr, 0));
-                if let Some(v) = merge(Some(it), item(unknown, i), e, ctx, depth + 1) {
+                if let Some(v) = merge(Some(it), marks.index(i), e, ctx, depth + 1) {
                     out.push(v);
                 }
             }
@@ -354,7 +381,7 @@ fn merge(
             match unknown.map(|u| &u.kind) {
                 Some(NodeKind::Map(_)) => merge(
                     Some(&Node::new(NodeKind::Map(Vec::new()), loc)),
-                    unknown,
+                    marks,
                     expr,
                     ctx,
                     depth + 1,
