@@ -1145,3 +1145,37 @@ resource "aws_lambda_function" "f" {
     let f = dep.function("aws_lambda_function.f").expect("f");
     assert_eq!(f.log_group.as_deref(), Some("/app/orders"));
 }
+
+#[test]
+fn resources_switched_off_by_the_module_are_not_modelled() {
+    let dep = load_one(
+        r#"
+variable "allow_public" { default = false }
+variable "create" { type = bool }
+variable "extra" { default = {} }
+resource "aws_lambda_function" "f" {
+  count         = var.create ? 1 : 0
+  function_name = "f"
+}
+resource "aws_lambda_permission" "public" {
+  count         = var.allow_public ? 1 : 0
+  function_name = aws_lambda_function.f[0].function_name
+  principal     = "*"
+}
+resource "aws_lambda_permission" "extra" {
+  for_each      = var.extra
+  function_name = aws_lambda_function.f[0].function_name
+  principal     = each.value
+}
+resource "aws_lambda_permission" "one" {
+  count         = 1
+  function_name = aws_lambda_function.f[0].function_name
+  principal     = "s3.amazonaws.com"
+}
+"#,
+    );
+    // count depends on a variable without default: kept.
+    assert!(dep.function("aws_lambda_function.f").is_some());
+    let ids: Vec<&str> = dep.permissions.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, vec!["aws_lambda_permission.one"]);
+}

@@ -240,6 +240,9 @@ impl<'a, 'm> Eval<'a, 'm> {
                 continue;
             }
             let mut refs = Vec::new();
+            if self.never_created(b.block, b.file, &mut refs) {
+                continue;
+            }
             let body = self.body_value(&b.block.body, b.file, &mut refs);
             out.push(Res {
                 addr: addr.clone(),
@@ -250,6 +253,24 @@ impl<'a, 'm> Eval<'a, 'm> {
             });
         }
         out
+    }
+
+    /// `count = 0` or an empty `for_each` that the module determines (a
+    /// feature switched off by a variable default): Terraform creates
+    /// nothing, so there is nothing to report on.
+    fn never_created(&self, block: &Block, file: FileId, refs: &mut Vec<String>) -> bool {
+        if let Some(count) = block.body.get_attribute("count") {
+            return self.expr(&count.value, file, refs).as_i64() == Some(0);
+        }
+        if let Some(each) = block.body.get_attribute("for_each") {
+            let v = self.expr(&each.value, file, refs);
+            return match &v.kind {
+                Val::List(items) => items.is_empty(),
+                Val::Map(entries) => entries.is_empty(),
+                _ => false,
+            };
+        }
+        false
     }
 
     /// Variable value as a string, for `Parameter::default`.

@@ -10,7 +10,12 @@
 //! * Variables use their `default`; `terraform.tfvars` and `*.auto.tfvars`
 //!   given among the files override it (they are part of the scanned repo).
 //! * `file()`/`templatefile()` are unknown: no file is read.
-//! * `count`/`for_each` resources are one element with the plain address.
+//! * `count`/`for_each` resources are one element with the plain address
+//!   (`each.*`/`count.index` are unknown); one whose `count` is 0 or whose
+//!   `for_each` is empty by the module's own values is not created and not
+//!   modelled.
+//! * A `dynamic` block makes that block unknown, whatever its `for_each`.
+//! * Plans: sensitive values (`sensitive_values`) are never kept.
 
 mod build;
 mod hcl;
