@@ -985,6 +985,16 @@ resource "aws_wafv2_web_acl_association" "somewhere" {
 resource "aws_security_group" "sg" {
   name = "sg"
 }
+data "aws_security_group" "shared" {
+  name = "shared"
+}
+resource "aws_lambda_function" "in_vpc" {
+  function_name = "in-vpc"
+  vpc_config {
+    subnet_ids         = ["subnet-1"]
+    security_group_ids = [aws_security_group.sg.id, data.aws_security_group.shared.id]
+  }
+}
 resource "aws_vpc_security_group_egress_rule" "all" {
   security_group_id = aws_security_group.sg.id
   cidr_ipv6         = "::/0"
@@ -1049,6 +1059,16 @@ resource "aws_lambda_event_source_mapping" "stream" {
     assert_eq!(sg.egress[0].cidr.as_deref(), Some("::/0"));
     assert_eq!(sg.egress[0].protocol.as_deref(), Some("-1"));
 
+    let in_vpc = dep.function("aws_lambda_function.in_vpc").expect("in_vpc");
+    let vpc = in_vpc.vpc.value().expect("vpc");
+    assert_eq!(
+        vpc.security_groups[0],
+        Ref::Local("aws_security_group.sg".into())
+    );
+    assert_eq!(
+        vpc.security_groups[1],
+        Ref::External("data.aws_security_group.shared.id".into())
+    );
     let h = dep.function("aws_lambda_function.h").expect("h");
     let kinds: Vec<TriggerKind> = h.triggers.iter().map(|t| t.kind).collect();
     assert!(kinds.contains(&TriggerKind::DynamoDbStream), "{kinds:?}");

@@ -127,7 +127,11 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
 }
 
 fn is_data(r: &Res) -> bool {
-    r.addr.starts_with("data.") || r.addr.contains(".data.")
+    is_data_addr(&r.addr)
+}
+
+fn is_data_addr(addr: &str) -> bool {
+    addr.starts_with("data.") || addr.contains(".data.")
 }
 
 // ---------- small conversions ----------
@@ -188,7 +192,10 @@ fn first_block<'v>(body: &'v V, name: &str) -> Option<&'v V> {
 /// one of `types`, by name through `names`, else external.
 fn link(v: &V, types: &[&str], names: Option<&HashMap<String, String>>) -> Ref {
     match &v.kind {
-        Val::Ref { addr, .. } if types.iter().any(|t| is_type(addr, t)) => Ref::Local(addr.clone()),
+        // Data sources read existing infrastructure: never an element here.
+        Val::Ref { addr, .. } if !is_data_addr(addr) && types.iter().any(|t| is_type(addr, t)) => {
+            Ref::Local(addr.clone())
+        }
         Val::Ref { addr, attr } => Ref::External(format!("{addr}.{attr}")),
         Val::Str(s) => {
             if let Some(names) = names {
@@ -751,6 +758,9 @@ fn source_ref(v: Option<&V>) -> Ref {
     match v {
         None => Ref::Unknown,
         Some(v) => match &v.kind {
+            Val::Ref { addr, attr } if is_data_addr(addr) => {
+                Ref::External(format!("{addr}.{attr}"))
+            }
             Val::Ref { addr, .. } => Ref::Local(addr.clone()),
             Val::Str(s) => Ref::External(s.clone()),
             _ => {
