@@ -934,6 +934,41 @@ resource "aws_api_gateway_rest_api" "spec" {
           security = [{ sigv4 = [] }]
         }
       }
+      "/keyed" = {
+        get = {
+          security = [{ api_key = [] }]
+          "x-amazon-apigateway-request-validator" = "all"
+        }
+      }
+      "/users" = {
+        get = {
+          security = [{ cognito = [] }]
+        }
+      }
+    }
+    components = {
+      securitySchemes = {
+        sigv4 = {
+          type                           = "apiKey"
+          name                           = "Authorization"
+          in                             = "header"
+          "x-amazon-apigateway-authtype" = "awsSigv4"
+        }
+        api_key = {
+          type = "apiKey"
+          name = "x-api-key"
+          in   = "header"
+        }
+        cognito = {
+          type = "apiKey"
+          name = "Authorization"
+          in   = "header"
+          "x-amazon-apigateway-authorizer" = {
+            type         = "cognito_user_pools"
+            providerARNs = ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x"]
+          }
+        }
+      }
     }
   })
   endpoint_configuration {
@@ -1038,7 +1073,21 @@ resource "aws_lambda_event_source_mapping" "stream" {
         .iter()
         .find(|r| r.path == "/private")
         .expect("/private");
-    assert!(matches!(private.auth.value(), Some(AuthKind::Other(_))));
+    assert_eq!(private.auth.value(), Some(&AuthKind::Iam));
+    let keyed = spec
+        .routes
+        .iter()
+        .find(|r| r.path == "/keyed")
+        .expect("/keyed");
+    assert_eq!(keyed.auth.value(), Some(&AuthKind::None));
+    assert_eq!(keyed.api_key_required.value(), Some(&true));
+    let users = spec
+        .routes
+        .iter()
+        .find(|r| r.path == "/users")
+        .expect("/users");
+    assert_eq!(users.auth.value(), Some(&AuthKind::Cognito));
+    assert_eq!(spec.request_validation.value(), Some(&true));
     // An association whose target is unknown could protect any API.
     assert!(spec.waf.is_unknown());
 

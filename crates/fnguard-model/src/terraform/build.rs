@@ -1138,12 +1138,27 @@ fn openapi_routes(api: &mut Api, body: &V, index: &Index) {
                 doc = v;
                 &doc
             }
-            None => return,
+            None => {
+                // YAML or templated: what it declares is not known.
+                api.request_validation = Field::Unknown(body.loc);
+                return;
+            }
         },
         Val::Map(_) => body,
-        _ => return,
+        _ => {
+            api.request_validation = Field::Unknown(body.loc);
+            return;
+        }
     };
-    let global_security = body.get("security").map(|s| !s.items().is_empty());
+    // OpenAPI 3 `components.securitySchemes`, Swagger 2 `securityDefinitions`.
+    let schemes = body
+        .get("components")
+        .and_then(|c| c.get("securitySchemes"))
+        .or_else(|| body.get("securityDefinitions"));
+    if let Some(v) = body.get("x-amazon-apigateway-request-validator") {
+        set_true(&mut api.request_validation, v.loc);
+    }
+    let global_security = body.get("security");
     let Some(Val::Map(paths)) = body.get("paths").map(|p| &p.kind) else {
         return;
     };
@@ -1166,10 +1181,11 @@ fn openapi_routes(api: &mut Api, body: &V, index: &Index) {
             ) {
                 continue;
             }
-            let secured = op
-                .get("security")
-                .map(|s| !s.items().is_empty())
-                .or(global_security);
+            if let Some(v) = op.get("x-amazon-apigateway-request-validator") {
+                set_true(&mut api.request_validation, v.loc);
+            }
+            let security = op.get("security").or(global_security);
+            let (auth, api_key) = openapi_auth(security, schemes, op.loc);
             let function = op
                 .get("x-amazon-apigateway-integration")
                 .and_then(|i| i.get("uri"))
@@ -1182,15 +1198,80 @@ fn openapi_routes(api: &mut Api, body: &V, index: &Index) {
                 },
                 path: path.clone(),
                 loc: op.loc,
-                auth: match secured {
-                    Some(true) => Field::Known(AuthKind::Other("openapi security".into()), op.loc),
-                    Some(false) | None => Field::Known(AuthKind::None, op.loc),
-                },
-                api_key_required: Field::Absent,
+                auth,
+                api_key_required: api_key,
                 function,
             });
         }
     }
+}
+
+/// The authorization an OpenAPI `security` requirement puts on an
+/// operation, from the API Gateway extensions of the schemes it names. An
+/// API key scheme alone is not authorization: it is `api_key_required`.
+fn openapi_auth(
+    security: Option<&V>,
+    schemes: Option<&V>,
+    loc: Loc,
+) -> (Field<AuthKind>, Field<bool>) {
+    let Some(security) = security else {
+        return (Field::Known(AuthKind::None, loc), Field::Absent);
+    };
+    if !security.is_known() {
+        return (Field::Unknown(security.loc), Field::Unknown(security.loc));
+    }
+    let mut auth: Option<AuthKind> = None;
+    let mut api_key = false;
+    for requirement in security.items() {
+        let Val::Map(names) = &requirement.kind else {
+            continue;
+        };
+        for (name, _) in names {
+            let scheme = schemes.and_then(|s| s.get(name));
+            let kind = scheme.and_then(|s| {
+                let authorizer = s.get("x-amazon-apigateway-authorizer");
+                let authorizer_type = authorizer
+                    .and_then(|a| a.get("type"))
+                    .and_then(V::as_str)
+                    .map(str::to_ascii_lowercase);
+                match authorizer_type.as_deref() {
+                    Some("cognito_user_pools") => Some(AuthKind::Cognito),
+                    Some("token" | "request") => Some(AuthKind::Lambda),
+                    Some("jwt") => Some(AuthKind::Jwt),
+                    Some(other) => Some(AuthKind::Other(other.to_string())),
+                    None => None,
+                }
+                .or_else(|| {
+                    let authtype = s.get("x-amazon-apigateway-authtype").and_then(V::as_str);
+                    if authtype.is_some_and(|t| t.eq_ignore_ascii_case("awsSigv4")) {
+                        Some(AuthKind::Iam)
+                    } else {
+                        None
+                    }
+                })
+            });
+            match kind {
+                Some(k) => auth = Some(k),
+                None if scheme
+                    .and_then(|s| s.get("type"))
+                    .and_then(V::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("apiKey")) =>
+                {
+                    api_key = true
+                }
+                None => auth = Some(AuthKind::Other(name.clone())),
+            }
+        }
+    }
+    let auth = auth.unwrap_or(AuthKind::None);
+    (
+        Field::Known(auth, security.loc),
+        if api_key {
+            Field::Known(true, security.loc)
+        } else {
+            Field::Absent
+        },
+    )
 }
 
 fn rest_routes(
