@@ -1045,6 +1045,22 @@ resource "aws_scheduler_schedule" "nightly" {
     role_arn = "arn:aws:iam::123456789012:role/scheduler"
   }
 }
+resource "aws_api_gateway_rest_api" "literal" {
+  name = "literal"
+}
+resource "aws_api_gateway_method" "root_get" {
+  rest_api_id   = aws_api_gateway_rest_api.literal.id
+  resource_id   = aws_api_gateway_rest_api.literal.root_resource_id
+  http_method   = "GET"
+  authorization = "AWS_IAM"
+}
+resource "aws_api_gateway_integration" "root_get" {
+  rest_api_id = aws_api_gateway_rest_api.literal.id
+  resource_id = aws_api_gateway_rest_api.literal.root_resource_id
+  http_method = "GET"
+  type        = "AWS_PROXY"
+  uri         = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:h/invocations"
+}
 resource "aws_lambda_event_source_mapping" "stream" {
   event_source_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2024"
   function_name     = aws_lambda_function.h.function_name
@@ -1090,6 +1106,16 @@ resource "aws_lambda_event_source_mapping" "stream" {
     assert_eq!(spec.request_validation.value(), Some(&true));
     // An association whose target is unknown could protect any API.
     assert!(spec.waf.is_unknown());
+
+    let literal = dep
+        .api("aws_api_gateway_rest_api.literal")
+        .expect("literal");
+    assert_eq!(literal.routes[0].path, "/");
+    assert_eq!(literal.routes[0].auth.value(), Some(&AuthKind::Iam));
+    assert_eq!(
+        literal.routes[0].function.as_deref(),
+        Some("aws_lambda_function.h")
+    );
 
     let ws = dep.api("aws_apigatewayv2_api.ws").expect("ws");
     assert_eq!(ws.kind, ApiKind::WebSocket);

@@ -237,6 +237,15 @@ fn field_ref(v: Option<&V>, types: &[&str], names: Option<&HashMap<String, Strin
 }
 
 fn function_ref(v: &V, index: &Index) -> Ref {
+    // An invoke URI or qualified ARN embeds `...:function:NAME[:qualifier]`.
+    if let Some(text) = v.as_str() {
+        if let Some((_, rest)) = text.split_once(":function:") {
+            let name = rest.split([':', '/']).next().unwrap_or(rest);
+            if let Some(addr) = index.function_names.get(name) {
+                return Ref::Local(addr.clone());
+            }
+        }
+    }
     link(
         v,
         &["aws_lambda_function", "aws_lambda_alias"],
