@@ -587,6 +587,18 @@ fn plan_values_and_unknowns_build_the_same_model() {
     // managed_policy_arns itself is unknown after apply.
     assert!(role.managed_policy_arns.iter().any(|a| a.is_unknown()));
 
+    // Known only after apply, from a policy document the plan has read.
+    let worker = dep.role("aws_iam_role.worker").expect("worker role");
+    let trust = worker.trust.as_ref().expect("trust");
+    assert!(!trust.unknown);
+    match &trust.statements[0].principals {
+        fnguard_iam::PrincipalSet::Principal(p) => {
+            assert_eq!(p[0].kind, "AWS");
+            assert_eq!(p[0].value.as_str(), Some("*"));
+        }
+        other => panic!("{other:?}"),
+    }
+
     let perm = &dep.permissions[0];
     assert_eq!(
         perm.function,
