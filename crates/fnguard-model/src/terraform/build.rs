@@ -83,7 +83,7 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
     };
 
     for r in by_type("aws_iam_role") {
-        let role = role(r, &index, &mut dep.warnings);
+        let role = role(r, &mut dep.warnings);
         dep.roles.push(role);
     }
     let role_pos: HashMap<String, usize> = dep
@@ -312,7 +312,7 @@ fn unknown_policy(loc: Loc) -> fnguard_iam::Policy {
 
 // ---------- IAM ----------
 
-fn role(r: &Res, _index: &Index, warnings: &mut Vec<LoadWarning>) -> Role {
+fn role(r: &Res, warnings: &mut Vec<LoadWarning>) -> Role {
     let mut role = Role::new(r.addr.clone(), r.loc);
     role.trust = r.body.get("assume_role_policy").map(policy_of);
     match blocks(&r.body, "inline_policy") {
@@ -485,7 +485,7 @@ fn function(r: &Res, index: &Index) -> Function {
     match blocks(b, "environment") {
         Ok(envs) => {
             for env in envs {
-                environment(&mut f, env, r);
+                environment(&mut f, env);
             }
         }
         Err(loc) => f.environment.push(EnvVar {
@@ -576,7 +576,7 @@ fn vpc_config(vpc: &V) -> Field<VpcConfig> {
     )
 }
 
-fn environment(f: &mut Function, env: &V, r: &Res) {
+fn environment(f: &mut Function, env: &V) {
     let Some(vars) = env.get("variables") else {
         return;
     };
@@ -633,7 +633,6 @@ fn environment(f: &mut Function, env: &V, r: &Res) {
             value: env_value,
         });
     }
-    let _ = r;
 }
 
 fn is_secret_arn(s: &str) -> bool {

@@ -227,14 +227,13 @@ fn module_prefix(plain: &str) -> String {
 fn parse_reference(text: &str, ctx: &Ctx) -> Option<(String, String)> {
     let plain = plain_address(text);
     let parts: Vec<&str> = plain.split('.').collect();
-    let (addr_len, first) = match parts.first().copied()? {
+    let addr_len = match parts.first().copied()? {
         "var" | "local" | "each" | "count" | "path" | "self" | "terraform" | "module" => {
             return None
         }
-        "data" => (3, "data"),
-        other => (2, other),
+        "data" => 3,
+        _ => 2,
     };
-    let _ = first;
     if parts.len() < addr_len {
         return None;
     }
