@@ -1,8 +1,8 @@
 //! Terraform HCL modules and plan JSON (`terraform show -json`).
 //!
-//! Both inputs become evaluated resources ([`Res`]): HCL through the
-//! module-local evaluator in [`hcl`], plans from `planned_values` completed
-//! with `configuration` references in [`plan`]. One builder turns them into
+//! Both inputs become evaluated resources (`Res`): HCL through the
+//! module-local evaluator in `hcl`, plans from `planned_values` completed
+//! with `configuration` references in `plan`. One builder turns them into
 //! the model, so a rule sees the same thing whichever the user scans.
 //!
 //! Choices worth knowing:
