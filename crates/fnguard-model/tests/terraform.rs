@@ -1060,6 +1060,37 @@ resource "aws_scheduler_schedule" "nightly" {
 resource "aws_api_gateway_rest_api" "literal" {
   name = "literal"
 }
+resource "aws_api_gateway_rest_api_policy" "literal" {
+  rest_api_id = aws_api_gateway_rest_api.literal.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Deny", Principal = "*", Action = "execute-api:Invoke", Resource = "*" }]
+  })
+}
+resource "aws_apigatewayv2_api" "spec_http" {
+  name          = "spec-http"
+  protocol_type = "HTTP"
+  body = jsonencode({
+    openapi = "3.0.1"
+    paths = {
+      "/me" = {
+        get = {
+          security = [{ jwt = [] }]
+        }
+      }
+    }
+    components = {
+      securitySchemes = {
+        jwt = {
+          type = "oauth2"
+          "x-amazon-apigateway-authorizer" = {
+            type = "jwt"
+          }
+        }
+      }
+    }
+  })
+}
 resource "aws_api_gateway_method" "root_get" {
   rest_api_id   = aws_api_gateway_rest_api.literal.id
   resource_id   = aws_api_gateway_rest_api.literal.root_resource_id
@@ -1128,6 +1159,16 @@ resource "aws_lambda_event_source_mapping" "stream" {
         literal.routes[0].function.as_deref(),
         Some("aws_lambda_function.h")
     );
+
+    assert!(literal
+        .resource_policy
+        .as_ref()
+        .is_some_and(|p| p.statements.len() == 1));
+    let spec_http = dep
+        .api("aws_apigatewayv2_api.spec_http")
+        .expect("spec_http");
+    assert_eq!(spec_http.routes[0].path, "/me");
+    assert_eq!(spec_http.routes[0].auth.value(), Some(&AuthKind::Jwt));
 
     let ws = dep.api("aws_apigatewayv2_api.ws").expect("ws");
     assert_eq!(ws.kind, ApiKind::WebSocket);

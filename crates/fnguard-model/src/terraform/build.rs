@@ -1089,6 +1089,11 @@ fn apis(dep: &mut Deployment, resources: &[Res], index: &Index, fn_pos: &HashMap
                     ApiKind::Http
                 };
                 let mut api = Api::new(r.addr.clone(), r.loc, kind);
+                if let Some(body) = b.get("body") {
+                    openapi_routes(&mut api, body, index);
+                    // Request validation is a REST API feature.
+                    api.request_validation = Field::Absent;
+                }
                 match blocks(b, "cors_configuration") {
                     Ok(list) => {
                         api.cors = list
@@ -1571,6 +1576,15 @@ fn stages_and_protection(
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
         match r.rtype.as_str() {
+            "aws_api_gateway_rest_api_policy" => {
+                let Some(api) = api_of(b.get("rest_api_id"), "aws_api_gateway_rest_api", api_pos)
+                else {
+                    continue;
+                };
+                if let Some(p) = b.get("policy") {
+                    dep.apis[api].resource_policy = Some(policy_of(p));
+                }
+            }
             "aws_api_gateway_method_settings" => {
                 let Some(api) = api_of(b.get("rest_api_id"), "aws_api_gateway_rest_api", api_pos)
                 else {
