@@ -1091,6 +1091,10 @@ resource "aws_apigatewayv2_api" "spec_http" {
     }
   })
 }
+resource "aws_wafv2_web_acl_association" "literal" {
+  resource_arn = "arn:aws:apigateway:${var.region}::/restapis/${aws_api_gateway_rest_api.literal.id}/stages/prod"
+  web_acl_arn  = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/y"
+}
 resource "aws_api_gateway_method" "root_get" {
   rest_api_id   = aws_api_gateway_rest_api.literal.id
   resource_id   = aws_api_gateway_rest_api.literal.root_resource_id
@@ -1164,6 +1168,7 @@ resource "aws_lambda_event_source_mapping" "stream" {
         .resource_policy
         .as_ref()
         .is_some_and(|p| p.statements.len() == 1));
+    assert_eq!(literal.waf.value(), Some(&true));
     let spec_http = dep
         .api("aws_apigatewayv2_api.spec_http")
         .expect("spec_http");

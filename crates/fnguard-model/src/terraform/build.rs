@@ -1624,12 +1624,22 @@ fn stages_and_protection(
                 }
             }
             "aws_wafv2_web_acl_association" | "aws_wafregional_web_acl_association" => {
-                let target = b.get("resource_arn").map(|v| &v.kind);
-                let api = match target {
-                    Some(Val::Ref { addr, .. }) => stage_api
-                        .get(addr.as_str())
+                let target = b.get("resource_arn");
+                let api_at = |addr: &str| {
+                    stage_api
+                        .get(addr)
                         .copied()
-                        .or_else(|| api_pos.get(addr).copied()),
+                        .or_else(|| api_pos.get(addr).copied())
+                };
+                let api = match target.map(|v| &v.kind) {
+                    Some(Val::Ref { addr, .. }) => api_at(addr),
+                    // "arn:aws:apigateway:${region}::/restapis/${api.id}/stages/..."
+                    Some(Val::Unknown { .. }) => target.and_then(|t| {
+                        t.partial_refs()
+                            .into_iter()
+                            .filter_map(|p| p.rsplit_once('.').map(|(a, _)| a))
+                            .find_map(api_at)
+                    }),
                     _ => None,
                 };
                 match api {
