@@ -62,14 +62,24 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
         index.by_addr.entry(r.addr.as_str()).or_insert(r);
         match r.rtype.as_str() {
             "aws_lambda_function" => {
-                if let Some(name) = r.body.get("function_name").and_then(V::as_str) {
+                if let Some(name) = r
+                    .body
+                    .get("function_name")
+                    .and_then(V::as_str)
+                    .filter(|n| !n.is_empty())
+                {
                     index
                         .function_names
                         .insert(name.to_string(), r.addr.clone());
                 }
             }
             "aws_iam_role" => {
-                if let Some(name) = r.body.get("name").and_then(V::as_str) {
+                if let Some(name) = r
+                    .body
+                    .get("name")
+                    .and_then(V::as_str)
+                    .filter(|n| !n.is_empty())
+                {
                     index.role_names.insert(name.to_string(), r.addr.clone());
                 }
             }
