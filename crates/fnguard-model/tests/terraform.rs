@@ -1332,3 +1332,91 @@ resource "aws_lambda_permission" "one" {
     let ids: Vec<&str> = dep.permissions.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, vec!["aws_lambda_permission.one"]);
 }
+
+#[test]
+fn names_from_the_same_open_variable_link() {
+    // The shape of a reusable module: every name comes from one variable
+    // without a default.
+    let dep = load_one(
+        r#"
+variable "function_name" { type = string }
+resource "aws_lambda_function" "this" {
+  function_name = var.function_name
+}
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = 30
+}
+resource "aws_cloudwatch_log_group" "other" {
+  name = "/aws/lambda/${var.other_name}"
+}
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions = {
+    FunctionName = var.function_name
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  role = "r"
+  policy = <<EOT
+{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${var.bucket}/*"}]}
+EOT
+}
+"#,
+    );
+    let lg = dep
+        .log_groups
+        .iter()
+        .find(|l| l.id == "aws_cloudwatch_log_group.lambda")
+        .expect("lg");
+    assert_eq!(lg.function.as_deref(), Some("aws_lambda_function.this"));
+    assert!(lg.name.is_unknown());
+    let other = dep
+        .log_groups
+        .iter()
+        .find(|l| l.id == "aws_cloudwatch_log_group.other")
+        .expect("lg");
+    assert_eq!(other.function, None);
+    let metric = &dep.alarms[0].metrics[0];
+    assert_eq!(metric.function.as_deref(), Some("aws_lambda_function.this"));
+    assert!(!metric.function_unknown);
+}
+
+#[test]
+fn heredoc_policy_with_unknown_parts_keeps_known_parts() {
+    let dep = load_one(
+        r#"
+resource "aws_iam_role" "r" {
+  name = "r"
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.id
+  policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::${var.bucket}/*"},
+    {"Effect": "${var.effect}", "Action": "sqs:SendMessage", "Resource": "*"}
+  ]
+}
+EOT
+}
+"#,
+    );
+    let role = dep.role("aws_iam_role.r").expect("role");
+    let policy = &role.policies[0].policy;
+    assert!(!policy.unknown);
+    assert_eq!(policy.statements.len(), 2);
+    match (
+        &policy.statements[0].actions,
+        &policy.statements[0].resources,
+    ) {
+        (fnguard_iam::ActionSet::Action(a), fnguard_iam::ResourceSet::Resource(r)) => {
+            assert_eq!(a[0].as_str(), Some("s3:*"));
+            assert!(r[0].text.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(policy.statements[1].effect, fnguard_iam::Effect::Unknown);
+}

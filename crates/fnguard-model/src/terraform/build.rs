@@ -36,6 +36,15 @@ struct Index<'r> {
     function_names: HashMap<String, String>,
     /// Known role `name` → role address.
     role_names: HashMap<String, String>,
+    /// Shape of each function's `function_name` → the function, `None`
+    /// when several share it (see `V::shape`).
+    function_shapes: HashMap<String, Option<String>>,
+}
+
+impl Index<'_> {
+    fn function_by_shape(&self, shape: &str) -> Option<String> {
+        self.function_shapes.get(shape).cloned().flatten()
+    }
 }
 
 /// The resource type of an address (`data.x.y` → `x`, `module.m.x.y` → `x`,
@@ -57,11 +66,19 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
         by_addr: HashMap::with_capacity(resources.len()),
         function_names: HashMap::new(),
         role_names: HashMap::new(),
+        function_shapes: HashMap::new(),
     };
     for r in resources {
         index.by_addr.entry(r.addr.as_str()).or_insert(r);
         match r.rtype.as_str() {
             "aws_lambda_function" => {
+                if let Some(shape) = r.body.get("function_name").and_then(V::shape) {
+                    index
+                        .function_shapes
+                        .entry(shape)
+                        .and_modify(|seen| *seen = None)
+                        .or_insert_with(|| Some(r.addr.clone()));
+                }
                 if let Some(name) = r
                     .body
                     .get("function_name")
@@ -994,7 +1011,7 @@ fn render_refs(partial: &str) -> Option<String> {
     for (i, piece) in partial.split(super::value::HOLE).enumerate() {
         if i % 2 == 0 {
             out.push_str(piece);
-        } else if piece.is_empty() {
+        } else if piece.is_empty() || piece.starts_with(super::value::UNKNOWN_MARK) {
             return None;
         } else {
             out.push_str("${");
@@ -1677,7 +1694,10 @@ fn function_by_name(v: &V, index: &Index) -> (Option<String>, bool) {
     match function_ref(v, index) {
         Ref::Local(id) => (Some(id), false),
         Ref::External(_) => (None, false),
-        Ref::Unknown => (None, true),
+        Ref::Unknown => match v.shape().and_then(|s| index.function_by_shape(&s)) {
+            Some(id) => (Some(id), false),
+            None => (None, true),
+        },
     }
 }
 
@@ -1705,6 +1725,10 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
                         .find(|a| is_type(a, "aws_lambda_function"))
                         .map(str::to_string),
                     _ => None,
+                });
+                let function = function.or_else(|| {
+                    let shape = name_v?.shape()?;
+                    index.function_by_shape(shape.strip_prefix("/aws/lambda/")?)
                 });
                 dep.log_groups.push(LogGroup {
                     id: r.addr.clone(),

@@ -8,7 +8,7 @@
 //! `*.auto.tfvars` when the caller passes those files: they are part of the
 //! scanned repository, the same values `terraform plan` would use.
 
-use super::value::{json_text_to_v, Val, HOLE, MAX_VALUE_DEPTH, V};
+use super::value::{json_text_to_v, unknown_piece, Val, HOLE, MAX_VALUE_DEPTH, V};
 use super::Res;
 use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
 use fnguard_core::{FileId, Loc};
@@ -482,15 +482,16 @@ impl<'a, 'm> Eval<'a, 'm> {
                         }
                         _ => {
                             complete = false;
-                            text.push(HOLE);
-                            text.push(HOLE);
+                            match v.shape() {
+                                Some(shape) => text.push_str(&shape),
+                                None => text.push_str(&unknown_piece("value")),
+                            }
                         }
                     }
                 }
                 Element::Directive(_) => {
                     complete = false;
-                    text.push(HOLE);
-                    text.push(HOLE);
+                    text.push_str(&unknown_piece("template directive"));
                 }
             }
         }

@@ -10,6 +10,24 @@ use fnguard_core::{Loc, Node, NodeKind};
 /// templates).
 pub(crate) const HOLE: char = '\u{E000}';
 
+/// Starts a hole that is not a reference (`HOLE ? why HOLE`).
+pub(crate) const UNKNOWN_MARK: char = '?';
+
+/// The hole for a piece that is unknown for the reason `why`.
+pub(crate) fn unknown_piece(why: &str) -> String {
+    // Holes may land inside JSON strings (heredoc policies): keep them
+    // free of quotes, escapes and control characters.
+    let why: String = why
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | HOLE => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    format!("{HOLE}{UNKNOWN_MARK}{why}{HOLE}")
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Val {
     Null,
@@ -160,8 +178,26 @@ impl V {
         text.split(HOLE)
             .skip(1)
             .step_by(2)
-            .filter(|piece| !piece.is_empty())
+            .filter(|piece| !piece.is_empty() && !piece.starts_with(UNKNOWN_MARK))
             .collect()
+    }
+
+    /// A text standing for this value whatever it is: the string itself,
+    /// or the partial text with holes naming what is unknown. Two values
+    /// with the same shape come from the same expression (`"/aws/lambda/"
+    /// + var.name` and `var.name`), which links elements whose names the
+    /// module leaves open.
+    pub fn shape(&self) -> Option<String> {
+        match &self.kind {
+            Val::Str(s) | Val::Num(s) => Some(s.clone()),
+            Val::Unknown {
+                partial: Some(p), ..
+            } => Some(p.clone()),
+            Val::Unknown { why, partial: None } => Some(unknown_piece(why)),
+            Val::Ref { addr, attr } => Some(format!("{HOLE}{addr}.{attr}{HOLE}")),
+            Val::Sensitive(name) => Some(unknown_piece(name)),
+            _ => None,
+        }
     }
 
     /// Structural equality ignoring locations (for `c ? a : a`).
