@@ -184,9 +184,9 @@ impl V {
 
     /// A text standing for this value whatever it is: the string itself,
     /// or the partial text with holes naming what is unknown. Two values
-    /// with the same shape come from the same expression (`"/aws/lambda/"
-    /// + var.name` and `var.name`), which links elements whose names the
-    /// module leaves open.
+    /// with the same shape come from the same expression (the log group
+    /// `"/aws/lambda/${var.name}"` of the function named `var.name`), which
+    /// links elements whose names the module leaves open.
     pub fn shape(&self) -> Option<String> {
         match &self.kind {
             Val::Str(s) | Val::Num(s) => Some(s.clone()),
