@@ -1226,6 +1226,22 @@ resource "aws_iam_role_policy_attachment" "a" {
   role       = aws_iam_role.r.name
   policy_arn = "arn:aws:iam::aws:policy/AWSLambda_FullAccess"
 }
+data "aws_iam_policy" "power" {
+  name = "PowerUserAccess"
+}
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.f.function_name
+  function_version = "1"
+}
+resource "aws_lambda_function_url" "live" {
+  function_name      = aws_lambda_alias.live.arn
+  authorization_type = "NONE"
+}
+resource "aws_iam_role_policy_attachment" "power" {
+  role       = aws_iam_role.r.name
+  policy_arn = data.aws_iam_policy.power.arn
+}
 resource "aws_lambda_permission" "p" {
   function_name = aws_lambda_function.f.function_name
   principal     = "sns.amazonaws.com"
@@ -1272,6 +1288,20 @@ resource "aws_cloudwatch_metric_alarm" "other" {
         role.managed_policy_arns[0].as_deref(),
         Some("arn:aws:iam::aws:policy/AWSLambda_FullAccess")
     );
+    assert_eq!(
+        role.managed_policy_arns[1].as_deref(),
+        Some("PowerUserAccess")
+    );
+    assert!(role.policies.is_empty());
+    // A URL on an alias belongs to the aliased function.
+    assert_eq!(
+        dep.function_urls[0].function,
+        Ref::Local("aws_lambda_function.f".into())
+    );
+    assert!(f
+        .triggers
+        .iter()
+        .any(|t| t.kind == TriggerKind::FunctionUrl));
 }
 
 #[test]

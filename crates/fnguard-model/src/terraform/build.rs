@@ -273,32 +273,20 @@ fn function_ref(v: &V, index: &Index) -> Ref {
             }
         }
     }
-    link(
+    let target = link(
         v,
         &["aws_lambda_function", "aws_lambda_alias"],
         Some(&index.function_names),
-    )
-    .resolve_alias(index)
-}
-
-trait AliasExt {
-    fn resolve_alias(self, index: &Index) -> Ref;
-}
-
-impl AliasExt for Ref {
-    /// An alias stands for its function.
-    fn resolve_alias(self, index: &Index) -> Ref {
-        if let Ref::Local(addr) = &self {
-            if is_type(addr, "aws_lambda_alias") {
-                if let Some(alias) = index.by_addr.get(addr.as_str()) {
-                    if let Some(v) = alias.body.get("function_name") {
-                        return link(v, &["aws_lambda_function"], Some(&index.function_names));
-                    }
-                }
-                return Ref::Unknown;
-            }
-        }
-        self
+    );
+    // An alias stands for its function.
+    match &target {
+        Ref::Local(addr) if is_type(addr, "aws_lambda_alias") => index
+            .by_addr
+            .get(addr.as_str())
+            .and_then(|alias| alias.body.get("function_name"))
+            .map(|v| link(v, &["aws_lambda_function"], Some(&index.function_names)))
+            .unwrap_or(Ref::Unknown),
+        _ => target,
     }
 }
 
@@ -445,6 +433,21 @@ fn attach_policies(
 
 fn attach_one(role: &mut Role, arn: &V, attachment: &Res, index: &Index) {
     if let Val::Ref { addr, .. } = &arn.kind {
+        // `data "aws_iam_policy"` looks up an existing (often AWS managed)
+        // policy: what it names is the managed policy attached.
+        if is_data_addr(addr) && is_type(addr, "aws_iam_policy") {
+            let named = index.by_addr.get(addr.as_str()).and_then(|d| {
+                d.body
+                    .get("arn")
+                    .filter(|v| v.is_known())
+                    .or_else(|| d.body.get("name").filter(|v| v.is_known()))
+            });
+            role.managed_policy_arns.push(match named {
+                Some(v) => Field::Known(v.scalar().unwrap_or_default(), arn.loc),
+                None => Field::Unknown(arn.loc),
+            });
+            return;
+        }
         if is_type(addr, "aws_iam_policy") {
             if let Some(policy) = index.by_addr.get(addr.as_str()) {
                 let doc = policy
