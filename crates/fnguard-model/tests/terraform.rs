@@ -1450,3 +1450,23 @@ EOT
     }
     assert_eq!(policy.statements[1].effect, fnguard_iam::Effect::Unknown);
 }
+
+#[test]
+fn json_syntax_files_are_reported_not_read() {
+    let files = vec![
+        (
+            "m/main.tf.json".to_string(),
+            "{\"resource\": {}}".to_string(),
+        ),
+        (
+            "m/main.tf".to_string(),
+            "resource \"aws_lambda_function\" \"f\" {}\n".to_string(),
+        ),
+    ];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty());
+    let dep = dep.expect("dep");
+    assert_eq!(dep.functions.len(), 1);
+    assert_eq!(dep.warnings.len(), 1);
+    assert_eq!(dep.file(dep.warnings[0].loc), "m/main.tf.json");
+}

@@ -48,11 +48,14 @@ pub(crate) struct Res {
 pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadError>) {
     let mut errors = Vec::new();
     let mut parsed = Vec::with_capacity(files.len());
+    let mut skipped_json: Vec<FileId> = Vec::new();
     for (i, (path, text)) in files.iter().enumerate() {
         let id = i as FileId;
         let tfvars = path.ends_with("terraform.tfvars") || path.ends_with(".auto.tfvars");
-        // JSON-syntax configuration is not read by this loader.
+        // JSON-syntax configuration is not read by this loader (said in
+        // the deployment's warnings).
         if path.ends_with(".tf.json") {
+            skipped_json.push(id);
             continue;
         }
         match hcl_edit::parser::parse_body(text) {
@@ -82,6 +85,12 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
     let eval = hcl::Eval::new(&module);
     let resources = eval.resources();
     build::build(&mut dep, &resources);
+    for id in skipped_json {
+        dep.warnings.push(crate::model::LoadWarning {
+            loc: Loc::new(id, 1, 1),
+            message: "Terraform JSON syntax (.tf.json) is not read".into(),
+        });
+    }
     for (loc, message) in &module.malformed {
         dep.warnings.push(crate::model::LoadWarning {
             loc: *loc,
