@@ -1,26 +1,128 @@
 //! Terraform HCL modules and plan JSON (`terraform show -json`).
 //!
-//! STUB: replaced by the Terraform loader.
+//! Both inputs become evaluated resources (`Res`): HCL through the
+//! module-local evaluator in `hcl`, plans from `planned_values` completed
+//! with `configuration` references in `plan`. One builder turns them into
+//! the model, so a rule sees the same thing whichever the user scans.
+//!
+//! Choices worth knowing:
+//! * Module-local: `module` blocks are not followed; their outputs are unknown.
+//! * Variables use their `default`; `terraform.tfvars` and `*.auto.tfvars`
+//!   given among the files override it (they are part of the scanned repo).
+//! * `file()`/`templatefile()` are unknown: no file is read.
+//! * `count`/`for_each` resources are one element with the plain address
+//!   (`each.*`/`count.index` are unknown); one whose `count` is 0 or whose
+//!   `for_each` is empty by the module's own values is not created and not
+//!   modelled.
+//! * A `dynamic` block makes that block unknown, whatever its `for_each`.
+//! * Plans: sensitive values (`sensitive_values`) are never kept.
 
-use crate::model::{Deployment, SourceFormat};
+mod build;
+mod hcl;
+mod plan;
+mod value;
+
+use crate::model::{Deployment, Parameter, SourceFormat};
 use crate::LoadError;
+use fnguard_core::{Field, FileId, Loc};
+use value::V;
+
+/// One resource or data source, evaluated.
+#[derive(Debug, Clone)]
+pub(crate) struct Res {
+    /// `aws_lambda_function.f`, `data.aws_iam_policy_document.p`,
+    /// `module.m.aws_iam_role.r` (plans).
+    pub addr: String,
+    pub rtype: String,
+    pub loc: Loc,
+    /// Attributes; nested blocks are lists of maps under their name.
+    pub body: V,
+    /// Addresses of the resources and data sources the body refers to.
+    pub refs: Vec<String>,
+}
 
 /// Load one module: every `.tf` file of one folder, as (display path,
 /// text). A file that does not parse gives an error and the others are
-/// still loaded.
+/// still loaded. `terraform.tfvars`/`*.auto.tfvars` among `files` set
+/// variable values; other files are ignored.
 pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadError>) {
-    let paths = files.iter().map(|(p, _)| p.clone()).collect();
-    (
-        Some(Deployment::new(SourceFormat::Terraform, paths)),
-        Vec::new(),
-    )
+    let mut errors = Vec::new();
+    let mut parsed = Vec::with_capacity(files.len());
+    let mut skipped_json: Vec<FileId> = Vec::new();
+    for (i, (path, text)) in files.iter().enumerate() {
+        let id = i as FileId;
+        let tfvars = path.ends_with("terraform.tfvars") || path.ends_with(".auto.tfvars");
+        // JSON-syntax configuration is not read by this loader (said in
+        // the deployment's warnings).
+        if path.ends_with(".tf.json") {
+            skipped_json.push(id);
+            continue;
+        }
+        match hcl_edit::parser::parse_body(text) {
+            Ok(body) => parsed.push(hcl::ParsedFile {
+                id,
+                lines: hcl::LineIndex::new(text),
+                body,
+                tfvars,
+            }),
+            Err(err) => {
+                let location = err.location();
+                errors.push(LoadError::new(
+                    path.clone(),
+                    location.line() as u32,
+                    location.column() as u32,
+                    format!("invalid HCL: {}", err.message()),
+                ));
+            }
+        }
+    }
+    if parsed.is_empty() && !files.is_empty() && !errors.is_empty() {
+        return (None, errors);
+    }
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
+    let mut dep = Deployment::new(SourceFormat::Terraform, paths);
+    let module = hcl::Module::new(&parsed);
+    let eval = hcl::Eval::new(&module);
+    let resources = eval.resources();
+    build::build(&mut dep, &resources);
+    for id in skipped_json {
+        dep.warnings.push(crate::model::LoadWarning {
+            loc: Loc::new(id, 1, 1),
+            message: "Terraform JSON syntax (.tf.json) is not read".into(),
+        });
+    }
+    for (loc, message) in &module.malformed {
+        dep.warnings.push(crate::model::LoadWarning {
+            loc: *loc,
+            message: message.clone(),
+        });
+    }
+    for var in &module.vars {
+        let default = match eval.var_default(var) {
+            None => Field::Absent,
+            Some(v) => match v.scalar() {
+                Some(s) => Field::Known(s, v.loc),
+                None if v.is_null() => Field::Absent,
+                None => Field::Unknown(v.loc),
+            },
+        };
+        dep.parameters.push(Parameter {
+            id: format!("var.{}", var.name),
+            loc: module.loc_of(var.file, hcl_edit::Span::span(var.block)),
+            default,
+            no_echo: var.sensitive,
+            ignores: Vec::new(),
+        });
+    }
+    for (i, (_, text)) in files.iter().enumerate() {
+        dep.inline_ignores
+            .extend(crate::inline::scan(text, i as FileId));
+    }
+    (Some(dep), errors)
 }
 
 /// Load a plan in `terraform show -json` form.
 pub fn load_plan(path: &str, text: &str) -> Result<Deployment, LoadError> {
-    let _ = text;
-    Ok(Deployment::new(
-        SourceFormat::TerraformPlan,
-        vec![path.to_string()],
-    ))
+    let root = crate::yaml::parse(text, 0, path)?;
+    plan::load(path, &root)
 }
