@@ -329,9 +329,11 @@ impl<'a> Resolver<'a> {
             "Fn::Sub" => Some(self.sub(arg, loc, depth)),
             "Fn::Join" => Some(self.join(arg, loc, depth)),
             "Fn::Select" => {
-                let Some([index, list]) = arg.as_seq().and_then(|s| s.get(..2)).and_then(|s| {
-                    <&[Node; 2]>::try_from(s).ok().map(|a| [&a[0], &a[1]])
-                }) else {
+                let Some([index, list]) = arg
+                    .as_seq()
+                    .and_then(|s| s.get(..2))
+                    .and_then(|s| <&[Node; 2]>::try_from(s).ok().map(|a| [&a[0], &a[1]]))
+                else {
                     return unknown("malformed Fn::Select".to_string());
                 };
                 let index = self.value_at(index, depth);
@@ -402,15 +404,17 @@ impl<'a> Resolver<'a> {
                 if let Some(why) = first_unknown(&inner) {
                     return unknown(why);
                 }
-                Some(Node::str(flatten_markers(&inner).to_json().to_string(), loc))
+                Some(Node::str(
+                    flatten_markers(&inner).to_json().to_string(),
+                    loc,
+                ))
             }
             "Fn::Length" => {
                 let inner = self.value_at(arg, depth);
                 match &inner.kind {
-                    NodeKind::Seq(items) => Some(Node::new(
-                        NodeKind::Number(items.len().to_string()),
-                        loc,
-                    )),
+                    NodeKind::Seq(items) => {
+                        Some(Node::new(NodeKind::Number(items.len().to_string()), loc))
+                    }
                     NodeKind::Unknown(why) => unknown(why.clone()),
                     _ => unknown("Fn::Length of a non-list".to_string()),
                 }
@@ -430,7 +434,9 @@ impl<'a> Resolver<'a> {
             "AWS::Region" => pseudo(SELF_REGION),
             "AWS::Partition" => pseudo(SELF_PARTITION),
             "AWS::URLSuffix" => pseudo("amazonaws.com"),
-            t if t.starts_with("AWS::") => Some(Node::unknown(format!("pseudo parameter {t}"), loc)),
+            t if t.starts_with("AWS::") => {
+                Some(Node::unknown(format!("pseudo parameter {t}"), loc))
+            }
             t => {
                 if let Some(value) = self.parameter(t) {
                     let mut value = value;
@@ -484,10 +490,7 @@ impl<'a> Resolver<'a> {
             Some(CondState::Evaluating) => return None,
             None => {}
         }
-        let (key, def) = self
-            .conditions
-            .get_key_value(name)
-            .map(|(k, v)| (*k, *v))?;
+        let (key, def) = self.conditions.get_key_value(name).map(|(k, v)| (*k, *v))?;
         if depth > MAX_DEPTH {
             return None;
         }
@@ -708,8 +711,7 @@ fn relocate(node: &mut Node, loc: Loc) {
 }
 
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -837,17 +839,15 @@ mod tests {
         assert_eq!(eval_str(&with("!Select [1, [x, y, z]]")), "y");
         assert_eq!(eval_str(&with("!Select [2, !Ref Names]")), "c");
         assert!(eval_unknown(&with("!Select [5, [x]]")).contains("range"));
+        assert_eq!(eval_str(&with("!Select [1, !Split ['/', 'a/b/c']]")), "b");
         assert_eq!(
-            eval_str(&with("!Select [1, !Split ['/', 'a/b/c']]")),
-            "b"
-        );
-        assert_eq!(
-            eval(&with("!FindInMap [Env, !Ref Stage, Size]"))
-                .and_then(|n| n.as_i64()),
+            eval(&with("!FindInMap [Env, !Ref Stage, Size]")).and_then(|n| n.as_i64()),
             Some(512)
         );
         assert!(eval_unknown(&with("!FindInMap [Env, qa, Size]")).contains("Mappings"));
-        assert!(eval_unknown(&with("!FindInMap [Env, !Ref NoDefault, Size]")).contains("no default"));
+        assert!(
+            eval_unknown(&with("!FindInMap [Env, !Ref NoDefault, Size]")).contains("no default")
+        );
         assert_eq!(
             eval_str(&with("!FindInMap [Env, qa, Size, {DefaultValue: tiny}]")),
             "tiny"
@@ -878,10 +878,15 @@ mod tests {
 
     #[test]
     fn no_value_removes_entries_and_items() {
-        let n = eval(&with("{A: !Ref AWS::NoValue, B: 1, L: [x, !Ref AWS::NoValue]}"))
-            .expect("map");
+        let n = eval(&with(
+            "{A: !Ref AWS::NoValue, B: 1, L: [x, !Ref AWS::NoValue]}",
+        ))
+        .expect("map");
         assert!(n.get("A").is_none());
-        assert_eq!(n.get("L").and_then(Node::as_seq).map(<[Node]>::len), Some(1));
+        assert_eq!(
+            n.get("L").and_then(Node::as_seq).map(<[Node]>::len),
+            Some(1)
+        );
     }
 
     #[test]
@@ -891,7 +896,10 @@ mod tests {
         assert!(eval_unknown(&with("!Cidr [x, 1, 2]")).contains("Cidr"));
         assert_eq!(eval_str(&with("!Base64 'hello'")), "aGVsbG8=");
         assert_eq!(eval_str(&with("!Base64 'hi!'")), "aGkh");
-        assert_eq!(eval_str(&with("!ToJsonString {a: !Ref Stage}")), r#"{"a":"prod"}"#);
+        assert_eq!(
+            eval_str(&with("!ToJsonString {a: !Ref Stage}")),
+            r#"{"a":"prod"}"#
+        );
         assert_eq!(
             eval(&with("!Length [1, 2, 3]")).and_then(|n| n.as_i64()),
             Some(3)
@@ -901,7 +909,8 @@ mod tests {
 
     #[test]
     fn placeholder_scan() {
-        let found: Vec<_> = placeholders("arn:${AWS::Region}:${Db.Endpoint.Address}/${Api}").collect();
+        let found: Vec<_> =
+            placeholders("arn:${AWS::Region}:${Db.Endpoint.Address}/${Api}").collect();
         assert_eq!(found, [("Db", Some("Endpoint.Address")), ("Api", None)]);
     }
 

@@ -59,9 +59,7 @@ pub fn is_sam(root: &Node) -> bool {
 
 /// Only these make a template unusable; everything else is a warning.
 fn check_root(root: &Node, path: &str) -> Result<(), LoadError> {
-    let err = |node: &Node, msg: &str| {
-        Err(LoadError::new(path, node.loc.line, node.loc.col, msg))
-    };
+    let err = |node: &Node, msg: &str| Err(LoadError::new(path, node.loc.line, node.loc.col, msg));
     if root.as_map().is_none() {
         return err(root, "a CloudFormation template must be a map");
     }
@@ -105,12 +103,17 @@ pub fn normalize_tags(node: &Node) -> Node {
                     "Ref" | "Condition" => tag.clone(),
                     t if t.starts_with("Fn::") => t.to_string(),
                     t if KNOWN_FNS.contains(&t) => format!("Fn::{t}"),
-                    _ => return Node::new(NodeKind::Tagged(tag.clone(), Box::new(inner)), node.loc),
+                    _ => {
+                        return Node::new(NodeKind::Tagged(tag.clone(), Box::new(inner)), node.loc)
+                    }
                 };
                 let value = match (tag.as_str(), &inner.kind) {
                     ("GetAtt", NodeKind::Str(s)) => match s.split_once('.') {
                         Some((res, attr)) => Node::new(
-                            NodeKind::Seq(vec![Node::str(res, inner.loc), Node::str(attr, inner.loc)]),
+                            NodeKind::Seq(vec![
+                                Node::str(res, inner.loc),
+                                Node::str(attr, inner.loc),
+                            ]),
                             inner.loc,
                         ),
                         None => inner,
@@ -195,7 +198,8 @@ mod tests {
     fn root_errors() {
         let e = load("t.yaml", "- a\n- b\n").expect_err("list root");
         assert!(e.message.contains("map"));
-        let e = load("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\n").expect_err("no resources");
+        let e =
+            load("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\n").expect_err("no resources");
         assert!(e.message.contains("Resources"));
         let e = load("t.yaml", "Resources:\n  - a\n").expect_err("list resources");
         assert_eq!(e.line, 2);
@@ -203,15 +207,28 @@ mod tests {
 
     #[test]
     fn short_tags_normalize() {
-        let root = crate::yaml::parse("A: !GetAtt R.Arn\nB: !Sub x\nC: !Ref P\nD: !Custom 1\n", 0, "t")
-            .expect("parses");
+        let root = crate::yaml::parse(
+            "A: !GetAtt R.Arn\nB: !Sub x\nC: !Ref P\nD: !Custom 1\n",
+            0,
+            "t",
+        )
+        .expect("parses");
         let n = normalize_tags(&root);
         assert_eq!(
             n.get("A").map(Node::to_json),
             Some(serde_json::json!({"Fn::GetAtt": ["R", "Arn"]}))
         );
-        assert_eq!(n.get("B").map(Node::to_json), Some(serde_json::json!({"Fn::Sub": "x"})));
-        assert_eq!(n.get("C").map(Node::to_json), Some(serde_json::json!({"Ref": "P"})));
-        assert!(matches!(n.get("D").map(|d| &d.kind), Some(NodeKind::Tagged(..))));
+        assert_eq!(
+            n.get("B").map(Node::to_json),
+            Some(serde_json::json!({"Fn::Sub": "x"}))
+        );
+        assert_eq!(
+            n.get("C").map(Node::to_json),
+            Some(serde_json::json!({"Ref": "P"}))
+        );
+        assert!(matches!(
+            n.get("D").map(|d| &d.kind),
+            Some(NodeKind::Tagged(..))
+        ));
     }
 }

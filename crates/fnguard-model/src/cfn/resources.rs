@@ -186,7 +186,9 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
             "AWS::ApiGateway::Deployment" => {
                 if let Some(desc) = x.props.get("StageDescription") {
                     let mut p = desc.clone();
-                    if let (NodeKind::Map(entries), Some(api)) = (&mut p.kind, x.props.get("RestApiId")) {
+                    if let (NodeKind::Map(entries), Some(api)) =
+                        (&mut p.kind, x.props.get("RestApiId"))
+                    {
                         entries.push(fnguard_core::doc::MapEntry {
                             key: "RestApiId".into(),
                             key_loc: api.loc,
@@ -277,7 +279,7 @@ impl<'a> Builder<'a> {
         let fits = |id: &str| {
             self.r
                 .resource_type(id)
-                .is_some_and(|t| types.iter().any(|want| *want == t))
+                .is_some_and(|t| types.contains(&t))
         };
         if let Some((id, _)) = resource_marker(node) {
             return fits(id).then(|| id.to_string());
@@ -486,7 +488,11 @@ impl<'a> Builder<'a> {
                 id: e.key.clone(),
                 loc: e.key_loc,
                 default,
-                no_echo: e.value.get("NoEcho").and_then(Node::as_bool).unwrap_or(false),
+                no_echo: e
+                    .value
+                    .get("NoEcho")
+                    .and_then(Node::as_bool)
+                    .unwrap_or(false),
                 ignores: ignores(&e.value),
             });
         }
@@ -515,8 +521,12 @@ impl<'a> Builder<'a> {
                 Some(entries) => {
                     for e in entries {
                         let value = self.env_value(&e.value);
-                        f.internal_refs
-                            .extend(self.internal_refs(&e.value, &format!("environment variable {}", e.key)));
+                        f.internal_refs.extend(
+                            self.internal_refs(
+                                &e.value,
+                                &format!("environment variable {}", e.key),
+                            ),
+                        );
                         f.environment.push(EnvVar {
                             name: e.key.clone(),
                             loc: e.key_loc,
@@ -524,7 +534,10 @@ impl<'a> Builder<'a> {
                         });
                     }
                 }
-                None => self.warn(vars.loc, format!("Environment.Variables of {} is not a map", x.id)),
+                None => self.warn(
+                    vars.loc,
+                    format!("Environment.Variables of {} is not a map", x.id),
+                ),
             }
         }
         f.kms_key = str_field(p.get("KmsKeyArn"));
@@ -584,7 +597,8 @@ impl<'a> Builder<'a> {
         f.tracing = str_field(p.path(&["TracingConfig", "Mode"]));
         f.reserved_concurrency = int_field(p.get("ReservedConcurrentExecutions"));
         f.dead_letter = str_field(p.path(&["DeadLetterConfig", "TargetArn"]));
-        self.functions.insert(x.id.to_string(), self.dep.functions.len());
+        self.functions
+            .insert(x.id.to_string(), self.dep.functions.len());
         self.dep.functions.push(f);
     }
 
@@ -655,7 +669,10 @@ impl<'a> Builder<'a> {
         let mut internal = Vec::new();
         for pol in seq(p.get("Policies")) {
             let Some(doc) = pol.get("PolicyDocument") else {
-                self.warn(pol.loc, format!("a policy of role {} has no PolicyDocument", x.id));
+                self.warn(
+                    pol.loc,
+                    format!("a policy of role {} has no PolicyDocument", x.id),
+                );
                 continue;
             };
             internal.extend(self.internal_refs(doc, &format!("policy of role {}", x.id)));
@@ -709,7 +726,11 @@ impl<'a> Builder<'a> {
     fn attach_managed_docs(&mut self) {
         let refs = std::mem::take(&mut self.managed_refs);
         for (role_id, policy_id, loc) in refs {
-            let docs = self.managed_docs.get(&policy_id).cloned().unwrap_or_default();
+            let docs = self
+                .managed_docs
+                .get(&policy_id)
+                .cloned()
+                .unwrap_or_default();
             for (name, doc) in docs {
                 self.attach(&role_id, name, PolicyOrigin::CustomerManaged, &doc, loc);
             }
@@ -739,7 +760,9 @@ impl<'a> Builder<'a> {
             .iter()
             .filter_map(|n| match self.role_ref(n) {
                 Ref::Local(id) => Some(id),
-                _ => as_text(n).ok().and_then(|t| self.role_names.get(&t).cloned()),
+                _ => as_text(n)
+                    .ok()
+                    .and_then(|t| self.role_names.get(&t).cloned()),
             })
             .collect()
     }
@@ -809,6 +832,10 @@ impl<'a> Builder<'a> {
         };
         let principal = perm.principal.as_deref().unwrap_or("").to_string();
         self.dep.permissions.push(perm);
+        // Accounts and `*` are no event source; only service principals are.
+        if !(principal.ends_with(".amazonaws.com") || principal.ends_with(".amazon.com")) {
+            return;
+        }
         let service = principal.split('.').next().unwrap_or("");
         let kind = match service {
             "apigateway" => {
@@ -923,11 +950,13 @@ impl<'a> Builder<'a> {
                 _ => TriggerKind::Other,
             })
         });
-        let kind = by_type.or(by_arn).unwrap_or(if p.get("SelfManagedEventSource").is_some() {
-            TriggerKind::Kafka
-        } else {
-            TriggerKind::Other
-        });
+        let kind = by_type
+            .or(by_arn)
+            .unwrap_or(if p.get("SelfManagedEventSource").is_some() {
+                TriggerKind::Kafka
+            } else {
+                TriggerKind::Other
+            });
         let source = self.source_ref(source_node);
         self.add_trigger(
             &function,
@@ -941,7 +970,10 @@ impl<'a> Builder<'a> {
 
     fn event_invoke_config(&mut self, x: &Res) {
         let function = self.function_ref(x.props.get("FunctionName"));
-        let dest = str_field(x.props.path(&["DestinationConfig", "OnFailure", "Destination"]));
+        let dest = str_field(
+            x.props
+                .path(&["DestinationConfig", "OnFailure", "Destination"]),
+        );
         if let Some(i) = self.function_idx(&function) {
             if !dest.is_absent() {
                 self.dep.functions[i].on_failure = dest;
@@ -987,10 +1019,10 @@ impl<'a> Builder<'a> {
                 Field::Unknown(types.loc)
             } else {
                 Field::Known(
-                    types
-                        .one_or_many()
-                        .iter()
-                        .any(|t| t.as_str().is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))),
+                    types.one_or_many().iter().any(|t| {
+                        t.as_str()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
+                    }),
                     types.loc,
                 )
             };
@@ -1003,7 +1035,13 @@ impl<'a> Builder<'a> {
         if let Some(body) = body {
             self.openapi_body(i, body, TriggerKind::RestApi);
         } else if let Some(loc) = p.get("BodyS3Location").map(|n| n.loc) {
-            self.warn(loc, format!("API {}: BodyS3Location is not read; its routes are unknown", x.id));
+            self.warn(
+                loc,
+                format!(
+                    "API {}: BodyS3Location is not read; its routes are unknown",
+                    x.id
+                ),
+            );
         }
     }
 
@@ -1078,7 +1116,11 @@ impl<'a> Builder<'a> {
         };
         let path = match p.get("ResourceId") {
             Some(n) => match self.local_target(n, &["AWS::ApiGateway::Resource"]) {
-                Some(id) => self.rest_paths.get(&id).cloned().unwrap_or_else(|| "/".into()),
+                Some(id) => self
+                    .rest_paths
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "/".into()),
                 None => {
                     if resource_marker(n).is_some_and(|(_, a)| a == Some("RootResourceId")) {
                         "/".to_string()
@@ -1101,7 +1143,9 @@ impl<'a> Builder<'a> {
                 Err(_) => Field::Unknown(n.loc),
             },
         };
-        let function = p.path(&["Integration", "Uri"]).map(|n| self.function_ref(Some(n)));
+        let function = p
+            .path(&["Integration", "Uri"])
+            .map(|n| self.function_ref(Some(n)));
         let validated = p.get("RequestValidatorId").is_some_and(|n| !n.is_null())
             || p.get("RequestModels")
                 .and_then(Node::as_map)
@@ -1144,11 +1188,17 @@ impl<'a> Builder<'a> {
             a.access_logging = Field::Known(true, dest.loc);
         }
         for ms in seq(p.get("MethodSettings")) {
-            if let Some(n) = ms.get("ThrottlingRateLimit").or(ms.get("ThrottlingBurstLimit")) {
+            if let Some(n) = ms
+                .get("ThrottlingRateLimit")
+                .or(ms.get("ThrottlingBurstLimit"))
+            {
                 a.throttling = Field::Known(true, n.loc);
             }
         }
-        if let Some(n) = p.get("ThrottlingRateLimit").or(p.get("ThrottlingBurstLimit")) {
+        if let Some(n) = p
+            .get("ThrottlingRateLimit")
+            .or(p.get("ThrottlingBurstLimit"))
+        {
             a.throttling = Field::Known(true, n.loc);
         }
         if let Some(n) = p.get("TracingEnabled") {
@@ -1162,11 +1212,14 @@ impl<'a> Builder<'a> {
 
     fn usage_plan(&mut self, x: &Res) {
         let p = &x.props;
-        let throttle = p.get("Throttle").filter(|t| {
-            t.get("RateLimit").is_some() || t.get("BurstLimit").is_some()
-        });
+        let throttle = p
+            .get("Throttle")
+            .filter(|t| t.get("RateLimit").is_some() || t.get("BurstLimit").is_some());
         for stage in seq(p.get("ApiStages")) {
-            let per_method = stage.get("Throttle").and_then(Node::as_map).is_some_and(|m| !m.is_empty());
+            let per_method = stage
+                .get("Throttle")
+                .and_then(Node::as_map)
+                .is_some_and(|m| !m.is_empty());
             if throttle.is_none() && !per_method {
                 continue;
             }
@@ -1293,7 +1346,11 @@ impl<'a> Builder<'a> {
         if let Some(dest) = p.path(&["AccessLogSettings", "DestinationArn"]) {
             a.access_logging = Field::Known(true, dest.loc);
         }
-        let throttled = |s: &Node| s.get("ThrottlingRateLimit").or(s.get("ThrottlingBurstLimit")).map(|n| n.loc);
+        let throttled = |s: &Node| {
+            s.get("ThrottlingRateLimit")
+                .or(s.get("ThrottlingBurstLimit"))
+                .map(|n| n.loc)
+        };
         if let Some(loc) = p.get("DefaultRouteSettings").and_then(throttled) {
             a.throttling = Field::Known(true, loc);
         }
@@ -1410,7 +1467,10 @@ impl<'a> Builder<'a> {
                 if eq.is_some_and(Node::contains_unknown) {
                     unknown = Some(fs.loc);
                 }
-                if seq(eq).iter().any(|v| v.as_str() == Some("AWS::Lambda::Function")) {
+                if seq(eq)
+                    .iter()
+                    .any(|v| v.as_str() == Some("AWS::Lambda::Function"))
+                {
                     found = true;
                     found_loc = fs.loc;
                 }
@@ -1443,7 +1503,10 @@ impl<'a> Builder<'a> {
             .iter()
             .map(sg_rule)
             .collect();
-        if x.props.get("SecurityGroupEgress").is_some_and(Node::is_unknown) {
+        if x.props
+            .get("SecurityGroupEgress")
+            .is_some_and(Node::is_unknown)
+        {
             let loc = x.props.get("SecurityGroupEgress").map_or(x.loc, |n| n.loc);
             egress.push(SgRule {
                 loc,
@@ -1464,7 +1527,8 @@ impl<'a> Builder<'a> {
                 implicit: true,
             });
         }
-        self.sgs.insert(x.id.to_string(), self.dep.security_groups.len());
+        self.sgs
+            .insert(x.id.to_string(), self.dep.security_groups.len());
         self.dep.security_groups.push(SecurityGroup {
             id: x.id.to_string(),
             loc: x.loc,
@@ -1491,7 +1555,10 @@ impl<'a> Builder<'a> {
     // ---------------------------------------------------------- triggers
 
     fn bucket(&mut self, x: &Res) {
-        for c in seq(x.props.path(&["NotificationConfiguration", "LambdaConfigurations"])) {
+        for c in seq(x
+            .props
+            .path(&["NotificationConfiguration", "LambdaConfigurations"]))
+        {
             let f = self.function_ref(c.get("Function"));
             self.add_trigger(
                 &f,
