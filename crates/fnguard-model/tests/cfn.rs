@@ -501,3 +501,136 @@ Resources:
     assert!(dep.function("Fn").unwrap().role.is_unknown());
     assert!(dep.warnings.len() >= 2);
 }
+
+#[test]
+fn env_values_built_from_resources() {
+    let text = r#"
+Resources:
+  Db: {Type: AWS::RDS::DBCluster}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          DATABASE_URL: !Sub 'postgres://app:hunter2@${Db.Endpoint.Address}:5432/app'
+          DB_ENDPOINT: !Sub '${Db.Endpoint.Address}:${Db.Endpoint.Port}'
+          DB_PORT: !GetAtt Db.Endpoint.Port
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let f = dep.function("Fn").unwrap();
+    assert_eq!(
+        f.environment[0].value,
+        EnvValue::Literal("postgres://app:hunter2@${Db.Endpoint.Address}:5432/app".into())
+    );
+    assert_eq!(f.environment[1].value, EnvValue::Unknown);
+    assert_eq!(f.environment[2].value, EnvValue::Unknown);
+    assert_eq!(f.internal_refs.len(), 3);
+    assert!(f.vpc.is_absent());
+}
+
+#[test]
+fn more_event_sources_and_policies() {
+    let text = r#"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: worker-role
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+  ByName:
+    Type: AWS::IAM::RolePolicy
+    Properties:
+      RoleName: worker-role
+      PolicyName: extra
+      PolicyDocument: {Statement: [{Effect: Allow, Action: iam:PassRole, Resource: '*'}]}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: worker
+      Role: !Sub 'arn:aws:iam::${AWS::AccountId}:role/worker-role'
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties: {FunctionName: !Ref Fn, FunctionVersion: '1', Name: live}
+  Queue: {Type: AWS::SQS::Queue}
+  FromQueue:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Live, EventSourceArn: !GetAtt Queue.Arn}
+  FromKinesis:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: worker, EventSourceArn: 'arn:aws:kinesis:us-east-1:111122223333:stream/s'}
+  Sub:
+    Type: AWS::SNS::Subscription
+    Properties: {Protocol: lambda, Endpoint: !GetAtt Fn.Arn, TopicArn: 'arn:aws:sns:us-east-1:111122223333:t'}
+  Every:
+    Type: AWS::Scheduler::Schedule
+    Properties: {ScheduleExpression: rate(5 minutes), FlexibleTimeWindow: {Mode: 'OFF'}, Target: {Arn: !GetAtt Fn.Arn, RoleArn: x}}
+  Cron:
+    Type: AWS::Events::Rule
+    Properties: {ScheduleExpression: cron(0 1 * * ? *)}
+  CronPerm:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: events.amazonaws.com, SourceArn: !GetAtt Cron.Arn}
+  LogsPerm:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: logs.amazonaws.com}
+  Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: a}}
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages: [{ApiId: !Ref Api, Stage: prod}]
+      Throttle: {RateLimit: 10, BurstLimit: 5}
+  Deploy:
+    Type: AWS::ApiGateway::Deployment
+    Properties:
+      RestApiId: !Ref Api
+      StageDescription: {AccessLogSetting: {DestinationArn: arn:aws:logs:us-east-1:1:log-group:x}}
+  Ws:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  WsInt:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref Ws, IntegrationType: AWS_PROXY, IntegrationUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations'}
+  WsConnect:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Ws, RouteKey: $connect, AuthorizationType: CUSTOM, Target: !Sub 'integrations/${WsInt}'}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let f = dep.function("Fn").unwrap();
+    assert_eq!(f.role.value(), Some(&Ref::Local("Role".into())));
+    let role = dep.role("Role").unwrap();
+    assert_eq!(role.policies.len(), 1);
+    assert_eq!(role.policies[0].name, "extra");
+    let triggers: Vec<_> = f
+        .triggers
+        .iter()
+        .map(|t| (t.kind, t.source.clone()))
+        .collect();
+    let want = [
+        (TriggerKind::Sqs, Ref::Local("Queue".into())),
+        (
+            TriggerKind::Kinesis,
+            Ref::External("arn:aws:kinesis:us-east-1:111122223333:stream/s".into()),
+        ),
+        (
+            TriggerKind::Sns,
+            Ref::External("arn:aws:sns:us-east-1:111122223333:t".into()),
+        ),
+        (TriggerKind::Schedule, Ref::Local("Every".into())),
+        (TriggerKind::Schedule, Ref::Local("Cron".into())),
+        (TriggerKind::CloudWatchLogs, Ref::Unknown),
+        (TriggerKind::WebSocketApi, Ref::Local("Ws".into())),
+    ];
+    for w in &want {
+        assert!(triggers.contains(w), "{w:?} in {triggers:?}");
+    }
+    assert_eq!(triggers.len(), want.len(), "{triggers:?}");
+    let api = dep.api("Api").unwrap();
+    assert_eq!(api.throttling.value(), Some(&true));
+    assert_eq!(api.access_logging.value(), Some(&true));
+    assert!(api.waf.is_absent());
+    let ws = dep.api("Ws").unwrap();
+    assert_eq!(ws.kind, ApiKind::WebSocket);
+    assert_eq!(ws.routes[0].path, "$connect");
+    assert_eq!(ws.routes[0].auth.value(), Some(&AuthKind::Lambda));
+    assert_eq!(ws.routes[0].function.as_deref(), Some("Fn"));
+}

@@ -70,7 +70,10 @@ fn generate(target: usize) -> String {
 #[test]
 #[ignore = "benchmark: run explicitly"]
 fn fifty_megabytes_load_in_seconds() {
-    let mb_wanted: usize = std::env::var("CFN_PERF_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let mb_wanted: usize = std::env::var("CFN_PERF_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let text = generate(mb_wanted * 1024 * 1024);
     let start = Instant::now();
     let root = fnguard_model::yaml::parse(&text, 0, "big.yaml").expect("parses");

@@ -276,11 +276,7 @@ impl<'a> Builder<'a> {
     /// The local resource of one of `types` that a resolved value names:
     /// a marker, or a string whose placeholders name one.
     fn local_target(&self, node: &Node, types: &[&str]) -> Option<String> {
-        let fits = |id: &str| {
-            self.r
-                .resource_type(id)
-                .is_some_and(|t| types.contains(&t))
-        };
+        let fits = |id: &str| self.r.resource_type(id).is_some_and(|t| types.contains(&t));
         if let Some((id, _)) = resource_marker(node) {
             return fits(id).then(|| id.to_string());
         }
@@ -371,7 +367,7 @@ impl<'a> Builder<'a> {
                 let name = function_name_from_arn(&text);
                 match self.function_names.get(name) {
                     Some(id) => Ref::Local(id.clone()),
-                    None if text.contains("${") => Ref::Unknown,
+                    None if has_placeholder(&text) => Ref::Unknown,
                     None => Ref::External(text),
                 }
             }
@@ -549,7 +545,7 @@ impl<'a> Builder<'a> {
                         .map(|n| match this.local_target(n, &[ty]) {
                             Some(id) => Ref::Local(id),
                             None => match as_text(n) {
-                                Ok(t) if !t.contains("${") => Ref::External(t),
+                                Ok(t) if !has_placeholder(&t) => Ref::External(t),
                                 _ => Ref::Unknown,
                             },
                         })
@@ -587,7 +583,7 @@ impl<'a> Builder<'a> {
             Some(n) => match self.local_target(n, &["AWS::Lambda::CodeSigningConfig"]) {
                 Some(id) => Field::Known(Ref::Local(id), n.loc),
                 None => match as_text(n) {
-                    Ok(t) if !t.contains("${") => Field::Known(Ref::External(t), n.loc),
+                    Ok(t) if !has_placeholder(&t) => Field::Known(Ref::External(t), n.loc),
                     _ => Field::Unknown(n.loc),
                 },
             },
@@ -607,7 +603,7 @@ impl<'a> Builder<'a> {
             return Ref::Local(id);
         }
         match as_text(n) {
-            Ok(text) if text.contains("${") => Ref::Unknown,
+            Ok(text) if has_placeholder(&text) => Ref::Unknown,
             Ok(text) => {
                 let name = text.rsplit('/').next().unwrap_or(&text);
                 match self.role_names.get(name) {
@@ -641,14 +637,22 @@ impl<'a> Builder<'a> {
                     return EnvValue::Reference(kind.to_string());
                 }
                 if text.contains("${") {
+                    let mut names_resource = false;
                     for (id, _) in placeholders(&text) {
                         match self.r.resource_type(id) {
                             Some(ty @ ("AWS::SecretsManager::Secret" | "AWS::SSM::Parameter")) => {
                                 return EnvValue::Reference(format!("{ty} {id}"));
                             }
-                            Some(_) => return EnvValue::Unknown,
+                            Some(_) => names_resource = true,
                             None => {}
                         }
+                    }
+                    // A value built only from other resources' attributes is
+                    // not written here; one with literal text around them
+                    // (`postgres://app:pw@${Db.Endpoint.Address}/x`) still is,
+                    // and the secret checks must see that text.
+                    if names_resource && !literal_text_besides_placeholders(&text) {
+                        return EnvValue::Unknown;
                     }
                 }
                 EnvValue::Literal(text.into_owned())
@@ -1651,6 +1655,8 @@ impl<'a> Builder<'a> {
                     f.internal_refs.extend(refs.iter().cloned());
                 }
             }
+            let mut seen = HashSet::new();
+            f.internal_refs.retain(|r| seen.insert(r.what.clone()));
         }
     }
 }
@@ -1722,6 +1728,30 @@ pub(super) fn auth_kind(t: &str) -> AuthKind {
         "COGNITO_USER_POOLS" => AuthKind::Cognito,
         "JWT" => AuthKind::Jwt,
         _ => AuthKind::Other(t.to_string()),
+    }
+}
+
+/// A `${Name}` left in a resolved string (pseudo parameters aside): the
+/// value depends on another resource.
+fn has_placeholder(text: &str) -> bool {
+    placeholders(text).next().is_some()
+}
+
+/// Whether `text` has letters or digits outside its `${...}` placeholders.
+fn literal_text_besides_placeholders(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        let (before, after) = match rest.find("${") {
+            Some(i) => (&rest[..i], Some(&rest[i + 2..])),
+            None => (rest, None),
+        };
+        if before.chars().any(char::is_alphanumeric) {
+            return true;
+        }
+        match after.and_then(|a| a.find('}').map(|end| &a[end + 1..])) {
+            Some(next) => rest = next,
+            None => return false,
+        }
     }
 }
 
