@@ -634,3 +634,41 @@ Resources:
     assert_eq!(ws.routes[0].auth.value(), Some(&AuthKind::Lambda));
     assert_eq!(ws.routes[0].function.as_deref(), Some("Fn"));
 }
+
+#[test]
+fn deeply_nested_properties_do_not_overflow() {
+    // Block-style nesting close to the parser's depth cap, inside a policy
+    // document and inside intrinsics, on a normal test thread.
+    let mut text = String::from(
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n",
+    );
+    let mut indent = 12;
+    for _ in 0..80 {
+        text.push_str(&" ".repeat(indent));
+        text.push_str("Fn::Join:\n");
+        text.push_str(&" ".repeat(indent + 2));
+        text.push_str("- ''\n");
+        text.push_str(&" ".repeat(indent + 2));
+        text.push_str("-\n");
+        indent += 4;
+        text.push_str(&" ".repeat(indent));
+        text.push_str("- \n");
+        indent += 2;
+        if indent > 900 {
+            break;
+        }
+    }
+    text.push_str(&" ".repeat(indent));
+    text.push_str("x: 1\n");
+    let dep = cfn::load("deep.yaml", &text).expect("loads below the depth cap");
+    assert_eq!(dep.roles.len(), 1);
+    assert_eq!(dep.roles[0].policies.len(), 1);
+}
+
+#[test]
+fn for_each_is_a_warning() {
+    let text = "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n    - Name\n    - [a, b]\n    - Topic${Name}: {Type: AWS::SNS::Topic}\n";
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    assert!(dep.warnings[0].message.contains("Fn::ForEach"));
+    assert_eq!(dep.warnings[0].loc.line, 3);
+}

@@ -63,7 +63,10 @@ pub fn intrinsic(node: &Node) -> Option<(std::borrow::Cow<'_, str>, &Node)> {
             let name = match tag.as_str() {
                 "Ref" | "Condition" => Cow::Borrowed(tag.as_str()),
                 other if other.starts_with("Fn::") => Cow::Borrowed(other),
-                other => Cow::Owned(format!("Fn::{other}")),
+                other => match long_name(other) {
+                    Some(long) => Cow::Borrowed(long),
+                    None => Cow::Owned(format!("Fn::{other}")),
+                },
             };
             Some((name, inner))
         }
@@ -77,6 +80,31 @@ pub fn intrinsic(node: &Node) -> Option<(std::borrow::Cow<'_, str>, &Node)> {
         }
         _ => None,
     }
+}
+
+/// Long names of the short-form tags, without allocating per node.
+fn long_name(short: &str) -> Option<&'static str> {
+    Some(match short {
+        "GetAtt" => "Fn::GetAtt",
+        "Sub" => "Fn::Sub",
+        "Join" => "Fn::Join",
+        "If" => "Fn::If",
+        "Select" => "Fn::Select",
+        "Split" => "Fn::Split",
+        "FindInMap" => "Fn::FindInMap",
+        "ImportValue" => "Fn::ImportValue",
+        "Base64" => "Fn::Base64",
+        "Cidr" => "Fn::Cidr",
+        "GetAZs" => "Fn::GetAZs",
+        "Equals" => "Fn::Equals",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        "Not" => "Fn::Not",
+        "ToJsonString" => "Fn::ToJsonString",
+        "Length" => "Fn::Length",
+        "Transform" => "Fn::Transform",
+        _ => return None,
+    })
 }
 
 /// The resource a marker node points at: `("Id", Some("Attr"))`.

@@ -119,6 +119,16 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
     b.parameters(root);
     let mut res = Vec::new();
     for e in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
+        if e.key.starts_with("Fn::ForEach") {
+            b.warn(
+                e.key_loc,
+                format!(
+                    "{} is not expanded: the resources it generates are not scanned",
+                    e.key
+                ),
+            );
+            continue;
+        }
         if e.value.as_map().is_none() {
             b.warn(e.key_loc, format!("resource {} is not a map", e.key));
             continue;
@@ -327,7 +337,7 @@ impl<'a> Builder<'a> {
         let mut todo = vec![node];
         while let Some(n) = todo.pop() {
             match &n.kind {
-                NodeKind::Str(s) => {
+                NodeKind::Str(s) if s.len() > 18 && s.contains(".amazonaws.com") => {
                     let lower = s.to_ascii_lowercase();
                     for suffix in [".rds.amazonaws.com", ".cache.amazonaws.com"] {
                         if lower.contains(suffix) {
@@ -532,7 +542,10 @@ impl<'a> Builder<'a> {
                 }
                 None => self.warn(
                     vars.loc,
-                    format!("Environment.Variables of {} is not a map", x.id),
+                    format!(
+                        "Environment.Variables of {} is not a map the template determines",
+                        x.id
+                    ),
                 ),
             }
         }
