@@ -672,3 +672,18 @@ fn for_each_is_a_warning() {
     assert!(dep.warnings[0].message.contains("Fn::ForEach"));
     assert_eq!(dep.warnings[0].loc.line, 3);
 }
+
+#[test]
+fn ssm_typed_parameters_are_references() {
+    let text = "Parameters:\n  ApiKeyParam:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /orders/api-key\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Environment:\n        Variables:\n          API_KEY: !Ref ApiKeyParam\n";
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let f = dep.function("Fn").unwrap();
+    assert_eq!(
+        f.environment[0].value,
+        EnvValue::Reference("SSM parameter ApiKeyParam".into())
+    );
+    assert_eq!(
+        dep.parameters[0].default.as_deref(),
+        Some("/orders/api-key")
+    );
+}

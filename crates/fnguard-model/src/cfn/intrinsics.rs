@@ -38,6 +38,9 @@ struct ParamDecl<'a> {
     node: &'a Node,
     no_echo: bool,
     list: bool,
+    /// `AWS::SSM::Parameter::Value<...>`: the default is a parameter
+    /// path, the value is fetched from SSM at deploy time.
+    ssm: bool,
 }
 
 pub struct Resolver<'a> {
@@ -220,12 +223,18 @@ impl<'a> Resolver<'a> {
                     .get("Type")
                     .and_then(Node::as_str)
                     .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+                let ssm = e
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value"));
                 params.insert(
                     e.key.as_str(),
                     ParamDecl {
                         node: &e.value,
                         no_echo,
                         list,
+                        ssm,
                     },
                 );
             }
@@ -490,6 +499,8 @@ impl<'a> Resolver<'a> {
         let (key, decl) = self.params.get_key_value(name)?;
         let value = if decl.no_echo {
             Node::unknown(format!("NoEcho parameter {name}"), decl.node.loc)
+        } else if decl.ssm {
+            Node::unknown(format!("SSM parameter {name}"), decl.node.loc)
         } else {
             match decl.node.get("Default") {
                 None => Node::unknown(format!("parameter {name} has no default"), decl.node.loc),
@@ -789,7 +800,7 @@ mod tests {
         }
     }
 
-    const HEAD: &str = "Parameters:\n  Stage: {Type: String, Default: prod}\n  NoDefault: {Type: String}\n  Secret: {Type: String, NoEcho: true, Default: hunter2}\n  Names: {Type: CommaDelimitedList, Default: 'a, b,c'}\nMappings:\n  Env: {prod: {Size: 512}, dev: {Size: 128}}\nConditions:\n  IsProd: !Equals [!Ref Stage, prod]\n  IsDev: !Not [!Condition IsProd]\n  Unknown: !Equals [!Ref NoDefault, x]\n  Both: !And [!Condition IsProd, !Condition Unknown]\n  Either: !Or [!Condition IsProd, !Condition Unknown]\n  LoopA: !Condition LoopB\n  LoopB: !Condition LoopA\nResources:\n  Fn: {Type: AWS::Lambda::Function}\n  Role: {Type: AWS::IAM::Role}\n";
+    const HEAD: &str = "Parameters:\n  Stage: {Type: String, Default: prod}\n  NoDefault: {Type: String}\n  Secret: {Type: String, NoEcho: true, Default: hunter2}\n  Names: {Type: CommaDelimitedList, Default: 'a, b,c'}\n  Ami: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /app/key}\nMappings:\n  Env: {prod: {Size: 512}, dev: {Size: 128}}\nConditions:\n  IsProd: !Equals [!Ref Stage, prod]\n  IsDev: !Not [!Condition IsProd]\n  Unknown: !Equals [!Ref NoDefault, x]\n  Both: !And [!Condition IsProd, !Condition Unknown]\n  Either: !Or [!Condition IsProd, !Condition Unknown]\n  LoopA: !Condition LoopB\n  LoopB: !Condition LoopA\nResources:\n  Fn: {Type: AWS::Lambda::Function}\n  Role: {Type: AWS::IAM::Role}\n";
 
     fn with(value: &str) -> String {
         format!("{HEAD}Outputs:\n  V: {value}\n")
@@ -809,6 +820,7 @@ mod tests {
         assert_eq!(eval_str(&with("!Ref AWS::Partition")), "aws");
         assert_eq!(eval_str(&with("!Ref AWS::URLSuffix")), "amazonaws.com");
         assert!(eval_unknown(&with("!Ref AWS::StackName")).contains("StackName"));
+        assert_eq!(eval_unknown(&with("!Ref Ami")), "SSM parameter Ami");
         assert!(eval(&with("!Ref AWS::NoValue")).is_none());
         let names = eval(&with("!Ref Names")).expect("list");
         let items: Vec<_> = names

@@ -630,7 +630,9 @@ impl<'a> Builder<'a> {
 
     fn env_value(&self, n: &Node) -> EnvValue {
         match &n.kind {
-            NodeKind::Unknown(why) if why.starts_with("NoEcho parameter") => {
+            NodeKind::Unknown(why)
+                if why.starts_with("NoEcho parameter") || why.starts_with("SSM parameter") =>
+            {
                 EnvValue::Reference(why.clone())
             }
             NodeKind::Unknown(_) => EnvValue::Unknown,
