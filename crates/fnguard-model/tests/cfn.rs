@@ -687,3 +687,39 @@ fn ssm_typed_parameters_are_references() {
         Some("/orders/api-key")
     );
 }
+
+#[test]
+fn log_groups_named_by_logging_config_and_waf_by_stage() {
+    let text = r#"
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      LoggingConfig: {LogGroup: !Ref Custom, LogFormat: Text}
+  Custom:
+    Type: AWS::Logs::LogGroup
+    Properties: {RetentionInDays: 7}
+  Other:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: shared-logs}
+  Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: a}}
+  Prod:
+    Type: AWS::ApiGateway::Stage
+    Properties: {RestApiId: !Ref Api, StageName: prod}
+  Waf:
+    Type: AWS::WAFRegional::WebACLAssociation
+    Properties:
+      ResourceArn: !Join ['', ['arn:aws:apigateway:', !Ref 'AWS::Region', '::/restapis/x/stages/', !Ref Prod]]
+      WebACLId: abc
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let custom = dep.log_groups.iter().find(|l| l.id == "Custom").unwrap();
+    assert_eq!(custom.function.as_deref(), Some("Fn"));
+    let other = dep.log_groups.iter().find(|l| l.id == "Other").unwrap();
+    assert_eq!(other.function, None);
+    assert_eq!(
+        dep.function("Fn").unwrap().log_format.as_deref(),
+        Some("Text")
+    );
+    assert_eq!(dep.api("Api").unwrap().waf.value(), Some(&true));
+}

@@ -1664,6 +1664,30 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(&mut self) {
+        // A function may name its log group in `LoggingConfig.LogGroup`
+        // (by `Ref` or by name) instead of the `/aws/lambda/<name>` default.
+        let mut by_group: HashMap<&str, &str> = HashMap::new();
+        for f in &self.dep.functions {
+            if let Some(group) = f.log_group.as_deref() {
+                by_group.insert(group, f.id.as_str());
+            }
+        }
+        if !by_group.is_empty() {
+            let mut links = Vec::new();
+            for (i, lg) in self.dep.log_groups.iter().enumerate() {
+                if lg.function.is_some() {
+                    continue;
+                }
+                let by_ref = by_group.get(format!("${{{}}}", lg.id).as_str());
+                let by_name = lg.name.as_deref().and_then(|n| by_group.get(n));
+                if let Some(fid) = by_ref.or(by_name) {
+                    links.push((i, fid.to_string()));
+                }
+            }
+            for (i, fid) in links {
+                self.dep.log_groups[i].function = Some(fid);
+            }
+        }
         for f in &mut self.dep.functions {
             if let Some(Ref::Local(role)) = f.role.value() {
                 if let Some(refs) = self.role_internal.get(role) {
