@@ -27,6 +27,14 @@ pub const RESOURCE_TAG: &str = "fnguard:resource";
 /// stack overflow; the YAML parser already caps document depth at 256.
 const MAX_DEPTH: usize = 600;
 
+/// Bytes that string building and parameter substitution may produce in one
+/// template. Nested `Fn::Sub` variables can double a string per level, and a
+/// long default referenced everywhere multiplies it: past this budget values
+/// become unknown instead of exhausting memory.
+const MAX_PRODUCED: usize = 128 << 20;
+/// No single built string is longer than this in a real template.
+const MAX_STRING: usize = 8 << 20;
+
 #[derive(Clone, Copy)]
 enum CondState {
     Evaluating,
@@ -45,7 +53,8 @@ struct ParamDecl<'a> {
 
 pub struct Resolver<'a> {
     params: HashMap<&'a str, ParamDecl<'a>>,
-    param_values: HashMap<&'a str, Node>,
+    param_values: HashMap<&'a str, (Node, usize)>,
+    produced: usize,
     conditions: HashMap<&'a str, &'a Node>,
     condition_values: HashMap<&'a str, CondState>,
     mappings: Option<&'a Node>,
@@ -255,6 +264,7 @@ impl<'a> Resolver<'a> {
         Resolver {
             params,
             param_values: HashMap::new(),
+            produced: 0,
             conditions,
             condition_values: HashMap::new(),
             mappings: root.get("Mappings"),
@@ -493,8 +503,9 @@ impl<'a> Resolver<'a> {
 
     /// A parameter's value (memoized); `None` when `name` is no parameter.
     fn parameter(&mut self, name: &str) -> Option<Node> {
-        if let Some(v) = self.param_values.get(name) {
-            return Some(v.clone());
+        if let Some((v, size)) = self.param_values.get(name) {
+            let (v, size) = (v.clone(), *size);
+            return Some(self.charge(size, v));
         }
         let (key, decl) = self.params.get_key_value(name)?;
         let value = if decl.no_echo {
@@ -519,8 +530,20 @@ impl<'a> Resolver<'a> {
                 },
             }
         };
-        self.param_values.insert(key, value.clone());
-        Some(value)
+        let size = approx_bytes(&value);
+        self.param_values.insert(key, (value.clone(), size));
+        Some(self.charge(size, value))
+    }
+
+    /// Count `size` produced bytes against the budget; over it, the value
+    /// is unknown.
+    fn charge(&mut self, size: usize, value: Node) -> Node {
+        self.produced = self.produced.saturating_add(size);
+        if self.produced > MAX_PRODUCED || size > MAX_STRING {
+            Node::unknown("template expands beyond the resolution budget", value.loc)
+        } else {
+            value
+        }
     }
 
     fn condition_at(&mut self, name: &str, depth: usize) -> Option<bool> {
@@ -666,7 +689,8 @@ impl<'a> Resolver<'a> {
             }
         }
         out.push_str(rest);
-        Node::str(out, loc)
+        let size = out.len();
+        self.charge(size, Node::str(out, loc))
     }
 
     fn join(&mut self, arg: &Node, loc: Loc, depth: usize) -> Node {
@@ -693,7 +717,8 @@ impl<'a> Resolver<'a> {
                 Err(why) => return Node::unknown(why, loc),
             }
         }
-        Node::str(out, loc)
+        let size = out.len();
+        self.charge(size, Node::str(out, loc))
     }
 
     fn find_in_map(&mut self, arg: &Node, loc: Loc, depth: usize) -> Option<Node> {
@@ -720,6 +745,15 @@ impl<'a> Resolver<'a> {
                 None => unknown("Fn::FindInMap key not in Mappings"),
             },
         }
+    }
+}
+
+/// Rough size of a resolved value (strings dominate).
+fn approx_bytes(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Str(s) | NodeKind::Number(s) => s.len(),
+        NodeKind::Seq(items) => items.iter().map(|i| 16 + approx_bytes(i)).sum(),
+        _ => 16,
     }
 }
 
@@ -945,6 +979,20 @@ mod tests {
             Some(3)
         );
         assert!(eval_unknown(&with("{'Fn::Bogus': 1}")).contains("Fn::Bogus"));
+    }
+
+    #[test]
+    fn doubling_subs_hit_the_budget() {
+        // Each level doubles the string: 2^40 bytes if nothing stopped it.
+        let mut body = String::from("Parameters:\n  P0: {Type: String, Default: xxxxxxxxxxxxxxxx}\nResources: {}\nOutputs:\n  V: ");
+        let mut value = String::from("!Ref P0");
+        for _ in 0..40 {
+            value = format!("{{'Fn::Sub': ['${{A}}${{A}}', {{A: {value}}}]}}");
+        }
+        body.push_str(&value);
+        body.push('\n');
+        let why = eval_unknown(&body);
+        assert!(why.contains("budget"), "{why}");
     }
 
     #[test]
