@@ -57,7 +57,9 @@ pub struct Resolver<'a> {
     produced: usize,
     conditions: HashMap<&'a str, &'a Node>,
     condition_values: HashMap<&'a str, CondState>,
-    mappings: Option<&'a Node>,
+    /// `Mappings` by (map name, top-level key), indexed because lookups
+    /// repeat across the template.
+    mappings: HashMap<(&'a str, &'a str), &'a Node>,
     /// Logical id → resource type, for every resource of the template.
     pub resource_types: HashMap<&'a str, &'a str>,
 }
@@ -261,13 +263,19 @@ impl<'a> Resolver<'a> {
                 resource_types.insert(e.key.as_str(), ty);
             }
         }
+        let mut mappings = HashMap::new();
+        for map in root.get("Mappings").and_then(Node::as_map).unwrap_or(&[]) {
+            for top in map.value.as_map().unwrap_or(&[]) {
+                mappings.insert((map.key.as_str(), top.key.as_str()), &top.value);
+            }
+        }
         Resolver {
             params,
             param_values: HashMap::new(),
             produced: 0,
             conditions,
             condition_values: HashMap::new(),
-            mappings: root.get("Mappings"),
+            mappings,
             resource_types,
         }
     }
@@ -735,8 +743,7 @@ impl<'a> Resolver<'a> {
         }
         let found = self
             .mappings
-            .and_then(|m| m.get(&keys[0]))
-            .and_then(|m| m.get(&keys[1]))
+            .get(&(keys[0].as_str(), keys[1].as_str()))
             .and_then(|m| m.get(&keys[2]));
         match found {
             Some(v) => self.resolve_at(v, depth),
