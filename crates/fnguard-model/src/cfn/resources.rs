@@ -192,7 +192,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
             "AWS::Lambda::EventSourceMapping" => b.event_source_mapping(x),
             "AWS::Lambda::EventInvokeConfig" => b.event_invoke_config(x),
             "AWS::ApiGateway::Method" => b.rest_method(x),
-            "AWS::ApiGateway::Stage" => b.rest_stage(x, &x.props),
+            "AWS::ApiGateway::Stage" => b.rest_stage(&x.props),
             "AWS::ApiGateway::Deployment" => {
                 if let Some(desc) = x.props.get("StageDescription") {
                     let mut p = desc.clone();
@@ -205,7 +205,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
                             value: api.clone(),
                         });
                     }
-                    b.rest_stage(x, &p);
+                    b.rest_stage(&p);
                 }
             }
             "AWS::ApiGateway::UsagePlan" => b.usage_plan(x),
@@ -1198,7 +1198,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn rest_stage(&mut self, x: &Res, p: &Node) {
+    fn rest_stage(&mut self, p: &Node) {
         let Some(api) = self.api_idx(p.get("RestApiId")) else {
             return;
         };
@@ -1226,7 +1226,6 @@ impl<'a> Builder<'a> {
                 a.tracing = t;
             }
         }
-        let _ = x;
     }
 
     fn usage_plan(&mut self, x: &Res) {
@@ -1378,7 +1377,6 @@ impl<'a> Builder<'a> {
                 a.throttling = Field::Known(true, loc);
             }
         }
-        let _ = x;
     }
 
     fn waf_association(&mut self, x: &Res) {
