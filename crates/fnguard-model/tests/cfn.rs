@@ -723,3 +723,66 @@ Resources:
     );
     assert_eq!(dep.api("Api").unwrap().waf.value(), Some(&true));
 }
+
+#[test]
+fn basic_trail_selectors_and_service_principals() {
+    let text = r#"
+Resources:
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      EventSelectors:
+        - ReadWriteType: All
+          DataResources:
+            - Type: AWS::S3::Object
+              Values: ['arn:aws:s3']
+            - Type: AWS::Lambda::Function
+              Values: ['arn:aws:lambda']
+  S3Only:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      EventSelectors: [{DataResources: [{Type: AWS::S3::Object, Values: ['arn:aws:s3']}]}]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Code: {ZipFile: 'def handler(e, c): pass'}, Runtime: python3.9, Handler: index.handler}
+  Alexa:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: alexa-appkit.amazon.com, EventSourceToken: amzn1.ask.skill.x}
+  Pool:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !GetAtt Fn.Arn, Action: lambda:InvokeFunction, Principal: cognito-idp.amazonaws.com, SourceArn: !GetAtt UserPool.Arn}
+  UserPool: {Type: AWS::Cognito::UserPool}
+  Cross:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: '444455556666'}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let trail = dep.trails.iter().find(|t| t.id == "Trail").unwrap();
+    assert_eq!(trail.lambda_data_events.value(), Some(&true));
+    assert_eq!(line(trail.lambda_data_events.loc()), 12);
+    let s3 = dep.trails.iter().find(|t| t.id == "S3Only").unwrap();
+    assert_eq!(s3.lambda_data_events.value(), Some(&false));
+    let f = dep.function("Fn").unwrap();
+    assert_eq!(f.code.as_deref(), Some("<inline ZipFile>"));
+    let triggers: Vec<_> = f
+        .triggers
+        .iter()
+        .map(|t| (t.kind, t.source.clone()))
+        .collect();
+    assert_eq!(
+        triggers,
+        vec![
+            (TriggerKind::Alexa, Ref::Unknown),
+            (TriggerKind::Cognito, Ref::Local("UserPool".into())),
+        ]
+    );
+    let alexa = dep.permissions.iter().find(|p| p.id == "Alexa").unwrap();
+    assert_eq!(
+        alexa.event_source_token.as_deref(),
+        Some("amzn1.ask.skill.x")
+    );
+    let cross = dep.permissions.iter().find(|p| p.id == "Cross").unwrap();
+    assert_eq!(cross.principal.as_deref(), Some("444455556666"));
+    assert_eq!(cross.function, Ref::Local("Fn".into()));
+}
