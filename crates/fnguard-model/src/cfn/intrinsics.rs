@@ -1,0 +1,1031 @@
+//! CloudFormation intrinsic functions, resolved where the template itself
+//! determines the value.
+//!
+//! Output conventions (what the model builder relies on):
+//! * A value the template does not determine is `NodeKind::Unknown(why)`;
+//!   unknowns propagate through `Fn::Sub`, `Fn::Join` and friends.
+//! * `Ref`/`Fn::GetAtt` to a resource of the template becomes a marker node
+//!   `Tagged(RESOURCE_TAG, Str("Id"))` or `Str("Id.Attr")`, so links between
+//!   resources survive resolution. Inside strings built by `Fn::Sub`/`Fn::Join`
+//!   the marker is written as the placeholder `${Id}` / `${Id.Attr}`.
+//! * `AWS::NoValue` removes the property or list item (`resolve` returns
+//!   `None`).
+//!
+//! Work is linear in the template size: parameter and condition values are
+//! memoized, condition chains are cycle-checked and every recursion carries a
+//! depth bound.
+
+use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
+use fnguard_core::doc::MapEntry;
+use fnguard_core::{Loc, Node, NodeKind};
+use std::collections::HashMap;
+
+/// Tag of the marker node standing for a resource reference.
+pub const RESOURCE_TAG: &str = "fnguard:resource";
+
+/// Beyond this nesting of intrinsics the value is unknown rather than a
+/// stack overflow; the YAML parser already caps document depth at 256.
+const MAX_DEPTH: usize = 600;
+
+/// Bytes that string building and parameter substitution may produce in one
+/// template. Nested `Fn::Sub` variables can double a string per level, and a
+/// long default referenced everywhere multiplies it: past this budget values
+/// become unknown instead of exhausting memory.
+const MAX_PRODUCED: usize = 128 << 20;
+/// No single built string is longer than this in a real template.
+const MAX_STRING: usize = 8 << 20;
+
+#[derive(Clone, Copy)]
+enum CondState {
+    Evaluating,
+    Done(Option<bool>),
+}
+
+/// A declared template parameter, as the resolver needs it.
+struct ParamDecl<'a> {
+    node: &'a Node,
+    no_echo: bool,
+    list: bool,
+    /// `AWS::SSM::Parameter::Value<...>`: the default is a parameter
+    /// path, the value is fetched from SSM at deploy time.
+    ssm: bool,
+}
+
+pub struct Resolver<'a> {
+    params: HashMap<&'a str, ParamDecl<'a>>,
+    param_values: HashMap<&'a str, (Node, usize)>,
+    produced: usize,
+    conditions: HashMap<&'a str, &'a Node>,
+    condition_values: HashMap<&'a str, CondState>,
+    /// `Mappings` by (map name, top-level key), indexed because lookups
+    /// repeat across the template.
+    mappings: HashMap<(&'a str, &'a str), &'a Node>,
+    /// Logical id → resource type, for every resource of the template.
+    pub resource_types: HashMap<&'a str, &'a str>,
+}
+
+/// The intrinsic function a node is, if any: short-form tags and long-form
+/// single-key maps give the same `(name, argument)`.
+pub fn intrinsic(node: &Node) -> Option<(std::borrow::Cow<'_, str>, &Node)> {
+    use std::borrow::Cow;
+    match &node.kind {
+        NodeKind::Tagged(tag, inner) if tag == RESOURCE_TAG => {
+            let _ = inner;
+            None
+        }
+        NodeKind::Tagged(tag, inner) => {
+            let name = match tag.as_str() {
+                "Ref" | "Condition" => Cow::Borrowed(tag.as_str()),
+                other if other.starts_with("Fn::") => Cow::Borrowed(other),
+                other => match long_name(other) {
+                    Some(long) => Cow::Borrowed(long),
+                    None => Cow::Owned(format!("Fn::{other}")),
+                },
+            };
+            Some((name, inner))
+        }
+        NodeKind::Map(entries) if entries.len() == 1 => {
+            let e = &entries[0];
+            if e.key == "Ref" || e.key.starts_with("Fn::") {
+                Some((Cow::Borrowed(e.key.as_str()), &e.value))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Long names of the short-form tags, without allocating per node.
+fn long_name(short: &str) -> Option<&'static str> {
+    Some(match short {
+        "GetAtt" => "Fn::GetAtt",
+        "Sub" => "Fn::Sub",
+        "Join" => "Fn::Join",
+        "If" => "Fn::If",
+        "Select" => "Fn::Select",
+        "Split" => "Fn::Split",
+        "FindInMap" => "Fn::FindInMap",
+        "ImportValue" => "Fn::ImportValue",
+        "Base64" => "Fn::Base64",
+        "Cidr" => "Fn::Cidr",
+        "GetAZs" => "Fn::GetAZs",
+        "Equals" => "Fn::Equals",
+        "And" => "Fn::And",
+        "Or" => "Fn::Or",
+        "Not" => "Fn::Not",
+        "ToJsonString" => "Fn::ToJsonString",
+        "Length" => "Fn::Length",
+        "Transform" => "Fn::Transform",
+        _ => return None,
+    })
+}
+
+/// The resource a marker node points at: `("Id", Some("Attr"))`.
+pub fn resource_marker(node: &Node) -> Option<(&str, Option<&str>)> {
+    match &node.kind {
+        NodeKind::Tagged(tag, inner) if tag == RESOURCE_TAG => {
+            let text = inner.as_str()?;
+            Some(match text.split_once('.') {
+                Some((id, attr)) => (id, Some(attr)),
+                None => (text, None),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `${Id}` / `${Id.Attr}` placeholders in a resolved string, as
+/// `(id, attr)` pairs. Pseudo parameters (`${AWS::...}`) are skipped.
+pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    let mut rest = text;
+    std::iter::from_fn(move || loop {
+        let start = rest.find("${")?;
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let inner = &after[..end];
+        rest = &after[end + 1..];
+        if inner.starts_with("AWS::") || inner.is_empty() {
+            continue;
+        }
+        return Some(match inner.split_once('.') {
+            Some((id, attr)) => (id, Some(attr)),
+            None => (inner, None),
+        });
+    })
+}
+
+/// A scalar or marker as text for string building; `Err(why)` when the
+/// value is unknown or not a scalar.
+pub fn as_text(node: &Node) -> Result<String, String> {
+    match &node.kind {
+        NodeKind::Unknown(why) => Err(why.clone()),
+        NodeKind::Null => Ok(String::new()),
+        _ => {
+            if let Some(text) = node.scalar_text() {
+                return Ok(text.into_owned());
+            }
+            if let Some((id, attr)) = resource_marker(node) {
+                return Ok(match attr {
+                    Some(a) => format!("${{{id}.{a}}}"),
+                    None => format!("${{{id}}}"),
+                });
+            }
+            Err("a list or map where a string is expected".to_string())
+        }
+    }
+}
+
+/// Replace resource markers by placeholder strings everywhere (for policy
+/// documents, whose parser only knows plain values). Bounded by the tree
+/// depth the YAML parser already limits.
+pub fn flatten_markers(node: &Node) -> Node {
+    flatten_at(node, 0)
+}
+
+fn flatten_at(node: &Node, depth: usize) -> Node {
+    if depth > MAX_DEPTH {
+        return Node::unknown("too deeply nested", node.loc);
+    }
+    match &node.kind {
+        NodeKind::Tagged(..) if resource_marker(node).is_some() => match as_text(node) {
+            Ok(t) => Node::str(t, node.loc),
+            Err(why) => Node::unknown(why, node.loc),
+        },
+        NodeKind::Seq(items) => Node::new(
+            NodeKind::Seq(items.iter().map(|n| flatten_at(n, depth + 1)).collect()),
+            node.loc,
+        ),
+        NodeKind::Map(entries) => Node::new(
+            NodeKind::Map(
+                entries
+                    .iter()
+                    .map(|e| MapEntry {
+                        key: e.key.clone(),
+                        key_loc: e.key_loc,
+                        value: flatten_at(&e.value, depth + 1),
+                    })
+                    .collect(),
+            ),
+            node.loc,
+        ),
+        _ => node.clone(),
+    }
+}
+
+/// Structural equality ignoring locations.
+fn same_value(a: &Node, b: &Node) -> bool {
+    a.to_json() == b.to_json()
+}
+
+impl<'a> Resolver<'a> {
+    /// Build from the template root (a map). Missing sections are empty.
+    pub fn new(root: &'a Node) -> Self {
+        let mut params = HashMap::new();
+        if let Some(entries) = root.get("Parameters").and_then(Node::as_map) {
+            for e in entries {
+                let no_echo = e
+                    .value
+                    .get("NoEcho")
+                    .and_then(Node::as_bool)
+                    .unwrap_or(false);
+                let list = e
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+                let ssm = e
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value"));
+                params.insert(
+                    e.key.as_str(),
+                    ParamDecl {
+                        node: &e.value,
+                        no_echo,
+                        list,
+                        ssm,
+                    },
+                );
+            }
+        }
+        let mut conditions = HashMap::new();
+        if let Some(entries) = root.get("Conditions").and_then(Node::as_map) {
+            for e in entries {
+                conditions.insert(e.key.as_str(), &e.value);
+            }
+        }
+        let mut resource_types = HashMap::new();
+        if let Some(entries) = root.get("Resources").and_then(Node::as_map) {
+            for e in entries {
+                let ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
+                resource_types.insert(e.key.as_str(), ty);
+            }
+        }
+        let mut mappings = HashMap::new();
+        for map in root.get("Mappings").and_then(Node::as_map).unwrap_or(&[]) {
+            for top in map.value.as_map().unwrap_or(&[]) {
+                mappings.insert((map.key.as_str(), top.key.as_str()), &top.value);
+            }
+        }
+        Resolver {
+            params,
+            param_values: HashMap::new(),
+            produced: 0,
+            conditions,
+            condition_values: HashMap::new(),
+            mappings,
+            resource_types,
+        }
+    }
+
+    pub fn resource_type(&self, id: &str) -> Option<&'a str> {
+        self.resource_types.get(id).copied()
+    }
+
+    /// Resolve every intrinsic in `node`. `None`: the value is
+    /// `AWS::NoValue` (remove it).
+    pub fn resolve(&mut self, node: &Node) -> Option<Node> {
+        self.resolve_at(node, 0)
+    }
+
+    /// Like `resolve`, but `AWS::NoValue` becomes `Null`.
+    pub fn value(&mut self, node: &Node) -> Node {
+        self.resolve(node)
+            .unwrap_or_else(|| Node::new(NodeKind::Null, node.loc))
+    }
+
+    /// Value of a named condition: `None` when the template does not
+    /// determine it (or it is undeclared, or part of a cycle).
+    pub fn condition(&mut self, name: &str) -> Option<bool> {
+        self.condition_at(name, 0)
+    }
+
+    fn resolve_at(&mut self, node: &Node, depth: usize) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return Some(Node::unknown("intrinsics nested too deeply", node.loc));
+        }
+        if let Some((name, arg)) = intrinsic(node) {
+            return self.apply(&name, arg, node.loc, depth + 1);
+        }
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if let Some(value) = self.resolve_at(&e.value, depth + 1) {
+                        out.push(MapEntry {
+                            key: e.key.clone(),
+                            key_loc: e.key_loc,
+                            value,
+                        });
+                    }
+                }
+                Some(Node::new(NodeKind::Map(out), node.loc))
+            }
+            NodeKind::Seq(items) => {
+                let out = items
+                    .iter()
+                    .filter_map(|n| self.resolve_at(n, depth + 1))
+                    .collect();
+                Some(Node::new(NodeKind::Seq(out), node.loc))
+            }
+            _ => Some(node.clone()),
+        }
+    }
+
+    fn value_at(&mut self, node: &Node, depth: usize) -> Node {
+        self.resolve_at(node, depth)
+            .unwrap_or_else(|| Node::new(NodeKind::Null, node.loc))
+    }
+
+    /// A resolved scalar argument as text (names in `Ref`, `Fn::GetAtt`...).
+    fn name_arg(&mut self, arg: &Node, depth: usize) -> Result<String, String> {
+        as_text(&self.value_at(arg, depth))
+    }
+
+    fn apply(&mut self, name: &str, arg: &Node, loc: Loc, depth: usize) -> Option<Node> {
+        let unknown = |why: String| Some(Node::unknown(why, loc));
+        match name {
+            "Ref" => match self.name_arg(arg, depth) {
+                Ok(target) => self.reference(&target, loc),
+                Err(why) => unknown(why),
+            },
+            "Fn::GetAtt" => {
+                let (res, attr) = match &arg.kind {
+                    NodeKind::Seq(items) if items.len() >= 2 => {
+                        let res = self.name_arg(&items[0], depth);
+                        let attr = self.name_arg(&items[1], depth);
+                        match (res, attr) {
+                            (Ok(r), Ok(a)) => (r, a),
+                            (Err(why), _) | (_, Err(why)) => return unknown(why),
+                        }
+                    }
+                    _ => match self.name_arg(arg, depth) {
+                        Ok(text) => match text.split_once('.') {
+                            Some((r, a)) => (r.to_string(), a.to_string()),
+                            None => return unknown(format!("Fn::GetAtt {text} has no attribute")),
+                        },
+                        Err(why) => return unknown(why),
+                    },
+                };
+                if self.resource_types.contains_key(res.as_str()) {
+                    Some(Node::new(
+                        NodeKind::Tagged(
+                            RESOURCE_TAG.to_string(),
+                            Box::new(Node::str(format!("{res}.{attr}"), loc)),
+                        ),
+                        loc,
+                    ))
+                } else {
+                    unknown(format!("Fn::GetAtt to undeclared resource {res}"))
+                }
+            }
+            "Fn::Sub" => Some(self.sub(arg, loc, depth)),
+            "Fn::Join" => Some(self.join(arg, loc, depth)),
+            "Fn::Select" => {
+                let Some([index, list]) = arg
+                    .as_seq()
+                    .and_then(|s| s.get(..2))
+                    .and_then(|s| <&[Node; 2]>::try_from(s).ok().map(|a| [&a[0], &a[1]]))
+                else {
+                    return unknown("malformed Fn::Select".to_string());
+                };
+                let index = self.value_at(index, depth);
+                let list = self.value_at(list, depth);
+                if let NodeKind::Unknown(why) = &list.kind {
+                    return unknown(why.clone());
+                }
+                match (index.as_i64(), list.kind) {
+                    (Some(i), NodeKind::Seq(items)) if i >= 0 && (i as usize) < items.len() => {
+                        items.into_iter().nth(i as usize)
+                    }
+                    _ => unknown("Fn::Select index unknown or out of range".to_string()),
+                }
+            }
+            "Fn::Split" => {
+                let Some(items) = arg.as_seq().filter(|s| s.len() == 2) else {
+                    return unknown("malformed Fn::Split".to_string());
+                };
+                let delim = self.name_arg(&items[0], depth);
+                let source = self.name_arg(&items[1], depth);
+                match (delim, source) {
+                    (Ok(d), Ok(s)) if !d.is_empty() => Some(Node::new(
+                        NodeKind::Seq(s.split(d.as_str()).map(|p| Node::str(p, loc)).collect()),
+                        loc,
+                    )),
+                    (Err(why), _) | (_, Err(why)) => unknown(why),
+                    _ => unknown("Fn::Split with an empty delimiter".to_string()),
+                }
+            }
+            "Fn::FindInMap" => self.find_in_map(arg, loc, depth),
+            "Fn::If" => {
+                let Some(items) = arg.as_seq().filter(|s| s.len() == 3) else {
+                    return unknown("malformed Fn::If".to_string());
+                };
+                let cond = match self.name_arg(&items[0], depth) {
+                    Ok(c) => c,
+                    Err(why) => return unknown(why),
+                };
+                match self.condition_at(&cond, depth) {
+                    Some(true) => self.resolve_at(&items[1], depth),
+                    Some(false) => self.resolve_at(&items[2], depth),
+                    None => {
+                        let a = self.resolve_at(&items[1], depth);
+                        let b = self.resolve_at(&items[2], depth);
+                        match (a, b) {
+                            (Some(a), Some(b)) if same_value(&a, &b) => Some(a),
+                            (None, None) => None,
+                            _ => unknown(format!("Fn::If on undetermined condition {cond}")),
+                        }
+                    }
+                }
+            }
+            "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" | "Condition" => {
+                match self.cond_expr(name, arg, depth) {
+                    Some(b) => Some(Node::new(NodeKind::Bool(b), loc)),
+                    None => unknown(format!("{name} not determined by the template")),
+                }
+            }
+            "Fn::Base64" => {
+                let inner = self.value_at(arg, depth);
+                match as_text(&inner) {
+                    Ok(text) => Some(Node::str(base64(text.as_bytes()), loc)),
+                    Err(why) => unknown(why),
+                }
+            }
+            "Fn::ToJsonString" => {
+                let inner = self.value_at(arg, depth);
+                if let Some(why) = first_unknown(&inner) {
+                    return unknown(why);
+                }
+                Some(Node::str(
+                    flatten_markers(&inner).to_json().to_string(),
+                    loc,
+                ))
+            }
+            "Fn::Length" => {
+                let inner = self.value_at(arg, depth);
+                match &inner.kind {
+                    NodeKind::Seq(items) => {
+                        Some(Node::new(NodeKind::Number(items.len().to_string()), loc))
+                    }
+                    NodeKind::Unknown(why) => unknown(why.clone()),
+                    _ => unknown("Fn::Length of a non-list".to_string()),
+                }
+            }
+            "Fn::ImportValue" | "Fn::GetAZs" | "Fn::Cidr" | "Fn::Transform" => {
+                unknown(format!("{name} is not determined by the template"))
+            }
+            other => unknown(format!("unsupported intrinsic {other}")),
+        }
+    }
+
+    fn reference(&mut self, target: &str, loc: Loc) -> Option<Node> {
+        let pseudo = |s: &str| Some(Node::str(s, loc));
+        match target {
+            "AWS::NoValue" => None,
+            "AWS::AccountId" => pseudo(SELF_ACCOUNT),
+            "AWS::Region" => pseudo(SELF_REGION),
+            "AWS::Partition" => pseudo(SELF_PARTITION),
+            "AWS::URLSuffix" => pseudo("amazonaws.com"),
+            t if t.starts_with("AWS::") => {
+                Some(Node::unknown(format!("pseudo parameter {t}"), loc))
+            }
+            t => {
+                if let Some(value) = self.parameter(t) {
+                    let mut value = value;
+                    relocate(&mut value, loc);
+                    Some(value)
+                } else if self.resource_types.contains_key(t) {
+                    Some(Node::new(
+                        NodeKind::Tagged(RESOURCE_TAG.to_string(), Box::new(Node::str(t, loc))),
+                        loc,
+                    ))
+                } else {
+                    Some(Node::unknown(format!("Ref to undeclared {t}"), loc))
+                }
+            }
+        }
+    }
+
+    /// A parameter's value (memoized); `None` when `name` is no parameter.
+    fn parameter(&mut self, name: &str) -> Option<Node> {
+        if let Some((v, size)) = self.param_values.get(name) {
+            let (v, size) = (v.clone(), *size);
+            return Some(self.charge(size, v));
+        }
+        let (key, decl) = self.params.get_key_value(name)?;
+        let value = if decl.no_echo {
+            Node::unknown(format!("NoEcho parameter {name}"), decl.node.loc)
+        } else if decl.ssm {
+            Node::unknown(format!("SSM parameter {name}"), decl.node.loc)
+        } else {
+            match decl.node.get("Default") {
+                None => Node::unknown(format!("parameter {name} has no default"), decl.node.loc),
+                Some(d) => match d.scalar_text() {
+                    Some(text) if decl.list => Node::new(
+                        NodeKind::Seq(
+                            text.split(',')
+                                .map(|p| Node::str(p.trim(), d.loc))
+                                .collect(),
+                        ),
+                        d.loc,
+                    ),
+                    Some(_) => d.clone(),
+                    None if d.as_seq().is_some() => d.clone(),
+                    None => Node::unknown(format!("parameter {name} default"), d.loc),
+                },
+            }
+        };
+        let size = approx_bytes(&value);
+        self.param_values.insert(key, (value.clone(), size));
+        Some(self.charge(size, value))
+    }
+
+    /// Count `size` produced bytes against the budget; over it, the value
+    /// is unknown.
+    fn charge(&mut self, size: usize, value: Node) -> Node {
+        self.produced = self.produced.saturating_add(size);
+        if self.produced > MAX_PRODUCED || size > MAX_STRING {
+            Node::unknown("template expands beyond the resolution budget", value.loc)
+        } else {
+            value
+        }
+    }
+
+    fn condition_at(&mut self, name: &str, depth: usize) -> Option<bool> {
+        match self.condition_values.get(name) {
+            Some(CondState::Done(v)) => return *v,
+            Some(CondState::Evaluating) => return None,
+            None => {}
+        }
+        let (key, def) = self.conditions.get_key_value(name).map(|(k, v)| (*k, *v))?;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.condition_values.insert(key, CondState::Evaluating);
+        let value = match intrinsic(def) {
+            Some((fname, arg)) => self.cond_expr(&fname, arg, depth + 1),
+            None => self.value_at(def, depth + 1).as_bool(),
+        };
+        self.condition_values.insert(key, CondState::Done(value));
+        value
+    }
+
+    /// Tri-state evaluation of a condition function.
+    fn cond_expr(&mut self, name: &str, arg: &Node, depth: usize) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let operand = |this: &mut Self, n: &Node| -> Option<bool> {
+            match intrinsic(n) {
+                Some((f, a))
+                    if matches!(
+                        f.as_ref(),
+                        "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" | "Condition"
+                    ) =>
+                {
+                    this.cond_expr(&f, a, depth + 1)
+                }
+                _ => match n.get("Condition").and_then(Node::as_str) {
+                    Some(c) if n.as_map().is_some_and(|m| m.len() == 1) => {
+                        this.condition_at(c, depth + 1)
+                    }
+                    _ => this.value_at(n, depth + 1).as_bool(),
+                },
+            }
+        };
+        match name {
+            "Fn::Equals" => {
+                let items = arg.as_seq().filter(|s| s.len() == 2)?;
+                let a = self.value_at(&items[0], depth + 1);
+                let b = self.value_at(&items[1], depth + 1);
+                if a.contains_unknown() || b.contains_unknown() {
+                    return None;
+                }
+                match (as_text(&a), as_text(&b)) {
+                    (Ok(x), Ok(y)) => Some(x == y),
+                    _ => Some(same_value(&a, &b)),
+                }
+            }
+            "Fn::Not" => {
+                let inner = arg.as_seq().and_then(|s| s.first()).unwrap_or(arg);
+                operand(self, inner).map(|b| !b)
+            }
+            "Fn::And" | "Fn::Or" => {
+                let items = arg.as_seq()?;
+                let is_and = name == "Fn::And";
+                let mut undetermined = false;
+                for item in items {
+                    match operand(self, item) {
+                        Some(b) if b != is_and => return Some(b),
+                        Some(_) => {}
+                        None => undetermined = true,
+                    }
+                }
+                if undetermined {
+                    None
+                } else {
+                    Some(is_and)
+                }
+            }
+            "Condition" => {
+                let c = as_text(&self.value_at(arg, depth + 1)).ok()?;
+                self.condition_at(&c, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    fn sub(&mut self, arg: &Node, loc: Loc, depth: usize) -> Node {
+        let (template, vars) = match &arg.kind {
+            NodeKind::Seq(items) if !items.is_empty() => (&items[0], items.get(1)),
+            _ => (arg, None),
+        };
+        let template = match template.as_str() {
+            Some(t) => t,
+            None => match as_text(&self.value_at(template, depth)) {
+                Ok(_) | Err(_) => {
+                    return Node::unknown("Fn::Sub template is not a string", loc);
+                }
+            },
+        };
+        let mut var_values: HashMap<&str, Node> = HashMap::new();
+        if let Some(entries) = vars.and_then(Node::as_map) {
+            for e in entries {
+                let v = self.value_at(&e.value, depth);
+                var_values.insert(e.key.as_str(), v);
+            }
+        }
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            if let Some(literal) = after.strip_prefix('!') {
+                // `${!Name}` writes `${Name}` literally.
+                out.push_str("${");
+                rest = literal;
+                continue;
+            }
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let name = after[..end].trim();
+            rest = &after[end + 1..];
+            let value = if let Some(v) = var_values.get(name) {
+                v.clone()
+            } else if name.contains('.') && !name.starts_with("AWS::") {
+                let (res, attr) = name.split_once('.').unwrap_or((name, ""));
+                if self.resource_types.contains_key(res) {
+                    Node::str(format!("${{{res}.{attr}}}"), loc)
+                } else {
+                    Node::unknown(format!("Fn::Sub ${{{name}}} names no resource"), loc)
+                }
+            } else {
+                match self.reference(name, loc) {
+                    Some(v) => v,
+                    None => Node::str("", loc),
+                }
+            };
+            match as_text(&value) {
+                Ok(text) => out.push_str(&text),
+                Err(why) => return Node::unknown(why, loc),
+            }
+        }
+        out.push_str(rest);
+        let size = out.len();
+        self.charge(size, Node::str(out, loc))
+    }
+
+    fn join(&mut self, arg: &Node, loc: Loc, depth: usize) -> Node {
+        let Some(items) = arg.as_seq().filter(|s| s.len() == 2) else {
+            return Node::unknown("malformed Fn::Join", loc);
+        };
+        let delim = match as_text(&self.value_at(&items[0], depth)) {
+            Ok(d) => d,
+            Err(why) => return Node::unknown(why, loc),
+        };
+        let list = self.value_at(&items[1], depth);
+        let parts = match &list.kind {
+            NodeKind::Seq(parts) => parts,
+            NodeKind::Unknown(why) => return Node::unknown(why.clone(), loc),
+            _ => return Node::unknown("Fn::Join of a non-list", loc),
+        };
+        let mut out = String::new();
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&delim);
+            }
+            match as_text(part) {
+                Ok(text) => out.push_str(&text),
+                Err(why) => return Node::unknown(why, loc),
+            }
+        }
+        let size = out.len();
+        self.charge(size, Node::str(out, loc))
+    }
+
+    fn find_in_map(&mut self, arg: &Node, loc: Loc, depth: usize) -> Option<Node> {
+        let unknown = |why: &str| Some(Node::unknown(why, loc));
+        let Some(items) = arg.as_seq().filter(|s| s.len() >= 3) else {
+            return unknown("malformed Fn::FindInMap");
+        };
+        let mut keys = Vec::with_capacity(3);
+        for item in &items[..3] {
+            match as_text(&self.value_at(item, depth)) {
+                Ok(k) => keys.push(k),
+                Err(why) => return unknown(&why),
+            }
+        }
+        let found = self
+            .mappings
+            .get(&(keys[0].as_str(), keys[1].as_str()))
+            .and_then(|m| m.get(&keys[2]));
+        match found {
+            Some(v) => self.resolve_at(v, depth),
+            None => match items.get(3).and_then(|d| d.get("DefaultValue")) {
+                Some(default) => self.resolve_at(default, depth),
+                None => unknown("Fn::FindInMap key not in Mappings"),
+            },
+        }
+    }
+}
+
+/// Rough size of a resolved value (strings dominate).
+fn approx_bytes(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Str(s) | NodeKind::Number(s) => s.len(),
+        NodeKind::Seq(items) => items.iter().map(|i| 16 + approx_bytes(i)).sum(),
+        _ => 16,
+    }
+}
+
+/// The first unknown's reason inside `node`.
+fn first_unknown(node: &Node) -> Option<String> {
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
+        match &n.kind {
+            NodeKind::Unknown(why) => return Some(why.clone()),
+            NodeKind::Seq(items) => todo.extend(items.iter()),
+            NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+            NodeKind::Tagged(_, inner) => todo.push(inner),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A parameter's value takes the location of the `Ref` that uses it, so
+/// findings point at the use (the parameter itself is reported separately).
+fn relocate(node: &mut Node, loc: Loc) {
+    node.loc = loc;
+    if let NodeKind::Seq(items) = &mut node.kind {
+        for item in items {
+            item.loc = loc;
+        }
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(body: &str) -> Node {
+        crate::yaml::parse(body, 0, "t.yaml").expect("test template parses")
+    }
+
+    /// Resolve `Outputs.V` of a template (a convenient spot for a value).
+    fn eval(body: &str) -> Option<Node> {
+        let root = template(body);
+        let mut r = Resolver::new(&root);
+        let v = root.path(&["Outputs", "V"]).expect("Outputs.V");
+        r.resolve(v)
+    }
+
+    fn eval_str(body: &str) -> String {
+        match eval(body).map(|n| n.kind) {
+            Some(NodeKind::Str(s)) => s,
+            other => panic!("expected a string, got {other:?}"),
+        }
+    }
+
+    fn eval_unknown(body: &str) -> String {
+        match eval(body).map(|n| n.kind) {
+            Some(NodeKind::Unknown(why)) => why,
+            other => panic!("expected unknown, got {other:?}"),
+        }
+    }
+
+    const HEAD: &str = "Parameters:\n  Stage: {Type: String, Default: prod}\n  NoDefault: {Type: String}\n  Secret: {Type: String, NoEcho: true, Default: hunter2}\n  Names: {Type: CommaDelimitedList, Default: 'a, b,c'}\n  Ami: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /app/key}\nMappings:\n  Env: {prod: {Size: 512}, dev: {Size: 128}}\nConditions:\n  IsProd: !Equals [!Ref Stage, prod]\n  IsDev: !Not [!Condition IsProd]\n  Unknown: !Equals [!Ref NoDefault, x]\n  Both: !And [!Condition IsProd, !Condition Unknown]\n  Either: !Or [!Condition IsProd, !Condition Unknown]\n  LoopA: !Condition LoopB\n  LoopB: !Condition LoopA\nResources:\n  Fn: {Type: AWS::Lambda::Function}\n  Role: {Type: AWS::IAM::Role}\n";
+
+    fn with(value: &str) -> String {
+        format!("{HEAD}Outputs:\n  V: {value}\n")
+    }
+
+    #[test]
+    fn ref_parameters_and_pseudo() {
+        assert_eq!(eval_str(&with("!Ref Stage")), "prod");
+        assert_eq!(eval_str(&with("{Ref: Stage}")), "prod");
+        assert!(eval_unknown(&with("!Ref NoDefault")).contains("no default"));
+        assert_eq!(
+            eval_unknown(&with("!Ref Secret")),
+            "NoEcho parameter Secret"
+        );
+        assert_eq!(eval_str(&with("!Ref AWS::AccountId")), SELF_ACCOUNT);
+        assert_eq!(eval_str(&with("!Ref AWS::Region")), SELF_REGION);
+        assert_eq!(eval_str(&with("!Ref AWS::Partition")), "aws");
+        assert_eq!(eval_str(&with("!Ref AWS::URLSuffix")), "amazonaws.com");
+        assert!(eval_unknown(&with("!Ref AWS::StackName")).contains("StackName"));
+        assert_eq!(eval_unknown(&with("!Ref Ami")), "SSM parameter Ami");
+        assert!(eval(&with("!Ref AWS::NoValue")).is_none());
+        let names = eval(&with("!Ref Names")).expect("list");
+        let items: Vec<_> = names
+            .as_seq()
+            .expect("seq")
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(items, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn ref_and_getatt_to_resources_are_markers() {
+        let n = eval(&with("!Ref Fn")).expect("value");
+        assert_eq!(resource_marker(&n), Some(("Fn", None)));
+        let n = eval(&with("!GetAtt Role.Arn")).expect("value");
+        assert_eq!(resource_marker(&n), Some(("Role", Some("Arn"))));
+        let n = eval(&with("{'Fn::GetAtt': [Role, Arn]}")).expect("value");
+        assert_eq!(resource_marker(&n), Some(("Role", Some("Arn"))));
+        assert!(eval_unknown(&with("!GetAtt Nope.Arn")).contains("Nope"));
+        assert!(eval_unknown(&with("!Ref Nope")).contains("undeclared"));
+    }
+
+    #[test]
+    fn sub_forms() {
+        assert_eq!(
+            eval_str(&with("!Sub 'arn:${AWS::Partition}:s3:::b-${Stage}/*'")),
+            "arn:aws:s3:::b-prod/*"
+        );
+        assert_eq!(
+            eval_str(&with("!Sub '/aws/lambda/${Fn}'")),
+            "/aws/lambda/${Fn}"
+        );
+        assert_eq!(eval_str(&with("!Sub '${Role.Arn}'")), "${Role.Arn}");
+        assert_eq!(
+            eval_str(&with("!Sub ['${X}-${Stage}', {X: !Ref Stage}]")),
+            "prod-prod"
+        );
+        assert_eq!(eval_str(&with("!Sub '${!Literal}-x'")), "${Literal}-x");
+        assert_eq!(
+            eval_str(&with("!Sub 'arn:aws:iam::${AWS::AccountId}:root'")),
+            format!("arn:aws:iam::{SELF_ACCOUNT}:root")
+        );
+        assert!(eval_unknown(&with("!Sub 'x-${NoDefault}'")).contains("no default"));
+        assert!(eval_unknown(&with("!Sub '${AWS::StackName}-x'")).contains("StackName"));
+        assert!(eval_unknown(&with("!Sub '${Nope.Arn}'")).contains("Nope"));
+    }
+
+    #[test]
+    fn join_select_split_findinmap() {
+        assert_eq!(
+            eval_str(&with("!Join ['-', [a, !Ref Stage, !Ref Fn]]")),
+            "a-prod-${Fn}"
+        );
+        assert!(eval_unknown(&with("!Join ['-', [a, !Ref NoDefault]]")).contains("no default"));
+        assert_eq!(eval_str(&with("!Select [1, [x, y, z]]")), "y");
+        assert_eq!(eval_str(&with("!Select [2, !Ref Names]")), "c");
+        assert!(eval_unknown(&with("!Select [5, [x]]")).contains("range"));
+        assert_eq!(eval_str(&with("!Select [1, !Split ['/', 'a/b/c']]")), "b");
+        assert_eq!(
+            eval(&with("!FindInMap [Env, !Ref Stage, Size]")).and_then(|n| n.as_i64()),
+            Some(512)
+        );
+        assert!(eval_unknown(&with("!FindInMap [Env, qa, Size]")).contains("Mappings"));
+        assert!(
+            eval_unknown(&with("!FindInMap [Env, !Ref NoDefault, Size]")).contains("no default")
+        );
+        assert_eq!(
+            eval_str(&with("!FindInMap [Env, qa, Size, {DefaultValue: tiny}]")),
+            "tiny"
+        );
+    }
+
+    #[test]
+    fn conditions_and_if() {
+        let root = template(&with("x"));
+        let mut r = Resolver::new(&root);
+        assert_eq!(r.condition("IsProd"), Some(true));
+        assert_eq!(r.condition("IsDev"), Some(false));
+        assert_eq!(r.condition("Unknown"), None);
+        assert_eq!(r.condition("Both"), None);
+        assert_eq!(r.condition("Either"), Some(true));
+        assert_eq!(r.condition("LoopA"), None);
+        assert_eq!(r.condition("Missing"), None);
+        assert_eq!(eval_str(&with("!If [IsProd, big, small]")), "big");
+        assert_eq!(eval_str(&with("!If [IsDev, big, small]")), "small");
+        assert!(eval_unknown(&with("!If [Unknown, big, small]")).contains("Unknown"));
+        assert_eq!(eval_str(&with("!If [Unknown, same, same]")), "same");
+        assert!(eval(&with("!If [IsDev, x, !Ref AWS::NoValue]")).is_none());
+        assert_eq!(
+            eval(&with("!Equals [a, a]")).and_then(|n| n.as_bool()),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn no_value_removes_entries_and_items() {
+        let n = eval(&with(
+            "{A: !Ref AWS::NoValue, B: 1, L: [x, !Ref AWS::NoValue]}",
+        ))
+        .expect("map");
+        assert!(n.get("A").is_none());
+        assert_eq!(
+            n.get("L").and_then(Node::as_seq).map(<[Node]>::len),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn other_functions() {
+        assert!(eval_unknown(&with("!ImportValue Shared")).contains("ImportValue"));
+        assert!(eval_unknown(&with("!GetAZs ''")).contains("GetAZs"));
+        assert!(eval_unknown(&with("!Cidr [x, 1, 2]")).contains("Cidr"));
+        assert_eq!(eval_str(&with("!Base64 'hello'")), "aGVsbG8=");
+        assert_eq!(eval_str(&with("!Base64 'hi!'")), "aGkh");
+        assert_eq!(
+            eval_str(&with("!ToJsonString {a: !Ref Stage}")),
+            r#"{"a":"prod"}"#
+        );
+        assert_eq!(
+            eval(&with("!Length [1, 2, 3]")).and_then(|n| n.as_i64()),
+            Some(3)
+        );
+        assert!(eval_unknown(&with("{'Fn::Bogus': 1}")).contains("Fn::Bogus"));
+    }
+
+    #[test]
+    fn doubling_subs_hit_the_budget() {
+        // Each level doubles the string: 2^40 bytes if nothing stopped it.
+        let mut body = String::from("Parameters:\n  P0: {Type: String, Default: xxxxxxxxxxxxxxxx}\nResources: {}\nOutputs:\n  V: ");
+        let mut value = String::from("!Ref P0");
+        for _ in 0..40 {
+            value = format!("{{'Fn::Sub': ['${{A}}${{A}}', {{A: {value}}}]}}");
+        }
+        body.push_str(&value);
+        body.push('\n');
+        let why = eval_unknown(&body);
+        assert!(why.contains("budget"), "{why}");
+    }
+
+    #[test]
+    fn placeholder_scan() {
+        let found: Vec<_> =
+            placeholders("arn:${AWS::Region}:${Db.Endpoint.Address}/${Api}").collect();
+        assert_eq!(found, [("Db", Some("Endpoint.Address")), ("Api", None)]);
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        // Nested Fn::Join lists up to what the YAML parser accepts.
+        let mut v = String::from("x");
+        for _ in 0..40 {
+            v = format!("{{'Fn::Join': ['', [{v}]]}}");
+        }
+        assert_eq!(eval_str(&with(&v)), "x");
+        // A long chain of conditions.
+        let mut body = String::from("Conditions:\n  C0: !Equals [a, a]\n");
+        for i in 1..5000 {
+            body.push_str(&format!("  C{i}: !Condition C{}\n", i - 1));
+        }
+        body.push_str("Resources: {}\n");
+        let root = template(&body);
+        let mut r = Resolver::new(&root);
+        // Either the value or "undetermined", but no stack overflow.
+        let _ = r.condition("C4999");
+    }
+}

@@ -1,0 +1,1843 @@
+//! CloudFormation resources into the normalized model.
+//!
+//! Each resource's `Properties` are resolved once; links between resources
+//! go through the resolver's markers (`Ref`/`Fn::GetAtt`) or `${Id}`
+//! placeholders in built strings. Elements are built first (functions,
+//! roles, APIs...), then the resources that attach to them (policies,
+//! permissions, methods, stages, triggers), through id → index maps so that
+//! every lookup is constant time.
+
+use super::intrinsics::{as_text, flatten_markers, placeholders, resource_marker, Resolver};
+use super::openapi;
+use crate::model::*;
+use fnguard_core::{Field, Loc, Node, NodeKind};
+use std::collections::{HashMap, HashSet};
+
+struct Res<'a> {
+    id: &'a str,
+    loc: Loc,
+    ty: &'a str,
+    raw: &'a Node,
+    props: Node,
+}
+
+pub(super) struct Builder<'a> {
+    pub r: Resolver<'a>,
+    pub dep: Deployment,
+    functions: HashMap<String, usize>,
+    function_names: HashMap<String, String>,
+    roles: HashMap<String, usize>,
+    role_names: HashMap<String, String>,
+    apis: HashMap<String, usize>,
+    sgs: HashMap<String, usize>,
+    /// Role id → internal resources its policies reach.
+    role_internal: HashMap<String, Vec<InternalRef>>,
+    /// Managed policy id → (name, document) for roles that list it in
+    /// `ManagedPolicyArns`.
+    managed_docs: HashMap<String, Vec<(String, Node)>>,
+    /// REST API resource id → its path.
+    rest_paths: HashMap<String, String>,
+    /// HTTP API integration id → function id.
+    integrations: HashMap<String, Option<String>>,
+    /// Lambda alias/version id → the function it belongs to.
+    alias_targets: HashMap<String, String>,
+    /// EventBridge rules that run on a schedule.
+    schedule_rules: HashSet<String>,
+    /// REST API stage id → its API id.
+    stage_apis: HashMap<String, String>,
+    /// (role id, managed policy id, location) from `ManagedPolicyArns`.
+    managed_refs: Vec<(String, String, Loc)>,
+}
+
+const HANDLED: &[&str] = &[
+    "AWS::Lambda::Function",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::RolePolicy",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::Url",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::EventInvokeConfig",
+    "AWS::Lambda::CodeSigningConfig",
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::Version",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::WAFv2::WebACLAssociation",
+    "AWS::WAFRegional::WebACLAssociation",
+    "AWS::Logs::LogGroup",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudTrail::Trail",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::S3::Bucket",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::Events::Rule",
+    "AWS::Scheduler::Schedule",
+];
+
+fn is_internal_type(ty: &str) -> bool {
+    ty.starts_with("AWS::RDS::")
+        || ty.starts_with("AWS::ElastiCache::")
+        || ty.starts_with("AWS::Redshift::")
+        || ty.starts_with("AWS::DocDB::")
+        || ty.starts_with("AWS::Neptune::")
+        || ty.starts_with("AWS::MemoryDB::")
+        || ty == "AWS::OpenSearchService::Domain"
+        || ty == "AWS::Elasticsearch::Domain"
+}
+
+pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
+    let mut b = Builder {
+        r: Resolver::new(root),
+        dep,
+        functions: HashMap::new(),
+        function_names: HashMap::new(),
+        roles: HashMap::new(),
+        role_names: HashMap::new(),
+        apis: HashMap::new(),
+        sgs: HashMap::new(),
+        role_internal: HashMap::new(),
+        managed_docs: HashMap::new(),
+        rest_paths: HashMap::new(),
+        integrations: HashMap::new(),
+        alias_targets: HashMap::new(),
+        schedule_rules: HashSet::new(),
+        stage_apis: HashMap::new(),
+        managed_refs: Vec::new(),
+    };
+    b.parameters(root);
+    let mut res = Vec::new();
+    for e in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
+        if e.key.starts_with("Fn::ForEach") {
+            b.warn(
+                e.key_loc,
+                format!(
+                    "{} is not expanded: the resources it generates are not scanned",
+                    e.key
+                ),
+            );
+            continue;
+        }
+        if e.value.as_map().is_none() {
+            b.warn(e.key_loc, format!("resource {} is not a map", e.key));
+            continue;
+        }
+        let Some(ty) = e.value.get("Type").and_then(Node::as_str) else {
+            b.warn(e.key_loc, format!("resource {} has no Type", e.key));
+            continue;
+        };
+        if !HANDLED.contains(&ty) {
+            continue;
+        }
+        if let Some(cond) = e.value.get("Condition").and_then(Node::as_str) {
+            if b.r.condition(cond) == Some(false) {
+                continue;
+            }
+        }
+        let props = match e.value.get("Properties") {
+            Some(p) => b.r.value(p),
+            None => Node::new(NodeKind::Map(Vec::new()), e.value.loc),
+        };
+        if props.as_map().is_none() {
+            b.warn(e.key_loc, format!("Properties of {} is not a map", e.key));
+            continue;
+        }
+        res.push(Res {
+            id: &e.key,
+            loc: e.key_loc,
+            ty,
+            raw: &e.value,
+            props,
+        });
+    }
+    b.index(&res);
+    // Elements first, then what attaches to them.
+    for x in &res {
+        match x.ty {
+            "AWS::Lambda::Function" => b.function(x),
+            "AWS::IAM::Role" => b.role(x),
+            "AWS::IAM::ManagedPolicy" => b.managed_policy_doc(x),
+            "AWS::ApiGateway::RestApi" => b.rest_api(x),
+            "AWS::ApiGatewayV2::Api" => b.http_api(x),
+            "AWS::EC2::SecurityGroup" => b.security_group(x),
+            "AWS::Lambda::CodeSigningConfig" => b.code_signing(x),
+            _ => {}
+        }
+    }
+    b.attach_managed_docs();
+    b.rest_resource_paths(&res);
+    for x in &res {
+        match x.ty {
+            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => b.policy(x),
+            "AWS::IAM::RolePolicy" => b.role_policy(x),
+            "AWS::ApiGatewayV2::Integration" => b.integration(x),
+            _ => {}
+        }
+    }
+    for x in &res {
+        match x.ty {
+            "AWS::Lambda::Permission" => b.permission(x),
+            "AWS::Lambda::Url" => b.function_url(x),
+            "AWS::Lambda::EventSourceMapping" => b.event_source_mapping(x),
+            "AWS::Lambda::EventInvokeConfig" => b.event_invoke_config(x),
+            "AWS::ApiGateway::Method" => b.rest_method(x),
+            "AWS::ApiGateway::Stage" => b.rest_stage(&x.props),
+            "AWS::ApiGateway::Deployment" => {
+                if let Some(desc) = x.props.get("StageDescription") {
+                    let mut p = desc.clone();
+                    if let (NodeKind::Map(entries), Some(api)) =
+                        (&mut p.kind, x.props.get("RestApiId"))
+                    {
+                        entries.push(fnguard_core::doc::MapEntry {
+                            key: "RestApiId".into(),
+                            key_loc: api.loc,
+                            value: api.clone(),
+                        });
+                    }
+                    b.rest_stage(&p);
+                }
+            }
+            "AWS::ApiGateway::UsagePlan" => b.usage_plan(x),
+            "AWS::ApiGatewayV2::Route" => b.http_route(x),
+            "AWS::ApiGatewayV2::Stage" => b.http_stage(x),
+            "AWS::WAFv2::WebACLAssociation" | "AWS::WAFRegional::WebACLAssociation" => {
+                b.waf_association(x)
+            }
+            "AWS::Logs::LogGroup" => b.log_group(x),
+            "AWS::CloudWatch::Alarm" => b.alarm(x),
+            "AWS::CloudTrail::Trail" => b.trail(x),
+            "AWS::EC2::SecurityGroupEgress" => b.sg_egress(x),
+            "AWS::S3::Bucket" => b.bucket(x),
+            "AWS::SNS::Subscription" => b.sns_subscription(x),
+            "AWS::SNS::Topic" => b.sns_topic(x),
+            "AWS::Events::Rule" => b.events_rule(x),
+            "AWS::Scheduler::Schedule" => b.schedule(x),
+            _ => {}
+        }
+    }
+    b.finish();
+    b.dep
+}
+
+// ---------------------------------------------------------------- values
+
+/// A resolved value as a string field (markers become placeholders).
+fn str_field(node: Option<&Node>) -> Field<String> {
+    match node {
+        None => Field::Absent,
+        Some(n) if n.is_null() => Field::Absent,
+        Some(n) => match as_text(n) {
+            Ok(text) => Field::Known(text, n.loc),
+            Err(_) => Field::Unknown(n.loc),
+        },
+    }
+}
+
+fn bool_field(node: Option<&Node>) -> Field<bool> {
+    match node {
+        None => Field::Absent,
+        Some(n) if n.is_null() => Field::Absent,
+        Some(n) => match n.as_bool() {
+            Some(b) => Field::Known(b, n.loc),
+            None => Field::Unknown(n.loc),
+        },
+    }
+}
+
+fn int_field(node: Option<&Node>) -> Field<i64> {
+    match node {
+        None => Field::Absent,
+        Some(n) if n.is_null() => Field::Absent,
+        Some(n) => match n.as_i64() {
+            Some(v) => Field::Known(v, n.loc),
+            None => Field::Unknown(n.loc),
+        },
+    }
+}
+
+fn seq(node: Option<&Node>) -> &[Node] {
+    node.and_then(Node::as_seq).unwrap_or(&[])
+}
+
+/// Lambda function name from an ARN (`...:function:NAME[:qualifier]`).
+fn function_name_from_arn(text: &str) -> &str {
+    match text.split_once(":function:") {
+        Some((_, rest)) => rest.split([':', '/']).next().unwrap_or(rest),
+        None => text,
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn warn(&mut self, loc: Loc, message: String) {
+        self.dep.warnings.push(LoadWarning { loc, message });
+    }
+
+    /// The local resource of one of `types` that a resolved value names:
+    /// a marker, or a string whose placeholders name one.
+    fn local_target(&self, node: &Node, types: &[&str]) -> Option<String> {
+        let fits = |id: &str| self.r.resource_type(id).is_some_and(|t| types.contains(&t));
+        if let Some((id, _)) = resource_marker(node) {
+            return fits(id).then(|| id.to_string());
+        }
+        let text = node.as_str()?;
+        placeholders(text)
+            .find(|(id, _)| fits(id))
+            .map(|(id, _)| id.to_string())
+    }
+
+    /// Every local resource a resolved value names (markers and
+    /// placeholders), with its type.
+    fn named_resources(&self, node: &Node, out: &mut Vec<(String, &'a str, Loc)>) {
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            if let Some((id, _)) = resource_marker(n) {
+                if let Some(ty) = self.r.resource_type(id) {
+                    out.push((id.to_string(), ty, n.loc));
+                }
+                continue;
+            }
+            match &n.kind {
+                NodeKind::Str(s) if s.contains("${") => {
+                    for (id, _) in placeholders(s) {
+                        if let Some(ty) = self.r.resource_type(id) {
+                            out.push((id.to_string(), ty, n.loc));
+                        }
+                    }
+                }
+                NodeKind::Seq(items) => todo.extend(items.iter()),
+                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Internal resources (databases, caches) a resolved value reaches.
+    fn internal_refs(&self, node: &Node, context: &str) -> Vec<InternalRef> {
+        let mut named = Vec::new();
+        self.named_resources(node, &mut named);
+        let mut out: Vec<InternalRef> = named
+            .into_iter()
+            .filter(|(_, ty, _)| is_internal_type(ty))
+            .map(|(id, ty, loc)| InternalRef {
+                what: format!("{ty} {id} in {context}"),
+                loc,
+            })
+            .collect();
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            match &n.kind {
+                NodeKind::Str(s) if s.len() > 18 && s.contains(".amazonaws.com") => {
+                    let lower = s.to_ascii_lowercase();
+                    for suffix in [".rds.amazonaws.com", ".cache.amazonaws.com"] {
+                        if lower.contains(suffix) {
+                            out.push(InternalRef {
+                                what: format!("{} host in {context}", &suffix[1..]),
+                                loc: n.loc,
+                            });
+                        }
+                    }
+                }
+                NodeKind::Seq(items) => todo.extend(items.iter()),
+                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The function a resolved value designates (`Ref`, `GetAtt .Arn`, an
+    /// ARN or name of a declared function, an alias or version of one).
+    fn function_ref(&self, node: Option<&Node>) -> Ref {
+        let Some(node) = node else {
+            return Ref::Unknown;
+        };
+        if let Some(id) = self.local_target(node, &["AWS::Lambda::Function"]) {
+            return Ref::Local(id);
+        }
+        if let Some(id) = self.local_target(node, &["AWS::Lambda::Alias", "AWS::Lambda::Version"]) {
+            // One hop: the alias's own FunctionName.
+            if let Some(fid) = self.alias_function(&id) {
+                return Ref::Local(fid);
+            }
+            return Ref::Unknown;
+        }
+        match as_text(node) {
+            Ok(text) => {
+                let name = function_name_from_arn(&text);
+                match self.function_names.get(name) {
+                    Some(id) => Ref::Local(id.clone()),
+                    None if has_placeholder(&text) => Ref::Unknown,
+                    None => Ref::External(text),
+                }
+            }
+            Err(_) => Ref::Unknown,
+        }
+    }
+
+    fn alias_function(&self, alias_id: &str) -> Option<String> {
+        self.alias_targets.get(alias_id).cloned()
+    }
+
+    /// Names and links every later step looks up, whatever the order of
+    /// resources in the template.
+    fn index(&mut self, res: &[Res]) {
+        for x in res {
+            let p = &x.props;
+            match x.ty {
+                "AWS::Lambda::Function" => {
+                    if let Some(name) = p.get("FunctionName").and_then(|n| as_text(n).ok()) {
+                        self.function_names.insert(name, x.id.to_string());
+                    }
+                }
+                "AWS::IAM::Role" => {
+                    if let Some(name) = p.get("RoleName").and_then(|n| as_text(n).ok()) {
+                        self.role_names.insert(name, x.id.to_string());
+                    }
+                }
+                "AWS::Lambda::Alias" | "AWS::Lambda::Version" => {
+                    if let Some(f) = p
+                        .get("FunctionName")
+                        .and_then(|n| self.local_target(n, &["AWS::Lambda::Function"]))
+                    {
+                        self.alias_targets.insert(x.id.to_string(), f);
+                    }
+                }
+                "AWS::ApiGateway::Stage" => {
+                    if let Some(api) = p
+                        .get("RestApiId")
+                        .and_then(|n| self.local_target(n, &["AWS::ApiGateway::RestApi"]))
+                    {
+                        self.stage_apis.insert(x.id.to_string(), api);
+                    }
+                }
+                "AWS::Events::Rule" if p.get("ScheduleExpression").is_some() => {
+                    self.schedule_rules.insert(x.id.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn function_idx(&self, r: &Ref) -> Option<usize> {
+        match r {
+            Ref::Local(id) => self.functions.get(id).copied(),
+            _ => None,
+        }
+    }
+
+    fn add_trigger(&mut self, function: &Ref, trigger: Trigger) {
+        if let Some(i) = self.function_idx(function) {
+            let f = &mut self.dep.functions[i];
+            if !f
+                .triggers
+                .iter()
+                .any(|t| t.kind == trigger.kind && t.source == trigger.source)
+            {
+                f.triggers.push(trigger);
+            }
+        }
+    }
+
+    fn source_ref(&self, node: Option<&Node>) -> Ref {
+        let Some(node) = node else {
+            return Ref::Unknown;
+        };
+        if let Some((id, _)) = resource_marker(node) {
+            return Ref::Local(id.to_string());
+        }
+        match as_text(node) {
+            Ok(text) => {
+                let local = placeholders(&text)
+                    .find(|(id, _)| self.r.resource_type(id).is_some())
+                    .map(|(id, _)| id.to_string());
+                match local {
+                    Some(id) => Ref::Local(id),
+                    None => Ref::External(text),
+                }
+            }
+            Err(_) => Ref::Unknown,
+        }
+    }
+
+    // ------------------------------------------------------------ params
+
+    fn parameters(&mut self, root: &Node) {
+        for e in root.get("Parameters").and_then(Node::as_map).unwrap_or(&[]) {
+            let default = match e.value.get("Default") {
+                None => Field::Absent,
+                Some(d) => match d.scalar_text() {
+                    Some(t) => Field::Known(t.into_owned(), d.loc),
+                    None => match d.as_seq() {
+                        Some(items) => {
+                            let parts: Vec<String> = items
+                                .iter()
+                                .filter_map(|i| i.scalar_text().map(|t| t.into_owned()))
+                                .collect();
+                            Field::Known(parts.join(","), d.loc)
+                        }
+                        None => Field::Unknown(d.loc),
+                    },
+                },
+            };
+            self.dep.parameters.push(Parameter {
+                id: e.key.clone(),
+                loc: e.key_loc,
+                default,
+                no_echo: e
+                    .value
+                    .get("NoEcho")
+                    .and_then(Node::as_bool)
+                    .unwrap_or(false),
+                ignores: ignores(&e.value),
+            });
+        }
+    }
+
+    // --------------------------------------------------------- functions
+
+    fn function(&mut self, x: &Res) {
+        let p = &x.props;
+        let mut f = Function::new(x.id, x.loc);
+        f.ignores = ignores(x.raw);
+        f.name = str_field(p.get("FunctionName"));
+        f.runtime = str_field(p.get("Runtime"));
+        f.package_type = str_field(p.get("PackageType"));
+        f.handler = str_field(p.get("Handler"));
+        f.code = code_field(p.get("Code"));
+        f.role = match p.get("Role") {
+            None => Field::Absent,
+            Some(n) => Field::Known(self.role_ref(n), n.loc),
+        };
+        if let Some(Ref::Unknown) = f.role.value() {
+            f.role = Field::Unknown(p.get("Role").map_or(x.loc, |n| n.loc));
+        }
+        if let Some(vars) = p.path(&["Environment", "Variables"]) {
+            match vars.as_map() {
+                Some(entries) => {
+                    for e in entries {
+                        let value = self.env_value(&e.value);
+                        f.internal_refs.extend(
+                            self.internal_refs(
+                                &e.value,
+                                &format!("environment variable {}", e.key),
+                            ),
+                        );
+                        f.environment.push(EnvVar {
+                            name: e.key.clone(),
+                            loc: e.key_loc,
+                            value,
+                        });
+                    }
+                }
+                None => self.warn(
+                    vars.loc,
+                    format!(
+                        "Environment.Variables of {} is not a map the template determines",
+                        x.id
+                    ),
+                ),
+            }
+        }
+        f.kms_key = str_field(p.get("KmsKeyArn"));
+        if let Some(vpc) = p.get("VpcConfig") {
+            f.vpc = if vpc.as_map().is_some() {
+                let refs = |this: &Self, key: &str, ty: &str| -> Vec<Ref> {
+                    seq(vpc.get(key))
+                        .iter()
+                        .map(|n| match this.local_target(n, &[ty]) {
+                            Some(id) => Ref::Local(id),
+                            None => match as_text(n) {
+                                Ok(t) if !has_placeholder(&t) => Ref::External(t),
+                                _ => Ref::Unknown,
+                            },
+                        })
+                        .collect()
+                };
+                let security_groups = refs(self, "SecurityGroupIds", "AWS::EC2::SecurityGroup");
+                let subnets = refs(self, "SubnetIds", "AWS::EC2::Subnet");
+                if vpc.get("SubnetIds").is_some_and(|s| s.is_unknown())
+                    || vpc.get("SecurityGroupIds").is_some_and(|s| s.is_unknown())
+                {
+                    Field::Unknown(vpc.loc)
+                } else if subnets.is_empty() && security_groups.is_empty() {
+                    // `VpcConfig: {SubnetIds: [], ...}` detaches the function.
+                    Field::Absent
+                } else {
+                    Field::Known(
+                        VpcConfig {
+                            security_groups,
+                            subnets,
+                        },
+                        vpc.loc,
+                    )
+                }
+            } else {
+                Field::Unknown(vpc.loc)
+            };
+        }
+        match p.get("Layers") {
+            Some(n) if n.is_unknown() => f.layers.push(Field::Unknown(n.loc)),
+            other => f.layers = seq(other).iter().map(|n| str_field(Some(n))).collect(),
+        }
+        f.code_signing = match p.get("CodeSigningConfigArn") {
+            None => Field::Absent,
+            Some(n) if n.is_null() => Field::Absent,
+            Some(n) => match self.local_target(n, &["AWS::Lambda::CodeSigningConfig"]) {
+                Some(id) => Field::Known(Ref::Local(id), n.loc),
+                None => match as_text(n) {
+                    Ok(t) if !has_placeholder(&t) => Field::Known(Ref::External(t), n.loc),
+                    _ => Field::Unknown(n.loc),
+                },
+            },
+        };
+        f.log_format = str_field(p.path(&["LoggingConfig", "LogFormat"]));
+        f.log_group = str_field(p.path(&["LoggingConfig", "LogGroup"]));
+        f.tracing = str_field(p.path(&["TracingConfig", "Mode"]));
+        f.reserved_concurrency = int_field(p.get("ReservedConcurrentExecutions"));
+        f.dead_letter = str_field(p.path(&["DeadLetterConfig", "TargetArn"]));
+        self.functions
+            .insert(x.id.to_string(), self.dep.functions.len());
+        self.dep.functions.push(f);
+    }
+
+    fn role_ref(&self, n: &Node) -> Ref {
+        if let Some(id) = self.local_target(n, &["AWS::IAM::Role"]) {
+            return Ref::Local(id);
+        }
+        match as_text(n) {
+            Ok(text) if has_placeholder(&text) => Ref::Unknown,
+            Ok(text) => {
+                let name = text.rsplit('/').next().unwrap_or(&text);
+                match self.role_names.get(name) {
+                    Some(id) => Ref::Local(id.clone()),
+                    None => Ref::External(text),
+                }
+            }
+            Err(_) => Ref::Unknown,
+        }
+    }
+
+    fn env_value(&self, n: &Node) -> EnvValue {
+        match &n.kind {
+            NodeKind::Unknown(why)
+                if why.starts_with("NoEcho parameter") || why.starts_with("SSM parameter") =>
+            {
+                EnvValue::Reference(why.clone())
+            }
+            NodeKind::Unknown(_) => EnvValue::Unknown,
+            _ => {
+                if let Some((id, _)) = resource_marker(n) {
+                    return match self.r.resource_type(id) {
+                        Some(ty @ ("AWS::SecretsManager::Secret" | "AWS::SSM::Parameter")) => {
+                            EnvValue::Reference(format!("{ty} {id}"))
+                        }
+                        _ => EnvValue::Unknown,
+                    };
+                }
+                let Some(text) = n.scalar_text() else {
+                    return EnvValue::Unknown;
+                };
+                if let Some(kind) = secret_reference(&text) {
+                    return EnvValue::Reference(kind.to_string());
+                }
+                if text.contains("${") {
+                    let mut names_resource = false;
+                    for (id, _) in placeholders(&text) {
+                        match self.r.resource_type(id) {
+                            Some(ty @ ("AWS::SecretsManager::Secret" | "AWS::SSM::Parameter")) => {
+                                return EnvValue::Reference(format!("{ty} {id}"));
+                            }
+                            Some(_) => names_resource = true,
+                            None => {}
+                        }
+                    }
+                    // A value built only from other resources' attributes is
+                    // not written here; one with literal text around them
+                    // (`postgres://app:pw@${Db.Endpoint.Address}/x`) still is,
+                    // and the secret checks must see that text.
+                    if names_resource && !literal_text_besides_placeholders(&text) {
+                        return EnvValue::Unknown;
+                    }
+                }
+                EnvValue::Literal(text.into_owned())
+            }
+        }
+    }
+
+    // ------------------------------------------------------------- roles
+
+    fn role(&mut self, x: &Res) {
+        let p = &x.props;
+        let mut role = Role::new(x.id, x.loc);
+        role.ignores = ignores(x.raw);
+        role.implicit = is_implicit(x.raw);
+        role.trust = p
+            .get("AssumeRolePolicyDocument")
+            .map(|d| fnguard_iam::parse_policy(&flatten_markers(d)));
+        let mut internal = Vec::new();
+        for pol in seq(p.get("Policies")) {
+            let Some(doc) = pol.get("PolicyDocument") else {
+                self.warn(
+                    pol.loc,
+                    format!("a policy of role {} has no PolicyDocument", x.id),
+                );
+                continue;
+            };
+            internal.extend(self.internal_refs(doc, &format!("policy of role {}", x.id)));
+            role.policies.push(AttachedPolicy {
+                name: pol
+                    .get("PolicyName")
+                    .and_then(|n| as_text(n).ok())
+                    .unwrap_or_default(),
+                origin: PolicyOrigin::Inline,
+                policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+                loc: pol.loc,
+            });
+        }
+        match p.get("ManagedPolicyArns") {
+            Some(n) if n.is_unknown() => role.managed_policy_arns.push(Field::Unknown(n.loc)),
+            other => {
+                for arn in seq(other) {
+                    if let Some(id) = self.local_target(arn, &["AWS::IAM::ManagedPolicy"]) {
+                        self.managed_docs.entry(id).or_default();
+                        // Attached once the managed policy is read.
+                        self.managed_refs
+                            .push((x.id.to_string(), resource_id_of(arn), arn.loc));
+                        continue;
+                    }
+                    role.managed_policy_arns.push(str_field(Some(arn)));
+                }
+            }
+        }
+        role.permissions_boundary = str_field(p.get("PermissionsBoundary"));
+        if !internal.is_empty() {
+            self.role_internal.insert(x.id.to_string(), internal);
+        }
+        self.roles.insert(x.id.to_string(), self.dep.roles.len());
+        self.dep.roles.push(role);
+    }
+
+    fn managed_policy_doc(&mut self, x: &Res) {
+        if let Some(doc) = x.props.get("PolicyDocument") {
+            let name = x
+                .props
+                .get("ManagedPolicyName")
+                .and_then(|n| as_text(n).ok())
+                .unwrap_or_else(|| x.id.to_string());
+            self.managed_docs
+                .entry(x.id.to_string())
+                .or_default()
+                .push((name, doc.clone()));
+        }
+    }
+
+    fn attach_managed_docs(&mut self) {
+        let refs = std::mem::take(&mut self.managed_refs);
+        for (role_id, policy_id, loc) in refs {
+            let docs = self
+                .managed_docs
+                .get(&policy_id)
+                .cloned()
+                .unwrap_or_default();
+            for (name, doc) in docs {
+                self.attach(&role_id, name, PolicyOrigin::CustomerManaged, &doc, loc);
+            }
+        }
+    }
+
+    fn attach(&mut self, role_id: &str, name: String, origin: PolicyOrigin, doc: &Node, loc: Loc) {
+        let Some(&i) = self.roles.get(role_id) else {
+            return;
+        };
+        let internal = self.internal_refs(doc, &format!("policy {name}"));
+        self.role_internal
+            .entry(role_id.to_string())
+            .or_default()
+            .extend(internal);
+        self.dep.roles[i].policies.push(AttachedPolicy {
+            name,
+            origin,
+            policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+            loc,
+        });
+    }
+
+    /// Role ids a `Roles` list names (by `Ref` or by `RoleName`).
+    fn role_ids(&self, node: Option<&Node>) -> Vec<String> {
+        seq(node)
+            .iter()
+            .filter_map(|n| match self.role_ref(n) {
+                Ref::Local(id) => Some(id),
+                _ => as_text(n)
+                    .ok()
+                    .and_then(|t| self.role_names.get(&t).cloned()),
+            })
+            .collect()
+    }
+
+    fn policy(&mut self, x: &Res) {
+        let Some(doc) = x.props.get("PolicyDocument") else {
+            self.warn(x.loc, format!("{} has no PolicyDocument", x.id));
+            return;
+        };
+        let (origin, name) = if x.ty == "AWS::IAM::ManagedPolicy" {
+            (PolicyOrigin::CustomerManaged, x.id.to_string())
+        } else {
+            (
+                PolicyOrigin::Inline,
+                x.props
+                    .get("PolicyName")
+                    .and_then(|n| as_text(n).ok())
+                    .unwrap_or_else(|| x.id.to_string()),
+            )
+        };
+        for role in self.role_ids(x.props.get("Roles")) {
+            self.attach(&role, name.clone(), origin, doc, x.loc);
+        }
+    }
+
+    fn role_policy(&mut self, x: &Res) {
+        let Some(doc) = x.props.get("PolicyDocument") else {
+            self.warn(x.loc, format!("{} has no PolicyDocument", x.id));
+            return;
+        };
+        let name = x
+            .props
+            .get("PolicyName")
+            .and_then(|n| as_text(n).ok())
+            .unwrap_or_else(|| x.id.to_string());
+        let role = x.props.get("RoleName").map(|n| self.role_ref(n));
+        let role = match role {
+            Some(Ref::Local(id)) => Some(id),
+            _ => x
+                .props
+                .get("RoleName")
+                .and_then(|n| as_text(n).ok())
+                .and_then(|t| self.role_names.get(&t).cloned()),
+        };
+        if let Some(role) = role {
+            self.attach(&role, name, PolicyOrigin::Inline, doc, x.loc);
+        }
+    }
+
+    // ------------------------------------------------------ lambda extras
+
+    fn permission(&mut self, x: &Res) {
+        let p = &x.props;
+        let function = self.function_ref(p.get("FunctionName"));
+        let perm = InvokePermission {
+            id: x.id.to_string(),
+            loc: x.loc,
+            function: function.clone(),
+            action: str_field(p.get("Action")),
+            principal: str_field(p.get("Principal")),
+            source_arn: str_field(p.get("SourceArn")),
+            source_account: str_field(p.get("SourceAccount")),
+            principal_org_id: str_field(p.get("PrincipalOrgID")),
+            function_url_auth_type: str_field(p.get("FunctionUrlAuthType")),
+            event_source_token: str_field(p.get("EventSourceToken")),
+            ignores: ignores(x.raw),
+        };
+        let principal = perm.principal.as_deref().unwrap_or("").to_string();
+        self.dep.permissions.push(perm);
+        // Accounts and `*` are no event source; only service principals are.
+        if !(principal.ends_with(".amazonaws.com") || principal.ends_with(".amazon.com")) {
+            return;
+        }
+        let service = principal.split('.').next().unwrap_or("");
+        let kind = match service {
+            "apigateway" => {
+                let source = self.source_ref(p.get("SourceArn"));
+                let kind = match &source {
+                    Ref::Local(id) => match self.r.resource_type(id) {
+                        Some("AWS::ApiGatewayV2::Api") => self.v2_kind(id),
+                        _ => TriggerKind::RestApi,
+                    },
+                    _ => TriggerKind::RestApi,
+                };
+                self.add_trigger(
+                    &function,
+                    Trigger {
+                        kind,
+                        loc: x.loc,
+                        source,
+                    },
+                );
+                return;
+            }
+            "s3" => TriggerKind::S3,
+            "sns" => TriggerKind::Sns,
+            "sqs" => TriggerKind::Sqs,
+            "events" => TriggerKind::EventBridge,
+            "scheduler" => TriggerKind::Schedule,
+            "logs" => TriggerKind::CloudWatchLogs,
+            "iot" => TriggerKind::Iot,
+            "cognito-idp" => TriggerKind::Cognito,
+            "alexa-appkit" | "alexa-connectedhome" => TriggerKind::Alexa,
+            "" => return,
+            _ => TriggerKind::Other,
+        };
+        let source = self.source_ref(p.get("SourceArn"));
+        let kind = if kind == TriggerKind::EventBridge && self.is_schedule_rule(&source) {
+            TriggerKind::Schedule
+        } else {
+            kind
+        };
+        self.add_trigger(
+            &function,
+            Trigger {
+                kind,
+                loc: x.loc,
+                source,
+            },
+        );
+    }
+
+    fn is_schedule_rule(&self, source: &Ref) -> bool {
+        match source {
+            Ref::Local(id) => self.schedule_rules.contains(id),
+            _ => false,
+        }
+    }
+
+    fn v2_kind(&self, api_id: &str) -> TriggerKind {
+        match self.apis.get(api_id).map(|&i| self.dep.apis[i].kind) {
+            Some(ApiKind::WebSocket) => TriggerKind::WebSocketApi,
+            _ => TriggerKind::HttpApi,
+        }
+    }
+
+    fn function_url(&mut self, x: &Res) {
+        let p = &x.props;
+        let function = self.function_ref(p.get("TargetFunctionArn"));
+        let url = FunctionUrl {
+            id: x.id.to_string(),
+            loc: x.loc,
+            function: function.clone(),
+            auth_type: str_field(p.get("AuthType")),
+            cors: p.get("Cors").map(cors),
+            ignores: ignores(x.raw),
+        };
+        self.dep.function_urls.push(url);
+        self.add_trigger(
+            &function,
+            Trigger {
+                kind: TriggerKind::FunctionUrl,
+                loc: x.loc,
+                source: Ref::Local(x.id.to_string()),
+            },
+        );
+    }
+
+    fn event_source_mapping(&mut self, x: &Res) {
+        let p = &x.props;
+        let function = self.function_ref(p.get("FunctionName"));
+        let source_node = p.get("EventSourceArn");
+        let by_type = source_node.and_then(|n| {
+            let mut named = Vec::new();
+            self.named_resources(n, &mut named);
+            named.into_iter().find_map(|(_, ty, _)| match ty {
+                "AWS::SQS::Queue" => Some(TriggerKind::Sqs),
+                "AWS::Kinesis::Stream" => Some(TriggerKind::Kinesis),
+                "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => {
+                    Some(TriggerKind::DynamoDbStream)
+                }
+                "AWS::MSK::Cluster" | "AWS::MSK::ServerlessCluster" => Some(TriggerKind::Kafka),
+                "AWS::AmazonMQ::Broker" => Some(TriggerKind::Mq),
+                _ => None,
+            })
+        });
+        let by_arn = source_node.and_then(|n| n.as_str()).and_then(|arn| {
+            let service = arn.split(':').nth(2)?;
+            Some(match service {
+                "sqs" => TriggerKind::Sqs,
+                "kinesis" => TriggerKind::Kinesis,
+                "dynamodb" => TriggerKind::DynamoDbStream,
+                "kafka" => TriggerKind::Kafka,
+                "mq" => TriggerKind::Mq,
+                _ => TriggerKind::Other,
+            })
+        });
+        let kind = by_type
+            .or(by_arn)
+            .unwrap_or(if p.get("SelfManagedEventSource").is_some() {
+                TriggerKind::Kafka
+            } else {
+                TriggerKind::Other
+            });
+        let source = self.source_ref(source_node);
+        self.add_trigger(
+            &function,
+            Trigger {
+                kind,
+                loc: x.loc,
+                source,
+            },
+        );
+    }
+
+    fn event_invoke_config(&mut self, x: &Res) {
+        let function = self.function_ref(x.props.get("FunctionName"));
+        let dest = str_field(
+            x.props
+                .path(&["DestinationConfig", "OnFailure", "Destination"]),
+        );
+        if let Some(i) = self.function_idx(&function) {
+            if !dest.is_absent() {
+                self.dep.functions[i].on_failure = dest;
+            }
+        }
+    }
+
+    fn code_signing(&mut self, x: &Res) {
+        self.dep.code_signing_configs.push(CodeSigningConfig {
+            id: x.id.to_string(),
+            loc: x.loc,
+            untrusted_artifact_policy: str_field(
+                x.props
+                    .path(&["CodeSigningPolicies", "UntrustedArtifactOnDeployment"]),
+            ),
+            ignores: ignores(x.raw),
+        });
+    }
+
+    // -------------------------------------------------------------- APIs
+
+    fn api_idx(&self, node: Option<&Node>) -> Option<usize> {
+        let id = self.local_target(
+            node?,
+            &["AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"],
+        )?;
+        self.apis.get(&id).copied()
+    }
+
+    fn push_api(&mut self, api: Api) -> usize {
+        self.apis.insert(api.id.clone(), self.dep.apis.len());
+        self.dep.apis.push(api);
+        self.dep.apis.len() - 1
+    }
+
+    fn rest_api(&mut self, x: &Res) {
+        let p = &x.props;
+        let mut api = Api::new(x.id, x.loc, ApiKind::Rest);
+        api.implicit = is_implicit(x.raw);
+        api.ignores = ignores(x.raw);
+        if let Some(types) = p.path(&["EndpointConfiguration", "Types"]) {
+            api.private_endpoint = if types.contains_unknown() {
+                Field::Unknown(types.loc)
+            } else {
+                Field::Known(
+                    types.one_or_many().iter().any(|t| {
+                        t.as_str()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
+                    }),
+                    types.loc,
+                )
+            };
+        }
+        api.resource_policy = p
+            .get("Policy")
+            .map(|d| fnguard_iam::parse_policy(&flatten_markers(d)));
+        let body = p.get("Body");
+        let i = self.push_api(api);
+        if let Some(body) = body {
+            self.openapi_body(i, body, TriggerKind::RestApi);
+        } else if let Some(loc) = p.get("BodyS3Location").map(|n| n.loc) {
+            self.warn(
+                loc,
+                format!(
+                    "API {}: BodyS3Location is not read; its routes are unknown",
+                    x.id
+                ),
+            );
+        }
+    }
+
+    fn openapi_body(&mut self, api: usize, body: &Node, kind: TriggerKind) {
+        let mut routes = Vec::new();
+        let validation = openapi::routes(body, &mut routes);
+        let api_id = self.dep.apis[api].id.clone();
+        for (route, fn_node) in routes {
+            let function = fn_node.map(|n| self.function_ref(Some(&n)));
+            let mut route = route;
+            if let Some(f @ Ref::Local(id)) = &function {
+                route.function = Some(id.clone());
+                self.add_trigger(
+                    f,
+                    Trigger {
+                        kind,
+                        loc: route.loc,
+                        source: Ref::Local(api_id.clone()),
+                    },
+                );
+            }
+            self.dep.apis[api].routes.push(route);
+        }
+        if let Some(v) = validation {
+            self.dep.apis[api].request_validation = v;
+        }
+    }
+
+    fn rest_resource_paths(&mut self, res: &[Res]) {
+        // Parent links, then each path walked with a bound so that a cycle
+        // written by mistake cannot loop.
+        let mut parent: HashMap<&str, (Option<String>, String)> = HashMap::new();
+        for x in res.iter().filter(|x| x.ty == "AWS::ApiGateway::Resource") {
+            let part = x
+                .props
+                .get("PathPart")
+                .map(|n| as_text(n).unwrap_or_else(|_| "{unknown}".to_string()))
+                .unwrap_or_default();
+            let up = x
+                .props
+                .get("ParentId")
+                .and_then(|n| self.local_target(n, &["AWS::ApiGateway::Resource"]));
+            parent.insert(x.id, (up, part));
+        }
+        for (&id, _) in parent.iter() {
+            let mut parts = Vec::new();
+            let mut cur = Some(id.to_string());
+            let mut steps = 0;
+            while let Some(c) = cur {
+                steps += 1;
+                if steps > 64 {
+                    break;
+                }
+                match parent.get(c.as_str()) {
+                    Some((up, part)) => {
+                        parts.push(part.clone());
+                        cur = up.clone();
+                    }
+                    None => break,
+                }
+            }
+            parts.reverse();
+            self.rest_paths
+                .insert(id.to_string(), format!("/{}", parts.join("/")));
+        }
+    }
+
+    fn rest_method(&mut self, x: &Res) {
+        let p = &x.props;
+        let Some(api) = self.api_idx(p.get("RestApiId")) else {
+            return;
+        };
+        let path = match p.get("ResourceId") {
+            Some(n) => match self.local_target(n, &["AWS::ApiGateway::Resource"]) {
+                Some(id) => self
+                    .rest_paths
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "/".into()),
+                None => {
+                    if resource_marker(n).is_some_and(|(_, a)| a == Some("RootResourceId")) {
+                        "/".to_string()
+                    } else {
+                        "{unknown}".to_string()
+                    }
+                }
+            },
+            None => "{unknown}".to_string(),
+        };
+        let method = p
+            .get("HttpMethod")
+            .and_then(|n| as_text(n).ok())
+            .unwrap_or_else(|| "{unknown}".to_string())
+            .to_ascii_uppercase();
+        let auth = match p.get("AuthorizationType") {
+            None => Field::Known(AuthKind::None, x.loc),
+            Some(n) => match as_text(n) {
+                Ok(t) => Field::Known(auth_kind(&t), n.loc),
+                Err(_) => Field::Unknown(n.loc),
+            },
+        };
+        let function = p
+            .path(&["Integration", "Uri"])
+            .map(|n| self.function_ref(Some(n)));
+        let validated = p.get("RequestValidatorId").is_some_and(|n| !n.is_null())
+            || p.get("RequestModels")
+                .and_then(Node::as_map)
+                .is_some_and(|m| !m.is_empty());
+        let api_id = self.dep.apis[api].id.clone();
+        let route = Route {
+            method,
+            path,
+            loc: x.loc,
+            auth,
+            api_key_required: bool_field(p.get("ApiKeyRequired")),
+            function: match &function {
+                Some(Ref::Local(id)) => Some(id.clone()),
+                _ => None,
+            },
+        };
+        let a = &mut self.dep.apis[api];
+        a.routes.push(route);
+        if validated {
+            a.request_validation = Field::Known(true, x.loc);
+        }
+        if let Some(f) = function {
+            self.add_trigger(
+                &f,
+                Trigger {
+                    kind: TriggerKind::RestApi,
+                    loc: x.loc,
+                    source: Ref::Local(api_id),
+                },
+            );
+        }
+    }
+
+    fn rest_stage(&mut self, p: &Node) {
+        let Some(api) = self.api_idx(p.get("RestApiId")) else {
+            return;
+        };
+        let a = &mut self.dep.apis[api];
+        if let Some(dest) = p.path(&["AccessLogSetting", "DestinationArn"]) {
+            a.access_logging = Field::Known(true, dest.loc);
+        }
+        for ms in seq(p.get("MethodSettings")) {
+            if let Some(n) = ms
+                .get("ThrottlingRateLimit")
+                .or(ms.get("ThrottlingBurstLimit"))
+            {
+                a.throttling = Field::Known(true, n.loc);
+            }
+        }
+        if let Some(n) = p
+            .get("ThrottlingRateLimit")
+            .or(p.get("ThrottlingBurstLimit"))
+        {
+            a.throttling = Field::Known(true, n.loc);
+        }
+        if let Some(n) = p.get("TracingEnabled") {
+            let t = bool_field(Some(n));
+            if !matches!(a.tracing, Field::Known(true, _)) {
+                a.tracing = t;
+            }
+        }
+    }
+
+    fn usage_plan(&mut self, x: &Res) {
+        let p = &x.props;
+        let throttle = p
+            .get("Throttle")
+            .filter(|t| t.get("RateLimit").is_some() || t.get("BurstLimit").is_some());
+        for stage in seq(p.get("ApiStages")) {
+            let per_method = stage
+                .get("Throttle")
+                .and_then(Node::as_map)
+                .is_some_and(|m| !m.is_empty());
+            if throttle.is_none() && !per_method {
+                continue;
+            }
+            if let Some(api) = self.api_idx(stage.get("ApiId")) {
+                let loc = throttle.map_or(stage.loc, |t| t.loc);
+                self.dep.apis[api].throttling = Field::Known(true, loc);
+            }
+        }
+    }
+
+    fn http_api(&mut self, x: &Res) {
+        let p = &x.props;
+        let kind = match p.get("ProtocolType").and_then(Node::as_str) {
+            Some(t) if t.eq_ignore_ascii_case("WEBSOCKET") => ApiKind::WebSocket,
+            _ => ApiKind::Http,
+        };
+        let mut api = Api::new(x.id, x.loc, kind);
+        api.implicit = is_implicit(x.raw);
+        api.ignores = ignores(x.raw);
+        api.cors = p.get("CorsConfiguration").map(cors);
+        let target = p.get("Target").map(|n| self.function_ref(Some(n)));
+        let trigger_kind = if kind == ApiKind::WebSocket {
+            TriggerKind::WebSocketApi
+        } else {
+            TriggerKind::HttpApi
+        };
+        if let Some(target) = target {
+            // Quick create: a `$default` route to the target, no auth.
+            let loc = p.get("Target").map_or(x.loc, |n| n.loc);
+            api.routes.push(Route {
+                method: "ANY".into(),
+                path: "$default".into(),
+                loc,
+                auth: Field::Known(AuthKind::None, loc),
+                api_key_required: Field::Absent,
+                function: match &target {
+                    Ref::Local(id) => Some(id.clone()),
+                    _ => None,
+                },
+            });
+            self.add_trigger(
+                &target,
+                Trigger {
+                    kind: trigger_kind,
+                    loc,
+                    source: Ref::Local(x.id.to_string()),
+                },
+            );
+        }
+        let body = p.get("Body").cloned();
+        let i = self.push_api(api);
+        if let Some(body) = body {
+            self.openapi_body(i, &body, trigger_kind);
+        }
+    }
+
+    fn integration(&mut self, x: &Res) {
+        let uri = x.props.get("IntegrationUri");
+        let f = match uri.map(|n| self.function_ref(Some(n))) {
+            Some(Ref::Local(id)) => Some(id),
+            _ => None,
+        };
+        self.integrations.insert(x.id.to_string(), f);
+    }
+
+    fn http_route(&mut self, x: &Res) {
+        let p = &x.props;
+        let Some(api) = self.api_idx(p.get("ApiId")) else {
+            return;
+        };
+        let key = p
+            .get("RouteKey")
+            .and_then(|n| as_text(n).ok())
+            .unwrap_or_else(|| "{unknown}".into());
+        let (method, path) = match key.split_once(' ') {
+            Some((m, path)) => (m.to_ascii_uppercase(), path.to_string()),
+            None => ("ANY".to_string(), key.clone()),
+        };
+        let auth = match p.get("AuthorizationType") {
+            None => Field::Known(AuthKind::None, x.loc),
+            Some(n) => match as_text(n) {
+                Ok(t) => Field::Known(auth_kind(&t), n.loc),
+                Err(_) => Field::Unknown(n.loc),
+            },
+        };
+        let function = p.get("Target").and_then(|t| {
+            let text = as_text(t).ok()?;
+            let (id, _) = placeholders(&text).next()?;
+            self.integrations.get(id).cloned().flatten()
+        });
+        let kind = self.dep.apis[api].kind;
+        let api_id = self.dep.apis[api].id.clone();
+        self.dep.apis[api].routes.push(Route {
+            method,
+            path,
+            loc: x.loc,
+            auth,
+            api_key_required: bool_field(p.get("ApiKeyRequired")),
+            function: function.clone(),
+        });
+        if let Some(f) = function {
+            let kind = if kind == ApiKind::WebSocket {
+                TriggerKind::WebSocketApi
+            } else {
+                TriggerKind::HttpApi
+            };
+            self.add_trigger(
+                &Ref::Local(f),
+                Trigger {
+                    kind,
+                    loc: x.loc,
+                    source: Ref::Local(api_id),
+                },
+            );
+        }
+    }
+
+    fn http_stage(&mut self, x: &Res) {
+        let p = &x.props;
+        let Some(api) = self.api_idx(p.get("ApiId")) else {
+            return;
+        };
+        let a = &mut self.dep.apis[api];
+        if let Some(dest) = p.path(&["AccessLogSettings", "DestinationArn"]) {
+            a.access_logging = Field::Known(true, dest.loc);
+        }
+        let throttled = |s: &Node| {
+            s.get("ThrottlingRateLimit")
+                .or(s.get("ThrottlingBurstLimit"))
+                .map(|n| n.loc)
+        };
+        if let Some(loc) = p.get("DefaultRouteSettings").and_then(throttled) {
+            a.throttling = Field::Known(true, loc);
+        }
+        for e in p.get("RouteSettings").and_then(Node::as_map).unwrap_or(&[]) {
+            if let Some(loc) = throttled(&e.value) {
+                a.throttling = Field::Known(true, loc);
+            }
+        }
+    }
+
+    fn waf_association(&mut self, x: &Res) {
+        let Some(arn) = x.props.get("ResourceArn") else {
+            return;
+        };
+        let mut named = Vec::new();
+        self.named_resources(arn, &mut named);
+        for (id, ty, _) in named {
+            let api_id = match ty {
+                "AWS::ApiGateway::RestApi" | "AWS::ApiGatewayV2::Api" => Some(id),
+                "AWS::ApiGateway::Stage" => self.stage_apis.get(&id).cloned(),
+                _ => None,
+            };
+            if let Some(&i) = api_id.as_ref().and_then(|id| self.apis.get(id)) {
+                self.dep.apis[i].waf = Field::Known(true, x.loc);
+            }
+        }
+    }
+
+    // ------------------------------------------------- logs, alarms, trails
+
+    fn log_group(&mut self, x: &Res) {
+        let name_node = x.props.get("LogGroupName");
+        let name = str_field(name_node);
+        let function = name.as_deref().and_then(|n| {
+            let rest = n.strip_prefix("/aws/lambda/")?;
+            if let Some(id) = self.function_names.get(rest) {
+                return Some(id.clone());
+            }
+            let (id, _) = placeholders(rest).next()?;
+            self.functions.contains_key(id).then(|| id.to_string())
+        });
+        self.dep.log_groups.push(LogGroup {
+            id: x.id.to_string(),
+            loc: x.loc,
+            name,
+            retention_days: int_field(x.props.get("RetentionInDays")),
+            function,
+            ignores: ignores(x.raw),
+        });
+    }
+
+    fn alarm_metric(&self, m: &Node) -> AlarmMetric {
+        let mut metric = AlarmMetric {
+            namespace: str_field(m.get("Namespace")),
+            metric_name: str_field(m.get("MetricName")),
+            function: None,
+            function_unknown: false,
+        };
+        for d in seq(m.get("Dimensions")) {
+            if d.get("Name").and_then(Node::as_str) != Some("FunctionName") {
+                continue;
+            }
+            match self.function_ref(d.get("Value")) {
+                Ref::Local(id) => metric.function = Some(id),
+                Ref::Unknown => metric.function_unknown = true,
+                Ref::External(_) => {}
+            }
+        }
+        metric
+    }
+
+    fn alarm(&mut self, x: &Res) {
+        let p = &x.props;
+        let mut metrics = Vec::new();
+        if p.get("MetricName").is_some() {
+            metrics.push(self.alarm_metric(p));
+        }
+        for m in seq(p.get("Metrics")) {
+            if let Some(stat) = m.path(&["MetricStat", "Metric"]) {
+                metrics.push(self.alarm_metric(stat));
+            }
+        }
+        self.dep.alarms.push(Alarm {
+            id: x.id.to_string(),
+            loc: x.loc,
+            metrics,
+        });
+    }
+
+    fn trail(&mut self, x: &Res) {
+        let p = &x.props;
+        let mut found = false;
+        let mut unknown: Option<Loc> = None;
+        let mut found_loc = x.loc;
+        for sel in seq(p.get("EventSelectors")) {
+            for dr in seq(sel.get("DataResources")) {
+                match dr.get("Type").map(as_text) {
+                    Some(Ok(t)) if t == "AWS::Lambda::Function" => {
+                        found = true;
+                        found_loc = dr.loc;
+                    }
+                    Some(Err(_)) => unknown = Some(dr.loc),
+                    _ => {}
+                }
+            }
+        }
+        for sel in seq(p.get("AdvancedEventSelectors")) {
+            for fs in seq(sel.get("FieldSelectors")) {
+                if fs.get("Field").and_then(Node::as_str) != Some("resources.type") {
+                    continue;
+                }
+                let eq = fs.get("Equals");
+                if eq.is_some_and(Node::contains_unknown) {
+                    unknown = Some(fs.loc);
+                }
+                if seq(eq)
+                    .iter()
+                    .any(|v| v.as_str() == Some("AWS::Lambda::Function"))
+                {
+                    found = true;
+                    found_loc = fs.loc;
+                }
+            }
+        }
+        for key in ["EventSelectors", "AdvancedEventSelectors"] {
+            if let Some(n) = p.get(key).filter(|n| n.is_unknown()) {
+                unknown = Some(n.loc);
+            }
+        }
+        let lambda_data_events = if found {
+            Field::Known(true, found_loc)
+        } else if let Some(loc) = unknown {
+            Field::Unknown(loc)
+        } else {
+            Field::Known(false, x.loc)
+        };
+        self.dep.trails.push(Trail {
+            id: x.id.to_string(),
+            loc: x.loc,
+            lambda_data_events,
+            ignores: ignores(x.raw),
+        });
+    }
+
+    // ----------------------------------------------------------- network
+
+    fn security_group(&mut self, x: &Res) {
+        let mut egress: Vec<SgRule> = seq(x.props.get("SecurityGroupEgress"))
+            .iter()
+            .map(sg_rule)
+            .collect();
+        if x.props
+            .get("SecurityGroupEgress")
+            .is_some_and(Node::is_unknown)
+        {
+            let loc = x.props.get("SecurityGroupEgress").map_or(x.loc, |n| n.loc);
+            egress.push(SgRule {
+                loc,
+                cidr: Field::Unknown(loc),
+                protocol: Field::Unknown(loc),
+                from_port: Field::Unknown(loc),
+                to_port: Field::Unknown(loc),
+                implicit: false,
+            });
+        }
+        if egress.is_empty() {
+            egress.push(SgRule {
+                loc: x.loc,
+                cidr: Field::Known("0.0.0.0/0".into(), x.loc),
+                protocol: Field::Known("-1".into(), x.loc),
+                from_port: Field::Absent,
+                to_port: Field::Absent,
+                implicit: true,
+            });
+        }
+        self.sgs
+            .insert(x.id.to_string(), self.dep.security_groups.len());
+        self.dep.security_groups.push(SecurityGroup {
+            id: x.id.to_string(),
+            loc: x.loc,
+            egress,
+            ignores: ignores(x.raw),
+        });
+    }
+
+    fn sg_egress(&mut self, x: &Res) {
+        let Some(group) = x
+            .props
+            .get("GroupId")
+            .and_then(|n| self.local_target(n, &["AWS::EC2::SecurityGroup"]))
+        else {
+            return;
+        };
+        if let Some(&i) = self.sgs.get(&group) {
+            let mut rule = sg_rule(&x.props);
+            rule.loc = x.loc;
+            self.dep.security_groups[i].egress.push(rule);
+        }
+    }
+
+    // ---------------------------------------------------------- triggers
+
+    fn bucket(&mut self, x: &Res) {
+        for c in seq(x
+            .props
+            .path(&["NotificationConfiguration", "LambdaConfigurations"]))
+        {
+            let f = self.function_ref(c.get("Function"));
+            self.add_trigger(
+                &f,
+                Trigger {
+                    kind: TriggerKind::S3,
+                    loc: c.loc,
+                    source: Ref::Local(x.id.to_string()),
+                },
+            );
+        }
+    }
+
+    fn sns_subscription(&mut self, x: &Res) {
+        let p = &x.props;
+        if !p
+            .get("Protocol")
+            .and_then(Node::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("lambda"))
+        {
+            return;
+        }
+        let f = self.function_ref(p.get("Endpoint"));
+        let source = self.source_ref(p.get("TopicArn"));
+        self.add_trigger(
+            &f,
+            Trigger {
+                kind: TriggerKind::Sns,
+                loc: x.loc,
+                source,
+            },
+        );
+    }
+
+    fn sns_topic(&mut self, x: &Res) {
+        for s in seq(x.props.get("Subscription")) {
+            if !s
+                .get("Protocol")
+                .and_then(Node::as_str)
+                .is_some_and(|p| p.eq_ignore_ascii_case("lambda"))
+            {
+                continue;
+            }
+            let f = self.function_ref(s.get("Endpoint"));
+            self.add_trigger(
+                &f,
+                Trigger {
+                    kind: TriggerKind::Sns,
+                    loc: s.loc,
+                    source: Ref::Local(x.id.to_string()),
+                },
+            );
+        }
+    }
+
+    fn events_rule(&mut self, x: &Res) {
+        let kind = if x.props.get("ScheduleExpression").is_some() {
+            TriggerKind::Schedule
+        } else {
+            TriggerKind::EventBridge
+        };
+        for t in seq(x.props.get("Targets")) {
+            let f = self.function_ref(t.get("Arn"));
+            self.add_trigger(
+                &f,
+                Trigger {
+                    kind,
+                    loc: t.loc,
+                    source: Ref::Local(x.id.to_string()),
+                },
+            );
+        }
+    }
+
+    fn schedule(&mut self, x: &Res) {
+        let f = self.function_ref(x.props.path(&["Target", "Arn"]));
+        self.add_trigger(
+            &f,
+            Trigger {
+                kind: TriggerKind::Schedule,
+                loc: x.loc,
+                source: Ref::Local(x.id.to_string()),
+            },
+        );
+    }
+
+    fn finish(&mut self) {
+        // A function may name its log group in `LoggingConfig.LogGroup`
+        // (by `Ref` or by name) instead of the `/aws/lambda/<name>` default.
+        let mut by_group: HashMap<&str, &str> = HashMap::new();
+        for f in &self.dep.functions {
+            if let Some(group) = f.log_group.as_deref() {
+                by_group.insert(group, f.id.as_str());
+            }
+        }
+        if !by_group.is_empty() {
+            let mut links = Vec::new();
+            for (i, lg) in self.dep.log_groups.iter().enumerate() {
+                if lg.function.is_some() {
+                    continue;
+                }
+                let by_ref = by_group.get(format!("${{{}}}", lg.id).as_str());
+                let by_name = lg.name.as_deref().and_then(|n| by_group.get(n));
+                if let Some(fid) = by_ref.or(by_name) {
+                    links.push((i, fid.to_string()));
+                }
+            }
+            for (i, fid) in links {
+                self.dep.log_groups[i].function = Some(fid);
+            }
+        }
+        for f in &mut self.dep.functions {
+            if let Some(Ref::Local(role)) = f.role.value() {
+                if let Some(refs) = self.role_internal.get(role) {
+                    f.internal_refs.extend(refs.iter().cloned());
+                }
+            }
+            let mut seen = HashSet::new();
+            f.internal_refs.retain(|r| seen.insert(r.what.clone()));
+        }
+    }
+}
+
+fn resource_id_of(n: &Node) -> String {
+    if let Some((id, _)) = resource_marker(n) {
+        return id.to_string();
+    }
+    n.as_str()
+        .and_then(|s| placeholders(s).next().map(|(id, _)| id.to_string()))
+        .unwrap_or_default()
+}
+
+fn sg_rule(n: &Node) -> SgRule {
+    let cidr = match n.get("CidrIp").or(n.get("CidrIpv6")) {
+        Some(c) => str_field(Some(c)),
+        None => Field::Absent,
+    };
+    SgRule {
+        loc: n.loc,
+        cidr,
+        protocol: str_field(n.get("IpProtocol")),
+        from_port: int_field(n.get("FromPort")),
+        to_port: int_field(n.get("ToPort")),
+        implicit: false,
+    }
+}
+
+fn cors(n: &Node) -> Cors {
+    let allow_origins = match n.get("AllowOrigins") {
+        Some(o) if o.is_unknown() => vec![Field::Unknown(o.loc)],
+        other => seq(other).iter().map(|o| str_field(Some(o))).collect(),
+    };
+    Cors {
+        loc: n.loc,
+        allow_origins,
+        allow_credentials: bool_field(n.get("AllowCredentials")),
+    }
+}
+
+fn code_field(n: Option<&Node>) -> Field<String> {
+    let Some(n) = n else {
+        return Field::Absent;
+    };
+    if n.as_map().is_none() {
+        return str_field(Some(n));
+    }
+    if let Some(image) = n.get("ImageUri") {
+        return str_field(Some(image));
+    }
+    if let Some(zip) = n.get("ZipFile") {
+        return Field::Known("<inline ZipFile>".into(), zip.loc);
+    }
+    match (n.get("S3Bucket").map(as_text), n.get("S3Key")) {
+        (Some(Ok(bucket)), Some(key)) => match as_text(key) {
+            Ok(k) => Field::Known(format!("s3://{bucket}/{k}"), key.loc),
+            Err(_) => Field::Unknown(key.loc),
+        },
+        (_, Some(key)) => str_field(Some(key)).map(|k| format!("s3://?/{k}")),
+        _ => Field::Unknown(n.loc),
+    }
+}
+
+pub(super) fn auth_kind(t: &str) -> AuthKind {
+    match t.to_ascii_uppercase().as_str() {
+        "NONE" => AuthKind::None,
+        "AWS_IAM" => AuthKind::Iam,
+        "CUSTOM" => AuthKind::Lambda,
+        "COGNITO_USER_POOLS" => AuthKind::Cognito,
+        "JWT" => AuthKind::Jwt,
+        _ => AuthKind::Other(t.to_string()),
+    }
+}
+
+/// A `${Name}` left in a resolved string (pseudo parameters aside): the
+/// value depends on another resource.
+fn has_placeholder(text: &str) -> bool {
+    placeholders(text).next().is_some()
+}
+
+/// Whether `text` has letters or digits outside its `${...}` placeholders.
+fn literal_text_besides_placeholders(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        let (before, after) = match rest.find("${") {
+            Some(i) => (&rest[..i], Some(&rest[i + 2..])),
+            None => (rest, None),
+        };
+        if before.chars().any(char::is_alphanumeric) {
+            return true;
+        }
+        match after.and_then(|a| a.find('}').map(|end| &a[end + 1..])) {
+            Some(next) => rest = next,
+            None => return false,
+        }
+    }
+}
+
+/// What kind of secret-store reference a string is, if it is one.
+fn secret_reference(text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    if t.contains("{{resolve:secretsmanager:") {
+        Some("{{resolve:secretsmanager}}")
+    } else if t.contains("{{resolve:ssm-secure:") {
+        Some("{{resolve:ssm-secure}}")
+    } else if t.contains("{{resolve:ssm:") {
+        Some("{{resolve:ssm}}")
+    } else if t.starts_with("arn:") && t.split(':').nth(2) == Some("secretsmanager") {
+        Some("Secrets Manager ARN")
+    } else if t.starts_with("arn:") && t.split(':').nth(2) == Some("ssm") {
+        Some("SSM parameter ARN")
+    } else {
+        None
+    }
+}
+
+fn is_implicit(raw: &Node) -> bool {
+    raw.path(&["Metadata", "fnguard", "implicit"])
+        .and_then(Node::as_bool)
+        .unwrap_or(false)
+}
+
+/// `Metadata.fnguard.ignore`: `[{id, reason}]` or `[id, ...]`.
+fn ignores(raw: &Node) -> Vec<Ignore> {
+    let Some(list) = raw.path(&["Metadata", "fnguard", "ignore"]) else {
+        return Vec::new();
+    };
+    list.one_or_many()
+        .into_iter()
+        .filter_map(|item| match item.as_str() {
+            Some(id) => Some(Ignore {
+                rule_id: id.to_string(),
+                reason: None,
+                loc: item.loc,
+            }),
+            None => Some(Ignore {
+                rule_id: item.get("id").or(item.get("Id"))?.as_str()?.to_string(),
+                reason: item
+                    .get("reason")
+                    .or(item.get("Reason"))
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                loc: item.loc,
+            }),
+        })
+        .collect()
+}
