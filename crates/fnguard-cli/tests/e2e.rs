@@ -219,7 +219,7 @@ fn rules_list_and_explain_cover_every_rule_in_both_languages() {
         .iter()
         .filter_map(|r| r["id"].as_str())
         .collect();
-    assert!(ids.len() >= 35, "{ids:?}");
+    assert!(ids.len() >= 34, "{ids:?}");
     for id in ["FG-IAM-001", "FG-TRIG-002", "FG-SEC-001", "FG-MON-001"] {
         assert!(ids.contains(&id), "{id} missing");
     }

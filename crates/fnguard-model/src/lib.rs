@@ -11,7 +11,22 @@ pub mod yaml;
 
 pub use model::*;
 
-use fnguard_core::SourceRef;
+use fnguard_core::{FileId, Node, SourceRef};
+
+/// Parse a JSON or YAML document. Text that looks like JSON goes to the fast
+/// JSON parser; if that fails but YAML (a superset) accepts it, the YAML
+/// tree is used, otherwise the JSON error is reported.
+pub fn parse_document(text: &str, file: FileId, path: &str) -> Result<Node, LoadError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        match json::parse(text, file, path) {
+            Ok(node) => Ok(node),
+            Err(json_error) => yaml::parse(text, file, path).map_err(|_| json_error),
+        }
+    } else {
+        yaml::parse(text, file, path)
+    }
+}
 
 /// An input that could not be loaded: names the file and the position.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

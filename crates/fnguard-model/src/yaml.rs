@@ -57,11 +57,18 @@ enum Frame {
         /// Entries from `<<` merge keys, applied when the map closes so that
         /// the map's own keys win, as YAML specifies.
         merged: Vec<MapEntry>,
+        /// Key → entry index, built once a map grows past a few entries so
+        /// that the duplicate-key check stays linear on huge `Resources`
+        /// maps (a plain scan made a 50 MB template take minutes).
+        index: Option<HashMap<String, usize>>,
         loc: Loc,
         anchor: usize,
         tag: Option<String>,
     },
 }
+
+/// Below this many entries a linear scan beats hashing.
+const INDEX_THRESHOLD: usize = 16;
 
 struct Builder {
     file: FileId,
@@ -124,6 +131,7 @@ impl Builder {
                 entries,
                 pending_key,
                 merged,
+                index,
                 ..
             }) => match pending_key.take() {
                 None => {
@@ -143,11 +151,29 @@ impl Builder {
                 Some((key, key_loc)) => {
                     if key == "<<" {
                         merge_into(merged, node);
-                    } else if let Some(existing) = entries.iter_mut().find(|e| e.key == key) {
+                        return;
+                    }
+                    if index.is_none() && entries.len() >= INDEX_THRESHOLD {
+                        *index = Some(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .map(|(i, e)| (e.key.clone(), i))
+                                .collect(),
+                        );
+                    }
+                    let existing = match index {
+                        Some(index) => index.get(&key).copied(),
+                        None => entries.iter().position(|e| e.key == key),
+                    };
+                    if let Some(i) = existing {
                         // Later duplicates win, as in most YAML loaders.
-                        existing.key_loc = key_loc;
-                        existing.value = node;
+                        entries[i].key_loc = key_loc;
+                        entries[i].value = node;
                     } else {
+                        if let Some(index) = index {
+                            index.insert(key.clone(), entries.len());
+                        }
                         entries.push(MapEntry {
                             key,
                             key_loc,
@@ -316,6 +342,7 @@ impl MarkedEventReceiver for Builder {
                         entries: Vec::new(),
                         pending_key: None,
                         merged: Vec::new(),
+                        index: None,
                         loc,
                         anchor,
                         tag,
@@ -479,6 +506,20 @@ mod tests {
         }
         let err = parse(&text, 0, "bomb.yaml").unwrap_err();
         assert!(err.message.contains("alias"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_in_big_maps_keep_the_last_value() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("k{i}: {i}\n"));
+        }
+        text.push_str("k3: last\nk30: last\n");
+        let doc = p(&text);
+        assert_eq!(doc.as_map().unwrap().len(), 40);
+        assert_eq!(doc.get("k3").unwrap().as_str(), Some("last"));
+        assert_eq!(doc.get("k30").unwrap().as_str(), Some("last"));
+        assert_eq!(doc.get("k31").unwrap().as_i64(), Some(31));
     }
 
     #[test]

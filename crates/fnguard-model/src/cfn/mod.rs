@@ -19,7 +19,7 @@ const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 /// Load a CloudFormation or SAM template (JSON or YAML). `path` is the
 /// display path used in locations and errors.
 pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
-    let root = crate::yaml::parse(text, 0, path)?;
+    let root = crate::parse_document(text, 0, path)?;
     check_root(&root, path)?;
     let (root, format) = if is_sam(&root) {
         (sam_transform(root, path)?, SourceFormat::Sam)
@@ -31,10 +31,8 @@ pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
     Ok(dep)
 }
 
-// merged: calls sam::transform
 fn sam_transform(root: Node, path: &str) -> Result<Node, LoadError> {
-    let _ = path;
-    Ok(root)
+    sam::transform(&root).map_err(|e| LoadError::new(path, e.line, e.col, e.message))
 }
 
 /// A SAM template: declares the SAM transform or uses `AWS::Serverless::*`

@@ -45,7 +45,7 @@ pub struct Transformed {
 }
 
 pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
-    let root = crate::yaml::parse(text, 0, path)?;
+    let root = crate::parse_document(text, 0, path)?;
     let transformed = to_cloudformation(&root, path)?;
     let mut deployment = crate::cfn::load_from_root(
         &transformed.template,

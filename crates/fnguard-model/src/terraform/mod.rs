@@ -123,6 +123,6 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
 
 /// Load a plan in `terraform show -json` form.
 pub fn load_plan(path: &str, text: &str) -> Result<Deployment, LoadError> {
-    let root = crate::yaml::parse(text, 0, path)?;
+    let root = crate::parse_document(text, 0, path)?;
     plan::load(path, &root)
 }
