@@ -637,7 +637,7 @@ mod tests {
             },
         );
         assert!(found.errors.is_empty(), "{:?}", found.errors);
-        let mut names: Vec<String> = found
+        let names: Vec<String> = found
             .inputs
             .iter()
             .map(|input| match input {
