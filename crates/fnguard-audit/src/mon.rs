@@ -58,7 +58,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                 watched.insert(function);
             }
             // The account-wide metric: covers every function.
-            None => return,
+            None if !metric.has_function_dimension => return,
+            // A function outside the scanned files: covers none of ours.
+            None => {}
         }
     }
     let rule = &RULES[0];

@@ -10,6 +10,7 @@ fn metric(name: &str, function: Option<&str>) -> AlarmMetric {
         metric_name: s(name, 102),
         function: function.map(str::to_string),
         function_unknown: false,
+        has_function_dimension: function.is_some(),
     }
 }
 
@@ -18,6 +19,7 @@ fn alarm(id: &str, metrics: Vec<AlarmMetric>) -> Alarm {
         id: id.into(),
         loc: loc(100),
         metrics,
+        ignores: Vec::new(),
     }
 }
 
@@ -89,4 +91,13 @@ fn metric_math_and_account_wide_alarms() {
     dep.alarms
         .push(alarm("ComputedMetric", vec![computed_name]));
     assert_eq!(mon_resources(&dep), vec!["Unwatched"]);
+}
+
+#[test]
+fn an_alarm_on_a_function_outside_the_template_covers_none_of_ours() {
+    let mut dep = two_functions();
+    let mut external = metric("Errors", None);
+    external.has_function_dimension = true;
+    dep.alarms.push(alarm("ExternalAlarm", vec![external]));
+    assert_eq!(mon_resources(&dep).len(), 2);
 }

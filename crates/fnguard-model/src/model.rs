@@ -507,6 +507,7 @@ pub struct Alarm {
     pub loc: Loc,
     /// Every metric the alarm watches (one, or several for metric math).
     pub metrics: Vec<AlarmMetric>,
+    pub ignores: Vec<Ignore>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -517,6 +518,10 @@ pub struct AlarmMetric {
     pub function: Option<String>,
     /// The `FunctionName` dimension is set but cannot be evaluated.
     pub function_unknown: bool,
+    /// A `FunctionName` dimension is present (resolved, unknown or naming a
+    /// function outside the scanned files). Without one, an `AWS/Lambda`
+    /// metric is the account-wide aggregate, which covers every function.
+    pub has_function_dimension: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

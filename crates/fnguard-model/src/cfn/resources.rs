@@ -1426,11 +1426,13 @@ impl<'a> Builder<'a> {
             metric_name: str_field(m.get("MetricName")),
             function: None,
             function_unknown: false,
+            has_function_dimension: false,
         };
         for d in seq(m.get("Dimensions")) {
             if d.get("Name").and_then(Node::as_str) != Some("FunctionName") {
                 continue;
             }
+            metric.has_function_dimension = true;
             match self.function_ref(d.get("Value")) {
                 Ref::Local(id) => metric.function = Some(id),
                 Ref::Unknown => metric.function_unknown = true,
@@ -1455,6 +1457,7 @@ impl<'a> Builder<'a> {
             id: x.id.to_string(),
             loc: x.loc,
             metrics,
+            ignores: ignores(x.raw),
         });
     }
 

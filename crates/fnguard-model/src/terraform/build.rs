@@ -1762,6 +1762,7 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
                     id: r.addr.clone(),
                     loc: r.loc,
                     metrics,
+                    ignores: Vec::new(),
                 });
             }
             _ => {}
@@ -1770,19 +1771,23 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
 }
 
 fn alarm_metric(m: &V, index: &Index) -> AlarmMetric {
-    let (function, function_unknown) = match m.get("dimensions") {
+    let (function, function_unknown, has_function_dimension) = match m.get("dimensions") {
         Some(d) if d.is_known() => match d.get("FunctionName") {
-            Some(v) => function_by_name(v, index),
-            None => (None, false),
+            Some(v) => {
+                let (function, unknown) = function_by_name(v, index);
+                (function, unknown, true)
+            }
+            None => (None, false, false),
         },
-        Some(_) => (None, true),
-        None => (None, false),
+        Some(_) => (None, true, true),
+        None => (None, false, false),
     };
     AlarmMetric {
         namespace: field_str(m.get("namespace")),
         metric_name: field_str(m.get("metric_name")),
         function,
         function_unknown,
+        has_function_dimension,
     }
 }
 
