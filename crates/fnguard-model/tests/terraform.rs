@@ -226,7 +226,8 @@ fn roles_trust_and_policies() {
     assert_eq!(deny.conditions[0].key, "aws:PrincipalTag/team");
 
     // Customer-managed policy through an attachment, heredoc JSON with an
-    // interpolated ARN: known action, unknown resource.
+    // interpolated ARN: known action, the resource is the database's ARN
+    // (a placeholder for the computed value, never a wildcard).
     let managed = api
         .policies
         .iter()
@@ -238,7 +239,7 @@ fn roles_trust_and_policies() {
     match (&stmt.actions, &stmt.resources) {
         (fnguard_iam::ActionSet::Action(a), fnguard_iam::ResourceSet::Resource(r)) => {
             assert_eq!(a[0].as_str(), Some("rds-db:connect"));
-            assert_eq!(r[0].as_str(), None);
+            assert_eq!(r[0].as_str(), Some("${aws_db_instance.orders.arn}"));
         }
         other => panic!("{other:?}"),
     }
@@ -260,7 +261,9 @@ fn roles_trust_and_policies() {
     let queue = &worker.policies[0];
     assert_eq!(queue.name, "queue-access");
     match &queue.policy.statements[0].resources {
-        fnguard_iam::ResourceSet::Resource(r) => assert!(r[0].text.is_none()),
+        fnguard_iam::ResourceSet::Resource(r) => {
+            assert_eq!(r[0].as_str(), Some("${aws_sqs_queue.orders.arn}"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -1469,4 +1472,80 @@ fn json_syntax_files_are_reported_not_read() {
     assert_eq!(dep.functions.len(), 1);
     assert_eq!(dep.warnings.len(), 1);
     assert_eq!(dep.file(dep.warnings[0].loc), "m/main.tf.json");
+}
+
+/// A statement scoped to a resource of the module (`aws_iam_role.job.arn`,
+/// `"${aws_dynamodb_table.t.arn}/index/*"`) is scoped, not "maybe `*`":
+/// references become placeholders as CloudFormation's `${Role.Arn}` do,
+/// while variables without defaults stay unknown.
+#[test]
+fn policy_references_to_module_resources_are_specific_values() {
+    let dep = load_one(
+        r#"
+variable "bucket" {
+  type = string
+}
+resource "aws_iam_role" "job" {
+  name               = "job"
+  assume_role_policy = "{}"
+}
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "pk"
+}
+resource "aws_iam_role" "fn" {
+  name = "fn"
+}
+data "aws_iam_policy_document" "p" {
+  statement {
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.job.arn]
+  }
+  statement {
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.t.arn}/index/*"]
+  }
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${var.bucket}/*"]
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.fn.id
+  policy = data.aws_iam_policy_document.p.json
+}
+resource "aws_iam_role_policy" "inline_json" {
+  role = aws_iam_role.fn.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = aws_iam_role.job.arn }]
+  })
+}
+"#,
+    );
+    let role = dep.role("aws_iam_role.fn").expect("role");
+    let resource_texts = |policy: &fnguard_iam::Policy, i: usize| -> Vec<Option<String>> {
+        match &policy.statements[i].resources {
+            fnguard_iam::ResourceSet::Resource(r) => {
+                r.iter().map(|v| v.as_str().map(str::to_string)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let doc = &role.policies[0].policy;
+    assert!(!doc.unknown);
+    assert_eq!(
+        resource_texts(doc, 0),
+        vec![Some("${aws_iam_role.job.arn}".to_string())]
+    );
+    assert_eq!(
+        resource_texts(doc, 1),
+        vec![Some("${aws_dynamodb_table.t.arn}/index/*".to_string())]
+    );
+    assert_eq!(resource_texts(doc, 2), vec![None], "var without default");
+    let inline = &role.policies[1].policy;
+    assert_eq!(
+        resource_texts(inline, 0),
+        vec![Some("${aws_iam_role.job.arn}".to_string())]
+    );
 }

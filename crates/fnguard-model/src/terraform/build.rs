@@ -1,7 +1,7 @@
 //! Evaluated Terraform resources (from HCL or a plan) into the normalized
 //! model.
 
-use super::value::{json_text_to_v, Val, V};
+use super::value::{json_text_to_v, render_refs, Val, V};
 use super::Res;
 use crate::model::*;
 use fnguard_core::{Field, Loc};
@@ -302,17 +302,17 @@ fn local_id(r: &Ref) -> Option<&str> {
 fn policy_of(v: &V) -> fnguard_iam::Policy {
     match &v.kind {
         Val::Str(text) => match json_text_to_v(text, v.loc) {
-            Some(doc) => parse_policy(&doc.to_node()),
+            Some(doc) => parse_policy(&doc.to_policy_node()),
             None => unknown_policy(v.loc),
         },
         Val::Unknown {
             partial: Some(text),
             ..
         } => match json_text_to_v(text, v.loc) {
-            Some(doc) => parse_policy(&doc.to_node()),
+            Some(doc) => parse_policy(&doc.to_policy_node()),
             None => unknown_policy(v.loc),
         },
-        Val::Map(_) => parse_policy(&v.to_node()),
+        Val::Map(_) => parse_policy(&v.to_policy_node()),
         _ => unknown_policy(v.loc),
     }
 }
@@ -1005,24 +1005,6 @@ fn field_str_or_ref(v: Option<&V>) -> Field<String> {
         },
         other => field_str(other),
     }
-}
-
-/// `"${aws_x.y.arn}/*"` as text when every unknown piece is a reference to
-/// a resource of the module: the value is set and scoped, only computed.
-fn render_refs(partial: &str) -> Option<String> {
-    let mut out = String::new();
-    for (i, piece) in partial.split(super::value::HOLE).enumerate() {
-        if i % 2 == 0 {
-            out.push_str(piece);
-        } else if piece.is_empty() || piece.starts_with(super::value::UNKNOWN_MARK) {
-            return None;
-        } else {
-            out.push_str("${");
-            out.push_str(piece);
-            out.push('}');
-        }
-    }
-    Some(out)
 }
 
 fn arn_kind(arn: &str) -> TriggerKind {
