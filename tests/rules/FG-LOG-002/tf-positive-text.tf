@@ -111,7 +111,7 @@ resource "aws_lambda_function" "api" {
   }
 
   logging_config {
-    log_format            = "Text"
+    log_format = "Text"
   }
 
   tags = local.tags

@@ -104,7 +104,7 @@ resource "aws_lambda_function" "api" {
   timeout                        = 15
   reserved_concurrent_executions = 10
   code_signing_config_arn        = aws_lambda_code_signing_config.this.arn
-  runtime = var.runtime
+  runtime                        = var.runtime
 
   vpc_config {
     subnet_ids         = var.private_subnet_ids

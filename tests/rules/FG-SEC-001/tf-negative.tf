@@ -103,9 +103,9 @@ resource "aws_lambda_function" "api" {
 
   environment {
     variables = {
-      ORDERS_TABLE                                                                         = "orders"
+      ORDERS_TABLE = "orders"
       # The function uses its execution role; a cross-account role is assumed at run time.
-      REPORTING_ROLE_ARN                                                                   = "arn:aws:iam::210987654321:role/reporting-reader"
+      REPORTING_ROLE_ARN = "arn:aws:iam::210987654321:role/reporting-reader"
     }
   }
 
