@@ -1549,3 +1549,52 @@ resource "aws_iam_role_policy" "inline_json" {
         vec![Some("${aws_iam_role.job.arn}".to_string())]
     );
 }
+
+/// terraform-aws-modules/lambda names its group
+/// `"/aws/lambda/${var.lambda_at_edge ? "us-east-1." : ""}${var.function_name}"`:
+/// an unknown prefix before the function's own open name still links the
+/// group (found scanning that module in the wild).
+#[test]
+fn log_group_with_unknown_prefix_links_to_its_function() {
+    let dep = load_one(
+        r#"
+variable "function_name" {
+  type = string
+}
+variable "lambda_at_edge" {
+  type = bool
+}
+variable "cloudwatch_logs_retention_in_days" {
+  type = number
+}
+resource "aws_lambda_function" "this" {
+  count         = 1
+  function_name = var.function_name
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.13"
+  handler       = "app.handler"
+}
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = "/aws/lambda/${var.lambda_at_edge ? "us-east-1." : ""}${var.function_name}"
+  retention_in_days = var.cloudwatch_logs_retention_in_days
+}
+resource "aws_cloudwatch_log_group" "other" {
+  name = "/aws/lambda/orders-${var.function_name}"
+}
+"#,
+    );
+    let group = dep
+        .log_groups
+        .iter()
+        .find(|g| g.id == "aws_cloudwatch_log_group.lambda")
+        .expect("group");
+    assert_eq!(group.function.as_deref(), Some("aws_lambda_function.this"));
+    assert!(group.retention_days.is_unknown());
+    // Literal text before the name is another name, not this function's.
+    let other = dep
+        .log_groups
+        .iter()
+        .find(|g| g.id == "aws_cloudwatch_log_group.other")
+        .expect("group");
+    assert_eq!(other.function, None);
+}

@@ -1713,7 +1713,7 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
                 });
                 let function = function.or_else(|| {
                     let shape = name_v?.shape()?;
-                    index.function_by_shape(shape.strip_prefix("/aws/lambda/")?)
+                    log_group_function_by_shape(shape.strip_prefix("/aws/lambda/")?, index)
                 });
                 dep.log_groups.push(LogGroup {
                     id: r.addr.clone(),
@@ -1750,6 +1750,36 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
             _ => {}
         }
     }
+}
+
+/// The function whose open name ends the log group name: the exact shape,
+/// or that shape after a prefix made only of unknown pieces, as modules
+/// write `"/aws/lambda/${var.lambda_at_edge ? "us-east-1." : ""}${var.function_name}"`
+/// for Lambda@Edge's region-prefixed groups.
+fn log_group_function_by_shape(rest: &str, index: &Index) -> Option<String> {
+    if let Some(id) = index.function_by_shape(rest) {
+        return Some(id);
+    }
+    let hole = super::value::HOLE;
+    // Byte offsets of the HOLE characters; holes are pairs (open, close).
+    let marks: Vec<usize> = rest.match_indices(hole).map(|(i, _)| i).collect();
+    let mut expected_start = 0;
+    for pair in marks.chunks_exact(2) {
+        let (open, close) = (pair[0], pair[1]);
+        // Literal text before this hole: the prefix is not only unknown.
+        if open != expected_start {
+            return None;
+        }
+        let next = close + hole.len_utf8();
+        if next >= rest.len() {
+            return None;
+        }
+        if let Some(id) = index.function_by_shape(&rest[next..]) {
+            return Some(id);
+        }
+        expected_start = next;
+    }
+    None
 }
 
 fn alarm_metric(m: &V, index: &Index) -> AlarmMetric {
