@@ -1000,7 +1000,7 @@ fn extend_statements(statements: &mut Vec<V>, docs: &V, replace_sid: bool) -> bo
 }
 
 /// One `statement` block as an IAM JSON statement.
-fn statement_json(block: &V, loc: Loc) -> Val {
+pub(crate) fn statement_json(block: &V, loc: Loc) -> Val {
     let mut out: Vec<(String, V)> = Vec::new();
     if let Some(sid) = block.get("sid") {
         out.push(("Sid".into(), sid.clone()));
