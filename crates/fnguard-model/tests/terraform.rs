@@ -587,8 +587,10 @@ fn plan_values_and_unknowns_build_the_same_model() {
     assert_eq!(role.policies[0].name, "payments-inline");
     assert!(role.managed_policy_arns.iter().any(|a| a.as_deref()
         == Some("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")));
-    // managed_policy_arns itself is unknown after apply.
-    assert!(role.managed_policy_arns.iter().any(|a| a.is_unknown()));
+    // managed_policy_arns is "known after apply" only because the provider
+    // fills it from the attachments when the configuration leaves it out:
+    // not an unknown policy.
+    assert!(!role.managed_policy_arns.iter().any(|a| a.is_unknown()));
 
     // Known only after apply, from a policy document the plan has read.
     let worker = dep.role("aws_iam_role.worker").expect("worker role");
@@ -1597,4 +1599,182 @@ resource "aws_cloudwatch_log_group" "other" {
         .find(|g| g.id == "aws_cloudwatch_log_group.other")
         .expect("group");
     assert_eq!(other.function, None);
+}
+
+/// A plan as `terraform show -json` writes it (Terraform 1.11, AWS provider
+/// 5.100; generated offline from `plan-orders/config`): compact JSON,
+/// `for_each` and `count` instances, a counted child module, a sensitive
+/// variable, a policy document read at apply time, provider-computed
+/// blocks and `null` for every unset argument. The assertions are the model
+/// fields the checks read, for FG-TRIG-002 (function URL NONE) and
+/// FG-SEC-001 (access key in the environment) first.
+fn orders_plan() -> Deployment {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform/plan-orders/plan.json");
+    let text = std::fs::read_to_string(path).expect("plan fixture");
+    load_plan("plan-orders/plan.json", &text).expect("plan loads")
+}
+
+#[test]
+fn real_plan_function_url_and_access_key() {
+    let dep = orders_plan();
+    assert!(dep.warnings.is_empty(), "{:?}", dep.warnings);
+    let get = "aws_lambda_function.api[\"get_order\"]";
+    let create = "aws_lambda_function.api[\"create_order\"]";
+    for id in [get, create] {
+        assert!(dep.function(id).is_some(), "{id}");
+    }
+
+    // FG-TRIG-002 reads `auth_type` and the linked function.
+    assert_eq!(dep.function_urls.len(), 1);
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("NONE"));
+    assert_eq!(url.function, Ref::Local(get.into()));
+    let cors = url.cors.as_ref().expect("cors");
+    assert_eq!(cors.allow_origins[0].as_deref(), Some("*"));
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+    let f = dep.function(get).expect("function");
+    assert!(f
+        .triggers
+        .iter()
+        .any(|t| t.kind == TriggerKind::FunctionUrl));
+
+    // FG-SEC-001 reads literal environment values; the sensitive variable's
+    // value, which the plan holds in clear, is never kept.
+    for id in [get, create] {
+        let f = dep.function(id).expect("function");
+        assert_eq!(
+            env(f, "AWS_ACCESS_KEY_ID").value,
+            EnvValue::Literal("AKIA4QWERTYUZXCVB7NM".into())
+        );
+        assert!(matches!(
+            env(f, "DB_PASSWORD").value,
+            EnvValue::Reference(_)
+        ));
+        assert_eq!(
+            env(f, "ORDERS_TABLE").value,
+            EnvValue::Literal("orders-prod-orders".into())
+        );
+    }
+    let text = format!("{dep:?}");
+    assert!(
+        !text.contains("Orders-Pr0d-2024!") || {
+            // Only the variable's default in `configuration` may carry it (the
+            // parameter, for FG-SEC-005), never an environment value.
+            let p = dep
+                .parameters
+                .iter()
+                .find(|p| p.id == "var.db_password")
+                .expect("var");
+            p.no_echo && p.default.as_deref() == Some("Orders-Pr0d-2024!")
+        }
+    );
+}
+
+#[test]
+fn real_plan_instances_link_to_their_own_keys() {
+    let dep = orders_plan();
+    let get = "aws_lambda_function.api[\"get_order\"]";
+    let create = "aws_lambda_function.api[\"create_order\"]";
+
+    // `aws_lambda_function.api[each.key]` is referenced without its key.
+    let perm = dep
+        .permissions
+        .iter()
+        .find(|p| p.id == "aws_lambda_permission.api[\"get_order\"]")
+        .expect("permission");
+    assert_eq!(perm.function, Ref::Local(get.into()));
+    assert!(perm.source_arn.is_known() || perm.source_arn.is_unknown());
+    assert!(!perm.source_arn.is_absent());
+
+    let api = dep.api("aws_apigatewayv2_api.orders").expect("api");
+    assert_eq!(
+        api.routes.len(),
+        2,
+        "no quick-create route from `target: null`"
+    );
+    for (path, function) in [("/orders", create), ("/orders/{id}", get)] {
+        let route = api
+            .routes
+            .iter()
+            .find(|r| r.path == path)
+            .unwrap_or_else(|| panic!("route {path}"));
+        assert_eq!(route.auth.value(), Some(&AuthKind::None));
+        assert_eq!(route.function.as_deref(), Some(function));
+    }
+
+    // Both functions share one role (FG-IAM-007); its policy comes from a
+    // document read at apply time, rebuilt from the planned statements.
+    for id in [get, create] {
+        assert_eq!(
+            dep.function(id).expect("function").role.value(),
+            Some(&Ref::Local("aws_iam_role.api".into()))
+        );
+    }
+    let role = dep.role("aws_iam_role.api").expect("role");
+    assert!(role.managed_policy_arns.is_empty());
+    assert_eq!(role.policies.len(), 1);
+    let policy = &role.policies[0].policy;
+    assert!(!policy.unknown);
+    assert_eq!(policy.statements.len(), 2);
+    match (
+        &policy.statements[0].actions,
+        &policy.statements[0].resources,
+    ) {
+        (fnguard_iam::ActionSet::Action(a), fnguard_iam::ResourceSet::Resource(r)) => {
+            assert_eq!(a.len(), 3);
+            assert_eq!(r[0].as_str(), Some("${aws_dynamodb_table.orders.arn}"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &policy.statements[1].actions {
+        fnguard_iam::ActionSet::Action(a) => assert_eq!(a[0].as_str(), Some("*")),
+        other => panic!("{other:?}"),
+    }
+
+    // Each instance of the counted module links to its own role.
+    for i in 0..2 {
+        let f = dep
+            .function(&format!("module.worker[{i}].aws_lambda_function.this"))
+            .expect("module function");
+        let role_id = format!("module.worker[{i}].aws_iam_role.this");
+        assert_eq!(f.role.value(), Some(&Ref::Local(role_id.clone())));
+        let role = dep.role(&role_id).expect("module role");
+        assert!(role
+            .managed_policy_arns
+            .iter()
+            .any(|a| a.as_deref() == Some("arn:aws:iam::aws:policy/AdministratorAccess")));
+        let group = dep
+            .log_groups
+            .iter()
+            .find(|g| g.id == format!("module.worker[{i}].aws_cloudwatch_log_group.this"))
+            .expect("group");
+        assert_eq!(group.function.as_deref(), Some(f.id.as_str()));
+        assert!(group.retention_days.is_absent());
+    }
+}
+
+#[test]
+fn real_plan_provider_defaults_read_as_absent() {
+    let dep = orders_plan();
+    let f = dep
+        .function("aws_lambda_function.api[\"get_order\"]")
+        .expect("function");
+    // Not configured: the provider's Text logs and PassThrough tracing,
+    // which the plan shows as "known after apply".
+    assert!(f.log_format.is_absent());
+    assert!(f.log_group.is_absent());
+    assert!(f.tracing.is_absent());
+    assert!(f.vpc.is_absent());
+    assert!(f.code_signing.is_absent());
+    assert!(f.reserved_concurrency.is_absent(), "-1 is unreserved");
+    assert_eq!(f.runtime.as_deref(), Some("python3.9"));
+    let worker = dep
+        .function("module.worker[0].aws_lambda_function.this")
+        .expect("worker");
+    assert_eq!(worker.tracing.as_deref(), Some("Active"));
+    assert_eq!(worker.reserved_concurrency.value(), Some(&5));
+    let trail = &dep.trails[0];
+    assert_ne!(trail.lambda_data_events.value(), Some(&true));
+    assert!(!trail.lambda_data_events.is_unknown());
 }

@@ -1472,6 +1472,10 @@ fn http_routes(
         };
         let function = b.get("target").and_then(|t| {
             let integration = match &t.kind {
+                // Plans: the whole target is known after apply.
+                Val::Ref { addr, .. } if is_type(addr, "aws_apigatewayv2_integration") => {
+                    Some(addr.as_str())
+                }
                 Val::Unknown { .. } => t
                     .partial_refs()
                     .into_iter()

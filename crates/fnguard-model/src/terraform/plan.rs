@@ -15,6 +15,21 @@ use std::collections::{HashMap, HashSet};
 const MAX_MODULE_DEPTH: usize = 32;
 const MAX_VALUE_DEPTH: usize = 128;
 
+/// Optional arguments the AWS provider fills in itself when the
+/// configuration leaves them out, so a plan shows them as "known after
+/// apply": `logging_config` (Text), `tracing_config` (PassThrough), a role's
+/// `inline_policy`/`managed_policy_arns` (whatever other resources attach),
+/// a security group's rules. Not written in the configuration, they mean
+/// what their absence means in HCL, not "unknown".
+const PROVIDER_DEFAULTED: &[&str] = &[
+    "logging_config",
+    "tracing_config",
+    "inline_policy",
+    "managed_policy_arns",
+    "egress",
+    "ingress",
+];
+
 pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     if root.as_map().is_none()
         || (root.get("planned_values").is_none() && root.get("format_version").is_none())
@@ -171,10 +186,16 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
         };
         let body = merge(r.values, marks, expressions, &ctx, 0)
             .unwrap_or_else(|| V::new(Val::Map(Vec::new()), r.node.loc));
-        let body = match body.kind {
+        let mut body = match body.kind {
             Val::Map(_) => body,
             _ => V::new(Val::Map(Vec::new()), r.node.loc),
         };
+        if let (Some(c), Val::Map(entries)) = (config.get(&plain), &mut body.kind) {
+            let configured = |key: &str| c.get("expressions").and_then(|e| e.get(key)).is_some();
+            entries.retain(|(key, v)| {
+                v.is_known() || !PROVIDER_DEFAULTED.contains(&key.as_str()) || configured(key)
+            });
+        }
         resources.push(Res {
             addr: addr.to_string(),
             rtype: rtype.to_string(),
@@ -370,6 +391,30 @@ fn first_reference(expr: Option<&Node>, ctx: &Ctx) -> Option<(String, String)> {
         .find_map(|r| parse_reference(r, ctx))
 }
 
+/// The i-th distinct resource attribute a list expression references
+/// (Terraform lists `x.arn` before `x`), or its first when the count does
+/// not match the list.
+fn nth_reference(expr: &Node, i: usize, ctx: &Ctx) -> Option<(String, String)> {
+    let mut specific: Vec<(String, String)> = Vec::new();
+    for r in expr
+        .get("references")?
+        .as_seq()?
+        .iter()
+        .filter_map(Node::as_str)
+    {
+        if let Some((addr, attr)) = parse_reference(r, ctx) {
+            if !attr.is_empty() && !specific.iter().any(|(a, t)| *a == addr && *t == attr) {
+                specific.push((addr, attr));
+            }
+        }
+    }
+    specific
+        .get(i)
+        .or_else(|| specific.first())
+        .cloned()
+        .or_else(|| first_reference(Some(expr), ctx))
+}
+
 fn collect_refs(expr: &Node, ctx: &Ctx, out: &mut Vec<String>, depth: usize) {
     if depth > MAX_VALUE_DEPTH {
         return;
@@ -465,7 +510,11 @@ fn merge(
                     ctx,
                     depth + 1,
                 ) {
-                    out.push((e.key.clone(), v));
+                    // Plans write every unset argument as `null`: absent,
+                    // as in HCL (a null `target` is no quick-create route).
+                    if !v.is_null() {
+                        out.push((e.key.clone(), v));
+                    }
                 }
             }
             if let Some(extra) = unknown.and_then(Node::as_map) {
@@ -484,9 +533,22 @@ fn merge(
         }
         Some(NodeKind::Seq(items)) => {
             let mut out = Vec::with_capacity(items.len());
+            // One expression for the whole list (`[aws_x.a.arn, aws_x.b.arn]`
+            // gives only `references`): its i-th reference for item i.
+            let whole = expr.filter(|e| e.get("references").is_some());
             for (i, it) in items.iter().enumerate() {
+                let item_marks = marks.index(i);
+                if let Some(whole) = whole {
+                    if item_marks.unknown.and_then(Node::as_bool) == Some(true) {
+                        out.push(match nth_reference(whole, i, ctx) {
+                            Some((addr, attr)) => V::new(Val::Ref { addr, attr }, it.loc),
+                            None => V::unknown("known after apply", it.loc),
+                        });
+                        continue;
+                    }
+                }
                 let e = item(expr, i).or_else(|| item(expr, 0));
-                if let Some(v) = merge(Some(it), marks.index(i), e, ctx, depth + 1) {
+                if let Some(v) = merge(Some(it), item_marks, e, ctx, depth + 1) {
                     out.push(v);
                 }
             }
