@@ -1778,3 +1778,47 @@ fn real_plan_provider_defaults_read_as_absent() {
     assert_ne!(trail.lambda_data_events.value(), Some(&true));
     assert!(!trail.lambda_data_events.is_unknown());
 }
+
+/// REST APIs have no CORS argument: the preflight's integration response
+/// (or a gateway response) sets the headers as quoted literals.
+#[test]
+fn rest_api_cors_from_integration_and_gateway_responses() {
+    let dep = load_one(
+        r#"
+variable "allowed_origin" {
+  type = string
+}
+resource "aws_api_gateway_rest_api" "open" {
+  name = "open"
+}
+resource "aws_api_gateway_integration_response" "options" {
+  rest_api_id = aws_api_gateway_rest_api.open.id
+  resource_id = aws_api_gateway_rest_api.open.root_resource_id
+  http_method = "OPTIONS"
+  status_code = "200"
+  response_parameters = {
+    "method.response.header.Access-Control-Allow-Origin"      = "'*'"
+    "method.response.header.Access-Control-Allow-Credentials" = "'true'"
+  }
+}
+resource "aws_api_gateway_rest_api" "scoped" {
+  name = "scoped"
+}
+resource "aws_api_gateway_gateway_response" "default_4xx" {
+  rest_api_id   = aws_api_gateway_rest_api.scoped.id
+  response_type = "DEFAULT_4XX"
+  response_parameters = {
+    "gatewayresponse.header.Access-Control-Allow-Origin" = "'${var.allowed_origin}'"
+  }
+}
+"#,
+    );
+    let open = dep.api("aws_api_gateway_rest_api.open").expect("api");
+    let cors = open.cors.as_ref().expect("cors");
+    assert_eq!(cors.allow_origins[0].as_deref(), Some("'*'"));
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+    let scoped = dep.api("aws_api_gateway_rest_api.scoped").expect("api");
+    let cors = scoped.cors.as_ref().expect("cors");
+    assert!(cors.allow_origins[0].is_unknown());
+    assert!(cors.allow_credentials.is_absent());
+}

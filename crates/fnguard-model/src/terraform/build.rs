@@ -1512,6 +1512,44 @@ fn http_routes(
     }
 }
 
+/// CORS headers among REST response parameters (`<prefix>Access-Control-
+/// Allow-Origin` = `"'*'"`); `None` without an Allow-Origin header.
+fn rest_cors(params: &V, prefix: &str) -> Option<Cors> {
+    if !params.is_known() {
+        return Some(Cors {
+            loc: params.loc,
+            allow_origins: vec![Field::Unknown(params.loc)],
+            allow_credentials: Field::Unknown(params.loc),
+        });
+    }
+    let header = |name: &str| {
+        let Val::Map(entries) = &params.kind else {
+            return None;
+        };
+        entries
+            .iter()
+            .find(|(k, _)| {
+                k.strip_prefix(prefix)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(name))
+            })
+            .map(|(_, v)| v)
+    };
+    let origin = header("Access-Control-Allow-Origin")?;
+    let allow_credentials = match header("Access-Control-Allow-Credentials") {
+        None => Field::Absent,
+        Some(v) if v.is_null() => Field::Absent,
+        Some(v) => match v.scalar() {
+            Some(text) => Field::Known(text.trim().trim_matches('\'') == "true", v.loc),
+            None => Field::Unknown(v.loc),
+        },
+    };
+    Some(Cors {
+        loc: origin.loc,
+        allow_origins: vec![field_str(Some(origin))],
+        allow_credentials,
+    })
+}
+
 fn throttled(settings: &V, burst: &str, rate: &str) -> Field<bool> {
     let mut result = Field::Absent;
     for key in [burst, rate] {
@@ -1592,6 +1630,35 @@ fn stages_and_protection(
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
         match r.rtype.as_str() {
+            // REST APIs answer CORS with headers set on integration
+            // responses (the OPTIONS preflight's MOCK integration) or on
+            // gateway responses, as quoted literals: `"'*'"`.
+            "aws_api_gateway_integration_response" | "aws_api_gateway_gateway_response" => {
+                let Some(api) = api_of(b.get("rest_api_id"), "aws_api_gateway_rest_api", api_pos)
+                else {
+                    continue;
+                };
+                let prefix = if r.rtype == "aws_api_gateway_gateway_response" {
+                    "gatewayresponse.header."
+                } else {
+                    "method.response.header."
+                };
+                if let Some(cors) = b
+                    .get("response_parameters")
+                    .and_then(|p| rest_cors(p, prefix))
+                {
+                    let a = &mut dep.apis[api];
+                    let open = |c: &Cors| {
+                        c.allow_credentials.value() == Some(&true)
+                            && c.allow_origins
+                                .iter()
+                                .any(|o| o.as_deref().is_some_and(|v| v.trim_matches('\'') == "*"))
+                    };
+                    if a.cors.as_ref().is_none_or(|old| !open(old) && open(&cors)) {
+                        a.cors = Some(cors);
+                    }
+                }
+            }
             "aws_api_gateway_rest_api_policy" => {
                 let Some(api) = api_of(b.get("rest_api_id"), "aws_api_gateway_rest_api", api_pos)
                 else {
