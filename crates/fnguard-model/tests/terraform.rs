@@ -1822,3 +1822,44 @@ resource "aws_api_gateway_gateway_response" "default_4xx" {
     assert!(cors.allow_origins[0].is_unknown());
     assert!(cors.allow_credentials.is_absent());
 }
+
+/// Module calls are not followed, so an API handed to one may get its
+/// stage, throttling, access logs or WAF there (TailorDev/hello-lambda
+/// passes its REST API to a method module): unknown, not "missing". What
+/// the folder itself sets stays known.
+#[test]
+fn api_handed_to_a_module_has_unknown_protection() {
+    let dep = load_one(
+        r#"
+resource "aws_api_gateway_rest_api" "shared" {
+  name = "shared"
+}
+resource "aws_api_gateway_rest_api" "alone" {
+  name = "alone"
+}
+resource "aws_api_gateway_stage" "alone" {
+  rest_api_id   = aws_api_gateway_rest_api.alone.id
+  deployment_id = "d"
+  stage_name    = "prod"
+  access_log_settings {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:api"
+    format          = "$context.requestId"
+  }
+}
+module "get_method" {
+  source      = "./api_method"
+  rest_api_id = "${aws_api_gateway_rest_api.shared.id}"
+  method      = "GET"
+}
+"#,
+    );
+    let shared = dep.api("aws_api_gateway_rest_api.shared").expect("api");
+    assert!(shared.waf.is_unknown());
+    assert!(shared.throttling.is_unknown());
+    assert!(shared.request_validation.is_unknown());
+    assert!(shared.access_logging.is_unknown());
+    let alone = dep.api("aws_api_gateway_rest_api.alone").expect("api");
+    assert!(alone.waf.is_absent());
+    assert!(alone.throttling.is_absent());
+    assert_eq!(alone.access_logging.value(), Some(&true));
+}

@@ -88,6 +88,9 @@ pub(crate) struct Module<'a> {
     /// Blocks Terraform itself would reject (wrong labels), as located
     /// messages for `Deployment::warnings`.
     pub malformed: Vec<(Loc, String)>,
+    /// `module` calls: not followed, but what they are given may be
+    /// configured there.
+    module_calls: Vec<(FileId, &'a Block)>,
 }
 
 enum Memo {
@@ -127,6 +130,7 @@ impl<'a> Module<'a> {
             blocks: HashMap::new(),
             order: Vec::new(),
             malformed: Vec::new(),
+            module_calls: Vec::new(),
         };
         for file in files {
             for structure in file.body.iter() {
@@ -172,6 +176,7 @@ impl<'a> Module<'a> {
                     sensitive,
                 });
             }
+            ("module", [_]) => self.module_calls.push((file, block)),
             ("locals", []) => {
                 for attr in block.body.attributes() {
                     self.locals.insert(attr.key.as_str(), (file, &attr.value));
@@ -251,6 +256,27 @@ impl<'a, 'm> Eval<'a, 'm> {
                 body,
                 refs,
             });
+        }
+        out
+    }
+
+    /// Per `module` call, where it is and the resources and data sources
+    /// its arguments reference (an API id handed to a module that adds
+    /// stages or WAF associations to it).
+    pub fn module_call_refs(&self) -> Vec<(Loc, Vec<String>)> {
+        let mut out = Vec::new();
+        for (file, block) in &self.m.module_calls {
+            let mut refs = Vec::new();
+            for attr in block.body.attributes() {
+                if matches!(
+                    attr.key.as_str(),
+                    "source" | "version" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                self.expr(&attr.value, *file, &mut refs);
+            }
+            out.push((self.m.loc_of(*file, block.span()), refs));
         }
         out
     }

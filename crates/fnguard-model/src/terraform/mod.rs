@@ -85,6 +85,22 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
     let eval = hcl::Eval::new(&module);
     let resources = eval.resources();
     build::build(&mut dep, &resources);
+    // An API handed to a module may get its stage, throttling, logging or
+    // WAF association there: what this folder does not set is unknown.
+    for (loc, refs) in eval.module_call_refs() {
+        for api in dep.apis.iter_mut().filter(|a| refs.contains(&a.id)) {
+            for field in [
+                &mut api.waf,
+                &mut api.throttling,
+                &mut api.request_validation,
+                &mut api.access_logging,
+            ] {
+                if field.is_absent() {
+                    *field = Field::Unknown(loc);
+                }
+            }
+        }
+    }
     for id in skipped_json {
         dep.warnings.push(crate::model::LoadWarning {
             loc: Loc::new(id, 1, 1),
