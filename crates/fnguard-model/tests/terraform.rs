@@ -1863,3 +1863,82 @@ module "get_method" {
     assert!(alone.throttling.is_absent());
     assert_eq!(alone.access_logging.value(), Some(&true));
 }
+
+/// `terraform show -json` without a plan file shows the state: `values`
+/// instead of `planned_values`, no configuration. Everything is known;
+/// elements link by name and ARN.
+#[test]
+fn state_json_reads_like_a_plan() {
+    let state = r#"{
+  "format_version": "1.0",
+  "terraform_version": "1.11.4",
+  "values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_iam_role.api",
+          "mode": "managed",
+          "type": "aws_iam_role",
+          "name": "api",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "schema_version": 0,
+          "values": {
+            "arn": "arn:aws:iam::123456789012:role/orders-api",
+            "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}",
+            "inline_policy": [],
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+            "name": "orders-api"
+          },
+          "sensitive_values": {"inline_policy": [], "managed_policy_arns": [false]}
+        },
+        {
+          "address": "aws_lambda_function.api",
+          "mode": "managed",
+          "type": "aws_lambda_function",
+          "name": "api",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "schema_version": 0,
+          "values": {
+            "function_name": "orders-api",
+            "role": "arn:aws:iam::123456789012:role/orders-api",
+            "runtime": "python3.12",
+            "environment": [{"variables": {"AWS_ACCESS_KEY_ID": "AKIA4QWERTYUZXCVB7NM"}}],
+            "logging_config": [{"log_format": "Text", "log_group": "/aws/lambda/orders-api"}],
+            "reserved_concurrent_executions": -1,
+            "tracing_config": [{"mode": "PassThrough"}],
+            "vpc_config": []
+          },
+          "sensitive_values": {}
+        },
+        {
+          "address": "aws_lambda_function_url.api",
+          "mode": "managed",
+          "type": "aws_lambda_function_url",
+          "name": "api",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "schema_version": 0,
+          "values": {"authorization_type": "NONE", "cors": [], "function_name": "orders-api", "qualifier": ""},
+          "sensitive_values": {"cors": []}
+        }
+      ]
+    }
+  }
+}"#;
+    let dep = load_plan("state.json", state).expect("state loads");
+    let f = dep.function("aws_lambda_function.api").expect("function");
+    assert_eq!(f.role.value(), Some(&Ref::Local("aws_iam_role.api".into())));
+    assert_eq!(
+        env(f, "AWS_ACCESS_KEY_ID").value,
+        EnvValue::Literal("AKIA4QWERTYUZXCVB7NM".into())
+    );
+    assert_eq!(f.log_format.as_deref(), Some("Text"));
+    assert!(f.reserved_concurrency.is_absent());
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("NONE"));
+    assert_eq!(url.function, Ref::Local("aws_lambda_function.api".into()));
+    let role = dep.role("aws_iam_role.api").expect("role");
+    assert_eq!(
+        role.managed_policy_arns[0].as_deref(),
+        Some("arn:aws:iam::aws:policy/AdministratorAccess")
+    );
+}

@@ -2,6 +2,8 @@
 //! give the values; `resource_changes[].change.after_unknown` marks what is
 //! computed at apply time, and `configuration` tells which resource such a
 //! value comes from (`"references": ["aws_iam_role.x.arn", ...]`).
+//! `terraform show -json` of a state (`values` instead of `planned_values`)
+//! reads the same way: every value is known, links go by name and ARN.
 
 use super::value::{Val, V};
 use super::{build, Res};
@@ -85,7 +87,12 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     }
 
     let mut raw: Vec<Planned> = Vec::new();
-    if let Some(module) = root.path(&["planned_values", "root_module"]) {
+    // `terraform show -json` of a state (no plan file) has `values`
+    // instead of `planned_values`: what is deployed now.
+    let planned = root
+        .path(&["planned_values", "root_module"])
+        .or_else(|| root.path(&["values", "root_module"]));
+    if let Some(module) = planned {
         let mut nodes = Vec::new();
         collect_resources(module, &mut nodes, 0);
         raw.extend(nodes.into_iter().map(|n| {
