@@ -146,6 +146,7 @@ resource "aws_cloudwatch_metric_alarm" "api_errors" {
 
 data "aws_caller_identity" "current" {}
 
+
 resource "aws_lambda_permission" "invoke" {
   statement_id  = "AllowOwnAccount"
   action        = "lambda:InvokeFunction"

@@ -154,6 +154,7 @@ resource "aws_cloudwatch_event_target" "nightly" {
   arn  = aws_lambda_function.api.arn
 }
 
+
 resource "aws_lambda_permission" "invoke" {
   statement_id  = "AllowEventBridge"
   action        = "lambda:InvokeFunction"

@@ -149,6 +149,7 @@ resource "aws_lambda_function_url" "api" {
   authorization_type = "AWS_IAM"
 }
 
+
 resource "aws_lambda_permission" "url" {
   statement_id           = "AllowPartnerInvokeUrl"
   action                 = "lambda:InvokeFunctionUrl"

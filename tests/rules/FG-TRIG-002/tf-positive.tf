@@ -149,6 +149,7 @@ resource "aws_lambda_function_url" "api" {
   authorization_type = "NONE"
 }
 
+
 resource "aws_lambda_permission" "url" {
   statement_id           = "FunctionURLAllowPublicAccess"
   action                 = "lambda:InvokeFunctionUrl"

@@ -50,6 +50,7 @@ variable "vpc_endpoint_id" {
   type        = string
 }
 
+
 data "aws_iam_policy_document" "assume_lambda" {
   statement {
     sid     = "LambdaAssumeRole"

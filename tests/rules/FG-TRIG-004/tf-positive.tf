@@ -274,6 +274,16 @@ resource "aws_api_gateway_usage_plan" "partners" {
   }
 }
 
+resource "aws_api_gateway_api_key" "partner" {
+  name = "${local.name}-partner"
+}
+
+resource "aws_api_gateway_usage_plan_key" "partner" {
+  key_id        = aws_api_gateway_api_key.partner.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.partners.id
+}
+
 resource "aws_wafv2_web_acl_association" "orders" {
   resource_arn = aws_api_gateway_stage.prod.arn
   web_acl_arn  = var.web_acl_arn
