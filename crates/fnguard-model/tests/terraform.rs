@@ -1942,3 +1942,37 @@ fn state_json_reads_like_a_plan() {
         Some("arn:aws:iam::aws:policy/AdministratorAccess")
     );
 }
+
+/// A child module's `var.role_arn` is what its call passes
+/// (`aws_iam_role.svc[each.key].arn`): resolved in the caller, with the
+/// module instance's own key. Real plan (Terraform 1.11, AWS provider 5.100)
+/// from `plan-module-inputs/config`.
+#[test]
+fn real_plan_module_inputs_follow_the_call() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform/plan-module-inputs/plan.json");
+    let text = std::fs::read_to_string(path).expect("plan fixture");
+    let dep = load_plan("plan-module-inputs/plan.json", &text).expect("plan loads");
+    for service in ["billing", "shipping"] {
+        let f = dep
+            .function(&format!(
+                "module.svc[\"{service}\"].aws_lambda_function.this"
+            ))
+            .expect("function");
+        assert_eq!(
+            f.role.value(),
+            Some(&Ref::Local(format!("aws_iam_role.svc[\"{service}\"]")))
+        );
+    }
+    let billing = dep
+        .role("aws_iam_role.svc[\"billing\"]")
+        .expect("billing role");
+    assert!(billing
+        .managed_policy_arns
+        .iter()
+        .any(|a| a.as_deref() == Some("arn:aws:iam::aws:policy/AdministratorAccess")));
+    let shipping = dep
+        .role("aws_iam_role.svc[\"shipping\"]")
+        .expect("shipping role");
+    assert!(shipping.managed_policy_arns.is_empty());
+}

@@ -180,6 +180,7 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
             own_key,
             first_instance: &first_instance,
             addresses: &addresses,
+            config: &config,
             loc: r.node.loc,
         };
         let mut refs = Vec::new();
@@ -233,6 +234,8 @@ struct Ctx<'a> {
     own_key: &'a str,
     first_instance: &'a HashMap<String, String>,
     addresses: &'a HashSet<String>,
+    /// Configuration by plain address, and module calls by `module.a.`.
+    config: &'a HashMap<String, &'a Node>,
     loc: Loc,
 }
 
@@ -268,8 +271,11 @@ fn collect_config<'n>(
     }
     if let Some(calls) = module.get("module_calls").and_then(Node::as_map) {
         for call in calls {
+            let child_prefix = format!("{prefix}module.{}.", call.key);
+            // The call itself, under its prefix (resource keys never end
+            // with a dot): its `expressions` feed the module's variables.
+            out.insert(child_prefix.clone(), &call.value);
             if let Some(child) = call.value.get("module") {
-                let child_prefix = format!("{prefix}module.{}.", call.key);
                 collect_config(child, &child_prefix, out, depth + 1);
             }
         }
@@ -356,9 +362,8 @@ fn segment_name(segment: &str) -> &str {
 fn parse_reference(text: &str, ctx: &Ctx) -> Option<(String, String)> {
     let segments = segments(text);
     let addr_len = match segment_name(segments.first()?.1) {
-        "var" | "local" | "each" | "count" | "path" | "self" | "terraform" | "module" => {
-            return None
-        }
+        "var" => return module_input(segments.get(1).map(|(_, s)| segment_name(s))?, ctx),
+        "local" | "each" | "count" | "path" | "self" | "terraform" | "module" => return None,
         "data" => 3,
         _ => 2,
     };
@@ -388,6 +393,49 @@ fn parse_reference(text: &str, ctx: &Ctx) -> Option<(String, String)> {
             ctx.first_instance.get(&plain).cloned().unwrap_or(plain)
         });
     Some((addr, attr))
+}
+
+/// Inside a child module, `var.x` is what the calling module passes as
+/// `x` (`lambda_role = aws_iam_role.shared.arn`): that reference, resolved
+/// in the caller, with the module instance's own key for `each.key`.
+fn module_input(name: &str, ctx: &Ctx) -> Option<(String, String)> {
+    if ctx.prefix.is_empty() {
+        return None;
+    }
+    let expr = ctx.config.get(ctx.prefix)?.get("expressions")?.get(name)?;
+    let parent_prefix = strip_last_module(ctx.prefix);
+    let instance = strip_last_module(ctx.instance_prefix);
+    // `module.a["k"].` → `["k"]`
+    let module_key = ctx.instance_prefix[instance.len()..]
+        .trim_end_matches('.')
+        .find('[')
+        .map(|i| &ctx.instance_prefix[instance.len() + i..ctx.instance_prefix.len() - 1])
+        .unwrap_or("");
+    let parent = Ctx {
+        prefix: parent_prefix,
+        instance_prefix: instance,
+        own_key: module_key,
+        first_instance: ctx.first_instance,
+        addresses: ctx.addresses,
+        config: ctx.config,
+        loc: ctx.loc,
+    };
+    expr.get("references")?
+        .as_seq()?
+        .iter()
+        .filter_map(Node::as_str)
+        .find_map(|r| parse_reference(r, &parent))
+}
+
+/// `module.a["k"].module.b.` → `module.a["k"].`
+fn strip_last_module(prefix: &str) -> &str {
+    let body = prefix.trim_end_matches('.');
+    let segments = segments(body);
+    if segments.len() < 2 {
+        return "";
+    }
+    let (start, _) = segments[segments.len() - 2];
+    &prefix[..start]
 }
 
 fn first_reference(expr: Option<&Node>, ctx: &Ctx) -> Option<(String, String)> {
@@ -696,6 +744,7 @@ mod tests {
         );
         assert_eq!(module_prefix("aws_x.y"), "");
         let first = HashMap::new();
+        let config = HashMap::new();
         let addresses: HashSet<String> = [
             "module.m[\"k\"].aws_iam_role.r",
             "module.m[\"k\"].aws_lambda_function.f[\"a\"]",
@@ -710,6 +759,7 @@ mod tests {
             own_key: "[\"b\"]",
             first_instance: &first,
             addresses: &addresses,
+            config: &config,
             loc: Loc::default(),
         };
         // Same module instance.
