@@ -15,7 +15,16 @@
 //!   `for_each` is empty by the module's own values is not created and not
 //!   modelled.
 //! * A `dynamic` block makes that block unknown, whatever its `for_each`.
-//! * Plans: sensitive values (`sensitive_values`) are never kept.
+//! * Module calls are not followed; an API handed to one has unknown WAF,
+//!   throttling, validation and access logging (they may be set there).
+//! * Plans: sensitive values (`sensitive_values`) are never kept; `null`
+//!   means unset; instances (`x.y["k"]`, `module.m[0].x.y`) are separate
+//!   elements and references go to the instance with the same key in the
+//!   same module instance; a child module's `var.x` follows its call; blocks
+//!   the provider fills in when the configuration omits them
+//!   (`logging_config`, `tracing_config`...) read as absent; a policy
+//!   document read at apply time is rebuilt from its planned statements.
+//!   State JSON (`values` instead of `planned_values`) reads the same way.
 
 mod build;
 mod hcl;

@@ -406,10 +406,11 @@ fn module_input(name: &str, ctx: &Ctx) -> Option<(String, String)> {
     let parent_prefix = strip_last_module(ctx.prefix);
     let instance = strip_last_module(ctx.instance_prefix);
     // `module.a["k"].` → `["k"]`
-    let module_key = ctx.instance_prefix[instance.len()..]
-        .trim_end_matches('.')
-        .find('[')
-        .map(|i| &ctx.instance_prefix[instance.len() + i..ctx.instance_prefix.len() - 1])
+    let module_key = ctx
+        .instance_prefix
+        .get(instance.len()..)
+        .map(|last| last.trim_end_matches('.'))
+        .and_then(|last| last.find('[').and_then(|i| last.get(i..)))
         .unwrap_or("");
     let parent = Ctx {
         prefix: parent_prefix,
@@ -793,6 +794,24 @@ mod tests {
             ("module.a[\"x.y\"].module.b[0].", "[\"k\"]")
         );
         assert_eq!(instance_parts("aws_x.y"), ("", ""));
+        assert_eq!(
+            strip_last_module("module.a[\"k\"].module.b."),
+            "module.a[\"k\"]."
+        );
+        assert_eq!(strip_last_module("module.a."), "");
+        // Hostile addresses do not panic.
+        for addr in [
+            "]]].[[",
+            "module.",
+            "module.[",
+            "module..x",
+            "\"",
+            "module.a[\"]\"].x.y",
+        ] {
+            let (prefix, _) = instance_parts(addr);
+            let _ = strip_last_module(prefix);
+            let _ = parse_reference(addr, &ctx);
+        }
         assert_eq!(parse_reference("var.x", &ctx), None);
     }
 }
