@@ -1457,7 +1457,7 @@ EOT
 }
 
 #[test]
-fn json_syntax_files_are_reported_not_read() {
+fn json_syntax_files_are_read_with_the_native_ones() {
     let files = vec![
         (
             "m/main.tf.json".to_string(),
@@ -1467,13 +1467,129 @@ fn json_syntax_files_are_reported_not_read() {
             "m/main.tf".to_string(),
             "resource \"aws_lambda_function\" \"f\" {}\n".to_string(),
         ),
+        (
+            "m/broken.tf.json".to_string(),
+            "{\"resource\": [1,,]}".to_string(),
+        ),
     ];
     let (dep, errors) = load_module(&files);
-    assert!(errors.is_empty());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "m/broken.tf.json");
     let dep = dep.expect("dep");
     assert_eq!(dep.functions.len(), 1);
-    assert_eq!(dep.warnings.len(), 1);
-    assert_eq!(dep.file(dep.warnings[0].loc), "m/main.tf.json");
+    assert!(dep.warnings.is_empty(), "{:?}", dep.warnings);
+}
+
+/// CDK for Terraform writes `cdk.tf.json` in Terraform's JSON syntax:
+/// strings are templates, nested blocks are objects or lists of objects.
+#[test]
+fn cdktf_json_configuration_is_modelled() {
+    let text = r#"{
+  "//": {
+    "metadata": {"backend": "local", "stackName": "orders", "version": "0.20.8"}
+  },
+  "provider": {
+    "aws": [{"region": "eu-west-1"}]
+  },
+  "variable": {
+    "db_password": {
+      "type": "string",
+      "default": "Orders-Pr0d-2024!",
+      "sensitive": true
+    }
+  },
+  "data": {
+    "aws_iam_policy_document": {
+      "assume": {
+        "statement": [
+          {
+            "actions": ["sts:AssumeRole"],
+            "principals": [
+              {"type": "Service", "identifiers": ["lambda.amazonaws.com"]}
+            ]
+          }
+        ]
+      }
+    }
+  },
+  "resource": {
+    "aws_iam_role": {
+      "orders_role_1A2B3C4D": {
+        "//": {"metadata": {"path": "orders/role", "uniqueId": "role"}},
+        "name": "orders-role",
+        "assume_role_policy": "${data.aws_iam_policy_document.assume.json}"
+      }
+    },
+    "aws_lambda_function": {
+      "orders_fn_5E6F7A8B": {
+        "function_name": "orders",
+        "role": "${aws_iam_role.orders_role_1A2B3C4D.arn}",
+        "runtime": "python3.8",
+        "handler": "app.handler",
+        "filename": "assets/orders.zip",
+        "environment": {
+          "variables": {
+            "AWS_ACCESS_KEY_ID": "AKIA4QWERTYUZXCVB7NM",
+            "DB_PASSWORD": "${var.db_password}"
+          }
+        },
+        "tracing_config": {"mode": "Active"}
+      }
+    },
+    "aws_lambda_function_url": {
+      "orders_url_9C0D1E2F": {
+        "function_name": "${aws_lambda_function.orders_fn_5E6F7A8B.function_name}",
+        "authorization_type": "NONE"
+      }
+    }
+  }
+}"#;
+    let files = vec![("stacks/orders/cdk.tf.json".to_string(), text.to_string())];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("dep");
+    let id = "aws_lambda_function.orders_fn_5E6F7A8B";
+    let f = dep.function(id).expect("function");
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"orders_fn_5E6F7A8B\""))
+        .expect("line") as u32
+        + 1;
+    assert_eq!(f.loc.line, line, "findings point at the JSON line");
+    assert_eq!(f.runtime.as_deref(), Some("python3.8"));
+    assert_eq!(f.tracing.as_deref(), Some("Active"));
+    assert_eq!(
+        f.role.value(),
+        Some(&Ref::Local("aws_iam_role.orders_role_1A2B3C4D".into()))
+    );
+    assert_eq!(
+        env(f, "AWS_ACCESS_KEY_ID").value,
+        EnvValue::Literal("AKIA4QWERTYUZXCVB7NM".into())
+    );
+    assert!(matches!(
+        env(f, "DB_PASSWORD").value,
+        EnvValue::Reference(_)
+    ));
+    let role = dep.role("aws_iam_role.orders_role_1A2B3C4D").expect("role");
+    let trust = role.trust.as_ref().expect("trust");
+    assert!(!trust.unknown);
+    match &trust.statements[0].principals {
+        fnguard_iam::PrincipalSet::Principal(p) => {
+            assert_eq!(p[0].kind, "Service");
+            assert_eq!(p[0].value.as_str(), Some("lambda.amazonaws.com"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("NONE"));
+    assert_eq!(url.function, Ref::Local(id.into()));
+    let pw = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.db_password")
+        .expect("var");
+    assert!(pw.no_echo);
+    assert_eq!(pw.default.as_deref(), Some("Orders-Pr0d-2024!"));
 }
 
 /// A statement scoped to a resource of the module (`aws_iam_role.job.arn`,

@@ -480,6 +480,12 @@ impl<'a, 'm> Eval<'a, 'm> {
     }
 
     fn template(&self, t: &Template, file: FileId, loc: Loc, refs: &mut Vec<String>) -> V {
+        // `"${x}"` alone is `x` itself, whatever its type (Terraform 0.11
+        // style and JSON syntax write every reference this way).
+        let elements: Vec<&Element> = t.iter().collect();
+        if let [Element::Interpolation(i)] = elements.as_slice() {
+            return self.expr(&i.expr, file, refs);
+        }
         let mut text = String::new();
         let mut complete = true;
         for element in t.iter() {

@@ -28,6 +28,7 @@
 
 mod build;
 mod hcl;
+mod json_syntax;
 mod plan;
 mod value;
 
@@ -50,23 +51,52 @@ pub(crate) struct Res {
     pub refs: Vec<String>,
 }
 
-/// Load one module: every `.tf` file of one folder, as (display path,
+/// Load one module: every `.tf` (and `.tf.json`) file of one folder, as (display path,
 /// text). A file that does not parse gives an error and the others are
 /// still loaded. `terraform.tfvars`/`*.auto.tfvars` among `files` set
 /// variable values; other files are ignored.
 pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadError>) {
     let mut errors = Vec::new();
+    // JSON-syntax files (`*.tf.json`, CDK for Terraform output) are read
+    // as the native HCL they stand for.
+    let converted: Vec<Option<String>> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text))| {
+            if !path.ends_with(".tf.json") {
+                return None;
+            }
+            let node = match crate::parse_document(text, i as FileId, path) {
+                Ok(node) => node,
+                Err(err) => {
+                    errors.push(err);
+                    return None;
+                }
+            };
+            match json_syntax::to_hcl(&node) {
+                Ok(hcl) => Some(hcl),
+                Err(why) => {
+                    errors.push(LoadError::new(
+                        path.clone(),
+                        node.loc.line,
+                        node.loc.col,
+                        why,
+                    ));
+                    None
+                }
+            }
+        })
+        .collect();
     let mut parsed = Vec::with_capacity(files.len());
-    let mut skipped_json: Vec<FileId> = Vec::new();
     for (i, (path, text)) in files.iter().enumerate() {
         let id = i as FileId;
         let tfvars = path.ends_with("terraform.tfvars") || path.ends_with(".auto.tfvars");
-        // JSON-syntax configuration is not read by this loader (said in
-        // the deployment's warnings).
-        if path.ends_with(".tf.json") {
-            skipped_json.push(id);
-            continue;
-        }
+        let text: &str = match (&converted[i], path.ends_with(".tf.json")) {
+            (Some(hcl), _) => hcl,
+            // Unreadable JSON: already reported.
+            (None, true) => continue,
+            (None, false) => text,
+        };
         match hcl_edit::parser::parse_body(text) {
             Ok(body) => parsed.push(hcl::ParsedFile {
                 id,
@@ -109,12 +139,6 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
                 }
             }
         }
-    }
-    for id in skipped_json {
-        dep.warnings.push(crate::model::LoadWarning {
-            loc: Loc::new(id, 1, 1),
-            message: "Terraform JSON syntax (.tf.json) is not read".into(),
-        });
     }
     for (loc, message) in &module.malformed {
         dep.warnings.push(crate::model::LoadWarning {
