@@ -2092,3 +2092,23 @@ fn real_plan_module_inputs_follow_the_call() {
         .expect("shipping role");
     assert!(shipping.managed_policy_arns.is_empty());
 }
+
+/// Minified JSON syntax cannot keep elements on their own lines: every
+/// position stays inside the one-line file.
+#[test]
+fn minified_json_syntax_positions_stay_in_the_file() {
+    let text = r#"{"resource":{"aws_lambda_function":{"f":{"function_name":"f","runtime":"python3.8","environment":{"variables":{"K":"v"}}}},"aws_lambda_function_url":{"u":{"function_name":"${aws_lambda_function.f.function_name}","authorization_type":"NONE"}}}}"#;
+    let files = vec![("main.tf.json".to_string(), text.to_string())];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("dep");
+    let f = dep.function("aws_lambda_function.f").expect("function");
+    assert_eq!(f.loc.line, 1);
+    assert_eq!(f.runtime.as_deref(), Some("python3.8"));
+    assert_eq!(env(f, "K").loc.line, 1);
+    assert_eq!(dep.function_urls[0].loc.line, 1);
+    assert_eq!(
+        dep.function_urls[0].function,
+        Ref::Local("aws_lambda_function.f".into())
+    );
+}

@@ -27,13 +27,28 @@ const MAX_EVAL_DEPTH: u32 = 96;
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// Last line of the file the user wrote, when `text` was generated from
+    /// it (JSON syntax) and may run longer: positions never point past it.
+    max_line: Option<u32>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(text));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            max_line: None,
+        }
+    }
+
+    /// For text generated from a file of `source_lines` lines.
+    pub fn generated(text: &'a str, source_lines: u32) -> Self {
+        LineIndex {
+            max_line: Some(source_lines.max(1)),
+            ..LineIndex::new(text)
+        }
     }
 
     pub fn loc(&self, file: FileId, offset: usize) -> Loc {
@@ -44,7 +59,11 @@ impl<'a> LineIndex<'a> {
             .get(start..offset.min(self.text.len()))
             .map(|s| s.chars().count())
             .unwrap_or(0);
-        Loc::new(file, line as u32, col as u32 + 1)
+        match self.max_line {
+            // Beyond the source (minified JSON): its last line, no column.
+            Some(max) if line as u32 > max => Loc::new(file, max, 1),
+            _ => Loc::new(file, line as u32, col as u32 + 1),
+        }
     }
 }
 

@@ -91,16 +91,19 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
     for (i, (path, text)) in files.iter().enumerate() {
         let id = i as FileId;
         let tfvars = path.ends_with("terraform.tfvars") || path.ends_with(".auto.tfvars");
-        let text: &str = match (&converted[i], path.ends_with(".tf.json")) {
-            (Some(hcl), _) => hcl,
+        let (text, lines): (&str, _) = match (&converted[i], path.ends_with(".tf.json")) {
+            (Some(hcl), _) => (
+                hcl,
+                hcl::LineIndex::generated(hcl, text.lines().count() as u32),
+            ),
             // Unreadable JSON: already reported.
             (None, true) => continue,
-            (None, false) => text,
+            (None, false) => (text.as_str(), hcl::LineIndex::new(text)),
         };
         match hcl_edit::parser::parse_body(text) {
             Ok(body) => parsed.push(hcl::ParsedFile {
                 id,
-                lines: hcl::LineIndex::new(text),
+                lines,
                 body,
                 tfvars,
             }),
