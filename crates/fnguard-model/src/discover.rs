@@ -229,7 +229,13 @@ fn classify_name(
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    // Terraform's JSON syntax (`main.tf.json`, CDK for Terraform output)
+    // belongs to the folder's module like `.tf` files.
+    let ext = if name.ends_with(".tf.json") {
+        "tf"
+    } else {
+        name.rsplit_once('.').map(|(_, e)| e).unwrap_or("")
+    };
     match ext {
         "yaml" | "yml" | "json" | "template" => {
             out.candidates.push(Candidate::Document { file, explicit })
@@ -632,6 +638,7 @@ mod tests {
             b"resource \"aws_lambda_function\" \"f\" {}\n",
         );
         write(&dir, "infra/iam.tf", b"\n");
+        write(&dir, "infra/cdk.tf.json", b"{}\n");
         write(
             &dir,
             "plan.json",
@@ -681,7 +688,7 @@ mod tests {
                 "cfn stack.txt.yaml",
                 "plan plan.json",
                 "sls svc/app.yml",
-                "tf infra infra/iam.tf,infra/main.tf",
+                "tf infra infra/cdk.tf.json,infra/iam.tf,infra/main.tf",
             ]
         );
         assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
