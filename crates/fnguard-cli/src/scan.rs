@@ -130,7 +130,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         ));
     }
 
-    if failed_to_write || !report.errors.is_empty() {
+    let code = if failed_to_write || !report.errors.is_empty() {
         ExitCode::Error
     } else if args.write_baseline.is_some() {
         ExitCode::Clean
@@ -138,5 +138,9 @@ pub fn run(args: ScanArgs) -> ExitCode {
         ExitCode::Findings
     } else {
         ExitCode::Clean
-    }
+    };
+    // The process exits right after: freeing every finding one by one was
+    // 6.5% of a large scan's CPU time for nothing.
+    std::mem::forget(outcome);
+    code
 }
