@@ -786,3 +786,61 @@ Resources:
     assert_eq!(cross.principal.as_deref(), Some("444455556666"));
     assert_eq!(cross.function, Ref::Local("Fn".into()));
 }
+
+/// Regression: an unknown `SubnetIds` (a list parameter without default)
+/// made the whole `VpcConfig` unknown, so the function's security groups
+/// were lost and their open egress (FG-NET-002) went unreported.
+#[test]
+fn vpc_config_with_unknown_subnets_keeps_security_groups() {
+    let text = r#"
+Parameters:
+  Subnets: {Type: 'List<AWS::EC2::Subnet::Id>'}
+  Groups: {Type: 'List<AWS::EC2::SecurityGroup::Id>'}
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: fn, VpcId: vpc-1}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      VpcConfig:
+        SubnetIds: !Ref Subnets
+        SecurityGroupIds: [!Ref Sg]
+  Both:
+    Type: AWS::Lambda::Function
+    Properties:
+      VpcConfig:
+        SubnetIds: !Ref Subnets
+        SecurityGroupIds: !Ref Groups
+  Imported:
+    Type: AWS::Lambda::Function
+    Properties:
+      VpcConfig:
+        SubnetIds: [!ImportValue net-subnet-a, subnet-2]
+        SecurityGroupIds: [!GetAtt Sg.GroupId]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let vpc = dep.function("Fn").unwrap().vpc.value().expect("known vpc");
+    assert_eq!(vpc.security_groups, vec![Ref::Local("Sg".into())]);
+    assert_eq!(vpc.subnets, vec![Ref::Unknown]);
+    // Both lists unknown: still attached, nothing known about the groups.
+    let vpc = dep
+        .function("Both")
+        .unwrap()
+        .vpc
+        .value()
+        .expect("known vpc");
+    assert_eq!(vpc.security_groups, vec![Ref::Unknown]);
+    assert_eq!(vpc.subnets, vec![Ref::Unknown]);
+    let vpc = dep
+        .function("Imported")
+        .unwrap()
+        .vpc
+        .value()
+        .expect("known vpc");
+    assert_eq!(vpc.security_groups, vec![Ref::Local("Sg".into())]);
+    assert_eq!(
+        vpc.subnets,
+        vec![Ref::Unknown, Ref::External("subnet-2".into())]
+    );
+}

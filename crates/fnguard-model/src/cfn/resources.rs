@@ -552,25 +552,29 @@ impl<'a> Builder<'a> {
         f.kms_key = str_field(p.get("KmsKeyArn"));
         if let Some(vpc) = p.get("VpcConfig") {
             f.vpc = if vpc.as_map().is_some() {
+                // A list the template does not determine (a parameter
+                // without default, an import) is one unknown entry: the
+                // function stays attached and the other list keeps what
+                // the template says, so its security groups are still
+                // checked.
                 let refs = |this: &Self, key: &str, ty: &str| -> Vec<Ref> {
-                    seq(vpc.get(key))
-                        .iter()
-                        .map(|n| match this.local_target(n, &[ty]) {
-                            Some(id) => Ref::Local(id),
-                            None => match as_text(n) {
-                                Ok(t) if !has_placeholder(&t) => Ref::External(t),
-                                _ => Ref::Unknown,
-                            },
-                        })
-                        .collect()
+                    match vpc.get(key) {
+                        Some(list) if list.is_unknown() => vec![Ref::Unknown],
+                        list => seq(list)
+                            .iter()
+                            .map(|n| match this.local_target(n, &[ty]) {
+                                Some(id) => Ref::Local(id),
+                                None => match as_text(n) {
+                                    Ok(t) if !has_placeholder(&t) => Ref::External(t),
+                                    _ => Ref::Unknown,
+                                },
+                            })
+                            .collect(),
+                    }
                 };
                 let security_groups = refs(self, "SecurityGroupIds", "AWS::EC2::SecurityGroup");
                 let subnets = refs(self, "SubnetIds", "AWS::EC2::Subnet");
-                if vpc.get("SubnetIds").is_some_and(|s| s.is_unknown())
-                    || vpc.get("SecurityGroupIds").is_some_and(|s| s.is_unknown())
-                {
-                    Field::Unknown(vpc.loc)
-                } else if subnets.is_empty() && security_groups.is_empty() {
+                if subnets.is_empty() && security_groups.is_empty() {
                     // `VpcConfig: {SubnetIds: [], ...}` detaches the function.
                     Field::Absent
                 } else {
