@@ -844,3 +844,127 @@ Resources:
         vec![Ref::Unknown, Ref::External("subnet-2".into())]
     );
 }
+
+/// Regression: REST API CORS was never read (only HTTP API
+/// `CorsConfiguration` was), so FG-TRIG-005 could not fire for REST APIs.
+/// REST APIs declare it as response headers of the OPTIONS preflight
+/// integration, in a method or in an OpenAPI body.
+#[test]
+fn rest_api_cors_from_preflight_integration_responses() {
+    let text = r#"
+Parameters:
+  AllowOrigin: {Type: String, Default: "'*'"}
+  Unset: {Type: String}
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: a}
+  Preflight:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: options
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        IntegrationResponses:
+          - StatusCode: '200'
+            ResponseParameters:
+              method.response.header.Access-Control-Allow-Origin: !Ref AllowOrigin
+              method.response.header.Access-Control-Allow-Credentials: "'true'"
+              method.response.header.Access-Control-Allow-Methods: "'GET,OPTIONS'"
+  # A second preflight answering with a fixed origin must not hide the
+  # first one, nor be mixed with it.
+  Narrow:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: OPTIONS
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters:
+              method.response.header.access-control-allow-origin: "'https://shop.example.com'"
+  Mixed:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: b}
+  StarNoCreds:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Mixed
+      ResourceId: !GetAtt Mixed.RootResourceId
+      HttpMethod: OPTIONS
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters: {method.response.header.Access-Control-Allow-Origin: "'*'"}
+  ShopWithCreds:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Mixed
+      ResourceId: !GetAtt Mixed.RootResourceId
+      HttpMethod: OPTIONS
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters:
+              method.response.header.Access-Control-Allow-Origin: "'https://shop.example.com'"
+              method.response.header.Access-Control-Allow-Credentials: !Ref Unset
+  NotPreflight:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Plain
+      ResourceId: !GetAtt Plain.RootResourceId
+      HttpMethod: GET
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters: {method.response.header.Access-Control-Allow-Origin: "'*'"}
+  Plain:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: c}
+  Body:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        openapi: 3.0.1
+        paths:
+          /orders:
+            options:
+              x-amazon-apigateway-integration:
+                type: mock
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseParameters:
+                      method.response.header.Access-Control-Allow-Origin: "'*'"
+                      method.response.header.Access-Control-Allow-Credentials: "'true'"
+  Http:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body:
+        openapi: 3.0.1
+        x-amazon-apigateway-cors: {allowOrigins: ['*'], allowCredentials: true}
+        paths: {}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let cors = dep.api("Api").unwrap().cors.as_ref().expect("cors read");
+    assert_eq!(
+        cors.allow_origins
+            .iter()
+            .map(|o| o.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("'*'")]
+    );
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+    assert_eq!(cors.loc.line, 21);
+    // The most open answer wins; the other one is not merged into it.
+    let mixed = dep.api("Mixed").unwrap().cors.as_ref().expect("cors read");
+    assert_eq!(mixed.allow_origins.len(), 1);
+    assert!(!mixed.allow_credentials.value().copied().unwrap_or(false));
+    assert!(dep.api("Plain").unwrap().cors.is_none());
+    let body = dep.api("Body").unwrap().cors.as_ref().expect("body cors");
+    assert_eq!(body.allow_credentials.value(), Some(&true));
+    assert_eq!(body.allow_origins[0].as_deref(), Some("'*'"));
+    let http = dep.api("Http").unwrap().cors.as_ref().expect("http cors");
+    assert_eq!(http.allow_origins[0].as_deref(), Some("*"));
+    assert_eq!(http.allow_credentials.value(), Some(&true));
+}

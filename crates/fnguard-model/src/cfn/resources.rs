@@ -1070,7 +1070,10 @@ impl<'a> Builder<'a> {
 
     fn openapi_body(&mut self, api: usize, body: &Node, kind: TriggerKind) {
         let mut routes = Vec::new();
-        let validation = openapi::routes(body, &mut routes);
+        let openapi::BodySettings { validation, cors } = openapi::routes(body, &mut routes);
+        for c in cors {
+            keep_most_open_cors(&mut self.dep.apis[api].cors, c);
+        }
         let api_id = self.dep.apis[api].id.clone();
         for (route, fn_node) in routes {
             let function = fn_node.map(|n| self.function_ref(Some(&n)));
@@ -1185,8 +1188,22 @@ impl<'a> Builder<'a> {
                 _ => None,
             },
         };
+        let preflight_cors = if method_is_options(&route.method) {
+            p.path(&["Integration", "IntegrationResponses"])
+                .map(Node::one_or_many)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.get("ResponseParameters"))
+                .filter_map(|params| cors_from_headers(params, "method.response.header."))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let a = &mut self.dep.apis[api];
         a.routes.push(route);
+        for c in preflight_cors {
+            keep_most_open_cors(&mut a.cors, c);
+        }
         if validated {
             a.request_validation = Field::Known(true, x.loc);
         }
@@ -1738,6 +1755,67 @@ fn cors(n: &Node) -> Cors {
         loc: n.loc,
         allow_origins,
         allow_credentials: bool_field(n.get("AllowCredentials")),
+    }
+}
+
+fn method_is_options(method: &str) -> bool {
+    method.eq_ignore_ascii_case("OPTIONS")
+}
+
+/// CORS as REST APIs express it: response headers of the preflight
+/// (`OPTIONS`) integration, `{prefix}Access-Control-Allow-Origin` /
+/// `-Allow-Credentials`, whose values are quoted header literals (`"'*'"`).
+/// `None` when neither header is set.
+pub(super) fn cors_from_headers(params: &Node, prefix: &str) -> Option<Cors> {
+    let header = |name: &str| {
+        params.as_map()?.iter().find_map(|e| {
+            let key = e.key.get(..prefix.len())?;
+            let rest = e.key.get(prefix.len()..)?;
+            (key.eq_ignore_ascii_case(prefix) && rest.eq_ignore_ascii_case(name))
+                .then_some(&e.value)
+        })
+    };
+    let origin = header("Access-Control-Allow-Origin");
+    let credentials = header("Access-Control-Allow-Credentials");
+    if origin.is_none() && credentials.is_none() {
+        return None;
+    }
+    let allow_credentials = match credentials {
+        None => Field::Absent,
+        Some(n) => match as_text(n) {
+            Ok(t) => Field::Known(
+                t.trim().trim_matches('\'').eq_ignore_ascii_case("true"),
+                n.loc,
+            ),
+            Err(_) => Field::Unknown(n.loc),
+        },
+    };
+    Some(Cors {
+        loc: params.loc,
+        allow_origins: origin.map(|o| vec![str_field(Some(o))]).unwrap_or_default(),
+        allow_credentials,
+    })
+}
+
+/// Whether a CORS setting lets any origin in with credentials.
+fn cors_is_open(c: &Cors) -> bool {
+    matches!(c.allow_credentials, Field::Known(true, _))
+        && c.allow_origins.iter().any(|o| {
+            o.as_deref()
+                .is_some_and(|v| v.trim().trim_matches('\'') == "*")
+        })
+}
+
+/// Several preflight methods of one API may answer differently; the API
+/// keeps the most permissive answer, never a mix of two (which could pair
+/// one method's `*` with another's credentials).
+pub(super) fn keep_most_open_cors(slot: &mut Option<Cors>, new: Cors) {
+    let replace = match slot {
+        None => true,
+        Some(old) => !cors_is_open(old) && cors_is_open(&new),
+    };
+    if replace {
+        *slot = Some(new);
     }
 }
 
