@@ -23,9 +23,13 @@ use std::collections::HashMap;
 /// Tag of the marker node standing for a resource reference.
 pub const RESOURCE_TAG: &str = "fnguard:resource";
 
-/// Beyond this nesting of intrinsics the value is unknown rather than a
-/// stack overflow; the YAML parser already caps document depth at 256.
-const MAX_DEPTH: usize = 600;
+/// Beyond this nesting the value is unknown rather than a stack overflow.
+/// Resolution spends at most one level per document level, and the parsers
+/// cap documents at 256 levels, so parsed templates are never cut; the
+/// bound matters for trees the SAM and Serverless transforms build in code.
+/// It is sized for the 2 MiB stacks of worker threads in debug builds,
+/// where one level of resolution takes a few KiB of stack.
+const MAX_DEPTH: usize = crate::yaml::MAX_DEPTH + 64;
 
 /// Bytes that string building and parameter substitution may produce in one
 /// template. Nested `Fn::Sub` variables can double a string per level, and a
