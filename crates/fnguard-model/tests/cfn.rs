@@ -944,6 +944,17 @@ Resources:
         openapi: 3.0.1
         x-amazon-apigateway-cors: {allowOrigins: ['*'], allowCredentials: true}
         paths: {}
+  Errors:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: d}
+  Default4xx:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Errors
+      ResponseType: DEFAULT_4XX
+      ResponseParameters:
+        gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+        gatewayresponse.header.Access-Control-Allow-Credentials: "'true'"
 "#;
     let dep = cfn::load("t.yaml", text).expect("loads");
     let cors = dep.api("Api").unwrap().cors.as_ref().expect("cors read");
@@ -967,4 +978,12 @@ Resources:
     let http = dep.api("Http").unwrap().cors.as_ref().expect("http cors");
     assert_eq!(http.allow_origins[0].as_deref(), Some("*"));
     assert_eq!(http.allow_credentials.value(), Some(&true));
+    let errors = dep
+        .api("Errors")
+        .unwrap()
+        .cors
+        .as_ref()
+        .expect("gateway response cors");
+    assert_eq!(errors.allow_origins[0].as_deref(), Some("'*'"));
+    assert_eq!(errors.allow_credentials.value(), Some(&true));
 }

@@ -68,6 +68,7 @@ const HANDLED: &[&str] = &[
     "AWS::ApiGateway::Stage",
     "AWS::ApiGateway::Deployment",
     "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Integration",
@@ -209,6 +210,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
                 }
             }
             "AWS::ApiGateway::UsagePlan" => b.usage_plan(x),
+            "AWS::ApiGateway::GatewayResponse" => b.gateway_response(x),
             "AWS::ApiGatewayV2::Route" => b.http_route(x),
             "AWS::ApiGatewayV2::Stage" => b.http_stage(x),
             "AWS::WAFv2::WebACLAssociation" | "AWS::WAFRegional::WebACLAssociation" => {
@@ -1266,6 +1268,21 @@ impl<'a> Builder<'a> {
                 let loc = throttle.map_or(stage.loc, |t| t.loc);
                 self.dep.apis[api].throttling = Field::Known(true, loc);
             }
+        }
+    }
+
+    /// CORS headers added to API Gateway's own responses (4XX, 5XX...):
+    /// browsers read them like a preflight's.
+    fn gateway_response(&mut self, x: &Res) {
+        let Some(api) = self.api_idx(x.props.get("RestApiId")) else {
+            return;
+        };
+        if let Some(c) = x
+            .props
+            .get("ResponseParameters")
+            .and_then(|p| cors_from_headers(p, "gatewayresponse.header."))
+        {
+            keep_most_open_cors(&mut self.dep.apis[api].cors, c);
         }
     }
 
