@@ -987,3 +987,41 @@ Resources:
     assert_eq!(errors.allow_origins[0].as_deref(), Some("'*'"));
     assert_eq!(errors.allow_credentials.value(), Some(&true));
 }
+
+/// Regression: a function named from a parameter without default (or the
+/// stack name) had no link to the log group named after it, so FG-LOG-001
+/// reported "no log group declared" for a group the template declares.
+#[test]
+fn log_group_named_after_an_undetermined_function_name_is_linked() {
+    let text = r#"
+Parameters:
+  FunctionName: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Ref FunctionName}
+  FnLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub '/aws/lambda/${FunctionName}', RetentionInDays: 30}
+  Stacked:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Sub '${AWS::StackName}-worker'}
+  StackedLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Join ['', [/aws/lambda/, !Ref AWS::StackName, -worker]]
+  Other:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub '/aws/lambda/${AWS::StackName}-other'}
+  Suffixed:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub '/aws/lambda/${Stacked}-audit'}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let group = |id: &str| dep.log_groups.iter().find(|g| g.id == id).unwrap();
+    assert_eq!(group("FnLogs").function.as_deref(), Some("Fn"));
+    assert_eq!(group("StackedLogs").function.as_deref(), Some("Stacked"));
+    assert_eq!(group("Other").function, None);
+    // Only the exact `/aws/lambda/${Fn}` is that function's group.
+    assert_eq!(group("Suffixed").function, None);
+}

@@ -159,6 +159,52 @@ pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     })
 }
 
+/// The text of an unresolved string expression, with each `Ref` kept as a
+/// `${Name}` placeholder: `!Sub '${AWS::StackName}-orders'` and
+/// `!Join ['-', [!Ref AWS::StackName, orders]]` both give
+/// `${AWS::StackName}-orders`. Two expressions with the same shape have the
+/// same value at deploy time even when the template does not determine it,
+/// which links a function whose name depends on a parameter to the log group
+/// named after it. `None` for anything else (conditions, lookups...).
+pub fn shape(node: &Node) -> Option<String> {
+    shape_at(node, 0)
+}
+
+fn shape_at(node: &Node, depth: usize) -> Option<String> {
+    if depth > 32 {
+        return None;
+    }
+    if let Some((name, arg)) = intrinsic(node) {
+        return match name.as_ref() {
+            "Ref" => arg.as_str().map(|r| format!("${{{r}}}")),
+            "Fn::Sub" => match &arg.kind {
+                NodeKind::Str(template) => Some(template.clone()),
+                NodeKind::Seq(items) if !items.is_empty() && items.len() <= 2 => {
+                    let mut text = items[0].as_str()?.to_string();
+                    for e in items.get(1).and_then(Node::as_map).unwrap_or(&[]) {
+                        let value = shape_at(&e.value, depth + 1)?;
+                        text = text.replace(&format!("${{{}}}", e.key), &value);
+                    }
+                    Some(text)
+                }
+                _ => None,
+            },
+            "Fn::Join" => {
+                let items = arg.as_seq().filter(|s| s.len() == 2)?;
+                let delim = items[0].scalar_text()?;
+                let parts = items[1]
+                    .as_seq()?
+                    .iter()
+                    .map(|p| shape_at(p, depth + 1))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(parts.join(&delim))
+            }
+            _ => None,
+        };
+    }
+    node.scalar_text().map(|t| t.into_owned())
+}
+
 /// A scalar or marker as text for string building; `Err(why)` when the
 /// value is unknown or not a scalar.
 pub fn as_text(node: &Node) -> Result<String, String> {
@@ -1004,6 +1050,21 @@ mod tests {
         body.push('\n');
         let why = eval_unknown(&body);
         assert!(why.contains("budget"), "{why}");
+    }
+
+    #[test]
+    fn shapes_of_unresolved_names() {
+        let root = template(
+            "A: !Sub '${AWS::StackName}-orders'\nB: !Join ['-', [!Ref AWS::StackName, orders]]\nC: {'Fn::Sub': ['${S}-orders', {S: !Ref AWS::StackName}]}\nD: !Ref Name\nE: !If [C, a, b]\nF: !Join ['', [x, !GetAtt R.Arn]]\n",
+        );
+        let shape_of = |k: &str| shape(root.get(k).expect("key"));
+        let stack = Some("${AWS::StackName}-orders".to_string());
+        assert_eq!(shape_of("A"), stack);
+        assert_eq!(shape_of("B"), stack);
+        assert_eq!(shape_of("C"), stack);
+        assert_eq!(shape_of("D").as_deref(), Some("${Name}"));
+        assert_eq!(shape_of("E"), None);
+        assert_eq!(shape_of("F"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! permissions, methods, stages, triggers), through id → index maps so that
 //! every lookup is constant time.
 
-use super::intrinsics::{as_text, flatten_markers, placeholders, resource_marker, Resolver};
+use super::intrinsics::{as_text, flatten_markers, placeholders, resource_marker, shape, Resolver};
 use super::openapi;
 use crate::model::*;
 use fnguard_core::{Field, Loc, Node, NodeKind};
@@ -26,6 +26,9 @@ pub(super) struct Builder<'a> {
     pub dep: Deployment,
     functions: HashMap<String, usize>,
     function_names: HashMap<String, String>,
+    /// Shape (see `intrinsics::shape`) of each function name the template
+    /// does not determine → function id.
+    function_name_shapes: HashMap<String, String>,
     roles: HashMap<String, usize>,
     role_names: HashMap<String, String>,
     apis: HashMap<String, usize>,
@@ -104,6 +107,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         dep,
         functions: HashMap::new(),
         function_names: HashMap::new(),
+        function_name_shapes: HashMap::new(),
         roles: HashMap::new(),
         role_names: HashMap::new(),
         apis: HashMap::new(),
@@ -397,11 +401,18 @@ impl<'a> Builder<'a> {
         for x in res {
             let p = &x.props;
             match x.ty {
-                "AWS::Lambda::Function" => {
-                    if let Some(name) = p.get("FunctionName").and_then(|n| as_text(n).ok()) {
+                "AWS::Lambda::Function" => match p.get("FunctionName").map(as_text) {
+                    Some(Ok(name)) => {
                         self.function_names.insert(name, x.id.to_string());
                     }
-                }
+                    Some(Err(_)) => {
+                        if let Some(s) = x.raw.path(&["Properties", "FunctionName"]).and_then(shape)
+                        {
+                            self.function_name_shapes.insert(s, x.id.to_string());
+                        }
+                    }
+                    None => {}
+                },
                 "AWS::IAM::Role" => {
                     if let Some(name) = p.get("RoleName").and_then(|n| as_text(n).ok()) {
                         self.role_names.insert(name, x.id.to_string());
@@ -1440,14 +1451,26 @@ impl<'a> Builder<'a> {
     fn log_group(&mut self, x: &Res) {
         let name_node = x.props.get("LogGroupName");
         let name = str_field(name_node);
-        let function = name.as_deref().and_then(|n| {
+        let by_value = name.as_deref().and_then(|n| {
             let rest = n.strip_prefix("/aws/lambda/")?;
             if let Some(id) = self.function_names.get(rest) {
                 return Some(id.clone());
             }
-            let (id, _) = placeholders(rest).next()?;
+            // `/aws/lambda/${Fn}`: the generated name of function Fn.
+            let id = rest.strip_prefix("${")?.strip_suffix('}')?;
             self.functions.contains_key(id).then(|| id.to_string())
         });
+        // Both names built from the same undetermined value (a parameter
+        // without default, the stack name).
+        let by_shape = || {
+            if !name.is_unknown() || self.function_name_shapes.is_empty() {
+                return None;
+            }
+            let text = shape(x.raw.path(&["Properties", "LogGroupName"])?)?;
+            let rest = text.strip_prefix("/aws/lambda/")?;
+            self.function_name_shapes.get(rest).cloned()
+        };
+        let function = by_value.or_else(by_shape);
         self.dep.log_groups.push(LogGroup {
             id: x.id.to_string(),
             loc: x.loc,
