@@ -1025,3 +1025,49 @@ Resources:
     // Only the exact `/aws/lambda/${Fn}` is that function's group.
     assert_eq!(group("Suffixed").function, None);
 }
+
+/// Regression: an alarm on a function named from a parameter without
+/// default was "unknown function", which silenced FG-MON-001 for every
+/// function of the template.
+#[test]
+fn alarm_on_an_undetermined_function_name_is_linked() {
+    let text = r#"
+Parameters:
+  Name: {Type: String}
+  Other: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Sub '${Name}-api'}
+  Errors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{Name: FunctionName, Value: !Join ['-', [!Ref Name, api]]}]
+  Rate:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Metrics:
+        - Id: e
+          MetricStat:
+            Metric:
+              Namespace: AWS/Lambda
+              MetricName: Throttles
+              Dimensions: [{Name: FunctionName, Value: !Sub '${Name}-api'}]
+        - Id: o
+          MetricStat:
+            Metric:
+              Namespace: AWS/Lambda
+              MetricName: Errors
+              Dimensions: [{Name: FunctionName, Value: !Ref Other}]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let errors = dep.alarms.iter().find(|a| a.id == "Errors").unwrap();
+    assert_eq!(errors.metrics[0].function.as_deref(), Some("Fn"));
+    assert!(!errors.metrics[0].function_unknown);
+    let rate = dep.alarms.iter().find(|a| a.id == "Rate").unwrap();
+    assert_eq!(rate.metrics[0].function.as_deref(), Some("Fn"));
+    // A name that matches no function stays unknown.
+    assert!(rate.metrics[1].function_unknown);
+}

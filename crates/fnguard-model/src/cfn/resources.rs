@@ -1481,7 +1481,9 @@ impl<'a> Builder<'a> {
         });
     }
 
-    fn alarm_metric(&self, m: &Node) -> AlarmMetric {
+    /// `raw` is the same metric before resolution, to link a `FunctionName`
+    /// dimension the template does not determine by its shape.
+    fn alarm_metric(&self, m: &Node, raw: Option<&Node>) -> AlarmMetric {
         let mut metric = AlarmMetric {
             namespace: str_field(m.get("Namespace")),
             metric_name: str_field(m.get("MetricName")),
@@ -1496,22 +1498,48 @@ impl<'a> Builder<'a> {
             metric.has_function_dimension = true;
             match self.function_ref(d.get("Value")) {
                 Ref::Local(id) => metric.function = Some(id),
-                Ref::Unknown => metric.function_unknown = true,
+                Ref::Unknown => match self.function_by_name_shape(raw) {
+                    Some(id) => metric.function = Some(id),
+                    None => metric.function_unknown = true,
+                },
                 Ref::External(_) => {}
             }
         }
         metric
     }
 
+    /// The function whose undetermined name has the shape of the raw
+    /// metric's `FunctionName` dimension value.
+    fn function_by_name_shape(&self, raw_metric: Option<&Node>) -> Option<String> {
+        if self.function_name_shapes.is_empty() {
+            return None;
+        }
+        let dims = raw_metric?.get("Dimensions")?.as_seq()?;
+        let value = dims
+            .iter()
+            .find(|d| d.get("Name").and_then(Node::as_str) == Some("FunctionName"))?
+            .get("Value")?;
+        self.function_name_shapes.get(&shape(value)?).cloned()
+    }
+
     fn alarm(&mut self, x: &Res) {
         let p = &x.props;
+        let raw = x.raw.get("Properties");
         let mut metrics = Vec::new();
         if p.get("MetricName").is_some() {
-            metrics.push(self.alarm_metric(p));
+            metrics.push(self.alarm_metric(p, raw));
         }
-        for m in seq(p.get("Metrics")) {
+        // Raw and resolved lists line up unless `AWS::NoValue` removed items.
+        let raw_metrics = raw
+            .and_then(|r| r.get("Metrics"))
+            .and_then(Node::as_seq)
+            .filter(|r| r.len() == seq(p.get("Metrics")).len());
+        for (i, m) in seq(p.get("Metrics")).iter().enumerate() {
             if let Some(stat) = m.path(&["MetricStat", "Metric"]) {
-                metrics.push(self.alarm_metric(stat));
+                let raw_stat = raw_metrics
+                    .and_then(|r| r.get(i))
+                    .and_then(|r| r.path(&["MetricStat", "Metric"]));
+                metrics.push(self.alarm_metric(stat, raw_stat));
             }
         }
         self.dep.alarms.push(Alarm {
