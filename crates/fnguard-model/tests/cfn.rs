@@ -1071,3 +1071,59 @@ Resources:
     // A name that matches no function stays unknown.
     assert!(rate.metrics[1].function_unknown);
 }
+
+/// Regression (from a Serverless example whose resources are
+/// `${file(...)}` includes): a resource of undetermined type that functions
+/// use as `Role` was dropped, so its sharing (FG-IAM-007) went unseen, and
+/// its data-store attributes (`Endpoint.Address`) did not count as internal
+/// resources for FG-NET-001.
+#[test]
+fn resources_of_undetermined_type_used_as_role_or_data_store() {
+    let text = r#"
+Resources:
+  LambdaRole: ${file(./resource/LambdaRole.yml)}
+  AuroraCluster: ${file(./resource/AuroraCluster.yml)}
+  Queue: ${file(./resource/Queue.yml)}
+  NoType: {Properties: {}}
+  A:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt LambdaRole.Arn
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt AuroraCluster.Endpoint.Address
+          QUEUE_URL: !Ref Queue
+  B:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !Sub 'arn:aws:iam::${AWS::AccountId}:role/${LambdaRole}'
+      Environment: {Variables: {QUEUE_ARN: !GetAtt Queue.Arn}}
+  C:
+    Type: AWS::Lambda::Function
+    Properties: {Role: !GetAtt NoType.Arn}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let local = |id: &str| Some(Ref::Local(id.to_string()));
+    assert_eq!(
+        dep.function("A").unwrap().role.value().cloned(),
+        local("LambdaRole")
+    );
+    assert_eq!(
+        dep.function("B").unwrap().role.value().cloned(),
+        local("LambdaRole")
+    );
+    assert_eq!(
+        dep.function("C").unwrap().role.value().cloned(),
+        local("NoType")
+    );
+    let role = dep.role("LambdaRole").expect("placeholder role");
+    assert_eq!(role.loc.line, 3);
+    assert!(role.policies.is_empty() && role.trust.is_none());
+    assert!(role.managed_policy_arns.iter().all(|a| a.is_unknown()));
+    assert_eq!(dep.roles.len(), 2);
+    // Only the data-store attribute makes an internal reference.
+    let a = dep.function("A").unwrap();
+    assert_eq!(a.internal_refs.len(), 1, "{:?}", a.internal_refs);
+    assert!(a.internal_refs[0].what.contains("AuroraCluster"));
+    assert!(dep.function("B").unwrap().internal_refs.is_empty());
+}

@@ -50,6 +50,9 @@ pub(super) struct Builder<'a> {
     stage_apis: HashMap<String, String>,
     /// (role id, managed policy id, location) from `ManagedPolicyArns`.
     managed_refs: Vec<(String, String, Loc)>,
+    /// Resources whose type the template does not say (a body that is not
+    /// a map, such as a Serverless `${file(...)}`, or no `Type`), by id.
+    untyped: HashMap<String, Loc>,
 }
 
 const HANDLED: &[&str] = &[
@@ -120,6 +123,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         schedule_rules: HashSet::new(),
         stage_apis: HashMap::new(),
         managed_refs: Vec::new(),
+        untyped: HashMap::new(),
     };
     b.parameters(root);
     let mut res = Vec::new();
@@ -136,10 +140,12 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         }
         if e.value.as_map().is_none() {
             b.warn(e.key_loc, format!("resource {} is not a map", e.key));
+            b.untyped.insert(e.key.clone(), e.key_loc);
             continue;
         }
         let Some(ty) = e.value.get("Type").and_then(Node::as_str) else {
             b.warn(e.key_loc, format!("resource {} has no Type", e.key));
+            b.untyped.insert(e.key.clone(), e.key_loc);
             continue;
         };
         if !HANDLED.contains(&ty) {
@@ -180,6 +186,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
             _ => {}
         }
     }
+    b.untyped_roles();
     b.attach_managed_docs();
     b.rest_resource_paths(&res);
     for x in &res {
@@ -340,6 +347,9 @@ impl<'a> Builder<'a> {
                 loc,
             })
             .collect();
+        if !self.untyped.is_empty() {
+            out.extend(self.untyped_data_stores(node, context));
+        }
         let mut todo = vec![node];
         while let Some(n) = todo.pop() {
             match &n.kind {
@@ -352,6 +362,54 @@ impl<'a> Builder<'a> {
                                 loc: n.loc,
                             });
                         }
+                    }
+                }
+                NodeKind::Seq(items) => todo.extend(items.iter()),
+                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Attributes of resources of undetermined type that only databases
+    /// and caches have (`Endpoint.Address`, `RedisEndpoint.Port`...).
+    fn untyped_data_stores(&self, node: &Node, context: &str) -> Vec<InternalRef> {
+        const DATA_STORE_ATTRS: &[&str] = &[
+            "Endpoint.Address",
+            "Endpoint.Port",
+            "ReadEndpoint.Address",
+            "RedisEndpoint.Address",
+            "RedisEndpoint.Port",
+            "ConfigurationEndpoint.Address",
+            "ConfigurationEndpoint.Port",
+            "ClusterEndpoint.Address",
+            "ClusterEndpoint.Port",
+            "PrimaryEndPoint.Address",
+            "PrimaryEndPoint.Port",
+            "ReaderEndPoint.Address",
+        ];
+        let mut out = Vec::new();
+        let mut found = |id: &str, attr: Option<&str>, loc: Loc| {
+            if let Some(attr) = attr.filter(|a| DATA_STORE_ATTRS.contains(a)) {
+                if self.untyped.contains_key(id) {
+                    out.push(InternalRef {
+                        what: format!("data store {id} ({attr}) in {context}"),
+                        loc,
+                    });
+                }
+            }
+        };
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            if let Some((id, attr)) = resource_marker(n) {
+                found(id, attr, n.loc);
+                continue;
+            }
+            match &n.kind {
+                NodeKind::Str(s) if s.contains("${") => {
+                    for (id, attr) in placeholders(s) {
+                        found(id, attr, n.loc);
                     }
                 }
                 NodeKind::Seq(items) => todo.extend(items.iter()),
@@ -632,6 +690,9 @@ impl<'a> Builder<'a> {
         if let Some(id) = self.local_target(n, &["AWS::IAM::Role"]) {
             return Ref::Local(id);
         }
+        if let Some(id) = self.untyped_target(n) {
+            return Ref::Local(id);
+        }
         match as_text(n) {
             Ok(text) if has_placeholder(&text) => Ref::Unknown,
             Ok(text) => {
@@ -642,6 +703,44 @@ impl<'a> Builder<'a> {
                 }
             }
             Err(_) => Ref::Unknown,
+        }
+    }
+
+    /// The resource of undetermined type a resolved value names, if any.
+    fn untyped_target(&self, n: &Node) -> Option<String> {
+        if self.untyped.is_empty() {
+            return None;
+        }
+        if let Some((id, _)) = resource_marker(n) {
+            return self.untyped.contains_key(id).then(|| id.to_string());
+        }
+        placeholders(n.as_str()?)
+            .find(|(id, _)| self.untyped.contains_key(*id))
+            .map(|(id, _)| id.to_string())
+    }
+
+    /// A resource of undetermined type that functions use as their `Role`
+    /// is a role: it becomes one whose policies are unknown, so that what is
+    /// known about it (which functions share it) is still checked.
+    fn untyped_roles(&mut self) {
+        let mut wanted: Vec<String> = Vec::new();
+        for f in &self.dep.functions {
+            if let Some(Ref::Local(id)) = f.role.value() {
+                if self.untyped.contains_key(id)
+                    && !self.roles.contains_key(id)
+                    && !wanted.contains(id)
+                {
+                    wanted.push(id.clone());
+                }
+            }
+        }
+        for id in wanted {
+            let loc = self.untyped.get(&id).copied().unwrap_or_default();
+            let mut role = Role::new(id.clone(), loc);
+            role.managed_policy_arns.push(Field::Unknown(loc));
+            role.permissions_boundary = Field::Unknown(loc);
+            self.roles.insert(id, self.dep.roles.len());
+            self.dep.roles.push(role);
         }
     }
 
