@@ -476,6 +476,20 @@ fn many_resources(n: usize, one_target: bool) -> String {
     t
 }
 
+/// `n` permissions and event rules for one function, all attached to one
+/// role through separate policies that name the same database.
+fn many_sources_for_one_function(n: usize) -> String {
+    let mut t = String::with_capacity(n * 400);
+    t.push_str("Resources:\n  Db: {Type: AWS::RDS::DBInstance}\n  Role: {Type: AWS::IAM::Role}\n  Fn: {Type: AWS::Lambda::Function, Properties: {Runtime: python3.13, Role: !GetAtt Role.Arn}}\n  Fn2: {Type: AWS::Lambda::Function, Properties: {Runtime: python3.13, Role: !GetAtt Role.Arn}}\n");
+    for i in 0..n / 3 {
+        let _ = write!(
+            t,
+            "  P{i}: {{Type: AWS::Lambda::Permission, Properties: {{FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceArn: 'arn:aws:s3:::b{i}'}}}}\n  R{i}: {{Type: AWS::Events::Rule, Properties: {{EventPattern: {{source: [s{i}]}}, Targets: [{{Id: t, Arn: !GetAtt Fn.Arn}}]}}}}\n  Pol{i}: {{Type: AWS::IAM::Policy, Properties: {{PolicyName: p{i}, Roles: [!Ref Role], PolicyDocument: {{Statement: [{{Effect: Allow, Action: rds-db:connect, Resource: !Sub 'arn:aws:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{Db}}/u{i}'}}]}}}}}}\n"
+        );
+    }
+    t
+}
+
 fn best_load_time(text: &str) -> Duration {
     (0..2)
         .map(|_| {
@@ -494,6 +508,22 @@ fn best_load_time(text: &str) -> Duration {
 /// API (the shape that exposes per-element linear scans).
 #[test]
 fn ten_thousand_resources_load_in_linear_time() {
+    let dep = load(&many_sources_for_one_function(10_000)).expect("loads");
+    let f = dep.function("Fn").expect("function");
+    assert_eq!(f.triggers.len(), 2 * (10_000 / 3));
+    assert_eq!(
+        f.internal_refs.len(),
+        1,
+        "one database, however many policies"
+    );
+    let small = many_sources_for_one_function(2_500);
+    let large = many_sources_for_one_function(10_000);
+    let (t_small, t_large) = (best_load_time(&small), best_load_time(&large));
+    eprintln!("one function, many sources: {t_small:?} {t_large:?}");
+    assert!(
+        t_large < t_small * 9 + Duration::from_millis(200),
+        "many sources: 2.5k resources {t_small:?}, 10k resources {t_large:?}"
+    );
     for one_target in [false, true] {
         let small = many_resources(2_500, one_target);
         let large = many_resources(10_000, one_target);

@@ -53,6 +53,8 @@ pub(super) struct Builder<'a> {
     /// Resources whose type the template does not say (a body that is not
     /// a map, such as a Serverless `${file(...)}`, or no `Type`), by id.
     untyped: HashMap<String, Loc>,
+    /// (function index, trigger kind, source) of every trigger added.
+    trigger_keys: HashSet<(usize, u8, String)>,
 }
 
 const HANDLED: &[&str] = &[
@@ -124,6 +126,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         stage_apis: HashMap::new(),
         managed_refs: Vec::new(),
         untyped: HashMap::new(),
+        trigger_keys: HashSet::new(),
     };
     b.parameters(root);
     let mut res = Vec::new();
@@ -509,13 +512,16 @@ impl<'a> Builder<'a> {
 
     fn add_trigger(&mut self, function: &Ref, trigger: Trigger) {
         if let Some(i) = self.function_idx(function) {
-            let f = &mut self.dep.functions[i];
-            if !f
-                .triggers
-                .iter()
-                .any(|t| t.kind == trigger.kind && t.source == trigger.source)
-            {
-                f.triggers.push(trigger);
+            // One trigger per (kind, source): a permission and the method
+            // or rule it serves describe the same event source. Indexed so
+            // that thousands of sources for one function stay linear.
+            let source = match &trigger.source {
+                Ref::Local(id) => format!("L{id}"),
+                Ref::External(text) => format!("E{text}"),
+                Ref::Unknown => "U".to_string(),
+            };
+            if self.trigger_keys.insert((i, trigger.kind as u8, source)) {
+                self.dep.functions[i].triggers.push(trigger);
             }
         }
     }
@@ -1877,6 +1883,12 @@ impl<'a> Builder<'a> {
                 self.dep.log_groups[i].function = Some(fid);
             }
         }
+        // Each role's list once without repeats, before it is copied into
+        // every function that uses the role.
+        for refs in self.role_internal.values_mut() {
+            let mut seen = HashSet::new();
+            refs.retain(|r| seen.insert(internal_key(&r.what).to_string()));
+        }
         for f in &mut self.dep.functions {
             if let Some(Ref::Local(role)) = f.role.value() {
                 if let Some(refs) = self.role_internal.get(role) {
@@ -1887,6 +1899,15 @@ impl<'a> Builder<'a> {
             f.internal_refs.retain(|r| seen.insert(r.what.clone()));
         }
     }
+}
+
+/// What an internal reference names, without where it was seen
+/// (`AWS::RDS::DBInstance Db` of `AWS::RDS::DBInstance Db in policy p1`):
+/// for a role, one entry per database is enough, however many of its
+/// policies mention it (a function keeps one per variable: each is a place
+/// to fix).
+fn internal_key(what: &str) -> &str {
+    what.split_once(" in ").map_or(what, |(key, _)| key)
 }
 
 fn resource_id_of(n: &Node) -> String {
