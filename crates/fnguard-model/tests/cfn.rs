@@ -1127,3 +1127,57 @@ Resources:
     assert!(a.internal_refs[0].what.contains("AuroraCluster"));
     assert!(dep.function("B").unwrap().internal_refs.is_empty());
 }
+
+/// Regression: a bucket notification and its invoke permission gave the
+/// function two S3 triggers (the permission's without SourceArn, or with
+/// the bucket's ARN written out), so FG-RT-003 listed "S3, S3".
+#[test]
+fn one_trigger_per_source_whether_named_by_permission_or_notification() {
+    let text = r#"
+Resources:
+  Fn: {Type: AWS::Lambda::Function}
+  Other: {Type: AWS::Lambda::Function}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub 'receipts-${AWS::AccountId}'
+      NotificationConfiguration:
+        LambdaConfigurations: [{Event: 's3:ObjectCreated:*', Function: !GetAtt Fn.Arn}]
+  NoSourceArn:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceAccount: !Ref AWS::AccountId}
+  ArnWrittenOut:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceArn: !Sub 'arn:${AWS::Partition}:s3:::receipts-${AWS::AccountId}'}
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: alerts}
+  TopicPermission:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Other, Action: lambda:InvokeFunction, Principal: sns.amazonaws.com, SourceArn: !Sub 'arn:aws:sns:${AWS::Region}:${AWS::AccountId}:alerts'}
+  SomeBucket:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Other, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceAccount: !Ref AWS::AccountId}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let triggers = |id: &str| -> Vec<(TriggerKind, Ref)> {
+        dep.function(id)
+            .unwrap()
+            .triggers
+            .iter()
+            .map(|t| (t.kind, t.source.clone()))
+            .collect()
+    };
+    assert_eq!(
+        triggers("Fn"),
+        vec![(TriggerKind::S3, Ref::Local("Bucket".into()))]
+    );
+    // No named S3 source for Other: the permission's unknown bucket stays.
+    assert_eq!(
+        triggers("Other"),
+        vec![
+            (TriggerKind::Sns, Ref::Local("Topic".into())),
+            (TriggerKind::S3, Ref::Unknown)
+        ]
+    );
+}

@@ -55,6 +55,9 @@ pub(super) struct Builder<'a> {
     untyped: HashMap<String, Loc>,
     /// (function index, trigger kind, source) of every trigger added.
     trigger_keys: HashSet<(usize, u8, String)>,
+    /// (type, name given in the template) → id of buckets, topics and
+    /// event rules.
+    source_names: HashMap<(&'static str, String), String>,
 }
 
 const HANDLED: &[&str] = &[
@@ -127,6 +130,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         managed_refs: Vec::new(),
         untyped: HashMap::new(),
         trigger_keys: HashSet::new(),
+        source_names: HashMap::new(),
     };
     b.parameters(root);
     let mut res = Vec::new();
@@ -500,6 +504,20 @@ impl<'a> Builder<'a> {
                 }
                 _ => {}
             }
+            // Event sources named in permissions by ARN rather than by `Ref`.
+            let name_key = match x.ty {
+                "AWS::S3::Bucket" => Some(("AWS::S3::Bucket", "BucketName")),
+                "AWS::SNS::Topic" => Some(("AWS::SNS::Topic", "TopicName")),
+                "AWS::Events::Rule" => Some(("AWS::Events::Rule", "Name")),
+                _ => None,
+            };
+            if let Some((ty, name)) = name_key.and_then(|(ty, k)| {
+                let name = as_text(p.get(k)?).ok()?;
+                Some((ty, name))
+            }) {
+                self.source_names
+                    .insert((ty, without_pseudo_colons(&name)), x.id.to_string());
+            }
         }
     }
 
@@ -538,13 +556,34 @@ impl<'a> Builder<'a> {
                 let local = placeholders(&text)
                     .find(|(id, _)| self.r.resource_type(id).is_some())
                     .map(|(id, _)| id.to_string());
-                match local {
+                match local.or_else(|| self.source_by_arn(&text)) {
                     Some(id) => Ref::Local(id),
                     None => Ref::External(text),
                 }
             }
             Err(_) => Ref::Unknown,
         }
+    }
+
+    /// The bucket, topic or rule of this template an ARN names by the name
+    /// the template gives it.
+    fn source_by_arn(&self, arn: &str) -> Option<String> {
+        if self.source_names.is_empty() {
+            return None;
+        }
+        let arn = without_pseudo_colons(arn);
+        let rest = arn.strip_prefix("arn:")?;
+        let mut parts = rest.splitn(5, ':');
+        let (_partition, service, _region, _account) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let resource = parts.next()?;
+        let (ty, name) = match service {
+            "s3" => ("AWS::S3::Bucket", resource.split('/').next()?),
+            "sns" => ("AWS::SNS::Topic", resource),
+            "events" => ("AWS::Events::Rule", resource.strip_prefix("rule/")?),
+            _ => return None,
+        };
+        self.source_names.get(&(ty, name.to_string())).cloned()
     }
 
     // ------------------------------------------------------------ params
@@ -1883,6 +1922,19 @@ impl<'a> Builder<'a> {
                 self.dep.log_groups[i].function = Some(fid);
             }
         }
+        // A permission without SourceArn says "some bucket" (or queue,
+        // topic...): when the template also names the source of that kind,
+        // the permission is for it, not a second source.
+        for f in &mut self.dep.functions {
+            let named: HashSet<u8> = f
+                .triggers
+                .iter()
+                .filter(|t| t.source != Ref::Unknown)
+                .map(|t| t.kind as u8)
+                .collect();
+            f.triggers
+                .retain(|t| t.source != Ref::Unknown || !named.contains(&(t.kind as u8)));
+        }
         // Each role's list once without repeats, before it is copied into
         // every function that uses the role.
         for refs in self.role_internal.values_mut() {
@@ -1899,6 +1951,13 @@ impl<'a> Builder<'a> {
             f.internal_refs.retain(|r| seen.insert(r.what.clone()));
         }
     }
+}
+
+/// The pseudo-parameter placeholders contain colons: replaced by colon-free
+/// stand-ins so that ARNs split on `:`, the same way in names and ARNs.
+fn without_pseudo_colons(text: &str) -> String {
+    text.replace(SELF_ACCOUNT, "self-account")
+        .replace(SELF_REGION, "self-region")
 }
 
 /// What an internal reference names, without where it was seen
