@@ -1181,3 +1181,48 @@ Resources:
         ]
     );
 }
+
+/// Regression: a REST API's resource policy written inside its OpenAPI body
+/// (`x-amazon-apigateway-policy`) was ignored, so a route restricted to a
+/// VPC endpoint or source IP looked open to FG-TRIG-003.
+#[test]
+fn resource_policy_in_the_openapi_body() {
+    let text = r#"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        x-amazon-apigateway-policy:
+          Version: '2012-10-17'
+          Statement:
+            - Effect: Allow
+              Principal: '*'
+              Action: execute-api:Invoke
+              Resource: execute-api:/*
+              Condition: {IpAddress: {aws:SourceIp: [203.0.113.0/24]}}
+        paths:
+          /orders:
+            get: {}
+  Both:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Policy: {Statement: [{Effect: Deny, Principal: '*', Action: '*', Resource: '*'}]}
+      Body:
+        x-amazon-apigateway-policy: {Statement: [{Effect: Allow, Principal: '*', Action: '*', Resource: '*'}]}
+        paths: {}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let policy = dep
+        .api("Api")
+        .unwrap()
+        .resource_policy
+        .as_ref()
+        .expect("policy");
+    assert_eq!(policy.statements.len(), 1);
+    assert!(policy.statements[0].has_conditions());
+    // The `Policy` property wins over the body's.
+    let both = dep.api("Both").unwrap().resource_policy.as_ref().unwrap();
+    assert_eq!(both.statements[0].effect, fnguard_iam::Effect::Deny);
+}

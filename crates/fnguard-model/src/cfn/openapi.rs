@@ -78,6 +78,8 @@ pub(super) struct BodySettings {
     /// CORS: `x-amazon-apigateway-cors` (HTTP APIs) and the response
     /// headers of `options` integrations (REST APIs).
     pub cors: Vec<Cors>,
+    /// The resource policy of a REST API (`x-amazon-apigateway-policy`).
+    pub policy: Option<Node>,
 }
 
 /// `x-amazon-apigateway-cors` of an HTTP API body.
@@ -175,5 +177,6 @@ pub(super) fn routes(body: &Node, out: &mut Vec<(Route, Option<Node>)>) -> BodyS
     BodySettings {
         validation,
         cors: cors.into_iter().collect(),
+        policy: body.get("x-amazon-apigateway-policy").cloned(),
     }
 }

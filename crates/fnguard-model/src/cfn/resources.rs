@@ -1227,9 +1227,18 @@ impl<'a> Builder<'a> {
 
     fn openapi_body(&mut self, api: usize, body: &Node, kind: TriggerKind) {
         let mut routes = Vec::new();
-        let openapi::BodySettings { validation, cors } = openapi::routes(body, &mut routes);
+        let openapi::BodySettings {
+            validation,
+            cors,
+            policy,
+        } = openapi::routes(body, &mut routes);
         for c in cors {
             keep_most_open_cors(&mut self.dep.apis[api].cors, c);
+        }
+        // The `Policy` property, when both are set, is the one deployed.
+        if let (Some(doc), None) = (policy, &self.dep.apis[api].resource_policy) {
+            self.dep.apis[api].resource_policy =
+                Some(fnguard_iam::parse_policy(&flatten_markers(&doc)));
         }
         let api_id = self.dep.apis[api].id.clone();
         for (route, fn_node) in routes {
