@@ -1226,3 +1226,36 @@ Resources:
     let both = dep.api("Both").unwrap().resource_policy.as_ref().unwrap();
     assert_eq!(both.statements[0].effect, fnguard_iam::Effect::Deny);
 }
+
+/// Regression: `!Equals [!Ref AWS::Region, us-east-1]` compared the
+/// `${AWS::Region}` placeholder with the text and decided "false", so the
+/// resources of a region (or partition, or account) condition were dropped
+/// and never checked.
+#[test]
+fn pseudo_parameter_conditions_are_undetermined_not_false() {
+    let text = r#"
+Conditions:
+  IsUsEast1: !Equals [!Ref 'AWS::Region', us-east-1]
+  IsChina: !Equals [!Ref 'AWS::Partition', aws-cn]
+  NotProdAccount: !Not [!Equals [!Ref 'AWS::AccountId', '111122223333']]
+Resources:
+  EdgeFn:
+    Type: AWS::Lambda::Function
+    Condition: IsUsEast1
+    Properties: {Runtime: nodejs20.x}
+  ChinaFn:
+    Type: AWS::Lambda::Function
+    Condition: IsChina
+    Properties: {Runtime: python3.9}
+  DebugFn:
+    Type: AWS::Lambda::Function
+    Condition: NotProdAccount
+    Properties:
+      Runtime: !If [IsUsEast1, python3.12, python3.13]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    for id in ["EdgeFn", "ChinaFn", "DebugFn"] {
+        assert!(dep.function(id).is_some(), "{id} dropped");
+    }
+    assert!(dep.function("DebugFn").unwrap().runtime.is_unknown());
+}

@@ -655,7 +655,30 @@ impl<'a> Resolver<'a> {
                     return None;
                 }
                 match (as_text(&a), as_text(&b)) {
-                    (Ok(x), Ok(y)) => Some(x == y),
+                    (Ok(x), Ok(y)) if x == y => Some(true),
+                    // `${AWS::Region}`, `${AWS::AccountId}` and resource
+                    // placeholders stand for values chosen at deploy time:
+                    // different text does not mean a different value. The
+                    // partition and URL suffix resolve to their commercial
+                    // values, so a comparison with them is not decided
+                    // either (`IsChina: !Equals [!Ref AWS::Partition, aws-cn]`).
+                    (Ok(x), Ok(y)) => {
+                        let deploy_time = |t: &str| {
+                            t.contains(SELF_ACCOUNT)
+                                || t.contains(SELF_REGION)
+                                || placeholders(t).next().is_some()
+                        };
+                        let pseudo = |n: &Node| shape(n).is_some_and(|t| t.contains("${AWS::"));
+                        if deploy_time(&x)
+                            || deploy_time(&y)
+                            || pseudo(&items[0])
+                            || pseudo(&items[1])
+                        {
+                            None
+                        } else {
+                            Some(false)
+                        }
+                    }
                     _ => Some(same_value(&a, &b)),
                 }
             }
@@ -997,6 +1020,18 @@ mod tests {
         assert_eq!(r.condition("LoopA"), None);
         assert_eq!(r.condition("Missing"), None);
         assert_eq!(eval_str(&with("!If [IsProd, big, small]")), "big");
+        // Pseudo parameters are chosen at deploy time.
+        let root = template(
+            "Parameters:\n  Stage: {Type: String, Default: prod}\nConditions:\n  East: !Equals [!Ref AWS::Region, us-east-1]\n  China: !Equals [aws-cn, !Ref AWS::Partition]\n  Mine: !Equals [!Sub '${AWS::AccountId}', '123456789012']\n  Same: !Equals [!Ref AWS::Region, !Ref AWS::Region]\n  Named: !Equals [!Ref Fn, orders]\n  NotEast: !Not [!Condition East]\n  ProdOrEast: !Or [!Condition IsProd, !Condition East]\n  IsProd: !Equals [!Ref Stage, prod]\nResources:\n  Fn: {Type: AWS::Lambda::Function}\n",
+        );
+        let mut r = Resolver::new(&root);
+        assert_eq!(r.condition("East"), None);
+        assert_eq!(r.condition("China"), None);
+        assert_eq!(r.condition("Mine"), None);
+        assert_eq!(r.condition("Same"), Some(true));
+        assert_eq!(r.condition("Named"), None);
+        assert_eq!(r.condition("NotEast"), None);
+        assert_eq!(r.condition("ProdOrEast"), Some(true));
         assert_eq!(eval_str(&with("!If [IsDev, big, small]")), "small");
         assert!(eval_unknown(&with("!If [Unknown, big, small]")).contains("Unknown"));
         assert_eq!(eval_str(&with("!If [Unknown, same, same]")), "same");
