@@ -810,6 +810,15 @@ impl<'a> Resolver<'a> {
         let mut keys = Vec::with_capacity(3);
         for item in &items[..3] {
             match as_text(&self.value_at(item, depth)) {
+                // A key chosen at deploy time (`!Ref AWS::Region`) may be
+                // any entry of the map, or none (then the default).
+                Ok(k)
+                    if k.contains(SELF_REGION)
+                        || k.contains(SELF_ACCOUNT)
+                        || placeholders(&k).next().is_some() =>
+                {
+                    return unknown("Fn::FindInMap key chosen at deploy time");
+                }
                 Ok(k) => keys.push(k),
                 Err(why) => return unknown(&why),
             }
@@ -1006,6 +1015,10 @@ mod tests {
             eval_str(&with("!FindInMap [Env, qa, Size, {DefaultValue: tiny}]")),
             "tiny"
         );
+        assert!(eval_unknown(&with(
+            "!FindInMap [Env, !Ref 'AWS::Region', Size, {DefaultValue: tiny}]"
+        ))
+        .contains("deploy time"));
     }
 
     #[test]
