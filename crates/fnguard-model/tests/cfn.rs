@@ -1259,3 +1259,32 @@ Resources:
     }
     assert!(dep.function("DebugFn").unwrap().runtime.is_unknown());
 }
+
+/// Regression (Serverless service whose name comes from `${file(...)}`):
+/// the generated function and log group names were both unknown, so the
+/// group's missing retention was not reported for its function. Transforms
+/// now name the function in `Metadata.fnguard.function`.
+#[test]
+fn generated_log_groups_name_their_function_in_metadata() {
+    let text = r#"
+Resources:
+  GraphqlLambdaFunction:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !ImportValue unknown-name}
+  GraphqlLogGroup:
+    Type: AWS::Logs::LogGroup
+    Metadata: {fnguard: {implicit: true, function: GraphqlLambdaFunction}}
+    Properties: {LogGroupName: !ImportValue unknown-name}
+  Stray:
+    Type: AWS::Logs::LogGroup
+    Metadata: {fnguard: {function: NoSuchFunction}}
+    Properties: {LogGroupName: x}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let group = |id: &str| dep.log_groups.iter().find(|g| g.id == id).unwrap();
+    assert_eq!(
+        group("GraphqlLogGroup").function.as_deref(),
+        Some("GraphqlLambdaFunction")
+    );
+    assert_eq!(group("Stray").function, None);
+}

@@ -1623,7 +1623,15 @@ impl<'a> Builder<'a> {
             let rest = text.strip_prefix("/aws/lambda/")?;
             self.function_name_shapes.get(rest).cloned()
         };
-        let function = by_value.or_else(by_shape);
+        // Transforms that generate a function's log group say whose it is
+        // (`Metadata.fnguard.function`), even when neither name is known.
+        let declared = x
+            .raw
+            .path(&["Metadata", "fnguard", "function"])
+            .and_then(Node::as_str)
+            .filter(|id| self.functions.contains_key(*id))
+            .map(str::to_string);
+        let function = declared.or(by_value).or_else(by_shape);
         self.dep.log_groups.push(LogGroup {
             id: x.id.to_string(),
             loc: x.loc,
