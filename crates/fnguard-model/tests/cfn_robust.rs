@@ -540,3 +540,42 @@ fn ten_thousand_resources_load_in_linear_time() {
         );
     }
 }
+
+/// Intrinsics CloudFormation would reject give an unknown value, never a
+/// made-up literal a check could report on.
+#[test]
+fn malformed_intrinsics_are_unknown_values() {
+    for bad in [
+        "!If [C]",
+        "!If [C, a]",
+        "!If [C, a, b, c]",
+        "!Select [a, [x]]",
+        "!Select [-1, [x]]",
+        "!Select [0]",
+        "!Join [',']",
+        "!Join [',', x]",
+        "!Join [',', [a, [b]]]",
+        "!Sub []",
+        "!Sub [a, b, c]",
+        "!Sub [x, 5]",
+        "!Sub ['${A}', {A: [1, 2]}]",
+        "!GetAtt [Fn, Arn, Extra]",
+        "!GetAtt Fn",
+        "!Ref [a]",
+        "!FindInMap [M, K]",
+        "!Split [',']",
+        "!Base64 [a]",
+        "!ImportValue [x]",
+        "{'Fn::Unheard': [1]}",
+    ] {
+        let text = format!(
+            "Parameters:\n  Stage: {{Type: String, Default: prod}}\nConditions:\n  C: !Equals [!Ref Stage, prod]\nMappings:\n  M: {{K: {{v: 1}}}}\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Environment:\n        Variables:\n          DB_PASSWORD: {bad}\n"
+        );
+        let dep = load(&text).expect("loads");
+        assert_eq!(
+            dep.functions[0].environment[0].value,
+            EnvValue::Unknown,
+            "{bad}"
+        );
+    }
+}

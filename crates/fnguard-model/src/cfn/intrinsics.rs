@@ -713,9 +713,16 @@ impl<'a> Resolver<'a> {
 
     fn sub(&mut self, arg: &Node, loc: Loc, depth: usize) -> Node {
         let (template, vars) = match &arg.kind {
-            NodeKind::Seq(items) if !items.is_empty() => (&items[0], items.get(1)),
+            NodeKind::Seq(items) if !items.is_empty() && items.len() <= 2 => {
+                (&items[0], items.get(1))
+            }
+            NodeKind::Seq(_) => return Node::unknown("malformed Fn::Sub", loc),
             _ => (arg, None),
         };
+        // The variables must be a map; CloudFormation rejects anything else.
+        if vars.is_some_and(|v| v.as_map().is_none() && !v.is_null()) {
+            return Node::unknown("malformed Fn::Sub variables", loc);
+        }
         let template = match template.as_str() {
             Some(t) => t,
             None => match as_text(&self.value_at(template, depth)) {
@@ -990,6 +997,9 @@ mod tests {
         assert!(eval_unknown(&with("!Sub 'x-${NoDefault}'")).contains("no default"));
         assert!(eval_unknown(&with("!Sub '${AWS::StackName}-x'")).contains("StackName"));
         assert!(eval_unknown(&with("!Sub '${Nope.Arn}'")).contains("Nope"));
+        assert!(eval_unknown(&with("!Sub [a, b, c]")).contains("malformed"));
+        assert!(eval_unknown(&with("!Sub [x, 5]")).contains("malformed"));
+        assert!(eval_unknown(&with("!Sub []")).contains("malformed"));
     }
 
     #[test]
