@@ -786,3 +786,505 @@ Resources:
     assert_eq!(cross.principal.as_deref(), Some("444455556666"));
     assert_eq!(cross.function, Ref::Local("Fn".into()));
 }
+
+/// Regression: an unknown `SubnetIds` (a list parameter without default)
+/// made the whole `VpcConfig` unknown, so the function's security groups
+/// were lost and their open egress (FG-NET-002) went unreported.
+#[test]
+fn vpc_config_with_unknown_subnets_keeps_security_groups() {
+    let text = r#"
+Parameters:
+  Subnets: {Type: 'List<AWS::EC2::Subnet::Id>'}
+  Groups: {Type: 'List<AWS::EC2::SecurityGroup::Id>'}
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: fn, VpcId: vpc-1}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      VpcConfig:
+        SubnetIds: !Ref Subnets
+        SecurityGroupIds: [!Ref Sg]
+  Both:
+    Type: AWS::Lambda::Function
+    Properties:
+      VpcConfig:
+        SubnetIds: !Ref Subnets
+        SecurityGroupIds: !Ref Groups
+  Imported:
+    Type: AWS::Lambda::Function
+    Properties:
+      VpcConfig:
+        SubnetIds: [!ImportValue net-subnet-a, subnet-2]
+        SecurityGroupIds: [!GetAtt Sg.GroupId]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let vpc = dep.function("Fn").unwrap().vpc.value().expect("known vpc");
+    assert_eq!(vpc.security_groups, vec![Ref::Local("Sg".into())]);
+    assert_eq!(vpc.subnets, vec![Ref::Unknown]);
+    // Both lists unknown: still attached, nothing known about the groups.
+    let vpc = dep
+        .function("Both")
+        .unwrap()
+        .vpc
+        .value()
+        .expect("known vpc");
+    assert_eq!(vpc.security_groups, vec![Ref::Unknown]);
+    assert_eq!(vpc.subnets, vec![Ref::Unknown]);
+    let vpc = dep
+        .function("Imported")
+        .unwrap()
+        .vpc
+        .value()
+        .expect("known vpc");
+    assert_eq!(vpc.security_groups, vec![Ref::Local("Sg".into())]);
+    assert_eq!(
+        vpc.subnets,
+        vec![Ref::Unknown, Ref::External("subnet-2".into())]
+    );
+}
+
+/// Regression: REST API CORS was never read (only HTTP API
+/// `CorsConfiguration` was), so FG-TRIG-005 could not fire for REST APIs.
+/// REST APIs declare it as response headers of the OPTIONS preflight
+/// integration, in a method or in an OpenAPI body.
+#[test]
+fn rest_api_cors_from_preflight_integration_responses() {
+    let text = r#"
+Parameters:
+  AllowOrigin: {Type: String, Default: "'*'"}
+  Unset: {Type: String}
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: a}
+  Preflight:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: options
+      AuthorizationType: NONE
+      Integration:
+        Type: MOCK
+        IntegrationResponses:
+          - StatusCode: '200'
+            ResponseParameters:
+              method.response.header.Access-Control-Allow-Origin: !Ref AllowOrigin
+              method.response.header.Access-Control-Allow-Credentials: "'true'"
+              method.response.header.Access-Control-Allow-Methods: "'GET,OPTIONS'"
+  # A second preflight answering with a fixed origin must not hide the
+  # first one, nor be mixed with it.
+  Narrow:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: OPTIONS
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters:
+              method.response.header.access-control-allow-origin: "'https://shop.example.com'"
+  Mixed:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: b}
+  StarNoCreds:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Mixed
+      ResourceId: !GetAtt Mixed.RootResourceId
+      HttpMethod: OPTIONS
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters: {method.response.header.Access-Control-Allow-Origin: "'*'"}
+  ShopWithCreds:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Mixed
+      ResourceId: !GetAtt Mixed.RootResourceId
+      HttpMethod: OPTIONS
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters:
+              method.response.header.Access-Control-Allow-Origin: "'https://shop.example.com'"
+              method.response.header.Access-Control-Allow-Credentials: !Ref Unset
+  NotPreflight:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Plain
+      ResourceId: !GetAtt Plain.RootResourceId
+      HttpMethod: GET
+      Integration:
+        IntegrationResponses:
+          - ResponseParameters: {method.response.header.Access-Control-Allow-Origin: "'*'"}
+  Plain:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: c}
+  Body:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        openapi: 3.0.1
+        paths:
+          /orders:
+            options:
+              x-amazon-apigateway-integration:
+                type: mock
+                responses:
+                  default:
+                    statusCode: '200'
+                    responseParameters:
+                      method.response.header.Access-Control-Allow-Origin: "'*'"
+                      method.response.header.Access-Control-Allow-Credentials: "'true'"
+  Http:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Body:
+        openapi: 3.0.1
+        x-amazon-apigateway-cors: {allowOrigins: ['*'], allowCredentials: true}
+        paths: {}
+  Errors:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: d}
+  Default4xx:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Errors
+      ResponseType: DEFAULT_4XX
+      ResponseParameters:
+        gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+        gatewayresponse.header.Access-Control-Allow-Credentials: "'true'"
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let cors = dep.api("Api").unwrap().cors.as_ref().expect("cors read");
+    assert_eq!(
+        cors.allow_origins
+            .iter()
+            .map(|o| o.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("'*'")]
+    );
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+    assert_eq!(cors.loc.line, 21);
+    // The most open answer wins; the other one is not merged into it.
+    let mixed = dep.api("Mixed").unwrap().cors.as_ref().expect("cors read");
+    assert_eq!(mixed.allow_origins.len(), 1);
+    assert!(!mixed.allow_credentials.value().copied().unwrap_or(false));
+    assert!(dep.api("Plain").unwrap().cors.is_none());
+    let body = dep.api("Body").unwrap().cors.as_ref().expect("body cors");
+    assert_eq!(body.allow_credentials.value(), Some(&true));
+    assert_eq!(body.allow_origins[0].as_deref(), Some("'*'"));
+    let http = dep.api("Http").unwrap().cors.as_ref().expect("http cors");
+    assert_eq!(http.allow_origins[0].as_deref(), Some("*"));
+    assert_eq!(http.allow_credentials.value(), Some(&true));
+    let errors = dep
+        .api("Errors")
+        .unwrap()
+        .cors
+        .as_ref()
+        .expect("gateway response cors");
+    assert_eq!(errors.allow_origins[0].as_deref(), Some("'*'"));
+    assert_eq!(errors.allow_credentials.value(), Some(&true));
+}
+
+/// Regression: a function named from a parameter without default (or the
+/// stack name) had no link to the log group named after it, so FG-LOG-001
+/// reported "no log group declared" for a group the template declares.
+#[test]
+fn log_group_named_after_an_undetermined_function_name_is_linked() {
+    let text = r#"
+Parameters:
+  FunctionName: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Ref FunctionName}
+  FnLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub '/aws/lambda/${FunctionName}', RetentionInDays: 30}
+  Stacked:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Sub '${AWS::StackName}-worker'}
+  StackedLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Join ['', [/aws/lambda/, !Ref AWS::StackName, -worker]]
+  Other:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub '/aws/lambda/${AWS::StackName}-other'}
+  Suffixed:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub '/aws/lambda/${Stacked}-audit'}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let group = |id: &str| dep.log_groups.iter().find(|g| g.id == id).unwrap();
+    assert_eq!(group("FnLogs").function.as_deref(), Some("Fn"));
+    assert_eq!(group("StackedLogs").function.as_deref(), Some("Stacked"));
+    assert_eq!(group("Other").function, None);
+    // Only the exact `/aws/lambda/${Fn}` is that function's group.
+    assert_eq!(group("Suffixed").function, None);
+}
+
+/// Regression: an alarm on a function named from a parameter without
+/// default was "unknown function", which silenced FG-MON-001 for every
+/// function of the template.
+#[test]
+fn alarm_on_an_undetermined_function_name_is_linked() {
+    let text = r#"
+Parameters:
+  Name: {Type: String}
+  Other: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !Sub '${Name}-api'}
+  Errors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{Name: FunctionName, Value: !Join ['-', [!Ref Name, api]]}]
+  Rate:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Metrics:
+        - Id: e
+          MetricStat:
+            Metric:
+              Namespace: AWS/Lambda
+              MetricName: Throttles
+              Dimensions: [{Name: FunctionName, Value: !Sub '${Name}-api'}]
+        - Id: o
+          MetricStat:
+            Metric:
+              Namespace: AWS/Lambda
+              MetricName: Errors
+              Dimensions: [{Name: FunctionName, Value: !Ref Other}]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let errors = dep.alarms.iter().find(|a| a.id == "Errors").unwrap();
+    assert_eq!(errors.metrics[0].function.as_deref(), Some("Fn"));
+    assert!(!errors.metrics[0].function_unknown);
+    let rate = dep.alarms.iter().find(|a| a.id == "Rate").unwrap();
+    assert_eq!(rate.metrics[0].function.as_deref(), Some("Fn"));
+    // A name that matches no function stays unknown.
+    assert!(rate.metrics[1].function_unknown);
+}
+
+/// Regression (from a Serverless example whose resources are
+/// `${file(...)}` includes): a resource of undetermined type that functions
+/// use as `Role` was dropped, so its sharing (FG-IAM-007) went unseen, and
+/// its data-store attributes (`Endpoint.Address`) did not count as internal
+/// resources for FG-NET-001.
+#[test]
+fn resources_of_undetermined_type_used_as_role_or_data_store() {
+    let text = r#"
+Resources:
+  LambdaRole: ${file(./resource/LambdaRole.yml)}
+  AuroraCluster: ${file(./resource/AuroraCluster.yml)}
+  Queue: ${file(./resource/Queue.yml)}
+  NoType: {Properties: {}}
+  A:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt LambdaRole.Arn
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt AuroraCluster.Endpoint.Address
+          QUEUE_URL: !Ref Queue
+  B:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !Sub 'arn:aws:iam::${AWS::AccountId}:role/${LambdaRole}'
+      Environment: {Variables: {QUEUE_ARN: !GetAtt Queue.Arn}}
+  C:
+    Type: AWS::Lambda::Function
+    Properties: {Role: !GetAtt NoType.Arn}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let local = |id: &str| Some(Ref::Local(id.to_string()));
+    assert_eq!(
+        dep.function("A").unwrap().role.value().cloned(),
+        local("LambdaRole")
+    );
+    assert_eq!(
+        dep.function("B").unwrap().role.value().cloned(),
+        local("LambdaRole")
+    );
+    assert_eq!(
+        dep.function("C").unwrap().role.value().cloned(),
+        local("NoType")
+    );
+    let role = dep.role("LambdaRole").expect("placeholder role");
+    assert_eq!(role.loc.line, 3);
+    assert!(role.policies.is_empty() && role.trust.is_none());
+    assert!(role.managed_policy_arns.iter().all(|a| a.is_unknown()));
+    assert_eq!(dep.roles.len(), 2);
+    // Only the data-store attribute makes an internal reference.
+    let a = dep.function("A").unwrap();
+    assert_eq!(a.internal_refs.len(), 1, "{:?}", a.internal_refs);
+    assert!(a.internal_refs[0].what.contains("AuroraCluster"));
+    assert!(dep.function("B").unwrap().internal_refs.is_empty());
+}
+
+/// Regression: a bucket notification and its invoke permission gave the
+/// function two S3 triggers (the permission's without SourceArn, or with
+/// the bucket's ARN written out), so FG-RT-003 listed "S3, S3".
+#[test]
+fn one_trigger_per_source_whether_named_by_permission_or_notification() {
+    let text = r#"
+Resources:
+  Fn: {Type: AWS::Lambda::Function}
+  Other: {Type: AWS::Lambda::Function}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub 'receipts-${AWS::AccountId}'
+      NotificationConfiguration:
+        LambdaConfigurations: [{Event: 's3:ObjectCreated:*', Function: !GetAtt Fn.Arn}]
+  NoSourceArn:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceAccount: !Ref AWS::AccountId}
+  ArnWrittenOut:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceArn: !Sub 'arn:${AWS::Partition}:s3:::receipts-${AWS::AccountId}'}
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: alerts}
+  TopicPermission:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Other, Action: lambda:InvokeFunction, Principal: sns.amazonaws.com, SourceArn: !Sub 'arn:aws:sns:${AWS::Region}:${AWS::AccountId}:alerts'}
+  SomeBucket:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Ref Other, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com, SourceAccount: !Ref AWS::AccountId}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let triggers = |id: &str| -> Vec<(TriggerKind, Ref)> {
+        dep.function(id)
+            .unwrap()
+            .triggers
+            .iter()
+            .map(|t| (t.kind, t.source.clone()))
+            .collect()
+    };
+    assert_eq!(
+        triggers("Fn"),
+        vec![(TriggerKind::S3, Ref::Local("Bucket".into()))]
+    );
+    // No named S3 source for Other: the permission's unknown bucket stays.
+    assert_eq!(
+        triggers("Other"),
+        vec![
+            (TriggerKind::Sns, Ref::Local("Topic".into())),
+            (TriggerKind::S3, Ref::Unknown)
+        ]
+    );
+}
+
+/// Regression: a REST API's resource policy written inside its OpenAPI body
+/// (`x-amazon-apigateway-policy`) was ignored, so a route restricted to a
+/// VPC endpoint or source IP looked open to FG-TRIG-003.
+#[test]
+fn resource_policy_in_the_openapi_body() {
+    let text = r#"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: '2.0'
+        x-amazon-apigateway-policy:
+          Version: '2012-10-17'
+          Statement:
+            - Effect: Allow
+              Principal: '*'
+              Action: execute-api:Invoke
+              Resource: execute-api:/*
+              Condition: {IpAddress: {aws:SourceIp: [203.0.113.0/24]}}
+        paths:
+          /orders:
+            get: {}
+  Both:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Policy: {Statement: [{Effect: Deny, Principal: '*', Action: '*', Resource: '*'}]}
+      Body:
+        x-amazon-apigateway-policy: {Statement: [{Effect: Allow, Principal: '*', Action: '*', Resource: '*'}]}
+        paths: {}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let policy = dep
+        .api("Api")
+        .unwrap()
+        .resource_policy
+        .as_ref()
+        .expect("policy");
+    assert_eq!(policy.statements.len(), 1);
+    assert!(policy.statements[0].has_conditions());
+    // The `Policy` property wins over the body's.
+    let both = dep.api("Both").unwrap().resource_policy.as_ref().unwrap();
+    assert_eq!(both.statements[0].effect, fnguard_iam::Effect::Deny);
+}
+
+/// Regression: `!Equals [!Ref AWS::Region, us-east-1]` compared the
+/// `${AWS::Region}` placeholder with the text and decided "false", so the
+/// resources of a region (or partition, or account) condition were dropped
+/// and never checked.
+#[test]
+fn pseudo_parameter_conditions_are_undetermined_not_false() {
+    let text = r#"
+Conditions:
+  IsUsEast1: !Equals [!Ref 'AWS::Region', us-east-1]
+  IsChina: !Equals [!Ref 'AWS::Partition', aws-cn]
+  NotProdAccount: !Not [!Equals [!Ref 'AWS::AccountId', '111122223333']]
+Resources:
+  EdgeFn:
+    Type: AWS::Lambda::Function
+    Condition: IsUsEast1
+    Properties: {Runtime: nodejs20.x}
+  ChinaFn:
+    Type: AWS::Lambda::Function
+    Condition: IsChina
+    Properties: {Runtime: python3.9}
+  DebugFn:
+    Type: AWS::Lambda::Function
+    Condition: NotProdAccount
+    Properties:
+      Runtime: !If [IsUsEast1, python3.12, python3.13]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    for id in ["EdgeFn", "ChinaFn", "DebugFn"] {
+        assert!(dep.function(id).is_some(), "{id} dropped");
+    }
+    assert!(dep.function("DebugFn").unwrap().runtime.is_unknown());
+}
+
+/// Regression (Serverless service whose name comes from `${file(...)}`):
+/// the generated function and log group names were both unknown, so the
+/// group's missing retention was not reported for its function. Transforms
+/// now name the function in `Metadata.fnguard.function`.
+#[test]
+fn generated_log_groups_name_their_function_in_metadata() {
+    let text = r#"
+Resources:
+  GraphqlLambdaFunction:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: !ImportValue unknown-name}
+  GraphqlLogGroup:
+    Type: AWS::Logs::LogGroup
+    Metadata: {fnguard: {implicit: true, function: GraphqlLambdaFunction}}
+    Properties: {LogGroupName: !ImportValue unknown-name}
+  Stray:
+    Type: AWS::Logs::LogGroup
+    Metadata: {fnguard: {function: NoSuchFunction}}
+    Properties: {LogGroupName: x}
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let group = |id: &str| dep.log_groups.iter().find(|g| g.id == id).unwrap();
+    assert_eq!(
+        group("GraphqlLogGroup").function.as_deref(),
+        Some("GraphqlLambdaFunction")
+    );
+    assert_eq!(group("Stray").function, None);
+}

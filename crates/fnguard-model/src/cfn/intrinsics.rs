@@ -23,9 +23,13 @@ use std::collections::HashMap;
 /// Tag of the marker node standing for a resource reference.
 pub const RESOURCE_TAG: &str = "fnguard:resource";
 
-/// Beyond this nesting of intrinsics the value is unknown rather than a
-/// stack overflow; the YAML parser already caps document depth at 256.
-const MAX_DEPTH: usize = 600;
+/// Beyond this nesting the value is unknown rather than a stack overflow.
+/// Resolution spends at most one level per document level, and the parsers
+/// cap documents at 256 levels, so parsed templates are never cut; the
+/// bound matters for trees the SAM and Serverless transforms build in code.
+/// It is sized for the 2 MiB stacks of worker threads in debug builds,
+/// where one level of resolution takes a few KiB of stack.
+const MAX_DEPTH: usize = crate::yaml::MAX_DEPTH + 64;
 
 /// Bytes that string building and parameter substitution may produce in one
 /// template. Nested `Fn::Sub` variables can double a string per level, and a
@@ -153,6 +157,52 @@ pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
             None => (inner, None),
         });
     })
+}
+
+/// The text of an unresolved string expression, with each `Ref` kept as a
+/// `${Name}` placeholder: `!Sub '${AWS::StackName}-orders'` and
+/// `!Join ['-', [!Ref AWS::StackName, orders]]` both give
+/// `${AWS::StackName}-orders`. Two expressions with the same shape have the
+/// same value at deploy time even when the template does not determine it,
+/// which links a function whose name depends on a parameter to the log group
+/// named after it. `None` for anything else (conditions, lookups...).
+pub fn shape(node: &Node) -> Option<String> {
+    shape_at(node, 0)
+}
+
+fn shape_at(node: &Node, depth: usize) -> Option<String> {
+    if depth > 32 {
+        return None;
+    }
+    if let Some((name, arg)) = intrinsic(node) {
+        return match name.as_ref() {
+            "Ref" => arg.as_str().map(|r| format!("${{{r}}}")),
+            "Fn::Sub" => match &arg.kind {
+                NodeKind::Str(template) => Some(template.clone()),
+                NodeKind::Seq(items) if !items.is_empty() && items.len() <= 2 => {
+                    let mut text = items[0].as_str()?.to_string();
+                    for e in items.get(1).and_then(Node::as_map).unwrap_or(&[]) {
+                        let value = shape_at(&e.value, depth + 1)?;
+                        text = text.replace(&format!("${{{}}}", e.key), &value);
+                    }
+                    Some(text)
+                }
+                _ => None,
+            },
+            "Fn::Join" => {
+                let items = arg.as_seq().filter(|s| s.len() == 2)?;
+                let delim = items[0].scalar_text()?;
+                let parts = items[1]
+                    .as_seq()?
+                    .iter()
+                    .map(|p| shape_at(p, depth + 1))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(parts.join(&delim))
+            }
+            _ => None,
+        };
+    }
+    node.scalar_text().map(|t| t.into_owned())
 }
 
 /// A scalar or marker as text for string building; `Err(why)` when the
@@ -605,7 +655,30 @@ impl<'a> Resolver<'a> {
                     return None;
                 }
                 match (as_text(&a), as_text(&b)) {
-                    (Ok(x), Ok(y)) => Some(x == y),
+                    (Ok(x), Ok(y)) if x == y => Some(true),
+                    // `${AWS::Region}`, `${AWS::AccountId}` and resource
+                    // placeholders stand for values chosen at deploy time:
+                    // different text does not mean a different value. The
+                    // partition and URL suffix resolve to their commercial
+                    // values, so a comparison with them is not decided
+                    // either (`IsChina: !Equals [!Ref AWS::Partition, aws-cn]`).
+                    (Ok(x), Ok(y)) => {
+                        let deploy_time = |t: &str| {
+                            t.contains(SELF_ACCOUNT)
+                                || t.contains(SELF_REGION)
+                                || placeholders(t).next().is_some()
+                        };
+                        let pseudo = |n: &Node| shape(n).is_some_and(|t| t.contains("${AWS::"));
+                        if deploy_time(&x)
+                            || deploy_time(&y)
+                            || pseudo(&items[0])
+                            || pseudo(&items[1])
+                        {
+                            None
+                        } else {
+                            Some(false)
+                        }
+                    }
                     _ => Some(same_value(&a, &b)),
                 }
             }
@@ -640,9 +713,16 @@ impl<'a> Resolver<'a> {
 
     fn sub(&mut self, arg: &Node, loc: Loc, depth: usize) -> Node {
         let (template, vars) = match &arg.kind {
-            NodeKind::Seq(items) if !items.is_empty() => (&items[0], items.get(1)),
+            NodeKind::Seq(items) if !items.is_empty() && items.len() <= 2 => {
+                (&items[0], items.get(1))
+            }
+            NodeKind::Seq(_) => return Node::unknown("malformed Fn::Sub", loc),
             _ => (arg, None),
         };
+        // The variables must be a map; CloudFormation rejects anything else.
+        if vars.is_some_and(|v| v.as_map().is_none() && !v.is_null()) {
+            return Node::unknown("malformed Fn::Sub variables", loc);
+        }
         let template = match template.as_str() {
             Some(t) => t,
             None => match as_text(&self.value_at(template, depth)) {
@@ -737,6 +817,15 @@ impl<'a> Resolver<'a> {
         let mut keys = Vec::with_capacity(3);
         for item in &items[..3] {
             match as_text(&self.value_at(item, depth)) {
+                // A key chosen at deploy time (`!Ref AWS::Region`) may be
+                // any entry of the map, or none (then the default).
+                Ok(k)
+                    if k.contains(SELF_REGION)
+                        || k.contains(SELF_ACCOUNT)
+                        || placeholders(&k).next().is_some() =>
+                {
+                    return unknown("Fn::FindInMap key chosen at deploy time");
+                }
                 Ok(k) => keys.push(k),
                 Err(why) => return unknown(&why),
             }
@@ -908,6 +997,9 @@ mod tests {
         assert!(eval_unknown(&with("!Sub 'x-${NoDefault}'")).contains("no default"));
         assert!(eval_unknown(&with("!Sub '${AWS::StackName}-x'")).contains("StackName"));
         assert!(eval_unknown(&with("!Sub '${Nope.Arn}'")).contains("Nope"));
+        assert!(eval_unknown(&with("!Sub [a, b, c]")).contains("malformed"));
+        assert!(eval_unknown(&with("!Sub [x, 5]")).contains("malformed"));
+        assert!(eval_unknown(&with("!Sub []")).contains("malformed"));
     }
 
     #[test]
@@ -933,6 +1025,10 @@ mod tests {
             eval_str(&with("!FindInMap [Env, qa, Size, {DefaultValue: tiny}]")),
             "tiny"
         );
+        assert!(eval_unknown(&with(
+            "!FindInMap [Env, !Ref 'AWS::Region', Size, {DefaultValue: tiny}]"
+        ))
+        .contains("deploy time"));
     }
 
     #[test]
@@ -947,6 +1043,18 @@ mod tests {
         assert_eq!(r.condition("LoopA"), None);
         assert_eq!(r.condition("Missing"), None);
         assert_eq!(eval_str(&with("!If [IsProd, big, small]")), "big");
+        // Pseudo parameters are chosen at deploy time.
+        let root = template(
+            "Parameters:\n  Stage: {Type: String, Default: prod}\nConditions:\n  East: !Equals [!Ref AWS::Region, us-east-1]\n  China: !Equals [aws-cn, !Ref AWS::Partition]\n  Mine: !Equals [!Sub '${AWS::AccountId}', '123456789012']\n  Same: !Equals [!Ref AWS::Region, !Ref AWS::Region]\n  Named: !Equals [!Ref Fn, orders]\n  NotEast: !Not [!Condition East]\n  ProdOrEast: !Or [!Condition IsProd, !Condition East]\n  IsProd: !Equals [!Ref Stage, prod]\nResources:\n  Fn: {Type: AWS::Lambda::Function}\n",
+        );
+        let mut r = Resolver::new(&root);
+        assert_eq!(r.condition("East"), None);
+        assert_eq!(r.condition("China"), None);
+        assert_eq!(r.condition("Mine"), None);
+        assert_eq!(r.condition("Same"), Some(true));
+        assert_eq!(r.condition("Named"), None);
+        assert_eq!(r.condition("NotEast"), None);
+        assert_eq!(r.condition("ProdOrEast"), Some(true));
         assert_eq!(eval_str(&with("!If [IsDev, big, small]")), "small");
         assert!(eval_unknown(&with("!If [Unknown, big, small]")).contains("Unknown"));
         assert_eq!(eval_str(&with("!If [Unknown, same, same]")), "same");
@@ -1000,6 +1108,21 @@ mod tests {
         body.push('\n');
         let why = eval_unknown(&body);
         assert!(why.contains("budget"), "{why}");
+    }
+
+    #[test]
+    fn shapes_of_unresolved_names() {
+        let root = template(
+            "A: !Sub '${AWS::StackName}-orders'\nB: !Join ['-', [!Ref AWS::StackName, orders]]\nC: {'Fn::Sub': ['${S}-orders', {S: !Ref AWS::StackName}]}\nD: !Ref Name\nE: !If [C, a, b]\nF: !Join ['', [x, !GetAtt R.Arn]]\n",
+        );
+        let shape_of = |k: &str| shape(root.get(k).expect("key"));
+        let stack = Some("${AWS::StackName}-orders".to_string());
+        assert_eq!(shape_of("A"), stack);
+        assert_eq!(shape_of("B"), stack);
+        assert_eq!(shape_of("C"), stack);
+        assert_eq!(shape_of("D").as_deref(), Some("${Name}"));
+        assert_eq!(shape_of("E"), None);
+        assert_eq!(shape_of("F"), None);
     }
 
     #[test]

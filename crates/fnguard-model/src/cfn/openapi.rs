@@ -2,7 +2,8 @@
 //! the authorization in force (`security` with the API Gateway extensions)
 //! and the Lambda integration URI.
 
-use crate::model::{AuthKind, Route};
+use super::resources::{cors_from_headers, keep_most_open_cors};
+use crate::model::{AuthKind, Cors, Route};
 use fnguard_core::{Field, Node};
 
 const METHODS: &[&str] = &[
@@ -70,9 +71,48 @@ fn security(
     )
 }
 
-/// Append the routes of `body` with the integration URI node of each.
-/// Returns the request-validation setting when the body declares one.
-pub(super) fn routes(body: &Node, out: &mut Vec<(Route, Option<Node>)>) -> Option<Field<bool>> {
+/// API-wide settings an OpenAPI body declares besides its routes.
+pub(super) struct BodySettings {
+    /// Request validation, when the body declares a validator.
+    pub validation: Option<Field<bool>>,
+    /// CORS: `x-amazon-apigateway-cors` (HTTP APIs) and the response
+    /// headers of `options` integrations (REST APIs).
+    pub cors: Vec<Cors>,
+    /// The resource policy of a REST API (`x-amazon-apigateway-policy`).
+    pub policy: Option<Node>,
+}
+
+/// `x-amazon-apigateway-cors` of an HTTP API body.
+fn http_cors(n: &Node) -> Cors {
+    let allow_origins = match n.get("allowOrigins") {
+        Some(o) if o.is_unknown() => vec![Field::Unknown(o.loc)],
+        Some(o) => o
+            .one_or_many()
+            .into_iter()
+            .map(|v| match super::intrinsics::as_text(v) {
+                Ok(t) => Field::Known(t, v.loc),
+                Err(_) => Field::Unknown(v.loc),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let allow_credentials = match n.get("allowCredentials") {
+        None => Field::Absent,
+        Some(c) => match c.as_bool() {
+            Some(b) => Field::Known(b, c.loc),
+            None => Field::Unknown(c.loc),
+        },
+    };
+    Cors {
+        loc: n.loc,
+        allow_origins,
+        allow_credentials,
+    }
+}
+
+/// Append the routes of `body` with the integration URI node of each, and
+/// return the API-wide settings the body declares.
+pub(super) fn routes(body: &Node, out: &mut Vec<(Route, Option<Node>)>) -> BodySettings {
     let schemes = body
         .path(&["components", "securitySchemes"])
         .or(body.get("securityDefinitions"));
@@ -80,6 +120,10 @@ pub(super) fn routes(body: &Node, out: &mut Vec<(Route, Option<Node>)>) -> Optio
     let mut validation = body
         .get("x-amazon-apigateway-request-validator")
         .map(|n| Field::Known(true, n.loc));
+    let mut cors = None;
+    if let Some(c) = body.get("x-amazon-apigateway-cors") {
+        keep_most_open_cors(&mut cors, http_cors(c));
+    }
     for path in body.get("paths").and_then(Node::as_map).unwrap_or(&[]) {
         for op in path.value.as_map().unwrap_or(&[]) {
             let method = if op.key == "x-amazon-apigateway-any-method" {
@@ -96,6 +140,22 @@ pub(super) fn routes(body: &Node, out: &mut Vec<(Route, Option<Node>)>) -> Optio
             );
             if let Some(n) = op.value.get("x-amazon-apigateway-request-validator") {
                 validation = Some(Field::Known(true, n.loc));
+            }
+            if method == "OPTIONS" {
+                let responses = op
+                    .value
+                    .path(&["x-amazon-apigateway-integration", "responses"])
+                    .and_then(Node::as_map)
+                    .unwrap_or(&[]);
+                for r in responses {
+                    if let Some(c) = r
+                        .value
+                        .get("responseParameters")
+                        .and_then(|p| cors_from_headers(p, "method.response.header."))
+                    {
+                        keep_most_open_cors(&mut cors, c);
+                    }
+                }
             }
             let uri = op
                 .value
@@ -114,5 +174,9 @@ pub(super) fn routes(body: &Node, out: &mut Vec<(Route, Option<Node>)>) -> Optio
             ));
         }
     }
-    validation
+    BodySettings {
+        validation,
+        cors: cors.into_iter().collect(),
+        policy: body.get("x-amazon-apigateway-policy").cloned(),
+    }
 }

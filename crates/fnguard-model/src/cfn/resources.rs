@@ -7,7 +7,7 @@
 //! permissions, methods, stages, triggers), through id → index maps so that
 //! every lookup is constant time.
 
-use super::intrinsics::{as_text, flatten_markers, placeholders, resource_marker, Resolver};
+use super::intrinsics::{as_text, flatten_markers, placeholders, resource_marker, shape, Resolver};
 use super::openapi;
 use crate::model::*;
 use fnguard_core::{Field, Loc, Node, NodeKind};
@@ -26,6 +26,9 @@ pub(super) struct Builder<'a> {
     pub dep: Deployment,
     functions: HashMap<String, usize>,
     function_names: HashMap<String, String>,
+    /// Shape (see `intrinsics::shape`) of each function name the template
+    /// does not determine → function id.
+    function_name_shapes: HashMap<String, String>,
     roles: HashMap<String, usize>,
     role_names: HashMap<String, String>,
     apis: HashMap<String, usize>,
@@ -47,6 +50,14 @@ pub(super) struct Builder<'a> {
     stage_apis: HashMap<String, String>,
     /// (role id, managed policy id, location) from `ManagedPolicyArns`.
     managed_refs: Vec<(String, String, Loc)>,
+    /// Resources whose type the template does not say (a body that is not
+    /// a map, such as a Serverless `${file(...)}`, or no `Type`), by id.
+    untyped: HashMap<String, Loc>,
+    /// (function index, trigger kind, source) of every trigger added.
+    trigger_keys: HashSet<(usize, u8, String)>,
+    /// (type, name given in the template) → id of buckets, topics and
+    /// event rules.
+    source_names: HashMap<(&'static str, String), String>,
 }
 
 const HANDLED: &[&str] = &[
@@ -68,6 +79,7 @@ const HANDLED: &[&str] = &[
     "AWS::ApiGateway::Stage",
     "AWS::ApiGateway::Deployment",
     "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::GatewayResponse",
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Integration",
@@ -103,6 +115,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         dep,
         functions: HashMap::new(),
         function_names: HashMap::new(),
+        function_name_shapes: HashMap::new(),
         roles: HashMap::new(),
         role_names: HashMap::new(),
         apis: HashMap::new(),
@@ -115,6 +128,9 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         schedule_rules: HashSet::new(),
         stage_apis: HashMap::new(),
         managed_refs: Vec::new(),
+        untyped: HashMap::new(),
+        trigger_keys: HashSet::new(),
+        source_names: HashMap::new(),
     };
     b.parameters(root);
     let mut res = Vec::new();
@@ -131,10 +147,12 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
         }
         if e.value.as_map().is_none() {
             b.warn(e.key_loc, format!("resource {} is not a map", e.key));
+            b.untyped.insert(e.key.clone(), e.key_loc);
             continue;
         }
         let Some(ty) = e.value.get("Type").and_then(Node::as_str) else {
             b.warn(e.key_loc, format!("resource {} has no Type", e.key));
+            b.untyped.insert(e.key.clone(), e.key_loc);
             continue;
         };
         if !HANDLED.contains(&ty) {
@@ -175,6 +193,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
             _ => {}
         }
     }
+    b.untyped_roles();
     b.attach_managed_docs();
     b.rest_resource_paths(&res);
     for x in &res {
@@ -209,6 +228,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
                 }
             }
             "AWS::ApiGateway::UsagePlan" => b.usage_plan(x),
+            "AWS::ApiGateway::GatewayResponse" => b.gateway_response(x),
             "AWS::ApiGatewayV2::Route" => b.http_route(x),
             "AWS::ApiGatewayV2::Stage" => b.http_stage(x),
             "AWS::WAFv2::WebACLAssociation" | "AWS::WAFRegional::WebACLAssociation" => {
@@ -334,6 +354,9 @@ impl<'a> Builder<'a> {
                 loc,
             })
             .collect();
+        if !self.untyped.is_empty() {
+            out.extend(self.untyped_data_stores(node, context));
+        }
         let mut todo = vec![node];
         while let Some(n) = todo.pop() {
             match &n.kind {
@@ -346,6 +369,54 @@ impl<'a> Builder<'a> {
                                 loc: n.loc,
                             });
                         }
+                    }
+                }
+                NodeKind::Seq(items) => todo.extend(items.iter()),
+                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Attributes of resources of undetermined type that only databases
+    /// and caches have (`Endpoint.Address`, `RedisEndpoint.Port`...).
+    fn untyped_data_stores(&self, node: &Node, context: &str) -> Vec<InternalRef> {
+        const DATA_STORE_ATTRS: &[&str] = &[
+            "Endpoint.Address",
+            "Endpoint.Port",
+            "ReadEndpoint.Address",
+            "RedisEndpoint.Address",
+            "RedisEndpoint.Port",
+            "ConfigurationEndpoint.Address",
+            "ConfigurationEndpoint.Port",
+            "ClusterEndpoint.Address",
+            "ClusterEndpoint.Port",
+            "PrimaryEndPoint.Address",
+            "PrimaryEndPoint.Port",
+            "ReaderEndPoint.Address",
+        ];
+        let mut out = Vec::new();
+        let mut found = |id: &str, attr: Option<&str>, loc: Loc| {
+            if let Some(attr) = attr.filter(|a| DATA_STORE_ATTRS.contains(a)) {
+                if self.untyped.contains_key(id) {
+                    out.push(InternalRef {
+                        what: format!("data store {id} ({attr}) in {context}"),
+                        loc,
+                    });
+                }
+            }
+        };
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            if let Some((id, attr)) = resource_marker(n) {
+                found(id, attr, n.loc);
+                continue;
+            }
+            match &n.kind {
+                NodeKind::Str(s) if s.contains("${") => {
+                    for (id, attr) in placeholders(s) {
+                        found(id, attr, n.loc);
                     }
                 }
                 NodeKind::Seq(items) => todo.extend(items.iter()),
@@ -395,11 +466,18 @@ impl<'a> Builder<'a> {
         for x in res {
             let p = &x.props;
             match x.ty {
-                "AWS::Lambda::Function" => {
-                    if let Some(name) = p.get("FunctionName").and_then(|n| as_text(n).ok()) {
+                "AWS::Lambda::Function" => match p.get("FunctionName").map(as_text) {
+                    Some(Ok(name)) => {
                         self.function_names.insert(name, x.id.to_string());
                     }
-                }
+                    Some(Err(_)) => {
+                        if let Some(s) = x.raw.path(&["Properties", "FunctionName"]).and_then(shape)
+                        {
+                            self.function_name_shapes.insert(s, x.id.to_string());
+                        }
+                    }
+                    None => {}
+                },
                 "AWS::IAM::Role" => {
                     if let Some(name) = p.get("RoleName").and_then(|n| as_text(n).ok()) {
                         self.role_names.insert(name, x.id.to_string());
@@ -426,6 +504,20 @@ impl<'a> Builder<'a> {
                 }
                 _ => {}
             }
+            // Event sources named in permissions by ARN rather than by `Ref`.
+            let name_key = match x.ty {
+                "AWS::S3::Bucket" => Some(("AWS::S3::Bucket", "BucketName")),
+                "AWS::SNS::Topic" => Some(("AWS::SNS::Topic", "TopicName")),
+                "AWS::Events::Rule" => Some(("AWS::Events::Rule", "Name")),
+                _ => None,
+            };
+            if let Some((ty, name)) = name_key.and_then(|(ty, k)| {
+                let name = as_text(p.get(k)?).ok()?;
+                Some((ty, name))
+            }) {
+                self.source_names
+                    .insert((ty, without_pseudo_colons(&name)), x.id.to_string());
+            }
         }
     }
 
@@ -438,13 +530,16 @@ impl<'a> Builder<'a> {
 
     fn add_trigger(&mut self, function: &Ref, trigger: Trigger) {
         if let Some(i) = self.function_idx(function) {
-            let f = &mut self.dep.functions[i];
-            if !f
-                .triggers
-                .iter()
-                .any(|t| t.kind == trigger.kind && t.source == trigger.source)
-            {
-                f.triggers.push(trigger);
+            // One trigger per (kind, source): a permission and the method
+            // or rule it serves describe the same event source. Indexed so
+            // that thousands of sources for one function stay linear.
+            let source = match &trigger.source {
+                Ref::Local(id) => format!("L{id}"),
+                Ref::External(text) => format!("E{text}"),
+                Ref::Unknown => "U".to_string(),
+            };
+            if self.trigger_keys.insert((i, trigger.kind as u8, source)) {
+                self.dep.functions[i].triggers.push(trigger);
             }
         }
     }
@@ -461,13 +556,34 @@ impl<'a> Builder<'a> {
                 let local = placeholders(&text)
                     .find(|(id, _)| self.r.resource_type(id).is_some())
                     .map(|(id, _)| id.to_string());
-                match local {
+                match local.or_else(|| self.source_by_arn(&text)) {
                     Some(id) => Ref::Local(id),
                     None => Ref::External(text),
                 }
             }
             Err(_) => Ref::Unknown,
         }
+    }
+
+    /// The bucket, topic or rule of this template an ARN names by the name
+    /// the template gives it.
+    fn source_by_arn(&self, arn: &str) -> Option<String> {
+        if self.source_names.is_empty() {
+            return None;
+        }
+        let arn = without_pseudo_colons(arn);
+        let rest = arn.strip_prefix("arn:")?;
+        let mut parts = rest.splitn(5, ':');
+        let (_partition, service, _region, _account) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let resource = parts.next()?;
+        let (ty, name) = match service {
+            "s3" => ("AWS::S3::Bucket", resource.split('/').next()?),
+            "sns" => ("AWS::SNS::Topic", resource),
+            "events" => ("AWS::Events::Rule", resource.strip_prefix("rule/")?),
+            _ => return None,
+        };
+        self.source_names.get(&(ty, name.to_string())).cloned()
     }
 
     // ------------------------------------------------------------ params
@@ -552,25 +668,29 @@ impl<'a> Builder<'a> {
         f.kms_key = str_field(p.get("KmsKeyArn"));
         if let Some(vpc) = p.get("VpcConfig") {
             f.vpc = if vpc.as_map().is_some() {
+                // A list the template does not determine (a parameter
+                // without default, an import) is one unknown entry: the
+                // function stays attached and the other list keeps what
+                // the template says, so its security groups are still
+                // checked.
                 let refs = |this: &Self, key: &str, ty: &str| -> Vec<Ref> {
-                    seq(vpc.get(key))
-                        .iter()
-                        .map(|n| match this.local_target(n, &[ty]) {
-                            Some(id) => Ref::Local(id),
-                            None => match as_text(n) {
-                                Ok(t) if !has_placeholder(&t) => Ref::External(t),
-                                _ => Ref::Unknown,
-                            },
-                        })
-                        .collect()
+                    match vpc.get(key) {
+                        Some(list) if list.is_unknown() => vec![Ref::Unknown],
+                        list => seq(list)
+                            .iter()
+                            .map(|n| match this.local_target(n, &[ty]) {
+                                Some(id) => Ref::Local(id),
+                                None => match as_text(n) {
+                                    Ok(t) if !has_placeholder(&t) => Ref::External(t),
+                                    _ => Ref::Unknown,
+                                },
+                            })
+                            .collect(),
+                    }
                 };
                 let security_groups = refs(self, "SecurityGroupIds", "AWS::EC2::SecurityGroup");
                 let subnets = refs(self, "SubnetIds", "AWS::EC2::Subnet");
-                if vpc.get("SubnetIds").is_some_and(|s| s.is_unknown())
-                    || vpc.get("SecurityGroupIds").is_some_and(|s| s.is_unknown())
-                {
-                    Field::Unknown(vpc.loc)
-                } else if subnets.is_empty() && security_groups.is_empty() {
+                if subnets.is_empty() && security_groups.is_empty() {
                     // `VpcConfig: {SubnetIds: [], ...}` detaches the function.
                     Field::Absent
                 } else {
@@ -615,6 +735,9 @@ impl<'a> Builder<'a> {
         if let Some(id) = self.local_target(n, &["AWS::IAM::Role"]) {
             return Ref::Local(id);
         }
+        if let Some(id) = self.untyped_target(n) {
+            return Ref::Local(id);
+        }
         match as_text(n) {
             Ok(text) if has_placeholder(&text) => Ref::Unknown,
             Ok(text) => {
@@ -625,6 +748,44 @@ impl<'a> Builder<'a> {
                 }
             }
             Err(_) => Ref::Unknown,
+        }
+    }
+
+    /// The resource of undetermined type a resolved value names, if any.
+    fn untyped_target(&self, n: &Node) -> Option<String> {
+        if self.untyped.is_empty() {
+            return None;
+        }
+        if let Some((id, _)) = resource_marker(n) {
+            return self.untyped.contains_key(id).then(|| id.to_string());
+        }
+        placeholders(n.as_str()?)
+            .find(|(id, _)| self.untyped.contains_key(*id))
+            .map(|(id, _)| id.to_string())
+    }
+
+    /// A resource of undetermined type that functions use as their `Role`
+    /// is a role: it becomes one whose policies are unknown, so that what is
+    /// known about it (which functions share it) is still checked.
+    fn untyped_roles(&mut self) {
+        let mut wanted: Vec<String> = Vec::new();
+        for f in &self.dep.functions {
+            if let Some(Ref::Local(id)) = f.role.value() {
+                if self.untyped.contains_key(id)
+                    && !self.roles.contains_key(id)
+                    && !wanted.contains(id)
+                {
+                    wanted.push(id.clone());
+                }
+            }
+        }
+        for id in wanted {
+            let loc = self.untyped.get(&id).copied().unwrap_or_default();
+            let mut role = Role::new(id.clone(), loc);
+            role.managed_policy_arns.push(Field::Unknown(loc));
+            role.permissions_boundary = Field::Unknown(loc);
+            self.roles.insert(id, self.dep.roles.len());
+            self.dep.roles.push(role);
         }
     }
 
@@ -1066,7 +1227,19 @@ impl<'a> Builder<'a> {
 
     fn openapi_body(&mut self, api: usize, body: &Node, kind: TriggerKind) {
         let mut routes = Vec::new();
-        let validation = openapi::routes(body, &mut routes);
+        let openapi::BodySettings {
+            validation,
+            cors,
+            policy,
+        } = openapi::routes(body, &mut routes);
+        for c in cors {
+            keep_most_open_cors(&mut self.dep.apis[api].cors, c);
+        }
+        // The `Policy` property, when both are set, is the one deployed.
+        if let (Some(doc), None) = (policy, &self.dep.apis[api].resource_policy) {
+            self.dep.apis[api].resource_policy =
+                Some(fnguard_iam::parse_policy(&flatten_markers(&doc)));
+        }
         let api_id = self.dep.apis[api].id.clone();
         for (route, fn_node) in routes {
             let function = fn_node.map(|n| self.function_ref(Some(&n)));
@@ -1181,8 +1354,22 @@ impl<'a> Builder<'a> {
                 _ => None,
             },
         };
+        let preflight_cors = if method_is_options(&route.method) {
+            p.path(&["Integration", "IntegrationResponses"])
+                .map(Node::one_or_many)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.get("ResponseParameters"))
+                .filter_map(|params| cors_from_headers(params, "method.response.header."))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let a = &mut self.dep.apis[api];
         a.routes.push(route);
+        for c in preflight_cors {
+            keep_most_open_cors(&mut a.cors, c);
+        }
         if validated {
             a.request_validation = Field::Known(true, x.loc);
         }
@@ -1245,6 +1432,21 @@ impl<'a> Builder<'a> {
                 let loc = throttle.map_or(stage.loc, |t| t.loc);
                 self.dep.apis[api].throttling = Field::Known(true, loc);
             }
+        }
+    }
+
+    /// CORS headers added to API Gateway's own responses (4XX, 5XX...):
+    /// browsers read them like a preflight's.
+    fn gateway_response(&mut self, x: &Res) {
+        let Some(api) = self.api_idx(x.props.get("RestApiId")) else {
+            return;
+        };
+        if let Some(c) = x
+            .props
+            .get("ResponseParameters")
+            .and_then(|p| cors_from_headers(p, "gatewayresponse.header."))
+        {
+            keep_most_open_cors(&mut self.dep.apis[api].cors, c);
         }
     }
 
@@ -1402,14 +1604,34 @@ impl<'a> Builder<'a> {
     fn log_group(&mut self, x: &Res) {
         let name_node = x.props.get("LogGroupName");
         let name = str_field(name_node);
-        let function = name.as_deref().and_then(|n| {
+        let by_value = name.as_deref().and_then(|n| {
             let rest = n.strip_prefix("/aws/lambda/")?;
             if let Some(id) = self.function_names.get(rest) {
                 return Some(id.clone());
             }
-            let (id, _) = placeholders(rest).next()?;
+            // `/aws/lambda/${Fn}`: the generated name of function Fn.
+            let id = rest.strip_prefix("${")?.strip_suffix('}')?;
             self.functions.contains_key(id).then(|| id.to_string())
         });
+        // Both names built from the same undetermined value (a parameter
+        // without default, the stack name).
+        let by_shape = || {
+            if !name.is_unknown() || self.function_name_shapes.is_empty() {
+                return None;
+            }
+            let text = shape(x.raw.path(&["Properties", "LogGroupName"])?)?;
+            let rest = text.strip_prefix("/aws/lambda/")?;
+            self.function_name_shapes.get(rest).cloned()
+        };
+        // Transforms that generate a function's log group say whose it is
+        // (`Metadata.fnguard.function`), even when neither name is known.
+        let declared = x
+            .raw
+            .path(&["Metadata", "fnguard", "function"])
+            .and_then(Node::as_str)
+            .filter(|id| self.functions.contains_key(*id))
+            .map(str::to_string);
+        let function = declared.or(by_value).or_else(by_shape);
         self.dep.log_groups.push(LogGroup {
             id: x.id.to_string(),
             loc: x.loc,
@@ -1420,7 +1642,9 @@ impl<'a> Builder<'a> {
         });
     }
 
-    fn alarm_metric(&self, m: &Node) -> AlarmMetric {
+    /// `raw` is the same metric before resolution, to link a `FunctionName`
+    /// dimension the template does not determine by its shape.
+    fn alarm_metric(&self, m: &Node, raw: Option<&Node>) -> AlarmMetric {
         let mut metric = AlarmMetric {
             namespace: str_field(m.get("Namespace")),
             metric_name: str_field(m.get("MetricName")),
@@ -1435,22 +1659,48 @@ impl<'a> Builder<'a> {
             metric.has_function_dimension = true;
             match self.function_ref(d.get("Value")) {
                 Ref::Local(id) => metric.function = Some(id),
-                Ref::Unknown => metric.function_unknown = true,
+                Ref::Unknown => match self.function_by_name_shape(raw) {
+                    Some(id) => metric.function = Some(id),
+                    None => metric.function_unknown = true,
+                },
                 Ref::External(_) => {}
             }
         }
         metric
     }
 
+    /// The function whose undetermined name has the shape of the raw
+    /// metric's `FunctionName` dimension value.
+    fn function_by_name_shape(&self, raw_metric: Option<&Node>) -> Option<String> {
+        if self.function_name_shapes.is_empty() {
+            return None;
+        }
+        let dims = raw_metric?.get("Dimensions")?.as_seq()?;
+        let value = dims
+            .iter()
+            .find(|d| d.get("Name").and_then(Node::as_str) == Some("FunctionName"))?
+            .get("Value")?;
+        self.function_name_shapes.get(&shape(value)?).cloned()
+    }
+
     fn alarm(&mut self, x: &Res) {
         let p = &x.props;
+        let raw = x.raw.get("Properties");
         let mut metrics = Vec::new();
         if p.get("MetricName").is_some() {
-            metrics.push(self.alarm_metric(p));
+            metrics.push(self.alarm_metric(p, raw));
         }
-        for m in seq(p.get("Metrics")) {
+        // Raw and resolved lists line up unless `AWS::NoValue` removed items.
+        let raw_metrics = raw
+            .and_then(|r| r.get("Metrics"))
+            .and_then(Node::as_seq)
+            .filter(|r| r.len() == seq(p.get("Metrics")).len());
+        for (i, m) in seq(p.get("Metrics")).iter().enumerate() {
             if let Some(stat) = m.path(&["MetricStat", "Metric"]) {
-                metrics.push(self.alarm_metric(stat));
+                let raw_stat = raw_metrics
+                    .and_then(|r| r.get(i))
+                    .and_then(|r| r.path(&["MetricStat", "Metric"]));
+                metrics.push(self.alarm_metric(stat, raw_stat));
             }
         }
         self.dep.alarms.push(Alarm {
@@ -1689,6 +1939,25 @@ impl<'a> Builder<'a> {
                 self.dep.log_groups[i].function = Some(fid);
             }
         }
+        // A permission without SourceArn says "some bucket" (or queue,
+        // topic...): when the template also names the source of that kind,
+        // the permission is for it, not a second source.
+        for f in &mut self.dep.functions {
+            let named: HashSet<u8> = f
+                .triggers
+                .iter()
+                .filter(|t| t.source != Ref::Unknown)
+                .map(|t| t.kind as u8)
+                .collect();
+            f.triggers
+                .retain(|t| t.source != Ref::Unknown || !named.contains(&(t.kind as u8)));
+        }
+        // Each role's list once without repeats, before it is copied into
+        // every function that uses the role.
+        for refs in self.role_internal.values_mut() {
+            let mut seen = HashSet::new();
+            refs.retain(|r| seen.insert(internal_key(&r.what).to_string()));
+        }
         for f in &mut self.dep.functions {
             if let Some(Ref::Local(role)) = f.role.value() {
                 if let Some(refs) = self.role_internal.get(role) {
@@ -1699,6 +1968,22 @@ impl<'a> Builder<'a> {
             f.internal_refs.retain(|r| seen.insert(r.what.clone()));
         }
     }
+}
+
+/// The pseudo-parameter placeholders contain colons: replaced by colon-free
+/// stand-ins so that ARNs split on `:`, the same way in names and ARNs.
+fn without_pseudo_colons(text: &str) -> String {
+    text.replace(SELF_ACCOUNT, "self-account")
+        .replace(SELF_REGION, "self-region")
+}
+
+/// What an internal reference names, without where it was seen
+/// (`AWS::RDS::DBInstance Db` of `AWS::RDS::DBInstance Db in policy p1`):
+/// for a role, one entry per database is enough, however many of its
+/// policies mention it (a function keeps one per variable: each is a place
+/// to fix).
+fn internal_key(what: &str) -> &str {
+    what.split_once(" in ").map_or(what, |(key, _)| key)
 }
 
 fn resource_id_of(n: &Node) -> String {
@@ -1734,6 +2019,67 @@ fn cors(n: &Node) -> Cors {
         loc: n.loc,
         allow_origins,
         allow_credentials: bool_field(n.get("AllowCredentials")),
+    }
+}
+
+fn method_is_options(method: &str) -> bool {
+    method.eq_ignore_ascii_case("OPTIONS")
+}
+
+/// CORS as REST APIs express it: response headers of the preflight
+/// (`OPTIONS`) integration, `{prefix}Access-Control-Allow-Origin` /
+/// `-Allow-Credentials`, whose values are quoted header literals (`"'*'"`).
+/// `None` when neither header is set.
+pub(super) fn cors_from_headers(params: &Node, prefix: &str) -> Option<Cors> {
+    let header = |name: &str| {
+        params.as_map()?.iter().find_map(|e| {
+            let key = e.key.get(..prefix.len())?;
+            let rest = e.key.get(prefix.len()..)?;
+            (key.eq_ignore_ascii_case(prefix) && rest.eq_ignore_ascii_case(name))
+                .then_some(&e.value)
+        })
+    };
+    let origin = header("Access-Control-Allow-Origin");
+    let credentials = header("Access-Control-Allow-Credentials");
+    if origin.is_none() && credentials.is_none() {
+        return None;
+    }
+    let allow_credentials = match credentials {
+        None => Field::Absent,
+        Some(n) => match as_text(n) {
+            Ok(t) => Field::Known(
+                t.trim().trim_matches('\'').eq_ignore_ascii_case("true"),
+                n.loc,
+            ),
+            Err(_) => Field::Unknown(n.loc),
+        },
+    };
+    Some(Cors {
+        loc: params.loc,
+        allow_origins: origin.map(|o| vec![str_field(Some(o))]).unwrap_or_default(),
+        allow_credentials,
+    })
+}
+
+/// Whether a CORS setting lets any origin in with credentials.
+fn cors_is_open(c: &Cors) -> bool {
+    matches!(c.allow_credentials, Field::Known(true, _))
+        && c.allow_origins.iter().any(|o| {
+            o.as_deref()
+                .is_some_and(|v| v.trim().trim_matches('\'') == "*")
+        })
+}
+
+/// Several preflight methods of one API may answer differently; the API
+/// keeps the most permissive answer, never a mix of two (which could pair
+/// one method's `*` with another's credentials).
+pub(super) fn keep_most_open_cors(slot: &mut Option<Cors>, new: Cors) {
+    let replace = match slot {
+        None => true,
+        Some(old) => !cors_is_open(old) && cors_is_open(&new),
+    };
+    if replace {
+        *slot = Some(new);
     }
 }
 
