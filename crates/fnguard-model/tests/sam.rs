@@ -163,10 +163,85 @@ fn summarize(out: &Node) -> Value {
             .expect("map")
             .insert(key, json!({"auth": p["AuthorizationType"]}));
     }
+    for (id, api) in res {
+        let body = &api["Properties"]["Body"];
+        let rest = match api.get("Type").and_then(Value::as_str) {
+            Some("AWS::ApiGateway::RestApi") => true,
+            Some("AWS::ApiGatewayV2::Api") => false,
+            _ => continue,
+        };
+        let Some(paths) = body.get("paths").and_then(Value::as_object) else {
+            continue;
+        };
+        let routes = apis
+            .entry(id.clone())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("map");
+        for (path, ops) in paths {
+            for (method, op) in ops.as_object().into_iter().flatten() {
+                let method = if method == "x-amazon-apigateway-any-method" {
+                    "ANY".to_string()
+                } else {
+                    method.to_ascii_uppercase()
+                };
+                if rest {
+                    let defs = &body["securityDefinitions"];
+                    let api_key = op["security"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|req| req.get("api_key").is_some());
+                    routes.insert(
+                        format!("{method} {path}"),
+                        json!({"auth": body_auth(op, defs, true), "api_key": api_key}),
+                    );
+                } else {
+                    let defs = &body["components"]["securitySchemes"];
+                    let key = if path == "$default" {
+                        path.clone()
+                    } else {
+                        format!("{method} {path}")
+                    };
+                    routes.insert(key, json!({"auth": body_auth(op, defs, false)}));
+                }
+            }
+        }
+    }
     let permissions: Map<String, Value> = of(res, "AWS::Lambda::Permission")
         .map(|(id, p)| (id.clone(), p["Properties"]["Principal"].clone()))
         .collect();
     json!({"functions": functions, "apis": apis, "permissions": permissions})
+}
+
+/// An OpenAPI operation's authorization as `scripts/sam-oracle.py` names
+/// it: the first scheme of its `security` other than the API key.
+fn body_auth(op: &Value, defs: &Value, rest: bool) -> &'static str {
+    let names: Vec<&String> = op["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|req| req.keys())
+        .filter(|name| name.as_str() != "api_key")
+        .collect();
+    let Some(name) = names.first() else {
+        return "NONE";
+    };
+    let def = &defs[name.as_str()];
+    let authtype = def["x-amazon-apigateway-authtype"].as_str().unwrap_or("");
+    let authorizer = def["x-amazon-apigateway-authorizer"]["type"]
+        .as_str()
+        .unwrap_or("");
+    match (name.as_str(), authtype, authorizer) {
+        ("NONE", _, _) => "NONE",
+        ("AWS_IAM", _, _) | (_, "awsSigv4", _) => "AWS_IAM",
+        (_, "cognito_user_pools", _) => "COGNITO_USER_POOLS",
+        (_, "custom", _) if rest => "CUSTOM",
+        _ if def["type"].as_str() == Some("oauth2") => "JWT",
+        (_, _, "request") => "CUSTOM",
+        _ => "OTHER",
+    }
 }
 
 /// A Method's path, from its `AWS::ApiGateway::Resource` chain.
@@ -618,6 +693,80 @@ fn any_node_of_any_shape_never_panics() {
             }
         }
     }
+}
+
+/// APIs with an inline DefinitionBody: REST events on them add no route
+/// (unless MergeDefinitions), HttpApi events merge into the body, and the
+/// default authorizer reaches body operations. Oracle output from
+/// aws-sam-translator 1.110.0.
+#[test]
+fn oracle_agreement_definition_body() {
+    assert_agrees("definition_body");
+}
+
+/// The same template through the loader: each route once, linked to its
+/// function, the merged `$default` route located at the event that gave it
+/// its function.
+#[test]
+fn definition_body_routes_exist_once_with_sams_authorization() {
+    use fnguard_core::Field;
+    use fnguard_model::AuthKind;
+    let name = "definition_body.yaml";
+    let text = std::fs::read_to_string(fixture_path(name)).expect("fixture");
+    let dep = fnguard_model::cfn::load(name, &text).expect("loads");
+    let routes = |api: &str| -> Vec<(String, Option<AuthKind>, Option<String>, u32)> {
+        let api = dep.apis.iter().find(|a| a.id == api).expect("api");
+        let mut out: Vec<_> = api
+            .routes
+            .iter()
+            .map(|r| {
+                let auth = match &r.auth {
+                    Field::Known(kind, _) => Some(kind.clone()),
+                    _ => None,
+                };
+                (
+                    format!("{} {}", r.method, r.path),
+                    auth,
+                    r.function.clone(),
+                    r.loc.line,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    };
+    let orders = routes("OrdersApi");
+    let keys: Vec<&str> = orders.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["GET /orders", "GET /public", "GET /status", "POST /admin"],
+        "no route for the unlisted event"
+    );
+    let auth_of = |routes: &[(String, Option<AuthKind>, Option<String>, u32)], key: &str| {
+        routes.iter().find(|r| r.0 == key).and_then(|r| r.1.clone())
+    };
+    assert_eq!(auth_of(&orders, "GET /orders"), Some(AuthKind::Cognito));
+    assert_eq!(auth_of(&orders, "GET /public"), Some(AuthKind::None));
+    assert_eq!(auth_of(&orders, "POST /admin"), Some(AuthKind::Iam));
+
+    let merged = routes("MergedApi");
+    assert_eq!(merged.len(), 2, "{merged:?}");
+    assert!(merged
+        .iter()
+        .all(|r| r.1 == Some(AuthKind::Iam) && r.2.as_deref() == Some("OrdersFunction")));
+
+    let open = routes("OpenHttpApi");
+    assert_eq!(open.len(), 1, "one $default route, not two: {open:?}");
+    assert_eq!(open[0].1, Some(AuthKind::None));
+    assert_eq!(open[0].2.as_deref(), Some("OrdersFunction"));
+    assert_eq!(open[0].3, line_of(&text, "Anything:"));
+
+    let jwt = routes("JwtHttpApi");
+    let keys: Vec<&str> = jwt.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(keys, ["GET /catalog", "GET /me", "POST /orders"]);
+    assert_eq!(auth_of(&jwt, "GET /me"), Some(AuthKind::Jwt));
+    assert_eq!(auth_of(&jwt, "GET /catalog"), Some(AuthKind::None));
+    assert_eq!(auth_of(&jwt, "POST /orders"), Some(AuthKind::Jwt));
 }
 
 #[test]
