@@ -792,3 +792,65 @@ fn any_template_agrees_with_the_oracle_on_request() {
         serde_json::from_str(&std::fs::read_to_string(&expected).expect("oracle")).expect("json");
     compare_summaries(&template, &summarize(&out), &theirs);
 }
+
+/// SAM takes a plain string `RestApiId`/`ApiId` naming a resource of the
+/// template as that API (its own translator tests do): the route belongs to
+/// it, not to an API outside the template.
+#[test]
+fn plain_string_api_ids_name_the_templates_api() {
+    let text = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HtmlApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  EventsApi:
+    Type: AWS::Serverless::HttpApi
+  HtmlFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        GetHtml:
+          Type: Api
+          Properties:
+            RestApiId: HtmlApi
+            Path: /
+            Method: get
+            RequestModel:
+              Model: User
+              ValidateBody: true
+        PostEvent:
+          Type: HttpApi
+          Properties:
+            ApiId: EventsApi
+            Path: /events
+            Method: POST
+        Elsewhere:
+          Type: Api
+          Properties:
+            RestApiId: a1b2c3d4e5
+            Path: /other
+            Method: get
+"#;
+    let dep = fnguard_model::cfn::load("string_ids.yaml", text).expect("loads");
+    let api = |id: &str| dep.apis.iter().find(|a| a.id == id).expect("api");
+    let html = api("HtmlApi");
+    assert_eq!(html.routes.len(), 1, "{:?}", html.routes);
+    assert_eq!(html.routes[0].function.as_deref(), Some("HtmlFunction"));
+    assert!(
+        matches!(html.request_validation, fnguard_core::Field::Known(true, _)),
+        "the route's validator belongs to HtmlApi"
+    );
+    let events = api("EventsApi");
+    assert_eq!(events.routes.len(), 1, "{:?}", events.routes);
+    assert_eq!(events.routes[0].path, "/events");
+    // An id that names nothing in the template is an API we cannot see.
+    assert!(dep
+        .apis
+        .iter()
+        .all(|a| a.routes.iter().all(|r| r.path != "/other")));
+}

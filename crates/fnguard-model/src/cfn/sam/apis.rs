@@ -183,10 +183,13 @@ fn earliest(current: Option<Loc>, loc: Loc) -> Loc {
 
 /// The API a `RestApiId`/`ApiId` names: the implicit one when absent, a
 /// local logical id, or `None` for an API outside the template.
-fn api_target(node: Option<&Node>, implicit: &str) -> Option<String> {
+fn api_target(ctx: &Ctx, node: Option<&Node>, implicit: &str) -> Option<String> {
     match node {
         None => Some(implicit.to_string()),
-        Some(n) => ref_target(n).map(str::to_string),
+        // SAM also accepts the API's logical id as a plain string.
+        Some(n) => ref_target(n)
+            .or_else(|| n.as_str().filter(|id| ctx.type_of(id).is_some()))
+            .map(str::to_string),
     }
 }
 
@@ -275,7 +278,7 @@ fn http_method(props: &Node) -> String {
 pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     let loc = ev.loc;
     let rest_api_id = ev.props.get("RestApiId");
-    let Some(api_id) = api_target(rest_api_id, IMPLICIT_REST_API) else {
+    let Some(api_id) = api_target(ctx, rest_api_id, IMPLICIT_REST_API) else {
         return;
     };
     if rest_api_id.is_none() {
@@ -986,7 +989,7 @@ fn usage_plan(ctx: &mut Ctx, src: &Source, plan: &Node, stage_id: &str) {
 pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     let loc = ev.loc;
     let api_id_node = ev.props.get("ApiId");
-    let Some(api_id) = api_target(api_id_node, IMPLICIT_HTTP_API) else {
+    let Some(api_id) = api_target(ctx, api_id_node, IMPLICIT_HTTP_API) else {
         return;
     };
     if api_id_node.is_none() {
