@@ -104,7 +104,13 @@ fn summarize(out: &Node) -> Value {
             Some(role_id) => {
                 entry.insert("role".into(), json!(role_id));
                 let props = &res[role_id]["Properties"];
-                entry.insert("managed".into(), props["ManagedPolicyArns"].clone());
+                let managed = &props["ManagedPolicyArns"];
+                let managed = if managed.is_null() {
+                    json!([])
+                } else {
+                    managed.clone()
+                };
+                entry.insert("managed".into(), managed);
                 let mut inline = Map::new();
                 for p in props["Policies"].as_array().into_iter().flatten() {
                     let Some(p) = unwrap_if(p) else {
@@ -763,7 +769,18 @@ fn definition_body_routes_exist_once_with_sams_authorization() {
 
     let jwt = routes("JwtHttpApi");
     let keys: Vec<&str> = jwt.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(keys, ["GET /catalog", "GET /me", "POST /orders"]);
+    assert_eq!(
+        keys,
+        ["GET /catalog", "GET /me", "OPTIONS /orders", "POST /orders"]
+    );
+    assert_eq!(auth_of(&jwt, "OPTIONS /orders"), Some(AuthKind::None));
+    assert!(
+        dep.apis
+            .iter()
+            .find(|a| a.id == "NoPathsApi")
+            .is_some_and(|a| a.routes.is_empty()),
+        "SAM merges nothing into a body without paths"
+    );
     assert_eq!(auth_of(&jwt, "GET /me"), Some(AuthKind::Jwt));
     assert_eq!(auth_of(&jwt, "GET /catalog"), Some(AuthKind::None));
     assert_eq!(auth_of(&jwt, "POST /orders"), Some(AuthKind::Jwt));

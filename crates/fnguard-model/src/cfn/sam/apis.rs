@@ -155,7 +155,7 @@ impl HttpApiAuth {
             rest: false,
             default_authorizer: self.default_authorizer.clone(),
             api_key: false,
-            default_on_preflight: true,
+            default_on_preflight: false,
             api_key_on_preflight: false,
             kinds: self
                 .authorizers
@@ -327,7 +327,10 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
             .and_then(|a| a.get("ApiKeyRequired"))
             .and_then(Node::as_bool),
     };
-    if let Some(api) = api.filter(|a| a.user_definition && !a.merge_definitions) {
+    // SAM merges into the body's `paths` only: without a map there (or a
+    // body we cannot read), the event adds no route either.
+    let merges = |a: &RestApiAuth| a.merge_definitions && a.body_ops.is_some();
+    if let Some(api) = api.filter(|a| a.user_definition && !merges(a)) {
         // The user's definition is the API: SAM adds no route for the
         // event, and applies its Auth only with OverrideApiAuth.
         let override_auth = event_auth
@@ -1068,9 +1071,11 @@ pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         );
         return;
     }
-    let chosen = event_auth
-        .and_then(|a| a.get("Authorizer"))
-        .or_else(|| api.and_then(|a| a.default_authorizer.as_ref()));
+    // SAM never puts an HTTP API's default authorizer on OPTIONS routes.
+    let chosen = event_auth.and_then(|a| a.get("Authorizer")).or_else(|| {
+        api.filter(|_| method != "OPTIONS")
+            .and_then(|a| a.default_authorizer.as_ref())
+    });
     let (auth_type, authorizer) =
         resolve_auth(chosen, api.is_some(), api.map(|a| &a.authorizers), loc);
 
