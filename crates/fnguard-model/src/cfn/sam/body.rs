@@ -337,3 +337,60 @@ fn scheme(name: &str, auth: &BodyAuth, loc: Loc) -> Node {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Node {
+        crate::yaml::parse(text, 0, "t.yaml").expect("test input parses")
+    }
+
+    #[test]
+    fn operation_keys_are_methods_only() {
+        assert_eq!(method_of("get").as_deref(), Some("GET"));
+        assert_eq!(method_of(ANY_METHOD).as_deref(), Some("ANY"));
+        assert_eq!(method_of("parameters"), None);
+        assert_eq!(method_of("x-amazon-apigateway-integration"), None);
+    }
+
+    #[test]
+    fn only_inline_bodies_with_paths_are_read() {
+        let inline =
+            parse("DefinitionBody: {paths: {/a: {get: {}, parameters: []}, /b: {post: null}}}");
+        let ops = operations(&inline).expect("inline body");
+        assert!(ops.contains(&("/a".to_string(), "GET".to_string())));
+        assert!(ops.contains(&("/b".to_string(), "POST".to_string())));
+        assert_eq!(ops.len(), 2);
+        let included = parse(
+            "DefinitionBody: {'Fn::Transform': {Name: AWS::Include, Parameters: {Location: s3://b/k}}}",
+        );
+        assert!(operations(&included).is_none());
+        assert!(operations(&parse("DefinitionBody: {openapi: 3.0.1}")).is_none());
+        assert!(operations(&parse("StageName: prod")).is_none());
+    }
+
+    #[test]
+    fn an_undefined_or_computed_authorizer_is_unknown_not_open() {
+        let auth = BodyAuth {
+            rest: true,
+            default_authorizer: None,
+            api_key: false,
+            default_on_preflight: true,
+            api_key_on_preflight: true,
+            kinds: HashMap::new(),
+        };
+        let loc = Loc::default();
+        let mut used = Vec::new();
+        let named = Node::str("Missing", loc);
+        assert!(security(Some(&named), None, false, &auth, &mut used, loc).is_unknown());
+        let computed = parse("{Ref: AuthorizerName}");
+        assert!(security(Some(&computed), None, false, &auth, &mut used, loc).is_unknown());
+        let none = Node::str("NONE", loc);
+        let open = security(Some(&none), None, false, &auth, &mut used, loc);
+        assert_eq!(open.as_seq().map(<[Node]>::len), Some(0));
+        let keyed = security(Some(&none), None, true, &auth, &mut used, loc);
+        assert!(keyed.as_seq().is_some_and(|s| s.len() == 1));
+        assert_eq!(used, [API_KEY_SCHEME]);
+    }
+}
