@@ -110,7 +110,7 @@ fn summarize(out: &Node) -> Value {
                 let managed = if managed.is_null() {
                     json!([])
                 } else {
-                    managed.clone()
+                    plain_arns(managed)
                 };
                 entry.insert("managed".into(), managed);
                 let mut inline = Map::new();
@@ -220,6 +220,25 @@ fn summarize(out: &Node) -> Value {
         .map(|(id, p)| (id.clone(), p["Properties"]["Principal"].clone()))
         .collect();
     json!({"functions": functions, "apis": apis, "permissions": permissions})
+}
+
+/// Managed policy ARNs written as `!Sub arn:${AWS::Partition}:...`, as the
+/// oracle script prints them (plain `arn:aws:...`).
+fn plain_arns(list: &Value) -> Value {
+    let plain = |v: &Value| {
+        let sub = v
+            .get("Fn::Sub")
+            .or_else(|| v.get("Sub"))
+            .and_then(Value::as_str);
+        match sub {
+            Some(text) => json!(text.replace("${AWS::Partition}", "aws")),
+            None => v.clone(),
+        }
+    };
+    match list {
+        Value::Array(items) => Value::Array(items.iter().map(plain).collect()),
+        other => other.clone(),
+    }
 }
 
 /// An OpenAPI operation's authorization as `scripts/sam-oracle.py` names
