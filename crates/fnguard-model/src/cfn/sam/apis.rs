@@ -561,6 +561,22 @@ fn rest_resource(ctx: &mut Ctx, api_id: &str, path: &str, loc: Loc) -> Node {
 /// `AddDefaultAuthorizerToCorsPreflight` / `AddApiKeyRequiredToCorsPreflight`
 /// are false.
 pub(crate) fn finish_rest(ctx: &mut Ctx) {
+    // SAM gives every path of a user-written body its preflight too.
+    let mut body_routes: Vec<(String, String, String, Loc)> = Vec::new();
+    for (api_id, api) in &ctx.rest_apis {
+        let (Some(ops), Some(cors)) = (&api.body_ops, &api.cors) else {
+            continue;
+        };
+        for (path, method) in ops {
+            if !ops.contains(&(path.clone(), "OPTIONS".to_string())) {
+                body_routes.push((api_id.clone(), path.clone(), method.clone(), cors.loc));
+            }
+        }
+    }
+    body_routes.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    for (api_id, path, method, loc) in body_routes {
+        note_rest_route(ctx, &api_id, &path, &method, loc);
+    }
     let routes = std::mem::take(&mut ctx.rest_routes);
     for RestRoute {
         api: api_id,
