@@ -92,6 +92,15 @@ impl BodyAuth {
 /// `ctx.out`.
 pub(crate) fn finish(ctx: &mut Ctx) {
     let merges = std::mem::take(&mut ctx.body_merges);
+    // Per API, the last event on each (path, method) wins, as in SAM.
+    let mut by_api: HashMap<&str, HashMap<(&str, &str), &Merge>> = HashMap::new();
+    for m in &merges {
+        by_api
+            .entry(m.api.as_str())
+            .or_default()
+            .insert((m.path.as_str(), m.method.as_str()), m);
+    }
+    let none = HashMap::new();
     let mut apis: Vec<(String, BodyAuth)> = Vec::new();
     for (id, api) in &ctx.rest_apis {
         if api.body_ops.is_some() {
@@ -104,7 +113,7 @@ pub(crate) fn finish(ctx: &mut Ctx) {
         }
     }
     for (api_id, auth) in apis {
-        let api_merges: Vec<&Merge> = merges.iter().filter(|m| m.api == api_id).collect();
+        let api_merges = by_api.get(api_id.as_str()).unwrap_or(&none);
         if api_merges.is_empty() && !auth.has_work() {
             continue;
         }
@@ -116,7 +125,7 @@ pub(crate) fn finish(ctx: &mut Ctx) {
         else {
             continue;
         };
-        finish_body(body, &api_merges, &auth);
+        finish_body(body, api_merges, &auth);
     }
 }
 
@@ -130,7 +139,7 @@ fn child_mut<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
     }
 }
 
-fn finish_body(body: &mut Node, merges: &[&Merge], auth: &BodyAuth) {
+fn finish_body(body: &mut Node, merges: &HashMap<(&str, &str), &Merge>, auth: &BodyAuth) {
     let body_loc = body.loc;
     let openapi3 = body.get("openapi").is_some();
     let mut used: Vec<String> = Vec::new();
@@ -149,10 +158,7 @@ fn finish_body(body: &mut Node, merges: &[&Merge], auth: &BodyAuth) {
             let Some(method) = method_of(&op.key) else {
                 continue;
             };
-            let merge = merges
-                .iter()
-                .rev()
-                .find(|m| m.path == path_key && m.method == method);
+            let merge = merges.get(&(path_key.as_str(), method.as_str())).copied();
             if op.value.is_null() {
                 op.value = map(op.key_loc, Vec::new());
             }
