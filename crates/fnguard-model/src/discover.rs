@@ -400,9 +400,16 @@ fn sniff_window(text: &str) -> Option<Kind> {
     let trimmed = text.trim_start();
     let is_json = trimmed.starts_with('{');
     if is_json {
+        let terraform_json =
+            text.contains("\"format_version\"") && text.contains("\"terraform_version\"");
         if text.contains("\"format_version\"")
             && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
         {
+            return Some(Kind::TerraformPlan);
+        }
+        // `terraform show -json` without a plan prints the state, which the
+        // plan loader reads the same way.
+        if terraform_json && text.contains("\"root_module\"") {
             return Some(Kind::TerraformPlan);
         }
         if text.contains("\"AWSTemplateFormatVersion\"")
@@ -584,6 +591,17 @@ mod tests {
         assert_eq!(
             sniff(r#"{"format_version":"1.2","planned_values":{}}"#),
             Some(Kind::TerraformPlan)
+        );
+        assert_eq!(
+            sniff(
+                r#"{"format_version":"1.0","terraform_version":"1.9.5","values":{"root_module":{"resources":[]}}}"#
+            ),
+            Some(Kind::TerraformPlan),
+            "state JSON from `terraform show -json` without a plan"
+        );
+        assert_eq!(
+            sniff(r#"{"format_version":"1.0","terraform_version":"1.9.5"}"#),
+            None
         );
         // Look-alikes that are not inputs.
         assert_eq!(sniff("name: build\non: push\njobs: {}\n"), None);
