@@ -11,7 +11,9 @@
 //! the examples' vulnerable and hardened SAM applications agree, and so do the
 //! 43 of the first 80 benchmark-corpus SAM templates that aws-sam-translator
 //! accepts (it rejects the other 37: the same method twice on a path, or an
-//! Authorizer on an API that defines none).
+//! Authorizer on an API that defines none). Also agreeing (aws-sam-translator
+//! 1.110.0): the 19 SAM templates of the wild corpus (`tests/wild`, upstream
+//! SAM examples and translator inputs, serverless-patterns) it accepts.
 
 use fnguard_core::{Node, NodeKind};
 use fnguard_model::cfn::sam;
@@ -104,7 +106,13 @@ fn summarize(out: &Node) -> Value {
             Some(role_id) => {
                 entry.insert("role".into(), json!(role_id));
                 let props = &res[role_id]["Properties"];
-                entry.insert("managed".into(), props["ManagedPolicyArns"].clone());
+                let managed = &props["ManagedPolicyArns"];
+                let managed = if managed.is_null() {
+                    json!([])
+                } else {
+                    plain_arns(managed)
+                };
+                entry.insert("managed".into(), managed);
                 let mut inline = Map::new();
                 for p in props["Policies"].as_array().into_iter().flatten() {
                     let Some(p) = unwrap_if(p) else {
@@ -163,10 +171,104 @@ fn summarize(out: &Node) -> Value {
             .expect("map")
             .insert(key, json!({"auth": p["AuthorizationType"]}));
     }
+    for (id, api) in res {
+        let body = &api["Properties"]["Body"];
+        let rest = match api.get("Type").and_then(Value::as_str) {
+            Some("AWS::ApiGateway::RestApi") => true,
+            Some("AWS::ApiGatewayV2::Api") => false,
+            _ => continue,
+        };
+        let Some(paths) = body.get("paths").and_then(Value::as_object) else {
+            continue;
+        };
+        let routes = apis
+            .entry(id.clone())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("map");
+        for (path, ops) in paths {
+            for (method, op) in ops.as_object().into_iter().flatten() {
+                let method = if method == "x-amazon-apigateway-any-method" {
+                    "ANY".to_string()
+                } else {
+                    method.to_ascii_uppercase()
+                };
+                if rest {
+                    let defs = &body["securityDefinitions"];
+                    let api_key = op["security"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|req| req.get("api_key").is_some());
+                    routes.insert(
+                        format!("{method} {path}"),
+                        json!({"auth": body_auth(op, defs, true), "api_key": api_key}),
+                    );
+                } else {
+                    let defs = &body["components"]["securitySchemes"];
+                    let key = if path == "$default" {
+                        path.clone()
+                    } else {
+                        format!("{method} {path}")
+                    };
+                    routes.insert(key, json!({"auth": body_auth(op, defs, false)}));
+                }
+            }
+        }
+    }
     let permissions: Map<String, Value> = of(res, "AWS::Lambda::Permission")
         .map(|(id, p)| (id.clone(), p["Properties"]["Principal"].clone()))
         .collect();
     json!({"functions": functions, "apis": apis, "permissions": permissions})
+}
+
+/// Managed policy ARNs written as `!Sub arn:${AWS::Partition}:...`, as the
+/// oracle script prints them (plain `arn:aws:...`).
+fn plain_arns(list: &Value) -> Value {
+    let plain = |v: &Value| {
+        let sub = v
+            .get("Fn::Sub")
+            .or_else(|| v.get("Sub"))
+            .and_then(Value::as_str);
+        match sub {
+            Some(text) => json!(text.replace("${AWS::Partition}", "aws")),
+            None => v.clone(),
+        }
+    };
+    match list {
+        Value::Array(items) => Value::Array(items.iter().map(plain).collect()),
+        other => other.clone(),
+    }
+}
+
+/// An OpenAPI operation's authorization as `scripts/sam-oracle.py` names
+/// it: the first scheme of its `security` other than the API key.
+fn body_auth(op: &Value, defs: &Value, rest: bool) -> &'static str {
+    let names: Vec<&String> = op["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|req| req.keys())
+        .filter(|name| name.as_str() != "api_key")
+        .collect();
+    let Some(name) = names.first() else {
+        return "NONE";
+    };
+    let def = &defs[name.as_str()];
+    let authtype = def["x-amazon-apigateway-authtype"].as_str().unwrap_or("");
+    let authorizer = def["x-amazon-apigateway-authorizer"]["type"]
+        .as_str()
+        .unwrap_or("");
+    match (name.as_str(), authtype, authorizer) {
+        ("NONE", _, _) => "NONE",
+        ("AWS_IAM", _, _) | (_, "awsSigv4", _) => "AWS_IAM",
+        (_, "cognito_user_pools", _) => "COGNITO_USER_POOLS",
+        (_, "custom", _) if rest => "CUSTOM",
+        _ if def["type"].as_str() == Some("oauth2") => "JWT",
+        (_, _, "request") => "CUSTOM",
+        _ => "OTHER",
+    }
 }
 
 /// A Method's path, from its `AWS::ApiGateway::Resource` chain.
@@ -207,11 +309,32 @@ fn compare_summaries(fixture: &str, ours: &Value, theirs: &Value) {
     };
     let (ours, theirs) = (&without_empty_apis(ours), &without_empty_apis(theirs));
     for section in ["functions", "apis", "permissions"] {
-        assert_eq!(
-            serde_json::to_string_pretty(&ours[section]).unwrap_or_default(),
-            serde_json::to_string_pretty(&theirs[section]).unwrap_or_default(),
-            "{fixture}: {section} differ from aws-sam-translator"
+        // Values compare maps whatever their key order (serde_json may
+        // keep insertion order); the texts only show the difference.
+        assert!(
+            ours[section] == theirs[section],
+            "{fixture}: {section} differ from aws-sam-translator\nours: {}\noracle: {}",
+            serde_json::to_string_pretty(&sorted(&ours[section])).unwrap_or_default(),
+            serde_json::to_string_pretty(&sorted(&theirs[section])).unwrap_or_default(),
         );
+    }
+}
+
+/// `value` with every map's keys in order, so that two printed summaries
+/// can be compared line by line.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
     }
 }
 
@@ -620,6 +743,100 @@ fn any_node_of_any_shape_never_panics() {
     }
 }
 
+/// APIs with an inline DefinitionBody: REST events on them add no route
+/// (unless MergeDefinitions), HttpApi events merge into the body, and the
+/// default authorizer reaches body operations. Oracle output from
+/// aws-sam-translator 1.110.0.
+#[test]
+fn oracle_agreement_definition_body() {
+    assert_agrees("definition_body");
+}
+
+/// The same template through the loader: each route once, linked to its
+/// function, the merged `$default` route located at the event that gave it
+/// its function.
+#[test]
+fn definition_body_routes_exist_once_with_sams_authorization() {
+    use fnguard_core::Field;
+    use fnguard_model::AuthKind;
+    let name = "definition_body.yaml";
+    let text = std::fs::read_to_string(fixture_path(name)).expect("fixture");
+    let dep = fnguard_model::cfn::load(name, &text).expect("loads");
+    let routes = |api: &str| -> Vec<(String, Option<AuthKind>, Option<String>, u32)> {
+        let api = dep.apis.iter().find(|a| a.id == api).expect("api");
+        let mut out: Vec<_> = api
+            .routes
+            .iter()
+            .map(|r| {
+                let auth = match &r.auth {
+                    Field::Known(kind, _) => Some(kind.clone()),
+                    _ => None,
+                };
+                (
+                    format!("{} {}", r.method, r.path),
+                    auth,
+                    r.function.clone(),
+                    r.loc.line,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    };
+    let orders = routes("OrdersApi");
+    let keys: Vec<&str> = orders.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "GET /orders",
+            "GET /public",
+            "GET /status",
+            "OPTIONS /admin",
+            "OPTIONS /orders",
+            "OPTIONS /public",
+            "OPTIONS /status",
+            "POST /admin"
+        ],
+        "a preflight per body path, no route for the unlisted event"
+    );
+    let auth_of = |routes: &[(String, Option<AuthKind>, Option<String>, u32)], key: &str| {
+        routes.iter().find(|r| r.0 == key).and_then(|r| r.1.clone())
+    };
+    assert_eq!(auth_of(&orders, "GET /orders"), Some(AuthKind::Cognito));
+    assert_eq!(auth_of(&orders, "GET /public"), Some(AuthKind::None));
+    assert_eq!(auth_of(&orders, "POST /admin"), Some(AuthKind::Iam));
+
+    let merged = routes("MergedApi");
+    assert_eq!(merged.len(), 2, "{merged:?}");
+    assert!(merged
+        .iter()
+        .all(|r| r.1 == Some(AuthKind::Iam) && r.2.as_deref() == Some("OrdersFunction")));
+
+    let open = routes("OpenHttpApi");
+    assert_eq!(open.len(), 1, "one $default route, not two: {open:?}");
+    assert_eq!(open[0].1, Some(AuthKind::None));
+    assert_eq!(open[0].2.as_deref(), Some("OrdersFunction"));
+    assert_eq!(open[0].3, line_of(&text, "Anything:"));
+
+    let jwt = routes("JwtHttpApi");
+    let keys: Vec<&str> = jwt.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["GET /catalog", "GET /me", "OPTIONS /orders", "POST /orders"]
+    );
+    assert_eq!(auth_of(&jwt, "OPTIONS /orders"), Some(AuthKind::None));
+    assert!(
+        dep.apis
+            .iter()
+            .find(|a| a.id == "NoPathsApi")
+            .is_some_and(|a| a.routes.is_empty()),
+        "SAM merges nothing into a body without paths"
+    );
+    assert_eq!(auth_of(&jwt, "GET /me"), Some(AuthKind::Jwt));
+    assert_eq!(auth_of(&jwt, "GET /catalog"), Some(AuthKind::None));
+    assert_eq!(auth_of(&jwt, "POST /orders"), Some(AuthKind::Jwt));
+}
+
 #[test]
 fn oracle_agreement_preflight() {
     assert_agrees("preflight");
@@ -642,4 +859,66 @@ fn any_template_agrees_with_the_oracle_on_request() {
     let theirs: Value =
         serde_json::from_str(&std::fs::read_to_string(&expected).expect("oracle")).expect("json");
     compare_summaries(&template, &summarize(&out), &theirs);
+}
+
+/// SAM takes a plain string `RestApiId`/`ApiId` naming a resource of the
+/// template as that API (its own translator tests do): the route belongs to
+/// it, not to an API outside the template.
+#[test]
+fn plain_string_api_ids_name_the_templates_api() {
+    let text = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HtmlApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  EventsApi:
+    Type: AWS::Serverless::HttpApi
+  HtmlFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        GetHtml:
+          Type: Api
+          Properties:
+            RestApiId: HtmlApi
+            Path: /
+            Method: get
+            RequestModel:
+              Model: User
+              ValidateBody: true
+        PostEvent:
+          Type: HttpApi
+          Properties:
+            ApiId: EventsApi
+            Path: /events
+            Method: POST
+        Elsewhere:
+          Type: Api
+          Properties:
+            RestApiId: a1b2c3d4e5
+            Path: /other
+            Method: get
+"#;
+    let dep = fnguard_model::cfn::load("string_ids.yaml", text).expect("loads");
+    let api = |id: &str| dep.apis.iter().find(|a| a.id == id).expect("api");
+    let html = api("HtmlApi");
+    assert_eq!(html.routes.len(), 1, "{:?}", html.routes);
+    assert_eq!(html.routes[0].function.as_deref(), Some("HtmlFunction"));
+    assert!(
+        matches!(html.request_validation, fnguard_core::Field::Known(true, _)),
+        "the route's validator belongs to HtmlApi"
+    );
+    let events = api("EventsApi");
+    assert_eq!(events.routes.len(), 1, "{:?}", events.routes);
+    assert_eq!(events.routes[0].path, "/events");
+    // An id that names nothing in the template is an API we cannot see.
+    assert!(dep
+        .apis
+        .iter()
+        .all(|a| a.routes.iter().all(|r| r.path != "/other")));
 }

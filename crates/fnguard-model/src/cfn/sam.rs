@@ -20,6 +20,7 @@
 //! check that roles, route authorization and permissions agree.
 
 mod apis;
+mod body;
 mod events;
 mod policies;
 
@@ -221,6 +222,8 @@ pub(crate) struct Ctx<'a> {
     /// API stages sharing one usage plan (`CreateUsagePlan: SHARED`).
     pub shared_usage_plan: Vec<Node>,
     pub shared_usage_plan_id: Option<String>,
+    /// Events SAM merges into their API's inline `DefinitionBody`.
+    pub body_merges: Vec<body::Merge>,
 }
 
 impl<'a> Ctx<'a> {
@@ -280,6 +283,7 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         bucket_notifications: Vec::new(),
         shared_usage_plan: Vec::new(),
         shared_usage_plan_id: None,
+        body_merges: Vec::new(),
     };
 
     // Routes are attached to APIs while functions are translated, so every
@@ -371,6 +375,7 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         ctx.taken.insert(IMPLICIT_HTTP_API.to_string());
         apis::http_api(&mut ctx, &source, true);
     }
+    body::finish(&mut ctx);
     apis::finish_rest(&mut ctx);
     events::attach_bucket_notifications(&mut ctx);
     ctx.out

@@ -1,6 +1,7 @@
 //! `AWS::Serverless::Api` / `AWS::Serverless::HttpApi` (declared or
 //! implicit) and the routes function events add to them.
 
+use super::body::{self, BodyAuth};
 use super::events::{permission_named, Event};
 use super::{
     boolean, generated, get_att, implicit_metadata, map, ref_target, ref_to, s3_location,
@@ -8,7 +9,7 @@ use super::{
     IMPLICIT_REST_API,
 };
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A path with methods on a REST API, for its CORS preflight.
 pub(crate) struct RestRoute {
@@ -31,6 +32,12 @@ pub(crate) struct RestApiAuth {
     api_key_on_preflight: bool,
     stage_name: String,
     cors: Option<Node>,
+    /// Operations of the inline `DefinitionBody`, if any.
+    pub(super) body_ops: Option<HashSet<(String, String)>>,
+    /// The user defines the routes (`DefinitionBody`/`DefinitionUri`):
+    /// events then add only their permission, unless `MergeDefinitions`.
+    user_definition: bool,
+    merge_definitions: bool,
 }
 
 impl RestApiAuth {
@@ -71,7 +78,35 @@ impl RestApiAuth {
                 None => default_stage.to_string(),
             },
             cors: props.get("Cors").filter(|c| !c.is_null()).cloned(),
+            body_ops: body::operations(props),
+            user_definition: has_definition(props),
+            merge_definitions: props.get("MergeDefinitions").and_then(Node::as_bool) == Some(true),
         }
+    }
+
+    pub(super) fn body_auth(&self) -> BodyAuth {
+        BodyAuth {
+            rest: true,
+            default_authorizer: self.default_authorizer.clone(),
+            api_key: self
+                .api_key_required
+                .as_ref()
+                .and_then(Node::as_bool)
+                .unwrap_or(false),
+            default_on_preflight: self.default_on_preflight,
+            api_key_on_preflight: self.api_key_on_preflight,
+            kinds: self
+                .authorizers
+                .iter()
+                .map(|(name, (kind, _))| (name.clone(), *kind))
+                .collect(),
+        }
+    }
+
+    fn has_body_op(&self, path: &str, method: &str) -> bool {
+        self.body_ops
+            .as_ref()
+            .is_some_and(|ops| ops.contains(&(path.to_string(), method.to_string())))
     }
 }
 
@@ -80,6 +115,10 @@ pub(crate) struct HttpApiAuth {
     default_authorizer: Option<Node>,
     /// Authorizer name -> (AuthorizationType, logical id).
     authorizers: HashMap<String, (&'static str, String)>,
+    /// Operations of the inline `DefinitionBody`, if any.
+    pub(super) body_ops: Option<HashSet<(String, String)>>,
+    /// Routes come from a `DefinitionBody`/`DefinitionUri`.
+    user_definition: bool,
 }
 
 impl HttpApiAuth {
@@ -106,8 +145,31 @@ impl HttpApiAuth {
                 .filter(|v| !v.is_null())
                 .cloned(),
             authorizers,
+            body_ops: body::operations(props),
+            user_definition: has_definition(props),
         }
     }
+
+    pub(super) fn body_auth(&self) -> BodyAuth {
+        BodyAuth {
+            rest: false,
+            default_authorizer: self.default_authorizer.clone(),
+            api_key: false,
+            default_on_preflight: false,
+            api_key_on_preflight: false,
+            kinds: self
+                .authorizers
+                .iter()
+                .map(|(name, (kind, _))| (name.clone(), *kind))
+                .collect(),
+        }
+    }
+}
+
+fn has_definition(props: &Node) -> bool {
+    ["DefinitionBody", "DefinitionUri"]
+        .iter()
+        .any(|k| props.get(k).is_some_and(|v| !v.is_null()))
 }
 
 /// Implicit APIs are located at the first event, in source order, that
@@ -121,10 +183,13 @@ fn earliest(current: Option<Loc>, loc: Loc) -> Loc {
 
 /// The API a `RestApiId`/`ApiId` names: the implicit one when absent, a
 /// local logical id, or `None` for an API outside the template.
-fn api_target(node: Option<&Node>, implicit: &str) -> Option<String> {
+fn api_target(ctx: &Ctx, node: Option<&Node>, implicit: &str) -> Option<String> {
     match node {
         None => Some(implicit.to_string()),
-        Some(n) => ref_target(n).map(str::to_string),
+        // SAM also accepts the API's logical id as a plain string.
+        Some(n) => ref_target(n)
+            .or_else(|| n.as_str().filter(|id| ctx.type_of(id).is_some()))
+            .map(str::to_string),
     }
 }
 
@@ -165,7 +230,7 @@ fn resolve_auth(
     }
 }
 
-fn invoke_uri(function_id: &str, loc: Loc) -> Node {
+pub(super) fn invoke_uri(function_id: &str, loc: Loc) -> Node {
     sub(
         &format!(
             "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{function_id}.Arn}}/invocations"
@@ -213,7 +278,7 @@ fn http_method(props: &Node) -> String {
 pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     let loc = ev.loc;
     let rest_api_id = ev.props.get("RestApiId");
-    let Some(api_id) = api_target(rest_api_id, IMPLICIT_REST_API) else {
+    let Some(api_id) = api_target(ctx, rest_api_id, IMPLICIT_REST_API) else {
         return;
     };
     if rest_api_id.is_none() {
@@ -245,6 +310,48 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         .map(|a| a.stage_name.clone())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "Prod".to_string());
+    let literal_route = expr_path.is_none() && expr_method.is_none();
+    let in_body = literal_route && api.is_some_and(|a| a.has_body_op(path, &method));
+    let merge = |add_integration: bool| body::Merge {
+        api: api_id.clone(),
+        path: path.to_string(),
+        method: method.clone(),
+        function: src.id.to_string(),
+        loc,
+        add_integration,
+        authorizer: event_auth.and_then(|a| a.get("Authorizer")).cloned(),
+        scopes: event_auth
+            .and_then(|a| a.get("AuthorizationScopes"))
+            .cloned(),
+        api_key: event_auth
+            .and_then(|a| a.get("ApiKeyRequired"))
+            .and_then(Node::as_bool),
+    };
+    // SAM merges into the body's `paths` only: without a map there (or a
+    // body we cannot read), the event adds no route either.
+    let merges = |a: &RestApiAuth| a.merge_definitions && a.body_ops.is_some();
+    if let Some(api) = api.filter(|a| a.user_definition && !merges(a)) {
+        // The user's definition is the API: SAM adds no route for the
+        // event, and applies its Auth only with OverrideApiAuth.
+        let override_auth = event_auth
+            .and_then(|a| a.get("OverrideApiAuth"))
+            .and_then(Node::as_bool)
+            == Some(true);
+        if override_auth && in_body && api.body_ops.is_some() {
+            ctx.body_merges.push(merge(false));
+        }
+        rest_permission(ctx, src, ev, &api_id, &method, path, &stage);
+        return;
+    }
+    if in_body {
+        let preflight_in_body = api.is_some_and(|a| a.has_body_op(path, "OPTIONS"));
+        ctx.body_merges.push(merge(true));
+        if !preflight_in_body {
+            note_rest_route(ctx, &api_id, path, &method, loc);
+        }
+        rest_permission(ctx, src, ev, &api_id, &method, path, &stage);
+        return;
+    }
 
     let resource_id = match expr_path {
         Some(p) => Node::unknown("API path given by an expression", p.loc),
@@ -305,16 +412,28 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     ));
     let resource = generated(src, "AWS::ApiGateway::Method", map(loc, props), loc);
     ctx.add(&format!("{}Method", ev.base), loc, resource);
-    if expr_path.is_none() && expr_method.is_none() {
+    if literal_route {
         note_rest_route(ctx, &api_id, path, &method, loc);
     }
+    rest_permission(ctx, src, ev, &api_id, &method, path, &stage);
+}
 
-    let source_arn = route_arn(&api_id, &method, path, loc);
+/// The permission for API Gateway to invoke the function of a REST event.
+fn rest_permission(
+    ctx: &mut Ctx,
+    src: &Source,
+    ev: &Event,
+    api_id: &str,
+    method: &str,
+    path: &str,
+    stage: &str,
+) {
+    let source_arn = route_arn(api_id, method, path, ev.loc);
     permission_named(
         ctx,
         src,
-        &format!("{}Permission{}", ev.base, sanitize_id(&stage)),
-        loc,
+        &format!("{}Permission{}", ev.base, sanitize_id(stage)),
+        ev.loc,
         "apigateway.amazonaws.com",
         vec![("SourceArn", source_arn)],
     );
@@ -442,6 +561,22 @@ fn rest_resource(ctx: &mut Ctx, api_id: &str, path: &str, loc: Loc) -> Node {
 /// `AddDefaultAuthorizerToCorsPreflight` / `AddApiKeyRequiredToCorsPreflight`
 /// are false.
 pub(crate) fn finish_rest(ctx: &mut Ctx) {
+    // SAM gives every path of a user-written body its preflight too.
+    let mut body_routes: Vec<(String, String, String, Loc)> = Vec::new();
+    for (api_id, api) in &ctx.rest_apis {
+        let (Some(ops), Some(cors)) = (&api.body_ops, &api.cors) else {
+            continue;
+        };
+        for (path, method) in ops {
+            if !ops.contains(&(path.clone(), "OPTIONS".to_string())) {
+                body_routes.push((api_id.clone(), path.clone(), method.clone(), cors.loc));
+            }
+        }
+    }
+    body_routes.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    for (api_id, path, method, loc) in body_routes {
+        note_rest_route(ctx, &api_id, &path, &method, loc);
+    }
     let routes = std::mem::take(&mut ctx.rest_routes);
     for RestRoute {
         api: api_id,
@@ -873,7 +1008,7 @@ fn usage_plan(ctx: &mut Ctx, src: &Source, plan: &Node, stage_id: &str) {
 pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     let loc = ev.loc;
     let api_id_node = ev.props.get("ApiId");
-    let Some(api_id) = api_target(api_id_node, IMPLICIT_HTTP_API) else {
+    let Some(api_id) = api_target(ctx, api_id_node, IMPLICIT_HTTP_API) else {
         return;
     };
     if api_id_node.is_none() {
@@ -896,9 +1031,67 @@ pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     };
     let api = ctx.http_apis.get(&api_id);
     let event_auth = ev.props.get("Auth");
-    let chosen = event_auth
-        .and_then(|a| a.get("Authorizer"))
-        .or_else(|| api.and_then(|a| a.default_authorizer.as_ref()));
+    let arn_path = if route_key == "$default" {
+        "*"
+    } else {
+        path.unwrap_or("/")
+    };
+    let arn_method = if route_key == "$default" {
+        "ANY"
+    } else {
+        method.as_str()
+    };
+    let body_key = match path {
+        None if !given_method => ("$default".to_string(), "ANY".to_string()),
+        _ => (path.unwrap_or("/").to_string(), method.clone()),
+    };
+    let in_body = expression.is_none()
+        && api
+            .and_then(|a| a.body_ops.as_ref())
+            .is_some_and(|ops| ops.contains(&body_key));
+    // A definition we cannot read (DefinitionUri, AWS::Include): SAM cannot
+    // edit it either, and the event adds only its permission.
+    let unreadable = api.is_some_and(|a| a.user_definition && a.body_ops.is_none());
+    if unreadable {
+        permission_named(
+            ctx,
+            src,
+            &format!("{}Permission", ev.base),
+            loc,
+            "apigateway.amazonaws.com",
+            vec![("SourceArn", route_arn(&api_id, arn_method, arn_path, loc))],
+        );
+        return;
+    }
+    if in_body {
+        ctx.body_merges.push(body::Merge {
+            add_integration: true,
+            api: api_id.clone(),
+            path: body_key.0,
+            method: body_key.1,
+            function: src.id.to_string(),
+            loc,
+            authorizer: event_auth.and_then(|a| a.get("Authorizer")).cloned(),
+            scopes: event_auth
+                .and_then(|a| a.get("AuthorizationScopes"))
+                .cloned(),
+            api_key: None,
+        });
+        permission_named(
+            ctx,
+            src,
+            &format!("{}Permission", ev.base),
+            loc,
+            "apigateway.amazonaws.com",
+            vec![("SourceArn", route_arn(&api_id, arn_method, arn_path, loc))],
+        );
+        return;
+    }
+    // SAM never puts an HTTP API's default authorizer on OPTIONS routes.
+    let chosen = event_auth.and_then(|a| a.get("Authorizer")).or_else(|| {
+        api.filter(|_| method != "OPTIONS")
+            .and_then(|a| a.default_authorizer.as_ref())
+    });
     let (auth_type, authorizer) =
         resolve_auth(chosen, api.is_some(), api.map(|a| &a.authorizers), loc);
 
@@ -958,16 +1151,6 @@ pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
     let resource = generated(src, "AWS::ApiGatewayV2::Route", map(loc, route), loc);
     ctx.add(&format!("{}Route", ev.base), loc, resource);
 
-    let arn_path = if route_key == "$default" {
-        "*"
-    } else {
-        path.unwrap_or("/")
-    };
-    let arn_method = if route_key == "$default" {
-        "ANY"
-    } else {
-        method.as_str()
-    };
     permission_named(
         ctx,
         src,
