@@ -833,6 +833,13 @@ functions:
     handler: h.plain
     events:
       - http: GET health
+  proxy:
+    handler: h.proxy
+    events:
+      - http:
+          path: "{proxy+}"
+          method: any
+          cors: true
 "#;
     let t = transform("serverless.yml", text);
     let header = |id: &str, name: &str| {
@@ -882,6 +889,12 @@ functions:
         header(by_id, "Allow-Credentials").is_some_and(|n| n.is_unknown()),
         "an ${{env:}} credentials flag stays unknown"
     );
+    let proxy = "ApiGatewayMethodProxyVarOptions";
+    assert_eq!(
+        header(proxy, "Allow-Methods").and_then(|n| n.as_str().map(str::to_string)),
+        Some("'OPTIONS,DELETE,GET,HEAD,PATCH,POST,PUT'".to_string())
+    );
+    assert!(header(proxy, "Allow-Credentials").is_none());
     // No cors, no preflight.
     assert!(!ids(&t)
         .iter()

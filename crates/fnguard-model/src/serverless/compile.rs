@@ -2384,7 +2384,10 @@ impl<'a> Compiler<'a> {
             let mut values: Vec<(String, Node)> = vec![
                 (header("Allow-Origin"), origin),
                 (header("Allow-Headers"), headers),
-                (header("Allow-Methods"), quoted(p.methods.join(","), loc)),
+                (
+                    header("Allow-Methods"),
+                    quoted(allowed_methods(&p.methods), loc),
+                ),
             ];
             match &p.credentials {
                 Some(c) if c.as_bool() == Some(true) => {
@@ -2623,6 +2626,15 @@ fn key_loc(parent: Option<&Node>, key: &str) -> Option<Loc> {
 fn per_function_statements(f: &Node) -> Option<&Node> {
     f.get("iamRoleStatements")
         .or_else(|| f.path(&["iam", "role", "statements"]))
+}
+
+/// `Access-Control-Allow-Methods` of a preflight: `ANY` stands for every
+/// method, as the framework spells it out.
+fn allowed_methods(methods: &[String]) -> String {
+    if methods.iter().any(|m| m == "ANY") {
+        return "OPTIONS,DELETE,GET,HEAD,PATCH,POST,PUT".to_string();
+    }
+    methods.join(",")
 }
 
 /// Statements of a list; an unresolved list stays one unknown statement.
