@@ -900,3 +900,36 @@ functions:
         .iter()
         .any(|id| id == "ApiGatewayMethodHealthOptions"));
 }
+
+#[test]
+fn generated_log_groups_name_their_function() {
+    // A service name read from a file leaves every function and log group
+    // name unknown, all for the same reason: only the metadata tells which
+    // group is whose.
+    let text = r#"
+service: ${file(./secrets.json):ApiName}
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  graphql:
+    handler: handler.server
+  playground:
+    handler: handler.playground
+"#;
+    let t = transform("serverless.yml", text);
+    for (group, function) in [
+        ("GraphqlLogGroup", "GraphqlLambdaFunction"),
+        ("PlaygroundLogGroup", "PlaygroundLambdaFunction"),
+    ] {
+        assert!(is_implicit(&t, group));
+        assert!(prop(&t, group, &["LogGroupName"]).is_some_and(Node::is_unknown));
+        assert_eq!(
+            res(&t, group)
+                .path(&["Metadata", "fnguard", "function"])
+                .and_then(Node::as_str),
+            Some(function)
+        );
+        assert_eq!(kind_of(&t, function), "AWS::Lambda::Function");
+    }
+}

@@ -731,10 +731,23 @@ impl<'a> Compiler<'a> {
             .set("LogGroupName", name)
             .set_opt("RetentionInDays", retention)
             .build();
-        self.out.add(
-            format!("{norm}LogGroup"),
-            resource("AWS::Logs::LogGroup", props, true, loc),
-        );
+        // Named after the function, so the loader links the two even when
+        // both names are unknown (e.g. a service name read from a file).
+        let group = Obj::new(loc)
+            .set("Type", text("AWS::Logs::LogGroup", loc))
+            .set("Properties", props)
+            .set(
+                "Metadata",
+                fnguard_metadata(
+                    vec![
+                        ("implicit", boolean(true, loc)),
+                        ("function", text(format!("{norm}LambdaFunction"), loc)),
+                    ],
+                    loc,
+                ),
+            )
+            .build();
+        self.out.add(format!("{norm}LogGroup"), group);
     }
 
     /// A destination: an ARN, a function of this service, or `{type, arn}`.
