@@ -933,3 +933,33 @@ functions:
         assert_eq!(kind_of(&t, function), "AWS::Lambda::Function");
     }
 }
+
+#[test]
+fn an_unresolved_private_flag_stays_unknown() {
+    let text = r#"
+service: partner
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  quote:
+    handler: h.quote
+    events:
+      - http:
+          path: quotes
+          method: post
+          private: ${env:QUOTES_PRIVATE}
+      - http:
+          path: quotes
+          method: get
+          private: true
+"#;
+    let t = transform("serverless.yml", text);
+    assert!(
+        prop(&t, "ApiGatewayMethodQuotesPost", &["ApiKeyRequired"]).is_some_and(Node::is_unknown)
+    );
+    assert_eq!(
+        prop(&t, "ApiGatewayMethodQuotesGet", &["ApiKeyRequired"]).and_then(Node::as_bool),
+        Some(true)
+    );
+}

@@ -1435,7 +1435,12 @@ impl<'a> Compiler<'a> {
             "ApiGatewayMethod{resource_path}{}",
             capitalise(&method.to_ascii_lowercase())
         );
-        let private = ev.get("private").and_then(Node::as_bool).unwrap_or(false);
+        // An unresolved `private` may or may not require an API key.
+        let api_key_required = match ev.get("private") {
+            Some(p) if p.is_unknown() => p.clone(),
+            Some(p) => boolean(p.as_bool().unwrap_or(false), p.loc),
+            None => boolean(false, loc),
+        };
         let (request_models, validator) = self.request_validation(&method_id, ev, api.clone(), loc);
         let (auth_type, authorizer_id) = match ev.get("authorizer") {
             Some(auth) => self.rest_authorizer(auth, api.clone()),
@@ -1454,7 +1459,7 @@ impl<'a> Compiler<'a> {
             .set("HttpMethod", text(&method_upper, loc))
             .set("ResourceId", parent)
             .set("RestApiId", api.clone())
-            .set("ApiKeyRequired", boolean(private, loc))
+            .set("ApiKeyRequired", api_key_required)
             .set("AuthorizationType", auth_type)
             .set_opt("AuthorizerId", authorizer_id)
             .set_opt("RequestModels", request_models)
