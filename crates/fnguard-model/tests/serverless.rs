@@ -963,3 +963,36 @@ functions:
         Some(true)
     );
 }
+
+#[test]
+fn unresolved_url_and_rest_logs_settings_stay_unknown_or_on() {
+    let text = r#"
+service: flags
+provider:
+  name: aws
+  runtime: nodejs20.x
+  logs:
+    restApi: ${param:restApiLogs}
+functions:
+  hook:
+    handler: h.hook
+    url: ${param:hookUrl}
+    events:
+      - http:
+          path: hook
+          method: post
+"#;
+    let t = transform("serverless.yml", text);
+    let url = "HookLambdaFunctionUrl";
+    assert!(prop(&t, url, &["AuthType"]).is_some_and(Node::is_unknown));
+    assert!(
+        !ids(&t).iter().any(|id| id == "HookLambdaPermissionFnUrl"),
+        "no public-URL permission for an unknown url setting"
+    );
+    assert!(prop(
+        &t,
+        "ApiGatewayStage",
+        &["AccessLogSetting", "DestinationArn"]
+    )
+    .is_some());
+}

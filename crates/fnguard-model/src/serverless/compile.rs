@@ -812,6 +812,7 @@ impl<'a> Compiler<'a> {
         }
         let loc = url.loc;
         let auth = match url.get("authorizer") {
+            _ if url.is_unknown() => url.clone(),
             Some(a) if a.is_unknown() => a.clone(),
             Some(a)
                 if a.as_str()
@@ -1172,7 +1173,11 @@ impl<'a> Compiler<'a> {
             props.put("TracingEnabled", tracing.clone());
         }
         if let Some(logs) = self.prov(&["logs", "restApi"]) {
-            let enabled = logs.as_bool().unwrap_or(logs.as_map().is_some());
+            // Unresolved settings count as on: "access logging disabled"
+            // must never rest on a value the scan cannot see.
+            let enabled = logs
+                .as_bool()
+                .unwrap_or(logs.as_map().is_some() || logs.is_unknown());
             let access = logs
                 .get("accessLogging")
                 .and_then(Node::as_bool)
