@@ -794,3 +794,205 @@ fn common_plugins_for_throttling_waf_and_log_retention() {
         .is_none());
     assert!(prop(&t, "ApiLogGroup", &["RetentionInDays"]).is_none());
 }
+
+#[test]
+fn rest_cors_becomes_an_options_preflight_per_path() {
+    let text = r#"
+service: shop
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  create:
+    handler: h.create
+    events:
+      - http:
+          path: orders
+          method: post
+          cors:
+            origin: "*"
+            headers: [Content-Type, Authorization]
+            allowCredentials: true
+  list:
+    handler: h.list
+    events:
+      - http:
+          path: orders
+          method: get
+          cors: true
+  get:
+    handler: h.get
+    events:
+      - http:
+          path: orders/{id}
+          method: get
+          cors:
+            origins: [https://a.example.com, https://b.example.com]
+            allowCredentials: ${env:ALLOW_CREDENTIALS}
+  plain:
+    handler: h.plain
+    events:
+      - http: GET health
+  proxy:
+    handler: h.proxy
+    events:
+      - http:
+          path: "{proxy+}"
+          method: any
+          cors: true
+"#;
+    let t = transform("serverless.yml", text);
+    let header = |id: &str, name: &str| {
+        prop(&t, id, &["Integration", "IntegrationResponses"])
+            .and_then(Node::as_seq)
+            .and_then(|items| items.first())
+            .and_then(|r| {
+                r.path(&[
+                    "ResponseParameters",
+                    &format!("method.response.header.Access-Control-{name}"),
+                ])
+            })
+            .cloned()
+    };
+    let orders = "ApiGatewayMethodOrdersOptions";
+    assert_eq!(kind_of(&t, orders), "AWS::ApiGateway::Method");
+    assert!(is_implicit(&t, orders));
+    assert_eq!(prop_str(&t, orders, &["HttpMethod"]), Some("OPTIONS"));
+    assert_eq!(prop_str(&t, orders, &["AuthorizationType"]), Some("NONE"));
+    assert_eq!(prop_str(&t, orders, &["Integration", "Type"]), Some("MOCK"));
+    assert_eq!(
+        header(orders, "Allow-Origin").and_then(|n| n.as_str().map(str::to_string)),
+        Some("'*'".to_string())
+    );
+    // Both events on the path merge: credentials from the first stay.
+    let credentials = header(orders, "Allow-Credentials").expect("credentials header");
+    assert_eq!(credentials.as_str(), Some("'true'"));
+    assert_eq!(
+        credentials.loc.line,
+        line_of(text, "allowCredentials: true")
+    );
+    assert_eq!(
+        header(orders, "Allow-Methods").and_then(|n| n.as_str().map(str::to_string)),
+        Some("'OPTIONS,POST,GET'".to_string())
+    );
+    assert_eq!(
+        header(orders, "Allow-Headers").and_then(|n| n.as_str().map(str::to_string)),
+        Some("'Content-Type,Authorization'".to_string())
+    );
+
+    let by_id = "ApiGatewayMethodOrdersIdVarOptions";
+    assert_eq!(
+        header(by_id, "Allow-Origin").and_then(|n| n.as_str().map(str::to_string)),
+        Some("'https://a.example.com,https://b.example.com'".to_string())
+    );
+    assert!(
+        header(by_id, "Allow-Credentials").is_some_and(|n| n.is_unknown()),
+        "an ${{env:}} credentials flag stays unknown"
+    );
+    let proxy = "ApiGatewayMethodProxyVarOptions";
+    assert_eq!(
+        header(proxy, "Allow-Methods").and_then(|n| n.as_str().map(str::to_string)),
+        Some("'OPTIONS,DELETE,GET,HEAD,PATCH,POST,PUT'".to_string())
+    );
+    assert!(header(proxy, "Allow-Credentials").is_none());
+    // No cors, no preflight.
+    assert!(!ids(&t)
+        .iter()
+        .any(|id| id == "ApiGatewayMethodHealthOptions"));
+}
+
+#[test]
+fn generated_log_groups_name_their_function() {
+    // A service name read from a file leaves every function and log group
+    // name unknown, all for the same reason: only the metadata tells which
+    // group is whose.
+    let text = r#"
+service: ${file(./secrets.json):ApiName}
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  graphql:
+    handler: handler.server
+  playground:
+    handler: handler.playground
+"#;
+    let t = transform("serverless.yml", text);
+    for (group, function) in [
+        ("GraphqlLogGroup", "GraphqlLambdaFunction"),
+        ("PlaygroundLogGroup", "PlaygroundLambdaFunction"),
+    ] {
+        assert!(is_implicit(&t, group));
+        assert!(prop(&t, group, &["LogGroupName"]).is_some_and(Node::is_unknown));
+        assert_eq!(
+            res(&t, group)
+                .path(&["Metadata", "fnguard", "function"])
+                .and_then(Node::as_str),
+            Some(function)
+        );
+        assert_eq!(kind_of(&t, function), "AWS::Lambda::Function");
+    }
+}
+
+#[test]
+fn an_unresolved_private_flag_stays_unknown() {
+    let text = r#"
+service: partner
+provider:
+  name: aws
+  runtime: nodejs20.x
+functions:
+  quote:
+    handler: h.quote
+    events:
+      - http:
+          path: quotes
+          method: post
+          private: ${env:QUOTES_PRIVATE}
+      - http:
+          path: quotes
+          method: get
+          private: true
+"#;
+    let t = transform("serverless.yml", text);
+    assert!(
+        prop(&t, "ApiGatewayMethodQuotesPost", &["ApiKeyRequired"]).is_some_and(Node::is_unknown)
+    );
+    assert_eq!(
+        prop(&t, "ApiGatewayMethodQuotesGet", &["ApiKeyRequired"]).and_then(Node::as_bool),
+        Some(true)
+    );
+}
+
+#[test]
+fn unresolved_url_and_rest_logs_settings_stay_unknown_or_on() {
+    let text = r#"
+service: flags
+provider:
+  name: aws
+  runtime: nodejs20.x
+  logs:
+    restApi: ${param:restApiLogs}
+functions:
+  hook:
+    handler: h.hook
+    url: ${param:hookUrl}
+    events:
+      - http:
+          path: hook
+          method: post
+"#;
+    let t = transform("serverless.yml", text);
+    let url = "HookLambdaFunctionUrl";
+    assert!(prop(&t, url, &["AuthType"]).is_some_and(Node::is_unknown));
+    assert!(
+        !ids(&t).iter().any(|id| id == "HookLambdaPermissionFnUrl"),
+        "no public-URL permission for an unknown url setting"
+    );
+    assert!(prop(
+        &t,
+        "ApiGatewayStage",
+        &["AccessLogSetting", "DestinationArn"]
+    )
+    .is_some());
+}

@@ -38,6 +38,19 @@ impl Resources {
     }
 }
 
+/// The CORS preflight of one REST resource path, merged over every `http`
+/// event on that path that enables `cors` (as the framework merges them).
+struct Preflight {
+    api: Node,
+    resource: Node,
+    loc: Loc,
+    origins: Vec<Node>,
+    headers: Option<Node>,
+    methods: Vec<String>,
+    credentials: Option<Node>,
+    max_age: Option<Node>,
+}
+
 /// A bucket or user pool several events attach to.
 struct Shared {
     loc: Loc,
@@ -58,6 +71,9 @@ pub(crate) struct Compiler<'a> {
     default_role_users: usize,
     default_role_vpc: bool,
     rest_resources: HashSet<String>,
+    /// By REST resource path suffix (`OrdersIdVar`), in first-seen order.
+    preflights: Vec<(String, Preflight)>,
+    preflight_index: HashMap<String, usize>,
     buckets: Vec<(String, Shared)>,
     user_pools: Vec<(String, Shared)>,
 }
@@ -83,6 +99,8 @@ impl<'a> Compiler<'a> {
             default_role_users: 0,
             default_role_vpc: false,
             rest_resources: HashSet::new(),
+            preflights: Vec::new(),
+            preflight_index: HashMap::new(),
             buckets: Vec::new(),
             user_pools: Vec::new(),
         }
@@ -113,6 +131,7 @@ impl<'a> Compiler<'a> {
             self.compile_function(key, *key_loc, node);
         }
         self.finish_shared();
+        self.finish_preflights();
         if self.default_role_users > 0 {
             self.compile_default_role();
         }
@@ -712,10 +731,23 @@ impl<'a> Compiler<'a> {
             .set("LogGroupName", name)
             .set_opt("RetentionInDays", retention)
             .build();
-        self.out.add(
-            format!("{norm}LogGroup"),
-            resource("AWS::Logs::LogGroup", props, true, loc),
-        );
+        // Named after the function, so the loader links the two even when
+        // both names are unknown (e.g. a service name read from a file).
+        let group = Obj::new(loc)
+            .set("Type", text("AWS::Logs::LogGroup", loc))
+            .set("Properties", props)
+            .set(
+                "Metadata",
+                fnguard_metadata(
+                    vec![
+                        ("implicit", boolean(true, loc)),
+                        ("function", text(format!("{norm}LambdaFunction"), loc)),
+                    ],
+                    loc,
+                ),
+            )
+            .build();
+        self.out.add(format!("{norm}LogGroup"), group);
     }
 
     /// A destination: an ARN, a function of this service, or `{type, arn}`.
@@ -780,6 +812,7 @@ impl<'a> Compiler<'a> {
         }
         let loc = url.loc;
         let auth = match url.get("authorizer") {
+            _ if url.is_unknown() => url.clone(),
             Some(a) if a.is_unknown() => a.clone(),
             Some(a)
                 if a.as_str()
@@ -1140,7 +1173,11 @@ impl<'a> Compiler<'a> {
             props.put("TracingEnabled", tracing.clone());
         }
         if let Some(logs) = self.prov(&["logs", "restApi"]) {
-            let enabled = logs.as_bool().unwrap_or(logs.as_map().is_some());
+            // Unresolved settings count as on: "access logging disabled"
+            // must never rest on a value the scan cannot see.
+            let enabled = logs
+                .as_bool()
+                .unwrap_or(logs.as_map().is_some() || logs.is_unknown());
             let access = logs
                 .get("accessLogging")
                 .and_then(Node::as_bool)
@@ -1403,7 +1440,12 @@ impl<'a> Compiler<'a> {
             "ApiGatewayMethod{resource_path}{}",
             capitalise(&method.to_ascii_lowercase())
         );
-        let private = ev.get("private").and_then(Node::as_bool).unwrap_or(false);
+        // An unresolved `private` may or may not require an API key.
+        let api_key_required = match ev.get("private") {
+            Some(p) if p.is_unknown() => p.clone(),
+            Some(p) => boolean(p.as_bool().unwrap_or(false), p.loc),
+            None => boolean(false, loc),
+        };
         let (request_models, validator) = self.request_validation(&method_id, ev, api.clone(), loc);
         let (auth_type, authorizer_id) = match ev.get("authorizer") {
             Some(auth) => self.rest_authorizer(auth, api.clone()),
@@ -1417,11 +1459,12 @@ impl<'a> Compiler<'a> {
                 sub(format!("arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{fn_id}.Arn}}/invocations"), loc),
             )
             .build();
+        let parent_ref = parent.clone();
         let props = Obj::new(loc)
-            .set("HttpMethod", text(method_upper, loc))
+            .set("HttpMethod", text(&method_upper, loc))
             .set("ResourceId", parent)
             .set("RestApiId", api.clone())
-            .set("ApiKeyRequired", boolean(private, loc))
+            .set("ApiKeyRequired", api_key_required)
             .set("AuthorizationType", auth_type)
             .set_opt("AuthorizerId", authorizer_id)
             .set_opt("RequestModels", request_models)
@@ -1432,6 +1475,9 @@ impl<'a> Compiler<'a> {
             method_id,
             resource("AWS::ApiGateway::Method", props, true, loc),
         );
+        if let Some(cors) = ev.get("cors") {
+            self.add_preflight(&resource_path, &method_upper, cors, api.clone(), parent_ref);
+        }
         let source = api.get("Ref").and_then(Node::as_str).map(|api_id| {
             sub(
                 format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api_id}}}/*/*"),
@@ -2241,6 +2287,202 @@ impl<'a> Compiler<'a> {
         );
     }
 
+    /// Record an `http` event's `cors` (true, or `{origin | origins,
+    /// headers, allowCredentials, maxAge}`) for its path's OPTIONS method.
+    fn add_preflight(
+        &mut self,
+        path_key: &str,
+        method: &str,
+        cors: &Node,
+        api: Node,
+        resource: Node,
+    ) {
+        if cors.as_bool() == Some(false) || cors.is_null() {
+            return;
+        }
+        let mut origins = Vec::new();
+        let mut headers = None;
+        let mut credentials = None;
+        let mut max_age = None;
+        match &cors.kind {
+            NodeKind::Map(_) => {
+                match (cors.get("origins"), cors.get("origin")) {
+                    (Some(list), _) if list.as_seq().is_some() => {
+                        origins.extend(list.as_seq().unwrap_or_default().iter().cloned())
+                    }
+                    (Some(one), _) | (None, Some(one)) => origins.push(one.clone()),
+                    (None, None) => origins.push(text("*", cors.loc)),
+                }
+                headers = cors.get("headers").cloned();
+                credentials = cors.get("allowCredentials").cloned();
+                max_age = cors.get("maxAge").cloned();
+            }
+            // An unresolved `cors` may allow anything: keep it unknown.
+            NodeKind::Unknown(_) => {
+                origins.push(cors.clone());
+                credentials = Some(cors.clone());
+            }
+            _ => origins.push(text("*", cors.loc)),
+        }
+        let index = match self.preflight_index.get(path_key) {
+            Some(&i) => i,
+            None => {
+                self.preflight_index
+                    .insert(path_key.to_string(), self.preflights.len());
+                self.preflights.push((
+                    path_key.to_string(),
+                    Preflight {
+                        api,
+                        resource,
+                        loc: cors.loc,
+                        origins: Vec::new(),
+                        headers: None,
+                        methods: vec!["OPTIONS".to_string()],
+                        credentials: None,
+                        max_age: None,
+                    },
+                ));
+                self.preflights.len() - 1
+            }
+        };
+        let p = &mut self.preflights[index].1;
+        for origin in origins {
+            let seen = origin.as_str().is_some()
+                && p.origins.iter().any(|o| o.as_str() == origin.as_str());
+            if !seen {
+                p.origins.push(origin);
+            }
+        }
+        if !p.methods.iter().any(|m| m == method) {
+            p.methods.push(method.to_string());
+        }
+        p.headers = p.headers.take().or(headers);
+        p.max_age = p.max_age.take().or(max_age);
+        // Credentials allowed by any event on the path are allowed for all.
+        let keep_existing = p
+            .credentials
+            .as_ref()
+            .is_some_and(|c| c.as_bool() == Some(true) || c.is_unknown());
+        if !keep_existing && credentials.is_some() {
+            p.credentials = credentials;
+        }
+    }
+
+    /// One `OPTIONS` MOCK method per CORS path, answering with the
+    /// `Access-Control-*` headers, as the framework deploys it.
+    fn finish_preflights(&mut self) {
+        for (path_key, p) in std::mem::take(&mut self.preflights) {
+            let loc = p.loc;
+            let quoted = |value: String, at: Loc| text(format!("'{value}'"), at);
+            let origin = match p
+                .origins
+                .iter()
+                .map(Node::scalar_text)
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(parts) if !parts.is_empty() => quoted(parts.join(","), p.origins[0].loc),
+                _ => p
+                    .origins
+                    .iter()
+                    .find(|o| o.scalar_text().is_none())
+                    .cloned()
+                    .unwrap_or_else(|| Node::unknown("CORS origin not known", loc)),
+            };
+            let default_headers = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,X-Amzn-Trace-Id";
+            let headers = match &p.headers {
+                Some(h) => match h.as_seq() {
+                    Some(items) => match items
+                        .iter()
+                        .map(Node::scalar_text)
+                        .collect::<Option<Vec<_>>>()
+                    {
+                        Some(parts) => quoted(parts.join(","), h.loc),
+                        None => Node::unknown("CORS headers not known", h.loc),
+                    },
+                    None => h.clone(),
+                },
+                None => quoted(default_headers.to_string(), loc),
+            };
+            let header = |name: &str| format!("method.response.header.Access-Control-{name}");
+            let mut values: Vec<(String, Node)> = vec![
+                (header("Allow-Origin"), origin),
+                (header("Allow-Headers"), headers),
+                (
+                    header("Allow-Methods"),
+                    quoted(allowed_methods(&p.methods), loc),
+                ),
+            ];
+            match &p.credentials {
+                Some(c) if c.as_bool() == Some(true) => {
+                    values.push((header("Allow-Credentials"), quoted("true".into(), c.loc)))
+                }
+                Some(c) if c.is_unknown() => values.push((header("Allow-Credentials"), c.clone())),
+                _ => {}
+            }
+            if let Some(age) = &p.max_age {
+                match age.scalar_text() {
+                    Some(age_text) => {
+                        values.push((header("Max-Age"), quoted(age_text.to_string(), age.loc)))
+                    }
+                    None => values.push((header("Max-Age"), age.clone())),
+                }
+            }
+            let mut response_values = Obj::new(loc);
+            let mut response_flags = Obj::new(loc);
+            for (name, value) in values {
+                response_flags.put(&name, boolean(true, value.loc));
+                response_values.put(&name, value);
+            }
+            let integration = Obj::new(loc)
+                .set("Type", text("MOCK", loc))
+                .set(
+                    "RequestTemplates",
+                    Obj::new(loc)
+                        .set("application/json", text("{statusCode:200}", loc))
+                        .build(),
+                )
+                .set("ContentHandling", text("CONVERT_TO_TEXT", loc))
+                .set(
+                    "IntegrationResponses",
+                    list(
+                        vec![Obj::new(loc)
+                            .set("StatusCode", text("200", loc))
+                            .set("ResponseParameters", response_values.build())
+                            .set(
+                                "ResponseTemplates",
+                                Obj::new(loc).set("application/json", text("", loc)).build(),
+                            )
+                            .build()],
+                        loc,
+                    ),
+                )
+                .build();
+            let props = Obj::new(loc)
+                .set("AuthorizationType", text("NONE", loc))
+                .set("HttpMethod", text("OPTIONS", loc))
+                .set(
+                    "MethodResponses",
+                    list(
+                        vec![Obj::new(loc)
+                            .set("StatusCode", text("200", loc))
+                            .set("ResponseParameters", response_flags.build())
+                            .set("ResponseModels", Obj::new(loc).build())
+                            .build()],
+                        loc,
+                    ),
+                )
+                .set("RequestParameters", Obj::new(loc).build())
+                .set("Integration", integration)
+                .set("ResourceId", p.resource)
+                .set("RestApiId", p.api)
+                .build();
+            self.out.add(
+                format!("ApiGatewayMethod{path_key}Options"),
+                resource("AWS::ApiGateway::Method", props, true, loc),
+            );
+        }
+    }
+
     /// Buckets and user pools, once every function has added its events.
     fn finish_shared(&mut self) {
         for (id, shared) in std::mem::take(&mut self.buckets) {
@@ -2407,6 +2649,15 @@ fn key_loc(parent: Option<&Node>, key: &str) -> Option<Loc> {
 fn per_function_statements(f: &Node) -> Option<&Node> {
     f.get("iamRoleStatements")
         .or_else(|| f.path(&["iam", "role", "statements"]))
+}
+
+/// `Access-Control-Allow-Methods` of a preflight: `ANY` stands for every
+/// method, as the framework spells it out.
+fn allowed_methods(methods: &[String]) -> String {
+    if methods.iter().any(|m| m == "ANY") {
+        return "OPTIONS,DELETE,GET,HEAD,PATCH,POST,PUT".to_string();
+    }
+    methods.join(",")
 }
 
 /// Statements of a list; an unresolved list stays one unknown statement.

@@ -16,8 +16,9 @@
 //!   (see the `vars` module); `provider.variableSyntax` is ignored.
 //! * A function without `runtime` anywhere gets an unknown runtime (the
 //!   framework's default changes with its version).
-//! * REST `cors: true` adds no OPTIONS mock methods (they are not routes to
-//!   a function); SNS topics given by ARN and generated topics both get an
+//! * REST `cors` adds one OPTIONS MOCK method per path, as deployed, with
+//!   the settings of every event on that path merged (credentials allowed
+//!   by one are allowed for all); SNS topics given by ARN and generated topics both get an
 //!   `AWS::SNS::Subscription`; integration URIs and source ARNs use
 //!   `Fn::Sub` where the framework uses `Fn::Join`.
 //! * `resources` merges maps key by key and replaces lists (lodash merges
