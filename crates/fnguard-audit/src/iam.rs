@@ -10,6 +10,10 @@
 //! said so in the message. Roles referenced but not declared in the scanned
 //! files are not judged. AWS managed and external policies attached by ARN
 //! are judged by name only (FG-IAM-004); their content is not visible here.
+//!
+//! Every IAM finding is about a role (resource = the role's id), once per
+//! role however many functions use it; the functions appear in the message
+//! and as related locations.
 
 mod rules;
 
@@ -22,7 +26,7 @@ use fnguard_iam::wildcard::{action_matches, arn_matches, arn_parts};
 use fnguard_iam::{
     ActionSet, Context, Decision, Effect, Evaluator, Policy, ResourceSet, Statement, Val,
 };
-use fnguard_model::{AttachedPolicy, Function, Ref, Role, SELF_ACCOUNT};
+use fnguard_model::{AttachedPolicy, Function, Ignore, Ref, Role, SELF_ACCOUNT};
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
@@ -89,20 +93,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             .get(role.id.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let issues = RoleAnalysis::new(role).run();
-        for (function, _) in functions {
-            for issue in &issues {
-                out.push(function_raw(ctx, function, role, issue));
-            }
+        let ignores = role_ignores(role, functions);
+        for issue in RoleAnalysis::new(role).run() {
+            out.push(role_raw(ctx, role, functions, &ignores, &issue));
         }
-        check_trust(ctx, role, functions, out);
+        check_trust(ctx, role, functions, &ignores, out);
         if functions.len() >= 2 {
-            check_shared(ctx, role, functions, out);
+            check_shared(ctx, role, functions, &ignores, out);
         }
     }
 }
 
-/// Something wrong with a role that is reported once per function using it.
+/// Something wrong with what a role may do. It is reported once per role,
+/// not once per function using it: the fix is one edit of the role's
+/// policy, and a role shared by many functions would otherwise repeat the
+/// same finding on the same line (the sharing itself is FG-IAM-007's).
 struct Issue {
     rule: &'static RuleMeta,
     severity: Severity,
@@ -113,21 +118,54 @@ struct Issue {
     evidence: Option<String>,
 }
 
-fn function_raw(ctx: &Ctx, function: &Function, role: &Role, issue: &Issue) -> Raw {
+/// The ignores that apply to a role's permission findings: the role's own,
+/// and those every function using it carries (SAM and Serverless copy a
+/// function's `Metadata.fnguard` to the role they generate; an ignore on
+/// only some of the functions does not hide the risk for the others).
+fn role_ignores(role: &Role, functions: &[(&Function, Loc)]) -> Vec<Ignore> {
+    let names = |f: &Function, rule: &str| {
+        f.ignores
+            .iter()
+            .any(|i| i.rule_id == "*" || i.rule_id.eq_ignore_ascii_case(rule))
+    };
+    let mut ignores = role.ignores.clone();
+    if let Some(((first, _), rest)) = functions.split_first() {
+        ignores.extend(
+            first
+                .ignores
+                .iter()
+                .filter(|i| rest.iter().all(|(f, _)| names(f, &i.rule_id)))
+                .cloned(),
+        );
+    }
+    ignores
+}
+
+fn role_raw(
+    ctx: &Ctx,
+    role: &Role,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    issue: &Issue,
+) -> Raw {
     let message = Text::new(
         format!(
-            "Function `{}` (execution role `{}`) {}",
-            function.id, role.id, issue.en
+            "Execution role `{}` (used by {}) {}",
+            role.id,
+            function_names(functions),
+            issue.en
         ),
         format!(
-            "函数 `{}`（执行角色 `{}`）{}",
-            function.id, role.id, issue.zh
+            "执行角色 `{}`（被 {} 使用）{}",
+            role.id,
+            function_names(functions),
+            issue.zh
         ),
     );
     let mut finding = ctx
         .finding(
             issue.rule,
-            &function.id,
+            &role.id,
             issue.loc,
             message,
             &issue.discriminator,
@@ -136,15 +174,19 @@ fn function_raw(ctx: &Ctx, function: &Function, role: &Role, issue: &Issue) -> R
     if let Some(evidence) = &issue.evidence {
         finding = finding.with_evidence(evidence.clone());
     }
+    for (function, role_loc) in functions {
+        finding = finding.with_related(
+            ctx.src(*role_loc),
+            Text::new(
+                format!("function `{}` runs with this role", function.id),
+                format!("函数 `{}` 以该角色运行", function.id),
+            ),
+        );
+    }
     Raw {
         finding,
-        element_loc: function.loc,
-        element_ignores: function
-            .ignores
-            .iter()
-            .chain(role.ignores.iter())
-            .cloned()
-            .collect(),
+        element_loc: role.loc,
+        element_ignores: ignores.to_vec(),
     }
 }
 
@@ -203,7 +245,8 @@ fn resource_zh(resource: &str) -> String {
     }
 }
 
-fn list_names(names: &[&str]) -> String {
+/// Names in backticks, at most `SHOWN` of them, then the count of the rest.
+pub(crate) fn list_names(names: &[&str]) -> String {
     let mut text = names
         .iter()
         .take(SHOWN)
@@ -1010,7 +1053,13 @@ fn function_names(functions: &[(&Function, Loc)]) -> String {
 }
 
 /// FG-IAM-005: who besides Lambda may assume an execution role.
-fn check_trust(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut Vec<Raw>) {
+fn check_trust(
+    ctx: &Ctx,
+    role: &Role,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    out: &mut Vec<Raw>,
+) {
     let Some(trust) = &role.trust else {
         return;
     };
@@ -1075,7 +1124,7 @@ fn check_trust(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut
         out.push(Raw {
             finding,
             element_loc: role.loc,
-            element_ignores: role.ignores.clone(),
+            element_ignores: ignores.to_vec(),
         });
     }
 }
@@ -1128,7 +1177,13 @@ fn describe_assumer(grant: &AssumeGrant<'_>, stmt_loc: Loc) -> (String, String, 
 }
 
 /// FG-IAM-007: one finding per role used by two or more functions.
-fn check_shared(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut Vec<Raw>) {
+fn check_shared(
+    ctx: &Ctx,
+    role: &Role,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    out: &mut Vec<Raw>,
+) {
     let en = format!(
         "Execution role `{}` is shared by {} functions: {}.",
         role.id,
@@ -1160,6 +1215,6 @@ fn check_shared(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mu
     out.push(Raw {
         finding,
         element_loc: role.loc,
-        element_ignores: role.ignores.clone(),
+        element_ignores: ignores.to_vec(),
     });
 }

@@ -4,7 +4,7 @@
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Ref, SgRule};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -90,6 +90,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     // Security group id → functions using it, in first-use order.
     let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
+    // (group, function) pairs already recorded: a function may list a group
+    // twice, and one group may serve thousands of functions.
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for function in &ctx.dep.functions {
         match &function.vpc {
             Field::Absent => report_no_vpc(ctx, function, out),
@@ -105,7 +108,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                         if entry.is_empty() {
                             order.push(id.as_str());
                         }
-                        if !entry.contains(&function.id.as_str()) {
+                        if seen.insert((id.as_str(), function.id.as_str())) {
                             entry.push(function.id.as_str());
                         }
                     }
@@ -128,7 +131,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         let Some(open) = sg.egress.iter().find(|r| allows_all_egress(r)) else {
             continue;
         };
-        let functions = users.get(sg_id).map(|f| f.join(", ")).unwrap_or_default();
+        let functions = users
+            .get(sg_id)
+            .map(|f| crate::iam::list_names(f))
+            .unwrap_or_default();
         let (why_en, why_zh) = if open.implicit {
             (
                 " CloudFormation adds allow-all egress when SecurityGroupEgress is omitted.",
@@ -139,8 +145,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         };
         let cidr = open.cidr.as_deref().unwrap_or("0.0.0.0/0");
         let message = Text::new(
-            format!("Security group {sg_id} of function(s) {functions} allows all outbound traffic to {cidr}.{why_en}"),
-            format!("函数 {functions} 的安全组 {sg_id} 允许所有出站流量访问 {cidr}。{why_zh}"),
+            format!("Security group `{sg_id}` of function(s) {functions} allows all outbound traffic to `{cidr}`.{why_en}"),
+            format!("函数 {functions} 的安全组 `{sg_id}` 允许所有出站流量访问 `{cidr}`。{why_zh}"),
         );
         let loc = if open.implicit { sg.loc } else { open.loc };
         let finding = ctx.finding(rule, sg_id, loc, message, "egress");

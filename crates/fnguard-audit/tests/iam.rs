@@ -85,10 +85,12 @@ Statement:
     let admin = of(&findings, "FG-IAM-001");
     assert_eq!(admin.len(), 1, "{findings:#?}");
     assert_eq!(admin[0].severity, Severity::Critical);
-    assert_eq!(admin[0].resource, "Fn");
+    assert_eq!(admin[0].resource, "R");
     assert_eq!(admin[0].location.line, 5, "points at the `*` action");
     assert!(admin[0].message.en.contains("`Fn`") && admin[0].message.en.contains("`R`"));
-    assert!(admin[0].message.zh.contains("函数 `Fn`"));
+    assert!(admin[0].message.zh.contains("执行角色 `R`") && admin[0].message.zh.contains("`Fn`"));
+    let related: Vec<u32> = admin[0].related.iter().map(|r| r.location.line).collect();
+    assert_eq!(related, [11], "the function's Role line");
     // `*` on `*` is reported as admin, not again as a service wildcard,
     // write-on-`*` or PassRole finding.
     assert!(of(&findings, "FG-IAM-002").is_empty(), "{findings:#?}");
@@ -637,7 +639,7 @@ fn external_and_unknown_roles_are_not_judged() {
 // ------------------------------------------------------------ cross-cutting
 
 #[test]
-fn findings_of_a_shared_role_are_reported_per_function_with_distinct_fingerprints() {
+fn findings_of_a_shared_role_are_reported_once_with_every_function_related() {
     let admin = "Statement: [{Effect: Allow, Action: '*', Resource: '*'}]";
     let dep = deployment(
         vec![role("Shared", &[admin])],
@@ -648,16 +650,61 @@ fn findings_of_a_shared_role_are_reported_per_function_with_distinct_fingerprint
     );
     let findings = iam_findings(&dep);
     let admin: Vec<&Finding> = of(&findings, "FG-IAM-001");
-    assert_eq!(admin.len(), 2);
-    assert_eq!(admin[0].resource, "A");
-    assert_eq!(admin[1].resource, "B");
-    assert_ne!(admin[0].fingerprint, admin[1].fingerprint);
-    // Stable from one run to the next.
-    let again = iam_findings(&dep);
-    assert_eq!(
-        admin[0].fingerprint,
-        of(&again, "FG-IAM-001")[0].fingerprint
+    assert_eq!(admin.len(), 1, "one problem, one finding: {findings:#?}");
+    assert_eq!(admin[0].resource, "Shared");
+    assert!(admin[0].message.en.contains("used by `A`, `B`"));
+    assert!(admin[0].message.zh.contains("`A`, `B`"));
+    let related: Vec<u32> = admin[0].related.iter().map(|r| r.location.line).collect();
+    assert_eq!(related, [11, 21]);
+    // Adding a third function changes neither the count nor the
+    // fingerprint (baselines stay valid).
+    let mut more = dep.clone();
+    more.functions
+        .push(function("C", Ref::Local("Shared".into()), 30));
+    let again = iam_findings(&more);
+    let admin_again = of(&again, "FG-IAM-001");
+    assert_eq!(admin_again.len(), 1);
+    assert_eq!(admin[0].fingerprint, admin_again[0].fingerprint);
+    // Distinct problems of one role have distinct fingerprints.
+    let two = deployment(
+        vec![role(
+            "R",
+            &["Statement: [{Sid: A, Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::a/*'}, {Sid: B, Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:q'}]"],
+        )],
+        vec![function("Fn", Ref::Local("R".into()), 10)],
     );
+    let found = iam_findings(&two);
+    let wildcards = of(&found, "FG-IAM-002");
+    assert_eq!(wildcards.len(), 2, "{found:#?}");
+    assert_ne!(wildcards[0].fingerprint, wildcards[1].fingerprint);
+}
+
+#[test]
+fn a_function_ignore_suppresses_role_findings_only_when_every_user_has_it() {
+    let admin = "Statement: [{Effect: Allow, Action: '*', Resource: '*'}]";
+    let ignoring = |id: &str, line: u32| {
+        let mut f = function(id, Ref::Local("R".into()), line);
+        f.ignores.push(Ignore {
+            rule_id: "FG-IAM-001".into(),
+            reason: Some("break-glass function".into()),
+            loc: Loc::new(0, line + 2, 5),
+        });
+        f
+    };
+    let alone = deployment(vec![role("R", &[admin])], vec![ignoring("Fn", 10)]);
+    let findings = iam_findings(&alone);
+    assert!(of(&findings, "FG-IAM-001")[0].is_suppressed());
+
+    let mixed = deployment(
+        vec![role("R", &[admin])],
+        vec![
+            ignoring("Fn", 10),
+            function("Other", Ref::Local("R".into()), 20),
+        ],
+    );
+    let findings = iam_findings(&mixed);
+    let admin = of(&findings, "FG-IAM-001");
+    assert!(!admin[0].is_suppressed(), "Other is still exposed");
 }
 
 #[test]

@@ -126,7 +126,7 @@ fn open_egress_on_function_security_groups() {
         .en
         .contains("CloudFormation adds allow-all egress when SecurityGroupEgress is omitted"));
     assert!(
-        net[0].message.en.contains("A, B"),
+        net[0].message.en.contains("`A`, `B`"),
         "names both functions once"
     );
     assert_eq!(net[1].location.line, 112);
