@@ -229,3 +229,25 @@ fn inline_ignore_above_the_variable_suppresses_only_that_variable() {
     let suppressed: Vec<bool> = sec.iter().map(|f| f.suppressed.is_some()).collect();
     assert_eq!(suppressed, vec![true, false]);
 }
+
+/// Reported from the wild (serverless/examples
+/// aws-node-github-webhook-listener): instructions written where the
+/// secret goes are placeholders, not leaks.
+#[test]
+fn instruction_placeholders_are_not_secrets() {
+    for value in [
+        "REPLACE-WITH-YOUR-SECRET-HERE",
+        "replace_with_your_token",
+        "insert-your-webhook-secret",
+        "put-the-token-here",
+        "your-github-token",
+    ] {
+        let findings = scan_env(&[("GITHUB_WEBHOOK_SECRET", value)]);
+        assert!(findings.is_empty(), "{value}: {findings:#?}");
+    }
+    // A real-looking secret under the same name is still reported, and so
+    // is the documented EXAMPLE rule left as it was.
+    let findings = scan_env(&[("GITHUB_WEBHOOK_SECRET", "9fK2!xQ7vLr4#Tz8")]);
+    assert_eq!(rules_of(&findings), vec!["FG-SEC-002"]);
+    assert!(scan_env(&[("EMAIL_SERVICE_API_KEY", "KEYEXAMPLE1234")]).is_empty());
+}
