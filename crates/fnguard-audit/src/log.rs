@@ -179,6 +179,16 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
             by_name.insert(name, group);
         }
     }
+    // A group whose name the files do not determine, linked to no function,
+    // may be any function's: then no function can be said to lack one.
+    let undetermined_group = ctx.dep.log_groups.iter().any(|g| {
+        g.function.is_none()
+            && match &g.name {
+                Field::Unknown(_) => true,
+                Field::Known(name, _) => name.contains("${"),
+                Field::Absent => false,
+            }
+    });
     let mut reported: HashSet<&str> = HashSet::new();
     for function in &ctx.dep.functions {
         let mut linked: Vec<&LogGroup> = by_function
@@ -201,6 +211,9 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
             _ => {}
         }
         if linked.is_empty() {
+            if undetermined_group {
+                continue;
+            }
             let name = function.name.as_deref().unwrap_or("<generated name>");
             let message = Text::new(
                 format!("No log group is declared for function {}: Lambda creates /aws/lambda/{name} with no expiry.", function.id),

@@ -89,3 +89,40 @@ fn trails_without_lambda_data_events() {
         .collect();
     assert_eq!(trails, vec![("Selectors", 12), ("NoSelectors", 20)]);
 }
+
+/// Reported from the wild (terraform-aws-modules/terraform-aws-lambda): a
+/// log group whose name is computed and linked to no function may be the
+/// function's own, so "no log group is declared" would be a guess.
+#[test]
+fn an_undetermined_log_group_name_is_not_a_missing_log_group() {
+    for name in [
+        Field::Unknown(loc(201)),
+        s("/aws/lambda/${var.prefix}${var.function_name}", 201),
+    ] {
+        let mut dep = deployment();
+        dep.functions.push(hardened_function("Fn", 10));
+        dep.log_groups.push(LogGroup {
+            id: "aws_cloudwatch_log_group.lambda".into(),
+            loc: loc(200),
+            name,
+            retention_days: Field::Unknown(loc(202)),
+            function: None,
+            ignores: Vec::new(),
+        });
+        let findings = run(&dep);
+        assert!(of(&findings, "FG-LOG-001").is_empty(), "{findings:#?}");
+    }
+    // A group with a determined name for something else does not excuse it.
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Fn", 10));
+    dep.log_groups.push(LogGroup {
+        id: "Audit".into(),
+        loc: loc(200),
+        name: s("/app/audit", 201),
+        retention_days: known(30, 202),
+        function: None,
+        ignores: Vec::new(),
+    });
+    let findings = run(&dep);
+    assert_eq!(of(&findings, "FG-LOG-001").len(), 1, "{findings:#?}");
+}
