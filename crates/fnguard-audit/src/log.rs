@@ -27,9 +27,11 @@ retention settings.",
 由 Lambda 自动创建的日志组也不受模板中加密和保留期设置的约束。",
         remediation_en: "Declare the log group (AWS::Logs::LogGroup named /aws/lambda/<name>, aws_cloudwatch_log_group, \
 or LoggingConfig.LogGroup) with RetentionInDays set to what your audit policy requires (e.g. 90 or 365 days) and \
-a KMS key; export older logs to S3 if they must be kept longer.",
+a KMS key; export older logs to S3 if they must be kept longer. \
+Where: CloudFormation/SAM `RetentionInDays` of `AWS::Logs::LogGroup`; Serverless `provider.logRetentionInDays` (or `logRetentionInDays` per function); Terraform `retention_in_days` of `aws_cloudwatch_log_group`.",
         remediation_zh: "声明日志组（名为 /aws/lambda/<name> 的 AWS::Logs::LogGroup、aws_cloudwatch_log_group 或 LoggingConfig.LogGroup），\
-将 RetentionInDays 设为审计策略要求的值（如 90 或 365 天）并配置 KMS 密钥；需要更长时间保存的日志导出到 S3。",
+将 RetentionInDays 设为审计策略要求的值（如 90 或 365 天）并配置 KMS 密钥；需要更长时间保存的日志导出到 S3。\
+位置：CloudFormation/SAM 中 `AWS::Logs::LogGroup` 的 `RetentionInDays`；Serverless 的 `provider.logRetentionInDays`（或按函数设置 `logRetentionInDays`）；Terraform 中 `aws_cloudwatch_log_group` 的 `retention_in_days`。",
         references: &[
             "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
@@ -50,8 +52,10 @@ log_format), so Lambda writes plain-text log lines.",
 rules and investigations miss events; log levels cannot be filtered at the source.",
         risk_zh: "非结构化日志难以查询和关联（请求 ID、级别、关键决策），检测规则和调查容易遗漏事件；也无法在源头按日志级别过滤。",
         remediation_en: "Set LoggingConfig: {LogFormat: JSON, ApplicationLogLevel, SystemLogLevel} and log structured \
-events (event id, decision, error) from the handler.",
-        remediation_zh: "设置 LoggingConfig: {LogFormat: JSON, ApplicationLogLevel, SystemLogLevel}，并在处理函数中记录结构化事件（事件 ID、决策、错误）。",
+events (event id, decision, error) from the handler. \
+Where: CloudFormation/SAM `LoggingConfig.LogFormat: JSON` of the function (or SAM `Globals.Function.LoggingConfig`); Serverless `provider.logs.lambda.logFormat: JSON` (or `logs.logFormat` per function); Terraform `logging_config { log_format = \"JSON\" }` of `aws_lambda_function`.",
+        remediation_zh: "设置 LoggingConfig: {LogFormat: JSON, ApplicationLogLevel, SystemLogLevel}，并在处理函数中记录结构化事件（事件 ID、决策、错误）。\
+位置：CloudFormation/SAM 函数的 `LoggingConfig.LogFormat: JSON`（或 SAM 的 `Globals.Function.LoggingConfig`）；Serverless 的 `provider.logs.lambda.logFormat: JSON`（或按函数设置 `logs.logFormat`）；Terraform 中 `aws_lambda_function` 的 `logging_config { log_format = \"JSON\" }`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html",
         ],
@@ -71,9 +75,11 @@ records no trace of its invocations and downstream calls.",
 harder to trace across services.",
         risk_zh: "意外的下游调用（新的主机、服务、延迟突增）无法被察觉；跨服务追查事件更加困难。",
         remediation_en: "Set Tracing: Active (SAM), TracingConfig.Mode: Active (CloudFormation) or tracing_config { mode = \
-\"Active\" } (Terraform), and grant xray:PutTraceSegments (AWSXRayDaemonWriteAccess) to the role.",
+\"Active\" } (Terraform), and grant xray:PutTraceSegments (AWSXRayDaemonWriteAccess) to the role. \
+Serverless: `provider.tracing.lambda: true` (or `tracing: Active` per function).",
         remediation_zh: "设置 Tracing: Active（SAM）、TracingConfig.Mode: Active（CloudFormation）或 tracing_config { mode = \"Active\" }（Terraform），\
-并为角色授予 xray:PutTraceSegments（AWSXRayDaemonWriteAccess）。",
+并为角色授予 xray:PutTraceSegments（AWSXRayDaemonWriteAccess）。\
+Serverless：`provider.tracing.lambda: true`（或按函数设置 `tracing: Active`）。",
         references: &["https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
     },
     RuleMeta {
@@ -94,9 +100,11 @@ by stolen credentials) cannot be detected or investigated.",
         risk_zh: "谁在何时从何处调用了哪个函数不会被审计：无法检测或调查对函数的滥用（作为代理、凭被盗凭证调用）。",
         remediation_en: "Add a data event selector for Lambda: basic (DataResources Type AWS::Lambda::Function, Values \
 [arn:aws:lambda]) or advanced (eventCategory = Data, resources.type = AWS::Lambda::Function), scoped to the \
-functions that matter if cost is a concern.",
+functions that matter if cost is a concern. \
+Where: CloudFormation `EventSelectors` (`DataResources`) or `AdvancedEventSelectors` of `AWS::CloudTrail::Trail` (under `resources.Resources` with the Serverless Framework); Terraform `event_selector { data_resource }` or `advanced_event_selector` of `aws_cloudtrail`.",
         remediation_zh: "为 Lambda 添加数据事件选择器：基本选择器（DataResources Type 为 AWS::Lambda::Function，Values 为 [arn:aws:lambda]）\
-或高级选择器（eventCategory = Data，resources.type = AWS::Lambda::Function）；如顾虑费用，可限定为重要的函数。",
+或高级选择器（eventCategory = Data，resources.type = AWS::Lambda::Function）；如顾虑费用，可限定为重要的函数。\
+位置：CloudFormation 中 `AWS::CloudTrail::Trail` 的 `EventSelectors`（`DataResources`）或 `AdvancedEventSelectors`（Serverless Framework 中写在 `resources.Resources` 下）；Terraform 中 `aws_cloudtrail` 的 `event_selector { data_resource }` 或 `advanced_event_selector`。",
         references: &[
             "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html",

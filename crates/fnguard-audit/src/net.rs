@@ -25,10 +25,12 @@ internal resources the function uses must be exposed beyond a private network.",
         risk_zh: "被攻陷的代码可以把数据和凭证发送到任何地方（数据外泄、C2 中继，指南 §2.1）；函数使用的内部资源不得不暴露到私有网络之外。",
         remediation_en: "Attach the function to private subnets with VpcConfig (SubnetIds, SecurityGroupIds), route its \
 egress through a NAT gateway with an allowlist (Route 53 Resolver DNS Firewall or AWS Network Firewall), and use VPC \
-endpoints for AWS services. The execution role then also needs AWSLambdaVPCAccessExecutionRole permissions.",
+endpoints for AWS services. The execution role then also needs AWSLambdaVPCAccessExecutionRole permissions. \
+Where: CloudFormation/SAM `VpcConfig` (`SubnetIds`, `SecurityGroupIds`) of the function; Serverless `provider.vpc` or `functions.<name>.vpc` (`subnetIds`, `securityGroupIds`); Terraform `vpc_config { subnet_ids, security_group_ids }` of `aws_lambda_function`.",
         remediation_zh: "通过 VpcConfig（SubnetIds、SecurityGroupIds）将函数接入私有子网，使其出站流量经由带允许列表的 NAT 网关\
 （Route 53 Resolver DNS Firewall 或 AWS Network Firewall），并为 AWS 服务使用 VPC 终端节点。执行角色还需具备 \
-AWSLambdaVPCAccessExecutionRole 中的权限。",
+AWSLambdaVPCAccessExecutionRole 中的权限。\
+位置：CloudFormation/SAM 函数的 `VpcConfig`（`SubnetIds`、`SecurityGroupIds`）；Serverless 的 `provider.vpc` 或 `functions.<name>.vpc`（`subnetIds`、`securityGroupIds`）；Terraform 中 `aws_lambda_function` 的 `vpc_config { subnet_ids, security_group_ids }`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
             "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-dns-firewall.html",
@@ -52,9 +54,11 @@ any port: data exfiltration, C2 channels, and use of the function as a proxy.",
         risk_zh: "函数中运行的代码（注入的载荷、被投毒的依赖）可以连接任意主机的任意端口：数据外泄、C2 通道，以及把函数当作代理使用。",
         remediation_en: "Replace the allow-all rule with explicit egress: HTTPS (443) to the prefix lists of the VPC \
 endpoints or the NAT path the function needs, database ports to the database security group. Enforce domain \
-allowlists with Route 53 Resolver DNS Firewall (or `fnguard dns serve`).",
+allowlists with Route 53 Resolver DNS Firewall (or `fnguard dns serve`). \
+Where: CloudFormation `SecurityGroupEgress` of `AWS::EC2::SecurityGroup` (declare it explicitly: omitting it means allow all) or `AWS::EC2::SecurityGroupEgress` resources, under `resources.Resources` with the Serverless Framework; Terraform `egress` blocks of `aws_security_group` or `aws_security_group_rule` / `aws_vpc_security_group_egress_rule`.",
         remediation_zh: "用明确的出站规则替换全部放行规则：仅允许到函数所需 VPC 终端节点前缀列表或 NAT 路径的 HTTPS（443），\
-以及到数据库安全组的数据库端口。用 Route 53 Resolver DNS Firewall（或 `fnguard dns serve`）强制执行域名允许列表。",
+以及到数据库安全组的数据库端口。用 Route 53 Resolver DNS Firewall（或 `fnguard dns serve`）强制执行域名允许列表。\
+位置：CloudFormation 中 `AWS::EC2::SecurityGroup` 的 `SecurityGroupEgress`（需显式声明：省略即全部放行）或 `AWS::EC2::SecurityGroupEgress` 资源，Serverless Framework 中写在 `resources.Resources` 下；Terraform 中 `aws_security_group` 的 `egress` 块或 `aws_security_group_rule` / `aws_vpc_security_group_egress_rule`。",
         references: &[
             "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html",
