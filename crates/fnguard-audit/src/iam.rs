@@ -943,7 +943,10 @@ impl<'a> RoleAnalysis<'a> {
         if !eval.decision.is_granted() {
             return;
         }
-        let mut hit: Option<(usize, &str, Loc)> = None;
+        // (statement, pattern, loc, certain). Only statements whose resource
+        // is known to be every role count: a PassRole on a role ARN the files
+        // do not determine is not a finding.
+        let mut hit: Option<(usize, &str, Loc, bool)> = None;
         let mut passed_to: Vec<&str> = Vec::new();
         for m in eval.allows() {
             let Some((i, s)) = self
@@ -954,26 +957,33 @@ impl<'a> RoleAnalysis<'a> {
             else {
                 continue;
             };
+            if !covers_every_resource(s.stmt) {
+                continue;
+            }
+            let ActionSet::Action(vals) = &s.stmt.actions else {
+                continue;
+            };
+            let Some(v) = vals.iter().find(|v| {
+                v.as_str()
+                    .is_some_and(|p| !is_star(p) && action_matches(p, "iam:PassRole"))
+            }) else {
+                continue;
+            };
             for clause in &s.stmt.conditions {
                 if clause.key.eq_ignore_ascii_case("iam:PassedToService") {
                     passed_to.extend(clause.values.iter().filter_map(Val::as_str));
                 }
             }
-            if hit.is_some() {
-                continue;
-            }
-            if let ActionSet::Action(vals) = &s.stmt.actions {
-                if let Some(v) = vals.iter().find(|v| {
-                    v.as_str()
-                        .is_some_and(|p| !is_star(p) && action_matches(p, "iam:PassRole"))
-                }) {
-                    hit = Some((i, v.as_str().unwrap_or("iam:PassRole"), v.loc));
-                }
+            // A certain grant wins over one that depends on conditions.
+            if hit.is_none_or(|(_, _, _, certain)| !certain && m.certain) {
+                hit = Some((i, v.as_str().unwrap_or("iam:PassRole"), v.loc, m.certain));
             }
         }
-        let Some((i, pattern, loc)) = hit else {
+        let Some((i, pattern, loc, certain)) = hit else {
             return;
         };
+        // Conditional when the grant itself is, or a Deny may apply.
+        let conditional = !certain || eval.denies().next().is_some();
         let s = &self.statements[i];
         let mut en = format!(
             "may pass any IAM role (`iam:PassRole` on `*`) through `{pattern}` in {}.",
@@ -998,7 +1008,7 @@ impl<'a> RoleAnalysis<'a> {
         self.push(
             &rules::PASS_ROLE,
             Severity::High,
-            eval.decision == Decision::Conditional,
+            conditional,
             loc,
             discriminator,
             en,

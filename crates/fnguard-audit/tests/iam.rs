@@ -780,3 +780,45 @@ fn huge_hostile_policy_finishes_quickly() {
     let _ = iam_findings(&dep);
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
+
+/// Found with fx-tf's FG-IAM-006 negative fixture: `iam:PassRole` on a role
+/// ARN the files do not determine (`aws_iam_role.job.arn`, `!ImportValue`)
+/// is not "PassRole on `*`": the finding would depend on an unknown value.
+#[test]
+fn pass_role_on_an_unresolved_role_arn_is_not_reported() {
+    let findings = iam_findings(&unresolved_resource(&[r#"
+Statement:
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: arn:aws:iam::111122223333:role/placeholder
+    Condition:
+      StringEquals: {iam:PassedToService: glue.amazonaws.com}
+"#]));
+    assert!(of(&findings, "FG-IAM-006").is_empty(), "{findings:#?}");
+    // The same grant on a known `*` is reported, one level lower for the
+    // condition.
+    let findings = iam_findings(&single(&[r#"
+Statement:
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: "*"
+    Condition:
+      StringEquals: {iam:PassedToService: glue.amazonaws.com}
+"#]));
+    let pass = of(&findings, "FG-IAM-006");
+    assert_eq!(pass.len(), 1, "{findings:#?}");
+    assert_eq!(pass[0].severity, Severity::Medium);
+    // An unconditional grant next to an unresolved one stays high.
+    let findings = iam_findings(&unresolved_resource(&[r#"
+Statement:
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: arn:aws:iam::111122223333:role/placeholder
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: "*"
+"#]));
+    let pass = of(&findings, "FG-IAM-006");
+    assert_eq!(pass.len(), 1, "{findings:#?}");
+    assert_eq!(pass[0].severity, Severity::High);
+}
