@@ -273,6 +273,10 @@ struct StmtRef<'a> {
     index: usize,
     attached: &'a AttachedPolicy,
     stmt: &'a Statement,
+    /// No other policy of the role has this policy's name.
+    unique_name: bool,
+    /// No other statement of the policy has this statement's Sid.
+    unique_sid: bool,
 }
 
 impl StmtRef<'_> {
@@ -300,10 +304,17 @@ impl StmtRef<'_> {
 
     /// Stable across edits elsewhere in the file: policy name and Sid (or
     /// position when there is no Sid).
+    /// Unnamed or same-named policies (and repeated Sids) fall back to
+    /// positions, so two statements never share a key.
     fn key(&self) -> String {
+        let policy = if self.unique_name && !self.attached.name.is_empty() {
+            self.attached.name.clone()
+        } else {
+            format!("{}@{}", self.attached.name, self.policy)
+        };
         match &self.stmt.sid {
-            Some(sid) => format!("{}#{sid}", self.attached.name),
-            None => format!("{}#{}", self.attached.name, self.index),
+            Some(sid) if self.unique_sid => format!("{policy}#{sid}"),
+            _ => format!("{policy}#{}", self.index),
         }
     }
 }
@@ -340,11 +351,22 @@ const WHOLE_STATEMENT: usize = usize::MAX;
 impl<'a> RoleAnalysis<'a> {
     fn new(role: &'a Role) -> Self {
         let policies: Vec<&Policy> = role.policies.iter().map(|p| &p.policy).collect();
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for attached in &role.policies {
+            *names.entry(attached.name.as_str()).or_default() += 1;
+        }
         let statements = role
             .policies
             .iter()
             .enumerate()
             .flat_map(|(policy, attached)| {
+                let mut sids: HashMap<&str, usize> = HashMap::new();
+                for stmt in &attached.policy.statements {
+                    if let Some(sid) = &stmt.sid {
+                        *sids.entry(sid.as_str()).or_default() += 1;
+                    }
+                }
+                let unique_name = names.get(attached.name.as_str()) == Some(&1);
                 attached
                     .policy
                     .statements
@@ -355,6 +377,11 @@ impl<'a> RoleAnalysis<'a> {
                         index,
                         attached,
                         stmt,
+                        unique_name,
+                        unique_sid: stmt
+                            .sid
+                            .as_deref()
+                            .is_some_and(|sid| sids.get(sid) == Some(&1)),
                     })
             })
             .collect();

@@ -822,3 +822,27 @@ Statement:
     assert_eq!(pass.len(), 1, "{findings:#?}");
     assert_eq!(pass[0].severity, Severity::High);
 }
+
+/// Unnamed (or same-named) policies and repeated Sids must not make two
+/// different statements share a fingerprint.
+#[test]
+fn same_named_policies_and_repeated_sids_keep_fingerprints_distinct() {
+    let mut r = role(
+        "R",
+        &[
+            "Statement: [{Sid: S, Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:a'}, {Sid: S, Effect: Allow, Action: 'sns:*', Resource: 'arn:aws:sns:us-east-1:111122223333:t'}]",
+            "Statement: [{Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:b'}]",
+            "Statement: [{Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:c'}]",
+        ],
+    );
+    for p in &mut r.policies {
+        p.name = String::new();
+    }
+    let dep = deployment(vec![r], vec![function("Fn", Ref::Local("R".into()), 10)]);
+    let findings = iam_findings(&dep);
+    let wildcards = of(&findings, "FG-IAM-002");
+    assert_eq!(wildcards.len(), 4, "{findings:#?}");
+    let distinct: std::collections::HashSet<&str> =
+        wildcards.iter().map(|f| f.fingerprint.as_str()).collect();
+    assert_eq!(distinct.len(), 4);
+}
