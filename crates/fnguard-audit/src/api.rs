@@ -8,6 +8,7 @@
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Api, ApiKind};
+use std::collections::HashSet;
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -129,6 +130,23 @@ fn kind_name(kind: ApiKind) -> &'static str {
     }
 }
 
+/// " It serves `A`, `B`." in both languages, or nothing when no route
+/// names its function.
+fn served_functions(api: &Api) -> (String, String) {
+    let mut names: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
+    for function in api.routes.iter().filter_map(|r| r.function.as_deref()) {
+        if seen.insert(function) {
+            names.push(function);
+        }
+    }
+    if names.is_empty() {
+        return (String::new(), String::new());
+    }
+    let list = crate::iam::list_names(&names);
+    (format!(" It invokes {list}."), format!("它调用 {list}。"))
+}
+
 fn push(
     ctx: &Ctx,
     out: &mut Vec<Raw>,
@@ -137,6 +155,11 @@ fn push(
     message: Text,
     severity: Severity,
 ) {
+    let (served_en, served_zh) = served_functions(api);
+    let message = Text::new(
+        format!("{}{served_en}", message.en),
+        format!("{}{served_zh}", message.zh),
+    );
     let finding = ctx
         .finding(rule, &api.id, api.loc, message, "")
         .with_severity(severity);
@@ -151,7 +174,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     for api in &ctx.dep.apis {
         let kind = kind_name(api.kind);
         let public = matches!(api.private_endpoint, Field::Absent | Field::Known(false, _));
-        if public && api.waf.is_absent() {
+        if public && matches!(api.waf, Field::Absent | Field::Known(false, _)) {
             let (severity, en, zh) = if api.kind == ApiKind::Rest {
                 (
                     Severity::Medium,
@@ -167,7 +190,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             };
             push(ctx, out, api, &RULES[0], Text::new(en, zh), severity);
         }
-        if api.throttling.is_absent() {
+        if matches!(api.throttling, Field::Absent | Field::Known(false, _)) {
             let message = Text::new(
                 format!("{kind} {} configures no throttling (stage, method/route settings or usage plan).", api.id),
                 format!("{kind} {} 未配置限流（阶段、方法/路由设置或使用计划）。", api.id),

@@ -4,6 +4,7 @@
 
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Date, Field, Node, RuleMeta, Severity, Text};
+use fnguard_model::TriggerKind;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -275,25 +276,44 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             && function.dead_letter.is_absent()
             && function.on_failure.is_absent()
         {
-            let sources: Vec<String> = function
-                .triggers
-                .iter()
-                .filter(|t| t.kind.is_async())
-                .map(|t| format!("{:?}", t.kind))
-                .collect();
+            let mut sources: Vec<&str> = Vec::new();
+            for trigger in function.triggers.iter().filter(|t| t.kind.is_async()) {
+                let name = async_source_name(trigger.kind);
+                if !sources.contains(&name) {
+                    sources.push(name);
+                }
+            }
             let sources = sources.join(", ");
             let message = Text::new(
                 format!("Function {} is invoked asynchronously ({sources}) but has no dead-letter queue or on-failure destination: failed events are dropped.", function.id),
                 format!("函数 {} 被异步调用（{sources}），但没有死信队列或失败目标：失败的事件会被丢弃。", function.id),
             );
-            out.push(raw(ctx.finding(
-                &RULES[2],
-                &function.id,
-                function.loc,
-                message,
-                "",
-            )));
+            let mut finding = ctx.finding(&RULES[2], &function.id, function.loc, message, "");
+            for trigger in function.triggers.iter().filter(|t| t.kind.is_async()) {
+                let name = async_source_name(trigger.kind);
+                finding = finding.with_related(
+                    ctx.src(trigger.loc),
+                    Text::new(
+                        format!("asynchronous {name} trigger"),
+                        format!("异步 {name} 触发器"),
+                    ),
+                );
+            }
+            out.push(raw(finding));
         }
+    }
+}
+
+/// How the docs name an asynchronous event source.
+fn async_source_name(kind: TriggerKind) -> &'static str {
+    match kind {
+        TriggerKind::S3 => "S3",
+        TriggerKind::Sns => "SNS",
+        TriggerKind::Schedule => "schedule",
+        TriggerKind::EventBridge => "EventBridge",
+        TriggerKind::CloudWatchLogs => "CloudWatch Logs",
+        TriggerKind::Iot => "IoT",
+        _ => "event",
     }
 }
 
