@@ -207,6 +207,11 @@ fn classify_principal(principal: &str) -> Principal {
     if p == SELF_ACCOUNT {
         return Principal::OwnAccount;
     }
+    // `${OrdersRole.Arn}`, `${aws_iam_role.ci.arn}`: a reference the loader
+    // kept as a placeholder; whose it is cannot be told from the text.
+    if p.contains(['$', '{', '}']) {
+        return Principal::Unrecognised;
+    }
     // Service principals are DNS names (s3.amazonaws.com,
     // alexa-appkit.amazon.com); ARNs and account ids contain no dot.
     if !p.contains(':') && p.contains('.') && !p.contains(char::is_whitespace) {
@@ -576,5 +581,12 @@ mod tests {
             classify_principal("arn:aws:iam::notanaccount:root"),
             Principal::Unrecognised
         );
+        for placeholder in [
+            "${aws_iam_role.ci.arn}",
+            "${OrdersRole.Arn}",
+            "${var.partner}",
+        ] {
+            assert_eq!(classify_principal(placeholder), Principal::Unrecognised);
+        }
     }
 }

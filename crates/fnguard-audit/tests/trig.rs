@@ -431,3 +431,19 @@ fn invoke_permission_companion_of_a_public_url_is_reported_once() {
     assert_eq!(of(&findings, "FG-TRIG-002").len(), 1);
     assert!(of(&findings, "FG-TRIG-001").is_empty());
 }
+
+/// Loaders keep references to resources of the same files as placeholders
+/// (`${OrdersRole.Arn}`, `${aws_iam_role.ci.arn}`): they contain dots and no
+/// colon, like a service principal, but say nothing about whose principal
+/// it is, so no FG-TRIG-001.
+#[test]
+fn placeholder_principals_are_not_service_principals() {
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Orders", 10));
+    dep.permissions
+        .push(permission("FromRole", "${aws_iam_role.ci.arn}", 30));
+    dep.permissions
+        .push(permission("FromCfnRole", "${CallerRole.Arn}", 40));
+    let findings = run(&dep);
+    assert!(of(&findings, "FG-TRIG-001").is_empty(), "{findings:#?}");
+}
