@@ -370,6 +370,13 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
                 format!("Permission {} lets AWS account {account}, which is not the deploying account, invoke {target} with no SourceArn, SourceAccount or PrincipalOrgID condition.", p.id),
                 format!("权限 {} 允许非部署账户的 AWS 账户 {account} 调用 {target}，且没有 SourceArn、SourceAccount 或 PrincipalOrgID 条件。", p.id),
             ),
+            // Alexa cannot name a source ARN: the skill id goes in
+            // EventSourceToken (SAM `AlexaSkill` event `SkillId`).
+            Principal::Service(service) if service.starts_with("alexa-") => (
+                Severity::High,
+                format!("Permission {} lets service {service} invoke {target} for any Alexa skill: set EventSourceToken to your skill id (SAM: SkillId on the AlexaSkill event).", p.id),
+                format!("权限 {} 允许服务 {service} 为任意 Alexa 技能调用 {target}：请把 EventSourceToken 设为你的技能 ID（SAM：AlexaSkill 事件的 SkillId）。", p.id),
+            ),
             Principal::Service(service) => (
                 Severity::High,
                 format!("Permission {} lets service {service} invoke {target} on behalf of any AWS account: add SourceArn or SourceAccount so only your own resources can trigger it (confused deputy).", p.id),
