@@ -64,6 +64,8 @@ const LAMBDA_SERVICES: &[&str] = &[
 
 /// How many actions a list in a message shows before "and N more".
 const SHOWN: usize = 5;
+/// How many actions FG-IAM-003's evidence lists.
+const EVIDENCE_ACTIONS: usize = 50;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
@@ -245,6 +247,72 @@ fn resource_zh(resource: &str) -> String {
     }
 }
 
+/// Merge the per-function findings a check appended to `out` since `from`
+/// that share a rule and a source position: one line of SAM `Globals` or
+/// Serverless `provider` settings (an environment variable, the runtime,
+/// the log format) applies to every function, and is one problem with one
+/// fix. The first function's finding is kept (its fingerprint stays stable
+/// when functions are added), names the others and relates their
+/// declarations; it keeps the highest severity and only the element
+/// ignores every merged function carries.
+pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
+    let tail = out.split_off(from.min(out.len()));
+    let mut merged: Vec<(Raw, Vec<(String, Loc)>)> = Vec::with_capacity(tail.len());
+    let mut by_source: HashMap<(String, String, u32, u32), usize> = HashMap::new();
+    for raw in tail {
+        let f = &raw.finding;
+        let key = (
+            f.rule_id.clone(),
+            f.location.path.clone(),
+            f.location.line,
+            f.location.col,
+        );
+        match by_source.get(&key) {
+            Some(&i) if merged[i].0.finding.resource != raw.finding.resource => {
+                let (first, others) = &mut merged[i];
+                first.finding.severity = first.finding.severity.max(raw.finding.severity);
+                first.element_ignores.retain(|kept| {
+                    raw.element_ignores.iter().any(|other| {
+                        other.rule_id == "*" || other.rule_id.eq_ignore_ascii_case(&kept.rule_id)
+                    })
+                });
+                if !others.iter().any(|(id, _)| *id == raw.finding.resource) {
+                    others.push((raw.finding.resource, raw.element_loc));
+                }
+            }
+            _ => {
+                by_source.insert(key, merged.len());
+                merged.push((raw, Vec::new()));
+            }
+        }
+    }
+    for (mut raw, others) in merged {
+        if !others.is_empty() {
+            let names: Vec<&str> = others.iter().map(|(id, _)| id.as_str()).collect();
+            let list = list_names(&names);
+            let finding = &mut raw.finding;
+            finding.message.en.push_str(&format!(
+                " The same setting applies to {} more function(s): {list}.",
+                others.len()
+            ));
+            finding.message.zh.push_str(&format!(
+                "同一设置还作用于另外 {} 个函数：{list}。",
+                others.len()
+            ));
+            for (id, loc) in &others {
+                finding.related.push(fnguard_core::Related {
+                    location: ctx.src(*loc),
+                    message: Text::new(
+                        format!("function `{id}` gets the same setting"),
+                        format!("函数 `{id}` 使用同一设置"),
+                    ),
+                });
+            }
+        }
+        out.push(raw);
+    }
+}
+
 /// Names in backticks, at most `SHOWN` of them, then the count of the rest.
 pub(crate) fn list_names(names: &[&str]) -> String {
     let mut text = names
@@ -258,6 +326,17 @@ pub(crate) fn list_names(names: &[&str]) -> String {
     }
     text
 }
+
+/// FG-IAM-003's findings of one statement: (statement, action values,
+/// first value's location, actions allowed, actions allowed under
+/// conditions).
+type StatementWrites<'c> = (
+    usize,
+    Vec<String>,
+    Loc,
+    Vec<&'c ActionInfo>,
+    Vec<&'c ActionInfo>,
+);
 
 /// A resource a wildcard grant is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -840,9 +919,45 @@ impl<'a> RoleAnalysis<'a> {
                 found.push((i, pattern.to_string(), loc, allowed, conditional));
             }
         }
+        // One finding per statement: its action values are one grant with
+        // one fix (scoping the statement's `Resource`).
+        let mut by_statement: Vec<StatementWrites> = Vec::new();
         for (i, pattern, loc, allowed, conditional) in found {
+            match by_statement.iter_mut().find(|(j, ..)| *j == i) {
+                Some((_, patterns, _, all_allowed, all_conditional)) => {
+                    patterns.push(pattern);
+                    for a in allowed {
+                        if !all_allowed.iter().any(|b| b.name == a.name) {
+                            all_allowed.push(a);
+                        }
+                    }
+                    for a in conditional {
+                        if !all_conditional.iter().any(|b| b.name == a.name) {
+                            all_conditional.push(a);
+                        }
+                    }
+                }
+                None => by_statement.push((i, vec![pattern], loc, allowed, conditional)),
+            }
+        }
+        for (i, patterns, loc, allowed, mut conditional) in by_statement {
             let s = &self.statements[i];
+            conditional.retain(|c| !allowed.iter().any(|a| a.name == c.name));
             let all: Vec<&ActionInfo> = allowed.iter().chain(conditional.iter()).copied().collect();
+            let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            // Wildcards and `NotAction` say how the actions were granted;
+            // plain action names would only repeat the list.
+            let through = if pattern_refs
+                .iter()
+                .any(|p| p.contains(['*', '?']) || *p == "NotAction")
+            {
+                (
+                    format!(" through {}", list_names(&pattern_refs)),
+                    format!("通过 {} ", list_names(&pattern_refs)),
+                )
+            } else {
+                (String::new(), String::new())
+            };
             let permissions = all
                 .iter()
                 .any(|a| a.level == AccessLevel::PermissionsManagement);
@@ -862,19 +977,30 @@ impl<'a> RoleAnalysis<'a> {
                 ("write", "写入", Severity::Medium)
             };
             let en = format!(
-                "grants {} {kind_en} action(s) on every resource (`Resource: \"*\"`) through `{pattern}` in {}: {}.",
+                "grants {} {kind_en} action(s) on every resource (`Resource: \"*\"`){} in {}: {}.",
                 all.len(),
+                through.0,
                 s.label_en(),
                 list_names(&names)
             );
             let zh = format!(
-                "通过{}中的 `{pattern}` 在所有资源（`Resource: \"*\"`）上授予 {} 个{kind_zh}操作：{}。",
+                "在{}中{}在所有资源（`Resource: \"*\"`）上授予 {} 个{kind_zh}操作：{}。",
                 s.label_zh(),
+                through.1,
                 all.len(),
                 list_names(&names)
             );
-            let discriminator = self.discriminator(s, &pattern);
-            let evidence = names.join(", ");
+            let discriminator = self.discriminator(s, "write");
+            // Enough to act on; a `NotAction` grant can reach thousands.
+            let mut evidence = names
+                .iter()
+                .take(EVIDENCE_ACTIONS)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > EVIDENCE_ACTIONS {
+                evidence.push_str(&format!(" (+{})", names.len() - EVIDENCE_ACTIONS));
+            }
             self.push(
                 &rules::WRITE_ON_ANY_RESOURCE,
                 severity,

@@ -121,6 +121,7 @@ fn raw_for_function(function: &Function, finding: fnguard_core::Finding) -> Raw 
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let from = out.len();
     check_retention(ctx, out);
     for function in &ctx.dep.functions {
         let json = function.log_format.eq_ignore_case("JSON");
@@ -165,6 +166,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             element_ignores: trail.ignores.clone(),
         });
     }
+    crate::iam::merge_same_source(ctx, out, from);
 }
 
 fn trail_message(trail: &str) -> Text {

@@ -229,6 +229,7 @@ fn date_phrases(dates: &RuntimeDates, today: Date) -> (String, String) {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let from = out.len();
     let table = runtime_table();
     let today = ctx.opts.scan_date;
     for function in &ctx.dep.functions {
@@ -302,6 +303,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             out.push(raw(finding));
         }
     }
+    crate::iam::merge_same_source(ctx, out, from);
 }
 
 /// How the docs name an asynchronous event source.

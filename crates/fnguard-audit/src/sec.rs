@@ -217,6 +217,7 @@ fn describe(kind: Kind) -> (String, String) {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let from = out.len();
     for function in &ctx.dep.functions {
         for var in &function.environment {
             let EnvValue::Literal(value) = &var.value else {
@@ -247,6 +248,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             });
         }
     }
+    crate::iam::merge_same_source(ctx, out, from);
     check_parameters(ctx, out);
 }
 

@@ -339,14 +339,35 @@ Statement:
     let write = of(&findings, "FG-IAM-003");
     assert_eq!(
         write.len(),
-        2,
-        "one finding per offending action: {findings:#?}"
+        1,
+        "one finding per statement, naming every offending action: {findings:#?}"
     );
-    assert!(write.iter().all(|f| f.severity == Severity::Medium));
-    assert_eq!(write[0].location.line, 4);
-    assert!(write[0].message.en.contains("dynamodb:PutItem"));
-    assert!(write[1].message.en.contains("sqs:SendMessage"));
+    assert_eq!(write[0].severity, Severity::Medium);
+    assert_eq!(write[0].location.line, 4, "the first offending action");
+    assert!(write[0].message.en.contains("2 write action(s)"));
+    assert!(write[0]
+        .message
+        .en
+        .contains("`dynamodb:PutItem`, `sqs:SendMessage`"));
+    assert!(!write[0].message.en.contains("GetItem"));
+    assert!(
+        !write[0].message.en.contains("through"),
+        "plain names are not repeated"
+    );
+    // Two statements are two grants: two findings, two fingerprints.
+    let findings = iam_findings(&single(&[r#"
+Statement:
+  - Effect: Allow
+    Action: ["dynamodb:PutItem"]
+    Resource: "*"
+  - Effect: Allow
+    Action: ["sqs:Send*"]
+    Resource: "*"
+"#]));
+    let write = of(&findings, "FG-IAM-003");
+    assert_eq!(write.len(), 2, "{findings:#?}");
     assert_ne!(write[0].fingerprint, write[1].fingerprint);
+    assert!(write[1].message.en.contains("through `sqs:Send*`"));
 }
 
 #[test]

@@ -251,3 +251,43 @@ fn instruction_placeholders_are_not_secrets() {
     assert_eq!(rules_of(&findings), vec!["FG-SEC-002"]);
     assert!(scan_env(&[("EMAIL_SERVICE_API_KEY", "KEYEXAMPLE1234")]).is_empty());
 }
+
+/// One variable in SAM `Globals` (or Serverless `provider.environment`)
+/// reaches every function from one line: one finding naming them all, not
+/// one per function on the same line. Variables written per function stay
+/// separate findings.
+#[test]
+fn a_secret_shared_through_globals_is_one_finding() {
+    let mut dep = deployment();
+    for (i, id) in ["A", "B", "C"].iter().enumerate() {
+        let mut f = hardened_function(id, 100 + 20 * i as u32);
+        // The same source position: the Globals line.
+        f.environment.push(env("DB_PASSWORD", "Tr0ub4dor&3x", 7));
+        // Written in each function.
+        f.environment
+            .push(env("API_TOKEN", "9fK2!xQ7vLr4#Tz8", 105 + 20 * i as u32));
+        f.runtime = s("python3.8", 8);
+        dep.functions.push(f);
+    }
+    let findings = run(&dep);
+    let shared: Vec<_> = of(&findings, "FG-SEC-002")
+        .into_iter()
+        .filter(|f| f.location.line == 7)
+        .collect();
+    assert_eq!(shared.len(), 1, "{findings:#?}");
+    assert_eq!(shared[0].resource, "A");
+    assert!(shared[0]
+        .message
+        .en
+        .contains("2 more function(s): `B`, `C`"));
+    assert!(shared[0].message.zh.contains("`B`, `C`"));
+    let related: Vec<u32> = shared[0].related.iter().map(|r| r.location.line).collect();
+    assert_eq!(related, [120, 140], "the other functions' declarations");
+    let own: Vec<_> = of(&findings, "FG-SEC-002")
+        .into_iter()
+        .filter(|f| f.location.line != 7)
+        .collect();
+    assert_eq!(own.len(), 3, "per-function variables stay separate");
+    // The runtime set once in Globals: one FG-RT-001 as well.
+    assert_eq!(of(&findings, "FG-RT-001").len(), 1);
+}
