@@ -73,14 +73,17 @@ fn audit_of_10k_functions_is_linear_and_fast() {
 #[test]
 #[ignore = "release-mode timing breakdown per area"]
 fn audit_time_per_area() {
-    let dep = generate(10_000);
+    for n in [1_000, 10_000] {
+        println!("-- {n} functions");
+        time_per_area(&generate(n));
+    }
+}
+
+fn time_per_area(dep: &Deployment) {
     let opts = AuditOptions {
         scan_date: Date::new(2026, 11, 28).expect("date"),
     };
-    let ctx = fnguard_audit::Ctx {
-        dep: &dep,
-        opts: &opts,
-    };
+    let ctx = fnguard_audit::Ctx { dep, opts: &opts };
     type Check = fn(&fnguard_audit::Ctx, &mut Vec<fnguard_audit::Raw>);
     let areas: [(&str, Check); 9] = [
         ("iam", fnguard_audit::iam::check),
@@ -107,7 +110,7 @@ fn audit_time_per_area() {
         );
     }
     let start = Instant::now();
-    let findings = audit(&dep, &opts);
+    let findings = audit(dep, &opts);
     let total = start.elapsed();
     println!(
         "audit {:8.1} ms {:6} findings; suppression pass ~{:.1} ms",
