@@ -127,15 +127,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         let json = function.log_format.eq_ignore_case("JSON");
         if !json && !function.log_format.is_unknown() {
             let loc = function.log_format.loc().unwrap_or(function.loc);
+            let (why_en, why_zh) = match function.log_format.as_deref() {
+                Some(value) => (
+                    format!("LoggingConfig.LogFormat is `{value}`"),
+                    format!("LoggingConfig.LogFormat 为 `{value}`"),
+                ),
+                None => (
+                    "LoggingConfig.LogFormat is not set; Lambda defaults to Text".to_string(),
+                    "未设置 LoggingConfig.LogFormat，Lambda 默认使用 Text".to_string(),
+                ),
+            };
             let message = Text::new(
                 format!(
-                    "Function {} writes plain-text logs (LoggingConfig.LogFormat is not JSON).",
+                    "Function {} writes plain-text logs ({why_en}).",
                     function.id
                 ),
-                format!(
-                    "函数 {} 写入纯文本日志（LoggingConfig.LogFormat 不是 JSON）。",
-                    function.id
-                ),
+                format!("函数 {} 写入纯文本日志（{why_zh}）。", function.id),
             );
             let finding = ctx.finding(&RULES[1], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
@@ -143,9 +150,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         let active = function.tracing.eq_ignore_case("Active");
         if !active && !function.tracing.is_unknown() {
             let loc = function.tracing.loc().unwrap_or(function.loc);
+            let (why_en, why_zh) = match function.tracing.as_deref() {
+                Some(value) => (
+                    format!("tracing mode is `{value}`"),
+                    format!("追踪模式为 `{value}`"),
+                ),
+                None => (
+                    "no tracing mode is set".to_string(),
+                    "未设置追踪模式".to_string(),
+                ),
+            };
             let message = Text::new(
-                format!("Function {} has no active X-Ray tracing.", function.id),
-                format!("函数 {} 未启用 X-Ray 主动追踪。", function.id),
+                format!(
+                    "Function {} has no active X-Ray tracing ({why_en}).",
+                    function.id
+                ),
+                format!("函数 {} 未启用 X-Ray 主动追踪（{why_zh}）。", function.id),
             );
             let finding = ctx.finding(&RULES[2], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));

@@ -62,10 +62,19 @@ fn log_format_and_tracing() {
         .map(|f| (f.resource.as_str(), f.location.line))
         .collect();
     assert_eq!(format, vec![("Text", 17), ("Absent", 30)]);
+    // The message says what is there: the value, or that nothing is set.
+    let messages: Vec<&str> = of(&findings, "FG-LOG-002")
+        .iter()
+        .map(|f| f.message.en.as_str())
+        .collect();
+    assert!(messages[0].contains("LogFormat is `Text`"), "{messages:?}");
+    assert!(messages[1].contains("not set"), "{messages:?}");
     let tracing = of(&findings, "FG-LOG-003");
     assert_eq!(tracing.len(), 1);
     assert_eq!(tracing[0].resource, "Absent");
     assert_eq!(tracing[0].severity, Severity::Info);
+    assert!(tracing[0].message.en.contains("`PassThrough`"));
+    assert!(tracing[0].message.zh.contains("`PassThrough`"));
 }
 
 #[test]
