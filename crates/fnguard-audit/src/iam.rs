@@ -288,6 +288,21 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
     }
     for (mut raw, others) in merged {
         if !others.is_empty() {
+            // Element-level inline ignores of the first function alone must
+            // not hide the others' finding: only comments on the shared
+            // line itself apply, as only ignores all functions carry do.
+            if let Some(file) = ctx
+                .dep
+                .files
+                .iter()
+                .position(|f| *f == raw.finding.location.path)
+            {
+                raw.element_loc = Loc::new(
+                    file as u32,
+                    raw.finding.location.line,
+                    raw.finding.location.col,
+                );
+            }
             let names: Vec<&str> = others.iter().map(|(id, _)| id.as_str()).collect();
             let list = list_names(&names);
             let finding = &mut raw.finding;

@@ -291,3 +291,33 @@ fn a_secret_shared_through_globals_is_one_finding() {
     // The runtime set once in Globals: one FG-RT-001 as well.
     assert_eq!(of(&findings, "FG-RT-001").len(), 1);
 }
+
+#[test]
+fn a_shared_secret_is_suppressed_only_by_an_ignore_that_covers_every_function() {
+    let build = |ignore_line: u32, target_line: u32| {
+        let mut dep = deployment();
+        for (i, id) in ["A", "B"].iter().enumerate() {
+            let mut f = hardened_function(id, 100 + 20 * i as u32);
+            f.environment.push(env("DB_PASSWORD", "Tr0ub4dor&3x", 7));
+            dep.functions.push(f);
+        }
+        dep.inline_ignores.push(fnguard_model::InlineIgnore {
+            rule_ids: vec!["FG-SEC-002".into()],
+            reason: Some("rotated weekly".into()),
+            loc: loc(ignore_line),
+            target_line,
+        });
+        run(&dep)
+            .into_iter()
+            .filter(|f| f.rule_id == "FG-SEC-002")
+            .collect::<Vec<_>>()
+    };
+    // Above function A only: B still has the secret.
+    let above_a = build(99, 100);
+    assert_eq!(above_a.len(), 1);
+    assert!(above_a[0].suppressed.is_none(), "{above_a:#?}");
+    // On the shared line: that is the one place to accept it.
+    let on_line = build(6, 7);
+    assert_eq!(on_line.len(), 1);
+    assert!(on_line[0].suppressed.is_some());
+}
