@@ -77,18 +77,40 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     // Functions per declared role, roles in order of first use.
     let mut order: Vec<&Role> = Vec::new();
     let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    // Roles the functions name but the files do not declare (an ARN, an
+    // undeclared id): their policies are unknown, but sharing one is not.
+    let mut outside_order: Vec<&str> = Vec::new();
+    let mut outside_users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
     for function in &dep.functions {
-        let Field::Known(Ref::Local(id), loc) = &function.role else {
-            continue;
+        let (name, loc) = match &function.role {
+            Field::Known(Ref::Local(id), loc) => match roles.get(id.as_str()) {
+                Some(role) => {
+                    let entry = users.entry(role.id.as_str()).or_insert_with(|| {
+                        order.push(role);
+                        Vec::new()
+                    });
+                    entry.push((function, *loc));
+                    continue;
+                }
+                None => (id.as_str(), *loc),
+            },
+            Field::Known(Ref::External(arn), loc) if is_concrete_role(arn) => (arn.trim(), *loc),
+            _ => continue,
         };
-        let Some(role) = roles.get(id.as_str()) else {
-            continue;
-        };
-        let entry = users.entry(role.id.as_str()).or_insert_with(|| {
-            order.push(role);
-            Vec::new()
-        });
-        entry.push((function, *loc));
+        outside_users
+            .entry(name)
+            .or_insert_with(|| {
+                outside_order.push(name);
+                Vec::new()
+            })
+            .push((function, loc));
+    }
+    for name in outside_order {
+        let functions = outside_users.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        if functions.len() >= 2 {
+            let ignores = common_ignores(Vec::new(), functions);
+            check_shared_outside(ctx, name, functions, &ignores, out);
+        }
     }
     for role in order {
         let functions = users
@@ -125,12 +147,17 @@ struct Issue {
 /// function's `Metadata.fnguard` to the role they generate; an ignore on
 /// only some of the functions does not hide the risk for the others).
 fn role_ignores(role: &Role, functions: &[(&Function, Loc)]) -> Vec<Ignore> {
+    common_ignores(role.ignores.clone(), functions)
+}
+
+/// `base` plus the ignores every one of `functions` carries.
+fn common_ignores(base: Vec<Ignore>, functions: &[(&Function, Loc)]) -> Vec<Ignore> {
     let names = |f: &Function, rule: &str| {
         f.ignores
             .iter()
             .any(|i| i.rule_id == "*" || i.rule_id.eq_ignore_ascii_case(rule))
     };
-    let mut ignores = role.ignores.clone();
+    let mut ignores = base;
     if let Some(((first, _), rest)) = functions.split_first() {
         ignores.extend(
             first
@@ -1393,6 +1420,52 @@ fn check_shared(
     out.push(Raw {
         finding,
         element_loc: role.loc,
+        element_ignores: ignores.to_vec(),
+    });
+}
+
+/// A role ARN written out in full (pseudo parameters allowed), not a value
+/// the files leave open (`${ssm:...}`, an unresolved reference).
+fn is_concrete_role(arn: &str) -> bool {
+    let arn = arn.trim();
+    let rest = [SELF_ACCOUNT, "${AWS::Region}", "${AWS::Partition}"]
+        .iter()
+        .fold(arn.to_string(), |text, pseudo| text.replace(pseudo, ""));
+    arn.starts_with("arn:") && arn.contains(":role/") && !rest.contains(['$', '{', '}'])
+}
+
+/// FG-IAM-007 for a role the scanned files name but do not declare.
+fn check_shared_outside(
+    ctx: &Ctx,
+    name: &str,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    out: &mut Vec<Raw>,
+) {
+    let en = format!(
+        "Execution role `{name}` (not declared in the scanned files) is shared by {} functions: {}.",
+        functions.len(),
+        function_names(functions)
+    );
+    let zh = format!(
+        "执行角色 `{name}`（未在扫描的文件中声明）被 {} 个函数共用：{}。",
+        functions.len(),
+        function_names(functions)
+    );
+    let first = functions.first().map_or(Loc::default(), |(_, loc)| *loc);
+    let mut finding = ctx.finding(&rules::SHARED_ROLE, name, first, Text::new(en, zh), name);
+    for (function, role_loc) in functions {
+        finding = finding.with_related(
+            ctx.src(*role_loc),
+            Text::new(
+                format!("function `{}` uses this role", function.id),
+                format!("函数 `{}` 使用该角色", function.id),
+            ),
+        );
+    }
+    out.push(Raw {
+        finding,
+        element_loc: first,
         element_ignores: ignores.to_vec(),
     });
 }

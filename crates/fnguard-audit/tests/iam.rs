@@ -634,8 +634,12 @@ fn shared_role_is_one_finding_with_each_function_related() {
     assert!(shared[0].message.en.contains("`A`") && shared[0].message.en.contains("`B`"));
 }
 
+/// Roles the files name but do not declare: what they allow is unknown,
+/// so only their sharing (FG-IAM-007) can be reported. Asked for by fx-sls:
+/// `provider.iam.role: arn:...` is how Serverless services usually share
+/// one role.
 #[test]
-fn external_and_unknown_roles_are_not_judged() {
+fn external_and_unknown_roles_are_judged_only_for_sharing() {
     let dep = deployment(
         vec![],
         vec![
@@ -652,9 +656,61 @@ fn external_and_unknown_roles_are_not_judged() {
             function("C", Ref::Unknown, 30),
             function("D", Ref::Local("NotDeclared".into()), 40),
             function("E", Ref::Local("NotDeclared".into()), 50),
+            function(
+                "F",
+                Ref::External("arn:aws:iam::${AWS::AccountId}:role/own".into()),
+                60,
+            ),
+            function(
+                "G",
+                Ref::External("arn:aws:iam::${AWS::AccountId}:role/own".into()),
+                70,
+            ),
+            // Left open by the files: never grouped.
+            function("H", Ref::External("${ssm:/roles/lambda}".into()), 80),
+            function("I", Ref::External("${ssm:/roles/lambda}".into()), 90),
+            function(
+                "J",
+                Ref::External("arn:aws:iam::${AccountParam}:role/x".into()),
+                100,
+            ),
+            function(
+                "K",
+                Ref::External("arn:aws:iam::${AccountParam}:role/x".into()),
+                110,
+            ),
+            // Used once: nothing shared.
+            function(
+                "L",
+                Ref::External("arn:aws:iam::123456789012:role/alone".into()),
+                120,
+            ),
         ],
     );
-    assert!(iam_findings(&dep).is_empty());
+    let findings = iam_findings(&dep);
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(rules, ["FG-IAM-007"; 3], "{findings:#?}");
+    let resources: Vec<&str> = findings.iter().map(|f| f.resource.as_str()).collect();
+    assert_eq!(
+        resources,
+        [
+            "arn:aws:iam::123456789012:role/x",
+            "NotDeclared",
+            "arn:aws:iam::${AWS::AccountId}:role/own"
+        ]
+    );
+    assert_eq!(findings[0].location.line, 11, "the first function's Role");
+    let related: Vec<u32> = findings[0]
+        .related
+        .iter()
+        .map(|r| r.location.line)
+        .collect();
+    assert_eq!(related, [11, 21]);
+    assert!(findings[0]
+        .message
+        .en
+        .contains("not declared in the scanned files"));
+    assert!(findings[0].message.en.contains("`A`, `B`"));
 }
 
 // ------------------------------------------------------------ cross-cutting
