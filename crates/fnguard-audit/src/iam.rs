@@ -308,7 +308,8 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
                 }
             }
             _ => {
-                by_source.insert(key, merged.len());
+                // The first finding at a position stays the one others join.
+                by_source.entry(key).or_insert(merged.len());
                 merged.push((raw, Vec::new()));
             }
         }
