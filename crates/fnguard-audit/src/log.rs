@@ -92,9 +92,9 @@ Serverless：`provider.tracing.lambda: true`（或按函数设置 `tracing: Acti
         title_zh: "CloudTrail 跟踪未记录 Lambda 数据事件",
         description_en: "A CloudTrail trail declared in the scanned code has no event selector (basic or advanced) for \
 AWS::Lambda::Function data events, so Invoke calls are not recorded; CloudTrail records only management events by \
-default.",
+default. Not reported when another trail of the same deployment records them.",
         description_zh: "扫描代码中声明的 CloudTrail 跟踪没有针对 AWS::Lambda::Function 数据事件的事件选择器（基本或高级），因此不会记录 Invoke 调用；\
-CloudTrail 默认只记录管理事件。",
+CloudTrail 默认只记录管理事件。若同一部署中的另一个跟踪记录了这些事件，则不报告。",
         risk_en: "Who invoked which function, when and from where is not audited: abuse of functions (as proxies, \
 by stolen credentials) cannot be detected or investigated.",
         risk_zh: "谁在何时从何处调用了哪个函数不会被审计：无法检测或调查对函数的滥用（作为代理、凭被盗凭证调用）。",
@@ -171,7 +171,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             out.push(raw_for_function(function, finding));
         }
     }
-    for trail in &ctx.dep.trails {
+    // One trail recording Lambda data events is enough: the others (a
+    // management-events trail to another bucket, an organization trail)
+    // leave no gap.
+    let recorded = ctx
+        .dep
+        .trails
+        .iter()
+        .any(|t| matches!(t.lambda_data_events, Field::Known(true, _)));
+    for trail in ctx.dep.trails.iter().filter(|_| !recorded) {
         let (loc, message) = match &trail.lambda_data_events {
             // Absent selectors mean CloudTrail's default: management
             // events only.

@@ -88,7 +88,6 @@ fn trails_without_lambda_data_events() {
     let mut dep = deployment();
     dep.trails.push(trail("Selectors", 10, known(false, 12)));
     dep.trails.push(trail("NoSelectors", 20, Field::Absent));
-    dep.trails.push(trail("Recording", 30, known(true, 32)));
     dep.trails
         .push(trail("Computed", 40, Field::Unknown(loc(42))));
     let findings = run(&dep);
@@ -134,4 +133,20 @@ fn an_undetermined_log_group_name_is_not_a_missing_log_group() {
     });
     let findings = run(&dep);
     assert_eq!(of(&findings, "FG-LOG-001").len(), 1, "{findings:#?}");
+}
+
+/// Two trails, one recording Lambda data events: no gap, no finding.
+#[test]
+fn one_recording_trail_is_enough() {
+    let trail = |id: &str, line: u32, events: Field<bool>| Trail {
+        id: id.into(),
+        loc: loc(line),
+        lambda_data_events: events,
+        ignores: Vec::new(),
+    };
+    let mut dep = deployment();
+    dep.trails.push(trail("Management", 10, Field::Absent));
+    dep.trails.push(trail("DataEvents", 20, known(true, 22)));
+    let findings = run(&dep);
+    assert!(of(&findings, "FG-LOG-004").is_empty(), "{findings:#?}");
 }
