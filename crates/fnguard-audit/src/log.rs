@@ -283,4 +283,35 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
             });
         }
     }
+    // A group named for Lambda whose function cannot be told (its name is
+    // built from the stack name or a variable) still holds some function's
+    // logs: its missing retention is known.
+    for group in &ctx.dep.log_groups {
+        let Some(name) = group.name.as_deref() else {
+            continue;
+        };
+        if group.function.is_some()
+            || !group.retention_days.is_absent()
+            || !name.starts_with("/aws/lambda/")
+            || !reported.insert(group.id.as_str())
+        {
+            continue;
+        }
+        let message = Text::new(
+            format!(
+                "Log group {} ({name}) holds Lambda function logs and sets no retention: its logs never expire.",
+                group.id
+            ),
+            format!(
+                "日志组 {}（{name}）存放 Lambda 函数日志，但未设置保留期：其日志永不过期。",
+                group.id
+            ),
+        );
+        let finding = ctx.finding(rule, &group.id, group.loc, message, "retention");
+        out.push(Raw {
+            finding,
+            element_loc: group.loc,
+            element_ignores: group.ignores.clone(),
+        });
+    }
 }

@@ -150,3 +150,39 @@ fn one_recording_trail_is_enough() {
     let findings = run(&dep);
     assert!(of(&findings, "FG-LOG-004").is_empty(), "{findings:#?}");
 }
+
+/// A Lambda log group whose function cannot be told (named after the stack
+/// or a variable) still has a known missing retention.
+#[test]
+fn an_unlinked_lambda_log_group_without_retention_is_reported() {
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Fn", 10));
+    dep.log_groups.push(LogGroup {
+        id: "OrdersLogGroup".into(),
+        loc: loc(200),
+        name: s("/aws/lambda/${AWS::StackName}-orders-api", 201),
+        retention_days: Field::Absent,
+        function: None,
+        ignores: Vec::new(),
+    });
+    dep.log_groups.push(LogGroup {
+        id: "AppLogs".into(),
+        loc: loc(210),
+        name: s("/app/${AWS::StackName}", 211),
+        retention_days: Field::Absent,
+        function: None,
+        ignores: Vec::new(),
+    });
+    let findings = run(&dep);
+    let log = of(&findings, "FG-LOG-001");
+    let summary: Vec<(&str, u32)> = log
+        .iter()
+        .map(|f| (f.resource.as_str(), f.location.line))
+        .collect();
+    // The group itself; and no guess that Fn has none (it may be this one).
+    assert_eq!(summary, vec![("OrdersLogGroup", 200)], "{log:#?}");
+    assert!(log[0]
+        .message
+        .en
+        .contains("/aws/lambda/${AWS::StackName}-orders-api"));
+}
