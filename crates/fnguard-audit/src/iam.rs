@@ -356,6 +356,40 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
     }
 }
 
+/// Functions that run as Lambda@Edge: their declared execution role's
+/// trust policy names `edgelambda.amazonaws.com`, which CloudFront requires.
+/// Lambda@Edge supports no VPC, dead-letter queue, reserved concurrency or
+/// X-Ray, so checks asking for those skip these functions.
+pub(crate) fn edge_functions(dep: &fnguard_model::Deployment) -> HashSet<&str> {
+    let edge_roles: HashSet<&str> = dep
+        .roles
+        .iter()
+        .filter(|role| {
+            role.trust.as_ref().is_some_and(|trust| {
+                trust.statements.iter().any(|stmt| {
+                    stmt.effect == Effect::Allow
+                        && matches!(&stmt.principals, fnguard_iam::PrincipalSet::Principal(entries)
+                        if entries.iter().any(|e| {
+                            e.kind.eq_ignore_ascii_case("Service")
+                                && e.value.as_str().is_some_and(|v| {
+                                    v.trim().eq_ignore_ascii_case("edgelambda.amazonaws.com")
+                                })
+                        }))
+                })
+            })
+        })
+        .map(|role| role.id.as_str())
+        .collect();
+    if edge_roles.is_empty() {
+        return HashSet::new();
+    }
+    dep.functions
+        .iter()
+        .filter(|f| matches!(&f.role, Field::Known(Ref::Local(id), _) if edge_roles.contains(id.as_str())))
+        .map(|f| f.id.as_str())
+        .collect()
+}
+
 /// Names in backticks, at most `SHOWN` of them, then the count of the rest.
 pub(crate) fn list_names(names: &[&str]) -> String {
     let mut text = names

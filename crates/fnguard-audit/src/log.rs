@@ -69,8 +69,8 @@ Where: CloudFormation/SAM `LoggingConfig.LogFormat: JSON` of the function (or SA
         title_en: "Function without active tracing",
         title_zh: "函数未启用主动追踪",
         description_en: "The function's TracingConfig mode is not Active (Terraform tracing_config mode), so AWS X-Ray \
-records no trace of its invocations and downstream calls.",
-        description_zh: "该函数的 TracingConfig 模式不是 Active（Terraform tracing_config 的 mode），AWS X-Ray 不会记录其调用及下游请求的追踪。",
+records no trace of its invocations and downstream calls. Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: Lambda@Edge does not support it.",
+        description_zh: "该函数的 TracingConfig 模式不是 Active（Terraform tracing_config 的 mode），AWS X-Ray 不会记录其调用及下游请求的追踪。Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：Lambda@Edge 不支持该功能。",
         risk_en: "Unexpected downstream calls (new hosts, services, latency spikes) stay invisible; incidents are \
 harder to trace across services.",
         risk_zh: "意外的下游调用（新的主机、服务、延迟突增）无法被察觉；跨服务追查事件更加困难。",
@@ -123,6 +123,8 @@ fn raw_for_function(function: &Function, finding: fnguard_core::Finding) -> Raw 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let from = out.len();
     check_retention(ctx, out);
+    // Lambda@Edge does not support X-Ray tracing.
+    let edge = crate::iam::edge_functions(ctx.dep);
     for function in &ctx.dep.functions {
         let json = function.log_format.eq_ignore_case("JSON");
         if !json && !function.log_format.is_unknown() {
@@ -148,7 +150,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             out.push(raw_for_function(function, finding));
         }
         let active = function.tracing.eq_ignore_case("Active");
-        if !active && !function.tracing.is_unknown() {
+        if !active && !function.tracing.is_unknown() && !edge.contains(function.id.as_str()) {
             let loc = function.tracing.loc().unwrap_or(function.loc);
             let (why_en, why_zh) = match function.tracing.as_deref() {
                 Some(value) => (

@@ -17,9 +17,11 @@ pub static RULES: &[RuleMeta] = &[
         title_zh: "函数未接入 VPC",
         description_en: "The function has no VpcConfig, so it runs in the Lambda service network with unrestricted \
 internet egress that no security group, network ACL, NAT or DNS firewall of yours can control. Reported at medium \
-when the function uses internal resources (databases, caches) that should then be reachable from outside the VPC.",
+when the function uses internal resources (databases, caches) that should then be reachable from outside the VPC. \
+Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: they cannot be attached to a VPC.",
         description_zh: "该函数没有 VpcConfig，运行在 Lambda 服务网络中，可不受限制地访问互联网，您的安全组、网络 ACL、NAT 或 DNS 防火墙都无法控制。\
-若函数使用内部资源（数据库、缓存），则按“中”报告，因为这些资源此时必须能从 VPC 外部访问。",
+若函数使用内部资源（数据库、缓存），则按“中”报告，因为这些资源此时必须能从 VPC 外部访问。\
+Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：它们无法接入 VPC。",
         risk_en: "Compromised code can send data and credentials anywhere (exfiltration, C2 relay, guide §2.1); \
 internal resources the function uses must be exposed beyond a private network.",
         risk_zh: "被攻陷的代码可以把数据和凭证发送到任何地方（数据外泄、C2 中继，指南 §2.1）；函数使用的内部资源不得不暴露到私有网络之外。",
@@ -91,6 +93,7 @@ fn allows_all_egress(rule: &SgRule) -> bool {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let edge = crate::iam::edge_functions(ctx.dep);
     // Security group id → functions using it, in first-use order.
     let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -99,6 +102,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for function in &ctx.dep.functions {
         match &function.vpc {
+            // Lambda@Edge cannot be attached to a VPC.
+            _ if edge.contains(function.id.as_str()) => {}
             Field::Absent => report_no_vpc(ctx, function, out),
             // Empty lists are how Terraform and the Lambda API detach a
             // function from its VPC.

@@ -48,9 +48,9 @@ Where: CloudFormation/SAM `Runtime` of the function (or SAM `Globals.Function.Ru
         title_en: "Function without reserved concurrency",
         title_zh: "函数未设置预留并发",
         description_en: "The function sets no ReservedConcurrentExecutions (Terraform reserved_concurrent_executions), \
-so it can scale up to the account's whole concurrency limit. A value of 0 (function switched off) is not reported.",
+so it can scale up to the account's whole concurrency limit. A value of 0 (function switched off) is not reported. Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: Lambda@Edge does not support it.",
         description_zh: "该函数未设置 ReservedConcurrentExecutions（Terraform reserved_concurrent_executions），\
-因此可以扩展到账户的全部并发上限。值为 0（函数被关闭）不报告。",
+因此可以扩展到账户的全部并发上限。值为 0（函数被关闭）不报告。Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：Lambda@Edge 不支持该功能。",
         risk_en: "A flood of requests (or a retry loop) on this function consumes the concurrency every other function \
 in the account and region shares, throttling them (denial of service) and running up cost (denial of wallet).",
         risk_zh: "针对该函数的大量请求（或重试循环）会耗尽同一账户和区域内所有函数共享的并发，导致其他函数被限流（拒绝服务），并推高费用（费用攻击）。",
@@ -73,9 +73,9 @@ Where: CloudFormation/SAM `ReservedConcurrentExecutions` of the function; Server
         title_en: "Asynchronously invoked function without a dead-letter queue or on-failure destination",
         title_zh: "异步调用的函数未配置死信队列或失败目标",
         description_en: "The function is invoked asynchronously (S3, SNS, EventBridge, schedules, CloudWatch Logs, IoT) \
-but has neither a DeadLetterConfig nor an EventInvokeConfig on-failure destination.",
+but has neither a DeadLetterConfig nor an EventInvokeConfig on-failure destination. Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: Lambda@Edge does not support it.",
         description_zh: "该函数被异步调用（S3、SNS、EventBridge、定时任务、CloudWatch Logs、IoT），但既没有 DeadLetterConfig，\
-也没有 EventInvokeConfig 失败目标。",
+也没有 EventInvokeConfig 失败目标。Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：Lambda@Edge 不支持该功能。",
         risk_en: "After Lambda's retries, failed events are silently discarded: data is lost, and errors caused by \
 malicious or malformed input leave no record to investigate.",
         risk_zh: "在 Lambda 重试之后，失败的事件会被悄然丢弃：数据丢失，恶意或畸形输入引发的错误也不留下可供调查的记录。",
@@ -232,6 +232,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let from = out.len();
     let table = runtime_table();
     let today = ctx.opts.scan_date;
+    // Lambda@Edge supports neither reserved concurrency nor a DLQ.
+    let edge = crate::iam::edge_functions(ctx.dep);
     for function in &ctx.dep.functions {
         let raw = |finding| Raw {
             finding,
@@ -260,7 +262,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                 }
             }
         }
-        if function.reserved_concurrency.is_absent() {
+        let is_edge = edge.contains(function.id.as_str());
+        if function.reserved_concurrency.is_absent() && !is_edge {
             let message = Text::new(
                 format!("Function {} has no reserved concurrency: it can use the account's whole concurrency limit.", function.id),
                 format!("函数 {} 未设置预留并发：它可以占用账户的全部并发上限。", function.id),
@@ -274,6 +277,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             )));
         }
         if function.is_async()
+            && !is_edge
             && function.dead_letter.is_absent()
             && function.on_failure.is_absent()
         {
