@@ -141,3 +141,55 @@ fn remediations_name_each_iac_format() {
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// The default severity of every rule, as the rule table of issue P1 sets
+/// it (variations by circumstance are documented in each description).
+#[test]
+fn default_severities_follow_the_rule_table() {
+    use fnguard_core::Severity::{Critical, High, Info, Low, Medium};
+    let table = [
+        ("FG-IAM-001", Critical),
+        ("FG-IAM-002", High),
+        ("FG-IAM-003", Medium),
+        ("FG-IAM-004", High),
+        ("FG-IAM-005", High),
+        ("FG-IAM-006", High),
+        ("FG-IAM-007", Medium),
+        ("FG-TRIG-001", Critical),
+        ("FG-TRIG-002", High),
+        ("FG-TRIG-003", High),
+        ("FG-TRIG-004", Medium),
+        ("FG-TRIG-005", Medium),
+        ("FG-SEC-001", Critical),
+        ("FG-SEC-002", High),
+        ("FG-SEC-003", High),
+        ("FG-SEC-004", Critical),
+        ("FG-SEC-005", Medium),
+        ("FG-SEC-006", High),
+        ("FG-SIGN-001", Medium),
+        ("FG-SIGN-002", Medium),
+        ("FG-RT-001", Medium),
+        ("FG-RT-002", Low),
+        ("FG-RT-003", Low),
+        ("FG-NET-001", Low),
+        ("FG-NET-002", Medium),
+        ("FG-API-001", Medium),
+        ("FG-API-002", Medium),
+        ("FG-API-003", Low),
+        ("FG-API-004", Medium),
+        ("FG-LOG-001", Low),
+        ("FG-LOG-002", Low),
+        ("FG-LOG-003", Info),
+        ("FG-LOG-004", Medium),
+        ("FG-MON-001", Low),
+    ];
+    let rules = all_rules();
+    assert_eq!(rules.len(), table.len(), "a rule is missing from the table");
+    for (id, severity) in table {
+        let rule = rules
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("{id} is not defined"));
+        assert_eq!(rule.severity, severity, "{id}");
+    }
+}
