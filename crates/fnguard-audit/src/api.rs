@@ -8,6 +8,7 @@
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Api, ApiKind};
+use std::collections::HashSet;
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -29,10 +30,12 @@ function unfiltered; there is no rate-based rule to absorb floods.",
         remediation_en: "Create an AWS WAF web ACL (AWS managed rule groups such as AWSManagedRulesCommonRuleSet and \
 KnownBadInputs, plus a rate-based rule) and associate it with the REST API stage \
 (AWS::WAFv2::WebACLAssociation, aws_wafv2_web_acl_association). For HTTP APIs put a CloudFront distribution with \
-the web ACL in front and restrict direct access.",
+the web ACL in front and restrict direct access. \
+Where: CloudFormation/SAM `AWS::WAFv2::WebACLAssociation` with the stage ARN as `ResourceArn` (under `resources.Resources` with the Serverless Framework); Terraform `aws_wafv2_web_acl_association` with `resource_arn = aws_api_gateway_stage.x.arn`.",
         remediation_zh: "创建 AWS WAF Web ACL（使用 AWSManagedRulesCommonRuleSet、KnownBadInputs 等 AWS 托管规则组并加上基于速率的规则），\
 并将其关联到 REST API 阶段（AWS::WAFv2::WebACLAssociation、aws_wafv2_web_acl_association）。\
-对于 HTTP API，在前面部署关联该 Web ACL 的 CloudFront 分配，并限制直接访问。",
+对于 HTTP API，在前面部署关联该 Web ACL 的 CloudFront 分配，并限制直接访问。\
+位置：CloudFormation/SAM 中以阶段 ARN 为 `ResourceArn` 的 `AWS::WAFv2::WebACLAssociation`（Serverless Framework 中写在 `resources.Resources` 下）；Terraform 中 `resource_arn = aws_api_gateway_stage.x.arn` 的 `aws_wafv2_web_acl_association`。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-aws-waf.html",
             "https://docs.aws.amazon.com/waf/latest/developerguide/waf-chapter.html",
@@ -54,10 +57,12 @@ APIs of the account, and an unbounded bill (denial of wallet).",
         risk_zh: "单个客户端即可把函数推到并发上限：造成本 API 及账户内其他 API 的拒绝服务，并带来无上限的账单（费用攻击）。",
         remediation_en: "Set stage throttling (REST: MethodSettings ThrottlingRateLimit/ThrottlingBurstLimit; HTTP API: \
 DefaultRouteSettings or RouteSettings; SAM: MethodSettings or DefaultRouteSettings; Terraform: \
-aws_api_gateway_method_settings / default_route_settings) and, for keyed clients, usage plans with quotas.",
+aws_api_gateway_method_settings / default_route_settings) and, for keyed clients, usage plans with quotas. \
+CloudFormation: `MethodSettings` of `AWS::ApiGateway::Stage`, `DefaultRouteSettings` of `AWS::ApiGatewayV2::Stage`; Serverless: `provider.apiGateway.usagePlan.throttle` (REST) or a stage's route settings under `resources`.",
         remediation_zh: "设置阶段限流（REST：MethodSettings 的 ThrottlingRateLimit/ThrottlingBurstLimit；HTTP API：DefaultRouteSettings 或 RouteSettings；\
 SAM：MethodSettings 或 DefaultRouteSettings；Terraform：aws_api_gateway_method_settings / default_route_settings），\
-对使用密钥的客户端配置带配额的使用计划。",
+对使用密钥的客户端配置带配额的使用计划。\
+CloudFormation：`AWS::ApiGateway::Stage` 的 `MethodSettings`、`AWS::ApiGatewayV2::Stage` 的 `DefaultRouteSettings`；Serverless：`provider.apiGateway.usagePlan.throttle`（REST）或在 `resources` 中设置阶段的路由设置。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html",
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html",
@@ -80,9 +85,11 @@ aws_api_gateway_request_validator），因此任何形态的请求都会到达�
 invalid requests also cost invocations.",
         risk_zh: "畸形和恶意输入被直接传给函数，函数只能独自防御；无效请求还会消耗调用次数。",
         remediation_en: "Define request models (JSON Schema) and required parameters and attach a request validator \
-(ValidateRequestBody, ValidateRequestParameters) to the methods; keep validating input in the handler as well.",
+(ValidateRequestBody, ValidateRequestParameters) to the methods; keep validating input in the handler as well. \
+Where: CloudFormation `AWS::ApiGateway::RequestValidator` referenced by `RequestValidatorId` of `AWS::ApiGateway::Method`, with `RequestModels`; SAM `RequestModel: {Model, Required, ValidateBody}` and `RequestParameters` on `Api` events; Serverless `request.schemas` (and `request.parameters` with `required: true`) on `http` events; Terraform `aws_api_gateway_request_validator` and `request_validator_id` / `request_models` of `aws_api_gateway_method`.",
         remediation_zh: "定义请求模型（JSON Schema）和必需参数，并为方法关联请求校验器（ValidateRequestBody、ValidateRequestParameters）；\
-同时继续在处理函数中校验输入。",
+同时继续在处理函数中校验输入。\
+位置：CloudFormation 中由 `AWS::ApiGateway::Method` 的 `RequestValidatorId` 引用的 `AWS::ApiGateway::RequestValidator`，并配置 `RequestModels`；SAM 中 `Api` 事件的 `RequestModel: {Model, Required, ValidateBody}` 和 `RequestParameters`；Serverless 中 `http` 事件的 `request.schemas`（以及 `required: true` 的 `request.parameters`）；Terraform 的 `aws_api_gateway_request_validator` 以及 `aws_api_gateway_method` 的 `request_validator_id` / `request_models`。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html",
         ],
@@ -103,9 +110,11 @@ who called what, from where; incidents cannot be investigated.",
         risk_zh: "经由该 API 的攻击（撞库、枚举、注入尝试）不会留下谁从哪里调用了什么的记录；事件无法调查。",
         remediation_en: "Enable access logging on every stage to a CloudWatch Logs group (or Firehose) with a JSON format \
 that includes $context.requestId, identity.sourceIp, routeKey/resourcePath, status and authorizer error fields; \
-set a retention on that log group.",
+set a retention on that log group. \
+Where: CloudFormation `AccessLogSetting` of `AWS::ApiGateway::Stage` / `AccessLogSettings` of `AWS::ApiGatewayV2::Stage`; SAM `AccessLogSetting` of `AWS::Serverless::Api` / `AccessLogSettings` of `AWS::Serverless::HttpApi`; Serverless `provider.logs.restApi` / `provider.logs.httpApi`; Terraform `access_log_settings` of `aws_api_gateway_stage` / `aws_apigatewayv2_stage`.",
         remediation_zh: "为每个阶段启用访问日志，写入 CloudWatch Logs 日志组（或 Firehose），使用包含 $context.requestId、identity.sourceIp、\
-routeKey/resourcePath、status 和授权器错误字段的 JSON 格式；并为该日志组设置保留期。",
+routeKey/resourcePath、status 和授权器错误字段的 JSON 格式；并为该日志组设置保留期。\
+位置：CloudFormation 中 `AWS::ApiGateway::Stage` 的 `AccessLogSetting` / `AWS::ApiGatewayV2::Stage` 的 `AccessLogSettings`；SAM 中 `AWS::Serverless::Api` 的 `AccessLogSetting` / `AWS::Serverless::HttpApi` 的 `AccessLogSettings`；Serverless 的 `provider.logs.restApi` / `provider.logs.httpApi`；Terraform 中 `aws_api_gateway_stage` / `aws_apigatewayv2_stage` 的 `access_log_settings`。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html",
@@ -121,6 +130,23 @@ fn kind_name(kind: ApiKind) -> &'static str {
     }
 }
 
+/// " It serves `A`, `B`." in both languages, or nothing when no route
+/// names its function.
+fn served_functions(api: &Api) -> (String, String) {
+    let mut names: Vec<&str> = Vec::new();
+    let mut seen = HashSet::new();
+    for function in api.routes.iter().filter_map(|r| r.function.as_deref()) {
+        if seen.insert(function) {
+            names.push(function);
+        }
+    }
+    if names.is_empty() {
+        return (String::new(), String::new());
+    }
+    let list = crate::iam::list_names(&names);
+    (format!(" It invokes {list}."), format!("它调用 {list}。"))
+}
+
 fn push(
     ctx: &Ctx,
     out: &mut Vec<Raw>,
@@ -129,6 +155,11 @@ fn push(
     message: Text,
     severity: Severity,
 ) {
+    let (served_en, served_zh) = served_functions(api);
+    let message = Text::new(
+        format!("{}{served_en}", message.en),
+        format!("{}{served_zh}", message.zh),
+    );
     let finding = ctx
         .finding(rule, &api.id, api.loc, message, "")
         .with_severity(severity);
@@ -143,7 +174,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     for api in &ctx.dep.apis {
         let kind = kind_name(api.kind);
         let public = matches!(api.private_endpoint, Field::Absent | Field::Known(false, _));
-        if public && api.waf.is_absent() {
+        if public && matches!(api.waf, Field::Absent | Field::Known(false, _)) {
             let (severity, en, zh) = if api.kind == ApiKind::Rest {
                 (
                     Severity::Medium,
@@ -159,7 +190,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             };
             push(ctx, out, api, &RULES[0], Text::new(en, zh), severity);
         }
-        if api.throttling.is_absent() {
+        if matches!(api.throttling, Field::Absent | Field::Known(false, _)) {
             let message = Text::new(
                 format!("{kind} {} configures no throttling (stage, method/route settings or usage plan).", api.id),
                 format!("{kind} {} 未配置限流（阶段、方法/路由设置或使用计划）。", api.id),

@@ -10,6 +10,10 @@
 //! said so in the message. Roles referenced but not declared in the scanned
 //! files are not judged. AWS managed and external policies attached by ARN
 //! are judged by name only (FG-IAM-004); their content is not visible here.
+//!
+//! Every IAM finding is about a role (resource = the role's id), once per
+//! role however many functions use it; the functions appear in the message
+//! and as related locations.
 
 mod rules;
 
@@ -22,7 +26,7 @@ use fnguard_iam::wildcard::{action_matches, arn_matches, arn_parts};
 use fnguard_iam::{
     ActionSet, Context, Decision, Effect, Evaluator, Policy, ResourceSet, Statement, Val,
 };
-use fnguard_model::{AttachedPolicy, Function, Ref, Role, SELF_ACCOUNT};
+use fnguard_model::{AttachedPolicy, Function, Ignore, Ref, Role, SELF_ACCOUNT};
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
@@ -60,6 +64,8 @@ const LAMBDA_SERVICES: &[&str] = &[
 
 /// How many actions a list in a message shows before "and N more".
 const SHOWN: usize = 5;
+/// How many actions FG-IAM-003's evidence lists.
+const EVIDENCE_ACTIONS: usize = 50;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
@@ -71,38 +77,61 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     // Functions per declared role, roles in order of first use.
     let mut order: Vec<&Role> = Vec::new();
     let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    // Roles the functions name but the files do not declare (an ARN, an
+    // undeclared id): their policies are unknown, but sharing one is not.
+    let mut outside_order: Vec<&str> = Vec::new();
+    let mut outside_users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
     for function in &dep.functions {
-        let Field::Known(Ref::Local(id), loc) = &function.role else {
-            continue;
+        let (name, loc) = match &function.role {
+            Field::Known(Ref::Local(id), loc) => match roles.get(id.as_str()) {
+                Some(role) => {
+                    let entry = users.entry(role.id.as_str()).or_insert_with(|| {
+                        order.push(role);
+                        Vec::new()
+                    });
+                    entry.push((function, *loc));
+                    continue;
+                }
+                None => (id.as_str(), *loc),
+            },
+            Field::Known(Ref::External(arn), loc) if is_concrete_role(arn) => (arn.trim(), *loc),
+            _ => continue,
         };
-        let Some(role) = roles.get(id.as_str()) else {
-            continue;
-        };
-        let entry = users.entry(role.id.as_str()).or_insert_with(|| {
-            order.push(role);
-            Vec::new()
-        });
-        entry.push((function, *loc));
+        outside_users
+            .entry(name)
+            .or_insert_with(|| {
+                outside_order.push(name);
+                Vec::new()
+            })
+            .push((function, loc));
+    }
+    for name in outside_order {
+        let functions = outside_users.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        if functions.len() >= 2 {
+            let ignores = common_ignores(Vec::new(), functions);
+            check_shared_outside(ctx, name, functions, &ignores, out);
+        }
     }
     for role in order {
         let functions = users
             .get(role.id.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let issues = RoleAnalysis::new(role).run();
-        for (function, _) in functions {
-            for issue in &issues {
-                out.push(function_raw(ctx, function, role, issue));
-            }
+        let ignores = role_ignores(role, functions);
+        for issue in RoleAnalysis::new(role).run() {
+            out.push(role_raw(ctx, role, functions, &ignores, &issue));
         }
-        check_trust(ctx, role, functions, out);
+        check_trust(ctx, role, functions, &ignores, out);
         if functions.len() >= 2 {
-            check_shared(ctx, role, functions, out);
+            check_shared(ctx, role, functions, &ignores, out);
         }
     }
 }
 
-/// Something wrong with a role that is reported once per function using it.
+/// Something wrong with what a role may do. It is reported once per role,
+/// not once per function using it: the fix is one edit of the role's
+/// policy, and a role shared by many functions would otherwise repeat the
+/// same finding on the same line (the sharing itself is FG-IAM-007's).
 struct Issue {
     rule: &'static RuleMeta,
     severity: Severity,
@@ -113,21 +142,59 @@ struct Issue {
     evidence: Option<String>,
 }
 
-fn function_raw(ctx: &Ctx, function: &Function, role: &Role, issue: &Issue) -> Raw {
+/// The ignores that apply to a role's permission findings: the role's own,
+/// and those every function using it carries (SAM and Serverless copy a
+/// function's `Metadata.fnguard` to the role they generate; an ignore on
+/// only some of the functions does not hide the risk for the others).
+fn role_ignores(role: &Role, functions: &[(&Function, Loc)]) -> Vec<Ignore> {
+    common_ignores(role.ignores.clone(), functions)
+}
+
+/// `base` plus the ignores every one of `functions` carries.
+fn common_ignores(base: Vec<Ignore>, functions: &[(&Function, Loc)]) -> Vec<Ignore> {
+    let names = |f: &Function, rule: &str| {
+        f.ignores
+            .iter()
+            .any(|i| i.rule_id == "*" || i.rule_id.eq_ignore_ascii_case(rule))
+    };
+    let mut ignores = base;
+    if let Some(((first, _), rest)) = functions.split_first() {
+        ignores.extend(
+            first
+                .ignores
+                .iter()
+                .filter(|i| rest.iter().all(|(f, _)| names(f, &i.rule_id)))
+                .cloned(),
+        );
+    }
+    ignores
+}
+
+fn role_raw(
+    ctx: &Ctx,
+    role: &Role,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    issue: &Issue,
+) -> Raw {
     let message = Text::new(
         format!(
-            "Function `{}` (execution role `{}`) {}",
-            function.id, role.id, issue.en
+            "Execution role `{}` (used by {}) {}",
+            role.id,
+            function_names(functions),
+            issue.en
         ),
         format!(
-            "函数 `{}`（执行角色 `{}`）{}",
-            function.id, role.id, issue.zh
+            "执行角色 `{}`（被 {} 使用）{}",
+            role.id,
+            function_names(functions),
+            issue.zh
         ),
     );
     let mut finding = ctx
         .finding(
             issue.rule,
-            &function.id,
+            &role.id,
             issue.loc,
             message,
             &issue.discriminator,
@@ -136,15 +203,19 @@ fn function_raw(ctx: &Ctx, function: &Function, role: &Role, issue: &Issue) -> R
     if let Some(evidence) = &issue.evidence {
         finding = finding.with_evidence(evidence.clone());
     }
+    for (function, role_loc) in functions {
+        finding = finding.with_related(
+            ctx.src(*role_loc),
+            Text::new(
+                format!("function `{}` runs with this role", function.id),
+                format!("函数 `{}` 以该角色运行", function.id),
+            ),
+        );
+    }
     Raw {
         finding,
-        element_loc: function.loc,
-        element_ignores: function
-            .ignores
-            .iter()
-            .chain(role.ignores.iter())
-            .cloned()
-            .collect(),
+        element_loc: role.loc,
+        element_ignores: ignores.to_vec(),
     }
 }
 
@@ -203,7 +274,124 @@ fn resource_zh(resource: &str) -> String {
     }
 }
 
-fn list_names(names: &[&str]) -> String {
+/// Merge the per-function findings a check appended to `out` since `from`
+/// that share a rule and a source position: one line of SAM `Globals` or
+/// Serverless `provider` settings (an environment variable, the runtime,
+/// the log format) applies to every function, and is one problem with one
+/// fix. The first function's finding is kept (its fingerprint stays stable
+/// when functions are added), names the others and relates their
+/// declarations; it keeps the highest severity and only the element
+/// ignores every merged function carries.
+pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
+    let tail = out.split_off(from.min(out.len()));
+    let mut merged: Vec<(Raw, Vec<(String, Loc)>)> = Vec::with_capacity(tail.len());
+    let mut by_source: HashMap<(String, String, u32, u32), usize> = HashMap::new();
+    for raw in tail {
+        let f = &raw.finding;
+        let key = (
+            f.rule_id.clone(),
+            f.location.path.clone(),
+            f.location.line,
+            f.location.col,
+        );
+        match by_source.get(&key) {
+            Some(&i) if merged[i].0.finding.resource != raw.finding.resource => {
+                let (first, others) = &mut merged[i];
+                first.finding.severity = first.finding.severity.max(raw.finding.severity);
+                first.element_ignores.retain(|kept| {
+                    raw.element_ignores.iter().any(|other| {
+                        other.rule_id == "*" || other.rule_id.eq_ignore_ascii_case(&kept.rule_id)
+                    })
+                });
+                if !others.iter().any(|(id, _)| *id == raw.finding.resource) {
+                    others.push((raw.finding.resource, raw.element_loc));
+                }
+            }
+            _ => {
+                // The first finding at a position stays the one others join.
+                by_source.entry(key).or_insert(merged.len());
+                merged.push((raw, Vec::new()));
+            }
+        }
+    }
+    for (mut raw, others) in merged {
+        if !others.is_empty() {
+            // Element-level inline ignores of the first function alone must
+            // not hide the others' finding: only comments on the shared
+            // line itself apply, as only ignores all functions carry do.
+            if let Some(file) = ctx
+                .dep
+                .files
+                .iter()
+                .position(|f| *f == raw.finding.location.path)
+            {
+                raw.element_loc = Loc::new(
+                    file as u32,
+                    raw.finding.location.line,
+                    raw.finding.location.col,
+                );
+            }
+            let names: Vec<&str> = others.iter().map(|(id, _)| id.as_str()).collect();
+            let list = list_names(&names);
+            let finding = &mut raw.finding;
+            finding.message.en.push_str(&format!(
+                " The same setting applies to {} more function(s): {list}.",
+                others.len()
+            ));
+            finding.message.zh.push_str(&format!(
+                "同一设置还作用于另外 {} 个函数：{list}。",
+                others.len()
+            ));
+            for (id, loc) in &others {
+                finding.related.push(fnguard_core::Related {
+                    location: ctx.src(*loc),
+                    message: Text::new(
+                        format!("function `{id}` gets the same setting"),
+                        format!("函数 `{id}` 使用同一设置"),
+                    ),
+                });
+            }
+        }
+        out.push(raw);
+    }
+}
+
+/// Functions that run as Lambda@Edge: their declared execution role's
+/// trust policy names `edgelambda.amazonaws.com`, which CloudFront requires.
+/// Lambda@Edge supports no VPC, dead-letter queue, reserved concurrency or
+/// X-Ray, so checks asking for those skip these functions.
+pub(crate) fn edge_functions(dep: &fnguard_model::Deployment) -> HashSet<&str> {
+    let edge_roles: HashSet<&str> = dep
+        .roles
+        .iter()
+        .filter(|role| {
+            role.trust.as_ref().is_some_and(|trust| {
+                trust.statements.iter().any(|stmt| {
+                    stmt.effect == Effect::Allow
+                        && matches!(&stmt.principals, fnguard_iam::PrincipalSet::Principal(entries)
+                        if entries.iter().any(|e| {
+                            e.kind.eq_ignore_ascii_case("Service")
+                                && e.value.as_str().is_some_and(|v| {
+                                    v.trim().eq_ignore_ascii_case("edgelambda.amazonaws.com")
+                                })
+                        }))
+                })
+            })
+        })
+        .map(|role| role.id.as_str())
+        .collect();
+    if edge_roles.is_empty() {
+        return HashSet::new();
+    }
+    dep.functions
+        .iter()
+        .filter(|f| matches!(&f.role, Field::Known(Ref::Local(id), _) if edge_roles.contains(id.as_str())))
+        .map(|f| f.id.as_str())
+        .collect()
+}
+
+/// Names in backticks, at most `SHOWN` of them, then the count of the rest.
+pub(crate) fn list_names(names: &[&str]) -> String {
     let mut text = names
         .iter()
         .take(SHOWN)
@@ -215,6 +403,17 @@ fn list_names(names: &[&str]) -> String {
     }
     text
 }
+
+/// FG-IAM-003's findings of one statement: (statement, action values,
+/// first value's location, actions allowed, actions allowed under
+/// conditions).
+type StatementWrites<'c> = (
+    usize,
+    Vec<String>,
+    Loc,
+    Vec<&'c ActionInfo>,
+    Vec<&'c ActionInfo>,
+);
 
 /// A resource a wildcard grant is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +429,10 @@ struct StmtRef<'a> {
     index: usize,
     attached: &'a AttachedPolicy,
     stmt: &'a Statement,
+    /// No other policy of the role has this policy's name.
+    unique_name: bool,
+    /// No other statement of the policy has this statement's Sid.
+    unique_sid: bool,
 }
 
 impl StmtRef<'_> {
@@ -257,10 +460,17 @@ impl StmtRef<'_> {
 
     /// Stable across edits elsewhere in the file: policy name and Sid (or
     /// position when there is no Sid).
+    /// Unnamed or same-named policies (and repeated Sids) fall back to
+    /// positions, so two statements never share a key.
     fn key(&self) -> String {
+        let policy = if self.unique_name && !self.attached.name.is_empty() {
+            self.attached.name.clone()
+        } else {
+            format!("{}@{}", self.attached.name, self.policy)
+        };
         match &self.stmt.sid {
-            Some(sid) => format!("{}#{sid}", self.attached.name),
-            None => format!("{}#{}", self.attached.name, self.index),
+            Some(sid) if self.unique_sid => format!("{policy}#{sid}"),
+            _ => format!("{policy}#{}", self.index),
         }
     }
 }
@@ -297,11 +507,22 @@ const WHOLE_STATEMENT: usize = usize::MAX;
 impl<'a> RoleAnalysis<'a> {
     fn new(role: &'a Role) -> Self {
         let policies: Vec<&Policy> = role.policies.iter().map(|p| &p.policy).collect();
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for attached in &role.policies {
+            *names.entry(attached.name.as_str()).or_default() += 1;
+        }
         let statements = role
             .policies
             .iter()
             .enumerate()
             .flat_map(|(policy, attached)| {
+                let mut sids: HashMap<&str, usize> = HashMap::new();
+                for stmt in &attached.policy.statements {
+                    if let Some(sid) = &stmt.sid {
+                        *sids.entry(sid.as_str()).or_default() += 1;
+                    }
+                }
+                let unique_name = names.get(attached.name.as_str()) == Some(&1);
                 attached
                     .policy
                     .statements
@@ -312,6 +533,11 @@ impl<'a> RoleAnalysis<'a> {
                         index,
                         attached,
                         stmt,
+                        unique_name,
+                        unique_sid: stmt
+                            .sid
+                            .as_deref()
+                            .is_some_and(|sid| sids.get(sid) == Some(&1)),
                     })
             })
             .collect();
@@ -770,9 +996,45 @@ impl<'a> RoleAnalysis<'a> {
                 found.push((i, pattern.to_string(), loc, allowed, conditional));
             }
         }
+        // One finding per statement: its action values are one grant with
+        // one fix (scoping the statement's `Resource`).
+        let mut by_statement: Vec<StatementWrites> = Vec::new();
         for (i, pattern, loc, allowed, conditional) in found {
+            match by_statement.iter_mut().find(|(j, ..)| *j == i) {
+                Some((_, patterns, _, all_allowed, all_conditional)) => {
+                    patterns.push(pattern);
+                    for a in allowed {
+                        if !all_allowed.iter().any(|b| b.name == a.name) {
+                            all_allowed.push(a);
+                        }
+                    }
+                    for a in conditional {
+                        if !all_conditional.iter().any(|b| b.name == a.name) {
+                            all_conditional.push(a);
+                        }
+                    }
+                }
+                None => by_statement.push((i, vec![pattern], loc, allowed, conditional)),
+            }
+        }
+        for (i, patterns, loc, allowed, mut conditional) in by_statement {
             let s = &self.statements[i];
+            conditional.retain(|c| !allowed.iter().any(|a| a.name == c.name));
             let all: Vec<&ActionInfo> = allowed.iter().chain(conditional.iter()).copied().collect();
+            let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+            // Wildcards and `NotAction` say how the actions were granted;
+            // plain action names would only repeat the list.
+            let through = if pattern_refs
+                .iter()
+                .any(|p| p.contains(['*', '?']) || *p == "NotAction")
+            {
+                (
+                    format!(" through {}", list_names(&pattern_refs)),
+                    format!("通过 {} ", list_names(&pattern_refs)),
+                )
+            } else {
+                (String::new(), String::new())
+            };
             let permissions = all
                 .iter()
                 .any(|a| a.level == AccessLevel::PermissionsManagement);
@@ -792,19 +1054,30 @@ impl<'a> RoleAnalysis<'a> {
                 ("write", "写入", Severity::Medium)
             };
             let en = format!(
-                "grants {} {kind_en} action(s) on every resource (`Resource: \"*\"`) through `{pattern}` in {}: {}.",
+                "grants {} {kind_en} action(s) on every resource (`Resource: \"*\"`){} in {}: {}.",
                 all.len(),
+                through.0,
                 s.label_en(),
                 list_names(&names)
             );
             let zh = format!(
-                "通过{}中的 `{pattern}` 在所有资源（`Resource: \"*\"`）上授予 {} 个{kind_zh}操作：{}。",
+                "在{}中{}在所有资源（`Resource: \"*\"`）上授予 {} 个{kind_zh}操作：{}。",
                 s.label_zh(),
+                through.1,
                 all.len(),
                 list_names(&names)
             );
-            let discriminator = self.discriminator(s, &pattern);
-            let evidence = names.join(", ");
+            let discriminator = self.discriminator(s, "write");
+            // Enough to act on; a `NotAction` grant can reach thousands.
+            let mut evidence = names
+                .iter()
+                .take(EVIDENCE_ACTIONS)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if names.len() > EVIDENCE_ACTIONS {
+                evidence.push_str(&format!(" (+{})", names.len() - EVIDENCE_ACTIONS));
+            }
             self.push(
                 &rules::WRITE_ON_ANY_RESOURCE,
                 severity,
@@ -900,7 +1173,10 @@ impl<'a> RoleAnalysis<'a> {
         if !eval.decision.is_granted() {
             return;
         }
-        let mut hit: Option<(usize, &str, Loc)> = None;
+        // (statement, pattern, loc, certain). Only statements whose resource
+        // is known to be every role count: a PassRole on a role ARN the files
+        // do not determine is not a finding.
+        let mut hit: Option<(usize, &str, Loc, bool)> = None;
         let mut passed_to: Vec<&str> = Vec::new();
         for m in eval.allows() {
             let Some((i, s)) = self
@@ -911,26 +1187,33 @@ impl<'a> RoleAnalysis<'a> {
             else {
                 continue;
             };
+            if !covers_every_resource(s.stmt) {
+                continue;
+            }
+            let ActionSet::Action(vals) = &s.stmt.actions else {
+                continue;
+            };
+            let Some(v) = vals.iter().find(|v| {
+                v.as_str()
+                    .is_some_and(|p| !is_star(p) && action_matches(p, "iam:PassRole"))
+            }) else {
+                continue;
+            };
             for clause in &s.stmt.conditions {
                 if clause.key.eq_ignore_ascii_case("iam:PassedToService") {
                     passed_to.extend(clause.values.iter().filter_map(Val::as_str));
                 }
             }
-            if hit.is_some() {
-                continue;
-            }
-            if let ActionSet::Action(vals) = &s.stmt.actions {
-                if let Some(v) = vals.iter().find(|v| {
-                    v.as_str()
-                        .is_some_and(|p| !is_star(p) && action_matches(p, "iam:PassRole"))
-                }) {
-                    hit = Some((i, v.as_str().unwrap_or("iam:PassRole"), v.loc));
-                }
+            // A certain grant wins over one that depends on conditions.
+            if hit.is_none_or(|(_, _, _, certain)| !certain && m.certain) {
+                hit = Some((i, v.as_str().unwrap_or("iam:PassRole"), v.loc, m.certain));
             }
         }
-        let Some((i, pattern, loc)) = hit else {
+        let Some((i, pattern, loc, certain)) = hit else {
             return;
         };
+        // Conditional when the grant itself is, or a Deny may apply.
+        let conditional = !certain || eval.denies().next().is_some();
         let s = &self.statements[i];
         let mut en = format!(
             "may pass any IAM role (`iam:PassRole` on `*`) through `{pattern}` in {}.",
@@ -955,7 +1238,7 @@ impl<'a> RoleAnalysis<'a> {
         self.push(
             &rules::PASS_ROLE,
             Severity::High,
-            eval.decision == Decision::Conditional,
+            conditional,
             loc,
             discriminator,
             en,
@@ -1010,7 +1293,13 @@ fn function_names(functions: &[(&Function, Loc)]) -> String {
 }
 
 /// FG-IAM-005: who besides Lambda may assume an execution role.
-fn check_trust(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut Vec<Raw>) {
+fn check_trust(
+    ctx: &Ctx,
+    role: &Role,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    out: &mut Vec<Raw>,
+) {
     let Some(trust) = &role.trust else {
         return;
     };
@@ -1075,7 +1364,7 @@ fn check_trust(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut
         out.push(Raw {
             finding,
             element_loc: role.loc,
-            element_ignores: role.ignores.clone(),
+            element_ignores: ignores.to_vec(),
         });
     }
 }
@@ -1128,7 +1417,13 @@ fn describe_assumer(grant: &AssumeGrant<'_>, stmt_loc: Loc) -> (String, String, 
 }
 
 /// FG-IAM-007: one finding per role used by two or more functions.
-fn check_shared(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mut Vec<Raw>) {
+fn check_shared(
+    ctx: &Ctx,
+    role: &Role,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    out: &mut Vec<Raw>,
+) {
     let en = format!(
         "Execution role `{}` is shared by {} functions: {}.",
         role.id,
@@ -1160,6 +1455,52 @@ fn check_shared(ctx: &Ctx, role: &Role, functions: &[(&Function, Loc)], out: &mu
     out.push(Raw {
         finding,
         element_loc: role.loc,
-        element_ignores: role.ignores.clone(),
+        element_ignores: ignores.to_vec(),
+    });
+}
+
+/// A role ARN written out in full (pseudo parameters allowed), not a value
+/// the files leave open (`${ssm:...}`, an unresolved reference).
+fn is_concrete_role(arn: &str) -> bool {
+    let arn = arn.trim();
+    let rest = [SELF_ACCOUNT, "${AWS::Region}", "${AWS::Partition}"]
+        .iter()
+        .fold(arn.to_string(), |text, pseudo| text.replace(pseudo, ""));
+    arn.starts_with("arn:") && arn.contains(":role/") && !rest.contains(['$', '{', '}'])
+}
+
+/// FG-IAM-007 for a role the scanned files name but do not declare.
+fn check_shared_outside(
+    ctx: &Ctx,
+    name: &str,
+    functions: &[(&Function, Loc)],
+    ignores: &[Ignore],
+    out: &mut Vec<Raw>,
+) {
+    let en = format!(
+        "Execution role `{name}` (not declared in the scanned files) is shared by {} functions: {}.",
+        functions.len(),
+        function_names(functions)
+    );
+    let zh = format!(
+        "执行角色 `{name}`（未在扫描的文件中声明）被 {} 个函数共用：{}。",
+        functions.len(),
+        function_names(functions)
+    );
+    let first = functions.first().map_or(Loc::default(), |(_, loc)| *loc);
+    let mut finding = ctx.finding(&rules::SHARED_ROLE, name, first, Text::new(en, zh), name);
+    for (function, role_loc) in functions {
+        finding = finding.with_related(
+            ctx.src(*role_loc),
+            Text::new(
+                format!("function `{}` uses this role", function.id),
+                format!("函数 `{}` 使用该角色", function.id),
+            ),
+        );
+    }
+    out.push(Raw {
+        finding,
+        element_loc: first,
+        element_ignores: ignores.to_vec(),
     });
 }

@@ -27,9 +27,11 @@ retention settings.",
 由 Lambda 自动创建的日志组也不受模板中加密和保留期设置的约束。",
         remediation_en: "Declare the log group (AWS::Logs::LogGroup named /aws/lambda/<name>, aws_cloudwatch_log_group, \
 or LoggingConfig.LogGroup) with RetentionInDays set to what your audit policy requires (e.g. 90 or 365 days) and \
-a KMS key; export older logs to S3 if they must be kept longer.",
+a KMS key; export older logs to S3 if they must be kept longer. \
+Where: CloudFormation/SAM `RetentionInDays` of `AWS::Logs::LogGroup`; Serverless `provider.logRetentionInDays` (or `logRetentionInDays` per function); Terraform `retention_in_days` of `aws_cloudwatch_log_group`.",
         remediation_zh: "声明日志组（名为 /aws/lambda/<name> 的 AWS::Logs::LogGroup、aws_cloudwatch_log_group 或 LoggingConfig.LogGroup），\
-将 RetentionInDays 设为审计策略要求的值（如 90 或 365 天）并配置 KMS 密钥；需要更长时间保存的日志导出到 S3。",
+将 RetentionInDays 设为审计策略要求的值（如 90 或 365 天）并配置 KMS 密钥；需要更长时间保存的日志导出到 S3。\
+位置：CloudFormation/SAM 中 `AWS::Logs::LogGroup` 的 `RetentionInDays`；Serverless 的 `provider.logRetentionInDays`（或按函数设置 `logRetentionInDays`）；Terraform 中 `aws_cloudwatch_log_group` 的 `retention_in_days`。",
         references: &[
             "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
@@ -50,8 +52,10 @@ log_format), so Lambda writes plain-text log lines.",
 rules and investigations miss events; log levels cannot be filtered at the source.",
         risk_zh: "非结构化日志难以查询和关联（请求 ID、级别、关键决策），检测规则和调查容易遗漏事件；也无法在源头按日志级别过滤。",
         remediation_en: "Set LoggingConfig: {LogFormat: JSON, ApplicationLogLevel, SystemLogLevel} and log structured \
-events (event id, decision, error) from the handler.",
-        remediation_zh: "设置 LoggingConfig: {LogFormat: JSON, ApplicationLogLevel, SystemLogLevel}，并在处理函数中记录结构化事件（事件 ID、决策、错误）。",
+events (event id, decision, error) from the handler. \
+Where: CloudFormation/SAM `LoggingConfig.LogFormat: JSON` of the function (or SAM `Globals.Function.LoggingConfig`); Serverless `provider.logs.lambda.logFormat: JSON` (or `logs.logFormat` per function); Terraform `logging_config { log_format = \"JSON\" }` of `aws_lambda_function`.",
+        remediation_zh: "设置 LoggingConfig: {LogFormat: JSON, ApplicationLogLevel, SystemLogLevel}，并在处理函数中记录结构化事件（事件 ID、决策、错误）。\
+位置：CloudFormation/SAM 函数的 `LoggingConfig.LogFormat: JSON`（或 SAM 的 `Globals.Function.LoggingConfig`）；Serverless 的 `provider.logs.lambda.logFormat: JSON`（或按函数设置 `logs.logFormat`）；Terraform 中 `aws_lambda_function` 的 `logging_config { log_format = \"JSON\" }`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html",
         ],
@@ -65,15 +69,17 @@ events (event id, decision, error) from the handler.",
         title_en: "Function without active tracing",
         title_zh: "函数未启用主动追踪",
         description_en: "The function's TracingConfig mode is not Active (Terraform tracing_config mode), so AWS X-Ray \
-records no trace of its invocations and downstream calls.",
-        description_zh: "该函数的 TracingConfig 模式不是 Active（Terraform tracing_config 的 mode），AWS X-Ray 不会记录其调用及下游请求的追踪。",
+records no trace of its invocations and downstream calls. Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: Lambda@Edge does not support it.",
+        description_zh: "该函数的 TracingConfig 模式不是 Active（Terraform tracing_config 的 mode），AWS X-Ray 不会记录其调用及下游请求的追踪。Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：Lambda@Edge 不支持该功能。",
         risk_en: "Unexpected downstream calls (new hosts, services, latency spikes) stay invisible; incidents are \
 harder to trace across services.",
         risk_zh: "意外的下游调用（新的主机、服务、延迟突增）无法被察觉；跨服务追查事件更加困难。",
         remediation_en: "Set Tracing: Active (SAM), TracingConfig.Mode: Active (CloudFormation) or tracing_config { mode = \
-\"Active\" } (Terraform), and grant xray:PutTraceSegments (AWSXRayDaemonWriteAccess) to the role.",
+\"Active\" } (Terraform), and grant xray:PutTraceSegments (AWSXRayDaemonWriteAccess) to the role. \
+Serverless: `provider.tracing.lambda: true` (or `tracing: Active` per function).",
         remediation_zh: "设置 Tracing: Active（SAM）、TracingConfig.Mode: Active（CloudFormation）或 tracing_config { mode = \"Active\" }（Terraform），\
-并为角色授予 xray:PutTraceSegments（AWSXRayDaemonWriteAccess）。",
+并为角色授予 xray:PutTraceSegments（AWSXRayDaemonWriteAccess）。\
+Serverless：`provider.tracing.lambda: true`（或按函数设置 `tracing: Active`）。",
         references: &["https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
     },
     RuleMeta {
@@ -86,17 +92,19 @@ harder to trace across services.",
         title_zh: "CloudTrail 跟踪未记录 Lambda 数据事件",
         description_en: "A CloudTrail trail declared in the scanned code has no event selector (basic or advanced) for \
 AWS::Lambda::Function data events, so Invoke calls are not recorded; CloudTrail records only management events by \
-default.",
+default. Not reported when another trail of the same deployment records them.",
         description_zh: "扫描代码中声明的 CloudTrail 跟踪没有针对 AWS::Lambda::Function 数据事件的事件选择器（基本或高级），因此不会记录 Invoke 调用；\
-CloudTrail 默认只记录管理事件。",
+CloudTrail 默认只记录管理事件。若同一部署中的另一个跟踪记录了这些事件，则不报告。",
         risk_en: "Who invoked which function, when and from where is not audited: abuse of functions (as proxies, \
 by stolen credentials) cannot be detected or investigated.",
         risk_zh: "谁在何时从何处调用了哪个函数不会被审计：无法检测或调查对函数的滥用（作为代理、凭被盗凭证调用）。",
         remediation_en: "Add a data event selector for Lambda: basic (DataResources Type AWS::Lambda::Function, Values \
 [arn:aws:lambda]) or advanced (eventCategory = Data, resources.type = AWS::Lambda::Function), scoped to the \
-functions that matter if cost is a concern.",
+functions that matter if cost is a concern. \
+Where: CloudFormation `EventSelectors` (`DataResources`) or `AdvancedEventSelectors` of `AWS::CloudTrail::Trail` (under `resources.Resources` with the Serverless Framework); Terraform `event_selector { data_resource }` or `advanced_event_selector` of `aws_cloudtrail`.",
         remediation_zh: "为 Lambda 添加数据事件选择器：基本选择器（DataResources Type 为 AWS::Lambda::Function，Values 为 [arn:aws:lambda]）\
-或高级选择器（eventCategory = Data，resources.type = AWS::Lambda::Function）；如顾虑费用，可限定为重要的函数。",
+或高级选择器（eventCategory = Data，resources.type = AWS::Lambda::Function）；如顾虑费用，可限定为重要的函数。\
+位置：CloudFormation 中 `AWS::CloudTrail::Trail` 的 `EventSelectors`（`DataResources`）或 `AdvancedEventSelectors`（Serverless Framework 中写在 `resources.Resources` 下）；Terraform 中 `aws_cloudtrail` 的 `event_selector { data_resource }` 或 `advanced_event_selector`。",
         references: &[
             "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html",
@@ -113,36 +121,67 @@ fn raw_for_function(function: &Function, finding: fnguard_core::Finding) -> Raw 
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let from = out.len();
     check_retention(ctx, out);
+    // Lambda@Edge does not support X-Ray tracing.
+    let edge = crate::iam::edge_functions(ctx.dep);
     for function in &ctx.dep.functions {
         let json = function.log_format.eq_ignore_case("JSON");
         if !json && !function.log_format.is_unknown() {
             let loc = function.log_format.loc().unwrap_or(function.loc);
+            let (why_en, why_zh) = match function.log_format.as_deref() {
+                Some(value) => (
+                    format!("LoggingConfig.LogFormat is `{value}`"),
+                    format!("LoggingConfig.LogFormat 为 `{value}`"),
+                ),
+                None => (
+                    "LoggingConfig.LogFormat is not set; Lambda defaults to Text".to_string(),
+                    "未设置 LoggingConfig.LogFormat，Lambda 默认使用 Text".to_string(),
+                ),
+            };
             let message = Text::new(
                 format!(
-                    "Function {} writes plain-text logs (LoggingConfig.LogFormat is not JSON).",
+                    "Function {} writes plain-text logs ({why_en}).",
                     function.id
                 ),
-                format!(
-                    "函数 {} 写入纯文本日志（LoggingConfig.LogFormat 不是 JSON）。",
-                    function.id
-                ),
+                format!("函数 {} 写入纯文本日志（{why_zh}）。", function.id),
             );
             let finding = ctx.finding(&RULES[1], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
         }
         let active = function.tracing.eq_ignore_case("Active");
-        if !active && !function.tracing.is_unknown() {
+        if !active && !function.tracing.is_unknown() && !edge.contains(function.id.as_str()) {
             let loc = function.tracing.loc().unwrap_or(function.loc);
+            let (why_en, why_zh) = match function.tracing.as_deref() {
+                Some(value) => (
+                    format!("tracing mode is `{value}`"),
+                    format!("追踪模式为 `{value}`"),
+                ),
+                None => (
+                    "no tracing mode is set".to_string(),
+                    "未设置追踪模式".to_string(),
+                ),
+            };
             let message = Text::new(
-                format!("Function {} has no active X-Ray tracing.", function.id),
-                format!("函数 {} 未启用 X-Ray 主动追踪。", function.id),
+                format!(
+                    "Function {} has no active X-Ray tracing ({why_en}).",
+                    function.id
+                ),
+                format!("函数 {} 未启用 X-Ray 主动追踪（{why_zh}）。", function.id),
             );
             let finding = ctx.finding(&RULES[2], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
         }
     }
-    for trail in &ctx.dep.trails {
+    // One trail recording Lambda data events is enough: the others (a
+    // management-events trail to another bucket, an organization trail)
+    // leave no gap.
+    let recorded = ctx
+        .dep
+        .trails
+        .iter()
+        .any(|t| matches!(t.lambda_data_events, Field::Known(true, _)));
+    for trail in ctx.dep.trails.iter().filter(|_| !recorded) {
         let (loc, message) = match &trail.lambda_data_events {
             // Absent selectors mean CloudTrail's default: management
             // events only.
@@ -157,6 +196,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             element_ignores: trail.ignores.clone(),
         });
     }
+    crate::iam::merge_same_source(ctx, out, from);
 }
 
 fn trail_message(trail: &str) -> Text {
@@ -179,6 +219,16 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
             by_name.insert(name, group);
         }
     }
+    // A group whose name the files do not determine, linked to no function,
+    // may be any function's: then no function can be said to lack one.
+    let undetermined_group = ctx.dep.log_groups.iter().any(|g| {
+        g.function.is_none()
+            && match &g.name {
+                Field::Unknown(_) => true,
+                Field::Known(name, _) => name.contains("${"),
+                Field::Absent => false,
+            }
+    });
     let mut reported: HashSet<&str> = HashSet::new();
     for function in &ctx.dep.functions {
         let mut linked: Vec<&LogGroup> = by_function
@@ -201,6 +251,9 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
             _ => {}
         }
         if linked.is_empty() {
+            if undetermined_group {
+                continue;
+            }
             let name = function.name.as_deref().unwrap_or("<generated name>");
             let message = Text::new(
                 format!("No log group is declared for function {}: Lambda creates /aws/lambda/{name} with no expiry.", function.id),
@@ -231,5 +284,36 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
                 element_ignores: group.ignores.clone(),
             });
         }
+    }
+    // A group named for Lambda whose function cannot be told (its name is
+    // built from the stack name or a variable) still holds some function's
+    // logs: its missing retention is known.
+    for group in &ctx.dep.log_groups {
+        let Some(name) = group.name.as_deref() else {
+            continue;
+        };
+        if group.function.is_some()
+            || !group.retention_days.is_absent()
+            || !name.starts_with("/aws/lambda/")
+            || !reported.insert(group.id.as_str())
+        {
+            continue;
+        }
+        let message = Text::new(
+            format!(
+                "Log group {} ({name}) holds Lambda function logs and sets no retention: its logs never expire.",
+                group.id
+            ),
+            format!(
+                "日志组 {}（{name}）存放 Lambda 函数日志，但未设置保留期：其日志永不过期。",
+                group.id
+            ),
+        );
+        let finding = ctx.finding(rule, &group.id, group.loc, message, "retention");
+        out.push(Raw {
+            finding,
+            element_loc: group.loc,
+            element_ignores: group.ignores.clone(),
+        });
     }
 }

@@ -23,9 +23,11 @@ cryptomining, use as a proxy, denial of wallet); without alarms nobody is told w
     risk_zh: "攻击和滥用表现为错误激增、限流和执行时长突增（注入尝试、挖矿、被用作代理、费用攻击）；没有告警，发生时无人知晓。",
     remediation_en: "Add AWS::CloudWatch::Alarm (aws_cloudwatch_metric_alarm) resources on AWS/Lambda Errors and \
 Throttles (Sum > 0 or an error-rate threshold) and Duration (p99 near the timeout) with Dimensions FunctionName, \
-notifying an SNS topic that reaches on-call.",
+notifying an SNS topic that reaches on-call. \
+Where: CloudFormation/SAM `AWS::CloudWatch::Alarm` with `Namespace: AWS/Lambda` and a `FunctionName` dimension (under `resources.Resources` with the Serverless Framework, or a plugin such as serverless-plugin-aws-alerts); Terraform `aws_cloudwatch_metric_alarm` with `namespace = \"AWS/Lambda\"` and `dimensions = { FunctionName = ... }`.",
     remediation_zh: "添加 AWS::CloudWatch::Alarm（aws_cloudwatch_metric_alarm）资源，监视 AWS/Lambda 的 Errors 和 Throttles\
-（Sum > 0 或错误率阈值）以及 Duration（p99 接近超时），Dimensions 设为 FunctionName，并通知可触达值班人员的 SNS 主题。",
+（Sum > 0 或错误率阈值）以及 Duration（p99 接近超时），Dimensions 设为 FunctionName，并通知可触达值班人员的 SNS 主题。\
+位置：CloudFormation/SAM 中 `Namespace: AWS/Lambda` 且带 `FunctionName` 维度的 `AWS::CloudWatch::Alarm`（Serverless Framework 中写在 `resources.Resources` 下，或使用 serverless-plugin-aws-alerts 等插件）；Terraform 中 `namespace = \"AWS/Lambda\"` 且 `dimensions = { FunctionName = ... }` 的 `aws_cloudwatch_metric_alarm`。",
     references: &[
         "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics.html",
         "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",

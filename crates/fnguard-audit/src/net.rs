@@ -4,7 +4,7 @@
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Ref, SgRule};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -17,18 +17,22 @@ pub static RULES: &[RuleMeta] = &[
         title_zh: "函数未接入 VPC",
         description_en: "The function has no VpcConfig, so it runs in the Lambda service network with unrestricted \
 internet egress that no security group, network ACL, NAT or DNS firewall of yours can control. Reported at medium \
-when the function uses internal resources (databases, caches) that should then be reachable from outside the VPC.",
+when the function uses internal resources (databases, caches) that should then be reachable from outside the VPC. \
+Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: they cannot be attached to a VPC.",
         description_zh: "该函数没有 VpcConfig，运行在 Lambda 服务网络中，可不受限制地访问互联网，您的安全组、网络 ACL、NAT 或 DNS 防火墙都无法控制。\
-若函数使用内部资源（数据库、缓存），则按“中”报告，因为这些资源此时必须能从 VPC 外部访问。",
+若函数使用内部资源（数据库、缓存），则按“中”报告，因为这些资源此时必须能从 VPC 外部访问。\
+Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：它们无法接入 VPC。",
         risk_en: "Compromised code can send data and credentials anywhere (exfiltration, C2 relay, guide §2.1); \
 internal resources the function uses must be exposed beyond a private network.",
         risk_zh: "被攻陷的代码可以把数据和凭证发送到任何地方（数据外泄、C2 中继，指南 §2.1）；函数使用的内部资源不得不暴露到私有网络之外。",
         remediation_en: "Attach the function to private subnets with VpcConfig (SubnetIds, SecurityGroupIds), route its \
 egress through a NAT gateway with an allowlist (Route 53 Resolver DNS Firewall or AWS Network Firewall), and use VPC \
-endpoints for AWS services. The execution role then also needs AWSLambdaVPCAccessExecutionRole permissions.",
+endpoints for AWS services. The execution role then also needs AWSLambdaVPCAccessExecutionRole permissions. \
+Where: CloudFormation/SAM `VpcConfig` (`SubnetIds`, `SecurityGroupIds`) of the function; Serverless `provider.vpc` or `functions.<name>.vpc` (`subnetIds`, `securityGroupIds`); Terraform `vpc_config { subnet_ids, security_group_ids }` of `aws_lambda_function`.",
         remediation_zh: "通过 VpcConfig（SubnetIds、SecurityGroupIds）将函数接入私有子网，使其出站流量经由带允许列表的 NAT 网关\
 （Route 53 Resolver DNS Firewall 或 AWS Network Firewall），并为 AWS 服务使用 VPC 终端节点。执行角色还需具备 \
-AWSLambdaVPCAccessExecutionRole 中的权限。",
+AWSLambdaVPCAccessExecutionRole 中的权限。\
+位置：CloudFormation/SAM 函数的 `VpcConfig`（`SubnetIds`、`SecurityGroupIds`）；Serverless 的 `provider.vpc` 或 `functions.<name>.vpc`（`subnetIds`、`securityGroupIds`）；Terraform 中 `aws_lambda_function` 的 `vpc_config { subnet_ids, security_group_ids }`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
             "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-dns-firewall.html",
@@ -52,9 +56,11 @@ any port: data exfiltration, C2 channels, and use of the function as a proxy.",
         risk_zh: "函数中运行的代码（注入的载荷、被投毒的依赖）可以连接任意主机的任意端口：数据外泄、C2 通道，以及把函数当作代理使用。",
         remediation_en: "Replace the allow-all rule with explicit egress: HTTPS (443) to the prefix lists of the VPC \
 endpoints or the NAT path the function needs, database ports to the database security group. Enforce domain \
-allowlists with Route 53 Resolver DNS Firewall (or `fnguard dns serve`).",
+allowlists with Route 53 Resolver DNS Firewall (or `fnguard dns serve`). \
+Where: CloudFormation `SecurityGroupEgress` of `AWS::EC2::SecurityGroup` (declare it explicitly: omitting it means allow all) or `AWS::EC2::SecurityGroupEgress` resources, under `resources.Resources` with the Serverless Framework; Terraform `egress` blocks of `aws_security_group` or `aws_security_group_rule` / `aws_vpc_security_group_egress_rule`.",
         remediation_zh: "用明确的出站规则替换全部放行规则：仅允许到函数所需 VPC 终端节点前缀列表或 NAT 路径的 HTTPS（443），\
-以及到数据库安全组的数据库端口。用 Route 53 Resolver DNS Firewall（或 `fnguard dns serve`）强制执行域名允许列表。",
+以及到数据库安全组的数据库端口。用 Route 53 Resolver DNS Firewall（或 `fnguard dns serve`）强制执行域名允许列表。\
+位置：CloudFormation 中 `AWS::EC2::SecurityGroup` 的 `SecurityGroupEgress`（需显式声明：省略即全部放行）或 `AWS::EC2::SecurityGroupEgress` 资源，Serverless Framework 中写在 `resources.Resources` 下；Terraform 中 `aws_security_group` 的 `egress` 块或 `aws_security_group_rule` / `aws_vpc_security_group_egress_rule`。",
         references: &[
             "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html",
@@ -87,11 +93,17 @@ fn allows_all_egress(rule: &SgRule) -> bool {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let edge = crate::iam::edge_functions(ctx.dep);
     // Security group id → functions using it, in first-use order.
     let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
+    // (group, function) pairs already recorded: a function may list a group
+    // twice, and one group may serve thousands of functions.
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for function in &ctx.dep.functions {
         match &function.vpc {
+            // Lambda@Edge cannot be attached to a VPC.
+            _ if edge.contains(function.id.as_str()) => {}
             Field::Absent => report_no_vpc(ctx, function, out),
             // Empty lists are how Terraform and the Lambda API detach a
             // function from its VPC.
@@ -105,7 +117,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                         if entry.is_empty() {
                             order.push(id.as_str());
                         }
-                        if !entry.contains(&function.id.as_str()) {
+                        if seen.insert((id.as_str(), function.id.as_str())) {
                             entry.push(function.id.as_str());
                         }
                     }
@@ -128,7 +140,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         let Some(open) = sg.egress.iter().find(|r| allows_all_egress(r)) else {
             continue;
         };
-        let functions = users.get(sg_id).map(|f| f.join(", ")).unwrap_or_default();
+        let functions = users
+            .get(sg_id)
+            .map(|f| crate::iam::list_names(f))
+            .unwrap_or_default();
         let (why_en, why_zh) = if open.implicit {
             (
                 " CloudFormation adds allow-all egress when SecurityGroupEgress is omitted.",
@@ -139,8 +154,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         };
         let cidr = open.cidr.as_deref().unwrap_or("0.0.0.0/0");
         let message = Text::new(
-            format!("Security group {sg_id} of function(s) {functions} allows all outbound traffic to {cidr}.{why_en}"),
-            format!("函数 {functions} 的安全组 {sg_id} 允许所有出站流量访问 {cidr}。{why_zh}"),
+            format!("Security group `{sg_id}` of function(s) {functions} allows all outbound traffic to `{cidr}`.{why_en}"),
+            format!("函数 {functions} 的安全组 `{sg_id}` 允许所有出站流量访问 `{cidr}`。{why_zh}"),
         );
         let loc = if open.implicit { sg.loc } else { open.loc };
         let finding = ctx.finding(rule, sg_id, loc, message, "egress");

@@ -4,6 +4,7 @@
 
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Date, Field, Node, RuleMeta, Severity, Text};
+use fnguard_model::TriggerKind;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -28,9 +29,11 @@ system; once updates are blocked, even an emergency code fix can no longer be de
         risk_zh: "已弃用的运行时不再获得语言运行时和操作系统的安全补丁；一旦禁止更新，连紧急代码修复都无法再部署到该函数。",
         remediation_en: "Move the function to a supported runtime of the same language (e.g. nodejs22.x, python3.13, \
 java21, dotnet8, ruby3.4, provided.al2023), test it, and redeploy. Track AWS's runtime deprecation schedule in your \
-planning so upgrades happen before the deprecation date.",
+planning so upgrades happen before the deprecation date. \
+Where: CloudFormation/SAM `Runtime` of the function (or SAM `Globals.Function.Runtime`); Serverless `provider.runtime` or `functions.<name>.runtime`; Terraform `runtime` of `aws_lambda_function`.",
         remediation_zh: "将函数迁移到同一语言的受支持运行时（如 nodejs22.x、python3.13、java21、dotnet8、ruby3.4、provided.al2023），\
-测试后重新部署。在规划中跟踪 AWS 的运行时弃用计划，在弃用日期之前完成升级。",
+测试后重新部署。在规划中跟踪 AWS 的运行时弃用计划，在弃用日期之前完成升级。\
+位置：CloudFormation/SAM 函数的 `Runtime`（或 SAM 的 `Globals.Function.Runtime`）；Serverless 的 `provider.runtime` 或 `functions.<name>.runtime`；Terraform 中 `aws_lambda_function` 的 `runtime`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html",
@@ -45,15 +48,17 @@ planning so upgrades happen before the deprecation date.",
         title_en: "Function without reserved concurrency",
         title_zh: "函数未设置预留并发",
         description_en: "The function sets no ReservedConcurrentExecutions (Terraform reserved_concurrent_executions), \
-so it can scale up to the account's whole concurrency limit. A value of 0 (function switched off) is not reported.",
+so it can scale up to the account's whole concurrency limit. A value of 0 (function switched off) is not reported. Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: Lambda@Edge does not support it.",
         description_zh: "该函数未设置 ReservedConcurrentExecutions（Terraform reserved_concurrent_executions），\
-因此可以扩展到账户的全部并发上限。值为 0（函数被关闭）不报告。",
+因此可以扩展到账户的全部并发上限。值为 0（函数被关闭）不报告。Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：Lambda@Edge 不支持该功能。",
         risk_en: "A flood of requests (or a retry loop) on this function consumes the concurrency every other function \
 in the account and region shares, throttling them (denial of service) and running up cost (denial of wallet).",
         risk_zh: "针对该函数的大量请求（或重试循环）会耗尽同一账户和区域内所有函数共享的并发，导致其他函数被限流（拒绝服务），并推高费用（费用攻击）。",
         remediation_en: "Set ReservedConcurrentExecutions to the peak the function legitimately needs; it both guarantees \
-and caps its concurrency. Add throttling at the API in front of it.",
-        remediation_zh: "将 ReservedConcurrentExecutions 设为函数合理所需的峰值；它既保证也限制该函数的并发。同时在其前方的 API 上配置限流。",
+and caps its concurrency. Add throttling at the API in front of it. \
+Where: CloudFormation/SAM `ReservedConcurrentExecutions` of the function; Serverless `reservedConcurrency` of the function; Terraform `reserved_concurrent_executions` of `aws_lambda_function`.",
+        remediation_zh: "将 ReservedConcurrentExecutions 设为函数合理所需的峰值；它既保证也限制该函数的并发。同时在其前方的 API 上配置限流。\
+位置：CloudFormation/SAM 函数的 `ReservedConcurrentExecutions`；Serverless 函数的 `reservedConcurrency`；Terraform 中 `aws_lambda_function` 的 `reserved_concurrent_executions`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html",
@@ -68,17 +73,19 @@ and caps its concurrency. Add throttling at the API in front of it.",
         title_en: "Asynchronously invoked function without a dead-letter queue or on-failure destination",
         title_zh: "异步调用的函数未配置死信队列或失败目标",
         description_en: "The function is invoked asynchronously (S3, SNS, EventBridge, schedules, CloudWatch Logs, IoT) \
-but has neither a DeadLetterConfig nor an EventInvokeConfig on-failure destination.",
+but has neither a DeadLetterConfig nor an EventInvokeConfig on-failure destination. Lambda@Edge functions (execution role trusted by edgelambda.amazonaws.com) are not reported: Lambda@Edge does not support it.",
         description_zh: "该函数被异步调用（S3、SNS、EventBridge、定时任务、CloudWatch Logs、IoT），但既没有 DeadLetterConfig，\
-也没有 EventInvokeConfig 失败目标。",
+也没有 EventInvokeConfig 失败目标。Lambda@Edge 函数（执行角色信任 edgelambda.amazonaws.com）不报告：Lambda@Edge 不支持该功能。",
         risk_en: "After Lambda's retries, failed events are silently discarded: data is lost, and errors caused by \
 malicious or malformed input leave no record to investigate.",
         risk_zh: "在 Lambda 重试之后，失败的事件会被悄然丢弃：数据丢失，恶意或畸形输入引发的错误也不留下可供调查的记录。",
         remediation_en: "Add an on-failure destination (SQS, SNS, EventBridge or S3) with EventInvokeConfig \
 (SAM EventInvokeConfig.DestinationConfig.OnFailure, Terraform aws_lambda_function_event_invoke_config), or a \
-DeadLetterConfig target, and alarm on its depth.",
+DeadLetterConfig target, and alarm on its depth. \
+Where: CloudFormation `AWS::Lambda::EventInvokeConfig` `DestinationConfig.OnFailure` or the function's `DeadLetterConfig.TargetArn`; SAM `EventInvokeConfig` or `DeadLetterQueue`; Serverless `destinations.onFailure` or `onError` of the function; Terraform `destination_config { on_failure }` of `aws_lambda_function_event_invoke_config` or `dead_letter_config` of `aws_lambda_function`.",
         remediation_zh: "通过 EventInvokeConfig 添加失败目标（SQS、SNS、EventBridge 或 S3）（SAM EventInvokeConfig.DestinationConfig.OnFailure，\
-Terraform aws_lambda_function_event_invoke_config），或配置 DeadLetterConfig 目标，并对其积压设置告警。",
+Terraform aws_lambda_function_event_invoke_config），或配置 DeadLetterConfig 目标，并对其积压设置告警。\
+位置：CloudFormation 中 `AWS::Lambda::EventInvokeConfig` 的 `DestinationConfig.OnFailure` 或函数的 `DeadLetterConfig.TargetArn`；SAM 的 `EventInvokeConfig` 或 `DeadLetterQueue`；Serverless 函数的 `destinations.onFailure` 或 `onError`；Terraform 中 `aws_lambda_function_event_invoke_config` 的 `destination_config { on_failure }` 或 `aws_lambda_function` 的 `dead_letter_config`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html",
@@ -222,8 +229,11 @@ fn date_phrases(dates: &RuntimeDates, today: Date) -> (String, String) {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let from = out.len();
     let table = runtime_table();
     let today = ctx.opts.scan_date;
+    // Lambda@Edge supports neither reserved concurrency nor a DLQ.
+    let edge = crate::iam::edge_functions(ctx.dep);
     for function in &ctx.dep.functions {
         let raw = |finding| Raw {
             finding,
@@ -252,7 +262,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                 }
             }
         }
-        if function.reserved_concurrency.is_absent() {
+        let is_edge = edge.contains(function.id.as_str());
+        if function.reserved_concurrency.is_absent() && !is_edge {
             let message = Text::new(
                 format!("Function {} has no reserved concurrency: it can use the account's whole concurrency limit.", function.id),
                 format!("函数 {} 未设置预留并发：它可以占用账户的全部并发上限。", function.id),
@@ -266,28 +277,49 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             )));
         }
         if function.is_async()
+            && !is_edge
             && function.dead_letter.is_absent()
             && function.on_failure.is_absent()
         {
-            let sources: Vec<String> = function
-                .triggers
-                .iter()
-                .filter(|t| t.kind.is_async())
-                .map(|t| format!("{:?}", t.kind))
-                .collect();
+            let mut sources: Vec<&str> = Vec::new();
+            for trigger in function.triggers.iter().filter(|t| t.kind.is_async()) {
+                let name = async_source_name(trigger.kind);
+                if !sources.contains(&name) {
+                    sources.push(name);
+                }
+            }
             let sources = sources.join(", ");
             let message = Text::new(
                 format!("Function {} is invoked asynchronously ({sources}) but has no dead-letter queue or on-failure destination: failed events are dropped.", function.id),
                 format!("函数 {} 被异步调用（{sources}），但没有死信队列或失败目标：失败的事件会被丢弃。", function.id),
             );
-            out.push(raw(ctx.finding(
-                &RULES[2],
-                &function.id,
-                function.loc,
-                message,
-                "",
-            )));
+            let mut finding = ctx.finding(&RULES[2], &function.id, function.loc, message, "");
+            for trigger in function.triggers.iter().filter(|t| t.kind.is_async()) {
+                let name = async_source_name(trigger.kind);
+                finding = finding.with_related(
+                    ctx.src(trigger.loc),
+                    Text::new(
+                        format!("asynchronous {name} trigger"),
+                        format!("异步 {name} 触发器"),
+                    ),
+                );
+            }
+            out.push(raw(finding));
         }
+    }
+    crate::iam::merge_same_source(ctx, out, from);
+}
+
+/// How the docs name an asynchronous event source.
+fn async_source_name(kind: TriggerKind) -> &'static str {
+    match kind {
+        TriggerKind::S3 => "S3",
+        TriggerKind::Sns => "SNS",
+        TriggerKind::Schedule => "schedule",
+        TriggerKind::EventBridge => "EventBridge",
+        TriggerKind::CloudWatchLogs => "CloudWatch Logs",
+        TriggerKind::Iot => "IoT",
+        _ => "event",
     }
 }
 

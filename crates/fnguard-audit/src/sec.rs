@@ -40,9 +40,11 @@ permissions of that user, from anywhere, until the key is rotated; they also byp
         risk_zh: "长期有效的 IAM 用户密钥使任何读到模板或函数配置的人在密钥轮换前可从任何地方获得该用户的权限，并绕过函数自身的角色。",
         remediation_en: "Deactivate and rotate the key now (IAM console or `aws iam update-access-key --status Inactive`), \
 check CloudTrail for its use, and remove it from the template and the repository history. The function should use \
-its execution role; if it needs another account, assume a role there with sts:AssumeRole.",
+its execution role; if it needs another account, assume a role there with sts:AssumeRole. \
+Where: CloudFormation/SAM `Environment.Variables` of the function (and SAM `Globals.Function.Environment`); Serverless `provider.environment` or `functions.<name>.environment`; Terraform `environment { variables = {...} }` of `aws_lambda_function`. Keep only the secret's name or ARN there (CloudFormation `!Ref` of an `AWS::SecretsManager::Secret`, Terraform `aws_secretsmanager_secret.x.arn`) and never interpolate the secret value itself (`${ssm:...}`, `secret_string`): that writes it into the function configuration and the Terraform state.",
         remediation_zh: "立即停用并轮换该密钥（IAM 控制台或 `aws iam update-access-key --status Inactive`），在 CloudTrail 中检查其使用情况，\
-并从模板和仓库历史中删除。函数应使用其执行角色；如需访问其他账户，请通过 sts:AssumeRole 担任该账户中的角色。",
+并从模板和仓库历史中删除。函数应使用其执行角色；如需访问其他账户，请通过 sts:AssumeRole 担任该账户中的角色。\
+位置：CloudFormation/SAM 函数的 `Environment.Variables`（以及 SAM 的 `Globals.Function.Environment`）；Serverless 的 `provider.environment` 或 `functions.<name>.environment`；Terraform 中 `aws_lambda_function` 的 `environment { variables = {...} }`。这里只保留密钥的名称或 ARN（CloudFormation 中对 `AWS::SecretsManager::Secret` 的 `!Ref`，Terraform 中的 `aws_secretsmanager_secret.x.arn`），不要插入密钥值本身（`${ssm:...}`、`secret_string`）：那会把它写进函数配置和 Terraform 状态。",
         references: &[
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
@@ -70,10 +72,12 @@ function configuration; anyone with read access to any of them, and any compromi
         risk_zh: "该密钥以明文保存在模板、代码仓库、部署产物和函数配置中；任何能读取其中之一的人，以及函数中任何被投毒的依赖（指南 §2.2），都能获得它。",
         remediation_en: "Store the secret in AWS Secrets Manager or SSM Parameter Store (SecureString) and read it at run \
 time (AWS Parameters and Secrets Lambda Extension or the SDK), passing only the secret's name or ARN in the \
-environment; in CloudFormation use a {{resolve:secretsmanager:...}} dynamic reference. Rotate the exposed value.",
+environment; in CloudFormation use a {{resolve:secretsmanager:...}} dynamic reference. Rotate the exposed value. \
+Where: CloudFormation/SAM `Environment.Variables` of the function (and SAM `Globals.Function.Environment`); Serverless `provider.environment` or `functions.<name>.environment`; Terraform `environment { variables = {...} }` of `aws_lambda_function`. Keep only the secret's name or ARN there (CloudFormation `!Ref` of an `AWS::SecretsManager::Secret`, Terraform `aws_secretsmanager_secret.x.arn`) and never interpolate the secret value itself (`${ssm:...}`, `secret_string`): that writes it into the function configuration and the Terraform state.",
         remediation_zh: "将密钥存入 AWS Secrets Manager 或 SSM Parameter Store（SecureString），在运行时读取\
 （AWS Parameters and Secrets Lambda Extension 或 SDK），环境变量中只传递密钥的名称或 ARN；CloudFormation 中使用 \
-{{resolve:secretsmanager:...}} 动态引用。轮换已暴露的值。",
+{{resolve:secretsmanager:...}} 动态引用。轮换已暴露的值。\
+位置：CloudFormation/SAM 函数的 `Environment.Variables`（以及 SAM 的 `Globals.Function.Environment`）；Serverless 的 `provider.environment` 或 `functions.<name>.environment`；Terraform 中 `aws_lambda_function` 的 `environment { variables = {...} }`。这里只保留密钥的名称或 ARN（CloudFormation 中对 `AWS::SecretsManager::Secret` 的 `!Ref`，Terraform 中的 `aws_secretsmanager_secret.x.arn`），不要插入密钥值本身（`${ssm:...}`、`secret_string`）：那会把它写进函数配置和 Terraform 状态。",
         references: SECRETS_REFS,
     },
     RuleMeta {
@@ -94,9 +98,11 @@ combined with network reach to the database it gives direct access to the data (
         risk_zh: "凡能看到模板或函数配置之处都能读到明文数据库密码；一旦能通过网络访问数据库，即可直接访问数据（指南 §2.2）。",
         remediation_en: "Keep the password in Secrets Manager (with rotation) and build the URL at run time, or use IAM \
 database authentication (RDS/Aurora IAM auth, RDS Proxy) so that no password exists at all. Rotate the exposed \
-password.",
+password. \
+Where: CloudFormation/SAM `Environment.Variables` of the function (and SAM `Globals.Function.Environment`); Serverless `provider.environment` or `functions.<name>.environment`; Terraform `environment { variables = {...} }` of `aws_lambda_function`. Keep only the secret's name or ARN there (CloudFormation `!Ref` of an `AWS::SecretsManager::Secret`, Terraform `aws_secretsmanager_secret.x.arn`) and never interpolate the secret value itself (`${ssm:...}`, `secret_string`): that writes it into the function configuration and the Terraform state.",
         remediation_zh: "将密码保存在 Secrets Manager（并启用轮换）中，在运行时拼装 URL；或使用 IAM 数据库认证（RDS/Aurora IAM 认证、RDS Proxy），\
-从根本上不使用密码。轮换已暴露的密码。",
+从根本上不使用密码。轮换已暴露的密码。\
+位置：CloudFormation/SAM 函数的 `Environment.Variables`（以及 SAM 的 `Globals.Function.Environment`）；Serverless 的 `provider.environment` 或 `functions.<name>.environment`；Terraform 中 `aws_lambda_function` 的 `environment { variables = {...} }`。这里只保留密钥的名称或 ARN（CloudFormation 中对 `AWS::SecretsManager::Secret` 的 `!Ref`，Terraform 中的 `aws_secretsmanager_secret.x.arn`），不要插入密钥值本身（`${ssm:...}`、`secret_string`）：那会把它写进函数配置和 Terraform 状态。",
         references: &[
             "https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html",
             "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.html",
@@ -118,8 +124,10 @@ PRIVATE KEY-----, a PGP private key block, or a PuTTY key file).",
 traffic, log in to servers or push code, for as long as the key is trusted.",
         risk_zh: "任何读到模板或配置的人都能冒充密钥所有者：签发令牌、解密流量、登录服务器或推送代码，直到该密钥不再被信任。",
         remediation_en: "Revoke and replace the key pair. Keep private keys in Secrets Manager, or better use AWS KMS \
-asymmetric keys (kms:Sign/kms:Decrypt) so the key material never leaves KMS.",
-        remediation_zh: "吊销并更换该密钥对。将私钥保存在 Secrets Manager 中，最好改用 AWS KMS 非对称密钥（kms:Sign/kms:Decrypt），使密钥材料永不离开 KMS。",
+asymmetric keys (kms:Sign/kms:Decrypt) so the key material never leaves KMS. \
+Where: CloudFormation/SAM `Environment.Variables` of the function (and SAM `Globals.Function.Environment`); Serverless `provider.environment` or `functions.<name>.environment`; Terraform `environment { variables = {...} }` of `aws_lambda_function`. Keep only the secret's name or ARN there (CloudFormation `!Ref` of an `AWS::SecretsManager::Secret`, Terraform `aws_secretsmanager_secret.x.arn`) and never interpolate the secret value itself (`${ssm:...}`, `secret_string`): that writes it into the function configuration and the Terraform state.",
+        remediation_zh: "吊销并更换该密钥对。将私钥保存在 Secrets Manager 中，最好改用 AWS KMS 非对称密钥（kms:Sign/kms:Decrypt），使密钥材料永不离开 KMS。\
+位置：CloudFormation/SAM 函数的 `Environment.Variables`（以及 SAM 的 `Globals.Function.Environment`）；Serverless 的 `provider.environment` 或 `functions.<name>.environment`；Terraform 中 `aws_lambda_function` 的 `environment { variables = {...} }`。这里只保留密钥的名称或 ARN（CloudFormation 中对 `AWS::SecretsManager::Secret` 的 `!Ref`，Terraform 中的 `aws_secretsmanager_secret.x.arn`），不要插入密钥值本身（`${ssm:...}`、`secret_string`）：那会把它写进函数配置和 Terraform 状态。",
         references: &[
             "https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html",
             "https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html",
@@ -146,9 +154,11 @@ everyone with read access to the code knows.",
         risk_zh: "凡未覆盖该参数的部署都会使用仓库中的这个密钥，所有能读取代码的人都知道它。",
         remediation_en: "Remove the default and pass the value at deploy time from a secret store, or replace the \
 parameter with a {{resolve:secretsmanager:...}} / {{resolve:ssm-secure:...}} dynamic reference (Terraform: a \
-data source for aws_secretsmanager_secret_version, or ephemeral values). Rotate the exposed value.",
+data source for aws_secretsmanager_secret_version, or ephemeral values). Rotate the exposed value. \
+Where: CloudFormation/SAM the parameter's `Default` under `Parameters` (keep `NoEcho: true`, pass the value with `--parameter-overrides` from a secret store); Terraform the `default` of the `variable` block (mark it `sensitive = true` and set it from `TF_VAR_...` or a secret store).",
         remediation_zh: "删除默认值，在部署时从密钥存储传入；或用 {{resolve:secretsmanager:...}} / {{resolve:ssm-secure:...}} 动态引用代替该参数\
-（Terraform：使用 aws_secretsmanager_secret_version 数据源或 ephemeral 值）。轮换已暴露的值。",
+（Terraform：使用 aws_secretsmanager_secret_version 数据源或 ephemeral 值）。轮换已暴露的值。\
+位置：CloudFormation/SAM 中 `Parameters` 下该参数的 `Default`（保留 `NoEcho: true`，部署时通过 `--parameter-overrides` 从密钥存储传入）；Terraform 中 `variable` 块的 `default`（标记 `sensitive = true`，通过 `TF_VAR_...` 或密钥存储赋值）。",
         references: &[
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html",
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html",
@@ -174,8 +184,10 @@ OpenAI/Anthropic（sk-...）、Google API 密钥（AIza...），以及已签名�
 messaging) to anyone who reads the configuration; package-registry tokens enable supply-chain attacks.",
         risk_zh: "任何读到配置的人都能凭该令牌访问第三方账户（源代码、包发布、支付、消息）；包仓库令牌还可被用于供应链攻击。",
         remediation_en: "Revoke the token at the issuing service and create a new one with the least scope needed; store \
-it in Secrets Manager and read it at run time, passing only the secret name in the environment.",
-        remediation_zh: "在签发服务处吊销该令牌，并以最小权限范围重新创建；将其保存在 Secrets Manager 中并在运行时读取，环境变量中只传递密钥名称。",
+it in Secrets Manager and read it at run time, passing only the secret name in the environment. \
+Where: CloudFormation/SAM `Environment.Variables` of the function (and SAM `Globals.Function.Environment`); Serverless `provider.environment` or `functions.<name>.environment`; Terraform `environment { variables = {...} }` of `aws_lambda_function`. Keep only the secret's name or ARN there (CloudFormation `!Ref` of an `AWS::SecretsManager::Secret`, Terraform `aws_secretsmanager_secret.x.arn`) and never interpolate the secret value itself (`${ssm:...}`, `secret_string`): that writes it into the function configuration and the Terraform state.",
+        remediation_zh: "在签发服务处吊销该令牌，并以最小权限范围重新创建；将其保存在 Secrets Manager 中并在运行时读取，环境变量中只传递密钥名称。\
+位置：CloudFormation/SAM 函数的 `Environment.Variables`（以及 SAM 的 `Globals.Function.Environment`）；Serverless 的 `provider.environment` 或 `functions.<name>.environment`；Terraform 中 `aws_lambda_function` 的 `environment { variables = {...} }`。这里只保留密钥的名称或 ARN（CloudFormation 中对 `AWS::SecretsManager::Secret` 的 `!Ref`，Terraform 中的 `aws_secretsmanager_secret.x.arn`），不要插入密钥值本身（`${ssm:...}`、`secret_string`）：那会把它写进函数配置和 Terraform 状态。",
         references: SECRETS_REFS,
     },
 ];
@@ -205,6 +217,7 @@ fn describe(kind: Kind) -> (String, String) {
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
+    let from = out.len();
     for function in &ctx.dep.functions {
         for var in &function.environment {
             let EnvValue::Literal(value) = &var.value else {
@@ -235,6 +248,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             });
         }
     }
+    crate::iam::merge_same_source(ctx, out, from);
     check_parameters(ctx, out);
 }
 

@@ -25,11 +25,13 @@ function's role on every invocation (supply-chain poisoning and persistence, gui
 AWS::Lambda::CodeSigningConfig that allows it with UntrustedArtifactOnDeployment: Enforce, and set \
 CodeSigningConfigArn on the function (Terraform: code_signing_config_arn). Sign packages in CI with \
 `aws signer start-signing-job`. For an independent check, sign the package with `fnguard sign` and verify it \
-before deployment and at start-up with `fnguard verify`.",
+before deployment and at start-up with `fnguard verify`. \
+Where: CloudFormation `CodeSigningConfigArn` of `AWS::Lambda::Function` / SAM `CodeSigningConfigArn` of `AWS::Serverless::Function`; Serverless the same property through `resources.extensions.<Name>LambdaFunction.Properties.CodeSigningConfigArn`; Terraform `code_signing_config_arn` of `aws_lambda_function`.",
         remediation_zh: "创建 AWS Signer 签名配置（平台 AWSLambda-SHA384-ECDSA），创建允许该配置且 UntrustedArtifactOnDeployment 为 \
 Enforce 的 AWS::Lambda::CodeSigningConfig，并在函数上设置 CodeSigningConfigArn（Terraform：code_signing_config_arn）。\
 在 CI 中用 `aws signer start-signing-job` 签名部署包。作为独立校验，可用 `fnguard sign` 对部署包签名，\
-并在部署前和启动时用 `fnguard verify` 验证。",
+并在部署前和启动时用 `fnguard verify` 验证。\
+位置：CloudFormation 中 `AWS::Lambda::Function` 的 `CodeSigningConfigArn` / SAM 中 `AWS::Serverless::Function` 的 `CodeSigningConfigArn`；Serverless 通过 `resources.extensions.<Name>LambdaFunction.Properties.CodeSigningConfigArn` 设置同一属性；Terraform 中 `aws_lambda_function` 的 `code_signing_config_arn`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html",
             "https://docs.aws.amazon.com/signer/latest/developerguide/Welcome.html",
@@ -51,9 +53,11 @@ emits a CloudWatch metric and a CloudTrail entry.",
         risk_en: "Signing gives no protection: tampered code is deployed anyway, and the warning is easy to miss.",
         risk_zh: "签名形同虚设：被篡改的代码仍会被部署，而警告很容易被忽略。",
         remediation_en: "Set CodeSigningPolicies.UntrustedArtifactOnDeployment to Enforce (Terraform: \
-policies { untrusted_artifact_on_deployment = \"Enforce\" }) once your pipeline signs every package.",
+policies { untrusted_artifact_on_deployment = \"Enforce\" }) once your pipeline signs every package. \
+Where: CloudFormation/SAM `CodeSigningPolicies.UntrustedArtifactOnDeployment` of `AWS::Lambda::CodeSigningConfig` (declared under `resources.Resources` with the Serverless Framework); Terraform `policies { untrusted_artifact_on_deployment }` of `aws_lambda_code_signing_config`.",
         remediation_zh: "在流水线对每个部署包签名后，将 CodeSigningPolicies.UntrustedArtifactOnDeployment 设为 Enforce\
-（Terraform：policies { untrusted_artifact_on_deployment = \"Enforce\" }）。",
+（Terraform：policies { untrusted_artifact_on_deployment = \"Enforce\" }）。\
+位置：CloudFormation/SAM 中 `AWS::Lambda::CodeSigningConfig` 的 `CodeSigningPolicies.UntrustedArtifactOnDeployment`（Serverless Framework 中在 `resources.Resources` 下声明）；Terraform 中 `aws_lambda_code_signing_config` 的 `policies { untrusted_artifact_on_deployment }`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html",
             "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-codesigningconfig.html",

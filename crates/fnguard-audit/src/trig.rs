@@ -34,9 +34,11 @@ whatever the execution role can reach, run up cost, and can use the function as 
         remediation_en: "Name the exact caller: set Principal to the service or account that must invoke the function \
 and add SourceArn (the bucket, topic, rule or API ARN) and SourceAccount (your account id); for callers across an \
 organization use PrincipalOrgID; for Alexa skills set EventSourceToken to the skill id. Remove permissions no \
-longer needed.",
+longer needed. \
+Where: CloudFormation/SAM `AWS::Lambda::Permission` (`Principal`, `SourceArn`, `SourceAccount`, `PrincipalOrgID`, `EventSourceToken`); Serverless the permissions written under `resources.Resources` (those the framework generates for events already carry SourceArn); Terraform `aws_lambda_permission` (`principal`, `source_arn`, `source_account`, `principal_org_id`, `event_source_token`).",
         remediation_zh: "明确调用方：把 Principal 设为必须调用该函数的服务或账户，并添加 SourceArn（存储桶、主题、规则或 API 的 ARN）\
-和 SourceAccount（本账户 ID）；组织内跨账户调用使用 PrincipalOrgID；Alexa 技能设置 EventSourceToken 为技能 ID。删除不再需要的权限。",
+和 SourceAccount（本账户 ID）；组织内跨账户调用使用 PrincipalOrgID；Alexa 技能设置 EventSourceToken 为技能 ID。删除不再需要的权限。\
+位置：CloudFormation/SAM 的 `AWS::Lambda::Permission`（`Principal`、`SourceArn`、`SourceAccount`、`PrincipalOrgID`、`EventSourceToken`）；Serverless 中写在 `resources.Resources` 下的权限（框架为事件生成的权限已带 SourceArn）；Terraform 的 `aws_lambda_permission`（`principal`、`source_arn`、`source_account`、`principal_org_id`、`event_source_token`）。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html",
             "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
@@ -62,9 +64,11 @@ denial of wallet, and use of the function as a proxy or relay (guide §2.1).",
 或把函数当作代理或中继使用（指南 §2.1）。",
         remediation_en: "Set AuthType to AWS_IAM and sign requests with SigV4, or put the function behind API Gateway \
 with an authorizer (or CloudFront with origin access control) and remove the URL. If the endpoint must be public, \
-authenticate inside the handler and set reserved concurrency to cap cost.",
+authenticate inside the handler and set reserved concurrency to cap cost. \
+Where: CloudFormation `AWS::Lambda::Url` `AuthType: AWS_IAM`; SAM `FunctionUrlConfig: {AuthType: AWS_IAM}`; Serverless `url: {authorizer: aws_iam}` on the function; Terraform `authorization_type = \"AWS_IAM\"` on `aws_lambda_function_url`.",
         remediation_zh: "把 AuthType 改为 AWS_IAM 并用 SigV4 签名请求，或把函数放到带授权器的 API Gateway 之后\
-（或使用带源访问控制的 CloudFront）并删除该 URL。若端点必须公开，在处理函数内进行认证，并设置预留并发以限制费用。",
+（或使用带源访问控制的 CloudFront）并删除该 URL。若端点必须公开，在处理函数内进行认证，并设置预留并发以限制费用。\
+位置：CloudFormation 中 `AWS::Lambda::Url` 的 `AuthType: AWS_IAM`；SAM 的 `FunctionUrlConfig: {AuthType: AWS_IAM}`；Serverless 函数上的 `url: {authorizer: aws_iam}`；Terraform 中 `aws_lambda_function_url` 的 `authorization_type = \"AWS_IAM\"`。",
         references: &[
             "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html",
@@ -94,10 +98,12 @@ database).",
         remediation_en: "Add an authorizer: Cognito user pool, JWT (HTTP API), Lambda authorizer, or AWS_IAM. In SAM set \
 Auth.DefaultAuthorizer on the API (and only use Authorizer: NONE on routes that are truly public); in Serverless \
 add `authorizer` to the http/httpApi event; in Terraform set authorization/authorization_type and authorizer_id. \
-Routes that must stay public should be read-only, throttled and protected by WAF.",
+Routes that must stay public should be read-only, throttled and protected by WAF. \
+CloudFormation: `AuthorizationType` and `AuthorizerId` of `AWS::ApiGateway::Method`, `AuthorizationType` and `AuthorizerId` of `AWS::ApiGatewayV2::Route`.",
         remediation_zh: "添加授权器：Cognito 用户池、JWT（HTTP API）、Lambda 授权器或 AWS_IAM。SAM 中在 API 上设置 \
 Auth.DefaultAuthorizer（只对真正公开的路由使用 Authorizer: NONE）；Serverless 中为 http/httpApi 事件添加 `authorizer`；\
-Terraform 中设置 authorization/authorization_type 和 authorizer_id。必须公开的路由应只读、限流并由 WAF 保护。",
+Terraform 中设置 authorization/authorization_type 和 authorizer_id。必须公开的路由应只读、限流并由 WAF 保护。\
+CloudFormation：`AWS::ApiGateway::Method` 的 `AuthorizationType` 和 `AuthorizerId`，`AWS::ApiGatewayV2::Route` 的 `AuthorizationType` 和 `AuthorizerId`。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control.html",
@@ -121,8 +127,10 @@ plan, sent in a header and easily leaked through front-end code, logs or reposit
 to revoke or audit.",
         risk_zh: "任何拿到密钥的人都能以合法客户端身份调用函数；没有可吊销或审计的用户身份。",
         remediation_en: "Keep the API key for metering but add real authorization: a Cognito or JWT authorizer, a Lambda \
-authorizer, or AWS_IAM. Rotate keys that may have been exposed.",
-        remediation_zh: "API 密钥可继续用于计量，但需增加真正的授权：Cognito 或 JWT 授权器、Lambda 授权器或 AWS_IAM。轮换可能已泄露的密钥。",
+authorizer, or AWS_IAM. Rotate keys that may have been exposed. \
+Where: CloudFormation `AuthorizationType` (COGNITO_USER_POOLS, CUSTOM or AWS_IAM) and `AuthorizerId` of `AWS::ApiGateway::Method` next to `ApiKeyRequired`; SAM `Auth.DefaultAuthorizer` next to `Auth.ApiKeyRequired`; Serverless an `authorizer` on the `http` event next to `private: true`; Terraform `authorization` and `authorizer_id` of `aws_api_gateway_method` next to `api_key_required`.",
+        remediation_zh: "API 密钥可继续用于计量，但需增加真正的授权：Cognito 或 JWT 授权器、Lambda 授权器或 AWS_IAM。轮换可能已泄露的密钥。\
+位置：CloudFormation 中 `AWS::ApiGateway::Method` 的 `AuthorizationType`（COGNITO_USER_POOLS、CUSTOM 或 AWS_IAM）和 `AuthorizerId`，与 `ApiKeyRequired` 并存；SAM 的 `Auth.DefaultAuthorizer` 与 `Auth.ApiKeyRequired` 并存；Serverless 在 `http` 事件上添加 `authorizer`，与 `private: true` 并存；Terraform 中 `aws_api_gateway_method` 的 `authorization` 和 `authorizer_id`，与 `api_key_required` 并存。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html",
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
@@ -145,9 +153,11 @@ the caller's Origin instead, which lets every website make authenticated cross-o
 authorization headers and read the responses (cross-site data theft, session riding).",
         risk_zh: "已登录用户访问恶意网页时，该网页可携带用户的 Cookie 或授权头调用 API 并读取响应（跨站数据窃取、会话劫持）。",
         remediation_en: "List the exact origins that need access (https://app.example.com) in AllowOrigins, or keep `*` \
-but set AllowCredentials to false and authenticate with a bearer token the page must hold explicitly.",
+but set AllowCredentials to false and authenticate with a bearer token the page must hold explicitly. \
+Where: CloudFormation `CorsConfiguration` (`AllowOrigins`, `AllowCredentials`) of `AWS::ApiGatewayV2::Api`, `Cors` of `AWS::Lambda::Url`, or the `Access-Control-Allow-Origin`/`-Credentials` response parameters of a REST API's OPTIONS method; SAM `Cors` / `CorsConfiguration` of the API and `FunctionUrlConfig.Cors`; Serverless `cors` of `http` events or `provider.httpApi.cors` (`allowedOrigins`, `allowCredentials`); Terraform `cors_configuration` of `aws_apigatewayv2_api` or `cors` of `aws_lambda_function_url` (`allow_origins`, `allow_credentials`).",
         remediation_zh: "在 AllowOrigins 中列出确需访问的具体来源（如 https://app.example.com）；或保留 `*` 但将 AllowCredentials 设为 false，\
-并改用页面需显式持有的 Bearer 令牌进行认证。",
+并改用页面需显式持有的 Bearer 令牌进行认证。\
+位置：CloudFormation 中 `AWS::ApiGatewayV2::Api` 的 `CorsConfiguration`（`AllowOrigins`、`AllowCredentials`）、`AWS::Lambda::Url` 的 `Cors`，或 REST API 的 OPTIONS 方法中 `Access-Control-Allow-Origin`/`-Credentials` 响应参数；SAM 中 API 的 `Cors` / `CorsConfiguration` 和 `FunctionUrlConfig.Cors`；Serverless 中 `http` 事件的 `cors` 或 `provider.httpApi.cors`（`allowedOrigins`、`allowCredentials`）；Terraform 中 `aws_apigatewayv2_api` 的 `cors_configuration` 或 `aws_lambda_function_url` 的 `cors`（`allow_origins`、`allow_credentials`）。",
         references: &[
             "https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors",
@@ -196,6 +206,11 @@ fn classify_principal(principal: &str) -> Principal {
     }
     if p == SELF_ACCOUNT {
         return Principal::OwnAccount;
+    }
+    // `${OrdersRole.Arn}`, `${aws_iam_role.ci.arn}`: a reference the loader
+    // kept as a placeholder; whose it is cannot be told from the text.
+    if p.contains(['$', '{', '}']) {
+        return Principal::Unrecognised;
     }
     // Service principals are DNS names (s3.amazonaws.com,
     // alexa-appkit.amazon.com); ARNs and account ids contain no dot.
@@ -354,6 +369,13 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
                 Severity::Critical,
                 format!("Permission {} lets AWS account {account}, which is not the deploying account, invoke {target} with no SourceArn, SourceAccount or PrincipalOrgID condition.", p.id),
                 format!("权限 {} 允许非部署账户的 AWS 账户 {account} 调用 {target}，且没有 SourceArn、SourceAccount 或 PrincipalOrgID 条件。", p.id),
+            ),
+            // Alexa cannot name a source ARN: the skill id goes in
+            // EventSourceToken (SAM `AlexaSkill` event `SkillId`).
+            Principal::Service(service) if service.starts_with("alexa-") => (
+                Severity::High,
+                format!("Permission {} lets service {service} invoke {target} for any Alexa skill: set EventSourceToken to your skill id (SAM: SkillId on the AlexaSkill event).", p.id),
+                format!("权限 {} 允许服务 {service} 为任意 Alexa 技能调用 {target}：请把 EventSourceToken 设为你的技能 ID（SAM：AlexaSkill 事件的 SkillId）。", p.id),
             ),
             Principal::Service(service) => (
                 Severity::High,
@@ -566,5 +588,12 @@ mod tests {
             classify_principal("arn:aws:iam::notanaccount:root"),
             Principal::Unrecognised
         );
+        for placeholder in [
+            "${aws_iam_role.ci.arn}",
+            "${OrdersRole.Arn}",
+            "${var.partner}",
+        ] {
+            assert_eq!(classify_principal(placeholder), Principal::Unrecognised);
+        }
     }
 }

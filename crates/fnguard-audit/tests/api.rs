@@ -94,3 +94,32 @@ fn api_metadata_ignore_suppresses() {
     assert_eq!(all.len(), 1);
     assert!(all[0].suppressed.is_some());
 }
+
+#[test]
+fn api_findings_name_the_functions_behind_the_api() {
+    let mut dep = deployment();
+    let mut api = hardened_api("OrdersApi", ApiKind::Rest, 10);
+    api.throttling = Field::Absent;
+    for (i, function) in ["Create", "Get", "Create"].iter().enumerate() {
+        api.routes.push(route(
+            "GET",
+            &format!("/r{i}"),
+            known(fnguard_model::AuthKind::Iam, 20 + i as u32),
+            Some(function),
+            20 + i as u32,
+        ));
+    }
+    dep.apis.push(api);
+    let findings = run(&dep);
+    let throttling = of(&findings, "FG-API-002");
+    assert_eq!(throttling.len(), 1);
+    assert!(
+        throttling[0]
+            .message
+            .en
+            .ends_with("It invokes `Create`, `Get`."),
+        "{}",
+        throttling[0].message.en
+    );
+    assert!(throttling[0].message.zh.contains("`Create`, `Get`"));
+}

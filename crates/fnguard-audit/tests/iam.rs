@@ -85,10 +85,12 @@ Statement:
     let admin = of(&findings, "FG-IAM-001");
     assert_eq!(admin.len(), 1, "{findings:#?}");
     assert_eq!(admin[0].severity, Severity::Critical);
-    assert_eq!(admin[0].resource, "Fn");
+    assert_eq!(admin[0].resource, "R");
     assert_eq!(admin[0].location.line, 5, "points at the `*` action");
     assert!(admin[0].message.en.contains("`Fn`") && admin[0].message.en.contains("`R`"));
-    assert!(admin[0].message.zh.contains("函数 `Fn`"));
+    assert!(admin[0].message.zh.contains("执行角色 `R`") && admin[0].message.zh.contains("`Fn`"));
+    let related: Vec<u32> = admin[0].related.iter().map(|r| r.location.line).collect();
+    assert_eq!(related, [11], "the function's Role line");
     // `*` on `*` is reported as admin, not again as a service wildcard,
     // write-on-`*` or PassRole finding.
     assert!(of(&findings, "FG-IAM-002").is_empty(), "{findings:#?}");
@@ -337,14 +339,35 @@ Statement:
     let write = of(&findings, "FG-IAM-003");
     assert_eq!(
         write.len(),
-        2,
-        "one finding per offending action: {findings:#?}"
+        1,
+        "one finding per statement, naming every offending action: {findings:#?}"
     );
-    assert!(write.iter().all(|f| f.severity == Severity::Medium));
-    assert_eq!(write[0].location.line, 4);
-    assert!(write[0].message.en.contains("dynamodb:PutItem"));
-    assert!(write[1].message.en.contains("sqs:SendMessage"));
+    assert_eq!(write[0].severity, Severity::Medium);
+    assert_eq!(write[0].location.line, 4, "the first offending action");
+    assert!(write[0].message.en.contains("2 write action(s)"));
+    assert!(write[0]
+        .message
+        .en
+        .contains("`dynamodb:PutItem`, `sqs:SendMessage`"));
+    assert!(!write[0].message.en.contains("GetItem"));
+    assert!(
+        !write[0].message.en.contains("through"),
+        "plain names are not repeated"
+    );
+    // Two statements are two grants: two findings, two fingerprints.
+    let findings = iam_findings(&single(&[r#"
+Statement:
+  - Effect: Allow
+    Action: ["dynamodb:PutItem"]
+    Resource: "*"
+  - Effect: Allow
+    Action: ["sqs:Send*"]
+    Resource: "*"
+"#]));
+    let write = of(&findings, "FG-IAM-003");
+    assert_eq!(write.len(), 2, "{findings:#?}");
     assert_ne!(write[0].fingerprint, write[1].fingerprint);
+    assert!(write[1].message.en.contains("through `sqs:Send*`"));
 }
 
 #[test]
@@ -611,8 +634,12 @@ fn shared_role_is_one_finding_with_each_function_related() {
     assert!(shared[0].message.en.contains("`A`") && shared[0].message.en.contains("`B`"));
 }
 
+/// Roles the files name but do not declare: what they allow is unknown,
+/// so only their sharing (FG-IAM-007) can be reported. Asked for by fx-sls:
+/// `provider.iam.role: arn:...` is how Serverless services usually share
+/// one role.
 #[test]
-fn external_and_unknown_roles_are_not_judged() {
+fn external_and_unknown_roles_are_judged_only_for_sharing() {
     let dep = deployment(
         vec![],
         vec![
@@ -629,15 +656,67 @@ fn external_and_unknown_roles_are_not_judged() {
             function("C", Ref::Unknown, 30),
             function("D", Ref::Local("NotDeclared".into()), 40),
             function("E", Ref::Local("NotDeclared".into()), 50),
+            function(
+                "F",
+                Ref::External("arn:aws:iam::${AWS::AccountId}:role/own".into()),
+                60,
+            ),
+            function(
+                "G",
+                Ref::External("arn:aws:iam::${AWS::AccountId}:role/own".into()),
+                70,
+            ),
+            // Left open by the files: never grouped.
+            function("H", Ref::External("${ssm:/roles/lambda}".into()), 80),
+            function("I", Ref::External("${ssm:/roles/lambda}".into()), 90),
+            function(
+                "J",
+                Ref::External("arn:aws:iam::${AccountParam}:role/x".into()),
+                100,
+            ),
+            function(
+                "K",
+                Ref::External("arn:aws:iam::${AccountParam}:role/x".into()),
+                110,
+            ),
+            // Used once: nothing shared.
+            function(
+                "L",
+                Ref::External("arn:aws:iam::123456789012:role/alone".into()),
+                120,
+            ),
         ],
     );
-    assert!(iam_findings(&dep).is_empty());
+    let findings = iam_findings(&dep);
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(rules, ["FG-IAM-007"; 3], "{findings:#?}");
+    let resources: Vec<&str> = findings.iter().map(|f| f.resource.as_str()).collect();
+    assert_eq!(
+        resources,
+        [
+            "arn:aws:iam::123456789012:role/x",
+            "NotDeclared",
+            "arn:aws:iam::${AWS::AccountId}:role/own"
+        ]
+    );
+    assert_eq!(findings[0].location.line, 11, "the first function's Role");
+    let related: Vec<u32> = findings[0]
+        .related
+        .iter()
+        .map(|r| r.location.line)
+        .collect();
+    assert_eq!(related, [11, 21]);
+    assert!(findings[0]
+        .message
+        .en
+        .contains("not declared in the scanned files"));
+    assert!(findings[0].message.en.contains("`A`, `B`"));
 }
 
 // ------------------------------------------------------------ cross-cutting
 
 #[test]
-fn findings_of_a_shared_role_are_reported_per_function_with_distinct_fingerprints() {
+fn findings_of_a_shared_role_are_reported_once_with_every_function_related() {
     let admin = "Statement: [{Effect: Allow, Action: '*', Resource: '*'}]";
     let dep = deployment(
         vec![role("Shared", &[admin])],
@@ -648,16 +727,61 @@ fn findings_of_a_shared_role_are_reported_per_function_with_distinct_fingerprint
     );
     let findings = iam_findings(&dep);
     let admin: Vec<&Finding> = of(&findings, "FG-IAM-001");
-    assert_eq!(admin.len(), 2);
-    assert_eq!(admin[0].resource, "A");
-    assert_eq!(admin[1].resource, "B");
-    assert_ne!(admin[0].fingerprint, admin[1].fingerprint);
-    // Stable from one run to the next.
-    let again = iam_findings(&dep);
-    assert_eq!(
-        admin[0].fingerprint,
-        of(&again, "FG-IAM-001")[0].fingerprint
+    assert_eq!(admin.len(), 1, "one problem, one finding: {findings:#?}");
+    assert_eq!(admin[0].resource, "Shared");
+    assert!(admin[0].message.en.contains("used by `A`, `B`"));
+    assert!(admin[0].message.zh.contains("`A`, `B`"));
+    let related: Vec<u32> = admin[0].related.iter().map(|r| r.location.line).collect();
+    assert_eq!(related, [11, 21]);
+    // Adding a third function changes neither the count nor the
+    // fingerprint (baselines stay valid).
+    let mut more = dep.clone();
+    more.functions
+        .push(function("C", Ref::Local("Shared".into()), 30));
+    let again = iam_findings(&more);
+    let admin_again = of(&again, "FG-IAM-001");
+    assert_eq!(admin_again.len(), 1);
+    assert_eq!(admin[0].fingerprint, admin_again[0].fingerprint);
+    // Distinct problems of one role have distinct fingerprints.
+    let two = deployment(
+        vec![role(
+            "R",
+            &["Statement: [{Sid: A, Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::a/*'}, {Sid: B, Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:q'}]"],
+        )],
+        vec![function("Fn", Ref::Local("R".into()), 10)],
     );
+    let found = iam_findings(&two);
+    let wildcards = of(&found, "FG-IAM-002");
+    assert_eq!(wildcards.len(), 2, "{found:#?}");
+    assert_ne!(wildcards[0].fingerprint, wildcards[1].fingerprint);
+}
+
+#[test]
+fn a_function_ignore_suppresses_role_findings_only_when_every_user_has_it() {
+    let admin = "Statement: [{Effect: Allow, Action: '*', Resource: '*'}]";
+    let ignoring = |id: &str, line: u32| {
+        let mut f = function(id, Ref::Local("R".into()), line);
+        f.ignores.push(Ignore {
+            rule_id: "FG-IAM-001".into(),
+            reason: Some("break-glass function".into()),
+            loc: Loc::new(0, line + 2, 5),
+        });
+        f
+    };
+    let alone = deployment(vec![role("R", &[admin])], vec![ignoring("Fn", 10)]);
+    let findings = iam_findings(&alone);
+    assert!(of(&findings, "FG-IAM-001")[0].is_suppressed());
+
+    let mixed = deployment(
+        vec![role("R", &[admin])],
+        vec![
+            ignoring("Fn", 10),
+            function("Other", Ref::Local("R".into()), 20),
+        ],
+    );
+    let findings = iam_findings(&mixed);
+    let admin = of(&findings, "FG-IAM-001");
+    assert!(!admin[0].is_suppressed(), "Other is still exposed");
 }
 
 #[test]
@@ -732,4 +856,70 @@ fn huge_hostile_policy_finishes_quickly() {
     let started = std::time::Instant::now();
     let _ = iam_findings(&dep);
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+/// Found with fx-tf's FG-IAM-006 negative fixture: `iam:PassRole` on a role
+/// ARN the files do not determine (`aws_iam_role.job.arn`, `!ImportValue`)
+/// is not "PassRole on `*`": the finding would depend on an unknown value.
+#[test]
+fn pass_role_on_an_unresolved_role_arn_is_not_reported() {
+    let findings = iam_findings(&unresolved_resource(&[r#"
+Statement:
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: arn:aws:iam::111122223333:role/placeholder
+    Condition:
+      StringEquals: {iam:PassedToService: glue.amazonaws.com}
+"#]));
+    assert!(of(&findings, "FG-IAM-006").is_empty(), "{findings:#?}");
+    // The same grant on a known `*` is reported, one level lower for the
+    // condition.
+    let findings = iam_findings(&single(&[r#"
+Statement:
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: "*"
+    Condition:
+      StringEquals: {iam:PassedToService: glue.amazonaws.com}
+"#]));
+    let pass = of(&findings, "FG-IAM-006");
+    assert_eq!(pass.len(), 1, "{findings:#?}");
+    assert_eq!(pass[0].severity, Severity::Medium);
+    // An unconditional grant next to an unresolved one stays high.
+    let findings = iam_findings(&unresolved_resource(&[r#"
+Statement:
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: arn:aws:iam::111122223333:role/placeholder
+  - Effect: Allow
+    Action: iam:PassRole
+    Resource: "*"
+"#]));
+    let pass = of(&findings, "FG-IAM-006");
+    assert_eq!(pass.len(), 1, "{findings:#?}");
+    assert_eq!(pass[0].severity, Severity::High);
+}
+
+/// Unnamed (or same-named) policies and repeated Sids must not make two
+/// different statements share a fingerprint.
+#[test]
+fn same_named_policies_and_repeated_sids_keep_fingerprints_distinct() {
+    let mut r = role(
+        "R",
+        &[
+            "Statement: [{Sid: S, Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:a'}, {Sid: S, Effect: Allow, Action: 'sns:*', Resource: 'arn:aws:sns:us-east-1:111122223333:t'}]",
+            "Statement: [{Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:b'}]",
+            "Statement: [{Effect: Allow, Action: 'sqs:*', Resource: 'arn:aws:sqs:us-east-1:111122223333:c'}]",
+        ],
+    );
+    for p in &mut r.policies {
+        p.name = String::new();
+    }
+    let dep = deployment(vec![r], vec![function("Fn", Ref::Local("R".into()), 10)]);
+    let findings = iam_findings(&dep);
+    let wildcards = of(&findings, "FG-IAM-002");
+    assert_eq!(wildcards.len(), 4, "{findings:#?}");
+    let distinct: std::collections::HashSet<&str> =
+        wildcards.iter().map(|f| f.fingerprint.as_str()).collect();
+    assert_eq!(distinct.len(), 4);
 }

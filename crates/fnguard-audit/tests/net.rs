@@ -126,8 +126,64 @@ fn open_egress_on_function_security_groups() {
         .en
         .contains("CloudFormation adds allow-all egress when SecurityGroupEgress is omitted"));
     assert!(
-        net[0].message.en.contains("A, B"),
+        net[0].message.en.contains("`A`, `B`"),
         "names both functions once"
     );
     assert_eq!(net[1].location.line, 112);
+}
+
+/// Lambda@Edge (execution role trusted by edgelambda.amazonaws.com)
+/// supports no VPC, DLQ, reserved concurrency or X-Ray: asking for them
+/// would be noise nobody can fix. The same function as a regular Lambda
+/// gets all four.
+#[test]
+fn lambda_at_edge_is_not_asked_for_what_it_cannot_have() {
+    let trust = |services: &str| {
+        fnguard_iam::parse_policy(
+            &fnguard_model::yaml::parse(
+                &format!(
+                    "Statement: [{{Effect: Allow, Principal: {{Service: {services}}}, Action: sts:AssumeRole}}]"
+                ),
+                0,
+                "template.yaml",
+            )
+            .expect("trust parses"),
+        )
+    };
+    let run_with = |services: &str| {
+        let mut dep = deployment();
+        let mut role = fnguard_model::Role::new("EdgeRole", loc(200));
+        role.trust = Some(trust(services));
+        dep.roles.push(role);
+        let mut f = hardened_function("Viewer", 10);
+        f.role = known(Ref::Local("EdgeRole".into()), 11);
+        f.vpc = Field::Absent;
+        f.reserved_concurrency = Field::Absent;
+        f.tracing = Field::Absent;
+        f.dead_letter = Field::Absent;
+        f.triggers.push(fnguard_model::Trigger {
+            kind: fnguard_model::TriggerKind::Sns,
+            loc: loc(30),
+            source: Ref::External("arn:aws:sns:us-east-1:111122223333:t".into()),
+        });
+        dep.functions.push(f);
+        let findings = run(&dep);
+        let mut rules: Vec<String> = findings
+            .iter()
+            .filter(|f| {
+                ["FG-NET-001", "FG-RT-002", "FG-RT-003", "FG-LOG-003"].contains(&f.rule_id.as_str())
+            })
+            .map(|f| f.rule_id.clone())
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert!(
+        run_with("[lambda.amazonaws.com, edgelambda.amazonaws.com]").is_empty(),
+        "edge function"
+    );
+    assert_eq!(
+        run_with("lambda.amazonaws.com"),
+        ["FG-LOG-003", "FG-NET-001", "FG-RT-002", "FG-RT-003"]
+    );
 }

@@ -104,6 +104,8 @@ fn async_functions_need_a_failure_target() {
     let mut lost = hardened_function("S3Handler", 10);
     lost.dead_letter = Field::Absent;
     lost.triggers.push(trigger(TriggerKind::S3));
+    lost.triggers.push(trigger(TriggerKind::S3));
+    lost.triggers.push(trigger(TriggerKind::Sns));
     let mut destination = hardened_function("WithDestination", 30);
     destination.dead_letter = Field::Absent;
     destination.on_failure = s("arn:aws:sqs:us-east-1:1:failures", 35);
@@ -119,4 +121,11 @@ fn async_functions_need_a_failure_target() {
     let rt = of(&findings, "FG-RT-003");
     assert_eq!(rt.len(), 1, "{rt:#?}");
     assert_eq!(rt[0].resource, "S3Handler");
+    // Sources named once each, as the docs name them, each trigger related.
+    assert!(
+        rt[0].message.en.contains("(S3, SNS)"),
+        "{}",
+        rt[0].message.en
+    );
+    assert_eq!(rt[0].related.len(), 3);
 }

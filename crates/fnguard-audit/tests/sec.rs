@@ -229,3 +229,95 @@ fn inline_ignore_above_the_variable_suppresses_only_that_variable() {
     let suppressed: Vec<bool> = sec.iter().map(|f| f.suppressed.is_some()).collect();
     assert_eq!(suppressed, vec![true, false]);
 }
+
+/// Reported from the wild (serverless/examples
+/// aws-node-github-webhook-listener): instructions written where the
+/// secret goes are placeholders, not leaks.
+#[test]
+fn instruction_placeholders_are_not_secrets() {
+    for value in [
+        "REPLACE-WITH-YOUR-SECRET-HERE",
+        "replace_with_your_token",
+        "insert-your-webhook-secret",
+        "put-the-token-here",
+        "your-github-token",
+    ] {
+        let findings = scan_env(&[("GITHUB_WEBHOOK_SECRET", value)]);
+        assert!(findings.is_empty(), "{value}: {findings:#?}");
+    }
+    // A real-looking secret under the same name is still reported, and so
+    // is the documented EXAMPLE rule left as it was.
+    let findings = scan_env(&[("GITHUB_WEBHOOK_SECRET", "9fK2!xQ7vLr4#Tz8")]);
+    assert_eq!(rules_of(&findings), vec!["FG-SEC-002"]);
+    assert!(scan_env(&[("EMAIL_SERVICE_API_KEY", "KEYEXAMPLE1234")]).is_empty());
+}
+
+/// One variable in SAM `Globals` (or Serverless `provider.environment`)
+/// reaches every function from one line: one finding naming them all, not
+/// one per function on the same line. Variables written per function stay
+/// separate findings.
+#[test]
+fn a_secret_shared_through_globals_is_one_finding() {
+    let mut dep = deployment();
+    for (i, id) in ["A", "B", "C"].iter().enumerate() {
+        let mut f = hardened_function(id, 100 + 20 * i as u32);
+        // The same source position: the Globals line.
+        f.environment.push(env("DB_PASSWORD", "Tr0ub4dor&3x", 7));
+        // Written in each function.
+        f.environment
+            .push(env("API_TOKEN", "9fK2!xQ7vLr4#Tz8", 105 + 20 * i as u32));
+        f.runtime = s("python3.8", 8);
+        dep.functions.push(f);
+    }
+    let findings = run(&dep);
+    let shared: Vec<_> = of(&findings, "FG-SEC-002")
+        .into_iter()
+        .filter(|f| f.location.line == 7)
+        .collect();
+    assert_eq!(shared.len(), 1, "{findings:#?}");
+    assert_eq!(shared[0].resource, "A");
+    assert!(shared[0]
+        .message
+        .en
+        .contains("2 more function(s): `B`, `C`"));
+    assert!(shared[0].message.zh.contains("`B`, `C`"));
+    let related: Vec<u32> = shared[0].related.iter().map(|r| r.location.line).collect();
+    assert_eq!(related, [120, 140], "the other functions' declarations");
+    let own: Vec<_> = of(&findings, "FG-SEC-002")
+        .into_iter()
+        .filter(|f| f.location.line != 7)
+        .collect();
+    assert_eq!(own.len(), 3, "per-function variables stay separate");
+    // The runtime set once in Globals: one FG-RT-001 as well.
+    assert_eq!(of(&findings, "FG-RT-001").len(), 1);
+}
+
+#[test]
+fn a_shared_secret_is_suppressed_only_by_an_ignore_that_covers_every_function() {
+    let build = |ignore_line: u32, target_line: u32| {
+        let mut dep = deployment();
+        for (i, id) in ["A", "B"].iter().enumerate() {
+            let mut f = hardened_function(id, 100 + 20 * i as u32);
+            f.environment.push(env("DB_PASSWORD", "Tr0ub4dor&3x", 7));
+            dep.functions.push(f);
+        }
+        dep.inline_ignores.push(fnguard_model::InlineIgnore {
+            rule_ids: vec!["FG-SEC-002".into()],
+            reason: Some("rotated weekly".into()),
+            loc: loc(ignore_line),
+            target_line,
+        });
+        run(&dep)
+            .into_iter()
+            .filter(|f| f.rule_id == "FG-SEC-002")
+            .collect::<Vec<_>>()
+    };
+    // Above function A only: B still has the secret.
+    let above_a = build(99, 100);
+    assert_eq!(above_a.len(), 1);
+    assert!(above_a[0].suppressed.is_none(), "{above_a:#?}");
+    // On the shared line: that is the one place to accept it.
+    let on_line = build(6, 7);
+    assert_eq!(on_line.len(), 1);
+    assert!(on_line[0].suppressed.is_some());
+}

@@ -431,3 +431,38 @@ fn invoke_permission_companion_of_a_public_url_is_reported_once() {
     assert_eq!(of(&findings, "FG-TRIG-002").len(), 1);
     assert!(of(&findings, "FG-TRIG-001").is_empty());
 }
+
+/// Loaders keep references to resources of the same files as placeholders
+/// (`${OrdersRole.Arn}`, `${aws_iam_role.ci.arn}`): they contain dots and no
+/// colon, like a service principal, but say nothing about whose principal
+/// it is, so no FG-TRIG-001.
+#[test]
+fn placeholder_principals_are_not_service_principals() {
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Orders", 10));
+    dep.permissions
+        .push(permission("FromRole", "${aws_iam_role.ci.arn}", 30));
+    dep.permissions
+        .push(permission("FromCfnRole", "${CallerRole.Arn}", 40));
+    let findings = run(&dep);
+    assert!(of(&findings, "FG-TRIG-001").is_empty(), "{findings:#?}");
+}
+
+/// Seen in the wild (SAM's alexa_skill example): the fix for an Alexa
+/// permission is the skill id, not a source ARN.
+#[test]
+fn alexa_permission_without_skill_id_asks_for_the_skill_id() {
+    let mut dep = deployment();
+    dep.functions.push(hardened_function("Orders", 10));
+    dep.permissions
+        .push(permission("Alexa", "alexa-appkit.amazon.com", 30));
+    let mut with_skill = permission("AlexaSkill", "alexa-appkit.amazon.com", 40);
+    with_skill.event_source_token = s("amzn1.ask.skill.1234", 44);
+    dep.permissions.push(with_skill);
+    let findings = run(&dep);
+    let trig = of(&findings, "FG-TRIG-001");
+    assert_eq!(trig.len(), 1, "{trig:#?}");
+    assert_eq!(trig[0].severity, Severity::High);
+    assert!(trig[0].message.en.contains("EventSourceToken"));
+    assert!(trig[0].message.zh.contains("SkillId"));
+}

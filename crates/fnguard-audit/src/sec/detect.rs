@@ -438,6 +438,9 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    if is_instruction(&lower) {
+        return true;
+    }
     // `sk_live_51HXXXXXXXX`, `AKIA****`: a value masked for documentation.
     let masked_run = ["xxxx", "****", "...."]
         .iter()
@@ -452,6 +455,28 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     distinct_chars(v) == 1
+}
+
+/// `REPLACE-WITH-YOUR-SECRET-HERE`, `insert_your_token`, `put-key-here`:
+/// an instruction to the reader written where the secret goes. Judged by
+/// words, so a real password merely containing "here" is not excused.
+fn is_instruction(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() < 2 {
+        return false;
+    }
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let verb = has(&[
+        "replace", "insert", "enter", "fill", "put", "paste", "add", "set", "use", "change",
+    ]);
+    let filler = has(&[
+        "your", "here", "with", "me", "this", "real", "actual", "own",
+    ]);
+    // `your-secret`, `your_api_token`: "your" names what belongs there.
+    has(&["your", "yours"]) || (verb && filler)
 }
 
 /// Whether a variable or parameter name says it holds a credential.
@@ -738,10 +763,21 @@ mod tests {
             "password",
             "example-password",
             "aaaaaaaa",
+            "REPLACE-WITH-YOUR-SECRET-HERE",
+            "replace_with_real_token",
+            "insert-your-key",
+            "put_token_here",
+            "my-your-secret",
         ] {
             assert!(is_placeholder(v), "{v:?} is a placeholder");
         }
-        for v in ["S3cr3t!Pass", "hunter2", "p@ss#word!"] {
+        for v in [
+            "S3cr3t!Pass",
+            "hunter2",
+            "p@ss#word!",
+            "here-Is-7kQ!vX",
+            "Replace9Zq!x",
+        ] {
             assert!(!is_placeholder(v), "{v:?} is not a placeholder");
         }
     }
