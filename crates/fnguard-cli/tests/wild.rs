@@ -128,6 +128,26 @@ const INVENTORY: &[(&str, Format, &[&str])] = &[
         &["MinimalFunction", "FunctionWithOverrides"],
     ),
     (
+        "aws__serverless-application-model/tests__translator__input__api_with_apikey_required.yaml",
+        Sam,
+        &["MyFunctionWithApiKeyRequired"],
+    ),
+    (
+        "aws__serverless-application-model/tests__translator__input__api_with_cors_and_auth_preflight_auth.yaml",
+        Sam,
+        &["ApiFunction", "MyAuthFn"],
+    ),
+    (
+        "aws__serverless-application-model/tests__translator__input__function_managed_inline_policy.yaml",
+        Sam,
+        &["Function"],
+    ),
+    (
+        "aws__serverless-application-model/tests__translator__input__http_api_with_cors.yaml",
+        Sam,
+        &["HttpApiFunction"],
+    ),
+    (
         "aws-samples__serverless-patterns/apigw-lambda-dynamodb__template.yaml",
         Sam,
         &["LambdaFunction"],
@@ -352,7 +372,7 @@ fn inventory_lists_every_collected_input() {
         *per_format.entry(*format).or_insert(0) += 1;
     }
     let expected: BTreeMap<Format, usize> = [
-        (Sam, 17),
+        (Sam, 21),
         (CloudFormation, 2),
         (Serverless, 10),
         (TerraformModule, 4),
@@ -375,9 +395,9 @@ fn whole_corpus_scans_without_crash_or_input_error() {
         .collect();
     expected.sort();
     assert_eq!(got, expected, "input errors: {:#}", doc["errors"]);
-    // 29 YAML/JSON templates + 1 plan + 6 `.tf` files in 4 modules.
-    assert_eq!(stat(&doc, "files_scanned"), 36, "{:#}", doc["scan"]);
-    assert_eq!(stat(&doc, "deployments_scanned"), 34, "{:#}", doc["scan"]);
+    // 33 YAML/JSON templates + 1 plan + 6 `.tf` files in 4 modules.
+    assert_eq!(stat(&doc, "files_scanned"), 40, "{:#}", doc["scan"]);
+    assert_eq!(stat(&doc, "deployments_scanned"), 38, "{:#}", doc["scan"]);
 }
 
 #[test]
@@ -584,6 +604,37 @@ const EXPECTATIONS: &[Expect] = &[
             ("FG-LOG-001", "*"),
             ("FG-SEC-", "*"),
         ],
+    },
+    // API key as the only protection of both routes: FG-TRIG-004, not
+    // FG-TRIG-003.
+    Expect {
+        file: "aws__serverless-application-model/tests__translator__input__api_with_apikey_required.yaml",
+        present: &[("FG-TRIG-004", "MyFunctionWithApiKeyRequired", 2)],
+        absent: &[("FG-TRIG-003", "*")],
+    },
+    // Globals.Api.Cors and a REQUEST DefaultAuthorizer on both routes.
+    Expect {
+        file: "aws__serverless-application-model/tests__translator__input__api_with_cors_and_auth_preflight_auth.yaml",
+        present: &[("FG-RT-001", "ApiFunction", 1)],
+        absent: &[("FG-TRIG-003", "*"), ("FG-TRIG-005", "*")],
+    },
+    // `dynamodb:*` on `*` inline, and AmazonDynamoDBFullAccess listed twice
+    // (SAM de-duplicates it); a Ref to an undeclared parameter stays
+    // unknown.
+    Expect {
+        file: "aws__serverless-application-model/tests__translator__input__function_managed_inline_policy.yaml",
+        present: &[("FG-IAM-002", "Function", 1), ("FG-IAM-004", "Function", 1)],
+        absent: &[("FG-IAM-001", "*"), ("FG-IAM-005", "*")],
+    },
+    // Two `$default` routes: MyApi's (event + DefinitionBody, one route)
+    // and the implicit ServerlessHttpApi's. CorsConfiguration comes from
+    // Globals through Fn::If (true): origin https://foo.com only.
+    // Depends on REQUESTS.md "[to: fx-sam] [from: wild] HttpApi route
+    // reported twice ...".
+    Expect {
+        file: "aws__serverless-application-model/tests__translator__input__http_api_with_cors.yaml",
+        present: &[("FG-TRIG-003", "HttpApiFunction", 2)],
+        absent: &[("FG-TRIG-003", "MyApi"), ("FG-TRIG-005", "*")],
     },
     // Implicit API, POST / without auth; python3.14 is current.
     Expect {
