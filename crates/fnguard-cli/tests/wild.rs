@@ -196,6 +196,16 @@ const INVENTORY: &[(&str, Format, &[&str])] = &[
         ],
     ),
     (
+        "serverless__examples/aws-node-dynamodb-backup__serverless.yml",
+        Serverless,
+        &["BackupLambdaFunction"],
+    ),
+    (
+        "serverless__examples/aws-node-graphql-and-rds__serverless.yml",
+        Serverless,
+        &["GraphqlLambdaFunction", "PlaygroundLambdaFunction"],
+    ),
+    (
         "serverless__examples/aws-node-env-variables-encrypted-in-a-file__serverless.yml",
         Serverless,
         &["ResetPasswordLambdaFunction"],
@@ -374,7 +384,7 @@ fn inventory_lists_every_collected_input() {
     let expected: BTreeMap<Format, usize> = [
         (Sam, 21),
         (CloudFormation, 2),
-        (Serverless, 10),
+        (Serverless, 12),
         (TerraformModule, 4),
         (TerraformPlan, 1),
     ]
@@ -395,9 +405,9 @@ fn whole_corpus_scans_without_crash_or_input_error() {
         .collect();
     expected.sort();
     assert_eq!(got, expected, "input errors: {:#}", doc["errors"]);
-    // 33 YAML/JSON templates + 1 plan + 6 `.tf` files in 4 modules.
-    assert_eq!(stat(&doc, "files_scanned"), 40, "{:#}", doc["scan"]);
-    assert_eq!(stat(&doc, "deployments_scanned"), 38, "{:#}", doc["scan"]);
+    // 35 YAML/JSON templates + 1 plan + 6 `.tf` files in 4 modules.
+    assert_eq!(stat(&doc, "files_scanned"), 42, "{:#}", doc["scan"]);
+    assert_eq!(stat(&doc, "deployments_scanned"), 40, "{:#}", doc["scan"]);
 }
 
 #[test]
@@ -710,6 +720,25 @@ const EXPECTATIONS: &[Expect] = &[
             ("FG-RT-001", "HelloDashworldLambdaFunction", 1),
         ],
         absent: &[("FG-TRIG-003", "HelloDashworld2LambdaFunction")],
+    },
+    // The service name and every CloudFormation resource come from
+    // ${file(...)}: unknown, not an error. Env values are GetAtts and
+    // ${self:custom...} lookups.
+    Expect {
+        file: "serverless__examples/aws-node-graphql-and-rds__serverless.yml",
+        present: &[
+            ("FG-TRIG-003", "GraphqlLambdaFunction", 1),
+            ("FG-TRIG-003", "PlaygroundLambdaFunction", 1),
+            ("FG-RT-001", "GraphqlLambdaFunction", 1),
+        ],
+        absent: &[("FG-SEC-001", "*"), ("FG-SEC-003", "*"), ("FG-SEC-004", "*")],
+    },
+    // Statements scoped to one bucket prefix and one table's streams;
+    // `EXAMPLE` placeholders everywhere.
+    Expect {
+        file: "serverless__examples/aws-node-dynamodb-backup__serverless.yml",
+        present: &[("FG-RT-001", "BackupLambdaFunction", 1)],
+        absent: &[("FG-IAM-", "*"), ("FG-SEC-", "*"), ("FG-TRIG-", "*")],
     },
     // `http: GET hello` shorthand, twice.
     Expect {
