@@ -261,6 +261,24 @@ const INVENTORY: &[(&str, Format, &[&str])] = &[
         TerraformModule,
         &["aws_lambda_function.this"],
     ),
+    // Terraform 0.11-style interpolation, a root module that builds its
+    // functions and API methods through local child modules (not followed),
+    // and the two child modules scanned as modules of their own.
+    (
+        "TailorDev__hello-lambda/root",
+        TerraformModule,
+        &[],
+    ),
+    (
+        "TailorDev__hello-lambda/lambda",
+        TerraformModule,
+        &["aws_lambda_function.lambda"],
+    ),
+    (
+        "TailorDev__hello-lambda/api_method",
+        TerraformModule,
+        &[],
+    ),
     // Only a `module` call: no resource of interest, and the call is not an
     // error.
     (
@@ -385,7 +403,7 @@ fn inventory_lists_every_collected_input() {
         (Sam, 21),
         (CloudFormation, 2),
         (Serverless, 12),
-        (TerraformModule, 4),
+        (TerraformModule, 7),
         (TerraformPlan, 1),
     ]
     .into_iter()
@@ -405,9 +423,9 @@ fn whole_corpus_scans_without_crash_or_input_error() {
         .collect();
     expected.sort();
     assert_eq!(got, expected, "input errors: {:#}", doc["errors"]);
-    // 35 YAML/JSON templates + 1 plan + 6 `.tf` files in 4 modules.
-    assert_eq!(stat(&doc, "files_scanned"), 42, "{:#}", doc["scan"]);
-    assert_eq!(stat(&doc, "deployments_scanned"), 40, "{:#}", doc["scan"]);
+    // 35 YAML/JSON templates + 1 plan + 11 `.tf` files in 7 modules.
+    assert_eq!(stat(&doc, "files_scanned"), 47, "{:#}", doc["scan"]);
+    assert_eq!(stat(&doc, "deployments_scanned"), 43, "{:#}", doc["scan"]);
 }
 
 #[test]
@@ -809,6 +827,26 @@ const EXPECTATIONS: &[Expect] = &[
             ("FG-IAM-", "*"),
             ("FG-LOG-001", "*"),
         ],
+    },
+    // `runtime = "${var.runtime}"` with default "nodejs" (Node.js 0.10)
+    // resolves; the role is the caller's.
+    Expect {
+        file: "TailorDev__hello-lambda/lambda",
+        present: &[("FG-RT-001", "aws_lambda_function.lambda", 1)],
+        absent: &[("FG-IAM-", "*"), ("FG-TRIG-", "*"), ("FG-SEC-", "*")],
+    },
+    // The API Gateway permission is scoped by source_arn.
+    Expect {
+        file: "TailorDev__hello-lambda/api_method",
+        present: &[],
+        absent: &[("FG-TRIG-001", "*"), ("FG-IAM-", "*")],
+    },
+    // The only role is trusted by lambda.amazonaws.com; no function and no
+    // route is visible without following the module calls.
+    Expect {
+        file: "TailorDev__hello-lambda/root",
+        present: &[],
+        absent: &[("FG-TRIG-", "*"), ("FG-IAM-", "*"), ("FG-SEC-", "*")],
     },
     Expect {
         file: "terraform-aws-modules__terraform-aws-lambda/examples__simple",
