@@ -918,3 +918,54 @@ fn literal_values_never_leak_into_the_report() {
         assert!(!text.contains(raw), "the report shows {raw}");
     }
 }
+
+#[test]
+fn every_output_format_renders_the_corpus() {
+    let root = wild_root();
+    let run_format = |format: &str, lang: &str| {
+        let run = fnguard([
+            "scan".as_ref(),
+            root.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+            "--lang".as_ref(),
+            lang.as_ref(),
+            "--fail-on".as_ref(),
+            "none".as_ref(),
+            "--scan-date".as_ref(),
+            SCAN_DATE.as_ref(),
+            "--no-color".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{format}/{lang}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("panicked"),
+            "{format}/{lang}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.trim().is_empty(),
+            "{format}/{lang}: empty output"
+        );
+        run
+    };
+    let json = run_format("json", "en").json();
+    let active = findings(&json)
+        .iter()
+        .filter(|f| f["suppressed"].is_null())
+        .count();
+    assert!(active > 0);
+    let sarif = run_format("sarif", "en").json();
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    assert_eq!(results, active, "SARIF results vs JSON findings");
+    for (format, lang) in [
+        ("table", "en"),
+        ("table", "zh"),
+        ("markdown", "zh"),
+        ("junit", "en"),
+    ] {
+        run_format(format, lang);
+    }
+}
