@@ -597,6 +597,24 @@ const EXPECTATIONS: &[Expect] = &[
         present: &[("FG-API-004", "WebhooksApi", 1)],
         absent: &[("FG-TRIG-", "*")],
     },
+    // Eight events on HtmlApi (no Auth) naming it by a bare logical id;
+    // five of them turn request validation on.
+    // Depends on REQUESTS.md "[to: fx-sam] [from: wild] Api event with
+    // `RestApiId` given as a plain logical-id string ...".
+    Expect {
+        file: "aws__serverless-application-model/tests__translator__input__api_request_model_with_validator.yaml",
+        present: &[
+            ("FG-TRIG-003", "HtmlFunction", 1),
+            ("FG-TRIG-003", "HtmlFunctionNoValidation", 1),
+            ("FG-TRIG-003", "HtmlFunctionMixinValidation", 1),
+            ("FG-TRIG-003", "HtmlFunctionOnlyBodyDefinition", 1),
+            ("FG-TRIG-003", "HtmlFunctionOnlyRequestDefinition", 1),
+            ("FG-TRIG-003", "HtmlFunctionOnlyRequestDefinitionFalse", 1),
+            ("FG-TRIG-003", "HtmlFunctionOnlyBodyDefinitionFalse", 1),
+            ("FG-TRIG-003", "HtmlFunctionNotDefinedValidation", 1),
+        ],
+        absent: &[("FG-API-003", "HtmlApi")],
+    },
     // Function URL with AuthType NONE; CORS names origins, so credentials
     // are not offered to any origin.
     Expect {
