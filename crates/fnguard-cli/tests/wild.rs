@@ -754,10 +754,19 @@ const EXPECTATIONS: &[Expect] = &[
     // ${self:custom...} lookups.
     Expect {
         file: "serverless__examples/aws-node-graphql-and-rds__serverless.yml",
+        // The framework's log groups (no logRetentionInDays) belong to
+        // their functions even though both names carry the unknown
+        // service name. Depends on REQUESTS.md "[to: fx-cfn] [from: wild]
+        // regression seen when merging all branches ...". Both functions
+        // use `provider.role: LambdaRole`, defined in a file: the sharing
+        // is known even if the role is not.
         present: &[
             ("FG-TRIG-003", "GraphqlLambdaFunction", 1),
             ("FG-TRIG-003", "PlaygroundLambdaFunction", 1),
             ("FG-RT-001", "GraphqlLambdaFunction", 1),
+            ("FG-LOG-001", "GraphqlLambdaFunction", 1),
+            ("FG-LOG-001", "PlaygroundLambdaFunction", 1),
+            ("FG-IAM-007", "LambdaRole", 1),
         ],
         absent: &[("FG-SEC-001", "*"), ("FG-SEC-003", "*"), ("FG-SEC-004", "*")],
     },
