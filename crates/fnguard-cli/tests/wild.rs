@@ -984,3 +984,64 @@ fn every_output_format_renders_the_corpus() {
         run_format(format, lang);
     }
 }
+
+/// Tally keyed by (path relative to the scanned root, rule, resource).
+fn tally_by_file(doc: &Value, root: &Path) -> BTreeMap<(String, String, String), usize> {
+    let prefix = format!("{}/", root.to_string_lossy().replace('\\', "/"));
+    let mut out = BTreeMap::new();
+    for f in findings(doc) {
+        let path = f["location"]["path"].as_str().unwrap_or("");
+        let key = (
+            path.strip_prefix(&prefix).unwrap_or(path).to_string(),
+            f["rule_id"].as_str().unwrap_or("").to_string(),
+            f["resource"].as_str().unwrap_or("").to_string(),
+        );
+        *out.entry(key).or_insert(0) += 1;
+    }
+    out
+}
+
+fn scan_dir(root: &Path) -> Value {
+    let run = fnguard([
+        "scan".as_ref(),
+        root.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "--fail-on".as_ref(),
+        "none".as_ref(),
+        "--scan-date".as_ref(),
+        SCAN_DATE.as_ref(),
+    ]);
+    assert_eq!(run.code, 0, "{}: {}", root.display(), run.stderr);
+    run.json()
+}
+
+#[test]
+fn windows_checkouts_scan_the_same() {
+    // The same files as a Windows checkout may hold them: CRLF line ends
+    // and a UTF-8 byte-order mark.
+    let copy = common::TempDir::new("wild-crlf-bom");
+    let root = wild_root();
+    fn copy_tree(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let target = to.join(path.file_name().expect("name"));
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                copy_tree(&path, &target);
+            } else if path.extension().is_some_and(|e| e != "md") {
+                let text = std::fs::read_to_string(&path).expect("utf-8 input");
+                let windows = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+                std::fs::write(&target, windows).expect("write");
+            }
+        }
+    }
+    copy_tree(&root, copy.root());
+    let original = scan_dir(&root);
+    let windows = scan_dir(copy.root());
+    assert!(errors(&windows).is_empty(), "{:#}", windows["errors"]);
+    assert_eq!(
+        tally_by_file(&original, &root),
+        tally_by_file(&windows, copy.root())
+    );
+}
