@@ -26,6 +26,15 @@ const SCAN_DATE: &str = "2026-11-28";
 /// custom YAML tags (`!Rain::Embed`) are all legitimate.
 const EXPECTED_INPUT_ERRORS: &[&str] = &[];
 
+/// Real YAML files that sit next to templates in the same repositories and
+/// are not templates (a docker-compose file, example secret and config
+/// files): a folder scan must skip them silently.
+const NOT_TEMPLATES: &[&str] = &[
+    "serverless__examples/aws-dotnet-rest-api-with-dynamodb__src__DotNetServerless.Lambda__env.configs.example.yml",
+    "serverless__examples/aws-node-dynamic-image-resizer__docker-compose.yml",
+    "serverless__examples/aws-node-env-variables-encrypted-in-a-file__secrets.example.yml",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Format {
     Sam,
@@ -408,9 +417,16 @@ fn inputs_on_disk() -> Vec<String> {
 fn inventory_lists_every_collected_input() {
     let mut on_disk = inputs_on_disk();
     on_disk.sort();
-    let mut listed: Vec<String> = INVENTORY.iter().map(|(p, _, _)| p.to_string()).collect();
+    let mut listed: Vec<String> = INVENTORY
+        .iter()
+        .map(|(p, _, _)| p.to_string())
+        .chain(NOT_TEMPLATES.iter().map(|p| p.to_string()))
+        .collect();
     listed.sort();
-    assert_eq!(on_disk, listed, "tests/wild and INVENTORY differ");
+    assert_eq!(
+        on_disk, listed,
+        "tests/wild and INVENTORY + NOT_TEMPLATES differ"
+    );
 
     let mut per_format: BTreeMap<Format, usize> = BTreeMap::new();
     for (_, format, _) in INVENTORY {
@@ -1082,4 +1098,19 @@ fn windows_checkouts_scan_the_same() {
         tally_by_file(&original, &root),
         tally_by_file(&windows, copy.root())
     );
+}
+
+#[test]
+fn files_that_are_not_templates_are_skipped_in_folders_and_refused_by_name() {
+    // Skipped: the whole-corpus scan counts only the inventory's files and
+    // reports no error (whole_corpus_scans_without_crash_or_input_error).
+    // Named on the command line, each is an input error, not a silent skip.
+    for rel in NOT_TEMPLATES {
+        let doc = scan(rel);
+        let errs = errors(&doc);
+        assert_eq!(errs.len(), 1, "{rel}: {:#}", doc["errors"]);
+        assert!(errs[0].0.ends_with(rel), "{rel}: {:#}", doc["errors"]);
+        assert_eq!(stat(&doc, "files_scanned"), 0, "{rel}");
+        assert!(findings(&doc).is_empty(), "{rel}");
+    }
 }
