@@ -1,0 +1,4 @@
+variable "AWS_PROFILE" {}
+provider "aws" {
+  region     = "${var.aws_region}"
+}
