@@ -3,6 +3,8 @@
 //! other load on the machine does not count):
 //! `cargo run --release -p fnguard-engine --example parse_speed -- bench/corpus`.
 
+// The allocator the scan uses (declared by the engine).
+use fnguard_engine as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -5,7 +5,9 @@
 //! optimise (see BENCHMARKS.md); not part of the tool.
 
 use fnguard_audit::AuditOptions;
+// The allocator the scan uses (declared by the engine).
 use fnguard_core::Date;
+use fnguard_engine as _;
 use fnguard_model::discover::{self, Candidate, DiscoverOptions, Kind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
