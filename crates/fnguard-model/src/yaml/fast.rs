@@ -1075,4 +1075,63 @@ mod tests {
             files.len()
         );
     }
+
+    /// Small random edits of real templates (the YAML indicators, spaces,
+    /// breaks): whatever the fast path accepts, yaml-rust2 must accept and
+    /// build the same tree from. Deterministic (fixed seed).
+    #[test]
+    fn mutated_templates_never_diverge() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        yaml_files(&repo.join("examples"), &mut files);
+        files.sort();
+        assert!(!files.is_empty());
+        let alphabet = b" \n:-#'\"[]{},|>!&*a1?";
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut compared = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let bytes = text.as_bytes();
+            let rounds: usize = std::env::var("FNGUARD_MUTATIONS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(300);
+            for _ in 0..rounds {
+                let mut edited = bytes.to_vec();
+                for _ in 0..1 + next() % 3 {
+                    let at = (next() as usize) % edited.len().max(1);
+                    match next() % 3 {
+                        0 => {
+                            edited.remove(at.min(edited.len().saturating_sub(1)));
+                        }
+                        1 => edited.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                        _ => edited[at] = alphabet[(next() as usize) % alphabet.len()],
+                    }
+                }
+                let Ok(edited) = String::from_utf8(edited) else {
+                    continue;
+                };
+                if let Some(fast) = parse(&edited, 0) {
+                    match parse_slow(&edited, 0, "m.yaml") {
+                        Ok(slow) => assert_eq!(fast, slow, "differ after edit:\n{edited}"),
+                        Err(e) => panic!("fast accepted invalid YAML ({e}):\n{edited}"),
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        eprintln!("{compared} edited texts compared");
+        assert!(
+            compared > 100,
+            "only {compared} edited texts reached the comparison"
+        );
+    }
 }
