@@ -152,7 +152,9 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
 
     let mut errors: Vec<InputError> = walk.errors.iter().map(input_error).collect();
     let mut warnings = Vec::new();
-    let mut findings = Vec::new();
+    // Sized once: on a large scan the findings are most of the memory, and
+    // a doubling Vec would hold up to twice their size.
+    let mut findings = Vec::with_capacity(units.iter().map(|u| u.findings.len()).sum());
     let mut files_scanned = 0;
     let mut deployments_scanned = 0;
     let mut files_skipped = walk.skipped;
