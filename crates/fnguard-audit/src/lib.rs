@@ -15,6 +15,7 @@ pub mod trig;
 
 use fnguard_core::{Date, Finding, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text};
 use fnguard_model::{Deployment, Ignore};
+use std::collections::HashMap;
 
 /// What a check may depend on besides the model.
 #[derive(Debug, Clone)]
@@ -95,12 +96,42 @@ pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
     api::check(&ctx, &mut raw);
     log::check(&ctx, &mut raw);
     mon::check(&ctx, &mut raw);
+    let inline = InlineIndex::new(dep);
     raw.into_iter()
-        .map(|r| apply_in_source_suppressions(dep, r))
+        .map(|r| apply_in_source_suppressions(dep, &inline, r))
         .collect()
 }
 
-fn apply_in_source_suppressions(dep: &Deployment, raw: Raw) -> Finding {
+/// Inline ignores by (file path, line) they apply to: both the comment's own
+/// line and its target line. Findings look up their own line and their
+/// element's line, so the pass is linear in findings plus ignores.
+struct InlineIndex<'a> {
+    by_file: HashMap<&'a str, HashMap<u32, Vec<usize>>>,
+}
+
+impl<'a> InlineIndex<'a> {
+    fn new(dep: &'a Deployment) -> Self {
+        let mut by_file: HashMap<&str, HashMap<u32, Vec<usize>>> = HashMap::new();
+        for (i, ignore) in dep.inline_ignores.iter().enumerate() {
+            let lines = by_file.entry(dep.file(ignore.loc)).or_default();
+            lines.entry(ignore.target_line).or_default().push(i);
+            if ignore.loc.line != ignore.target_line {
+                lines.entry(ignore.loc.line).or_default().push(i);
+            }
+        }
+        InlineIndex { by_file }
+    }
+
+    fn at(&self, file: &str, line: u32) -> &[usize] {
+        self.by_file
+            .get(file)
+            .and_then(|lines| lines.get(&line))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+fn apply_in_source_suppressions(dep: &Deployment, inline: &InlineIndex<'_>, raw: Raw) -> Finding {
     let Raw {
         mut finding,
         element_loc,
@@ -116,24 +147,21 @@ fn apply_in_source_suppressions(dep: &Deployment, raw: Raw) -> Finding {
         });
         return finding;
     }
-    let finding_file = finding.location.path.clone();
-    let element_file = dep.file(element_loc).to_string();
-    let hit = dep.inline_ignores.iter().find(|ignore| {
-        let file = dep.file(ignore.loc);
-        let names_rule = ignore
-            .rule_ids
-            .iter()
-            .any(|id| id.eq_ignore_ascii_case(&finding.rule_id) || id == "*");
-        if !names_rule {
-            return false;
-        }
-        let on_finding = file == finding_file
-            && (ignore.target_line == finding.location.line
-                || ignore.loc.line == finding.location.line);
-        let on_element = file == element_file
-            && (ignore.target_line == element_loc.line || ignore.loc.line == element_loc.line);
-        on_finding || on_element
-    });
+    let element_file = dep.file(element_loc);
+    // The first matching comment in file order, as a linear scan would find.
+    let hit = inline
+        .at(&finding.location.path, finding.location.line)
+        .iter()
+        .chain(inline.at(element_file, element_loc.line))
+        .copied()
+        .filter(|&i| {
+            dep.inline_ignores[i]
+                .rule_ids
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(&finding.rule_id) || id == "*")
+        })
+        .min()
+        .map(|i| &dep.inline_ignores[i]);
     if let Some(ignore) = hit {
         finding.suppressed = Some(Suppression {
             kind: SuppressionKind::Inline,

@@ -13,6 +13,17 @@ pub fn stdout(text: &str) -> io::Result<()> {
     }
 }
 
+/// Stream to standard output through a buffer; a broken pipe counts as
+/// success.
+pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let result = write(&mut out).and_then(|()| out.flush());
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// Messages for people go to standard error; losing them to a closed pipe
 /// must not change the outcome.
 pub fn stderr_line(line: &str) {

@@ -4,9 +4,10 @@
 use crate::args::ScanArgs;
 use crate::output;
 use crate::ExitCode;
-use fnguard_core::report::{render, RenderOptions};
+use fnguard_core::report::{render_to, RenderOptions};
 use fnguard_core::Date;
 use fnguard_engine::{scan, Baseline, BaselineFile, Config, ScanOptions, SettingsError};
+use std::io::Write;
 
 pub fn run(args: ScanArgs) -> ExitCode {
     let settings_error = |e: &SettingsError| {
@@ -103,13 +104,16 @@ pub fn run(args: ScanArgs) -> ExitCode {
         color: output::use_color(args.no_color, args.output.is_some()),
         show_suppressed: args.show_suppressed,
     };
-    let mut text = render(report, args.format, &render_opts);
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &text).map_err(|e| (path.display().to_string(), e)),
-        None => output::stdout(&text).map_err(|e| ("standard output".to_string(), e)),
+        Some(path) => std::fs::File::create(path)
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                render_to(report, args.format, &render_opts, &mut out)?;
+                out.flush()
+            })
+            .map_err(|e| (path.display().to_string(), e)),
+        None => output::stdout_with(|out| render_to(report, args.format, &render_opts, out))
+            .map_err(|e| ("standard output".to_string(), e)),
     };
     if let Err((target, e)) = written {
         output::stderr_line(&format!("error: cannot write {target}: {e}"));

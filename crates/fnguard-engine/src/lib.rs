@@ -583,11 +583,9 @@ reason = "signed webhook"
         let report = &outcome.report;
         assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
         let err = &report.errors[0];
-        // Display paths keep the root as given (discover::walk).
-        assert_eq!(
-            err.location.path,
-            format!("{}/bad.yaml", dir.display()),
-            "{err:?}"
+        assert!(
+            err.location.path.ends_with("/bad.yaml"),
+            "errors use the same display paths as findings: {err:?}"
         );
         assert!(err.location.line >= 3, "{err:?}");
         assert_eq!(report.files_scanned, 2);

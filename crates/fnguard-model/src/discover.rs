@@ -229,7 +229,13 @@ fn classify_name(
         .and_then(|n| n.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    // Terraform's JSON syntax (`main.tf.json`, CDK for Terraform output)
+    // belongs to the folder's module like `.tf` files.
+    let ext = if name.ends_with(".tf.json") {
+        "tf"
+    } else {
+        name.rsplit_once('.').map(|(_, e)| e).unwrap_or("")
+    };
     match ext {
         "yaml" | "yml" | "json" | "template" => {
             out.candidates.push(Candidate::Document { file, explicit })
@@ -400,9 +406,16 @@ fn sniff_window(text: &str) -> Option<Kind> {
     let trimmed = text.trim_start();
     let is_json = trimmed.starts_with('{');
     if is_json {
+        let terraform_json =
+            text.contains("\"format_version\"") && text.contains("\"terraform_version\"");
         if text.contains("\"format_version\"")
             && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
         {
+            return Some(Kind::TerraformPlan);
+        }
+        // `terraform show -json` without a plan prints the state, which the
+        // plan loader reads the same way.
+        if terraform_json && text.contains("\"root_module\"") {
             return Some(Kind::TerraformPlan);
         }
         if text.contains("\"AWSTemplateFormatVersion\"")
@@ -585,6 +598,17 @@ mod tests {
             sniff(r#"{"format_version":"1.2","planned_values":{}}"#),
             Some(Kind::TerraformPlan)
         );
+        assert_eq!(
+            sniff(
+                r#"{"format_version":"1.0","terraform_version":"1.9.5","values":{"root_module":{"resources":[]}}}"#
+            ),
+            Some(Kind::TerraformPlan),
+            "state JSON from `terraform show -json` without a plan"
+        );
+        assert_eq!(
+            sniff(r#"{"format_version":"1.0","terraform_version":"1.9.5"}"#),
+            None
+        );
         // Look-alikes that are not inputs.
         assert_eq!(sniff("name: build\non: push\njobs: {}\n"), None);
         assert_eq!(sniff(r#"{"name":"pkg","version":"1.0.0"}"#), None);
@@ -614,6 +638,7 @@ mod tests {
             b"resource \"aws_lambda_function\" \"f\" {}\n",
         );
         write(&dir, "infra/iam.tf", b"\n");
+        write(&dir, "infra/cdk.tf.json", b"{}\n");
         write(
             &dir,
             "plan.json",
@@ -663,7 +688,7 @@ mod tests {
                 "cfn stack.txt.yaml",
                 "plan plan.json",
                 "sls svc/app.yml",
-                "tf infra infra/iam.tf,infra/main.tf",
+                "tf infra infra/cdk.tf.json,infra/iam.tf,infra/main.tf",
             ]
         );
         assert_eq!(found.notes.len(), 1, "{:?}", found.notes);

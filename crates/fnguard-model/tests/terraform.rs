@@ -226,7 +226,8 @@ fn roles_trust_and_policies() {
     assert_eq!(deny.conditions[0].key, "aws:PrincipalTag/team");
 
     // Customer-managed policy through an attachment, heredoc JSON with an
-    // interpolated ARN: known action, unknown resource.
+    // interpolated ARN: known action, the resource is the database's ARN
+    // (a placeholder for the computed value, never a wildcard).
     let managed = api
         .policies
         .iter()
@@ -238,7 +239,7 @@ fn roles_trust_and_policies() {
     match (&stmt.actions, &stmt.resources) {
         (fnguard_iam::ActionSet::Action(a), fnguard_iam::ResourceSet::Resource(r)) => {
             assert_eq!(a[0].as_str(), Some("rds-db:connect"));
-            assert_eq!(r[0].as_str(), None);
+            assert_eq!(r[0].as_str(), Some("${aws_db_instance.orders.arn}"));
         }
         other => panic!("{other:?}"),
     }
@@ -260,7 +261,9 @@ fn roles_trust_and_policies() {
     let queue = &worker.policies[0];
     assert_eq!(queue.name, "queue-access");
     match &queue.policy.statements[0].resources {
-        fnguard_iam::ResourceSet::Resource(r) => assert!(r[0].text.is_none()),
+        fnguard_iam::ResourceSet::Resource(r) => {
+            assert_eq!(r[0].as_str(), Some("${aws_sqs_queue.orders.arn}"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -584,8 +587,10 @@ fn plan_values_and_unknowns_build_the_same_model() {
     assert_eq!(role.policies[0].name, "payments-inline");
     assert!(role.managed_policy_arns.iter().any(|a| a.as_deref()
         == Some("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")));
-    // managed_policy_arns itself is unknown after apply.
-    assert!(role.managed_policy_arns.iter().any(|a| a.is_unknown()));
+    // managed_policy_arns is "known after apply" only because the provider
+    // fills it from the attachments when the configuration leaves it out:
+    // not an unknown policy.
+    assert!(!role.managed_policy_arns.iter().any(|a| a.is_unknown()));
 
     // Known only after apply, from a policy document the plan has read.
     let worker = dep.role("aws_iam_role.worker").expect("worker role");
@@ -1452,7 +1457,7 @@ EOT
 }
 
 #[test]
-fn json_syntax_files_are_reported_not_read() {
+fn json_syntax_files_are_read_with_the_native_ones() {
     let files = vec![
         (
             "m/main.tf.json".to_string(),
@@ -1462,11 +1467,648 @@ fn json_syntax_files_are_reported_not_read() {
             "m/main.tf".to_string(),
             "resource \"aws_lambda_function\" \"f\" {}\n".to_string(),
         ),
+        (
+            "m/broken.tf.json".to_string(),
+            "{\"resource\": [1,,]}".to_string(),
+        ),
     ];
     let (dep, errors) = load_module(&files);
-    assert!(errors.is_empty());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "m/broken.tf.json");
     let dep = dep.expect("dep");
     assert_eq!(dep.functions.len(), 1);
-    assert_eq!(dep.warnings.len(), 1);
-    assert_eq!(dep.file(dep.warnings[0].loc), "m/main.tf.json");
+    assert!(dep.warnings.is_empty(), "{:?}", dep.warnings);
+}
+
+/// CDK for Terraform writes `cdk.tf.json` in Terraform's JSON syntax:
+/// strings are templates, nested blocks are objects or lists of objects.
+#[test]
+fn cdktf_json_configuration_is_modelled() {
+    let text = r#"{
+  "//": {
+    "metadata": {"backend": "local", "stackName": "orders", "version": "0.20.8"}
+  },
+  "provider": {
+    "aws": [{"region": "eu-west-1"}]
+  },
+  "variable": {
+    "db_password": {
+      "type": "string",
+      "default": "Orders-Pr0d-2024!",
+      "sensitive": true
+    }
+  },
+  "data": {
+    "aws_iam_policy_document": {
+      "assume": {
+        "statement": [
+          {
+            "actions": ["sts:AssumeRole"],
+            "principals": [
+              {"type": "Service", "identifiers": ["lambda.amazonaws.com"]}
+            ]
+          }
+        ]
+      }
+    }
+  },
+  "resource": {
+    "aws_iam_role": {
+      "orders_role_1A2B3C4D": {
+        "//": {"metadata": {"path": "orders/role", "uniqueId": "role"}},
+        "name": "orders-role",
+        "assume_role_policy": "${data.aws_iam_policy_document.assume.json}"
+      }
+    },
+    "aws_lambda_function": {
+      "orders_fn_5E6F7A8B": {
+        "function_name": "orders",
+        "role": "${aws_iam_role.orders_role_1A2B3C4D.arn}",
+        "runtime": "python3.8",
+        "handler": "app.handler",
+        "filename": "assets/orders.zip",
+        "environment": {
+          "variables": {
+            "AWS_ACCESS_KEY_ID": "AKIA4QWERTYUZXCVB7NM",
+            "DB_PASSWORD": "${var.db_password}"
+          }
+        },
+        "tracing_config": {"mode": "Active"}
+      }
+    },
+    "aws_lambda_function_url": {
+      "orders_url_9C0D1E2F": {
+        "function_name": "${aws_lambda_function.orders_fn_5E6F7A8B.function_name}",
+        "authorization_type": "NONE"
+      }
+    }
+  }
+}"#;
+    let files = vec![("stacks/orders/cdk.tf.json".to_string(), text.to_string())];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("dep");
+    let id = "aws_lambda_function.orders_fn_5E6F7A8B";
+    let f = dep.function(id).expect("function");
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"orders_fn_5E6F7A8B\""))
+        .expect("line") as u32
+        + 1;
+    assert_eq!(f.loc.line, line, "findings point at the JSON line");
+    assert_eq!(f.runtime.as_deref(), Some("python3.8"));
+    assert_eq!(f.tracing.as_deref(), Some("Active"));
+    assert_eq!(
+        f.role.value(),
+        Some(&Ref::Local("aws_iam_role.orders_role_1A2B3C4D".into()))
+    );
+    assert_eq!(
+        env(f, "AWS_ACCESS_KEY_ID").value,
+        EnvValue::Literal("AKIA4QWERTYUZXCVB7NM".into())
+    );
+    assert!(matches!(
+        env(f, "DB_PASSWORD").value,
+        EnvValue::Reference(_)
+    ));
+    let role = dep.role("aws_iam_role.orders_role_1A2B3C4D").expect("role");
+    let trust = role.trust.as_ref().expect("trust");
+    assert!(!trust.unknown);
+    match &trust.statements[0].principals {
+        fnguard_iam::PrincipalSet::Principal(p) => {
+            assert_eq!(p[0].kind, "Service");
+            assert_eq!(p[0].value.as_str(), Some("lambda.amazonaws.com"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("NONE"));
+    assert_eq!(url.function, Ref::Local(id.into()));
+    let pw = dep
+        .parameters
+        .iter()
+        .find(|p| p.id == "var.db_password")
+        .expect("var");
+    assert!(pw.no_echo);
+    assert_eq!(pw.default.as_deref(), Some("Orders-Pr0d-2024!"));
+}
+
+/// A statement scoped to a resource of the module (`aws_iam_role.job.arn`,
+/// `"${aws_dynamodb_table.t.arn}/index/*"`) is scoped, not "maybe `*`":
+/// references become placeholders as CloudFormation's `${Role.Arn}` do,
+/// while variables without defaults stay unknown.
+#[test]
+fn policy_references_to_module_resources_are_specific_values() {
+    let dep = load_one(
+        r#"
+variable "bucket" {
+  type = string
+}
+resource "aws_iam_role" "job" {
+  name               = "job"
+  assume_role_policy = "{}"
+}
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "pk"
+}
+resource "aws_iam_role" "fn" {
+  name = "fn"
+}
+data "aws_iam_policy_document" "p" {
+  statement {
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.job.arn]
+  }
+  statement {
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.t.arn}/index/*"]
+  }
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::${var.bucket}/*"]
+  }
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.fn.id
+  policy = data.aws_iam_policy_document.p.json
+}
+resource "aws_iam_role_policy" "inline_json" {
+  role = aws_iam_role.fn.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sqs:SendMessage", Resource = aws_iam_role.job.arn }]
+  })
+}
+"#,
+    );
+    let role = dep.role("aws_iam_role.fn").expect("role");
+    let resource_texts = |policy: &fnguard_iam::Policy, i: usize| -> Vec<Option<String>> {
+        match &policy.statements[i].resources {
+            fnguard_iam::ResourceSet::Resource(r) => {
+                r.iter().map(|v| v.as_str().map(str::to_string)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let doc = &role.policies[0].policy;
+    assert!(!doc.unknown);
+    assert_eq!(
+        resource_texts(doc, 0),
+        vec![Some("${aws_iam_role.job.arn}".to_string())]
+    );
+    assert_eq!(
+        resource_texts(doc, 1),
+        vec![Some("${aws_dynamodb_table.t.arn}/index/*".to_string())]
+    );
+    assert_eq!(resource_texts(doc, 2), vec![None], "var without default");
+    let inline = &role.policies[1].policy;
+    assert_eq!(
+        resource_texts(inline, 0),
+        vec![Some("${aws_iam_role.job.arn}".to_string())]
+    );
+}
+
+/// terraform-aws-modules/lambda names its group
+/// `"/aws/lambda/${var.lambda_at_edge ? "us-east-1." : ""}${var.function_name}"`:
+/// an unknown prefix before the function's own open name still links the
+/// group (found scanning that module in the wild).
+#[test]
+fn log_group_with_unknown_prefix_links_to_its_function() {
+    let dep = load_one(
+        r#"
+variable "function_name" {
+  type = string
+}
+variable "lambda_at_edge" {
+  type = bool
+}
+variable "cloudwatch_logs_retention_in_days" {
+  type = number
+}
+resource "aws_lambda_function" "this" {
+  count         = 1
+  function_name = var.function_name
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.13"
+  handler       = "app.handler"
+}
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = "/aws/lambda/${var.lambda_at_edge ? "us-east-1." : ""}${var.function_name}"
+  retention_in_days = var.cloudwatch_logs_retention_in_days
+}
+resource "aws_cloudwatch_log_group" "other" {
+  name = "/aws/lambda/orders-${var.function_name}"
+}
+"#,
+    );
+    let group = dep
+        .log_groups
+        .iter()
+        .find(|g| g.id == "aws_cloudwatch_log_group.lambda")
+        .expect("group");
+    assert_eq!(group.function.as_deref(), Some("aws_lambda_function.this"));
+    assert!(group.retention_days.is_unknown());
+    // Literal text before the name is another name, not this function's.
+    let other = dep
+        .log_groups
+        .iter()
+        .find(|g| g.id == "aws_cloudwatch_log_group.other")
+        .expect("group");
+    assert_eq!(other.function, None);
+}
+
+/// A plan as `terraform show -json` writes it (Terraform 1.11, AWS provider
+/// 5.100; generated offline from `plan-orders/config`): compact JSON,
+/// `for_each` and `count` instances, a counted child module, a sensitive
+/// variable, a policy document read at apply time, provider-computed
+/// blocks and `null` for every unset argument. The assertions are the model
+/// fields the checks read, for FG-TRIG-002 (function URL NONE) and
+/// FG-SEC-001 (access key in the environment) first.
+fn orders_plan() -> Deployment {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform/plan-orders/plan.json");
+    let text = std::fs::read_to_string(path).expect("plan fixture");
+    load_plan("plan-orders/plan.json", &text).expect("plan loads")
+}
+
+#[test]
+fn real_plan_function_url_and_access_key() {
+    let dep = orders_plan();
+    assert!(dep.warnings.is_empty(), "{:?}", dep.warnings);
+    let get = "aws_lambda_function.api[\"get_order\"]";
+    let create = "aws_lambda_function.api[\"create_order\"]";
+    for id in [get, create] {
+        assert!(dep.function(id).is_some(), "{id}");
+    }
+
+    // FG-TRIG-002 reads `auth_type` and the linked function.
+    assert_eq!(dep.function_urls.len(), 1);
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("NONE"));
+    assert_eq!(url.function, Ref::Local(get.into()));
+    let cors = url.cors.as_ref().expect("cors");
+    assert_eq!(cors.allow_origins[0].as_deref(), Some("*"));
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+    let f = dep.function(get).expect("function");
+    assert!(f
+        .triggers
+        .iter()
+        .any(|t| t.kind == TriggerKind::FunctionUrl));
+
+    // FG-SEC-001 reads literal environment values; the sensitive variable's
+    // value, which the plan holds in clear, is never kept.
+    for id in [get, create] {
+        let f = dep.function(id).expect("function");
+        assert_eq!(
+            env(f, "AWS_ACCESS_KEY_ID").value,
+            EnvValue::Literal("AKIA4QWERTYUZXCVB7NM".into())
+        );
+        assert!(matches!(
+            env(f, "DB_PASSWORD").value,
+            EnvValue::Reference(_)
+        ));
+        assert_eq!(
+            env(f, "ORDERS_TABLE").value,
+            EnvValue::Literal("orders-prod-orders".into())
+        );
+    }
+    let text = format!("{dep:?}");
+    assert!(
+        !text.contains("Orders-Pr0d-2024!") || {
+            // Only the variable's default in `configuration` may carry it (the
+            // parameter, for FG-SEC-005), never an environment value.
+            let p = dep
+                .parameters
+                .iter()
+                .find(|p| p.id == "var.db_password")
+                .expect("var");
+            p.no_echo && p.default.as_deref() == Some("Orders-Pr0d-2024!")
+        }
+    );
+}
+
+#[test]
+fn real_plan_instances_link_to_their_own_keys() {
+    let dep = orders_plan();
+    let get = "aws_lambda_function.api[\"get_order\"]";
+    let create = "aws_lambda_function.api[\"create_order\"]";
+
+    // `aws_lambda_function.api[each.key]` is referenced without its key.
+    let perm = dep
+        .permissions
+        .iter()
+        .find(|p| p.id == "aws_lambda_permission.api[\"get_order\"]")
+        .expect("permission");
+    assert_eq!(perm.function, Ref::Local(get.into()));
+    assert!(perm.source_arn.is_known() || perm.source_arn.is_unknown());
+    assert!(!perm.source_arn.is_absent());
+
+    let api = dep.api("aws_apigatewayv2_api.orders").expect("api");
+    assert_eq!(
+        api.routes.len(),
+        2,
+        "no quick-create route from `target: null`"
+    );
+    for (path, function) in [("/orders", create), ("/orders/{id}", get)] {
+        let route = api
+            .routes
+            .iter()
+            .find(|r| r.path == path)
+            .unwrap_or_else(|| panic!("route {path}"));
+        assert_eq!(route.auth.value(), Some(&AuthKind::None));
+        assert_eq!(route.function.as_deref(), Some(function));
+    }
+
+    // Both functions share one role (FG-IAM-007); its policy comes from a
+    // document read at apply time, rebuilt from the planned statements.
+    for id in [get, create] {
+        assert_eq!(
+            dep.function(id).expect("function").role.value(),
+            Some(&Ref::Local("aws_iam_role.api".into()))
+        );
+    }
+    let role = dep.role("aws_iam_role.api").expect("role");
+    assert!(role.managed_policy_arns.is_empty());
+    assert_eq!(role.policies.len(), 1);
+    let policy = &role.policies[0].policy;
+    assert!(!policy.unknown);
+    assert_eq!(policy.statements.len(), 2);
+    match (
+        &policy.statements[0].actions,
+        &policy.statements[0].resources,
+    ) {
+        (fnguard_iam::ActionSet::Action(a), fnguard_iam::ResourceSet::Resource(r)) => {
+            assert_eq!(a.len(), 3);
+            assert_eq!(r[0].as_str(), Some("${aws_dynamodb_table.orders.arn}"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &policy.statements[1].actions {
+        fnguard_iam::ActionSet::Action(a) => assert_eq!(a[0].as_str(), Some("*")),
+        other => panic!("{other:?}"),
+    }
+
+    // Each instance of the counted module links to its own role.
+    for i in 0..2 {
+        let f = dep
+            .function(&format!("module.worker[{i}].aws_lambda_function.this"))
+            .expect("module function");
+        let role_id = format!("module.worker[{i}].aws_iam_role.this");
+        assert_eq!(f.role.value(), Some(&Ref::Local(role_id.clone())));
+        let role = dep.role(&role_id).expect("module role");
+        assert!(role
+            .managed_policy_arns
+            .iter()
+            .any(|a| a.as_deref() == Some("arn:aws:iam::aws:policy/AdministratorAccess")));
+        let group = dep
+            .log_groups
+            .iter()
+            .find(|g| g.id == format!("module.worker[{i}].aws_cloudwatch_log_group.this"))
+            .expect("group");
+        assert_eq!(group.function.as_deref(), Some(f.id.as_str()));
+        assert!(group.retention_days.is_absent());
+    }
+}
+
+#[test]
+fn real_plan_provider_defaults_read_as_absent() {
+    let dep = orders_plan();
+    let f = dep
+        .function("aws_lambda_function.api[\"get_order\"]")
+        .expect("function");
+    // Not configured: the provider's Text logs and PassThrough tracing,
+    // which the plan shows as "known after apply".
+    assert!(f.log_format.is_absent());
+    assert!(f.log_group.is_absent());
+    assert!(f.tracing.is_absent());
+    assert!(f.vpc.is_absent());
+    assert!(f.code_signing.is_absent());
+    assert!(f.reserved_concurrency.is_absent(), "-1 is unreserved");
+    assert_eq!(f.runtime.as_deref(), Some("python3.9"));
+    let worker = dep
+        .function("module.worker[0].aws_lambda_function.this")
+        .expect("worker");
+    assert_eq!(worker.tracing.as_deref(), Some("Active"));
+    assert_eq!(worker.reserved_concurrency.value(), Some(&5));
+    let trail = &dep.trails[0];
+    assert_ne!(trail.lambda_data_events.value(), Some(&true));
+    assert!(!trail.lambda_data_events.is_unknown());
+}
+
+/// REST APIs have no CORS argument: the preflight's integration response
+/// (or a gateway response) sets the headers as quoted literals.
+#[test]
+fn rest_api_cors_from_integration_and_gateway_responses() {
+    let dep = load_one(
+        r#"
+variable "allowed_origin" {
+  type = string
+}
+resource "aws_api_gateway_rest_api" "open" {
+  name = "open"
+}
+resource "aws_api_gateway_integration_response" "options" {
+  rest_api_id = aws_api_gateway_rest_api.open.id
+  resource_id = aws_api_gateway_rest_api.open.root_resource_id
+  http_method = "OPTIONS"
+  status_code = "200"
+  response_parameters = {
+    "method.response.header.Access-Control-Allow-Origin"      = "'*'"
+    "method.response.header.Access-Control-Allow-Credentials" = "'true'"
+  }
+}
+resource "aws_api_gateway_rest_api" "scoped" {
+  name = "scoped"
+}
+resource "aws_api_gateway_gateway_response" "default_4xx" {
+  rest_api_id   = aws_api_gateway_rest_api.scoped.id
+  response_type = "DEFAULT_4XX"
+  response_parameters = {
+    "gatewayresponse.header.Access-Control-Allow-Origin" = "'${var.allowed_origin}'"
+  }
+}
+"#,
+    );
+    let open = dep.api("aws_api_gateway_rest_api.open").expect("api");
+    let cors = open.cors.as_ref().expect("cors");
+    assert_eq!(cors.allow_origins[0].as_deref(), Some("'*'"));
+    assert_eq!(cors.allow_credentials.value(), Some(&true));
+    let scoped = dep.api("aws_api_gateway_rest_api.scoped").expect("api");
+    let cors = scoped.cors.as_ref().expect("cors");
+    assert!(cors.allow_origins[0].is_unknown());
+    assert!(cors.allow_credentials.is_absent());
+}
+
+/// Module calls are not followed, so an API handed to one may get its
+/// stage, throttling, access logs or WAF there (TailorDev/hello-lambda
+/// passes its REST API to a method module): unknown, not "missing". What
+/// the folder itself sets stays known.
+#[test]
+fn api_handed_to_a_module_has_unknown_protection() {
+    let dep = load_one(
+        r#"
+resource "aws_api_gateway_rest_api" "shared" {
+  name = "shared"
+}
+resource "aws_api_gateway_rest_api" "alone" {
+  name = "alone"
+}
+resource "aws_api_gateway_stage" "alone" {
+  rest_api_id   = aws_api_gateway_rest_api.alone.id
+  deployment_id = "d"
+  stage_name    = "prod"
+  access_log_settings {
+    destination_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:api"
+    format          = "$context.requestId"
+  }
+}
+module "get_method" {
+  source      = "./api_method"
+  rest_api_id = "${aws_api_gateway_rest_api.shared.id}"
+  method      = "GET"
+}
+"#,
+    );
+    let shared = dep.api("aws_api_gateway_rest_api.shared").expect("api");
+    assert!(shared.waf.is_unknown());
+    assert!(shared.throttling.is_unknown());
+    assert!(shared.request_validation.is_unknown());
+    assert!(shared.access_logging.is_unknown());
+    let alone = dep.api("aws_api_gateway_rest_api.alone").expect("api");
+    assert!(alone.waf.is_absent());
+    assert!(alone.throttling.is_absent());
+    assert_eq!(alone.access_logging.value(), Some(&true));
+}
+
+/// `terraform show -json` without a plan file shows the state: `values`
+/// instead of `planned_values`, no configuration. Everything is known;
+/// elements link by name and ARN.
+#[test]
+fn state_json_reads_like_a_plan() {
+    let state = r#"{
+  "format_version": "1.0",
+  "terraform_version": "1.11.4",
+  "values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_iam_role.api",
+          "mode": "managed",
+          "type": "aws_iam_role",
+          "name": "api",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "schema_version": 0,
+          "values": {
+            "arn": "arn:aws:iam::123456789012:role/orders-api",
+            "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}",
+            "inline_policy": [],
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+            "name": "orders-api"
+          },
+          "sensitive_values": {"inline_policy": [], "managed_policy_arns": [false]}
+        },
+        {
+          "address": "aws_lambda_function.api",
+          "mode": "managed",
+          "type": "aws_lambda_function",
+          "name": "api",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "schema_version": 0,
+          "values": {
+            "function_name": "orders-api",
+            "role": "arn:aws:iam::123456789012:role/orders-api",
+            "runtime": "python3.12",
+            "environment": [{"variables": {"AWS_ACCESS_KEY_ID": "AKIA4QWERTYUZXCVB7NM"}}],
+            "logging_config": [{"log_format": "Text", "log_group": "/aws/lambda/orders-api"}],
+            "reserved_concurrent_executions": -1,
+            "tracing_config": [{"mode": "PassThrough"}],
+            "vpc_config": []
+          },
+          "sensitive_values": {}
+        },
+        {
+          "address": "aws_lambda_function_url.api",
+          "mode": "managed",
+          "type": "aws_lambda_function_url",
+          "name": "api",
+          "provider_name": "registry.terraform.io/hashicorp/aws",
+          "schema_version": 0,
+          "values": {"authorization_type": "NONE", "cors": [], "function_name": "orders-api", "qualifier": ""},
+          "sensitive_values": {"cors": []}
+        }
+      ]
+    }
+  }
+}"#;
+    let dep = load_plan("state.json", state).expect("state loads");
+    let f = dep.function("aws_lambda_function.api").expect("function");
+    assert_eq!(f.role.value(), Some(&Ref::Local("aws_iam_role.api".into())));
+    assert_eq!(
+        env(f, "AWS_ACCESS_KEY_ID").value,
+        EnvValue::Literal("AKIA4QWERTYUZXCVB7NM".into())
+    );
+    assert_eq!(f.log_format.as_deref(), Some("Text"));
+    assert!(f.reserved_concurrency.is_absent());
+    let url = &dep.function_urls[0];
+    assert_eq!(url.auth_type.as_deref(), Some("NONE"));
+    assert_eq!(url.function, Ref::Local("aws_lambda_function.api".into()));
+    let role = dep.role("aws_iam_role.api").expect("role");
+    assert_eq!(
+        role.managed_policy_arns[0].as_deref(),
+        Some("arn:aws:iam::aws:policy/AdministratorAccess")
+    );
+}
+
+/// A child module's `var.role_arn` is what its call passes
+/// (`aws_iam_role.svc[each.key].arn`): resolved in the caller, with the
+/// module instance's own key. Real plan (Terraform 1.11, AWS provider 5.100)
+/// from `plan-module-inputs/config`.
+#[test]
+fn real_plan_module_inputs_follow_the_call() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/terraform/plan-module-inputs/plan.json");
+    let text = std::fs::read_to_string(path).expect("plan fixture");
+    let dep = load_plan("plan-module-inputs/plan.json", &text).expect("plan loads");
+    for service in ["billing", "shipping"] {
+        let f = dep
+            .function(&format!(
+                "module.svc[\"{service}\"].aws_lambda_function.this"
+            ))
+            .expect("function");
+        assert_eq!(
+            f.role.value(),
+            Some(&Ref::Local(format!("aws_iam_role.svc[\"{service}\"]")))
+        );
+    }
+    let billing = dep
+        .role("aws_iam_role.svc[\"billing\"]")
+        .expect("billing role");
+    assert!(billing
+        .managed_policy_arns
+        .iter()
+        .any(|a| a.as_deref() == Some("arn:aws:iam::aws:policy/AdministratorAccess")));
+    let shipping = dep
+        .role("aws_iam_role.svc[\"shipping\"]")
+        .expect("shipping role");
+    assert!(shipping.managed_policy_arns.is_empty());
+}
+
+/// Minified JSON syntax cannot keep elements on their own lines: every
+/// position stays inside the one-line file.
+#[test]
+fn minified_json_syntax_positions_stay_in_the_file() {
+    let text = r#"{"resource":{"aws_lambda_function":{"f":{"function_name":"f","runtime":"python3.8","environment":{"variables":{"K":"v"}}}},"aws_lambda_function_url":{"u":{"function_name":"${aws_lambda_function.f.function_name}","authorization_type":"NONE"}}}}"#;
+    let files = vec![("main.tf.json".to_string(), text.to_string())];
+    let (dep, errors) = load_module(&files);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("dep");
+    let f = dep.function("aws_lambda_function.f").expect("function");
+    assert_eq!(f.loc.line, 1);
+    assert_eq!(f.runtime.as_deref(), Some("python3.8"));
+    assert_eq!(env(f, "K").loc.line, 1);
+    assert_eq!(dep.function_urls[0].loc.line, 1);
+    assert_eq!(
+        dep.function_urls[0].function,
+        Ref::Local("aws_lambda_function.f".into())
+    );
 }

@@ -107,12 +107,28 @@ pub struct RenderOptions {
 /// suppressed findings, marked as such; human formats list them only with
 /// `show_suppressed`.
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = render_to(report, format, opts, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Render a report into a writer. JSON and SARIF are streamed from borrowed
+/// views of the findings (large scans would otherwise hold a second copy of
+/// every finding as a JSON tree); the human formats are small enough to
+/// build first.
+pub fn render_to(
+    report: &Report,
+    format: Format,
+    opts: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Table => table::render(report, opts),
-        Format::Json => json::render(report, opts),
-        Format::Sarif => sarif::render(report, opts),
-        Format::Junit => junit::render(report, opts),
-        Format::Markdown => markdown::render(report, opts),
+        Format::Json => json::render_to(report, opts, out),
+        Format::Sarif => sarif::render_to(report, opts, out),
+        Format::Table => out.write_all(table::render(report, opts).as_bytes()),
+        Format::Junit => out.write_all(junit::render(report, opts).as_bytes()),
+        Format::Markdown => out.write_all(markdown::render(report, opts).as_bytes()),
     }
 }
 

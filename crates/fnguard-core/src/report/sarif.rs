@@ -7,19 +7,55 @@ use super::{RenderOptions, Report};
 use crate::finding::{Finding, SuppressionKind};
 use crate::rule::RuleMeta;
 use crate::severity::Severity;
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::io::{self, Write};
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/fnguard/fnguard";
 
-pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
+/// Results are turned into JSON one at a time while they are written, so a
+/// large scan does not hold a second copy of every finding.
+struct Results<'a> {
+    report: &'a Report,
+    opts: &'a RenderOptions,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.report.findings.len()))?;
+        for f in &self.report.findings {
+            seq.serialize_element(&result(self.report, f, self.opts))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    invocations: Value,
+    results: Results<'a>,
+}
+
+#[derive(Serialize)]
+struct SarifLog<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+pub(super) fn render_to(
+    report: &Report,
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let lang = opts.lang;
     let rules: Vec<Value> = report.rules.iter().map(|r| rule(r, opts)).collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(report, f, opts))
-        .collect();
     let notifications: Vec<Value> = report
         .errors
         .iter()
@@ -31,29 +67,28 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
             })
         })
         .collect();
-    let doc = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let log = SarifLog {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": report.tool_name,
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
                 "informationUri": INFORMATION_URI,
                 "language": match lang { crate::text::Lang::En => "en-US", crate::text::Lang::Zh => "zh-CN" },
                 "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
+            }}),
+            column_kind: "unicodeCodePoints",
+            invocations: json!([{
                 "executionSuccessful": report.errors.is_empty(),
                 "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
+            }]),
+            results: Results { report, opts },
         }],
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_string());
-    out.push('\n');
-    out
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -209,8 +244,12 @@ mod tests {
 
     #[test]
     fn results_rules_and_suppressions() {
-        let doc: Value =
-            serde_json::from_str(&render(&sample::report(), &RenderOptions::default())).unwrap();
+        let text = super::super::render(
+            &sample::report(),
+            super::super::Format::Sarif,
+            &RenderOptions::default(),
+        );
+        let doc: Value = serde_json::from_str(&text).unwrap();
         let run = &doc["runs"][0];
         assert_eq!(doc["version"], "2.1.0");
         assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "FG-TRIG-002");

@@ -1,7 +1,7 @@
 //! Evaluated Terraform resources (from HCL or a plan) into the normalized
 //! model.
 
-use super::value::{json_text_to_v, Val, V};
+use super::value::{json_text_to_v, render_refs, Val, V};
 use super::Res;
 use crate::model::*;
 use fnguard_core::{Field, Loc};
@@ -302,17 +302,17 @@ fn local_id(r: &Ref) -> Option<&str> {
 fn policy_of(v: &V) -> fnguard_iam::Policy {
     match &v.kind {
         Val::Str(text) => match json_text_to_v(text, v.loc) {
-            Some(doc) => parse_policy(&doc.to_node()),
+            Some(doc) => parse_policy(&doc.to_policy_node()),
             None => unknown_policy(v.loc),
         },
         Val::Unknown {
             partial: Some(text),
             ..
         } => match json_text_to_v(text, v.loc) {
-            Some(doc) => parse_policy(&doc.to_node()),
+            Some(doc) => parse_policy(&doc.to_policy_node()),
             None => unknown_policy(v.loc),
         },
-        Val::Map(_) => parse_policy(&v.to_node()),
+        Val::Map(_) => parse_policy(&v.to_policy_node()),
         _ => unknown_policy(v.loc),
     }
 }
@@ -1007,24 +1007,6 @@ fn field_str_or_ref(v: Option<&V>) -> Field<String> {
     }
 }
 
-/// `"${aws_x.y.arn}/*"` as text when every unknown piece is a reference to
-/// a resource of the module: the value is set and scoped, only computed.
-fn render_refs(partial: &str) -> Option<String> {
-    let mut out = String::new();
-    for (i, piece) in partial.split(super::value::HOLE).enumerate() {
-        if i % 2 == 0 {
-            out.push_str(piece);
-        } else if piece.is_empty() || piece.starts_with(super::value::UNKNOWN_MARK) {
-            return None;
-        } else {
-            out.push_str("${");
-            out.push_str(piece);
-            out.push('}');
-        }
-    }
-    Some(out)
-}
-
 fn arn_kind(arn: &str) -> TriggerKind {
     let service = arn.split(':').nth(2).unwrap_or("");
     match service {
@@ -1490,6 +1472,10 @@ fn http_routes(
         };
         let function = b.get("target").and_then(|t| {
             let integration = match &t.kind {
+                // Plans: the whole target is known after apply.
+                Val::Ref { addr, .. } if is_type(addr, "aws_apigatewayv2_integration") => {
+                    Some(addr.as_str())
+                }
                 Val::Unknown { .. } => t
                     .partial_refs()
                     .into_iter()
@@ -1524,6 +1510,44 @@ fn http_routes(
             );
         }
     }
+}
+
+/// CORS headers among REST response parameters (`<prefix>Access-Control-
+/// Allow-Origin` = `"'*'"`); `None` without an Allow-Origin header.
+fn rest_cors(params: &V, prefix: &str) -> Option<Cors> {
+    if !params.is_known() {
+        return Some(Cors {
+            loc: params.loc,
+            allow_origins: vec![Field::Unknown(params.loc)],
+            allow_credentials: Field::Unknown(params.loc),
+        });
+    }
+    let header = |name: &str| {
+        let Val::Map(entries) = &params.kind else {
+            return None;
+        };
+        entries
+            .iter()
+            .find(|(k, _)| {
+                k.strip_prefix(prefix)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(name))
+            })
+            .map(|(_, v)| v)
+    };
+    let origin = header("Access-Control-Allow-Origin")?;
+    let allow_credentials = match header("Access-Control-Allow-Credentials") {
+        None => Field::Absent,
+        Some(v) if v.is_null() => Field::Absent,
+        Some(v) => match v.scalar() {
+            Some(text) => Field::Known(text.trim().trim_matches('\'') == "true", v.loc),
+            None => Field::Unknown(v.loc),
+        },
+    };
+    Some(Cors {
+        loc: origin.loc,
+        allow_origins: vec![field_str(Some(origin))],
+        allow_credentials,
+    })
 }
 
 fn throttled(settings: &V, burst: &str, rate: &str) -> Field<bool> {
@@ -1606,6 +1630,35 @@ fn stages_and_protection(
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
         match r.rtype.as_str() {
+            // REST APIs answer CORS with headers set on integration
+            // responses (the OPTIONS preflight's MOCK integration) or on
+            // gateway responses, as quoted literals: `"'*'"`.
+            "aws_api_gateway_integration_response" | "aws_api_gateway_gateway_response" => {
+                let Some(api) = api_of(b.get("rest_api_id"), "aws_api_gateway_rest_api", api_pos)
+                else {
+                    continue;
+                };
+                let prefix = if r.rtype == "aws_api_gateway_gateway_response" {
+                    "gatewayresponse.header."
+                } else {
+                    "method.response.header."
+                };
+                if let Some(cors) = b
+                    .get("response_parameters")
+                    .and_then(|p| rest_cors(p, prefix))
+                {
+                    let a = &mut dep.apis[api];
+                    let open = |c: &Cors| {
+                        c.allow_credentials.value() == Some(&true)
+                            && c.allow_origins
+                                .iter()
+                                .any(|o| o.as_deref().is_some_and(|v| v.trim_matches('\'') == "*"))
+                    };
+                    if a.cors.as_ref().is_none_or(|old| !open(old) && open(&cors)) {
+                        a.cors = Some(cors);
+                    }
+                }
+            }
             "aws_api_gateway_rest_api_policy" => {
                 let Some(api) = api_of(b.get("rest_api_id"), "aws_api_gateway_rest_api", api_pos)
                 else {
@@ -1731,7 +1784,7 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
                 });
                 let function = function.or_else(|| {
                     let shape = name_v?.shape()?;
-                    index.function_by_shape(shape.strip_prefix("/aws/lambda/")?)
+                    log_group_function_by_shape(shape.strip_prefix("/aws/lambda/")?, index)
                 });
                 dep.log_groups.push(LogGroup {
                     id: r.addr.clone(),
@@ -1768,6 +1821,36 @@ fn log_groups_and_alarms(dep: &mut Deployment, resources: &[Res], index: &Index)
             _ => {}
         }
     }
+}
+
+/// The function whose open name ends the log group name: the exact shape,
+/// or that shape after a prefix made only of unknown pieces, as modules
+/// write `"/aws/lambda/${var.lambda_at_edge ? "us-east-1." : ""}${var.function_name}"`
+/// for Lambda@Edge's region-prefixed groups.
+fn log_group_function_by_shape(rest: &str, index: &Index) -> Option<String> {
+    if let Some(id) = index.function_by_shape(rest) {
+        return Some(id);
+    }
+    let hole = super::value::HOLE;
+    // Byte offsets of the HOLE characters; holes are pairs (open, close).
+    let marks: Vec<usize> = rest.match_indices(hole).map(|(i, _)| i).collect();
+    let mut expected_start = 0;
+    for pair in marks.chunks_exact(2) {
+        let (open, close) = (pair[0], pair[1]);
+        // Literal text before this hole: the prefix is not only unknown.
+        if open != expected_start {
+            return None;
+        }
+        let next = close + hole.len_utf8();
+        if next >= rest.len() {
+            return None;
+        }
+        if let Some(id) = index.function_by_shape(&rest[next..]) {
+            return Some(id);
+        }
+        expected_start = next;
+    }
+    None
 }
 
 fn alarm_metric(m: &V, index: &Index) -> AlarmMetric {

@@ -27,13 +27,28 @@ const MAX_EVAL_DEPTH: u32 = 96;
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// Last line of the file the user wrote, when `text` was generated from
+    /// it (JSON syntax) and may run longer: positions never point past it.
+    max_line: Option<u32>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(text));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            max_line: None,
+        }
+    }
+
+    /// For text generated from a file of `source_lines` lines.
+    pub fn generated(text: &'a str, source_lines: u32) -> Self {
+        LineIndex {
+            max_line: Some(source_lines.max(1)),
+            ..LineIndex::new(text)
+        }
     }
 
     pub fn loc(&self, file: FileId, offset: usize) -> Loc {
@@ -44,7 +59,11 @@ impl<'a> LineIndex<'a> {
             .get(start..offset.min(self.text.len()))
             .map(|s| s.chars().count())
             .unwrap_or(0);
-        Loc::new(file, line as u32, col as u32 + 1)
+        match self.max_line {
+            // Beyond the source (minified JSON): its last line, no column.
+            Some(max) if line as u32 > max => Loc::new(file, max, 1),
+            _ => Loc::new(file, line as u32, col as u32 + 1),
+        }
     }
 }
 
@@ -88,6 +107,9 @@ pub(crate) struct Module<'a> {
     /// Blocks Terraform itself would reject (wrong labels), as located
     /// messages for `Deployment::warnings`.
     pub malformed: Vec<(Loc, String)>,
+    /// `module` calls: not followed, but what they are given may be
+    /// configured there.
+    module_calls: Vec<(FileId, &'a Block)>,
 }
 
 enum Memo {
@@ -127,6 +149,7 @@ impl<'a> Module<'a> {
             blocks: HashMap::new(),
             order: Vec::new(),
             malformed: Vec::new(),
+            module_calls: Vec::new(),
         };
         for file in files {
             for structure in file.body.iter() {
@@ -172,6 +195,7 @@ impl<'a> Module<'a> {
                     sensitive,
                 });
             }
+            ("module", [_]) => self.module_calls.push((file, block)),
             ("locals", []) => {
                 for attr in block.body.attributes() {
                     self.locals.insert(attr.key.as_str(), (file, &attr.value));
@@ -251,6 +275,27 @@ impl<'a, 'm> Eval<'a, 'm> {
                 body,
                 refs,
             });
+        }
+        out
+    }
+
+    /// Per `module` call, where it is and the resources and data sources
+    /// its arguments reference (an API id handed to a module that adds
+    /// stages or WAF associations to it).
+    pub fn module_call_refs(&self) -> Vec<(Loc, Vec<String>)> {
+        let mut out = Vec::new();
+        for (file, block) in &self.m.module_calls {
+            let mut refs = Vec::new();
+            for attr in block.body.attributes() {
+                if matches!(
+                    attr.key.as_str(),
+                    "source" | "version" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                self.expr(&attr.value, *file, &mut refs);
+            }
+            out.push((self.m.loc_of(*file, block.span()), refs));
         }
         out
     }
@@ -454,6 +499,12 @@ impl<'a, 'm> Eval<'a, 'm> {
     }
 
     fn template(&self, t: &Template, file: FileId, loc: Loc, refs: &mut Vec<String>) -> V {
+        // `"${x}"` alone is `x` itself, whatever its type (Terraform 0.11
+        // style and JSON syntax write every reference this way).
+        let elements: Vec<&Element> = t.iter().collect();
+        if let [Element::Interpolation(i)] = elements.as_slice() {
+            return self.expr(&i.expr, file, refs);
+        }
         let mut text = String::new();
         let mut complete = true;
         for element in t.iter() {
@@ -1000,7 +1051,7 @@ fn extend_statements(statements: &mut Vec<V>, docs: &V, replace_sid: bool) -> bo
 }
 
 /// One `statement` block as an IAM JSON statement.
-fn statement_json(block: &V, loc: Loc) -> Val {
+pub(crate) fn statement_json(block: &V, loc: Loc) -> Val {
     let mut out: Vec<(String, V)> = Vec::new();
     if let Some(sid) = block.get("sid") {
         out.push(("Sid".into(), sid.clone()));

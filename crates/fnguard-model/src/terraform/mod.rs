@@ -15,10 +15,20 @@
 //!   `for_each` is empty by the module's own values is not created and not
 //!   modelled.
 //! * A `dynamic` block makes that block unknown, whatever its `for_each`.
-//! * Plans: sensitive values (`sensitive_values`) are never kept.
+//! * Module calls are not followed; an API handed to one has unknown WAF,
+//!   throttling, validation and access logging (they may be set there).
+//! * Plans: sensitive values (`sensitive_values`) are never kept; `null`
+//!   means unset; instances (`x.y["k"]`, `module.m[0].x.y`) are separate
+//!   elements and references go to the instance with the same key in the
+//!   same module instance; a child module's `var.x` follows its call; blocks
+//!   the provider fills in when the configuration omits them
+//!   (`logging_config`, `tracing_config`...) read as absent; a policy
+//!   document read at apply time is rebuilt from its planned statements.
+//!   State JSON (`values` instead of `planned_values`) reads the same way.
 
 mod build;
 mod hcl;
+mod json_syntax;
 mod plan;
 mod value;
 
@@ -41,27 +51,59 @@ pub(crate) struct Res {
     pub refs: Vec<String>,
 }
 
-/// Load one module: every `.tf` file of one folder, as (display path,
+/// Load one module: every `.tf` (and `.tf.json`) file of one folder, as (display path,
 /// text). A file that does not parse gives an error and the others are
 /// still loaded. `terraform.tfvars`/`*.auto.tfvars` among `files` set
 /// variable values; other files are ignored.
 pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadError>) {
     let mut errors = Vec::new();
+    // JSON-syntax files (`*.tf.json`, CDK for Terraform output) are read
+    // as the native HCL they stand for.
+    let converted: Vec<Option<String>> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text))| {
+            if !path.ends_with(".tf.json") {
+                return None;
+            }
+            let node = match crate::parse_document(text, i as FileId, path) {
+                Ok(node) => node,
+                Err(err) => {
+                    errors.push(err);
+                    return None;
+                }
+            };
+            match json_syntax::to_hcl(&node) {
+                Ok(hcl) => Some(hcl),
+                Err(why) => {
+                    errors.push(LoadError::new(
+                        path.clone(),
+                        node.loc.line,
+                        node.loc.col,
+                        why,
+                    ));
+                    None
+                }
+            }
+        })
+        .collect();
     let mut parsed = Vec::with_capacity(files.len());
-    let mut skipped_json: Vec<FileId> = Vec::new();
     for (i, (path, text)) in files.iter().enumerate() {
         let id = i as FileId;
         let tfvars = path.ends_with("terraform.tfvars") || path.ends_with(".auto.tfvars");
-        // JSON-syntax configuration is not read by this loader (said in
-        // the deployment's warnings).
-        if path.ends_with(".tf.json") {
-            skipped_json.push(id);
-            continue;
-        }
+        let (text, lines): (&str, _) = match (&converted[i], path.ends_with(".tf.json")) {
+            (Some(hcl), _) => (
+                hcl,
+                hcl::LineIndex::generated(hcl, text.lines().count() as u32),
+            ),
+            // Unreadable JSON: already reported.
+            (None, true) => continue,
+            (None, false) => (text.as_str(), hcl::LineIndex::new(text)),
+        };
         match hcl_edit::parser::parse_body(text) {
             Ok(body) => parsed.push(hcl::ParsedFile {
                 id,
-                lines: hcl::LineIndex::new(text),
+                lines,
                 body,
                 tfvars,
             }),
@@ -85,11 +127,21 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
     let eval = hcl::Eval::new(&module);
     let resources = eval.resources();
     build::build(&mut dep, &resources);
-    for id in skipped_json {
-        dep.warnings.push(crate::model::LoadWarning {
-            loc: Loc::new(id, 1, 1),
-            message: "Terraform JSON syntax (.tf.json) is not read".into(),
-        });
+    // An API handed to a module may get its stage, throttling, logging or
+    // WAF association there: what this folder does not set is unknown.
+    for (loc, refs) in eval.module_call_refs() {
+        for api in dep.apis.iter_mut().filter(|a| refs.contains(&a.id)) {
+            for field in [
+                &mut api.waf,
+                &mut api.throttling,
+                &mut api.request_validation,
+                &mut api.access_logging,
+            ] {
+                if field.is_absent() {
+                    *field = Field::Unknown(loc);
+                }
+            }
+        }
     }
     for (loc, message) in &module.malformed {
         dep.warnings.push(crate::model::LoadWarning {

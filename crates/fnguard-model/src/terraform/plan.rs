@@ -2,18 +2,35 @@
 //! give the values; `resource_changes[].change.after_unknown` marks what is
 //! computed at apply time, and `configuration` tells which resource such a
 //! value comes from (`"references": ["aws_iam_role.x.arn", ...]`).
+//! `terraform show -json` of a state (`values` instead of `planned_values`)
+//! reads the same way: every value is known, links go by name and ARN.
 
 use super::value::{Val, V};
 use super::{build, Res};
 use crate::model::{Deployment, Parameter, SourceFormat};
 use crate::LoadError;
 use fnguard_core::{Field, Loc, Node, NodeKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Child modules nested deeper than this are ignored (real plans stay far
 /// below; hostile ones must not exhaust the stack).
 const MAX_MODULE_DEPTH: usize = 32;
 const MAX_VALUE_DEPTH: usize = 128;
+
+/// Optional arguments the AWS provider fills in itself when the
+/// configuration leaves them out, so a plan shows them as "known after
+/// apply": `logging_config` (Text), `tracing_config` (PassThrough), a role's
+/// `inline_policy`/`managed_policy_arns` (whatever other resources attach),
+/// a security group's rules. Not written in the configuration, they mean
+/// what their absence means in HCL, not "unknown".
+const PROVIDER_DEFAULTED: &[&str] = &[
+    "logging_config",
+    "tracing_config",
+    "inline_policy",
+    "managed_policy_arns",
+    "egress",
+    "ingress",
+];
 
 pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     if root.as_map().is_none()
@@ -69,9 +86,26 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
         }
     }
 
-    let mut raw: Vec<&Node> = Vec::new();
-    if let Some(module) = root.path(&["planned_values", "root_module"]) {
-        collect_resources(module, &mut raw, 0);
+    let mut raw: Vec<Planned> = Vec::new();
+    // `terraform show -json` of a state (no plan file) has `values`
+    // instead of `planned_values`: what is deployed now.
+    let planned = root
+        .path(&["planned_values", "root_module"])
+        .or_else(|| root.path(&["values", "root_module"]));
+    if let Some(module) = planned {
+        let mut nodes = Vec::new();
+        collect_resources(module, &mut nodes, 0);
+        raw.extend(nodes.into_iter().map(|n| {
+            Planned {
+                node: n,
+                values: n.get("values"),
+                unknown: n
+                    .get("address")
+                    .and_then(Node::as_str)
+                    .and_then(|a| after_unknown.get(a).copied()),
+                sensitive: n.get("sensitive_values"),
+            }
+        }));
     }
     // Data sources read during planning live in the prior state.
     if let Some(module) = root.path(&["prior_state", "values", "root_module"]) {
@@ -80,64 +114,100 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
         raw.extend(
             prior
                 .into_iter()
-                .filter(|r| r.get("mode").and_then(Node::as_str) == Some("data")),
+                .filter(|r| r.get("mode").and_then(Node::as_str) == Some("data"))
+                .map(|n| Planned {
+                    node: n,
+                    values: n.get("values"),
+                    unknown: None,
+                    sensitive: n.get("sensitive_values"),
+                }),
         );
     }
+    // A data source whose arguments are known only after apply (a policy
+    // document naming a role being created) is read then: only its planned
+    // change says what it holds.
+    if let Some(changes) = root.get("resource_changes").and_then(Node::as_seq) {
+        for change in changes {
+            if change.get("mode").and_then(Node::as_str) != Some("data") {
+                continue;
+            }
+            raw.push(Planned {
+                node: change,
+                values: change.path(&["change", "after"]),
+                unknown: change.path(&["change", "after_unknown"]),
+                sensitive: change.path(&["change", "after_sensitive"]),
+            });
+        }
+    }
 
-    // `count`/`for_each` instances are addressed `x.y[0]`; references name
-    // `x.y`, which we point at the first instance.
+    // `count`/`for_each` instances are addressed `x.y[0]`/`x.y["k"]`;
+    // configuration references name `x.y` (often without the index, as in
+    // `x.y[each.key].arn`): they go to the instance with the same key in
+    // the same module instance when there is one, else the first instance.
     let mut first_instance: HashMap<String, String> = HashMap::new();
+    let mut addresses: HashSet<String> = HashSet::new();
     for r in &raw {
-        if let Some(addr) = r.get("address").and_then(Node::as_str) {
+        if let Some(addr) = r.node.get("address").and_then(Node::as_str) {
             first_instance
                 .entry(plain_address(addr))
                 .or_insert_with(|| addr.to_string());
+            addresses.insert(addr.to_string());
         }
     }
 
     let mut resources: Vec<Res> = Vec::new();
-    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for r in raw {
         let (Some(addr), Some(rtype)) = (
-            r.get("address").and_then(Node::as_str),
-            r.get("type").and_then(Node::as_str),
+            r.node.get("address").and_then(Node::as_str),
+            r.node.get("type").and_then(Node::as_str),
         ) else {
             dep.warnings.push(crate::model::LoadWarning {
-                loc: r.loc,
+                loc: r.node.loc,
                 message: "plan resource without address or type".into(),
             });
             continue;
         };
-        if seen.insert(addr.to_string(), ()).is_some() {
+        if !seen.insert(addr.to_string()) {
             continue;
         }
         let plain = plain_address(addr);
         let module_prefix = module_prefix(&plain);
+        let (instance_prefix, own_key) = instance_parts(addr);
         let ctx = Ctx {
             prefix: &module_prefix,
+            instance_prefix,
+            own_key,
             first_instance: &first_instance,
-            loc: r.loc,
+            addresses: &addresses,
+            config: &config,
+            loc: r.node.loc,
         };
         let mut refs = Vec::new();
         let expressions = config.get(&plain).and_then(|c| c.get("expressions"));
         if let Some(e) = expressions {
             collect_refs(e, &ctx, &mut refs, 0);
         }
-        let values = r.get("values");
         let marks = Marks {
-            unknown: after_unknown.get(addr).copied(),
-            sensitive: r.get("sensitive_values"),
+            unknown: r.unknown,
+            sensitive: r.sensitive,
         };
-        let body = merge(values, marks, expressions, &ctx, 0)
-            .unwrap_or_else(|| V::new(Val::Map(Vec::new()), r.loc));
-        let body = match body.kind {
+        let body = merge(r.values, marks, expressions, &ctx, 0)
+            .unwrap_or_else(|| V::new(Val::Map(Vec::new()), r.node.loc));
+        let mut body = match body.kind {
             Val::Map(_) => body,
-            _ => V::new(Val::Map(Vec::new()), r.loc),
+            _ => V::new(Val::Map(Vec::new()), r.node.loc),
         };
+        if let (Some(c), Val::Map(entries)) = (config.get(&plain), &mut body.kind) {
+            let configured = |key: &str| c.get("expressions").and_then(|e| e.get(key)).is_some();
+            entries.retain(|(key, v)| {
+                v.is_known() || !PROVIDER_DEFAULTED.contains(&key.as_str()) || configured(key)
+            });
+        }
         resources.push(Res {
             addr: addr.to_string(),
             rtype: rtype.to_string(),
-            loc: r.loc,
+            loc: r.node.loc,
             body,
             refs,
         });
@@ -147,9 +217,25 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     Ok(dep)
 }
 
+/// A resource object of the plan with the trees that describe its values.
+struct Planned<'n> {
+    node: &'n Node,
+    values: Option<&'n Node>,
+    unknown: Option<&'n Node>,
+    sensitive: Option<&'n Node>,
+}
+
 struct Ctx<'a> {
+    /// `module.a.` (no instance keys) of the resource being read.
     prefix: &'a str,
+    /// `module.a["k"].` as in the resource's own address.
+    instance_prefix: &'a str,
+    /// The resource's own `[key]`, empty when it has none.
+    own_key: &'a str,
     first_instance: &'a HashMap<String, String>,
+    addresses: &'a HashSet<String>,
+    /// Configuration by plain address, and module calls by `module.a.`.
+    config: &'a HashMap<String, &'a Node>,
     loc: Loc,
 }
 
@@ -185,8 +271,11 @@ fn collect_config<'n>(
     }
     if let Some(calls) = module.get("module_calls").and_then(Node::as_map) {
         for call in calls {
+            let child_prefix = format!("{prefix}module.{}.", call.key);
+            // The call itself, under its prefix (resource keys never end
+            // with a dot): its `expressions` feed the module's variables.
+            out.insert(child_prefix.clone(), &call.value);
             if let Some(child) = call.value.get("module") {
-                let child_prefix = format!("{prefix}module.{}.", call.key);
                 collect_config(child, &child_prefix, out, depth + 1);
             }
         }
@@ -222,25 +311,132 @@ fn module_prefix(plain: &str) -> String {
     prefix
 }
 
-/// A configuration reference (`aws_iam_role.x.arn`, `data.t.n.json`) as an
-/// address and attribute; variables, locals and the like are not resources.
-fn parse_reference(text: &str, ctx: &Ctx) -> Option<(String, String)> {
-    let plain = plain_address(text);
-    let parts: Vec<&str> = plain.split('.').collect();
-    let addr_len = match parts.first().copied()? {
-        "var" | "local" | "each" | "count" | "path" | "self" | "terraform" | "module" => {
-            return None
+/// `module.a["k"].aws_x.y["z"]` → (`module.a["k"].`, `["z"]`).
+fn instance_parts(addr: &str) -> (&str, &str) {
+    let segments = segments(addr);
+    let mut i = 0;
+    let mut prefix_end = 0;
+    while i + 1 < segments.len() && segment_name(segments[i].1) == "module" {
+        prefix_end = segments[i + 1].0 + segments[i + 1].1.len() + 1;
+        i += 2;
+    }
+    let prefix = addr.get(..prefix_end.min(addr.len())).unwrap_or("");
+    let key = match addr.rfind('[') {
+        Some(open) if addr.ends_with(']') && open >= prefix_end => &addr[open..],
+        _ => "",
+    };
+    (prefix, key)
+}
+
+/// Dot-separated segments of a reference with their byte offsets; dots
+/// inside `[...]` keys do not split.
+fn segments(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut in_string = false;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '[' if !in_string => depth += 1,
+            ']' if !in_string => depth -= 1,
+            '.' if depth == 0 && !in_string => {
+                out.push((start, &text[start..i]));
+                start = i + 1;
+            }
+            _ => {}
         }
+    }
+    out.push((start, &text[start..]));
+    out
+}
+
+/// A segment without its `[key]`.
+fn segment_name(segment: &str) -> &str {
+    segment.split('[').next().unwrap_or(segment)
+}
+
+/// A configuration reference (`aws_iam_role.x.arn`, `data.t.n.json`,
+/// `aws_x.y[0].arn`) as the address of the planned instance it means and
+/// the attribute; variables, locals and the like are not resources.
+fn parse_reference(text: &str, ctx: &Ctx) -> Option<(String, String)> {
+    let segments = segments(text);
+    let addr_len = match segment_name(segments.first()?.1) {
+        "var" => return module_input(segments.get(1).map(|(_, s)| segment_name(s))?, ctx),
+        "local" | "each" | "count" | "path" | "self" | "terraform" | "module" => return None,
         "data" => 3,
         _ => 2,
     };
-    if parts.len() < addr_len {
+    if segments.len() < addr_len {
         return None;
     }
-    let addr = format!("{}{}", ctx.prefix, parts[..addr_len].join("."));
-    let attr = parts[addr_len..].join(".");
-    let addr = ctx.first_instance.get(&addr).cloned().unwrap_or(addr);
+    let written: Vec<&str> = segments[..addr_len].iter().map(|(_, s)| *s).collect();
+    let written = written.join(".");
+    let plain_local = plain_address(&written);
+    let attr: Vec<&str> = segments[addr_len..]
+        .iter()
+        .map(|(_, s)| segment_name(s))
+        .collect();
+    let attr = attr.join(".");
+    let candidates = [
+        // As written, in this module instance (`aws_x.y[0]`).
+        format!("{}{written}", ctx.instance_prefix),
+        // The instance with this resource's own key (`for_each` pairs).
+        format!("{}{plain_local}{}", ctx.instance_prefix, ctx.own_key),
+        format!("{}{plain_local}", ctx.instance_prefix),
+    ];
+    let addr = candidates
+        .into_iter()
+        .find(|c| ctx.addresses.contains(c))
+        .unwrap_or_else(|| {
+            let plain = format!("{}{plain_local}", ctx.prefix);
+            ctx.first_instance.get(&plain).cloned().unwrap_or(plain)
+        });
     Some((addr, attr))
+}
+
+/// Inside a child module, `var.x` is what the calling module passes as
+/// `x` (`lambda_role = aws_iam_role.shared.arn`): that reference, resolved
+/// in the caller, with the module instance's own key for `each.key`.
+fn module_input(name: &str, ctx: &Ctx) -> Option<(String, String)> {
+    if ctx.prefix.is_empty() {
+        return None;
+    }
+    let expr = ctx.config.get(ctx.prefix)?.get("expressions")?.get(name)?;
+    let parent_prefix = strip_last_module(ctx.prefix);
+    let instance = strip_last_module(ctx.instance_prefix);
+    // `module.a["k"].` → `["k"]`
+    let module_key = ctx
+        .instance_prefix
+        .get(instance.len()..)
+        .map(|last| last.trim_end_matches('.'))
+        .and_then(|last| last.find('[').and_then(|i| last.get(i..)))
+        .unwrap_or("");
+    let parent = Ctx {
+        prefix: parent_prefix,
+        instance_prefix: instance,
+        own_key: module_key,
+        first_instance: ctx.first_instance,
+        addresses: ctx.addresses,
+        config: ctx.config,
+        loc: ctx.loc,
+    };
+    expr.get("references")?
+        .as_seq()?
+        .iter()
+        .filter_map(Node::as_str)
+        .find_map(|r| parse_reference(r, &parent))
+}
+
+/// `module.a["k"].module.b.` → `module.a["k"].`
+fn strip_last_module(prefix: &str) -> &str {
+    let body = prefix.trim_end_matches('.');
+    let segments = segments(body);
+    if segments.len() < 2 {
+        return "";
+    }
+    let (start, _) = segments[segments.len() - 2];
+    &prefix[..start]
 }
 
 fn first_reference(expr: Option<&Node>, ctx: &Ctx) -> Option<(String, String)> {
@@ -249,6 +445,30 @@ fn first_reference(expr: Option<&Node>, ctx: &Ctx) -> Option<(String, String)> {
     refs.iter()
         .filter_map(Node::as_str)
         .find_map(|r| parse_reference(r, ctx))
+}
+
+/// The i-th distinct resource attribute a list expression references
+/// (Terraform lists `x.arn` before `x`), or its first when the count does
+/// not match the list.
+fn nth_reference(expr: &Node, i: usize, ctx: &Ctx) -> Option<(String, String)> {
+    let mut specific: Vec<(String, String)> = Vec::new();
+    for r in expr
+        .get("references")?
+        .as_seq()?
+        .iter()
+        .filter_map(Node::as_str)
+    {
+        if let Some((addr, attr)) = parse_reference(r, ctx) {
+            if !attr.is_empty() && !specific.iter().any(|(a, t)| *a == addr && *t == attr) {
+                specific.push((addr, attr));
+            }
+        }
+    }
+    specific
+        .get(i)
+        .or_else(|| specific.first())
+        .cloned()
+        .or_else(|| first_reference(Some(expr), ctx))
 }
 
 fn collect_refs(expr: &Node, ctx: &Ctx, out: &mut Vec<String>, depth: usize) {
@@ -346,7 +566,11 @@ fn merge(
                     ctx,
                     depth + 1,
                 ) {
-                    out.push((e.key.clone(), v));
+                    // Plans write every unset argument as `null`: absent,
+                    // as in HCL (a null `target` is no quick-create route).
+                    if !v.is_null() {
+                        out.push((e.key.clone(), v));
+                    }
                 }
             }
             if let Some(extra) = unknown.and_then(Node::as_map) {
@@ -365,9 +589,22 @@ fn merge(
         }
         Some(NodeKind::Seq(items)) => {
             let mut out = Vec::with_capacity(items.len());
+            // One expression for the whole list (`[aws_x.a.arn, aws_x.b.arn]`
+            // gives only `references`): its i-th reference for item i.
+            let whole = expr.filter(|e| e.get("references").is_some());
             for (i, it) in items.iter().enumerate() {
+                let item_marks = marks.index(i);
+                if let Some(whole) = whole {
+                    if item_marks.unknown.and_then(Node::as_bool) == Some(true) {
+                        out.push(match nth_reference(whole, i, ctx) {
+                            Some((addr, attr)) => V::new(Val::Ref { addr, attr }, it.loc),
+                            None => V::unknown("known after apply", it.loc),
+                        });
+                        continue;
+                    }
+                }
                 let e = item(expr, i).or_else(|| item(expr, 0));
-                if let Some(v) = merge(Some(it), marks.index(i), e, ctx, depth + 1) {
+                if let Some(v) = merge(Some(it), item_marks, e, ctx, depth + 1) {
                     out.push(v);
                 }
             }
@@ -395,15 +632,19 @@ fn merge(
 }
 
 /// A policy that is only known after apply but comes from a policy document
-/// data source whose rendered JSON the plan holds.
+/// data source: its rendered JSON when the plan has read it, else the
+/// document its planned `statement` blocks describe (read at apply time
+/// because they name resources being created).
 fn resolve_policy_documents(resources: &mut [Res]) {
     let docs: HashMap<String, V> = resources
         .iter()
         .filter(|r| r.rtype == "aws_iam_policy_document")
         .filter_map(|r| {
-            let json = r.body.get("json")?;
-            json.as_str()?;
-            Some((r.addr.clone(), json.clone()))
+            let json = r.body.get("json");
+            if let Some(json) = json.filter(|j| j.as_str().is_some()) {
+                return Some((r.addr.clone(), json.clone()));
+            }
+            Some((r.addr.clone(), document_from_statements(&r.body, r.loc)?))
         })
         .collect();
     if docs.is_empty() {
@@ -418,13 +659,73 @@ fn resolve_policy_documents(resources: &mut [Res]) {
                 continue;
             }
             if let Val::Ref { addr, attr } = &v.kind {
-                if attr.contains("json") {
+                // `data.x.y[each.key].json` is referenced without its attribute.
+                if attr.contains("json") || attr.is_empty() {
                     if let Some(doc) = docs.get(addr) {
                         *v = V::new(doc.kind.clone(), v.loc);
                     }
                 }
             }
         }
+    }
+}
+
+/// The IAM document of planned `statement` blocks. Plans write unset
+/// arguments as `null` or `[]`; those are dropped so they read as absent.
+/// `None` when the statements themselves are not determined.
+fn document_from_statements(body: &V, loc: Loc) -> Option<V> {
+    let statements = body.get("statement")?;
+    if !statements.is_known() {
+        return None;
+    }
+    if [
+        "source_policy_documents",
+        "override_policy_documents",
+        "source_json",
+        "override_json",
+    ]
+    .iter()
+    .any(|k| body.get(k).is_some_and(|v| !is_unset(v)))
+    {
+        // Merged documents are rendered only in `json`.
+        return None;
+    }
+    let mut out = Vec::new();
+    for stmt in statements.items() {
+        let Val::Map(entries) = &stmt.kind else {
+            return None;
+        };
+        let kept: Vec<(String, V)> = entries
+            .iter()
+            .filter(|(_, v)| !is_unset(v))
+            .cloned()
+            .collect();
+        let kept = V::new(Val::Map(kept), stmt.loc);
+        out.push(V::new(
+            super::hcl::statement_json(&kept, stmt.loc),
+            stmt.loc,
+        ));
+    }
+    let version = body
+        .get("version")
+        .filter(|v| !is_unset(v))
+        .cloned()
+        .unwrap_or_else(|| V::new(Val::Str("2012-10-17".into()), loc));
+    Some(V::new(
+        Val::Map(vec![
+            ("Version".into(), version),
+            ("Statement".into(), V::new(Val::List(out), loc)),
+        ]),
+        loc,
+    ))
+}
+
+fn is_unset(v: &V) -> bool {
+    match &v.kind {
+        Val::Null => true,
+        Val::List(items) => items.is_empty(),
+        Val::Str(s) => s.is_empty(),
+        _ => false,
     }
 }
 
@@ -444,15 +745,73 @@ mod tests {
         );
         assert_eq!(module_prefix("aws_x.y"), "");
         let first = HashMap::new();
+        let config = HashMap::new();
+        let addresses: HashSet<String> = [
+            "module.m[\"k\"].aws_iam_role.r",
+            "module.m[\"k\"].aws_lambda_function.f[\"a\"]",
+            "module.m[\"k\"].aws_lambda_function.f[\"b\"]",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         let ctx = Ctx {
             prefix: "module.m.",
+            instance_prefix: "module.m[\"k\"].",
+            own_key: "[\"b\"]",
             first_instance: &first,
+            addresses: &addresses,
+            config: &config,
             loc: Loc::default(),
         };
+        // Same module instance.
         assert_eq!(
             parse_reference("aws_iam_role.r.arn", &ctx),
-            Some(("module.m.aws_iam_role.r".into(), "arn".into()))
+            Some(("module.m[\"k\"].aws_iam_role.r".into(), "arn".into()))
         );
+        // `aws_lambda_function.f[each.key]` is listed without its key: the
+        // instance with our own key.
+        assert_eq!(
+            parse_reference("aws_lambda_function.f", &ctx),
+            Some((
+                "module.m[\"k\"].aws_lambda_function.f[\"b\"]".into(),
+                String::new()
+            ))
+        );
+        assert_eq!(
+            parse_reference("aws_lambda_function.f[\"a\"].arn", &ctx),
+            Some((
+                "module.m[\"k\"].aws_lambda_function.f[\"a\"]".into(),
+                "arn".into()
+            ))
+        );
+        // Not planned: the plain address under the module path.
+        assert_eq!(
+            parse_reference("aws_sqs_queue.q.arn", &ctx),
+            Some(("module.m.aws_sqs_queue.q".into(), "arn".into()))
+        );
+        assert_eq!(
+            instance_parts("module.a[\"x.y\"].module.b[0].aws_x.y[\"k\"]"),
+            ("module.a[\"x.y\"].module.b[0].", "[\"k\"]")
+        );
+        assert_eq!(instance_parts("aws_x.y"), ("", ""));
+        assert_eq!(
+            strip_last_module("module.a[\"k\"].module.b."),
+            "module.a[\"k\"]."
+        );
+        assert_eq!(strip_last_module("module.a."), "");
+        // Hostile addresses do not panic.
+        for addr in [
+            "]]].[[",
+            "module.",
+            "module.[",
+            "module..x",
+            "\"",
+            "module.a[\"]\"].x.y",
+        ] {
+            let (prefix, _) = instance_parts(addr);
+            let _ = strip_last_module(prefix);
+            let _ = parse_reference(addr, &ctx);
+        }
         assert_eq!(parse_reference("var.x", &ctx), None);
     }
 }

@@ -28,6 +28,25 @@ pub(crate) fn unknown_piece(why: &str) -> String {
     format!("{HOLE}{UNKNOWN_MARK}{why}{HOLE}")
 }
 
+/// `"${aws_x.y.arn}/*"` as text when every unknown piece of a partially
+/// known string is a reference to a resource or data source: the value is
+/// set and scoped, only computed. `None` when a piece is otherwise unknown.
+pub(crate) fn render_refs(partial: &str) -> Option<String> {
+    let mut out = String::with_capacity(partial.len());
+    for (i, piece) in partial.split(HOLE).enumerate() {
+        if i % 2 == 0 {
+            out.push_str(piece);
+        } else if piece.is_empty() || piece.starts_with(UNKNOWN_MARK) {
+            return None;
+        } else {
+            out.push_str("${");
+            out.push_str(piece);
+            out.push('}');
+        }
+    }
+    Some(out)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Val {
     Null,
@@ -241,6 +260,44 @@ impl V {
             Val::Ref { addr, attr } => NodeKind::Unknown(format!("{addr}.{attr}")),
             Val::Sensitive(name) => NodeKind::Unknown(format!("sensitive {name}")),
             Val::Unknown { why, .. } => NodeKind::Unknown(why.clone()),
+        };
+        Node::new(kind, self.loc)
+    }
+
+    /// As a policy document for `fnguard_iam::parse_policy`. A reference to
+    /// an attribute of a resource or data source (`aws_iam_role.job.arn`,
+    /// `"${aws_s3_bucket.b.arn}/*"`) is one specific, computed value, never
+    /// a wildcard: it becomes the placeholder text `${aws_iam_role.job.arn}`,
+    /// as CloudFormation's `${Role.Arn}`, so a statement scoped to it reads
+    /// as scoped. Holes that are not references (variables without
+    /// defaults...) stay unknown.
+    pub fn to_policy_node(&self) -> Node {
+        let kind = match &self.kind {
+            Val::Str(s) if s.contains(HOLE) => match render_refs(s) {
+                Some(text) => NodeKind::Str(text),
+                None => NodeKind::Unknown("partly unknown string".into()),
+            },
+            Val::Ref { addr, attr } if attr.is_empty() => NodeKind::Str(format!("${{{addr}}}")),
+            Val::Ref { addr, attr } => NodeKind::Str(format!("${{{addr}.{attr}}}")),
+            Val::Unknown {
+                partial: Some(text),
+                why,
+            } => match render_refs(text) {
+                Some(text) => NodeKind::Str(text),
+                None => NodeKind::Unknown(why.clone()),
+            },
+            Val::List(items) => NodeKind::Seq(items.iter().map(V::to_policy_node).collect()),
+            Val::Map(entries) => NodeKind::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| MapEntry {
+                        key: k.clone(),
+                        key_loc: v.loc,
+                        value: v.to_policy_node(),
+                    })
+                    .collect(),
+            ),
+            _ => return self.to_node(),
         };
         Node::new(kind, self.loc)
     }

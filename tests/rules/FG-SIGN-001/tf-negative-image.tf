@@ -1,0 +1,135 @@
+# Container-image functions cannot use Lambda code signing (images are verified in ECR): not reported.
+
+variable "service" {
+  description = "Service name, used as a prefix for every resource."
+  type        = string
+  default     = "orders"
+}
+
+variable "stage" {
+  description = "Deployment stage."
+  type        = string
+  default     = "prod"
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets the functions run in."
+  type        = list(string)
+}
+
+variable "vpc_id" {
+  type = string
+}
+
+variable "signing_profile_version_arn" {
+  description = "AWS Signer profile version allowed to sign the packages."
+  type        = string
+}
+
+locals {
+  name = "${var.service}-${var.stage}"
+  tags = {
+    Service   = var.service
+    Stage     = var.stage
+    ManagedBy = "terraform"
+  }
+}
+
+variable "ecr_repository_url" {
+  type = string
+}
+
+variable "image_digest" {
+  description = "sha256 digest of the signed image"
+  type        = string
+}
+
+data "aws_iam_policy_document" "assume_lambda" {
+  statement {
+    sid     = "LambdaAssumeRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "fn" {
+  name               = "${local.name}-fn"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy_attachment" "fn_vpc" {
+  role       = aws_iam_role.fn.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
+resource "aws_security_group" "lambda" {
+  name        = "${local.name}-lambda"
+  description = "Outbound HTTPS to VPC endpoints only"
+  vpc_id      = var.vpc_id
+
+  egress {
+    description = "HTTPS to VPC interface endpoints"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+
+  tags = local.tags
+}
+
+resource "aws_lambda_function" "api" {
+  function_name                  = "${local.name}-api"
+  description                    = "Container image handler; images are signed and verified in ECR"
+  role                           = aws_iam_role.fn.arn
+  package_type                   = "Image"
+  image_uri                      = "${var.ecr_repository_url}@${var.image_digest}"
+  architectures                  = ["arm64"]
+  memory_size                    = 1024
+  timeout                        = 30
+  reserved_concurrent_executions = 5
+
+  image_config {
+    command = ["app.handler"]
+  }
+
+  vpc_config {
+    subnet_ids         = var.private_subnet_ids
+    security_group_ids = [aws_security_group.lambda.id]
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "JSON"
+  }
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_log_group" "api" {
+  name              = "/aws/lambda/${local.name}-api"
+  retention_in_days = 30
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_errors" {
+  alarm_name          = "${local.name}-api-errors"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  dimensions = {
+    FunctionName = aws_lambda_function.api.function_name
+  }
+}
