@@ -1,0 +1,1137 @@
+//! The fast path of [`super::parse`]: reads the YAML most templates are
+//! written in straight from the bytes and feeds the same [`Builder`] as
+//! yaml-rust2, with the same positions, so the tree is identical.
+//!
+//! Covered: block maps and lists (also compact `- a: b` and indentless
+//! lists), one-line plain and quoted scalars, flow lists and maps (also over
+//! several lines), `!Tag` local tags, literal and folded block scalars,
+//! comments, one leading `---`. Anything else makes [`parse`] return `None`
+//! and the caller uses yaml-rust2: anchors and aliases, multi-line plain or
+//! quoted scalars, `?` keys, directives, several documents, tabs, CR line
+//! ends, and every error (yaml-rust2 words them). Refusing is always safe;
+//! accepting must match yaml-rust2 exactly (the tests below compare both on
+//! edge cases and on every YAML file of the repository).
+
+use super::Builder;
+use fnguard_core::{FileId, Loc, Node, NodeKind};
+use yaml_rust2::parser::{Event, Tag};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Recursion bound of the fast path (real templates nest ~20 levels);
+/// deeper documents go to yaml-rust2, which enforces `MAX_DEPTH` without
+/// recursion.
+const MAX_FAST_DEPTH: usize = 100;
+
+/// A map key: text, style, position, position of its `:`.
+type Key = (String, TScalarStyle, Loc, Loc);
+
+/// The input uses something the fast path leaves to yaml-rust2.
+struct Bail;
+
+type R<T> = Result<T, Bail>;
+
+/// `None`: not handled here (not necessarily invalid).
+pub(super) fn parse(text: &str, file: FileId) -> Option<Node> {
+    if text
+        .bytes()
+        .any(|b| b == b'\t' || b == b'\r' || b == 0 || b == 0xEF)
+    {
+        // Tabs, CR, NUL and byte-order marks (0xEF also starts other
+        // characters: rare enough in templates to leave them all).
+        return None;
+    }
+    let mut p = Fast {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+        line: 1,
+        line_start: 0,
+        depth: 0,
+        started: false,
+        file,
+        builder: Builder::new(file),
+    };
+    p.document().ok()?;
+    if p.builder.error.is_some() {
+        // Limits (node count...): yaml-rust2's run reports it.
+        return None;
+    }
+    Some(
+        p.builder
+            .root
+            .take()
+            .unwrap_or_else(|| Node::new(NodeKind::Null, Loc::new(file, 1, 1))),
+    )
+}
+
+struct Fast<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    /// 1-based line of `pos`, and where that line starts.
+    line: u32,
+    line_start: usize,
+    depth: usize,
+    /// An event was emitted: a later `---` is a second document.
+    started: bool,
+    file: FileId,
+    builder: Builder,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Chomp {
+    Clip,
+    Strip,
+    Keep,
+}
+
+fn is_blank_or_end(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | 0)
+}
+
+fn is_flow_indicator(b: u8) -> bool {
+    matches!(b, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl Fast<'_> {
+    fn peek(&self) -> u8 {
+        self.s.get(self.pos).copied().unwrap_or(0)
+    }
+
+    fn peek_at(&self, offset: usize) -> u8 {
+        self.s.get(self.pos + offset).copied().unwrap_or(0)
+    }
+
+    fn eof(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+
+    /// Column of `pos` on its line, as yaml-rust2 counts it (characters).
+    fn loc(&self, pos: usize) -> Loc {
+        let before = &self.text[self.line_start..pos];
+        let col = if before.is_ascii() {
+            before.len()
+        } else {
+            before.chars().count()
+        };
+        Loc::new(self.file, self.line, col as u32 + 1)
+    }
+
+    /// Indentation of the current line; valid when `pos` is its first token.
+    fn indent(&self) -> isize {
+        (self.pos - self.line_start) as isize
+    }
+
+    fn emit(&mut self, event: Event, loc: Loc) {
+        self.started = true;
+        self.builder.event(event, loc);
+    }
+
+    fn scalar(&mut self, value: String, style: TScalarStyle, tag: Option<Tag>, loc: Loc) {
+        self.emit(Event::Scalar(value, style, 0, tag), loc);
+    }
+
+    fn null(&mut self, loc: Loc) {
+        self.scalar(String::new(), TScalarStyle::Plain, None, loc);
+    }
+
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_FAST_DEPTH || self.builder.error.is_some() {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    fn newline(&mut self) -> R<()> {
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+        self.line_start_check()
+    }
+
+    /// Document markers and directives start at column 0.
+    fn line_start_check(&mut self) -> R<()> {
+        let rest = &self.s[self.pos..];
+        if rest.first() == Some(&b'%') {
+            return Err(Bail);
+        }
+        if (rest.starts_with(b"---") || rest.starts_with(b"..."))
+            && rest.get(3).is_none_or(|&b| is_blank_or_end(b))
+        {
+            // Only a bare `---` before any content is ours.
+            if self.started || rest[0] == b'.' || rest.get(3).is_some_and(|&b| b == b' ') {
+                return Err(Bail);
+            }
+            self.started = true;
+            self.pos += 3;
+            if !self.eof() {
+                self.newline()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Skip spaces, comments and line breaks; whether a break was crossed.
+    fn skip_to_next_token(&mut self) -> R<bool> {
+        let mut crossed = false;
+        loop {
+            match self.peek() {
+                b' ' => self.pos += 1,
+                b'#' => {
+                    if self.pos > self.line_start && self.s[self.pos - 1] != b' ' {
+                        return Err(Bail);
+                    }
+                    self.skip_comment();
+                }
+                b'\n' => {
+                    crossed = true;
+                    self.newline()?;
+                }
+                _ => return Ok(crossed),
+            }
+        }
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek() == b' ' {
+            self.pos += 1;
+        }
+    }
+
+    fn skip_comment(&mut self) {
+        while !matches!(self.peek(), b'\n' | 0) {
+            self.pos += 1;
+        }
+    }
+
+    fn document(&mut self) -> R<()> {
+        self.line_start_check()?;
+        self.skip_to_next_token()?;
+        if self.eof() {
+            return Ok(());
+        }
+        self.block_node(-1, false)?;
+        if !self.eof() {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// A node in block context at `pos`; `parent` is the column of the
+    /// enclosing block collection (-1 at the root), `inline` whether it
+    /// follows a key on the same line (then it cannot start a map or list).
+    /// Leaves `pos` at the next token, which starts a line, or at the end.
+    fn block_node(&mut self, parent: isize, inline: bool) -> R<()> {
+        self.enter()?;
+        let result = self.block_node_inner(parent, inline);
+        self.depth -= 1;
+        result
+    }
+
+    fn block_node_inner(&mut self, parent: isize, inline: bool) -> R<()> {
+        let mut tag = None;
+        if self.peek() == b'!' {
+            tag = Some(self.tag()?);
+            self.skip_spaces();
+            if matches!(self.peek(), b'\n' | b'#' | 0) {
+                // `Key: !If` with the list or map on the next lines.
+                self.skip_to_next_token()?;
+                if self.eof() || self.indent() <= parent {
+                    return Err(Bail);
+                }
+                return self.block_collection(tag);
+            }
+        }
+        let start = self.pos;
+        match self.peek() {
+            b'-' if is_blank_or_end(self.peek_at(1)) => {
+                if inline {
+                    return Err(Bail);
+                }
+                self.block_seq(tag, false)
+            }
+            b'[' | b'{' => {
+                self.flow_node(tag, parent + 1)?;
+                self.after_inline_value(parent)
+            }
+            b'|' | b'>' => self.block_scalar(parent, tag),
+            b'"' | b'\'' => {
+                let value = self.quoted()?;
+                let style = if self.s[start] == b'"' {
+                    TScalarStyle::DoubleQuoted
+                } else {
+                    TScalarStyle::SingleQuoted
+                };
+                let loc = self.loc(start);
+                self.skip_spaces();
+                if self.peek() == b':' && is_blank_or_end(self.peek_at(1)) {
+                    if inline || tag.is_some() {
+                        return Err(Bail);
+                    }
+                    let colon = self.loc(self.pos);
+                    self.pos += 1;
+                    return self.block_map(None, (value, style, loc, colon));
+                }
+                self.scalar(value, style, tag, loc);
+                self.after_inline_value(parent)
+            }
+            b if Self::plain_may_start(b, self.peek_at(1)) => {
+                let (end, is_key) = self.plain_block();
+                let value = self.text[start..end].to_string();
+                let loc = self.loc(start);
+                if is_key {
+                    if inline || tag.is_some() {
+                        return Err(Bail);
+                    }
+                    let colon = self.loc(self.pos);
+                    self.pos += 1;
+                    return self.block_map(None, (value, TScalarStyle::Plain, loc, colon));
+                }
+                self.scalar(value, TScalarStyle::Plain, tag, loc);
+                self.after_inline_value(parent)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// Characters that may start a plain scalar (YAML's indicators may not).
+    fn plain_may_start(b: u8, next: u8) -> bool {
+        match b {
+            b'-' => !is_blank_or_end(next),
+            b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
+            | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b' ' | b'\n' | 0 => false,
+            _ => true,
+        }
+    }
+
+    /// A list or a map starting on a new line at `pos`.
+    fn block_collection(&mut self, tag: Option<Tag>) -> R<()> {
+        if self.peek() == b'-' && is_blank_or_end(self.peek_at(1)) {
+            return self.block_seq(tag, false);
+        }
+        let key = self.key()?;
+        self.block_map(tag, key)
+    }
+
+    /// After a one-line value: only a comment may follow on the line, and
+    /// the next line must not be more indented than the collection (that
+    /// would be a continuation line, or an error).
+    fn after_inline_value(&mut self, parent: isize) -> R<()> {
+        self.skip_spaces();
+        if !matches!(self.peek(), b'\n' | b'#' | 0) {
+            return Err(Bail);
+        }
+        self.skip_to_next_token()?;
+        if !self.eof() && self.indent() > parent {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// A map key at `pos`, with its `:` consumed.
+    fn key(&mut self) -> R<Key> {
+        let start = self.pos;
+        let loc = self.loc(start);
+        match self.peek() {
+            b'"' | b'\'' => {
+                let style = if self.peek() == b'"' {
+                    TScalarStyle::DoubleQuoted
+                } else {
+                    TScalarStyle::SingleQuoted
+                };
+                let value = self.quoted()?;
+                self.skip_spaces();
+                if self.peek() == b':' && is_blank_or_end(self.peek_at(1)) {
+                    let colon = self.loc(self.pos);
+                    self.pos += 1;
+                    return Ok((value, style, loc, colon));
+                }
+                Err(Bail)
+            }
+            b if Self::plain_may_start(b, self.peek_at(1)) => {
+                let (end, is_key) = self.plain_block();
+                if !is_key {
+                    return Err(Bail);
+                }
+                let colon = self.loc(self.pos);
+                self.pos += 1;
+                Ok((
+                    self.text[start..end].to_string(),
+                    TScalarStyle::Plain,
+                    loc,
+                    colon,
+                ))
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// A plain scalar in block context, on this line: ends before `: `,
+    /// ` #` or the line end. Returns the end (trailing spaces trimmed) and
+    /// whether a `:` indicator follows (then `pos` is on it).
+    fn plain_block(&mut self) -> (usize, bool) {
+        let mut is_key = false;
+        loop {
+            match self.peek() {
+                b'\n' | 0 => break,
+                b':' if is_blank_or_end(self.peek_at(1)) => {
+                    is_key = true;
+                    break;
+                }
+                b'#' if self.s[self.pos - 1] == b' ' => break,
+                _ => self.pos += 1,
+            }
+        }
+        let mut end = self.pos;
+        while self.s[end - 1] == b' ' {
+            end -= 1;
+        }
+        (end, is_key)
+    }
+
+    /// A block map whose first key is read; yaml-rust2 places the map at
+    /// that key's `:`.
+    fn block_map(&mut self, tag: Option<Tag>, first: Key) -> R<()> {
+        // Keys start lines or follow `- `/spaces: ASCII before them, so the
+        // character column is the byte column `indent` compares with.
+        let col = (first.2.col - 1) as isize;
+        self.emit(Event::MappingStart(0, tag), first.3);
+        let mut key = first;
+        loop {
+            let (value, style, loc, _) = key;
+            self.scalar(value, style, None, loc);
+            self.skip_spaces();
+            if matches!(self.peek(), b'\n' | b'#' | 0) {
+                self.skip_to_next_token()?;
+                if self.eof() {
+                    let end = self.loc(self.pos);
+                    self.null(end);
+                } else if self.indent() > col {
+                    self.block_node(col, false)?;
+                } else if self.indent() == col
+                    && self.peek() == b'-'
+                    && is_blank_or_end(self.peek_at(1))
+                {
+                    self.block_seq(None, true)?;
+                } else {
+                    let here = self.loc(self.pos);
+                    self.null(here);
+                }
+            } else {
+                self.block_node(col, true)?;
+            }
+            if self.eof() || self.indent() < col {
+                break;
+            }
+            if self.indent() > col {
+                return Err(Bail);
+            }
+            key = self.key()?;
+        }
+        let end = self.loc(self.pos);
+        self.emit(Event::MappingEnd, end);
+        Ok(())
+    }
+
+    /// A block list at its first `-`. yaml-rust2 places a list at its
+    /// first `-`, an indentless one (`key:` then `- x` at the key's
+    /// column) at its first entry's content.
+    fn block_seq(&mut self, tag: Option<Tag>, indentless: bool) -> R<()> {
+        let col = self.indent();
+        let start = if indentless {
+            let content = self.pos
+                + 1
+                + self.s[self.pos + 1..]
+                    .iter()
+                    .take_while(|&&b| b == b' ')
+                    .count();
+            if matches!(self.s.get(content), None | Some(b'\n' | b'#')) {
+                return Err(Bail);
+            }
+            self.loc(content)
+        } else {
+            self.loc(self.pos)
+        };
+        self.emit(Event::SequenceStart(0, tag), start);
+        loop {
+            // On the `-`.
+            self.pos += 1;
+            self.skip_spaces();
+            if matches!(self.peek(), b'\n' | b'#' | 0) {
+                self.skip_to_next_token()?;
+                if self.eof() || self.indent() <= col {
+                    // An empty entry: yaml-rust2 places its null oddly.
+                    return Err(Bail);
+                }
+                self.block_node(col, false)?;
+            } else {
+                // `- a: b` and `- - x`: the compact map or list sits at
+                // its own column.
+                self.block_node(col, false)?;
+            }
+            if self.eof() || self.indent() < col {
+                break;
+            }
+            if self.indent() > col {
+                return Err(Bail);
+            }
+            if !(self.peek() == b'-' && is_blank_or_end(self.peek_at(1))) {
+                break;
+            }
+        }
+        let end = self.loc(self.pos);
+        self.emit(Event::SequenceEnd, end);
+        Ok(())
+    }
+
+    fn tag(&mut self) -> R<Tag> {
+        // On `!`.
+        self.pos += 1;
+        let start = self.pos;
+        while self.peek().is_ascii_alphanumeric()
+            || matches!(self.peek(), b'_' | b'.' | b':' | b'-')
+        {
+            self.pos += 1;
+        }
+        if self.pos == start || !is_blank_or_end(self.peek()) {
+            return Err(Bail);
+        }
+        Ok(Tag {
+            handle: "!".to_string(),
+            suffix: self.text[start..self.pos].to_string(),
+        })
+    }
+
+    /// A one-line quoted scalar at `pos`; `pos` ends after the closing quote.
+    fn quoted(&mut self) -> R<String> {
+        let quote = self.peek();
+        self.pos += 1;
+        let mut out = String::new();
+        let mut run = self.pos;
+        loop {
+            match self.peek() {
+                0 | b'\n' => return Err(Bail),
+                b'\'' if quote == b'\'' => {
+                    out.push_str(&self.text[run..self.pos]);
+                    if self.peek_at(1) == b'\'' {
+                        out.push('\'');
+                        self.pos += 2;
+                        run = self.pos;
+                    } else {
+                        self.pos += 1;
+                        return Ok(out);
+                    }
+                }
+                b'"' if quote == b'"' => {
+                    out.push_str(&self.text[run..self.pos]);
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' if quote == b'"' => {
+                    out.push_str(&self.text[run..self.pos]);
+                    self.escape(&mut out)?;
+                    run = self.pos;
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> R<()> {
+        // On `\`.
+        let c = self.peek_at(1);
+        self.pos += 2;
+        let simple = match c {
+            b'0' => '\0',
+            b'a' => '\u{7}',
+            b'b' => '\u{8}',
+            b't' => '\t',
+            b'n' => '\n',
+            b'v' => '\u{b}',
+            b'f' => '\u{c}',
+            b'r' => '\r',
+            b'e' => '\u{1b}',
+            b' ' => ' ',
+            b'"' => '"',
+            b'/' => '/',
+            b'\\' => '\\',
+            b'N' => '\u{85}',
+            b'_' => '\u{a0}',
+            b'L' => '\u{2028}',
+            b'P' => '\u{2029}',
+            b'x' | b'u' | b'U' => {
+                let len = match c {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = self.text.get(self.pos..self.pos + len).ok_or(Bail)?;
+                let code = u32::from_str_radix(hex, 16).map_err(|_| Bail)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(Bail);
+                }
+                self.pos += len;
+                char::from_u32(code).ok_or(Bail)?
+            }
+            _ => return Err(Bail),
+        };
+        out.push(simple);
+        Ok(())
+    }
+
+    /// `|` or `>` at `pos`: the scalar is the more-indented lines below.
+    fn block_scalar(&mut self, parent: isize, tag: Option<Tag>) -> R<()> {
+        // yaml-rust2 places the scalar at its first content line.
+        let mut loc = self.loc(self.pos);
+        let literal = self.peek() == b'|';
+        self.pos += 1;
+        let chomp = match self.peek() {
+            b'-' => Chomp::Strip,
+            b'+' => Chomp::Keep,
+            _ => Chomp::Clip,
+        };
+        if chomp != Chomp::Clip {
+            self.pos += 1;
+        }
+        self.skip_spaces();
+        if self.peek() == b'#' && self.s[self.pos - 1] == b' ' {
+            self.skip_comment();
+        }
+        if self.peek() != b'\n' {
+            // Indentation indicators, or text after the indicator.
+            return Err(Bail);
+        }
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+
+        // The first non-empty line sets the indentation.
+        let mut probe = self.pos;
+        let mut max_blank = 0;
+        let indent = loop {
+            let spaces = self.s[probe..].iter().take_while(|&&b| b == b' ').count();
+            match self.s.get(probe + spaces) {
+                None => return Err(Bail),
+                Some(b'\n') => {
+                    max_blank = max_blank.max(spaces);
+                    probe += spaces + 1;
+                }
+                Some(_) => break spaces,
+            }
+        };
+        if indent as isize <= parent || max_blank > indent {
+            // Empty scalars and over-indented leading blanks: rare, and
+            // subtle; yaml-rust2 decides.
+            return Err(Bail);
+        }
+
+        let mut value = String::new();
+        // Line breaks seen since the last content line (not yet emitted).
+        let mut breaks = 0usize;
+        let mut any_content = false;
+        loop {
+            if self.eof() {
+                // Content must end with a line break here: a last line
+                // without one is left to yaml-rust2.
+                if any_content && breaks == 0 {
+                    return Err(Bail);
+                }
+                break;
+            }
+            let line = self.pos;
+            let spaces = self.s[line..].iter().take_while(|&&b| b == b' ').count();
+            let after = self.s.get(line + spaces).copied().unwrap_or(0);
+            let blank = after == b'\n' || after == 0;
+            if blank && spaces <= indent {
+                if after == 0 {
+                    // Trailing spaces at the very end of the text.
+                    self.pos = line + spaces;
+                    break;
+                }
+                breaks += 1;
+                self.pos = line + spaces;
+                self.newline_in_scalar();
+                continue;
+            }
+            if spaces < indent {
+                // Less indented: the scalar ended at the previous line.
+                break;
+            }
+            // A content line (possibly only spaces beyond the indentation).
+            let content_start = line + indent;
+            let line_end = self.s[content_start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|i| content_start + i);
+            let content_end = line_end.unwrap_or(self.s.len());
+            if !literal && self.s[content_start] == b' ' {
+                // Folded "more indented" lines keep their breaks: leave
+                // those rules to yaml-rust2.
+                return Err(Bail);
+            }
+            if any_content {
+                if literal {
+                    value.extend(std::iter::repeat_n('\n', breaks));
+                } else if breaks == 1 {
+                    value.push(' ');
+                } else {
+                    value.extend(std::iter::repeat_n('\n', breaks - 1));
+                }
+            } else {
+                value.extend(std::iter::repeat_n('\n', breaks));
+                loc = Loc::new(self.file, self.line, indent as u32 + 1);
+            }
+            value.push_str(&self.text[content_start..content_end]);
+            any_content = true;
+            self.pos = content_end;
+            match line_end {
+                Some(_) => {
+                    breaks = 1;
+                    self.newline_in_scalar();
+                }
+                None => {
+                    return Err(Bail);
+                }
+            }
+        }
+        if !any_content {
+            return Err(Bail);
+        }
+        match chomp {
+            Chomp::Strip => {}
+            Chomp::Clip => value.push('\n'),
+            Chomp::Keep => value.extend(std::iter::repeat_n('\n', breaks)),
+        }
+        let style = if literal {
+            TScalarStyle::Literal
+        } else {
+            TScalarStyle::Folded
+        };
+        self.scalar(value, style, tag, loc);
+        // `pos` is at the start of a line (or the end): on to its token.
+        self.line_start_check()?;
+        self.skip_to_next_token()?;
+        if !self.eof() && self.indent() > parent {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    fn newline_in_scalar(&mut self) {
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+    }
+
+    /// Skip spaces, comments and breaks inside a flow collection; a token
+    /// on a new line must stay right of the enclosing block's column.
+    fn flow_skip(&mut self, min_col: isize) -> R<()> {
+        if self.skip_to_next_token()? && !self.eof() && self.indent() < min_col {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    fn flow_node(&mut self, tag: Option<Tag>, min_col: isize) -> R<()> {
+        self.enter()?;
+        let result = self.flow_node_inner(tag, min_col);
+        self.depth -= 1;
+        result
+    }
+
+    fn flow_node_inner(&mut self, mut tag: Option<Tag>, min_col: isize) -> R<()> {
+        if self.peek() == b'!' {
+            if tag.is_some() {
+                return Err(Bail);
+            }
+            tag = Some(self.tag()?);
+            if self.peek() != b' ' {
+                return Err(Bail);
+            }
+            self.skip_spaces();
+        }
+        let start = self.pos;
+        let loc = self.loc(start);
+        match self.peek() {
+            b'[' => {
+                self.emit(Event::SequenceStart(0, tag), loc);
+                self.pos += 1;
+                let mut after_comma = false;
+                loop {
+                    self.flow_skip(min_col)?;
+                    if self.peek() == b']' && !after_comma {
+                        self.pos += 1;
+                        break;
+                    }
+                    self.flow_node(None, min_col)?;
+                    self.flow_skip(min_col)?;
+                    if self.peek() == b':' {
+                        // `[a: b]`: a one-pair map inside a list.
+                        return Err(Bail);
+                    }
+                    match self.peek() {
+                        b',' => {
+                            self.pos += 1;
+                            after_comma = true;
+                        }
+                        b']' => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+                self.emit(Event::SequenceEnd, loc);
+                Ok(())
+            }
+            b'{' => {
+                self.emit(Event::MappingStart(0, tag), loc);
+                self.pos += 1;
+                let mut after_comma = false;
+                loop {
+                    self.flow_skip(min_col)?;
+                    if self.peek() == b'}' && !after_comma {
+                        self.pos += 1;
+                        break;
+                    }
+                    self.flow_scalar(None, true)?;
+                    self.flow_skip(min_col)?;
+                    if !(self.peek() == b':' && is_blank_or_end(self.peek_at(1))) {
+                        return Err(Bail);
+                    }
+                    self.pos += 1;
+                    self.flow_skip(min_col)?;
+                    if matches!(self.peek(), b',' | b'}') {
+                        return Err(Bail);
+                    }
+                    self.flow_node(None, min_col)?;
+                    self.flow_skip(min_col)?;
+                    match self.peek() {
+                        b',' => {
+                            self.pos += 1;
+                            after_comma = true;
+                        }
+                        b'}' => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+                self.emit(Event::MappingEnd, loc);
+                Ok(())
+            }
+            _ => self.flow_scalar(tag, false),
+        }
+    }
+
+    /// A quoted or plain scalar in a flow collection (plain ones end at a
+    /// flow indicator, `: `, ` #` or the line end).
+    fn flow_scalar(&mut self, tag: Option<Tag>, is_key: bool) -> R<()> {
+        let start = self.pos;
+        let loc = self.loc(start);
+        match self.peek() {
+            b'"' | b'\'' => {
+                let style = if self.peek() == b'"' {
+                    TScalarStyle::DoubleQuoted
+                } else {
+                    TScalarStyle::SingleQuoted
+                };
+                let value = self.quoted()?;
+                self.scalar(value, style, tag, loc);
+                Ok(())
+            }
+            b if Self::plain_may_start(b, self.peek_at(1))
+                && !(b == b'-' && is_flow_indicator(self.peek_at(1))) =>
+            {
+                loop {
+                    match self.peek() {
+                        b'\n' | 0 => break,
+                        b':' if is_blank_or_end(self.peek_at(1))
+                            || is_flow_indicator(self.peek_at(1)) =>
+                        {
+                            break
+                        }
+                        b if is_flow_indicator(b) => break,
+                        b'#' if self.s[self.pos - 1] == b' ' => break,
+                        _ => self.pos += 1,
+                    }
+                }
+                let mut end = self.pos;
+                while self.s[end - 1] == b' ' {
+                    end -= 1;
+                }
+                if self.peek() == b'\n' {
+                    // A plain scalar may go on over the next line: only
+                    // when the next token closes or separates is it done.
+                    let (pos, line, line_start) = (self.pos, self.line, self.line_start);
+                    self.skip_to_next_token()?;
+                    let next = self.peek();
+                    (self.pos, self.line, self.line_start) = (pos, line, line_start);
+                    let done = if is_key {
+                        next == b':'
+                    } else {
+                        matches!(next, b',' | b']' | b'}')
+                    };
+                    if !done {
+                        return Err(Bail);
+                    }
+                }
+                let value = self.text[start..end].to_string();
+                self.scalar(value, TScalarStyle::Plain, tag, loc);
+                Ok(())
+            }
+            _ => Err(Bail),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_slow;
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// The fast path either declines or builds exactly yaml-rust2's tree.
+    fn same(text: &str) -> bool {
+        let fast = parse(text, 0);
+        let slow = parse_slow(text, 0, "t.yaml");
+        match (fast, slow) {
+            (None, _) => false,
+            (Some(f), Ok(s)) => {
+                assert_eq!(f, s, "fast and yaml-rust2 differ on:\n{text}");
+                true
+            }
+            (Some(f), Err(e)) => {
+                panic!("fast accepted what yaml-rust2 refuses ({e}):\n{text}\n{f:?}")
+            }
+        }
+    }
+
+    fn handled(text: &str) {
+        assert!(same(text), "expected the fast path to handle:\n{text}");
+    }
+
+    fn declined_or_same(text: &str) {
+        same(text);
+    }
+
+    #[test]
+    fn block_maps_lists_and_scalars() {
+        handled("a: 1\nb: 'x'\nc: true\nd: ~\ne: hello world\nf: '1'\ng: \"q\\\"t\\n\\u00e9\"\n");
+        handled("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n");
+        handled("k:\n  - a\n  - b: 1\n    c: 2\n  - - x\n    - y\n");
+        handled("k:\n- a\n- b\nz: 1\n");
+        handled("a:\nb: 1\nc:\n");
+        handled("a:\n  # only a comment\nb: 1\n");
+        declined_or_same("- a\n-\n- c\n");
+        handled("url: http://x.example/a#b\nv: a #comment\ns: 'it''s'\n");
+        handled("'quoted key': 1\n\"dq\": 2\n");
+        handled("a: 1\n  # indented comment\nb: 2\n");
+        handled("# head\n---\na: 1\n");
+        handled("k: -1\nl: -x\nm: 'a: b'\nn: a:b\no: ä ö\np: x\n");
+        handled("ünï: cödé\nb: 1\n");
+        handled("true: 1\nnull: 2\n1.5: 3\n");
+        handled("dup: 1\ndup: 2\n");
+        handled("");
+        handled("# only comments\n");
+        handled("just a scalar\n");
+        handled("<<: {a: 1}\nb: 2\n");
+    }
+
+    #[test]
+    fn tags_and_flow() {
+        handled(
+            "Role: !GetAtt FnRole.Arn\nList: !Split [',', !Ref P]\nM: !If\n  - C\n  - a\n  - b\n",
+        );
+        handled("a: [1, two, 'three', \"four\", [x], {k: v}]\nb: {a: 1, b: [2, 3], 'c': !Ref X}\nc: []\nd: {}\n");
+        handled("a: [\n  one,\n  two\n  ]\nb: 1\n");
+        handled("Action: [s3:GetObject, 'arn:aws:s3:::b/*']\n");
+        handled("S: !Sub\n  - '${A}-x'\n  - A: !Ref B\n");
+        handled("- !Ref A\n- !Join ['', [a, !Ref B]]\n");
+        handled("t: !Base64 |\n  #!/bin/bash\n  echo hi\n");
+        declined_or_same("a: [1, 2, ]\n");
+        declined_or_same("a: [a: b]\n");
+        declined_or_same("a: {a: }\n");
+        declined_or_same("a: [multi\n  line]\n");
+    }
+
+    #[test]
+    fn block_scalars() {
+        handled("a: |\n  line 1\n\n  line 3\n    indented\nb: 2\n");
+        handled("a: |-\n  x\n  y\n\n\nb: 2\n");
+        handled("a: |+\n  x\n\n\nb: 2\n");
+        handled("a: >\n  folded\n  text\n\n  para\nb: 2\n");
+        handled("a: >-\n  folded\n  text\n");
+        handled("- |\n  in a list\n- x\n");
+        handled("a: |\n\n  leading blank\n");
+        handled("a: | # comment\n  x\n");
+        declined_or_same("a: |2\n   x\n");
+        declined_or_same("a: >\n  x\n    more\n  y\n");
+        declined_or_same("a: |\n  no final break");
+        declined_or_same("a: |\nb: 1\n");
+    }
+
+    #[test]
+    fn declines_what_it_does_not_cover() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "? complex\n: key\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a: 1\n---\nb: 2\n",
+            "a: plain\n  continued\n",
+            "a: 'multi\n  line'\n",
+            "a:\tb\n",
+            "a: 1\r\n",
+            "a: !!str 1\n",
+            "a: b: c\n",
+            "a:\n  - b\n c: d\n",
+            "a: [1, 2\nc: 3\n",
+            "- a\nb: 1\n",
+        ] {
+            assert!(!same(text), "fast path should decline:\n{text}");
+        }
+    }
+
+    #[test]
+    fn errors_are_left_to_yaml_rust2() {
+        for text in [
+            "a: [unclosed\n",
+            "a:\n  b: 1\n c: 2\n",
+            "a: 'x\n",
+            "a: \"\\q\"\n",
+        ] {
+            assert!(parse(text, 0).is_none(), "{text}");
+        }
+    }
+
+    fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if name != "target" && name != ".git" && name != ".venv" && name != "node_modules" {
+                    yaml_files(&path, out);
+                }
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "template")
+            {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every YAML file of the repository (examples, fixtures, rule tests,
+    /// the generated benchmark corpus when present): the fast path must
+    /// give yaml-rust2's tree, and handle most of them.
+    #[test]
+    fn repository_yaml_files_match_yaml_rust2() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for top in ["examples", "tests", "crates", "bench/corpus"] {
+            yaml_files(&repo.join(top), &mut files);
+        }
+        // More folders to compare on (e.g. other checkouts, real-world
+        // templates), separated by `:`.
+        if let Ok(extra) = std::env::var("FNGUARD_YAML_DIRS") {
+            for dir in extra.split(':').filter(|d| !d.is_empty()) {
+                yaml_files(Path::new(dir), &mut files);
+            }
+        }
+        assert!(files.len() > 50, "found only {} YAML files", files.len());
+        let mut handled = 0;
+        let mut declined = Vec::new();
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let fast = parse(&text, 0);
+            let slow = parse_slow(&text, 0, "t.yaml");
+            match (fast, slow) {
+                (None, _) => declined.push(path.display().to_string()),
+                (Some(f), Ok(s)) => {
+                    if f != s {
+                        panic!("{}: fast path differs from yaml-rust2", path.display());
+                    }
+                    handled += 1;
+                }
+                (Some(_), Err(e)) => {
+                    panic!("{}: fast path accepted invalid YAML ({e})", path.display())
+                }
+            }
+        }
+        eprintln!(
+            "fast path: {handled} of {} files; declined: {declined:#?}",
+            files.len()
+        );
+        assert!(
+            handled * 10 >= files.len() * 7,
+            "{handled} of {} handled",
+            files.len()
+        );
+    }
+
+    /// Small random edits of real templates (the YAML indicators, spaces,
+    /// breaks): whatever the fast path accepts, yaml-rust2 must accept and
+    /// build the same tree from. Deterministic (fixed seed).
+    #[test]
+    fn mutated_templates_never_diverge() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        yaml_files(&repo.join("examples"), &mut files);
+        files.sort();
+        assert!(!files.is_empty());
+        let alphabet = b" \n:-#'\"[]{},|>!&*a1?";
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut compared = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let bytes = text.as_bytes();
+            let rounds: usize = std::env::var("FNGUARD_MUTATIONS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(300);
+            for _ in 0..rounds {
+                let mut edited = bytes.to_vec();
+                for _ in 0..1 + next() % 3 {
+                    let at = (next() as usize) % edited.len().max(1);
+                    match next() % 3 {
+                        0 => {
+                            edited.remove(at.min(edited.len().saturating_sub(1)));
+                        }
+                        1 => edited.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                        _ => edited[at] = alphabet[(next() as usize) % alphabet.len()],
+                    }
+                }
+                let Ok(edited) = String::from_utf8(edited) else {
+                    continue;
+                };
+                if let Some(fast) = parse(&edited, 0) {
+                    match parse_slow(&edited, 0, "m.yaml") {
+                        Ok(slow) => assert_eq!(fast, slow, "differ after edit:\n{edited}"),
+                        Err(e) => panic!("fast accepted invalid YAML ({e}):\n{edited}"),
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        eprintln!("{compared} edited texts compared");
+        assert!(
+            compared > 100,
+            "only {compared} edited texts reached the comparison"
+        );
+    }
+}
