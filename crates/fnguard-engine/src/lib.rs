@@ -232,10 +232,11 @@ pub fn apply_settings(
 }
 
 /// Most severe first, then by place, then by rule: stable output for diffs.
-/// The key ends with the fingerprint, so only identical findings tie and an
-/// in-place unstable sort gives the same order as a stable one, without
-/// the stable sort's buffer of half the findings (9 % of a large scan's CPU
-/// went to moving 300-byte findings through it).
+/// The key ends with the fingerprint, so only findings with the same
+/// identity tie, and the in-place unstable sort is as deterministic as a
+/// stable one without its buffer of half the findings: on the benchmark
+/// corpus (150k findings of ~300 bytes) the scan's CPU went from 2.02 s to
+/// 1.84 s (medians of 6 runs), with a byte-identical report.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_unstable_by(|a, b| {
         b.severity
