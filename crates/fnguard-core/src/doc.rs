@@ -156,6 +156,27 @@ impl Node {
         }
     }
 
+    /// A copy whose sequence items and map values are `f` of the originals
+    /// (keys and locations kept); any other node is cloned as is. The
+    /// building block of tree rewrites, which recurse through `f`.
+    pub fn map_children(&self, mut f: impl FnMut(&Node) -> Node) -> Node {
+        let kind = match &self.kind {
+            NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(&mut f).collect()),
+            NodeKind::Map(entries) => NodeKind::Map(
+                entries
+                    .iter()
+                    .map(|e| MapEntry {
+                        key: e.key.clone(),
+                        key_loc: e.key_loc,
+                        value: f(&e.value),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node::new(kind, self.loc)
+    }
+
     /// Convert to plain JSON (unknown values become `"<unknown: why>"`
     /// strings). For evidence and debugging, not for decisions.
     pub fn to_json(&self) -> serde_json::Value {
@@ -221,6 +242,27 @@ mod tests {
         assert!(doc.contains_unknown());
         assert!(!doc.get("A").unwrap().contains_unknown());
         assert!(doc.get_ci("a").is_some());
+    }
+
+    #[test]
+    fn map_children_rewrites_one_level() {
+        let doc = map(vec![
+            ("A", Node::str("x", loc())),
+            (
+                "B",
+                Node::new(NodeKind::Seq(vec![Node::str("y", loc())]), loc()),
+            ),
+        ]);
+        let upper = doc.map_children(|n| match n.as_str() {
+            Some(s) => Node::str(s.to_uppercase(), n.loc),
+            None => n.clone(),
+        });
+        assert_eq!(upper.get("A").and_then(Node::as_str), Some("X"));
+        assert_eq!(upper.get("B"), doc.get("B"), "only one level is rewritten");
+        assert_eq!(
+            Node::str("z", loc()).map_children(|_| unreachable!()),
+            Node::str("z", loc())
+        );
     }
 
     #[test]

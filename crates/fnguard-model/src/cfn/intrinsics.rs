@@ -242,24 +242,7 @@ fn flatten_at(node: &Node, depth: usize) -> Node {
             Ok(t) => Node::str(t, node.loc),
             Err(why) => Node::unknown(why, node.loc),
         },
-        NodeKind::Seq(items) => Node::new(
-            NodeKind::Seq(items.iter().map(|n| flatten_at(n, depth + 1)).collect()),
-            node.loc,
-        ),
-        NodeKind::Map(entries) => Node::new(
-            NodeKind::Map(
-                entries
-                    .iter()
-                    .map(|e| MapEntry {
-                        key: e.key.clone(),
-                        key_loc: e.key_loc,
-                        value: flatten_at(&e.value, depth + 1),
-                    })
-                    .collect(),
-            ),
-            node.loc,
-        ),
-        _ => node.clone(),
+        _ => node.map_children(|child| flatten_at(child, depth + 1)),
     }
 }
 

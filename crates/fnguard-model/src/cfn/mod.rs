@@ -129,24 +129,7 @@ pub fn normalize_tags(node: &Node) -> Node {
                     node.loc,
                 )
             }
-            NodeKind::Seq(items) => Node::new(
-                NodeKind::Seq(items.iter().map(|n| walk(n, depth + 1)).collect()),
-                node.loc,
-            ),
-            NodeKind::Map(entries) => Node::new(
-                NodeKind::Map(
-                    entries
-                        .iter()
-                        .map(|e| MapEntry {
-                            key: e.key.clone(),
-                            key_loc: e.key_loc,
-                            value: walk(&e.value, depth + 1),
-                        })
-                        .collect(),
-                ),
-                node.loc,
-            ),
-            _ => node.clone(),
+            _ => node.map_children(|child| walk(child, depth + 1)),
         }
     }
     walk(node, 0)
