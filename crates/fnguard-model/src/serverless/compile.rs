@@ -2162,7 +2162,6 @@ impl<'a> Compiler<'a> {
             _ => Some(ev.clone()),
         };
         let enabled = ev.get("enabled").and_then(Node::as_bool).unwrap_or(true);
-        let rule_id = format!("{norm}EventsRuleSchedule{n}");
         let props = Obj::new(loc)
             .set(
                 "ScheduleExpression",
@@ -2172,27 +2171,48 @@ impl<'a> Compiler<'a> {
                 "State",
                 text(if enabled { "ENABLED" } else { "DISABLED" }, loc),
             )
-            .set_opt("Name", ev.get("name").cloned())
+            .set_opt("Name", ev.get("name").cloned());
+        self.events_rule(
+            format!("{norm}EventsRuleSchedule{n}"),
+            props,
+            fn_id,
+            format!("{key}Schedule"),
+            format!("{norm}LambdaPermissionEventsRuleSchedule{n}"),
+            loc,
+        );
+    }
+
+    /// An EventBridge rule whose one target is the function, and the
+    /// permission that lets the rule invoke it.
+    fn events_rule(
+        &mut self,
+        rule_id: String,
+        props: Obj,
+        fn_id: &str,
+        target_id: String,
+        permission_id: String,
+        loc: Loc,
+    ) {
+        let props = props
             .set(
                 "Targets",
                 list(
                     vec![Obj::new(loc)
                         .set("Arn", get_att(fn_id, "Arn", loc))
-                        .set("Id", text(format!("{key}Schedule"), loc))
+                        .set("Id", text(target_id, loc))
                         .build()],
                     loc,
                 ),
             )
             .build();
-        self.out.add(
-            rule_id.clone(),
-            resource("AWS::Events::Rule", props, true, loc),
-        );
+        let rule_arn = get_att(&rule_id, "Arn", loc);
+        self.out
+            .add(rule_id, resource("AWS::Events::Rule", props, true, loc));
         self.permission(
-            format!("{norm}LambdaPermissionEventsRuleSchedule{n}"),
+            permission_id,
             fn_id,
             "events.amazonaws.com",
-            Some(get_att(&rule_id, "Arn", loc)),
+            Some(rule_arn),
             loc,
         );
     }
@@ -2207,7 +2227,6 @@ impl<'a> Compiler<'a> {
         n: usize,
     ) {
         let enabled = ev.get("enabled").and_then(Node::as_bool).unwrap_or(true);
-        let rule_id = format!("{norm}EventBridgeRule{n}");
         let props = Obj::new(loc)
             .set_opt("EventBusName", ev.get("eventBus").cloned())
             .set_opt(
@@ -2218,27 +2237,13 @@ impl<'a> Compiler<'a> {
             .set(
                 "State",
                 text(if enabled { "ENABLED" } else { "DISABLED" }, loc),
-            )
-            .set(
-                "Targets",
-                list(
-                    vec![Obj::new(loc)
-                        .set("Arn", get_att(fn_id, "Arn", loc))
-                        .set("Id", text(format!("{key}EventBridge{n}"), loc))
-                        .build()],
-                    loc,
-                ),
-            )
-            .build();
-        self.out.add(
-            rule_id.clone(),
-            resource("AWS::Events::Rule", props, true, loc),
-        );
-        self.permission(
-            format!("{norm}LambdaPermissionEventBridge{n}"),
+            );
+        self.events_rule(
+            format!("{norm}EventBridgeRule{n}"),
+            props,
             fn_id,
-            "events.amazonaws.com",
-            Some(get_att(&rule_id, "Arn", loc)),
+            format!("{key}EventBridge{n}"),
+            format!("{norm}LambdaPermissionEventBridge{n}"),
             loc,
         );
     }
