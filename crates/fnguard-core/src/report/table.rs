@@ -31,14 +31,17 @@ impl Style {
                 width = 8 - severity.zh().chars().count()
             ),
         };
-        let code = match severity {
-            Severity::Critical => "1;91",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "34",
-            Severity::Info => "2",
-        };
-        self.paint(code, &label)
+        self.paint(severity_colour(severity), &label)
+    }
+}
+
+fn severity_colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "1;91",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "34",
+        Severity::Info => "2",
     }
 }
 
@@ -136,16 +139,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| {
             let label = if zh { s.zh() } else { s.as_str() };
-            style.paint(
-                match s {
-                    Severity::Critical => "1;91",
-                    Severity::High => "31",
-                    Severity::Medium => "33",
-                    Severity::Low => "34",
-                    Severity::Info => "2",
-                },
-                &format!("{n} {label}"),
-            )
+            style.paint(severity_colour(*s), &format!("{n} {label}"))
         })
         .collect();
     let suppressed = report.suppressed_count();
