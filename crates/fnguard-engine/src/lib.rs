@@ -119,8 +119,25 @@ struct UnitResult {
     warnings: Vec<InputError>,
 }
 
+/// mimalloc asks the kernel for transparent huge pages on its arenas; each
+/// 2 MB page is zeroed at its first touch, including the parts a scan never
+/// uses. On the benchmark corpus that zeroing was 14 % of all CPU samples
+/// (kernel `clear_page_erms`) and it inflated RSS, for no measurable gain in
+/// user time. A scan is short and allocates small nodes: plain 4 KB pages suit it.
+#[allow(unsafe_code)]
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag on this process; it takes
+    // no pointers. A failure (an old kernel) leaves the default, which is
+    // merely slower, so the result is ignored.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Run a whole scan.
 pub fn scan(opts: &ScanOptions) -> ScanOutcome {
+    disable_transparent_huge_pages();
     let mut excludes = opts.config.exclude.clone();
     excludes.extend(opts.excludes.iter().cloned());
     let discover_opts = DiscoverOptions {
