@@ -2,6 +2,8 @@
 //! them in parallel (one bad or crashing input never stops the others),
 //! apply config and baseline suppressions, and assemble the [`Report`].
 
+#[allow(unsafe_code)]
+mod alloc;
 pub mod baseline;
 pub mod config;
 
@@ -18,13 +20,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The system allocator spends a third of a scan in `malloc`/`free` (document
-/// trees are millions of small nodes, built and dropped on every thread) and
-/// fragments across rayon threads; mimalloc's thread-local heaps halve that.
 /// Declared here so that every program that scans (the CLI, tests,
 /// benchmarks) gets it; a binary must not declare another.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::MiMalloc = alloc::MiMalloc;
 
 pub const TOOL_NAME: &str = "fnguard";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -127,25 +126,9 @@ struct UnitResult {
     warnings: Vec<InputError>,
 }
 
-/// mimalloc asks the kernel for transparent huge pages on its arenas; each
-/// 2 MB page is zeroed at its first touch, including the parts a scan never
-/// uses. On the benchmark corpus that zeroing was 14 % of all CPU samples
-/// (kernel `clear_page_erms`) and it inflated RSS, for no measurable gain in
-/// user time. A scan is short and allocates small nodes: plain 4 KB pages suit it.
-#[allow(unsafe_code)]
-fn disable_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE only sets a flag on this process; it takes
-    // no pointers. A failure (an old kernel) leaves the default, which is
-    // merely slower, so the result is ignored.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
 /// Run a whole scan.
 pub fn scan(opts: &ScanOptions) -> ScanOutcome {
-    disable_transparent_huge_pages();
+    alloc::disable_transparent_huge_pages();
     let mut excludes = opts.config.exclude.clone();
     excludes.extend(opts.excludes.iter().cloned());
     let discover_opts = DiscoverOptions {
