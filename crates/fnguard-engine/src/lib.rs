@@ -135,7 +135,8 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         excludes,
         max_file_size: opts.max_file_size,
     };
-    let walk = discover::walk(&opts.roots, &discover_opts);
+    let mut walk = discover::walk(&opts.roots, &discover_opts);
+    largest_first(&mut walk.candidates);
     let audit_opts = AuditOptions {
         scan_date: opts.scan_date,
     };
@@ -276,6 +277,22 @@ pub fn sort_findings(findings: &mut [Finding]) {
             .then_with(|| a.rule_id.cmp(&b.rule_id))
             .then_with(|| a.resource.cmp(&b.resource))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+}
+
+/// Order the inputs largest first, so that the last inputs the worker
+/// threads pick up are small ones and no thread is left alone with one big
+/// template while the others idle. (The report's order does not depend on
+/// this: `sort_findings` decides it.) A file that cannot be read counts as
+/// empty; reading it reports the error.
+fn largest_first(candidates: &mut [Candidate]) {
+    let size = |file: &SourceFile| std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    // Stable: equal sizes keep the walk's order, so runs are reproducible.
+    candidates.sort_by_cached_key(|candidate| {
+        std::cmp::Reverse(match candidate {
+            Candidate::Document { file, .. } => size(file),
+            Candidate::TerraformModule { files, .. } => files.iter().map(size).sum(),
+        })
     });
 }
 
@@ -467,6 +484,50 @@ mod tests {
     use fnguard_core::{Severity, Text};
     use std::path::Path;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn inputs_are_processed_largest_first_and_ties_keep_their_order() {
+        let dir = std::env::temp_dir().join(format!("fnguard-largest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, bytes: usize| {
+            let path = dir.join(name);
+            std::fs::write(&path, "x".repeat(bytes)).unwrap();
+            SourceFile {
+                path,
+                display: name.to_string(),
+            }
+        };
+        let doc = |file: SourceFile| Candidate::Document {
+            file,
+            explicit: false,
+        };
+        let mut candidates = vec![
+            doc(file("small-a.yaml", 10)),
+            doc(file("big.yaml", 500)),
+            Candidate::TerraformModule {
+                dir: "tf".to_string(),
+                files: vec![file("a.tf", 200), file("b.tf", 200)],
+            },
+            doc(file("small-b.yaml", 10)),
+            doc(SourceFile {
+                path: dir.join("missing.yaml"),
+                display: "missing.yaml".to_string(),
+            }),
+        ];
+        largest_first(&mut candidates);
+        let names: Vec<&str> = candidates.iter().map(candidate_name).collect();
+        assert_eq!(
+            names,
+            [
+                "big.yaml",
+                "tf",
+                "small-a.yaml",
+                "small-b.yaml",
+                "missing.yaml"
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn finding(id: &str, path: &str, line: u32, resource: &str, severity: Severity) -> Finding {
         Finding::new(
