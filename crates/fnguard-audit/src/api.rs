@@ -151,7 +151,7 @@ fn push(
     ctx: &Ctx,
     out: &mut Vec<Raw>,
     api: &Api,
-    rule: &RuleMeta,
+    rule: &'static RuleMeta,
     message: Text,
     severity: Severity,
 ) {

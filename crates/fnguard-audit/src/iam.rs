@@ -285,11 +285,11 @@ fn resource_zh(resource: &str) -> String {
 pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
     let tail = out.split_off(from.min(out.len()));
     let mut merged: Vec<(Raw, Vec<(String, Loc)>)> = Vec::with_capacity(tail.len());
-    let mut by_source: HashMap<(String, String, u32, u32), usize> = HashMap::new();
+    let mut by_source: HashMap<(&str, String, u32, u32), usize> = HashMap::new();
     for raw in tail {
         let f = &raw.finding;
         let key = (
-            f.rule_id.clone(),
+            f.rule_id,
             f.location.path.clone(),
             f.location.line,
             f.location.col,

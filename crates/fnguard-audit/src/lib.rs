@@ -40,7 +40,7 @@ impl<'a> Ctx<'a> {
     /// problem is something missing).
     pub fn finding(
         &self,
-        rule: &RuleMeta,
+        rule: &'static RuleMeta,
         resource: &str,
         loc: Loc,
         message: Text,
@@ -139,7 +139,7 @@ fn apply_in_source_suppressions(dep: &Deployment, inline: &InlineIndex<'_>, raw:
     } = raw;
     if let Some(ignore) = element_ignores
         .iter()
-        .find(|i| i.rule_id.eq_ignore_ascii_case(&finding.rule_id) || i.rule_id == "*")
+        .find(|i| i.rule_id.eq_ignore_ascii_case(finding.rule_id) || i.rule_id == "*")
     {
         finding.suppressed = Some(Suppression {
             kind: SuppressionKind::Metadata,
@@ -158,7 +158,7 @@ fn apply_in_source_suppressions(dep: &Deployment, inline: &InlineIndex<'_>, raw:
             dep.inline_ignores[i]
                 .rule_ids
                 .iter()
-                .any(|id| id.eq_ignore_ascii_case(&finding.rule_id) || id == "*")
+                .any(|id| id.eq_ignore_ascii_case(finding.rule_id) || id == "*")
         })
         .min()
         .map(|i| &dep.inline_ignores[i]);

@@ -3,6 +3,7 @@
 
 mod support;
 
+use fnguard_core::finding::Fingerprint;
 use std::collections::{HashMap, HashSet};
 use support::{run, synthetic};
 
@@ -10,9 +11,9 @@ use support::{run, synthetic};
 fn fingerprints_are_unique_within_a_run() {
     let findings = run(&synthetic(60, 100));
     assert!(findings.len() > 500, "{}", findings.len());
-    let mut seen: HashMap<&str, &fnguard_core::Finding> = HashMap::new();
+    let mut seen: HashMap<Fingerprint, &fnguard_core::Finding> = HashMap::new();
     for f in &findings {
-        if let Some(other) = seen.insert(f.fingerprint.as_str(), f) {
+        if let Some(other) = seen.insert(f.fingerprint, f) {
             panic!(
                 "two findings share a fingerprint:\n{} {} {}\n{} {} {}",
                 other.rule_id,
@@ -28,7 +29,7 @@ fn fingerprints_are_unique_within_a_run() {
 
 #[test]
 fn fingerprints_do_not_depend_on_line_numbers() {
-    let set = |line_base| -> HashSet<String> {
+    let set = |line_base| -> HashSet<Fingerprint> {
         run(&synthetic(60, line_base))
             .into_iter()
             .map(|f| f.fingerprint)
@@ -45,7 +46,7 @@ fn every_rule_shows_up_in_the_synthetic_deployment_for_the_rules_it_covers() {
     // Guards the two tests above against testing nothing: the synthetic
     // deployment exercises most areas.
     let findings = run(&synthetic(60, 100));
-    let rules: HashSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let rules: HashSet<&str> = findings.iter().map(|f| f.rule_id).collect();
     for rule in [
         "FG-IAM-003",
         "FG-IAM-006",

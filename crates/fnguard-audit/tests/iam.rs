@@ -688,7 +688,7 @@ fn external_and_unknown_roles_are_judged_only_for_sharing() {
         ],
     );
     let findings = iam_findings(&dep);
-    let rules: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule_id).collect();
     assert_eq!(rules, ["FG-IAM-007"; 3], "{findings:#?}");
     let resources: Vec<&str> = findings.iter().map(|f| f.resource.as_str()).collect();
     assert_eq!(
@@ -919,7 +919,7 @@ fn same_named_policies_and_repeated_sids_keep_fingerprints_distinct() {
     let findings = iam_findings(&dep);
     let wildcards = of(&findings, "FG-IAM-002");
     assert_eq!(wildcards.len(), 4, "{findings:#?}");
-    let distinct: std::collections::HashSet<&str> =
-        wildcards.iter().map(|f| f.fingerprint.as_str()).collect();
+    let distinct: std::collections::HashSet<fnguard_core::finding::Fingerprint> =
+        wildcards.iter().map(|f| f.fingerprint).collect();
     assert_eq!(distinct.len(), 4);
 }

@@ -170,10 +170,8 @@ fn lambda_at_edge_is_not_asked_for_what_it_cannot_have() {
         let findings = run(&dep);
         let mut rules: Vec<String> = findings
             .iter()
-            .filter(|f| {
-                ["FG-NET-001", "FG-RT-002", "FG-RT-003", "FG-LOG-003"].contains(&f.rule_id.as_str())
-            })
-            .map(|f| f.rule_id.clone())
+            .filter(|f| ["FG-NET-001", "FG-RT-002", "FG-RT-003", "FG-LOG-003"].contains(&f.rule_id))
+            .map(|f| f.rule_id.to_string())
             .collect();
         rules.sort();
         rules

@@ -19,7 +19,7 @@ fn scan_env(vars: &[(&str, &str)]) -> Vec<fnguard_core::Finding> {
 }
 
 fn rules_of(findings: &[fnguard_core::Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.rule_id.as_str()).collect()
+    findings.iter().map(|f| f.rule_id).collect()
 }
 
 /// (variable, value, rule, the part of the value that is secret)

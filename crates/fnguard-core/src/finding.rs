@@ -2,13 +2,18 @@ use crate::location::SourceRef;
 use crate::rule::RuleMeta;
 use crate::severity::Severity;
 use crate::text::Text;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::fmt;
 
 /// One thing fnguard reports. Findings are data, never errors.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Rule id, guide sections and ATT&CK techniques point into the rule's
+/// static metadata: a corpus scan holds 150k findings, and owned copies of
+/// them were a third of each finding's allocations.
+#[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub rule_id: String,
+    pub rule_id: &'static str,
     pub severity: Severity,
     pub message: Text,
     /// The resource the finding is about: a CloudFormation logical id, a
@@ -17,11 +22,11 @@ pub struct Finding {
     pub location: SourceRef,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
-    pub guide: Vec<String>,
-    pub attack: Vec<String>,
+    pub guide: &'static [&'static str],
+    pub attack: &'static [&'static str],
     /// Stable across runs and unrelated edits (no line numbers in it); the
     /// key of baselines.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Supporting detail; secrets are redacted before they get here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
@@ -60,7 +65,7 @@ impl Finding {
     /// several findings of the same rule on the same resource (a variable
     /// name, a statement id, a route); it feeds the fingerprint.
     pub fn new(
-        rule: &RuleMeta,
+        rule: &'static RuleMeta,
         resource: impl Into<String>,
         location: SourceRef,
         message: Text,
@@ -69,14 +74,14 @@ impl Finding {
         let resource = resource.into();
         let fingerprint = fingerprint(rule.id, &location.path, &resource, discriminator);
         Finding {
-            rule_id: rule.id.to_string(),
+            rule_id: rule.id,
             severity: rule.severity,
             message,
             resource,
             location,
             related: Vec::new(),
-            guide: rule.guide.iter().map(|s| s.to_string()).collect(),
-            attack: rule.attack.iter().map(|s| s.to_string()).collect(),
+            guide: rule.guide,
+            attack: rule.attack,
             fingerprint,
             evidence: None,
             suppressed: None,
@@ -103,16 +108,75 @@ impl Finding {
     }
 }
 
-/// SHA-256 over the parts that identify a finding, hex, first 32 chars.
+/// The first 16 bytes of a SHA-256 over the parts that identify a finding,
+/// shown as 32 lowercase hex digits. Kept as bytes (no allocation per
+/// finding); ordering the bytes orders the hex text the same way.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub [u8; 16]);
+
+impl Fingerprint {
+    /// The 32 hex digits, without allocating.
+    pub fn hex(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (i, b) in self.0.iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+        }
+        out
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.hex();
+        // Hex digits are ASCII.
+        f.write_str(std::str::from_utf8(&hex).unwrap_or_default())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl PartialEq<str> for Fingerprint {
+    fn eq(&self, other: &str) -> bool {
+        self.hex() == other.as_bytes()
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// SHA-256 over the parts that identify a finding, each followed by a NUL.
 /// Paths use forward slashes so a baseline written on one OS works on another.
-pub fn fingerprint(rule_id: &str, path: &str, resource: &str, discriminator: &str) -> String {
+pub fn fingerprint(rule_id: &str, path: &str, resource: &str, discriminator: &str) -> Fingerprint {
     let mut hasher = Sha256::new();
-    for part in [rule_id, &path.replace('\\', "/"), resource, discriminator] {
+    hasher.update(rule_id.as_bytes());
+    hasher.update([0u8]);
+    // Each backslash hashed as a slash, without building the replaced path.
+    let mut parts = path.split('\\');
+    if let Some(first) = parts.next() {
+        hasher.update(first.as_bytes());
+    }
+    for part in parts {
+        hasher.update(b"/");
+        hasher.update(part.as_bytes());
+    }
+    hasher.update([0u8]);
+    for part in [resource, discriminator] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
     let digest = hasher.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    Fingerprint(bytes)
 }
 
 /// Redact a secret for display: keep at most four leading and two trailing
@@ -144,7 +208,47 @@ mod tests {
             a,
             fingerprint("FG-SEC-002", "a/b.yaml", "Fn", "DB_PASSWORD")
         );
-        assert_eq!(a.len(), 32);
+        assert_eq!(a.to_string().len(), 32);
+    }
+
+    /// The old definition: hex of the first 16 bytes of SHA-256 over the
+    /// NUL-terminated parts, backslashes replaced first. Baselines written
+    /// with it must keep matching.
+    fn reference(rule_id: &str, path: &str, resource: &str, discriminator: &str) -> String {
+        let mut hasher = Sha256::new();
+        for part in [rule_id, &path.replace('\\', "/"), resource, discriminator] {
+            hasher.update(part.as_bytes());
+            hasher.update([0u8]);
+        }
+        let digest = hasher.finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn fingerprint_equals_the_reference_definition() {
+        for (rule, path, resource, disc) in [
+            ("FG-SEC-001", "a/b.yaml", "Fn", "DB_PASSWORD"),
+            ("FG-IAM-003", "c:\\x\\y.tf", "aws_iam_role.r", ""),
+            ("FG-RT-002", "\\", "", ""),
+            ("FG-RT-002", "", "", "x\\y"),
+            ("FG-LOG-001", "dir\\\\double/mixed\\", "函数", "路由 /a"),
+        ] {
+            let fp = fingerprint(rule, path, resource, disc);
+            let expected = reference(rule, path, resource, disc);
+            assert_eq!(fp.to_string(), expected);
+            assert!(fp == *expected.as_str());
+        }
+    }
+
+    #[test]
+    fn fingerprint_order_is_the_order_of_its_hex() {
+        let mut fps: Vec<Fingerprint> = (0..200)
+            .map(|i| fingerprint("FG-X-001", "p", &i.to_string(), ""))
+            .collect();
+        let mut hex: Vec<String> = fps.iter().map(ToString::to_string).collect();
+        fps.sort();
+        hex.sort();
+        assert_eq!(fps.iter().map(ToString::to_string).collect::<Vec<_>>(), hex);
     }
 
     #[test]

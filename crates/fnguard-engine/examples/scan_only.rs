@@ -8,21 +8,9 @@ use std::path::PathBuf;
 /// Heap bytes one finding holds (its struct plus what its strings and
 /// lists own), to tell how much of the RSS the findings are.
 fn finding_bytes(f: &Finding) -> usize {
-    let strings = [
-        &f.rule_id,
-        &f.message.en,
-        &f.message.zh,
-        &f.resource,
-        &f.location.path,
-        &f.fingerprint,
-    ];
+    let strings = [&f.message.en, &f.message.zh, &f.resource, &f.location.path];
     std::mem::size_of::<Finding>()
         + strings.iter().map(|s| s.capacity()).sum::<usize>()
-        + f.guide
-            .iter()
-            .chain(&f.attack)
-            .map(|s| s.capacity() + 24)
-            .sum::<usize>()
         + f.evidence.as_ref().map_or(0, String::capacity)
         + f.related
             .iter()

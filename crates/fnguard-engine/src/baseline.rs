@@ -101,8 +101,8 @@ impl BaselineFile {
                     .is_none_or(|s| s.kind == SuppressionKind::Baseline)
             })
             .map(|f| BaselineEntry {
-                fingerprint: f.fingerprint.clone(),
-                rule_id: f.rule_id.clone(),
+                fingerprint: f.fingerprint.to_string(),
+                rule_id: f.rule_id.to_string(),
                 resource: f.resource.clone(),
                 path: f.location.path.clone(),
             })
@@ -157,8 +157,8 @@ mod tests {
         let json = file.to_json();
         let back = Baseline::parse(&json, "b.json").expect("parse");
         assert_eq!(back.len(), 3);
-        assert!(back.contains(&findings[0].fingerprint));
-        assert!(!back.contains(&findings[3].fingerprint));
+        assert!(back.contains(&findings[0].fingerprint.to_string()));
+        assert!(!back.contains(&findings[3].fingerprint.to_string()));
     }
 
     #[test]

@@ -235,9 +235,9 @@ pub fn apply_settings(
 ) -> Vec<Finding> {
     let mut out: Vec<Finding> = findings
         .into_iter()
-        .filter(|f| config.rule_enabled(&f.rule_id))
+        .filter(|f| config.rule_enabled(f.rule_id))
         .map(|mut f| {
-            if let Some(&severity) = config.severity.get(&f.rule_id) {
+            if let Some(&severity) = config.severity.get(f.rule_id) {
                 f.severity = severity;
             }
             if f.suppressed.is_none() {
@@ -248,7 +248,9 @@ pub fn apply_settings(
                     });
                 }
             }
-            if f.suppressed.is_none() && baseline.is_some_and(|b| b.contains(&f.fingerprint)) {
+            if f.suppressed.is_none()
+                && baseline.is_some_and(|b| b.contains(&f.fingerprint.to_string()))
+            {
                 f.suppressed = Some(Suppression {
                     kind: SuppressionKind::Baseline,
                     reason: None,
@@ -274,7 +276,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
             .then_with(|| a.location.path.cmp(&b.location.path))
             .then_with(|| a.location.line.cmp(&b.location.line))
             .then_with(|| a.location.col.cmp(&b.location.col))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.rule_id.cmp(b.rule_id))
             .then_with(|| a.resource.cmp(&b.resource))
             .then_with(|| a.fingerprint.cmp(&b.fingerprint))
     });

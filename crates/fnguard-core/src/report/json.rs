@@ -7,7 +7,7 @@
 //! them first cost a gigabyte of memory.
 
 use super::{ordered, InputError, RenderOptions, Report, JSON_SCHEMA_VERSION};
-use crate::finding::{Finding, Related, SuppressionKind};
+use crate::finding::{Finding, Fingerprint, Related, SuppressionKind};
 use crate::location::SourceRef;
 use crate::text::Lang;
 use serde::ser::{SerializeSeq, Serializer};
@@ -104,10 +104,10 @@ struct FindingOut<'a> {
     location: LocationOut<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<RelatedOut<'a>>,
-    guide: &'a [String],
-    attack: &'a [String],
+    guide: &'static [&'static str],
+    attack: &'static [&'static str],
     remediation: &'a str,
-    fingerprint: &'a str,
+    fingerprint: Fingerprint,
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence: Option<&'a str>,
     suppressed: Option<SuppressedOut<'a>>,
@@ -132,9 +132,9 @@ impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.ordered.len()))?;
         for f in &self.ordered {
-            let rule = self.report.rule(&f.rule_id);
+            let rule = self.report.rule(f.rule_id);
             seq.serialize_element(&FindingOut {
-                rule_id: &f.rule_id,
+                rule_id: f.rule_id,
                 title: rule.map(|r| r.title(self.lang)).unwrap_or(""),
                 severity: f.severity.as_str(),
                 message: f.message.get(self.lang),
@@ -145,10 +145,10 @@ impl Serialize for Findings<'_> {
                     .iter()
                     .map(|r| related_out(r, self.lang))
                     .collect(),
-                guide: &f.guide,
-                attack: &f.attack,
+                guide: f.guide,
+                attack: f.attack,
                 remediation: rule.map(|r| r.remediation(self.lang)).unwrap_or(""),
-                fingerprint: &f.fingerprint,
+                fingerprint: f.fingerprint,
                 evidence: f.evidence.as_deref(),
                 suppressed: f.suppressed.as_ref().map(|s| SuppressedOut {
                     kind: s.kind,

@@ -91,11 +91,11 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
         let _ = writeln!(out, "## {}\n", if zh { "修复建议" } else { "How to fix" });
         let mut seen = Vec::new();
         for f in &findings {
-            if seen.contains(&f.rule_id.as_str()) {
+            if seen.contains(&f.rule_id) {
                 continue;
             }
-            seen.push(f.rule_id.as_str());
-            if let Some(rule) = report.rule(&f.rule_id) {
+            seen.push(f.rule_id);
+            if let Some(rule) = report.rule(f.rule_id) {
                 let _ = writeln!(
                     out,
                     "- **{}** {} ({} §{}): {}",

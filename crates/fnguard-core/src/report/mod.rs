@@ -140,7 +140,7 @@ pub(crate) fn ordered(findings: &[Finding]) -> Vec<&Finding> {
             .cmp(&a.severity)
             .then_with(|| a.location.path.cmp(&b.location.path))
             .then_with(|| a.location.line.cmp(&b.location.line))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.rule_id.cmp(b.rule_id))
     });
     list
 }

@@ -63,7 +63,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
             .then_with(|| a.resource.cmp(&b.resource))
             .then_with(|| b.severity.cmp(&a.severity))
             .then_with(|| a.location.line.cmp(&b.location.line))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.rule_id.cmp(b.rule_id))
     });
 
     let mut current_path: Option<&str> = None;
@@ -81,7 +81,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
             let _ = writeln!(out, "  {}", style.paint("1", &f.resource));
             current_resource = Some(&f.resource);
         }
-        let title = report.rule(&f.rule_id).map(|r| r.title(lang)).unwrap_or("");
+        let title = report.rule(f.rule_id).map(|r| r.title(lang)).unwrap_or("");
         let guide = if f.guide.is_empty() {
             String::new()
         } else {
@@ -91,7 +91,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
             out,
             "    {} {} {}{}  {}",
             style.severity(f.severity, lang),
-            style.paint("1", &f.rule_id),
+            style.paint("1", f.rule_id),
             title,
             style.paint("2", &guide),
             style.paint("2", &format!("{}:{}", f.location.line, f.location.col)),
