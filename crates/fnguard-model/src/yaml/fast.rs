@@ -13,6 +13,7 @@
 //! edge cases and on every YAML file of the repository).
 
 use super::Builder;
+use crate::json::space_run;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
 use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::TScalarStyle;
@@ -198,7 +199,7 @@ impl Fast<'_> {
         let mut crossed = false;
         loop {
             match self.peek() {
-                b' ' => self.pos += 1,
+                b' ' => self.skip_spaces(),
                 b'#' => {
                     if self.pos > self.line_start && self.s[self.pos - 1] != b' ' {
                         return Err(Bail);
@@ -215,9 +216,7 @@ impl Fast<'_> {
     }
 
     fn skip_spaces(&mut self) {
-        while self.peek() == b' ' {
-            self.pos += 1;
-        }
+        self.pos += space_run(&self.s[self.pos.min(self.s.len())..]);
     }
 
     fn skip_comment(&mut self) {
