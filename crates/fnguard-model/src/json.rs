@@ -164,7 +164,8 @@ impl<'a> Parser<'a> {
     fn skip_ws(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
-                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b' ' => self.pos += 1 + space_run(&self.bytes[self.pos + 1..]),
+                b'\t' | b'\r' => self.pos += 1,
                 b'\n' => {
                     self.pos += 1;
                     self.line += 1;
@@ -505,6 +506,24 @@ fn plain_run(bytes: &[u8]) -> usize {
     i
 }
 
+/// Length of the run of spaces `bytes` starts with, eight bytes at a time:
+/// indentation is a large share of pretty-printed JSON and of YAML.
+pub(crate) fn space_run(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // XOR leaves no borrows: the lowest non-zero byte is the first
+        // byte that is not a space.
+        let diff = u64::from_le_bytes(word) ^ (ONES * u64::from(b' '));
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..].iter().take_while(|&&b| b == b' ').count()
+}
+
 /// Characters in a UTF-8 slice: bytes minus continuation bytes (10xxxxxx).
 fn count_chars(bytes: &[u8]) -> usize {
     let mut continuations = 0usize;
@@ -574,6 +593,22 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn space_run_matches_the_bytewise_count() {
+        for len in 0..40 {
+            for stop in 0..=len {
+                for other in [b'x', b'\t', b'\n', 0x80, 0x00, b'!'] {
+                    let mut bytes = vec![b' '; len];
+                    if stop < len {
+                        bytes[stop] = other;
+                    }
+                    let expected = bytes.iter().take_while(|&&b| b == b' ').count();
+                    assert_eq!(space_run(&bytes), expected, "{len} {stop} {other}");
+                }
+            }
+        }
     }
 
     #[test]

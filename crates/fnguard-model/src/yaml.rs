@@ -154,17 +154,18 @@ impl Builder {
             }) => match pending_key.take() {
                 None => {
                     // A value in key position: only scalars make usable keys.
-                    let key = match &node.kind {
-                        NodeKind::Str(s) | NodeKind::Number(s) => s.clone(),
+                    // The key node is consumed: its string moves into the entry.
+                    let key_loc = node.loc;
+                    let key = match node.kind {
+                        NodeKind::Str(s) | NodeKind::Number(s) => s,
                         NodeKind::Bool(b) => b.to_string(),
                         NodeKind::Null => String::new(),
                         _ => {
-                            let loc = node.loc;
-                            self.fail(loc, "complex mapping keys are not supported".into());
+                            self.fail(key_loc, "complex mapping keys are not supported".into());
                             return;
                         }
                     };
-                    *pending_key = Some((key, node.loc));
+                    *pending_key = Some((key, key_loc));
                 }
                 Some((key, key_loc)) => {
                     if key == "<<" {
@@ -182,7 +183,7 @@ impl Builder {
                     }
                     let existing = match index {
                         Some(index) => index.get(&key).copied(),
-                        None => entries.iter().position(|e| e.key == key),
+                        None => entries.iter().position(|e| same_key(&e.key, &key)),
                     };
                     if let Some(i) = existing {
                         // Later duplicates win, as in most YAML loaders.
@@ -209,6 +210,12 @@ impl Builder {
         }
         self.push_value(node);
     }
+}
+
+/// `a == b`, with the first bytes compared inline: keys of one map mostly
+/// differ there, and this check runs for every pair of keys of small maps.
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 fn merge_into(merged: &mut Vec<MapEntry>, node: Node) {

@@ -139,12 +139,33 @@ pub fn resource_marker(node: &Node) -> Option<(&str, Option<&str>)> {
     }
 }
 
+/// Byte offset of the first `${` in `text`. Searching for the `$` byte
+/// first is much cheaper than a substring search, which sets up a two-way
+/// matcher per call; this runs on every string of every template.
+pub(crate) fn find_open(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find('$') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Whether `text` contains `${`.
+pub(crate) fn has_open(text: &str) -> bool {
+    find_open(text).is_some()
+}
+
 /// `${Id}` / `${Id.Attr}` placeholders in a resolved string, as
 /// `(id, attr)` pairs. Pseudo parameters (`${AWS::...}`) are skipped.
 pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     let mut rest = text;
     std::iter::from_fn(move || loop {
-        let start = rest.find("${")?;
+        let start = find_open(rest)?;
         let after = &rest[start + 2..];
         let end = after.find('}')?;
         let inner = &after[..end];
@@ -323,10 +344,63 @@ impl<'a> Resolver<'a> {
         self.resolve_at(node, 0)
     }
 
+    /// `resolve` for a tree the caller gives away: everything that is not
+    /// an intrinsic (keys, scalars) moves into the result instead of being
+    /// copied. Same result, same order of
+    /// evaluation (and so the same budget charges) as `resolve`.
+    pub fn resolve_owned(&mut self, node: Node) -> Option<Node> {
+        self.resolve_owned_at(node, 0)
+    }
+
+    fn resolve_owned_at(&mut self, node: Node, depth: usize) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return Some(Node::unknown("intrinsics nested too deeply", node.loc));
+        }
+        if let Some((name, arg)) = intrinsic(&node) {
+            return self.apply(&name, arg, node.loc, depth + 1);
+        }
+        // Plain loops, as in `resolve_at`: iterator adapters would add
+        // stack frames per level in debug builds.
+        let Node { kind, loc } = node;
+        let kind = match kind {
+            NodeKind::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if let Some(value) = self.resolve_owned_at(e.value, depth + 1) {
+                        out.push(MapEntry {
+                            key: e.key,
+                            key_loc: e.key_loc,
+                            value,
+                        });
+                    }
+                }
+                NodeKind::Map(out)
+            }
+            NodeKind::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if let Some(value) = self.resolve_owned_at(item, depth + 1) {
+                        out.push(value);
+                    }
+                }
+                NodeKind::Seq(out)
+            }
+            other => other,
+        };
+        Some(Node::new(kind, loc))
+    }
+
     /// Like `resolve`, but `AWS::NoValue` becomes `Null`.
     pub fn value(&mut self, node: &Node) -> Node {
         self.resolve(node)
             .unwrap_or_else(|| Node::new(NodeKind::Null, node.loc))
+    }
+
+    /// Like `resolve_owned`, but `AWS::NoValue` becomes `Null`.
+    pub fn value_owned(&mut self, node: Node) -> Node {
+        let loc = node.loc;
+        self.resolve_owned(node)
+            .unwrap_or_else(|| Node::new(NodeKind::Null, loc))
     }
 
     /// Value of a named condition: `None` when the template does not
@@ -374,6 +448,10 @@ impl<'a> Resolver<'a> {
 
     /// A resolved scalar argument as text (names in `Ref`, `Fn::GetAtt`...).
     fn name_arg(&mut self, arg: &Node, depth: usize) -> Result<String, String> {
+        if let NodeKind::Str(name) = &arg.kind {
+            // What resolving and reading it back would give, with one copy.
+            return Ok(name.clone());
+        }
         as_text(&self.value_at(arg, depth))
     }
 
@@ -714,16 +792,18 @@ impl<'a> Resolver<'a> {
                 }
             },
         };
-        let mut var_values: HashMap<&str, Node> = HashMap::new();
+        // A few variables at most: a list beats hashing. Searched from the
+        // end so that a repeated name takes its last value.
+        let mut var_values: Vec<(&str, Node)> = Vec::new();
         if let Some(entries) = vars.and_then(Node::as_map) {
             for e in entries {
                 let v = self.value_at(&e.value, depth);
-                var_values.insert(e.key.as_str(), v);
+                var_values.push((e.key.as_str(), v));
             }
         }
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
-        while let Some(start) = rest.find("${") {
+        while let Some(start) = find_open(rest) {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             if let Some(literal) = after.strip_prefix('!') {
@@ -739,7 +819,7 @@ impl<'a> Resolver<'a> {
             };
             let name = after[..end].trim();
             rest = &after[end + 1..];
-            let value = if let Some(v) = var_values.get(name) {
+            let value = if let Some((_, v)) = var_values.iter().rfind(|(k, _)| *k == name) {
                 v.clone()
             } else if name.contains('.') && !name.starts_with("AWS::") {
                 let (res, attr) = name.split_once('.').unwrap_or((name, ""));
@@ -1106,6 +1186,16 @@ mod tests {
         assert_eq!(shape_of("D").as_deref(), Some("${Name}"));
         assert_eq!(shape_of("E"), None);
         assert_eq!(shape_of("F"), None);
+    }
+
+    #[test]
+    fn find_open_matches_substring_search() {
+        for text in [
+            "", "$", "{", "${", "$${", "$ {", "a$b${c}", "${x}${y}", "é${x}", "$$$", "x$", "$é{",
+        ] {
+            assert_eq!(find_open(text), text.find("${"), "{text:?}");
+            assert_eq!(has_open(text), text.contains("${"), "{text:?}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod sam;
 use crate::model::{Deployment, SourceFormat};
 use crate::LoadError;
 use fnguard_core::{Node, NodeKind};
+use std::borrow::Cow;
 
 const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 
@@ -26,7 +27,7 @@ pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
     } else {
         (root, SourceFormat::CloudFormation)
     };
-    let mut dep = load_from_root(&root, vec![path.to_string()], format)?;
+    let mut dep = load_from_owned_root(root, vec![path.to_string()], format)?;
     dep.inline_ignores = crate::inline::scan(text, 0);
     Ok(dep)
 }
@@ -83,7 +84,25 @@ pub fn load_from_root(
 ) -> Result<Deployment, LoadError> {
     let path = files.first().cloned().unwrap_or_default();
     check_root(root, &path)?;
-    Ok(resources::build(root, Deployment::new(format, files)))
+    Ok(resources::build(
+        Cow::Borrowed(root),
+        Deployment::new(format, files),
+    ))
+}
+
+/// `load_from_root` for a tree the caller no longer needs: resolution
+/// moves its properties instead of copying them.
+pub fn load_from_owned_root(
+    root: Node,
+    files: Vec<String>,
+    format: SourceFormat,
+) -> Result<Deployment, LoadError> {
+    let path = files.first().cloned().unwrap_or_default();
+    check_root(&root, &path)?;
+    Ok(resources::build(
+        Cow::Owned(root),
+        Deployment::new(format, files),
+    ))
 }
 
 /// Rewrite short-form tags (`!Ref x`, `!GetAtt A.B`, `!Sub ...`) into the
@@ -186,6 +205,72 @@ mod tests {
         assert!(e.message.contains("Resources"));
         let e = load("t.yaml", "Resources:\n  - a\n").expect_err("list resources");
         assert_eq!(e.line, 2);
+    }
+
+    /// Moving the properties out of a template (what the loaders do) and
+    /// reading them in place (`load_from_root`) build the same model, on
+    /// every CloudFormation, SAM and Serverless file of the repository.
+    #[test]
+    fn owned_and_borrowed_templates_build_the_same_model() {
+        use std::path::{Path, PathBuf};
+        fn templates(dir: &Path, out: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    if entry.file_name() != "target" {
+                        templates(&path, out);
+                    }
+                } else if path
+                    .extension()
+                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json" || e == "template")
+                {
+                    out.push(path);
+                }
+            }
+        }
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for top in ["examples", "tests", "crates/fnguard-model/tests"] {
+            templates(&repo.join(top), &mut files);
+        }
+        let mut compared = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let Ok(root) = crate::parse_document(&text, 0, "t") else {
+                continue;
+            };
+            let (template, format) = if root.get("service").is_some() {
+                match crate::serverless::to_cloudformation(&root, "t") {
+                    Ok(t) => (t.template, SourceFormat::Serverless),
+                    Err(_) => continue,
+                }
+            } else if is_sam(&root) {
+                match sam::transform(&root) {
+                    Ok(t) => (t, SourceFormat::Sam),
+                    Err(_) => continue,
+                }
+            } else {
+                (root, SourceFormat::CloudFormation)
+            };
+            if check_root(&template, "t").is_err() {
+                continue;
+            }
+            let borrowed = load_from_root(&template, vec!["t".into()], format);
+            let owned = load_from_owned_root(template, vec!["t".into()], format);
+            assert_eq!(
+                format!("{borrowed:?}"),
+                format!("{owned:?}"),
+                "{}",
+                path.display()
+            );
+            compared += 1;
+        }
+        assert!(compared > 50, "compared only {compared} templates");
     }
 
     #[test]

@@ -7,18 +7,74 @@
 //! permissions, methods, stages, triggers), through id → index maps so that
 //! every lookup is constant time.
 
-use super::intrinsics::{as_text, flatten_markers, placeholders, resource_marker, shape, Resolver};
+use super::intrinsics::{
+    as_text, find_open, flatten_markers, has_open, placeholders, resource_marker, shape, Resolver,
+};
 use super::openapi;
 use crate::model::*;
 use fnguard_core::{Field, Loc, Node, NodeKind};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 struct Res<'a> {
     id: &'a str,
     loc: Loc,
     ty: &'a str,
+    /// The resource as written; without its `Properties` when the
+    /// template was given away (they were moved into `props`).
     raw: &'a Node,
+    /// The unresolved properties: all of them from a borrowed template,
+    /// from an owned one only those some builders read (see `kept_raw`).
+    raw_props: Option<Cow<'a, Node>>,
     props: Node,
+}
+
+impl Res<'_> {
+    fn raw_prop(&self, key: &str) -> Option<&Node> {
+        self.raw_props.as_ref()?.get(key)
+    }
+}
+
+/// The unresolved properties a type's builder reads, copied before
+/// resolution consumes them: the name shapes of functions and log groups,
+/// alarm metrics.
+fn kept_raw(ty: &str, props: &Node) -> Option<Node> {
+    let keep = |key: &str| {
+        let entry = props.as_map()?.iter().find(|e| e.key == key)?;
+        Some(Node::new(NodeKind::Map(vec![entry.clone()]), props.loc))
+    };
+    match ty {
+        "AWS::Lambda::Function" => keep("FunctionName"),
+        "AWS::Logs::LogGroup" => keep("LogGroupName"),
+        "AWS::CloudWatch::Alarm" => Some(props.clone()),
+        _ => None,
+    }
+}
+
+/// Move every resource's `Properties` out of the template, one slot per
+/// `Resources` entry: resolution then consumes them instead of copying
+/// them (it reads parameters, conditions, mappings and resource types,
+/// never properties).
+fn take_properties(root: &mut Node) -> Vec<Option<Node>> {
+    let NodeKind::Map(top) = &mut root.kind else {
+        return Vec::new();
+    };
+    let Some(resources) = top.iter_mut().find(|e| e.key == "Resources") else {
+        return Vec::new();
+    };
+    let NodeKind::Map(entries) = &mut resources.value.kind else {
+        return Vec::new();
+    };
+    entries
+        .iter_mut()
+        .map(|e| match &mut e.value.kind {
+            NodeKind::Map(fields) => {
+                let at = fields.iter().position(|f| f.key == "Properties")?;
+                Some(fields.remove(at).value)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 pub(super) struct Builder<'a> {
@@ -109,7 +165,18 @@ fn is_internal_type(ty: &str) -> bool {
         || ty == "AWS::Elasticsearch::Domain"
 }
 
-pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
+/// Build from a template given away (its properties are moved, not copied,
+/// by resolution) or borrowed.
+pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
+    let owned;
+    let (root, mut properties) = match root {
+        Cow::Owned(mut template) => {
+            let properties = take_properties(&mut template);
+            owned = template;
+            (&owned, properties)
+        }
+        Cow::Borrowed(template) => (template, Vec::new()),
+    };
     let mut b = Builder {
         r: Resolver::new(root),
         dep,
@@ -134,7 +201,8 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
     };
     b.parameters(root);
     let mut res = Vec::new();
-    for e in root.get("Resources").and_then(Node::as_map).unwrap_or(&[]) {
+    let resources = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
+    for (i, e) in resources.iter().enumerate() {
         if e.key.starts_with("Fn::ForEach") {
             b.warn(
                 e.key_loc,
@@ -163,9 +231,11 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
                 continue;
             }
         }
-        let props = match e.value.get("Properties") {
-            Some(p) => b.r.value(p),
-            None => Node::new(NodeKind::Map(Vec::new()), e.value.loc),
+        let taken = properties.get_mut(i).and_then(Option::take);
+        let (raw_props, props) = match (taken, e.value.get("Properties")) {
+            (Some(p), _) => (kept_raw(ty, &p).map(Cow::Owned), b.r.value_owned(p)),
+            (None, Some(p)) => (Some(Cow::Borrowed(p)), b.r.value(p)),
+            (None, None) => (None, Node::new(NodeKind::Map(Vec::new()), e.value.loc)),
         };
         if props.as_map().is_none() {
             b.warn(e.key_loc, format!("Properties of {} is not a map", e.key));
@@ -176,6 +246,7 @@ pub(super) fn build(root: &Node, dep: Deployment) -> Deployment {
             loc: e.key_loc,
             ty,
             raw: &e.value,
+            raw_props,
             props,
         });
     }
@@ -328,7 +399,7 @@ impl<'a> Builder<'a> {
                 continue;
             }
             match &n.kind {
-                NodeKind::Str(s) if s.contains("${") => {
+                NodeKind::Str(s) if has_open(s) => {
                     for (id, _) in placeholders(s) {
                         if let Some(ty) = self.r.resource_type(id) {
                             out.push((id.to_string(), ty, n.loc));
@@ -414,7 +485,7 @@ impl<'a> Builder<'a> {
                 continue;
             }
             match &n.kind {
-                NodeKind::Str(s) if s.contains("${") => {
+                NodeKind::Str(s) if has_open(s) => {
                     for (id, attr) in placeholders(s) {
                         found(id, attr, n.loc);
                     }
@@ -471,8 +542,7 @@ impl<'a> Builder<'a> {
                         self.function_names.insert(name, x.id.to_string());
                     }
                     Some(Err(_)) => {
-                        if let Some(s) = x.raw.path(&["Properties", "FunctionName"]).and_then(shape)
-                        {
+                        if let Some(s) = x.raw_prop("FunctionName").and_then(shape) {
                             self.function_name_shapes.insert(s, x.id.to_string());
                         }
                     }
@@ -812,7 +882,7 @@ impl<'a> Builder<'a> {
                 if let Some(kind) = secret_reference(&text) {
                     return EnvValue::Reference(kind.to_string());
                 }
-                if text.contains("${") {
+                if has_open(&text) {
                     let mut names_resource = false;
                     for (id, _) in placeholders(&text) {
                         match self.r.resource_type(id) {
@@ -1619,7 +1689,7 @@ impl<'a> Builder<'a> {
             if !name.is_unknown() || self.function_name_shapes.is_empty() {
                 return None;
             }
-            let text = shape(x.raw.path(&["Properties", "LogGroupName"])?)?;
+            let text = shape(x.raw_prop("LogGroupName")?)?;
             let rest = text.strip_prefix("/aws/lambda/")?;
             self.function_name_shapes.get(rest).cloned()
         };
@@ -1685,7 +1755,7 @@ impl<'a> Builder<'a> {
 
     fn alarm(&mut self, x: &Res) {
         let p = &x.props;
-        let raw = x.raw.get("Properties");
+        let raw = x.raw_props.as_deref();
         let mut metrics = Vec::new();
         if p.get("MetricName").is_some() {
             metrics.push(self.alarm_metric(p, raw));
@@ -2127,7 +2197,7 @@ fn has_placeholder(text: &str) -> bool {
 fn literal_text_besides_placeholders(text: &str) -> bool {
     let mut rest = text;
     loop {
-        let (before, after) = match rest.find("${") {
+        let (before, after) = match find_open(rest) {
             Some(i) => (&rest[..i], Some(&rest[i + 2..])),
             None => (rest, None),
         };

@@ -47,13 +47,14 @@ pub struct Transformed {
 
 pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
     let root = crate::parse_document(text, 0, path)?;
-    let transformed = to_cloudformation(&root, path)?;
-    let mut deployment = crate::cfn::load_from_root(
-        &transformed.template,
+    let Transformed { template, warnings } = to_cloudformation(&root, path)?;
+    drop(root);
+    let mut deployment = crate::cfn::load_from_owned_root(
+        template,
         vec![path.to_string()],
         SourceFormat::Serverless,
     )?;
-    deployment.warnings.extend(transformed.warnings);
+    deployment.warnings.extend(warnings);
     deployment.inline_ignores = crate::inline::scan(text, 0);
     Ok(deployment)
 }

@@ -17,6 +17,7 @@
 //! Hostile files are bounded: nesting depth, a global step budget and a
 //! stack of `self:` paths being resolved (cycles) all end in `Unknown`.
 
+use crate::cfn::intrinsics::has_open;
 use crate::model::{SELF_ACCOUNT, SELF_REGION};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{Loc, Node, NodeKind};
@@ -134,7 +135,7 @@ impl<'a> Resolver<'a> {
 
     fn resolve_inner(&mut self, node: &Node) -> Node {
         match &node.kind {
-            NodeKind::Str(text) if text.contains("${") => self.resolve_string(text, node.loc),
+            NodeKind::Str(text) if has_open(text) => self.resolve_string(text, node.loc),
             NodeKind::Seq(items) => Node::new(
                 NodeKind::Seq(items.iter().map(|item| self.resolve(item)).collect()),
                 node.loc,
@@ -286,7 +287,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn eval_source(&mut self, part: &str, loc: Loc) -> Val {
-        let expanded: Cow<'_, str> = if part.contains("${") {
+        let expanded: Cow<'_, str> = if has_open(part) {
             match self.resolve_string(part, loc).kind {
                 NodeKind::Str(text) => Cow::Owned(text),
                 NodeKind::Unknown(why) => return Val::Unknown(why),
@@ -356,7 +357,7 @@ impl<'a> Resolver<'a> {
         if !address.is_empty() {
             for step in address.split('.') {
                 if let NodeKind::Str(text) = &current.kind {
-                    if text.contains("${") {
+                    if has_open(text) {
                         let text = text.clone();
                         let resolved = self.resolve_string(&text, current.loc);
                         current = Cow::Owned(resolved);

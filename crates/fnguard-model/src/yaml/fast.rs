@@ -13,6 +13,7 @@
 //! edge cases and on every YAML file of the repository).
 
 use super::Builder;
+use crate::json::space_run;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
 use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::TScalarStyle;
@@ -32,12 +33,7 @@ type R<T> = Result<T, Bail>;
 
 /// `None`: not handled here (not necessarily invalid).
 pub(super) fn parse(text: &str, file: FileId) -> Option<Node> {
-    if text
-        .bytes()
-        .any(|b| b == b'\t' || b == b'\r' || b == 0 || b == 0xEF)
-    {
-        // Tabs, CR, NUL and byte-order marks (0xEF also starts other
-        // characters: rare enough in templates to leave them all).
+    if has_unsupported_byte(text.as_bytes()) {
         return None;
     }
     let mut p = Fast {
@@ -62,6 +58,32 @@ pub(super) fn parse(text: &str, file: FileId) -> Option<Node> {
             .take()
             .unwrap_or_else(|| Node::new(NodeKind::Null, Loc::new(file, 1, 1))),
     )
+}
+
+/// Tabs, CR, NUL and byte-order marks (0xEF also starts other characters:
+/// rare enough in templates to leave them all). Eight bytes at a time: this
+/// scan reads every byte of every template before parsing starts.
+fn has_unsupported_byte(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Exact for "some byte of `x` is zero" (which byte may be misreported,
+    // which does not matter here).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
+        if has_zero(x)
+            || has_zero(x ^ (ONES * u64::from(b'\t')))
+            || has_zero(x ^ (ONES * u64::from(b'\r')))
+            || has_zero(x ^ (ONES * 0xEF))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| matches!(b, b'\t' | b'\r' | 0 | 0xEF))
 }
 
 struct Fast<'a> {
@@ -177,7 +199,7 @@ impl Fast<'_> {
         let mut crossed = false;
         loop {
             match self.peek() {
-                b' ' => self.pos += 1,
+                b' ' => self.skip_spaces(),
                 b'#' => {
                     if self.pos > self.line_start && self.s[self.pos - 1] != b' ' {
                         return Err(Bail);
@@ -194,9 +216,7 @@ impl Fast<'_> {
     }
 
     fn skip_spaces(&mut self) {
-        while self.peek() == b' ' {
-            self.pos += 1;
-        }
+        self.pos += space_run(&self.s[self.pos.min(self.s.len())..]);
     }
 
     fn skip_comment(&mut self) {
@@ -892,6 +912,28 @@ mod tests {
     use super::super::parse_slow;
     use super::*;
     use std::path::{Path, PathBuf};
+
+    #[test]
+    fn unsupported_byte_scan_matches_the_bytewise_test() {
+        let slow = |b: &[u8]| b.iter().any(|&c| matches!(c, b'\t' | b'\r' | 0 | 0xEF));
+        let base: Vec<u8> = b"Resources:\n  A: {Type: x}  # \x7f\x80\xee\xf0 0123456789".to_vec();
+        for bad in [b'\t', b'\r', 0, 0xEF, 0x0E, 0x08, 0x8D, 0x89, 0xFF, 0x01] {
+            for at in 0..base.len() {
+                for len in [at + 1, base.len()] {
+                    let mut text = base.clone();
+                    text[at] = bad;
+                    let text = &text[..len];
+                    assert_eq!(
+                        has_unsupported_byte(text),
+                        slow(text),
+                        "byte {bad:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(!has_unsupported_byte(&base));
+        assert!(!has_unsupported_byte(b""));
+    }
 
     /// The fast path either declines or builds exactly yaml-rust2's tree.
     fn same(text: &str) -> bool {
