@@ -13,7 +13,9 @@ pub mod sec;
 pub mod sign;
 pub mod trig;
 
-use fnguard_core::{Date, Finding, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text};
+use fnguard_core::{
+    Date, Finding, Lang, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text,
+};
 use fnguard_model::{Deployment, Ignore};
 use std::collections::HashMap;
 
@@ -22,6 +24,10 @@ use std::collections::HashMap;
 pub struct AuditOptions {
     /// The date the scan runs as: runtime deprecation grows with it.
     pub scan_date: Date,
+    /// The one language the findings will be shown in, when the caller
+    /// knows it: their messages in the other language are dropped (empty),
+    /// a third of what a finding holds on a large scan. `None` keeps both.
+    pub lang: Option<Lang>,
 }
 
 /// What every check gets: the deployment and helpers to build findings.
@@ -98,8 +104,28 @@ pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
     mon::check(&ctx, &mut raw);
     let inline = InlineIndex::new(dep);
     raw.into_iter()
-        .map(|r| apply_in_source_suppressions(dep, &inline, r))
+        .map(|r| {
+            let mut finding = apply_in_source_suppressions(dep, &inline, r);
+            if let Some(lang) = opts.lang {
+                keep_only(&mut finding.message, lang);
+                for related in &mut finding.related {
+                    keep_only(&mut related.message, lang);
+                }
+            }
+            finding
+        })
         .collect()
+}
+
+/// Free the text in the language that will not be shown, and the slack
+/// `format!` left in the other (it sizes for twice the literal parts).
+fn keep_only(text: &mut Text, lang: Lang) {
+    let (kept, unused) = match lang {
+        Lang::En => (&mut text.en, &mut text.zh),
+        Lang::Zh => (&mut text.zh, &mut text.en),
+    };
+    *unused = String::new();
+    kept.shrink_to_fit();
 }
 
 /// Inline ignores by (file path, line) they apply to: both the comment's own

@@ -60,6 +60,7 @@ fn single(policies: &[&str]) -> Deployment {
 fn iam_findings(dep: &Deployment) -> Vec<Finding> {
     let opts = AuditOptions {
         scan_date: Date::new(2026, 11, 28).expect("date"),
+        lang: None,
     };
     audit(dep, &opts)
         .into_iter()

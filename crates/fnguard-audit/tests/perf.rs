@@ -21,6 +21,7 @@ fn generate(n: u32) -> Deployment {
 fn timed_audit(dep: &Deployment) -> (Duration, usize) {
     let opts = AuditOptions {
         scan_date: Date::new(2026, 11, 28).expect("date"),
+        lang: None,
     };
     // The best of three, so a busy shared machine distorts less.
     let mut best = Duration::MAX;
@@ -53,6 +54,7 @@ fn audit_of_10k_functions_is_linear_and_fast() {
         &large,
         &AuditOptions {
             scan_date: Date::new(2026, 11, 28).expect("date"),
+            lang: None,
         },
     );
     let suppressed = findings
@@ -82,6 +84,7 @@ fn audit_time_per_area() {
 fn time_per_area(dep: &Deployment) {
     let opts = AuditOptions {
         scan_date: Date::new(2026, 11, 28).expect("date"),
+        lang: None,
     };
     let ctx = fnguard_audit::Ctx { dep, opts: &opts };
     type Check = fn(&fnguard_audit::Ctx, &mut Vec<fnguard_audit::Raw>);

@@ -49,6 +49,7 @@ fn load(format: &str, path: &Path) -> Deployment {
 fn every_rule_fixture_behaves() {
     let opts = AuditOptions {
         scan_date: Date::new(2026, 11, 28).expect("valid date"),
+        lang: None,
     };
     let mut seen: BTreeMap<(String, String), BTreeSet<&'static str>> = BTreeMap::new();
     let mut failures = Vec::new();

@@ -41,6 +41,8 @@ pub fn run(args: ScanArgs) -> ExitCode {
     opts.max_file_size = args.max_file_size;
     opts.config = config;
     opts.baseline = baseline;
+    // The report is rendered once, in this language.
+    opts.lang = Some(args.lang);
 
     let outcome = scan(&opts);
     let report = &outcome.report;

@@ -29,6 +29,7 @@ fn main() {
     let walk = discover::walk(&roots, &DiscoverOptions::default());
     let opts = AuditOptions {
         scan_date: Date::today(),
+        lang: None,
     };
     let max = discover::DEFAULT_MAX_FILE_SIZE;
     let mut rows: BTreeMap<&str, Row> = BTreeMap::new();

@@ -12,7 +12,7 @@ pub use config::{Config, FailOn};
 
 use fnguard_audit::AuditOptions;
 use fnguard_core::report::{InputError, Report};
-use fnguard_core::{Date, Finding, RuleMeta, SourceRef, Suppression, SuppressionKind};
+use fnguard_core::{Date, Finding, Lang, RuleMeta, SourceRef, Suppression, SuppressionKind};
 use fnguard_model::discover::{self, Candidate, DiscoverOptions, Kind, SourceFile};
 use fnguard_model::{Deployment, LoadError};
 use rayon::prelude::*;
@@ -78,6 +78,9 @@ pub struct ScanOptions {
     pub scan_date: Date,
     pub config: Config,
     pub baseline: Option<Baseline>,
+    /// The language the report will be rendered in, when only one will be:
+    /// findings then keep their messages in that language only.
+    pub lang: Option<Lang>,
 }
 
 impl ScanOptions {
@@ -89,6 +92,7 @@ impl ScanOptions {
             scan_date,
             config: Config::default(),
             baseline: None,
+            lang: None,
         }
     }
 }
@@ -139,6 +143,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
     largest_first(&mut walk.candidates);
     let audit_opts = AuditOptions {
         scan_date: opts.scan_date,
+        lang: opts.lang,
     };
     // Each input's findings move into one shared vector as soon as the input
     // is done, instead of waiting in per-input vectors until all are done and
@@ -712,6 +717,7 @@ reason = "signed webhook"
         };
         let opts = AuditOptions {
             scan_date: Date::today(),
+            lang: None,
         };
         let result = process_guarded(&candidate, u64::MAX, &opts, &loaders);
         assert_eq!(result.errors.len(), 1, "{:?}", result.errors);

@@ -481,8 +481,8 @@ fn is_instruction(lower: &str) -> bool {
 
 /// Whether a variable or parameter name says it holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
-    let words = split_words(name);
-    let Some(last) = words.last() else {
+    let words = Words::split(name);
+    let Some(last) = words.iter().last() else {
         return false;
     };
     const NOT_A_SECRET_SUFFIX: &[&str] = &[
@@ -593,10 +593,10 @@ pub fn is_secret_name(name: &str) -> bool {
         "NAMESPACE",
         "VAR",
     ];
-    if NOT_A_SECRET_SUFFIX.contains(&last.as_str()) {
+    if NOT_A_SECRET_SUFFIX.contains(&last) {
         return false;
     }
-    let joined: String = words.concat();
+    let joined = &words.joined;
     const SUBSTRINGS: &[&str] = &[
         "PASSWORD",
         "PASSWD",
@@ -613,7 +613,7 @@ pub fn is_secret_name(name: &str) -> bool {
     const WORDS: &[&str] = &["PWD", "PASS", "CREDS", "AUTH", "AUTHORIZATION", "BASICAUTH"];
     if words
         .iter()
-        .any(|w| WORDS.contains(&w.as_str()) || w.ends_with("TOKEN"))
+        .any(|w| WORDS.contains(&w) || w.ends_with("TOKEN"))
     {
         return true;
     }
@@ -632,38 +632,64 @@ pub fn is_secret_name(name: &str) -> bool {
         "AUTH",
         "CLIENT",
     ];
-    words
-        .windows(2)
-        .any(|pair| pair[1] == "KEY" && KEY_KINDS.contains(&pair[0].as_str()))
+    let key_of_kind = words
+        .iter()
+        .zip(words.iter().skip(1))
+        .any(|(kind, key)| key == "KEY" && KEY_KINDS.contains(&kind));
+    key_of_kind
 }
 
-/// `dbPassword` → [DB, PASSWORD]; `APIKey` → [API, KEY]; `db-pass` → [DB, PASS].
-fn split_words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+/// The words of a name, upper-cased, in one buffer: `dbPassword` → DB,
+/// PASSWORD; `APIKey` → API, KEY; `db-pass` → DB, PASS. Every variable of
+/// every function is asked about, so the words are not separate strings.
+struct Words {
+    /// The words one after the other (ASCII: only ASCII letters and digits
+    /// make words).
+    joined: String,
+    /// Where each word ends in `joined`.
+    ends: Vec<usize>,
+}
+
+impl Words {
+    fn split(name: &str) -> Words {
+        // Byte by byte: the bytes of a non-ASCII character are neither
+        // letters nor digits, as the character itself is not.
+        let bytes = name.as_bytes();
+        let mut joined = String::with_capacity(bytes.len());
+        let mut ends = Vec::new();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !b.is_ascii_alphanumeric() {
+                if joined.len() > start {
+                    ends.push(joined.len());
+                    start = joined.len();
+                }
+                continue;
             }
-            continue;
-        }
-        if let Some(&prev) = i.checked_sub(1).and_then(|j| chars.get(j)) {
-            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
-            let boundary = c.is_ascii_uppercase()
-                && ((prev.is_ascii_lowercase() || prev.is_ascii_digit())
-                    || (prev.is_ascii_uppercase() && next_lower));
-            if boundary && !current.is_empty() {
-                words.push(std::mem::take(&mut current));
+            if let Some(&prev) = i.checked_sub(1).and_then(|j| bytes.get(j)) {
+                let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+                let boundary = b.is_ascii_uppercase()
+                    && ((prev.is_ascii_lowercase() || prev.is_ascii_digit())
+                        || (prev.is_ascii_uppercase() && next_lower));
+                if boundary && joined.len() > start {
+                    ends.push(joined.len());
+                    start = joined.len();
+                }
             }
+            joined.push(char::from(b.to_ascii_uppercase()));
         }
-        current.push(c.to_ascii_uppercase());
+        if joined.len() > start {
+            ends.push(joined.len());
+        }
+        Words { joined, ends }
     }
-    if !current.is_empty() {
-        words.push(current);
+
+    fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(start, end)| &self.joined[start..end])
     }
-    words
 }
 
 fn distinct_chars(s: &str) -> usize {
@@ -696,6 +722,96 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The char-by-char splitter `Words::split` replaced.
+    fn split_words_reference(name: &str) -> Vec<String> {
+        let chars: Vec<char> = name.chars().collect();
+        let mut words = Vec::new();
+        let mut current = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            if !c.is_ascii_alphanumeric() {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+                continue;
+            }
+            if let Some(&prev) = i.checked_sub(1).and_then(|j| chars.get(j)) {
+                let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+                let boundary = c.is_ascii_uppercase()
+                    && ((prev.is_ascii_lowercase() || prev.is_ascii_digit())
+                        || (prev.is_ascii_uppercase() && next_lower));
+                if boundary && !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            current.push(c.to_ascii_uppercase());
+        }
+        if !current.is_empty() {
+            words.push(current);
+        }
+        words
+    }
+
+    #[test]
+    fn words_split_as_the_reference_does() {
+        let pieces = [
+            "",
+            "a",
+            "A",
+            "db",
+            "DB",
+            "Password",
+            "APIKey",
+            "api",
+            "_",
+            "-",
+            "9",
+            "x9",
+            "\u{e9}",
+            "\u{4e2d}",
+            "\u{1f600}",
+            "Éa",
+            "aÉ",
+            "ÀB",
+            "Ab",
+            "KEY",
+            "ß",
+        ];
+        let mut names = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for c in ["", "a", "B", "_", "é", "Cd"] {
+                    names.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        names.extend(
+            [
+                "dbPassword",
+                "APIKey",
+                "db-pass",
+                "MY_APIKey2Value",
+                "aBCd",
+                "ABCdef",
+                "x\u{301}Y",
+                "ÉTÉPassword",
+                "a\u{4e2d}B",
+                "SECRET__KEY",
+                "jwtSigningKEY",
+            ]
+            .map(String::from),
+        );
+        for name in &names {
+            let words = Words::split(name);
+            let ours: Vec<&str> = words.iter().collect();
+            assert_eq!(ours, split_words_reference(name), "{name:?}");
+            assert_eq!(
+                words.joined,
+                split_words_reference(name).concat(),
+                "{name:?}"
+            );
+        }
+    }
 
     fn kind(name: &str, value: &str) -> Option<Kind> {
         detect(name, value).map(|d| d.kind)

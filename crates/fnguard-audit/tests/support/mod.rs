@@ -41,7 +41,13 @@ pub fn run(dep: &Deployment) -> Vec<Finding> {
 }
 
 pub fn run_on(dep: &Deployment, scan_date: Date) -> Vec<Finding> {
-    audit(dep, &AuditOptions { scan_date })
+    audit(
+        dep,
+        &AuditOptions {
+            scan_date,
+            lang: None,
+        },
+    )
 }
 
 /// Unsuppressed findings of one rule.
