@@ -130,9 +130,11 @@ impl<'a> Reader<'a> {
             return None;
         }
         self.pos += 1;
-        while self.peek().is_some_and(is_ident_continue) {
-            self.pos += 1;
-        }
+        let rest = &self.s[self.pos..];
+        self.pos += rest
+            .iter()
+            .position(|&b| !is_ident_continue(b))
+            .unwrap_or(rest.len());
         if self.peek().is_some_and(|b| !b.is_ascii()) {
             return None;
         }
