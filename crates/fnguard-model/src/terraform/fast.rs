@@ -6,8 +6,9 @@
 //! Terraform scan's time).
 //!
 //! Whatever it does not handle (heredocs, operators, conditionals, `for`,
-//! splats of odd shapes, CRLF, non-ASCII identifiers, anything malformed)
-//! makes it give up with `None`, and the caller parses the file with
+//! floats and negative numbers, provider functions, `...` arguments,
+//! template directives, CRLF, non-ASCII identifiers, deep nesting,
+//! anything malformed) makes it give up with `None`, and the caller parses the file with
 //! hcl-edit instead: the result is always what hcl-edit would give, which
 //! the tests check on every `.tf` of the repository and the benchmark corpus.
 
