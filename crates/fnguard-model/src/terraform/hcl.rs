@@ -24,6 +24,10 @@ const MAX_EVAL_DEPTH: u32 = 96;
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// Index in `starts` of the line of the last lookup: the evaluator
+    /// mostly asks in source order, so the next answer is usually that
+    /// line or the next one.
+    last: Cell<usize>,
     /// Last line of the file the user wrote, when `text` was generated from
     /// it (JSON syntax) and may run longer: positions never point past it.
     max_line: Option<u32>,
@@ -34,6 +38,7 @@ impl<'a> LineIndex<'a> {
         LineIndex {
             text,
             starts: line_starts(text),
+            last: Cell::new(0),
             max_line: None,
         }
     }
@@ -47,7 +52,19 @@ impl<'a> LineIndex<'a> {
     }
 
     pub fn loc(&self, file: FileId, offset: usize) -> Loc {
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let contains = |i: usize| {
+            self.starts.get(i).is_some_and(|&s| s <= offset)
+                && self.starts.get(i + 1).is_none_or(|&next| next > offset)
+        };
+        let hint = self.last.get();
+        let line = if contains(hint) {
+            hint + 1
+        } else if contains(hint + 1) {
+            hint + 2
+        } else {
+            self.starts.partition_point(|&s| s <= offset).max(1)
+        };
+        self.last.set(line - 1);
         let start = self.starts[line - 1];
         let col = self
             .text
@@ -1210,6 +1227,25 @@ mod tests {
         assert_eq!(idx.loc(0, 0), Loc::new(0, 1, 1));
         let eq = text.find('=').unwrap();
         assert_eq!(idx.loc(0, eq), Loc::new(0, 2, 4));
+    }
+
+    #[test]
+    fn line_lookups_in_any_order() {
+        let text = "a\nbb\n\nccc\nd";
+        let idx = LineIndex::new(text);
+        let expected: Vec<Loc> = (0..=text.len())
+            .map(|o| {
+                let line = text[..o].matches('\n').count() + 1;
+                let col = o - text[..o].rfind('\n').map_or(0, |n| n + 1) + 1;
+                Loc::new(0, line as u32, col as u32)
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..=text.len()).collect();
+        order.extend((0..=text.len()).rev());
+        order.extend([9, 0, 5, 5, 1, 11, 3]);
+        for o in order {
+            assert_eq!(idx.loc(0, o), expected[o], "offset {o}");
+        }
     }
 
     #[test]
