@@ -8,14 +8,11 @@
 //! `*.auto.tfvars` when the caller passes those files: they are part of the
 //! scanned repository, the same values `terraform plan` would use.
 
+use super::syntax::{BinOp, Block, Body, Expr, ExprKind, Item, ObjectKeyExpr, Op, Part, Start};
 use super::value::{json_text_to_v, unknown_piece, Val, HOLE, MAX_VALUE_DEPTH, V};
 use super::Res;
 use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
 use fnguard_core::{FileId, Loc};
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
-use hcl_edit::structure::{Block, Body, Structure};
-use hcl_edit::template::{Element, Template};
-use hcl_edit::Span;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
@@ -27,6 +24,10 @@ const MAX_EVAL_DEPTH: u32 = 96;
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// Index in `starts` of the line of the last lookup: the evaluator
+    /// mostly asks in source order, so the next answer is usually that
+    /// line or the next one.
+    last: Cell<usize>,
     /// Last line of the file the user wrote, when `text` was generated from
     /// it (JSON syntax) and may run longer: positions never point past it.
     max_line: Option<u32>,
@@ -34,11 +35,10 @@ pub(crate) struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(memchr_newlines(text));
         LineIndex {
             text,
-            starts,
+            starts: line_starts(text),
+            last: Cell::new(0),
             max_line: None,
         }
     }
@@ -52,7 +52,19 @@ impl<'a> LineIndex<'a> {
     }
 
     pub fn loc(&self, file: FileId, offset: usize) -> Loc {
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let contains = |i: usize| {
+            self.starts.get(i).is_some_and(|&s| s <= offset)
+                && self.starts.get(i + 1).is_none_or(|&next| next > offset)
+        };
+        let hint = self.last.get();
+        let line = if contains(hint) {
+            hint + 1
+        } else if contains(hint + 1) {
+            hint + 2
+        } else {
+            self.starts.partition_point(|&s| s <= offset).max(1)
+        };
+        self.last.set(line - 1);
         let start = self.starts[line - 1];
         let col = self
             .text
@@ -67,40 +79,63 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i + 1)
+/// Offsets where lines start. Eight bytes at a time: this runs over every
+/// byte of every module and a byte loop showed in profiles.
+fn line_starts(text: &str) -> Vec<usize> {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let bytes = text.as_bytes();
+    let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+    starts.push(0);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // Zero bytes of `x` are the newlines; the high bit of each byte of
+        // `found` marks them exactly (no carry crosses bytes).
+        let x = word ^ NEWLINES;
+        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+        while found != 0 {
+            starts.push(base + found.trailing_zeros() as usize / 8 + 1);
+            found &= found - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'\n' {
+            starts.push(base + i + 1);
+        }
+    }
+    starts
 }
 
 pub(crate) struct ParsedFile<'a> {
     pub id: FileId,
     pub lines: LineIndex<'a>,
-    pub body: Body,
+    pub body: Body<'a>,
     pub tfvars: bool,
 }
 
 pub(crate) struct VarDef<'a> {
     pub name: &'a str,
     pub file: FileId,
-    pub block: &'a Block,
-    pub default: Option<&'a Expression>,
+    pub block: &'a Block<'a>,
+    pub default: Option<&'a Expr<'a>>,
     pub sensitive: bool,
 }
 
 struct BlockRef<'a> {
     file: FileId,
     rtype: &'a str,
-    block: &'a Block,
+    block: &'a Block<'a>,
 }
 
 pub(crate) struct Module<'a> {
     files: &'a [ParsedFile<'a>],
     pub vars: Vec<VarDef<'a>>,
     var_index: HashMap<&'a str, usize>,
-    tfvars: HashMap<&'a str, (FileId, &'a Expression)>,
-    locals: HashMap<&'a str, (FileId, &'a Expression)>,
+    tfvars: HashMap<&'a str, (FileId, &'a Expr<'a>)>,
+    locals: HashMap<&'a str, (FileId, &'a Expr<'a>)>,
     blocks: HashMap<String, BlockRef<'a>>,
     /// Managed resources and data sources in source order.
     order: Vec<String>,
@@ -109,7 +144,7 @@ pub(crate) struct Module<'a> {
     pub malformed: Vec<(Loc, String)>,
     /// `module` calls: not followed, but what they are given may be
     /// configured there.
-    module_calls: Vec<(FileId, &'a Block)>,
+    module_calls: Vec<(FileId, &'a Block<'a>)>,
 }
 
 enum Memo {
@@ -152,25 +187,23 @@ impl<'a> Module<'a> {
             module_calls: Vec::new(),
         };
         for file in files {
-            for structure in file.body.iter() {
-                match structure {
-                    Structure::Attribute(attr) if file.tfvars => {
-                        module
-                            .tfvars
-                            .insert(attr.key.as_str(), (file.id, &attr.value));
+            for item in &file.body.items {
+                match item {
+                    Item::Attr(attr) if file.tfvars => {
+                        module.tfvars.insert(&*attr.key, (file.id, &attr.value));
                     }
-                    Structure::Attribute(_) => {}
-                    Structure::Block(block) if !file.tfvars => module.add_block(file.id, block),
-                    Structure::Block(_) => {}
+                    Item::Attr(_) => {}
+                    Item::Block(block) if !file.tfvars => module.add_block(file.id, block),
+                    Item::Block(_) => {}
                 }
             }
         }
         module
     }
 
-    fn add_block(&mut self, file: FileId, block: &'a Block) {
-        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-        match (block.ident.as_str(), labels.as_slice()) {
+    fn add_block(&mut self, file: FileId, block: &'a Block<'a>) {
+        let labels: Vec<&'a str> = block.labels.iter().map(|l| &**l).collect();
+        match (&*block.ident, labels.as_slice()) {
             ("resource", [rtype, name]) => {
                 let addr = format!("{rtype}.{name}");
                 self.insert_block(addr, file, rtype, block);
@@ -198,16 +231,16 @@ impl<'a> Module<'a> {
             ("module", [_]) => self.module_calls.push((file, block)),
             ("locals", []) => {
                 for attr in block.body.attributes() {
-                    self.locals.insert(attr.key.as_str(), (file, &attr.value));
+                    self.locals.insert(&*attr.key, (file, &attr.value));
                 }
             }
             ("resource" | "data", _) | ("variable", _) => {
-                let loc = self.loc_of(file, block.span());
+                let loc = self.loc_of(file, block.start);
                 self.malformed.push((
                     loc,
                     format!(
                         "`{}` block with {} label(s) is not valid Terraform; skipped",
-                        block.ident.as_str(),
+                        block.ident,
                         labels.len()
                     ),
                 ));
@@ -216,7 +249,7 @@ impl<'a> Module<'a> {
         }
     }
 
-    fn insert_block(&mut self, addr: String, file: FileId, rtype: &'a str, block: &'a Block) {
+    fn insert_block(&mut self, addr: String, file: FileId, rtype: &'a str, block: &'a Block<'a>) {
         // A duplicate address is a Terraform error; keep the first.
         if self.blocks.contains_key(&addr) {
             return;
@@ -229,9 +262,9 @@ impl<'a> Module<'a> {
         self.files.iter().find(|f| f.id == id)
     }
 
-    pub fn loc_of(&self, file: FileId, span: Option<std::ops::Range<usize>>) -> Loc {
-        match (self.file(file), span) {
-            (Some(f), Some(span)) => f.lines.loc(file, span.start),
+    pub fn loc_of(&self, file: FileId, start: Start) -> Loc {
+        match (self.file(file), start) {
+            (Some(f), Some(start)) => f.lines.loc(file, start),
             _ => Loc::new(file, 0, 0),
         }
     }
@@ -271,7 +304,7 @@ impl<'a, 'm> Eval<'a, 'm> {
             out.push(Res {
                 addr: addr.clone(),
                 rtype: b.rtype.to_string(),
-                loc: self.m.loc_of(b.file, b.block.span()),
+                loc: self.m.loc_of(b.file, b.block.start),
                 body,
                 refs,
             });
@@ -288,14 +321,14 @@ impl<'a, 'm> Eval<'a, 'm> {
             let mut refs = Vec::new();
             for attr in block.body.attributes() {
                 if matches!(
-                    attr.key.as_str(),
+                    &*attr.key,
                     "source" | "version" | "providers" | "depends_on"
                 ) {
                     continue;
                 }
                 self.expr(&attr.value, *file, &mut refs);
             }
-            out.push((self.m.loc_of(*file, block.span()), refs));
+            out.push((self.m.loc_of(*file, block.start), refs));
         }
         out
     }
@@ -328,22 +361,22 @@ impl<'a, 'm> Eval<'a, 'm> {
     /// A block body as a map: attributes evaluated, nested blocks as lists of
     /// maps under their name; a `dynamic` block makes its name unknown.
     fn body_value(&self, body: &Body, file: FileId, refs: &mut Vec<String>) -> V {
-        let loc = self.m.loc_of(file, body.span());
+        let loc = self.m.loc_of(file, body.start);
         let mut entries: Vec<(String, V)> = Vec::new();
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attr) => {
+        for item in &body.items {
+            match item {
+                Item::Attr(attr) => {
                     let value = self.expr(&attr.value, file, refs);
-                    entries.push((attr.key.as_str().to_string(), value));
+                    entries.push((attr.key.to_string(), value));
                 }
-                Structure::Block(block) => {
-                    let name = block.ident.as_str();
-                    let block_loc = self.m.loc_of(file, block.span());
+                Item::Block(block) => {
+                    let name = &*block.ident;
+                    let block_loc = self.m.loc_of(file, block.start);
                     if name == "dynamic" {
                         let Some(label) = block.labels.first() else {
                             continue;
                         };
-                        let key = label.as_str().to_string();
+                        let key = label.to_string();
                         entries.retain(|(k, _)| *k != key);
                         entries.push((key, V::unknown("dynamic block", block_loc)));
                         continue;
@@ -387,9 +420,9 @@ impl<'a, 'm> Eval<'a, 'm> {
         self.depth.set(self.depth.get().saturating_sub(1));
     }
 
-    pub fn expr(&self, e: &Expression, file: FileId, refs: &mut Vec<String>) -> V {
+    pub fn expr(&self, e: &Expr, file: FileId, refs: &mut Vec<String>) -> V {
         if !self.enter() {
-            return V::unknown("expression too deep", self.m.loc_of(file, e.span()));
+            return V::unknown("expression too deep", self.m.loc_of(file, e.start));
         }
         let v = self.expr_inner(e, file, refs);
         self.leave();
@@ -399,28 +432,29 @@ impl<'a, 'm> Eval<'a, 'm> {
         v
     }
 
-    fn expr_inner(&self, e: &Expression, file: FileId, refs: &mut Vec<String>) -> V {
-        let loc = self.m.loc_of(file, e.span());
-        match e {
-            Expression::Null(_) => V::new(Val::Null, loc),
-            Expression::Bool(b) => V::new(Val::Bool(*b.value()), loc),
-            Expression::Number(n) => V::new(Val::Num(n.value().to_string()), loc),
-            Expression::String(s) => V::new(Val::Str(s.value().to_string()), loc),
-            Expression::Array(items) => V::new(
+    fn expr_inner(&self, e: &Expr, file: FileId, refs: &mut Vec<String>) -> V {
+        let loc = self.m.loc_of(file, e.start);
+        match &e.kind {
+            ExprKind::Null => V::new(Val::Null, loc),
+            ExprKind::Bool(b) => V::new(Val::Bool(*b), loc),
+            ExprKind::Number(n) => V::new(Val::Num(n.clone()), loc),
+            ExprKind::Str(s) => V::new(Val::Str(s.to_string()), loc),
+            ExprKind::Array(items) => V::new(
                 Val::List(items.iter().map(|i| self.expr(i, file, refs)).collect()),
                 loc,
             ),
-            Expression::Object(obj) => {
+            ExprKind::Object(obj) => {
                 let mut entries = Vec::new();
-                for (key, value) in obj.iter() {
+                for (key, value) in obj {
                     let key = match key {
-                        ObjectKey::Ident(ident) => Some(ident.as_str().to_string()),
-                        ObjectKey::Expression(Expression::Variable(ident)) => {
-                            Some(ident.as_str().to_string())
-                        }
-                        ObjectKey::Expression(k) => self.expr(k, file, refs).scalar(),
+                        ObjectKeyExpr::Ident(ident)
+                        | ObjectKeyExpr::Expr(Expr {
+                            kind: ExprKind::Variable(ident),
+                            ..
+                        }) => Some(ident.to_string()),
+                        ObjectKeyExpr::Expr(k) => self.expr(k, file, refs).scalar(),
                     };
-                    let value = self.expr(value.expr(), file, refs);
+                    let value = self.expr(value, file, refs);
                     match key {
                         Some(key) => entries.push((key, value)),
                         None => return V::unknown("object key not determined", loc),
@@ -428,18 +462,20 @@ impl<'a, 'm> Eval<'a, 'm> {
                 }
                 V::new(Val::Map(entries), loc)
             }
-            Expression::StringTemplate(t) => self.template(t, file, loc, refs),
-            Expression::HeredocTemplate(h) => self.template(&h.template, file, loc, refs),
-            Expression::Parenthesis(p) => self.expr(p.inner(), file, refs),
-            Expression::Variable(v) => V::unknown(format!("{} is not a value", v.as_str()), loc),
-            Expression::Conditional(c) => {
-                let cond = self.expr(&c.cond_expr, file, refs);
+            ExprKind::StringTemplate(parts) | ExprKind::Heredoc(parts) => {
+                self.template(parts, file, loc, refs)
+            }
+            ExprKind::Parenthesis(inner) => self.expr(inner, file, refs),
+            ExprKind::Variable(v) => V::unknown(format!("{v} is not a value"), loc),
+            ExprKind::Conditional(c) => {
+                let [cond_expr, true_expr, false_expr] = &**c;
+                let cond = self.expr(cond_expr, file, refs);
                 match cond.as_bool() {
-                    Some(true) => self.expr(&c.true_expr, file, refs),
-                    Some(false) => self.expr(&c.false_expr, file, refs),
+                    Some(true) => self.expr(true_expr, file, refs),
+                    Some(false) => self.expr(false_expr, file, refs),
                     None => {
-                        let a = self.expr(&c.true_expr, file, refs);
-                        let b = self.expr(&c.false_expr, file, refs);
+                        let a = self.expr(true_expr, file, refs);
+                        let b = self.expr(false_expr, file, refs);
                         if a.same(&b) {
                             a
                         } else {
@@ -448,37 +484,43 @@ impl<'a, 'm> Eval<'a, 'm> {
                     }
                 }
             }
-            Expression::FuncCall(call) => self.call(call, file, loc, refs),
-            Expression::Traversal(t) => self.traversal(&t.expr, &t.operators, file, loc, refs),
-            Expression::BinaryOp(op) => self.binary(op, file, loc, refs),
-            Expression::UnaryOp(op) => {
-                let inner = self.expr(&op.expr, file, refs);
-                match (op.operator.value(), inner.as_bool()) {
-                    (hcl_edit::expr::UnaryOperator::Not, Some(b)) => V::new(Val::Bool(!b), loc),
-                    _ => V::unknown("operation not evaluated", loc),
-                }
+            ExprKind::Call {
+                name,
+                namespaced,
+                args,
+            } => self.call(name, *namespaced, args, file, loc, refs),
+            ExprKind::Traversal { root, ops } => self.traversal(root, ops, file, loc, refs),
+            ExprKind::Binary(op, operands) => self.binary(*op, operands, file, loc, refs),
+            ExprKind::Not(operand) => match self.expr(operand, file, refs).as_bool() {
+                Some(b) => V::new(Val::Bool(!b), loc),
+                None => V::unknown("operation not evaluated", loc),
+            },
+            ExprKind::Unary(operand) => {
+                self.expr(operand, file, refs);
+                V::unknown("operation not evaluated", loc)
             }
-            Expression::ForExpr(_) => V::unknown("for expression", loc),
+            ExprKind::For => V::unknown("for expression", loc),
         }
     }
 
     fn binary(
         &self,
-        op: &hcl_edit::expr::BinaryOp,
+        op: BinOp,
+        [lhs, rhs]: &[Expr; 2],
         file: FileId,
         loc: Loc,
         refs: &mut Vec<String>,
     ) -> V {
-        use hcl_edit::expr::BinaryOperator as B;
-        let a = self.expr(&op.lhs_expr, file, refs);
-        let b = self.expr(&op.rhs_expr, file, refs);
-        let result = match op.operator.value() {
+        use BinOp as B;
+        let a = self.expr(lhs, file, refs);
+        let b = self.expr(rhs, file, refs);
+        let result = match op {
             B::Eq | B::NotEq if a.is_known() && b.is_known() && !a.contains_unknown() => {
                 let equal = match (a.scalar(), b.scalar()) {
                     (Some(x), Some(y)) => x == y,
                     _ => a.same(&b),
                 };
-                Some(Val::Bool(equal == (*op.operator.value() == B::Eq)))
+                Some(Val::Bool(equal == (op == B::Eq)))
             }
             B::And => match (a.as_bool(), b.as_bool()) {
                 (Some(false), _) | (_, Some(false)) => Some(Val::Bool(false)),
@@ -498,20 +540,19 @@ impl<'a, 'm> Eval<'a, 'm> {
         }
     }
 
-    fn template(&self, t: &Template, file: FileId, loc: Loc, refs: &mut Vec<String>) -> V {
+    fn template(&self, parts: &[Part], file: FileId, loc: Loc, refs: &mut Vec<String>) -> V {
         // `"${x}"` alone is `x` itself, whatever its type (Terraform 0.11
         // style and JSON syntax write every reference this way).
-        let elements: Vec<&Element> = t.iter().collect();
-        if let [Element::Interpolation(i)] = elements.as_slice() {
-            return self.expr(&i.expr, file, refs);
+        if let [Part::Interpolation(i)] = parts {
+            return self.expr(i, file, refs);
         }
         let mut text = String::new();
         let mut complete = true;
-        for element in t.iter() {
-            match element {
-                Element::Literal(s) => text.push_str(s.value()),
-                Element::Interpolation(i) => {
-                    let v = self.expr(&i.expr, file, refs);
+        for part in parts {
+            match part {
+                Part::Literal(s) => text.push_str(s),
+                Part::Interpolation(i) => {
+                    let v = self.expr(i, file, refs);
                     match (&v.kind, v.scalar()) {
                         (_, Some(s)) => text.push_str(&s),
                         (Val::Ref { addr, attr }, None) => {
@@ -540,7 +581,7 @@ impl<'a, 'm> Eval<'a, 'm> {
                         }
                     }
                 }
-                Element::Directive(_) => {
+                Part::Directive => {
                     complete = false;
                     text.push_str(&unknown_piece("template directive"));
                 }
@@ -561,15 +602,16 @@ impl<'a, 'm> Eval<'a, 'm> {
 
     fn call(
         &self,
-        call: &hcl_edit::expr::FuncCall,
+        name: &str,
+        namespaced: bool,
+        call_args: &[Expr],
         file: FileId,
         loc: Loc,
         refs: &mut Vec<String>,
     ) -> V {
-        if call.name.is_namespaced() {
+        if namespaced {
             return V::unknown("provider function", loc);
         }
-        let name = call.name.name.as_str();
         // Never read files, even inside the module: the content is not
         // HCL we evaluate and the path may point anywhere.
         if matches!(
@@ -578,7 +620,7 @@ impl<'a, 'm> Eval<'a, 'm> {
         ) {
             return V::unknown(format!("{name}() is not read"), loc);
         }
-        let args: Vec<V> = call.args.iter().map(|a| self.expr(a, file, refs)).collect();
+        let args: Vec<V> = call_args.iter().map(|a| self.expr(a, file, refs)).collect();
         let arg = |i: usize| args.get(i);
         let unknown = || V::unknown(format!("{name}() not evaluated"), loc);
         match name {
@@ -676,24 +718,24 @@ impl<'a, 'm> Eval<'a, 'm> {
 
     fn traversal(
         &self,
-        root: &Expression,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        root: &Expr,
+        ops: &[Op],
         file: FileId,
         loc: Loc,
         refs: &mut Vec<String>,
     ) -> V {
         let names: Vec<Option<&str>> = ops
             .iter()
-            .map(|op| match op.value() {
-                TraversalOperator::GetAttr(ident) => Some(ident.as_str()),
+            .map(|op| match op {
+                Op::GetAttr(ident) => Some(&**ident),
                 _ => None,
             })
             .collect();
-        let Expression::Variable(root_ident) = root else {
+        let ExprKind::Variable(root_ident) = &root.kind else {
             let base = self.expr(root, file, refs);
             return self.apply_ops(base, ops, file, loc, refs);
         };
-        match root_ident.as_str() {
+        match &**root_ident {
             "var" => {
                 let Some(Some(name)) = names.first() else {
                     return V::unknown("var", loc);
@@ -726,7 +768,7 @@ impl<'a, 'm> Eval<'a, 'm> {
             }
             "module" => V::unknown("module output (modules are not followed)", loc),
             "each" | "count" | "self" | "terraform" => {
-                V::unknown(format!("{} is not evaluated", root_ident.as_str()), loc)
+                V::unknown(format!("{root_ident} is not evaluated"), loc)
             }
             rtype => {
                 let Some(Some(name)) = names.first() else {
@@ -767,7 +809,7 @@ impl<'a, 'm> Eval<'a, 'm> {
         &self,
         addr: &str,
         rtype: &str,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        ops: &[Op],
         file: FileId,
         loc: Loc,
         refs: &mut Vec<String>,
@@ -776,18 +818,18 @@ impl<'a, 'm> Eval<'a, 'm> {
         let mut ops = ops;
         let mut splat = false;
         while let Some(op) = ops.first() {
-            match op.value() {
-                TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {}
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => splat = true,
-                TraversalOperator::GetAttr(_) => break,
+            match op {
+                Op::Index(_) | Op::LegacyIndex(_) => {}
+                Op::Splat => splat = true,
+                Op::GetAttr(_) => break,
             }
             ops = &ops[1..];
         }
         if !refs.iter().any(|r| r == addr) {
             refs.push(addr.to_string());
         }
-        let attr = match ops.first().map(|op| op.value()) {
-            Some(TraversalOperator::GetAttr(ident)) => ident.as_str(),
+        let attr = match ops.first() {
+            Some(Op::GetAttr(ident)) => &**ident,
             _ => "",
         };
         let is_data = addr.starts_with("data.");
@@ -874,19 +916,19 @@ impl<'a, 'm> Eval<'a, 'm> {
     fn apply_ops(
         &self,
         mut value: V,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        ops: &[Op],
         file: FileId,
         loc: Loc,
         refs: &mut Vec<String>,
     ) -> V {
         for op in ops {
-            value = match op.value() {
-                TraversalOperator::GetAttr(ident) => match value.get(ident.as_str()) {
+            value = match op {
+                Op::GetAttr(ident) => match value.get(ident) {
                     Some(v) => v.clone(),
                     None if matches!(value.kind, Val::Ref { .. }) => value,
-                    None => return V::unknown(format!("attribute {}", ident.as_str()), loc),
+                    None => return V::unknown(format!("attribute {ident}"), loc),
                 },
-                TraversalOperator::Index(index) => {
+                Op::Index(index) => {
                     let key = self.expr(index, file, refs);
                     match (&value.kind, key.scalar()) {
                         (Val::List(items), Some(k)) => match k.parse::<usize>() {
@@ -900,10 +942,8 @@ impl<'a, 'm> Eval<'a, 'm> {
                         _ => return V::unknown("index", loc),
                     }
                 }
-                TraversalOperator::LegacyIndex(i) => match &value.kind {
-                    Val::List(items) if (*i.value() as usize) < items.len() => {
-                        items[*i.value() as usize].clone()
-                    }
+                Op::LegacyIndex(i) => match &value.kind {
+                    Val::List(items) if (*i as usize) < items.len() => items[*i as usize].clone(),
                     _ => return V::unknown("index", loc),
                 },
                 _ => return V::unknown("splat", loc),
@@ -951,7 +991,7 @@ impl<'a, 'm> Eval<'a, 'm> {
     /// `data "aws_iam_policy_document"` as the JSON document Terraform
     /// renders.
     fn policy_document(&self, block: &Block, file: FileId, refs: &mut Vec<String>) -> V {
-        let loc = self.m.loc_of(file, block.span());
+        let loc = self.m.loc_of(file, block.start);
         let mut statements: Vec<V> = Vec::new();
         let body = &block.body;
         let mut any_unknown = false;
@@ -961,18 +1001,18 @@ impl<'a, 'm> Eval<'a, 'm> {
                 any_unknown |= !extend_statements(&mut statements, &v, false);
             }
         }
-        for structure in body.iter() {
-            let Structure::Block(b) = structure else {
+        for item in &body.items {
+            let Item::Block(b) = item else {
                 continue;
             };
-            let bloc = self.m.loc_of(file, b.span());
-            if b.ident.as_str() == "dynamic" {
-                if b.labels.first().map(|l| l.as_str()) == Some("statement") {
+            let bloc = self.m.loc_of(file, b.start);
+            if b.ident == "dynamic" {
+                if b.labels.first().is_some_and(|l| l == "statement") {
                     any_unknown = true;
                 }
                 continue;
             }
-            if b.ident.as_str() != "statement" {
+            if b.ident != "statement" {
                 continue;
             }
             let sv = self.body_value(&b.body, file, refs);
@@ -1187,6 +1227,44 @@ mod tests {
         assert_eq!(idx.loc(0, 0), Loc::new(0, 1, 1));
         let eq = text.find('=').unwrap();
         assert_eq!(idx.loc(0, eq), Loc::new(0, 2, 4));
+    }
+
+    #[test]
+    fn line_lookups_in_any_order() {
+        let text = "a\nbb\n\nccc\nd";
+        let idx = LineIndex::new(text);
+        let expected: Vec<Loc> = (0..=text.len())
+            .map(|o| {
+                let line = text[..o].matches('\n').count() + 1;
+                let col = o - text[..o].rfind('\n').map_or(0, |n| n + 1) + 1;
+                Loc::new(0, line as u32, col as u32)
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..=text.len()).collect();
+        order.extend((0..=text.len()).rev());
+        order.extend([9, 0, 5, 5, 1, 11, 3]);
+        for o in order {
+            assert_eq!(idx.loc(0, o), expected[o], "offset {o}");
+        }
+    }
+
+    #[test]
+    fn line_starts_match_a_byte_loop() {
+        for text in [
+            "",
+            "\n",
+            "a\n\x0b\x0b\n\n\x01\x0bé\nxxxxxxxxxxxxxxxx\nyy",
+            "0123456\n89abcde\nf\n\n\n\n\n\n\n\n",
+        ] {
+            let mut expected = vec![0];
+            expected.extend(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            assert_eq!(line_starts(text), expected, "{text:?}");
+        }
     }
 
     #[test]

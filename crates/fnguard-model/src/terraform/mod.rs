@@ -27,9 +27,11 @@
 //!   State JSON (`values` instead of `planned_values`) reads the same way.
 
 mod build;
+mod fast;
 mod hcl;
 mod json_syntax;
 mod plan;
+mod syntax;
 mod value;
 
 use crate::model::{Deployment, Parameter, SourceFormat};
@@ -100,7 +102,13 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
             (None, true) => continue,
             (None, false) => (text.as_str(), hcl::LineIndex::new(text)),
         };
-        match hcl_edit::parser::parse_body(text) {
+        // The fast reader covers common HCL; hcl-edit reads the rest and
+        // reports errors.
+        let body = match fast::parse_body(text) {
+            Some(body) => Ok(body),
+            None => hcl_edit::parser::parse_body(text).map(|b| syntax::Body::from_hcl(&b)),
+        };
+        match body {
             Ok(body) => parsed.push(hcl::ParsedFile {
                 id,
                 lines,
@@ -160,7 +168,7 @@ pub fn load_module(files: &[(String, String)]) -> (Option<Deployment>, Vec<LoadE
         };
         dep.parameters.push(Parameter {
             id: format!("var.{}", var.name),
-            loc: module.loc_of(var.file, hcl_edit::Span::span(var.block)),
+            loc: module.loc_of(var.file, var.block.start),
             default,
             no_echo: var.sensitive,
             ignores: Vec::new(),
