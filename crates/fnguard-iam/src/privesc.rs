@@ -486,12 +486,45 @@ impl<'a> Assessment<'a> {
 
     fn assess_method(&self, method: &'static Method, alts: &[usize], out: &mut Vec<Escalation>) {
         let target = &method.bindings[method.target];
+        // Bindings other than the target do not depend on which target is
+        // tried: decide them once per alternative.
+        let mut plans: Vec<(usize, Decision, Chosen)> = Vec::new();
+        for &ai in alts {
+            let mut used: Vec<usize> = method.alternatives[ai]
+                .iter()
+                .map(|s| s.binding)
+                .filter(|&b| b != method.target)
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            let mut chosen = Chosen::new();
+            let mut strength = Decision::Allowed;
+            let mut possible = true;
+            for b in used {
+                let (mut cands, generic) = self.candidates(method, b);
+                cands.extend(generic);
+                match self.bind(method, ai, b, &cands, &chosen) {
+                    Some((d, cand, grants)) => {
+                        strength = weakest(strength, d);
+                        chosen.insert(b, (cand, grants));
+                    }
+                    None => {
+                        possible = false;
+                        break;
+                    }
+                }
+            }
+            if possible {
+                plans.push((ai, strength, chosen));
+            }
+        }
+        if plans.is_empty() {
+            return;
+        }
         let (specific, generic) = self.candidates(method, method.target);
         let mut found_specific = false;
         for cand in specific {
-            if let Some((alt, res)) =
-                self.best_alternative(method, alts, std::slice::from_ref(&cand))
-            {
+            if let Some((alt, res)) = self.best_plan(method, &plans, std::slice::from_ref(&cand)) {
                 found_specific = true;
                 out.push(self.escalation(method, alt, res, target, Some(&cand)));
             }
@@ -499,7 +532,7 @@ impl<'a> Assessment<'a> {
         if found_specific || generic.is_empty() {
             return;
         }
-        if let Some((alt, res)) = self.best_alternative(method, alts, &generic) {
+        if let Some((alt, res)) = self.best_plan(method, &plans, &generic) {
             out.push(self.escalation(method, alt, res, target, None));
         }
     }
@@ -556,109 +589,80 @@ impl<'a> Assessment<'a> {
         }
     }
 
-    /// The best alternative with the target binding limited to `target`.
-    fn best_alternative(
+    /// The best alternative (with its other bindings already decided) once
+    /// the target binding is limited to `target`.
+    fn best_plan(
         &self,
         method: &Method,
-        alts: &[usize],
+        plans: &[(usize, Decision, Chosen)],
         target: &[Candidate],
     ) -> Option<(usize, AltResult)> {
         let mut best: Option<(usize, AltResult)> = None;
-        for &ai in alts {
-            let Some(res) = self.alternative(method, ai, target) else {
+        for (ai, strength, chosen) in plans {
+            let Some((d, cand, grants)) = self.bind(method, *ai, method.target, target, chosen)
+            else {
                 continue;
             };
+            let strength = weakest(*strength, d);
             if best
                 .as_ref()
-                .is_none_or(|(_, b)| rank(res.strength) > rank(b.strength))
+                .is_some_and(|(_, b)| rank(strength) <= rank(b.strength))
             {
-                let allowed = res.strength == Decision::Allowed;
-                best = Some((ai, res));
-                if allowed {
-                    break;
-                }
+                continue;
+            }
+            let mut chosen = chosen.clone();
+            chosen.insert(method.target, (cand, grants));
+            best = Some((*ai, result(strength, chosen)));
+            if strength == Decision::Allowed {
+                break;
             }
         }
         best
     }
 
-    /// Evaluate one alternative: every binding it uses must find one
-    /// candidate on which all its steps are granted.
-    fn alternative(&self, method: &Method, ai: usize, target: &[Candidate]) -> Option<AltResult> {
+    /// The best candidate for binding `b` of alternative `ai`: the one on
+    /// which every step acting on `b` is granted most surely.
+    fn bind(
+        &self,
+        method: &Method,
+        ai: usize,
+        b: usize,
+        candidates: &[Candidate],
+        chosen: &Chosen,
+    ) -> Option<(Decision, Candidate, Grants)> {
         let steps = &method.alternatives[ai];
-        let mut chosen: Chosen = HashMap::new();
-        let mut strength = Decision::Allowed;
-        let mut used: Vec<usize> = steps.iter().map(|s| s.binding).collect();
-        used.sort_unstable();
-        used.dedup();
-        // The target binding first, so `context_from` can see its choice.
-        used.sort_by_key(|&b| b != method.target);
-        for b in used {
-            let candidates = if b == method.target {
-                target.to_vec()
+        let mut best: Option<(Decision, Candidate, Grants)> = None;
+        for cand in candidates {
+            let mut d = if cand.doubt.is_some() {
+                Decision::Conditional
             } else {
-                let (mut specific, generic) = self.candidates(method, b);
-                specific.extend(generic);
-                specific
+                Decision::Allowed
             };
-            let mut best: Option<(Decision, Candidate, Grants)> = None;
-            for cand in candidates {
-                let mut d = if cand.doubt.is_some() {
-                    Decision::Conditional
+            let mut grants = Vec::new();
+            for (si, step) in steps.iter().enumerate().filter(|(_, s)| s.binding == b) {
+                let resource = if step.only_star {
+                    "*"
                 } else {
-                    Decision::Allowed
+                    cand.resource.as_str()
                 };
-                let mut grants = Vec::new();
-                for (si, step) in steps.iter().enumerate().filter(|(_, s)| s.binding == b) {
-                    let resource = if step.only_star {
-                        "*"
-                    } else {
-                        cand.resource.as_str()
-                    };
-                    let ctx = self.step_context(step, &cand, &chosen);
-                    let eval = Evaluator::new(self.policies, resource, &ctx).explain(&step.action);
-                    d = weakest(d, eval.decision);
-                    if !eval.decision.is_granted() {
-                        break;
-                    }
-                    let unresolved = self.unresolved(&eval, &ctx);
-                    grants.push((si, self.grant(step, resource, &eval), unresolved));
+                let ctx = self.step_context(step, cand, chosen);
+                let eval = Evaluator::new(self.policies, resource, &ctx).explain(&step.action);
+                d = weakest(d, eval.decision);
+                if !eval.decision.is_granted() {
+                    break;
                 }
-                if d.is_granted() && best.as_ref().is_none_or(|(bd, _, _)| rank(d) > rank(*bd)) {
-                    let done = d == Decision::Allowed;
-                    best = Some((d, cand, grants));
-                    if done {
-                        break;
-                    }
+                let unresolved = self.unresolved(&eval, &ctx);
+                grants.push((si, self.grant(step, resource, &eval), unresolved));
+            }
+            if d.is_granted() && best.as_ref().is_none_or(|(bd, _, _)| rank(d) > rank(*bd)) {
+                let done = d == Decision::Allowed;
+                best = Some((d, cand.clone(), grants));
+                if done {
+                    break;
                 }
             }
-            let (d, cand, grants) = best?;
-            strength = weakest(strength, d);
-            chosen.insert(b, (cand, grants));
         }
-        let mut all: Grants = Vec::new();
-        let mut unresolved = Vec::new();
-        for (cand, grants) in chosen.into_values() {
-            if let Some(doubt) = cand.doubt {
-                unresolved.push(doubt);
-            }
-            all.extend(grants);
-        }
-        all.sort_by_key(|(si, _, _)| *si);
-        let steps = all
-            .into_iter()
-            .map(|(_, g, u)| {
-                unresolved.extend(u);
-                g
-            })
-            .collect();
-        unresolved.sort();
-        unresolved.dedup();
-        Some(AltResult {
-            strength,
-            steps,
-            unresolved,
-        })
+        best
     }
 
     /// The caller's context plus the keys AWS sets for this step.
@@ -853,6 +857,34 @@ impl<'a> Assessment<'a> {
             }
         }
         out
+    }
+}
+
+/// Steps in catalog order and the reasons for doubt, from the chosen
+/// candidates.
+fn result(strength: Decision, chosen: Chosen) -> AltResult {
+    let mut all: Grants = Vec::new();
+    let mut unresolved = Vec::new();
+    for (cand, grants) in chosen.into_values() {
+        if let Some(doubt) = cand.doubt {
+            unresolved.push(doubt);
+        }
+        all.extend(grants);
+    }
+    all.sort_by_key(|(si, _, _)| *si);
+    let steps = all
+        .into_iter()
+        .map(|(_, g, u)| {
+            unresolved.extend(u);
+            g
+        })
+        .collect();
+    unresolved.sort();
+    unresolved.dedup();
+    AltResult {
+        strength,
+        steps,
+        unresolved,
     }
 }
 
