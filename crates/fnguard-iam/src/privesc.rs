@@ -384,11 +384,12 @@ pub fn assess_as(
 /// A resource a binding may take, with what is known about it.
 #[derive(Debug, Clone)]
 struct Candidate {
+    /// An ARN from the environment, a policy's resource pattern, or `*`.
     resource: String,
-    /// Part of the environment (not a policy pattern).
-    specific: bool,
-    /// Through a role whose trust is unknown.
+    /// Why the candidate itself is uncertain (a role whose trust policy is
+    /// unknown): the escalation is at best conditional.
     doubt: Option<String>,
+    /// For a function: its execution role.
     role: Option<String>,
 }
 
@@ -763,7 +764,6 @@ impl<'a> Assessment<'a> {
                         }
                         specific.push(Candidate {
                             resource: role.arn.clone(),
-                            specific: true,
                             doubt,
                             role: None,
                         });
@@ -780,7 +780,6 @@ impl<'a> Assessment<'a> {
                         }
                         specific.push(Candidate {
                             resource: f.arn.clone(),
-                            specific: true,
                             doubt: None,
                             role: f.role.clone(),
                         });
@@ -796,7 +795,6 @@ impl<'a> Assessment<'a> {
                     for arn in list {
                         specific.push(Candidate {
                             resource: arn.clone(),
-                            specific: true,
                             doubt: None,
                             role: None,
                         });
@@ -804,7 +802,7 @@ impl<'a> Assessment<'a> {
                 }
             }
         }
-        specific.retain(|c| !c.resource.contains(['*', '?']) && c.specific);
+        specific.retain(|c| !c.resource.contains(['*', '?']));
         let mut generic = Vec::new();
         if binding.new || !env.closed_world {
             let actions: Vec<&str> = method
@@ -817,7 +815,6 @@ impl<'a> Assessment<'a> {
             for w in self.witnesses(&actions, binding) {
                 generic.push(Candidate {
                     resource: w,
-                    specific: false,
                     doubt: None,
                     role: None,
                 });
