@@ -1,7 +1,11 @@
 //! Benchmark: every privilege-escalation method against N policies (one
 //! principal per policy), on one thread.
 //!
-//!     cargo run --release -p fnguard-iam --example privesc_bench -- bench/iam/out/policies.json
+//!     cargo run --release -p fnguard-iam --example privesc_bench -- bench/iam/out/policies.json [FLAGGED.json]
+//!
+//! With FLAGGED.json, also writes which policies can escalate in the open
+//! world and by which methods (`{"index": [["method", "allowed"], ...]}`),
+//! for bench/iam/compare.py.
 //!
 //! Prints the parse time, the assessment time (the figure the issue's
 //! "10,000 policies x every method < 1 s" target is about), and how many
@@ -66,8 +70,19 @@ fn main() {
         let mut conditional = 0usize;
         let mut principals = 0usize;
         let mut per_method: BTreeMap<&str, usize> = BTreeMap::new();
-        for p in &policies {
+        let mut flagged = serde_json::Map::new();
+        // Recording costs time: only when asked (and then the timing of
+        // the open-world pass includes it).
+        let record = label == "open world" && std::env::args().nth(2).is_some();
+        for (index, p) in policies.iter().enumerate() {
             let found = assess(&[p], &ctx, env);
+            if record && !found.is_empty() {
+                let list = found
+                    .iter()
+                    .map(|e| serde_json::json!([e.method.id, format!("{:?}", e.strength)]))
+                    .collect();
+                flagged.insert(index.to_string(), serde_json::Value::Array(list));
+            }
             principals += usize::from(!found.is_empty());
             for e in &found {
                 match e.strength {
@@ -91,6 +106,10 @@ fn main() {
             elapsed.as_secs_f64() * 1e6 / policies.len().max(1) as f64,
         );
         if label == "open world" {
+            if let Some(out) = std::env::args().nth(2) {
+                let text = serde_json::Value::Object(flagged).to_string();
+                std::fs::write(&out, text).unwrap_or_else(|e| panic!("{out}: {e}"));
+            }
             let mut top: Vec<_> = per_method.into_iter().collect();
             top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
             let shown: Vec<String> = top

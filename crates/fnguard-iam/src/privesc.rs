@@ -86,6 +86,11 @@ pub struct Step {
     pub context_from: Vec<(String, usize)>,
     /// The action supports only `Resource: "*"` (no resource types).
     pub only_star: bool,
+    /// The resource's own policy (rewritten by an earlier step) grants the
+    /// action, so the identity policies need only not deny it: an
+    /// `sts:AssumeRole` on a role whose trust policy now names the
+    /// principal (same account; see the STS AssumeRole API reference).
+    pub unless_denied: bool,
     /// Index into the catalog's list of distinct step actions.
     action_index: usize,
 }
@@ -212,6 +217,10 @@ impl PrivescCatalog {
                         context,
                         context_from,
                         only_star: info.only_star_resource(),
+                        unless_denied: s
+                            .get("unless_denied")
+                            .and_then(|u| u.as_bool())
+                            .unwrap_or(false),
                         action_index,
                     });
                 }
@@ -331,8 +340,12 @@ pub struct StepGrant {
     /// (any resource it covers), or `*`.
     pub resource: String,
     pub decision: Decision,
-    /// Allow statements behind the grant.
+    /// Allow statements behind the grant (none when the grant comes from
+    /// the resource's own policy: see `by_resource_policy`).
     pub statements: Vec<Enabling>,
+    /// Granted by the resource's policy as rewritten by an earlier step;
+    /// the identity policies merely do not deny it.
+    pub by_resource_policy: bool,
 }
 
 /// What an escalation reaches.
@@ -474,7 +487,7 @@ impl<'a> Assessment<'a> {
                 .filter(|&i| {
                     method.alternatives[i]
                         .iter()
-                        .all(|s| self.possible[s.action_index])
+                        .all(|s| s.unless_denied || self.possible[s.action_index])
                 })
                 .collect();
             if alts.is_empty() {
@@ -647,7 +660,10 @@ impl<'a> Assessment<'a> {
                     cand.resource.as_str()
                 };
                 let ctx = self.step_context(step, cand, chosen);
-                let eval = Evaluator::new(self.policies, resource, &ctx).explain(&step.action);
+                let mut eval = Evaluator::new(self.policies, resource, &ctx).explain(&step.action);
+                if step.unless_denied {
+                    eval.decision = self.unless_denied(&eval);
+                }
                 d = weakest(d, eval.decision);
                 if !eval.decision.is_granted() {
                     break;
@@ -686,11 +702,27 @@ impl<'a> Assessment<'a> {
         ctx
     }
 
+    /// The decision for a step the resource's own policy grants: only an
+    /// explicit Deny (certain or possible) stands in its way.
+    fn unless_denied(&self, eval: &Evaluation) -> Decision {
+        if eval.decision == Decision::Denied {
+            return Decision::Denied;
+        }
+        let may_deny = self.policies.iter().any(|p| p.unknown)
+            || eval.matches.iter().any(|m| m.effect != Effect::Allow);
+        if may_deny {
+            Decision::Conditional
+        } else {
+            Decision::Allowed
+        }
+    }
+
     fn grant(&self, step: &Step, resource: &str, eval: &Evaluation) -> StepGrant {
         StepGrant {
             action: step.action.clone(),
             resource: resource.to_string(),
             decision: eval.decision,
+            by_resource_policy: step.unless_denied,
             statements: eval
                 .allows()
                 .map(|m| {
