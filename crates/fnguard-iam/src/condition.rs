@@ -346,7 +346,9 @@ fn parse_date(text: &str) -> Option<i64> {
     let year = num(parts.next()?)?;
     let month = num(parts.next()?)?;
     let day = num(parts.next()?)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // ISO 8601 years have four digits; bounding them also keeps the day
+    // arithmetic below far from overflow on hostile input.
+    if !(0..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
     let mut millis = days_from_civil(year, month, day) * 86_400_000;
@@ -694,6 +696,13 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(parse_date("1969-12-31T23:59:59Z"), Some(-1000));
+        // Hostile or malformed dates are unknown, never a panic.
+        assert_eq!(parse_date("9000000000000000000-01-01"), None);
+        assert_eq!(parse_date("99999999999999999999"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("2026-01-01T25:00:00Z"), None);
+        assert_eq!(parse_date("2026-01-01T10:00:00+zz:00"), None);
+        assert_eq!(parse_date("2026-01-01Té"), None);
     }
 
     // The operator reference: "...IfExists" with a present key, Null on a
