@@ -33,6 +33,7 @@ use crate::eval::{Decision, Evaluation, Evaluator};
 use crate::policy::{ActionSet, Effect, Policy, ResourceSet, Statement, Val};
 use crate::wildcard::{action_matches, arn_parts};
 use fnguard_core::Loc;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -682,8 +683,12 @@ impl<'a> Assessment<'a> {
         best
     }
 
-    /// The caller's context plus the keys AWS sets for this step.
-    fn step_context(&self, step: &Step, cand: &Candidate, chosen: &Chosen) -> Context {
+    /// The caller's context plus the keys AWS sets for this step (borrowed
+    /// when the step adds none: most steps, and cloning is the main cost).
+    fn step_context(&self, step: &Step, cand: &Candidate, chosen: &Chosen) -> Cow<'a, Context> {
+        if step.context.is_empty() && step.context_from.is_empty() {
+            return Cow::Borrowed(self.ctx);
+        }
         let mut ctx = self.ctx.clone();
         for (key, values) in &step.context {
             ctx.set(key, values.clone());
@@ -699,7 +704,7 @@ impl<'a> Assessment<'a> {
                 ctx.set(key, vec![arn.clone()]);
             }
         }
-        ctx
+        Cow::Owned(ctx)
     }
 
     /// The decision for a step the resource's own policy grants: only an
