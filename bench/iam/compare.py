@@ -39,7 +39,7 @@ def traits(doc):
     return t
 
 
-both = only_cs = only_fn = neither = 0
+both = only_cs = only_fn = only_fn_allowed = neither = 0
 reasons_cs, reasons_fn = Counter(), Counter()
 examples = {}
 for i, doc in enumerate(docs):
@@ -54,12 +54,16 @@ for i, doc in enumerate(docs):
         examples.setdefault("only-cloudsplaining", (i, [e["type"] for e in cs], doc))
     elif fn:
         only_fn += 1
+        if any(strength == "Allowed" for _, strength in fn):
+            only_fn_allowed += 1
+            examples.setdefault("only-fnguard-allowed", (i, fn, doc))
         for t in traits(doc) or {"(none)"}:
             reasons_fn[t] += 1
         examples.setdefault("only-fnguard", (i, fn, doc))
     else:
         neither += 1
-print(f"{n} policies: both flag {both}, only Cloudsplaining {only_cs}, only fnguard {only_fn}, neither {neither}")
+print(f"{n} policies: both flag {both}, only Cloudsplaining {only_cs}, only fnguard {only_fn} "
+      f"({only_fn_allowed} with an Allowed escalation, the rest Conditional), neither {neither}")
 print(f"  only Cloudsplaining, policy traits: {dict(reasons_cs)}")
 print(f"  only fnguard, policy traits: {dict(reasons_fn)}")
 for kind, (i, found, doc) in examples.items():
