@@ -74,6 +74,10 @@ pub struct Binding {
     pub new: bool,
     /// For roles that are passed: the service that must be able to assume it.
     pub assumable_by: Option<String>,
+    /// The method changes the resource's permissions (attaches a policy to
+    /// a role) rather than borrowing them: the principal's own role and
+    /// roles known to be weak are targets too.
+    pub modifies: bool,
 }
 
 /// One action of a method on one binding.
@@ -170,6 +174,7 @@ impl PrivescCatalog {
                         .get("assumable_by")
                         .and_then(|s| s.as_str())
                         .map(str::to_string),
+                    modifies: b.get("modifies").and_then(|m| m.as_bool()).unwrap_or(false),
                 });
             }
             let binding_index = |name: &str| -> Result<usize, String> {
@@ -783,7 +788,9 @@ impl<'a> Assessment<'a> {
             match binding.resource_type.as_str() {
                 "iam:role" => {
                     for role in &env.roles {
-                        if role.power == Power::Limited || is_self(&role.arn) {
+                        // Borrowing a weak role, or one's own, gains nothing.
+                        if !binding.modifies && (role.power == Power::Limited || is_self(&role.arn))
+                        {
                             continue;
                         }
                         let mut doubt = None;
