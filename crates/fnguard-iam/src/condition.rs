@@ -129,6 +129,7 @@ enum BaseOp {
     StringEqualsIgnoreCase,
     StringLike,
     Numeric(NumericOp),
+    Date(NumericOp),
     Bool,
     Binary,
     IpAddress,
@@ -145,7 +146,7 @@ enum NumericOp {
 }
 
 /// `(base operator, negated)` for an operator name without qualifier and
-/// `IfExists`; `None` for operators fnguard does not evaluate (dates).
+/// `IfExists`; `None` for operators fnguard does not know.
 fn base_operator(name: &str) -> Option<(BaseOp, bool)> {
     let lower = name.to_ascii_lowercase();
     let op = match lower.as_str() {
@@ -161,6 +162,12 @@ fn base_operator(name: &str) -> Option<(BaseOp, bool)> {
         "numericlessthanequals" => (BaseOp::Numeric(NumericOp::Le), false),
         "numericgreaterthan" => (BaseOp::Numeric(NumericOp::Gt), false),
         "numericgreaterthanequals" => (BaseOp::Numeric(NumericOp::Ge), false),
+        "dateequals" => (BaseOp::Date(NumericOp::Eq), false),
+        "datenotequals" => (BaseOp::Date(NumericOp::Eq), true),
+        "datelessthan" => (BaseOp::Date(NumericOp::Lt), false),
+        "datelessthanequals" => (BaseOp::Date(NumericOp::Le), false),
+        "dategreaterthan" => (BaseOp::Date(NumericOp::Gt), false),
+        "dategreaterthanequals" => (BaseOp::Date(NumericOp::Ge), false),
         "bool" => (BaseOp::Bool, false),
         "binaryequals" => (BaseOp::Binary, false),
         "ipaddress" => (BaseOp::IpAddress, false),
@@ -290,16 +297,14 @@ fn value_matches(op: BaseOp, expected: &str, value: &str) -> Tri {
         BaseOp::Arn => Some(arn_matches(expected, value)),
         BaseOp::Numeric(num) => {
             match (expected.trim().parse::<f64>(), value.trim().parse::<f64>()) {
-                (Ok(e), Ok(v)) => Some(match num {
-                    NumericOp::Eq => v == e,
-                    NumericOp::Lt => v < e,
-                    NumericOp::Le => v <= e,
-                    NumericOp::Gt => v > e,
-                    NumericOp::Ge => v >= e,
-                }),
+                (Ok(e), Ok(v)) => Some(compare(num, v, e)),
                 _ => None,
             }
         }
+        BaseOp::Date(num) => match (parse_date(expected), parse_date(value)) {
+            (Some(e), Some(v)) => Some(compare(num, v, e)),
+            _ => None,
+        },
         BaseOp::IpAddress => ip_in_cidr(expected, value),
     };
     match literal {
@@ -307,6 +312,93 @@ fn value_matches(op: BaseOp, expected: &str, value: &str) -> Tri {
         Some(false) if !expected.contains("${") => Tri::No,
         _ => Tri::Maybe,
     }
+}
+
+fn compare<T: PartialOrd>(op: NumericOp, value: T, expected: T) -> bool {
+    match op {
+        NumericOp::Eq => value == expected,
+        NumericOp::Lt => value < expected,
+        NumericOp::Le => value <= expected,
+        NumericOp::Gt => value > expected,
+        NumericOp::Ge => value >= expected,
+    }
+}
+
+/// A date condition value as milliseconds since the Unix epoch. IAM accepts
+/// ISO 8601 (`2026-01-31`, `2026-01-31T12:00:00Z`, with fractional seconds
+/// or a `+hh:mm` offset) and epoch seconds (`1767225600`). `None` for
+/// anything else, which makes the clause `Maybe`.
+fn parse_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<i64>().ok()?.checked_mul(1000);
+    }
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (date, time) = match text.split_once(['T', 't']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut parts = date.splitn(3, '-');
+    let year = num(parts.next()?)?;
+    let month = num(parts.next()?)?;
+    let day = num(parts.next()?)?;
+    // ISO 8601 years have four digits; bounding them also keeps the day
+    // arithmetic below far from overflow on hostile input.
+    if !(0..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut millis = days_from_civil(year, month, day) * 86_400_000;
+    if let Some(time) = time {
+        // Split off the zone: `Z`, `+hh:mm`, `-hh:mm` (or none: UTC).
+        let (clock, offset) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+            (clock, 0)
+        } else if let Some(pos) = time.rfind(['+', '-']) {
+            let (clock, zone) = time.split_at(pos);
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let zone = &zone[1..];
+            let (h, m) = zone.split_once(':').unwrap_or((zone, "0"));
+            (clock, sign * (num(h)? * 60 + num(m)?) * 60_000)
+        } else {
+            (time, 0)
+        };
+        let mut fields = clock.splitn(3, ':');
+        let hour = num(fields.next()?)?;
+        let minute = fields.next().map(num).unwrap_or(Some(0))?;
+        let (second, fraction) = match fields.next() {
+            Some(sec) => match sec.split_once('.') {
+                Some((s, f)) => (num(s)?, f),
+                None => (num(sec)?, ""),
+            },
+            None => (0, ""),
+        };
+        if hour > 24 || minute > 59 || second > 60 {
+            return None;
+        }
+        let fraction_ms = if fraction.is_empty() {
+            0
+        } else {
+            let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
+            num(&digits)?
+        };
+        millis += ((hour * 60 + minute) * 60 + second) * 1000 + fraction_ms - offset;
+    }
+    Some(millis)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// algorithm), so dates compare without a date library.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = (month + 9) % 12;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Is `ip` inside `cidr` (`10.0.0.0/8`, a bare address, IPv4 or IPv6)?
@@ -415,10 +507,10 @@ mod tests {
             ),
             Tri::Maybe
         );
-        // Unevaluated operators (dates) are never guessed.
+        // Operators fnguard does not know are never guessed.
         assert_eq!(
             clause_holds(
-                &clause("DateGreaterThan", "aws:SourceAccount", &["2020-01-01"]),
+                &clause("StringSortOfEquals", "aws:SourceAccount", &["123"]),
                 &ctx
             ),
             Tri::Maybe
@@ -559,5 +651,147 @@ mod tests {
         );
         assert_eq!(ip_in_cidr("2001:db8::/32", "2001:db8::1"), Some(true));
         assert_eq!(ip_in_cidr("0.0.0.0/0", "8.8.8.8"), Some(true));
+    }
+
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date
+    #[test]
+    fn date_operators() {
+        let ctx = Context::new().with("aws:CurrentTime", &["2026-12-05T11:30:00Z"]);
+        let holds = |op: &str, v: &str| clause_holds(&clause(op, "aws:CurrentTime", &[v]), &ctx);
+        assert_eq!(holds("DateGreaterThan", "2026-01-01T00:00:00Z"), Tri::Yes);
+        assert_eq!(holds("DateLessThan", "2026-01-01T00:00:00Z"), Tri::No);
+        assert_eq!(holds("DateLessThan", "2027-01-01"), Tri::Yes);
+        assert_eq!(holds("DateEquals", "2026-12-05T11:30:00.000Z"), Tri::Yes);
+        assert_eq!(holds("DateNotEquals", "2026-12-05T11:30:00Z"), Tri::No);
+        // The same instant written with an offset.
+        assert_eq!(holds("DateEquals", "2026-12-05T12:30:00+01:00"), Tri::Yes);
+        assert_eq!(
+            holds("DateLessThanEquals", "2026-12-05T11:30:00Z"),
+            Tri::Yes
+        );
+        assert_eq!(
+            holds("DateGreaterThanEquals", "2026-12-05T11:30:01Z"),
+            Tri::No
+        );
+        // Epoch seconds on either side: 2026-12-05T11:30:00Z = 1796470200.
+        assert_eq!(holds("DateEquals", "1796470200"), Tri::Yes);
+        let epoch = Context::new().with("aws:EpochTime", &["1796470200"]);
+        assert_eq!(
+            clause_holds(
+                &clause("DateLessThan", "aws:EpochTime", &["2026-12-31"]),
+                &epoch
+            ),
+            Tri::Yes
+        );
+        // Unparseable dates are never guessed; IfExists on an absent key holds.
+        assert_eq!(holds("DateGreaterThan", "last tuesday"), Tri::Maybe);
+        let absent = Context::new().with_absent("aws:CurrentTime");
+        assert_eq!(
+            clause_holds(
+                &clause("DateLessThanIfExists", "aws:CurrentTime", &["2020-01-01"]),
+                &absent
+            ),
+            Tri::Yes
+        );
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(parse_date("1969-12-31T23:59:59Z"), Some(-1000));
+        // Hostile or malformed dates are unknown, never a panic.
+        assert_eq!(parse_date("9000000000000000000-01-01"), None);
+        assert_eq!(parse_date("99999999999999999999"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("2026-01-01T25:00:00Z"), None);
+        assert_eq!(parse_date("2026-01-01T10:00:00+zz:00"), None);
+        assert_eq!(parse_date("2026-01-01Té"), None);
+    }
+
+    // The operator reference: "...IfExists" with a present key, Null on a
+    // multi-valued key, numeric with IfExists, and ForAllValues/ForAnyValue
+    // on multi-valued keys with negation.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+    #[test]
+    fn qualifiers_on_multi_valued_keys() {
+        let tags = Context::new().with("aws:TagKeys", &["env", "team"]);
+        // ForAllValues:StringNotEquals: no request value may be listed.
+        let all_not = clause("ForAllValues:StringNotEquals", "aws:TagKeys", &["owner"]);
+        assert_eq!(clause_holds(&all_not, &tags), Tri::Yes);
+        let all_not = clause("ForAllValues:StringNotEquals", "aws:TagKeys", &["env"]);
+        assert_eq!(clause_holds(&all_not, &tags), Tri::No);
+        // ForAnyValue:StringLike with one of several.
+        let any_like = clause("ForAnyValue:StringLike", "aws:TagKeys", &["te*"]);
+        assert_eq!(clause_holds(&any_like, &tags), Tri::Yes);
+        // An empty value set: ForAllValues holds vacuously, ForAnyValue fails.
+        let empty = Context::new().with("aws:TagKeys", &[]);
+        let all = clause("ForAllValues:StringEquals", "aws:TagKeys", &["env"]);
+        assert_eq!(clause_holds(&all, &empty), Tri::Yes);
+        let any = clause("ForAnyValue:StringEquals", "aws:TagKeys", &["env"]);
+        assert_eq!(clause_holds(&any, &empty), Tri::No);
+        assert_eq!(
+            clause_holds(&clause("Null", "aws:TagKeys", &["true"]), &empty),
+            Tri::Yes
+        );
+        // IfExists with the key present behaves as the plain operator.
+        let ctx = Context::new().with("s3:max-keys", &["50"]);
+        assert_eq!(
+            clause_holds(
+                &clause("NumericLessThanIfExists", "s3:max-keys", &["10"]),
+                &ctx
+            ),
+            Tri::No
+        );
+        assert_eq!(
+            clause_holds(
+                &clause("NumericLessThanIfExists", "s3:max-keys", &["100"]),
+                &ctx
+            ),
+            Tri::Yes
+        );
+        // Bool with IfExists on an absent key.
+        let absent = Context::new().with_absent("aws:MultiFactorAuthPresent");
+        assert_eq!(
+            clause_holds(
+                &clause("BoolIfExists", "aws:MultiFactorAuthPresent", &["false"]),
+                &absent
+            ),
+            Tri::Yes
+        );
+        // Numeric values that do not parse are unknown, not false.
+        assert_eq!(
+            clause_holds(&clause("NumericEquals", "s3:max-keys", &["ten"]), &ctx),
+            Tri::Maybe
+        );
+        // Any unknown policy value among the listed ones makes a miss Maybe.
+        let mut c = clause("StringEquals", "s3:max-keys", &["1"]);
+        c.values.push(Val::unknown(Loc::default()));
+        assert_eq!(clause_holds(&c, &ctx), Tri::Maybe);
+        // IPv6 CIDR and a mixed-family miss.
+        let ip6 = Context::new().with("aws:SourceIp", &["2001:db8::7"]);
+        assert_eq!(
+            clause_holds(
+                &clause("IpAddress", "aws:SourceIp", &["2001:db8::/32"]),
+                &ip6
+            ),
+            Tri::Yes
+        );
+        assert_eq!(
+            clause_holds(&clause("IpAddress", "aws:SourceIp", &["10.0.0.0/8"]), &ip6),
+            Tri::No
+        );
+        // ArnLike wildcards stay inside one ARN part.
+        let arn = Context::new().with(
+            "aws:SourceArn",
+            &["arn:aws:sns:eu-west-1:111111111111:topic"],
+        );
+        assert_eq!(
+            clause_holds(
+                &clause(
+                    "ArnLike",
+                    "aws:SourceArn",
+                    &["arn:aws:sns:*:222222222222:*"]
+                ),
+                &arn
+            ),
+            Tri::No
+        );
     }
 }

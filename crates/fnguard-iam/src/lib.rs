@@ -10,7 +10,9 @@
 //!   of AWS does this role reach".
 //! * `condition`: the request `Context` and condition operators.
 //! * `trust`: who may assume a role.
-//! * `managed`: AWS managed policy names, ARNs and privilege classes.
+//! * `managed`: AWS managed policy names, ARNs, privilege classes and
+//!   documents (`managed::document`).
+//! * `privesc`: the privilege-escalation catalog and `assess`.
 //! * `wildcard`: `*`/`?` matching for actions and ARNs.
 
 pub mod catalog;
@@ -19,6 +21,7 @@ pub mod eval;
 pub mod managed;
 pub mod parse;
 pub mod policy;
+pub mod privesc;
 pub mod trust;
 pub mod wildcard;
 
@@ -34,4 +37,5 @@ pub use policy::{
     ActionSet, ConditionClause, Effect, Policy, PrincipalEntry, PrincipalSet, ResourceSet,
     Statement, Val,
 };
+pub use privesc::{assess, assess_as, Environment, Escalation, FunctionInfo, RoleInfo};
 pub use wildcard::{action_matches, arn_matches};
