@@ -13,8 +13,8 @@
 //! accepting must match yaml-rust2 exactly (the tests below compare both on
 //! edge cases and on every YAML file of the repository).
 
-use super::{insert_entry, map_key, merge_into, plain_scalar, KeyIndex, MAX_NODES};
-use crate::json::space_run;
+use super::{map_key, merge_into, plain_scalar, same_key, INDEX_THRESHOLD, MAX_NODES};
+use crate::json::{dedup_keys, space_run};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
 use yaml_rust2::scanner::TScalarStyle;
@@ -33,10 +33,13 @@ type Tag = String;
 /// A map under construction, with the yaml-rust2 builder's rules:
 /// duplicate keys (the later wins) and `<<` merge keys (applied at the end,
 /// so that the map's own keys win).
+/// Duplicates are looked for on insert in small maps, at the end in large
+/// ones (`dedup_keys`), with the same result.
 #[derive(Default)]
 struct MapBuild {
     entries: Vec<MapEntry>,
-    index: Option<KeyIndex>,
+    /// Entries were added past `INDEX_THRESHOLD` without a duplicate check.
+    unchecked: bool,
     merged: Vec<MapEntry>,
 }
 
@@ -44,13 +47,28 @@ impl MapBuild {
     fn insert(&mut self, key: String, key_loc: Loc, value: Node) {
         if key == "<<" {
             merge_into(&mut self.merged, value);
-        } else {
-            insert_entry(&mut self.entries, &mut self.index, key, key_loc, value);
+            return;
         }
+        if self.entries.len() >= INDEX_THRESHOLD {
+            self.unchecked = true;
+        } else if let Some(e) = self.entries.iter_mut().find(|e| same_key(&e.key, &key)) {
+            // Later duplicates win, as in most YAML loaders.
+            e.key_loc = key_loc;
+            e.value = value;
+            return;
+        }
+        self.entries.push(MapEntry {
+            key,
+            key_loc,
+            value,
+        });
     }
 
     fn finish(self) -> NodeKind {
         let mut entries = self.entries;
+        if self.unchecked {
+            dedup_keys(&mut entries);
+        }
         for entry in self.merged {
             if !entries.iter().any(|e| e.key == entry.key) {
                 entries.push(entry);
@@ -1045,6 +1063,29 @@ mod tests {
         handled("# only comments\n");
         handled("just a scalar\n");
         handled("<<: {a: 1}\nb: 2\n");
+    }
+
+    /// Large maps check duplicate keys when they close: same result as the
+    /// yaml-rust2 builder's per-insert index (first place, last value).
+    #[test]
+    fn duplicate_keys_in_large_maps() {
+        let mut block = String::new();
+        let mut flow = String::from("F: {");
+        for (i, k) in [3, 30, 5, 3, 41, 30, 2, 30, 17]
+            .into_iter()
+            .chain(0..40)
+            .enumerate()
+        {
+            block.push_str(&format!("k{k}: v{i}\n"));
+            flow.push_str(&format!("k{k}: v{i}, "));
+        }
+        flow.push_str("last: x}\n");
+        handled(&block);
+        handled(&flow);
+        handled(&format!(
+            "M:\n  <<: {{k1: merged, z: merged}}\n{}",
+            block.replace("k", "  k")
+        ));
     }
 
     #[test]
