@@ -12,14 +12,55 @@
 use crate::LoadError;
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
-use std::collections::HashMap;
 
 /// Same cap as the YAML parser: the tree's recursive consumers rely on it.
 pub const MAX_DEPTH: usize = 256;
 
-/// Maps with more entries than this get a key index, so that duplicate-key
-/// detection stays linear on huge `Resources` maps.
-const INDEX_THRESHOLD: usize = 24;
+/// Up to this many entries a map's keys are checked for duplicates as they
+/// come; past it once, when the map closes (`dedup_keys`), so that huge
+/// `Resources` maps stay linear.
+const CHECKED_ENTRIES: usize = 24;
+
+/// Collapse the duplicate keys of a map built without checking them: the
+/// entry keeps the place of its key's first occurrence and takes the value
+/// and key location of the last, what checking every insert gives. Sorting
+/// positions by key needs no copy of the keys and no hashing.
+pub(crate) fn dedup_keys(entries: &mut Vec<MapEntry>) {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_unstable_by(|&a, &b| entries[a].key.cmp(&entries[b].key).then(a.cmp(&b)));
+    if !order
+        .windows(2)
+        .any(|w| entries[w[0]].key == entries[w[1]].key)
+    {
+        return;
+    }
+    let mut removed = vec![false; entries.len()];
+    let mut group = 0;
+    while group < order.len() {
+        let first = order[group];
+        let mut end = group + 1;
+        while end < order.len() && entries[order[end]].key == entries[first].key {
+            end += 1;
+        }
+        if end - group > 1 {
+            let last = order[end - 1];
+            let key_loc = entries[last].key_loc;
+            let value =
+                std::mem::replace(&mut entries[last].value, Node::new(NodeKind::Null, key_loc));
+            entries[first].key_loc = key_loc;
+            entries[first].value = value;
+            for &dup in &order[group + 1..end] {
+                removed[dup] = true;
+            }
+        }
+        group = end;
+    }
+    let mut at = 0;
+    entries.retain(|_| {
+        at += 1;
+        !removed[at - 1]
+    });
+}
 
 /// Parse one JSON document. `path` names the file in errors.
 pub fn parse(text: &str, file: FileId, path: &str) -> Result<Node, LoadError> {
@@ -38,7 +79,8 @@ enum Frame {
     },
     Map {
         entries: Vec<MapEntry>,
-        index: Option<HashMap<String, usize>>,
+        /// Entries were added past `CHECKED_ENTRIES` (duplicates unchecked).
+        unchecked: bool,
         /// The key whose value is being parsed.
         key: String,
         key_loc: Loc,
@@ -52,33 +94,20 @@ impl Frame {
             Frame::Seq { items, .. } => items.push(value),
             Frame::Map {
                 entries,
-                index,
+                unchecked,
                 key,
                 key_loc,
                 ..
             } => {
                 let key = std::mem::take(key);
-                let existing = match index {
-                    Some(index) => index.get(&key).copied(),
-                    None => entries.iter().position(|e| e.key == key),
-                };
-                if let Some(at) = existing {
+                if entries.len() >= CHECKED_ENTRIES {
+                    *unchecked = true;
+                } else if let Some(at) = entries.iter().position(|e| e.key == key) {
                     // Later duplicates win, as in the YAML parser and most
                     // JSON libraries.
                     entries[at].key_loc = *key_loc;
                     entries[at].value = value;
                     return;
-                }
-                if let Some(index) = index {
-                    index.insert(key.clone(), entries.len());
-                } else if entries.len() >= INDEX_THRESHOLD {
-                    let mut built: HashMap<String, usize> = entries
-                        .iter()
-                        .enumerate()
-                        .map(|(i, e)| (e.key.clone(), i))
-                        .collect();
-                    built.insert(key.clone(), entries.len());
-                    *index = Some(built);
                 }
                 entries.push(MapEntry {
                     key,
@@ -92,7 +121,17 @@ impl Frame {
     fn close(self) -> Node {
         match self {
             Frame::Seq { items, loc } => Node::new(NodeKind::Seq(items), loc),
-            Frame::Map { entries, loc, .. } => Node::new(NodeKind::Map(entries), loc),
+            Frame::Map {
+                mut entries,
+                unchecked,
+                loc,
+                ..
+            } => {
+                if unchecked {
+                    dedup_keys(&mut entries);
+                }
+                Node::new(NodeKind::Map(entries), loc)
+            }
         }
     }
 }
@@ -204,7 +243,7 @@ impl<'a> Parser<'a> {
                             let (key, key_loc) = self.key()?;
                             stack.push(Frame::Map {
                                 entries: Vec::new(),
-                                index: None,
+                                unchecked: false,
                                 key,
                                 key_loc,
                                 loc,

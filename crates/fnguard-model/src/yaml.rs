@@ -75,10 +75,7 @@ enum Frame {
         /// Entries from `<<` merge keys, applied when the map closes so that
         /// the map's own keys win, as YAML specifies.
         merged: Vec<MapEntry>,
-        /// Key → entry index, built once a map grows past a few entries so
-        /// that the duplicate-key check stays linear on huge `Resources`
-        /// maps (a plain scan made a 50 MB template take minutes).
-        index: Option<HashMap<String, usize>>,
+        index: Option<KeyIndex>,
         loc: Loc,
         anchor: usize,
         tag: Option<String>,
@@ -87,6 +84,59 @@ enum Frame {
 
 /// Below this many entries a linear scan beats hashing.
 const INDEX_THRESHOLD: usize = 16;
+
+/// Key → entry index of a map under construction, built once the map grows
+/// past a few entries so that the duplicate-key check stays linear on huge
+/// `Resources` maps (a plain scan made a 50 MB template take minutes).
+type KeyIndex = HashMap<String, usize>;
+
+/// The key a scalar node makes: plain `null`/`~` is the empty key, plain
+/// booleans their canonical text; `None` for anything else (complex keys).
+fn map_key(node: Node) -> Option<String> {
+    match node.kind {
+        NodeKind::Str(s) | NodeKind::Number(s) => Some(s),
+        NodeKind::Bool(b) => Some(b.to_string()),
+        NodeKind::Null => Some(String::new()),
+        _ => None,
+    }
+}
+
+/// Add an entry to a map under construction. A later duplicate wins (with
+/// its key location), as in most YAML loaders.
+fn insert_entry(
+    entries: &mut Vec<MapEntry>,
+    index: &mut Option<KeyIndex>,
+    key: String,
+    key_loc: Loc,
+    value: Node,
+) {
+    if index.is_none() && entries.len() >= INDEX_THRESHOLD {
+        *index = Some(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect(),
+        );
+    }
+    let existing = match index {
+        Some(index) => index.get(&key).copied(),
+        None => entries.iter().position(|e| same_key(&e.key, &key)),
+    };
+    if let Some(i) = existing {
+        entries[i].key_loc = key_loc;
+        entries[i].value = value;
+    } else {
+        if let Some(index) = index {
+            index.insert(key.clone(), entries.len());
+        }
+        entries.push(MapEntry {
+            key,
+            key_loc,
+            value,
+        });
+    }
+}
 
 struct Builder {
     file: FileId,
@@ -156,14 +206,9 @@ impl Builder {
                     // A value in key position: only scalars make usable keys.
                     // The key node is consumed: its string moves into the entry.
                     let key_loc = node.loc;
-                    let key = match node.kind {
-                        NodeKind::Str(s) | NodeKind::Number(s) => s,
-                        NodeKind::Bool(b) => b.to_string(),
-                        NodeKind::Null => String::new(),
-                        _ => {
-                            self.fail(key_loc, "complex mapping keys are not supported".into());
-                            return;
-                        }
+                    let Some(key) = map_key(node) else {
+                        self.fail(key_loc, "complex mapping keys are not supported".into());
+                        return;
                     };
                     *pending_key = Some((key, key_loc));
                 }
@@ -172,33 +217,7 @@ impl Builder {
                         merge_into(merged, node);
                         return;
                     }
-                    if index.is_none() && entries.len() >= INDEX_THRESHOLD {
-                        *index = Some(
-                            entries
-                                .iter()
-                                .enumerate()
-                                .map(|(i, e)| (e.key.clone(), i))
-                                .collect(),
-                        );
-                    }
-                    let existing = match index {
-                        Some(index) => index.get(&key).copied(),
-                        None => entries.iter().position(|e| same_key(&e.key, &key)),
-                    };
-                    if let Some(i) = existing {
-                        // Later duplicates win, as in most YAML loaders.
-                        entries[i].key_loc = key_loc;
-                        entries[i].value = node;
-                    } else {
-                        if let Some(index) = index {
-                            index.insert(key.clone(), entries.len());
-                        }
-                        entries.push(MapEntry {
-                            key,
-                            key_loc,
-                            value: node,
-                        });
-                    }
+                    insert_entry(entries, index, key, key_loc, node);
                 }
             },
         }

@@ -229,22 +229,44 @@ fn shape_at(node: &Node, depth: usize) -> Option<String> {
 /// A scalar or marker as text for string building; `Err(why)` when the
 /// value is unknown or not a scalar.
 pub fn as_text(node: &Node) -> Result<String, String> {
+    if let Some(text) = node.scalar_text() {
+        return Ok(text.into_owned());
+    }
+    let mut out = String::new();
+    push_text(&mut out, node)?;
+    Ok(out)
+}
+
+/// `as_text` appended to `out`: string building without a copy per part.
+fn push_text(out: &mut String, node: &Node) -> Result<(), String> {
     match &node.kind {
         NodeKind::Unknown(why) => Err(why.clone()),
-        NodeKind::Null => Ok(String::new()),
+        NodeKind::Null => Ok(()),
         _ => {
             if let Some(text) = node.scalar_text() {
-                return Ok(text.into_owned());
+                out.push_str(&text);
+                return Ok(());
             }
-            if let Some((id, attr)) = resource_marker(node) {
-                return Ok(match attr {
-                    Some(a) => format!("${{{id}.{a}}}"),
-                    None => format!("${{{id}}}"),
-                });
+            match &node.kind {
+                // A marker's text is `Id` or `Id.Attr`: the placeholder.
+                NodeKind::Tagged(tag, inner) if tag == RESOURCE_TAG => {
+                    if let Some(text) = inner.as_str() {
+                        push_placeholder(out, text);
+                        return Ok(());
+                    }
+                }
+                _ => {}
             }
             Err("a list or map where a string is expected".to_string())
         }
     }
+}
+
+/// `${name}`.
+fn push_placeholder(out: &mut String, name: &str) {
+    out.push_str("${");
+    out.push_str(name);
+    out.push('}');
 }
 
 /// Replace resource markers by placeholder strings everywhere (for policy
@@ -352,42 +374,56 @@ impl<'a> Resolver<'a> {
         self.resolve_owned_at(node, 0)
     }
 
-    fn resolve_owned_at(&mut self, node: Node, depth: usize) -> Option<Node> {
+    fn resolve_owned_at(&mut self, mut node: Node, depth: usize) -> Option<Node> {
+        self.resolve_in_place(&mut node, depth).then_some(node)
+    }
+
+    /// Resolve `node` where it lies: maps and lists keep their buffers and
+    /// only intrinsics are replaced. `false`: the value is `AWS::NoValue`
+    /// (the caller removes it). Plain loops, as in `resolve_at`: iterator
+    /// adapters would add stack frames per level in debug builds.
+    fn resolve_in_place(&mut self, node: &mut Node, depth: usize) -> bool {
         if depth > MAX_DEPTH {
-            return Some(Node::unknown("intrinsics nested too deeply", node.loc));
+            *node = Node::unknown("intrinsics nested too deeply", node.loc);
+            return true;
         }
-        if let Some((name, arg)) = intrinsic(&node) {
-            return self.apply(&name, arg, node.loc, depth + 1);
+        let applied = match intrinsic(node) {
+            Some((name, arg)) => Some(self.apply(&name, arg, node.loc, depth + 1)),
+            None => None,
+        };
+        if let Some(result) = applied {
+            return match result {
+                Some(value) => {
+                    *node = value;
+                    true
+                }
+                None => false,
+            };
         }
-        // Plain loops, as in `resolve_at`: iterator adapters would add
-        // stack frames per level in debug builds.
-        let Node { kind, loc } = node;
-        let kind = match kind {
+        match &mut node.kind {
             NodeKind::Map(entries) => {
-                let mut out = Vec::with_capacity(entries.len());
-                for e in entries {
-                    if let Some(value) = self.resolve_owned_at(e.value, depth + 1) {
-                        out.push(MapEntry {
-                            key: e.key,
-                            key_loc: e.key_loc,
-                            value,
-                        });
+                let mut kept = 0;
+                for i in 0..entries.len() {
+                    if self.resolve_in_place(&mut entries[i].value, depth + 1) {
+                        entries.swap(kept, i);
+                        kept += 1;
                     }
                 }
-                NodeKind::Map(out)
+                entries.truncate(kept);
             }
             NodeKind::Seq(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    if let Some(value) = self.resolve_owned_at(item, depth + 1) {
-                        out.push(value);
+                let mut kept = 0;
+                for i in 0..items.len() {
+                    if self.resolve_in_place(&mut items[i], depth + 1) {
+                        items.swap(kept, i);
+                        kept += 1;
                     }
                 }
-                NodeKind::Seq(out)
+                items.truncate(kept);
             }
-            other => other,
-        };
-        Some(Node::new(kind, loc))
+            _ => {}
+        }
+        true
     }
 
     /// Like `resolve`, but `AWS::NoValue` becomes `Null`.
@@ -458,9 +494,13 @@ impl<'a> Resolver<'a> {
     fn apply(&mut self, name: &str, arg: &Node, loc: Loc, depth: usize) -> Option<Node> {
         let unknown = |why: String| Some(Node::unknown(why, loc));
         match name {
-            "Ref" => match self.name_arg(arg, depth) {
-                Ok(target) => self.reference(&target, loc),
-                Err(why) => unknown(why),
+            "Ref" => match &arg.kind {
+                // The common case, without a copy of the name.
+                NodeKind::Str(target) => self.reference(target, loc),
+                _ => match self.name_arg(arg, depth) {
+                    Ok(target) => self.reference(&target, loc),
+                    Err(why) => unknown(why),
+                },
             },
             "Fn::GetAtt" => {
                 let (res, attr) = match &arg.kind {
@@ -819,24 +859,34 @@ impl<'a> Resolver<'a> {
             };
             let name = after[..end].trim();
             rest = &after[end + 1..];
-            let value = if let Some((_, v)) = var_values.iter().rfind(|(k, _)| *k == name) {
-                v.clone()
-            } else if name.contains('.') && !name.starts_with("AWS::") {
-                let (res, attr) = name.split_once('.').unwrap_or((name, ""));
-                if self.resource_types.contains_key(res) {
-                    Node::str(format!("${{{res}.{attr}}}"), loc)
-                } else {
-                    Node::unknown(format!("Fn::Sub ${{{name}}} names no resource"), loc)
+            // Variables and resources (the common cases) are written
+            // straight into `out`; the rest goes through `reference`.
+            let written = if let Some((_, v)) = var_values.iter().rfind(|(k, _)| *k == name) {
+                push_text(&mut out, v)
+            } else if name.starts_with("AWS::") {
+                match self.reference(name, loc) {
+                    Some(v) => push_text(&mut out, &v),
+                    None => Ok(()),
                 }
+            } else if let Some((res, _)) = name.split_once('.') {
+                if self.resource_types.contains_key(res) {
+                    push_placeholder(&mut out, name);
+                    Ok(())
+                } else {
+                    Err(format!("Fn::Sub ${{{name}}} names no resource"))
+                }
+            } else if !self.params.contains_key(name) && self.resource_types.contains_key(name) {
+                // What `reference` gives a resource: its marker, `${Id}`.
+                push_placeholder(&mut out, name);
+                Ok(())
             } else {
                 match self.reference(name, loc) {
-                    Some(v) => v,
-                    None => Node::str("", loc),
+                    Some(v) => push_text(&mut out, &v),
+                    None => Ok(()),
                 }
             };
-            match as_text(&value) {
-                Ok(text) => out.push_str(&text),
-                Err(why) => return Node::unknown(why, loc),
+            if let Err(why) = written {
+                return Node::unknown(why, loc);
             }
         }
         out.push_str(rest);
@@ -863,9 +913,8 @@ impl<'a> Resolver<'a> {
             if i > 0 {
                 out.push_str(&delim);
             }
-            match as_text(part) {
-                Ok(text) => out.push_str(&text),
-                Err(why) => return Node::unknown(why, loc),
+            if let Err(why) = push_text(&mut out, part) {
+                return Node::unknown(why, loc);
             }
         }
         let size = out.len();
@@ -997,6 +1046,33 @@ mod tests {
 
     fn with(value: &str) -> String {
         format!("{HEAD}Outputs:\n  V: {value}\n")
+    }
+
+    /// `Fn::Sub` writes variables and resources straight into the string;
+    /// the result must be what `Ref`/`Fn::GetAtt` joined together give.
+    #[test]
+    fn sub_placeholders_match_joined_references() {
+        for (sub, parts) in [
+            ("${Stage}", "!Ref Stage"),
+            ("${Fn}", "!Ref Fn"),
+            ("${Fn.Arn}", "!GetAtt Fn.Arn"),
+            ("${AWS::Region}", "!Ref AWS::Region"),
+            ("${AWS::NoValue}", "''"),
+            ("${ Fn }", "!Ref Fn"),
+            ("${V}", "!Ref Fn"),
+            ("${Names}", "!Ref Names"),
+            ("${Secret}", "!Ref Secret"),
+            ("${Nope}", "!Ref Nope"),
+        ] {
+            let sub_value = eval(&with(&format!("!Sub ['{sub}', {{V: !Ref Fn}}]")));
+            let join_value = eval(&with(&format!("!Join ['', [{parts}]]")));
+            assert_eq!(
+                sub_value.map(|n| n.kind),
+                join_value.map(|n| n.kind),
+                "{sub}"
+            );
+        }
+        assert!(eval_unknown(&with("!Sub '${Nope.Arn}'")).contains("names no resource"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The fast path of [`super::parse`]: reads the YAML most templates are
-//! written in straight from the bytes and feeds the same [`Builder`] as
-//! yaml-rust2, with the same positions, so the tree is identical.
+//! written in straight from the bytes and builds the tree directly (no
+//! event stream), with the same positions and the same key rules as the
+//! yaml-rust2 [`super::Builder`], so the tree is identical.
 //!
 //! Covered: block maps and lists (also compact `- a: b` and indentless
 //! lists), one-line plain and quoted scalars, flow lists and maps (also over
@@ -12,10 +13,10 @@
 //! accepting must match yaml-rust2 exactly (the tests below compare both on
 //! edge cases and on every YAML file of the repository).
 
-use super::Builder;
-use crate::json::space_run;
+use super::{map_key, merge_into, plain_scalar, same_key, INDEX_THRESHOLD, MAX_NODES};
+use crate::json::{dedup_keys, space_run};
+use fnguard_core::doc::MapEntry;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
-use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::TScalarStyle;
 
 /// Recursion bound of the fast path (real templates nest ~20 levels);
@@ -25,6 +26,57 @@ const MAX_FAST_DEPTH: usize = 100;
 
 /// A map key: text, style, position, position of its `:`.
 type Key = (String, TScalarStyle, Loc, Loc);
+
+/// A local tag's name (`Ref` for `!Ref`).
+type Tag = String;
+
+/// A map under construction, with the yaml-rust2 builder's rules:
+/// duplicate keys (the later wins) and `<<` merge keys (applied at the end,
+/// so that the map's own keys win).
+/// Duplicates are looked for on insert in small maps, at the end in large
+/// ones (`dedup_keys`), with the same result.
+#[derive(Default)]
+struct MapBuild {
+    entries: Vec<MapEntry>,
+    /// Entries were added past `INDEX_THRESHOLD` without a duplicate check.
+    unchecked: bool,
+    merged: Vec<MapEntry>,
+}
+
+impl MapBuild {
+    fn insert(&mut self, key: String, key_loc: Loc, value: Node) {
+        if key == "<<" {
+            merge_into(&mut self.merged, value);
+            return;
+        }
+        if self.entries.len() >= INDEX_THRESHOLD {
+            self.unchecked = true;
+        } else if let Some(e) = self.entries.iter_mut().find(|e| same_key(&e.key, &key)) {
+            // Later duplicates win, as in most YAML loaders.
+            e.key_loc = key_loc;
+            e.value = value;
+            return;
+        }
+        self.entries.push(MapEntry {
+            key,
+            key_loc,
+            value,
+        });
+    }
+
+    fn finish(self) -> NodeKind {
+        let mut entries = self.entries;
+        if self.unchecked {
+            dedup_keys(&mut entries);
+        }
+        for entry in self.merged {
+            if !entries.iter().any(|e| e.key == entry.key) {
+                entries.push(entry);
+            }
+        }
+        NodeKind::Map(entries)
+    }
+}
 
 /// The input uses something the fast path leaves to yaml-rust2.
 struct Bail;
@@ -45,19 +97,11 @@ pub(super) fn parse(text: &str, file: FileId) -> Option<Node> {
         depth: 0,
         started: false,
         file,
-        builder: Builder::new(file),
+        nodes: 0,
+        ascii: text.is_ascii(),
     };
-    p.document().ok()?;
-    if p.builder.error.is_some() {
-        // Limits (node count...): yaml-rust2's run reports it.
-        return None;
-    }
-    Some(
-        p.builder
-            .root
-            .take()
-            .unwrap_or_else(|| Node::new(NodeKind::Null, Loc::new(file, 1, 1))),
-    )
+    let root = p.document().ok()?;
+    Some(root.unwrap_or_else(|| Node::new(NodeKind::Null, Loc::new(file, 1, 1))))
 }
 
 /// Tabs, CR, NUL and byte-order marks (0xEF also starts other characters:
@@ -94,10 +138,13 @@ struct Fast<'a> {
     line: u32,
     line_start: usize,
     depth: usize,
-    /// An event was emitted: a later `---` is a second document.
+    /// A node was started: a later `---` is a second document.
     started: bool,
     file: FileId,
-    builder: Builder,
+    /// Nodes built, bounded by `MAX_NODES` as in the yaml-rust2 builder.
+    nodes: usize,
+    /// No multi-byte characters: columns are byte offsets.
+    ascii: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -131,7 +178,7 @@ impl Fast<'_> {
     /// Column of `pos` on its line, as yaml-rust2 counts it (characters).
     fn loc(&self, pos: usize) -> Loc {
         let before = &self.text[self.line_start..pos];
-        let col = if before.is_ascii() {
+        let col = if self.ascii || before.is_ascii() {
             before.len()
         } else {
             before.chars().count()
@@ -144,22 +191,56 @@ impl Fast<'_> {
         (self.pos - self.line_start) as isize
     }
 
-    fn emit(&mut self, event: Event, loc: Loc) {
+    /// One more node; past the limit yaml-rust2's run reports it.
+    fn count(&mut self) -> R<()> {
         self.started = true;
-        self.builder.event(event, loc);
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(Bail);
+        }
+        Ok(())
     }
 
-    fn scalar(&mut self, value: String, style: TScalarStyle, tag: Option<Tag>, loc: Loc) {
-        self.emit(Event::Scalar(value, style, 0, tag), loc);
+    /// A scalar node as the yaml-rust2 builder makes it: plain untagged
+    /// text is typed (null, booleans, numbers), tagged text stays a string.
+    fn scalar(
+        &mut self,
+        value: String,
+        style: TScalarStyle,
+        tag: Option<Tag>,
+        loc: Loc,
+    ) -> R<Node> {
+        self.count()?;
+        Ok(match tag {
+            Some(tag) => Node::new(
+                NodeKind::Tagged(tag, Box::new(Node::new(NodeKind::Str(value), loc))),
+                loc,
+            ),
+            None if style == TScalarStyle::Plain => Node::new(plain_scalar(value), loc),
+            None => Node::new(NodeKind::Str(value), loc),
+        })
     }
 
-    fn null(&mut self, loc: Loc) {
-        self.scalar(String::new(), TScalarStyle::Plain, None, loc);
+    fn null(&mut self, loc: Loc) -> R<Node> {
+        self.scalar(String::new(), TScalarStyle::Plain, None, loc)
+    }
+
+    /// A finished list or map, wrapped in its tag.
+    fn collection(kind: NodeKind, tag: Option<Tag>, loc: Loc) -> Node {
+        match tag {
+            Some(tag) => Node::new(NodeKind::Tagged(tag, Box::new(Node::new(kind, loc))), loc),
+            None => Node::new(kind, loc),
+        }
+    }
+
+    /// A map key from its scalar node.
+    fn key_text(node: Node) -> R<String> {
+        map_key(node).ok_or(Bail)
     }
 
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > MAX_FAST_DEPTH || self.builder.error.is_some() {
+        if self.depth > MAX_FAST_DEPTH {
             return Err(Bail);
         }
         Ok(())
@@ -225,31 +306,31 @@ impl Fast<'_> {
         }
     }
 
-    fn document(&mut self) -> R<()> {
+    fn document(&mut self) -> R<Option<Node>> {
         self.line_start_check()?;
         self.skip_to_next_token()?;
         if self.eof() {
-            return Ok(());
+            return Ok(None);
         }
-        self.block_node(-1, false)?;
+        let root = self.block_node(-1, false)?;
         if !self.eof() {
             return Err(Bail);
         }
-        Ok(())
+        Ok(Some(root))
     }
 
     /// A node in block context at `pos`; `parent` is the column of the
     /// enclosing block collection (-1 at the root), `inline` whether it
     /// follows a key on the same line (then it cannot start a map or list).
     /// Leaves `pos` at the next token, which starts a line, or at the end.
-    fn block_node(&mut self, parent: isize, inline: bool) -> R<()> {
+    fn block_node(&mut self, parent: isize, inline: bool) -> R<Node> {
         self.enter()?;
         let result = self.block_node_inner(parent, inline);
         self.depth -= 1;
         result
     }
 
-    fn block_node_inner(&mut self, parent: isize, inline: bool) -> R<()> {
+    fn block_node_inner(&mut self, parent: isize, inline: bool) -> R<Node> {
         let mut tag = None;
         if self.peek() == b'!' {
             tag = Some(self.tag()?);
@@ -272,8 +353,9 @@ impl Fast<'_> {
                 self.block_seq(tag, false)
             }
             b'[' | b'{' => {
-                self.flow_node(tag, parent + 1)?;
-                self.after_inline_value(parent)
+                let node = self.flow_node(tag, parent + 1)?;
+                self.after_inline_value(parent)?;
+                Ok(node)
             }
             b'|' | b'>' => self.block_scalar(parent, tag),
             b'"' | b'\'' => {
@@ -293,8 +375,9 @@ impl Fast<'_> {
                     self.pos += 1;
                     return self.block_map(None, (value, style, loc, colon));
                 }
-                self.scalar(value, style, tag, loc);
-                self.after_inline_value(parent)
+                let node = self.scalar(value, style, tag, loc)?;
+                self.after_inline_value(parent)?;
+                Ok(node)
             }
             b if Self::plain_may_start(b, self.peek_at(1)) => {
                 let (end, is_key) = self.plain_block();
@@ -308,8 +391,9 @@ impl Fast<'_> {
                     self.pos += 1;
                     return self.block_map(None, (value, TScalarStyle::Plain, loc, colon));
                 }
-                self.scalar(value, TScalarStyle::Plain, tag, loc);
-                self.after_inline_value(parent)
+                let node = self.scalar(value, TScalarStyle::Plain, tag, loc)?;
+                self.after_inline_value(parent)?;
+                Ok(node)
             }
             _ => Err(Bail),
         }
@@ -326,7 +410,7 @@ impl Fast<'_> {
     }
 
     /// A list or a map starting on a new line at `pos`.
-    fn block_collection(&mut self, tag: Option<Tag>) -> R<()> {
+    fn block_collection(&mut self, tag: Option<Tag>) -> R<Node> {
         if self.peek() == b'-' && is_blank_or_end(self.peek_at(1)) {
             return self.block_seq(tag, false);
         }
@@ -412,35 +496,39 @@ impl Fast<'_> {
 
     /// A block map whose first key is read; yaml-rust2 places the map at
     /// that key's `:`.
-    fn block_map(&mut self, tag: Option<Tag>, first: Key) -> R<()> {
+    fn block_map(&mut self, tag: Option<Tag>, first: Key) -> R<Node> {
         // Keys start lines or follow `- `/spaces: ASCII before them, so the
         // character column is the byte column `indent` compares with.
         let col = (first.2.col - 1) as isize;
-        self.emit(Event::MappingStart(0, tag), first.3);
+        let map_loc = first.3;
+        self.count()?;
+        let mut map = MapBuild::default();
         let mut key = first;
         loop {
-            let (value, style, loc, _) = key;
-            self.scalar(value, style, None, loc);
+            let (text, style, key_loc, _) = key;
+            let key_node = self.scalar(text, style, None, key_loc)?;
+            let text = Self::key_text(key_node)?;
             self.skip_spaces();
-            if matches!(self.peek(), b'\n' | b'#' | 0) {
+            let value = if matches!(self.peek(), b'\n' | b'#' | 0) {
                 self.skip_to_next_token()?;
                 if self.eof() {
                     let end = self.loc(self.pos);
-                    self.null(end);
+                    self.null(end)?
                 } else if self.indent() > col {
-                    self.block_node(col, false)?;
+                    self.block_node(col, false)?
                 } else if self.indent() == col
                     && self.peek() == b'-'
                     && is_blank_or_end(self.peek_at(1))
                 {
-                    self.block_seq(None, true)?;
+                    self.block_seq(None, true)?
                 } else {
                     let here = self.loc(self.pos);
-                    self.null(here);
+                    self.null(here)?
                 }
             } else {
-                self.block_node(col, true)?;
-            }
+                self.block_node(col, true)?
+            };
+            map.insert(text, key_loc, value);
             if self.eof() || self.indent() < col {
                 break;
             }
@@ -449,15 +537,13 @@ impl Fast<'_> {
             }
             key = self.key()?;
         }
-        let end = self.loc(self.pos);
-        self.emit(Event::MappingEnd, end);
-        Ok(())
+        Ok(Self::collection(map.finish(), tag, map_loc))
     }
 
     /// A block list at its first `-`. yaml-rust2 places a list at its
     /// first `-`, an indentless one (`key:` then `- x` at the key's
     /// column) at its first entry's content.
-    fn block_seq(&mut self, tag: Option<Tag>, indentless: bool) -> R<()> {
+    fn block_seq(&mut self, tag: Option<Tag>, indentless: bool) -> R<Node> {
         let col = self.indent();
         let start = if indentless {
             let content = self.pos
@@ -473,7 +559,8 @@ impl Fast<'_> {
         } else {
             self.loc(self.pos)
         };
-        self.emit(Event::SequenceStart(0, tag), start);
+        self.count()?;
+        let mut items = Vec::new();
         loop {
             // On the `-`.
             self.pos += 1;
@@ -484,11 +571,11 @@ impl Fast<'_> {
                     // An empty entry: yaml-rust2 places its null oddly.
                     return Err(Bail);
                 }
-                self.block_node(col, false)?;
+                items.push(self.block_node(col, false)?);
             } else {
                 // `- a: b` and `- - x`: the compact map or list sits at
                 // its own column.
-                self.block_node(col, false)?;
+                items.push(self.block_node(col, false)?);
             }
             if self.eof() || self.indent() < col {
                 break;
@@ -500,9 +587,7 @@ impl Fast<'_> {
                 break;
             }
         }
-        let end = self.loc(self.pos);
-        self.emit(Event::SequenceEnd, end);
-        Ok(())
+        Ok(Self::collection(NodeKind::Seq(items), tag, start))
     }
 
     fn tag(&mut self) -> R<Tag> {
@@ -517,10 +602,7 @@ impl Fast<'_> {
         if self.pos == start || !is_blank_or_end(self.peek()) {
             return Err(Bail);
         }
-        Ok(Tag {
-            handle: "!".to_string(),
-            suffix: self.text[start..self.pos].to_string(),
-        })
+        Ok(self.text[start..self.pos].to_string())
     }
 
     /// A one-line quoted scalar at `pos`; `pos` ends after the closing quote.
@@ -601,7 +683,7 @@ impl Fast<'_> {
     }
 
     /// `|` or `>` at `pos`: the scalar is the more-indented lines below.
-    fn block_scalar(&mut self, parent: isize, tag: Option<Tag>) -> R<()> {
+    fn block_scalar(&mut self, parent: isize, tag: Option<Tag>) -> R<Node> {
         // yaml-rust2 places the scalar at its first content line.
         let mut loc = self.loc(self.pos);
         let literal = self.peek() == b'|';
@@ -728,14 +810,14 @@ impl Fast<'_> {
         } else {
             TScalarStyle::Folded
         };
-        self.scalar(value, style, tag, loc);
+        let node = self.scalar(value, style, tag, loc)?;
         // `pos` is at the start of a line (or the end): on to its token.
         self.line_start_check()?;
         self.skip_to_next_token()?;
         if !self.eof() && self.indent() > parent {
             return Err(Bail);
         }
-        Ok(())
+        Ok(node)
     }
 
     fn newline_in_scalar(&mut self) {
@@ -753,14 +835,14 @@ impl Fast<'_> {
         Ok(())
     }
 
-    fn flow_node(&mut self, tag: Option<Tag>, min_col: isize) -> R<()> {
+    fn flow_node(&mut self, tag: Option<Tag>, min_col: isize) -> R<Node> {
         self.enter()?;
         let result = self.flow_node_inner(tag, min_col);
         self.depth -= 1;
         result
     }
 
-    fn flow_node_inner(&mut self, mut tag: Option<Tag>, min_col: isize) -> R<()> {
+    fn flow_node_inner(&mut self, mut tag: Option<Tag>, min_col: isize) -> R<Node> {
         if self.peek() == b'!' {
             if tag.is_some() {
                 return Err(Bail);
@@ -775,7 +857,8 @@ impl Fast<'_> {
         let loc = self.loc(start);
         match self.peek() {
             b'[' => {
-                self.emit(Event::SequenceStart(0, tag), loc);
+                self.count()?;
+                let mut items = Vec::new();
                 self.pos += 1;
                 let mut after_comma = false;
                 loop {
@@ -784,7 +867,7 @@ impl Fast<'_> {
                         self.pos += 1;
                         break;
                     }
-                    self.flow_node(None, min_col)?;
+                    items.push(self.flow_node(None, min_col)?);
                     self.flow_skip(min_col)?;
                     if self.peek() == b':' {
                         // `[a: b]`: a one-pair map inside a list.
@@ -802,11 +885,11 @@ impl Fast<'_> {
                         _ => return Err(Bail),
                     }
                 }
-                self.emit(Event::SequenceEnd, loc);
-                Ok(())
+                Ok(Self::collection(NodeKind::Seq(items), tag, loc))
             }
             b'{' => {
-                self.emit(Event::MappingStart(0, tag), loc);
+                self.count()?;
+                let mut map = MapBuild::default();
                 self.pos += 1;
                 let mut after_comma = false;
                 loop {
@@ -815,7 +898,9 @@ impl Fast<'_> {
                         self.pos += 1;
                         break;
                     }
-                    self.flow_scalar(None, true)?;
+                    let key_node = self.flow_scalar(None, true)?;
+                    let key_loc = key_node.loc;
+                    let key = Self::key_text(key_node)?;
                     self.flow_skip(min_col)?;
                     if !(self.peek() == b':' && is_blank_or_end(self.peek_at(1))) {
                         return Err(Bail);
@@ -825,7 +910,8 @@ impl Fast<'_> {
                     if matches!(self.peek(), b',' | b'}') {
                         return Err(Bail);
                     }
-                    self.flow_node(None, min_col)?;
+                    let value = self.flow_node(None, min_col)?;
+                    map.insert(key, key_loc, value);
                     self.flow_skip(min_col)?;
                     match self.peek() {
                         b',' => {
@@ -839,8 +925,7 @@ impl Fast<'_> {
                         _ => return Err(Bail),
                     }
                 }
-                self.emit(Event::MappingEnd, loc);
-                Ok(())
+                Ok(Self::collection(map.finish(), tag, loc))
             }
             _ => self.flow_scalar(tag, false),
         }
@@ -848,7 +933,7 @@ impl Fast<'_> {
 
     /// A quoted or plain scalar in a flow collection (plain ones end at a
     /// flow indicator, `: `, ` #` or the line end).
-    fn flow_scalar(&mut self, tag: Option<Tag>, is_key: bool) -> R<()> {
+    fn flow_scalar(&mut self, tag: Option<Tag>, is_key: bool) -> R<Node> {
         let start = self.pos;
         let loc = self.loc(start);
         match self.peek() {
@@ -859,8 +944,7 @@ impl Fast<'_> {
                     TScalarStyle::SingleQuoted
                 };
                 let value = self.quoted()?;
-                self.scalar(value, style, tag, loc);
-                Ok(())
+                self.scalar(value, style, tag, loc)
             }
             b if Self::plain_may_start(b, self.peek_at(1))
                 && !(b == b'-' && is_flow_indicator(self.peek_at(1))) =>
@@ -899,8 +983,7 @@ impl Fast<'_> {
                     }
                 }
                 let value = self.text[start..end].to_string();
-                self.scalar(value, TScalarStyle::Plain, tag, loc);
-                Ok(())
+                self.scalar(value, TScalarStyle::Plain, tag, loc)
             }
             _ => Err(Bail),
         }
@@ -980,6 +1063,29 @@ mod tests {
         handled("# only comments\n");
         handled("just a scalar\n");
         handled("<<: {a: 1}\nb: 2\n");
+    }
+
+    /// Large maps check duplicate keys when they close: same result as the
+    /// yaml-rust2 builder's per-insert index (first place, last value).
+    #[test]
+    fn duplicate_keys_in_large_maps() {
+        let mut block = String::new();
+        let mut flow = String::from("F: {");
+        for (i, k) in [3, 30, 5, 3, 41, 30, 2, 30, 17]
+            .into_iter()
+            .chain(0..40)
+            .enumerate()
+        {
+            block.push_str(&format!("k{k}: v{i}\n"));
+            flow.push_str(&format!("k{k}: v{i}, "));
+        }
+        flow.push_str("last: x}\n");
+        handled(&block);
+        handled(&flow);
+        handled(&format!(
+            "M:\n  <<: {{k1: merged, z: merged}}\n{}",
+            block.replace("k", "  k")
+        ));
     }
 
     #[test]
