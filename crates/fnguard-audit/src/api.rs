@@ -156,9 +156,9 @@ fn push(
     severity: Severity,
 ) {
     let (served_en, served_zh) = served_functions(api);
-    let message = Text::new(
-        format!("{}{served_en}", message.en),
-        format!("{}{served_zh}", message.zh),
+    let message = ctx.text(
+        || format!("{}{served_en}", message.en),
+        || format!("{}{served_zh}", message.zh),
     );
     let finding = ctx
         .finding(rule, &api.id, api.loc, message, "")
@@ -191,10 +191,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             push(ctx, out, api, &RULES[0], Text::new(en, zh), severity);
         }
         if matches!(api.throttling, Field::Absent | Field::Known(false, _)) {
-            let message = Text::new(
-                format!("{kind} {} configures no throttling (stage, method/route settings or usage plan).", api.id),
-                format!("{kind} {} 未配置限流（阶段、方法/路由设置或使用计划）。", api.id),
-            );
+            let message = ctx.text(|| format!("{kind} {} configures no throttling (stage, method/route settings or usage plan).", api.id), || format!("{kind} {} 未配置限流（阶段、方法/路由设置或使用计划）。", api.id));
             push(ctx, out, api, &RULES[1], message, RULES[1].severity);
         }
         if api.kind == ApiKind::Rest
@@ -203,19 +200,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                 Field::Absent | Field::Known(false, _)
             )
         {
-            let message = Text::new(
-                format!(
-                    "REST API {} validates no request (no request validator).",
-                    api.id
-                ),
-                format!("REST API {} 未校验任何请求（没有请求校验器）。", api.id),
+            let message = ctx.text(
+                || {
+                    format!(
+                        "REST API {} validates no request (no request validator).",
+                        api.id
+                    )
+                },
+                || format!("REST API {} 未校验任何请求（没有请求校验器）。", api.id),
             );
             push(ctx, out, api, &RULES[2], message, RULES[2].severity);
         }
         if matches!(api.access_logging, Field::Absent | Field::Known(false, _)) {
-            let message = Text::new(
-                format!("{kind} {} has access logging disabled.", api.id),
-                format!("{kind} {} 未启用访问日志。", api.id),
+            let message = ctx.text(
+                || format!("{kind} {} has access logging disabled.", api.id),
+                || format!("{kind} {} 未启用访问日志。", api.id),
             );
             push(ctx, out, api, &RULES[3], message, RULES[3].severity);
         }

@@ -177,19 +177,23 @@ fn role_raw(
     ignores: &[Ignore],
     issue: &Issue,
 ) -> Raw {
-    let message = Text::new(
-        format!(
-            "Execution role `{}` (used by {}) {}",
-            role.id,
-            function_names(functions),
-            issue.en
-        ),
-        format!(
-            "执行角色 `{}`（被 {} 使用）{}",
-            role.id,
-            function_names(functions),
-            issue.zh
-        ),
+    let message = ctx.text(
+        || {
+            format!(
+                "Execution role `{}` (used by {}) {}",
+                role.id,
+                function_names(functions),
+                issue.en
+            )
+        },
+        || {
+            format!(
+                "执行角色 `{}`（被 {} 使用）{}",
+                role.id,
+                function_names(functions),
+                issue.zh
+            )
+        },
     );
     let mut finding = ctx
         .finding(
@@ -206,9 +210,9 @@ fn role_raw(
     for (function, role_loc) in functions {
         finding = finding.with_related(
             ctx.src(*role_loc),
-            Text::new(
-                format!("function `{}` runs with this role", function.id),
-                format!("函数 `{}` 以该角色运行", function.id),
+            ctx.text(
+                || format!("function `{}` runs with this role", function.id),
+                || format!("函数 `{}` 以该角色运行", function.id),
             ),
         );
     }
@@ -345,9 +349,9 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
             for (id, loc) in &others {
                 finding.related.push(fnguard_core::Related {
                     location: ctx.src(*loc),
-                    message: Text::new(
-                        format!("function `{id}` gets the same setting"),
-                        format!("函数 `{id}` 使用同一设置"),
+                    message: ctx.text(
+                        || format!("function `{id}` gets the same setting"),
+                        || format!("函数 `{id}` 使用同一设置"),
                     ),
                 });
             }
@@ -1446,9 +1450,9 @@ fn check_shared(
     for (function, role_loc) in functions {
         finding = finding.with_related(
             ctx.src(*role_loc),
-            Text::new(
-                format!("function `{}` uses this role", function.id),
-                format!("函数 `{}` 使用该角色", function.id),
+            ctx.text(
+                || format!("function `{}` uses this role", function.id),
+                || format!("函数 `{}` 使用该角色", function.id),
             ),
         );
     }
@@ -1492,9 +1496,9 @@ fn check_shared_outside(
     for (function, role_loc) in functions {
         finding = finding.with_related(
             ctx.src(*role_loc),
-            Text::new(
-                format!("function `{}` uses this role", function.id),
-                format!("函数 `{}` 使用该角色", function.id),
+            ctx.text(
+                || format!("function `{}` uses this role", function.id),
+                || format!("函数 `{}` 使用该角色", function.id),
             ),
         );
     }

@@ -41,6 +41,17 @@ impl<'a> Ctx<'a> {
         SourceRef::new(self.dep.file(loc), loc.line, loc.col)
     }
 
+    /// A message built only in the language the report will show (both
+    /// when the caller did not say): the other would be dropped unread, and
+    /// formatting it was a large part of the audit's cost.
+    pub fn text(&self, en: impl FnOnce() -> String, zh: impl FnOnce() -> String) -> Text {
+        match self.opts.lang {
+            Some(Lang::En) => Text::new(en(), String::new()),
+            Some(Lang::Zh) => Text::new(String::new(), zh()),
+            None => Text::new(en(), zh()),
+        }
+    }
+
     /// A finding about element `resource` (declared at `resource_loc`),
     /// pointing at `loc` (the offending line, or the element itself when the
     /// problem is something missing).

@@ -1,7 +1,7 @@
 //! Checks of area `MON`: alarms on functions (guide §3.4.3).
 
 use crate::{Ctx, Raw};
-use fnguard_core::{Area, RuleMeta, Severity, Text};
+use fnguard_core::{Area, RuleMeta, Severity};
 use std::collections::HashSet;
 
 pub static RULES: &[RuleMeta] = &[RuleMeta {
@@ -70,15 +70,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         if watched.contains(function.id.as_str()) {
             continue;
         }
-        let message = Text::new(
-            format!(
-                "No CloudWatch alarm watches Errors, Throttles or Duration of function {}.",
-                function.id
-            ),
-            format!(
-                "没有 CloudWatch 告警监视函数 {} 的 Errors、Throttles 或 Duration。",
-                function.id
-            ),
+        let message = ctx.text(
+            || {
+                format!(
+                    "No CloudWatch alarm watches Errors, Throttles or Duration of function {}.",
+                    function.id
+                )
+            },
+            || {
+                format!(
+                    "没有 CloudWatch 告警监视函数 {} 的 Errors、Throttles 或 Duration。",
+                    function.id
+                )
+            },
         );
         let finding = ctx.finding(rule, &function.id, function.loc, message, "");
         out.push(Raw {

@@ -485,157 +485,161 @@ pub fn is_secret_name(name: &str) -> bool {
     let Some(last) = words.iter().last() else {
         return false;
     };
-    const NOT_A_SECRET_SUFFIX: &[&str] = &[
-        "ARN",
-        "ARNS",
-        "NAME",
-        "NAMES",
-        "ID",
-        "IDS",
-        "PATH",
-        "PARAM",
-        "PARAMS",
-        "PARAMETER",
-        "URL",
-        "URLS",
-        "URI",
-        "ENDPOINT",
-        "HOST",
-        "HOSTNAME",
-        "PORT",
-        "FILE",
-        "FILENAME",
-        "DIR",
-        "REGION",
-        "TTL",
-        "EXPIRY",
-        "EXPIRES",
-        "EXPIRE",
-        "EXPIRATION",
-        "LENGTH",
-        "LEN",
-        "SIZE",
-        "HEADER",
-        "TYPE",
-        "MODE",
-        "ENABLED",
-        "DISABLED",
-        "ENABLE",
-        "VERSION",
-        "TIMEOUT",
-        "SECONDS",
-        "MINUTES",
-        "HOURS",
-        "DAYS",
-        "COUNT",
-        "USER",
-        "USERNAME",
-        "LOGIN",
-        "ALGORITHM",
-        "ALG",
-        "ISSUER",
-        "AUDIENCE",
-        "SCOPE",
-        "SCOPES",
-        "TABLE",
-        "BUCKET",
-        "QUEUE",
-        "TOPIC",
-        "STREAM",
-        "PROVIDER",
-        "DOMAIN",
-        "METHOD",
-        "FLOW",
-        "POOL",
-        "LOCATION",
-        "PREFIX",
-        "SUFFIX",
-        "FORMAT",
-        "POLICY",
-        "ROLE",
-        "ACCOUNT",
-        "STORE",
-        "VAULT",
-        "FIELD",
-        "PROPERTY",
-        "COLUMN",
-        "LABEL",
-        "REF",
-        "REFERENCE",
-        "ALIAS",
-        "KMS",
-        "INTERVAL",
-        "RETRIES",
-        "LIMIT",
-        "RATE",
-        "SOURCE",
-        "FUNCTION",
-        "SERVICE",
-        "SERVER",
-        "STAGE",
-        "ENV",
-        "ROTATION",
-        "DURATION",
-        "LEVEL",
-        "MILLIS",
-        "MS",
-        "ATTEMPTS",
-        "THRESHOLD",
-        "WINDOW",
-        "BYTES",
-        "POLICIES",
-        "RULES",
-        "AGE",
-        "STRATEGY",
-        "LOCATOR",
-        "KEYS",
-        "COOKIE",
-        "NAMESPACE",
-        "VAR",
-    ];
-    if NOT_A_SECRET_SUFFIX.contains(&last) {
+    // A `match` rather than a list scan: every variable name of every
+    // function comes here, and the compiler dispatches on length first.
+    let not_a_secret_suffix = matches!(
+        last,
+        "ARN"
+            | "ARNS"
+            | "NAME"
+            | "NAMES"
+            | "ID"
+            | "IDS"
+            | "PATH"
+            | "PARAM"
+            | "PARAMS"
+            | "PARAMETER"
+            | "URL"
+            | "URLS"
+            | "URI"
+            | "ENDPOINT"
+            | "HOST"
+            | "HOSTNAME"
+            | "PORT"
+            | "FILE"
+            | "FILENAME"
+            | "DIR"
+            | "REGION"
+            | "TTL"
+            | "EXPIRY"
+            | "EXPIRES"
+            | "EXPIRE"
+            | "EXPIRATION"
+            | "LENGTH"
+            | "LEN"
+            | "SIZE"
+            | "HEADER"
+            | "TYPE"
+            | "MODE"
+            | "ENABLED"
+            | "DISABLED"
+            | "ENABLE"
+            | "VERSION"
+            | "TIMEOUT"
+            | "SECONDS"
+            | "MINUTES"
+            | "HOURS"
+            | "DAYS"
+            | "COUNT"
+            | "USER"
+            | "USERNAME"
+            | "LOGIN"
+            | "ALGORITHM"
+            | "ALG"
+            | "ISSUER"
+            | "AUDIENCE"
+            | "SCOPE"
+            | "SCOPES"
+            | "TABLE"
+            | "BUCKET"
+            | "QUEUE"
+            | "TOPIC"
+            | "STREAM"
+            | "PROVIDER"
+            | "DOMAIN"
+            | "METHOD"
+            | "FLOW"
+            | "POOL"
+            | "LOCATION"
+            | "PREFIX"
+            | "SUFFIX"
+            | "FORMAT"
+            | "POLICY"
+            | "ROLE"
+            | "ACCOUNT"
+            | "STORE"
+            | "VAULT"
+            | "FIELD"
+            | "PROPERTY"
+            | "COLUMN"
+            | "LABEL"
+            | "REF"
+            | "REFERENCE"
+            | "ALIAS"
+            | "KMS"
+            | "INTERVAL"
+            | "RETRIES"
+            | "LIMIT"
+            | "RATE"
+            | "SOURCE"
+            | "FUNCTION"
+            | "SERVICE"
+            | "SERVER"
+            | "STAGE"
+            | "ENV"
+            | "ROTATION"
+            | "DURATION"
+            | "LEVEL"
+            | "MILLIS"
+            | "MS"
+            | "ATTEMPTS"
+            | "THRESHOLD"
+            | "WINDOW"
+            | "BYTES"
+            | "POLICIES"
+            | "RULES"
+            | "AGE"
+            | "STRATEGY"
+            | "LOCATOR"
+            | "KEYS"
+            | "COOKIE"
+            | "NAMESPACE"
+            | "VAR"
+    );
+    if not_a_secret_suffix {
         return false;
     }
     let joined = &words.joined;
-    const SUBSTRINGS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "APIKEY",
-        "PRIVATEKEY",
-        "CREDENTIAL",
-        "PASSPHRASE",
-        "CLIENTSECRET",
-    ];
-    if SUBSTRINGS.iter().any(|s| joined.contains(s)) {
+    // PASSWORD, PASSWD and PASSPHRASE all hold PASS, and CLIENTSECRET
+    // holds SECRET: one search gates three, one is implied.
+    let names_a_secret = joined.contains("SECRET")
+        || joined.contains("APIKEY")
+        || joined.contains("PRIVATEKEY")
+        || joined.contains("CREDENTIAL")
+        || (joined.contains("PASS")
+            && ["PASSWORD", "PASSWD", "PASSPHRASE"]
+                .iter()
+                .any(|s| joined.contains(s)));
+    if names_a_secret {
         return true;
     }
-    const WORDS: &[&str] = &["PWD", "PASS", "CREDS", "AUTH", "AUTHORIZATION", "BASICAUTH"];
-    if words
-        .iter()
-        .any(|w| WORDS.contains(&w) || w.ends_with("TOKEN"))
-    {
+    if words.iter().any(|w| {
+        matches!(
+            w,
+            "PWD" | "PASS" | "CREDS" | "AUTH" | "AUTHORIZATION" | "BASICAUTH"
+        ) || w.ends_with("TOKEN")
+    }) {
         return true;
     }
-    const KEY_KINDS: &[&str] = &[
-        "API",
-        "PRIVATE",
-        "SECRET",
-        "ACCESS",
-        "SIGNING",
-        "ENCRYPTION",
-        "MASTER",
-        "HMAC",
-        "JWT",
-        "SESSION",
-        "APP",
-        "AUTH",
-        "CLIENT",
-    ];
-    let key_of_kind = words
-        .iter()
-        .zip(words.iter().skip(1))
-        .any(|(kind, key)| key == "KEY" && KEY_KINDS.contains(&kind));
+    let key_of_kind = words.iter().zip(words.iter().skip(1)).any(|(kind, key)| {
+        key == "KEY"
+            && matches!(
+                kind,
+                "API"
+                    | "PRIVATE"
+                    | "SECRET"
+                    | "ACCESS"
+                    | "SIGNING"
+                    | "ENCRYPTION"
+                    | "MASTER"
+                    | "HMAC"
+                    | "JWT"
+                    | "SESSION"
+                    | "APP"
+                    | "AUTH"
+                    | "CLIENT"
+            )
+    });
     key_of_kind
 }
 
