@@ -289,17 +289,23 @@ fn resource_zh(resource: &str) -> String {
 pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
     let tail = out.split_off(from.min(out.len()));
     let mut merged: Vec<(Raw, Vec<(String, Loc)>)> = Vec::with_capacity(tail.len());
-    let mut by_source: HashMap<(&str, String, u32, u32), usize> = HashMap::new();
+    // The key leaves the path out, so no path is copied per finding: the
+    // first findings of one rule at one line and column are chained
+    // (`next_same_key`, nearly always one) and their paths compared.
+    let mut by_source: HashMap<(&str, u32, u32), usize> = HashMap::with_capacity(tail.len());
+    let mut next_same_key: Vec<Option<usize>> = Vec::with_capacity(tail.len());
     for raw in tail {
         let f = &raw.finding;
-        let key = (
-            f.rule_id,
-            f.location.path.clone(),
-            f.location.line,
-            f.location.col,
-        );
-        match by_source.get(&key) {
-            Some(&i) if merged[i].0.finding.resource != raw.finding.resource => {
+        let key = (f.rule_id, f.location.line, f.location.col);
+        let mut first = by_source.get(&key).copied();
+        while let Some(i) = first {
+            if merged[i].0.finding.location.path == f.location.path {
+                break;
+            }
+            first = next_same_key[i];
+        }
+        match first {
+            Some(i) if merged[i].0.finding.resource != raw.finding.resource => {
                 let (first, others) = &mut merged[i];
                 first.finding.severity = first.finding.severity.max(raw.finding.severity);
                 first.element_ignores.retain(|kept| {
@@ -311,9 +317,14 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
                     others.push((raw.finding.resource, raw.element_loc));
                 }
             }
-            _ => {
-                // The first finding at a position stays the one others join.
-                by_source.entry(key).or_insert(merged.len());
+            // The first finding at a position stays the one others join.
+            Some(_) => {
+                next_same_key.push(None);
+                merged.push((raw, Vec::new()));
+            }
+            None => {
+                let index = merged.len();
+                next_same_key.push(by_source.insert(key, index));
                 merged.push((raw, Vec::new()));
             }
         }

@@ -5,6 +5,7 @@
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Date, Field, Lang, Node, RuleMeta, Severity};
 use fnguard_model::TriggerKind;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -236,6 +237,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let from = out.len();
     let table = runtime_table();
     let today = ctx.opts.scan_date;
+    // The functions of a deployment share a few runtimes: each phrase is
+    // built once per runtime and language.
+    let phrases: RefCell<Vec<(&str, Lang, String)>> = RefCell::new(Vec::new());
+    let phrase = |dates: &'static RuntimeDates, lang: Lang| -> String {
+        let mut phrases = phrases.borrow_mut();
+        if let Some((_, _, text)) = phrases
+            .iter()
+            .find(|(id, l, _)| *l == lang && *id == dates.id.as_str())
+        {
+            return text.clone();
+        }
+        let text = date_phrase(dates, today, lang);
+        phrases.push((dates.id.as_str(), lang, text.clone()));
+        text
+    };
     // Lambda@Edge supports neither reserved concurrency nor a DLQ.
     let edge = crate::iam::edge_functions(ctx.dep);
     for function in &ctx.dep.functions {
@@ -254,7 +270,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                                 function.id,
                                 dates.id,
                                 dates.name,
-                                date_phrase(dates, today, Lang::En)
+                                phrase(dates, Lang::En)
                             )
                         },
                         || {
@@ -263,7 +279,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                                 function.id,
                                 dates.id,
                                 dates.name,
-                                date_phrase(dates, today, Lang::Zh)
+                                phrase(dates, Lang::Zh)
                             )
                         },
                     );

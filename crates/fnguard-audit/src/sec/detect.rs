@@ -155,6 +155,12 @@ fn aws_access_key(value: &str) -> Option<Detection> {
 }
 
 fn aws_secret_key(name: &str, value: &str) -> Option<Detection> {
+    // Every variable comes here and few names hold a K: the upper-cased
+    // copy and the regex are only for those that may say SECRET and KEY.
+    let may_say_key = name.bytes().any(|b| b.eq_ignore_ascii_case(&b'k'));
+    if !may_say_key {
+        return None;
+    }
     let upper: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -163,10 +169,12 @@ fn aws_secret_key(name: &str, value: &str) -> Option<Detection> {
     let named = upper.contains("SECRET")
         && upper.contains("KEY")
         && (upper.contains("ACCESS") || upper.contains("AWS"));
-    let looks_like_key = patterns().aws_secret.is_match(value)
-        && !value.to_ascii_uppercase().contains("EXAMPLE")
-        && distinct_chars(value) >= 10;
-    (named && looks_like_key).then(|| Detection {
+    let looks_like_key = || {
+        patterns().aws_secret.is_match(value)
+            && !value.to_ascii_uppercase().contains("EXAMPLE")
+            && distinct_chars(value) >= 10
+    };
+    (named && looks_like_key()).then(|| Detection {
         kind: Kind::AwsSecretKey,
         evidence: redact(value),
     })
@@ -600,17 +608,7 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     }
     let joined = &words.joined;
-    // PASSWORD, PASSWD and PASSPHRASE all hold PASS, and CLIENTSECRET
-    // holds SECRET: one search gates three, one is implied.
-    let names_a_secret = joined.contains("SECRET")
-        || joined.contains("APIKEY")
-        || joined.contains("PRIVATEKEY")
-        || joined.contains("CREDENTIAL")
-        || (joined.contains("PASS")
-            && ["PASSWORD", "PASSWD", "PASSPHRASE"]
-                .iter()
-                .any(|s| joined.contains(s)));
-    if names_a_secret {
+    if names_a_secret(joined.as_bytes()) {
         return true;
     }
     if words.iter().any(|w| {
@@ -641,6 +639,28 @@ pub fn is_secret_name(name: &str) -> bool {
             )
     });
     key_of_kind
+}
+
+/// Whether the upper-cased words of a name, joined, contain PASSWORD,
+/// PASSWD, SECRET, APIKEY, PRIVATEKEY, CREDENTIAL, PASSPHRASE or
+/// CLIENTSECRET: one pass dispatching on the first letter, as every
+/// variable name comes here. (CLIENTSECRET holds SECRET.)
+fn names_a_secret(joined: &[u8]) -> bool {
+    (0..joined.len()).any(|i| {
+        let rest = &joined[i..];
+        match rest[0] {
+            b'S' => rest.starts_with(b"SECRET"),
+            b'A' => rest.starts_with(b"APIKEY"),
+            b'C' => rest.starts_with(b"CREDENTIAL"),
+            b'P' => {
+                rest.starts_with(b"PRIVATEKEY")
+                    || rest.starts_with(b"PASSWORD")
+                    || rest.starts_with(b"PASSWD")
+                    || rest.starts_with(b"PASSPHRASE")
+            }
+            _ => false,
+        }
+    })
 }
 
 /// The words of a name, upper-cased, in one buffer: `dbPassword` → DB,
@@ -726,6 +746,44 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass scan must agree with searching each word.
+    #[test]
+    fn names_a_secret_equals_searching_each_word() {
+        const WORDS: &[&str] = &[
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "APIKEY",
+            "PRIVATEKEY",
+            "CREDENTIAL",
+            "PASSPHRASE",
+            "CLIENTSECRET",
+        ];
+        for joined in [
+            "",
+            "P",
+            "PASS",
+            "DBPASSWORD",
+            "PASSWDX",
+            "XSECRE",
+            "SSECRET",
+            "MYAPIKEYS",
+            "AAPIKEY",
+            "PRIVATEKE",
+            "PRIVATEKEYS",
+            "CREDENTIALS",
+            "CREDENTIA",
+            "APASSPHRASE",
+            "CLIENTSECRET",
+            "PPASSWORD",
+            "TOKEN",
+            "SECRE",
+        ] {
+            let expected = WORDS.iter().any(|w| joined.contains(w));
+            assert_eq!(names_a_secret(joined.as_bytes()), expected, "{joined}");
+        }
+    }
 
     /// The char-by-char splitter `Words::split` replaced.
     fn split_words_reference(name: &str) -> Vec<String> {
