@@ -5,10 +5,10 @@
 //! `ServerlessRestApi`, the Serverless Framework's API) carry the location
 //! of the event that created them, so findings point at what the user wrote.
 
+use crate::fast_hash::HashSet;
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Api, ApiKind};
-use std::collections::HashSet;
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -134,7 +134,7 @@ fn kind_name(kind: ApiKind) -> &'static str {
 /// names its function.
 fn served_functions(api: &Api) -> (String, String) {
     let mut names: Vec<&str> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for function in api.routes.iter().filter_map(|r| r.function.as_deref()) {
         if seen.insert(function) {
             names.push(function);

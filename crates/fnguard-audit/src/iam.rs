@@ -17,6 +17,7 @@
 
 mod rules;
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel, ActionInfo};
@@ -28,7 +29,6 @@ use fnguard_iam::{
 };
 use fnguard_model::{AttachedPolicy, Function, Ignore, Ref, Role, SELF_ACCOUNT};
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     rules::ADMIN,
@@ -70,17 +70,18 @@ const EVIDENCE_ACTIONS: usize = 50;
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
     // The first role of an id wins, as in `Deployment::role`.
-    let mut roles: HashMap<&str, &Role> = HashMap::with_capacity(dep.roles.len());
+    let mut roles: HashMap<&str, &Role> =
+        HashMap::with_capacity_and_hasher(dep.roles.len(), Default::default());
     for role in &dep.roles {
         roles.entry(role.id.as_str()).or_insert(role);
     }
     // Functions per declared role, roles in order of first use.
     let mut order: Vec<&Role> = Vec::new();
-    let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::default();
     // Roles the functions name but the files do not declare (an ARN, an
     // undeclared id): their policies are unknown, but sharing one is not.
     let mut outside_order: Vec<&str> = Vec::new();
-    let mut outside_users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    let mut outside_users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::default();
     for function in &dep.functions {
         let (name, loc) = match &function.role {
             Field::Known(Ref::Local(id), loc) => match roles.get(id.as_str()) {
@@ -292,7 +293,8 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
     // The key leaves the path out, so no path is copied per finding: the
     // first findings of one rule at one line and column are chained
     // (`next_same_key`, nearly always one) and their paths compared.
-    let mut by_source: HashMap<(&str, u32, u32), usize> = HashMap::with_capacity(tail.len());
+    let mut by_source: HashMap<(&str, u32, u32), usize> =
+        HashMap::with_capacity_and_hasher(tail.len(), Default::default());
     let mut next_same_key: Vec<Option<usize>> = Vec::with_capacity(tail.len());
     for raw in tail {
         let f = &raw.finding;
@@ -396,7 +398,7 @@ pub(crate) fn edge_functions(dep: &fnguard_model::Deployment) -> HashSet<&str> {
         .map(|role| role.id.as_str())
         .collect();
     if edge_roles.is_empty() {
-        return HashSet::new();
+        return HashSet::default();
     }
     dep.functions
         .iter()
@@ -522,7 +524,7 @@ const WHOLE_STATEMENT: usize = usize::MAX;
 impl<'a> RoleAnalysis<'a> {
     fn new(role: &'a Role) -> Self {
         let policies: Vec<&Policy> = role.policies.iter().map(|p| &p.policy).collect();
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names: HashMap<&str, usize> = HashMap::default();
         for attached in &role.policies {
             *names.entry(attached.name.as_str()).or_default() += 1;
         }
@@ -531,7 +533,7 @@ impl<'a> RoleAnalysis<'a> {
             .iter()
             .enumerate()
             .flat_map(|(policy, attached)| {
-                let mut sids: HashMap<&str, usize> = HashMap::new();
+                let mut sids: HashMap<&str, usize> = HashMap::default();
                 for stmt in &attached.policy.statements {
                     if let Some(sid) = &stmt.sid {
                         *sids.entry(sid.as_str()).or_default() += 1;
@@ -576,7 +578,7 @@ impl<'a> RoleAnalysis<'a> {
             ctx,
             boundary,
             on_any,
-            reported: HashSet::new(),
+            reported: HashSet::default(),
             issues: Vec::new(),
             budget: Cell::new(WORK_BUDGET),
         }

@@ -4,6 +4,7 @@
 //! `Metadata`). Config and baseline suppressions are the caller's.
 
 pub mod api;
+mod fast_hash;
 pub mod iam;
 pub mod log;
 pub mod mon;
@@ -13,11 +14,11 @@ pub mod sec;
 pub mod sign;
 pub mod trig;
 
+use fast_hash::HashMap;
 use fnguard_core::{
     Date, Finding, Lang, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text,
 };
 use fnguard_model::{Deployment, Ignore};
-use std::collections::HashMap;
 
 /// What a check may depend on besides the model.
 #[derive(Debug, Clone)]
@@ -103,7 +104,9 @@ pub struct Raw {
 /// inline comments or element metadata.
 pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
     let ctx = Ctx { dep, opts };
-    let mut raw: Vec<Raw> = Vec::new();
+    // Room for the usual few findings per function up front: a `Raw` is
+    // large, and growing by doubling copied every one of them again.
+    let mut raw: Vec<Raw> = Vec::with_capacity(8 * dep.functions.len() + 16);
     iam::check(&ctx, &mut raw);
     trig::check(&ctx, &mut raw);
     sec::check(&ctx, &mut raw);
@@ -148,7 +151,7 @@ struct InlineIndex<'a> {
 
 impl<'a> InlineIndex<'a> {
     fn new(dep: &'a Deployment) -> Self {
-        let mut by_file: HashMap<&str, HashMap<u32, Vec<usize>>> = HashMap::new();
+        let mut by_file: HashMap<&str, HashMap<u32, Vec<usize>>> = HashMap::default();
         for (i, ignore) in dep.inline_ignores.iter().enumerate() {
             let lines = by_file.entry(dep.file(ignore.loc)).or_default();
             lines.entry(ignore.target_line).or_default().push(i);

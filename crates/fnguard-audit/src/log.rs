@@ -1,10 +1,10 @@
 //! Checks of area `LOG`: function logs, tracing and the audit trail
 //! (guide §3.4.1, §3.4.2).
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Function, LogGroup};
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -212,8 +212,8 @@ fn trail_message(trail: &str) -> Text {
 
 fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
     let rule = &RULES[0];
-    let mut by_function: HashMap<&str, Vec<&LogGroup>> = HashMap::new();
-    let mut by_name: HashMap<&str, &LogGroup> = HashMap::new();
+    let mut by_function: HashMap<&str, Vec<&LogGroup>> = HashMap::default();
+    let mut by_name: HashMap<&str, &LogGroup> = HashMap::default();
     for group in &ctx.dep.log_groups {
         if let Some(function) = group.function.as_deref() {
             by_function.entry(function).or_default().push(group);
@@ -233,7 +233,7 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
                 Field::Absent => false,
             }
     });
-    let mut reported: HashSet<&str> = HashSet::new();
+    let mut reported: HashSet<&str> = HashSet::default();
     for function in &ctx.dep.functions {
         let mut linked: Vec<&LogGroup> = by_function
             .get(function.id.as_str())

@@ -1,8 +1,8 @@
 //! Checks of area `MON`: alarms on functions (guide §3.4.3).
 
+use crate::fast_hash::HashSet;
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, RuleMeta, Severity};
-use std::collections::HashSet;
 
 pub static RULES: &[RuleMeta] = &[RuleMeta {
     id: "FG-MON-001",
@@ -37,7 +37,7 @@ Where: CloudFormation/SAM `AWS::CloudWatch::Alarm` with `Namespace: AWS/Lambda` 
 const WATCHED_METRICS: &[&str] = &["Errors", "Throttles", "Duration", "ConcurrentExecutions"];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
-    let mut watched: HashSet<&str> = HashSet::new();
+    let mut watched: HashSet<&str> = HashSet::default();
     for metric in ctx.dep.alarms.iter().flat_map(|a| a.metrics.iter()) {
         // An alarm whose function we cannot resolve might watch any of
         // them: then no function can be said to be unwatched.

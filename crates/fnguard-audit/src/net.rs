@@ -1,10 +1,10 @@
 //! Checks of area `NET`: network placement and egress of functions
 //! (guide §3.3.1, §3.3.4, §2.1).
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity};
 use fnguard_model::{Ref, SgRule};
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -95,11 +95,11 @@ fn allows_all_egress(rule: &SgRule) -> bool {
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let edge = crate::iam::edge_functions(ctx.dep);
     // Security group id → functions using it, in first-use order.
-    let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut users: HashMap<&str, Vec<&str>> = HashMap::default();
     let mut order: Vec<&str> = Vec::new();
     // (group, function) pairs already recorded: a function may list a group
     // twice, and one group may serve thousands of functions.
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::default();
     for function in &ctx.dep.functions {
         match &function.vpc {
             // Lambda@Edge cannot be attached to a VPC.

@@ -1,11 +1,11 @@
 //! Checks of area `TRIG`: who may invoke a function (guide §3.1.2, §2.2).
 //! Resource-based permissions, function URLs, API Gateway routes and CORS.
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::{Effect, Policy, PrincipalSet};
 use fnguard_model::{ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, SELF_ACCOUNT};
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -265,7 +265,7 @@ fn is_restricted(p: &InvokePermission) -> bool {
 /// function's own account. Templates often hard-code their account id, and
 /// a permission for it is not cross-account.
 fn own_accounts(ctx: &Ctx) -> HashSet<String> {
-    let mut accounts = HashSet::new();
+    let mut accounts = HashSet::default();
     for f in &ctx.dep.functions {
         let role = match f.role.value() {
             Some(Ref::External(arn)) => Some(arn.as_str()),
