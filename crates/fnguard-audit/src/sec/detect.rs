@@ -106,7 +106,10 @@ pub fn detect(name: &str, value: &str) -> Option<Detection> {
 
 fn private_key(value: &str) -> Option<Detection> {
     // Cheap literal gates keep the regexes off the common, harmless values.
-    if !value.contains("PRIVATE KEY") && !value.contains("PuTTY-User-Key-File") {
+    // Both markers hold a `P`, which a memchr finds cheaply.
+    if !value.contains('P')
+        || (!value.contains("PRIVATE KEY") && !value.contains("PuTTY-User-Key-File"))
+    {
         return None;
     }
     let p = patterns();
@@ -205,7 +208,8 @@ fn known_token(value: &str) -> Option<Detection> {
 
 fn url_password(value: &str) -> Option<Detection> {
     let p = patterns();
-    let userinfo_candidates = if value.contains("://") && value.contains('@') {
+    let has_scheme = value.contains("://");
+    let userinfo_candidates = if has_scheme && value.contains('@') {
         p.url_userinfo.captures_iter(value).collect()
     } else {
         Vec::new()
@@ -231,12 +235,17 @@ fn url_password(value: &str) -> Option<Detection> {
             ),
         });
     }
-    let lower = value.to_ascii_lowercase();
-    let connection_string = lower.contains("://")
-        || lower.starts_with("jdbc:")
-        || lower.contains("server=")
-        || lower.contains("data source=")
-        || lower.contains("host=");
+    // Every marker but `jdbc:` holds `://` or `=`: most values have
+    // neither and are not lower-cased at all.
+    let jdbc = value
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case("jdbc:"));
+    let connection_string = has_scheme
+        || jdbc
+        || (value.contains('=') && {
+            let lower = value.to_ascii_lowercase();
+            lower.contains("server=") || lower.contains("data source=") || lower.contains("host=")
+        });
     if connection_string {
         for c in p.query_password.captures_iter(value) {
             let Some(password) = c.get(1) else { continue };
@@ -746,6 +755,31 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Connection strings are recognised by their markers in any case,
+    /// with or without `://`; without a marker a `password=` is not read.
+    #[test]
+    fn connection_string_markers_gate_query_passwords() {
+        for value in [
+            "Server=db.internal;Database=app;Password=Xy7pQ2zzK",
+            "DATA SOURCE=db;pwd=Xy7pQ2zzK",
+            "Host=db;Password=Xy7pQ2zzK",
+            "JDBC:oracle:thin:@db;password=Xy7pQ2zzK",
+        ] {
+            assert!(
+                matches!(
+                    url_password(value),
+                    Some(Detection {
+                        kind: Kind::UrlPassword,
+                        ..
+                    })
+                ),
+                "{value}"
+            );
+        }
+        assert_eq!(url_password("user=app;password=Xy7pQ2zzK"), None);
+        assert_eq!(url_password("jdbc"), None);
+    }
 
     /// The one-pass scan must agree with searching each word.
     #[test]
