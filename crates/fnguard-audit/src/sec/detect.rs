@@ -5,6 +5,7 @@
 
 use fnguard_core::finding::redact;
 use regex::Regex;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -498,7 +499,18 @@ fn is_instruction(lower: &str) -> bool {
 
 /// Whether a variable or parameter name says it holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
-    let words = Words::split(name);
+    // Every variable name of every function comes here: the word buffers
+    // are reused per thread instead of allocated per name.
+    thread_local! {
+        static WORDS: RefCell<Words> = const { RefCell::new(Words::EMPTY) };
+    }
+    WORDS.with_borrow_mut(|words| {
+        words.fill(name);
+        words_name_a_secret(words)
+    })
+}
+
+fn words_name_a_secret(words: &Words) -> bool {
     let Some(last) = words.iter().last() else {
         return false;
     };
@@ -684,12 +696,26 @@ struct Words {
 }
 
 impl Words {
+    const EMPTY: Words = Words {
+        joined: String::new(),
+        ends: Vec::new(),
+    };
+
+    #[cfg(test)]
     fn split(name: &str) -> Words {
+        let mut words = Words::EMPTY;
+        words.fill(name);
+        words
+    }
+
+    /// Split `name` into these buffers, replacing what they held.
+    fn fill(&mut self, name: &str) {
         // Byte by byte: the bytes of a non-ASCII character are neither
         // letters nor digits, as the character itself is not.
         let bytes = name.as_bytes();
-        let mut joined = String::with_capacity(bytes.len());
-        let mut ends = Vec::new();
+        let Words { joined, ends } = self;
+        joined.clear();
+        ends.clear();
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             if !b.is_ascii_alphanumeric() {
@@ -714,7 +740,6 @@ impl Words {
         if joined.len() > start {
             ends.push(joined.len());
         }
-        Words { joined, ends }
     }
 
     fn iter(&self) -> impl Iterator<Item = &str> + '_ {
