@@ -5,10 +5,10 @@
 //! `ServerlessRestApi`, the Serverless Framework's API) carry the location
 //! of the event that created them, so findings point at what the user wrote.
 
+use crate::fast_hash::HashSet;
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Api, ApiKind};
-use std::collections::HashSet;
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -134,7 +134,7 @@ fn kind_name(kind: ApiKind) -> &'static str {
 /// names its function.
 fn served_functions(api: &Api) -> (String, String) {
     let mut names: Vec<&str> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for function in api.routes.iter().filter_map(|r| r.function.as_deref()) {
         if seen.insert(function) {
             names.push(function);
@@ -156,9 +156,9 @@ fn push(
     severity: Severity,
 ) {
     let (served_en, served_zh) = served_functions(api);
-    let message = Text::new(
-        format!("{}{served_en}", message.en),
-        format!("{}{served_zh}", message.zh),
+    let message = ctx.text(
+        || format!("{}{served_en}", message.en),
+        || format!("{}{served_zh}", message.zh),
     );
     let finding = ctx
         .finding(rule, &api.id, api.loc, message, "")
@@ -191,10 +191,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             push(ctx, out, api, &RULES[0], Text::new(en, zh), severity);
         }
         if matches!(api.throttling, Field::Absent | Field::Known(false, _)) {
-            let message = Text::new(
-                format!("{kind} {} configures no throttling (stage, method/route settings or usage plan).", api.id),
-                format!("{kind} {} 未配置限流（阶段、方法/路由设置或使用计划）。", api.id),
-            );
+            let message = ctx.text(|| format!("{kind} {} configures no throttling (stage, method/route settings or usage plan).", api.id), || format!("{kind} {} 未配置限流（阶段、方法/路由设置或使用计划）。", api.id));
             push(ctx, out, api, &RULES[1], message, RULES[1].severity);
         }
         if api.kind == ApiKind::Rest
@@ -203,19 +200,21 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                 Field::Absent | Field::Known(false, _)
             )
         {
-            let message = Text::new(
-                format!(
-                    "REST API {} validates no request (no request validator).",
-                    api.id
-                ),
-                format!("REST API {} 未校验任何请求（没有请求校验器）。", api.id),
+            let message = ctx.text(
+                || {
+                    format!(
+                        "REST API {} validates no request (no request validator).",
+                        api.id
+                    )
+                },
+                || format!("REST API {} 未校验任何请求（没有请求校验器）。", api.id),
             );
             push(ctx, out, api, &RULES[2], message, RULES[2].severity);
         }
         if matches!(api.access_logging, Field::Absent | Field::Known(false, _)) {
-            let message = Text::new(
-                format!("{kind} {} has access logging disabled.", api.id),
-                format!("{kind} {} 未启用访问日志。", api.id),
+            let message = ctx.text(
+                || format!("{kind} {} has access logging disabled.", api.id),
+                || format!("{kind} {} 未启用访问日志。", api.id),
             );
             push(ctx, out, api, &RULES[3], message, RULES[3].severity);
         }

@@ -17,6 +17,7 @@
 
 mod rules;
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel, ActionInfo};
@@ -28,7 +29,6 @@ use fnguard_iam::{
 };
 use fnguard_model::{AttachedPolicy, Function, Ignore, Ref, Role, SELF_ACCOUNT};
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     rules::ADMIN,
@@ -70,17 +70,18 @@ const EVIDENCE_ACTIONS: usize = 50;
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
     // The first role of an id wins, as in `Deployment::role`.
-    let mut roles: HashMap<&str, &Role> = HashMap::with_capacity(dep.roles.len());
+    let mut roles: HashMap<&str, &Role> =
+        HashMap::with_capacity_and_hasher(dep.roles.len(), Default::default());
     for role in &dep.roles {
         roles.entry(role.id.as_str()).or_insert(role);
     }
     // Functions per declared role, roles in order of first use.
     let mut order: Vec<&Role> = Vec::new();
-    let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    let mut users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::default();
     // Roles the functions name but the files do not declare (an ARN, an
     // undeclared id): their policies are unknown, but sharing one is not.
     let mut outside_order: Vec<&str> = Vec::new();
-    let mut outside_users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::new();
+    let mut outside_users: HashMap<&str, Vec<(&Function, Loc)>> = HashMap::default();
     for function in &dep.functions {
         let (name, loc) = match &function.role {
             Field::Known(Ref::Local(id), loc) => match roles.get(id.as_str()) {
@@ -177,19 +178,23 @@ fn role_raw(
     ignores: &[Ignore],
     issue: &Issue,
 ) -> Raw {
-    let message = Text::new(
-        format!(
-            "Execution role `{}` (used by {}) {}",
-            role.id,
-            function_names(functions),
-            issue.en
-        ),
-        format!(
-            "执行角色 `{}`（被 {} 使用）{}",
-            role.id,
-            function_names(functions),
-            issue.zh
-        ),
+    let message = ctx.text(
+        || {
+            format!(
+                "Execution role `{}` (used by {}) {}",
+                role.id,
+                function_names(functions),
+                issue.en
+            )
+        },
+        || {
+            format!(
+                "执行角色 `{}`（被 {} 使用）{}",
+                role.id,
+                function_names(functions),
+                issue.zh
+            )
+        },
     );
     let mut finding = ctx
         .finding(
@@ -206,9 +211,9 @@ fn role_raw(
     for (function, role_loc) in functions {
         finding = finding.with_related(
             ctx.src(*role_loc),
-            Text::new(
-                format!("function `{}` runs with this role", function.id),
-                format!("函数 `{}` 以该角色运行", function.id),
+            ctx.text(
+                || format!("function `{}` runs with this role", function.id),
+                || format!("函数 `{}` 以该角色运行", function.id),
             ),
         );
     }
@@ -285,17 +290,24 @@ fn resource_zh(resource: &str) -> String {
 pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
     let tail = out.split_off(from.min(out.len()));
     let mut merged: Vec<(Raw, Vec<(String, Loc)>)> = Vec::with_capacity(tail.len());
-    let mut by_source: HashMap<(&str, String, u32, u32), usize> = HashMap::new();
+    // The key leaves the path out, so no path is copied per finding: the
+    // first findings of one rule at one line and column are chained
+    // (`next_same_key`, nearly always one) and their paths compared.
+    let mut by_source: HashMap<(&str, u32, u32), usize> =
+        HashMap::with_capacity_and_hasher(tail.len(), Default::default());
+    let mut next_same_key: Vec<Option<usize>> = Vec::with_capacity(tail.len());
     for raw in tail {
         let f = &raw.finding;
-        let key = (
-            f.rule_id,
-            f.location.path.clone(),
-            f.location.line,
-            f.location.col,
-        );
-        match by_source.get(&key) {
-            Some(&i) if merged[i].0.finding.resource != raw.finding.resource => {
+        let key = (f.rule_id, f.location.line, f.location.col);
+        let mut first = by_source.get(&key).copied();
+        while let Some(i) = first {
+            if merged[i].0.finding.location.path == f.location.path {
+                break;
+            }
+            first = next_same_key[i];
+        }
+        match first {
+            Some(i) if merged[i].0.finding.resource != raw.finding.resource => {
                 let (first, others) = &mut merged[i];
                 first.finding.severity = first.finding.severity.max(raw.finding.severity);
                 first.element_ignores.retain(|kept| {
@@ -307,9 +319,14 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
                     others.push((raw.finding.resource, raw.element_loc));
                 }
             }
-            _ => {
-                // The first finding at a position stays the one others join.
-                by_source.entry(key).or_insert(merged.len());
+            // The first finding at a position stays the one others join.
+            Some(_) => {
+                next_same_key.push(None);
+                merged.push((raw, Vec::new()));
+            }
+            None => {
+                let index = merged.len();
+                next_same_key.push(by_source.insert(key, index));
                 merged.push((raw, Vec::new()));
             }
         }
@@ -345,9 +362,9 @@ pub(crate) fn merge_same_source(ctx: &Ctx, out: &mut Vec<Raw>, from: usize) {
             for (id, loc) in &others {
                 finding.related.push(fnguard_core::Related {
                     location: ctx.src(*loc),
-                    message: Text::new(
-                        format!("function `{id}` gets the same setting"),
-                        format!("函数 `{id}` 使用同一设置"),
+                    message: ctx.text(
+                        || format!("function `{id}` gets the same setting"),
+                        || format!("函数 `{id}` 使用同一设置"),
                     ),
                 });
             }
@@ -381,7 +398,7 @@ pub(crate) fn edge_functions(dep: &fnguard_model::Deployment) -> HashSet<&str> {
         .map(|role| role.id.as_str())
         .collect();
     if edge_roles.is_empty() {
-        return HashSet::new();
+        return HashSet::default();
     }
     dep.functions
         .iter()
@@ -507,7 +524,7 @@ const WHOLE_STATEMENT: usize = usize::MAX;
 impl<'a> RoleAnalysis<'a> {
     fn new(role: &'a Role) -> Self {
         let policies: Vec<&Policy> = role.policies.iter().map(|p| &p.policy).collect();
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names: HashMap<&str, usize> = HashMap::default();
         for attached in &role.policies {
             *names.entry(attached.name.as_str()).or_default() += 1;
         }
@@ -516,7 +533,7 @@ impl<'a> RoleAnalysis<'a> {
             .iter()
             .enumerate()
             .flat_map(|(policy, attached)| {
-                let mut sids: HashMap<&str, usize> = HashMap::new();
+                let mut sids: HashMap<&str, usize> = HashMap::default();
                 for stmt in &attached.policy.statements {
                     if let Some(sid) = &stmt.sid {
                         *sids.entry(sid.as_str()).or_default() += 1;
@@ -561,7 +578,7 @@ impl<'a> RoleAnalysis<'a> {
             ctx,
             boundary,
             on_any,
-            reported: HashSet::new(),
+            reported: HashSet::default(),
             issues: Vec::new(),
             budget: Cell::new(WORK_BUDGET),
         }
@@ -1446,9 +1463,9 @@ fn check_shared(
     for (function, role_loc) in functions {
         finding = finding.with_related(
             ctx.src(*role_loc),
-            Text::new(
-                format!("function `{}` uses this role", function.id),
-                format!("函数 `{}` 使用该角色", function.id),
+            ctx.text(
+                || format!("function `{}` uses this role", function.id),
+                || format!("函数 `{}` 使用该角色", function.id),
             ),
         );
     }
@@ -1492,9 +1509,9 @@ fn check_shared_outside(
     for (function, role_loc) in functions {
         finding = finding.with_related(
             ctx.src(*role_loc),
-            Text::new(
-                format!("function `{}` uses this role", function.id),
-                format!("函数 `{}` 使用该角色", function.id),
+            ctx.text(
+                || format!("function `{}` uses this role", function.id),
+                || format!("函数 `{}` 使用该角色", function.id),
             ),
         );
     }

@@ -4,6 +4,7 @@
 //! `Metadata`). Config and baseline suppressions are the caller's.
 
 pub mod api;
+mod fast_hash;
 pub mod iam;
 pub mod log;
 pub mod mon;
@@ -13,11 +14,11 @@ pub mod sec;
 pub mod sign;
 pub mod trig;
 
+use fast_hash::HashMap;
 use fnguard_core::{
     Date, Finding, Lang, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text,
 };
 use fnguard_model::{Deployment, Ignore};
-use std::collections::HashMap;
 
 /// What a check may depend on besides the model.
 #[derive(Debug, Clone)]
@@ -39,6 +40,17 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn src(&self, loc: Loc) -> SourceRef {
         SourceRef::new(self.dep.file(loc), loc.line, loc.col)
+    }
+
+    /// A message built only in the language the report will show (both
+    /// when the caller did not say): the other would be dropped unread, and
+    /// formatting it was a large part of the audit's cost.
+    pub fn text(&self, en: impl FnOnce() -> String, zh: impl FnOnce() -> String) -> Text {
+        match self.opts.lang {
+            Some(Lang::En) => Text::new(en(), String::new()),
+            Some(Lang::Zh) => Text::new(String::new(), zh()),
+            None => Text::new(en(), zh()),
+        }
     }
 
     /// A finding about element `resource` (declared at `resource_loc`),
@@ -92,7 +104,9 @@ pub struct Raw {
 /// inline comments or element metadata.
 pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
     let ctx = Ctx { dep, opts };
-    let mut raw: Vec<Raw> = Vec::new();
+    // Room for the usual few findings per function up front: a `Raw` is
+    // large, and growing by doubling copied every one of them again.
+    let mut raw: Vec<Raw> = Vec::with_capacity(8 * dep.functions.len() + 16);
     iam::check(&ctx, &mut raw);
     trig::check(&ctx, &mut raw);
     sec::check(&ctx, &mut raw);
@@ -137,7 +151,7 @@ struct InlineIndex<'a> {
 
 impl<'a> InlineIndex<'a> {
     fn new(dep: &'a Deployment) -> Self {
-        let mut by_file: HashMap<&str, HashMap<u32, Vec<usize>>> = HashMap::new();
+        let mut by_file: HashMap<&str, HashMap<u32, Vec<usize>>> = HashMap::default();
         for (i, ignore) in dep.inline_ignores.iter().enumerate() {
             let lines = by_file.entry(dep.file(ignore.loc)).or_default();
             lines.entry(ignore.target_line).or_default().push(i);

@@ -1,10 +1,10 @@
 //! Checks of area `LOG`: function logs, tracing and the audit trail
 //! (guide §3.4.1, §3.4.2).
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Function, LogGroup};
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -139,12 +139,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                     "未设置 LoggingConfig.LogFormat，Lambda 默认使用 Text".to_string(),
                 ),
             };
-            let message = Text::new(
-                format!(
-                    "Function {} writes plain-text logs ({why_en}).",
-                    function.id
-                ),
-                format!("函数 {} 写入纯文本日志（{why_zh}）。", function.id),
+            let message = ctx.text(
+                || {
+                    format!(
+                        "Function {} writes plain-text logs ({why_en}).",
+                        function.id
+                    )
+                },
+                || format!("函数 {} 写入纯文本日志（{why_zh}）。", function.id),
             );
             let finding = ctx.finding(&RULES[1], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
@@ -162,12 +164,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                     "未设置追踪模式".to_string(),
                 ),
             };
-            let message = Text::new(
-                format!(
-                    "Function {} has no active X-Ray tracing ({why_en}).",
-                    function.id
-                ),
-                format!("函数 {} 未启用 X-Ray 主动追踪（{why_zh}）。", function.id),
+            let message = ctx.text(
+                || {
+                    format!(
+                        "Function {} has no active X-Ray tracing ({why_en}).",
+                        function.id
+                    )
+                },
+                || format!("函数 {} 未启用 X-Ray 主动追踪（{why_zh}）。", function.id),
             );
             let finding = ctx.finding(&RULES[2], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
@@ -208,8 +212,8 @@ fn trail_message(trail: &str) -> Text {
 
 fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
     let rule = &RULES[0];
-    let mut by_function: HashMap<&str, Vec<&LogGroup>> = HashMap::new();
-    let mut by_name: HashMap<&str, &LogGroup> = HashMap::new();
+    let mut by_function: HashMap<&str, Vec<&LogGroup>> = HashMap::default();
+    let mut by_name: HashMap<&str, &LogGroup> = HashMap::default();
     for group in &ctx.dep.log_groups {
         if let Some(function) = group.function.as_deref() {
             by_function.entry(function).or_default().push(group);
@@ -229,7 +233,7 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
                 Field::Absent => false,
             }
     });
-    let mut reported: HashSet<&str> = HashSet::new();
+    let mut reported: HashSet<&str> = HashSet::default();
     for function in &ctx.dep.functions {
         let mut linked: Vec<&LogGroup> = by_function
             .get(function.id.as_str())
@@ -255,10 +259,7 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
                 continue;
             }
             let name = function.name.as_deref().unwrap_or("<generated name>");
-            let message = Text::new(
-                format!("No log group is declared for function {}: Lambda creates /aws/lambda/{name} with no expiry.", function.id),
-                format!("未为函数 {} 声明日志组：Lambda 会创建永不过期的 /aws/lambda/{name}。", function.id),
-            );
+            let message = ctx.text(|| format!("No log group is declared for function {}: Lambda creates /aws/lambda/{name} with no expiry.", function.id), || format!("未为函数 {} 声明日志组：Lambda 会创建永不过期的 /aws/lambda/{name}。", function.id));
             let finding = ctx.finding(rule, &function.id, function.loc, message, "no-log-group");
             out.push(raw_for_function(function, finding));
             continue;
@@ -267,15 +268,19 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
             if !group.retention_days.is_absent() || !reported.insert(group.id.as_str()) {
                 continue;
             }
-            let message = Text::new(
-                format!(
-                    "Log group {} of function {} sets no retention: its logs never expire.",
-                    group.id, function.id
-                ),
-                format!(
-                    "函数 {} 的日志组 {} 未设置保留期：其日志永不过期。",
-                    function.id, group.id
-                ),
+            let message = ctx.text(
+                || {
+                    format!(
+                        "Log group {} of function {} sets no retention: its logs never expire.",
+                        group.id, function.id
+                    )
+                },
+                || {
+                    format!(
+                        "函数 {} 的日志组 {} 未设置保留期：其日志永不过期。",
+                        function.id, group.id
+                    )
+                },
             );
             let finding = ctx.finding(rule, &function.id, group.loc, message, &group.id);
             out.push(Raw {
@@ -299,16 +304,13 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
         {
             continue;
         }
-        let message = Text::new(
-            format!(
+        let message = ctx.text(|| format!(
                 "Log group {} ({name}) holds Lambda function logs and sets no retention: its logs never expire.",
                 group.id
-            ),
-            format!(
+            ), || format!(
                 "日志组 {}（{name}）存放 Lambda 函数日志，但未设置保留期：其日志永不过期。",
                 group.id
-            ),
-        );
+            ));
         let finding = ctx.finding(rule, &group.id, group.loc, message, "retention");
         out.push(Raw {
             finding,

@@ -1,8 +1,8 @@
 //! Checks of area `MON`: alarms on functions (guide §3.4.3).
 
+use crate::fast_hash::HashSet;
 use crate::{Ctx, Raw};
-use fnguard_core::{Area, RuleMeta, Severity, Text};
-use std::collections::HashSet;
+use fnguard_core::{Area, RuleMeta, Severity};
 
 pub static RULES: &[RuleMeta] = &[RuleMeta {
     id: "FG-MON-001",
@@ -37,7 +37,7 @@ Where: CloudFormation/SAM `AWS::CloudWatch::Alarm` with `Namespace: AWS/Lambda` 
 const WATCHED_METRICS: &[&str] = &["Errors", "Throttles", "Duration", "ConcurrentExecutions"];
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
-    let mut watched: HashSet<&str> = HashSet::new();
+    let mut watched: HashSet<&str> = HashSet::default();
     for metric in ctx.dep.alarms.iter().flat_map(|a| a.metrics.iter()) {
         // An alarm whose function we cannot resolve might watch any of
         // them: then no function can be said to be unwatched.
@@ -70,15 +70,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         if watched.contains(function.id.as_str()) {
             continue;
         }
-        let message = Text::new(
-            format!(
-                "No CloudWatch alarm watches Errors, Throttles or Duration of function {}.",
-                function.id
-            ),
-            format!(
-                "没有 CloudWatch 告警监视函数 {} 的 Errors、Throttles 或 Duration。",
-                function.id
-            ),
+        let message = ctx.text(
+            || {
+                format!(
+                    "No CloudWatch alarm watches Errors, Throttles or Duration of function {}.",
+                    function.id
+                )
+            },
+            || {
+                format!(
+                    "没有 CloudWatch 告警监视函数 {} 的 Errors、Throttles 或 Duration。",
+                    function.id
+                )
+            },
         );
         let finding = ctx.finding(rule, &function.id, function.loc, message, "");
         out.push(Raw {

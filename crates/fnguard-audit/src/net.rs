@@ -1,10 +1,10 @@
 //! Checks of area `NET`: network placement and egress of functions
 //! (guide §3.3.1, §3.3.4, §2.1).
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
-use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
+use fnguard_core::{Area, Field, RuleMeta, Severity};
 use fnguard_model::{Ref, SgRule};
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -95,11 +95,11 @@ fn allows_all_egress(rule: &SgRule) -> bool {
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let edge = crate::iam::edge_functions(ctx.dep);
     // Security group id → functions using it, in first-use order.
-    let mut users: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut users: HashMap<&str, Vec<&str>> = HashMap::default();
     let mut order: Vec<&str> = Vec::new();
     // (group, function) pairs already recorded: a function may list a group
     // twice, and one group may serve thousands of functions.
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::default();
     for function in &ctx.dep.functions {
         match &function.vpc {
             // Lambda@Edge cannot be attached to a VPC.
@@ -153,10 +153,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             ("", "")
         };
         let cidr = open.cidr.as_deref().unwrap_or("0.0.0.0/0");
-        let message = Text::new(
-            format!("Security group `{sg_id}` of function(s) {functions} allows all outbound traffic to `{cidr}`.{why_en}"),
-            format!("函数 {functions} 的安全组 `{sg_id}` 允许所有出站流量访问 `{cidr}`。{why_zh}"),
-        );
+        let message = ctx.text(|| format!("Security group `{sg_id}` of function(s) {functions} allows all outbound traffic to `{cidr}`.{why_en}"), || format!("函数 {functions} 的安全组 `{sg_id}` 允许所有出站流量访问 `{cidr}`。{why_zh}"));
         let loc = if open.implicit { sg.loc } else { open.loc };
         let finding = ctx.finding(rule, sg_id, loc, message, "egress");
         out.push(Raw {
@@ -170,12 +167,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
 fn report_no_vpc(ctx: &Ctx, function: &fnguard_model::Function, out: &mut Vec<Raw>) {
     let rule = &RULES[0];
     let mut finding = if function.internal_refs.is_empty() {
-        let message = Text::new(
-            format!(
-                "Function {} is not attached to a VPC: its egress cannot be restricted.",
-                function.id
-            ),
-            format!("函数 {} 未接入 VPC：无法限制其出站流量。", function.id),
+        let message = ctx.text(
+            || {
+                format!(
+                    "Function {} is not attached to a VPC: its egress cannot be restricted.",
+                    function.id
+                )
+            },
+            || format!("函数 {} 未接入 VPC：无法限制其出站流量。", function.id),
         );
         ctx.finding(rule, &function.id, function.loc, message, "")
     } else {
@@ -185,19 +184,16 @@ fn report_no_vpc(ctx: &Ctx, function: &fnguard_model::Function, out: &mut Vec<Ra
             .map(|r| r.what.as_str())
             .collect();
         let what = what.join(", ");
-        let message = Text::new(
-            format!("Function {} is not attached to a VPC although it uses internal resources ({what}): they must be reachable from outside a private network.", function.id),
-            format!("函数 {} 未接入 VPC，但使用了内部资源（{what}）：这些资源必须能从私有网络之外访问。", function.id),
-        );
+        let message = ctx.text(|| format!("Function {} is not attached to a VPC although it uses internal resources ({what}): they must be reachable from outside a private network.", function.id), || format!("函数 {} 未接入 VPC，但使用了内部资源（{what}）：这些资源必须能从私有网络之外访问。", function.id));
         ctx.finding(rule, &function.id, function.loc, message, "")
             .with_severity(Severity::Medium)
     };
     for internal in &function.internal_refs {
         finding = finding.with_related(
             ctx.src(internal.loc),
-            Text::new(
-                format!("uses {}", internal.what),
-                format!("使用 {}", internal.what),
+            ctx.text(
+                || format!("uses {}", internal.what),
+                || format!("使用 {}", internal.what),
             ),
         );
     }

@@ -3,9 +3,11 @@
 //! asynchronous events.
 
 use crate::{Ctx, Raw};
-use fnguard_core::{Area, Date, Field, Node, RuleMeta, Severity, Text};
+use fnguard_core::{Area, Date, Field, Lang, Node, RuleMeta, Severity};
 use fnguard_model::TriggerKind;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::OnceLock;
 
 pub static RULES: &[RuleMeta] = &[
@@ -188,9 +190,9 @@ pub fn runtime_severity(dates: &RuntimeDates, today: Date) -> Option<Severity> {
     }
 }
 
-fn date_phrases(dates: &RuntimeDates, today: Date) -> (String, String) {
-    let mut en = Vec::new();
-    let mut zh = Vec::new();
+/// What happened or will happen to a runtime, in one language: only the
+/// language the report shows is built.
+fn date_phrase(dates: &RuntimeDates, today: Date, lang: Lang) -> String {
     let steps = [
         (dates.deprecation, "deprecated", "弃用"),
         (
@@ -204,34 +206,52 @@ fn date_phrases(dates: &RuntimeDates, today: Date) -> (String, String) {
             "禁止更新函数",
         ),
     ];
+    let mut phrase = String::new();
     for (date, what_en, what_zh) in steps {
         let Some(date) = date else { continue };
-        if today >= date {
-            en.push(format!("{what_en} since {date}"));
-            zh.push(format!("自 {date} 起{what_zh}"));
-        } else {
-            en.push(format!("{what_en} on {date}"));
-            zh.push(format!("将于 {date} {what_zh}"));
+        if !phrase.is_empty() {
+            phrase.push_str(match lang {
+                Lang::En => "; ",
+                Lang::Zh => "；",
+            });
         }
+        let passed = today >= date;
+        // Writing into a String cannot fail.
+        let _ = match (lang, passed) {
+            (Lang::En, true) => write!(phrase, "{what_en} since {date}"),
+            (Lang::En, false) => write!(phrase, "{what_en} on {date}"),
+            (Lang::Zh, true) => write!(phrase, "自 {date} 起{what_zh}"),
+            (Lang::Zh, false) => write!(phrase, "将于 {date} {what_zh}"),
+        };
     }
-    let (approx_en, approx_zh) = if dates.approximate {
-        (
-            " (dates approximate: check AWS's runtime table)",
-            "（日期为近似值，请核对 AWS 运行时表）",
-        )
-    } else {
-        ("", "")
-    };
-    (
-        format!("{}{approx_en}", en.join("; ")),
-        format!("{}{approx_zh}", zh.join("；")),
-    )
+    if dates.approximate {
+        phrase.push_str(match lang {
+            Lang::En => " (dates approximate: check AWS's runtime table)",
+            Lang::Zh => "（日期为近似值，请核对 AWS 运行时表）",
+        });
+    }
+    phrase
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     let from = out.len();
     let table = runtime_table();
     let today = ctx.opts.scan_date;
+    // The functions of a deployment share a few runtimes: each phrase is
+    // built once per runtime and language.
+    let phrases: RefCell<Vec<(&str, Lang, String)>> = RefCell::new(Vec::new());
+    let phrase = |dates: &'static RuntimeDates, lang: Lang| -> String {
+        let mut phrases = phrases.borrow_mut();
+        if let Some((_, _, text)) = phrases
+            .iter()
+            .find(|(id, l, _)| *l == lang && *id == dates.id.as_str())
+        {
+            return text.clone();
+        }
+        let text = date_phrase(dates, today, lang);
+        phrases.push((dates.id.as_str(), lang, text.clone()));
+        text
+    };
     // Lambda@Edge supports neither reserved concurrency nor a DLQ.
     let edge = crate::iam::edge_functions(ctx.dep);
     for function in &ctx.dep.functions {
@@ -243,16 +263,25 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         if let Field::Known(runtime, loc) = &function.runtime {
             if let Some(dates) = table.get(runtime.trim().to_ascii_lowercase().as_str()) {
                 if let Some(severity) = runtime_severity(dates, today) {
-                    let (en, zh) = date_phrases(dates, today);
-                    let message = Text::new(
-                        format!(
-                            "Function {} uses runtime {} ({}): {en}.",
-                            function.id, dates.id, dates.name
-                        ),
-                        format!(
-                            "函数 {} 使用运行时 {}（{}）：{zh}。",
-                            function.id, dates.id, dates.name
-                        ),
+                    let message = ctx.text(
+                        || {
+                            format!(
+                                "Function {} uses runtime {} ({}): {}.",
+                                function.id,
+                                dates.id,
+                                dates.name,
+                                phrase(dates, Lang::En)
+                            )
+                        },
+                        || {
+                            format!(
+                                "函数 {} 使用运行时 {}（{}）：{}。",
+                                function.id,
+                                dates.id,
+                                dates.name,
+                                phrase(dates, Lang::Zh)
+                            )
+                        },
                     );
                     let finding = ctx
                         .finding(&RULES[0], &function.id, *loc, message, "")
@@ -264,10 +293,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         }
         let is_edge = edge.contains(function.id.as_str());
         if function.reserved_concurrency.is_absent() && !is_edge {
-            let message = Text::new(
-                format!("Function {} has no reserved concurrency: it can use the account's whole concurrency limit.", function.id),
-                format!("函数 {} 未设置预留并发：它可以占用账户的全部并发上限。", function.id),
-            );
+            let message = ctx.text(|| format!("Function {} has no reserved concurrency: it can use the account's whole concurrency limit.", function.id), || format!("函数 {} 未设置预留并发：它可以占用账户的全部并发上限。", function.id));
             out.push(raw(ctx.finding(
                 &RULES[1],
                 &function.id,
@@ -289,18 +315,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
                 }
             }
             let sources = sources.join(", ");
-            let message = Text::new(
-                format!("Function {} is invoked asynchronously ({sources}) but has no dead-letter queue or on-failure destination: failed events are dropped.", function.id),
-                format!("函数 {} 被异步调用（{sources}），但没有死信队列或失败目标：失败的事件会被丢弃。", function.id),
-            );
+            let message = ctx.text(|| format!("Function {} is invoked asynchronously ({sources}) but has no dead-letter queue or on-failure destination: failed events are dropped.", function.id), || format!("函数 {} 被异步调用（{sources}），但没有死信队列或失败目标：失败的事件会被丢弃。", function.id));
             let mut finding = ctx.finding(&RULES[2], &function.id, function.loc, message, "");
             for trigger in function.triggers.iter().filter(|t| t.kind.is_async()) {
                 let name = async_source_name(trigger.kind);
                 finding = finding.with_related(
                     ctx.src(trigger.loc),
-                    Text::new(
-                        format!("asynchronous {name} trigger"),
-                        format!("异步 {name} 触发器"),
+                    ctx.text(
+                        || format!("asynchronous {name} trigger"),
+                        || format!("异步 {name} 触发器"),
                     ),
                 );
             }

@@ -10,7 +10,7 @@ pub mod detect;
 
 use crate::{Ctx, Raw};
 use detect::{Detection, Kind};
-use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
+use fnguard_core::{Area, Field, RuleMeta, Severity};
 use fnguard_model::EnvValue;
 
 const SECRETS_REFS: &[&str] = &[
@@ -228,15 +228,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             };
             let rule = rule_for(kind);
             let (what_en, what_zh) = describe(kind);
-            let message = Text::new(
-                format!(
-                    "Environment variable {} of function {} contains {what_en}.",
-                    var.name, function.id
-                ),
-                format!(
-                    "函数 {} 的环境变量 {} 中包含{what_zh}。",
-                    function.id, var.name
-                ),
+            let message = ctx.text(
+                || {
+                    format!(
+                        "Environment variable {} of function {} contains {what_en}.",
+                        var.name, function.id
+                    )
+                },
+                || {
+                    format!(
+                        "函数 {} 的环境变量 {} 中包含{what_zh}。",
+                        function.id, var.name
+                    )
+                },
             );
             let finding = ctx
                 .finding(rule, &function.id, var.loc, message, &var.name)
@@ -275,12 +279,14 @@ fn check_parameters(ctx: &Ctx, out: &mut Vec<Raw>) {
         } else {
             ("", "")
         };
-        let message = Text::new(
-            format!(
-                "The default of parameter {} is {what_en}.{note_en}",
-                param.id
-            ),
-            format!("参数 {} 的默认值是{what_zh}。{note_zh}", param.id),
+        let message = ctx.text(
+            || {
+                format!(
+                    "The default of parameter {} is {what_en}.{note_en}",
+                    param.id
+                )
+            },
+            || format!("参数 {} 的默认值是{what_zh}。{note_zh}", param.id),
         );
         let finding = ctx
             .finding(rule, &param.id, *loc, message, "default")

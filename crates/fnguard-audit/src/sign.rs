@@ -76,15 +76,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             Field::Unknown(_) => continue,
             _ => {}
         }
-        let message = Text::new(
-            format!(
+        let message = ctx.text(
+            || {
+                format!(
                 "Function {} has no code signing configuration: any uploaded package is deployed.",
                 function.id
-            ),
-            format!(
-                "函数 {} 未配置代码签名：任何上传的代码包都会被部署。",
-                function.id
-            ),
+            )
+            },
+            || {
+                format!(
+                    "函数 {} 未配置代码签名：任何上传的代码包都会被部署。",
+                    function.id
+                )
+            },
         );
         let finding = ctx.finding(unsigned, &function.id, function.loc, message, "");
         out.push(Raw {

@@ -1,11 +1,11 @@
 //! Checks of area `TRIG`: who may invoke a function (guide §3.1.2, §2.2).
 //! Resource-based permissions, function URLs, API Gateway routes and CORS.
 
+use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::{Effect, Policy, PrincipalSet};
 use fnguard_model::{ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, SELF_ACCOUNT};
-use std::collections::{HashMap, HashSet};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -265,7 +265,7 @@ fn is_restricted(p: &InvokePermission) -> bool {
 /// function's own account. Templates often hard-code their account id, and
 /// a permission for it is not cross-account.
 fn own_accounts(ctx: &Ctx) -> HashSet<String> {
-    let mut accounts = HashSet::new();
+    let mut accounts = HashSet::default();
     for f in &ctx.dep.functions {
         let role = match f.role.value() {
             Some(Ref::External(arn)) => Some(arn.as_str()),
@@ -338,10 +338,7 @@ fn check_permissions(ctx: &Ctx, out: &mut Vec<Raw>) {
                     let covered =
                         matches!(&p.function, Ref::Local(id) if open_urls.contains(id.as_str()));
                     if class == Principal::Everyone && !covered {
-                        let msg = Text::new(
-                            format!("Permission {} lets anyone call the function URL of {target} without authentication (FunctionUrlAuthType NONE, Principal *).", p.id),
-                            format!("权限 {} 允许任何人无需认证调用 {target} 的函数 URL（FunctionUrlAuthType NONE，Principal *）。", p.id),
-                        );
+                        let msg = ctx.text(|| format!("Permission {} lets anyone call the function URL of {target} without authentication (FunctionUrlAuthType NONE, Principal *).", p.id), || format!("权限 {} 允许任何人无需认证调用 {target} 的函数 URL（FunctionUrlAuthType NONE，Principal *）。", p.id));
                         let f = ctx.finding(url_rule, &target, *auth_loc, msg, &p.id);
                         emit(out, f, p.loc, &p.ignores);
                     }
@@ -402,10 +399,7 @@ fn check_function_urls(ctx: &Ctx, out: &mut Vec<Raw>) {
             continue;
         }
         let target = function_label(&url.function, &url.id);
-        let msg = Text::new(
-            format!("The function URL {} of {target} has AuthType NONE: anyone on the internet can invoke it.", url.id),
-            format!("{target} 的函数 URL {} 的 AuthType 为 NONE：互联网上任何人都能调用它。", url.id),
-        );
+        let msg = ctx.text(|| format!("The function URL {} of {target} has AuthType NONE: anyone on the internet can invoke it.", url.id), || format!("{target} 的函数 URL {} 的 AuthType 为 NONE：互联网上任何人都能调用它。", url.id));
         let f = ctx.finding(rule, &target, *loc, msg, &url.id);
         emit(out, f, url.loc, &url.ignores);
     }
@@ -454,15 +448,9 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
                 .map(|f| (format!(" (serves {f})"), format!("（由 {f} 处理）")))
                 .unwrap_or_default();
             let msg = if api_key_only {
-                Text::new(
-                    format!("Route {label} of API {}{} is protected only by an API key, with no authorizer.", api.id, served.0),
-                    format!("API {} 的路由 {label}{}仅由 API 密钥保护，没有授权器。", api.id, served.1),
-                )
+                ctx.text(|| format!("Route {label} of API {}{} is protected only by an API key, with no authorizer.", api.id, served.0), || format!("API {} 的路由 {label}{}仅由 API 密钥保护，没有授权器。", api.id, served.1))
             } else {
-                Text::new(
-                    format!("Route {label} of API {}{} has no authorization: anyone on the internet can call it.", api.id, served.0),
-                    format!("API {} 的路由 {label}{}没有授权：互联网上任何人都能调用。", api.id, served.1),
-                )
+                ctx.text(|| format!("Route {label} of API {}{} has no authorization: anyone on the internet can call it.", api.id, served.0), || format!("API {} 的路由 {label}{}没有授权：互联网上任何人都能调用。", api.id, served.1))
             };
             let loc = if auth_loc.line > 0 {
                 *auth_loc
@@ -536,10 +524,7 @@ fn check_cors(ctx: &Ctx, out: &mut Vec<Raw>) {
     for api in &ctx.dep.apis {
         if let Some(cors) = &api.cors {
             if let Some(loc) = open_cors(cors) {
-                let msg = Text::new(
-                    format!("The CORS configuration of API {} allows any origin (`*`) with AllowCredentials true.", api.id),
-                    format!("API {} 的 CORS 配置允许任意来源（`*`）且 AllowCredentials 为 true。", api.id),
-                );
+                let msg = ctx.text(|| format!("The CORS configuration of API {} allows any origin (`*`) with AllowCredentials true.", api.id), || format!("API {} 的 CORS 配置允许任意来源（`*`）且 AllowCredentials 为 true。", api.id));
                 let f = ctx.finding(rule, &api.id, loc, msg, "cors");
                 emit(out, f, api.loc, &api.ignores);
             }
@@ -549,10 +534,7 @@ fn check_cors(ctx: &Ctx, out: &mut Vec<Raw>) {
         if let Some(cors) = &url.cors {
             if let Some(loc) = open_cors(cors) {
                 let target = function_label(&url.function, &url.id);
-                let msg = Text::new(
-                    format!("The CORS configuration of function URL {} ({target}) allows any origin (`*`) with AllowCredentials true.", url.id),
-                    format!("函数 URL {}（{target}）的 CORS 配置允许任意来源（`*`）且 AllowCredentials 为 true。", url.id),
-                );
+                let msg = ctx.text(|| format!("The CORS configuration of function URL {} ({target}) allows any origin (`*`) with AllowCredentials true.", url.id), || format!("函数 URL {}（{target}）的 CORS 配置允许任意来源（`*`）且 AllowCredentials 为 true。", url.id));
                 let f = ctx.finding(rule, &target, loc, msg, &format!("cors {}", url.id));
                 emit(out, f, url.loc, &url.ignores);
             }

@@ -105,8 +105,8 @@ pub struct ServiceEntry {
 
 #[derive(Debug)]
 pub struct Catalog {
+    /// Grouped by service, each service's actions in case-folded order.
     actions: Vec<ActionInfo>,
-    by_name: HashMap<String, usize>,
     services: Vec<ServiceEntry>,
     by_service: HashMap<String, usize>,
 }
@@ -151,17 +151,15 @@ impl Catalog {
                 })
             })
             .collect();
-        // Group services together whatever order the file is in.
-        actions.sort_by_cached_key(|a| {
-            (
-                a.service().to_ascii_lowercase(),
-                a.name.to_ascii_lowercase(),
-            )
+        // Group services together whatever order the file is in, each
+        // service's actions in case-folded order for `lookup`'s binary
+        // search. Compared in place: no lower-cased copies of 20,000 names.
+        actions.sort_by(|a, b| {
+            cmp_ignore_ascii_case(a.service(), b.service())
+                .then_with(|| cmp_ignore_ascii_case(a.name, b.name))
         });
-        let mut by_name = HashMap::with_capacity(actions.len());
         let mut services: Vec<ServiceEntry> = Vec::new();
         for (i, action) in actions.iter().enumerate() {
-            by_name.insert(action.name.to_ascii_lowercase(), i);
             match services.last_mut() {
                 Some(s) if s.prefix.eq_ignore_ascii_case(action.service()) => {
                     s.range.end = i + 1;
@@ -185,7 +183,6 @@ impl Catalog {
             .collect();
         Catalog {
             actions,
-            by_name,
             services,
             by_service,
         }
@@ -219,9 +216,13 @@ impl Catalog {
 
     /// Case-insensitive lookup of one exact action name.
     pub fn lookup(&self, action: &str) -> Option<&ActionInfo> {
-        self.by_name
-            .get(&action.to_ascii_lowercase())
-            .map(|&i| &self.actions[i])
+        let (service, _) = action.split_once(':')?;
+        let entry = self.service(service)?;
+        let actions = self.service_actions(entry);
+        let i = actions
+            .binary_search_by(|a| cmp_ignore_ascii_case(a.name, action))
+            .ok()?;
+        Some(&actions[i])
     }
 
     /// Every action the pattern matches. A pattern whose service part has no
@@ -246,9 +247,40 @@ impl Catalog {
     }
 }
 
+/// `a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase())` without the copies.
+fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The binary search finds exactly what a case-folded scan finds.
+    #[test]
+    fn lookup_equals_a_case_insensitive_scan() {
+        let cat = catalog();
+        for (i, action) in cat.actions().iter().enumerate() {
+            let found = cat.lookup(&action.name.to_ascii_uppercase()).unwrap();
+            assert!(std::ptr::eq(found, &cat.actions()[i]), "{}", action.name);
+        }
+        for miss in [
+            "s3",
+            "s3:",
+            ":GetObject",
+            "s3:GetObjectX",
+            "nosuch:GetObject",
+            "s3:GetObject:x",
+        ] {
+            let scan = cat
+                .actions()
+                .iter()
+                .find(|a| a.name.eq_ignore_ascii_case(miss));
+            assert_eq!(cat.lookup(miss), scan, "{miss}");
+        }
+    }
 
     #[test]
     fn compiled_catalog_is_complete_and_well_formed() {

@@ -201,8 +201,16 @@ impl<'p> Evaluator<'p> {
     pub fn summary(&self, actions: &str) -> AccessSummary {
         let cat = catalog();
         let mut summary = AccessSummary::default();
+        // Every pattern is taken apart once, not once per catalog service.
+        let universe_pattern = ServicePattern::new(actions);
+        let statement_sets: Vec<ServicePatternSet> = self
+            .statements
+            .iter()
+            .map(|p| ServicePatternSet::new(&p.stmt.actions))
+            .collect();
+        let mut relations: Vec<Relation> = Vec::with_capacity(statement_sets.len());
         for service in cat.services() {
-            let universe = relation_to_service(actions, service.prefix);
+            let universe = universe_pattern.relation(service.prefix);
             if universe == Relation::None {
                 continue;
             }
@@ -212,11 +220,12 @@ impl<'p> Evaluator<'p> {
                 allowed: 0,
                 conditional: 0,
             };
-            let relations: Vec<Relation> = self
-                .statements
-                .iter()
-                .map(|p| action_set_relation(&p.stmt.actions, service.prefix))
-                .collect();
+            relations.clear();
+            relations.extend(
+                statement_sets
+                    .iter()
+                    .map(|set| set.relation(service.prefix)),
+            );
             let uniform = universe == Relation::All && !relations.contains(&Relation::Mixed);
             if uniform {
                 let decision = self.combine(|i, _| relations[i].as_tri(), None);
@@ -293,55 +302,123 @@ impl Relation {
     }
 }
 
-fn relation_to_service(pattern: &str, service: &str) -> Relation {
-    if pattern.bytes().all(|b| b == b'*') && !pattern.is_empty() {
-        return Relation::All;
+/// An action pattern taken apart for `relation`, which `summary` asks
+/// about every catalog service.
+#[derive(Debug, Clone, Copy)]
+enum ServicePattern<'a> {
+    /// `*`, `**`: every action of every service.
+    Everything,
+    /// `svc:act` with one colon: the service part alone decides whether it
+    /// can match (action names hold exactly one colon, so the pattern's
+    /// colon must meet it).
+    Service {
+        service: &'a str,
+        /// The service part holds `*` or `?`.
+        wild: bool,
+        /// The action part is only stars: the whole service.
+        every_action: bool,
+    },
+    /// Anything else depends on the action.
+    Mixed,
+}
+
+impl<'a> ServicePattern<'a> {
+    fn new(pattern: &'a str) -> Self {
+        if pattern.bytes().all(|b| b == b'*') && !pattern.is_empty() {
+            return ServicePattern::Everything;
+        }
+        match pattern.split_once(':') {
+            Some((service, act)) if !act.contains(':') => ServicePattern::Service {
+                service,
+                wild: service.contains(['*', '?']),
+                every_action: !act.is_empty() && act.bytes().all(|b| b == b'*'),
+            },
+            _ => ServicePattern::Mixed,
+        }
     }
-    match pattern.split_once(':') {
-        // Action names hold exactly one colon, so the pattern's colon must
-        // meet it: the service part alone decides whether it can match.
-        Some((svc, act)) if !act.contains(':') => {
-            if !wildcard_match(svc, service, true) {
-                Relation::None
-            } else if !act.is_empty() && act.bytes().all(|b| b == b'*') {
-                Relation::All
-            } else {
-                Relation::Mixed
+
+    /// How the pattern relates to all actions of `prefix`.
+    fn relation(&self, prefix: &str) -> Relation {
+        match *self {
+            ServicePattern::Everything => Relation::All,
+            ServicePattern::Mixed => Relation::Mixed,
+            ServicePattern::Service {
+                service,
+                wild,
+                every_action,
+            } => {
+                // Without wildcards, matching is a case-folded comparison.
+                let matches = if wild {
+                    wildcard_match(service, prefix, true)
+                } else {
+                    service.eq_ignore_ascii_case(prefix)
+                };
+                if !matches {
+                    Relation::None
+                } else if every_action {
+                    Relation::All
+                } else {
+                    Relation::Mixed
+                }
             }
         }
-        _ => Relation::Mixed,
     }
 }
 
-fn action_set_relation(actions: &ActionSet, service: &str) -> Relation {
-    let (vals, negated) = match actions {
-        ActionSet::Action(vals) => (vals, false),
-        ActionSet::NotAction(vals) => (vals, true),
-        ActionSet::Absent => return Relation::None,
-    };
-    let (mut any_mixed, mut any_maybe) = (false, false);
-    for v in vals {
-        match v.as_str().map(|p| relation_to_service(p, service)) {
-            Some(Relation::All) => {
-                return if negated {
-                    Relation::None
-                } else {
-                    Relation::All
-                }
-            }
-            Some(Relation::Mixed) => any_mixed = true,
-            Some(Relation::Maybe) | None => any_maybe = true,
-            Some(Relation::None) => {}
+/// A statement's `Action` or `NotAction` element taken apart; `None`
+/// stands for a value fnguard could not resolve.
+struct ServicePatternSet<'a> {
+    patterns: Vec<Option<ServicePattern<'a>>>,
+    negated: bool,
+    absent: bool,
+}
+
+impl<'a> ServicePatternSet<'a> {
+    fn new(actions: &'a ActionSet) -> Self {
+        let (vals, negated, absent): (&[Val], bool, bool) = match actions {
+            ActionSet::Action(vals) => (vals, false, false),
+            ActionSet::NotAction(vals) => (vals, true, false),
+            ActionSet::Absent => (&[], false, true),
+        };
+        ServicePatternSet {
+            patterns: vals
+                .iter()
+                .map(|v| v.as_str().map(ServicePattern::new))
+                .collect(),
+            negated,
+            absent,
         }
     }
-    if any_mixed {
-        Relation::Mixed
-    } else if any_maybe {
-        Relation::Maybe
-    } else if negated {
-        Relation::All
-    } else {
-        Relation::None
+
+    /// How the whole set relates to all actions of `prefix`.
+    fn relation(&self, prefix: &str) -> Relation {
+        if self.absent {
+            return Relation::None;
+        }
+        let (mut any_mixed, mut any_maybe) = (false, false);
+        for pattern in &self.patterns {
+            match pattern.map(|p| p.relation(prefix)) {
+                Some(Relation::All) => {
+                    return if self.negated {
+                        Relation::None
+                    } else {
+                        Relation::All
+                    }
+                }
+                Some(Relation::Mixed) => any_mixed = true,
+                Some(Relation::Maybe) | None => any_maybe = true,
+                Some(Relation::None) => {}
+            }
+        }
+        if any_mixed {
+            Relation::Mixed
+        } else if any_maybe {
+            Relation::Maybe
+        } else if self.negated {
+            Relation::All
+        } else {
+            Relation::None
+        }
     }
 }
 
@@ -652,9 +729,14 @@ mod tests {
             policy(
                 r#"{"Statement":[{"Effect":"Allow","Action":["s*:Get*","dynamodb:*"],"Resource":"*"}]}"#,
             ),
+            // Case-folded and `?` service parts, a pattern with two colons.
+            policy(
+                r#"{"Statement":[{"Effect":"Allow","Action":["DynamoDB:*","s?:List*","kms:a:b"],"Resource":"*"},
+                    {"Effect":"Deny","NotAction":["IAM:*"],"Resource":"*"}]}"#,
+            ),
         ];
         for p in &policies {
-            for universe in ["*", "s3:*", "s3:Get*", "iam:*"] {
+            for universe in ["*", "s3:*", "s3:Get*", "iam:*", "S3:*", "s?:*", "*:List*"] {
                 let summary = access_summary(&[p], universe, "*", &Context::new());
                 let (mut allowed, mut conditional, mut probed) = (0, 0, 0);
                 for a in expand(universe) {

@@ -5,6 +5,7 @@
 
 use fnguard_core::finding::redact;
 use regex::Regex;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +107,10 @@ pub fn detect(name: &str, value: &str) -> Option<Detection> {
 
 fn private_key(value: &str) -> Option<Detection> {
     // Cheap literal gates keep the regexes off the common, harmless values.
-    if !value.contains("PRIVATE KEY") && !value.contains("PuTTY-User-Key-File") {
+    // Both markers hold a `P`, which a memchr finds cheaply.
+    if !value.contains('P')
+        || (!value.contains("PRIVATE KEY") && !value.contains("PuTTY-User-Key-File"))
+    {
         return None;
     }
     let p = patterns();
@@ -155,6 +159,12 @@ fn aws_access_key(value: &str) -> Option<Detection> {
 }
 
 fn aws_secret_key(name: &str, value: &str) -> Option<Detection> {
+    // Every variable comes here and few names hold a K: the upper-cased
+    // copy and the regex are only for those that may say SECRET and KEY.
+    let may_say_key = name.bytes().any(|b| b.eq_ignore_ascii_case(&b'k'));
+    if !may_say_key {
+        return None;
+    }
     let upper: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -163,10 +173,12 @@ fn aws_secret_key(name: &str, value: &str) -> Option<Detection> {
     let named = upper.contains("SECRET")
         && upper.contains("KEY")
         && (upper.contains("ACCESS") || upper.contains("AWS"));
-    let looks_like_key = patterns().aws_secret.is_match(value)
-        && !value.to_ascii_uppercase().contains("EXAMPLE")
-        && distinct_chars(value) >= 10;
-    (named && looks_like_key).then(|| Detection {
+    let looks_like_key = || {
+        patterns().aws_secret.is_match(value)
+            && !value.to_ascii_uppercase().contains("EXAMPLE")
+            && distinct_chars(value) >= 10
+    };
+    (named && looks_like_key()).then(|| Detection {
         kind: Kind::AwsSecretKey,
         evidence: redact(value),
     })
@@ -197,7 +209,8 @@ fn known_token(value: &str) -> Option<Detection> {
 
 fn url_password(value: &str) -> Option<Detection> {
     let p = patterns();
-    let userinfo_candidates = if value.contains("://") && value.contains('@') {
+    let has_scheme = value.contains("://");
+    let userinfo_candidates = if has_scheme && value.contains('@') {
         p.url_userinfo.captures_iter(value).collect()
     } else {
         Vec::new()
@@ -223,12 +236,17 @@ fn url_password(value: &str) -> Option<Detection> {
             ),
         });
     }
-    let lower = value.to_ascii_lowercase();
-    let connection_string = lower.contains("://")
-        || lower.starts_with("jdbc:")
-        || lower.contains("server=")
-        || lower.contains("data source=")
-        || lower.contains("host=");
+    // Every marker but `jdbc:` holds `://` or `=`: most values have
+    // neither and are not lower-cased at all.
+    let jdbc = value
+        .get(..5)
+        .is_some_and(|head| head.eq_ignore_ascii_case("jdbc:"));
+    let connection_string = has_scheme
+        || jdbc
+        || (value.contains('=') && {
+            let lower = value.to_ascii_lowercase();
+            lower.contains("server=") || lower.contains("data source=") || lower.contains("host=")
+        });
     if connection_string {
         for c in p.query_password.captures_iter(value) {
             let Some(password) = c.get(1) else { continue };
@@ -481,162 +499,189 @@ fn is_instruction(lower: &str) -> bool {
 
 /// Whether a variable or parameter name says it holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
-    let words = Words::split(name);
+    // Every variable name of every function comes here: the word buffers
+    // are reused per thread instead of allocated per name.
+    thread_local! {
+        static WORDS: RefCell<Words> = const { RefCell::new(Words::EMPTY) };
+    }
+    WORDS.with_borrow_mut(|words| {
+        words.fill(name);
+        words_name_a_secret(words)
+    })
+}
+
+fn words_name_a_secret(words: &Words) -> bool {
     let Some(last) = words.iter().last() else {
         return false;
     };
-    const NOT_A_SECRET_SUFFIX: &[&str] = &[
-        "ARN",
-        "ARNS",
-        "NAME",
-        "NAMES",
-        "ID",
-        "IDS",
-        "PATH",
-        "PARAM",
-        "PARAMS",
-        "PARAMETER",
-        "URL",
-        "URLS",
-        "URI",
-        "ENDPOINT",
-        "HOST",
-        "HOSTNAME",
-        "PORT",
-        "FILE",
-        "FILENAME",
-        "DIR",
-        "REGION",
-        "TTL",
-        "EXPIRY",
-        "EXPIRES",
-        "EXPIRE",
-        "EXPIRATION",
-        "LENGTH",
-        "LEN",
-        "SIZE",
-        "HEADER",
-        "TYPE",
-        "MODE",
-        "ENABLED",
-        "DISABLED",
-        "ENABLE",
-        "VERSION",
-        "TIMEOUT",
-        "SECONDS",
-        "MINUTES",
-        "HOURS",
-        "DAYS",
-        "COUNT",
-        "USER",
-        "USERNAME",
-        "LOGIN",
-        "ALGORITHM",
-        "ALG",
-        "ISSUER",
-        "AUDIENCE",
-        "SCOPE",
-        "SCOPES",
-        "TABLE",
-        "BUCKET",
-        "QUEUE",
-        "TOPIC",
-        "STREAM",
-        "PROVIDER",
-        "DOMAIN",
-        "METHOD",
-        "FLOW",
-        "POOL",
-        "LOCATION",
-        "PREFIX",
-        "SUFFIX",
-        "FORMAT",
-        "POLICY",
-        "ROLE",
-        "ACCOUNT",
-        "STORE",
-        "VAULT",
-        "FIELD",
-        "PROPERTY",
-        "COLUMN",
-        "LABEL",
-        "REF",
-        "REFERENCE",
-        "ALIAS",
-        "KMS",
-        "INTERVAL",
-        "RETRIES",
-        "LIMIT",
-        "RATE",
-        "SOURCE",
-        "FUNCTION",
-        "SERVICE",
-        "SERVER",
-        "STAGE",
-        "ENV",
-        "ROTATION",
-        "DURATION",
-        "LEVEL",
-        "MILLIS",
-        "MS",
-        "ATTEMPTS",
-        "THRESHOLD",
-        "WINDOW",
-        "BYTES",
-        "POLICIES",
-        "RULES",
-        "AGE",
-        "STRATEGY",
-        "LOCATOR",
-        "KEYS",
-        "COOKIE",
-        "NAMESPACE",
-        "VAR",
-    ];
-    if NOT_A_SECRET_SUFFIX.contains(&last) {
+    // A `match` rather than a list scan: every variable name of every
+    // function comes here, and the compiler dispatches on length first.
+    let not_a_secret_suffix = matches!(
+        last,
+        "ARN"
+            | "ARNS"
+            | "NAME"
+            | "NAMES"
+            | "ID"
+            | "IDS"
+            | "PATH"
+            | "PARAM"
+            | "PARAMS"
+            | "PARAMETER"
+            | "URL"
+            | "URLS"
+            | "URI"
+            | "ENDPOINT"
+            | "HOST"
+            | "HOSTNAME"
+            | "PORT"
+            | "FILE"
+            | "FILENAME"
+            | "DIR"
+            | "REGION"
+            | "TTL"
+            | "EXPIRY"
+            | "EXPIRES"
+            | "EXPIRE"
+            | "EXPIRATION"
+            | "LENGTH"
+            | "LEN"
+            | "SIZE"
+            | "HEADER"
+            | "TYPE"
+            | "MODE"
+            | "ENABLED"
+            | "DISABLED"
+            | "ENABLE"
+            | "VERSION"
+            | "TIMEOUT"
+            | "SECONDS"
+            | "MINUTES"
+            | "HOURS"
+            | "DAYS"
+            | "COUNT"
+            | "USER"
+            | "USERNAME"
+            | "LOGIN"
+            | "ALGORITHM"
+            | "ALG"
+            | "ISSUER"
+            | "AUDIENCE"
+            | "SCOPE"
+            | "SCOPES"
+            | "TABLE"
+            | "BUCKET"
+            | "QUEUE"
+            | "TOPIC"
+            | "STREAM"
+            | "PROVIDER"
+            | "DOMAIN"
+            | "METHOD"
+            | "FLOW"
+            | "POOL"
+            | "LOCATION"
+            | "PREFIX"
+            | "SUFFIX"
+            | "FORMAT"
+            | "POLICY"
+            | "ROLE"
+            | "ACCOUNT"
+            | "STORE"
+            | "VAULT"
+            | "FIELD"
+            | "PROPERTY"
+            | "COLUMN"
+            | "LABEL"
+            | "REF"
+            | "REFERENCE"
+            | "ALIAS"
+            | "KMS"
+            | "INTERVAL"
+            | "RETRIES"
+            | "LIMIT"
+            | "RATE"
+            | "SOURCE"
+            | "FUNCTION"
+            | "SERVICE"
+            | "SERVER"
+            | "STAGE"
+            | "ENV"
+            | "ROTATION"
+            | "DURATION"
+            | "LEVEL"
+            | "MILLIS"
+            | "MS"
+            | "ATTEMPTS"
+            | "THRESHOLD"
+            | "WINDOW"
+            | "BYTES"
+            | "POLICIES"
+            | "RULES"
+            | "AGE"
+            | "STRATEGY"
+            | "LOCATOR"
+            | "KEYS"
+            | "COOKIE"
+            | "NAMESPACE"
+            | "VAR"
+    );
+    if not_a_secret_suffix {
         return false;
     }
     let joined = &words.joined;
-    const SUBSTRINGS: &[&str] = &[
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "APIKEY",
-        "PRIVATEKEY",
-        "CREDENTIAL",
-        "PASSPHRASE",
-        "CLIENTSECRET",
-    ];
-    if SUBSTRINGS.iter().any(|s| joined.contains(s)) {
+    if names_a_secret(joined.as_bytes()) {
         return true;
     }
-    const WORDS: &[&str] = &["PWD", "PASS", "CREDS", "AUTH", "AUTHORIZATION", "BASICAUTH"];
-    if words
-        .iter()
-        .any(|w| WORDS.contains(&w) || w.ends_with("TOKEN"))
-    {
+    if words.iter().any(|w| {
+        matches!(
+            w,
+            "PWD" | "PASS" | "CREDS" | "AUTH" | "AUTHORIZATION" | "BASICAUTH"
+        ) || w.ends_with("TOKEN")
+    }) {
         return true;
     }
-    const KEY_KINDS: &[&str] = &[
-        "API",
-        "PRIVATE",
-        "SECRET",
-        "ACCESS",
-        "SIGNING",
-        "ENCRYPTION",
-        "MASTER",
-        "HMAC",
-        "JWT",
-        "SESSION",
-        "APP",
-        "AUTH",
-        "CLIENT",
-    ];
-    let key_of_kind = words
-        .iter()
-        .zip(words.iter().skip(1))
-        .any(|(kind, key)| key == "KEY" && KEY_KINDS.contains(&kind));
+    let key_of_kind = words.iter().zip(words.iter().skip(1)).any(|(kind, key)| {
+        key == "KEY"
+            && matches!(
+                kind,
+                "API"
+                    | "PRIVATE"
+                    | "SECRET"
+                    | "ACCESS"
+                    | "SIGNING"
+                    | "ENCRYPTION"
+                    | "MASTER"
+                    | "HMAC"
+                    | "JWT"
+                    | "SESSION"
+                    | "APP"
+                    | "AUTH"
+                    | "CLIENT"
+            )
+    });
     key_of_kind
+}
+
+/// Whether the upper-cased words of a name, joined, contain PASSWORD,
+/// PASSWD, SECRET, APIKEY, PRIVATEKEY, CREDENTIAL, PASSPHRASE or
+/// CLIENTSECRET: one pass dispatching on the first letter, as every
+/// variable name comes here. (CLIENTSECRET holds SECRET.)
+fn names_a_secret(joined: &[u8]) -> bool {
+    (0..joined.len()).any(|i| {
+        let rest = &joined[i..];
+        match rest[0] {
+            b'S' => rest.starts_with(b"SECRET"),
+            b'A' => rest.starts_with(b"APIKEY"),
+            b'C' => rest.starts_with(b"CREDENTIAL"),
+            b'P' => {
+                rest.starts_with(b"PRIVATEKEY")
+                    || rest.starts_with(b"PASSWORD")
+                    || rest.starts_with(b"PASSWD")
+                    || rest.starts_with(b"PASSPHRASE")
+            }
+            _ => false,
+        }
+    })
 }
 
 /// The words of a name, upper-cased, in one buffer: `dbPassword` → DB,
@@ -651,12 +696,26 @@ struct Words {
 }
 
 impl Words {
+    const EMPTY: Words = Words {
+        joined: String::new(),
+        ends: Vec::new(),
+    };
+
+    #[cfg(test)]
     fn split(name: &str) -> Words {
+        let mut words = Words::EMPTY;
+        words.fill(name);
+        words
+    }
+
+    /// Split `name` into these buffers, replacing what they held.
+    fn fill(&mut self, name: &str) {
         // Byte by byte: the bytes of a non-ASCII character are neither
         // letters nor digits, as the character itself is not.
         let bytes = name.as_bytes();
-        let mut joined = String::with_capacity(bytes.len());
-        let mut ends = Vec::new();
+        let Words { joined, ends } = self;
+        joined.clear();
+        ends.clear();
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             if !b.is_ascii_alphanumeric() {
@@ -681,7 +740,6 @@ impl Words {
         if joined.len() > start {
             ends.push(joined.len());
         }
-        Words { joined, ends }
     }
 
     fn iter(&self) -> impl Iterator<Item = &str> + '_ {
@@ -722,6 +780,69 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Connection strings are recognised by their markers in any case,
+    /// with or without `://`; without a marker a `password=` is not read.
+    #[test]
+    fn connection_string_markers_gate_query_passwords() {
+        for value in [
+            "Server=db.internal;Database=app;Password=Xy7pQ2zzK",
+            "DATA SOURCE=db;pwd=Xy7pQ2zzK",
+            "Host=db;Password=Xy7pQ2zzK",
+            "JDBC:oracle:thin:@db;password=Xy7pQ2zzK",
+        ] {
+            assert!(
+                matches!(
+                    url_password(value),
+                    Some(Detection {
+                        kind: Kind::UrlPassword,
+                        ..
+                    })
+                ),
+                "{value}"
+            );
+        }
+        assert_eq!(url_password("user=app;password=Xy7pQ2zzK"), None);
+        assert_eq!(url_password("jdbc"), None);
+    }
+
+    /// The one-pass scan must agree with searching each word.
+    #[test]
+    fn names_a_secret_equals_searching_each_word() {
+        const WORDS: &[&str] = &[
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "APIKEY",
+            "PRIVATEKEY",
+            "CREDENTIAL",
+            "PASSPHRASE",
+            "CLIENTSECRET",
+        ];
+        for joined in [
+            "",
+            "P",
+            "PASS",
+            "DBPASSWORD",
+            "PASSWDX",
+            "XSECRE",
+            "SSECRET",
+            "MYAPIKEYS",
+            "AAPIKEY",
+            "PRIVATEKE",
+            "PRIVATEKEYS",
+            "CREDENTIALS",
+            "CREDENTIA",
+            "APASSPHRASE",
+            "CLIENTSECRET",
+            "PPASSWORD",
+            "TOKEN",
+            "SECRE",
+        ] {
+            let expected = WORDS.iter().any(|w| joined.contains(w));
+            assert_eq!(names_a_secret(joined.as_bytes()), expected, "{joined}");
+        }
+    }
 
     /// The char-by-char splitter `Words::split` replaced.
     fn split_words_reference(name: &str) -> Vec<String> {
