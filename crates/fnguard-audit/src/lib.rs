@@ -8,6 +8,8 @@ pub mod iam;
 pub mod log;
 pub mod mon;
 pub mod net;
+pub mod path;
+pub mod privesc;
 pub mod rt;
 pub mod sec;
 pub mod sign;
@@ -60,6 +62,7 @@ impl<'a> Ctx<'a> {
 pub fn all_rules() -> Vec<&'static RuleMeta> {
     [
         iam::RULES,
+        privesc::RULES,
         trig::RULES,
         sec::RULES,
         sign::RULES,
@@ -68,6 +71,7 @@ pub fn all_rules() -> Vec<&'static RuleMeta> {
         api::RULES,
         log::RULES,
         mon::RULES,
+        path::RULES,
     ]
     .into_iter()
     .flat_map(|rules| rules.iter())
@@ -102,6 +106,10 @@ pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
     api::check(&ctx, &mut raw);
     log::check(&ctx, &mut raw);
     mon::check(&ctx, &mut raw);
+    // Escalations are assessed once per role and shared with the paths.
+    let power = privesc::analyse(dep);
+    privesc::check(&ctx, &power, &mut raw);
+    path::check(&ctx, &power, &mut raw);
     let inline = InlineIndex::new(dep);
     raw.into_iter()
         .map(|r| {
