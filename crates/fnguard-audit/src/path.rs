@@ -479,10 +479,12 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
         } else {
             continue;
         };
-        // A `*` permission next to an open function URL is that URL's
-        // companion permission: the URL entry already stands for it.
+        // A `*` permission next to an open function URL is that URL's own
+        // permission (FunctionUrlAuthType NONE) or its InvokeFunction
+        // companion: the URL entry already stands for it.
         if principal == "*"
-            && p.function_url_auth_type.is_absent()
+            && (p.function_url_auth_type.is_absent()
+                || p.function_url_auth_type.eq_ignore_case("NONE"))
             && out
                 .get(function)
                 .is_some_and(|es| es.iter().any(|e| e.key.starts_with("url:")))
