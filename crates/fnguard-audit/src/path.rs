@@ -328,6 +328,9 @@ fn arn_account(arn: &str) -> Option<&str> {
     is_account(account).then_some(account)
 }
 
+/// An unauthorized route: method, path, where, API key only.
+type OpenRoute<'a> = (&'a str, &'a str, Loc, bool);
+
 /// Entry points per function id, in model order.
 fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
     let dep = ctx.dep;
@@ -344,7 +347,7 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
         {
             continue;
         }
-        let mut per_fn: Vec<(&str, Vec<(&str, &str, Loc, bool)>)> = Vec::new();
+        let mut per_fn: Vec<(&str, Vec<OpenRoute>)> = Vec::new();
         for route in &api.routes {
             if route.method.eq_ignore_ascii_case("OPTIONS") {
                 continue;
@@ -693,6 +696,6 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
         }
     }
     // Most dangerous first; ties keep model order (stable sort).
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     out.extend(found.into_iter().map(|(_, raw)| raw));
 }
