@@ -274,7 +274,13 @@ fn classify(
     }
     let mut write = None;
     let mut read = None;
-    for info in catalog().expand(pattern) {
+    // A literal action is one lookup; only wildcards scan the service.
+    let infos = if pattern.contains(['*', '?']) {
+        catalog().expand(pattern)
+    } else {
+        catalog().lookup(pattern).into_iter().collect()
+    };
+    for info in infos {
         match info.level {
             AccessLevel::Write | AccessLevel::PermissionsManagement => {
                 write.get_or_insert(info.name);

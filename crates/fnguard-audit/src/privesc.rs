@@ -164,6 +164,10 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     let ctx = Context::new();
     let admins: Vec<bool> = roles.iter().map(|rp| is_admin(rp, &ctx)).collect();
     let env = environment(dep, &roles, &admins);
+    // Functions that share an execution role are interchangeable targets
+    // for a role whose statements never name a function: one of each is
+    // enough, and large templates (hundreds of functions on a few roles)
+    // otherwise cost one evaluator per function per method.
     for (rp, admin) in roles.iter_mut().zip(admins) {
         // An administrator has nothing to escalate to: FG-IAM-001/004
         // report it once, instead of one finding per catalogued method.
@@ -171,10 +175,103 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
             continue;
         }
         let names: Vec<&str> = rp.names.iter().map(String::as_str).collect();
-        let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, &env);
+        let small;
+        let env = if names_a("function", &rp.policies) || names_a("role", &rp.policies) {
+            &env
+        } else {
+            small = compact(&env, &rp.arn);
+            &small
+        };
+        let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, env);
         rp.escalations = found.into_iter().filter(reportable).collect();
     }
     Analysis { roles, by_id }
+}
+
+/// `env` reduced to one representative per kind of target, for a role
+/// whose statements name no particular role or function: such roles and
+/// functions are interchangeable (same trusted services and power; same
+/// execution role), so the methods and their strength do not change.
+/// The principal's own role stays out of the representatives, as
+/// `assess_as` never targets it.
+fn compact(env: &Environment, own: &str) -> Environment {
+    let mut kinds: Vec<(&[String], bool, Power)> = Vec::new();
+    let roles = env
+        .roles
+        .iter()
+        .filter(|r| {
+            if r.arn == own {
+                return false;
+            }
+            let kind = (r.trusted_services.as_slice(), r.trust_known, r.power);
+            if kinds.contains(&kind) {
+                false
+            } else {
+                kinds.push(kind);
+                true
+            }
+        })
+        .cloned()
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    let functions = env
+        .functions
+        .iter()
+        .filter(|f| match &f.role {
+            Some(role) if role == own => false,
+            Some(role) => {
+                // Functions on interchangeable roles are interchangeable.
+                let rep = env
+                    .roles
+                    .iter()
+                    .find(|r| &r.arn == role)
+                    .map_or(role.as_str(), |r| {
+                        env.roles
+                            .iter()
+                            .find(|o| {
+                                o.arn != own
+                                    && o.trusted_services == r.trusted_services
+                                    && o.trust_known == r.trust_known
+                                    && o.power == r.power
+                            })
+                            .map_or(r.arn.as_str(), |o| o.arn.as_str())
+                    });
+                if seen.contains(&rep) {
+                    false
+                } else {
+                    seen.push(rep);
+                    true
+                }
+            }
+            None => true,
+        })
+        .cloned()
+        .collect();
+    Environment {
+        roles,
+        functions,
+        ..env.clone()
+    }
+}
+
+/// Some statement's resource names particular resources of `kind`
+/// (`role`, `function`) rather than all of them: then which is which
+/// matters.
+fn names_a(kind: &str, policies: &[&Policy]) -> bool {
+    let marker = match kind {
+        "role" => ":role/",
+        _ => ":function:",
+    };
+    policies.iter().any(|p| {
+        p.statements.iter().any(|s| match &s.resources {
+            fnguard_iam::ResourceSet::Resource(vals)
+            | fnguard_iam::ResourceSet::NotResource(vals) => vals.iter().any(|v| {
+                v.as_str()
+                    .is_some_and(|r| r.split_once(marker).is_some_and(|(_, name)| name != "*"))
+            }),
+            fnguard_iam::ResourceSet::Absent => false,
+        })
+    })
 }
 
 /// Actions from services and levels far apart: a role granted all of them
@@ -277,6 +374,15 @@ pub fn lowered(severity: Severity) -> Severity {
 
 pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
+    if analysis.roles.iter().all(|rp| rp.escalations.is_empty()) {
+        return;
+    }
+    let mut users_of: HashMap<&str, Vec<&Function>> = HashMap::new();
+    for f in &dep.functions {
+        if let Some(role) = local_role(f) {
+            users_of.entry(role).or_default().push(f);
+        }
+    }
     for rp in &analysis.roles {
         // One finding per method: group the escalations (several targets).
         let mut methods: Vec<(&str, Vec<&Escalation>)> = Vec::new();
@@ -289,11 +395,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
         if methods.is_empty() {
             continue;
         }
-        let users: Vec<&Function> = dep
-            .functions
-            .iter()
-            .filter(|f| local_role(f) == Some(rp.role.id.as_str()))
-            .collect();
+        let users: &[&Function] = users_of.get(rp.role.id.as_str()).map_or(&[], Vec::as_slice);
         let used_by = if users.is_empty() {
             String::new()
         } else {
