@@ -164,6 +164,7 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     let ctx = Context::new();
     let admins: Vec<bool> = roles.iter().map(|rp| is_admin(rp, &ctx)).collect();
     let env = environment(dep, &roles, &admins);
+    let kinds = Kinds::new(&env);
     // Functions that share an execution role are interchangeable targets
     // for a role whose statements never name a function: one of each is
     // enough, and large templates (hundreds of functions on a few roles)
@@ -179,7 +180,7 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         let env = if names_a("function", &rp.policies) || names_a("role", &rp.policies) {
             &env
         } else {
-            small = compact(&env, &rp.arn);
+            small = kinds.compact(&env, &rp.arn);
             &small
         };
         let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, env);
@@ -188,69 +189,91 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     Analysis { roles, by_id }
 }
 
-/// `env` reduced to one representative per kind of target, for a role
-/// whose statements name no particular role or function: such roles and
-/// functions are interchangeable (same trusted services and power; same
-/// execution role), so the methods and their strength do not change.
-/// The principal's own role stays out of the representatives, as
-/// `assess_as` never targets it.
-fn compact(env: &Environment, own: &str) -> Environment {
-    let mut kinds: Vec<(&[String], bool, Power)> = Vec::new();
-    let roles = env
-        .roles
-        .iter()
-        .filter(|r| {
-            if r.arn == own {
-                return false;
-            }
-            let kind = (r.trusted_services.as_slice(), r.trust_known, r.power);
-            if kinds.contains(&kind) {
-                false
-            } else {
-                kinds.push(kind);
-                true
-            }
-        })
-        .cloned()
-        .collect();
-    let mut seen: Vec<&str> = Vec::new();
-    let functions = env
-        .functions
-        .iter()
-        .filter(|f| match &f.role {
-            Some(role) if role == own => false,
-            Some(role) => {
-                // Functions on interchangeable roles are interchangeable.
-                let rep = env
-                    .roles
-                    .iter()
-                    .find(|r| &r.arn == role)
-                    .map_or(role.as_str(), |r| {
-                        env.roles
-                            .iter()
-                            .find(|o| {
-                                o.arn != own
-                                    && o.trusted_services == r.trusted_services
-                                    && o.trust_known == r.trust_known
-                                    && o.power == r.power
-                            })
-                            .map_or(r.arn.as_str(), |o| o.arn.as_str())
-                    });
-                if seen.contains(&rep) {
-                    false
-                } else {
-                    seen.push(rep);
-                    true
+/// Targets grouped by kind, computed once per deployment: roles with the
+/// same trusted services, trust knowledge and power are interchangeable
+/// for a role whose statements name no particular role or function, and so
+/// are functions whose roles are.
+struct Kinds {
+    /// Kind of each role of the environment.
+    role_kind: Vec<usize>,
+    /// Kind of each function's role (`None`: role not in the environment).
+    function_kind: Vec<Option<usize>>,
+}
+
+impl Kinds {
+    fn new(env: &Environment) -> Self {
+        let mut keys: Vec<(&[String], bool, Power)> = Vec::new();
+        let mut by_arn: HashMap<&str, usize> = HashMap::with_capacity(env.roles.len());
+        let role_kind = env
+            .roles
+            .iter()
+            .map(|r| {
+                let key = (r.trusted_services.as_slice(), r.trust_known, r.power);
+                let kind = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                });
+                by_arn.entry(r.arn.as_str()).or_insert(kind);
+                kind
+            })
+            .collect();
+        let function_kind = env
+            .functions
+            .iter()
+            .map(|f| f.role.as_deref().and_then(|r| by_arn.get(r).copied()))
+            .collect();
+        Kinds {
+            role_kind,
+            function_kind,
+        }
+    }
+
+    /// `env` with one representative per kind, the principal's own role
+    /// (never a target of `assess_as`) and its functions left out, so the
+    /// methods found and their strength do not change.
+    fn compact(&self, env: &Environment, own: &str) -> Environment {
+        let mut taken: Vec<usize> = Vec::new();
+        let roles = env
+            .roles
+            .iter()
+            .zip(&self.role_kind)
+            .filter(|(r, kind)| {
+                if r.arn == own || taken.contains(kind) {
+                    return false;
                 }
-            }
-            None => true,
-        })
-        .cloned()
-        .collect();
-    Environment {
-        roles,
-        functions,
-        ..env.clone()
+                taken.push(**kind);
+                true
+            })
+            .map(|(r, _)| r.clone())
+            .collect();
+        let mut taken: Vec<usize> = Vec::new();
+        let functions = env
+            .functions
+            .iter()
+            .zip(&self.function_kind)
+            .filter(|(f, kind)| {
+                if f.role.as_deref() == Some(own) {
+                    return false;
+                }
+                match kind {
+                    Some(kind) if taken.contains(kind) => false,
+                    Some(kind) => {
+                        taken.push(*kind);
+                        true
+                    }
+                    None => true,
+                }
+            })
+            .map(|(f, _)| f.clone())
+            .collect();
+        Environment {
+            roles,
+            functions,
+            users: env.users.clone(),
+            groups: env.groups.clone(),
+            policies: env.policies.clone(),
+            closed_world: env.closed_world,
+        }
     }
 }
 
