@@ -193,8 +193,11 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
             match &stmt.actions {
                 ActionSet::Action(vals) => {
                     for pattern in vals.iter().filter_map(|v| v.as_str()) {
+                        let classes = pattern_classes(pattern);
                         for resource in &resources {
-                            classify(pattern, resource, loc, &mut probe);
+                            for (class, action) in &classes {
+                                probe(*class, action, pattern, resource, loc);
+                            }
                         }
                     }
                 }
@@ -240,37 +243,46 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
     out
 }
 
-/// Turn one granted action pattern into candidate impacts.
+/// Turn one granted action pattern into candidate impacts, each with the
+/// action that stands for it.
 fn classify(
     pattern: &str,
     resource: &str,
     loc: Loc,
     probe: &mut impl FnMut(Class, &str, &str, &str, Loc),
 ) {
+    for (class, action) in pattern_classes(pattern) {
+        probe(class, action, pattern, resource, loc);
+    }
+}
+
+/// The impact classes a pattern may grant (same answer for every resource
+/// and role, so worked out once per pattern).
+fn pattern_classes(pattern: &str) -> Vec<(Class, &'static str)> {
+    let mut out = Vec::new();
     if pattern == "*" || pattern == "*:*" {
         // Administrator: judged on the action that matters most.
-        probe(Class::Admin, "iam:CreateAccessKey", pattern, resource, loc);
-        return;
+        out.push((Class::Admin, "iam:CreateAccessKey"));
+        return out;
     }
     let Some((service, _)) = pattern.split_once(':') else {
-        return;
+        return out;
     };
     let service = service.to_ascii_lowercase();
-    for action in SECRET_ACTIONS {
-        if action_matches(pattern, action) {
-            probe(Class::Secrets, action, pattern, resource, loc);
-            break;
+    let wild = service.contains(['*', '?']);
+    if wild || matches!(service.as_str(), "secretsmanager" | "ssm" | "kms") {
+        if let Some(action) = SECRET_ACTIONS.iter().find(|a| action_matches(pattern, a)) {
+            out.push((Class::Secrets, *action));
         }
     }
-    for action in FUNCTION_ACTIONS {
-        if action_matches(pattern, action) {
-            probe(Class::Functions, action, pattern, resource, loc);
-            break;
+    if wild || service == "lambda" {
+        if let Some(action) = FUNCTION_ACTIONS.iter().find(|a| action_matches(pattern, a)) {
+            out.push((Class::Functions, *action));
         }
     }
     let is_iam = service == "iam";
     if !is_iam && !DATA_SERVICES.contains(&service.as_str()) {
-        return;
+        return out;
     }
     let mut write = None;
     let mut read = None;
@@ -293,15 +305,16 @@ fn classify(
     }
     if is_iam {
         if let Some(action) = write {
-            probe(Class::Iam, action, pattern, resource, loc);
+            out.push((Class::Iam, action));
         }
-        return;
+        return out;
     }
     if let Some(action) = write {
-        probe(Class::DataWrite, action, pattern, resource, loc);
+        out.push((Class::DataWrite, action));
     } else if let Some(action) = read {
-        probe(Class::DataRead, action, pattern, resource, loc);
+        out.push((Class::DataRead, action));
     }
+    out
 }
 
 /// A way in: what it is, how exposed, where.

@@ -172,7 +172,7 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     for (rp, admin) in roles.iter_mut().zip(admins) {
         // An administrator has nothing to escalate to: FG-IAM-001/004
         // report it once, instead of one finding per catalogued method.
-        if rp.policies.is_empty() || admin {
+        if rp.policies.is_empty() || admin || !may_escalate(&rp.policies) {
             continue;
         }
         let names: Vec<&str> = rp.names.iter().map(String::as_str).collect();
@@ -187,6 +187,105 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         rp.escalations = found.into_iter().filter(reportable).collect();
     }
     Analysis { roles, by_id }
+}
+
+/// The catalog's step actions and alternatives, for a test that is much
+/// cheaper than `assess_as`'s own prefilter on the common role whose
+/// actions are all outside the catalog's services (logs, DynamoDB reads,
+/// S3 objects): most roles are ruled out without matching ~100 actions
+/// against every statement.
+struct Prefilter {
+    actions: Vec<&'static str>,
+    /// Lowercase service prefixes of `actions`.
+    services: Vec<String>,
+    /// Per alternative: (index into `actions`, step needs only "not denied").
+    alternatives: Vec<Vec<(usize, bool)>>,
+}
+
+fn prefilter() -> &'static Prefilter {
+    static PREFILTER: std::sync::OnceLock<Prefilter> = std::sync::OnceLock::new();
+    PREFILTER.get_or_init(|| {
+        let mut actions: Vec<&'static str> = Vec::new();
+        let mut alternatives = Vec::new();
+        for method in &fnguard_iam::privesc::methods().methods {
+            for alt in &method.alternatives {
+                let steps = alt
+                    .iter()
+                    .map(|step| {
+                        let i = actions
+                            .iter()
+                            .position(|a| a.eq_ignore_ascii_case(&step.action))
+                            .unwrap_or_else(|| {
+                                actions.push(step.action.as_str());
+                                actions.len() - 1
+                            });
+                        (i, step.unless_denied)
+                    })
+                    .collect();
+                alternatives.push(steps);
+            }
+        }
+        let mut services: Vec<String> = actions
+            .iter()
+            .filter_map(|a| a.split_once(':'))
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .collect();
+        services.sort();
+        services.dedup();
+        Prefilter {
+            actions,
+            services,
+            alternatives,
+        }
+    })
+}
+
+/// Might some alternative of some method have every required step allowed
+/// by a statement? `false` only when certainly not (then `assess_as` would
+/// find nothing); NotAction, unknown values and wildcard services say yes.
+fn may_escalate(policies: &[&Policy]) -> bool {
+    let pf = prefilter();
+    let mut relevant: Vec<&str> = Vec::new();
+    for policy in policies {
+        if policy.unknown {
+            return true;
+        }
+        for stmt in &policy.statements {
+            if stmt.effect == fnguard_iam::Effect::Deny {
+                continue;
+            }
+            match &stmt.actions {
+                fnguard_iam::ActionSet::Action(vals) => {
+                    for v in vals {
+                        let Some(pattern) = v.as_str() else {
+                            return true;
+                        };
+                        let service = pattern.split_once(':').map_or(pattern, |(s, _)| s);
+                        if service.contains(['*', '?']) {
+                            return true;
+                        }
+                        if pf.services.iter().any(|s| s.eq_ignore_ascii_case(service)) {
+                            relevant.push(pattern);
+                        }
+                    }
+                }
+                fnguard_iam::ActionSet::NotAction(_) => return true,
+                fnguard_iam::ActionSet::Absent => {}
+            }
+        }
+    }
+    if relevant.is_empty() {
+        return false;
+    }
+    let possible: Vec<bool> = pf
+        .actions
+        .iter()
+        .map(|a| relevant.iter().any(|p| fnguard_iam::action_matches(p, a)))
+        .collect();
+    pf.alternatives.iter().any(|alt| {
+        alt.iter()
+            .all(|&(i, unless_denied)| unless_denied || possible[i])
+    })
 }
 
 /// Targets grouped by kind, computed once per deployment: roles with the
