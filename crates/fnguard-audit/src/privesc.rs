@@ -196,8 +196,8 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
 /// against every statement.
 struct Prefilter {
     actions: Vec<&'static str>,
-    /// Lowercase service prefixes of `actions`.
-    services: Vec<String>,
+    /// Lowercase service prefix with the indices of its actions.
+    services: Vec<(String, Vec<usize>)>,
     /// Per alternative: (index into `actions`, step needs only "not denied").
     alternatives: Vec<Vec<(usize, bool)>>,
 }
@@ -225,13 +225,17 @@ fn prefilter() -> &'static Prefilter {
                 alternatives.push(steps);
             }
         }
-        let mut services: Vec<String> = actions
-            .iter()
-            .filter_map(|a| a.split_once(':'))
-            .map(|(s, _)| s.to_ascii_lowercase())
-            .collect();
-        services.sort();
-        services.dedup();
+        let mut services: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, action) in actions.iter().enumerate() {
+            let service = action
+                .split_once(':')
+                .map_or(*action, |(s, _)| s)
+                .to_ascii_lowercase();
+            match services.iter_mut().find(|(s, _)| *s == service) {
+                Some((_, list)) => list.push(i),
+                None => services.push((service, vec![i])),
+            }
+        }
         Prefilter {
             actions,
             services,
@@ -245,7 +249,8 @@ fn prefilter() -> &'static Prefilter {
 /// find nothing); NotAction, unknown values and wildcard services say yes.
 fn may_escalate(policies: &[&Policy]) -> bool {
     let pf = prefilter();
-    let mut relevant: Vec<&str> = Vec::new();
+    // (pattern, indices of the catalog actions of its service)
+    let mut relevant: Vec<(&str, &[usize])> = Vec::new();
     for policy in policies {
         if policy.unknown {
             return true;
@@ -264,8 +269,12 @@ fn may_escalate(policies: &[&Policy]) -> bool {
                         if service.contains(['*', '?']) {
                             return true;
                         }
-                        if pf.services.iter().any(|s| s.eq_ignore_ascii_case(service)) {
-                            relevant.push(pattern);
+                        if let Some((_, list)) = pf
+                            .services
+                            .iter()
+                            .find(|(s, _)| s.eq_ignore_ascii_case(service))
+                        {
+                            relevant.push((pattern, list));
                         }
                     }
                 }
@@ -277,11 +286,15 @@ fn may_escalate(policies: &[&Policy]) -> bool {
     if relevant.is_empty() {
         return false;
     }
-    let possible: Vec<bool> = pf
-        .actions
-        .iter()
-        .map(|a| relevant.iter().any(|p| fnguard_iam::action_matches(p, a)))
-        .collect();
+    // Only the actions of each pattern's own service can match it.
+    let mut possible = vec![false; pf.actions.len()];
+    for (pattern, list) in relevant {
+        for &i in list {
+            if !possible[i] && fnguard_iam::action_matches(pattern, pf.actions[i]) {
+                possible[i] = true;
+            }
+        }
+    }
     pf.alternatives.iter().any(|alt| {
         alt.iter()
             .all(|&(i, unless_denied)| unless_denied || possible[i])
