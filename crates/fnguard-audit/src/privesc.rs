@@ -162,17 +162,32 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         })
         .collect();
     let ctx = Context::new();
-    let admins: Vec<bool> = roles.iter().map(|rp| is_admin(rp, &ctx)).collect();
+    // Most roles cannot complete any method: rule them out before building
+    // the environment, which only the others need.
+    let candidates: Vec<bool> = roles
+        .iter()
+        .map(|rp| !rp.policies.is_empty() && may_escalate(&rp.policies))
+        .collect();
+    if !candidates.contains(&true) {
+        return Analysis { roles, by_id };
+    }
+    // Only a candidate's admin status changes anything: an administrator
+    // has nothing to escalate to (FG-IAM-001/004 report it once, instead of
+    // one finding per catalogued method); as a target, a role's power only
+    // matters when it is `Limited`.
+    let admins: Vec<bool> = roles
+        .iter()
+        .zip(&candidates)
+        .map(|(rp, &candidate)| candidate && is_admin(rp, &ctx))
+        .collect();
     let env = environment(dep, &roles, &admins);
-    let kinds = Kinds::new(&env);
     // Functions that share an execution role are interchangeable targets
     // for a role whose statements never name a function: one of each is
     // enough, and large templates (hundreds of functions on a few roles)
     // otherwise cost one evaluator per function per method.
-    for (rp, admin) in roles.iter_mut().zip(admins) {
-        // An administrator has nothing to escalate to: FG-IAM-001/004
-        // report it once, instead of one finding per catalogued method.
-        if rp.policies.is_empty() || admin || !may_escalate(&rp.policies) {
+    let kinds = Kinds::new(&env);
+    for ((rp, admin), candidate) in roles.iter_mut().zip(admins).zip(candidates) {
+        if !candidate || admin {
             continue;
         }
         let names: Vec<&str> = rp.names.iter().map(String::as_str).collect();
