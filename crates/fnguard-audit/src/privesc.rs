@@ -690,3 +690,65 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fnguard_iam::privesc::assess;
+
+    /// The prefilter only skips work: on every role of every rule fixture,
+    /// a role it rules out gets nothing from `assess` (full environment),
+    /// and the compact environment finds the same methods as the full one.
+    #[test]
+    fn prefilter_and_compact_environment_change_no_result() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/rules");
+        let mut roles_seen = 0;
+        let mut ruled_out = 0;
+        for dir in std::fs::read_dir(&root).expect("tests/rules").flatten() {
+            for file in std::fs::read_dir(dir.path()).expect("rule dir").flatten() {
+                let name = file.file_name().to_string_lossy().to_string();
+                let path = file.path();
+                let text = std::fs::read_to_string(&path).expect("fixture");
+                let display = path.display().to_string();
+                let dep = match name.split_once('-').map(|(f, _)| f) {
+                    Some("cfn" | "sam") => fnguard_model::cfn::load(&display, &text).ok(),
+                    Some("sls") => fnguard_model::serverless::load(&display, &text).ok(),
+                    Some("tf") => fnguard_model::terraform::load_module(&[(display, text)]).0,
+                    _ => None,
+                };
+                let Some(dep) = dep else { continue };
+                let analysis = analyse(&dep);
+                let admins = vec![false; analysis.roles.len()];
+                let env = environment(&dep, &analysis.roles, &admins);
+                let kinds = Kinds::new(&env);
+                let ctx = Context::new();
+                for rp in &analysis.roles {
+                    roles_seen += 1;
+                    let full = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &env);
+                    if !may_escalate(&rp.policies) {
+                        ruled_out += 1;
+                        assert!(full.is_empty(), "{name}: {} ruled out", rp.role.id);
+                        assert!(assess(&rp.policies, &ctx, &env).is_empty());
+                        continue;
+                    }
+                    let small = kinds.compact(&env, &rp.arn);
+                    let ids = |list: &[Escalation]| {
+                        let mut ids: Vec<(String, bool)> = list
+                            .iter()
+                            .map(|e| (e.method.id.clone(), e.strength == Decision::Allowed))
+                            .collect();
+                        ids.sort();
+                        ids.dedup();
+                        ids
+                    };
+                    let compact = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &small);
+                    assert_eq!(ids(&full), ids(&compact), "{name}: {}", rp.role.id);
+                }
+            }
+        }
+        assert!(
+            roles_seen > 50 && ruled_out > 20,
+            "{roles_seen} {ruled_out}"
+        );
+    }
+}
