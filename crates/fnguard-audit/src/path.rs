@@ -35,7 +35,7 @@ use crate::privesc::{Analysis, RolePower};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel};
-use fnguard_iam::wildcard::action_matches;
+use fnguard_iam::wildcard::{action_matches, arn_parts};
 use fnguard_iam::{ActionSet, Context, Decision, Effect, Evaluator, ResourceSet};
 use fnguard_model::{ApiKind, AuthKind, Function, Ref, TriggerKind, SELF_ACCOUNT};
 use std::collections::HashMap;
@@ -195,6 +195,12 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
                     for pattern in vals.iter().filter_map(|v| v.as_str()) {
                         let classes = pattern_classes(pattern);
                         for resource in &resources {
+                            // `s3:PutObject` on a DynamoDB table ARN grants
+                            // nothing: a resource of another service is no
+                            // impact of this action.
+                            if other_service(pattern, resource) {
+                                continue;
+                            }
                             for (class, action) in &classes {
                                 probe(*class, action, pattern, resource, loc);
                             }
@@ -241,6 +247,21 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
         });
     }
     out
+}
+
+/// The resource is an ARN of a concrete service other than the action
+/// pattern's (concrete) service.
+fn other_service(pattern: &str, resource: &str) -> bool {
+    let Some(service) = pattern.split_once(':').map(|(s, _)| s) else {
+        return false;
+    };
+    let Some(parts) = arn_parts(resource) else {
+        return false;
+    };
+    let arn_service = parts[2];
+    !service.contains(['*', '?'])
+        && !arn_service.contains(['*', '?'])
+        && !arn_service.eq_ignore_ascii_case(service)
 }
 
 /// Turn one granted action pattern into candidate impacts, each with the

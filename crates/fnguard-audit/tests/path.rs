@@ -253,3 +253,17 @@ fn foreign_account_permission_is_a_lower_exposure() {
     assert_eq!(score(p[0]), 6);
     assert!(p[0].message.en.contains("account 999988887777"));
 }
+
+#[test]
+fn actions_on_another_services_resources_are_no_impact() {
+    // s3:GetObject on a DynamoDB table ARN grants nothing.
+    let mismatched = "            - Effect: Allow
+              Action: s3:GetObject
+              Resource: arn:aws:dynamodb:eu-west-1:123456789012:table/t";
+    let t = sam(&[sam_function(
+        "Orders",
+        mismatched,
+        &api_events(&[("post", "/o")]),
+    )]);
+    assert!(paths(&scan(&t)).is_empty());
+}
