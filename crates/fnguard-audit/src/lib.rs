@@ -9,6 +9,8 @@ pub mod iam;
 pub mod log;
 pub mod mon;
 pub mod net;
+pub mod path;
+pub mod privesc;
 pub mod rt;
 pub mod sec;
 pub mod sign;
@@ -72,6 +74,7 @@ impl<'a> Ctx<'a> {
 pub fn all_rules() -> Vec<&'static RuleMeta> {
     [
         iam::RULES,
+        privesc::RULES,
         trig::RULES,
         sec::RULES,
         sign::RULES,
@@ -80,6 +83,7 @@ pub fn all_rules() -> Vec<&'static RuleMeta> {
         api::RULES,
         log::RULES,
         mon::RULES,
+        path::RULES,
     ]
     .into_iter()
     .flat_map(|rules| rules.iter())
@@ -116,6 +120,10 @@ pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
     api::check(&ctx, &mut raw);
     log::check(&ctx, &mut raw);
     mon::check(&ctx, &mut raw);
+    // Escalations are assessed once per role and shared with the paths.
+    let power = privesc::analyse(dep);
+    privesc::check(&ctx, &power, &mut raw);
+    path::check(&ctx, &power, &mut raw);
     let inline = InlineIndex::new(dep);
     raw.into_iter()
         .map(|r| {

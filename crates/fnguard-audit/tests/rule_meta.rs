@@ -155,6 +155,7 @@ fn default_severities_follow_the_rule_table() {
         ("FG-IAM-005", High),
         ("FG-IAM-006", High),
         ("FG-IAM-007", Medium),
+        ("FG-IAM-008", Critical),
         ("FG-TRIG-001", Critical),
         ("FG-TRIG-002", High),
         ("FG-TRIG-003", High),
@@ -182,6 +183,7 @@ fn default_severities_follow_the_rule_table() {
         ("FG-LOG-003", Info),
         ("FG-LOG-004", Medium),
         ("FG-MON-001", Low),
+        ("FG-PATH-001", Critical),
     ];
     let rules = all_rules();
     assert_eq!(rules.len(), table.len(), "a rule is missing from the table");

@@ -920,8 +920,24 @@ const EXPECTATIONS: &[Expect] = &[
     },
     Expect {
         file: "bridgecrewio__checkov/tests__terraform__runner__resources__plan_with_iam_policies__tfplan.json",
-        present: &[],
-        absent: &[("FG-", "*")],
+        // The role grants `iam:*` on `*` (aws_iam_role_policy.fail_1): every
+        // IAM-only escalation method of the catalog that reaches a role, a
+        // user, a group or a policy is real; nothing else is.
+        present: &[("FG-IAM-008", "aws_iam_role.example", 13)],
+        absent: &[
+            ("FG-IAM-00", "aws_iam_group.fail_2"),
+            ("FG-IAM-00", "aws_iam_user.fail_3"),
+            ("FG-IAM-001", "*"),
+            ("FG-IAM-002", "*"),
+            ("FG-IAM-003", "*"),
+            ("FG-IAM-004", "*"),
+            ("FG-IAM-005", "*"),
+            ("FG-IAM-006", "*"),
+            ("FG-IAM-007", "*"),
+            ("FG-PATH-", "*"),
+            ("FG-TRIG-", "*"),
+            ("FG-SEC-", "*"),
+        ],
     },
 ];
 

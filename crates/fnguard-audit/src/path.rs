@@ -1,0 +1,741 @@
+//! Area `PATH`: attack paths (guide §2.2). A path joins an entry point an
+//! outsider can use to make a function run, the function, and what running
+//! code in it gains: its role's power (data stores, secrets and
+//! parameters, changing functions or IAM, escalation from FG-IAM-008) and
+//! its network position (databases and caches it is wired to).
+//!
+//! Exposure of the entry point:
+//! * 3 anonymous: API route without authorization (or API key only),
+//!   function URL with AuthType NONE, invoke permission for `*`;
+//! * 2 foreign account: invoke permission for another account, a trigger
+//!   whose source ARN names a concrete account, a `*` permission behind
+//!   AWS_IAM URL auth;
+//! * 1 unknown source: a queue/topic/bucket/stream trigger whose source
+//!   the files do not determine.
+//!
+//! Impact of the function (the highest one decides):
+//! * 4 administrator access or a privilege escalation, or IAM write /
+//!   permissions management;
+//! * 3 reading secrets or parameters (`secretsmanager:GetSecretValue`,
+//!   `ssm:GetParameter*`, `kms:Decrypt`), writing data stores, changing
+//!   other functions (`lambda:UpdateFunctionCode/Configuration`);
+//! * 2 reading data stores, network reach to a database or cache.
+//!
+//! A grant that is only conditional counts one level lower. Score =
+//! exposure × impact: ≥ 9 critical, 6..8 high, 3..5 medium; below 3 no
+//! finding. One finding per entry point × function (all the routes of one
+//! API to one function are one entry point), listing every impact; findings
+//! are emitted most dangerous first and the score is in the evidence.
+//!
+//! The role's power is computed once per role, from the statements'
+//! action patterns (candidate impacts) confirmed by the evaluator over all
+//! the role's policies, so Deny and NotAction count.
+
+use crate::privesc::{Analysis, RolePower};
+use crate::{Ctx, Raw};
+use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
+use fnguard_iam::catalog::{catalog, AccessLevel};
+use fnguard_iam::wildcard::{action_matches, arn_parts};
+use fnguard_iam::{ActionSet, Context, Decision, Effect, Evaluator, ResourceSet};
+use fnguard_model::{ApiKind, AuthKind, Function, Ref, TriggerKind, SELF_ACCOUNT};
+use std::collections::HashMap;
+
+pub static RULES: &[RuleMeta] = &[ATTACK_PATH];
+
+pub const ATTACK_PATH: RuleMeta = RuleMeta {
+    id: "FG-PATH-001",
+    area: Area::Path,
+    severity: Severity::Critical,
+    guide: &["2.2", "3.1.1", "3.1.2"],
+    attack: &["T1190", "T1078.004", "T1552.005", "T1530"],
+    title_en: "Attack path: exposed entry point reaches a function with sensitive impact",
+    title_zh: "攻击路径：暴露的入口可到达具有敏感影响的函数",
+    description_en: "An entry point outsiders can use (an API route without authorization or with an API key only, a function URL with AuthType NONE, an invoke permission for `*` or another account without SourceArn/SourceAccount/PrincipalOrgID, a trigger from another account's or an undetermined queue, topic, bucket or stream) runs a function whose role or network position reaches something valuable: administrator access or a privilege escalation (FG-IAM-008), IAM changes, secrets and parameters (secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt), writes or reads of data stores (judged with the action catalog's access levels), changes to other functions (lambda:UpdateFunctionCode/UpdateFunctionConfiguration), or databases and caches it is wired to. Grants are evaluated over all the role's policies (Deny and NotAction honoured). Severity = exposure × impact. Exposure: anonymous 3, foreign account 2, unknown source 1. Impact: admin, escalation or IAM write 4; secrets, data writes or function changes 3; data reads or network reach to a database 2; a conditional grant counts one less. Score 9-12 critical, 6-8 high, 3-5 medium, below 3 not reported. One finding per entry point and function, with a one-line story and the chain of locations (entry, function, role, granting statements, database references) in path order; findings are ranked by score (in the evidence).",
+    description_zh: "外部人员可使用的入口（没有授权或仅有 API 密钥的 API 路由、AuthType 为 NONE 的函数 URL、面向 `*` 或其他账户且没有 SourceArn/SourceAccount/PrincipalOrgID 的调用权限、来自其他账户或来源未确定的队列、主题、存储桶或流的触发器）会运行某个函数，而该函数的角色或网络位置可以触及有价值的东西：管理员权限或提权（FG-IAM-008）、IAM 变更、密钥和参数（secretsmanager:GetSecretValue、ssm:GetParameter*、kms:Decrypt）、数据存储的写入或读取（依据操作目录的访问级别判断）、修改其他函数（lambda:UpdateFunctionCode/UpdateFunctionConfiguration），或与其相连的数据库和缓存。授权在角色的全部策略上一起评估（遵循 Deny 和 NotAction）。严重级别 = 暴露程度 × 影响。暴露程度：匿名 3，外部账户 2，来源未知 1。影响：管理员、提权或 IAM 写入 4；密钥、数据写入或修改函数 3；数据读取或可达数据库的网络位置 2；有条件的授权减一。得分 9-12 为严重，6-8 为高，3-5 为中，低于 3 不报告。每个入口与函数的组合报告一条，附一行攻击叙述和按路径顺序排列的位置链（入口、函数、角色、授权语句、数据库引用）；结果按得分排序（得分见 evidence）。",
+    risk_en: "This is the attack the guide describes in §2.2: an anonymous caller triggers the function, exploits its code or dependencies, and uses the function's credentials and network position to read internal databases, steal secrets or escalate to more of the account. Each link alone may look acceptable; together they are a direct path from the internet to the crown jewels.",
+    risk_zh: "这正是指南 §2.2 描述的攻击：匿名调用者触发函数，利用其代码或依赖的漏洞，再借助函数的凭证和网络位置读取内部数据库、窃取密钥，或进一步提升在账户中的权限。每个环节单独看也许可以接受，组合起来就是一条从互联网直达核心资产的路径。",
+    remediation_en: "Break the path at its cheapest link: require authorization on the entry point (an authorizer on the API route, AuthType AWS_IAM on the URL, SourceArn/SourceAccount/PrincipalOrgID on the permission), and cut the function's role to what it needs (scope secrets and parameters to the ones it reads, drop IAM and Lambda management actions, remove escalation methods), and keep databases in subnets only the functions that need them reach. \
+Where: CloudFormation `AuthorizationType` of `AWS::ApiGateway::Method` / `AWS::ApiGatewayV2::Route`, `AuthType` of `AWS::Lambda::Url`, `SourceArn` of `AWS::Lambda::Permission`, the role's `Policies`; SAM `Auth.DefaultAuthorizer`, `FunctionUrlConfig.AuthType`, function `Policies`; Serverless `authorizer` on `http`/`httpApi` events, `url.authorizer: aws_iam`, `provider.iam.role.statements` or a per-function role; Terraform `authorization` of `aws_api_gateway_method`, `authorization_type` of `aws_lambda_function_url`, `source_arn` of `aws_lambda_permission`, the `policy` of `aws_iam_role_policy`.",
+    remediation_zh: "在代价最小的环节切断路径：入口要求授权（API 路由加授权器、函数 URL 使用 AuthType AWS_IAM、调用权限加 SourceArn/SourceAccount/PrincipalOrgID），把函数角色收窄到所需权限（密钥和参数只限它读取的那些，去掉 IAM 和 Lambda 管理操作，消除提权方法），并让数据库所在子网只对需要它的函数可达。\
+位置：CloudFormation 中 `AWS::ApiGateway::Method` / `AWS::ApiGatewayV2::Route` 的 `AuthorizationType`、`AWS::Lambda::Url` 的 `AuthType`、`AWS::Lambda::Permission` 的 `SourceArn`、角色的 `Policies`；SAM 的 `Auth.DefaultAuthorizer`、`FunctionUrlConfig.AuthType`、函数 `Policies`；Serverless 中 `http`/`httpApi` 事件的 `authorizer`、`url.authorizer: aws_iam`、`provider.iam.role.statements` 或按函数配置的角色；Terraform 中 `aws_api_gateway_method` 的 `authorization`、`aws_lambda_function_url` 的 `authorization_type`、`aws_lambda_permission` 的 `source_arn`、`aws_iam_role_policy` 的 `policy`。",
+    references: &[
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-security.html",
+        "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+        "https://attack.mitre.org/techniques/T1190/",
+    ],
+};
+
+/// Actions that read credentials or configuration secrets.
+const SECRET_ACTIONS: &[&str] = &[
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "kms:Decrypt",
+];
+
+/// Actions that change another function's code or role.
+const FUNCTION_ACTIONS: &[&str] = &[
+    "lambda:UpdateFunctionCode",
+    "lambda:UpdateFunctionConfiguration",
+];
+
+/// Services whose Read/Write actions reach application data.
+const DATA_SERVICES: &[&str] = &[
+    "s3",
+    "dynamodb",
+    "rds",
+    "rds-data",
+    "sqs",
+    "kinesis",
+    "es",
+    "aoss",
+    "redshift-data",
+    "elasticache",
+    "memorydb",
+    "dax",
+    "timestream",
+];
+
+/// How many impacts the story shows before "+N more".
+const SHOWN_IMPACTS: usize = 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    NetworkDb,
+    DataRead,
+    DataWrite,
+    Functions,
+    Secrets,
+    Iam,
+    Escalation,
+    Admin,
+}
+
+impl Class {
+    fn weight(self) -> u32 {
+        match self {
+            Class::NetworkDb | Class::DataRead => 2,
+            Class::DataWrite | Class::Functions | Class::Secrets => 3,
+            Class::Iam | Class::Escalation | Class::Admin => 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Impact {
+    class: Class,
+    /// `dynamodb:* on *`, `escalation: <method>`.
+    label: String,
+    /// The granting statement (or the internal reference).
+    loc: Loc,
+    certain: bool,
+}
+
+impl Impact {
+    fn weight(&self) -> u32 {
+        if self.certain {
+            self.class.weight()
+        } else {
+            self.class.weight() - 1
+        }
+    }
+}
+
+/// What running code with a role gains, computed once per role.
+fn role_impacts(rp: &RolePower) -> Vec<Impact> {
+    let ctx = Context::new();
+    let mut evaluators: HashMap<String, Evaluator> = HashMap::new();
+    let mut out: Vec<Impact> = Vec::new();
+    let mut probe = |class: Class, action: &str, pattern: &str, resource: &str, loc: Loc| {
+        let eval = evaluators
+            .entry(resource.to_string())
+            .or_insert_with(|| Evaluator::new(&rp.policies, resource, &ctx));
+        let certain = match eval.decide(action) {
+            Decision::Allowed => true,
+            Decision::Conditional => false,
+            Decision::Denied | Decision::NotAllowed => return,
+        };
+        let shown = if resource == "*" { "*" } else { resource };
+        let label = format!("{pattern} on {shown}");
+        if let Some(existing) = out
+            .iter_mut()
+            .find(|i| i.class == class && i.label == label)
+        {
+            existing.certain |= certain;
+            return;
+        }
+        out.push(Impact {
+            class,
+            label,
+            loc,
+            certain,
+        });
+    };
+    for (pi, policy) in rp.policies.iter().enumerate() {
+        let in_template = pi < rp.role.policies.len();
+        for stmt in &policy.statements {
+            if stmt.effect != Effect::Allow {
+                continue;
+            }
+            let loc = if in_template {
+                stmt.loc
+            } else {
+                rp.policy_locs[pi]
+            };
+            let resources: Vec<&str> = match &stmt.resources {
+                // An unresolved resource is skipped: the grant exists, but
+                // on what fnguard cannot say, and it must not be widened.
+                ResourceSet::Resource(vals) => vals.iter().filter_map(|v| v.as_str()).collect(),
+                ResourceSet::NotResource(_) | ResourceSet::Absent => vec!["*"],
+            };
+            match &stmt.actions {
+                ActionSet::Action(vals) => {
+                    for pattern in vals.iter().filter_map(|v| v.as_str()) {
+                        let classes = pattern_classes(pattern);
+                        for resource in &resources {
+                            // `s3:PutObject` on a DynamoDB table ARN grants
+                            // nothing: a resource of another service is no
+                            // impact of this action.
+                            if other_service(pattern, resource) {
+                                continue;
+                            }
+                            for (class, action) in &classes {
+                                probe(*class, action, pattern, resource, loc);
+                            }
+                        }
+                    }
+                }
+                // NotAction: probe the representative actions of every
+                // class; the evaluator decides what the list excludes.
+                ActionSet::NotAction(_) => {
+                    for resource in &resources {
+                        for action in SECRET_ACTIONS.iter().chain(FUNCTION_ACTIONS) {
+                            classify(action, resource, loc, &mut probe);
+                        }
+                        classify("iam:PutRolePolicy", resource, loc, &mut probe);
+                        classify("dynamodb:PutItem", resource, loc, &mut probe);
+                        classify("s3:GetObject", resource, loc, &mut probe);
+                    }
+                }
+                ActionSet::Absent => {}
+            }
+        }
+    }
+    for e in &rp.escalations {
+        let certain = e.strength == Decision::Allowed;
+        let label = format!("privilege escalation by {}", e.method.name);
+        if let Some(existing) = out
+            .iter_mut()
+            .find(|i| i.class == Class::Escalation && i.label == label)
+        {
+            existing.certain |= certain;
+            continue;
+        }
+        let loc = e
+            .steps
+            .iter()
+            .flat_map(|s| &s.statements)
+            .find(|s| s.policy < rp.role.policies.len())
+            .map_or(rp.role.loc, |s| s.loc);
+        out.push(Impact {
+            class: Class::Escalation,
+            label,
+            loc,
+            certain,
+        });
+    }
+    out
+}
+
+/// The resource is an ARN of a concrete service other than the action
+/// pattern's (concrete) service.
+fn other_service(pattern: &str, resource: &str) -> bool {
+    let Some(service) = pattern.split_once(':').map(|(s, _)| s) else {
+        return false;
+    };
+    let Some(parts) = arn_parts(resource) else {
+        return false;
+    };
+    let arn_service = parts[2];
+    !service.contains(['*', '?'])
+        && !arn_service.contains(['*', '?'])
+        && !arn_service.eq_ignore_ascii_case(service)
+}
+
+/// Turn one granted action pattern into candidate impacts, each with the
+/// action that stands for it.
+fn classify(
+    pattern: &str,
+    resource: &str,
+    loc: Loc,
+    probe: &mut impl FnMut(Class, &str, &str, &str, Loc),
+) {
+    for (class, action) in pattern_classes(pattern) {
+        probe(class, action, pattern, resource, loc);
+    }
+}
+
+/// The impact classes a pattern may grant (same answer for every resource
+/// and role, so worked out once per pattern).
+fn pattern_classes(pattern: &str) -> Vec<(Class, &'static str)> {
+    let mut out = Vec::new();
+    if pattern == "*" || pattern == "*:*" {
+        // Administrator: judged on the action that matters most.
+        out.push((Class::Admin, "iam:CreateAccessKey"));
+        return out;
+    }
+    let Some((service, _)) = pattern.split_once(':') else {
+        return out;
+    };
+    let service = service.to_ascii_lowercase();
+    let wild = service.contains(['*', '?']);
+    if wild || matches!(service.as_str(), "secretsmanager" | "ssm" | "kms") {
+        if let Some(action) = SECRET_ACTIONS.iter().find(|a| action_matches(pattern, a)) {
+            out.push((Class::Secrets, *action));
+        }
+    }
+    if wild || service == "lambda" {
+        if let Some(action) = FUNCTION_ACTIONS.iter().find(|a| action_matches(pattern, a)) {
+            out.push((Class::Functions, *action));
+        }
+    }
+    let is_iam = service == "iam";
+    if !is_iam && !DATA_SERVICES.contains(&service.as_str()) {
+        return out;
+    }
+    let mut write = None;
+    let mut read = None;
+    // A literal action is one lookup; only wildcards scan the service.
+    let infos = if pattern.contains(['*', '?']) {
+        catalog().expand(pattern)
+    } else {
+        catalog().lookup(pattern).into_iter().collect()
+    };
+    for info in infos {
+        match info.level {
+            AccessLevel::Write | AccessLevel::PermissionsManagement => {
+                write.get_or_insert(info.name);
+            }
+            AccessLevel::Read if !is_iam => {
+                read.get_or_insert(info.name);
+            }
+            _ => {}
+        }
+    }
+    if is_iam {
+        if let Some(action) = write {
+            out.push((Class::Iam, action));
+        }
+        return out;
+    }
+    if let Some(action) = write {
+        out.push((Class::DataWrite, action));
+    } else if let Some(action) = read {
+        out.push((Class::DataRead, action));
+    }
+    out
+}
+
+/// A way in: what it is, how exposed, where.
+struct Entry {
+    exposure: u32,
+    /// `anonymous HTTP → POST /orders`.
+    story: String,
+    story_zh: String,
+    key: String,
+    loc: Loc,
+    related: Vec<(Loc, String, String)>,
+}
+
+fn exposure_name(exposure: u32) -> (&'static str, &'static str) {
+    match exposure {
+        3 => ("anonymous", "匿名"),
+        2 => ("foreign account", "外部账户"),
+        _ => ("unknown source", "来源未知"),
+    }
+}
+
+fn is_account(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account of `arn:partition:service:region:account:...`, when it is
+/// a concrete one.
+fn arn_account(arn: &str) -> Option<&str> {
+    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
+    is_account(account).then_some(account)
+}
+
+/// An unauthorized route: method, path, where, API key only.
+type OpenRoute<'a> = (&'a str, &'a str, Loc, bool);
+
+/// Entry points per function id, in model order.
+fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
+    let dep = ctx.dep;
+    let mut out: HashMap<&str, Vec<Entry>> = HashMap::new();
+    let local = |r: &Ref| match r {
+        Ref::Local(id) => dep.function(id).map(|f| f.id.as_str()),
+        _ => None,
+    };
+    for api in &dep.apis {
+        // Private or undetermined endpoints, and APIs whose resource policy
+        // may restrict callers, are not judged open.
+        if !matches!(api.private_endpoint, Field::Absent | Field::Known(false, _))
+            || api.resource_policy.is_some()
+        {
+            continue;
+        }
+        let mut per_fn: Vec<(&str, Vec<OpenRoute>)> = Vec::new();
+        for route in &api.routes {
+            if route.method.eq_ignore_ascii_case("OPTIONS") {
+                continue;
+            }
+            if api.kind == ApiKind::WebSocket
+                && !(route.method == "$connect" || route.path == "$connect")
+            {
+                continue;
+            }
+            let Field::Known(AuthKind::None, auth_loc) = &route.auth else {
+                continue;
+            };
+            let key_only = match route.api_key_required {
+                Field::Known(k, _) => k,
+                Field::Unknown(_) => continue,
+                Field::Absent => false,
+            };
+            let Some(function) = route.function.as_deref().and_then(|id| dep.function(id)) else {
+                continue;
+            };
+            let loc = if auth_loc.line > 0 {
+                *auth_loc
+            } else {
+                route.loc
+            };
+            let routes = match per_fn.iter_mut().find(|(f, _)| *f == function.id) {
+                Some((_, routes)) => routes,
+                None => {
+                    per_fn.push((function.id.as_str(), Vec::new()));
+                    &mut per_fn.last_mut().expect("just pushed").1
+                }
+            };
+            routes.push((route.method.as_str(), route.path.as_str(), loc, key_only));
+        }
+        for (function, routes) in per_fn {
+            let (method, path, loc, key_only) = routes[0];
+            let more = if routes.len() > 1 {
+                format!(" (+{} more routes)", routes.len() - 1)
+            } else {
+                String::new()
+            };
+            let more_zh = if routes.len() > 1 {
+                format!("（另有 {} 条路由）", routes.len() - 1)
+            } else {
+                String::new()
+            };
+            let (who, who_zh) = if key_only {
+                ("HTTP with an API key only", "仅凭 API 密钥的 HTTP")
+            } else {
+                ("anonymous HTTP", "匿名 HTTP")
+            };
+            let related = routes
+                .iter()
+                .map(|(m, p, l, _)| {
+                    (
+                        *l,
+                        format!("route {m} {p} of API {} has no authorization", api.id),
+                        format!("API {} 的路由 {m} {p} 没有授权", api.id),
+                    )
+                })
+                .collect();
+            out.entry(function).or_default().push(Entry {
+                exposure: 3,
+                story: format!("{who} → {method} {path}{more} (API {})", api.id),
+                story_zh: format!("{who_zh} → {method} {path}{more_zh}（API {}）", api.id),
+                key: format!("api:{}", api.id),
+                loc,
+                related,
+            });
+        }
+    }
+    for url in &dep.function_urls {
+        let Field::Known(auth, loc) = &url.auth_type else {
+            continue;
+        };
+        if !auth.eq_ignore_ascii_case("NONE") {
+            continue;
+        }
+        let Some(function) = local(&url.function) else {
+            continue;
+        };
+        out.entry(function).or_default().push(Entry {
+            exposure: 3,
+            story: format!("anonymous HTTP → function URL {}", url.id),
+            story_zh: format!("匿名 HTTP → 函数 URL {}", url.id),
+            key: format!("url:{}", url.id),
+            loc: *loc,
+            related: vec![(
+                *loc,
+                format!("function URL {} has AuthType NONE", url.id),
+                format!("函数 URL {} 的 AuthType 为 NONE", url.id),
+            )],
+        });
+    }
+    for p in &dep.permissions {
+        let Field::Known(principal, loc) = &p.principal else {
+            continue;
+        };
+        let restricted = !p.source_arn.is_absent()
+            || !p.source_account.is_absent()
+            || !p.principal_org_id.is_absent()
+            || !p.event_source_token.is_absent();
+        if restricted || p.function_url_auth_type.is_unknown() {
+            continue;
+        }
+        let invokes = match &p.action {
+            Field::Known(a, _) => {
+                let a = a.to_ascii_lowercase();
+                a == "*" || a == "lambda:*" || a.starts_with("lambda:invokefunction")
+            }
+            _ => false,
+        };
+        let Some(function) = local(&p.function).filter(|_| invokes) else {
+            continue;
+        };
+        let principal = principal.trim();
+        let account = principal
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.split(':').next())
+            .unwrap_or(principal);
+        let iam_url = p.function_url_auth_type.eq_ignore_case("AWS_IAM");
+        let (exposure, who, who_zh) = if principal == "*" && !iam_url {
+            (3, "anyone (`*`)".to_string(), "任何人（`*`）".to_string())
+        } else if principal == "*" {
+            (
+                2,
+                "any AWS account".to_string(),
+                "任意 AWS 账户".to_string(),
+            )
+        } else if is_account(account) && account != SELF_ACCOUNT {
+            (2, format!("account {account}"), format!("账户 {account}"))
+        } else {
+            continue;
+        };
+        // A `*` permission next to an open function URL is that URL's own
+        // permission (FunctionUrlAuthType NONE) or its InvokeFunction
+        // companion: the URL entry already stands for it.
+        if principal == "*"
+            && (p.function_url_auth_type.is_absent()
+                || p.function_url_auth_type.eq_ignore_case("NONE"))
+            && out
+                .get(function)
+                .is_some_and(|es| es.iter().any(|e| e.key.starts_with("url:")))
+        {
+            continue;
+        }
+        out.entry(function).or_default().push(Entry {
+            exposure,
+            story: format!("{who} → invoke permission {}", p.id),
+            story_zh: format!("{who_zh} → 调用权限 {}", p.id),
+            key: format!("perm:{}", p.id),
+            loc: *loc,
+            related: vec![(
+                *loc,
+                format!("permission {} lets {who} invoke the function", p.id),
+                format!("权限 {} 允许{who_zh}调用该函数", p.id),
+            )],
+        });
+    }
+    for f in &dep.functions {
+        for (i, t) in f.triggers.iter().enumerate() {
+            let queue_like = matches!(
+                t.kind,
+                TriggerKind::S3
+                    | TriggerKind::Sqs
+                    | TriggerKind::Sns
+                    | TriggerKind::Kinesis
+                    | TriggerKind::DynamoDbStream
+                    | TriggerKind::Kafka
+                    | TriggerKind::Mq
+            );
+            if !queue_like {
+                continue;
+            }
+            let (exposure, who, who_zh) = match &t.source {
+                Ref::External(arn) => match arn_account(arn) {
+                    Some(account) if account != SELF_ACCOUNT => (
+                        2,
+                        format!("account {account} ({arn})"),
+                        format!("账户 {account}（{arn}）"),
+                    ),
+                    _ => continue,
+                },
+                Ref::Unknown => (
+                    1,
+                    "an undetermined source".to_string(),
+                    "未确定的来源".to_string(),
+                ),
+                Ref::Local(_) => continue,
+            };
+            let kind = format!("{:?}", t.kind);
+            out.entry(f.id.as_str()).or_default().push(Entry {
+                exposure,
+                story: format!("{who} → {kind} trigger"),
+                story_zh: format!("{who_zh} → {kind} 触发器"),
+                key: format!("trigger:{i}:{kind}"),
+                loc: t.loc,
+                related: vec![(
+                    t.loc,
+                    format!("{kind} trigger from {who}"),
+                    format!("来自{who_zh}的 {kind} 触发器"),
+                )],
+            });
+        }
+    }
+    out
+}
+
+fn severity_for(score: u32) -> Option<Severity> {
+    match score {
+        9.. => Some(Severity::Critical),
+        6..=8 => Some(Severity::High),
+        3..=5 => Some(Severity::Medium),
+        _ => None,
+    }
+}
+
+/// Impacts of the function's network position.
+fn network_impacts(f: &Function) -> Vec<Impact> {
+    let in_vpc = f.vpc.is_known();
+    f.internal_refs
+        .iter()
+        .map(|r| Impact {
+            class: Class::NetworkDb,
+            label: if in_vpc {
+                format!("network: in VPC, reaches {}", r.what)
+            } else {
+                format!("network: reaches {}", r.what)
+            },
+            loc: r.loc,
+            certain: true,
+        })
+        .collect()
+}
+
+pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
+    let dep = ctx.dep;
+    if dep.functions.is_empty() {
+        return;
+    }
+    let entries = entries(ctx);
+    if entries.is_empty() {
+        return;
+    }
+    let mut impacts_by_role: HashMap<&str, Vec<Impact>> = HashMap::new();
+    let mut found: Vec<(u32, Raw)> = Vec::new();
+    for f in &dep.functions {
+        let Some(fn_entries) = entries.get(f.id.as_str()) else {
+            continue;
+        };
+        let role = match &f.role {
+            Field::Known(Ref::Local(id), loc) => analysis.role(id).map(|rp| (rp, *loc)),
+            _ => None,
+        };
+        let mut impacts: Vec<Impact> = match role {
+            Some((rp, _)) => impacts_by_role
+                .entry(rp.role.id.as_str())
+                .or_insert_with(|| role_impacts(rp))
+                .clone(),
+            None => Vec::new(),
+        };
+        impacts.extend(network_impacts(f));
+        if impacts.is_empty() {
+            continue;
+        }
+        // Most severe impacts first in the story.
+        impacts.sort_by(|a, b| b.weight().cmp(&a.weight()).then(b.class.cmp(&a.class)));
+        let impact = impacts[0].weight();
+        let shown: Vec<String> = impacts
+            .iter()
+            .take(SHOWN_IMPACTS)
+            .map(|i| {
+                if i.certain {
+                    i.label.clone()
+                } else {
+                    format!("{} (conditional)", i.label)
+                }
+            })
+            .collect();
+        let mut impact_text = shown.join(", ");
+        if impacts.len() > SHOWN_IMPACTS {
+            impact_text.push_str(&format!(" (+{} more)", impacts.len() - SHOWN_IMPACTS));
+        }
+        let role_text = role
+            .map(|(rp, _)| format!(" (role {})", rp.role.id))
+            .unwrap_or_default();
+        let role_text_zh = role
+            .map(|(rp, _)| format!("（角色 {}）", rp.role.id))
+            .unwrap_or_default();
+        for entry in fn_entries {
+            let score = entry.exposure * impact;
+            let Some(severity) = severity_for(score) else {
+                continue;
+            };
+            let (exp_en, exp_zh) = exposure_name(entry.exposure);
+            let message = Text::new(
+                format!(
+                    "Attack path ({exp_en} entry, score {score}): {} → fn {}{role_text} → {impact_text}",
+                    entry.story, f.id
+                ),
+                format!(
+                    "攻击路径（{exp_zh}入口，得分 {score}）：{} → 函数 {}{role_text_zh} → {impact_text}",
+                    entry.story_zh, f.id
+                ),
+            );
+            let mut finding = ctx
+                .finding(&RULES[0], &f.id, entry.loc, message, &entry.key)
+                .with_severity(severity)
+                .with_evidence(format!(
+                    "score={score} exposure={} impact={} ({:?})",
+                    entry.exposure, impact, impacts[0].class
+                ));
+            for (loc, en, zh) in &entry.related {
+                finding = finding.with_related(ctx.src(*loc), Text::new(en.clone(), zh.clone()));
+            }
+            finding = finding.with_related(
+                ctx.src(f.loc),
+                Text::new(
+                    format!("function {} runs the code", f.id),
+                    format!("函数 {} 运行代码", f.id),
+                ),
+            );
+            if let Some((rp, role_loc)) = role {
+                finding = finding.with_related(
+                    ctx.src(role_loc),
+                    Text::new(
+                        format!("runs with role {}", rp.role.id),
+                        format!("以角色 {} 运行", rp.role.id),
+                    ),
+                );
+            }
+            for i in &impacts {
+                finding = finding.with_related(
+                    ctx.src(i.loc),
+                    Text::new(i.label.clone(), i.label.clone() + "（影响）"),
+                );
+            }
+            found.push((
+                score,
+                Raw {
+                    finding,
+                    element_loc: f.loc,
+                    element_ignores: f.ignores.clone(),
+                },
+            ));
+        }
+    }
+    // Most dangerous first; ties keep model order (stable sort).
+    found.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    out.extend(found.into_iter().map(|(_, raw)| raw));
+}

@@ -1,0 +1,754 @@
+//! FG-IAM-008: privilege escalation. Every role the deployment declares
+//! (function roles first) is assessed against fnguard-iam's escalation
+//! catalog (`data/iam/privesc.json`) with `privesc::assess_as`, in an
+//! `Environment` built from the model: the other roles (with the services
+//! their trust policies admit) and the functions (with their roles) are the
+//! targets an escalation may reach.
+//!
+//! The assessment is done once per role and kept in `Analysis`, which the
+//! attack-path check (`path`) reuses: escalation is one of the impacts a
+//! path ends in, and running the catalog twice would double the cost.
+//!
+//! Deny, NotAction, resource scoping and `iam:PassedToService` are decided
+//! by fnguard-iam. An escalation that is conditional only because a value
+//! could not be resolved (an intrinsic function, an unreadable policy) is
+//! not reported: fnguard cannot tell whether it exists, and a guess would
+//! be a false positive. Conditional on real condition keys or on a role's
+//! unknown trust policy: reported one severity lower, naming the keys.
+
+use crate::{Ctx, Raw};
+use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
+use fnguard_iam::managed::{self, Privilege};
+use fnguard_iam::privesc::{assess_as, Environment, Escalation, FunctionInfo, Power, RoleInfo};
+use fnguard_iam::trust::{assume_grants, Assumer};
+use fnguard_iam::{Context, Decision, Policy};
+use fnguard_model::{Deployment, Function, Ref, Role, SELF_ACCOUNT, SELF_REGION};
+use std::collections::HashMap;
+
+pub static RULES: &[RuleMeta] = &[PRIVESC];
+
+pub const PRIVESC: RuleMeta = RuleMeta {
+    id: "FG-IAM-008",
+    area: Area::Iam,
+    severity: Severity::Critical,
+    guide: &["2.2", "3.1.1", "3.1.3"],
+    attack: &["T1098", "T1078.004", "T1548"],
+    title_en: "Role can escalate its own privileges",
+    title_zh: "角色可以提升自身权限",
+    description_en: "The role's policies (inline, customer managed, SAM policy templates, Serverless statements and the AWS managed policies attached by ARN, expanded from fnguard's dated copy) enable one of the catalogued privilege-escalation methods (data/iam/privesc.json: PassRole with CreateFunction and InvokeFunction / CreateEventSourceMapping / AddPermission, UpdateFunctionCode, UpdateFunctionConfiguration, CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put role and user policies, CreateAccessKey, login profiles, UpdateAssumeRolePolicy, PassRole to EC2, Glue, CloudFormation, CodeBuild, ECS, SageMaker and more). Every step of the method is evaluated with AWS semantics: an explicit Deny removes it, NotAction and NotResource are honoured, a resource scoped to an unrelated role does not count, and `iam:PassedToService` must admit the service the method passes the role to. One finding per role and method, naming the statements that enable it and the target it reaches. Severity is the method's (critical, high or medium); a method that works only under condition keys fnguard cannot evaluate, or through a role whose trust policy is unknown, is one level lower and the message says on which keys it depends. A method that depends only on values fnguard cannot resolve (intrinsic functions) is not reported.",
+    description_zh: "该角色的策略（内联策略、客户托管策略、SAM 策略模板、Serverless 语句，以及按 ARN 附加、由 fnguard 注明日期的副本展开的 AWS 托管策略）启用了目录中的某种提权方法（data/iam/privesc.json：PassRole 配合 CreateFunction 与 InvokeFunction / CreateEventSourceMapping / AddPermission、UpdateFunctionCode、UpdateFunctionConfiguration、CreatePolicyVersion、SetDefaultPolicyVersion、附加/写入角色和用户策略、CreateAccessKey、登录配置、UpdateAssumeRolePolicy、把角色传递给 EC2、Glue、CloudFormation、CodeBuild、ECS、SageMaker 等）。方法的每一步都按 AWS 语义评估：显式 Deny 会移除该步骤，NotAction 和 NotResource 会被遵循，限定到无关角色的资源不计入，`iam:PassedToService` 必须允许该方法要传递角色的服务。每个角色和方法各报告一条，列出启用它的语句及其可达的目标。严重级别取方法本身的级别（严重、高或中）；仅在 fnguard 无法判断的条件键下成立、或需经由信任策略未知的角色的方法降低一级，并在消息中说明依赖哪些条件键。仅依赖 fnguard 无法解析的值（内部函数）的方法不予报告。",
+    risk_en: "Whoever runs code with this role (a compromised function, an injected dependency, leaked temporary credentials) can turn it into a more powerful identity: run their code under another role, rewrite a policy, or mint long-lived credentials. The role's apparent least privilege is not its real privilege.",
+    risk_zh: "任何以该角色身份运行代码的人（被攻破的函数、被注入的依赖、泄露的临时凭证）都可以把它变成权限更高的身份：让自己的代码以其他角色运行、改写策略，或生成长期凭证。该角色表面上的最小权限并不是它真正的权限。",
+    remediation_en: "Remove the actions the method needs, or scope them so they cannot reach a stronger identity: `iam:PassRole` only on the ARNs of the roles the function really passes, with an `iam:PassedToService` condition; `lambda:UpdateFunctionCode` / `UpdateFunctionConfiguration` only on the function's own ARN; no `iam:Create*` / `Attach*` / `Put*` policy actions in an execution role (deploy IAM changes through the pipeline's role); or add an explicit Deny. A permissions boundary on the roles the function may create or pass limits what the escalation gains. \
+Where: CloudFormation `PolicyDocument` of `AWS::IAM::Role` `Policies` or `AWS::IAM::Policy` and `ManagedPolicyArns`; SAM function `Policies`; Serverless `provider.iam.role.statements` (legacy `iamRoleStatements`) or a per-function role; Terraform the `policy` of `aws_iam_role_policy` / `aws_iam_policy`, `aws_iam_role_policy_attachment` or the `statement` blocks of `data \"aws_iam_policy_document\"`.",
+    remediation_zh: "删除该方法所需的操作，或限定其范围使之无法到达更强的身份：`iam:PassRole` 只针对函数确实需要传递的角色 ARN，并加上 `iam:PassedToService` 条件；`lambda:UpdateFunctionCode` / `UpdateFunctionConfiguration` 只针对函数自身的 ARN；执行角色中不要有 `iam:Create*` / `Attach*` / `Put*` 等策略操作（IAM 变更应通过流水线角色部署）；或添加显式 Deny。为函数可创建或传递的角色设置权限边界，可以限制提权所得。\
+位置：CloudFormation 中 `AWS::IAM::Role` 的 `Policies` 或 `AWS::IAM::Policy` 的 `PolicyDocument` 以及 `ManagedPolicyArns`；SAM 函数的 `Policies`；Serverless 的 `provider.iam.role.statements`（旧写法 `iamRoleStatements`）或按函数配置的角色；Terraform 中 `aws_iam_role_policy` / `aws_iam_policy` 的 `policy`、`aws_iam_role_policy_attachment`，或 `data \"aws_iam_policy_document\"` 的 `statement` 块。",
+    references: &[
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+        "https://attack.mitre.org/techniques/T1098/",
+    ],
+};
+
+/// Markers fnguard-iam puts in `Escalation::unresolved` when a value, not a
+/// condition key, is what it could not decide.
+const VALUE_DOUBTS: &[&str] = &[
+    "(unresolved value)",
+    "(unreadable policy)",
+    "(unresolved Condition)",
+];
+
+/// How many targets a message names before "and N more".
+const SHOWN_TARGETS: usize = 3;
+
+/// One role with its policies and the escalations they enable.
+pub struct RolePower<'d> {
+    pub role: &'d Role,
+    pub arn: String,
+    /// Every identity policy of the role: its own documents, then the AWS
+    /// managed policies it attaches by ARN.
+    pub policies: Vec<&'d Policy>,
+    /// Names of `policies`, index for index.
+    pub names: Vec<String>,
+    /// Where each policy is attached (the statement locations of managed
+    /// documents point into fnguard's data, not the template).
+    pub policy_locs: Vec<Loc>,
+    /// Reportable escalations (see the module doc), best first per method.
+    pub escalations: Vec<Escalation>,
+}
+
+/// Per-deployment results shared by FG-IAM-008 and FG-PATH.
+pub struct Analysis<'d> {
+    pub roles: Vec<RolePower<'d>>,
+    /// Role id -> index into `roles`.
+    pub by_id: HashMap<&'d str, usize>,
+}
+
+impl<'d> Analysis<'d> {
+    pub fn role(&self, id: &str) -> Option<&RolePower<'d>> {
+        self.by_id.get(id).map(|&i| &self.roles[i])
+    }
+}
+
+pub fn role_arn(id: &str) -> String {
+    format!("arn:aws:iam::{SELF_ACCOUNT}:role/{id}")
+}
+
+fn function_arn(f: &Function) -> String {
+    let name = f.name.as_deref().unwrap_or(&f.id);
+    format!("arn:aws:lambda:{SELF_REGION}:{SELF_ACCOUNT}:function:{name}")
+}
+
+fn local_role(f: &Function) -> Option<&str> {
+    match &f.role {
+        Field::Known(Ref::Local(id), _) => Some(id.as_str()),
+        _ => None,
+    }
+}
+
+/// Assess every declared role once.
+pub fn analyse(dep: &Deployment) -> Analysis<'_> {
+    // Function roles first, then the others, each once (first id wins).
+    let mut order: Vec<&Role> = Vec::with_capacity(dep.roles.len());
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(dep.roles.len());
+    let declared: HashMap<&str, &Role> =
+        dep.roles.iter().rev().map(|r| (r.id.as_str(), r)).collect();
+    let used = dep.functions.iter().filter_map(local_role);
+    for id in used.chain(dep.roles.iter().map(|r| r.id.as_str())) {
+        if let Some(role) = declared.get(id) {
+            if !by_id.contains_key(id) {
+                by_id.insert(role.id.as_str(), order.len());
+                order.push(role);
+            }
+        }
+    }
+    if order.is_empty() {
+        return Analysis {
+            roles: Vec::new(),
+            by_id,
+        };
+    }
+    let mut roles: Vec<RolePower> = order
+        .iter()
+        .map(|role| {
+            let mut policies: Vec<&Policy> = Vec::new();
+            let mut names = Vec::new();
+            let mut policy_locs = Vec::new();
+            for p in &role.policies {
+                policies.push(&p.policy);
+                names.push(p.name.clone());
+                policy_locs.push(p.loc);
+            }
+            for arn in &role.managed_policy_arns {
+                // Unknown ARNs add nothing: their content is not visible,
+                // and guessing it would invent grants.
+                if let Field::Known(arn, loc) = arn {
+                    if let Some(doc) = managed::document(arn) {
+                        policies.push(doc);
+                        names.push(managed::aws_managed_name(arn).unwrap_or_else(|| arn.clone()));
+                        policy_locs.push(*loc);
+                    }
+                }
+            }
+            RolePower {
+                role,
+                arn: role_arn(&role.id),
+                policies,
+                names,
+                policy_locs,
+                escalations: Vec::new(),
+            }
+        })
+        .collect();
+    let ctx = Context::new();
+    // Most roles cannot complete any method: rule them out before building
+    // the environment, which only the others need.
+    let candidates: Vec<bool> = roles
+        .iter()
+        .map(|rp| !rp.policies.is_empty() && may_escalate(&rp.policies))
+        .collect();
+    if !candidates.contains(&true) {
+        return Analysis { roles, by_id };
+    }
+    // Only a candidate's admin status changes anything: an administrator
+    // has nothing to escalate to (FG-IAM-001/004 report it once, instead of
+    // one finding per catalogued method); as a target, a role's power only
+    // matters when it is `Limited`.
+    let admins: Vec<bool> = roles
+        .iter()
+        .zip(&candidates)
+        .map(|(rp, &candidate)| candidate && is_admin(rp, &ctx))
+        .collect();
+    let env = environment(dep, &roles, &admins);
+    // Functions that share an execution role are interchangeable targets
+    // for a role whose statements never name a function: one of each is
+    // enough, and large templates (hundreds of functions on a few roles)
+    // otherwise cost one evaluator per function per method.
+    let kinds = Kinds::new(&env);
+    for ((rp, admin), candidate) in roles.iter_mut().zip(admins).zip(candidates) {
+        if !candidate || admin {
+            continue;
+        }
+        let names: Vec<&str> = rp.names.iter().map(String::as_str).collect();
+        let small;
+        let env = if names_a("function", &rp.policies) || names_a("role", &rp.policies) {
+            &env
+        } else {
+            small = kinds.compact(&env, &rp.arn);
+            &small
+        };
+        let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, env);
+        rp.escalations = found.into_iter().filter(reportable).collect();
+    }
+    Analysis { roles, by_id }
+}
+
+/// The catalog's step actions and alternatives, for a test that is much
+/// cheaper than `assess_as`'s own prefilter on the common role whose
+/// actions are all outside the catalog's services (logs, DynamoDB reads,
+/// S3 objects): most roles are ruled out without matching ~100 actions
+/// against every statement.
+struct Prefilter {
+    actions: Vec<&'static str>,
+    /// Lowercase service prefix with the indices of its actions.
+    services: Vec<(String, Vec<usize>)>,
+    /// Per alternative: (index into `actions`, step needs only "not denied").
+    alternatives: Vec<Vec<(usize, bool)>>,
+}
+
+fn prefilter() -> &'static Prefilter {
+    static PREFILTER: std::sync::OnceLock<Prefilter> = std::sync::OnceLock::new();
+    PREFILTER.get_or_init(|| {
+        let mut actions: Vec<&'static str> = Vec::new();
+        let mut alternatives = Vec::new();
+        for method in &fnguard_iam::privesc::methods().methods {
+            for alt in &method.alternatives {
+                let steps = alt
+                    .iter()
+                    .map(|step| {
+                        let i = actions
+                            .iter()
+                            .position(|a| a.eq_ignore_ascii_case(&step.action))
+                            .unwrap_or_else(|| {
+                                actions.push(step.action.as_str());
+                                actions.len() - 1
+                            });
+                        (i, step.unless_denied)
+                    })
+                    .collect();
+                alternatives.push(steps);
+            }
+        }
+        let mut services: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, action) in actions.iter().enumerate() {
+            let service = action
+                .split_once(':')
+                .map_or(*action, |(s, _)| s)
+                .to_ascii_lowercase();
+            match services.iter_mut().find(|(s, _)| *s == service) {
+                Some((_, list)) => list.push(i),
+                None => services.push((service, vec![i])),
+            }
+        }
+        Prefilter {
+            actions,
+            services,
+            alternatives,
+        }
+    })
+}
+
+/// Might some alternative of some method have every required step allowed
+/// by a statement? `false` only when certainly not (then `assess_as` would
+/// find nothing); NotAction, unknown values and wildcard services say yes.
+fn may_escalate(policies: &[&Policy]) -> bool {
+    let pf = prefilter();
+    // (pattern, indices of the catalog actions of its service)
+    let mut relevant: Vec<(&str, &[usize])> = Vec::new();
+    for policy in policies {
+        if policy.unknown {
+            return true;
+        }
+        for stmt in &policy.statements {
+            if stmt.effect == fnguard_iam::Effect::Deny {
+                continue;
+            }
+            match &stmt.actions {
+                fnguard_iam::ActionSet::Action(vals) => {
+                    for v in vals {
+                        let Some(pattern) = v.as_str() else {
+                            return true;
+                        };
+                        let service = pattern.split_once(':').map_or(pattern, |(s, _)| s);
+                        if service.contains(['*', '?']) {
+                            return true;
+                        }
+                        if let Some((_, list)) = pf
+                            .services
+                            .iter()
+                            .find(|(s, _)| s.eq_ignore_ascii_case(service))
+                        {
+                            relevant.push((pattern, list));
+                        }
+                    }
+                }
+                fnguard_iam::ActionSet::NotAction(_) => return true,
+                fnguard_iam::ActionSet::Absent => {}
+            }
+        }
+    }
+    if relevant.is_empty() {
+        return false;
+    }
+    // Only the actions of each pattern's own service can match it.
+    let mut possible = vec![false; pf.actions.len()];
+    for (pattern, list) in relevant {
+        for &i in list {
+            if !possible[i] && fnguard_iam::action_matches(pattern, pf.actions[i]) {
+                possible[i] = true;
+            }
+        }
+    }
+    pf.alternatives.iter().any(|alt| {
+        alt.iter()
+            .all(|&(i, unless_denied)| unless_denied || possible[i])
+    })
+}
+
+/// Targets grouped by kind, computed once per deployment: roles with the
+/// same trusted services, trust knowledge and power are interchangeable
+/// for a role whose statements name no particular role or function, and so
+/// are functions whose roles are.
+struct Kinds {
+    /// Kind of each role of the environment.
+    role_kind: Vec<usize>,
+    /// Kind of each function's role (`None`: role not in the environment).
+    function_kind: Vec<Option<usize>>,
+}
+
+impl Kinds {
+    fn new(env: &Environment) -> Self {
+        let mut keys: Vec<(&[String], bool, Power)> = Vec::new();
+        let mut by_arn: HashMap<&str, usize> = HashMap::with_capacity(env.roles.len());
+        let role_kind = env
+            .roles
+            .iter()
+            .map(|r| {
+                let key = (r.trusted_services.as_slice(), r.trust_known, r.power);
+                let kind = keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                });
+                by_arn.entry(r.arn.as_str()).or_insert(kind);
+                kind
+            })
+            .collect();
+        let function_kind = env
+            .functions
+            .iter()
+            .map(|f| f.role.as_deref().and_then(|r| by_arn.get(r).copied()))
+            .collect();
+        Kinds {
+            role_kind,
+            function_kind,
+        }
+    }
+
+    /// `env` with one representative per kind, the principal's own role
+    /// (never a target of `assess_as`) and its functions left out, so the
+    /// methods found and their strength do not change.
+    fn compact(&self, env: &Environment, own: &str) -> Environment {
+        let mut taken: Vec<usize> = Vec::new();
+        let roles = env
+            .roles
+            .iter()
+            .zip(&self.role_kind)
+            .filter(|(r, kind)| {
+                if r.arn == own || taken.contains(kind) {
+                    return false;
+                }
+                taken.push(**kind);
+                true
+            })
+            .map(|(r, _)| r.clone())
+            .collect();
+        let mut taken: Vec<usize> = Vec::new();
+        let functions = env
+            .functions
+            .iter()
+            .zip(&self.function_kind)
+            .filter(|(f, kind)| {
+                if f.role.as_deref() == Some(own) {
+                    return false;
+                }
+                match kind {
+                    Some(kind) if taken.contains(kind) => false,
+                    Some(kind) => {
+                        taken.push(*kind);
+                        true
+                    }
+                    None => true,
+                }
+            })
+            .map(|(f, _)| f.clone())
+            .collect();
+        Environment {
+            roles,
+            functions,
+            users: env.users.clone(),
+            groups: env.groups.clone(),
+            policies: env.policies.clone(),
+            closed_world: env.closed_world,
+        }
+    }
+}
+
+/// Some statement's resource names particular resources of `kind`
+/// (`role`, `function`) rather than all of them: then which is which
+/// matters.
+fn names_a(kind: &str, policies: &[&Policy]) -> bool {
+    let marker = match kind {
+        "role" => ":role/",
+        _ => ":function:",
+    };
+    policies.iter().any(|p| {
+        p.statements.iter().any(|s| match &s.resources {
+            fnguard_iam::ResourceSet::Resource(vals)
+            | fnguard_iam::ResourceSet::NotResource(vals) => vals.iter().any(|v| {
+                v.as_str()
+                    .is_some_and(|r| r.split_once(marker).is_some_and(|(_, name)| name != "*"))
+            }),
+            fnguard_iam::ResourceSet::Absent => false,
+        })
+    })
+}
+
+/// Actions from services and levels far apart: a role granted all of them
+/// for certain on every resource holds (practically) everything.
+const ADMIN_PROBES: &[&str] = &[
+    "iam:CreateAccessKey",
+    "iam:PassRole",
+    "lambda:CreateFunction",
+    "ec2:RunInstances",
+    "s3:DeleteBucket",
+    "kms:ScheduleKeyDeletion",
+    "organizations:LeaveOrganization",
+];
+
+fn is_admin(rp: &RolePower, ctx: &Context) -> bool {
+    if rp.policies.is_empty() {
+        return false;
+    }
+    let eval = fnguard_iam::Evaluator::new(&rp.policies, "*", ctx);
+    ADMIN_PROBES
+        .iter()
+        .all(|a| eval.decide(a) == Decision::Allowed)
+}
+
+fn reportable(e: &Escalation) -> bool {
+    match e.strength {
+        Decision::Allowed => true,
+        Decision::Conditional => e
+            .unresolved
+            .iter()
+            .any(|k| !VALUE_DOUBTS.contains(&k.as_str())),
+        Decision::Denied | Decision::NotAllowed => false,
+    }
+}
+
+fn environment(dep: &Deployment, roles: &[RolePower], admins: &[bool]) -> Environment {
+    let ctx = Context::new();
+    let infos = roles
+        .iter()
+        .zip(admins)
+        .map(|(rp, &is_admin)| {
+            let (trusted_services, trust_known) = match &rp.role.trust {
+                Some(trust) if !trust.unknown => {
+                    let services = assume_grants(trust, &ctx)
+                        .into_iter()
+                        .filter_map(|g| match g.assumer {
+                            Assumer::Entry(e) if e.kind.eq_ignore_ascii_case("Service") => {
+                                e.value.as_str().map(str::to_string)
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    (services, true)
+                }
+                _ => (Vec::new(), false),
+            };
+            let admin = is_admin || rp.role.managed_policy_arns.iter().any(|a| {
+                matches!(a, Field::Known(arn, _) if matches!(managed::classify(arn), Some(Privilege::Admin)))
+            });
+            RoleInfo {
+                arn: rp.arn.clone(),
+                trusted_services,
+                trust_known,
+                power: if admin { Power::Admin } else { Power::Unknown },
+            }
+        })
+        .collect();
+    let functions = dep
+        .functions
+        .iter()
+        .map(|f| FunctionInfo {
+            arn: function_arn(f),
+            role: local_role(f).map(role_arn),
+        })
+        .collect();
+    Environment {
+        roles: infos,
+        functions,
+        ..Environment::default()
+    }
+}
+
+fn severity_of(method_severity: &str) -> Severity {
+    match method_severity.to_ascii_lowercase().as_str() {
+        "critical" => Severity::Critical,
+        "high" => Severity::High,
+        "low" => Severity::Low,
+        _ => Severity::Medium,
+    }
+}
+
+pub fn lowered(severity: Severity) -> Severity {
+    match severity {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium => Severity::Low,
+        Severity::Low | Severity::Info => Severity::Info,
+    }
+}
+
+pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
+    let dep = ctx.dep;
+    if analysis.roles.iter().all(|rp| rp.escalations.is_empty()) {
+        return;
+    }
+    let mut users_of: HashMap<&str, Vec<&Function>> = HashMap::new();
+    for f in &dep.functions {
+        if let Some(role) = local_role(f) {
+            users_of.entry(role).or_default().push(f);
+        }
+    }
+    for rp in &analysis.roles {
+        // One finding per method: group the escalations (several targets).
+        let mut methods: Vec<(&str, Vec<&Escalation>)> = Vec::new();
+        for e in &rp.escalations {
+            match methods.iter_mut().find(|(id, _)| *id == e.method.id) {
+                Some((_, list)) => list.push(e),
+                None => methods.push((e.method.id.as_str(), vec![e])),
+            }
+        }
+        if methods.is_empty() {
+            continue;
+        }
+        let users: &[&Function] = users_of.get(rp.role.id.as_str()).map_or(&[], Vec::as_slice);
+        let used_by = if users.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<&str> = users.iter().map(|f| f.id.as_str()).collect();
+            format!(" (used by {})", ids.join(", "))
+        };
+        let used_by_zh = if users.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<&str> = users.iter().map(|f| f.id.as_str()).collect();
+            format!("（被 {} 使用）", ids.join("、"))
+        };
+        for (method_id, list) in methods {
+            let certain = list.iter().any(|e| e.strength == Decision::Allowed);
+            let best = list
+                .iter()
+                .find(|e| e.strength == Decision::Allowed)
+                .unwrap_or(&list[0]);
+            let method = best.method;
+            let mut targets: Vec<&str> = Vec::new();
+            for e in &list {
+                if (e.strength == Decision::Allowed) == certain
+                    && !targets.contains(&e.target.description.as_str())
+                {
+                    targets.push(&e.target.description);
+                }
+            }
+            let more = targets.len().saturating_sub(SHOWN_TARGETS);
+            let mut target_text = targets[..targets.len().min(SHOWN_TARGETS)].join("; ");
+            if more > 0 {
+                target_text.push_str(&format!(" and {more} more"));
+            }
+            let actions: Vec<&str> = best.steps.iter().map(|s| s.action.as_str()).collect();
+            let mut keys: Vec<&str> = Vec::new();
+            if !certain {
+                for e in &list {
+                    for k in &e.unresolved {
+                        if !keys.contains(&k.as_str()) {
+                            keys.push(k);
+                        }
+                    }
+                }
+            }
+            let (cond_en, cond_zh) = if certain {
+                (String::new(), String::new())
+            } else {
+                (
+                    format!(" Conditional on {}: fnguard cannot evaluate them, so the severity is one level lower.", keys.join(", ")),
+                    format!(" 取决于 {}：fnguard 无法判断这些条件，因此严重级别降低一级。", keys.join("、")),
+                )
+            };
+            let message = Text::new(
+                format!(
+                    "Role `{}`{used_by} can escalate privileges by {} ({}): {} reaches {target_text}.{cond_en}",
+                    rp.role.id,
+                    method.name,
+                    method.id,
+                    actions.join(" + "),
+                ),
+                format!(
+                    "角色 `{}`{used_by_zh}可以通过 {}（{}）提升权限：{} 可到达 {target_text}。{cond_zh}",
+                    rp.role.id,
+                    method.name,
+                    method.id,
+                    actions.join(" + "),
+                ),
+            );
+            // The finding points at the first enabling statement written in
+            // the template (managed documents have no template location).
+            let mut related: Vec<(Loc, String, String)> = Vec::new();
+            for step in &best.steps {
+                for s in &step.statements {
+                    let in_template = s.policy < rp.role.policies.len();
+                    let loc = if in_template {
+                        s.loc
+                    } else {
+                        rp.policy_locs[s.policy]
+                    };
+                    let name = s
+                        .policy_name
+                        .clone()
+                        .unwrap_or_else(|| rp.names[s.policy].clone());
+                    let sid = s
+                        .sid
+                        .as_deref()
+                        .map(|sid| format!(" ({sid})"))
+                        .unwrap_or_default();
+                    let en = format!(
+                        "policy `{name}` statement {}{sid} allows {}",
+                        s.statement + 1,
+                        step.action
+                    );
+                    if !related.iter().any(|(l, e, _)| *l == loc && *e == en) {
+                        let zh = format!(
+                            "策略 `{name}` 的第 {} 条语句{sid}允许 {}",
+                            s.statement + 1,
+                            step.action
+                        );
+                        related.push((loc, en, zh));
+                    }
+                }
+            }
+            let loc = related.first().map_or(rp.role.loc, |r| r.0);
+            let severity = if certain {
+                severity_of(&method.severity)
+            } else {
+                lowered(severity_of(&method.severity))
+            };
+            let mut finding = ctx
+                .finding(&RULES[0], &rp.role.id, loc, message, method_id)
+                .with_severity(severity)
+                .with_evidence(format!(
+                    "method={} strength={:?} target={}",
+                    method.id, best.strength, best.target.description
+                ));
+            for (loc, en, zh) in related {
+                finding = finding.with_related(ctx.src(loc), Text::new(en, zh));
+            }
+            let mut ignores = rp.role.ignores.clone();
+            // SAM and Serverless copy a function's Metadata ignores onto
+            // the role they generate; honour ignores all users share.
+            if let Some((first, rest)) = users.split_first() {
+                ignores.extend(
+                    first
+                        .ignores
+                        .iter()
+                        .filter(|i| {
+                            rest.iter().all(|f| {
+                                f.ignores.iter().any(|j| {
+                                    j.rule_id == "*" || j.rule_id.eq_ignore_ascii_case(&i.rule_id)
+                                })
+                            })
+                        })
+                        .cloned(),
+                );
+            }
+            out.push(Raw {
+                finding,
+                element_loc: rp.role.loc,
+                element_ignores: ignores,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fnguard_iam::privesc::assess;
+
+    /// The prefilter only skips work: on every role of every rule fixture,
+    /// a role it rules out gets nothing from `assess` (full environment),
+    /// and the compact environment finds the same methods as the full one.
+    #[test]
+    fn prefilter_and_compact_environment_change_no_result() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/rules");
+        let mut roles_seen = 0;
+        let mut ruled_out = 0;
+        for dir in std::fs::read_dir(&root).expect("tests/rules").flatten() {
+            for file in std::fs::read_dir(dir.path()).expect("rule dir").flatten() {
+                let name = file.file_name().to_string_lossy().to_string();
+                let path = file.path();
+                let text = std::fs::read_to_string(&path).expect("fixture");
+                let display = path.display().to_string();
+                let dep = match name.split_once('-').map(|(f, _)| f) {
+                    Some("cfn" | "sam") => fnguard_model::cfn::load(&display, &text).ok(),
+                    Some("sls") => fnguard_model::serverless::load(&display, &text).ok(),
+                    Some("tf") => fnguard_model::terraform::load_module(&[(display, text)]).0,
+                    _ => None,
+                };
+                let Some(dep) = dep else { continue };
+                let analysis = analyse(&dep);
+                let admins = vec![false; analysis.roles.len()];
+                let env = environment(&dep, &analysis.roles, &admins);
+                let kinds = Kinds::new(&env);
+                let ctx = Context::new();
+                for rp in &analysis.roles {
+                    roles_seen += 1;
+                    let full = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &env);
+                    if !may_escalate(&rp.policies) {
+                        ruled_out += 1;
+                        assert!(full.is_empty(), "{name}: {} ruled out", rp.role.id);
+                        assert!(assess(&rp.policies, &ctx, &env).is_empty());
+                        continue;
+                    }
+                    let small = kinds.compact(&env, &rp.arn);
+                    let ids = |list: &[Escalation]| {
+                        let mut ids: Vec<(String, bool)> = list
+                            .iter()
+                            .map(|e| (e.method.id.clone(), e.strength == Decision::Allowed))
+                            .collect();
+                        ids.sort();
+                        ids.dedup();
+                        ids
+                    };
+                    let compact = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &small);
+                    assert_eq!(ids(&full), ids(&compact), "{name}: {}", rp.role.id);
+                }
+            }
+        }
+        assert!(
+            roles_seen > 50 && ruled_out > 20,
+            "{roles_seen} {ruled_out}"
+        );
+    }
+}
