@@ -33,7 +33,7 @@ pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
 }
 
 fn sam_transform(root: Node, path: &str) -> Result<Node, LoadError> {
-    sam::transform(&root).map_err(|e| LoadError::new(path, e.line, e.col, e.message))
+    sam::transform_owned(root).map_err(|e| LoadError::new(path, e.line, e.col, e.message))
 }
 
 /// A SAM template: declares the SAM transform or uses `AWS::Serverless::*`

@@ -52,7 +52,13 @@ pub fn is_sam(root: &Node) -> bool {
 /// replace it); anything else yields a best-effort template. The SAM entry
 /// is removed from `Transform`, so transforming the result again is a no-op.
 pub fn transform(root: &Node) -> Result<Node, LoadError> {
-    let Some(top) = root.as_map() else {
+    transform_owned(root.clone())
+}
+
+/// `transform` consuming the template: what SAM keeps as written (other
+/// sections, non-SAM resources, properties) moves into the result.
+pub fn transform_owned(root: Node) -> Result<Node, LoadError> {
+    let NodeKind::Map(top) = root.kind else {
         return Err(LoadError::new(
             "template",
             root.loc.line,
@@ -60,29 +66,39 @@ pub fn transform(root: &Node) -> Result<Node, LoadError> {
             "a SAM template must be a map with `Resources`",
         ));
     };
-    let globals = Globals::read(root.get("Globals"));
-    let mut out_top = Vec::with_capacity(top.len());
+    // Only the first `Globals` counts (as `Node::get` reads it); every one is
+    // dropped from the output.
+    let mut globals_section = None;
+    let mut rest = Vec::with_capacity(top.len());
     for entry in top {
+        if entry.key == "Globals" {
+            if globals_section.is_none() {
+                globals_section = Some(entry.value);
+            }
+        } else {
+            rest.push(entry);
+        }
+    }
+    let globals = Globals::read(globals_section.as_ref());
+    let mut out_top = Vec::with_capacity(rest.len());
+    for mut entry in rest {
         match entry.key.as_str() {
-            "Globals" => {}
             "Transform" => {
-                if let Some(rest) = without_sam_transform(&entry.value) {
-                    out_top.push(MapEntry {
-                        key: entry.key.clone(),
-                        key_loc: entry.key_loc,
-                        value: rest,
-                    });
+                if let Some(value) = without_sam_transform(entry.value) {
+                    entry.value = value;
+                    out_top.push(entry);
                 }
             }
             "Resources" if entry.value.as_map().is_some() => {
-                let resources = transform_resources(&entry.value, &globals);
-                out_top.push(MapEntry {
-                    key: entry.key.clone(),
-                    key_loc: entry.key_loc,
-                    value: Node::new(NodeKind::Map(resources), entry.value.loc),
-                });
+                let loc = entry.value.loc;
+                let NodeKind::Map(resources) = entry.value.kind else {
+                    unreachable!("checked to be a map above")
+                };
+                let resources = transform_resources(resources, loc, &globals);
+                entry.value = Node::new(NodeKind::Map(resources), loc);
+                out_top.push(entry);
             }
-            _ => out_top.push(entry.clone()),
+            _ => out_top.push(entry),
         }
     }
     Ok(Node::new(NodeKind::Map(out_top), root.loc))
@@ -90,18 +106,14 @@ pub fn transform(root: &Node) -> Result<Node, LoadError> {
 
 /// `Transform` without the SAM entry (so the result is not transformed
 /// twice); `None` when nothing else remains.
-fn without_sam_transform(value: &Node) -> Option<Node> {
-    match &value.kind {
+fn without_sam_transform(mut value: Node) -> Option<Node> {
+    match &mut value.kind {
         NodeKind::Str(s) if s == SAM_TRANSFORM => None,
         NodeKind::Seq(items) => {
-            let rest: Vec<Node> = items
-                .iter()
-                .filter(|v| v.as_str() != Some(SAM_TRANSFORM))
-                .cloned()
-                .collect();
-            (!rest.is_empty()).then(|| Node::new(NodeKind::Seq(rest), value.loc))
+            items.retain(|v| v.as_str() != Some(SAM_TRANSFORM));
+            (!items.is_empty()).then_some(value)
         }
-        _ => Some(value.clone()),
+        _ => Some(value),
     }
 }
 
@@ -146,37 +158,55 @@ impl<'a> Globals<'a> {
 /// (recursively), lists concatenate with the global items first. An
 /// intrinsic function on either side is opaque: the resource's value wins.
 pub fn merge_globals(global: &Node, local: &Node) -> Node {
-    match (&global.kind, &local.kind) {
-        (NodeKind::Map(g), NodeKind::Map(l)) if !is_intrinsic(global) && !is_intrinsic(local) => {
-            let mut merged: Vec<MapEntry> = g.to_vec();
+    merge_globals_owned(global.clone(), local.clone())
+}
+
+/// `merge_globals` moving both sides' values into the result.
+fn merge_globals_owned(global: Node, local: Node) -> Node {
+    if is_intrinsic(&global) || is_intrinsic(&local) {
+        return local;
+    }
+    let loc = local.loc;
+    match (global.kind, local.kind) {
+        (NodeKind::Map(mut merged), NodeKind::Map(l)) => {
             for entry in l {
                 match merged.iter_mut().find(|m| m.key == entry.key) {
                     Some(existing) => {
-                        existing.value = merge_globals(&existing.value, &entry.value);
+                        let global_value =
+                            std::mem::replace(&mut existing.value, Node::new(NodeKind::Null, loc));
+                        existing.value = merge_globals_owned(global_value, entry.value);
                         existing.key_loc = entry.key_loc;
                     }
-                    None => merged.push(entry.clone()),
+                    None => merged.push(entry),
                 }
             }
-            Node::new(NodeKind::Map(merged), local.loc)
+            Node::new(NodeKind::Map(merged), loc)
         }
-        (NodeKind::Seq(g), NodeKind::Seq(l)) => {
-            let items = g.iter().chain(l.iter()).cloned().collect();
-            Node::new(NodeKind::Seq(items), local.loc)
+        (NodeKind::Seq(mut items), NodeKind::Seq(l)) => {
+            items.extend(l);
+            Node::new(NodeKind::Seq(items), loc)
         }
-        _ => local.clone(),
+        (_, kind) => Node::new(kind, loc),
     }
 }
 
-/// A resource's `Properties` with the Globals of its type applied; borrowed
-/// when there are no Globals (API definitions can be megabytes).
-fn merged_properties<'a>(resource: &'a Node, global: Option<&Node>) -> Cow<'a, Node> {
-    let props = resource.get("Properties").filter(|p| p.as_map().is_some());
+/// A resource's `Properties` (taken out of it) with the Globals of its type
+/// applied.
+fn merged_properties(resource: &mut Node, global: Option<&Node>) -> Node {
+    let loc = resource.loc;
+    let props = match &mut resource.kind {
+        NodeKind::Map(entries) => entries
+            .iter_mut()
+            .find(|e| e.key == "Properties")
+            .filter(|e| e.value.as_map().is_some())
+            .map(|e| std::mem::replace(&mut e.value, Node::new(NodeKind::Null, loc))),
+        _ => None,
+    };
     match (global, props) {
-        (Some(g), Some(p)) => Cow::Owned(merge_globals(g, p)),
-        (Some(g), None) => Cow::Owned(g.clone()),
-        (None, Some(p)) => Cow::Borrowed(p),
-        (None, None) => Cow::Owned(Node::new(NodeKind::Map(Vec::new()), resource.loc)),
+        (Some(g), Some(p)) => merge_globals_owned(g.clone(), p),
+        (Some(g), None) => g.clone(),
+        (None, Some(p)) => p,
+        (None, None) => Node::new(NodeKind::Map(Vec::new()), loc),
     }
 }
 
@@ -197,7 +227,7 @@ impl Source<'_> {
 
 /// Output resources under construction plus what translation of one
 /// resource needs to know about the others.
-pub(crate) struct Ctx<'a> {
+pub(crate) struct Ctx {
     pub out: Vec<MapEntry>,
     /// Position of each output resource, for resources patched later (S3
     /// bucket notifications).
@@ -205,7 +235,7 @@ pub(crate) struct Ctx<'a> {
     /// Logical ids taken, in the input or generated.
     taken: HashSet<String>,
     /// Input resource types by logical id.
-    pub types: HashMap<&'a str, &'a str>,
+    pub types: HashMap<String, String>,
     pub rest_apis: HashMap<String, apis::RestApiAuth>,
     pub http_apis: HashMap<String, apis::HttpApiAuth>,
     /// Where the first event that needs each implicit API was written.
@@ -226,7 +256,7 @@ pub(crate) struct Ctx<'a> {
     pub body_merges: Vec<body::Merge>,
 }
 
-impl<'a> Ctx<'a> {
+impl Ctx {
     /// Reserve a logical id, adding a numeric suffix when the wanted one is
     /// taken (AWS would refuse the template; we keep both).
     pub fn fresh_id(&mut self, wanted: &str) -> String {
@@ -259,20 +289,16 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn type_of(&self, id: &str) -> Option<&str> {
-        self.types.get(id).copied()
+        self.types.get(id).map(String::as_str)
     }
 }
 
-fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
-    let entries = resources.as_map().unwrap_or(&[]);
+fn transform_resources(entries: Vec<MapEntry>, loc: Loc, globals: &Globals) -> Vec<MapEntry> {
     let mut ctx = Ctx {
         out: Vec::with_capacity(entries.len() * 3),
         index: HashMap::new(),
         taken: entries.iter().map(|e| e.key.clone()).collect(),
-        types: entries
-            .iter()
-            .filter_map(|e| Some((e.key.as_str(), e.value.get("Type")?.as_str()?)))
-            .collect(),
+        types: HashMap::new(),
         rest_apis: HashMap::new(),
         http_apis: HashMap::new(),
         implicit_rest: None,
@@ -286,36 +312,52 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         body_merges: Vec::new(),
     };
 
-    // Routes are attached to APIs while functions are translated, so every
-    // API's Auth must be known first, whatever the resource order.
-    let mut sources: Vec<Option<Source>> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let rtype = entry.value.get("Type").and_then(Node::as_str).unwrap_or("");
-        if !rtype.starts_with("AWS::Serverless::") || entry.value.as_map().is_none() {
-            sources.push(None);
+    // SAM resources move (without `Properties`, which become `props`) into
+    // `sam`; the others wait in `slots` to move into the output in place.
+    let mut slots: Vec<Result<MapEntry, usize>> = Vec::with_capacity(entries.len());
+    let mut sam: Vec<(MapEntry, Node)> = Vec::new();
+    for mut entry in entries {
+        let rtype = entry.value.get("Type").and_then(Node::as_str);
+        if let Some(rtype) = rtype {
+            ctx.types.insert(entry.key.clone(), rtype.to_string());
+        }
+        let rtype = rtype.unwrap_or("");
+        if !TRANSLATED_TYPES.contains(&rtype) || entry.value.as_map().is_none() {
+            slots.push(Ok(entry));
             continue;
         }
-        let source = Source {
+        let global = globals.for_type(rtype);
+        let props = merged_properties(&mut entry.value, global);
+        slots.push(Err(sam.len()));
+        sam.push((entry, props));
+    }
+
+    // Routes are attached to APIs while functions are translated, so every
+    // API's Auth must be known first, whatever the resource order.
+    let sources: Vec<Source> = sam
+        .iter()
+        .map(|(entry, props)| Source {
             id: &entry.key,
             key_loc: entry.key_loc,
             resource: &entry.value,
-            props: merged_properties(&entry.value, globals.for_type(rtype)),
-        };
-        match rtype {
+            props: Cow::Borrowed(props),
+        })
+        .collect();
+    for source in &sources {
+        match resource_type(source.resource) {
             "AWS::Serverless::Api" => {
                 let auth = apis::RestApiAuth::read(&source.props, source.id);
-                ctx.rest_apis.insert(entry.key.clone(), auth);
+                ctx.rest_apis.insert(source.id.to_string(), auth);
             }
             "AWS::Serverless::HttpApi" => {
                 let auth = apis::HttpApiAuth::read(&source.props, source.id);
-                ctx.http_apis.insert(entry.key.clone(), auth);
+                ctx.http_apis.insert(source.id.to_string(), auth);
             }
             _ => {}
         }
-        sources.push(Some(source));
     }
-    let implicit_rest_props = implicit_api_props(globals.api, resources.loc);
-    let implicit_http_props = implicit_api_props(globals.http_api, resources.loc);
+    let implicit_rest_props = implicit_api_props(globals.api, loc);
+    let implicit_http_props = implicit_api_props(globals.http_api, loc);
     if !ctx.rest_apis.contains_key(IMPLICIT_REST_API) {
         let auth = apis::RestApiAuth::read(&implicit_rest_props, IMPLICIT_REST_API);
         ctx.rest_apis.insert(IMPLICIT_REST_API.to_string(), auth);
@@ -325,23 +367,21 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
         ctx.http_apis.insert(IMPLICIT_HTTP_API.to_string(), auth);
     }
 
-    for (entry, source) in entries.iter().zip(&sources) {
-        let Some(source) = source else {
-            ctx.push(entry.key.clone(), entry.key_loc, entry.value.clone());
-            continue;
+    for slot in slots {
+        let source = match slot {
+            Ok(entry) => {
+                ctx.push(entry.key, entry.key_loc, entry.value);
+                continue;
+            }
+            Err(index) => &sources[index],
         };
-        let rtype = entry.value.get("Type").and_then(Node::as_str).unwrap_or("");
-        match rtype {
+        match resource_type(source.resource) {
             "AWS::Serverless::Function" => events::function(&mut ctx, source),
             "AWS::Serverless::Api" => apis::rest_api(&mut ctx, source, false),
             "AWS::Serverless::HttpApi" => apis::http_api(&mut ctx, source, false),
             "AWS::Serverless::LayerVersion" => layer_version(&mut ctx, source),
             "AWS::Serverless::SimpleTable" => simple_table(&mut ctx, source),
-            // Kept as written: the loader ignores types it does not model.
-            // StateMachine and GraphQLApi roles are not function execution
-            // roles; Application is a nested stack we cannot read offline;
-            // Connector only adds policies between resources SAM knows.
-            _ => ctx.push(entry.key.clone(), entry.key_loc, entry.value.clone()),
+            _ => unreachable!("only translated types have a source"),
         }
     }
 
@@ -379,6 +419,23 @@ fn transform_resources(resources: &Node, globals: &Globals) -> Vec<MapEntry> {
     apis::finish_rest(&mut ctx);
     events::attach_bucket_notifications(&mut ctx);
     ctx.out
+}
+
+/// The SAM types translated; other `AWS::Serverless::*` resources are kept
+/// as written: the loader ignores types it does not model. StateMachine and
+/// GraphQLApi roles are not function execution roles; Application is a
+/// nested stack we cannot read offline; Connector only adds policies between
+/// resources SAM knows.
+const TRANSLATED_TYPES: [&str; 5] = [
+    "AWS::Serverless::Function",
+    "AWS::Serverless::Api",
+    "AWS::Serverless::HttpApi",
+    "AWS::Serverless::LayerVersion",
+    "AWS::Serverless::SimpleTable",
+];
+
+fn resource_type(resource: &Node) -> &str {
+    resource.get("Type").and_then(Node::as_str).unwrap_or("")
 }
 
 /// SAM applies `Globals.Api` / `Globals.HttpApi` to the APIs it creates.

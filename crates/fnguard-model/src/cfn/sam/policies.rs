@@ -2,6 +2,7 @@
 //! managed policies, inline documents and expanded policy templates.
 
 use super::{boolean, is_intrinsic, map, seq, tag_list, Source};
+use fnguard_core::doc::MapEntry;
 use fnguard_core::{Loc, Node, NodeKind};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,15 +17,55 @@ fn managed_policies() -> &'static HashMap<String, String> {
     MAP.get_or_init(|| serde_json::from_str(MANAGED_POLICIES_JSON).unwrap_or_default())
 }
 
-fn policy_templates() -> &'static serde_json::Map<String, Value> {
-    static MAP: OnceLock<serde_json::Map<String, Value>> = OnceLock::new();
+/// A policy template converted to nodes once per process: expansions only
+/// copy the tree with the caller's location and arguments.
+struct PolicyTemplate {
+    params: Vec<String>,
+    /// Located at `Loc::default()`; `Expander` relocates every node.
+    definition: Node,
+}
+
+fn policy_templates() -> &'static HashMap<String, PolicyTemplate> {
+    static MAP: OnceLock<HashMap<String, PolicyTemplate>> = OnceLock::new();
     MAP.get_or_init(|| {
-        let parsed: Value = serde_json::from_str(POLICY_TEMPLATES_JSON).unwrap_or(Value::Null);
-        match parsed.get("Templates") {
-            Some(Value::Object(m)) => m.clone(),
-            _ => serde_json::Map::new(),
-        }
+        let mut parsed: Value = serde_json::from_str(POLICY_TEMPLATES_JSON).unwrap_or(Value::Null);
+        let Some(Value::Object(templates)) = parsed.get_mut("Templates").map(Value::take) else {
+            return HashMap::new();
+        };
+        templates
+            .into_iter()
+            .filter_map(|(name, template)| {
+                let params = match template.get("Parameters") {
+                    Some(Value::Object(p)) => p.keys().cloned().collect(),
+                    _ => Vec::new(),
+                };
+                let definition = to_node(template.get("Definition")?, 0);
+                Some((name, PolicyTemplate { params, definition }))
+            })
+            .collect()
     })
+}
+
+fn to_node(value: &Value, depth: usize) -> Node {
+    let loc = Loc::default();
+    // The bundled data is shallow; the bound only guards edited data.
+    if depth > 64 {
+        return Node::unknown("policy template nested too deeply", loc);
+    }
+    match value {
+        Value::Null => Node::new(NodeKind::Null, loc),
+        Value::Bool(b) => boolean(*b, loc),
+        Value::Number(n) => Node::new(NodeKind::Number(n.to_string()), loc),
+        Value::String(s) => Node::str(s, loc),
+        Value::Array(items) => seq(loc, items.iter().map(|v| to_node(v, depth + 1)).collect()),
+        Value::Object(entries) => map(
+            loc,
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_str(), to_node(v, depth + 1)))
+                .collect(),
+        ),
+    }
 }
 
 /// The ARN of an AWS managed policy by name, as SAM resolves `Policies`
@@ -307,55 +348,49 @@ fn inline_policy(item: &Node, name: &str) -> Option<Node> {
 /// (AWS would refuse the template), so no check decides on it.
 pub fn expand_template(name: &str, args: &Node, loc: Loc) -> Option<Node> {
     let template = policy_templates().get(name)?;
-    let params: Vec<&str> = match template.get("Parameters") {
-        Some(Value::Object(p)) => p.keys().map(String::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let definition = template.get("Definition")?;
     let expander = Expander {
         name,
-        params: &params,
+        params: &template.params,
         args,
         loc,
     };
-    Some(expander.node(definition, 0))
+    Some(expander.node(&template.definition))
 }
 
 struct Expander<'a> {
     name: &'a str,
-    params: &'a [&'a str],
+    params: &'a [String],
     args: &'a Node,
     loc: Loc,
 }
 
 impl Expander<'_> {
-    fn node(&self, value: &Value, depth: usize) -> Node {
+    fn node(&self, template: &Node) -> Node {
         let loc = self.loc;
-        // The bundled data is shallow; the bound only guards edited data.
-        if depth > 64 {
-            return Node::unknown("policy template nested too deeply", loc);
-        }
-        match value {
-            Value::Null => Node::new(NodeKind::Null, loc),
-            Value::Bool(b) => boolean(*b, loc),
-            Value::Number(n) => Node::new(NodeKind::Number(n.to_string()), loc),
-            Value::String(s) => Node::str(s, loc),
-            Value::Array(items) => {
-                seq(loc, items.iter().map(|v| self.node(v, depth + 1)).collect())
-            }
-            Value::Object(entries) => {
-                if let (1, Some(Value::String(target))) = (entries.len(), entries.get("Ref")) {
-                    if self.params.contains(&target.as_str()) {
-                        return self.argument(target);
+        let kind = match &template.kind {
+            NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(|v| self.node(v)).collect()),
+            NodeKind::Map(entries) => {
+                if let [entry] = entries.as_slice() {
+                    if let (true, NodeKind::Str(target)) = (entry.key == "Ref", &entry.value.kind) {
+                        if self.params.contains(target) {
+                            return self.argument(target);
+                        }
                     }
                 }
-                let items = entries
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), self.node(v, depth + 1)))
-                    .collect();
-                map(loc, items)
+                NodeKind::Map(
+                    entries
+                        .iter()
+                        .map(|e| MapEntry {
+                            key: e.key.clone(),
+                            key_loc: loc,
+                            value: self.node(&e.value),
+                        })
+                        .collect(),
+                )
             }
-        }
+            other => other.clone(),
+        };
+        Node::new(kind, loc)
     }
 
     fn argument(&self, param: &str) -> Node {
@@ -366,5 +401,76 @@ impl Expander<'_> {
                 self.loc,
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expansion straight from the JSON data (how it was done before the
+    /// converted templates were cached).
+    fn expand_from_json(value: &Value, params: &[&str], name: &str, args: &Node, loc: Loc) -> Node {
+        match value {
+            Value::Null => Node::new(NodeKind::Null, loc),
+            Value::Bool(b) => boolean(*b, loc),
+            Value::Number(n) => Node::new(NodeKind::Number(n.to_string()), loc),
+            Value::String(s) => Node::str(s, loc),
+            Value::Array(items) => seq(
+                loc,
+                items
+                    .iter()
+                    .map(|v| expand_from_json(v, params, name, args, loc))
+                    .collect(),
+            ),
+            Value::Object(entries) => {
+                if let (1, Some(Value::String(target))) = (entries.len(), entries.get("Ref")) {
+                    if params.contains(&target.as_str()) {
+                        return match args.get(target) {
+                            Some(value) => value.clone(),
+                            None => Node::unknown(
+                                format!("policy template {name}: argument {target} not given"),
+                                loc,
+                            ),
+                        };
+                    }
+                }
+                let items = entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), expand_from_json(v, params, name, args, loc)))
+                    .collect();
+                map(loc, items)
+            }
+        }
+    }
+
+    #[test]
+    fn cached_templates_expand_like_the_json_data() {
+        let parsed: Value = serde_json::from_str(POLICY_TEMPLATES_JSON).unwrap();
+        let templates = parsed["Templates"].as_object().unwrap();
+        assert_eq!(templates.len(), policy_templates().len());
+        let loc = Loc {
+            line: 7,
+            col: 3,
+            ..Loc::default()
+        };
+        for (name, template) in templates {
+            let params: Vec<&str> = template["Parameters"]
+                .as_object()
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            // Every argument given except the last, so both paths are taken.
+            let given = params.len().saturating_sub(1);
+            let args = map(
+                loc,
+                params[..given]
+                    .iter()
+                    .map(|p| (*p, Node::str(format!("value of {p}"), loc)))
+                    .collect(),
+            );
+            let expected = expand_from_json(&template["Definition"], &params, name, &args, loc);
+            assert_eq!(expand_template(name, &args, loc), Some(expected), "{name}");
+        }
+        assert!(expand_template("NoSuchPolicy", &Node::str("x", loc), loc).is_none());
     }
 }

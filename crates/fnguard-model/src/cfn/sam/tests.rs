@@ -789,3 +789,45 @@ Resources:
         Some(5)
     );
 }
+
+#[test]
+fn untranslated_resources_and_sections_move_out_as_written() {
+    let text = "\
+Transform: [AWS::Serverless-2016-10-31, Other]
+Globals:
+  Function: {Timeout: 9, Tags: {team: a}}
+Parameters:
+  P: {Type: String}
+Resources:
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties: {Definition: {StartAt: A}, Tags: {x: y}}
+  Odd:
+    Type: AWS::Serverless::Function
+    Properties: not a map
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: !Ref P}
+Outputs:
+  Q: {Value: !Ref Queue}
+";
+    let input = parse(text);
+    let out = run(text);
+    for id in ["Machine", "Queue"] {
+        assert_eq!(
+            res(&out, id),
+            input.path(&["Resources", id]).unwrap(),
+            "{id}"
+        );
+    }
+    for section in ["Parameters", "Outputs"] {
+        assert_eq!(out.get(section), input.get(section), "{section}");
+    }
+    assert_eq!(strings(out.get("Transform").unwrap()), ["Other"]);
+    assert!(out.get("Globals").is_none());
+    // A function whose Properties are not a map gets only its Globals.
+    assert_eq!(
+        prop(&out, "Odd", &["Timeout"]).to_json(),
+        serde_json::json!(9)
+    );
+}
