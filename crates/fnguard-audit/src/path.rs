@@ -32,12 +32,12 @@
 //! the role's policies, so Deny and NotAction count.
 
 use crate::privesc::{Analysis, RolePower};
-use crate::{Ctx, Raw};
+use crate::{trig, Ctx, Raw};
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel};
 use fnguard_iam::wildcard::{action_matches, arn_parts};
 use fnguard_iam::{ActionSet, Context, Decision, Effect, Evaluator, ResourceSet};
-use fnguard_model::{ApiKind, AuthKind, Function, Ref, TriggerKind, SELF_ACCOUNT};
+use fnguard_model::{Function, Ref, TriggerKind, SELF_ACCOUNT};
 use std::collections::HashMap;
 
 pub static RULES: &[RuleMeta] = &[ATTACK_PATH];
@@ -389,27 +389,14 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
         }
         let mut per_fn: Vec<(&str, Vec<OpenRoute>)> = Vec::new();
         for route in &api.routes {
-            if route.method.eq_ignore_ascii_case("OPTIONS") {
+            let Some((auth_loc, key_only)) = trig::open_route(api, route) else {
                 continue;
-            }
-            if api.kind == ApiKind::WebSocket
-                && !(route.method == "$connect" || route.path == "$connect")
-            {
-                continue;
-            }
-            let Field::Known(AuthKind::None, auth_loc) = &route.auth else {
-                continue;
-            };
-            let key_only = match route.api_key_required {
-                Field::Known(k, _) => k,
-                Field::Unknown(_) => continue,
-                Field::Absent => false,
             };
             let Some(function) = route.function.as_deref().and_then(|id| dep.function(id)) else {
                 continue;
             };
             let loc = if auth_loc.line > 0 {
-                *auth_loc
+                auth_loc
             } else {
                 route.loc
             };
@@ -486,11 +473,7 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
         let Field::Known(principal, loc) = &p.principal else {
             continue;
         };
-        let restricted = !p.source_arn.is_absent()
-            || !p.source_account.is_absent()
-            || !p.principal_org_id.is_absent()
-            || !p.event_source_token.is_absent();
-        if restricted || p.function_url_auth_type.is_unknown() {
+        if trig::is_restricted(p) || p.function_url_auth_type.is_unknown() {
             continue;
         }
         let invokes = match &p.action {

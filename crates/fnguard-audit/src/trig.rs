@@ -5,7 +5,9 @@ use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::{Effect, Policy, PrincipalSet};
-use fnguard_model::{ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, SELF_ACCOUNT};
+use fnguard_model::{
+    Api, ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, Route, SELF_ACCOUNT,
+};
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -251,7 +253,7 @@ fn function_label(function: &Ref, fallback: &str) -> String {
     }
 }
 
-fn is_restricted(p: &InvokePermission) -> bool {
+pub(crate) fn is_restricted(p: &InvokePermission) -> bool {
     // An unknown condition value still restricts the caller: only an
     // absent one leaves the permission open.
     !p.source_arn.is_absent()
@@ -423,21 +425,8 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
             continue;
         }
         for route in &api.routes {
-            if route.method.eq_ignore_ascii_case("OPTIONS") {
+            let Some((auth_loc, api_key_only)) = open_route(api, route) else {
                 continue;
-            }
-            if api.kind == ApiKind::WebSocket
-                && !(route.method == "$connect" || route.path == "$connect")
-            {
-                continue;
-            }
-            let Field::Known(AuthKind::None, auth_loc) = &route.auth else {
-                continue;
-            };
-            let api_key_only = match route.api_key_required {
-                Field::Known(key_required, _) => key_required,
-                Field::Unknown(_) => continue,
-                Field::Absent => false,
             };
             let rule = if api_key_only { &RULES[3] } else { &RULES[2] };
             let resource = route.function.as_deref().unwrap_or(&api.id);
@@ -453,7 +442,7 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
                 ctx.text(|| format!("Route {label} of API {}{} has no authorization: anyone on the internet can call it.", api.id, served.0), || format!("API {} 的路由 {label}{}没有授权：互联网上任何人都能调用。", api.id, served.1))
             };
             let loc = if auth_loc.line > 0 {
-                *auth_loc
+                auth_loc
             } else {
                 route.loc
             };
@@ -479,6 +468,30 @@ fn check_routes(ctx: &Ctx, out: &mut Vec<Raw>) {
 /// to leave the API open; anything else (a Deny, a condition on the source
 /// IP or VPC endpoint, named principals, an unreadable part) needs policy
 /// evaluation, and an open route is then not reported.
+/// A route anyone can call without credentials: not a CORS preflight, the
+/// `$connect` route of a WebSocket API (the only one that authorizes), no
+/// authorizer, and an API key required at most. Gives where the missing
+/// authorization is written and whether an API key is the only protection.
+/// An unknown API-key setting cannot be judged. Shared by FG-TRIG-003/004
+/// and the attack paths' entry points.
+pub(crate) fn open_route(api: &Api, route: &Route) -> Option<(Loc, bool)> {
+    if route.method.eq_ignore_ascii_case("OPTIONS") {
+        return None;
+    }
+    if api.kind == ApiKind::WebSocket && !(route.method == "$connect" || route.path == "$connect") {
+        return None;
+    }
+    let Field::Known(AuthKind::None, auth_loc) = &route.auth else {
+        return None;
+    };
+    let api_key_only = match route.api_key_required {
+        Field::Known(key_required, _) => key_required,
+        Field::Unknown(_) => return None,
+        Field::Absent => false,
+    };
+    Some((*auth_loc, api_key_only))
+}
+
 fn restricts_callers(policy: &Policy) -> bool {
     if policy.unknown || policy.statements.is_empty() {
         return true;
