@@ -357,17 +357,6 @@ fn exposure_name(exposure: u32) -> (&'static str, &'static str) {
     }
 }
 
-fn is_account(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The account of `arn:partition:service:region:account:...`, when it is
-/// a concrete one.
-fn arn_account(arn: &str) -> Option<&str> {
-    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
-    is_account(account).then_some(account)
-}
-
 /// An unauthorized route: method, path, where, API key only.
 type OpenRoute<'a> = (&'a str, &'a str, Loc, bool);
 
@@ -500,7 +489,7 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
                 "any AWS account".to_string(),
                 "任意 AWS 账户".to_string(),
             )
-        } else if is_account(account) && account != SELF_ACCOUNT {
+        } else if trig::is_account_id(account) && account != SELF_ACCOUNT {
             (2, format!("account {account}"), format!("账户 {account}"))
         } else {
             continue;
@@ -546,7 +535,7 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
                 continue;
             }
             let (exposure, who, who_zh) = match &t.source {
-                Ref::External(arn) => match arn_account(arn) {
+                Ref::External(arn) => match trig::arn_account(arn) {
                     Some(account) if account != SELF_ACCOUNT => (
                         2,
                         format!("account {account} ({arn})"),

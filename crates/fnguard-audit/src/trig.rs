@@ -222,9 +222,21 @@ fn classify_principal(principal: &str) -> Principal {
     Principal::Unrecognised
 }
 
+/// A concrete AWS account id: twelve digits.
+pub(crate) fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account of `arn:partition:service:region:account:...`, when it is
+/// a concrete one.
+pub(crate) fn arn_account(arn: &str) -> Option<&str> {
+    let account = arn.strip_prefix("arn:")?.split(':').nth(3)?;
+    is_account_id(account).then_some(account)
+}
+
 /// The account of a 12-digit id or an IAM ARN (`arn:<partition>:iam::N:...`).
 fn account_of(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+    if is_account_id(principal) {
         return Some(principal);
     }
     let rest = principal.strip_prefix("arn:")?;
@@ -241,8 +253,7 @@ fn account_of(principal: &str) -> Option<&str> {
     }
     let _region = parts.next()?;
     let account = parts.next()?;
-    let valid = account == SELF_ACCOUNT
-        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    let valid = account == SELF_ACCOUNT || is_account_id(account);
     valid.then_some(account)
 }
 
@@ -280,11 +291,8 @@ fn own_accounts(ctx: &Ctx) -> HashSet<String> {
             f.kms_key.as_deref(),
         ];
         for arn in arns.into_iter().flatten() {
-            // arn:partition:service:region:account:...
-            if let Some(account) = arn.strip_prefix("arn:").and_then(|r| r.split(':').nth(3)) {
-                if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
-                    accounts.insert(account.to_string());
-                }
+            if let Some(account) = arn_account(arn) {
+                accounts.insert(account.to_string());
             }
         }
     }
