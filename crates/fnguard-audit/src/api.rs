@@ -5,8 +5,8 @@
 //! `ServerlessRestApi`, the Serverless Framework's API) carry the location
 //! of the event that created them, so findings point at what the user wrote.
 
-use crate::fast_hash::HashSet;
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::HashSet;
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Api, ApiKind};
 

@@ -17,8 +17,8 @@
 
 mod rules;
 
-use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel, ActionInfo};
 use fnguard_iam::managed::{self, Privilege};

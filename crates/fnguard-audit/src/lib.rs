@@ -4,7 +4,6 @@
 //! `Metadata`). Config and baseline suppressions are the caller's.
 
 pub mod api;
-mod fast_hash;
 pub mod iam;
 pub mod log;
 pub mod mon;
@@ -16,7 +15,7 @@ pub mod sec;
 pub mod sign;
 pub mod trig;
 
-use fast_hash::HashMap;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{
     Date, Finding, Lang, Loc, RuleMeta, SourceRef, Suppression, SuppressionKind, Text,
 };

@@ -1,8 +1,8 @@
 //! Checks of area `LOG`: function logs, tracing and the audit trail
 //! (guide §3.4.1, §3.4.2).
 
-use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Area, Field, RuleMeta, Severity, Text};
 use fnguard_model::{Function, LogGroup};
 

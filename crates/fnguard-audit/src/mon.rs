@@ -1,7 +1,7 @@
 //! Checks of area `MON`: alarms on functions (guide §3.4.3).
 
-use crate::fast_hash::HashSet;
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::HashSet;
 use fnguard_core::{Area, RuleMeta, Severity};
 
 pub static RULES: &[RuleMeta] = &[RuleMeta {

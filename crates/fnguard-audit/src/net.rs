@@ -1,8 +1,8 @@
 //! Checks of area `NET`: network placement and egress of functions
 //! (guide §3.3.1, §3.3.4, §2.1).
 
-use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Area, Field, RuleMeta, Severity};
 use fnguard_model::{Ref, SgRule};
 

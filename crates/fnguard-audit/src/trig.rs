@@ -1,8 +1,8 @@
 //! Checks of area `TRIG`: who may invoke a function (guide §3.1.2, §2.2).
 //! Resource-based permissions, function URLs, API Gateway routes and CORS.
 
-use crate::fast_hash::{HashMap, HashSet};
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::{Effect, Policy, PrincipalSet};
 use fnguard_model::{

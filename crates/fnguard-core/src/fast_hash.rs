@@ -1,0 +1,154 @@
+//! The hasher of fnguard's internal maps (resource ids, logical ids, role
+//! names, small tuples): SipHash was several percent of loading and auditing
+//! a template. Each 8-byte word is mixed by a folded multiply (the 128-bit
+//! product's halves XORed, as foldhash and ahash do) with a multiplier drawn
+//! per process. A plain multiply-rotate mix (FxHash) is not enough for keys
+//! taken from untrusted templates: a difference in a word's top bit passes
+//! through it unchanged whatever the seed, so an attacker could build
+//! thousands of keys that collide on every machine and make the scan
+//! quadratic. The folded product's high half depends on every bit of both
+//! factors, so no fixed input difference survives it. The random start state
+//! also keeps iteration order unpredictable, so nothing can come to depend
+//! on it.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+
+pub type HashMap<K, V> = std::collections::HashMap<K, V, FastState>;
+pub type HashSet<K> = std::collections::HashSet<K, FastState>;
+
+#[derive(Clone, Copy)]
+pub struct FastState {
+    seed: u64,
+    multiplier: u64,
+}
+
+impl Default for FastState {
+    fn default() -> Self {
+        static KEYS: OnceLock<(u64, u64)> = OnceLock::new();
+        let &(seed, multiplier) = KEYS.get_or_init(|| {
+            let random = RandomState::new();
+            // Odd, so that multiplying loses no information in the low half.
+            (random.hash_one(0x5eed_u64), random.hash_one(0x6d75_u64) | 1)
+        });
+        FastState { seed, multiplier }
+    }
+}
+
+impl BuildHasher for FastState {
+    type Hasher = FastHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher {
+            state: self.seed,
+            multiplier: self.multiplier,
+        }
+    }
+}
+
+pub struct FastHasher {
+    state: u64,
+    multiplier: u64,
+}
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        let product = u128::from(self.state ^ word) * u128::from(self.multiplier);
+        self.state = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            // The length keeps "ab" and "ab\0" apart.
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_keep_and_find_every_key() {
+        let mut map: HashMap<String, usize> = HashMap::default();
+        for i in 0..5000 {
+            map.insert(format!("Function{i}"), i);
+        }
+        assert_eq!(map.len(), 5000);
+        assert!((0..5000).all(|i| map.get(&format!("Function{i}")) == Some(&i)));
+        assert_eq!(map.get("Function5000"), None);
+        let set: HashSet<(&str, u32, u32)> = [("a", 1, 2), ("a", 2, 1), ("ab", 1, 2), ("a", 1, 2)]
+            .into_iter()
+            .collect();
+        assert_eq!(set.len(), 3);
+    }
+
+    #[test]
+    fn nearby_keys_hash_apart() {
+        let state = FastState::default();
+        assert_ne!(state.hash_one("ab"), state.hash_one("ab\0"));
+        assert_ne!(state.hash_one(("a", 1u32)), state.hash_one(("a", 2u32)));
+    }
+
+    /// The FxHash-style mix let two-word keys collide for every seed when
+    /// the first words differ in bit 63 and the second in bit 4; chaining
+    /// such pairs gave 2^k colliding keys. The folded multiply must not.
+    #[test]
+    fn top_bit_differences_do_not_collide() {
+        let state = FastState::default();
+        let key = |a: u64, b: u64| {
+            let mut bytes = a.to_le_bytes().to_vec();
+            bytes.extend_from_slice(&b.to_le_bytes());
+            state.hash_one(bytes)
+        };
+        let (a, b) = (0x4142_4344_4546_4748_u64, 0x6162_6364_6566_6768_u64);
+        assert_ne!(key(a, b), key(a ^ (1 << 63), b ^ (1 << 4)));
+        // And the low bits a table indexes by spread over many keys that
+        // differ only in their last word's high bytes.
+        let buckets: HashSet<u64> = (0..1024u64)
+            .map(|i| key(a, b ^ (i << 40)) & 0xfff)
+            .collect();
+        assert!(buckets.len() > 600, "{} buckets", buckets.len());
+    }
+}
