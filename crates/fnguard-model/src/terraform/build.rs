@@ -4,9 +4,9 @@
 use super::value::{json_text_to_v, render_refs, Val, V};
 use super::Res;
 use crate::model::*;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Field, Loc};
 use fnguard_iam::parse_policy;
-use std::collections::HashMap;
 
 /// Resource types whose presence in a function's configuration means it
 /// reaches an internal (VPC-only) data store.
@@ -63,10 +63,10 @@ fn is_type(addr: &str, rtype: &str) -> bool {
 
 pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
     let mut index = Index {
-        by_addr: HashMap::with_capacity(resources.len()),
-        function_names: HashMap::new(),
-        role_names: HashMap::new(),
-        function_shapes: HashMap::new(),
+        by_addr: HashMap::with_capacity_and_hasher(resources.len(), Default::default()),
+        function_names: HashMap::default(),
+        role_names: HashMap::default(),
+        function_shapes: HashMap::default(),
     };
     for r in resources {
         index.by_addr.entry(r.addr.as_str()).or_insert(r);
@@ -154,10 +154,10 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
 }
 
 fn is_data(r: &Res) -> bool {
-    is_data_addr(&r.addr)
+    r.is_data
 }
 
-fn is_data_addr(addr: &str) -> bool {
+pub(super) fn is_data_addr(addr: &str) -> bool {
     addr.starts_with("data.") || addr.contains(".data.")
 }
 
@@ -702,7 +702,7 @@ fn role_policy_sources<'r>(
     resources: &'r [Res],
     index: &Index<'r>,
 ) -> HashMap<String, Vec<&'r Res>> {
-    let mut sources: HashMap<String, Vec<&'r Res>> = HashMap::new();
+    let mut sources: HashMap<String, Vec<&'r Res>> = HashMap::default();
     for r in resources {
         match r.rtype.as_str() {
             "aws_iam_role" if !is_data(r) => sources.entry(r.addr.clone()).or_default().push(r),
@@ -1060,7 +1060,7 @@ fn set_true(field: &mut Field<bool>, loc: Loc) {
 }
 
 fn apis(dep: &mut Deployment, resources: &[Res], index: &Index, fn_pos: &HashMap<String, usize>) {
-    let mut api_pos: HashMap<String, usize> = HashMap::new();
+    let mut api_pos: HashMap<String, usize> = HashMap::default();
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
         match r.rtype.as_str() {
@@ -1312,7 +1312,7 @@ fn rest_routes(
         .filter(|r| r.rtype == "aws_api_gateway_resource")
         .map(|r| (r.addr.as_str(), r))
         .collect();
-    let mut paths: HashMap<String, Option<String>> = HashMap::new();
+    let mut paths: HashMap<String, Option<String>> = HashMap::default();
     let mut resource_path = |v: Option<&V>| -> String {
         match v.map(|v| &v.kind) {
             Some(Val::Ref { attr, .. }) if attr == "root_resource_id" => "/".into(),
@@ -1323,7 +1323,7 @@ fn rest_routes(
         }
     };
     // (api, resource path, method) → route index, for integrations.
-    let mut route_at: HashMap<(usize, String, String), usize> = HashMap::new();
+    let mut route_at: HashMap<(usize, String, String), usize> = HashMap::default();
     for r in resources
         .iter()
         .filter(|r| r.rtype == "aws_api_gateway_method")
@@ -1580,7 +1580,7 @@ fn stages_and_protection(
     api_pos: &HashMap<String, usize>,
 ) {
     // Stage address → API index, for WAF associations and usage plans.
-    let mut stage_api: HashMap<&str, usize> = HashMap::new();
+    let mut stage_api: HashMap<&str, usize> = HashMap::default();
     let mut unresolved_waf: Option<Loc> = None;
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
@@ -1999,7 +1999,7 @@ fn sg_rules(rule: &V, cidr_keys: &[&str], protocol_key: &str, out: &mut Vec<SgRu
 }
 
 fn security_groups(dep: &mut Deployment, resources: &[Res]) {
-    let mut sg_pos: HashMap<String, usize> = HashMap::new();
+    let mut sg_pos: HashMap<String, usize> = HashMap::default();
     for r in resources
         .iter()
         .filter(|r| r.rtype == "aws_security_group" && !is_data(r))

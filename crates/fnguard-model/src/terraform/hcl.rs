@@ -12,9 +12,9 @@ use super::syntax::{BinOp, Block, Body, Expr, ExprKind, Item, ObjectKeyExpr, Op,
 use super::value::{json_text_to_v, unknown_piece, Val, HOLE, MAX_VALUE_DEPTH, V};
 use super::Res;
 use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{FileId, Loc};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 /// References followed in one chain before giving up (long `local` chains
 /// must not overflow the stack).
@@ -178,10 +178,10 @@ impl<'a> Module<'a> {
         let mut module = Module {
             files,
             vars: Vec::new(),
-            var_index: HashMap::new(),
-            tfvars: HashMap::new(),
-            locals: HashMap::new(),
-            blocks: HashMap::new(),
+            var_index: HashMap::default(),
+            tfvars: HashMap::default(),
+            locals: HashMap::default(),
+            blocks: HashMap::default(),
             order: Vec::new(),
             malformed: Vec::new(),
             module_calls: Vec::new(),
@@ -280,7 +280,7 @@ impl<'a, 'm> Eval<'a, 'm> {
     pub fn new(m: &'m Module<'a>) -> Self {
         Eval {
             m,
-            memo: RefCell::new(HashMap::new()),
+            memo: RefCell::new(HashMap::default()),
             depth: Cell::new(0),
         }
     }
@@ -304,6 +304,7 @@ impl<'a, 'm> Eval<'a, 'm> {
             out.push(Res {
                 addr: addr.clone(),
                 rtype: b.rtype.to_string(),
+                is_data,
                 loc: self.m.loc_of(b.file, b.block.start),
                 body,
                 refs,

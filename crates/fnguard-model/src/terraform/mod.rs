@@ -46,6 +46,10 @@ pub(crate) struct Res {
     /// `module.m.aws_iam_role.r` (plans).
     pub addr: String,
     pub rtype: String,
+    /// A data source (`data.` or `module.m.data.`): read, never created.
+    /// Known once here; the builder filters on it over every resource
+    /// many times.
+    pub is_data: bool,
     pub loc: Loc,
     /// Attributes; nested blocks are lists of maps under their name.
     pub body: V,

@@ -9,8 +9,8 @@ use super::value::{Val, V};
 use super::{build, Res};
 use crate::model::{Deployment, Parameter, SourceFormat};
 use crate::LoadError;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc, Node, NodeKind};
-use std::collections::{HashMap, HashSet};
 
 /// Child modules nested deeper than this are ignored (real plans stay far
 /// below; hostile ones must not exhaust the stack).
@@ -45,7 +45,7 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     }
     let mut dep = Deployment::new(SourceFormat::TerraformPlan, vec![path.to_string()]);
 
-    let mut after_unknown: HashMap<&str, &Node> = HashMap::new();
+    let mut after_unknown: HashMap<&str, &Node> = HashMap::default();
     if let Some(changes) = root.get("resource_changes").and_then(Node::as_seq) {
         for change in changes {
             if let (Some(addr), Some(unknown)) = (
@@ -58,7 +58,7 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     }
 
     // Configuration expressions by plain address (module path included).
-    let mut config: HashMap<String, &Node> = HashMap::new();
+    let mut config: HashMap<String, &Node> = HashMap::default();
     if let Some(module) = root.path(&["configuration", "root_module"]) {
         collect_config(module, "", &mut config, 0);
         if let Some(vars) = module.get("variables").and_then(Node::as_map) {
@@ -144,8 +144,8 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     // configuration references name `x.y` (often without the index, as in
     // `x.y[each.key].arn`): they go to the instance with the same key in
     // the same module instance when there is one, else the first instance.
-    let mut first_instance: HashMap<String, String> = HashMap::new();
-    let mut addresses: HashSet<String> = HashSet::new();
+    let mut first_instance: HashMap<String, String> = HashMap::default();
+    let mut addresses: HashSet<String> = HashSet::default();
     for r in &raw {
         if let Some(addr) = r.node.get("address").and_then(Node::as_str) {
             first_instance
@@ -156,7 +156,7 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
     }
 
     let mut resources: Vec<Res> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::default();
     for r in raw {
         let (Some(addr), Some(rtype)) = (
             r.node.get("address").and_then(Node::as_str),
@@ -207,6 +207,7 @@ pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
         resources.push(Res {
             addr: addr.to_string(),
             rtype: rtype.to_string(),
+            is_data: super::build::is_data_addr(addr),
             loc: r.node.loc,
             body,
             refs,
@@ -744,8 +745,8 @@ mod tests {
             "module.a.module.b."
         );
         assert_eq!(module_prefix("aws_x.y"), "");
-        let first = HashMap::new();
-        let config = HashMap::new();
+        let first = HashMap::default();
+        let config = HashMap::default();
         let addresses: HashSet<String> = [
             "module.m[\"k\"].aws_iam_role.r",
             "module.m[\"k\"].aws_lambda_function.f[\"a\"]",
