@@ -17,8 +17,8 @@
 
 use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::HashMap;
 
 /// Tag of the marker node standing for a resource reference.
 pub const RESOURCE_TAG: &str = "fnguard:resource";
@@ -145,7 +145,9 @@ pub fn resource_marker(node: &Node) -> Option<(&str, Option<&str>)> {
 pub(crate) fn find_open(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(i) = text[from..].find('$') {
+    // A byte loop: `str::find(char)` sets up a searcher per call, which
+    // costs more than scanning the short strings templates hold.
+    while let Some(i) = bytes[from..].iter().position(|&b| b == b'$') {
         let at = from + i;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -271,9 +273,31 @@ fn push_placeholder(out: &mut String, name: &str) {
 
 /// Replace resource markers by placeholder strings everywhere (for policy
 /// documents, whose parser only knows plain values). Bounded by the tree
-/// depth the YAML parser already limits.
-pub fn flatten_markers(node: &Node) -> Node {
-    flatten_at(node, 0)
+/// depth the YAML parser already limits. Most documents hold no marker:
+/// those are borrowed as they are instead of copied.
+pub fn flatten_markers(node: &Node) -> std::borrow::Cow<'_, Node> {
+    if needs_flattening(node, 0) {
+        std::borrow::Cow::Owned(flatten_at(node, 0))
+    } else {
+        std::borrow::Cow::Borrowed(node)
+    }
+}
+
+/// Whether `flatten_at` would change anything: a marker, or nesting past
+/// its bound.
+fn needs_flattening(node: &Node, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return true;
+    }
+    match &node.kind {
+        // `flatten_at` keeps other tags as they are, contents included.
+        NodeKind::Tagged(..) => resource_marker(node).is_some(),
+        NodeKind::Seq(items) => items.iter().any(|n| needs_flattening(n, depth + 1)),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .any(|e| needs_flattening(&e.value, depth + 1)),
+        _ => false,
+    }
 }
 
 fn flatten_at(node: &Node, depth: usize) -> Node {
@@ -297,49 +321,51 @@ fn same_value(a: &Node, b: &Node) -> bool {
 impl<'a> Resolver<'a> {
     /// Build from the template root (a map). Missing sections are empty.
     pub fn new(root: &'a Node) -> Self {
-        let mut params = HashMap::new();
-        if let Some(entries) = root.get("Parameters").and_then(Node::as_map) {
-            for e in entries {
-                let no_echo = e
-                    .value
-                    .get("NoEcho")
-                    .and_then(Node::as_bool)
-                    .unwrap_or(false);
-                let list = e
-                    .value
-                    .get("Type")
-                    .and_then(Node::as_str)
-                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
-                let ssm = e
-                    .value
-                    .get("Type")
-                    .and_then(Node::as_str)
-                    .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value"));
-                params.insert(
-                    e.key.as_str(),
-                    ParamDecl {
-                        node: &e.value,
-                        no_echo,
-                        list,
-                        ssm,
-                    },
-                );
-            }
+        let section = |name: &str| root.get(name).and_then(Node::as_map).unwrap_or(&[]);
+        let (parameters, condition_defs, resources) = (
+            section("Parameters"),
+            section("Conditions"),
+            section("Resources"),
+        );
+        let mut params = HashMap::with_capacity_and_hasher(parameters.len(), Default::default());
+        for e in parameters {
+            let no_echo = e
+                .value
+                .get("NoEcho")
+                .and_then(Node::as_bool)
+                .unwrap_or(false);
+            let list = e
+                .value
+                .get("Type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+            let ssm = e
+                .value
+                .get("Type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value"));
+            params.insert(
+                e.key.as_str(),
+                ParamDecl {
+                    node: &e.value,
+                    no_echo,
+                    list,
+                    ssm,
+                },
+            );
         }
-        let mut conditions = HashMap::new();
-        if let Some(entries) = root.get("Conditions").and_then(Node::as_map) {
-            for e in entries {
-                conditions.insert(e.key.as_str(), &e.value);
-            }
+        let mut conditions =
+            HashMap::with_capacity_and_hasher(condition_defs.len(), Default::default());
+        for e in condition_defs {
+            conditions.insert(e.key.as_str(), &e.value);
         }
-        let mut resource_types = HashMap::new();
-        if let Some(entries) = root.get("Resources").and_then(Node::as_map) {
-            for e in entries {
-                let ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
-                resource_types.insert(e.key.as_str(), ty);
-            }
+        let mut resource_types =
+            HashMap::with_capacity_and_hasher(resources.len(), Default::default());
+        for e in resources {
+            let ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            resource_types.insert(e.key.as_str(), ty);
         }
-        let mut mappings = HashMap::new();
+        let mut mappings = HashMap::default();
         for map in root.get("Mappings").and_then(Node::as_map).unwrap_or(&[]) {
             for top in map.value.as_map().unwrap_or(&[]) {
                 mappings.insert((map.key.as_str(), top.key.as_str()), &top.value);
@@ -347,10 +373,10 @@ impl<'a> Resolver<'a> {
         }
         Resolver {
             params,
-            param_values: HashMap::new(),
+            param_values: HashMap::default(),
             produced: 0,
             conditions,
-            condition_values: HashMap::new(),
+            condition_values: HashMap::default(),
             mappings,
             resource_types,
         }
@@ -1272,6 +1298,32 @@ mod tests {
             assert_eq!(find_open(text), text.find("${"), "{text:?}");
             assert_eq!(has_open(text), text.contains("${"), "{text:?}");
         }
+    }
+
+    /// Borrowing a document without markers gives what copying it with
+    /// `flatten_at` gives; documents with markers, other tags or nesting
+    /// past the bound still go through the copy.
+    #[test]
+    fn flatten_markers_borrows_only_what_it_would_not_change() {
+        let root = template(&format!(
+            "{HEAD}Outputs:\n  Plain: {{Statement: [{{Effect: Allow, Action: 's3:*', Resource: '*'}}]}}\n  Marker: {{Statement: [{{Resource: [!GetAtt Role.Arn, x]}}]}}\n  Tag: {{A: !Custom {{B: !Ref Fn}}}}\n"
+        ));
+        let mut r = Resolver::new(&root);
+        for key in ["Plain", "Marker", "Tag"] {
+            let raw = root.path(&["Outputs", key]).expect("output");
+            for node in [raw.clone(), r.value(raw)] {
+                let flattened = flatten_markers(&node);
+                assert_eq!(*flattened, flatten_at(&node, 0), "{key}");
+                let borrowed = matches!(flattened, std::borrow::Cow::Borrowed(_));
+                assert_eq!(borrowed, *flattened == node, "{key}");
+            }
+        }
+        let mut deep = Node::str("x", Loc::default());
+        for _ in 0..MAX_DEPTH + 2 {
+            deep = Node::new(NodeKind::Seq(vec![deep]), Loc::default());
+        }
+        assert!(matches!(flatten_markers(&deep), std::borrow::Cow::Owned(_)));
+        assert_eq!(*flatten_markers(&deep), flatten_at(&deep, 0));
     }
 
     #[test]

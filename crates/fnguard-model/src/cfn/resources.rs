@@ -12,9 +12,9 @@ use super::intrinsics::{
 };
 use super::openapi;
 use crate::model::*;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc, Node, NodeKind};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 struct Res<'a> {
     id: &'a str,
@@ -180,24 +180,24 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
     let mut b = Builder {
         r: Resolver::new(root),
         dep,
-        functions: HashMap::new(),
-        function_names: HashMap::new(),
-        function_name_shapes: HashMap::new(),
-        roles: HashMap::new(),
-        role_names: HashMap::new(),
-        apis: HashMap::new(),
-        sgs: HashMap::new(),
-        role_internal: HashMap::new(),
-        managed_docs: HashMap::new(),
-        rest_paths: HashMap::new(),
-        integrations: HashMap::new(),
-        alias_targets: HashMap::new(),
-        schedule_rules: HashSet::new(),
-        stage_apis: HashMap::new(),
+        functions: HashMap::default(),
+        function_names: HashMap::default(),
+        function_name_shapes: HashMap::default(),
+        roles: HashMap::default(),
+        role_names: HashMap::default(),
+        apis: HashMap::default(),
+        sgs: HashMap::default(),
+        role_internal: HashMap::default(),
+        managed_docs: HashMap::default(),
+        rest_paths: HashMap::default(),
+        integrations: HashMap::default(),
+        alias_targets: HashMap::default(),
+        schedule_rules: HashSet::default(),
+        stage_apis: HashMap::default(),
         managed_refs: Vec::new(),
-        untyped: HashMap::new(),
-        trigger_keys: HashSet::new(),
-        source_names: HashMap::new(),
+        untyped: HashMap::default(),
+        trigger_keys: HashSet::default(),
+        source_names: HashMap::default(),
     };
     b.parameters(root);
     let mut res = Vec::new();
@@ -390,11 +390,17 @@ impl<'a> Builder<'a> {
     /// Every local resource a resolved value names (markers and
     /// placeholders), with its type.
     fn named_resources(&self, node: &Node, out: &mut Vec<(String, &'a str, Loc)>) {
+        self.each_named_resource(node, |id, ty, loc| out.push((id.to_string(), ty, loc)));
+    }
+
+    /// `named_resources` without collecting: callers that keep few of the
+    /// names allocate only for those.
+    fn each_named_resource(&self, node: &Node, mut found: impl FnMut(&str, &'a str, Loc)) {
         let mut todo = vec![node];
         while let Some(n) = todo.pop() {
             if let Some((id, _)) = resource_marker(n) {
                 if let Some(ty) = self.r.resource_type(id) {
-                    out.push((id.to_string(), ty, n.loc));
+                    found(id, ty, n.loc);
                 }
                 continue;
             }
@@ -402,7 +408,7 @@ impl<'a> Builder<'a> {
                 NodeKind::Str(s) if has_open(s) => {
                     for (id, _) in placeholders(s) {
                         if let Some(ty) = self.r.resource_type(id) {
-                            out.push((id.to_string(), ty, n.loc));
+                            found(id, ty, n.loc);
                         }
                     }
                 }
@@ -414,17 +420,18 @@ impl<'a> Builder<'a> {
     }
 
     /// Internal resources (databases, caches) a resolved value reaches.
-    fn internal_refs(&self, node: &Node, context: &str) -> Vec<InternalRef> {
-        let mut named = Vec::new();
-        self.named_resources(node, &mut named);
-        let mut out: Vec<InternalRef> = named
-            .into_iter()
-            .filter(|(_, ty, _)| is_internal_type(ty))
-            .map(|(id, ty, loc)| InternalRef {
-                what: format!("{ty} {id} in {context}"),
-                loc,
-            })
-            .collect();
+    /// `context` is only formatted for what is found: most values reach
+    /// nothing, and this runs on every environment variable and policy.
+    fn internal_refs(&self, node: &Node, context: &dyn std::fmt::Display) -> Vec<InternalRef> {
+        let mut out = Vec::new();
+        self.each_named_resource(node, |id, ty, loc| {
+            if is_internal_type(ty) {
+                out.push(InternalRef {
+                    what: format!("{ty} {id} in {context}"),
+                    loc,
+                });
+            }
+        });
         if !self.untyped.is_empty() {
             out.extend(self.untyped_data_stores(node, context));
         }
@@ -452,7 +459,11 @@ impl<'a> Builder<'a> {
 
     /// Attributes of resources of undetermined type that only databases
     /// and caches have (`Endpoint.Address`, `RedisEndpoint.Port`...).
-    fn untyped_data_stores(&self, node: &Node, context: &str) -> Vec<InternalRef> {
+    fn untyped_data_stores(
+        &self,
+        node: &Node,
+        context: &dyn std::fmt::Display,
+    ) -> Vec<InternalRef> {
         const DATA_STORE_ATTRS: &[&str] = &[
             "Endpoint.Address",
             "Endpoint.Port",
@@ -713,12 +724,10 @@ impl<'a> Builder<'a> {
                 Some(entries) => {
                     for e in entries {
                         let value = self.env_value(&e.value);
-                        f.internal_refs.extend(
-                            self.internal_refs(
-                                &e.value,
-                                &format!("environment variable {}", e.key),
-                            ),
-                        );
+                        f.internal_refs.extend(self.internal_refs(
+                            &e.value,
+                            &format_args!("environment variable {}", e.key),
+                        ));
                         f.environment.push(EnvVar {
                             name: e.key.clone(),
                             loc: e.key_loc,
@@ -925,7 +934,7 @@ impl<'a> Builder<'a> {
                 );
                 continue;
             };
-            internal.extend(self.internal_refs(doc, &format!("policy of role {}", x.id)));
+            internal.extend(self.internal_refs(doc, &format_args!("policy of role {}", x.id)));
             role.policies.push(AttachedPolicy {
                 name: pol
                     .get("PolicyName")
@@ -991,7 +1000,7 @@ impl<'a> Builder<'a> {
         let Some(&i) = self.roles.get(role_id) else {
             return;
         };
-        let internal = self.internal_refs(doc, &format!("policy {name}"));
+        let internal = self.internal_refs(doc, &format_args!("policy {name}"));
         self.role_internal
             .entry(role_id.to_string())
             .or_default()
@@ -1335,7 +1344,7 @@ impl<'a> Builder<'a> {
     fn rest_resource_paths(&mut self, res: &[Res]) {
         // Parent links, then each path walked with a bound so that a cycle
         // written by mistake cannot loop.
-        let mut parent: HashMap<&str, (Option<String>, String)> = HashMap::new();
+        let mut parent: HashMap<&str, (Option<String>, String)> = HashMap::default();
         for x in res.iter().filter(|x| x.ty == "AWS::ApiGateway::Resource") {
             let part = x
                 .props
@@ -1987,7 +1996,7 @@ impl<'a> Builder<'a> {
     fn finish(&mut self) {
         // A function may name its log group in `LoggingConfig.LogGroup`
         // (by `Ref` or by name) instead of the `/aws/lambda/<name>` default.
-        let mut by_group: HashMap<&str, &str> = HashMap::new();
+        let mut by_group: HashMap<&str, &str> = HashMap::default();
         for f in &self.dep.functions {
             if let Some(group) = f.log_group.as_deref() {
                 by_group.insert(group, f.id.as_str());
@@ -2025,7 +2034,7 @@ impl<'a> Builder<'a> {
         // Each role's list once without repeats, before it is copied into
         // every function that uses the role.
         for refs in self.role_internal.values_mut() {
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             refs.retain(|r| seen.insert(internal_key(&r.what).to_string()));
         }
         for f in &mut self.dep.functions {
@@ -2034,7 +2043,7 @@ impl<'a> Builder<'a> {
                     f.internal_refs.extend(refs.iter().cloned());
                 }
             }
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             f.internal_refs.retain(|r| seen.insert(r.what.clone()));
         }
     }

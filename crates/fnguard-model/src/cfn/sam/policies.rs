@@ -3,9 +3,9 @@
 
 use super::{boolean, is_intrinsic, map, seq, tag_list, Source};
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const MANAGED_POLICIES_JSON: &str =
@@ -30,7 +30,7 @@ fn policy_templates() -> &'static HashMap<String, PolicyTemplate> {
     MAP.get_or_init(|| {
         let mut parsed: Value = serde_json::from_str(POLICY_TEMPLATES_JSON).unwrap_or(Value::Null);
         let Some(Value::Object(templates)) = parsed.get_mut("Templates").map(Value::take) else {
-            return HashMap::new();
+            return HashMap::default();
         };
         templates
             .into_iter()
