@@ -130,7 +130,7 @@ pub fn resource_marker(node: &Node) -> Option<(&str, Option<&str>)> {
     match &node.kind {
         NodeKind::Tagged(tag, inner) if tag == RESOURCE_TAG => {
             let text = inner.as_str()?;
-            Some(match text.split_once('.') {
+            Some(match split_at_dot(text) {
                 Some((id, attr)) => (id, Some(attr)),
                 None => (text, None),
             })
@@ -162,6 +162,28 @@ pub(crate) fn has_open(text: &str) -> bool {
     find_open(text).is_some()
 }
 
+/// Byte offset of the first `byte` (an ASCII character) in `text`: the
+/// same as `text.find(char)` without setting up a searcher per call.
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    debug_assert!(byte.is_ascii());
+    text.bytes().position(|b| b == byte)
+}
+
+/// `text.split_once('.')` by bytes.
+fn split_at_dot(text: &str) -> Option<(&str, &str)> {
+    let at = find_byte(text, b'.')?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// `text.trim()`, skipping the Unicode scan when both ends are printable
+/// ASCII (no whitespace can be stripped then).
+fn trim_names(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// `${Id}` / `${Id.Attr}` placeholders in a resolved string, as
 /// `(id, attr)` pairs. Pseudo parameters (`${AWS::...}`) are skipped.
 pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
@@ -169,13 +191,13 @@ pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     std::iter::from_fn(move || loop {
         let start = find_open(rest)?;
         let after = &rest[start + 2..];
-        let end = after.find('}')?;
+        let end = find_byte(after, b'}')?;
         let inner = &after[..end];
         rest = &after[end + 1..];
         if inner.starts_with("AWS::") || inner.is_empty() {
             continue;
         }
-        return Some(match inner.split_once('.') {
+        return Some(match split_at_dot(inner) {
             Some((id, attr)) => (id, Some(attr)),
             None => (inner, None),
         });
@@ -313,6 +335,18 @@ fn flatten_at(node: &Node, depth: usize) -> Node {
     }
 }
 
+/// A value no intrinsic can hide in.
+fn is_scalar(node: &Node) -> bool {
+    matches!(
+        node.kind,
+        NodeKind::Null
+            | NodeKind::Bool(_)
+            | NodeKind::Number(_)
+            | NodeKind::Str(_)
+            | NodeKind::Unknown(_)
+    )
+}
+
 /// Structural equality ignoring locations.
 fn same_value(a: &Node, b: &Node) -> bool {
     a.to_json() == b.to_json()
@@ -426,11 +460,16 @@ impl<'a> Resolver<'a> {
                 None => false,
             };
         }
+        // Scalars (most nodes) stay as they are without a call, unless the
+        // next level is past the depth bound, where they become unknown.
+        let scalars_stay = depth < MAX_DEPTH;
+        let stays = |n: &Node| scalars_stay && is_scalar(n);
         match &mut node.kind {
             NodeKind::Map(entries) => {
                 let mut kept = 0;
                 for i in 0..entries.len() {
-                    if self.resolve_in_place(&mut entries[i].value, depth + 1) {
+                    let value = &mut entries[i].value;
+                    if stays(value) || self.resolve_in_place(value, depth + 1) {
                         entries.swap(kept, i);
                         kept += 1;
                     }
@@ -440,7 +479,7 @@ impl<'a> Resolver<'a> {
             NodeKind::Seq(items) => {
                 let mut kept = 0;
                 for i in 0..items.len() {
-                    if self.resolve_in_place(&mut items[i], depth + 1) {
+                    if stays(&items[i]) || self.resolve_in_place(&mut items[i], depth + 1) {
                         items.swap(kept, i);
                         kept += 1;
                     }
@@ -878,12 +917,12 @@ impl<'a> Resolver<'a> {
                 rest = literal;
                 continue;
             }
-            let Some(end) = after.find('}') else {
+            let Some(end) = find_byte(after, b'}') else {
                 out.push_str(&rest[start..]);
                 rest = "";
                 break;
             };
-            let name = after[..end].trim();
+            let name = trim_names(&after[..end]);
             rest = &after[end + 1..];
             // Variables and resources (the common cases) are written
             // straight into `out`; the rest goes through `reference`.
@@ -894,7 +933,7 @@ impl<'a> Resolver<'a> {
                     Some(v) => push_text(&mut out, &v),
                     None => Ok(()),
                 }
-            } else if let Some((res, _)) = name.split_once('.') {
+            } else if let Some((res, _)) = split_at_dot(name) {
                 if self.resource_types.contains_key(res) {
                     push_placeholder(&mut out, name);
                     Ok(())
@@ -1297,6 +1336,29 @@ mod tests {
         ] {
             assert_eq!(find_open(text), text.find("${"), "{text:?}");
             assert_eq!(has_open(text), text.contains("${"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn byte_scans_match_the_str_methods() {
+        for text in [
+            "",
+            ".",
+            "}",
+            "a.b.c",
+            "Db.Endpoint.Address",
+            "é.}",
+            " x ",
+            "\tx",
+            "x\u{a0}",
+            "\u{2003}y",
+            "AWS::Region",
+            "a }",
+            "日本.x",
+        ] {
+            assert_eq!(find_byte(text, b'}'), text.find('}'), "{text:?}");
+            assert_eq!(split_at_dot(text), text.split_once('.'), "{text:?}");
+            assert_eq!(trim_names(text), text.trim(), "{text:?}");
         }
     }
 

@@ -177,28 +177,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
         }
         Cow::Borrowed(template) => (template, Vec::new()),
     };
-    let mut b = Builder {
-        r: Resolver::new(root),
-        dep,
-        functions: HashMap::default(),
-        function_names: HashMap::default(),
-        function_name_shapes: HashMap::default(),
-        roles: HashMap::default(),
-        role_names: HashMap::default(),
-        apis: HashMap::default(),
-        sgs: HashMap::default(),
-        role_internal: HashMap::default(),
-        managed_docs: HashMap::default(),
-        rest_paths: HashMap::default(),
-        integrations: HashMap::default(),
-        alias_targets: HashMap::default(),
-        schedule_rules: HashSet::default(),
-        stage_apis: HashMap::default(),
-        managed_refs: Vec::new(),
-        untyped: HashMap::default(),
-        trigger_keys: HashSet::default(),
-        source_names: HashMap::default(),
-    };
+    let mut b = Builder::new(root, dep);
     b.parameters(root);
     let mut res = Vec::new();
     let resources = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
@@ -370,6 +349,31 @@ fn function_name_from_arn(text: &str) -> &str {
 }
 
 impl<'a> Builder<'a> {
+    fn new(root: &'a Node, dep: Deployment) -> Self {
+        Builder {
+            r: Resolver::new(root),
+            dep,
+            functions: HashMap::default(),
+            function_names: HashMap::default(),
+            function_name_shapes: HashMap::default(),
+            roles: HashMap::default(),
+            role_names: HashMap::default(),
+            apis: HashMap::default(),
+            sgs: HashMap::default(),
+            role_internal: HashMap::default(),
+            managed_docs: HashMap::default(),
+            rest_paths: HashMap::default(),
+            integrations: HashMap::default(),
+            alias_targets: HashMap::default(),
+            schedule_rules: HashSet::default(),
+            stage_apis: HashMap::default(),
+            managed_refs: Vec::new(),
+            untyped: HashMap::default(),
+            trigger_keys: HashSet::default(),
+            source_names: HashMap::default(),
+        }
+    }
+
     fn warn(&mut self, loc: Loc, message: String) {
         self.dep.warnings.push(LoadWarning { loc, message });
     }
@@ -419,42 +423,76 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Internal resources (databases, caches) a resolved value reaches.
+    /// Internal resources (databases, caches) a resolved value reaches:
+    /// the named resources of internal types first, then data stores of
+    /// undetermined type, then database and cache hosts written out.
     /// `context` is only formatted for what is found: most values reach
     /// nothing, and this runs on every environment variable and policy.
     fn internal_refs(&self, node: &Node, context: &dyn std::fmt::Display) -> Vec<InternalRef> {
         let mut out = Vec::new();
-        self.each_named_resource(node, |id, ty, loc| {
-            if is_internal_type(ty) {
-                out.push(InternalRef {
+        let mut hosts = Vec::new();
+        self.internal_walk(node, context, &mut out, &mut hosts);
+        if !self.untyped.is_empty() {
+            out.extend(self.untyped_data_stores(node, context));
+        }
+        out.extend(hosts);
+        out
+    }
+
+    /// One walk for both lists of `internal_refs`, in the order of
+    /// `each_named_resource` (children last to first, as its stack pops
+    /// them); recursion instead of a stack allocates nothing for the
+    /// scalars most values are. Resolved values are depth-bounded.
+    fn internal_walk(
+        &self,
+        n: &Node,
+        context: &dyn std::fmt::Display,
+        named: &mut Vec<InternalRef>,
+        hosts: &mut Vec<InternalRef>,
+    ) {
+        let mut found = |id: &str, loc: Loc| {
+            if let Some(ty) = self.r.resource_type(id).filter(|ty| is_internal_type(ty)) {
+                named.push(InternalRef {
                     what: format!("{ty} {id} in {context}"),
                     loc,
                 });
             }
-        });
-        if !self.untyped.is_empty() {
-            out.extend(self.untyped_data_stores(node, context));
+        };
+        if let Some((id, _)) = resource_marker(n) {
+            found(id, n.loc);
+            return;
         }
-        let mut todo = vec![node];
-        while let Some(n) = todo.pop() {
-            match &n.kind {
-                NodeKind::Str(s) if s.len() > 18 && s.contains(".amazonaws.com") => {
+        match &n.kind {
+            NodeKind::Str(s) => {
+                if has_open(s) {
+                    for (id, _) in placeholders(s) {
+                        found(id, n.loc);
+                    }
+                }
+                if s.len() > 18 && contains_ascii(s, ".amazonaws.com") {
                     let lower = s.to_ascii_lowercase();
                     for suffix in [".rds.amazonaws.com", ".cache.amazonaws.com"] {
                         if lower.contains(suffix) {
-                            out.push(InternalRef {
+                            hosts.push(InternalRef {
                                 what: format!("{} host in {context}", &suffix[1..]),
                                 loc: n.loc,
                             });
                         }
                     }
                 }
-                NodeKind::Seq(items) => todo.extend(items.iter()),
-                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
-                _ => {}
             }
+            NodeKind::Seq(items) => {
+                for item in items.iter().rev() {
+                    self.internal_walk(item, context, named, hosts);
+                }
+            }
+            NodeKind::Map(entries) => {
+                for e in entries.iter().rev() {
+                    self.internal_walk(&e.value, context, named, hosts);
+                }
+            }
+            _ => {}
         }
-        out
     }
 
     /// Attributes of resources of undetermined type that only databases
@@ -2051,6 +2089,18 @@ impl<'a> Builder<'a> {
 
 /// The pseudo-parameter placeholders contain colons: replaced by colon-free
 /// stand-ins so that ARNs split on `:`, the same way in names and ARNs.
+/// `text.contains(needle)` for an ASCII needle, without the substring
+/// searcher's set-up cost on the short strings of templates.
+fn contains_ascii(text: &str, needle: &str) -> bool {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, _)) = needle.split_first() else {
+        return true;
+    };
+    hay.iter()
+        .enumerate()
+        .any(|(i, &b)| b == first && hay[i..].starts_with(needle))
+}
+
 fn without_pseudo_colons(text: &str) -> String {
     text.replace(SELF_ACCOUNT, "self-account")
         .replace(SELF_REGION, "self-region")
@@ -2268,4 +2318,109 @@ fn ignores(raw: &Node) -> Vec<Ignore> {
             }),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `internal_refs` as it was written before its single recursive walk:
+    /// two stack walks, named resources collected then filtered.
+    fn internal_refs_by_stacks(b: &Builder, node: &Node, context: &str) -> Vec<InternalRef> {
+        let mut named = Vec::new();
+        b.named_resources(node, &mut named);
+        let mut out: Vec<InternalRef> = named
+            .into_iter()
+            .filter(|(_, ty, _)| is_internal_type(ty))
+            .map(|(id, ty, loc)| InternalRef {
+                what: format!("{ty} {id} in {context}"),
+                loc,
+            })
+            .collect();
+        if !b.untyped.is_empty() {
+            out.extend(b.untyped_data_stores(node, &context));
+        }
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            match &n.kind {
+                NodeKind::Str(s) if s.len() > 18 && s.contains(".amazonaws.com") => {
+                    let lower = s.to_ascii_lowercase();
+                    for suffix in [".rds.amazonaws.com", ".cache.amazonaws.com"] {
+                        if lower.contains(suffix) {
+                            out.push(InternalRef {
+                                what: format!("{} host in {context}", &suffix[1..]),
+                                loc: n.loc,
+                            });
+                        }
+                    }
+                }
+                NodeKind::Seq(items) => todo.extend(items.iter()),
+                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn internal_refs_match_the_two_walks() {
+        let root = crate::yaml::parse(
+            "Resources:
+  Db: {Type: AWS::RDS::DBInstance}
+  Cache: {Type: AWS::ElastiCache::CacheCluster}
+  Queue: {Type: AWS::SQS::Queue}
+  Legacy: {Type: AWS::DocDB::DBCluster}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      A: !GetAtt Db.Endpoint.Address
+      B: !Sub 'postgres://${Db.Endpoint.Address}:${Cache.RedisEndpoint.Port}/${Queue}'
+      C: [!Ref Queue, x.cache.amazonaws.com, {D: [!Ref Legacy, !Ref Db]}, 'db.abc.eu-west-1.RDS.amazonaws.com']
+      E: {F: !GetAtt Other.Endpoint.Address, G: 'h-${Other.RedisEndpoint.Port}.cache.amazonaws.com'}
+      H: short.amazonaws.com
+      I: 'no host here, just a long sentence'
+",
+            0,
+            "t.yaml",
+        )
+        .expect("parses");
+        let props = root
+            .path(&["Resources", "Fn", "Properties"])
+            .expect("props");
+        for untyped in [false, true] {
+            let mut b = Builder::new(&root, Deployment::new(SourceFormat::CloudFormation, vec![]));
+            if untyped {
+                b.untyped.insert("Other".to_string(), Loc::default());
+            }
+            let resolved = b.r.value(props);
+            let mut values: Vec<&Node> = vec![&resolved];
+            values.extend(resolved.as_map().unwrap_or(&[]).iter().map(|e| &e.value));
+            for value in values {
+                assert_eq!(
+                    b.internal_refs(value, &"ctx"),
+                    internal_refs_by_stacks(&b, value, "ctx"),
+                    "{value:?}"
+                );
+            }
+            assert!(b.internal_refs(&resolved, &"ctx").len() >= 6);
+        }
+    }
+
+    #[test]
+    fn contains_ascii_matches_str_contains() {
+        for (text, needle) in [
+            ("", ".amazonaws.com"),
+            ("x.amazonaws.com", ".amazonaws.com"),
+            ("..amazonaws.co", ".amazonaws.com"),
+            ("é.amazonaws.comé", ".amazonaws.com"),
+            ("abc", ""),
+            ("a.b.c.amazonaws.com.cn", ".amazonaws.com"),
+        ] {
+            assert_eq!(
+                contains_ascii(text, needle),
+                text.contains(needle),
+                "{text:?}"
+            );
+        }
+    }
 }
