@@ -33,12 +33,12 @@
 
 use crate::privesc::{Analysis, RolePower};
 use crate::{trig, Ctx, Raw};
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel};
 use fnguard_iam::wildcard::{action_matches, arn_parts};
 use fnguard_iam::{ActionSet, Context, Decision, Effect, Evaluator, ResourceSet};
 use fnguard_model::{Function, Ref, TriggerKind, SELF_ACCOUNT};
-use std::collections::HashMap;
 
 pub static RULES: &[RuleMeta] = &[ATTACK_PATH];
 
@@ -143,37 +143,43 @@ impl Impact {
     }
 }
 
+/// The impact classes of each action pattern, shared by the roles of one
+/// deployment (`pattern_classes` does not depend on the role).
+type ClassCache<'d> = HashMap<&'d str, Vec<(Class, &'static str)>>;
+
 /// What running code with a role gains, computed once per role.
-fn role_impacts(rp: &RolePower) -> Vec<Impact> {
+fn role_impacts<'d>(rp: &RolePower<'d>, class_cache: &mut ClassCache<'d>) -> Vec<Impact> {
     let ctx = Context::new();
-    let mut evaluators: HashMap<String, Evaluator> = HashMap::new();
+    let mut evaluators: HashMap<String, Evaluator> = HashMap::default();
     let mut out: Vec<Impact> = Vec::new();
     let mut probe = |class: Class, action: &str, pattern: &str, resource: &str, loc: Loc| {
-        let eval = evaluators
-            .entry(resource.to_string())
-            .or_insert_with(|| Evaluator::new(&rp.policies, resource, &ctx));
+        // The key is copied only for a resource seen the first time.
+        let eval = match evaluators.get(resource) {
+            Some(eval) => eval,
+            None => evaluators
+                .entry(resource.to_string())
+                .or_insert_with(|| Evaluator::new(&rp.policies, resource, &ctx)),
+        };
         let certain = match eval.decide(action) {
             Decision::Allowed => true,
             Decision::Conditional => false,
             Decision::Denied | Decision::NotAllowed => return,
         };
-        let shown = if resource == "*" { "*" } else { resource };
-        let label = format!("{pattern} on {shown}");
         if let Some(existing) = out
             .iter_mut()
-            .find(|i| i.class == class && i.label == label)
+            .find(|i| i.class == class && is_label(&i.label, pattern, resource))
         {
             existing.certain |= certain;
             return;
         }
         out.push(Impact {
             class,
-            label,
+            label: format!("{pattern} on {resource}"),
             loc,
             certain,
         });
     };
-    for (pi, policy) in rp.policies.iter().enumerate() {
+    for (pi, &policy) in rp.policies.iter().enumerate() {
         let in_template = pi < rp.role.policies.len();
         for stmt in &policy.statements {
             if stmt.effect != Effect::Allow {
@@ -193,7 +199,12 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
             match &stmt.actions {
                 ActionSet::Action(vals) => {
                     for pattern in vals.iter().filter_map(|v| v.as_str()) {
-                        let classes = pattern_classes(pattern);
+                        let classes = class_cache
+                            .entry(pattern)
+                            .or_insert_with(|| pattern_classes(pattern));
+                        if classes.is_empty() {
+                            continue;
+                        }
                         for resource in &resources {
                             // `s3:PutObject` on a DynamoDB table ARN grants
                             // nothing: a resource of another service is no
@@ -201,7 +212,7 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
                             if other_service(pattern, resource) {
                                 continue;
                             }
-                            for (class, action) in &classes {
+                            for (class, action) in classes.iter() {
                                 probe(*class, action, pattern, resource, loc);
                             }
                         }
@@ -247,6 +258,14 @@ fn role_impacts(rp: &RolePower) -> Vec<Impact> {
         });
     }
     out
+}
+
+/// `label == format!("{pattern} on {resource}")`, without building it.
+fn is_label(label: &str, pattern: &str, resource: &str) -> bool {
+    label.len() == pattern.len() + " on ".len() + resource.len()
+        && label.starts_with(pattern)
+        && label[pattern.len()..].starts_with(" on ")
+        && label.ends_with(resource)
 }
 
 /// The resource is an ARN of a concrete service other than the action
@@ -363,7 +382,7 @@ type OpenRoute<'a> = (&'a str, &'a str, Loc, bool);
 /// Entry points per function id, in model order.
 fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
     let dep = ctx.dep;
-    let mut out: HashMap<&str, Vec<Entry>> = HashMap::new();
+    let mut out: HashMap<&str, Vec<Entry>> = HashMap::default();
     let local = |r: &Ref| match r {
         Ref::Local(id) => dep.function(id).map(|f| f.id.as_str()),
         _ => None,
@@ -604,7 +623,8 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
     if entries.is_empty() {
         return;
     }
-    let mut impacts_by_role: HashMap<&str, Vec<Impact>> = HashMap::new();
+    let mut impacts_by_role: HashMap<&str, Vec<Impact>> = HashMap::default();
+    let mut class_cache: ClassCache = HashMap::default();
     let mut found: Vec<(u32, Raw)> = Vec::new();
     for f in &dep.functions {
         let Some(fn_entries) = entries.get(f.id.as_str()) else {
@@ -617,7 +637,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
         let mut impacts: Vec<Impact> = match role {
             Some((rp, _)) => impacts_by_role
                 .entry(rp.role.id.as_str())
-                .or_insert_with(|| role_impacts(rp))
+                .or_insert_with(|| role_impacts(rp, &mut class_cache))
                 .clone(),
             None => Vec::new(),
         };

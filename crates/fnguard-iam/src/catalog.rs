@@ -3,7 +3,7 @@
 //! `data/iam/NOTICE.md` for source and date). Parsed once, on first use.
 
 use crate::wildcard::action_matches;
-use std::collections::HashMap;
+use fnguard_core::fast_hash::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -205,9 +205,18 @@ impl Catalog {
     }
 
     pub fn service(&self, prefix: &str) -> Option<&ServiceEntry> {
-        self.by_service
-            .get(&prefix.to_ascii_lowercase())
-            .map(|&i| &self.services[i])
+        // Service prefixes are short: folded on the stack, not in a new
+        // String per lookup.
+        let mut folded = [0u8; 64];
+        let index = match folded.get_mut(..prefix.len()) {
+            Some(key) => {
+                key.copy_from_slice(prefix.as_bytes());
+                key.make_ascii_lowercase();
+                self.by_service.get(std::str::from_utf8(key).ok()?)
+            }
+            None => self.by_service.get(&prefix.to_ascii_lowercase()),
+        };
+        index.map(|&i| &self.services[i])
     }
 
     pub fn service_actions(&self, entry: &ServiceEntry) -> &[ActionInfo] {

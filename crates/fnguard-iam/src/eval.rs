@@ -14,7 +14,7 @@
 use crate::catalog::{catalog, AccessLevel, ServiceEntry};
 use crate::condition::{statement_conditions, Context, Tri};
 use crate::policy::{ActionSet, Effect, Policy, ResourceSet, Statement, Val};
-use crate::wildcard::{action_matches, arn_matches, wildcard_match};
+use crate::wildcard::{action_matches, wildcard_match, ArnTarget};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -109,10 +109,11 @@ impl<'p> Evaluator<'p> {
     pub fn new(policies: &[&'p Policy], resource: &str, ctx: &Context) -> Self {
         let mut statements = Vec::new();
         let mut unknown_policy = false;
+        let target = ArnTarget::new(resource);
         for (pi, policy) in policies.iter().enumerate() {
             unknown_policy |= policy.unknown;
             for (si, stmt) in policy.statements.iter().enumerate() {
-                let applies = resource_applies(&stmt.resources, resource);
+                let applies = resource_applies(&stmt.resources, &target);
                 let applies = if applies == Tri::No {
                     Tri::No
                 } else {
@@ -248,10 +249,10 @@ impl<'p> Evaluator<'p> {
 }
 
 /// Does the statement's resource element cover the requested resource?
-fn resource_applies(resources: &ResourceSet, resource: &str) -> Tri {
+fn resource_applies(resources: &ResourceSet, resource: &ArnTarget) -> Tri {
     match resources {
-        ResourceSet::Resource(vals) => any_val(vals, |p| arn_matches(p, resource)),
-        ResourceSet::NotResource(vals) => !any_val(vals, |p| arn_matches(p, resource)),
+        ResourceSet::Resource(vals) => any_val(vals, |p| resource.matched_by(p)),
+        ResourceSet::NotResource(vals) => !any_val(vals, |p| resource.matched_by(p)),
         // Identity policies need a resource element; AWS rejects one without.
         ResourceSet::Absent => Tri::No,
     }

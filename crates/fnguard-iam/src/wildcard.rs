@@ -11,13 +11,41 @@
 pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let p = pattern.as_bytes();
     let t = text.as_bytes();
-    let same = |a: u8, b: u8| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
+    // The literal head of the pattern must equal the text's head: compared
+    // directly, most calls end here (an early mismatch, a literal pattern,
+    // or a literal prefix with one trailing star such as `s3:Get*`).
+    let mut i = 0;
+    loop {
+        match p.get(i) {
+            None => return i == t.len(),
+            Some(b'*' | b'?') => break,
+            Some(&c) => {
+                if !t.get(i).is_some_and(|&b| same_byte(c, b, ignore_case)) {
+                    return false;
+                }
+                i += 1;
+            }
         }
-    };
+    }
+    if p[i] == b'*' && i + 1 == p.len() {
+        return true;
+    }
+    // Before the first wildcard there is no backtrack point: the rest is
+    // matched on its own.
+    backtracking_match(&p[i..], &t[i..], ignore_case)
+}
+
+fn same_byte(a: u8, b: u8, ignore_case: bool) -> bool {
+    if ignore_case {
+        a.eq_ignore_ascii_case(&b)
+    } else {
+        a == b
+    }
+}
+
+/// The general matcher, for any pattern.
+fn backtracking_match(p: &[u8], t: &[u8], ignore_case: bool) -> bool {
+    let same = |a: u8, b: u8| same_byte(a, b, ignore_case);
     let (mut pi, mut ti) = (0usize, 0usize);
     // Position after the last `*` in the pattern, and where in the text that
     // star's match currently ends.
@@ -79,15 +107,46 @@ pub fn action_matches(pattern: &str, action: &str) -> bool {
 /// `${AWS::AccountId}`) do not separate parts. Strings that are not ARNs are
 /// matched as a whole. Case-sensitive, as AWS compares ARNs.
 pub fn arn_matches(pattern: &str, arn: &str) -> bool {
-    if pattern == "*" {
-        return true;
+    ArnTarget::new(arn).matched_by(pattern)
+}
+
+/// An ARN taken apart once, to be matched against many patterns (every
+/// `Resource` of every statement of a role).
+#[derive(Debug, Clone, Copy)]
+pub struct ArnTarget<'a> {
+    text: &'a str,
+    parts: Option<[&'a str; 6]>,
+}
+
+impl<'a> ArnTarget<'a> {
+    pub fn new(arn: &'a str) -> Self {
+        ArnTarget {
+            text: arn,
+            parts: arn_parts(arn),
+        }
     }
-    match (arn_parts(pattern), arn_parts(arn)) {
-        (Some(p), Some(a)) => p
-            .iter()
-            .zip(a.iter())
-            .all(|(p, a)| wildcard_match(p, a, false)),
-        _ => wildcard_match(pattern, arn, false),
+
+    /// `arn_matches(pattern, arn)`.
+    pub fn matched_by(&self, pattern: &str) -> bool {
+        if pattern == "*" {
+            return true;
+        }
+        // A text that is no ARN is matched whole, whatever the pattern's
+        // shape; and a pattern matches itself (each wildcard its own
+        // character), so an equal ARN needs no splitting.
+        let Some(a) = self.parts else {
+            return wildcard_match(pattern, self.text, false);
+        };
+        if pattern == self.text {
+            return true;
+        }
+        match arn_parts(pattern) {
+            Some(p) => p
+                .iter()
+                .zip(a.iter())
+                .all(|(p, a)| wildcard_match(p, a, false)),
+            None => wildcard_match(pattern, self.text, false),
+        }
     }
 }
 
@@ -193,6 +252,79 @@ mod tests {
         assert!(!arn_matches("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket"));
         // `*` as a query stands for "any resource": only `*` covers it.
         assert!(!arn_matches("arn:aws:s3:::*", "*"));
+    }
+
+    /// Every pattern and text built from a small alphabet (wildcards,
+    /// colons, case, a multi-byte char), up to a few bytes long.
+    fn samples(len: usize) -> Vec<String> {
+        const ALPHABET: [&str; 7] = ["a", "A", "b", ":", "*", "?", "é"];
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..len {
+            last = last
+                .iter()
+                .flat_map(|s| ALPHABET.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn fast_paths_equal_the_backtracking_matcher() {
+        let patterns = samples(4);
+        let texts: Vec<String> = samples(4)
+            .into_iter()
+            .filter(|t| !t.contains(['*', '?']))
+            .collect();
+        for p in &patterns {
+            for t in &texts {
+                for ignore_case in [false, true] {
+                    assert_eq!(
+                        wildcard_match(p, t, ignore_case),
+                        backtracking_match(p.as_bytes(), t.as_bytes(), ignore_case),
+                        "{p:?} {t:?} {ignore_case}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The definition `ArnTarget` must keep: part by part for two ARNs,
+    /// else the whole text.
+    fn arn_matches_by_definition(pattern: &str, arn: &str) -> bool {
+        if pattern == "*" {
+            return true;
+        }
+        match (arn_parts(pattern), arn_parts(arn)) {
+            (Some(p), Some(a)) => p
+                .iter()
+                .zip(a.iter())
+                .all(|(p, a)| backtracking_match(p.as_bytes(), a.as_bytes(), false)),
+            _ => backtracking_match(pattern.as_bytes(), arn.as_bytes(), false),
+        }
+    }
+
+    #[test]
+    fn arn_target_equals_the_definition() {
+        let parts = ["", "*", "a", "a*", "?", "${x:y}", "b:c", "A"];
+        let mut texts = vec!["*".to_string(), "arn:".to_string(), "x".to_string()];
+        for p in parts {
+            for q in parts {
+                texts.push(format!("arn:aws:{p}:{q}::r"));
+                texts.push(format!("arn:{p}:s3:{q}:1:{p}{q}"));
+                texts.push(format!("{p}:{q}"));
+            }
+        }
+        for pattern in &texts {
+            for arn in &texts {
+                assert_eq!(
+                    ArnTarget::new(arn).matched_by(pattern),
+                    arn_matches_by_definition(pattern, arn),
+                    "{pattern:?} {arn:?}"
+                );
+            }
+        }
     }
 
     #[test]

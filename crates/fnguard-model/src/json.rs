@@ -563,6 +563,32 @@ pub(crate) fn space_run(bytes: &[u8]) -> usize {
     i + bytes[i..].iter().take_while(|&&b| b == b' ').count()
 }
 
+/// Length of the prefix of `bytes` that holds none of `a`, `b`, `c`, eight
+/// bytes at a time: the YAML fast path finds the end of plain and quoted
+/// scalars, comments and block-scalar lines with it.
+pub(crate) fn run_without(bytes: &[u8], a: u8, b: u8, c: u8) -> usize {
+    let zero_flags = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // Borrows only ever flag bytes above a truly flagged one, so the
+        // lowest flag of the three is exact.
+        let flags = zero_flags(x ^ (ONES * u64::from(a)))
+            | zero_flags(x ^ (ONES * u64::from(b)))
+            | zero_flags(x ^ (ONES * u64::from(c)));
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .take_while(|&&x| x != a && x != b && x != c)
+        .count()
+}
+
 /// Characters in a UTF-8 slice: bytes minus continuation bytes (10xxxxxx).
 fn count_chars(bytes: &[u8]) -> usize {
     let mut continuations = 0usize;
@@ -645,6 +671,30 @@ mod tests {
                     }
                     let expected = bytes.iter().take_while(|&&b| b == b' ').count();
                     assert_eq!(space_run(&bytes), expected, "{len} {stop} {other}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn run_without_matches_the_bytewise_scan() {
+        let base = b"Resource: arn:aws:s3:::b/* # note\n  'q''s' \\ \x80\xff\x00 end".to_vec();
+        for len in 0..=base.len() {
+            for from in 0..=len {
+                let bytes = &base[from..len];
+                for (a, b, c) in [
+                    (b':', b'#', b'\n'),
+                    (b'\'', b'\'', b'\n'),
+                    (b'"', b'\\', b'\n'),
+                    (b'\n', b'\n', b'\n'),
+                    (0x80, 0xff, 0x00),
+                    (0x01, 0x7f, 0xfe),
+                ] {
+                    let expected = bytes
+                        .iter()
+                        .take_while(|&&x| x != a && x != b && x != c)
+                        .count();
+                    assert_eq!(run_without(bytes, a, b, c), expected, "{from}..{len} {a}");
                 }
             }
         }

@@ -92,8 +92,8 @@ type KeyIndex = HashMap<String, usize>;
 
 /// The key a scalar node makes: plain `null`/`~` is the empty key, plain
 /// booleans their canonical text; `None` for anything else (complex keys).
-fn map_key(node: Node) -> Option<String> {
-    match node.kind {
+fn map_key(kind: NodeKind) -> Option<String> {
+    match kind {
         NodeKind::Str(s) | NodeKind::Number(s) => Some(s),
         NodeKind::Bool(b) => Some(b.to_string()),
         NodeKind::Null => Some(String::new()),
@@ -206,7 +206,7 @@ impl Builder {
                     // A value in key position: only scalars make usable keys.
                     // The key node is consumed: its string moves into the entry.
                     let key_loc = node.loc;
-                    let Some(key) = map_key(node) else {
+                    let Some(key) = map_key(node.kind) else {
                         self.fail(key_loc, "complex mapping keys are not supported".into());
                         return;
                     };
@@ -267,13 +267,32 @@ fn tag_name(tag: Option<Tag>) -> Option<String> {
     }
 }
 
+/// The type of a plain untagged scalar. Most values start with a letter
+/// that begins no null, boolean or number: the first byte decides that
+/// without comparing the text.
 fn plain_scalar(value: String) -> NodeKind {
-    match value.as_str() {
-        "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
-        "true" | "True" | "TRUE" => NodeKind::Bool(true),
-        "false" | "False" | "FALSE" => NodeKind::Bool(false),
-        _ if looks_numeric(&value) => NodeKind::Number(value),
+    match value.as_bytes().first() {
+        None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F') => match value.as_str() {
+            "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
+            "true" | "True" | "TRUE" => NodeKind::Bool(true),
+            "false" | "False" | "FALSE" => NodeKind::Bool(false),
+            _ => NodeKind::Str(value),
+        },
+        // `looks_numeric` needs a sign, a digit or a dot first.
+        Some(b'0'..=b'9' | b'.' | b'+' | b'-') if looks_numeric(&value) => NodeKind::Number(value),
         _ => NodeKind::Str(value),
+    }
+}
+
+/// `map_key(plain_scalar(text))`: the key a plain scalar makes. Only null
+/// and boolean keys change their text (numbers keep theirs), so keys that
+/// cannot be either skip building a node.
+fn plain_key(text: String) -> String {
+    match text.as_bytes().first() {
+        None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F') => {
+            map_key(plain_scalar(text)).unwrap_or_default()
+        }
+        _ => text,
     }
 }
 
@@ -572,6 +591,79 @@ mod tests {
         assert_eq!(doc.get("k3").unwrap().as_str(), Some("last"));
         assert_eq!(doc.get("k30").unwrap().as_str(), Some("last"));
         assert_eq!(doc.get("k31").unwrap().as_i64(), Some(31));
+    }
+
+    /// Every string of up to three characters from an alphabet of the
+    /// bytes typing looks at, plus the words it knows.
+    fn typing_samples() -> Vec<String> {
+        let alphabet = [
+            "", "0", "1", "9", ".", "+", "-", "e", "E", "x", "o", "~", "n", "t", "F", "a", " ", "_",
+        ];
+        let mut samples = Vec::new();
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    samples.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for word in [
+            "null",
+            "Null",
+            "NULL",
+            "nul",
+            "nulls",
+            "true",
+            "True",
+            "TRUE",
+            "tRUE",
+            "false",
+            "False",
+            "FALSE",
+            "falsey",
+            "0x1F",
+            "0o17",
+            "0o8",
+            "-0x1",
+            "+.5",
+            "1e+5",
+            ".inf",
+            "Type",
+            "AWS::Lambda::Function",
+            "2010-09-09",
+            "ñ",
+            "~x",
+        ] {
+            samples.push(word.to_string());
+        }
+        samples
+    }
+
+    /// The typing before the first-byte switch: the reference it must equal.
+    fn plain_scalar_by_comparison(value: String) -> NodeKind {
+        match value.as_str() {
+            "" | "~" | "null" | "Null" | "NULL" => NodeKind::Null,
+            "true" | "True" | "TRUE" => NodeKind::Bool(true),
+            "false" | "False" | "FALSE" => NodeKind::Bool(false),
+            _ if looks_numeric(&value) => NodeKind::Number(value),
+            _ => NodeKind::Str(value),
+        }
+    }
+
+    #[test]
+    fn first_byte_typing_equals_full_typing() {
+        for text in typing_samples() {
+            assert_eq!(
+                plain_scalar(text.clone()),
+                plain_scalar_by_comparison(text.clone()),
+                "{text:?}"
+            );
+            assert_eq!(
+                Some(plain_key(text.clone())),
+                map_key(plain_scalar_by_comparison(text.clone())),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@
 
 use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::HashMap;
 
 /// Tag of the marker node standing for a resource reference.
 pub const RESOURCE_TAG: &str = "fnguard:resource";
@@ -130,7 +130,7 @@ pub fn resource_marker(node: &Node) -> Option<(&str, Option<&str>)> {
     match &node.kind {
         NodeKind::Tagged(tag, inner) if tag == RESOURCE_TAG => {
             let text = inner.as_str()?;
-            Some(match text.split_once('.') {
+            Some(match split_at_dot(text) {
                 Some((id, attr)) => (id, Some(attr)),
                 None => (text, None),
             })
@@ -145,7 +145,9 @@ pub fn resource_marker(node: &Node) -> Option<(&str, Option<&str>)> {
 pub(crate) fn find_open(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(i) = text[from..].find('$') {
+    // A byte loop: `str::find(char)` sets up a searcher per call, which
+    // costs more than scanning the short strings templates hold.
+    while let Some(i) = bytes[from..].iter().position(|&b| b == b'$') {
         let at = from + i;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -160,6 +162,28 @@ pub(crate) fn has_open(text: &str) -> bool {
     find_open(text).is_some()
 }
 
+/// Byte offset of the first `byte` (an ASCII character) in `text`: the
+/// same as `text.find(char)` without setting up a searcher per call.
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    debug_assert!(byte.is_ascii());
+    text.bytes().position(|b| b == byte)
+}
+
+/// `text.split_once('.')` by bytes.
+fn split_at_dot(text: &str) -> Option<(&str, &str)> {
+    let at = find_byte(text, b'.')?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// `text.trim()`, skipping the Unicode scan when both ends are printable
+/// ASCII (no whitespace can be stripped then).
+fn trim_names(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// `${Id}` / `${Id.Attr}` placeholders in a resolved string, as
 /// `(id, attr)` pairs. Pseudo parameters (`${AWS::...}`) are skipped.
 pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
@@ -167,13 +191,13 @@ pub fn placeholders(text: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
     std::iter::from_fn(move || loop {
         let start = find_open(rest)?;
         let after = &rest[start + 2..];
-        let end = after.find('}')?;
+        let end = find_byte(after, b'}')?;
         let inner = &after[..end];
         rest = &after[end + 1..];
         if inner.starts_with("AWS::") || inner.is_empty() {
             continue;
         }
-        return Some(match inner.split_once('.') {
+        return Some(match split_at_dot(inner) {
             Some((id, attr)) => (id, Some(attr)),
             None => (inner, None),
         });
@@ -271,9 +295,31 @@ fn push_placeholder(out: &mut String, name: &str) {
 
 /// Replace resource markers by placeholder strings everywhere (for policy
 /// documents, whose parser only knows plain values). Bounded by the tree
-/// depth the YAML parser already limits.
-pub fn flatten_markers(node: &Node) -> Node {
-    flatten_at(node, 0)
+/// depth the YAML parser already limits. Most documents hold no marker:
+/// those are borrowed as they are instead of copied.
+pub fn flatten_markers(node: &Node) -> std::borrow::Cow<'_, Node> {
+    if needs_flattening(node, 0) {
+        std::borrow::Cow::Owned(flatten_at(node, 0))
+    } else {
+        std::borrow::Cow::Borrowed(node)
+    }
+}
+
+/// Whether `flatten_at` would change anything: a marker, or nesting past
+/// its bound.
+fn needs_flattening(node: &Node, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return true;
+    }
+    match &node.kind {
+        // `flatten_at` keeps other tags as they are, contents included.
+        NodeKind::Tagged(..) => resource_marker(node).is_some(),
+        NodeKind::Seq(items) => items.iter().any(|n| needs_flattening(n, depth + 1)),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .any(|e| needs_flattening(&e.value, depth + 1)),
+        _ => false,
+    }
 }
 
 fn flatten_at(node: &Node, depth: usize) -> Node {
@@ -289,6 +335,18 @@ fn flatten_at(node: &Node, depth: usize) -> Node {
     }
 }
 
+/// A value no intrinsic can hide in.
+fn is_scalar(node: &Node) -> bool {
+    matches!(
+        node.kind,
+        NodeKind::Null
+            | NodeKind::Bool(_)
+            | NodeKind::Number(_)
+            | NodeKind::Str(_)
+            | NodeKind::Unknown(_)
+    )
+}
+
 /// Structural equality ignoring locations.
 fn same_value(a: &Node, b: &Node) -> bool {
     a.to_json() == b.to_json()
@@ -297,49 +355,51 @@ fn same_value(a: &Node, b: &Node) -> bool {
 impl<'a> Resolver<'a> {
     /// Build from the template root (a map). Missing sections are empty.
     pub fn new(root: &'a Node) -> Self {
-        let mut params = HashMap::new();
-        if let Some(entries) = root.get("Parameters").and_then(Node::as_map) {
-            for e in entries {
-                let no_echo = e
-                    .value
-                    .get("NoEcho")
-                    .and_then(Node::as_bool)
-                    .unwrap_or(false);
-                let list = e
-                    .value
-                    .get("Type")
-                    .and_then(Node::as_str)
-                    .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
-                let ssm = e
-                    .value
-                    .get("Type")
-                    .and_then(Node::as_str)
-                    .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value"));
-                params.insert(
-                    e.key.as_str(),
-                    ParamDecl {
-                        node: &e.value,
-                        no_echo,
-                        list,
-                        ssm,
-                    },
-                );
-            }
+        let section = |name: &str| root.get(name).and_then(Node::as_map).unwrap_or(&[]);
+        let (parameters, condition_defs, resources) = (
+            section("Parameters"),
+            section("Conditions"),
+            section("Resources"),
+        );
+        let mut params = HashMap::with_capacity_and_hasher(parameters.len(), Default::default());
+        for e in parameters {
+            let no_echo = e
+                .value
+                .get("NoEcho")
+                .and_then(Node::as_bool)
+                .unwrap_or(false);
+            let list = e
+                .value
+                .get("Type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
+            let ssm = e
+                .value
+                .get("Type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value"));
+            params.insert(
+                e.key.as_str(),
+                ParamDecl {
+                    node: &e.value,
+                    no_echo,
+                    list,
+                    ssm,
+                },
+            );
         }
-        let mut conditions = HashMap::new();
-        if let Some(entries) = root.get("Conditions").and_then(Node::as_map) {
-            for e in entries {
-                conditions.insert(e.key.as_str(), &e.value);
-            }
+        let mut conditions =
+            HashMap::with_capacity_and_hasher(condition_defs.len(), Default::default());
+        for e in condition_defs {
+            conditions.insert(e.key.as_str(), &e.value);
         }
-        let mut resource_types = HashMap::new();
-        if let Some(entries) = root.get("Resources").and_then(Node::as_map) {
-            for e in entries {
-                let ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
-                resource_types.insert(e.key.as_str(), ty);
-            }
+        let mut resource_types =
+            HashMap::with_capacity_and_hasher(resources.len(), Default::default());
+        for e in resources {
+            let ty = e.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            resource_types.insert(e.key.as_str(), ty);
         }
-        let mut mappings = HashMap::new();
+        let mut mappings = HashMap::default();
         for map in root.get("Mappings").and_then(Node::as_map).unwrap_or(&[]) {
             for top in map.value.as_map().unwrap_or(&[]) {
                 mappings.insert((map.key.as_str(), top.key.as_str()), &top.value);
@@ -347,10 +407,10 @@ impl<'a> Resolver<'a> {
         }
         Resolver {
             params,
-            param_values: HashMap::new(),
+            param_values: HashMap::default(),
             produced: 0,
             conditions,
-            condition_values: HashMap::new(),
+            condition_values: HashMap::default(),
             mappings,
             resource_types,
         }
@@ -400,11 +460,16 @@ impl<'a> Resolver<'a> {
                 None => false,
             };
         }
+        // Scalars (most nodes) stay as they are without a call, unless the
+        // next level is past the depth bound, where they become unknown.
+        let scalars_stay = depth < MAX_DEPTH;
+        let stays = |n: &Node| scalars_stay && is_scalar(n);
         match &mut node.kind {
             NodeKind::Map(entries) => {
                 let mut kept = 0;
                 for i in 0..entries.len() {
-                    if self.resolve_in_place(&mut entries[i].value, depth + 1) {
+                    let value = &mut entries[i].value;
+                    if stays(value) || self.resolve_in_place(value, depth + 1) {
                         entries.swap(kept, i);
                         kept += 1;
                     }
@@ -414,7 +479,7 @@ impl<'a> Resolver<'a> {
             NodeKind::Seq(items) => {
                 let mut kept = 0;
                 for i in 0..items.len() {
-                    if self.resolve_in_place(&mut items[i], depth + 1) {
+                    if stays(&items[i]) || self.resolve_in_place(&mut items[i], depth + 1) {
                         items.swap(kept, i);
                         kept += 1;
                     }
@@ -852,12 +917,12 @@ impl<'a> Resolver<'a> {
                 rest = literal;
                 continue;
             }
-            let Some(end) = after.find('}') else {
+            let Some(end) = find_byte(after, b'}') else {
                 out.push_str(&rest[start..]);
                 rest = "";
                 break;
             };
-            let name = after[..end].trim();
+            let name = trim_names(&after[..end]);
             rest = &after[end + 1..];
             // Variables and resources (the common cases) are written
             // straight into `out`; the rest goes through `reference`.
@@ -868,7 +933,7 @@ impl<'a> Resolver<'a> {
                     Some(v) => push_text(&mut out, &v),
                     None => Ok(()),
                 }
-            } else if let Some((res, _)) = name.split_once('.') {
+            } else if let Some((res, _)) = split_at_dot(name) {
                 if self.resource_types.contains_key(res) {
                     push_placeholder(&mut out, name);
                     Ok(())
@@ -1272,6 +1337,55 @@ mod tests {
             assert_eq!(find_open(text), text.find("${"), "{text:?}");
             assert_eq!(has_open(text), text.contains("${"), "{text:?}");
         }
+    }
+
+    #[test]
+    fn byte_scans_match_the_str_methods() {
+        for text in [
+            "",
+            ".",
+            "}",
+            "a.b.c",
+            "Db.Endpoint.Address",
+            "é.}",
+            " x ",
+            "\tx",
+            "x\u{a0}",
+            "\u{2003}y",
+            "AWS::Region",
+            "a }",
+            "日本.x",
+        ] {
+            assert_eq!(find_byte(text, b'}'), text.find('}'), "{text:?}");
+            assert_eq!(split_at_dot(text), text.split_once('.'), "{text:?}");
+            assert_eq!(trim_names(text), text.trim(), "{text:?}");
+        }
+    }
+
+    /// Borrowing a document without markers gives what copying it with
+    /// `flatten_at` gives; documents with markers, other tags or nesting
+    /// past the bound still go through the copy.
+    #[test]
+    fn flatten_markers_borrows_only_what_it_would_not_change() {
+        let root = template(&format!(
+            "{HEAD}Outputs:\n  Plain: {{Statement: [{{Effect: Allow, Action: 's3:*', Resource: '*'}}]}}\n  Marker: {{Statement: [{{Resource: [!GetAtt Role.Arn, x]}}]}}\n  Tag: {{A: !Custom {{B: !Ref Fn}}}}\n"
+        ));
+        let mut r = Resolver::new(&root);
+        for key in ["Plain", "Marker", "Tag"] {
+            let raw = root.path(&["Outputs", key]).expect("output");
+            for node in [raw.clone(), r.value(raw)] {
+                let flattened = flatten_markers(&node);
+                assert_eq!(*flattened, flatten_at(&node, 0), "{key}");
+                let borrowed = matches!(flattened, std::borrow::Cow::Borrowed(_));
+                assert_eq!(borrowed, *flattened == node, "{key}");
+            }
+        }
+        let mut deep = Node::str("x", Loc::default());
+        for _ in 0..MAX_DEPTH + 2 {
+            deep = Node::new(NodeKind::Seq(vec![deep]), Loc::default());
+        }
+        assert!(matches!(flatten_markers(&deep), std::borrow::Cow::Owned(_)));
+        assert_eq!(*flatten_markers(&deep), flatten_at(&deep, 0));
     }
 
     #[test]

@@ -12,9 +12,9 @@ use super::intrinsics::{
 };
 use super::openapi;
 use crate::model::*;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc, Node, NodeKind};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 struct Res<'a> {
     id: &'a str,
@@ -177,28 +177,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
         }
         Cow::Borrowed(template) => (template, Vec::new()),
     };
-    let mut b = Builder {
-        r: Resolver::new(root),
-        dep,
-        functions: HashMap::new(),
-        function_names: HashMap::new(),
-        function_name_shapes: HashMap::new(),
-        roles: HashMap::new(),
-        role_names: HashMap::new(),
-        apis: HashMap::new(),
-        sgs: HashMap::new(),
-        role_internal: HashMap::new(),
-        managed_docs: HashMap::new(),
-        rest_paths: HashMap::new(),
-        integrations: HashMap::new(),
-        alias_targets: HashMap::new(),
-        schedule_rules: HashSet::new(),
-        stage_apis: HashMap::new(),
-        managed_refs: Vec::new(),
-        untyped: HashMap::new(),
-        trigger_keys: HashSet::new(),
-        source_names: HashMap::new(),
-    };
+    let mut b = Builder::new(root, dep);
     b.parameters(root);
     let mut res = Vec::new();
     let resources = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
@@ -370,6 +349,31 @@ fn function_name_from_arn(text: &str) -> &str {
 }
 
 impl<'a> Builder<'a> {
+    fn new(root: &'a Node, dep: Deployment) -> Self {
+        Builder {
+            r: Resolver::new(root),
+            dep,
+            functions: HashMap::default(),
+            function_names: HashMap::default(),
+            function_name_shapes: HashMap::default(),
+            roles: HashMap::default(),
+            role_names: HashMap::default(),
+            apis: HashMap::default(),
+            sgs: HashMap::default(),
+            role_internal: HashMap::default(),
+            managed_docs: HashMap::default(),
+            rest_paths: HashMap::default(),
+            integrations: HashMap::default(),
+            alias_targets: HashMap::default(),
+            schedule_rules: HashSet::default(),
+            stage_apis: HashMap::default(),
+            managed_refs: Vec::new(),
+            untyped: HashMap::default(),
+            trigger_keys: HashSet::default(),
+            source_names: HashMap::default(),
+        }
+    }
+
     fn warn(&mut self, loc: Loc, message: String) {
         self.dep.warnings.push(LoadWarning { loc, message });
     }
@@ -390,11 +394,17 @@ impl<'a> Builder<'a> {
     /// Every local resource a resolved value names (markers and
     /// placeholders), with its type.
     fn named_resources(&self, node: &Node, out: &mut Vec<(String, &'a str, Loc)>) {
+        self.each_named_resource(node, |id, ty, loc| out.push((id.to_string(), ty, loc)));
+    }
+
+    /// `named_resources` without collecting: callers that keep few of the
+    /// names allocate only for those.
+    fn each_named_resource(&self, node: &Node, mut found: impl FnMut(&str, &'a str, Loc)) {
         let mut todo = vec![node];
         while let Some(n) = todo.pop() {
             if let Some((id, _)) = resource_marker(n) {
                 if let Some(ty) = self.r.resource_type(id) {
-                    out.push((id.to_string(), ty, n.loc));
+                    found(id, ty, n.loc);
                 }
                 continue;
             }
@@ -402,7 +412,7 @@ impl<'a> Builder<'a> {
                 NodeKind::Str(s) if has_open(s) => {
                     for (id, _) in placeholders(s) {
                         if let Some(ty) = self.r.resource_type(id) {
-                            out.push((id.to_string(), ty, n.loc));
+                            found(id, ty, n.loc);
                         }
                     }
                 }
@@ -413,46 +423,85 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Internal resources (databases, caches) a resolved value reaches.
-    fn internal_refs(&self, node: &Node, context: &str) -> Vec<InternalRef> {
-        let mut named = Vec::new();
-        self.named_resources(node, &mut named);
-        let mut out: Vec<InternalRef> = named
-            .into_iter()
-            .filter(|(_, ty, _)| is_internal_type(ty))
-            .map(|(id, ty, loc)| InternalRef {
-                what: format!("{ty} {id} in {context}"),
-                loc,
-            })
-            .collect();
+    /// Internal resources (databases, caches) a resolved value reaches:
+    /// the named resources of internal types first, then data stores of
+    /// undetermined type, then database and cache hosts written out.
+    /// `context` is only formatted for what is found: most values reach
+    /// nothing, and this runs on every environment variable and policy.
+    fn internal_refs(&self, node: &Node, context: &dyn std::fmt::Display) -> Vec<InternalRef> {
+        let mut out = Vec::new();
+        let mut hosts = Vec::new();
+        self.internal_walk(node, context, &mut out, &mut hosts);
         if !self.untyped.is_empty() {
             out.extend(self.untyped_data_stores(node, context));
         }
-        let mut todo = vec![node];
-        while let Some(n) = todo.pop() {
-            match &n.kind {
-                NodeKind::Str(s) if s.len() > 18 && s.contains(".amazonaws.com") => {
+        out.extend(hosts);
+        out
+    }
+
+    /// One walk for both lists of `internal_refs`, in the order of
+    /// `each_named_resource` (children last to first, as its stack pops
+    /// them); recursion instead of a stack allocates nothing for the
+    /// scalars most values are. Resolved values are depth-bounded.
+    fn internal_walk(
+        &self,
+        n: &Node,
+        context: &dyn std::fmt::Display,
+        named: &mut Vec<InternalRef>,
+        hosts: &mut Vec<InternalRef>,
+    ) {
+        let mut found = |id: &str, loc: Loc| {
+            if let Some(ty) = self.r.resource_type(id).filter(|ty| is_internal_type(ty)) {
+                named.push(InternalRef {
+                    what: format!("{ty} {id} in {context}"),
+                    loc,
+                });
+            }
+        };
+        if let Some((id, _)) = resource_marker(n) {
+            found(id, n.loc);
+            return;
+        }
+        match &n.kind {
+            NodeKind::Str(s) => {
+                if has_open(s) {
+                    for (id, _) in placeholders(s) {
+                        found(id, n.loc);
+                    }
+                }
+                if s.len() > 18 && contains_ascii(s, ".amazonaws.com") {
                     let lower = s.to_ascii_lowercase();
                     for suffix in [".rds.amazonaws.com", ".cache.amazonaws.com"] {
                         if lower.contains(suffix) {
-                            out.push(InternalRef {
+                            hosts.push(InternalRef {
                                 what: format!("{} host in {context}", &suffix[1..]),
                                 loc: n.loc,
                             });
                         }
                     }
                 }
-                NodeKind::Seq(items) => todo.extend(items.iter()),
-                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
-                _ => {}
             }
+            NodeKind::Seq(items) => {
+                for item in items.iter().rev() {
+                    self.internal_walk(item, context, named, hosts);
+                }
+            }
+            NodeKind::Map(entries) => {
+                for e in entries.iter().rev() {
+                    self.internal_walk(&e.value, context, named, hosts);
+                }
+            }
+            _ => {}
         }
-        out
     }
 
     /// Attributes of resources of undetermined type that only databases
     /// and caches have (`Endpoint.Address`, `RedisEndpoint.Port`...).
-    fn untyped_data_stores(&self, node: &Node, context: &str) -> Vec<InternalRef> {
+    fn untyped_data_stores(
+        &self,
+        node: &Node,
+        context: &dyn std::fmt::Display,
+    ) -> Vec<InternalRef> {
         const DATA_STORE_ATTRS: &[&str] = &[
             "Endpoint.Address",
             "Endpoint.Port",
@@ -713,12 +762,10 @@ impl<'a> Builder<'a> {
                 Some(entries) => {
                     for e in entries {
                         let value = self.env_value(&e.value);
-                        f.internal_refs.extend(
-                            self.internal_refs(
-                                &e.value,
-                                &format!("environment variable {}", e.key),
-                            ),
-                        );
+                        f.internal_refs.extend(self.internal_refs(
+                            &e.value,
+                            &format_args!("environment variable {}", e.key),
+                        ));
                         f.environment.push(EnvVar {
                             name: e.key.clone(),
                             loc: e.key_loc,
@@ -925,7 +972,7 @@ impl<'a> Builder<'a> {
                 );
                 continue;
             };
-            internal.extend(self.internal_refs(doc, &format!("policy of role {}", x.id)));
+            internal.extend(self.internal_refs(doc, &format_args!("policy of role {}", x.id)));
             role.policies.push(AttachedPolicy {
                 name: pol
                     .get("PolicyName")
@@ -991,7 +1038,7 @@ impl<'a> Builder<'a> {
         let Some(&i) = self.roles.get(role_id) else {
             return;
         };
-        let internal = self.internal_refs(doc, &format!("policy {name}"));
+        let internal = self.internal_refs(doc, &format_args!("policy {name}"));
         self.role_internal
             .entry(role_id.to_string())
             .or_default()
@@ -1335,7 +1382,7 @@ impl<'a> Builder<'a> {
     fn rest_resource_paths(&mut self, res: &[Res]) {
         // Parent links, then each path walked with a bound so that a cycle
         // written by mistake cannot loop.
-        let mut parent: HashMap<&str, (Option<String>, String)> = HashMap::new();
+        let mut parent: HashMap<&str, (Option<String>, String)> = HashMap::default();
         for x in res.iter().filter(|x| x.ty == "AWS::ApiGateway::Resource") {
             let part = x
                 .props
@@ -1987,7 +2034,7 @@ impl<'a> Builder<'a> {
     fn finish(&mut self) {
         // A function may name its log group in `LoggingConfig.LogGroup`
         // (by `Ref` or by name) instead of the `/aws/lambda/<name>` default.
-        let mut by_group: HashMap<&str, &str> = HashMap::new();
+        let mut by_group: HashMap<&str, &str> = HashMap::default();
         for f in &self.dep.functions {
             if let Some(group) = f.log_group.as_deref() {
                 by_group.insert(group, f.id.as_str());
@@ -2025,7 +2072,7 @@ impl<'a> Builder<'a> {
         // Each role's list once without repeats, before it is copied into
         // every function that uses the role.
         for refs in self.role_internal.values_mut() {
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             refs.retain(|r| seen.insert(internal_key(&r.what).to_string()));
         }
         for f in &mut self.dep.functions {
@@ -2034,7 +2081,7 @@ impl<'a> Builder<'a> {
                     f.internal_refs.extend(refs.iter().cloned());
                 }
             }
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             f.internal_refs.retain(|r| seen.insert(r.what.clone()));
         }
     }
@@ -2042,6 +2089,18 @@ impl<'a> Builder<'a> {
 
 /// The pseudo-parameter placeholders contain colons: replaced by colon-free
 /// stand-ins so that ARNs split on `:`, the same way in names and ARNs.
+/// `text.contains(needle)` for an ASCII needle, without the substring
+/// searcher's set-up cost on the short strings of templates.
+fn contains_ascii(text: &str, needle: &str) -> bool {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, _)) = needle.split_first() else {
+        return true;
+    };
+    hay.iter()
+        .enumerate()
+        .any(|(i, &b)| b == first && hay[i..].starts_with(needle))
+}
+
 fn without_pseudo_colons(text: &str) -> String {
     text.replace(SELF_ACCOUNT, "self-account")
         .replace(SELF_REGION, "self-region")
@@ -2259,4 +2318,109 @@ fn ignores(raw: &Node) -> Vec<Ignore> {
             }),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `internal_refs` as it was written before its single recursive walk:
+    /// two stack walks, named resources collected then filtered.
+    fn internal_refs_by_stacks(b: &Builder, node: &Node, context: &str) -> Vec<InternalRef> {
+        let mut named = Vec::new();
+        b.named_resources(node, &mut named);
+        let mut out: Vec<InternalRef> = named
+            .into_iter()
+            .filter(|(_, ty, _)| is_internal_type(ty))
+            .map(|(id, ty, loc)| InternalRef {
+                what: format!("{ty} {id} in {context}"),
+                loc,
+            })
+            .collect();
+        if !b.untyped.is_empty() {
+            out.extend(b.untyped_data_stores(node, &context));
+        }
+        let mut todo = vec![node];
+        while let Some(n) = todo.pop() {
+            match &n.kind {
+                NodeKind::Str(s) if s.len() > 18 && s.contains(".amazonaws.com") => {
+                    let lower = s.to_ascii_lowercase();
+                    for suffix in [".rds.amazonaws.com", ".cache.amazonaws.com"] {
+                        if lower.contains(suffix) {
+                            out.push(InternalRef {
+                                what: format!("{} host in {context}", &suffix[1..]),
+                                loc: n.loc,
+                            });
+                        }
+                    }
+                }
+                NodeKind::Seq(items) => todo.extend(items.iter()),
+                NodeKind::Map(entries) => todo.extend(entries.iter().map(|e| &e.value)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn internal_refs_match_the_two_walks() {
+        let root = crate::yaml::parse(
+            "Resources:
+  Db: {Type: AWS::RDS::DBInstance}
+  Cache: {Type: AWS::ElastiCache::CacheCluster}
+  Queue: {Type: AWS::SQS::Queue}
+  Legacy: {Type: AWS::DocDB::DBCluster}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      A: !GetAtt Db.Endpoint.Address
+      B: !Sub 'postgres://${Db.Endpoint.Address}:${Cache.RedisEndpoint.Port}/${Queue}'
+      C: [!Ref Queue, x.cache.amazonaws.com, {D: [!Ref Legacy, !Ref Db]}, 'db.abc.eu-west-1.RDS.amazonaws.com']
+      E: {F: !GetAtt Other.Endpoint.Address, G: 'h-${Other.RedisEndpoint.Port}.cache.amazonaws.com'}
+      H: short.amazonaws.com
+      I: 'no host here, just a long sentence'
+",
+            0,
+            "t.yaml",
+        )
+        .expect("parses");
+        let props = root
+            .path(&["Resources", "Fn", "Properties"])
+            .expect("props");
+        for untyped in [false, true] {
+            let mut b = Builder::new(&root, Deployment::new(SourceFormat::CloudFormation, vec![]));
+            if untyped {
+                b.untyped.insert("Other".to_string(), Loc::default());
+            }
+            let resolved = b.r.value(props);
+            let mut values: Vec<&Node> = vec![&resolved];
+            values.extend(resolved.as_map().unwrap_or(&[]).iter().map(|e| &e.value));
+            for value in values {
+                assert_eq!(
+                    b.internal_refs(value, &"ctx"),
+                    internal_refs_by_stacks(&b, value, "ctx"),
+                    "{value:?}"
+                );
+            }
+            assert!(b.internal_refs(&resolved, &"ctx").len() >= 6);
+        }
+    }
+
+    #[test]
+    fn contains_ascii_matches_str_contains() {
+        for (text, needle) in [
+            ("", ".amazonaws.com"),
+            ("x.amazonaws.com", ".amazonaws.com"),
+            ("..amazonaws.co", ".amazonaws.com"),
+            ("é.amazonaws.comé", ".amazonaws.com"),
+            ("abc", ""),
+            ("a.b.c.amazonaws.com.cn", ".amazonaws.com"),
+        ] {
+            assert_eq!(
+                contains_ascii(text, needle),
+                text.contains(needle),
+                "{text:?}"
+            );
+        }
+    }
 }

@@ -26,9 +26,9 @@ mod policies;
 
 use crate::LoadError;
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// The `Transform` value that marks a SAM template.
 pub const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
@@ -261,19 +261,27 @@ impl Ctx {
     /// taken (AWS would refuse the template; we keep both).
     pub fn fresh_id(&mut self, wanted: &str) -> String {
         let base = sanitize_id(wanted);
-        let mut id = base.clone();
+        if !self.taken.contains(&base) {
+            self.taken.insert(base.clone());
+            return base;
+        }
         let mut n = 2;
-        while self.taken.contains(&id) {
-            id = format!("{base}{n}");
+        loop {
+            let id = format!("{base}{n}");
+            if !self.taken.contains(&id) {
+                self.taken.insert(id.clone());
+                return id;
+            }
             n += 1;
         }
-        self.taken.insert(id.clone());
-        id
     }
 
     pub fn push(&mut self, id: String, key_loc: Loc, resource: Node) {
         self.index.insert(id.clone(), self.out.len());
-        self.taken.insert(id.clone());
+        // Input ids and `fresh_id`'s are taken already: no copy for them.
+        if !self.taken.contains(&id) {
+            self.taken.insert(id.clone());
+        }
         self.out.push(MapEntry {
             key: id,
             key_loc,
@@ -296,16 +304,16 @@ impl Ctx {
 fn transform_resources(entries: Vec<MapEntry>, loc: Loc, globals: &Globals) -> Vec<MapEntry> {
     let mut ctx = Ctx {
         out: Vec::with_capacity(entries.len() * 3),
-        index: HashMap::new(),
+        index: HashMap::default(),
         taken: entries.iter().map(|e| e.key.clone()).collect(),
-        types: HashMap::new(),
-        rest_apis: HashMap::new(),
-        http_apis: HashMap::new(),
+        types: HashMap::default(),
+        rest_apis: HashMap::default(),
+        http_apis: HashMap::default(),
         implicit_rest: None,
         implicit_http: None,
-        rest_paths: HashMap::new(),
+        rest_paths: HashMap::default(),
         rest_routes: Vec::new(),
-        rest_route_index: HashMap::new(),
+        rest_route_index: HashMap::default(),
         bucket_notifications: Vec::new(),
         shared_usage_plan: Vec::new(),
         shared_usage_plan_id: None,
@@ -769,9 +777,14 @@ pub(crate) fn ref_target(node: &Node) -> Option<&str> {
     }
 }
 
-/// Logical ids are alphanumeric.
+/// Logical ids are alphanumeric. By bytes: no byte of a non-ASCII
+/// character is ASCII alphanumeric, so this keeps what a filter over the
+/// characters keeps.
 pub(crate) fn sanitize_id(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).collect()
+    text.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

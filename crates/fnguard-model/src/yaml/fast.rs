@@ -13,8 +13,8 @@
 //! accepting must match yaml-rust2 exactly (the tests below compare both on
 //! edge cases and on every YAML file of the repository).
 
-use super::{map_key, merge_into, plain_scalar, same_key, INDEX_THRESHOLD, MAX_NODES};
-use crate::json::{dedup_keys, space_run};
+use super::{map_key, merge_into, plain_key, plain_scalar, same_key, INDEX_THRESHOLD, MAX_NODES};
+use crate::json::{dedup_keys, run_without, space_run};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
 use yaml_rust2::scanner::TScalarStyle;
@@ -35,37 +35,49 @@ type Tag = String;
 /// so that the map's own keys win).
 /// Duplicates are looked for on insert in small maps, at the end in large
 /// ones (`dedup_keys`), with the same result.
-#[derive(Default)]
+/// The entries are kept on the parser's shared `entry_stack` (a nested map
+/// finishes before its parent's next insert), so that each map gets one
+/// allocation of its exact size instead of a vector regrown entry by entry.
 struct MapBuild {
-    entries: Vec<MapEntry>,
+    /// Where this map's entries start on the stack.
+    start: usize,
     /// Entries were added past `INDEX_THRESHOLD` without a duplicate check.
     unchecked: bool,
     merged: Vec<MapEntry>,
 }
 
 impl MapBuild {
-    fn insert(&mut self, key: String, key_loc: Loc, value: Node) {
+    fn new(stack: &[MapEntry]) -> Self {
+        MapBuild {
+            start: stack.len(),
+            unchecked: false,
+            merged: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, stack: &mut Vec<MapEntry>, key: String, key_loc: Loc, value: Node) {
         if key == "<<" {
             merge_into(&mut self.merged, value);
             return;
         }
-        if self.entries.len() >= INDEX_THRESHOLD {
+        let entries = &mut stack[self.start..];
+        if entries.len() >= INDEX_THRESHOLD {
             self.unchecked = true;
-        } else if let Some(e) = self.entries.iter_mut().find(|e| same_key(&e.key, &key)) {
+        } else if let Some(e) = entries.iter_mut().find(|e| same_key(&e.key, &key)) {
             // Later duplicates win, as in most YAML loaders.
             e.key_loc = key_loc;
             e.value = value;
             return;
         }
-        self.entries.push(MapEntry {
+        stack.push(MapEntry {
             key,
             key_loc,
             value,
         });
     }
 
-    fn finish(self) -> NodeKind {
-        let mut entries = self.entries;
+    fn finish(self, stack: &mut Vec<MapEntry>) -> NodeKind {
+        let mut entries: Vec<MapEntry> = stack.drain(self.start..).collect();
         if self.unchecked {
             dedup_keys(&mut entries);
         }
@@ -85,9 +97,7 @@ type R<T> = Result<T, Bail>;
 
 /// `None`: not handled here (not necessarily invalid).
 pub(super) fn parse(text: &str, file: FileId) -> Option<Node> {
-    if has_unsupported_byte(text.as_bytes()) {
-        return None;
-    }
+    let ascii = scan_bytes(text.as_bytes())?;
     let mut p = Fast {
         s: text.as_bytes(),
         text,
@@ -98,36 +108,46 @@ pub(super) fn parse(text: &str, file: FileId) -> Option<Node> {
         started: false,
         file,
         nodes: 0,
-        ascii: text.is_ascii(),
+        ascii,
+        entry_stack: Vec::new(),
+        item_stack: Vec::new(),
     };
     let root = p.document().ok()?;
     Some(root.unwrap_or_else(|| Node::new(NodeKind::Null, Loc::new(file, 1, 1))))
 }
 
 /// Tabs, CR, NUL and byte-order marks (0xEF also starts other characters:
-/// rare enough in templates to leave them all). Eight bytes at a time: this
-/// scan reads every byte of every template before parsing starts.
-fn has_unsupported_byte(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Exact for "some byte of `x` is zero" (which byte may be misreported,
-    // which does not matter here).
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let x = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
-        if has_zero(x)
-            || has_zero(x ^ (ONES * u64::from(b'\t')))
-            || has_zero(x ^ (ONES * u64::from(b'\r')))
-            || has_zero(x ^ (ONES * 0xEF))
-        {
-            return true;
+/// rare enough in templates to leave them all). Bitwise, not `matches!`:
+/// the compiler turns a match into a bit-test that does not vectorise.
+fn unsupported_flag(b: u8) -> u8 {
+    u8::from(b == b'\t') | u8::from(b == b'\r') | u8::from(b == 0) | u8::from(b == 0xEF)
+}
+
+/// `None` if the text holds an unsupported byte, else whether it is ASCII.
+/// One pass over every byte of every template before parsing starts, in
+/// blocks of 32 bytes without branches (the high bits are gathered per
+/// lane), which the compiler turns into a few vector compares per block.
+fn scan_bytes(bytes: &[u8]) -> Option<bool> {
+    let mut high_lanes = [0u8; 32];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        let mut unsupported = 0u8;
+        for (high, &b) in high_lanes.iter_mut().zip(block) {
+            unsupported |= unsupported_flag(b);
+            *high |= b;
+        }
+        if unsupported != 0 {
+            return None;
         }
     }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| matches!(b, b'\t' | b'\r' | 0 | 0xEF))
+    let mut high = high_lanes.iter().fold(0, |all, &lane| all | lane);
+    for &b in blocks.remainder() {
+        if unsupported_flag(b) != 0 {
+            return None;
+        }
+        high |= b;
+    }
+    Some(high < 0x80)
 }
 
 struct Fast<'a> {
@@ -145,6 +165,10 @@ struct Fast<'a> {
     nodes: usize,
     /// No multi-byte characters: columns are byte offsets.
     ascii: bool,
+    /// Entries of the maps under construction (see `MapBuild`), and items
+    /// of the lists, innermost last.
+    entry_stack: Vec<MapEntry>,
+    item_stack: Vec<Node>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -163,6 +187,7 @@ fn is_flow_indicator(b: u8) -> bool {
 }
 
 impl Fast<'_> {
+    #[inline]
     fn peek(&self) -> u8 {
         self.s.get(self.pos).copied().unwrap_or(0)
     }
@@ -176,12 +201,17 @@ impl Fast<'_> {
     }
 
     /// Column of `pos` on its line, as yaml-rust2 counts it (characters).
+    #[inline]
     fn loc(&self, pos: usize) -> Loc {
-        let before = &self.text[self.line_start..pos];
-        let col = if self.ascii || before.is_ascii() {
-            before.len()
+        let col = if self.ascii {
+            pos - self.line_start
         } else {
-            before.chars().count()
+            let before = &self.text[self.line_start..pos];
+            if before.is_ascii() {
+                before.len()
+            } else {
+                before.chars().count()
+            }
         };
         Loc::new(self.file, self.line, col as u32 + 1)
     }
@@ -235,7 +265,7 @@ impl Fast<'_> {
 
     /// A map key from its scalar node.
     fn key_text(node: Node) -> R<String> {
-        map_key(node).ok_or(Bail)
+        map_key(node.kind).ok_or(Bail)
     }
 
     fn enter(&mut self) -> R<()> {
@@ -250,14 +280,20 @@ impl Fast<'_> {
         self.pos += 1;
         self.line += 1;
         self.line_start = self.pos;
-        self.line_start_check()
+        // Most lines start with a space or a letter: no marker to check.
+        if matches!(self.s.get(self.pos), Some(b'%' | b'-' | b'.')) {
+            self.line_start_check()?;
+        }
+        Ok(())
     }
 
     /// Document markers and directives start at column 0.
     fn line_start_check(&mut self) -> R<()> {
         let rest = &self.s[self.pos..];
-        if rest.first() == Some(&b'%') {
-            return Err(Bail);
+        match rest.first() {
+            Some(b'%') => return Err(Bail),
+            Some(b'-' | b'.') => {}
+            _ => return Ok(()),
         }
         if (rest.starts_with(b"---") || rest.starts_with(b"..."))
             && rest.get(3).is_none_or(|&b| is_blank_or_end(b))
@@ -301,9 +337,8 @@ impl Fast<'_> {
     }
 
     fn skip_comment(&mut self) {
-        while !matches!(self.peek(), b'\n' | 0) {
-            self.pos += 1;
-        }
+        let rest = &self.s[self.pos.min(self.s.len())..];
+        self.pos += run_without(rest, b'\n', b'\n', b'\n');
     }
 
     fn document(&mut self) -> R<Option<Node>> {
@@ -475,18 +510,17 @@ impl Fast<'_> {
     /// ` #` or the line end. Returns the end (trailing spaces trimmed) and
     /// whether a `:` indicator follows (then `pos` is on it).
     fn plain_block(&mut self) -> (usize, bool) {
-        let mut is_key = false;
-        loop {
+        let is_key = loop {
+            // `pos` is on the scalar's first byte, never a `#` or `:`.
+            self.pos += 1;
+            self.pos += run_without(&self.s[self.pos.min(self.s.len())..], b':', b'#', b'\n');
             match self.peek() {
-                b'\n' | 0 => break,
-                b':' if is_blank_or_end(self.peek_at(1)) => {
-                    is_key = true;
-                    break;
-                }
-                b'#' if self.s[self.pos - 1] == b' ' => break,
-                _ => self.pos += 1,
+                b'\n' | 0 => break false,
+                b':' if is_blank_or_end(self.peek_at(1)) => break true,
+                b'#' if self.s[self.pos - 1] == b' ' => break false,
+                _ => {}
             }
-        }
+        };
         let mut end = self.pos;
         while self.s[end - 1] == b' ' {
             end -= 1;
@@ -502,12 +536,17 @@ impl Fast<'_> {
         let col = (first.2.col - 1) as isize;
         let map_loc = first.3;
         self.count()?;
-        let mut map = MapBuild::default();
+        let mut map = MapBuild::new(&self.entry_stack);
         let mut key = first;
         loop {
             let (text, style, key_loc, _) = key;
-            let key_node = self.scalar(text, style, None, key_loc)?;
-            let text = Self::key_text(key_node)?;
+            // The key's node is counted but never built.
+            self.count()?;
+            let text = if style == TScalarStyle::Plain {
+                plain_key(text)
+            } else {
+                text
+            };
             self.skip_spaces();
             let value = if matches!(self.peek(), b'\n' | b'#' | 0) {
                 self.skip_to_next_token()?;
@@ -528,7 +567,7 @@ impl Fast<'_> {
             } else {
                 self.block_node(col, true)?
             };
-            map.insert(text, key_loc, value);
+            map.insert(&mut self.entry_stack, text, key_loc, value);
             if self.eof() || self.indent() < col {
                 break;
             }
@@ -537,7 +576,11 @@ impl Fast<'_> {
             }
             key = self.key()?;
         }
-        Ok(Self::collection(map.finish(), tag, map_loc))
+        Ok(Self::collection(
+            map.finish(&mut self.entry_stack),
+            tag,
+            map_loc,
+        ))
     }
 
     /// A block list at its first `-`. yaml-rust2 places a list at its
@@ -560,7 +603,7 @@ impl Fast<'_> {
             self.loc(self.pos)
         };
         self.count()?;
-        let mut items = Vec::new();
+        let first_item = self.item_stack.len();
         loop {
             // On the `-`.
             self.pos += 1;
@@ -571,12 +614,11 @@ impl Fast<'_> {
                     // An empty entry: yaml-rust2 places its null oddly.
                     return Err(Bail);
                 }
-                items.push(self.block_node(col, false)?);
-            } else {
-                // `- a: b` and `- - x`: the compact map or list sits at
-                // its own column.
-                items.push(self.block_node(col, false)?);
             }
+            // Also `- a: b` and `- - x`: the compact map or list sits at
+            // its own column.
+            let item = self.block_node(col, false)?;
+            self.item_stack.push(item);
             if self.eof() || self.indent() < col {
                 break;
             }
@@ -587,6 +629,7 @@ impl Fast<'_> {
                 break;
             }
         }
+        let items = self.item_stack.drain(first_item..).collect();
         Ok(Self::collection(NodeKind::Seq(items), tag, start))
     }
 
@@ -608,10 +651,12 @@ impl Fast<'_> {
     /// A one-line quoted scalar at `pos`; `pos` ends after the closing quote.
     fn quoted(&mut self) -> R<String> {
         let quote = self.peek();
+        let escape = if quote == b'"' { b'\\' } else { quote };
         self.pos += 1;
         let mut out = String::new();
         let mut run = self.pos;
         loop {
+            self.pos += run_without(&self.s[self.pos.min(self.s.len())..], quote, escape, b'\n');
             match self.peek() {
                 0 | b'\n' => return Err(Bail),
                 b'\'' if quote == b'\'' => {
@@ -635,7 +680,8 @@ impl Fast<'_> {
                     self.escape(&mut out)?;
                     run = self.pos;
                 }
-                _ => self.pos += 1,
+                // Unreachable: the run stops only at the bytes above.
+                _ => return Err(Bail),
             }
         }
     }
@@ -858,7 +904,7 @@ impl Fast<'_> {
         match self.peek() {
             b'[' => {
                 self.count()?;
-                let mut items = Vec::new();
+                let first_item = self.item_stack.len();
                 self.pos += 1;
                 let mut after_comma = false;
                 loop {
@@ -867,7 +913,8 @@ impl Fast<'_> {
                         self.pos += 1;
                         break;
                     }
-                    items.push(self.flow_node(None, min_col)?);
+                    let item = self.flow_node(None, min_col)?;
+                    self.item_stack.push(item);
                     self.flow_skip(min_col)?;
                     if self.peek() == b':' {
                         // `[a: b]`: a one-pair map inside a list.
@@ -885,11 +932,12 @@ impl Fast<'_> {
                         _ => return Err(Bail),
                     }
                 }
+                let items = self.item_stack.drain(first_item..).collect();
                 Ok(Self::collection(NodeKind::Seq(items), tag, loc))
             }
             b'{' => {
                 self.count()?;
-                let mut map = MapBuild::default();
+                let mut map = MapBuild::new(&self.entry_stack);
                 self.pos += 1;
                 let mut after_comma = false;
                 loop {
@@ -911,7 +959,7 @@ impl Fast<'_> {
                         return Err(Bail);
                     }
                     let value = self.flow_node(None, min_col)?;
-                    map.insert(key, key_loc, value);
+                    map.insert(&mut self.entry_stack, key, key_loc, value);
                     self.flow_skip(min_col)?;
                     match self.peek() {
                         b',' => {
@@ -925,7 +973,11 @@ impl Fast<'_> {
                         _ => return Err(Bail),
                     }
                 }
-                Ok(Self::collection(map.finish(), tag, loc))
+                Ok(Self::collection(
+                    map.finish(&mut self.entry_stack),
+                    tag,
+                    loc,
+                ))
             }
             _ => self.flow_scalar(tag, false),
         }
@@ -997,25 +1049,38 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     #[test]
-    fn unsupported_byte_scan_matches_the_bytewise_test() {
-        let slow = |b: &[u8]| b.iter().any(|&c| matches!(c, b'\t' | b'\r' | 0 | 0xEF));
-        let base: Vec<u8> = b"Resources:\n  A: {Type: x}  # \x7f\x80\xee\xf0 0123456789".to_vec();
-        for bad in [b'\t', b'\r', 0, 0xEF, 0x0E, 0x08, 0x8D, 0x89, 0xFF, 0x01] {
-            for at in 0..base.len() {
-                for len in [at + 1, base.len()] {
-                    let mut text = base.clone();
-                    text[at] = bad;
-                    let text = &text[..len];
-                    assert_eq!(
-                        has_unsupported_byte(text),
-                        slow(text),
-                        "byte {bad:#x} at {at} of {len}"
-                    );
+    fn byte_scan_matches_the_bytewise_tests() {
+        let slow = |b: &[u8]| {
+            if b.iter().any(|&c| matches!(c, b'\t' | b'\r' | 0 | 0xEF)) {
+                None
+            } else {
+                Some(b.is_ascii())
+            }
+        };
+        let ascii =
+            b"Resources:\n  A: {Type: x}  # \x7f 0123456789 and more text to fill 64+ bytes";
+        let mut mixed = ascii.to_vec();
+        mixed.extend_from_slice(b"\x80\xee\xf0");
+        for base in [ascii.to_vec(), mixed] {
+            for bad in [
+                b'\t', b'\r', 0, 0xEF, 0x0E, 0x08, 0x8D, 0x89, 0xFF, 0x01, b'x',
+            ] {
+                for at in 0..base.len() {
+                    for len in [at + 1, base.len()] {
+                        let mut text = base.clone();
+                        text[at] = bad;
+                        let text = &text[..len];
+                        assert_eq!(
+                            scan_bytes(text),
+                            slow(text),
+                            "byte {bad:#x} at {at} of {len}"
+                        );
+                    }
                 }
             }
+            assert_eq!(scan_bytes(&base), slow(&base));
         }
-        assert!(!has_unsupported_byte(&base));
-        assert!(!has_unsupported_byte(b""));
+        assert_eq!(scan_bytes(b""), Some(true));
     }
 
     /// The fast path either declines or builds exactly yaml-rust2's tree.

@@ -8,8 +8,8 @@ use super::{
     sanitize_id, seq, sub, sub_with, tag_list, translated, Ctx, Source, IMPLICIT_HTTP_API,
     IMPLICIT_REST_API,
 };
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::{HashMap, HashSet};
 
 /// A path with methods on a REST API, for its CORS preflight.
 pub(crate) struct RestRoute {
@@ -44,7 +44,7 @@ impl RestApiAuth {
     pub fn read(props: &Node, api_id: &str) -> Self {
         let auth = props.get("Auth");
         let get = |key: &str| auth.and_then(|a| a.get(key)).filter(|v| !v.is_null());
-        let mut authorizers = HashMap::new();
+        let mut authorizers = HashMap::default();
         if let Some(defs) = get("Authorizers").and_then(Node::as_map) {
             for def in defs {
                 let kind = if def.value.get("UserPoolArn").is_some() {
@@ -124,7 +124,7 @@ pub(crate) struct HttpApiAuth {
 impl HttpApiAuth {
     pub fn read(props: &Node, api_id: &str) -> Self {
         let auth = props.get("Auth");
-        let mut authorizers = HashMap::new();
+        let mut authorizers = HashMap::default();
         if let Some(defs) = auth
             .and_then(|a| a.get("Authorizers"))
             .and_then(Node::as_map)

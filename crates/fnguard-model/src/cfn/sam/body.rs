@@ -8,8 +8,8 @@
 
 use super::apis::invoke_uri;
 use super::{is_intrinsic, map, seq, set_key, Ctx};
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::{HashMap, HashSet};
 
 const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
 const INTEGRATION: &str = "x-amazon-apigateway-integration";
@@ -40,7 +40,7 @@ pub(crate) fn operations(props: &Node) -> Option<HashSet<(String, String)>> {
         .get("DefinitionBody")
         .filter(|b| b.as_map().is_some() && !is_intrinsic(b))?;
     let paths = body.get("paths").filter(|p| !is_intrinsic(p))?.as_map()?;
-    let mut ops = HashSet::new();
+    let mut ops = HashSet::default();
     for path in paths {
         for op in path.value.as_map().unwrap_or(&[]) {
             if let Some(method) = method_of(&op.key) {
@@ -93,14 +93,14 @@ impl BodyAuth {
 pub(crate) fn finish(ctx: &mut Ctx) {
     let merges = std::mem::take(&mut ctx.body_merges);
     // Per API, the last event on each (path, method) wins, as in SAM.
-    let mut by_api: HashMap<&str, HashMap<(&str, &str), &Merge>> = HashMap::new();
+    let mut by_api: HashMap<&str, HashMap<(&str, &str), &Merge>> = HashMap::default();
     for m in &merges {
         by_api
             .entry(m.api.as_str())
             .or_default()
             .insert((m.path.as_str(), m.method.as_str()), m);
     }
-    let none = HashMap::new();
+    let none = HashMap::default();
     let mut apis: Vec<(String, BodyAuth)> = Vec::new();
     for (id, api) in &ctx.rest_apis {
         if api.body_ops.is_some() {
@@ -384,7 +384,7 @@ mod tests {
             api_key: false,
             default_on_preflight: true,
             api_key_on_preflight: true,
-            kinds: HashMap::new(),
+            kinds: HashMap::default(),
         };
         let loc = Loc::default();
         let mut used = Vec::new();

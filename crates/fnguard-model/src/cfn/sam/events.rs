@@ -7,8 +7,8 @@ use super::{
     sub_with, tag_list, translated, Ctx, Source,
 };
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::{HashMap, HashSet};
 
 /// Lambda properties SAM passes to `AWS::Lambda::Function` unchanged.
 const PASS_THROUGH: &[&str] = &[
@@ -381,7 +381,7 @@ fn s3(ctx: &mut Ctx, src: &Source, ev: &Event) {
 pub(crate) fn attach_bucket_notifications(ctx: &mut Ctx) {
     let pending = std::mem::take(&mut ctx.bucket_notifications);
     let mut per_bucket: Vec<(String, Vec<Node>, Vec<String>)> = Vec::new();
-    let mut slot: HashMap<String, usize> = HashMap::new();
+    let mut slot: HashMap<String, usize> = HashMap::default();
     for (bucket, config, permission_id) in pending {
         let i = *slot.entry(bucket.clone()).or_insert_with(|| {
             per_bucket.push((bucket, Vec::new(), Vec::new()));

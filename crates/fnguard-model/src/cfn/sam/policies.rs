@@ -3,9 +3,9 @@
 
 use super::{boolean, is_intrinsic, map, seq, tag_list, Source};
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const MANAGED_POLICIES_JSON: &str =
@@ -30,7 +30,7 @@ fn policy_templates() -> &'static HashMap<String, PolicyTemplate> {
     MAP.get_or_init(|| {
         let mut parsed: Value = serde_json::from_str(POLICY_TEMPLATES_JSON).unwrap_or(Value::Null);
         let Some(Value::Object(templates)) = parsed.get_mut("Templates").map(Value::take) else {
-            return HashMap::new();
+            return HashMap::default();
         };
         templates
             .into_iter()
@@ -80,7 +80,7 @@ pub fn is_policy_template(name: &str) -> bool {
 }
 
 pub(crate) fn aws_managed(path: &str, loc: Loc) -> Node {
-    Node::str(format!("arn:aws:iam::aws:policy/{path}"), loc)
+    Node::str(["arn:aws:iam::aws:policy/", path].concat(), loc)
 }
 
 /// What events and destinations add to the generated role.
@@ -149,7 +149,7 @@ pub(crate) fn execution_role(src: &Source, role_id: &str, extras: RoleExtras) ->
         for (index, item) in policies.one_or_many().into_iter().enumerate() {
             add_policy(
                 item,
-                &format!("{role_id}Policy{index}"),
+                &|| format!("{role_id}Policy{index}"),
                 &mut managed,
                 &mut inline,
             );
@@ -270,7 +270,13 @@ fn if_arguments(item: &Node) -> Option<(&Node, &Node, &Node)> {
     }
 }
 
-fn add_policy(item: &Node, name: &str, managed: &mut Vec<Node>, inline: &mut Vec<Node>) {
+/// `name` gives the inline policy name, formatted only for inline ones.
+fn add_policy(
+    item: &Node,
+    name: &dyn Fn() -> String,
+    managed: &mut Vec<Node>,
+    inline: &mut Vec<Node>,
+) {
     if let Some((cond, when_true, when_false)) = if_arguments(item) {
         let kinds = [kind_of(when_true), kind_of(when_false)];
         let kind = if kinds[0] == PolicyKind::NoValue {
@@ -324,7 +330,7 @@ fn managed_arn_node(item: &Node) -> Node {
 
 /// `{PolicyName, PolicyDocument}` for a policy document or a policy
 /// template.
-fn inline_policy(item: &Node, name: &str) -> Option<Node> {
+fn inline_policy(item: &Node, name: &dyn Fn() -> String) -> Option<Node> {
     let loc = item.loc;
     let document = match kind_of(item) {
         PolicyKind::Document => item.clone(),
@@ -337,7 +343,7 @@ fn inline_policy(item: &Node, name: &str) -> Option<Node> {
     Some(map(
         loc,
         vec![
-            ("PolicyName", Node::str(name, loc)),
+            ("PolicyName", Node::str(name(), loc)),
             ("PolicyDocument", document),
         ],
     ))

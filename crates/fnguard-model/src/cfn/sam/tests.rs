@@ -831,3 +831,19 @@ Outputs:
         serde_json::json!(9)
     );
 }
+
+#[test]
+fn sanitized_ids_keep_the_ascii_alphanumeric_characters() {
+    for text in [
+        "",
+        "Plain1",
+        "with-dash_and.dot",
+        "é1ü2",
+        "日本Api",
+        "a b\tc",
+        "ß/x",
+    ] {
+        let by_chars: String = text.chars().filter(char::is_ascii_alphanumeric).collect();
+        assert_eq!(sanitize_id(text), by_chars, "{text:?}");
+    }
+}
