@@ -29,6 +29,7 @@ pub(super) fn render_to(
     let mut w = Json {
         buf: Vec::with_capacity(CHUNK + CHUNK / 4),
         out,
+        last_path: Default::default(),
     };
     let [critical, high, medium, low, info] = report.severity_counts().map(|(_, n)| n);
     w.raw("{\n  \"schema_version\": ");
@@ -129,9 +130,15 @@ fn finding(w: &mut Json<'_>, f: &Finding, rules: &RuleTexts, lang: Lang) {
         w.raw("\n      ]");
     }
     w.raw(",\n      \"guide\": ");
-    list(w, f.guide);
+    match rule {
+        Some(r) if std::ptr::eq(f.guide, r.guide) => w.escaped(&r.guide_json),
+        _ => list(w, f.guide),
+    }
     w.raw(",\n      \"attack\": ");
-    list(w, f.attack);
+    match rule {
+        Some(r) if std::ptr::eq(f.attack, r.attack) => w.escaped(&r.attack_json),
+        _ => list(w, f.attack),
+    }
     w.raw(",\n      \"remediation\": ");
     w.escaped(rule.map_or(b"\"\"", |r| &r.remediation));
     w.raw(",\n      \"fingerprint\": \"");
@@ -169,7 +176,7 @@ fn location(w: &mut Json<'_>, loc: &SourceRef, indent: &str) {
     w.raw("{\n  ");
     w.raw(indent);
     w.raw("\"path\": ");
-    w.str(&loc.path);
+    w.path(&loc.path);
     w.raw(",\n  ");
     w.raw(indent);
     w.raw("\"line\": ");
@@ -198,11 +205,17 @@ fn list(w: &mut Json<'_>, items: &[&str]) {
 }
 
 /// A rule's title and remediation in the report's language, as JSON
-/// strings (quoted and escaped).
+/// strings (quoted and escaped), and its guide and ATT&CK lists as a
+/// finding's members. Findings share their rule's lists (`Finding::new`),
+/// so a pointer comparison tells when the rendered ones apply.
 struct Escaped {
     id: &'static str,
     title: Vec<u8>,
     remediation: Vec<u8>,
+    guide: &'static [&'static str],
+    guide_json: Vec<u8>,
+    attack: &'static [&'static str],
+    attack_json: Vec<u8>,
 }
 
 struct RuleTexts(Vec<Escaped>);
@@ -218,10 +231,23 @@ impl RuleTexts {
                         escape_into(&mut buf, text);
                         buf
                     };
+                    let listed = |items: &[&str]| {
+                        let mut w = Json {
+                            buf: Vec::new(),
+                            out: &mut io::sink(),
+                            last_path: Default::default(),
+                        };
+                        list(&mut w, items);
+                        w.buf
+                    };
                     Escaped {
                         id: r.id,
                         title: quoted(r.title(lang)),
                         remediation: quoted(r.remediation(lang)),
+                        guide: r.guide,
+                        guide_json: listed(r.guide),
+                        attack: r.attack,
+                        attack_json: listed(r.attack),
                     }
                 })
                 .collect(),
@@ -243,6 +269,9 @@ impl RuleTexts {
 struct Json<'a> {
     buf: Vec<u8>,
     out: &'a mut dyn Write,
+    /// The last path written and its escaped form: findings come sorted
+    /// by place, so runs of them (and their related locations) repeat it.
+    last_path: (String, Vec<u8>),
 }
 
 impl Json<'_> {
@@ -256,6 +285,16 @@ impl Json<'_> {
 
     fn str(&mut self, text: &str) {
         escape_into(&mut self.buf, text);
+    }
+
+    fn path(&mut self, path: &str) {
+        if self.last_path.0 != path {
+            self.last_path.0.clear();
+            self.last_path.0.push_str(path);
+            self.last_path.1.clear();
+            escape_into(&mut self.last_path.1, path);
+        }
+        self.buf.extend_from_slice(&self.last_path.1);
     }
 
     fn num(&mut self, n: usize) {
@@ -299,58 +338,61 @@ fn escape_into(buf: &mut Vec<u8>, text: &str) {
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time past the (overwhelmingly common) runs that
-        // need no escape.
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            if !needs_escape(word) {
-                i += 8;
-                continue;
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = (at + ESCAPE_CHUNK).min(bytes.len());
+        let chunk = &bytes[at..end];
+        // The (overwhelmingly common) chunks that need no escape are
+        // skipped whole; the test has no early exit, so it compiles to a
+        // few vector compares. A last, shorter chunk is tested in a copy
+        // padded with spaces.
+        let clean = if chunk.len() == ESCAPE_CHUNK {
+            !chunk.iter().fold(false, |any, &b| any | needs_escape(b))
+        } else {
+            let mut padded = [b' '; ESCAPE_CHUNK];
+            padded[..chunk.len()].copy_from_slice(chunk);
+            !padded.iter().fold(false, |any, &b| any | needs_escape(b))
+        };
+        if !clean {
+            for (offset, &b) in chunk.iter().enumerate() {
+                if !needs_escape(b) {
+                    continue;
+                }
+                let i = at + offset;
+                buf.extend_from_slice(&bytes[start..i]);
+                start = i + 1;
+                match b {
+                    b'"' => buf.extend_from_slice(b"\\\""),
+                    b'\\' => buf.extend_from_slice(b"\\\\"),
+                    0x08 => buf.extend_from_slice(b"\\b"),
+                    b'\t' => buf.extend_from_slice(b"\\t"),
+                    b'\n' => buf.extend_from_slice(b"\\n"),
+                    0x0c => buf.extend_from_slice(b"\\f"),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    _ => buf.extend_from_slice(&[
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[usize::from(b >> 4)],
+                        HEX[usize::from(b & 0xf)],
+                    ]),
+                }
             }
         }
-        let b = bytes[i];
-        i += 1;
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
-        }
-        buf.extend_from_slice(&bytes[start..i - 1]);
-        start = i;
-        match b {
-            b'"' => buf.extend_from_slice(b"\\\""),
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            0x08 => buf.extend_from_slice(b"\\b"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            0x0c => buf.extend_from_slice(b"\\f"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]),
-        }
+        at = end;
     }
     buf.extend_from_slice(&bytes[start..]);
     buf.push(b'"');
 }
 
-/// Whether any of the eight bytes is a control character, `"` or `\`
-/// (the classic "has a byte less than n" and "has a zero byte" tests; no
-/// false negatives, and a false positive only costs the byte loop).
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let has_quote = quote.wrapping_sub(ONES) & !quote;
-    let has_backslash = backslash.wrapping_sub(ONES) & !backslash;
-    (below_space | has_quote | has_backslash) & HIGH != 0
+/// Bytes tested at once by `escape_into`: two SSE2 vectors.
+const ESCAPE_CHUNK: usize = 32;
+
+/// A control character, `"` or `\`.
+#[inline(always)]
+fn needs_escape(b: u8) -> bool {
+    (b < 0x20) | (b == b'"') | (b == b'\\')
 }
 
 #[cfg(test)]
@@ -638,11 +680,11 @@ mod tests {
 
     #[test]
     fn every_escape_matches_serde_json() {
-        // Every character at every offset of the eight-byte steps, alone,
+        // Every character at every offset of two chunk steps, alone,
         // twice, and among others.
         for c in (0u32..0x300).chain([0x2028, 0x2029, 0x4e2d, 0x1f600]) {
             let Some(c) = char::from_u32(c) else { continue };
-            for pad in 0..17 {
+            for pad in 0..2 * ESCAPE_CHUNK + 1 {
                 let lead = "x".repeat(pad);
                 for text in [
                     format!("{lead}{c}"),
