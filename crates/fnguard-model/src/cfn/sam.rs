@@ -323,11 +323,16 @@ impl Ctx {
 }
 
 fn transform_resources(entries: Vec<MapEntry>, loc: Loc, globals: &Globals) -> Vec<MapEntry> {
+    // About three output resources per input one (a function, its role,
+    // an event's resources): sized once instead of rehashed as they come.
+    let expected = entries.len() * 3;
+    let mut taken = HashSet::with_capacity_and_hasher(expected, Default::default());
+    taken.extend(entries.iter().map(|e| e.key.clone()));
     let mut ctx = Ctx {
-        out: Vec::with_capacity(entries.len() * 3),
-        index: HashMap::default(),
-        taken: entries.iter().map(|e| e.key.clone()).collect(),
-        types: HashMap::default(),
+        out: Vec::with_capacity(expected),
+        index: HashMap::with_capacity_and_hasher(expected, Default::default()),
+        taken,
+        types: HashMap::with_capacity_and_hasher(entries.len(), Default::default()),
         rest_apis: HashMap::default(),
         http_apis: HashMap::default(),
         implicit_rest: None,
