@@ -17,13 +17,13 @@
 //! unknown trust policy: reported one severity lower, naming the keys.
 
 use crate::{Ctx, Raw};
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::managed::{self, Privilege};
 use fnguard_iam::privesc::{assess_as, Environment, Escalation, FunctionInfo, Power, RoleInfo};
 use fnguard_iam::trust::{assume_grants, Assumer};
 use fnguard_iam::{Context, Decision, Policy};
 use fnguard_model::{Deployment, Function, Ref, Role, SELF_ACCOUNT, SELF_REGION};
-use std::collections::HashMap;
 
 pub static RULES: &[RuleMeta] = &[PRIVESC];
 
@@ -111,7 +111,8 @@ fn local_role(f: &Function) -> Option<&str> {
 pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     // Function roles first, then the others, each once (first id wins).
     let mut order: Vec<&Role> = Vec::with_capacity(dep.roles.len());
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(dep.roles.len());
+    let mut by_id: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(dep.roles.len(), Default::default());
     let declared: HashMap<&str, &Role> =
         dep.roles.iter().rev().map(|r| (r.id.as_str(), r)).collect();
     let used = dep.functions.iter().filter_map(local_role);
@@ -211,8 +212,8 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
 /// against every statement.
 struct Prefilter {
     actions: Vec<&'static str>,
-    /// Lowercase service prefix with the indices of its actions.
-    services: Vec<(String, Vec<usize>)>,
+    /// Lowercase service prefix -> the indices of its actions.
+    services: HashMap<String, Vec<usize>>,
     /// Per alternative: (index into `actions`, step needs only "not denied").
     alternatives: Vec<Vec<(usize, bool)>>,
 }
@@ -240,16 +241,13 @@ fn prefilter() -> &'static Prefilter {
                 alternatives.push(steps);
             }
         }
-        let mut services: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut services: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, action) in actions.iter().enumerate() {
             let service = action
                 .split_once(':')
                 .map_or(*action, |(s, _)| s)
                 .to_ascii_lowercase();
-            match services.iter_mut().find(|(s, _)| *s == service) {
-                Some((_, list)) => list.push(i),
-                None => services.push((service, vec![i])),
-            }
+            services.entry(service).or_default().push(i);
         }
         Prefilter {
             actions,
@@ -257,6 +255,23 @@ fn prefilter() -> &'static Prefilter {
             alternatives,
         }
     })
+}
+
+impl Prefilter {
+    /// The indices of the catalog actions of `service` (any case).
+    fn service_actions(&self, service: &str) -> Option<&[usize]> {
+        // Folded on the stack: this runs for every action of every role.
+        let mut folded = [0u8; 64];
+        let list = match folded.get_mut(..service.len()) {
+            Some(key) => {
+                key.copy_from_slice(service.as_bytes());
+                key.make_ascii_lowercase();
+                self.services.get(std::str::from_utf8(key).ok()?)
+            }
+            None => self.services.get(&service.to_ascii_lowercase()),
+        };
+        list.map(Vec::as_slice)
+    }
 }
 
 /// Might some alternative of some method have every required step allowed
@@ -281,14 +296,10 @@ fn may_escalate(policies: &[&Policy]) -> bool {
                             return true;
                         };
                         let service = pattern.split_once(':').map_or(pattern, |(s, _)| s);
-                        if service.contains(['*', '?']) {
+                        if service.bytes().any(|b| b == b'*' || b == b'?') {
                             return true;
                         }
-                        if let Some((_, list)) = pf
-                            .services
-                            .iter()
-                            .find(|(s, _)| s.eq_ignore_ascii_case(service))
-                        {
+                        if let Some(list) = pf.service_actions(service) {
                             relevant.push((pattern, list));
                         }
                     }
@@ -330,7 +341,8 @@ struct Kinds {
 impl Kinds {
     fn new(env: &Environment) -> Self {
         let mut keys: Vec<(&[String], bool, Power)> = Vec::new();
-        let mut by_arn: HashMap<&str, usize> = HashMap::with_capacity(env.roles.len());
+        let mut by_arn: HashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(env.roles.len(), Default::default());
         let role_kind = env
             .roles
             .iter()
@@ -527,7 +539,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
     if analysis.roles.iter().all(|rp| rp.escalations.is_empty()) {
         return;
     }
-    let mut users_of: HashMap<&str, Vec<&Function>> = HashMap::new();
+    let mut users_of: HashMap<&str, Vec<&Function>> = HashMap::default();
     for f in &dep.functions {
         if let Some(role) = local_role(f) {
             users_of.entry(role).or_default().push(f);

@@ -205,6 +205,11 @@ impl Catalog {
     }
 
     pub fn service(&self, prefix: &str) -> Option<&ServiceEntry> {
+        self.service_index(prefix).map(|i| &self.services[i])
+    }
+
+    /// The index of a service (any case) in `services()`.
+    pub fn service_index(&self, prefix: &str) -> Option<usize> {
         // Service prefixes are short: folded on the stack, not in a new
         // String per lookup.
         let mut folded = [0u8; 64];
@@ -216,7 +221,7 @@ impl Catalog {
             }
             None => self.by_service.get(&prefix.to_ascii_lowercase()),
         };
-        index.map(|&i| &self.services[i])
+        index.copied()
     }
 
     pub fn service_actions(&self, entry: &ServiceEntry) -> &[ActionInfo] {

@@ -9,6 +9,7 @@
 //! stack instead of recursing, so hostile nesting is refused by a depth cap,
 //! never by a stack overflow.
 
+use crate::yaml::same_key;
 use crate::LoadError;
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
@@ -72,13 +73,18 @@ pub fn parse(text: &str, file: FileId, path: &str) -> Result<Node, LoadError> {
 
 type Failure = (u32, u32, String);
 
+/// An open array or object. Its items and entries are kept on the parser's
+/// shared stacks (`Members`) from `start` on: a nested container closes
+/// before its parent takes the next member, and each container then gets
+/// one allocation of its exact size instead of a vector regrown member by
+/// member.
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        start: usize,
         loc: Loc,
     },
     Map {
-        entries: Vec<MapEntry>,
+        start: usize,
         /// Entries were added past `CHECKED_ENTRIES` (duplicates unchecked).
         unchecked: bool,
         /// The key whose value is being parsed.
@@ -88,28 +94,36 @@ enum Frame {
     },
 }
 
+/// Items and entries of the open containers, innermost last.
+#[derive(Default)]
+struct Members {
+    items: Vec<Node>,
+    entries: Vec<MapEntry>,
+}
+
 impl Frame {
-    fn insert(&mut self, value: Node) {
+    fn insert(&mut self, members: &mut Members, value: Node) {
         match self {
-            Frame::Seq { items, .. } => items.push(value),
+            Frame::Seq { .. } => members.items.push(value),
             Frame::Map {
-                entries,
+                start,
                 unchecked,
                 key,
                 key_loc,
                 ..
             } => {
                 let key = std::mem::take(key);
+                let entries = &mut members.entries[*start..];
                 if entries.len() >= CHECKED_ENTRIES {
                     *unchecked = true;
-                } else if let Some(at) = entries.iter().position(|e| e.key == key) {
+                } else if let Some(e) = entries.iter_mut().find(|e| same_key(&e.key, &key)) {
                     // Later duplicates win, as in the YAML parser and most
                     // JSON libraries.
-                    entries[at].key_loc = *key_loc;
-                    entries[at].value = value;
+                    e.key_loc = *key_loc;
+                    e.value = value;
                     return;
                 }
-                entries.push(MapEntry {
+                members.entries.push(MapEntry {
                     key,
                     key_loc: *key_loc,
                     value,
@@ -118,15 +132,18 @@ impl Frame {
         }
     }
 
-    fn close(self) -> Node {
+    fn close(self, members: &mut Members) -> Node {
         match self {
-            Frame::Seq { items, loc } => Node::new(NodeKind::Seq(items), loc),
+            Frame::Seq { start, loc } => {
+                Node::new(NodeKind::Seq(members.items.drain(start..).collect()), loc)
+            }
             Frame::Map {
-                mut entries,
+                start,
                 unchecked,
                 loc,
                 ..
             } => {
+                let mut entries: Vec<MapEntry> = members.entries.drain(start..).collect();
                 if unchecked {
                     dedup_keys(&mut entries);
                 }
@@ -200,7 +217,17 @@ impl<'a> Parser<'a> {
         self.fail_at(self.pos, format!("expected {what}, found {found}"))
     }
 
+    /// Most calls find a token right away (after a key, before a value):
+    /// that test is inlined, the loop is not.
+    #[inline]
     fn skip_ws(&mut self) {
+        if self.bytes.get(self.pos).is_some_and(|&b| b > b' ') {
+            return;
+        }
+        self.skip_ws_run();
+    }
+
+    fn skip_ws_run(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
                 b' ' => self.pos += 1 + space_run(&self.bytes[self.pos + 1..]),
@@ -221,6 +248,7 @@ impl<'a> Parser<'a> {
 
     fn document(&mut self) -> Result<Node, Failure> {
         let mut stack: Vec<Frame> = Vec::new();
+        let mut members = Members::default();
         'value: loop {
             self.skip_ws();
             let start = self.pos;
@@ -242,7 +270,7 @@ impl<'a> Parser<'a> {
                         } else {
                             let (key, key_loc) = self.key()?;
                             stack.push(Frame::Map {
-                                entries: Vec::new(),
+                                start: members.entries.len(),
                                 unchecked: false,
                                 key,
                                 key_loc,
@@ -255,7 +283,7 @@ impl<'a> Parser<'a> {
                         Node::new(NodeKind::Seq(Vec::new()), loc)
                     } else {
                         stack.push(Frame::Seq {
-                            items: Vec::new(),
+                            start: members.items.len(),
                             loc,
                         });
                         continue 'value;
@@ -282,7 +310,7 @@ impl<'a> Parser<'a> {
                     }
                     return Ok(node);
                 };
-                frame.insert(node);
+                frame.insert(&mut members, node);
                 let is_map = matches!(frame, Frame::Map { .. });
                 self.skip_ws();
                 match (self.peek(), is_map) {
@@ -308,7 +336,7 @@ impl<'a> Parser<'a> {
                         let Some(frame) = stack.pop() else {
                             return Err(self.expected("a JSON value"));
                         };
-                        node = frame.close();
+                        node = frame.close(&mut members);
                     }
                     (_, true) => return Err(self.expected("',' or '}' after an object member")),
                     (_, false) => return Err(self.expected("',' or ']' after an array element")),
@@ -896,6 +924,29 @@ mod tests {
             let ours = p(sample);
             let theirs = crate::yaml::parse(sample, 0, "t.yaml").expect("yaml parses JSON");
             assert_eq!(shape(&ours), shape(&theirs), "{sample}");
+        }
+    }
+
+    /// Containers share the member stacks: nested ones, duplicates at every
+    /// level and maps past `CHECKED_ENTRIES` must still build yaml-rust2's
+    /// tree, positions included.
+    #[test]
+    fn nested_containers_match_yaml_rust2_exactly() {
+        let mut big = String::from("{\n");
+        for i in 0..60 {
+            big.push_str(&format!(
+                "  \"k{}\": {{\"a\": [{i}, [], {{}}, {{\"x\": 1, \"x\": [2]}}], \"a\": {{\"in\": [[{i}]]}}}},\n",
+                i % 45
+            ));
+        }
+        big.push_str("  \"end\": [{\"k\": 1}, {\"k\": 2, \"j\": [3, {\"k\": 4}]}]\n}");
+        for sample in [
+            big.as_str(),
+            "[[1, [2, [3]], {\"a\": [4]}], {\"b\": {\"c\": {}}}, []]",
+        ] {
+            let ours = p(sample);
+            let theirs = crate::yaml::parse_slow(sample, 0, "t.yaml").expect("yaml parses JSON");
+            assert_eq!(ours, theirs, "{sample}");
         }
     }
 

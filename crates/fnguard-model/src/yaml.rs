@@ -233,7 +233,7 @@ impl Builder {
 
 /// `a == b`, with the first bytes compared inline: keys of one map mostly
 /// differ there, and this check runs for every pair of keys of small maps.
-fn same_key(a: &str, b: &str) -> bool {
+pub(crate) fn same_key(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 

@@ -19,6 +19,7 @@ use crate::model::{SELF_ACCOUNT, SELF_PARTITION, SELF_REGION};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
+use std::borrow::Cow;
 
 /// Tag of the marker node standing for a resource reference.
 pub const RESOURCE_TAG: &str = "fnguard:resource";
@@ -70,8 +71,7 @@ pub struct Resolver<'a> {
 
 /// The intrinsic function a node is, if any: short-form tags and long-form
 /// single-key maps give the same `(name, argument)`.
-pub fn intrinsic(node: &Node) -> Option<(std::borrow::Cow<'_, str>, &Node)> {
-    use std::borrow::Cow;
+pub fn intrinsic(node: &Node) -> Option<(Cow<'_, str>, &Node)> {
     match &node.kind {
         NodeKind::Tagged(tag, inner) if tag == RESOURCE_TAG => {
             let _ = inner;
@@ -297,11 +297,11 @@ fn push_placeholder(out: &mut String, name: &str) {
 /// documents, whose parser only knows plain values). Bounded by the tree
 /// depth the YAML parser already limits. Most documents hold no marker:
 /// those are borrowed as they are instead of copied.
-pub fn flatten_markers(node: &Node) -> std::borrow::Cow<'_, Node> {
+pub fn flatten_markers(node: &Node) -> Cow<'_, Node> {
     if needs_flattening(node, 0) {
-        std::borrow::Cow::Owned(flatten_at(node, 0))
+        Cow::Owned(flatten_at(node, 0))
     } else {
-        std::borrow::Cow::Borrowed(node)
+        Cow::Borrowed(node)
     }
 }
 
@@ -548,12 +548,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// A resolved scalar argument as text (names in `Ref`, `Fn::GetAtt`...).
-    fn name_arg(&mut self, arg: &Node, depth: usize) -> Result<String, String> {
+    fn name_arg<'n>(&mut self, arg: &'n Node, depth: usize) -> Result<Cow<'n, str>, String> {
         if let NodeKind::Str(name) = &arg.kind {
-            // What resolving and reading it back would give, with one copy.
-            return Ok(name.clone());
+            // What resolving and reading it back would give, without a copy.
+            return Ok(Cow::Borrowed(name));
         }
-        as_text(&self.value_at(arg, depth))
+        as_text(&self.value_at(arg, depth)).map(Cow::Owned)
     }
 
     fn apply(&mut self, name: &str, arg: &Node, loc: Loc, depth: usize) -> Option<Node> {
@@ -568,28 +568,32 @@ impl<'a> Resolver<'a> {
                 },
             },
             "Fn::GetAtt" => {
-                let (res, attr) = match &arg.kind {
+                // The marker's text `Id.Attr`, built once; `Id` is its
+                // first `id_len` bytes.
+                let (marker, id_len) = match &arg.kind {
                     NodeKind::Seq(items) if items.len() >= 2 => {
                         let res = self.name_arg(&items[0], depth);
                         let attr = self.name_arg(&items[1], depth);
                         match (res, attr) {
-                            (Ok(r), Ok(a)) => (r, a),
+                            (Ok(r), Ok(a)) => ([&*r, ".", &*a].concat(), r.len()),
                             (Err(why), _) | (_, Err(why)) => return unknown(why),
                         }
                     }
                     _ => match self.name_arg(arg, depth) {
-                        Ok(text) => match text.split_once('.') {
-                            Some((r, a)) => (r.to_string(), a.to_string()),
+                        // Split at the first dot and joined again: the text.
+                        Ok(text) => match find_byte(&text, b'.') {
+                            Some(dot) => (text.into_owned(), dot),
                             None => return unknown(format!("Fn::GetAtt {text} has no attribute")),
                         },
                         Err(why) => return unknown(why),
                     },
                 };
-                if self.resource_types.contains_key(res.as_str()) {
+                let res = &marker[..id_len];
+                if self.resource_types.contains_key(res) {
                     Some(Node::new(
                         NodeKind::Tagged(
                             RESOURCE_TAG.to_string(),
-                            Box::new(Node::str(format!("{res}.{attr}"), loc)),
+                            Box::new(Node::str(marker, loc)),
                         ),
                         loc,
                     ))
@@ -627,7 +631,7 @@ impl<'a> Resolver<'a> {
                 let source = self.name_arg(&items[1], depth);
                 match (delim, source) {
                     (Ok(d), Ok(s)) if !d.is_empty() => Some(Node::new(
-                        NodeKind::Seq(s.split(d.as_str()).map(|p| Node::str(p, loc)).collect()),
+                        NodeKind::Seq(s.split(&*d).map(|p| Node::str(p, loc)).collect()),
                         loc,
                     )),
                     (Err(why), _) | (_, Err(why)) => unknown(why),
@@ -1176,6 +1180,28 @@ mod tests {
         assert_eq!(resource_marker(&n), Some(("Role", Some("Arn"))));
         assert!(eval_unknown(&with("!GetAtt Nope.Arn")).contains("Nope"));
         assert!(eval_unknown(&with("!Ref Nope")).contains("undeclared"));
+        // The marker text keeps everything after the first dot, in both
+        // forms, and names built from parameters resolve first.
+        let n = eval(&with("!GetAtt Role.Endpoint.Address")).expect("value");
+        assert_eq!(
+            resource_marker(&n),
+            Some(("Role", Some("Endpoint.Address")))
+        );
+        let n = eval(&with("{'Fn::GetAtt': [Role, Endpoint.Address]}")).expect("value");
+        assert_eq!(
+            resource_marker(&n),
+            Some(("Role", Some("Endpoint.Address")))
+        );
+        let n = eval(&with("{'Fn::GetAtt': [Role, !Ref Stage]}")).expect("value");
+        assert_eq!(resource_marker(&n), Some(("Role", Some("prod"))));
+        assert_eq!(
+            eval_unknown(&with("{'Fn::GetAtt': [Role.Arn, Arn]}")),
+            "Fn::GetAtt to undeclared resource Role.Arn"
+        );
+        assert_eq!(
+            eval_unknown(&with("!GetAtt RoleArn")),
+            "Fn::GetAtt RoleArn has no attribute"
+        );
     }
 
     #[test]
@@ -1376,7 +1402,7 @@ mod tests {
             for node in [raw.clone(), r.value(raw)] {
                 let flattened = flatten_markers(&node);
                 assert_eq!(*flattened, flatten_at(&node, 0), "{key}");
-                let borrowed = matches!(flattened, std::borrow::Cow::Borrowed(_));
+                let borrowed = matches!(flattened, Cow::Borrowed(_));
                 assert_eq!(borrowed, *flattened == node, "{key}");
             }
         }
@@ -1384,7 +1410,7 @@ mod tests {
         for _ in 0..MAX_DEPTH + 2 {
             deep = Node::new(NodeKind::Seq(vec![deep]), Loc::default());
         }
-        assert!(matches!(flatten_markers(&deep), std::borrow::Cow::Owned(_)));
+        assert!(matches!(flatten_markers(&deep), Cow::Owned(_)));
         assert_eq!(*flatten_markers(&deep), flatten_at(&deep, 0));
     }
 

@@ -179,8 +179,8 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
     };
     let mut b = Builder::new(root, dep);
     b.parameters(root);
-    let mut res = Vec::new();
     let resources = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
+    let mut res = Vec::with_capacity(resources.len());
     for (i, e) in resources.iter().enumerate() {
         if e.key.starts_with("Fn::ForEach") {
             b.warn(
@@ -583,6 +583,10 @@ impl<'a> Builder<'a> {
     /// Names and links every later step looks up, whatever the order of
     /// resources in the template.
     fn index(&mut self, res: &[Res]) {
+        // Functions and roles are large: growing their lists copies them.
+        let count = |ty: &str| res.iter().filter(|x| x.ty == ty).count();
+        self.dep.functions.reserve(count("AWS::Lambda::Function"));
+        self.dep.roles.reserve(count("AWS::IAM::Role"));
         for x in res {
             let p = &x.props;
             match x.ty {
@@ -760,6 +764,7 @@ impl<'a> Builder<'a> {
         if let Some(vars) = p.path(&["Environment", "Variables"]) {
             match vars.as_map() {
                 Some(entries) => {
+                    f.environment.reserve(entries.len());
                     for e in entries {
                         let value = self.env_value(&e.value);
                         f.internal_refs.extend(self.internal_refs(

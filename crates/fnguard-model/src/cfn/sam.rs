@@ -223,6 +223,27 @@ impl Source<'_> {
     pub fn prop(&self, key: &str) -> Option<&Node> {
         self.props.get(key).filter(|v| !v.is_null())
     }
+
+    /// `prop` for a value the translation reads for the last time: moved
+    /// out of owned properties (it reads as absent afterwards), copied from
+    /// borrowed ones.
+    pub fn take_prop(&mut self, key: &str) -> Option<Node> {
+        let Cow::Owned(props) = &mut self.props else {
+            return self.prop(key).cloned();
+        };
+        let NodeKind::Map(entries) = &mut props.kind else {
+            return None;
+        };
+        let entry = entries.iter_mut().find(|e| e.key == key)?;
+        if entry.value.is_null() {
+            return None;
+        }
+        let loc = entry.value.loc;
+        Some(std::mem::replace(
+            &mut entry.value,
+            Node::new(NodeKind::Null, loc),
+        ))
+    }
 }
 
 /// Output resources under construction plus what translation of one
@@ -302,11 +323,16 @@ impl Ctx {
 }
 
 fn transform_resources(entries: Vec<MapEntry>, loc: Loc, globals: &Globals) -> Vec<MapEntry> {
+    // About three output resources per input one (a function, its role,
+    // an event's resources): sized once instead of rehashed as they come.
+    let expected = entries.len() * 3;
+    let mut taken = HashSet::with_capacity_and_hasher(expected, Default::default());
+    taken.extend(entries.iter().map(|e| e.key.clone()));
     let mut ctx = Ctx {
-        out: Vec::with_capacity(entries.len() * 3),
-        index: HashMap::default(),
-        taken: entries.iter().map(|e| e.key.clone()).collect(),
-        types: HashMap::default(),
+        out: Vec::with_capacity(expected),
+        index: HashMap::with_capacity_and_hasher(expected, Default::default()),
+        taken,
+        types: HashMap::with_capacity_and_hasher(entries.len(), Default::default()),
         rest_apis: HashMap::default(),
         http_apis: HashMap::default(),
         implicit_rest: None,
@@ -341,14 +367,18 @@ fn transform_resources(entries: Vec<MapEntry>, loc: Loc, globals: &Globals) -> V
     }
 
     // Routes are attached to APIs while functions are translated, so every
-    // API's Auth must be known first, whatever the resource order.
-    let sources: Vec<Source> = sam
+    // API's Auth must be known first, whatever the resource order. The
+    // sources own their merged properties: translation moves what it
+    // passes through instead of copying it.
+    let (sam_entries, sam_props): (Vec<MapEntry>, Vec<Node>) = sam.into_iter().unzip();
+    let mut sources: Vec<Source> = sam_entries
         .iter()
+        .zip(sam_props)
         .map(|(entry, props)| Source {
             id: &entry.key,
             key_loc: entry.key_loc,
             resource: &entry.value,
-            props: Cow::Borrowed(props),
+            props: Cow::Owned(props),
         })
         .collect();
     for source in &sources {
@@ -381,7 +411,7 @@ fn transform_resources(entries: Vec<MapEntry>, loc: Loc, globals: &Globals) -> V
                 ctx.push(entry.key, entry.key_loc, entry.value);
                 continue;
             }
-            Err(index) => &sources[index],
+            Err(index) => &mut sources[index],
         };
         match resource_type(source.resource) {
             "AWS::Serverless::Function" => events::function(&mut ctx, source),

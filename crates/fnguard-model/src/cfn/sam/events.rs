@@ -35,7 +35,7 @@ const PASS_THROUGH: &[&str] = &[
     "RecursiveLoop",
 ];
 
-pub(crate) fn function(ctx: &mut Ctx, src: &Source) {
+pub(crate) fn function(ctx: &mut Ctx, src: &mut Source) {
     let loc = src.props.loc;
     let role_id = match src.prop("Role") {
         Some(_) => None,
@@ -47,8 +47,15 @@ pub(crate) fn function(ctx: &mut Ctx, src: &Source) {
         props.push(("Code", code));
     }
     for key in PASS_THROUGH {
-        if let Some(v) = src.prop(key) {
-            props.push((key, v.clone()));
+        // The execution role reads `VpcConfig` later; the others are read
+        // here only.
+        let value = if *key == "VpcConfig" {
+            src.prop(key).cloned()
+        } else {
+            src.take_prop(key)
+        };
+        if let Some(v) = value {
+            props.push((key, v));
         }
     }
     match (&role_id, src.prop("Role")) {
@@ -117,12 +124,12 @@ pub(crate) fn function(ctx: &mut Ctx, src: &Source) {
     }
 }
 
-fn code(src: &Source) -> Option<Node> {
-    if let Some(image) = src.prop("ImageUri") {
-        return Some(map(image.loc, vec![("ImageUri", image.clone())]));
+fn code(src: &mut Source) -> Option<Node> {
+    if let Some(image) = src.take_prop("ImageUri") {
+        return Some(map(image.loc, vec![("ImageUri", image)]));
     }
-    if let Some(inline) = src.prop("InlineCode") {
-        return Some(map(inline.loc, vec![("ZipFile", inline.clone())]));
+    if let Some(inline) = src.take_prop("InlineCode") {
+        return Some(map(inline.loc, vec![("ZipFile", inline)]));
     }
     src.prop("CodeUri")
         .map(|uri| s3_location(uri, "S3Bucket", "S3Key", "S3ObjectVersion"))

@@ -6,6 +6,7 @@ use fnguard_core::doc::MapEntry;
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 const MANAGED_POLICIES_JSON: &str =
@@ -129,7 +130,7 @@ pub(crate) fn statement(actions: &[&str], resource: Node, loc: Loc) -> Node {
 /// The `AWS::IAM::Role` SAM generates for `src`, with the policies its
 /// events and destinations need (`extras`, applied after `Policies` as SAM
 /// does for managed ARNs; inline ones come first, also as SAM orders them).
-pub(crate) fn execution_role(src: &Source, role_id: &str, extras: RoleExtras) -> Node {
+pub(crate) fn execution_role(src: &mut Source, role_id: &str, extras: RoleExtras) -> Node {
     let loc = src.key_loc;
     let mut managed: Vec<Node> = vec![aws_managed("service-role/AWSLambdaBasicExecutionRole", loc)];
     let tracing = src.prop("Tracing");
@@ -145,8 +146,13 @@ pub(crate) fn execution_role(src: &Source, role_id: &str, extras: RoleExtras) ->
         ));
     }
     let mut inline = extras.inline;
-    if let Some(policies) = src.prop("Policies") {
-        for (index, item) in policies.one_or_many().into_iter().enumerate() {
+    // Read here only: the documents move into the role.
+    if let Some(policies) = src.take_prop("Policies") {
+        let items = match policies.kind {
+            NodeKind::Seq(items) => items,
+            _ => vec![policies],
+        };
+        for (index, item) in items.into_iter().enumerate() {
             add_policy(
                 item,
                 &|| format!("{role_id}Policy{index}"),
@@ -272,12 +278,12 @@ fn if_arguments(item: &Node) -> Option<(&Node, &Node, &Node)> {
 
 /// `name` gives the inline policy name, formatted only for inline ones.
 fn add_policy(
-    item: &Node,
+    item: Node,
     name: &dyn Fn() -> String,
     managed: &mut Vec<Node>,
     inline: &mut Vec<Node>,
 ) {
-    if let Some((cond, when_true, when_false)) = if_arguments(item) {
+    if let Some((cond, when_true, when_false)) = if_arguments(&item) {
         let kinds = [kind_of(when_true), kind_of(when_false)];
         let kind = if kinds[0] == PolicyKind::NoValue {
             kinds[1]
@@ -287,7 +293,7 @@ fn add_policy(
         let convert = |branch: &Node| match kind_of(branch) {
             PolicyKind::NoValue => branch.clone(),
             _ if kind == PolicyKind::Managed => managed_arn_node(branch),
-            _ => inline_policy(branch, name).unwrap_or_else(|| branch.clone()),
+            _ => inline_policy(Cow::Borrowed(branch), name).unwrap_or_else(|| branch.clone()),
         };
         let loc = item.loc;
         let rebuilt = map(
@@ -307,10 +313,10 @@ fn add_policy(
         }
         return;
     }
-    match kind_of(item) {
-        PolicyKind::Managed => push_managed(managed, managed_arn_node(item)),
+    match kind_of(&item) {
+        PolicyKind::Managed => push_managed(managed, managed_arn_node(&item)),
         PolicyKind::Document | PolicyKind::Template => {
-            if let Some(policy) = inline_policy(item, name) {
+            if let Some(policy) = inline_policy(Cow::Owned(item), name) {
                 inline.push(policy);
             }
         }
@@ -330,10 +336,10 @@ fn managed_arn_node(item: &Node) -> Node {
 
 /// `{PolicyName, PolicyDocument}` for a policy document or a policy
 /// template.
-fn inline_policy(item: &Node, name: &dyn Fn() -> String) -> Option<Node> {
+fn inline_policy(item: Cow<'_, Node>, name: &dyn Fn() -> String) -> Option<Node> {
     let loc = item.loc;
-    let document = match kind_of(item) {
-        PolicyKind::Document => item.clone(),
+    let document = match kind_of(&item) {
+        PolicyKind::Document => item.into_owned(),
         PolicyKind::Template => {
             let entry = item.as_map()?.first()?;
             expand_template(&entry.key, &entry.value, entry.key_loc)?

@@ -847,3 +847,30 @@ fn sanitized_ids_keep_the_ascii_alphanumeric_characters() {
         assert_eq!(sanitize_id(text), by_chars, "{text:?}");
     }
 }
+
+#[test]
+fn take_prop_moves_from_owned_and_copies_from_borrowed_properties() {
+    let props = parse("Runtime: python3.12\nLayers: [a, b]\nTimeout: null\n");
+    let resource = parse("Type: AWS::Serverless::Function\n");
+    fn source<'a>(resource: &'a Node, props: Cow<'a, Node>) -> Source<'a> {
+        Source {
+            id: "F",
+            key_loc: Loc::default(),
+            resource,
+            props,
+        }
+    }
+    let mut owned = source(&resource, Cow::Owned(props.clone()));
+    let mut borrowed = source(&resource, Cow::Borrowed(&props));
+    for key in ["Runtime", "Layers", "Timeout", "Missing"] {
+        let expected = props.get(key).filter(|v| !v.is_null()).cloned();
+        assert_eq!(borrowed.take_prop(key), expected, "{key}");
+        assert_eq!(
+            borrowed.prop(key),
+            expected.as_ref(),
+            "{key} still readable"
+        );
+        assert_eq!(owned.take_prop(key), expected, "{key}");
+        assert_eq!(owned.prop(key), None, "{key} reads as absent once taken");
+    }
+}
