@@ -280,41 +280,68 @@ pub fn apply_settings(
 /// same place), and the findings are then moved once, into their places.
 pub fn sort_findings(findings: &mut [Finding]) {
     let path_rank = path_ranks(findings);
+    let rule_rank = rule_ranks(findings);
     let mut keys: Vec<SortKey> = findings
         .iter()
-        .zip(&path_rank)
+        .zip(path_rank.iter().zip(&rule_rank))
         .enumerate()
-        .map(|(index, (f, &path))| SortKey {
-            severity: std::cmp::Reverse(f.severity),
-            path,
-            line: f.location.line,
-            col: f.location.col,
+        .map(|(index, (f, (&path, &rule)))| SortKey {
+            place: (u128::from(u8::MAX - f.severity as u8) << 112)
+                | (u128::from(path) << 80)
+                | (u128::from(f.location.line) << 48)
+                | (u128::from(f.location.col) << 16)
+                | u128::from(rule),
             index: index as u32,
         })
         .collect();
     drop(path_rank);
+    drop(rule_rank);
     keys.sort_unstable_by(|a, b| {
-        (a.severity, a.path, a.line, a.col)
-            .cmp(&(b.severity, b.path, b.line, b.col))
-            .then_with(|| {
-                let (a, b) = (&findings[a.index as usize], &findings[b.index as usize]);
-                a.rule_id
-                    .cmp(b.rule_id)
-                    .then_with(|| a.resource.cmp(&b.resource))
-                    .then_with(|| a.fingerprint.cmp(&b.fingerprint))
-            })
+        a.place.cmp(&b.place).then_with(|| {
+            let (a, b) = (&findings[a.index as usize], &findings[b.index as usize]);
+            a.resource
+                .cmp(&b.resource)
+                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        })
     });
     let mut order: Vec<usize> = keys.into_iter().map(|k| k.index as usize).collect();
     apply_permutation(findings, &mut order);
 }
 
-#[derive(Clone, Copy)]
+/// A finding's sort key: severity (most severe first), path rank, line,
+/// column and rule rank packed into one integer, so that nearly every
+/// comparison is one integer compare; only findings of the same rule at
+/// the same place look at the findings themselves.
 struct SortKey {
-    severity: std::cmp::Reverse<fnguard_core::Severity>,
-    path: u32,
-    line: u32,
-    col: u32,
+    place: u128,
     index: u32,
+}
+
+/// For each finding, the rank of its rule id among the distinct ids (a
+/// scan has a few dozen rules).
+fn rule_ranks(findings: &[Finding]) -> Vec<u16> {
+    let mut ids: Vec<&str> = Vec::new();
+    let mut last = "";
+    for f in findings {
+        // Findings come in runs of the same rule: most skip the search.
+        if !std::ptr::eq(last, f.rule_id) && !ids.contains(&f.rule_id) {
+            ids.push(f.rule_id);
+        }
+        last = f.rule_id;
+    }
+    ids.sort_unstable();
+    let mut previous: Option<(&str, u16)> = None;
+    findings
+        .iter()
+        .map(|f| match previous {
+            Some((id, rank)) if std::ptr::eq(id, f.rule_id) => rank,
+            _ => {
+                let rank = ids.binary_search(&f.rule_id).unwrap_or(0) as u16;
+                previous = Some((f.rule_id, rank));
+                rank
+            }
+        })
+        .collect()
 }
 
 /// For each finding, the rank of its path in the sorted list of distinct
@@ -647,14 +674,20 @@ mod tests {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             (seed >> 16) % n
         };
+        // Lines and columns include values that use every bit of the
+        // packed key's fields.
+        let lines = [0, 1, 5, 70_000, u32::MAX];
+        let columns = [1, 2, 65_536, u32::MAX];
         for _ in 0..400 {
-            findings.push(finding(
-                ["FG-A-001", "FG-B-002"][next(2) as usize],
+            let mut f = finding(
+                ["FG-A-001", "FG-B-002", "FG-AA-003"][next(3) as usize],
                 paths[next(5) as usize],
-                next(6),
+                lines[next(5) as usize],
                 ["r1", "r2", "r10"][next(3) as usize],
                 severities[next(3) as usize],
-            ));
+            );
+            f.location.col = columns[next(4) as usize];
+            findings.push(f);
         }
         let mut expected = findings.clone();
         expected.sort_by(|a, b| {
@@ -673,6 +706,7 @@ mod tests {
                 f.severity,
                 f.location.path.clone(),
                 f.location.line,
+                f.location.col,
                 f.rule_id,
                 f.resource.clone(),
                 f.fingerprint.to_string(),
