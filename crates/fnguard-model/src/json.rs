@@ -135,7 +135,7 @@ impl Frame {
     fn close(self, members: &mut Members) -> Node {
         match self {
             Frame::Seq { start, loc } => {
-                Node::new(NodeKind::Seq(members.items.drain(start..).collect()), loc)
+                Node::new(NodeKind::Seq(take_members(&mut members.items, start)), loc)
             }
             Frame::Map {
                 start,
@@ -143,7 +143,7 @@ impl Frame {
                 loc,
                 ..
             } => {
-                let mut entries: Vec<MapEntry> = members.entries.drain(start..).collect();
+                let mut entries = take_members(&mut members.entries, start);
                 if unchecked {
                     dedup_keys(&mut entries);
                 }
@@ -539,6 +539,20 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The members of a closing container, from `start` to the top of a shared
+/// member stack, moved into a vector of their exact size in one block copy
+/// (collecting a `drain` moved them one by one).
+pub(crate) fn take_members<T>(stack: &mut Vec<T>, start: usize) -> Vec<T> {
+    if start == 0 {
+        // `split_off(0)` would hand over the stack's whole buffer.
+        let mut members = Vec::with_capacity(stack.len());
+        members.append(stack);
+        members
+    } else {
+        stack.split_off(start)
+    }
+}
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
@@ -701,6 +715,18 @@ mod tests {
                     assert_eq!(space_run(&bytes), expected, "{len} {stop} {other}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn take_members_moves_the_top_of_the_stack() {
+        for start in 0..=5 {
+            let mut stack: Vec<String> = (0..5).map(|i| i.to_string()).collect();
+            let expected: Vec<String> = stack[start..].to_vec();
+            let members = take_members(&mut stack, start);
+            assert_eq!(members, expected);
+            assert_eq!(members.capacity(), members.len());
+            assert_eq!(stack.len(), start);
         }
     }
 

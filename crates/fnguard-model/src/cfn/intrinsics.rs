@@ -335,6 +335,17 @@ fn flatten_at(node: &Node, depth: usize) -> Node {
     }
 }
 
+/// The value of a pseudo parameter the scan fixes (see `SELF_ACCOUNT`).
+fn pseudo_text(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "AWS::AccountId" => SELF_ACCOUNT,
+        "AWS::Region" => SELF_REGION,
+        "AWS::Partition" => SELF_PARTITION,
+        "AWS::URLSuffix" => "amazonaws.com",
+        _ => return None,
+    })
+}
+
 /// A value no intrinsic can hide in.
 fn is_scalar(node: &Node) -> bool {
     matches!(
@@ -702,13 +713,11 @@ impl<'a> Resolver<'a> {
     }
 
     fn reference(&mut self, target: &str, loc: Loc) -> Option<Node> {
-        let pseudo = |s: &str| Some(Node::str(s, loc));
+        if let Some(text) = pseudo_text(target) {
+            return Some(Node::str(text, loc));
+        }
         match target {
             "AWS::NoValue" => None,
-            "AWS::AccountId" => pseudo(SELF_ACCOUNT),
-            "AWS::Region" => pseudo(SELF_REGION),
-            "AWS::Partition" => pseudo(SELF_PARTITION),
-            "AWS::URLSuffix" => pseudo("amazonaws.com"),
             t if t.starts_with("AWS::") => {
                 Some(Node::unknown(format!("pseudo parameter {t}"), loc))
             }
@@ -932,6 +941,10 @@ impl<'a> Resolver<'a> {
             // straight into `out`; the rest goes through `reference`.
             let written = if let Some((_, v)) = var_values.iter().rfind(|(k, _)| *k == name) {
                 push_text(&mut out, v)
+            } else if let Some(text) = pseudo_text(name) {
+                // What `reference` gives, without a node to carry it.
+                out.push_str(text);
+                Ok(())
             } else if name.starts_with("AWS::") {
                 match self.reference(name, loc) {
                     Some(v) => push_text(&mut out, &v),

@@ -486,7 +486,7 @@ fn implicit_api_props(global: Option<&Node>, loc: Loc) -> Node {
 fn implicit_resource(rtype: &str, props: &Node, loc: Loc) -> Node {
     map(
         loc,
-        vec![
+        [
             ("Type", Node::str(rtype, loc)),
             ("Properties", props.clone()),
         ],
@@ -539,7 +539,7 @@ fn simple_table(ctx: &mut Ctx, src: &Source) {
                 loc,
                 vec![map(
                     loc,
-                    vec![
+                    [
                         ("AttributeName", key_name.clone()),
                         ("AttributeType", Node::str(key_type, loc)),
                     ],
@@ -552,7 +552,7 @@ fn simple_table(ctx: &mut Ctx, src: &Source) {
                 loc,
                 vec![map(
                     loc,
-                    vec![
+                    [
                         ("AttributeName", key_name),
                         ("KeyType", Node::str("HASH", loc)),
                     ],
@@ -583,7 +583,9 @@ fn simple_table(ctx: &mut Ctx, src: &Source) {
 // ---------------------------------------------------------------------------
 // Building output nodes.
 
-pub(crate) fn map(loc: Loc, entries: Vec<(&str, Node)>) -> Node {
+/// A map node with the keys in the given order; takes arrays as well as
+/// vectors, so that fixed shapes need no list of their own.
+pub(crate) fn map<'k>(loc: Loc, entries: impl IntoIterator<Item = (&'k str, Node)>) -> Node {
     Node::new(
         NodeKind::Map(
             entries
@@ -608,13 +610,13 @@ pub(crate) fn boolean(value: bool, loc: Loc) -> Node {
 }
 
 pub(crate) fn ref_to(id: &str, loc: Loc) -> Node {
-    map(loc, vec![("Ref", Node::str(id, loc))])
+    map(loc, [("Ref", Node::str(id, loc))])
 }
 
 pub(crate) fn get_att(id: &str, attribute: &str, loc: Loc) -> Node {
     map(
         loc,
-        vec![(
+        [(
             "Fn::GetAtt",
             seq(loc, vec![Node::str(id, loc), Node::str(attribute, loc)]),
         )],
@@ -622,13 +624,13 @@ pub(crate) fn get_att(id: &str, attribute: &str, loc: Loc) -> Node {
 }
 
 pub(crate) fn sub(text: &str, loc: Loc) -> Node {
-    map(loc, vec![("Fn::Sub", Node::str(text, loc))])
+    map(loc, [("Fn::Sub", Node::str(text, loc))])
 }
 
 pub(crate) fn sub_with(text: &str, vars: Vec<(&str, Node)>, loc: Loc) -> Node {
     map(
         loc,
-        vec![(
+        [(
             "Fn::Sub",
             seq(loc, vec![Node::str(text, loc), map(loc, vars)]),
         )],
@@ -727,7 +729,7 @@ pub(crate) fn tag_list(tags: &Node, extra: &[(&str, &str)]) -> Node {
         .map(|(k, v)| {
             map(
                 loc,
-                vec![("Key", Node::str(*k, loc)), ("Value", Node::str(*v, loc))],
+                [("Key", Node::str(*k, loc)), ("Value", Node::str(*v, loc))],
             )
         })
         .collect();
@@ -736,7 +738,7 @@ pub(crate) fn tag_list(tags: &Node, extra: &[(&str, &str)]) -> Node {
             for e in entries {
                 items.push(map(
                     e.key_loc,
-                    vec![
+                    [
                         ("Key", Node::str(&e.key, e.key_loc)),
                         ("Value", e.value.clone()),
                     ],

@@ -2,8 +2,8 @@
 //! node carries the location of the serverless.yml element it comes from.
 
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::HashMap;
 
 pub(crate) struct Obj {
     entries: Vec<MapEntry>,

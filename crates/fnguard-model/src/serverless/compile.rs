@@ -9,8 +9,8 @@ use super::build::{
 };
 use crate::model::LoadWarning;
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
-use std::collections::{HashMap, HashSet};
 
 const DEFAULT_ROLE: &str = "IamRoleLambdaExecution";
 const REST_API: &str = "ApiGatewayRestApi";
@@ -94,13 +94,13 @@ impl<'a> Compiler<'a> {
             out: Resources::default(),
             warnings: Vec::new(),
             user_resources,
-            function_keys: HashSet::new(),
+            function_keys: HashSet::default(),
             default_role_extra: Vec::new(),
             default_role_users: 0,
             default_role_vpc: false,
-            rest_resources: HashSet::new(),
+            rest_resources: HashSet::default(),
             preflights: Vec::new(),
-            preflight_index: HashMap::new(),
+            preflight_index: HashMap::default(),
             buckets: Vec::new(),
             user_pools: Vec::new(),
         }
@@ -331,7 +331,7 @@ impl<'a> Compiler<'a> {
         if let Some(events) = f.get("events") {
             match &events.kind {
                 NodeKind::Seq(items) => {
-                    let mut counters = HashMap::new();
+                    let mut counters = HashMap::default();
                     for item in items {
                         self.compile_event(
                             key,

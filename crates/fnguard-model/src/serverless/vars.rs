@@ -20,9 +20,9 @@
 use crate::cfn::intrinsics::has_open;
 use crate::model::{SELF_ACCOUNT, SELF_REGION};
 use fnguard_core::doc::MapEntry;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// Nested variable evaluations deeper than this are refused.
 const MAX_DEPTH: usize = 32;
@@ -65,8 +65,8 @@ impl<'a> Resolver<'a> {
     pub(crate) fn new(root: &'a Node) -> Self {
         Resolver {
             root,
-            memo: HashMap::new(),
-            resolving: HashSet::new(),
+            memo: HashMap::default(),
+            resolving: HashSet::default(),
             steps: 0,
             depth: 0,
             nesting: 0,

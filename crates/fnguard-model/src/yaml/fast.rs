@@ -14,7 +14,7 @@
 //! edge cases and on every YAML file of the repository).
 
 use super::{map_key, merge_into, plain_key, plain_scalar, same_key, INDEX_THRESHOLD, MAX_NODES};
-use crate::json::{dedup_keys, run_without, space_run};
+use crate::json::{dedup_keys, run_without, space_run, take_members};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::{FileId, Loc, Node, NodeKind};
 use yaml_rust2::scanner::TScalarStyle;
@@ -77,7 +77,7 @@ impl MapBuild {
     }
 
     fn finish(self, stack: &mut Vec<MapEntry>) -> NodeKind {
-        let mut entries: Vec<MapEntry> = stack.drain(self.start..).collect();
+        let mut entries = take_members(stack, self.start);
         if self.unchecked {
             dedup_keys(&mut entries);
         }
@@ -631,7 +631,7 @@ impl Fast<'_> {
                 break;
             }
         }
-        let items = self.item_stack.drain(first_item..).collect();
+        let items = take_members(&mut self.item_stack, first_item);
         Ok(Self::collection(NodeKind::Seq(items), tag, start))
     }
 
@@ -939,7 +939,7 @@ impl Fast<'_> {
                         _ => return Err(Bail),
                     }
                 }
-                let items = self.item_stack.drain(first_item..).collect();
+                let items = take_members(&mut self.item_stack, first_item);
                 Ok(Self::collection(NodeKind::Seq(items), tag, loc))
             }
             b'{' => {

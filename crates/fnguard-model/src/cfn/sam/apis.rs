@@ -383,7 +383,7 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         if let Some(name) = model.get("Model") {
             props.push((
                 "RequestModels",
-                map(model.loc, vec![("application/json", name.clone())]),
+                map(model.loc, [("application/json", name.clone())]),
             ));
         }
         let flag = |k: &str| model.get(k).and_then(Node::as_bool);
@@ -403,7 +403,7 @@ pub(crate) fn rest_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         "Integration",
         map(
             loc,
-            vec![
+            [
                 ("Type", Node::str("AWS_PROXY", loc)),
                 ("IntegrationHttpMethod", Node::str("POST", loc)),
                 ("Uri", invoke_uri(src.id, loc)),
@@ -495,7 +495,7 @@ fn request_validator(ctx: &mut Ctx, api_id: &str, body: bool, params: bool, loc:
     }
     let props = map(
         loc,
-        vec![
+        [
             ("RestApiId", ref_to(api_id, loc)),
             ("Name", Node::str(name, loc)),
             ("ValidateRequestBody", boolean(body, loc)),
@@ -513,7 +513,7 @@ fn request_validator(ctx: &mut Ctx, api_id: &str, body: bool, params: bool, loc:
 fn shared_resource(rtype: &str, props: Node, loc: Loc) -> Node {
     map(
         loc,
-        vec![
+        [
             ("Type", Node::str(rtype, loc)),
             ("Properties", props),
             ("Metadata", implicit_metadata(None, loc)),
@@ -535,7 +535,7 @@ fn rest_resource(ctx: &mut Ctx, api_id: &str, path: &str, loc: Loc) -> Node {
             None => {
                 let props = map(
                     loc,
-                    vec![
+                    [
                         ("RestApiId", ref_to(api_id, loc)),
                         ("ParentId", parent),
                         ("PathPart", Node::str(segment, loc)),
@@ -624,12 +624,8 @@ pub(crate) fn finish_rest(ctx: &mut Ctx) {
         }
         let header_flags = headers
             .iter()
-            .map(|(k, _)| (k.as_str(), boolean(false, *loc)))
-            .collect();
-        let header_values = headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
+            .map(|(k, _)| (k.as_str(), boolean(false, *loc)));
+        let header_values = headers.iter().map(|(k, v)| (k.as_str(), v.clone()));
         props.push((
             "Integration",
             map(
@@ -820,7 +816,7 @@ fn endpoint_configuration(endpoint: &Node) -> Node {
         }
         return map(loc, out);
     }
-    map(loc, vec![("Types", seq(loc, vec![endpoint.clone()]))])
+    map(loc, [("Types", seq(loc, vec![endpoint.clone()]))])
 }
 
 /// SAM's `Auth.ResourcePolicy` shorthand as an IAM policy document scoped
@@ -840,10 +836,9 @@ fn resource_policy(policy: &Node) -> Node {
         }
         map(loc, entries)
     };
-    let aws = |accounts: &Node| map(loc, vec![("AWS", accounts.clone())]);
-    let condition = |op: &str, key: &str, values: &Node| {
-        map(loc, vec![(op, map(loc, vec![(key, values.clone())]))])
-    };
+    let aws = |accounts: &Node| map(loc, [("AWS", accounts.clone())]);
+    let condition =
+        |op: &str, key: &str, values: &Node| map(loc, [(op, map(loc, [(key, values.clone())]))]);
     let mut statements = Vec::new();
     if let Some(custom) = policy.get("CustomStatements") {
         statements.extend(custom.one_or_many().into_iter().cloned());
@@ -886,7 +881,7 @@ fn resource_policy(policy: &Node) -> Node {
     }
     map(
         loc,
-        vec![
+        [
             ("Version", Node::str("2012-10-17", loc)),
             ("Statement", seq(loc, statements)),
         ],
@@ -951,7 +946,7 @@ fn usage_plan(ctx: &mut Ctx, src: &Source, plan: &Node, stage_id: &str) {
     let loc = plan.loc;
     let api_stage = map(
         loc,
-        vec![
+        [
             ("ApiId", ref_to(src.id, loc)),
             ("Stage", ref_to(stage_id, loc)),
         ],
@@ -1133,7 +1128,7 @@ pub(crate) fn http_event(ctx: &mut Ctx, src: &Source, ev: &Event) {
         "Target",
         map(
             loc,
-            vec![(
+            [(
                 "Fn::Join",
                 seq(
                     loc,
@@ -1243,7 +1238,7 @@ fn http_cors(cors: &Node) -> Node {
         let any = || seq(loc, vec![Node::str("*", loc)]);
         return map(
             loc,
-            vec![
+            [
                 ("AllowOrigins", any()),
                 ("AllowHeaders", any()),
                 ("AllowMethods", any()),
@@ -1325,7 +1320,7 @@ fn authorizer_permission(
 ) {
     let permission = map(
         loc,
-        vec![
+        [
             ("Action", Node::str("lambda:InvokeFunction", loc)),
             ("FunctionName", function),
             ("Principal", Node::str("apigateway.amazonaws.com", loc)),

@@ -252,10 +252,7 @@ fn security(
     if requirement.is_empty() {
         return seq(loc, Vec::new());
     }
-    let entries = requirement
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
+    let entries = requirement.iter().map(|(k, v)| (k.as_str(), v.clone()));
     seq(loc, vec![map(loc, entries)])
 }
 
@@ -310,12 +307,12 @@ fn scheme(name: &str, auth: &BodyAuth, loc: Loc) -> Node {
         entries.extend(extra);
         map(loc, entries)
     };
-    let authorizer = |kind: &str| map(loc, vec![("type", s(kind))]);
+    let authorizer = |kind: &str| map(loc, [("type", s(kind))]);
     match name {
         IAM_SCHEME => header(vec![("x-amazon-apigateway-authtype", s("awsSigv4"))]),
         API_KEY_SCHEME => map(
             loc,
-            vec![
+            [
                 ("type", s("apiKey")),
                 ("name", s("x-api-key")),
                 ("in", s("header")),
@@ -331,7 +328,7 @@ fn scheme(name: &str, auth: &BodyAuth, loc: Loc) -> Node {
             ]),
             Some("JWT") => map(
                 loc,
-                vec![
+                [
                     ("type", s("oauth2")),
                     ("x-amazon-apigateway-authorizer", authorizer("jwt")),
                 ],

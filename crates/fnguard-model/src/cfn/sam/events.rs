@@ -67,7 +67,7 @@ pub(crate) fn function(ctx: &mut Ctx, src: &mut Source) {
         if tracing.as_str() != Some("Disabled") {
             props.push((
                 "TracingConfig",
-                map(tracing.loc, vec![("Mode", tracing.clone())]),
+                map(tracing.loc, [("Mode", tracing.clone())]),
             ));
         }
     }
@@ -76,7 +76,7 @@ pub(crate) fn function(ctx: &mut Ctx, src: &mut Source) {
         if let Some(target) = dlq.get("TargetArn") {
             props.push((
                 "DeadLetterConfig",
-                map(dlq.loc, vec![("TargetArn", target.clone())]),
+                map(dlq.loc, [("TargetArn", target.clone())]),
             ));
             let action = match dlq.get("Type").and_then(Node::as_str) {
                 Some("SNS") => "sns:Publish",
@@ -126,10 +126,10 @@ pub(crate) fn function(ctx: &mut Ctx, src: &mut Source) {
 
 fn code(src: &mut Source) -> Option<Node> {
     if let Some(image) = src.take_prop("ImageUri") {
-        return Some(map(image.loc, vec![("ImageUri", image)]));
+        return Some(map(image.loc, [("ImageUri", image)]));
     }
     if let Some(inline) = src.take_prop("InlineCode") {
-        return Some(map(inline.loc, vec![("ZipFile", inline)]));
+        return Some(map(inline.loc, [("ZipFile", inline)]));
     }
     src.prop("CodeUri")
         .map(|uri| s3_location(uri, "S3Bucket", "S3Key", "S3ObjectVersion"))
@@ -154,7 +154,7 @@ fn function_url(ctx: &mut Ctx, src: &Source, url: &Node) {
     };
     let url_permission = map(
         loc,
-        vec![
+        [
             ("Action", Node::str("lambda:InvokeFunctionUrl", loc)),
             ("FunctionName", ref_to(src.id, loc)),
             ("Principal", Node::str("*", loc)),
@@ -169,7 +169,7 @@ fn function_url(ctx: &mut Ctx, src: &Source, url: &Node) {
     );
     let invoke_permission = map(
         loc,
-        vec![
+        [
             ("Action", Node::str("lambda:InvokeFunction", loc)),
             ("FunctionName", ref_to(src.id, loc)),
             ("Principal", Node::str("*", loc)),
@@ -208,12 +208,12 @@ fn event_invoke_config(ctx: &mut Ctx, src: &Source, config: &Node, extras: &mut 
                 // Without a destination SAM creates the queue or topic.
                 None => match kind {
                     "SQS" => {
-                        let queue = generated(src, "AWS::SQS::Queue", map(loc, vec![]), loc);
+                        let queue = generated(src, "AWS::SQS::Queue", map(loc, []), loc);
                         let id = ctx.add(&format!("{base}{side}Queue"), src.key_loc, queue);
                         get_att(&id, "Arn", dest.loc)
                     }
                     "SNS" => {
-                        let topic = generated(src, "AWS::SNS::Topic", map(loc, vec![]), loc);
+                        let topic = generated(src, "AWS::SNS::Topic", map(loc, []), loc);
                         let id = ctx.add(&format!("{base}{side}Topic"), src.key_loc, topic);
                         ref_to(&id, dest.loc)
                     }
@@ -235,7 +235,7 @@ fn event_invoke_config(ctx: &mut Ctx, src: &Source, config: &Node, extras: &mut 
                     dest.loc,
                 );
             }
-            out.push((side, map(dest.loc, vec![("Destination", target)])));
+            out.push((side, map(dest.loc, [("Destination", target)])));
         }
         props.push(("DestinationConfig", map(destinations.loc, out)));
     }
@@ -412,7 +412,7 @@ pub(crate) fn attach_bucket_notifications(ctx: &mut Ctx) {
 
 fn entry_mut<'n>(node: &'n mut Node, key: &str, loc: Loc) -> Option<&'n mut Node> {
     if node.get(key).is_none() {
-        set_key(node, key, map(loc, vec![]));
+        set_key(node, key, map(loc, []));
     }
     match &mut node.kind {
         NodeKind::Map(entries) => entries
@@ -475,13 +475,13 @@ fn sns(ctx: &mut Ctx, src: &Source, ev: &Event, extras: &mut RoleExtras) {
         .is_some_and(|s| s.as_bool() != Some(false));
     if via_queue {
         // SAM puts a queue between the topic and the function.
-        let queue = generated(src, "AWS::SQS::Queue", map(loc, vec![]), loc);
+        let queue = generated(src, "AWS::SQS::Queue", map(loc, []), loc);
         let queue_id = ctx.add(&format!("{}Queue", ev.base), loc, queue);
         props.push(("Endpoint", get_att(&queue_id, "Arn", loc)));
         props.push(("Protocol", Node::str("sqs", loc)));
         let mapping = map(
             loc,
-            vec![
+            [
                 ("FunctionName", ref_to(src.id, loc)),
                 ("EventSourceArn", get_att(&queue_id, "Arn", loc)),
             ],
@@ -570,9 +570,9 @@ fn event_source_mapping(
                 "SelfManagedEventSource",
                 map(
                     loc,
-                    vec![(
+                    [(
                         "Endpoints",
-                        map(loc, vec![("KafkaBootstrapServers", servers.clone())]),
+                        map(loc, [("KafkaBootstrapServers", servers.clone())]),
                     )],
                 ),
             ));
@@ -818,9 +818,9 @@ fn iot_rule(ctx: &mut Ctx, src: &Source, ev: &Event) {
                 loc,
                 vec![map(
                     loc,
-                    vec![(
+                    [(
                         "Lambda",
-                        map(loc, vec![("FunctionArn", get_att(src.id, "Arn", loc))]),
+                        map(loc, [("FunctionArn", get_att(src.id, "Arn", loc))]),
                     )],
                 )],
             ),
@@ -830,7 +830,7 @@ fn iot_rule(ctx: &mut Ctx, src: &Source, ev: &Event) {
     let resource = generated(
         src,
         "AWS::IoT::TopicRule",
-        map(loc, vec![("TopicRulePayload", map(loc, payload))]),
+        map(loc, [("TopicRulePayload", map(loc, payload))]),
         loc,
     );
     let rule_id = ctx.add(&ev.base, loc, resource);

@@ -63,8 +63,7 @@ fn to_node(value: &Value, depth: usize) -> Node {
             loc,
             entries
                 .iter()
-                .map(|(k, v)| (k.as_str(), to_node(v, depth + 1)))
-                .collect(),
+                .map(|(k, v)| (k.as_str(), to_node(v, depth + 1))),
         ),
     }
 }
@@ -96,13 +95,13 @@ impl RoleExtras {
     pub fn statement_policy(&mut self, name: &str, statements: Vec<Node>, loc: Loc) {
         self.inline.push(map(
             loc,
-            vec![
+            [
                 ("PolicyName", Node::str(name, loc)),
                 (
                     "PolicyDocument",
                     map(
                         loc,
-                        vec![
+                        [
                             ("Version", Node::str("2012-10-17", loc)),
                             ("Statement", seq(loc, statements)),
                         ],
@@ -116,7 +115,7 @@ impl RoleExtras {
 pub(crate) fn statement(actions: &[&str], resource: Node, loc: Loc) -> Node {
     map(
         loc,
-        vec![
+        [
             ("Effect", Node::str("Allow", loc)),
             (
                 "Action",
@@ -197,7 +196,7 @@ pub(crate) fn execution_role(src: &mut Source, role_id: &str, extras: RoleExtras
 fn lambda_trust_policy(loc: Loc) -> Node {
     map(
         loc,
-        vec![
+        [
             ("Version", Node::str("2012-10-17", loc)),
             (
                 "Statement",
@@ -205,13 +204,13 @@ fn lambda_trust_policy(loc: Loc) -> Node {
                     loc,
                     vec![map(
                         loc,
-                        vec![
+                        [
                             ("Effect", Node::str("Allow", loc)),
                             (
                                 "Principal",
                                 map(
                                     loc,
-                                    vec![(
+                                    [(
                                         "Service",
                                         seq(loc, vec![Node::str("lambda.amazonaws.com", loc)]),
                                     )],
@@ -298,7 +297,7 @@ fn add_policy(
         let loc = item.loc;
         let rebuilt = map(
             loc,
-            vec![(
+            [(
                 "Fn::If",
                 seq(
                     loc,
@@ -348,7 +347,7 @@ fn inline_policy(item: Cow<'_, Node>, name: &dyn Fn() -> String) -> Option<Node>
     };
     Some(map(
         loc,
-        vec![
+        [
             ("PolicyName", Node::str(name(), loc)),
             ("PolicyDocument", document),
         ],
@@ -450,7 +449,7 @@ mod tests {
                 let items = entries
                     .iter()
                     .map(|(k, v)| (k.as_str(), expand_from_json(v, params, name, args, loc)))
-                    .collect();
+                    .collect::<Vec<_>>();
                 map(loc, items)
             }
         }
@@ -478,7 +477,7 @@ mod tests {
                 params[..given]
                     .iter()
                     .map(|p| (*p, Node::str(format!("value of {p}"), loc)))
-                    .collect(),
+                    .collect::<Vec<_>>(),
             );
             let expected = expand_from_json(&template["Definition"], &params, name, &args, loc);
             assert_eq!(expand_template(name, &args, loc), Some(expected), "{name}");
