@@ -212,8 +212,8 @@ fn role_raw(
         finding = finding.with_related(
             ctx.src(*role_loc),
             ctx.text(
-                || format!("function `{}` runs with this role", function.id),
-                || format!("函数 `{}` 以该角色运行", function.id),
+                || ["function `", &function.id, "` runs with this role"].concat(),
+                || ["函数 `", &function.id, "` 以该角色运行"].concat(),
             ),
         );
     }
