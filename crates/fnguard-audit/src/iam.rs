@@ -212,8 +212,8 @@ fn role_raw(
         finding = finding.with_related(
             ctx.src(*role_loc),
             ctx.text(
-                || format!("function `{}` runs with this role", function.id),
-                || format!("函数 `{}` 以该角色运行", function.id),
+                || ["function `", &function.id, "` runs with this role"].concat(),
+                || ["函数 `", &function.id, "` 以该角色运行"].concat(),
             ),
         );
     }
@@ -409,14 +409,21 @@ pub(crate) fn edge_functions(dep: &fnguard_model::Deployment) -> HashSet<&str> {
 
 /// Names in backticks, at most `SHOWN` of them, then the count of the rest.
 pub(crate) fn list_names(names: &[&str]) -> String {
-    let mut text = names
-        .iter()
-        .take(SHOWN)
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let shown = &names[..names.len().min(SHOWN)];
+    // One allocation, sized up front: this runs for most role findings.
+    let mut text = String::with_capacity(shown.iter().map(|n| n.len() + 4).sum::<usize>() + 8);
+    for (i, name) in shown.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push('`');
+        text.push_str(name);
+        text.push('`');
+    }
     if names.len() > SHOWN {
-        text.push_str(&format!(" (+{})", names.len() - SHOWN));
+        text.push_str(" (+");
+        text.push_str(&(names.len() - SHOWN).to_string());
+        text.push(')');
     }
     text
 }
@@ -1520,4 +1527,34 @@ fn check_shared_outside(
         element_loc: first,
         element_ignores: ignores.to_vec(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition `list_names` keeps: each name in backticks, joined
+    /// by commas, at most `SHOWN`, then the count of the rest.
+    fn list_names_by_format(names: &[&str]) -> String {
+        let mut text = names
+            .iter()
+            .take(SHOWN)
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if names.len() > SHOWN {
+            text.push_str(&format!(" (+{})", names.len() - SHOWN));
+        }
+        text
+    }
+
+    #[test]
+    fn list_names_equals_the_format_definition() {
+        let pool = [
+            "Fn", "", "函数", "a`b", "Orders", "x", "y", "z", "w", "v", "u", "t",
+        ];
+        for n in 0..=pool.len() {
+            assert_eq!(list_names(&pool[..n]), list_names_by_format(&pool[..n]));
+        }
+    }
 }

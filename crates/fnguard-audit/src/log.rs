@@ -141,12 +141,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             };
             let message = ctx.text(
                 || {
-                    format!(
-                        "Function {} writes plain-text logs ({why_en}).",
-                        function.id
-                    )
+                    [
+                        "Function ",
+                        &function.id,
+                        " writes plain-text logs (",
+                        &why_en,
+                        ").",
+                    ]
+                    .concat()
                 },
-                || format!("函数 {} 写入纯文本日志（{why_zh}）。", function.id),
+                || ["函数 ", &function.id, " 写入纯文本日志（", &why_zh, "）。"].concat(),
             );
             let finding = ctx.finding(&RULES[1], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
@@ -166,12 +170,25 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
             };
             let message = ctx.text(
                 || {
-                    format!(
-                        "Function {} has no active X-Ray tracing ({why_en}).",
-                        function.id
-                    )
+                    [
+                        "Function ",
+                        &function.id,
+                        " has no active X-Ray tracing (",
+                        &why_en,
+                        ").",
+                    ]
+                    .concat()
                 },
-                || format!("函数 {} 未启用 X-Ray 主动追踪（{why_zh}）。", function.id),
+                || {
+                    [
+                        "函数 ",
+                        &function.id,
+                        " 未启用 X-Ray 主动追踪（",
+                        &why_zh,
+                        "）。",
+                    ]
+                    .concat()
+                },
             );
             let finding = ctx.finding(&RULES[2], &function.id, loc, message, "");
             out.push(raw_for_function(function, finding));
@@ -259,7 +276,28 @@ fn check_retention(ctx: &Ctx, out: &mut Vec<Raw>) {
                 continue;
             }
             let name = function.name.as_deref().unwrap_or("<generated name>");
-            let message = ctx.text(|| format!("No log group is declared for function {}: Lambda creates /aws/lambda/{name} with no expiry.", function.id), || format!("未为函数 {} 声明日志组：Lambda 会创建永不过期的 /aws/lambda/{name}。", function.id));
+            let message = ctx.text(
+                || {
+                    [
+                        "No log group is declared for function ",
+                        &function.id,
+                        ": Lambda creates /aws/lambda/",
+                        name,
+                        " with no expiry.",
+                    ]
+                    .concat()
+                },
+                || {
+                    [
+                        "未为函数 ",
+                        &function.id,
+                        " 声明日志组：Lambda 会创建永不过期的 /aws/lambda/",
+                        name,
+                        "。",
+                    ]
+                    .concat()
+                },
+            );
             let finding = ctx.finding(rule, &function.id, function.loc, message, "no-log-group");
             out.push(raw_for_function(function, finding));
             continue;

@@ -72,16 +72,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         }
         let message = ctx.text(
             || {
-                format!(
-                    "No CloudWatch alarm watches Errors, Throttles or Duration of function {}.",
-                    function.id
-                )
+                [
+                    "No CloudWatch alarm watches Errors, Throttles or Duration of function ",
+                    &function.id,
+                    ".",
+                ]
+                .concat()
             },
             || {
-                format!(
-                    "没有 CloudWatch 告警监视函数 {} 的 Errors、Throttles 或 Duration。",
-                    function.id
-                )
+                [
+                    "没有 CloudWatch 告警监视函数 ",
+                    &function.id,
+                    " 的 Errors、Throttles 或 Duration。",
+                ]
+                .concat()
             },
         );
         let finding = ctx.finding(rule, &function.id, function.loc, message, "");

@@ -169,12 +169,14 @@ fn report_no_vpc(ctx: &Ctx, function: &fnguard_model::Function, out: &mut Vec<Ra
     let mut finding = if function.internal_refs.is_empty() {
         let message = ctx.text(
             || {
-                format!(
-                    "Function {} is not attached to a VPC: its egress cannot be restricted.",
-                    function.id
-                )
+                [
+                    "Function ",
+                    &function.id,
+                    " is not attached to a VPC: its egress cannot be restricted.",
+                ]
+                .concat()
             },
-            || format!("函数 {} 未接入 VPC：无法限制其出站流量。", function.id),
+            || ["函数 ", &function.id, " 未接入 VPC：无法限制其出站流量。"].concat(),
         );
         ctx.finding(rule, &function.id, function.loc, message, "")
     } else {

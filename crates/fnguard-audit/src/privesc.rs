@@ -315,8 +315,18 @@ fn may_escalate(policies: &[&Policy]) -> bool {
     // Only the actions of each pattern's own service can match it.
     let mut possible = vec![false; pf.actions.len()];
     for (pattern, list) in relevant {
+        // A literal action (the usual `lambda:InvokeFunction`) matches only
+        // its own name: a length check rules most of the list out.
+        let literal = !pattern.bytes().any(|b| b == b'*' || b == b'?');
         for &i in list {
-            if !possible[i] && fnguard_iam::action_matches(pattern, pf.actions[i]) {
+            let action = pf.actions[i];
+            if !possible[i]
+                && (if literal {
+                    action.eq_ignore_ascii_case(pattern)
+                } else {
+                    fnguard_iam::action_matches(pattern, action)
+                })
+            {
                 possible[i] = true;
             }
         }

@@ -293,7 +293,24 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         }
         let is_edge = edge.contains(function.id.as_str());
         if function.reserved_concurrency.is_absent() && !is_edge {
-            let message = ctx.text(|| format!("Function {} has no reserved concurrency: it can use the account's whole concurrency limit.", function.id), || format!("函数 {} 未设置预留并发：它可以占用账户的全部并发上限。", function.id));
+            let message = ctx.text(
+                || {
+                    [
+                        "Function ",
+                        &function.id,
+                        " has no reserved concurrency: it can use the account's whole concurrency limit.",
+                    ]
+                    .concat()
+                },
+                || {
+                    [
+                        "函数 ",
+                        &function.id,
+                        " 未设置预留并发：它可以占用账户的全部并发上限。",
+                    ]
+                    .concat()
+                },
+            );
             out.push(raw(ctx.finding(
                 &RULES[1],
                 &function.id,

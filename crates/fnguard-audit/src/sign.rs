@@ -78,16 +78,20 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
         }
         let message = ctx.text(
             || {
-                format!(
-                "Function {} has no code signing configuration: any uploaded package is deployed.",
-                function.id
-            )
+                [
+                    "Function ",
+                    &function.id,
+                    " has no code signing configuration: any uploaded package is deployed.",
+                ]
+                .concat()
             },
             || {
-                format!(
-                    "函数 {} 未配置代码签名：任何上传的代码包都会被部署。",
-                    function.id
-                )
+                [
+                    "函数 ",
+                    &function.id,
+                    " 未配置代码签名：任何上传的代码包都会被部署。",
+                ]
+                .concat()
             },
         );
         let finding = ctx.finding(unsigned, &function.id, function.loc, message, "");
