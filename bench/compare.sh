@@ -10,7 +10,8 @@
 # so a second comparison is quick), then runs REV and the working tree's
 # binary alternately RUNS times [5] on the corpus, JSON output to a temporary
 # file, and prints per binary the median CPU (user+sys), wall and max RSS,
-# MB/s per core, and the CPU ratio.
+# MB/s per core, and the CPU ratio. REF_BIN=path skips the build and uses
+# that binary as REV's (built from REV earlier).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,13 +23,15 @@ CORPUS=${CORPUS:-$ROOT/bench/corpus}
 [[ -x /usr/bin/time ]] || { apt-get update -qq && apt-get install -y -qq time; }
 
 SHA=$(git rev-parse --short "$REV")
-REF_TREE="$ROOT/target/bench-ref/$SHA"
-if [[ ! -d "$REF_TREE" ]]; then
-    git worktree add --detach "$REF_TREE" "$SHA" >&2
+if [[ -z "${REF_BIN:-}" ]]; then
+    REF_TREE="$ROOT/target/bench-ref/$SHA"
+    if [[ ! -d "$REF_TREE" ]]; then
+        git worktree add --detach "$REF_TREE" "$SHA" >&2
+    fi
+    (cd "$REF_TREE" && CARGO_TARGET_DIR="$ROOT/target/bench-ref/target" cargo build --release -q -p fnguard-cli)
+    REF_BIN="$ROOT/target/bench-ref/target/release/fnguard"
 fi
-(cd "$REF_TREE" && CARGO_TARGET_DIR="$ROOT/target/bench-ref/target" cargo build --release -q -p fnguard-cli)
 cargo build --release -q -p fnguard-cli
-REF_BIN="$ROOT/target/bench-ref/target/release/fnguard"
 NEW_BIN="$ROOT/target/release/fnguard"
 
 OUT=$(mktemp -d)
