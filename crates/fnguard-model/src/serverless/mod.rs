@@ -47,8 +47,7 @@ pub struct Transformed {
 
 pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
     let root = crate::parse_document(text, 0, path)?;
-    let Transformed { template, warnings } = to_cloudformation(&root, path)?;
-    drop(root);
+    let Transformed { template, warnings } = transform(root, path)?;
     let mut deployment = crate::cfn::load_from_owned_root(
         template,
         vec![path.to_string()],
@@ -62,6 +61,11 @@ pub fn load(path: &str, text: &str) -> Result<Deployment, LoadError> {
 /// Resolve variables and compile the service into a CloudFormation
 /// template tree.
 pub fn to_cloudformation(root: &Node, path: &str) -> Result<Transformed, LoadError> {
+    transform(root.clone(), path)
+}
+
+/// `to_cloudformation` of a tree it may resolve in place.
+fn transform(root: Node, path: &str) -> Result<Transformed, LoadError> {
     let not_a_service = |message: &str| {
         LoadError::new(
             path,
@@ -79,19 +83,19 @@ pub fn to_cloudformation(root: &Node, path: &str) -> Result<Transformed, LoadErr
     let Some(provider) = root.get("provider") else {
         return Err(not_a_service("no `provider`"));
     };
-    let mut resolver = vars::Resolver::new(root);
-    let resolved = resolver.resolve_root();
-    let stage = resolver.stage(provider.loc);
+    let provider_loc = provider.loc;
+    let root_loc = root.loc;
+    let (resolved, stage) = vars::resolve_service(root, provider_loc);
     let provider_name = resolved
         .path(&["provider", "name"])
         .and_then(Node::as_str)
         .unwrap_or("aws");
     if !provider_name.eq_ignore_ascii_case("aws") {
-        let template = Node::new(NodeKind::Map(Vec::new()), root.loc);
+        let template = Node::new(NodeKind::Map(Vec::new()), root_loc);
         return Ok(Transformed {
             template,
             warnings: vec![LoadWarning {
-                loc: provider.loc,
+                loc: provider_loc,
                 message: format!(
                     "provider `{provider_name}` is not supported; only aws is scanned"
                 ),
@@ -105,9 +109,9 @@ pub fn to_cloudformation(root: &Node, path: &str) -> Result<Transformed, LoadErr
             .cloned()
             .unwrap_or_else(|| Node::unknown("service name not given", node.loc)),
         Some(node) => node.clone(),
-        None => Node::unknown("service name not given", root.loc),
+        None => Node::unknown("service name not given", root_loc),
     };
-    let null = Node::new(NodeKind::Null, root.loc);
+    let null = Node::new(NodeKind::Null, root_loc);
     let (template, warnings) = compile::Compiler::new(&resolved, &null, service, stage).compile();
     Ok(Transformed { template, warnings })
 }

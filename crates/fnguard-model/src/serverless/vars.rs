@@ -34,6 +34,53 @@ const MAX_STEPS: usize = 100_000;
 const MAX_NESTING: usize = 384;
 /// Longest text built by interpolation; stops `${a}${a}` doubling bombs.
 const MAX_TEXT: usize = 1 << 20;
+const TOO_DEEP: &str = "document and variables nest too deeply";
+
+/// The service with every variable resolved or made `Unknown`, and the
+/// stage it deploys to (see `Resolver::stage`).
+pub(crate) fn resolve_service(mut root: Node, stage_loc: Loc) -> (Node, Node) {
+    let (values, stage) = {
+        let mut resolver = Resolver::new(&root);
+        let mut values = Vec::new();
+        resolver.variable_values(&root, &mut values);
+        let stage = resolver.stage(stage_loc);
+        (values, stage)
+    };
+    let mut values = values.into_iter();
+    apply(&mut root, 0, &mut values);
+    (root, stage)
+}
+
+/// Writes the values `Resolver::variable_values` computed over the nodes
+/// they came from, walking the tree in the same order with the same tests.
+fn apply(node: &mut Node, depth: usize, values: &mut std::vec::IntoIter<Node>) {
+    let replace = depth >= MAX_NESTING
+        || match &mut node.kind {
+            NodeKind::Str(text) => has_open(text),
+            NodeKind::Seq(items) => {
+                for item in items {
+                    apply(item, depth + 1, values);
+                }
+                false
+            }
+            NodeKind::Map(entries) => {
+                for entry in entries {
+                    apply(&mut entry.value, depth + 1, values);
+                }
+                false
+            }
+            NodeKind::Tagged(_, inner) => {
+                apply(inner, depth + 1, values);
+                false
+            }
+            _ => false,
+        };
+    if replace {
+        if let Some(value) = values.next() {
+            *node = value;
+        }
+    }
+}
 
 /// Outcome of one variable.
 enum Val {
@@ -78,10 +125,40 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// The whole service with every variable resolved or made `Unknown`.
-    pub(crate) fn resolve_root(&mut self) -> Node {
-        let root = self.root;
-        self.resolve(root)
+    /// The resolved value of every string holding a variable, in document
+    /// order (`apply` writes them over the tree). Lookups must see the file as
+    /// written, so the values are computed before the tree changes; collecting
+    /// them instead of rebuilding the tree saves cloning every other node.
+    fn variable_values(&mut self, node: &Node, values: &mut Vec<Node>) {
+        if self.nesting >= MAX_NESTING {
+            values.push(Node::unknown(TOO_DEEP, node.loc));
+            return;
+        }
+        self.nesting += 1;
+        match &node.kind {
+            NodeKind::Str(text) if has_open(text) => {
+                let value = self.resolve_string(text, node.loc);
+                values.push(value);
+            }
+            NodeKind::Seq(items) => {
+                for item in items {
+                    self.variable_values(item, values);
+                }
+            }
+            NodeKind::Map(entries) => {
+                for entry in entries {
+                    let outer = self.secret_refs;
+                    if entry.key.eq_ignore_ascii_case("environment") {
+                        self.secret_refs = true;
+                    }
+                    self.variable_values(&entry.value, values);
+                    self.secret_refs = outer;
+                }
+            }
+            NodeKind::Tagged(_, inner) => self.variable_values(inner, values),
+            _ => {}
+        }
+        self.nesting -= 1;
     }
 
     /// The stage the service deploys to: `provider.stage` resolved, `dev`
@@ -125,7 +202,7 @@ impl<'a> Resolver<'a> {
 
     fn resolve(&mut self, node: &Node) -> Node {
         if self.nesting >= MAX_NESTING {
-            return Node::unknown("document and variables nest too deeply", node.loc);
+            return Node::unknown(TOO_DEEP, node.loc);
         }
         self.nesting += 1;
         let resolved = self.resolve_inner(node);
@@ -353,7 +430,7 @@ impl<'a> Resolver<'a> {
 
     fn walk_self(&mut self, address: &str, loc: Loc) -> Val {
         let root = self.root;
-        let mut current: Cow<'_, Node> = Cow::Borrowed(root);
+        let mut current: Cow<'a, Node> = Cow::Borrowed(root);
         if !address.is_empty() {
             for step in address.split('.') {
                 if let NodeKind::Str(text) = &current.kind {
@@ -366,16 +443,14 @@ impl<'a> Resolver<'a> {
                 if let NodeKind::Unknown(why) = &current.kind {
                     return Val::Unknown(why.clone());
                 }
-                let next = match &current.kind {
-                    NodeKind::Map(_) => current.get(step).cloned(),
-                    NodeKind::Seq(items) => step
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| items.get(i).cloned()),
-                    _ => None,
+                // Nodes of the file are borrowed; only values built by
+                // resolving a variable on the way are owned (and cloned).
+                let next = match current {
+                    Cow::Borrowed(node) => child(node, step).map(Cow::Borrowed),
+                    Cow::Owned(ref node) => child(node, step).cloned().map(Cow::Owned),
                 };
                 match next {
-                    Some(node) => current = Cow::Owned(node),
+                    Some(node) => current = node,
                     None => {
                         return match address {
                             "provider.stage" => Val::Node(self.stage(loc)),
@@ -386,8 +461,15 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        let node = current.into_owned();
-        Val::Node(self.resolve(&node))
+        Val::Node(self.resolve(&current))
+    }
+}
+
+fn child<'n>(node: &'n Node, step: &str) -> Option<&'n Node> {
+    match &node.kind {
+        NodeKind::Map(_) => node.get(step),
+        NodeKind::Seq(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
     }
 }
 
@@ -518,7 +600,7 @@ mod tests {
 
     fn resolve(yaml: &str) -> Node {
         let root = crate::yaml::parse(yaml, 0, "serverless.yml").expect("valid yaml");
-        Resolver::new(&root).resolve_root()
+        resolve_service(root, Loc::default()).0
     }
 
     fn text<'n>(root: &'n Node, path: &[&str]) -> Option<&'n str> {
@@ -634,7 +716,7 @@ mod tests {
         let root = crate::yaml::parse(&yaml, 0, "s.yml").expect("yaml");
         let handle = std::thread::Builder::new()
             .stack_size(1 << 20)
-            .spawn(move || Resolver::new(&root).resolve_root().contains_unknown())
+            .spawn(move || resolve_service(root, Loc::default()).0.contains_unknown())
             .expect("thread");
         assert!(handle.join().expect("no stack overflow"));
     }
@@ -685,6 +767,46 @@ mod tests {
             Some(7)
         );
         assert_eq!(text(&root, &["custom", "k7"]), Some("\u{fc}u\u{fc}"));
+    }
+
+    #[test]
+    fn values_land_on_the_nodes_they_were_computed_for() {
+        // Variables in lists, tags and environment blocks between plain
+        // values: each resolved value replaces its own string, in place.
+        let root = resolve(
+            "custom:\n  s: prod\nlist: [a, '${self:custom.s}', 3, '${opt:x, ${self:custom.s}}-y']\ntagged: !Sub '${self:custom.s}'\nfunctions:\n  f:\n    environment:\n      A: ${ssm:/a}\n      B: plain\n    other: ${ssm:/b}\nlast: ${self:list.1}\n",
+        );
+        let items: Vec<_> = root
+            .get("list")
+            .and_then(Node::as_seq)
+            .map(|items| items.iter().map(|item| item.scalar_text()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            items,
+            [
+                Some("a".into()),
+                Some("prod".into()),
+                Some("3".into()),
+                Some("prod-y".into())
+            ]
+        );
+        match root.get("tagged").map(|node| &node.kind) {
+            Some(NodeKind::Tagged(tag, inner)) => {
+                assert_eq!(tag, "Sub");
+                assert_eq!(inner.as_str(), Some("prod"));
+            }
+            other => panic!("not a tag: {other:?}"),
+        }
+        let env = ["functions", "f", "environment"];
+        assert_eq!(
+            text(&root, &[env[0], env[1], env[2], "A"]),
+            Some("{{resolve:ssm:/a}}")
+        );
+        assert_eq!(text(&root, &[env[0], env[1], env[2], "B"]), Some("plain"));
+        assert!(root
+            .path(&["functions", "f", "other"])
+            .is_some_and(Node::is_unknown));
+        assert_eq!(text(&root, &["last"]), Some("prod"));
     }
 
     #[test]
