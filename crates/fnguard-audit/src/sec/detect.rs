@@ -35,7 +35,9 @@ struct Patterns {
     store_name: Regex,
     pascal_name: Regex,
     constant: Regex,
-    tokens: Vec<(&'static str, Regex)>,
+    /// (service, a literal every match contains, pattern): the literal is
+    /// looked for first, so most values never reach the regex.
+    tokens: Vec<(&'static str, &'static str, Regex)>,
 }
 
 fn patterns() -> &'static Patterns {
@@ -63,27 +65,30 @@ fn patterns() -> &'static Patterns {
             pascal_name: re(r"^(?:[A-Z][a-z]+){2,}$"),
             constant: re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"),
             tokens: vec![
-                ("GitHub", re(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
-                ("GitHub", re(r"\bgithub_pat_[A-Za-z0-9_]{60,}")),
-                ("GitLab", re(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-                ("Slack", re(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
+                ("GitHub", "gh", re(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
+                ("GitHub", "github_pat_", re(r"\bgithub_pat_[A-Za-z0-9_]{60,}")),
+                ("GitLab", "glpat-", re(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+                ("Slack", "xox", re(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
                 (
                     "Slack webhook",
+                    "hooks.slack.com",
                     re(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}"),
                 ),
-                ("Stripe", re(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}")),
-                ("SendGrid", re(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")),
-                ("Twilio", re(r"\bSK[0-9a-f]{32}\b")),
-                ("npm", re(r"\bnpm_[A-Za-z0-9]{36}\b")),
-                ("PyPI", re(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
-                ("Anthropic", re(r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{40,}")),
+                ("Stripe", "_live_", re(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}")),
+                ("SendGrid", "SG.", re(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")),
+                ("Twilio", "SK", re(r"\bSK[0-9a-f]{32}\b")),
+                ("npm", "npm_", re(r"\bnpm_[A-Za-z0-9]{36}\b")),
+                ("PyPI", "pypi-AgEIcHlwaS5vcmc", re(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+                ("Anthropic", "sk-ant-", re(r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{40,}")),
                 (
                     "OpenAI",
+                    "sk-",
                     re(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}"),
                 ),
-                ("Google API", re(r"\bAIza[0-9A-Za-z_-]{35}")),
+                ("Google API", "AIza", re(r"\bAIza[0-9A-Za-z_-]{35}")),
                 (
                     "JSON Web Token",
+                    "eyJ",
                     re(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}"),
                 ),
             ],
@@ -143,7 +148,13 @@ fn private_key(value: &str) -> Option<Detection> {
 }
 
 fn aws_access_key(value: &str) -> Option<Detection> {
-    if value.len() < 20 {
+    // Every key ID starts with one of four prefixes: a byte scan for them
+    // keeps the regex off nearly every value.
+    let has_prefix = value
+        .as_bytes()
+        .windows(4)
+        .any(|w| matches!(w, b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA"));
+    if value.len() < 20 || !has_prefix {
         return None;
     }
     patterns()
@@ -188,7 +199,10 @@ fn known_token(value: &str) -> Option<Detection> {
     if value.len() < 20 {
         return None;
     }
-    for (service, re) in &patterns().tokens {
+    for (service, literal, re) in &patterns().tokens {
+        if !value.contains(literal) {
+            continue;
+        }
         for m in re.find_iter(value) {
             let token = m.as_str();
             let lower = token.to_ascii_lowercase();
@@ -1103,6 +1117,41 @@ mod tests {
         assert_eq!(kind("KEY_DOC", doc), None);
         let d = detect("CERT", key).unwrap();
         assert!(!d.evidence.contains("MIIEow"));
+    }
+
+    /// The prefilter is sound: each literal is spelled out in its pattern
+    /// (dots escaped), and every match of every token pattern on the token
+    /// examples, with and without surrounding text, holds its literal.
+    #[test]
+    fn token_literals_are_in_every_match() {
+        let values = [
+            "ghp_R7dK2mQ9xL4vB8nT1pW6sY3cF5hJ0gZaE2uI",
+            "token=github_pat_11ABCDEFG0aB3cD5eF7gH9_iJ2kL4mN6oP8qR0sT2uV4wX6yZ8aB0cD2eF4gH6iJ8kL0mN2oP4qR6sT8uV0w",
+            "glpat-Xy7Rk2Lm9Pq4Tv8Wz1Bc xoxb-2048163782-4092837465123-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op",
+            "https://hooks.slack.com/services/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",
+            "sk_live_51Hx7Lm2Kq9Rt4Vw8Yz1Bc3Df5 rk_live_51Hx7Lm2Kq9Rt4Vw8Yz1Bc3Df5",
+            "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",
+            "SK1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e npm_R7dK2mQ9xL4vB8nT1pW6sY3cF5hJ0gZaE2uI",
+            "pypi-AgEIcHlwaS5vcmcCJDk3ZjFhMmI0LWMzZDUtNGU2Zi04YTdiLTljMGQxZTJmM2E0YgACKlszLCJk",
+            "sk-ant-api03-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3",
+            "sk-proj-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3",
+            "AIzaSyB3cD5eF7gH9iJ1kL3mN5oP7qR9sT1uV3w",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwiaWF0IjoxNzAwMDAwMDAwfQ.Zk3Lq9Xv1Nc6Bm3Tr5Yw0AeFgHiJkLm2Op",
+        ];
+        let mut matched = 0;
+        for (service, literal, re) in &patterns().tokens {
+            assert!(
+                re.as_str().contains(&literal.replace('.', r"\.")),
+                "{service}: {literal}"
+            );
+            for value in values {
+                for m in re.find_iter(value) {
+                    assert!(m.as_str().contains(literal), "{service}: {value}");
+                    matched += 1;
+                }
+            }
+        }
+        assert!(matched >= patterns().tokens.len(), "only {matched} matches");
     }
 
     #[test]
