@@ -513,6 +513,20 @@ fn is_instruction(lower: &str) -> bool {
 
 /// Whether a variable or parameter name says it holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
+    // Most names end in a word that rules them out (`TABLE_NAME`,
+    // `QUEUE_URL`): that word is found from the end and upper-cased on the
+    // stack before the whole name is split into words.
+    let Some(last) = last_word(name) else {
+        return false;
+    };
+    let mut upper = [0u8; 16];
+    if let Some(word) = upper.get_mut(..last.len()) {
+        word.copy_from_slice(&name.as_bytes()[last]);
+        word.make_ascii_uppercase();
+        if is_not_a_secret_suffix(word) {
+            return false;
+        }
+    }
     // Every variable name of every function comes here: the word buffers
     // are reused per thread instead of allocated per name.
     thread_local! {
@@ -524,124 +538,158 @@ pub fn is_secret_name(name: &str) -> bool {
     })
 }
 
+/// Where the last word `Words::fill` makes of `name` lies in it (not yet
+/// upper-cased); `None` when the name has no ASCII letter or digit.
+fn last_word(name: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = name.as_bytes();
+    let end = bytes.iter().rposition(u8::is_ascii_alphanumeric)? + 1;
+    let run_start = bytes[..end]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    // The same camel-case boundary as `fill`'s, looked for from the end.
+    let start = (run_start + 1..end)
+        .rev()
+        .find(|&i| {
+            let (prev, b) = (bytes[i - 1], bytes[i]);
+            let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            b.is_ascii_uppercase()
+                && ((prev.is_ascii_lowercase() || prev.is_ascii_digit())
+                    || (prev.is_ascii_uppercase() && next_lower))
+        })
+        .unwrap_or(run_start);
+    Some(start..end)
+}
+
 fn words_name_a_secret(words: &Words) -> bool {
     let Some(last) = words.iter().last() else {
         return false;
     };
-    // A `match` rather than a list scan: every variable name of every
-    // function comes here, and the compiler dispatches on length first.
-    let not_a_secret_suffix = matches!(
-        last,
-        "ARN"
-            | "ARNS"
-            | "NAME"
-            | "NAMES"
-            | "ID"
-            | "IDS"
-            | "PATH"
-            | "PARAM"
-            | "PARAMS"
-            | "PARAMETER"
-            | "URL"
-            | "URLS"
-            | "URI"
-            | "ENDPOINT"
-            | "HOST"
-            | "HOSTNAME"
-            | "PORT"
-            | "FILE"
-            | "FILENAME"
-            | "DIR"
-            | "REGION"
-            | "TTL"
-            | "EXPIRY"
-            | "EXPIRES"
-            | "EXPIRE"
-            | "EXPIRATION"
-            | "LENGTH"
-            | "LEN"
-            | "SIZE"
-            | "HEADER"
-            | "TYPE"
-            | "MODE"
-            | "ENABLED"
-            | "DISABLED"
-            | "ENABLE"
-            | "VERSION"
-            | "TIMEOUT"
-            | "SECONDS"
-            | "MINUTES"
-            | "HOURS"
-            | "DAYS"
-            | "COUNT"
-            | "USER"
-            | "USERNAME"
-            | "LOGIN"
-            | "ALGORITHM"
-            | "ALG"
-            | "ISSUER"
-            | "AUDIENCE"
-            | "SCOPE"
-            | "SCOPES"
-            | "TABLE"
-            | "BUCKET"
-            | "QUEUE"
-            | "TOPIC"
-            | "STREAM"
-            | "PROVIDER"
-            | "DOMAIN"
-            | "METHOD"
-            | "FLOW"
-            | "POOL"
-            | "LOCATION"
-            | "PREFIX"
-            | "SUFFIX"
-            | "FORMAT"
-            | "POLICY"
-            | "ROLE"
-            | "ACCOUNT"
-            | "STORE"
-            | "VAULT"
-            | "FIELD"
-            | "PROPERTY"
-            | "COLUMN"
-            | "LABEL"
-            | "REF"
-            | "REFERENCE"
-            | "ALIAS"
-            | "KMS"
-            | "INTERVAL"
-            | "RETRIES"
-            | "LIMIT"
-            | "RATE"
-            | "SOURCE"
-            | "FUNCTION"
-            | "SERVICE"
-            | "SERVER"
-            | "STAGE"
-            | "ENV"
-            | "ROTATION"
-            | "DURATION"
-            | "LEVEL"
-            | "MILLIS"
-            | "MS"
-            | "ATTEMPTS"
-            | "THRESHOLD"
-            | "WINDOW"
-            | "BYTES"
-            | "POLICIES"
-            | "RULES"
-            | "AGE"
-            | "STRATEGY"
-            | "LOCATOR"
-            | "KEYS"
-            | "COOKIE"
-            | "NAMESPACE"
-            | "VAR"
-    );
-    if not_a_secret_suffix {
+    if is_not_a_secret_suffix(last.as_bytes()) {
         return false;
     }
+    names_a_secret_by_words(words)
+}
+
+/// An upper-cased last word that says the variable holds something about
+/// a secret (its name, ARN, length), not the secret.
+fn is_not_a_secret_suffix(last: &[u8]) -> bool {
+    // A `match` rather than a list scan: every variable name of every
+    // function comes here, and the compiler dispatches on length first.
+    matches!(
+        last,
+        b"ARN"
+            | b"ARNS"
+            | b"NAME"
+            | b"NAMES"
+            | b"ID"
+            | b"IDS"
+            | b"PATH"
+            | b"PARAM"
+            | b"PARAMS"
+            | b"PARAMETER"
+            | b"URL"
+            | b"URLS"
+            | b"URI"
+            | b"ENDPOINT"
+            | b"HOST"
+            | b"HOSTNAME"
+            | b"PORT"
+            | b"FILE"
+            | b"FILENAME"
+            | b"DIR"
+            | b"REGION"
+            | b"TTL"
+            | b"EXPIRY"
+            | b"EXPIRES"
+            | b"EXPIRE"
+            | b"EXPIRATION"
+            | b"LENGTH"
+            | b"LEN"
+            | b"SIZE"
+            | b"HEADER"
+            | b"TYPE"
+            | b"MODE"
+            | b"ENABLED"
+            | b"DISABLED"
+            | b"ENABLE"
+            | b"VERSION"
+            | b"TIMEOUT"
+            | b"SECONDS"
+            | b"MINUTES"
+            | b"HOURS"
+            | b"DAYS"
+            | b"COUNT"
+            | b"USER"
+            | b"USERNAME"
+            | b"LOGIN"
+            | b"ALGORITHM"
+            | b"ALG"
+            | b"ISSUER"
+            | b"AUDIENCE"
+            | b"SCOPE"
+            | b"SCOPES"
+            | b"TABLE"
+            | b"BUCKET"
+            | b"QUEUE"
+            | b"TOPIC"
+            | b"STREAM"
+            | b"PROVIDER"
+            | b"DOMAIN"
+            | b"METHOD"
+            | b"FLOW"
+            | b"POOL"
+            | b"LOCATION"
+            | b"PREFIX"
+            | b"SUFFIX"
+            | b"FORMAT"
+            | b"POLICY"
+            | b"ROLE"
+            | b"ACCOUNT"
+            | b"STORE"
+            | b"VAULT"
+            | b"FIELD"
+            | b"PROPERTY"
+            | b"COLUMN"
+            | b"LABEL"
+            | b"REF"
+            | b"REFERENCE"
+            | b"ALIAS"
+            | b"KMS"
+            | b"INTERVAL"
+            | b"RETRIES"
+            | b"LIMIT"
+            | b"RATE"
+            | b"SOURCE"
+            | b"FUNCTION"
+            | b"SERVICE"
+            | b"SERVER"
+            | b"STAGE"
+            | b"ENV"
+            | b"ROTATION"
+            | b"DURATION"
+            | b"LEVEL"
+            | b"MILLIS"
+            | b"MS"
+            | b"ATTEMPTS"
+            | b"THRESHOLD"
+            | b"WINDOW"
+            | b"BYTES"
+            | b"POLICIES"
+            | b"RULES"
+            | b"AGE"
+            | b"STRATEGY"
+            | b"LOCATOR"
+            | b"KEYS"
+            | b"COOKIE"
+            | b"NAMESPACE"
+            | b"VAR"
+    )
+}
+
+/// The rest of `words_name_a_secret`, once the last word is not a suffix
+/// that rules the name out.
+fn names_a_secret_by_words(words: &Words) -> bool {
     let joined = &words.joined;
     if names_a_secret(joined.as_bytes()) {
         return true;
@@ -992,6 +1040,52 @@ mod tests {
             "",
         ] {
             assert!(!is_secret_name(name), "{name} should not be secret-like");
+        }
+    }
+
+    /// The early answer from the last word alone equals the full split:
+    /// `last_word` finds the split's last word, and `is_secret_name`
+    /// answers as `words_name_a_secret` on names built from camel-case,
+    /// upper-case, digit, separator and non-ASCII pieces.
+    #[test]
+    fn last_word_shortcut_equals_the_full_split() {
+        let pieces = [
+            "",
+            "db",
+            "Db",
+            "DB",
+            "_",
+            "-",
+            ".",
+            "NAME",
+            "Name",
+            "name",
+            "ARN",
+            "Password",
+            "PASS",
+            "API",
+            "Key",
+            "KEY",
+            "1",
+            "é",
+            "token",
+            "URL",
+            "X",
+            "aB",
+            "Parameter",
+            "AUTHORIZATIONX",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let name = format!("{a}{b}{c}");
+                    let words = Words::split(&name);
+                    let last = words.iter().last().map(str::to_string);
+                    let found = last_word(&name).map(|r| name[r].to_ascii_uppercase());
+                    assert_eq!(found, last, "{name}");
+                    assert_eq!(is_secret_name(&name), words_name_a_secret(&words), "{name}");
+                }
+            }
         }
     }
 
