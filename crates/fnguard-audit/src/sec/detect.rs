@@ -35,7 +35,9 @@ struct Patterns {
     store_name: Regex,
     pascal_name: Regex,
     constant: Regex,
-    tokens: Vec<(&'static str, Regex)>,
+    /// (service, a literal every match contains, pattern): the literal is
+    /// looked for first, so most values never reach the regex.
+    tokens: Vec<(&'static str, &'static str, Regex)>,
 }
 
 fn patterns() -> &'static Patterns {
@@ -63,27 +65,30 @@ fn patterns() -> &'static Patterns {
             pascal_name: re(r"^(?:[A-Z][a-z]+){2,}$"),
             constant: re(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"),
             tokens: vec![
-                ("GitHub", re(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
-                ("GitHub", re(r"\bgithub_pat_[A-Za-z0-9_]{60,}")),
-                ("GitLab", re(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-                ("Slack", re(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
+                ("GitHub", "gh", re(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
+                ("GitHub", "github_pat_", re(r"\bgithub_pat_[A-Za-z0-9_]{60,}")),
+                ("GitLab", "glpat-", re(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+                ("Slack", "xox", re(r"\bxox[baprs]-[A-Za-z0-9-]{10,}")),
                 (
                     "Slack webhook",
+                    "hooks.slack.com",
                     re(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}"),
                 ),
-                ("Stripe", re(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}")),
-                ("SendGrid", re(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")),
-                ("Twilio", re(r"\bSK[0-9a-f]{32}\b")),
-                ("npm", re(r"\bnpm_[A-Za-z0-9]{36}\b")),
-                ("PyPI", re(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
-                ("Anthropic", re(r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{40,}")),
+                ("Stripe", "_live_", re(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}")),
+                ("SendGrid", "SG.", re(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")),
+                ("Twilio", "SK", re(r"\bSK[0-9a-f]{32}\b")),
+                ("npm", "npm_", re(r"\bnpm_[A-Za-z0-9]{36}\b")),
+                ("PyPI", "pypi-AgEIcHlwaS5vcmc", re(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+                ("Anthropic", "sk-ant-", re(r"\bsk-ant-[a-z]+\d*-[A-Za-z0-9_-]{40,}")),
                 (
                     "OpenAI",
+                    "sk-",
                     re(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}"),
                 ),
-                ("Google API", re(r"\bAIza[0-9A-Za-z_-]{35}")),
+                ("Google API", "AIza", re(r"\bAIza[0-9A-Za-z_-]{35}")),
                 (
                     "JSON Web Token",
+                    "eyJ",
                     re(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}"),
                 ),
             ],
@@ -143,7 +148,13 @@ fn private_key(value: &str) -> Option<Detection> {
 }
 
 fn aws_access_key(value: &str) -> Option<Detection> {
-    if value.len() < 20 {
+    // Every key ID starts with one of four prefixes: a byte scan for them
+    // keeps the regex off nearly every value.
+    let has_prefix = value
+        .as_bytes()
+        .windows(4)
+        .any(|w| matches!(w, b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA"));
+    if value.len() < 20 || !has_prefix {
         return None;
     }
     patterns()
@@ -188,7 +199,10 @@ fn known_token(value: &str) -> Option<Detection> {
     if value.len() < 20 {
         return None;
     }
-    for (service, re) in &patterns().tokens {
+    for (service, literal, re) in &patterns().tokens {
+        if !value.contains(literal) {
+            continue;
+        }
         for m in re.find_iter(value) {
             let token = m.as_str();
             let lower = token.to_ascii_lowercase();
@@ -499,6 +513,20 @@ fn is_instruction(lower: &str) -> bool {
 
 /// Whether a variable or parameter name says it holds a credential.
 pub fn is_secret_name(name: &str) -> bool {
+    // Most names end in a word that rules them out (`TABLE_NAME`,
+    // `QUEUE_URL`): that word is found from the end and upper-cased on the
+    // stack before the whole name is split into words.
+    let Some(last) = last_word(name) else {
+        return false;
+    };
+    let mut upper = [0u8; 16];
+    if let Some(word) = upper.get_mut(..last.len()) {
+        word.copy_from_slice(&name.as_bytes()[last]);
+        word.make_ascii_uppercase();
+        if is_not_a_secret_suffix(word) {
+            return false;
+        }
+    }
     // Every variable name of every function comes here: the word buffers
     // are reused per thread instead of allocated per name.
     thread_local! {
@@ -510,124 +538,158 @@ pub fn is_secret_name(name: &str) -> bool {
     })
 }
 
+/// Where the last word `Words::fill` makes of `name` lies in it (not yet
+/// upper-cased); `None` when the name has no ASCII letter or digit.
+fn last_word(name: &str) -> Option<std::ops::Range<usize>> {
+    let bytes = name.as_bytes();
+    let end = bytes.iter().rposition(u8::is_ascii_alphanumeric)? + 1;
+    let run_start = bytes[..end]
+        .iter()
+        .rposition(|b| !b.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    // The same camel-case boundary as `fill`'s, looked for from the end.
+    let start = (run_start + 1..end)
+        .rev()
+        .find(|&i| {
+            let (prev, b) = (bytes[i - 1], bytes[i]);
+            let next_lower = bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            b.is_ascii_uppercase()
+                && ((prev.is_ascii_lowercase() || prev.is_ascii_digit())
+                    || (prev.is_ascii_uppercase() && next_lower))
+        })
+        .unwrap_or(run_start);
+    Some(start..end)
+}
+
 fn words_name_a_secret(words: &Words) -> bool {
     let Some(last) = words.iter().last() else {
         return false;
     };
-    // A `match` rather than a list scan: every variable name of every
-    // function comes here, and the compiler dispatches on length first.
-    let not_a_secret_suffix = matches!(
-        last,
-        "ARN"
-            | "ARNS"
-            | "NAME"
-            | "NAMES"
-            | "ID"
-            | "IDS"
-            | "PATH"
-            | "PARAM"
-            | "PARAMS"
-            | "PARAMETER"
-            | "URL"
-            | "URLS"
-            | "URI"
-            | "ENDPOINT"
-            | "HOST"
-            | "HOSTNAME"
-            | "PORT"
-            | "FILE"
-            | "FILENAME"
-            | "DIR"
-            | "REGION"
-            | "TTL"
-            | "EXPIRY"
-            | "EXPIRES"
-            | "EXPIRE"
-            | "EXPIRATION"
-            | "LENGTH"
-            | "LEN"
-            | "SIZE"
-            | "HEADER"
-            | "TYPE"
-            | "MODE"
-            | "ENABLED"
-            | "DISABLED"
-            | "ENABLE"
-            | "VERSION"
-            | "TIMEOUT"
-            | "SECONDS"
-            | "MINUTES"
-            | "HOURS"
-            | "DAYS"
-            | "COUNT"
-            | "USER"
-            | "USERNAME"
-            | "LOGIN"
-            | "ALGORITHM"
-            | "ALG"
-            | "ISSUER"
-            | "AUDIENCE"
-            | "SCOPE"
-            | "SCOPES"
-            | "TABLE"
-            | "BUCKET"
-            | "QUEUE"
-            | "TOPIC"
-            | "STREAM"
-            | "PROVIDER"
-            | "DOMAIN"
-            | "METHOD"
-            | "FLOW"
-            | "POOL"
-            | "LOCATION"
-            | "PREFIX"
-            | "SUFFIX"
-            | "FORMAT"
-            | "POLICY"
-            | "ROLE"
-            | "ACCOUNT"
-            | "STORE"
-            | "VAULT"
-            | "FIELD"
-            | "PROPERTY"
-            | "COLUMN"
-            | "LABEL"
-            | "REF"
-            | "REFERENCE"
-            | "ALIAS"
-            | "KMS"
-            | "INTERVAL"
-            | "RETRIES"
-            | "LIMIT"
-            | "RATE"
-            | "SOURCE"
-            | "FUNCTION"
-            | "SERVICE"
-            | "SERVER"
-            | "STAGE"
-            | "ENV"
-            | "ROTATION"
-            | "DURATION"
-            | "LEVEL"
-            | "MILLIS"
-            | "MS"
-            | "ATTEMPTS"
-            | "THRESHOLD"
-            | "WINDOW"
-            | "BYTES"
-            | "POLICIES"
-            | "RULES"
-            | "AGE"
-            | "STRATEGY"
-            | "LOCATOR"
-            | "KEYS"
-            | "COOKIE"
-            | "NAMESPACE"
-            | "VAR"
-    );
-    if not_a_secret_suffix {
+    if is_not_a_secret_suffix(last.as_bytes()) {
         return false;
     }
+    names_a_secret_by_words(words)
+}
+
+/// An upper-cased last word that says the variable holds something about
+/// a secret (its name, ARN, length), not the secret.
+fn is_not_a_secret_suffix(last: &[u8]) -> bool {
+    // A `match` rather than a list scan: every variable name of every
+    // function comes here, and the compiler dispatches on length first.
+    matches!(
+        last,
+        b"ARN"
+            | b"ARNS"
+            | b"NAME"
+            | b"NAMES"
+            | b"ID"
+            | b"IDS"
+            | b"PATH"
+            | b"PARAM"
+            | b"PARAMS"
+            | b"PARAMETER"
+            | b"URL"
+            | b"URLS"
+            | b"URI"
+            | b"ENDPOINT"
+            | b"HOST"
+            | b"HOSTNAME"
+            | b"PORT"
+            | b"FILE"
+            | b"FILENAME"
+            | b"DIR"
+            | b"REGION"
+            | b"TTL"
+            | b"EXPIRY"
+            | b"EXPIRES"
+            | b"EXPIRE"
+            | b"EXPIRATION"
+            | b"LENGTH"
+            | b"LEN"
+            | b"SIZE"
+            | b"HEADER"
+            | b"TYPE"
+            | b"MODE"
+            | b"ENABLED"
+            | b"DISABLED"
+            | b"ENABLE"
+            | b"VERSION"
+            | b"TIMEOUT"
+            | b"SECONDS"
+            | b"MINUTES"
+            | b"HOURS"
+            | b"DAYS"
+            | b"COUNT"
+            | b"USER"
+            | b"USERNAME"
+            | b"LOGIN"
+            | b"ALGORITHM"
+            | b"ALG"
+            | b"ISSUER"
+            | b"AUDIENCE"
+            | b"SCOPE"
+            | b"SCOPES"
+            | b"TABLE"
+            | b"BUCKET"
+            | b"QUEUE"
+            | b"TOPIC"
+            | b"STREAM"
+            | b"PROVIDER"
+            | b"DOMAIN"
+            | b"METHOD"
+            | b"FLOW"
+            | b"POOL"
+            | b"LOCATION"
+            | b"PREFIX"
+            | b"SUFFIX"
+            | b"FORMAT"
+            | b"POLICY"
+            | b"ROLE"
+            | b"ACCOUNT"
+            | b"STORE"
+            | b"VAULT"
+            | b"FIELD"
+            | b"PROPERTY"
+            | b"COLUMN"
+            | b"LABEL"
+            | b"REF"
+            | b"REFERENCE"
+            | b"ALIAS"
+            | b"KMS"
+            | b"INTERVAL"
+            | b"RETRIES"
+            | b"LIMIT"
+            | b"RATE"
+            | b"SOURCE"
+            | b"FUNCTION"
+            | b"SERVICE"
+            | b"SERVER"
+            | b"STAGE"
+            | b"ENV"
+            | b"ROTATION"
+            | b"DURATION"
+            | b"LEVEL"
+            | b"MILLIS"
+            | b"MS"
+            | b"ATTEMPTS"
+            | b"THRESHOLD"
+            | b"WINDOW"
+            | b"BYTES"
+            | b"POLICIES"
+            | b"RULES"
+            | b"AGE"
+            | b"STRATEGY"
+            | b"LOCATOR"
+            | b"KEYS"
+            | b"COOKIE"
+            | b"NAMESPACE"
+            | b"VAR"
+    )
+}
+
+/// The rest of `words_name_a_secret`, once the last word is not a suffix
+/// that rules the name out.
+fn names_a_secret_by_words(words: &Words) -> bool {
     let joined = &words.joined;
     if names_a_secret(joined.as_bytes()) {
         return true;
@@ -981,6 +1043,52 @@ mod tests {
         }
     }
 
+    /// The early answer from the last word alone equals the full split:
+    /// `last_word` finds the split's last word, and `is_secret_name`
+    /// answers as `words_name_a_secret` on names built from camel-case,
+    /// upper-case, digit, separator and non-ASCII pieces.
+    #[test]
+    fn last_word_shortcut_equals_the_full_split() {
+        let pieces = [
+            "",
+            "db",
+            "Db",
+            "DB",
+            "_",
+            "-",
+            ".",
+            "NAME",
+            "Name",
+            "name",
+            "ARN",
+            "Password",
+            "PASS",
+            "API",
+            "Key",
+            "KEY",
+            "1",
+            "é",
+            "token",
+            "URL",
+            "X",
+            "aB",
+            "Parameter",
+            "AUTHORIZATIONX",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let name = format!("{a}{b}{c}");
+                    let words = Words::split(&name);
+                    let last = words.iter().last().map(str::to_string);
+                    let found = last_word(&name).map(|r| name[r].to_ascii_uppercase());
+                    assert_eq!(found, last, "{name}");
+                    assert_eq!(is_secret_name(&name), words_name_a_secret(&words), "{name}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn placeholders() {
         for v in [
@@ -1103,6 +1211,41 @@ mod tests {
         assert_eq!(kind("KEY_DOC", doc), None);
         let d = detect("CERT", key).unwrap();
         assert!(!d.evidence.contains("MIIEow"));
+    }
+
+    /// The prefilter is sound: each literal is spelled out in its pattern
+    /// (dots escaped), and every match of every token pattern on the token
+    /// examples, with and without surrounding text, holds its literal.
+    #[test]
+    fn token_literals_are_in_every_match() {
+        let values = [
+            "ghp_R7dK2mQ9xL4vB8nT1pW6sY3cF5hJ0gZaE2uI",
+            "token=github_pat_11ABCDEFG0aB3cD5eF7gH9_iJ2kL4mN6oP8qR0sT2uV4wX6yZ8aB0cD2eF4gH6iJ8kL0mN2oP4qR6sT8uV0w",
+            "glpat-Xy7Rk2Lm9Pq4Tv8Wz1Bc xoxb-2048163782-4092837465123-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op",
+            "https://hooks.slack.com/services/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",
+            "sk_live_51Hx7Lm2Kq9Rt4Vw8Yz1Bc3Df5 rk_live_51Hx7Lm2Kq9Rt4Vw8Yz1Bc3Df5",
+            "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",
+            "SK1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e npm_R7dK2mQ9xL4vB8nT1pW6sY3cF5hJ0gZaE2uI",
+            "pypi-AgEIcHlwaS5vcmcCJDk3ZjFhMmI0LWMzZDUtNGU2Zi04YTdiLTljMGQxZTJmM2E0YgACKlszLCJk",
+            "sk-ant-api03-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3",
+            "sk-proj-Ab3Cd5Ef7Gh9Ij1Kl3Mn5Op7Qr9St1Uv3Wx5Yz7Ab9Cd1Ef3",
+            "AIzaSyB3cD5eF7gH9iJ1kL3mN5oP7qR9sT1uV3w",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIiwiaWF0IjoxNzAwMDAwMDAwfQ.Zk3Lq9Xv1Nc6Bm3Tr5Yw0AeFgHiJkLm2Op",
+        ];
+        let mut matched = 0;
+        for (service, literal, re) in &patterns().tokens {
+            assert!(
+                re.as_str().contains(&literal.replace('.', r"\.")),
+                "{service}: {literal}"
+            );
+            for value in values {
+                for m in re.find_iter(value) {
+                    assert!(m.as_str().contains(literal), "{service}: {value}");
+                    matched += 1;
+                }
+            }
+        }
+        assert!(matched >= patterns().tokens.len(), "only {matched} matches");
     }
 
     #[test]

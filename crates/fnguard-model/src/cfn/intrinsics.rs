@@ -458,6 +458,9 @@ impl<'a> Resolver<'a> {
             *node = Node::unknown("intrinsics nested too deeply", node.loc);
             return true;
         }
+        if self.marker_in_place(node) {
+            return true;
+        }
         let applied = match intrinsic(node) {
             Some((name, arg)) => Some(self.apply(&name, arg, node.loc, depth + 1)),
             None => None,
@@ -481,7 +484,10 @@ impl<'a> Resolver<'a> {
                 for i in 0..entries.len() {
                     let value = &mut entries[i].value;
                     if stays(value) || self.resolve_in_place(value, depth + 1) {
-                        entries.swap(kept, i);
+                        // Nothing removed yet (the common case): no self-swap.
+                        if kept != i {
+                            entries.swap(kept, i);
+                        }
                         kept += 1;
                     }
                 }
@@ -491,7 +497,10 @@ impl<'a> Resolver<'a> {
                 let mut kept = 0;
                 for i in 0..items.len() {
                     if stays(&items[i]) || self.resolve_in_place(&mut items[i], depth + 1) {
-                        items.swap(kept, i);
+                        // Nothing removed yet (the common case): no self-swap.
+                        if kept != i {
+                            items.swap(kept, i);
+                        }
                         kept += 1;
                     }
                 }
@@ -500,6 +509,37 @@ impl<'a> Resolver<'a> {
             _ => {}
         }
         true
+    }
+
+    /// `!Ref Id` / `!GetAtt Id.Attr` to a resource of the template, in the
+    /// short form that holds the plain text (most references): the node
+    /// becomes the marker `apply` would build, keeping the box and the text
+    /// it already owns instead of allocating both again. `false`: anything
+    /// else, left as it is for `apply`.
+    fn marker_in_place(&self, node: &mut Node) -> bool {
+        let loc = node.loc;
+        let NodeKind::Tagged(tag, inner) = &mut node.kind else {
+            return false;
+        };
+        let NodeKind::Str(text) = &inner.kind else {
+            return false;
+        };
+        let is_resource = match tag.as_str() {
+            // As in `reference`: pseudo parameters and parameters come first.
+            "Ref" => {
+                !text.starts_with("AWS::")
+                    && !self.params.contains_key(text.as_str())
+                    && self.resource_types.contains_key(text.as_str())
+            }
+            "GetAtt" | "Fn::GetAtt" => find_byte(text, b'.')
+                .is_some_and(|dot| self.resource_types.contains_key(&text[..dot])),
+            _ => false,
+        };
+        if is_resource {
+            *tag = RESOURCE_TAG.to_string();
+            inner.loc = loc;
+        }
+        is_resource
     }
 
     /// Like `resolve`, but `AWS::NoValue` becomes `Null`.
@@ -1128,6 +1168,39 @@ mod tests {
 
     fn with(value: &str) -> String {
         format!("{HEAD}Outputs:\n  V: {value}\n")
+    }
+
+    /// Owned resolution turns short-form references to resources into
+    /// markers in place: the result must be what borrowed resolution builds,
+    /// locations included, for every kind of reference target.
+    #[test]
+    fn owned_references_match_borrowed_resolution() {
+        for value in [
+            "!Ref Fn",
+            "!Ref Role",
+            "!Ref Stage",
+            "!Ref Names",
+            "!Ref Secret",
+            "!Ref AWS::Region",
+            "!Ref AWS::StackName",
+            "!Ref AWS::NoValue",
+            "!Ref Missing",
+            "!GetAtt Role.Arn",
+            "!GetAtt Fn.Arn.Deep",
+            "!GetAtt Missing.Arn",
+            "!GetAtt Role",
+            "!GetAtt [Role, Arn]",
+            "{Ref: Fn}",
+            "{'Fn::GetAtt': Role.Arn}",
+            "[!Ref Fn, !GetAtt Role.Arn, {k: !Ref Stage}, !Ref AWS::NoValue, x]",
+            "{a: !Ref AWS::NoValue, b: !GetAtt Fn.Arn, c: !Sub '${Fn}-${Role.Arn}'}",
+        ] {
+            let root = template(&with(value));
+            let v = root.path(&["Outputs", "V"]).expect("Outputs.V");
+            let borrowed = Resolver::new(&root).resolve(v);
+            let owned = Resolver::new(&root).resolve_owned(v.clone());
+            assert_eq!(owned, borrowed, "{value}");
+        }
     }
 
     /// `Fn::Sub` writes variables and resources straight into the string;
