@@ -157,7 +157,31 @@ impl Catalog {
             let name = &folded.as_bytes()[*start..*start + action.name.len()];
             (&name[..action.service_len], name)
         };
-        parsed.sort_by(|a, b| key(a).cmp(&key(b)));
+        // The file lists each service's actions together and in order; only
+        // services are out of order (`acm-pca` before `acm`). Then ordering
+        // the ~400 service runs is enough; anything else takes the full sort.
+        let mut runs: Vec<Range<usize>> = Vec::new();
+        for i in 0..parsed.len() {
+            match runs.last_mut() {
+                Some(run) if key(&parsed[run.start]).0 == key(&parsed[i]).0 => run.end = i + 1,
+                _ => runs.push(i..i + 1),
+            }
+        }
+        let service = |run: &Range<usize>| key(&parsed[run.start]).0;
+        let runs_in_order = runs
+            .iter()
+            .all(|run| parsed[run.clone()].is_sorted_by(|a, b| key(a) <= key(b)));
+        runs.sort_by(|a, b| service(a).cmp(service(b)));
+        let one_run_per_service = runs.windows(2).all(|w| service(&w[0]) != service(&w[1]));
+        if runs_in_order && one_run_per_service {
+            let mut grouped = Vec::with_capacity(parsed.len());
+            for run in runs {
+                grouped.extend_from_slice(&parsed[run]);
+            }
+            parsed = grouped;
+        } else {
+            parsed.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
         let actions: Vec<ActionInfo> = parsed.into_iter().map(|(action, _)| action).collect();
         let mut services: Vec<ServiceEntry> = Vec::new();
         for (i, action) in actions.iter().enumerate() {
@@ -370,7 +394,28 @@ mod tests {
             "S3-Outposts:Zed\tRead\r\n{}\nno-colon\tRead\n:x\tRead\ns3:\tRead\nS3:Extra\tBogus\nS3:AAA\tWrite\tbucket\textra\nx:y:z\tList\nnotab:x\nlambda:Tabs\tTagging\t\t\nlambda:Two\tRead\t",
             reversed.join("\n")
         );
-        for text in [ACTIONS_TSV, Box::leak(mixed.into_boxed_str())] {
+        // Services in reverse order, each in order: the run shortcut.
+        let mut services: Vec<Vec<&str>> = Vec::new();
+        for line in ACTIONS_TSV.lines() {
+            let service = line.split(':').next();
+            match services.last_mut() {
+                Some(run) if run[0].split(':').next() == service => run.push(line),
+                _ => services.push(vec![line]),
+            }
+        }
+        let by_service_reversed: Vec<String> =
+            services.iter().rev().map(|run| run.join("\n")).collect();
+        // One service split in two runs: the full sort again.
+        let split_service = format!(
+            "{}\nacm:AddTagsToCertificate\tTagging\tcertificate",
+            by_service_reversed.join("\n")
+        );
+        for text in [
+            ACTIONS_TSV,
+            Box::leak(mixed.into_boxed_str()),
+            Box::leak(by_service_reversed.join("\n").into_boxed_str()),
+            Box::leak(split_service.into_boxed_str()),
+        ] {
             assert_eq!(Catalog::parse(text).actions, reference(text));
         }
     }

@@ -147,7 +147,7 @@ pub(crate) fn find_open(text: &str) -> Option<usize> {
     let mut from = 0;
     // A byte loop: `str::find(char)` sets up a searcher per call, which
     // costs more than scanning the short strings templates hold.
-    while let Some(i) = bytes[from..].iter().position(|&b| b == b'$') {
+    while let Some(i) = position_of(&bytes[from..], b'$') {
         let at = from + i;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -166,7 +166,35 @@ pub(crate) fn has_open(text: &str) -> bool {
 /// same as `text.find(char)` without setting up a searcher per call.
 fn find_byte(text: &str, byte: u8) -> Option<usize> {
     debug_assert!(byte.is_ascii());
-    text.bytes().position(|b| b == byte)
+    position_of(text.as_bytes(), byte)
+}
+
+/// `bytes.iter().position(|&b| b == byte)`, eight bytes per step: every
+/// string of every template is scanned for `${` (and resolved values for
+/// host names), and a byte loop costs several instructions per byte.
+pub(crate) fn position_of(bytes: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let pattern = ONES * u64::from(byte);
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
+        // Bytes equal to `byte` become zero; the lowest flagged byte is
+        // always a zero byte (borrows only run upwards from one), and the
+        // little-endian load makes it the first in memory.
+        let zeroed = word ^ pattern;
+        let flags = zeroed.wrapping_sub(ONES) & !zeroed & HIGHS;
+        if flags != 0 {
+            return Some(offset + (flags.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| offset + i)
 }
 
 /// `text.split_once('.')` by bytes.
@@ -1469,8 +1497,47 @@ mod tests {
             "日本.x",
         ] {
             assert_eq!(find_byte(text, b'}'), text.find('}'), "{text:?}");
+            assert_eq!(find_open(text), text.find("${"), "{text:?}");
             assert_eq!(split_at_dot(text), text.split_once('.'), "{text:?}");
             assert_eq!(trim_names(text), text.trim(), "{text:?}");
+        }
+    }
+
+    /// The word-at-a-time search finds the first match at every position
+    /// and alignment, next to bytes just below and above the one searched
+    /// for and bytes with the high bit set (where a borrow could mislead).
+    #[test]
+    fn position_of_matches_a_byte_loop() {
+        let fill = [b'a', b'#', b'%', 0x00, 0x7f, 0x80, 0xa4, 0xff];
+        for len in 0..40 {
+            for &other in &fill {
+                let base = vec![other; len];
+                assert_eq!(position_of(&base, b'$'), None, "{len} {other}");
+                for at in 0..len {
+                    let mut bytes = base.clone();
+                    bytes[at] = b'$';
+                    if at + 3 < len {
+                        bytes[at + 3] = b'$';
+                    }
+                    assert_eq!(position_of(&bytes, b'$'), Some(at), "{len} {other} {at}");
+                    assert_eq!(
+                        position_of(&bytes[at..], b'$'),
+                        Some(0),
+                        "{len} {other} {at}"
+                    );
+                }
+            }
+        }
+        for byte in [0u8, b'.', b'z', 0x80, 0xff] {
+            let bytes: Vec<u8> = (0..=255u8).rev().chain(0..=255u8).collect();
+            for start in 0..16 {
+                let expected = bytes[start..].iter().position(|&b| b == byte);
+                assert_eq!(
+                    position_of(&bytes[start..], byte),
+                    expected,
+                    "{byte} {start}"
+                );
+            }
         }
     }
 

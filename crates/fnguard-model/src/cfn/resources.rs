@@ -8,7 +8,8 @@
 //! every lookup is constant time.
 
 use super::intrinsics::{
-    as_text, find_open, flatten_markers, has_open, placeholders, resource_marker, shape, Resolver,
+    as_text, find_open, flatten_markers, has_open, placeholders, position_of, resource_marker,
+    shape, Resolver,
 };
 use super::openapi;
 use crate::model::*;
@@ -2101,9 +2102,14 @@ fn contains_ascii(text: &str, needle: &str) -> bool {
     let Some((&first, _)) = needle.split_first() else {
         return true;
     };
-    hay.iter()
-        .enumerate()
-        .any(|(i, &b)| b == first && hay[i..].starts_with(needle))
+    let mut from = 0;
+    while let Some(i) = position_of(&hay[from..], first) {
+        if hay[from + i..].starts_with(needle) {
+            return true;
+        }
+        from += i + 1;
+    }
+    false
 }
 
 fn without_pseudo_colons(text: &str) -> String {

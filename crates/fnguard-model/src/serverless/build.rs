@@ -18,6 +18,14 @@ impl Obj {
         }
     }
 
+    /// For objects whose usual size is known: no regrowth while filling.
+    pub(crate) fn with_capacity(capacity: usize, loc: Loc) -> Self {
+        Obj {
+            entries: Vec::with_capacity(capacity),
+            loc,
+        }
+    }
+
     pub(crate) fn set(mut self, key: &str, value: Node) -> Self {
         self.put(key, value);
         self
@@ -95,11 +103,13 @@ pub(crate) fn resource(kind: &str, properties: Node, implicit: bool, loc: Loc) -
 }
 
 pub(crate) fn fnguard_metadata(entries: Vec<(&str, Node)>, loc: Loc) -> Node {
-    let mut inner = Obj::new(loc);
+    let mut inner = Obj::with_capacity(entries.len(), loc);
     for (key, value) in entries {
         inner.put(key, value);
     }
-    Obj::new(loc).set("fnguard", inner.build()).build()
+    Obj::with_capacity(1, loc)
+        .set("fnguard", inner.build())
+        .build()
 }
 
 /// Concatenate scalar parts; `Unknown` as soon as one part is not known text.
@@ -155,18 +165,31 @@ pub(crate) fn capitalise(name: &str) -> String {
 }
 
 /// Function key → logical-id prefix: `create-order` → `CreateDashorder`.
+/// One pass: every function of a service goes through here.
 pub(crate) fn normalise_function(key: &str) -> String {
-    capitalise(&key.replace('-', "Dash").replace('_', "Underscore"))
+    let mut out = String::with_capacity(key.len() + 8);
+    for c in key.chars() {
+        match c {
+            '-' => out.push_str("Dash"),
+            '_' => out.push_str("Underscore"),
+            c if out.is_empty() => out.extend(c.to_uppercase()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Only letters and digits, capitalised (bucket, topic, queue names).
 pub(crate) fn alphanumeric(name: &str) -> String {
-    capitalise(
-        &name
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>(),
-    )
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars().filter(char::is_ascii_alphanumeric) {
+        out.push(if out.is_empty() {
+            c.to_ascii_uppercase()
+        } else {
+            c
+        });
+    }
+    out
 }
 
 /// One REST path segment: `{id}` → `IdVar`, `{proxy+}` → `ProxyVar`,
@@ -193,6 +216,40 @@ mod tests {
         assert_eq!(normalise_path_segment("{proxy+}"), "ProxyVar");
         assert_eq!(normalise_path_segment("order-items"), "OrderDashitems");
         assert_eq!(alphanumeric("my-bucket.uploads"), "Mybucketuploads");
+    }
+
+    #[test]
+    fn one_pass_names_equal_the_framework_formulas() {
+        for name in [
+            "",
+            "-",
+            "_",
+            "a",
+            "-a",
+            "_a",
+            "ßx-y",
+            "éclair_1",
+            "Ab-_-c",
+            "9lives",
+            "x.y/z{w}",
+            "\u{1f600}a",
+        ] {
+            assert_eq!(
+                normalise_function(name),
+                capitalise(&name.replace('-', "Dash").replace('_', "Underscore")),
+                "{name}"
+            );
+            assert_eq!(
+                alphanumeric(name),
+                capitalise(
+                    &name
+                        .chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .collect::<String>()
+                ),
+                "{name}"
+            );
+        }
     }
 
     #[test]

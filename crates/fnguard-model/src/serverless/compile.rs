@@ -199,7 +199,8 @@ impl<'a> Compiler<'a> {
             ),
         };
 
-        let mut props = Obj::new(loc).set("FunctionName", name.clone());
+        // A function's properties rarely exceed 16 keys.
+        let mut props = Obj::with_capacity(16, loc).set("FunctionName", name.clone());
         let code_path = self.code_location(f, loc);
         if let Some(image) = f.get("image") {
             props.put("PackageType", text("Image", image.loc));
@@ -309,7 +310,7 @@ impl<'a> Compiler<'a> {
         if let Some(path) = code_path {
             metadata.push(("code", path));
         }
-        let function = Obj::new(loc)
+        let function = Obj::with_capacity(3, loc)
             .set("Type", text("AWS::Lambda::Function", loc))
             .set("Properties", props.build())
             .set("Metadata", fnguard_metadata(metadata, loc))

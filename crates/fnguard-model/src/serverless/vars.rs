@@ -54,6 +54,10 @@ pub(crate) fn resolve_service(mut root: Node, stage_loc: Loc) -> (Node, Node) {
 /// Writes the values `Resolver::variable_values` computed over the nodes
 /// they came from, walking the tree in the same order with the same tests.
 fn apply(node: &mut Node, depth: usize, values: &mut std::vec::IntoIter<Node>) {
+    if values.len() == 0 {
+        // The rest of the tree holds no variable.
+        return;
+    }
     let replace = depth >= MAX_NESTING
         || match &mut node.kind {
             NodeKind::Str(text) => has_open(text),
