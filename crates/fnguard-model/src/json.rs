@@ -605,29 +605,33 @@ pub(crate) fn space_run(bytes: &[u8]) -> usize {
     i + bytes[i..].iter().take_while(|&&b| b == b' ').count()
 }
 
-/// Length of the prefix of `bytes` that holds none of `a`, `b`, `c`, eight
+/// Length of the prefix of `bytes` that holds none of the `stops`, eight
 /// bytes at a time: the YAML fast path finds the end of plain and quoted
-/// scalars, comments and block-scalar lines with it.
-pub(crate) fn run_without(bytes: &[u8], a: u8, b: u8, c: u8) -> usize {
+/// scalars, comments and block-scalar lines with it, the CloudFormation
+/// loader its `${` and host-name searches (one stop). `N` is a constant at
+/// every call, so the loop over the stops unrolls.
+pub(crate) fn run_without<const N: usize>(bytes: &[u8], stops: [u8; N]) -> usize {
     let zero_flags = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut words = bytes.chunks_exact(8);
     let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
+    for chunk in &mut words {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let x = u64::from_le_bytes(word);
         // Borrows only ever flag bytes above a truly flagged one, so the
-        // lowest flag of the three is exact.
-        let flags = zero_flags(x ^ (ONES * u64::from(a)))
-            | zero_flags(x ^ (ONES * u64::from(b)))
-            | zero_flags(x ^ (ONES * u64::from(c)));
+        // lowest flag of all the stops is exact.
+        let flags = stops.iter().fold(0, |flags, &stop| {
+            flags | zero_flags(x ^ (ONES * u64::from(stop)))
+        });
         if flags != 0 {
             return i + (flags.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    i + bytes[i..]
+    i + words
+        .remainder()
         .iter()
-        .take_while(|&&x| x != a && x != b && x != c)
+        .take_while(|x| !stops.contains(x))
         .count()
 }
 
@@ -748,7 +752,9 @@ mod tests {
                         .iter()
                         .take_while(|&&x| x != a && x != b && x != c)
                         .count();
-                    assert_eq!(run_without(bytes, a, b, c), expected, "{from}..{len} {a}");
+                    assert_eq!(run_without(bytes, [a, b, c]), expected, "{from}..{len} {a}");
+                    let expected = bytes.iter().take_while(|&&x| x != a).count();
+                    assert_eq!(run_without(bytes, [a]), expected, "{from}..{len} {a}");
                 }
             }
         }

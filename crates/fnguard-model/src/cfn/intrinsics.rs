@@ -169,32 +169,13 @@ fn find_byte(text: &str, byte: u8) -> Option<usize> {
     position_of(text.as_bytes(), byte)
 }
 
-/// `bytes.iter().position(|&b| b == byte)`, eight bytes per step: every
-/// string of every template is scanned for `${` (and resolved values for
-/// host names), and a byte loop costs several instructions per byte.
+/// `bytes.iter().position(|&b| b == byte)`, eight bytes per step (the
+/// word scan the YAML fast path uses): every string of every template is
+/// scanned for `${` (and resolved values for host names), and a byte loop
+/// costs several instructions per byte.
 pub(crate) fn position_of(bytes: &[u8], byte: u8) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    let pattern = ONES * u64::from(byte);
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
-        let word = u64::from_le_bytes(word.try_into().expect("chunks of eight bytes"));
-        // Bytes equal to `byte` become zero; the lowest flagged byte is
-        // always a zero byte (borrows only run upwards from one), and the
-        // little-endian load makes it the first in memory.
-        let zeroed = word ^ pattern;
-        let flags = zeroed.wrapping_sub(ONES) & !zeroed & HIGHS;
-        if flags != 0 {
-            return Some(offset + (flags.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == byte)
-        .map(|i| offset + i)
+    let before = crate::json::run_without(bytes, [byte]);
+    (before < bytes.len()).then_some(before)
 }
 
 /// `text.split_once('.')` by bytes.

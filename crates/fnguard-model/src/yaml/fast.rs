@@ -340,7 +340,7 @@ impl Fast<'_> {
 
     fn skip_comment(&mut self) {
         let rest = &self.s[self.pos.min(self.s.len())..];
-        self.pos += run_without(rest, b'\n', b'\n', b'\n');
+        self.pos += run_without(rest, [b'\n']);
     }
 
     fn document(&mut self) -> R<Option<Node>> {
@@ -515,7 +515,7 @@ impl Fast<'_> {
         let is_key = loop {
             // `pos` is on the scalar's first byte, never a `#` or `:`.
             self.pos += 1;
-            self.pos += run_without(&self.s[self.pos.min(self.s.len())..], b':', b'#', b'\n');
+            self.pos += run_without(&self.s[self.pos.min(self.s.len())..], [b':', b'#', b'\n']);
             match self.peek() {
                 b'\n' | 0 => break false,
                 b':' if is_blank_or_end(self.peek_at(1)) => break true,
@@ -657,7 +657,10 @@ impl Fast<'_> {
         let mut out = String::new();
         let mut run = self.pos;
         loop {
-            self.pos += run_without(&self.s[self.pos.min(self.s.len())..], quote, escape, b'\n');
+            self.pos += run_without(
+                &self.s[self.pos.min(self.s.len())..],
+                [quote, escape, b'\n'],
+            );
             match self.peek() {
                 0 | b'\n' => return Err(Bail),
                 // Most quoted scalars hold no escape: one exact allocation.
