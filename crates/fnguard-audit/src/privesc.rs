@@ -19,6 +19,7 @@
 use crate::{Ctx, Raw};
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
+use fnguard_iam::catalog::with_ascii_lowercase;
 use fnguard_iam::managed::{self, Privilege};
 use fnguard_iam::privesc::{assess_as, Environment, Escalation, FunctionInfo, Power, RoleInfo};
 use fnguard_iam::trust::{assume_grants, Assumer};
@@ -260,17 +261,7 @@ fn prefilter() -> &'static Prefilter {
 impl Prefilter {
     /// The indices of the catalog actions of `service` (any case).
     fn service_actions(&self, service: &str) -> Option<&[usize]> {
-        // Folded on the stack: this runs for every action of every role.
-        let mut folded = [0u8; 64];
-        let list = match folded.get_mut(..service.len()) {
-            Some(key) => {
-                key.copy_from_slice(service.as_bytes());
-                key.make_ascii_lowercase();
-                self.services.get(std::str::from_utf8(key).ok()?)
-            }
-            None => self.services.get(&service.to_ascii_lowercase()),
-        };
-        list.map(Vec::as_slice)
+        with_ascii_lowercase(service, |key| self.services.get(key).map(Vec::as_slice))
     }
 }
 

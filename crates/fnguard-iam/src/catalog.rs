@@ -235,18 +235,7 @@ impl Catalog {
 
     /// The index of a service (any case) in `services()`.
     pub fn service_index(&self, prefix: &str) -> Option<usize> {
-        // Service prefixes are short: folded on the stack, not in a new
-        // String per lookup.
-        let mut folded = [0u8; 64];
-        let index = match folded.get_mut(..prefix.len()) {
-            Some(key) => {
-                key.copy_from_slice(prefix.as_bytes());
-                key.make_ascii_lowercase();
-                self.by_service.get(std::str::from_utf8(key).ok()?)
-            }
-            None => self.by_service.get(&prefix.to_ascii_lowercase()),
-        };
-        index.copied()
+        with_ascii_lowercase(prefix, |key| self.by_service.get(key).copied())
     }
 
     pub fn service_actions(&self, entry: &ServiceEntry) -> &[ActionInfo] {
@@ -325,6 +314,23 @@ fn parse_line(line: &'static str) -> Option<ActionInfo> {
     })
 }
 
+/// `f(&text.to_ascii_lowercase())` without a new String for short texts:
+/// service prefixes are looked up once per action of every role, so they
+/// are folded on the stack.
+pub fn with_ascii_lowercase<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut folded = [0u8; 64];
+    if let Some(key) = folded.get_mut(..text.len()) {
+        key.copy_from_slice(text.as_bytes());
+        key.make_ascii_lowercase();
+        // Folding ASCII letters keeps UTF-8 valid; the fallback only keeps
+        // this free of a panic path.
+        if let Ok(key) = std::str::from_utf8(key) {
+            return f(key);
+        }
+    }
+    f(&text.to_ascii_lowercase())
+}
+
 /// `a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase())` without the copies.
 fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes()
@@ -335,6 +341,22 @@ fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stack_folding_equals_to_ascii_lowercase() {
+        let long = "S3".repeat(40);
+        for text in [
+            "",
+            "S3",
+            "DynamoDB",
+            "\u{e9}TAT:Get",
+            "a\u{4e2d}B",
+            long.as_str(),
+        ] {
+            let folded = with_ascii_lowercase(text, str::to_string);
+            assert_eq!(folded, text.to_ascii_lowercase(), "{text}");
+        }
+    }
 
     /// The binary search finds exactly what a case-folded scan finds.
     #[test]
