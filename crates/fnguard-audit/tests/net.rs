@@ -58,6 +58,7 @@ fn rule(
         protocol: s(protocol, line),
         from_port: from.map_or(Field::Absent, |p| known(p, line)),
         to_port: to.map_or(Field::Absent, |p| known(p, line)),
+        peer_group: None,
         implicit,
     }
 }
@@ -67,6 +68,7 @@ fn sg(id: &str, line: u32, egress: Vec<SgRule>) -> SecurityGroup {
         id: id.into(),
         loc: loc(line),
         egress,
+        ingress: Vec::new(),
         ignores: Vec::new(),
     }
 }

@@ -211,8 +211,10 @@ fn unknown_values_yield_no_findings() {
             protocol: s("-1", 433),
             from_port: Field::Absent,
             to_port: Field::Absent,
+            peer_group: None,
             implicit: false,
         }],
+        ingress: Vec::new(),
         ignores: Vec::new(),
     });
     dep.code_signing_configs.push(CodeSigningConfig {

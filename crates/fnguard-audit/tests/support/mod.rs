@@ -231,8 +231,10 @@ pub fn synthetic(n: u32, line_base: u32) -> Deployment {
             protocol: Field::Known("-1".into(), at(0, 4)),
             from_port: Field::Absent,
             to_port: Field::Absent,
+            peer_group: None,
             implicit: false,
         }],
+        ingress: Vec::new(),
         ignores: Vec::new(),
     });
     for i in 0..n {

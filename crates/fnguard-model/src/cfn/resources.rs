@@ -1907,6 +1907,7 @@ impl<'a> Builder<'a> {
                 protocol: Field::Unknown(loc),
                 from_port: Field::Unknown(loc),
                 to_port: Field::Unknown(loc),
+                peer_group: None,
                 implicit: false,
             });
         }
@@ -1917,6 +1918,7 @@ impl<'a> Builder<'a> {
                 protocol: Field::Known("-1".into(), x.loc),
                 from_port: Field::Absent,
                 to_port: Field::Absent,
+                peer_group: None,
                 implicit: true,
             });
         }
@@ -1926,6 +1928,7 @@ impl<'a> Builder<'a> {
             id: x.id.to_string(),
             loc: x.loc,
             egress,
+            ingress: Vec::new(),
             ignores: ignores(x.raw),
         });
     }
@@ -2146,6 +2149,7 @@ fn sg_rule(n: &Node) -> SgRule {
         protocol: str_field(n.get("IpProtocol")),
         from_port: int_field(n.get("FromPort")),
         to_port: int_field(n.get("ToPort")),
+        peer_group: None,
         implicit: false,
     }
 }

@@ -1969,6 +1969,7 @@ fn sg_rules(rule: &V, cidr_keys: &[&str], protocol_key: &str, out: &mut Vec<SgRu
                 protocol: protocol.clone(),
                 from_port: from_port.clone(),
                 to_port: to_port.clone(),
+                peer_group: None,
                 implicit: false,
             });
             continue;
@@ -1981,6 +1982,7 @@ fn sg_rules(rule: &V, cidr_keys: &[&str], protocol_key: &str, out: &mut Vec<SgRu
                 protocol: protocol.clone(),
                 from_port: from_port.clone(),
                 to_port: to_port.clone(),
+                peer_group: None,
                 implicit: false,
             });
         }
@@ -1993,6 +1995,7 @@ fn sg_rules(rule: &V, cidr_keys: &[&str], protocol_key: &str, out: &mut Vec<SgRu
             protocol,
             from_port,
             to_port,
+            peer_group: None,
             implicit: false,
         });
     }
@@ -2008,6 +2011,7 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
             id: r.addr.clone(),
             loc: r.loc,
             egress: Vec::new(),
+            ingress: Vec::new(),
             ignores: Vec::new(),
         };
         // Unlike CloudFormation, Terraform removes the default allow-all
@@ -2019,6 +2023,7 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
                 protocol: Field::Unknown(v.loc),
                 from_port: Field::Unknown(v.loc),
                 to_port: Field::Unknown(v.loc),
+                peer_group: None,
                 implicit: false,
             }),
             Some(v) => {
