@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs besides cargo: the Python `jsonschema`
-# package (validates SARIF and fnguard's JSON output against their schemas).
+# package (validates SARIF and fnguard's JSON output against their schemas) and
+# Graphviz (parses the attack-path graphs).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'jsonschema==4.26.0'
+fi
+# Graphviz's `dot` parses the attack-path graphs `--graph dot` writes.
+if ! command -v dot >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null
 fi

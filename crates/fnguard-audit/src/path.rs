@@ -34,7 +34,7 @@
 use crate::privesc::{Analysis, RolePower};
 use crate::{trig, Ctx, Raw};
 use fnguard_core::fast_hash::HashMap;
-use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
+use fnguard_core::{Area, AttackPath, Field, Loc, PathStep, RuleMeta, Severity, StepKind, Text};
 use fnguard_iam::catalog::{catalog, AccessLevel};
 use fnguard_iam::wildcard::{action_matches, arn_parts};
 use fnguard_iam::{ActionSet, Context, Decision, Effect, Evaluator, ResourceSet};
@@ -692,9 +692,22 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
                     "score={score} exposure={} impact={} ({:?})",
                     entry.exposure, impact, impacts[0].class
                 ));
+            // The chain as related locations in path order, and as steps
+            // pointing at them (SARIF code flows, `--graph`).
+            let mut steps = Vec::with_capacity(impacts.len() + 3);
+            steps.push(PathStep {
+                kind: StepKind::Entry,
+                label: Text::new(entry.story.clone(), entry.story_zh.clone()),
+                related: 0,
+            });
             for (loc, en, zh) in &entry.related {
                 finding = finding.with_related(ctx.src(*loc), Text::new(en.clone(), zh.clone()));
             }
+            steps.push(PathStep {
+                kind: StepKind::Function,
+                label: Text::new(format!("fn {}", f.id), format!("函数 {}", f.id)),
+                related: finding.related.len(),
+            });
             finding = finding.with_related(
                 ctx.src(f.loc),
                 Text::new(
@@ -703,6 +716,14 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
                 ),
             );
             if let Some((rp, role_loc)) = role {
+                steps.push(PathStep {
+                    kind: StepKind::Role,
+                    label: Text::new(
+                        format!("role {}", rp.role.id),
+                        format!("角色 {}", rp.role.id),
+                    ),
+                    related: finding.related.len(),
+                });
                 finding = finding.with_related(
                     ctx.src(role_loc),
                     Text::new(
@@ -712,11 +733,30 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
                 );
             }
             for i in &impacts {
+                let kind = if i.class == Class::NetworkDb {
+                    StepKind::Reach
+                } else {
+                    StepKind::Impact
+                };
+                let (en, zh) = if i.certain {
+                    (i.label.clone(), i.label.clone())
+                } else {
+                    (
+                        format!("{} (conditional)", i.label),
+                        format!("{}（有条件）", i.label),
+                    )
+                };
+                steps.push(PathStep {
+                    kind,
+                    label: Text::new(en, zh),
+                    related: finding.related.len(),
+                });
                 finding = finding.with_related(
                     ctx.src(i.loc),
                     Text::new(i.label.clone(), i.label.clone() + "（影响）"),
                 );
             }
+            finding = finding.with_attack_path(AttackPath { score, steps });
             found.push((
                 score,
                 Raw {

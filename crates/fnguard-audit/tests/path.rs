@@ -2,7 +2,7 @@
 //! impacts, the exposure × impact matrix, ranking and deduplication.
 
 use fnguard_audit::{audit, AuditOptions};
-use fnguard_core::{Date, Finding, Severity};
+use fnguard_core::{Date, Finding, Severity, StepKind};
 use fnguard_model::cfn;
 
 fn scan(template: &str) -> Vec<Finding> {
@@ -109,6 +109,63 @@ fn guide_scenario_is_critical_with_the_chain_in_order() {
     assert!(kinds[3..].iter().any(|k| k.contains("OrdersDb")));
     assert_eq!(f.location.line, f.related[0].location.line);
     assert!(f.message.zh.contains("攻击路径"));
+}
+
+/// The chain as data (SARIF code flows, `--graph`): steps in path order,
+/// each pointing at its related location, the score of the evidence.
+#[test]
+fn guide_scenario_steps_point_at_the_chain() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/rules/FG-PATH-001/cfn-positive.yaml"),
+    )
+    .expect("fixture");
+    let findings = scan(&text);
+    let f = paths(&findings)[0];
+    let path = f.attack_path.as_deref().expect("an attack path");
+    assert_eq!(path.score, score(f));
+    let kinds: Vec<StepKind> = path.steps.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds[..3],
+        [StepKind::Entry, StepKind::Function, StepKind::Role]
+    );
+    assert!(kinds[3..]
+        .iter()
+        .all(|k| matches!(k, StepKind::Impact | StepKind::Reach)));
+    for step in &path.steps {
+        assert!(step.related < f.related.len());
+    }
+    let related =
+        |kind: StepKind| &f.related[path.steps.iter().find(|s| s.kind == kind).unwrap().related];
+    assert!(related(StepKind::Entry)
+        .message
+        .en
+        .starts_with("route POST /orders"));
+    assert_eq!(path.steps[1].label.en, "fn OrderHandler");
+    assert!(related(StepKind::Role)
+        .message
+        .en
+        .starts_with("runs with role OrderRole"));
+    assert!(related(StepKind::Reach).message.en.contains("OrdersDb"));
+    let secrets = path
+        .steps
+        .iter()
+        .find(|s| s.label.en.contains("secretsmanager:GetSecretValue"))
+        .expect("secrets impact step");
+    assert_eq!(secrets.kind, StepKind::Impact);
+    // One flow per impact; role impacts go through the role, reach does not.
+    let flows = path.flows();
+    assert_eq!(flows.len(), path.steps.len() - 3);
+    for flow in &flows {
+        let last = flow.last().unwrap().kind;
+        let through_role = flow.iter().any(|s| s.kind == StepKind::Role);
+        assert_eq!(through_role, last == StepKind::Impact);
+    }
+    // Other rules' findings carry no path.
+    assert!(findings
+        .iter()
+        .filter(|f| f.rule_id != "FG-PATH-001")
+        .all(|f| f.attack_path.is_none()));
 }
 
 #[test]

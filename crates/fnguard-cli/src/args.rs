@@ -44,6 +44,11 @@ pub struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also draw every open attack path (rule FG-PATH-001) as one graph in
+    /// FILE: FORMAT is dot (Graphviz) or mermaid.
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"])]
+    pub graph: Option<Vec<String>>,
+
     /// Language of messages: en or zh.
     #[arg(long, default_value = "en", value_parser = parse_lang)]
     pub lang: Lang,

@@ -4,10 +4,11 @@
 use crate::args::ScanArgs;
 use crate::output;
 use crate::ExitCode;
-use fnguard_core::report::{render_to, RenderOptions};
+use fnguard_core::report::{render_graph, render_to, GraphFormat, RenderOptions};
 use fnguard_core::Date;
 use fnguard_engine::{scan, Baseline, BaselineFile, Config, ScanOptions, SettingsError};
 use std::io::Write;
+use std::path::PathBuf;
 
 pub fn run(args: ScanArgs) -> ExitCode {
     let settings_error = |e: &SettingsError| {
@@ -16,6 +17,19 @@ pub fn run(args: ScanArgs) -> ExitCode {
             output::located(&e.path, e.line, e.col, &e.message)
         ));
         ExitCode::Error
+    };
+    // A bad --graph format is a usage error: refuse it before scanning.
+    let graph = match args.graph.as_deref() {
+        Some([format, file]) => match GraphFormat::parse(format) {
+            Some(format) => Some((format, PathBuf::from(file))),
+            None => {
+                output::stderr_line(&format!(
+                    "error: invalid --graph format `{format}` (expected dot or mermaid)"
+                ));
+                return ExitCode::Error;
+            }
+        },
+        _ => None,
     };
     let config_path = args.config.clone().or_else(|| Config::find(&args.paths));
     let config = match config_path {
@@ -120,6 +134,17 @@ pub fn run(args: ScanArgs) -> ExitCode {
     if let Err((target, e)) = written {
         output::stderr_line(&format!("error: cannot write {target}: {e}"));
         failed_to_write = true;
+    }
+    if let Some((format, path)) = &graph {
+        let drawn = std::fs::File::create(path).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            render_graph(report, *format, args.lang, &mut out)?;
+            out.flush()
+        });
+        if let Err(e) = drawn {
+            output::stderr_line(&format!("error: cannot write {}: {e}", path.display()));
+            failed_to_write = true;
+        }
     }
     if !args.quiet
         && args.output.is_some()

@@ -125,3 +125,82 @@ fn real_scan_outputs_validate_against_their_schemas() {
         }
     }
 }
+
+/// `--graph` draws one entry edge per open attack path, in a file Graphviz
+/// itself parses (DOT) and in Mermaid; a bad format is refused before the
+/// scan.
+#[test]
+fn attack_path_graphs_of_the_examples() {
+    let path = repo().join("examples");
+    let json = scan_json("");
+    let open_paths: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "FG-PATH-001" && f["suppressed"].is_null())
+        .collect();
+    assert!(open_paths.len() >= 3, "the examples have attack paths");
+    for (format, entry_edge) in [("dot", "\", label=\""), ("mermaid", "-->|\"")] {
+        let file =
+            std::env::temp_dir().join(format!("fnguard-graph-{}.{format}", std::process::id()));
+        let run = fnguard([
+            "scan".as_ref(),
+            path.as_os_str(),
+            "--graph".as_ref(),
+            format.as_ref(),
+            file.as_os_str(),
+            "--fail-on".as_ref(),
+            "none".as_ref(),
+            "--scan-date".as_ref(),
+            SCAN_DATE.as_ref(),
+            "-q".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let text = std::fs::read_to_string(&file).expect("graph written");
+        assert_eq!(
+            text.matches(entry_edge).count(),
+            open_paths.len(),
+            "{format}: one entry edge per open path\n{text}"
+        );
+        for f in &open_paths {
+            let function = f["attack_path"]["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["kind"] == "function")
+                .expect("a function step");
+            assert!(
+                text.contains(function["label"].as_str().unwrap()),
+                "{format}: {} missing",
+                function["label"]
+            );
+        }
+        if format == "dot" {
+            let parsed = Command::new("dot")
+                .arg("-Tplain")
+                .arg(&file)
+                .output()
+                .expect("Graphviz dot (run scripts/setup-test-tools.sh)");
+            assert!(
+                parsed.status.success(),
+                "Graphviz rejects the graph: {}",
+                String::from_utf8_lossy(&parsed.stderr)
+            );
+            let plain = String::from_utf8_lossy(&parsed.stdout);
+            assert_eq!(
+                plain.lines().filter(|l| l.starts_with("edge ")).count(),
+                text.matches(" -> ").count()
+            );
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    let run = fnguard([
+        "scan".as_ref(),
+        path.as_os_str(),
+        "--graph".as_ref(),
+        "png".as_ref(),
+        "out.png".as_ref(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid --graph format `png`"));
+}

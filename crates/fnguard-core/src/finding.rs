@@ -32,6 +32,84 @@ pub struct Finding {
     pub evidence: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// The chain of an attack-path finding, step by step; boxed because
+    /// only a few findings have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack_path: Option<Box<AttackPath>>,
+}
+
+/// An attack path (rule area PATH) as data: SARIF renders it as code flows
+/// and `--graph` draws every path of a scan as one graph.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttackPath {
+    /// Exposure × impact; higher is more dangerous.
+    pub score: u32,
+    /// In path order: entry point, function, role (if any), then every
+    /// impact. Each impact ends its own flow: entry → function → (role →)
+    /// impact.
+    pub steps: Vec<PathStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathStep {
+    pub kind: StepKind,
+    /// A short name for graphs: the entry's story, a function or role id,
+    /// an impact such as `secretsmanager:GetSecretValue on *`.
+    pub label: Text,
+    /// Index into the finding's `related` list of where this step is.
+    pub related: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// How an outsider gets in (an open route, URL, permission, trigger).
+    Entry,
+    /// The function that runs.
+    Function,
+    /// The execution role whose credentials the code holds.
+    Role,
+    /// What the role's permissions give.
+    Impact,
+    /// What the function's network position reaches.
+    Reach,
+}
+
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Entry => "entry",
+            StepKind::Function => "function",
+            StepKind::Role => "role",
+            StepKind::Impact => "impact",
+            StepKind::Reach => "reach",
+        }
+    }
+}
+
+impl AttackPath {
+    /// The flows of the path: for every impact or reach step, the steps
+    /// leading to it (entry, function, and the role for role impacts).
+    pub fn flows(&self) -> Vec<Vec<&PathStep>> {
+        let head: Vec<&PathStep> = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s.kind, StepKind::Entry | StepKind::Function))
+            .collect();
+        let role = self.steps.iter().find(|s| s.kind == StepKind::Role);
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.kind, StepKind::Impact | StepKind::Reach))
+            .map(|end| {
+                let mut flow = head.clone();
+                if end.kind == StepKind::Impact {
+                    flow.extend(role);
+                }
+                flow.push(end);
+                flow
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +163,7 @@ impl Finding {
             fingerprint,
             evidence: None,
             suppressed: None,
+            attack_path: None,
         }
     }
 
@@ -100,6 +179,11 @@ impl Finding {
 
     pub fn with_related(mut self, location: SourceRef, message: Text) -> Self {
         self.related.push(Related { location, message });
+        self
+    }
+
+    pub fn with_attack_path(mut self, path: AttackPath) -> Self {
+        self.attack_path = Some(Box::new(path));
         self
     }
 

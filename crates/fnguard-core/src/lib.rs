@@ -16,7 +16,7 @@ pub mod text;
 pub use date::Date;
 pub use doc::{Node, NodeKind};
 pub use field::Field;
-pub use finding::{Finding, Related, Suppression, SuppressionKind};
+pub use finding::{AttackPath, Finding, PathStep, Related, StepKind, Suppression, SuppressionKind};
 pub use location::{FileId, Loc, SourceRef};
 pub use rule::{Area, RuleMeta};
 pub use severity::Severity;

@@ -167,6 +167,27 @@ fn finding(w: &mut Json<'_>, f: &Finding, rules: &RuleTexts, lang: Lang) {
             w.raw("\n      }");
         }
     }
+    if let Some(path) = &f.attack_path {
+        w.raw(",\n      \"attack_path\": {\n        \"score\": ");
+        w.num(path.score as usize);
+        w.raw(",\n        \"steps\": [");
+        for (i, step) in path.steps.iter().enumerate() {
+            w.raw(if i == 0 { "\n" } else { ",\n" });
+            w.raw("          {\n            \"kind\": ");
+            w.str(step.kind.as_str());
+            w.raw(",\n            \"label\": ");
+            w.str(step.label.get(lang));
+            w.raw(",\n            \"related\": ");
+            w.num(step.related);
+            w.raw("\n          }");
+        }
+        w.raw(if path.steps.is_empty() {
+            "]"
+        } else {
+            "\n        ]"
+        });
+        w.raw("\n      }");
+    }
     w.raw("\n    }");
 }
 
@@ -510,6 +531,21 @@ mod tests {
             #[serde(skip_serializing_if = "Option::is_none")]
             evidence: Option<&'a str>,
             suppressed: Option<SuppressedOut<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            attack_path: Option<PathOut<'a>>,
+        }
+
+        #[derive(Serialize)]
+        struct PathOut<'a> {
+            score: u32,
+            steps: Vec<StepOut<'a>>,
+        }
+
+        #[derive(Serialize)]
+        struct StepOut<'a> {
+            kind: crate::finding::StepKind,
+            label: &'a str,
+            related: usize,
         }
 
         fn related_out(r: &Related, lang: Lang) -> RelatedOut<'_> {
@@ -550,6 +586,18 @@ mod tests {
                         suppressed: f.suppressed.as_ref().map(|s| SuppressedOut {
                             kind: s.kind,
                             reason: s.reason.as_deref(),
+                        }),
+                        attack_path: f.attack_path.as_deref().map(|p| PathOut {
+                            score: p.score,
+                            steps: p
+                                .steps
+                                .iter()
+                                .map(|s| StepOut {
+                                    kind: s.kind,
+                                    label: s.label.get(self.lang),
+                                    related: s.related,
+                                })
+                                .collect(),
                         }),
                     })?;
                 }
@@ -632,6 +680,27 @@ mod tests {
         .with_related(SourceRef::new("r1.yaml", 1, 2), Text::new("one", "一"))
         .with_related(SourceRef::new(weird, 3, 4), Text::new(weird, "二"));
         with_all.findings.push(f.clone());
+        // An attack path, and one without steps.
+        let step = |kind, label: &str, related| crate::finding::PathStep {
+            kind,
+            label: Text::new(label, format!("{label}（中）")),
+            related,
+        };
+        let mut path = crate::finding::AttackPath {
+            score: 12,
+            steps: vec![
+                step(crate::finding::StepKind::Entry, weird, 0),
+                step(crate::finding::StepKind::Function, "Fn", 1),
+                step(crate::finding::StepKind::Role, "Role", 1),
+                step(crate::finding::StepKind::Impact, "s3:* on *", 0),
+                step(crate::finding::StepKind::Reach, "db", 1),
+            ],
+        };
+        with_all
+            .findings
+            .push(f.clone().with_attack_path(path.clone()));
+        path.steps.clear();
+        with_all.findings.push(f.clone().with_attack_path(path));
         for (kind, reason) in [
             (SuppressionKind::Metadata, None),
             (SuppressionKind::Config, Some(weird.to_string())),

@@ -1,6 +1,8 @@
 //! The outcome of a run and its renderers (table, JSON, SARIF, JUnit,
-//! Markdown). Renderers only read a `Report`; they never decide anything.
+//! Markdown), and the attack-path graph (DOT, Mermaid). Renderers only
+//! read a `Report`; they never decide anything.
 
+mod graph;
 mod json;
 mod junit;
 mod markdown;
@@ -15,8 +17,12 @@ use crate::text::Lang;
 use serde::Serialize;
 use std::str::FromStr;
 
-/// Version of fnguard's JSON output; bump on any incompatible change.
-pub const JSON_SCHEMA_VERSION: &str = "1.0.0";
+pub use graph::{render_graph, GraphFormat};
+
+/// Version of fnguard's JSON output: the major part changes on an
+/// incompatible change, the minor part when fields are added (1.1.0:
+/// `attack_path`).
+pub const JSON_SCHEMA_VERSION: &str = "1.1.0";
 
 /// An input that could not be read or parsed. The rest of the scan goes on;
 /// the run exits with 2.

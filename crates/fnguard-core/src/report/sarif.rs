@@ -4,9 +4,10 @@
 //! `security-severity` lets platforms rank results.
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, SuppressionKind};
+use crate::finding::{AttackPath, Finding, PathStep, StepKind, SuppressionKind};
 use crate::rule::RuleMeta;
 use crate::severity::Severity;
+use crate::text::Lang;
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -191,6 +192,9 @@ fn result(report: &Report, f: &Finding, opts: &RenderOptions) -> Value {
                 .collect(),
         );
     }
+    if let Some(flows) = f.attack_path.as_ref().and_then(|p| code_flows(f, p, lang)) {
+        obj["codeFlows"] = flows;
+    }
     if let Some(s) = &f.suppressed {
         let kind = match s.kind {
             SuppressionKind::Inline | SuppressionKind::Metadata => "inSource",
@@ -203,6 +207,57 @@ fn result(report: &Report, f: &Finding, opts: &RenderOptions) -> Value {
         obj["suppressions"] = json!([suppression]);
     }
     obj
+}
+
+/// An attack path as one code flow with a thread flow per impact: entry,
+/// function, role (for the role's impacts), impact. Steps point at the
+/// finding's related locations; the well-known SARIF kinds tell viewers
+/// which step is the entry and which the danger.
+fn code_flows(f: &Finding, path: &AttackPath, lang: Lang) -> Option<Value> {
+    let step_location = |step: &PathStep| {
+        let kinds: &[&str] = match step.kind {
+            StepKind::Entry => &["enter", "taint"],
+            StepKind::Function => &["function"],
+            StepKind::Role => &["resource"],
+            StepKind::Impact | StepKind::Reach => &["danger"],
+        };
+        let mut location = match f.related.get(step.related) {
+            Some(r) => {
+                let mut loc = physical_location(&r.location);
+                loc["message"] = json!({"text": r.message.get(lang)});
+                loc
+            }
+            None => physical_location(&f.location),
+        };
+        if location.get("message").is_none() {
+            location["message"] = json!({"text": step.label.get(lang)});
+        }
+        json!({
+            "location": location,
+            "kinds": kinds,
+            "importance": "essential",
+            "properties": {"step": step.kind.as_str(), "label": step.label.get(lang)},
+        })
+    };
+    let thread_flows: Vec<Value> = path
+        .flows()
+        .iter()
+        .map(|flow| {
+            let end = flow.last().map_or("", |s| s.label.get(lang));
+            json!({
+                "message": {"text": end},
+                "locations": flow.iter().map(|s| step_location(s)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    if thread_flows.is_empty() {
+        return None;
+    }
+    Some(json!([{
+        "message": {"text": f.message.get(lang)},
+        "threadFlows": thread_flows,
+        "properties": {"score": path.score},
+    }]))
 }
 
 fn physical_location(loc: &crate::location::SourceRef) -> Value {
@@ -280,6 +335,87 @@ mod tests {
             "dir%20with%20space/template.yaml"
         );
         assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+    }
+
+    #[test]
+    fn attack_paths_become_code_flows() {
+        use crate::finding::{AttackPath, PathStep, StepKind};
+        use crate::location::SourceRef;
+        use crate::text::Text;
+        let step = |kind, label: &str, related| PathStep {
+            kind,
+            label: Text::new(label, label),
+            related,
+        };
+        let mut report = sample::report();
+        let path = report.findings[0]
+            .clone()
+            .with_related(
+                SourceRef::new("t.yaml", 5, 3),
+                Text::new("open route", "开放路由"),
+            )
+            .with_related(
+                SourceRef::new("t.yaml", 20, 3),
+                Text::new("function", "函数"),
+            )
+            .with_related(SourceRef::new("t.yaml", 40, 3), Text::new("role", "角色"))
+            .with_related(SourceRef::new("t.yaml", 44, 9), Text::new("grant", "授权"))
+            .with_related(
+                SourceRef::new("t.yaml", 60, 3),
+                Text::new("database", "数据库"),
+            )
+            .with_attack_path(AttackPath {
+                score: 12,
+                steps: vec![
+                    step(StepKind::Entry, "anonymous HTTP", 0),
+                    step(StepKind::Function, "fn", 1),
+                    step(StepKind::Role, "role", 2),
+                    step(StepKind::Impact, "s3:* on *", 3),
+                    step(StepKind::Reach, "db", 4),
+                ],
+            });
+        report.findings = vec![path];
+        let text = super::super::render(
+            &report,
+            super::super::Format::Sarif,
+            &RenderOptions {
+                lang: crate::text::Lang::Zh,
+                ..RenderOptions::default()
+            },
+        );
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let flows = &doc["runs"][0]["results"][0]["codeFlows"];
+        assert_eq!(flows.as_array().map(Vec::len), Some(1));
+        let threads = flows[0]["threadFlows"].as_array().unwrap();
+        // One thread per impact: through the role to the grant, and from
+        // the function straight to the database.
+        assert_eq!(threads.len(), 2);
+        let lines = |t: &Value| -> Vec<u64> {
+            t["locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    l["location"]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap()
+                })
+                .collect()
+        };
+        assert_eq!(lines(&threads[0]), [5, 20, 40, 44]);
+        assert_eq!(lines(&threads[1]), [5, 20, 60]);
+        let first = &threads[0]["locations"][0];
+        assert_eq!(first["kinds"], serde_json::json!(["enter", "taint"]));
+        assert_eq!(first["location"]["message"]["text"], "开放路由");
+        assert_eq!(threads[1]["locations"][2]["kinds"][0], "danger");
+        assert_eq!(flows[0]["properties"]["score"], 12);
+        // Findings without a path have no code flow.
+        let plain = super::super::render(
+            &sample::report(),
+            super::super::Format::Sarif,
+            &RenderOptions::default(),
+        );
+        assert!(!plain.contains("codeFlows"));
     }
 
     #[test]
