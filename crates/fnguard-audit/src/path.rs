@@ -32,6 +32,7 @@
 //! the role's policies, so Deny and NotAction count.
 
 use crate::privesc::{Analysis, RolePower};
+use crate::trig::Principal;
 use crate::{trig, Ctx, Raw};
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
@@ -383,6 +384,15 @@ type OpenRoute<'a> = (&'a str, &'a str, Loc, bool);
 fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
     let dep = ctx.dep;
     let mut out: HashMap<&str, Vec<Entry>> = HashMap::default();
+    let own = if dep.permissions.is_empty() {
+        Default::default()
+    } else {
+        trig::own_accounts(ctx)
+    };
+    let sources = trig::SourcePolicies::new(ctx);
+    // Grants of each local source, judged once however many functions it
+    // triggers.
+    let mut grants: HashMap<(&str, u8), Option<trig::SourceGrant>> = HashMap::default();
     let local = |r: &Ref| match r {
         Ref::Local(id) => dep.function(id).map(|f| f.id.as_str()),
         _ => None,
@@ -495,23 +505,22 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
             continue;
         };
         let principal = principal.trim();
-        let account = principal
-            .strip_prefix("arn:aws:iam::")
-            .and_then(|r| r.split(':').next())
-            .unwrap_or(principal);
         let iam_url = p.function_url_auth_type.eq_ignore_case("AWS_IAM");
-        let (exposure, who, who_zh) = if principal == "*" && !iam_url {
-            (3, "anyone (`*`)".to_string(), "任何人（`*`）".to_string())
-        } else if principal == "*" {
-            (
+        let (exposure, who, who_zh) = match trig::classify_principal(principal) {
+            Principal::Everyone if !iam_url => {
+                (3, "anyone (`*`)".to_string(), "任何人（`*`）".to_string())
+            }
+            Principal::Everyone => (
                 2,
                 "any AWS account".to_string(),
                 "任意 AWS 账户".to_string(),
-            )
-        } else if trig::is_account_id(account) && account != SELF_ACCOUNT {
-            (2, format!("account {account}"), format!("账户 {account}"))
-        } else {
-            continue;
+            ),
+            // An account id the files themselves place the functions in
+            // is the own account, whatever the partition.
+            Principal::OtherAccount(account) if !own.contains(&account) => {
+                (2, format!("account {account}"), format!("账户 {account}"))
+            }
+            _ => continue,
         };
         // A `*` permission next to an open function URL is that URL's own
         // permission (FunctionUrlAuthType NONE) or its InvokeFunction
@@ -567,7 +576,47 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
                     "an undetermined source".to_string(),
                     "未确定的来源".to_string(),
                 ),
-                Ref::Local(_) => continue,
+                Ref::Local(source) => {
+                    let grant = grants
+                        .entry((source.as_str(), t.kind as u8))
+                        .or_insert_with(|| sources.grant(t.kind, source));
+                    let Some(grant) = grant else {
+                        continue;
+                    };
+                    let kind = format!("{:?}", t.kind);
+                    let (who, who_zh) = grant.who();
+                    let (through, through_zh) = grant.through();
+                    let (noun, noun_zh) = trig::source_noun(t.kind);
+                    let exposure = match grant.who {
+                        trig::Outsider::Anyone => 3,
+                        trig::Outsider::Account(_) => 2,
+                    };
+                    let action = grant.action;
+                    out.entry(f.id.as_str()).or_default().push(Entry {
+                        exposure,
+                        story: format!(
+                            "{who} → {action} on {noun} {source} ({through}) → {kind} trigger"
+                        ),
+                        story_zh: format!(
+                            "{who_zh} → {noun_zh} {source} 上的 {action}（{through_zh}）→ {kind} 触发器"
+                        ),
+                        key: format!("trigger:{i}:{kind}"),
+                        loc: grant.loc,
+                        related: vec![
+                            (
+                                grant.loc,
+                                format!("{through} lets {who} call {action} on {noun} {source}"),
+                                format!("{through_zh} 允许{who_zh}对{noun_zh} {source} 调用 {action}"),
+                            ),
+                            (
+                                t.loc,
+                                format!("{kind} trigger from {noun} {source}"),
+                                format!("来自{noun_zh} {source} 的 {kind} 触发器"),
+                            ),
+                        ],
+                    });
+                    continue;
+                }
             };
             let kind = format!("{:?}", t.kind);
             out.entry(f.id.as_str()).or_default().push(Entry {
