@@ -984,6 +984,27 @@ mod tests {
             Principal::OwnAccount
         );
         assert_eq!(classify_principal(SELF_ACCOUNT), Principal::OwnAccount);
+        // Every partition: China and GovCloud ARNs name accounts too.
+        for arn in [
+            "arn:aws-cn:iam::210987654321:root",
+            "arn:aws-us-gov:iam::210987654321:role/partner",
+            "arn:aws-iso:iam::210987654321:user/ci",
+        ] {
+            assert_eq!(
+                classify_principal(arn),
+                Principal::OtherAccount("210987654321".into()),
+                "{arn}"
+            );
+        }
+        assert_eq!(
+            classify_principal("arn:aws-cn:iam::${AWS::AccountId}:root"),
+            Principal::OwnAccount
+        );
+        assert_eq!(
+            classify_principal("arn:aws-us-gov:s3:::bucket"),
+            Principal::Unrecognised,
+            "not an IAM principal"
+        );
         assert_eq!(
             classify_principal("s3.amazonaws.com"),
             Principal::Service("s3.amazonaws.com".into())
