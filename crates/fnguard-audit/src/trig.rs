@@ -180,8 +180,8 @@ Where: CloudFormation `CorsConfiguration` (`AllowOrigins`, `AllowCredentials`) o
         attack: &["T1190", "T1648"],
         title_en: "Trigger source accepts events from anyone or another account",
         title_zh: "触发源接受任何人或其他账户的事件",
-        description_en: "An S3 bucket, SQS queue or SNS topic that triggers a function has a resource-based policy (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy, aws_s3_bucket_policy, aws_sqs_queue_policy, aws_sns_topic_policy or the inline `policy` of the bucket, queue or topic) or a canned ACL (PublicReadWrite, public-read-write) that lets Principal `*` or an AWS account other than the deploying one write to it (s3:PutObject, sqs:SendMessage, sns:Publish; wildcards count) with no condition that keeps outsiders out. The policy is evaluated with AWS semantics: Deny, NotAction and NotPrincipal are honoured; aws:SourceArn, aws:SourceAccount, aws:SourceOwner, aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceVpce and similar conditions restrict the writer and suppress the finding; aws:SecureTransport, aws:Referer, aws:UserAgent and s3:x-amz-acl do not, since the caller chooses them; any other condition or unresolved value suppresses it. Severity is high for `*` (anyone on the internet) and medium for a named foreign account.",
-        description_zh: "触发函数的 S3 存储桶、SQS 队列或 SNS 主题，其基于资源的策略（AWS::S3::BucketPolicy、AWS::SQS::QueuePolicy、AWS::SNS::TopicPolicy、aws_s3_bucket_policy、aws_sqs_queue_policy、aws_sns_topic_policy，或存储桶、队列、主题上的内联 `policy`）或预设 ACL（PublicReadWrite、public-read-write）允许 Principal `*` 或部署账户以外的 AWS 账户写入（s3:PutObject、sqs:SendMessage、sns:Publish，通配符同样计入），且没有把外部人员挡在外面的条件。策略按 AWS 语义评估：遵循 Deny、NotAction 和 NotPrincipal；aws:SourceArn、aws:SourceAccount、aws:SourceOwner、aws:PrincipalOrgID、aws:PrincipalAccount、aws:SourceVpce 等条件会限制写入方，此时不报告；aws:SecureTransport、aws:Referer、aws:UserAgent 和 s3:x-amz-acl 由调用方自行决定，不算限制；其他条件或无法解析的值都不报告。面向 `*`（互联网上任何人）为高，面向指定的外部账户为中。",
+        description_en: "An S3 bucket, SQS queue or SNS topic that triggers a function has a resource-based policy (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy, aws_s3_bucket_policy, aws_sqs_queue_policy, aws_sns_topic_policy or the inline `policy` of the bucket, queue or topic) or a canned ACL (PublicReadWrite, public-read-write) that lets Principal `*` or an AWS account other than the deploying one write to it (s3:PutObject, sqs:SendMessage, sns:Publish; wildcards count) with no condition that keeps outsiders out. The policy is evaluated with AWS semantics: Deny, NotAction and NotPrincipal are honoured; aws:SourceArn, aws:SourceAccount, aws:SourceOwner, aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceVpce and similar conditions restrict the writer and suppress the finding; aws:SecureTransport, aws:Referer, aws:UserAgent and s3:x-amz-acl do not, since the caller chooses them; any other condition or unresolved value suppresses it. A public bucket policy behind S3 Block Public Access (RestrictPublicBuckets or BlockPublicPolicy true) and a public ACL with ACLs disabled (BucketOwnerEnforced) or ignored (IgnorePublicAcls) are not reported. Severity is high for `*` (anyone on the internet) and medium for a named foreign account.",
+        description_zh: "触发函数的 S3 存储桶、SQS 队列或 SNS 主题，其基于资源的策略（AWS::S3::BucketPolicy、AWS::SQS::QueuePolicy、AWS::SNS::TopicPolicy、aws_s3_bucket_policy、aws_sqs_queue_policy、aws_sns_topic_policy，或存储桶、队列、主题上的内联 `policy`）或预设 ACL（PublicReadWrite、public-read-write）允许 Principal `*` 或部署账户以外的 AWS 账户写入（s3:PutObject、sqs:SendMessage、sns:Publish，通配符同样计入），且没有把外部人员挡在外面的条件。策略按 AWS 语义评估：遵循 Deny、NotAction 和 NotPrincipal；aws:SourceArn、aws:SourceAccount、aws:SourceOwner、aws:PrincipalOrgID、aws:PrincipalAccount、aws:SourceVpce 等条件会限制写入方，此时不报告；aws:SecureTransport、aws:Referer、aws:UserAgent 和 s3:x-amz-acl 由调用方自行决定，不算限制；其他条件或无法解析的值都不报告。S3 阻止公共访问（RestrictPublicBuckets 或 BlockPublicPolicy 为 true）之下的公共存储桶策略，以及 ACL 被禁用（BucketOwnerEnforced）或被忽略（IgnorePublicAcls）时的公共 ACL，不报告。面向 `*`（互联网上任何人）为高，面向指定的外部账户为中。",
         risk_en: "Whoever may write to the source decides the function's input: a crafted object, message or notification reaches the handler as a trusted event, so a parsing bug or injection becomes code execution with the function's role and network position (guide §2.2), and a flood of events runs up cost. Lambda permissions that name only the bucket or topic (SourceArn) do not help: the event comes from the right resource.",
         risk_zh: "能写入触发源的人就决定了函数的输入：精心构造的对象、消息或通知会作为可信事件到达处理函数，解析缺陷或注入便成为以函数角色和网络位置执行的代码（指南 §2.2），大量事件还会推高费用。只限定存储桶或主题（SourceArn）的 Lambda 调用权限无济于事：事件确实来自正确的资源。",
         remediation_en: "Let only the producers that need it write to the source: name them as principals (your own roles or account), or keep `*` for an AWS service principal with aws:SourceArn / aws:SourceAccount conditions; for partners in your organization use aws:PrincipalOrgID. Remove PublicReadWrite ACLs, set ObjectOwnership to BucketOwnerEnforced and enable S3 Block Public Access (BlockPublicPolicy, RestrictPublicBuckets). Where: CloudFormation/SAM `PolicyDocument` of `AWS::S3::BucketPolicy`, `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy`, and `AccessControl` / `OwnershipControls` / `PublicAccessBlockConfiguration` of `AWS::S3::Bucket`; Serverless the same resources under `resources.Resources`; Terraform `policy` of `aws_s3_bucket_policy`, `aws_sqs_queue_policy`, `aws_sns_topic_policy` (or of `aws_sqs_queue` / `aws_sns_topic` / `aws_s3_bucket`), `acl` of `aws_s3_bucket_acl`, `aws_s3_bucket_ownership_controls` and `aws_s3_bucket_public_access_block`.",
@@ -749,6 +749,15 @@ impl<'d> SourcePolicies<'d> {
         if policies.is_empty() {
             return None;
         }
+        // S3 Block Public Access (RestrictPublicBuckets, BlockPublicPolicy)
+        // leaves a bucket with a public policy open to no one outside the
+        // account, named accounts included.
+        if policies
+            .iter()
+            .any(|p| p.public_policy_blocked && allows_everyone(&p.policy))
+        {
+            return None;
+        }
         // Candidate accounts: those Allow statements name.
         let mut outsiders = vec![Outsider::Anyone];
         for p in &policies {
@@ -899,6 +908,15 @@ impl<'d> SourcePolicies<'d> {
 /// A source an outsider may write to: the grant, the source id, the
 /// trigger kind, and the (function, trigger location) pairs it feeds.
 type FedSource<'d> = (SourceGrant<'d>, &'d str, TriggerKind, Vec<(&'d str, Loc)>);
+
+/// The policy has an Allow statement for `*`: AWS calls it public.
+fn allows_everyone(policy: &Policy) -> bool {
+    policy.statements.iter().any(|st| {
+        st.effect == Effect::Allow
+            && matches!(&st.principals, PrincipalSet::Principal(entries)
+                if entries.iter().any(|e| e.value.as_str().is_some_and(|v| v.trim() == "*")))
+    })
+}
 
 /// FG-TRIG-006: a bucket, queue or topic that triggers a function lets
 /// anyone or another account put events into it. One finding per source

@@ -258,3 +258,59 @@ fn unresolved_policies_and_sources_are_not_judged() {
         .replace("Queues: [!Ref Jobs]", "Queues: [!ImportValue JobsUrl]");
     assert!(trig6(&scan(&template)).is_empty());
 }
+
+/// A bucket feeding `Worker`, its Block Public Access and its policy.
+fn bucket_template(block: &str, statements: &str) -> String {
+    format!(
+        "Resources:
+  Inbox:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        RestrictPublicBuckets: {block}
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - Event: s3:ObjectCreated:*
+            Function: !GetAtt Worker.Arn
+  InboxPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Inbox
+      PolicyDocument:
+        Statement:
+{statements}
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: {{ ZipFile: x }}
+"
+    )
+}
+
+#[test]
+fn block_public_access_neutralizes_public_bucket_policies() {
+    let public_and_partner = format!(
+        "{}{}",
+        allow("'*'", "s3:PutObject"),
+        allow("{ AWS: '210987654321' }", "s3:PutObject")
+    );
+    let open = scan(&bucket_template("false", &public_and_partner));
+    let found = trig6(&open);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].severity, Severity::High);
+    // A public policy behind RestrictPublicBuckets grants no outsider
+    // anything, not even the named partner.
+    let restricted = scan(&bucket_template("true", &public_and_partner));
+    assert!(trig6(&restricted).is_empty());
+    // A policy naming only the partner is not public: it still works.
+    let partner_only = scan(&bucket_template(
+        "true",
+        &allow("{ AWS: '210987654321' }", "s3:PutObject"),
+    ));
+    let found = trig6(&partner_only);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].severity, Severity::Medium);
+}

@@ -688,6 +688,11 @@ pub struct ResourcePolicy {
     /// checks need no second code path; this field only lets messages and
     /// remediation name the ACL instead of a policy.
     pub canned_acl: Option<String>,
+    /// The target bucket's S3 Block Public Access sets
+    /// `RestrictPublicBuckets` or `BlockPublicPolicy`: a public policy then
+    /// grants no one outside the account anything (AWS blocks even its
+    /// delegations to named accounts), or cannot be put at all.
+    pub public_policy_blocked: bool,
     pub ignores: Vec<Ignore>,
 }
 
@@ -721,6 +726,7 @@ impl ResourcePolicy {
                 unknown: false,
             },
             canned_acl: Some(acl),
+            public_policy_blocked: false,
             ignores: Vec::new(),
         }
     }

@@ -1398,3 +1398,57 @@ Resources:
     let st = &acls[0].policy.statements[0];
     assert_eq!(st.effect, fnguard_iam::Effect::Allow);
 }
+
+/// A bucket policy knows whether its bucket's Block Public Access
+/// neutralizes public policies.
+#[test]
+fn bucket_policies_carry_block_public_access() {
+    let template = r#"
+Resources:
+  Restricted:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        RestrictPublicBuckets: true
+  PolicyLocked:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        BlockPublicPolicy: true
+  Open:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        BlockPublicPolicy: false
+        RestrictPublicBuckets: false
+  RestrictedPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Restricted
+      PolicyDocument: { Statement: [] }
+  PolicyLockedPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref PolicyLocked
+      PolicyDocument: { Statement: [] }
+  OpenPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Open
+      PolicyDocument: { Statement: [] }
+"#;
+    let dep = cfn::load("t.yaml", template).expect("loads");
+    let blocked: Vec<(&str, bool)> = dep
+        .resource_policies
+        .iter()
+        .map(|p| (p.id.as_str(), p.public_policy_blocked))
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("RestrictedPolicy", true),
+            ("PolicyLockedPolicy", true),
+            ("OpenPolicy", false)
+        ]
+    );
+}

@@ -2180,6 +2180,11 @@ resource "aws_sqs_queue_policy" "by_url" {
   policy    = var.queue_policy
 }
 
+resource "aws_s3_bucket_public_access_block" "inbox" {
+  bucket                  = aws_s3_bucket.inbox.id
+  restrict_public_buckets = true
+}
+
 resource "aws_sns_topic" "alerts" {
   name = "alerts"
 }
@@ -2212,6 +2217,7 @@ variable "queue_policy" {
     );
     assert_eq!(inbox.policy.statements.len(), 1);
     assert!(!inbox.policy.unknown);
+    assert!(inbox.public_policy_blocked, "restrict_public_buckets");
     let inline = policy("aws_sqs_queue.jobs", false);
     assert_eq!(inline.kind, ResourcePolicyKind::Queue);
     assert_eq!(
@@ -2219,6 +2225,7 @@ variable "queue_policy" {
         vec![Ref::Local("aws_sqs_queue.jobs".into())]
     );
     assert_eq!(inline.loc.line, 46, "at the policy argument");
+    assert!(!inline.public_policy_blocked);
     let standalone = policy("aws_sqs_queue_policy.jobs", false);
     assert_eq!(
         standalone.targets,

@@ -301,10 +301,15 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
         }
     }
     // Who may put events into buckets, queues and topics.
+    let blocked: HashSet<&str> = res
+        .iter()
+        .filter(|x| x.ty == "AWS::S3::Bucket" && public_policy_blocked(&x.props))
+        .map(|x| x.id)
+        .collect();
     for x in &res {
         match x.ty {
             "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
-                b.resource_policy(x)
+                b.resource_policy(x, &blocked)
             }
             "AWS::S3::Bucket" => b.bucket_acl(x),
             _ => {}
@@ -352,6 +357,18 @@ fn int_field(node: Option<&Node>) -> Field<i64> {
 
 fn seq(node: Option<&Node>) -> &[Node] {
     node.and_then(Node::as_seq).unwrap_or(&[])
+}
+
+/// A bucket whose Block Public Access neutralizes public bucket policies.
+fn public_policy_blocked(props: &Node) -> bool {
+    ["RestrictPublicBuckets", "BlockPublicPolicy"]
+        .iter()
+        .any(|key| {
+            props
+                .path(&["PublicAccessBlockConfiguration", key])
+                .and_then(Node::as_bool)
+                == Some(true)
+        })
 }
 
 /// Lambda function name from an ARN (`...:function:NAME[:qualifier]`).
@@ -2055,7 +2072,7 @@ impl<'a> Builder<'a> {
 
     // ------------------------------------------------ resource policies
 
-    fn resource_policy(&mut self, x: &Res) {
+    fn resource_policy(&mut self, x: &Res, blocked: &HashSet<&str>) {
         let (kind, key, target_type) = match x.ty {
             "AWS::S3::BucketPolicy" => (ResourcePolicyKind::Bucket, "Bucket", "AWS::S3::Bucket"),
             "AWS::SQS::QueuePolicy" => (ResourcePolicyKind::Queue, "Queues", "AWS::SQS::Queue"),
@@ -2074,7 +2091,10 @@ impl<'a> Builder<'a> {
             .unwrap_or_default()
             .into_iter()
             .map(|t| self.policy_target(t, target_type))
-            .collect();
+            .collect::<Vec<_>>();
+        let public_policy_blocked = targets
+            .iter()
+            .any(|t| matches!(t, Ref::Local(id) if blocked.contains(id.as_str())));
         self.dep.resource_policies.push(ResourcePolicy {
             id: x.id.to_string(),
             loc: x.loc,
@@ -2082,6 +2102,7 @@ impl<'a> Builder<'a> {
             targets,
             policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
             canned_acl: None,
+            public_policy_blocked,
             ignores: ignores(x.raw),
         });
     }

@@ -2126,25 +2126,34 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
         }
     }
     // Buckets whose ACLs S3 does not honour: ACLs disabled
-    // (`BucketOwnerEnforced`) or public ACLs ignored.
+    // (`BucketOwnerEnforced`) or public ACLs ignored; and buckets whose
+    // Block Public Access neutralizes public policies.
     let mut acls_off: Vec<Ref> = Vec::new();
+    let mut policies_blocked: Vec<Ref> = Vec::new();
     for r in &resources {
         let b = &r.body;
-        let off = match r.rtype.as_str() {
-            "aws_s3_bucket_ownership_controls" => {
+        let set = |key: &str| b.get(key).and_then(V::as_bool) == Some(true);
+        let (acl_off, policy_blocked) = match r.rtype.as_str() {
+            "aws_s3_bucket_ownership_controls" => (
                 first_block(b, "rule")
                     .and_then(|rule| rule.get("object_ownership"))
                     .and_then(V::as_str)
-                    == Some("BucketOwnerEnforced")
-            }
-            "aws_s3_bucket_public_access_block" => {
-                b.get("ignore_public_acls").and_then(V::as_bool) == Some(true)
-            }
-            _ => false,
+                    == Some("BucketOwnerEnforced"),
+                false,
+            ),
+            "aws_s3_bucket_public_access_block" => (
+                set("ignore_public_acls"),
+                set("restrict_public_buckets") || set("block_public_policy"),
+            ),
+            _ => (false, false),
         };
-        if off {
-            if let Some(bucket) = b.get("bucket") {
-                acls_off.push(policy_target(bucket, "aws_s3_bucket", &names));
+        if let Some(bucket) = b.get("bucket").filter(|_| acl_off || policy_blocked) {
+            let target = policy_target(bucket, "aws_s3_bucket", &names);
+            if acl_off {
+                acls_off.push(target.clone());
+            }
+            if policy_blocked {
+                policies_blocked.push(target);
             }
         }
     }
@@ -2161,18 +2170,19 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
                     "aws_sqs_queue" => ResourcePolicyKind::Queue,
                     _ => ResourcePolicyKind::Topic,
                 };
+                let target = Ref::Local(r.addr.clone());
                 if let Some(policy) = b.get("policy").filter(|p| !is_empty_policy(p)) {
                     dep.resource_policies.push(ResourcePolicy {
                         id: r.addr.clone(),
                         loc: policy.loc,
                         kind,
-                        targets: vec![Ref::Local(r.addr.clone())],
+                        targets: vec![target.clone()],
                         policy: policy_of(policy),
                         canned_acl: None,
+                        public_policy_blocked: policies_blocked.contains(&target),
                         ignores: Vec::new(),
                     });
                 }
-                let target = Ref::Local(r.addr.clone());
                 if r.rtype == "aws_s3_bucket" && !acls_off.contains(&target) {
                     push_public_acl(dep, r, target);
                 }
@@ -2193,10 +2203,11 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
         let Some(policy) = b.get("policy") else {
             continue;
         };
-        let targets = b
+        let targets: Vec<Ref> = b
             .get(target_key)
             .map(|v| vec![policy_target(v, target_type, &names)])
             .unwrap_or_default();
+        let public_policy_blocked = targets.iter().any(|t| policies_blocked.contains(t));
         dep.resource_policies.push(ResourcePolicy {
             id: r.addr.clone(),
             loc: r.loc,
@@ -2204,6 +2215,7 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
             targets,
             policy: policy_of(policy),
             canned_acl: None,
+            public_policy_blocked,
             ignores: Vec::new(),
         });
     }
