@@ -2340,3 +2340,64 @@ fn plan_resource_policies() {
         .expect("acl");
     assert_eq!(acl.targets, vec![Ref::Local("aws_s3_bucket.drop".into())]);
 }
+
+/// A trigger whose source ARN is spelled out by name links to the module's
+/// bucket or queue when a resource policy applies to it.
+#[test]
+fn trigger_sources_named_by_arn_link_to_elements_with_policies() {
+    let hcl = r#"
+resource "aws_s3_bucket" "drop" {
+  bucket = "team-drop-box"
+}
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+resource "aws_sqs_queue" "plain" {
+  name = "plain"
+}
+resource "aws_s3_bucket_policy" "drop" {
+  bucket = aws_s3_bucket.drop.id
+  policy = "{}"
+}
+resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.id
+  policy    = "{}"
+}
+resource "aws_lambda_function" "scan" {
+  function_name = "scan"
+  role          = "arn:aws:iam::123456789012:role/scan"
+}
+resource "aws_lambda_permission" "s3" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.scan.function_name
+  principal     = "s3.amazonaws.com"
+  source_arn    = "arn:aws:s3:::${aws_s3_bucket.drop.bucket}"
+}
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = "arn:aws:sqs:us-east-1:123456789012:jobs"
+  function_name    = aws_lambda_function.scan.arn
+}
+resource "aws_lambda_event_source_mapping" "plain" {
+  event_source_arn = "arn:aws:sqs:us-east-1:123456789012:plain"
+  function_name    = aws_lambda_function.scan.arn
+}
+"#;
+    let (dep, errors) = load_module(&[("t.tf".to_string(), hcl.to_string())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("deployment");
+    let f = dep.function("aws_lambda_function.scan").expect("function");
+    let sources: Vec<(TriggerKind, &Ref)> =
+        f.triggers.iter().map(|t| (t.kind, &t.source)).collect();
+    assert_eq!(
+        sources,
+        vec![
+            (TriggerKind::S3, &Ref::Local("aws_s3_bucket.drop".into())),
+            (TriggerKind::Sqs, &Ref::Local("aws_sqs_queue.jobs".into())),
+            // No policy applies to it: left as written.
+            (
+                TriggerKind::Sqs,
+                &Ref::External("arn:aws:sqs:us-east-1:123456789012:plain".into())
+            ),
+        ]
+    );
+}

@@ -2219,6 +2219,48 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
             ignores: Vec::new(),
         });
     }
+    local_trigger_sources(dep, &names);
+}
+
+/// A permission's `source_arn` often spells out the ARN of a bucket, queue
+/// or topic of the module (`"arn:aws:s3:::${aws_s3_bucket.b.bucket}"`
+/// evaluates to text): such a trigger's source is that element, which is
+/// what its resource policies apply to. Only sources that have a resource
+/// policy are relinked: elsewhere who may write is not in question.
+fn local_trigger_sources(dep: &mut Deployment, names: &HashMap<(&str, &str), &str>) {
+    let with_policy: Vec<&str> = dep
+        .resource_policies
+        .iter()
+        .flat_map(|p| &p.targets)
+        .filter_map(local_id)
+        .collect();
+    if with_policy.is_empty() {
+        return;
+    }
+    for f in &mut dep.functions {
+        for t in &mut f.triggers {
+            let Ref::External(arn) = &t.source else {
+                continue;
+            };
+            let rtype = match t.kind {
+                TriggerKind::S3 => "aws_s3_bucket",
+                TriggerKind::Sqs => "aws_sqs_queue",
+                TriggerKind::Sns => "aws_sns_topic",
+                _ => continue,
+            };
+            // `arn:aws:s3:::NAME`, `arn:aws:sqs:REGION:ACCOUNT:NAME`,
+            // `arn:aws:sns:REGION:ACCOUNT:NAME`.
+            let Some(name) = arn.strip_prefix("arn:").and_then(|r| r.rsplit(':').next()) else {
+                continue;
+            };
+            if let Some(addr) = names
+                .get(&(rtype, name))
+                .filter(|addr| with_policy.contains(addr))
+            {
+                t.source = Ref::Local(addr.to_string());
+            }
+        }
+    }
 }
 
 /// `policy = ""` or `null`: the argument is there but sets nothing.
