@@ -4,7 +4,7 @@
 use super::value::{json_text_to_v, render_refs, Val, V};
 use super::Res;
 use crate::model::*;
-use fnguard_core::fast_hash::HashMap;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc};
 use fnguard_iam::parse_policy;
 
@@ -2128,8 +2128,12 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
     // Buckets whose ACLs S3 does not honour: ACLs disabled
     // (`BucketOwnerEnforced`) or public ACLs ignored; and buckets whose
     // Block Public Access neutralizes public policies.
-    let mut acls_off: Vec<Ref> = Vec::new();
-    let mut policies_blocked: Vec<Ref> = Vec::new();
+    // By address: a lookup per bucket, policy and trigger keeps large
+    // modules linear.
+    let mut acls_off: HashSet<String> = HashSet::default();
+    let mut policies_blocked: HashSet<String> = HashSet::default();
+    let names_in =
+        |set: &HashSet<String>, target: &Ref| local_id(target).is_some_and(|id| set.contains(id));
     for r in &resources {
         let b = &r.body;
         let set = |key: &str| b.get(key).and_then(V::as_bool) == Some(true);
@@ -2148,12 +2152,13 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
             _ => (false, false),
         };
         if let Some(bucket) = b.get("bucket").filter(|_| acl_off || policy_blocked) {
-            let target = policy_target(bucket, "aws_s3_bucket", &names);
-            if acl_off {
-                acls_off.push(target.clone());
-            }
-            if policy_blocked {
-                policies_blocked.push(target);
+            if let Ref::Local(id) = policy_target(bucket, "aws_s3_bucket", &names) {
+                if acl_off {
+                    acls_off.insert(id.clone());
+                }
+                if policy_blocked {
+                    policies_blocked.insert(id);
+                }
             }
         }
     }
@@ -2179,11 +2184,11 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
                         targets: vec![target.clone()],
                         policy: policy_of(policy),
                         canned_acl: None,
-                        public_policy_blocked: policies_blocked.contains(&target),
+                        public_policy_blocked: names_in(&policies_blocked, &target),
                         ignores: Vec::new(),
                     });
                 }
-                if r.rtype == "aws_s3_bucket" && !acls_off.contains(&target) {
+                if r.rtype == "aws_s3_bucket" && !names_in(&acls_off, &target) {
                     push_public_acl(dep, r, target);
                 }
                 continue;
@@ -2193,7 +2198,7 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
                     .get("bucket")
                     .map(|v| policy_target(v, "aws_s3_bucket", &names))
                     .unwrap_or(Ref::Unknown);
-                if !acls_off.contains(&target) {
+                if !names_in(&acls_off, &target) {
                     push_public_acl(dep, r, target);
                 }
                 continue;
@@ -2207,7 +2212,7 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
             .get(target_key)
             .map(|v| vec![policy_target(v, target_type, &names)])
             .unwrap_or_default();
-        let public_policy_blocked = targets.iter().any(|t| policies_blocked.contains(t));
+        let public_policy_blocked = targets.iter().any(|t| names_in(&policies_blocked, t));
         dep.resource_policies.push(ResourcePolicy {
             id: r.addr.clone(),
             loc: r.loc,
@@ -2228,7 +2233,7 @@ fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
 /// what its resource policies apply to. Only sources that have a resource
 /// policy are relinked: elsewhere who may write is not in question.
 fn local_trigger_sources(dep: &mut Deployment, names: &HashMap<(&str, &str), &str>) {
-    let with_policy: Vec<&str> = dep
+    let with_policy: HashSet<&str> = dep
         .resource_policies
         .iter()
         .flat_map(|p| &p.targets)
@@ -2255,7 +2260,7 @@ fn local_trigger_sources(dep: &mut Deployment, names: &HashMap<(&str, &str), &st
             };
             if let Some(addr) = names
                 .get(&(rtype, name))
-                .filter(|addr| with_policy.contains(addr))
+                .filter(|addr| with_policy.contains(*addr))
             {
                 t.source = Ref::Local(addr.to_string());
             }
