@@ -6,10 +6,13 @@
 //!
 //! Exposure of the entry point:
 //! * 3 anonymous: API route without authorization (or API key only),
-//!   function URL with AuthType NONE, invoke permission for `*`;
+//!   function URL with AuthType NONE, invoke permission for `*`, a bucket,
+//!   queue or topic of the files whose policy or ACL lets `*` write to it
+//!   (FG-TRIG-006);
 //! * 2 foreign account: invoke permission for another account, a trigger
 //!   whose source ARN names a concrete account, a `*` permission behind
-//!   AWS_IAM URL auth;
+//!   AWS_IAM URL auth, a bucket, queue or topic of the files whose policy
+//!   lets another account write to it;
 //! * 1 unknown source: a queue/topic/bucket/stream trigger whose source
 //!   the files do not determine.
 //!
@@ -32,6 +35,7 @@
 //! the role's policies, so Deny and NotAction count.
 
 use crate::privesc::{Analysis, RolePower};
+use crate::trig::Principal;
 use crate::{trig, Ctx, Raw};
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, AttackPath, Field, Loc, PathStep, RuleMeta, Severity, StepKind, Text};
@@ -50,13 +54,13 @@ pub const ATTACK_PATH: RuleMeta = RuleMeta {
     attack: &["T1190", "T1078.004", "T1552.005", "T1530"],
     title_en: "Attack path: exposed entry point reaches a function with sensitive impact",
     title_zh: "攻击路径：暴露的入口可到达具有敏感影响的函数",
-    description_en: "An entry point outsiders can use (an API route without authorization or with an API key only, a function URL with AuthType NONE, an invoke permission for `*` or another account without SourceArn/SourceAccount/PrincipalOrgID, a trigger from another account's or an undetermined queue, topic, bucket or stream) runs a function whose role or network position reaches something valuable: administrator access or a privilege escalation (FG-IAM-008), IAM changes, secrets and parameters (secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt), writes or reads of data stores (judged with the action catalog's access levels), changes to other functions (lambda:UpdateFunctionCode/UpdateFunctionConfiguration), or databases and caches it is wired to. Grants are evaluated over all the role's policies (Deny and NotAction honoured). Severity = exposure × impact. Exposure: anonymous 3, foreign account 2, unknown source 1. Impact: admin, escalation or IAM write 4; secrets, data writes or function changes 3; data reads or network reach to a database 2; a conditional grant counts one less. Score 9-12 critical, 6-8 high, 3-5 medium, below 3 not reported. One finding per entry point and function, with a one-line story and the chain of locations (entry, function, role, granting statements, database references) in path order; findings are ranked by score (in the evidence).",
-    description_zh: "外部人员可使用的入口（没有授权或仅有 API 密钥的 API 路由、AuthType 为 NONE 的函数 URL、面向 `*` 或其他账户且没有 SourceArn/SourceAccount/PrincipalOrgID 的调用权限、来自其他账户或来源未确定的队列、主题、存储桶或流的触发器）会运行某个函数，而该函数的角色或网络位置可以触及有价值的东西：管理员权限或提权（FG-IAM-008）、IAM 变更、密钥和参数（secretsmanager:GetSecretValue、ssm:GetParameter*、kms:Decrypt）、数据存储的写入或读取（依据操作目录的访问级别判断）、修改其他函数（lambda:UpdateFunctionCode/UpdateFunctionConfiguration），或与其相连的数据库和缓存。授权在角色的全部策略上一起评估（遵循 Deny 和 NotAction）。严重级别 = 暴露程度 × 影响。暴露程度：匿名 3，外部账户 2，来源未知 1。影响：管理员、提权或 IAM 写入 4；密钥、数据写入或修改函数 3；数据读取或可达数据库的网络位置 2；有条件的授权减一。得分 9-12 为严重，6-8 为高，3-5 为中，低于 3 不报告。每个入口与函数的组合报告一条，附一行攻击叙述和按路径顺序排列的位置链（入口、函数、角色、授权语句、数据库引用）；结果按得分排序（得分见 evidence）。",
+    description_en: "An entry point outsiders can use (an API route without authorization or with an API key only, a function URL with AuthType NONE, an invoke permission for `*` or another account without SourceArn/SourceAccount/PrincipalOrgID, a trigger from another account's or an undetermined queue, topic, bucket or stream, a bucket, queue or topic whose resource policy or ACL lets `*` or another account write to it (FG-TRIG-006)) runs a function whose role or network position reaches something valuable: administrator access or a privilege escalation (FG-IAM-008), IAM changes, secrets and parameters (secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt), writes or reads of data stores (judged with the action catalog's access levels), changes to other functions (lambda:UpdateFunctionCode/UpdateFunctionConfiguration), or databases and caches it is wired to. Grants are evaluated over all the role's policies (Deny and NotAction honoured). Severity = exposure × impact. Exposure: anonymous 3, foreign account 2, unknown source 1. Impact: admin, escalation or IAM write 4; secrets, data writes or function changes 3; data reads or network reach to a database 2; a conditional grant counts one less. Score 9-12 critical, 6-8 high, 3-5 medium, below 3 not reported. One finding per entry point and function, with a one-line story and the chain of locations (entry, function, role, granting statements, database references) in path order; findings are ranked by score (in the evidence).",
+    description_zh: "外部人员可使用的入口（没有授权或仅有 API 密钥的 API 路由、AuthType 为 NONE 的函数 URL、面向 `*` 或其他账户且没有 SourceArn/SourceAccount/PrincipalOrgID 的调用权限、来自其他账户或来源未确定的队列、主题、存储桶或流的触发器、资源策略或 ACL 允许 `*` 或其他账户写入的存储桶、队列或主题（FG-TRIG-006））会运行某个函数，而该函数的角色或网络位置可以触及有价值的东西：管理员权限或提权（FG-IAM-008）、IAM 变更、密钥和参数（secretsmanager:GetSecretValue、ssm:GetParameter*、kms:Decrypt）、数据存储的写入或读取（依据操作目录的访问级别判断）、修改其他函数（lambda:UpdateFunctionCode/UpdateFunctionConfiguration），或与其相连的数据库和缓存。授权在角色的全部策略上一起评估（遵循 Deny 和 NotAction）。严重级别 = 暴露程度 × 影响。暴露程度：匿名 3，外部账户 2，来源未知 1。影响：管理员、提权或 IAM 写入 4；密钥、数据写入或修改函数 3；数据读取或可达数据库的网络位置 2；有条件的授权减一。得分 9-12 为严重，6-8 为高，3-5 为中，低于 3 不报告。每个入口与函数的组合报告一条，附一行攻击叙述和按路径顺序排列的位置链（入口、函数、角色、授权语句、数据库引用）；结果按得分排序（得分见 evidence）。",
     risk_en: "This is the attack the guide describes in §2.2: an anonymous caller triggers the function, exploits its code or dependencies, and uses the function's credentials and network position to read internal databases, steal secrets or escalate to more of the account. Each link alone may look acceptable; together they are a direct path from the internet to the crown jewels.",
     risk_zh: "这正是指南 §2.2 描述的攻击：匿名调用者触发函数，利用其代码或依赖的漏洞，再借助函数的凭证和网络位置读取内部数据库、窃取密钥，或进一步提升在账户中的权限。每个环节单独看也许可以接受，组合起来就是一条从互联网直达核心资产的路径。",
-    remediation_en: "Break the path at its cheapest link: require authorization on the entry point (an authorizer on the API route, AuthType AWS_IAM on the URL, SourceArn/SourceAccount/PrincipalOrgID on the permission), and cut the function's role to what it needs (scope secrets and parameters to the ones it reads, drop IAM and Lambda management actions, remove escalation methods), and keep databases in subnets only the functions that need them reach. \
+    remediation_en: "Break the path at its cheapest link: require authorization on the entry point (an authorizer on the API route, AuthType AWS_IAM on the URL, SourceArn/SourceAccount/PrincipalOrgID on the permission, only named writers in the policy of a bucket, queue or topic that triggers the function, see FG-TRIG-006), and cut the function's role to what it needs (scope secrets and parameters to the ones it reads, drop IAM and Lambda management actions, remove escalation methods), and keep databases in subnets only the functions that need them reach. \
 Where: CloudFormation `AuthorizationType` of `AWS::ApiGateway::Method` / `AWS::ApiGatewayV2::Route`, `AuthType` of `AWS::Lambda::Url`, `SourceArn` of `AWS::Lambda::Permission`, the role's `Policies`; SAM `Auth.DefaultAuthorizer`, `FunctionUrlConfig.AuthType`, function `Policies`; Serverless `authorizer` on `http`/`httpApi` events, `url.authorizer: aws_iam`, `provider.iam.role.statements` or a per-function role; Terraform `authorization` of `aws_api_gateway_method`, `authorization_type` of `aws_lambda_function_url`, `source_arn` of `aws_lambda_permission`, the `policy` of `aws_iam_role_policy`.",
-    remediation_zh: "在代价最小的环节切断路径：入口要求授权（API 路由加授权器、函数 URL 使用 AuthType AWS_IAM、调用权限加 SourceArn/SourceAccount/PrincipalOrgID），把函数角色收窄到所需权限（密钥和参数只限它读取的那些，去掉 IAM 和 Lambda 管理操作，消除提权方法），并让数据库所在子网只对需要它的函数可达。\
+    remediation_zh: "在代价最小的环节切断路径：入口要求授权（API 路由加授权器、函数 URL 使用 AuthType AWS_IAM、调用权限加 SourceArn/SourceAccount/PrincipalOrgID，触发函数的存储桶、队列或主题的策略只允许指定的写入方，见 FG-TRIG-006），把函数角色收窄到所需权限（密钥和参数只限它读取的那些，去掉 IAM 和 Lambda 管理操作，消除提权方法），并让数据库所在子网只对需要它的函数可达。\
 位置：CloudFormation 中 `AWS::ApiGateway::Method` / `AWS::ApiGatewayV2::Route` 的 `AuthorizationType`、`AWS::Lambda::Url` 的 `AuthType`、`AWS::Lambda::Permission` 的 `SourceArn`、角色的 `Policies`；SAM 的 `Auth.DefaultAuthorizer`、`FunctionUrlConfig.AuthType`、函数 `Policies`；Serverless 中 `http`/`httpApi` 事件的 `authorizer`、`url.authorizer: aws_iam`、`provider.iam.role.statements` 或按函数配置的角色；Terraform 中 `aws_api_gateway_method` 的 `authorization`、`aws_lambda_function_url` 的 `authorization_type`、`aws_lambda_permission` 的 `source_arn`、`aws_iam_role_policy` 的 `policy`。",
     references: &[
         "https://docs.aws.amazon.com/lambda/latest/dg/lambda-security.html",
@@ -383,6 +387,15 @@ type OpenRoute<'a> = (&'a str, &'a str, Loc, bool);
 fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
     let dep = ctx.dep;
     let mut out: HashMap<&str, Vec<Entry>> = HashMap::default();
+    let own = if dep.permissions.is_empty() {
+        Default::default()
+    } else {
+        trig::own_accounts(ctx)
+    };
+    let sources = trig::SourcePolicies::new(ctx);
+    // Grants of each local source, judged once however many functions it
+    // triggers.
+    let mut grants: HashMap<(&str, u8), Option<trig::SourceGrant>> = HashMap::default();
     let local = |r: &Ref| match r {
         Ref::Local(id) => dep.function(id).map(|f| f.id.as_str()),
         _ => None,
@@ -495,23 +508,22 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
             continue;
         };
         let principal = principal.trim();
-        let account = principal
-            .strip_prefix("arn:aws:iam::")
-            .and_then(|r| r.split(':').next())
-            .unwrap_or(principal);
         let iam_url = p.function_url_auth_type.eq_ignore_case("AWS_IAM");
-        let (exposure, who, who_zh) = if principal == "*" && !iam_url {
-            (3, "anyone (`*`)".to_string(), "任何人（`*`）".to_string())
-        } else if principal == "*" {
-            (
+        let (exposure, who, who_zh) = match trig::classify_principal(principal) {
+            Principal::Everyone if !iam_url => {
+                (3, "anyone (`*`)".to_string(), "任何人（`*`）".to_string())
+            }
+            Principal::Everyone => (
                 2,
                 "any AWS account".to_string(),
                 "任意 AWS 账户".to_string(),
-            )
-        } else if trig::is_account_id(account) && account != SELF_ACCOUNT {
-            (2, format!("account {account}"), format!("账户 {account}"))
-        } else {
-            continue;
+            ),
+            // An account id the files themselves place the functions in
+            // is the own account, whatever the partition.
+            Principal::OtherAccount(account) if !own.contains(&account) => {
+                (2, format!("account {account}"), format!("账户 {account}"))
+            }
+            _ => continue,
         };
         // A `*` permission next to an open function URL is that URL's own
         // permission (FunctionUrlAuthType NONE) or its InvokeFunction
@@ -567,7 +579,47 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
                     "an undetermined source".to_string(),
                     "未确定的来源".to_string(),
                 ),
-                Ref::Local(_) => continue,
+                Ref::Local(source) => {
+                    let grant = grants
+                        .entry((source.as_str(), t.kind as u8))
+                        .or_insert_with(|| sources.grant(t.kind, source));
+                    let Some(grant) = grant else {
+                        continue;
+                    };
+                    let kind = format!("{:?}", t.kind);
+                    let (who, who_zh) = grant.who();
+                    let (through, through_zh) = grant.through();
+                    let (noun, noun_zh) = trig::source_noun(t.kind);
+                    let exposure = match grant.who {
+                        trig::Outsider::Anyone => 3,
+                        trig::Outsider::Account(_) => 2,
+                    };
+                    let action = grant.action;
+                    out.entry(f.id.as_str()).or_default().push(Entry {
+                        exposure,
+                        story: format!(
+                            "{who} → {action} on {noun} {source} ({through}) → {kind} trigger"
+                        ),
+                        story_zh: format!(
+                            "{who_zh} → {noun_zh} {source} 上的 {action}（{through_zh}）→ {kind} 触发器"
+                        ),
+                        key: format!("trigger:{i}:{kind}"),
+                        loc: grant.loc,
+                        related: vec![
+                            (
+                                grant.loc,
+                                format!("{through} lets {who} call {action} on {noun} {source}"),
+                                format!("{through_zh} 允许{who_zh}对{noun_zh} {source} 调用 {action}"),
+                            ),
+                            (
+                                t.loc,
+                                format!("{kind} trigger from {noun} {source}"),
+                                format!("来自{noun_zh} {source} 的 {kind} 触发器"),
+                            ),
+                        ],
+                    });
+                    continue;
+                }
             };
             let kind = format!("{:?}", t.kind);
             out.entry(f.id.as_str()).or_default().push(Entry {

@@ -4,9 +4,13 @@
 use crate::{Ctx, Raw};
 use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Area, Field, Finding, Loc, RuleMeta, Severity, Text};
-use fnguard_iam::{Effect, Policy, PrincipalSet};
+use fnguard_iam::{
+    ConditionClause, Context, Decision, Effect, Evaluator, Policy, PrincipalEntry, PrincipalSet,
+    ResourceSet, Tri, Val,
+};
 use fnguard_model::{
-    Api, ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, Route, SELF_ACCOUNT,
+    Api, ApiKind, AuthKind, Cors, Ignore, InvokePermission, Ref, ResourcePolicy,
+    ResourcePolicyKind, Route, TriggerKind, SELF_ACCOUNT,
 };
 
 pub static RULES: &[RuleMeta] = &[
@@ -165,6 +169,31 @@ Where: CloudFormation `CorsConfiguration` (`AllowOrigins`, `AllowCredentials`) o
             "https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors",
         ],
     },
+    // ATT&CK: the writable bucket, queue or topic is the outsider's
+    // public-facing input to the function (T1190), and writing to it makes
+    // the function execute on their behalf (T1648 Serverless Execution).
+    RuleMeta {
+        id: "FG-TRIG-006",
+        area: Area::Trig,
+        severity: Severity::High,
+        guide: &["3.1.2", "2.2"],
+        attack: &["T1190", "T1648"],
+        title_en: "Trigger source accepts events from anyone or another account",
+        title_zh: "触发源接受任何人或其他账户的事件",
+        description_en: "An S3 bucket, SQS queue or SNS topic that triggers a function has a resource-based policy (AWS::S3::BucketPolicy, AWS::SQS::QueuePolicy, AWS::SNS::TopicPolicy, aws_s3_bucket_policy, aws_sqs_queue_policy, aws_sns_topic_policy or the inline `policy` of the bucket, queue or topic) or a canned ACL (PublicReadWrite, public-read-write) that lets Principal `*` or an AWS account other than the deploying one write to it (s3:PutObject, sqs:SendMessage, sns:Publish; wildcards count) with no condition that keeps outsiders out. The policy is evaluated with AWS semantics: Deny, NotAction and NotPrincipal are honoured; aws:SourceArn, aws:SourceAccount, aws:SourceOwner, aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceVpce and similar conditions restrict the writer and suppress the finding; aws:SecureTransport, aws:Referer, aws:UserAgent and s3:x-amz-acl do not, since the caller chooses them; any other condition or unresolved value suppresses it. A public bucket policy behind S3 Block Public Access (RestrictPublicBuckets or BlockPublicPolicy true) and a public ACL with ACLs disabled (BucketOwnerEnforced) or ignored (IgnorePublicAcls) are not reported. Severity is high for `*` (anyone on the internet) and medium for a named foreign account.",
+        description_zh: "触发函数的 S3 存储桶、SQS 队列或 SNS 主题，其基于资源的策略（AWS::S3::BucketPolicy、AWS::SQS::QueuePolicy、AWS::SNS::TopicPolicy、aws_s3_bucket_policy、aws_sqs_queue_policy、aws_sns_topic_policy，或存储桶、队列、主题上的内联 `policy`）或预设 ACL（PublicReadWrite、public-read-write）允许 Principal `*` 或部署账户以外的 AWS 账户写入（s3:PutObject、sqs:SendMessage、sns:Publish，通配符同样计入），且没有把外部人员挡在外面的条件。策略按 AWS 语义评估：遵循 Deny、NotAction 和 NotPrincipal；aws:SourceArn、aws:SourceAccount、aws:SourceOwner、aws:PrincipalOrgID、aws:PrincipalAccount、aws:SourceVpce 等条件会限制写入方，此时不报告；aws:SecureTransport、aws:Referer、aws:UserAgent 和 s3:x-amz-acl 由调用方自行决定，不算限制；其他条件或无法解析的值都不报告。S3 阻止公共访问（RestrictPublicBuckets 或 BlockPublicPolicy 为 true）之下的公共存储桶策略，以及 ACL 被禁用（BucketOwnerEnforced）或被忽略（IgnorePublicAcls）时的公共 ACL，不报告。面向 `*`（互联网上任何人）为高，面向指定的外部账户为中。",
+        risk_en: "Whoever may write to the source decides the function's input: a crafted object, message or notification reaches the handler as a trusted event, so a parsing bug or injection becomes code execution with the function's role and network position (guide §2.2), and a flood of events runs up cost. Lambda permissions that name only the bucket or topic (SourceArn) do not help: the event comes from the right resource.",
+        risk_zh: "能写入触发源的人就决定了函数的输入：精心构造的对象、消息或通知会作为可信事件到达处理函数，解析缺陷或注入便成为以函数角色和网络位置执行的代码（指南 §2.2），大量事件还会推高费用。只限定存储桶或主题（SourceArn）的 Lambda 调用权限无济于事：事件确实来自正确的资源。",
+        remediation_en: "Let only the producers that need it write to the source: name them as principals (your own roles or account), or keep `*` for an AWS service principal with aws:SourceArn / aws:SourceAccount conditions; for partners in your organization use aws:PrincipalOrgID. Remove PublicReadWrite ACLs, set ObjectOwnership to BucketOwnerEnforced and enable S3 Block Public Access (BlockPublicPolicy, RestrictPublicBuckets). Where: CloudFormation/SAM `PolicyDocument` of `AWS::S3::BucketPolicy`, `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy`, and `AccessControl` / `OwnershipControls` / `PublicAccessBlockConfiguration` of `AWS::S3::Bucket`; Serverless the same resources under `resources.Resources`; Terraform `policy` of `aws_s3_bucket_policy`, `aws_sqs_queue_policy`, `aws_sns_topic_policy` (or of `aws_sqs_queue` / `aws_sns_topic` / `aws_s3_bucket`), `acl` of `aws_s3_bucket_acl`, `aws_s3_bucket_ownership_controls` and `aws_s3_bucket_public_access_block`.",
+        remediation_zh: "只允许确需写入的生产方写入触发源：把它们写成主体（本账户的角色或账户），或对 AWS 服务主体保留 `*` 但加上 aws:SourceArn / aws:SourceAccount 条件；组织内的合作方使用 aws:PrincipalOrgID。删除 PublicReadWrite ACL，把 ObjectOwnership 设为 BucketOwnerEnforced，并开启 S3 阻止公共访问（BlockPublicPolicy、RestrictPublicBuckets）。位置：CloudFormation/SAM 中 `AWS::S3::BucketPolicy`、`AWS::SQS::QueuePolicy`、`AWS::SNS::TopicPolicy` 的 `PolicyDocument`，以及 `AWS::S3::Bucket` 的 `AccessControl` / `OwnershipControls` / `PublicAccessBlockConfiguration`；Serverless 中 `resources.Resources` 下的同类资源；Terraform 中 `aws_s3_bucket_policy`、`aws_sqs_queue_policy`、`aws_sns_topic_policy` 的 `policy`（或 `aws_sqs_queue` / `aws_sns_topic` / `aws_s3_bucket` 上的 `policy`）、`aws_s3_bucket_acl` 的 `acl`、`aws_s3_bucket_ownership_controls` 和 `aws_s3_bucket_public_access_block`。",
+        references: &[
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-policy-language-overview.html",
+            "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-basic-examples-of-sqs-policies.html",
+            "https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html",
+            "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html",
+            "https://attack.mitre.org/techniques/T1648/",
+        ],
+    },
 ];
 
 fn emit(out: &mut Vec<Raw>, finding: Finding, element_loc: Loc, ignores: &[Ignore]) {
@@ -180,11 +209,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Raw>) {
     check_function_urls(ctx, out);
     check_routes(ctx, out);
     check_cors(ctx, out);
+    check_trigger_sources(ctx, out);
 }
 
-/// What a permission's principal is, as far as the text tells.
+/// What a principal is, as far as the text tells: one classification for
+/// invoke permissions (FG-TRIG-001), the attack paths' entry points and
+/// resource policies of trigger sources (FG-TRIG-006), in every partition
+/// (`arn:aws:`, `arn:aws-cn:`, `arn:aws-us-gov:`...).
 #[derive(Debug, PartialEq)]
-enum Principal {
+pub(crate) enum Principal {
     Everyone,
     OwnAccount,
     OtherAccount(String),
@@ -193,7 +226,7 @@ enum Principal {
     Unrecognised,
 }
 
-fn classify_principal(principal: &str) -> Principal {
+pub(crate) fn classify_principal(principal: &str) -> Principal {
     let p = principal.trim();
     if p == "*" {
         return Principal::Everyone;
@@ -277,7 +310,7 @@ pub(crate) fn is_restricted(p: &InvokePermission) -> bool {
 /// execution role, dead-letter target, destination or KMS key ARN is in the
 /// function's own account. Templates often hard-code their account id, and
 /// a permission for it is not cross-account.
-fn own_accounts(ctx: &Ctx) -> HashSet<String> {
+pub(crate) fn own_accounts(ctx: &Ctx) -> HashSet<String> {
     let mut accounts = HashSet::default();
     for f in &ctx.dep.functions {
         let role = match f.role.value() {
@@ -563,6 +596,392 @@ fn check_cors(ctx: &Ctx, out: &mut Vec<Raw>) {
     }
 }
 
+// ------------------------------------------- who may feed a trigger
+
+/// Condition keys the caller sets on its own request: a clause on one of
+/// them keeps nobody out (the attacker sends TLS, any Referer or User-Agent,
+/// the `x-amz-acl` header the policy asks for). Allow clauses on them hold,
+/// Deny statements using them are avoided.
+const CALLER_CHOSEN_KEYS: &[&str] = &[
+    "aws:SecureTransport",
+    "aws:Referer",
+    "aws:UserAgent",
+    "s3:TlsVersion",
+    "s3:signatureversion",
+    "s3:x-amz-acl",
+];
+
+/// Keys an outsider's direct request does not carry: they name the AWS
+/// service, resource, organization or network path a request comes through.
+/// An Allow that requires one of them (`aws:SourceArn` of the own bucket,
+/// `aws:SourceAccount` of the own account, `aws:PrincipalOrgID`, a VPC
+/// endpoint) does not apply to an outsider; a Deny unless one of them is
+/// present applies.
+const SOURCE_KEYS: &[&str] = &[
+    "aws:SourceArn",
+    "aws:SourceAccount",
+    "aws:SourceOwner",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:SourceVpce",
+    "aws:SourceVpc",
+    "aws:VpcSourceIp",
+];
+
+/// Keys about the caller's identity, absent from an anonymous request.
+const IDENTITY_KEYS: &[&str] = &[
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalType",
+    "aws:PrincipalServiceName",
+    "aws:PrincipalIsAWSService",
+    "aws:userid",
+    "aws:username",
+];
+
+/// Who tries to put events into a trigger source.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outsider {
+    /// Anyone on the internet, unauthenticated.
+    Anyone,
+    /// Principals of another AWS account.
+    Account(String),
+}
+
+/// A grant that lets an outsider put events into a bucket, queue or topic
+/// that triggers a function.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceGrant<'d> {
+    pub who: Outsider,
+    /// `s3:PutObject`, `sqs:SendMessage`, `sns:Publish`.
+    pub action: &'static str,
+    pub policy: &'d ResourcePolicy,
+    /// The Allow statement (or ACL setting) that grants it.
+    pub loc: Loc,
+}
+
+impl SourceGrant<'_> {
+    /// `anyone (`*`)`, `account 210987654321`.
+    pub fn who(&self) -> (String, String) {
+        match &self.who {
+            Outsider::Anyone => ("anyone (`*`)".to_string(), "任何人（`*`）".to_string()),
+            Outsider::Account(a) => (format!("account {a}"), format!("账户 {a}")),
+        }
+    }
+
+    /// `policy OrdersQueuePolicy`, `ACL PublicReadWrite of PhotosBucket`.
+    pub fn through(&self) -> (String, String) {
+        match &self.policy.canned_acl {
+            Some(acl) => (
+                format!("ACL {acl} of {}", self.policy.id),
+                format!("{} 的 ACL {acl}", self.policy.id),
+            ),
+            None => (
+                format!("policy {}", self.policy.id),
+                format!("策略 {}", self.policy.id),
+            ),
+        }
+    }
+}
+
+/// The write action that puts events into a trigger of this kind, and the
+/// kind of resource policy that guards it.
+fn feed_action(kind: TriggerKind) -> Option<(&'static str, ResourcePolicyKind)> {
+    match kind {
+        TriggerKind::S3 => Some(("s3:PutObject", ResourcePolicyKind::Bucket)),
+        TriggerKind::Sqs => Some(("sqs:SendMessage", ResourcePolicyKind::Queue)),
+        TriggerKind::Sns => Some(("sns:Publish", ResourcePolicyKind::Topic)),
+        _ => None,
+    }
+}
+
+/// `bucket`, `queue`, `topic`.
+pub(crate) fn source_noun(kind: TriggerKind) -> (&'static str, &'static str) {
+    match kind {
+        TriggerKind::S3 => ("bucket", "存储桶"),
+        TriggerKind::Sqs => ("queue", "队列"),
+        _ => ("topic", "主题"),
+    }
+}
+
+/// The resource policies of a deployment by the local bucket, queue or
+/// topic they apply to, built once per deployment so that judging a
+/// trigger costs a lookup.
+pub(crate) struct SourcePolicies<'d> {
+    by_target: HashMap<&'d str, Vec<&'d ResourcePolicy>>,
+    own: HashSet<String>,
+}
+
+impl<'d> SourcePolicies<'d> {
+    pub fn new(ctx: &Ctx<'d>) -> Self {
+        let mut by_target: HashMap<&str, Vec<&ResourcePolicy>> = HashMap::default();
+        for p in &ctx.dep.resource_policies {
+            for t in &p.targets {
+                if let Ref::Local(id) = t {
+                    by_target.entry(id.as_str()).or_default().push(p);
+                }
+            }
+        }
+        let own = if by_target.is_empty() {
+            HashSet::default()
+        } else {
+            own_accounts(ctx)
+        };
+        SourcePolicies { by_target, own }
+    }
+
+    /// The widest grant through which outsiders may put events into the
+    /// local source `source` of a trigger of `kind`: anyone before a
+    /// foreign account. Only an unconditional grant counts (`Allowed`,
+    /// evaluated with Deny, NotAction and NotPrincipal honoured): whatever
+    /// depends on an unknown value or an unresolved condition is not one.
+    pub fn grant(&self, kind: TriggerKind, source: &str) -> Option<SourceGrant<'d>> {
+        let (action, policy_kind) = feed_action(kind)?;
+        let policies: Vec<&ResourcePolicy> = self
+            .by_target
+            .get(source)?
+            .iter()
+            .copied()
+            .filter(|p| p.kind == policy_kind)
+            .collect();
+        if policies.is_empty() {
+            return None;
+        }
+        // S3 Block Public Access (RestrictPublicBuckets, BlockPublicPolicy)
+        // leaves a bucket with a public policy open to no one outside the
+        // account, named accounts included.
+        if policies
+            .iter()
+            .any(|p| p.public_policy_blocked && allows_everyone(&p.policy))
+        {
+            return None;
+        }
+        // Candidate accounts: those Allow statements name.
+        let mut outsiders = vec![Outsider::Anyone];
+        for p in &policies {
+            for st in p
+                .policy
+                .statements
+                .iter()
+                .filter(|s| s.effect == Effect::Allow)
+            {
+                let PrincipalSet::Principal(entries) = &st.principals else {
+                    continue;
+                };
+                for e in entries
+                    .iter()
+                    .filter(|e| e.kind.eq_ignore_ascii_case("AWS"))
+                {
+                    if let Some(Principal::OtherAccount(a)) =
+                        e.value.as_str().map(classify_principal)
+                    {
+                        let who = Outsider::Account(a);
+                        if !self.own_account(&who) && !outsiders.contains(&who) {
+                            outsiders.push(who);
+                        }
+                    }
+                }
+            }
+        }
+        outsiders
+            .into_iter()
+            .find_map(|who| self.granted_to(&policies, action, who))
+    }
+
+    fn own_account(&self, who: &Outsider) -> bool {
+        matches!(who, Outsider::Account(a) if self.own.contains(a))
+    }
+
+    /// Evaluate `action` for `who` over the statements that apply to them.
+    fn granted_to(
+        &self,
+        policies: &[&'d ResourcePolicy],
+        action: &'static str,
+        who: Outsider,
+    ) -> Option<SourceGrant<'d>> {
+        let mut statements = Vec::new();
+        let mut origin: Vec<(&ResourcePolicy, Loc)> = Vec::new();
+        let mut unknown = false;
+        for p in policies {
+            unknown |= p.policy.unknown;
+            for st in &p.policy.statements {
+                let applies = self.principal_applies(&st.principals, &who);
+                if applies == Tri::No {
+                    continue;
+                }
+                let caller_chosen = |c: &ConditionClause| {
+                    CALLER_CHOSEN_KEYS
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(&c.key))
+                };
+                if st.effect == Effect::Deny && st.conditions.iter().any(caller_chosen) {
+                    continue;
+                }
+                let mut st = st.clone();
+                st.conditions.retain(|c| !caller_chosen(c));
+                // A policy applies to the resource it is attached to; its
+                // Resource element only repeats that (or narrows it to a
+                // prefix, which still fires notifications).
+                st.resources = ResourceSet::Resource(vec![Val::known("*", st.loc)]);
+                if applies == Tri::Maybe {
+                    st.condition_unknown = true;
+                }
+                origin.push((p, st.loc));
+                statements.push(st);
+            }
+        }
+        let policy = Policy {
+            statements,
+            loc: Loc::default(),
+            unknown,
+        };
+        let mut request = Context::new();
+        for key in SOURCE_KEYS {
+            request = request.with_absent(key);
+        }
+        match &who {
+            Outsider::Anyone => {
+                for key in IDENTITY_KEYS {
+                    request = request.with_absent(key);
+                }
+            }
+            Outsider::Account(a) => {
+                request = request
+                    .with("aws:PrincipalAccount", &[a.as_str()])
+                    .with("aws:PrincipalIsAWSService", &["false"]);
+            }
+        }
+        let evaluation = Evaluator::new(&[&policy], "*", &request).explain(action);
+        if evaluation.decision != Decision::Allowed {
+            return None;
+        }
+        let grant = evaluation.allows().find(|m| m.certain)?;
+        let (policy, loc) = origin[grant.statement];
+        Some(SourceGrant {
+            who,
+            action,
+            policy,
+            loc,
+        })
+    }
+
+    /// Whether a statement's principals cover `who`.
+    fn principal_applies(&self, set: &PrincipalSet, who: &Outsider) -> Tri {
+        let any = |entries: &[PrincipalEntry]| {
+            entries
+                .iter()
+                .fold(Tri::No, |acc, e| acc.or(self.entry_covers(e, who)))
+        };
+        match set {
+            PrincipalSet::Principal(entries) => any(entries),
+            PrincipalSet::NotPrincipal(entries) => !any(entries),
+            // A resource policy statement needs a principal.
+            PrincipalSet::Absent => Tri::No,
+        }
+    }
+
+    fn entry_covers(&self, entry: &PrincipalEntry, who: &Outsider) -> Tri {
+        let Some(value) = entry.value.as_str() else {
+            return Tri::Maybe;
+        };
+        let aws = entry.kind == "*" || entry.kind.eq_ignore_ascii_case("AWS");
+        if !aws {
+            // Service, Federated and CanonicalUser principals are none of
+            // the outsiders asked about.
+            return Tri::No;
+        }
+        match (classify_principal(value), who) {
+            (Principal::Everyone, _) => Tri::Yes,
+            (Principal::OtherAccount(a), Outsider::Account(b)) => {
+                Tri::from_bool(&a == b && !self.own.contains(&a))
+            }
+            // A reference the files do not resolve may name a principal
+            // of any account, never an anonymous caller.
+            (Principal::Unrecognised, Outsider::Account(_)) => Tri::Maybe,
+            _ => Tri::No,
+        }
+    }
+}
+
+/// A source an outsider may write to: the grant, the source id, the
+/// trigger kind, and the (function, trigger location) pairs it feeds.
+type FedSource<'d> = (SourceGrant<'d>, &'d str, TriggerKind, Vec<(&'d str, Loc)>);
+
+/// The policy has an Allow statement for `*`: AWS calls it public.
+fn allows_everyone(policy: &Policy) -> bool {
+    policy.statements.iter().any(|st| {
+        st.effect == Effect::Allow
+            && matches!(&st.principals, PrincipalSet::Principal(entries)
+                if entries.iter().any(|e| e.value.as_str().is_some_and(|v| v.trim() == "*")))
+    })
+}
+
+/// FG-TRIG-006: a bucket, queue or topic that triggers a function lets
+/// anyone or another account put events into it. One finding per source
+/// and trigger kind, naming every function it feeds.
+fn check_trigger_sources(ctx: &Ctx, out: &mut Vec<Raw>) {
+    if ctx.dep.resource_policies.is_empty() {
+        return;
+    }
+    let sources = SourcePolicies::new(ctx);
+    let rule = &RULES[5];
+    // (source, kind) → grant and the triggers it feeds, in model order.
+    let mut found: Vec<FedSource> = Vec::new();
+    let mut seen: HashMap<(&str, u8), Option<usize>> = HashMap::default();
+    for f in &ctx.dep.functions {
+        for t in &f.triggers {
+            let Ref::Local(source) = &t.source else {
+                continue;
+            };
+            let slot = *seen
+                .entry((source.as_str(), t.kind as u8))
+                .or_insert_with(|| {
+                    let grant = sources.grant(t.kind, source)?;
+                    found.push((grant, source.as_str(), t.kind, Vec::new()));
+                    Some(found.len() - 1)
+                });
+            if let Some(i) = slot {
+                found[i].3.push((f.id.as_str(), t.loc));
+            }
+        }
+    }
+    for (grant, source, kind, fed) in found {
+        let (noun, noun_zh) = source_noun(kind);
+        let (who, who_zh) = grant.who();
+        let (through, through_zh) = grant.through();
+        let functions = fed.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ");
+        let action = grant.action;
+        let (severity, en, zh) = match grant.who {
+            Outsider::Anyone => (
+                Severity::High,
+                format!("The {noun} {source} that triggers {functions} lets {who} call {action} ({through}) with no condition on the source: anyone can make the function run with input of their choosing."),
+                format!("触发 {functions} 的{noun_zh} {source} 允许{who_zh}调用 {action}（{through_zh}），且没有限制来源的条件：任何人都能以自选输入让函数运行。"),
+            ),
+            Outsider::Account(_) => (
+                Severity::Medium,
+                format!("The {noun} {source} that triggers {functions} lets {who}, which is not the deploying account, call {action} ({through}) with no condition on the source: that account can make the function run with input of its choosing."),
+                format!("触发 {functions} 的{noun_zh} {source} 允许非部署账户的{who_zh}调用 {action}（{through_zh}），且没有限制来源的条件：该账户能以自选输入让函数运行。"),
+            ),
+        };
+        let mut finding = ctx
+            .finding(rule, source, grant.loc, Text::new(en, zh), &grant.policy.id)
+            .with_severity(severity)
+            .with_evidence(format!("{who} → {action} ({through})"));
+        for (function, loc) in &fed {
+            finding = finding.with_related(
+                ctx.src(*loc),
+                Text::new(
+                    format!("{noun} {source} triggers function {function}"),
+                    format!("{noun_zh} {source} 触发函数 {function}"),
+                ),
+            );
+        }
+        emit(out, finding, grant.policy.loc, &grant.policy.ignores);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,6 +1002,27 @@ mod tests {
             Principal::OwnAccount
         );
         assert_eq!(classify_principal(SELF_ACCOUNT), Principal::OwnAccount);
+        // Every partition: China and GovCloud ARNs name accounts too.
+        for arn in [
+            "arn:aws-cn:iam::210987654321:root",
+            "arn:aws-us-gov:iam::210987654321:role/partner",
+            "arn:aws-iso:iam::210987654321:user/ci",
+        ] {
+            assert_eq!(
+                classify_principal(arn),
+                Principal::OtherAccount("210987654321".into()),
+                "{arn}"
+            );
+        }
+        assert_eq!(
+            classify_principal("arn:aws-cn:iam::${AWS::AccountId}:root"),
+            Principal::OwnAccount
+        );
+        assert_eq!(
+            classify_principal("arn:aws-us-gov:s3:::bucket"),
+            Principal::Unrecognised,
+            "not an IAM principal"
+        );
         assert_eq!(
             classify_principal("s3.amazonaws.com"),
             Principal::Service("s3.amazonaws.com".into())

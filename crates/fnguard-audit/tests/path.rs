@@ -324,3 +324,186 @@ fn actions_on_another_services_resources_are_no_impact() {
     )]);
     assert!(paths(&scan(&t)).is_empty());
 }
+
+/// A function reading every secret, triggered by `trigger` (resources
+/// appended as written), whose role lives in account 123456789012.
+fn secrets_function_with(resources: &str) -> String {
+    format!(
+        "Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {{ Service: lambda.amazonaws.com }}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: secrets
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: secretsmanager:GetSecretValue
+                Resource: '*'
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      Role: !GetAtt Role.Arn
+      KmsKeyArn: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+      Code: {{ ZipFile: x }}
+{resources}"
+    )
+}
+
+const QUEUE_FEEDS_WORKER: &str = "  Jobs:
+    Type: AWS::SQS::Queue
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Worker
+      EventSourceArn: !GetAtt Jobs.Arn
+";
+
+fn queue_policy(principal: &str, condition: &str) -> String {
+    format!(
+        "  JobsPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Jobs]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {principal}
+            Action: sqs:SendMessage
+            Resource: '*'
+{condition}"
+    )
+}
+
+#[test]
+fn a_queue_anyone_may_write_to_is_an_anonymous_entry() {
+    let template =
+        secrets_function_with(&format!("{QUEUE_FEEDS_WORKER}{}", queue_policy("'*'", "")));
+    let findings = scan(&template);
+    let found = paths(&findings);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = found[0];
+    assert_eq!(score(f), 9, "anonymous 3 × secrets 3");
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.message.en.contains(
+            "anyone (`*`) → sqs:SendMessage on queue Jobs (policy JobsPolicy) → Sqs trigger → fn Worker"
+        ),
+        "{}",
+        f.message.en
+    );
+    let lines: Vec<&str> = template.lines().collect();
+    let statement_line = lines
+        .iter()
+        .rposition(|l| l.contains("- Effect: Allow"))
+        .expect("statement") as u32
+        + 1;
+    assert_eq!(
+        f.location.line, statement_line,
+        "the entry is the statement"
+    );
+    assert!(f
+        .related
+        .iter()
+        .any(|r| r.message.en.contains("Sqs trigger from queue Jobs")));
+}
+
+#[test]
+fn a_topic_another_account_may_publish_to_is_a_foreign_entry() {
+    let template = secrets_function_with(
+        "  Alerts:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription:
+        - Protocol: lambda
+          Endpoint: !GetAtt Worker.Arn
+  AlertsPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref Alerts]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: 'arn:aws-us-gov:iam::210987654321:root' }
+            Action: sns:*
+            Resource: '*'
+",
+    );
+    let findings = scan(&template);
+    let found = paths(&findings);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(score(found[0]), 6, "foreign account 2 × secrets 3");
+    assert!(found[0]
+        .message
+        .en
+        .contains("account 210987654321 → sns:Publish on topic Alerts (policy AlertsPolicy)"));
+}
+
+#[test]
+fn restricted_or_policy_less_local_sources_are_no_entry() {
+    for resources in [
+        QUEUE_FEEDS_WORKER.to_string(),
+        format!(
+            "{QUEUE_FEEDS_WORKER}{}",
+            queue_policy(
+                "'*'",
+                "            Condition:
+              ArnEquals:
+                aws:SourceArn: arn:aws:sns:us-east-1:123456789012:feed
+"
+            )
+        ),
+        // The account the files place the function in is the own one.
+        format!(
+            "{QUEUE_FEEDS_WORKER}{}",
+            queue_policy("{ AWS: 'arn:aws:iam::123456789012:root' }", "")
+        ),
+    ] {
+        let findings = scan(&secrets_function_with(&resources));
+        assert!(paths(&findings).is_empty(), "{resources}");
+    }
+}
+
+#[test]
+fn invoke_permissions_for_other_partitions_accounts_are_foreign_entries() {
+    for principal in [
+        "arn:aws-cn:iam::210987654321:root",
+        "arn:aws-us-gov:iam::210987654321:role/partner",
+    ] {
+        let template = secrets_function_with(&format!(
+            "  Partner:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref Worker
+      Principal: {principal}
+"
+        ));
+        let findings = scan(&template);
+        let found = paths(&findings);
+        assert_eq!(found.len(), 1, "{principal}");
+        assert_eq!(score(found[0]), 6);
+        assert!(found[0]
+            .message
+            .en
+            .contains("account 210987654321 → invoke permission Partner"));
+    }
+    // The account of the function's own KMS key is the own account.
+    let template = secrets_function_with(
+        "  Own:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref Worker
+      Principal: arn:aws-cn:iam::123456789012:root
+",
+    );
+    assert!(paths(&scan(&template)).is_empty());
+}

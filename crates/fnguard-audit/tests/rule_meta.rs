@@ -161,6 +161,7 @@ fn default_severities_follow_the_rule_table() {
         ("FG-TRIG-003", High),
         ("FG-TRIG-004", Medium),
         ("FG-TRIG-005", Medium),
+        ("FG-TRIG-006", High),
         ("FG-SEC-001", Critical),
         ("FG-SEC-002", High),
         ("FG-SEC-003", High),

@@ -669,7 +669,9 @@ impl DataStoreKind {
 /// A resource-based policy of a bucket, queue or topic
 /// (`AWS::S3::BucketPolicy`, `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy`,
 /// `aws_s3_bucket_policy`, `aws_sqs_queue_policy`, `aws_sns_topic_policy`, or
-/// the inline `policy` argument of `aws_sqs_queue` / `aws_sns_topic`).
+/// the inline `policy` argument of `aws_sqs_queue` / `aws_sns_topic` /
+/// `aws_s3_bucket`), or a bucket's canned ACL that lets everyone write
+/// (`canned_acl`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourcePolicy {
     pub id: String,
@@ -678,7 +680,62 @@ pub struct ResourcePolicy {
     /// The buckets, queues or topics it applies to.
     pub targets: Vec<Ref>,
     pub policy: Policy,
+    /// Set when this is no policy document but a canned ACL granting
+    /// AllUsers write (`AccessControl: PublicReadWrite`, `acl =
+    /// "public-read-write"`), as written. S3 authorizes such a grant like an
+    /// `Allow` of `s3:PutObject` for `*` (and a bucket policy's `Deny` still
+    /// overrides it), so `policy` holds exactly that statement and the
+    /// checks need no second code path; this field only lets messages and
+    /// remediation name the ACL instead of a policy.
+    pub canned_acl: Option<String>,
+    /// The target bucket's S3 Block Public Access sets
+    /// `RestrictPublicBuckets` or `BlockPublicPolicy`: a public policy then
+    /// grants no one outside the account anything (AWS blocks even its
+    /// delegations to named accounts), or cannot be put at all.
+    pub public_policy_blocked: bool,
     pub ignores: Vec<Ignore>,
+}
+
+impl ResourcePolicy {
+    /// The policy-equivalent of a canned ACL that lets everyone write to a
+    /// bucket, located at the ACL setting.
+    pub fn public_write_acl(id: String, target: Ref, acl: String, loc: Loc) -> Self {
+        use fnguard_iam::{ActionSet, Effect, PrincipalEntry, PrincipalSet, ResourceSet};
+        use fnguard_iam::{Statement, Val};
+        let statement = Statement {
+            sid: None,
+            loc,
+            effect: Effect::Allow,
+            actions: ActionSet::Action(vec![Val::known("s3:PutObject", loc)]),
+            resources: ResourceSet::Resource(vec![Val::known("*", loc)]),
+            principals: PrincipalSet::Principal(vec![PrincipalEntry {
+                kind: "*".to_string(),
+                value: Val::known("*", loc),
+            }]),
+            conditions: Vec::new(),
+            condition_unknown: false,
+        };
+        ResourcePolicy {
+            id,
+            loc,
+            kind: ResourcePolicyKind::Bucket,
+            targets: vec![target],
+            policy: Policy {
+                statements: vec![statement],
+                loc,
+                unknown: false,
+            },
+            canned_acl: Some(acl),
+            public_policy_blocked: false,
+            ignores: Vec::new(),
+        }
+    }
+}
+
+/// A canned S3 ACL that grants AllUsers write (`PublicReadWrite` in
+/// CloudFormation, `public-read-write` in Terraform and the S3 API).
+pub fn is_public_write_acl(acl: &str) -> bool {
+    acl.eq_ignore_ascii_case("PublicReadWrite") || acl.eq_ignore_ascii_case("public-read-write")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

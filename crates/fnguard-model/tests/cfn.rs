@@ -1288,3 +1288,167 @@ Resources:
     );
     assert_eq!(group("Stray").function, None);
 }
+
+/// Bucket, queue and topic policies and a public-write ACL become
+/// `resource_policies`, each naming its local target however the template
+/// refers to it.
+#[test]
+fn resource_policies_of_buckets_queues_and_topics() {
+    let template = r#"
+Resources:
+  Inbox:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: inbox-bucket
+      AccessControl: PublicReadWrite
+  Locked:
+    Type: AWS::S3::Bucket
+    Properties:
+      AccessControl: PublicReadWrite
+      OwnershipControls:
+        Rules:
+          - ObjectOwnership: BucketOwnerEnforced
+  Ignored:
+    Type: AWS::S3::Bucket
+    Properties:
+      AccessControl: PublicReadWrite
+      PublicAccessBlockConfiguration:
+        IgnorePublicAcls: true
+  Jobs:
+    Type: AWS::SQS::Queue
+  Retries:
+    Type: AWS::SQS::Queue
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: alerts
+  InboxPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: inbox-bucket
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:PutObject
+            Resource: !Sub "${Inbox.Arn}/*"
+  QueuesPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Metadata:
+      fnguard:
+        ignore: [FG-TRIG-006]
+    Properties:
+      Queues:
+        - !Ref Jobs
+        - !GetAtt Retries.QueueUrl
+        - https://sqs.us-east-1.amazonaws.com/210987654321/elsewhere
+        - !ImportValue SharedQueueUrl
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: "arn:aws-us-gov:iam::210987654321:root" }
+            Action: sqs:SendMessage
+            Resource: "*"
+  AlertsPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: !Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alerts"
+      PolicyDocument: !ImportValue SharedPolicy
+"#;
+    let dep = cfn::load("t.yaml", template).expect("loads");
+    let by_id = |id: &str| {
+        dep.resource_policies
+            .iter()
+            .find(|p| p.id == id && p.canned_acl.is_none())
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let inbox = by_id("InboxPolicy");
+    assert_eq!(inbox.kind, ResourcePolicyKind::Bucket);
+    assert_eq!(inbox.targets, vec![Ref::Local("Inbox".into())]);
+    assert_eq!(inbox.policy.statements.len(), 1);
+    assert_eq!(inbox.loc.line, 29);
+    let queues = by_id("QueuesPolicy");
+    assert_eq!(queues.kind, ResourcePolicyKind::Queue);
+    assert_eq!(
+        queues.targets,
+        vec![
+            Ref::Local("Jobs".into()),
+            Ref::Local("Retries".into()),
+            Ref::External("https://sqs.us-east-1.amazonaws.com/210987654321/elsewhere".into()),
+            Ref::Unknown,
+        ]
+    );
+    assert_eq!(queues.ignores.len(), 1);
+    let alerts = by_id("AlertsPolicy");
+    assert_eq!(alerts.kind, ResourcePolicyKind::Topic);
+    assert_eq!(alerts.targets, vec![Ref::Local("Alerts".into())]);
+    assert!(alerts.policy.unknown, "an imported document is unknown");
+    assert_eq!(dep.resource_policies_of("Jobs").count(), 1);
+    // Only the bucket whose ACL S3 honours gets the ACL's Allow for `*`.
+    let acls: Vec<_> = dep
+        .resource_policies
+        .iter()
+        .filter(|p| p.canned_acl.is_some())
+        .collect();
+    assert_eq!(acls.len(), 1, "{acls:?}");
+    assert_eq!(acls[0].id, "Inbox");
+    assert_eq!(acls[0].canned_acl.as_deref(), Some("PublicReadWrite"));
+    assert_eq!(acls[0].targets, vec![Ref::Local("Inbox".into())]);
+    assert_eq!(acls[0].loc.line, 7);
+    let st = &acls[0].policy.statements[0];
+    assert_eq!(st.effect, fnguard_iam::Effect::Allow);
+}
+
+/// A bucket policy knows whether its bucket's Block Public Access
+/// neutralizes public policies.
+#[test]
+fn bucket_policies_carry_block_public_access() {
+    let template = r#"
+Resources:
+  Restricted:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        RestrictPublicBuckets: true
+  PolicyLocked:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        BlockPublicPolicy: true
+  Open:
+    Type: AWS::S3::Bucket
+    Properties:
+      PublicAccessBlockConfiguration:
+        BlockPublicPolicy: false
+        RestrictPublicBuckets: false
+  RestrictedPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Restricted
+      PolicyDocument: { Statement: [] }
+  PolicyLockedPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref PolicyLocked
+      PolicyDocument: { Statement: [] }
+  OpenPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Open
+      PolicyDocument: { Statement: [] }
+"#;
+    let dep = cfn::load("t.yaml", template).expect("loads");
+    let blocked: Vec<(&str, bool)> = dep
+        .resource_policies
+        .iter()
+        .map(|p| (p.id.as_str(), p.public_policy_blocked))
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("RestrictedPolicy", true),
+            ("PolicyLockedPolicy", true),
+            ("OpenPolicy", false)
+        ]
+    );
+}

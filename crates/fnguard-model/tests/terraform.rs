@@ -2112,3 +2112,292 @@ fn minified_json_syntax_positions_stay_in_the_file() {
         Ref::Local("aws_lambda_function.f".into())
     );
 }
+
+/// Standalone and inline policies of buckets, queues and topics, and
+/// public-write ACLs, become `resource_policies` naming their targets by
+/// reference or by name.
+#[test]
+fn resource_policies_of_buckets_queues_and_topics() {
+    let hcl = r#"
+resource "aws_s3_bucket" "inbox" {
+  bucket = "inbox-bucket"
+  acl    = "public-read-write"
+}
+
+resource "aws_s3_bucket" "locked" {
+  bucket = "locked"
+}
+
+resource "aws_s3_bucket_ownership_controls" "locked" {
+  bucket = aws_s3_bucket.locked.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_acl" "locked" {
+  bucket = aws_s3_bucket.locked.id
+  acl    = "public-read-write"
+}
+
+resource "aws_s3_bucket_acl" "private" {
+  bucket = aws_s3_bucket.inbox.id
+  acl    = "private"
+}
+
+resource "aws_s3_bucket_policy" "inbox" {
+  bucket = "inbox-bucket"
+  policy = data.aws_iam_policy_document.inbox.json
+}
+
+data "aws_iam_policy_document" "inbox" {
+  statement {
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.inbox.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name   = "jobs"
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*" }]
+  })
+}
+
+resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.url
+  policy    = <<EOT
+{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": "*"}]}
+EOT
+}
+
+resource "aws_sqs_queue_policy" "by_url" {
+  queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+  policy    = var.queue_policy
+}
+
+resource "aws_s3_bucket_public_access_block" "inbox" {
+  bucket                  = aws_s3_bucket.inbox.id
+  restrict_public_buckets = true
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  arn    = aws_sns_topic.alerts.arn
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "SNS:Publish", Resource = aws_sns_topic.alerts.arn }]
+  })
+}
+
+variable "queue_policy" {
+  type = string
+}
+"#;
+    let (dep, errors) = load_module(&[("rp.tf".to_string(), hcl.to_string())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("deployment");
+    let policy = |id: &str, acl: bool| {
+        dep.resource_policies
+            .iter()
+            .find(|p| p.id == id && p.canned_acl.is_some() == acl)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let inbox = policy("aws_s3_bucket_policy.inbox", false);
+    assert_eq!(inbox.kind, ResourcePolicyKind::Bucket);
+    assert_eq!(
+        inbox.targets,
+        vec![Ref::Local("aws_s3_bucket.inbox".into())]
+    );
+    assert_eq!(inbox.policy.statements.len(), 1);
+    assert!(!inbox.policy.unknown);
+    assert!(inbox.public_policy_blocked, "restrict_public_buckets");
+    let inline = policy("aws_sqs_queue.jobs", false);
+    assert_eq!(inline.kind, ResourcePolicyKind::Queue);
+    assert_eq!(
+        inline.targets,
+        vec![Ref::Local("aws_sqs_queue.jobs".into())]
+    );
+    assert_eq!(inline.loc.line, 46, "at the policy argument");
+    assert!(!inline.public_policy_blocked);
+    let standalone = policy("aws_sqs_queue_policy.jobs", false);
+    assert_eq!(
+        standalone.targets,
+        vec![Ref::Local("aws_sqs_queue.jobs".into())]
+    );
+    assert_eq!(
+        standalone.policy.statements[0].effect,
+        fnguard_iam::Effect::Deny
+    );
+    let by_url = policy("aws_sqs_queue_policy.by_url", false);
+    assert_eq!(
+        by_url.targets,
+        vec![Ref::Local("aws_sqs_queue.jobs".into())]
+    );
+    assert!(by_url.policy.unknown, "a variable without default");
+    let topic = policy("aws_sns_topic_policy.alerts", false);
+    assert_eq!(topic.kind, ResourcePolicyKind::Topic);
+    assert_eq!(
+        topic.targets,
+        vec![Ref::Local("aws_sns_topic.alerts".into())]
+    );
+    assert_eq!(dep.resource_policies_of("aws_sqs_queue.jobs").count(), 3);
+    // The legacy ACL of the inbox counts; the locked bucket's ACL is off
+    // (BucketOwnerEnforced) and `private` grants nothing.
+    let acls: Vec<_> = dep
+        .resource_policies
+        .iter()
+        .filter(|p| p.canned_acl.is_some())
+        .collect();
+    assert_eq!(acls.len(), 1, "{acls:?}");
+    let acl = policy("aws_s3_bucket.inbox", true);
+    assert_eq!(acl.canned_acl.as_deref(), Some("public-read-write"));
+    assert_eq!(acl.targets, vec![Ref::Local("aws_s3_bucket.inbox".into())]);
+    assert_eq!(acl.loc.line, 4);
+}
+
+/// The same from plan JSON: the policy is a JSON string, the target a
+/// computed reference in the configuration.
+#[test]
+fn plan_resource_policies() {
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_sqs_queue.jobs",
+          "mode": "managed",
+          "type": "aws_sqs_queue",
+          "name": "jobs",
+          "values": { "name": "jobs", "policy": null }
+        },
+        {
+          "address": "aws_sqs_queue_policy.jobs",
+          "mode": "managed",
+          "type": "aws_sqs_queue_policy",
+          "name": "jobs",
+          "values": {
+            "policy": "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}]}"
+          }
+        },
+        {
+          "address": "aws_s3_bucket.drop",
+          "mode": "managed",
+          "type": "aws_s3_bucket",
+          "name": "drop",
+          "values": { "bucket": "drop-box", "acl": "public-read-write" }
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {
+      "address": "aws_sqs_queue_policy.jobs",
+      "change": { "actions": ["create"], "after_unknown": { "queue_url": true } }
+    }
+  ],
+  "configuration": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_sqs_queue_policy.jobs",
+          "mode": "managed",
+          "type": "aws_sqs_queue_policy",
+          "name": "jobs",
+          "expressions": {
+            "queue_url": { "references": ["aws_sqs_queue.jobs.id", "aws_sqs_queue.jobs"] }
+          }
+        }
+      ]
+    }
+  }
+}"#;
+    let dep = load_plan("plan.json", plan).expect("plan loads");
+    let queue = dep
+        .resource_policies
+        .iter()
+        .find(|p| p.id == "aws_sqs_queue_policy.jobs")
+        .expect("queue policy");
+    assert_eq!(queue.targets, vec![Ref::Local("aws_sqs_queue.jobs".into())]);
+    assert_eq!(queue.policy.statements.len(), 1);
+    assert!(
+        dep.resource_policies
+            .iter()
+            .all(|p| p.id != "aws_sqs_queue.jobs"),
+        "a null inline policy is no policy"
+    );
+    let acl = dep
+        .resource_policies
+        .iter()
+        .find(|p| p.canned_acl.is_some())
+        .expect("acl");
+    assert_eq!(acl.targets, vec![Ref::Local("aws_s3_bucket.drop".into())]);
+}
+
+/// A trigger whose source ARN is spelled out by name links to the module's
+/// bucket or queue when a resource policy applies to it.
+#[test]
+fn trigger_sources_named_by_arn_link_to_elements_with_policies() {
+    let hcl = r#"
+resource "aws_s3_bucket" "drop" {
+  bucket = "team-drop-box"
+}
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+resource "aws_sqs_queue" "plain" {
+  name = "plain"
+}
+resource "aws_s3_bucket_policy" "drop" {
+  bucket = aws_s3_bucket.drop.id
+  policy = "{}"
+}
+resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.id
+  policy    = "{}"
+}
+resource "aws_lambda_function" "scan" {
+  function_name = "scan"
+  role          = "arn:aws:iam::123456789012:role/scan"
+}
+resource "aws_lambda_permission" "s3" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.scan.function_name
+  principal     = "s3.amazonaws.com"
+  source_arn    = "arn:aws:s3:::${aws_s3_bucket.drop.bucket}"
+}
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = "arn:aws:sqs:us-east-1:123456789012:jobs"
+  function_name    = aws_lambda_function.scan.arn
+}
+resource "aws_lambda_event_source_mapping" "plain" {
+  event_source_arn = "arn:aws:sqs:us-east-1:123456789012:plain"
+  function_name    = aws_lambda_function.scan.arn
+}
+"#;
+    let (dep, errors) = load_module(&[("t.tf".to_string(), hcl.to_string())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let dep = dep.expect("deployment");
+    let f = dep.function("aws_lambda_function.scan").expect("function");
+    let sources: Vec<(TriggerKind, &Ref)> =
+        f.triggers.iter().map(|t| (t.kind, &t.source)).collect();
+    assert_eq!(
+        sources,
+        vec![
+            (TriggerKind::S3, &Ref::Local("aws_s3_bucket.drop".into())),
+            (TriggerKind::Sqs, &Ref::Local("aws_sqs_queue.jobs".into())),
+            // No policy applies to it: left as written.
+            (
+                TriggerKind::Sqs,
+                &Ref::External("arn:aws:sqs:us-east-1:123456789012:plain".into())
+            ),
+        ]
+    );
+}

@@ -153,6 +153,9 @@ const HANDLED: &[&str] = &[
     "AWS::SNS::Topic",
     "AWS::Events::Rule",
     "AWS::Scheduler::Schedule",
+    "AWS::S3::BucketPolicy",
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
 ];
 
 fn is_internal_type(ty: &str) -> bool {
@@ -297,6 +300,21 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             _ => {}
         }
     }
+    // Who may put events into buckets, queues and topics.
+    let blocked: HashSet<&str> = res
+        .iter()
+        .filter(|x| x.ty == "AWS::S3::Bucket" && public_policy_blocked(&x.props))
+        .map(|x| x.id)
+        .collect();
+    for x in &res {
+        match x.ty {
+            "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
+                b.resource_policy(x, &blocked)
+            }
+            "AWS::S3::Bucket" => b.bucket_acl(x),
+            _ => {}
+        }
+    }
     b.finish();
     b.dep
 }
@@ -339,6 +357,18 @@ fn int_field(node: Option<&Node>) -> Field<i64> {
 
 fn seq(node: Option<&Node>) -> &[Node] {
     node.and_then(Node::as_seq).unwrap_or(&[])
+}
+
+/// A bucket whose Block Public Access neutralizes public bucket policies.
+fn public_policy_blocked(props: &Node) -> bool {
+    ["RestrictPublicBuckets", "BlockPublicPolicy"]
+        .iter()
+        .any(|key| {
+            props
+                .path(&["PublicAccessBlockConfiguration", key])
+                .and_then(Node::as_bool)
+                == Some(true)
+        })
 }
 
 /// Lambda function name from an ARN (`...:function:NAME[:qualifier]`).
@@ -2038,6 +2068,100 @@ impl<'a> Builder<'a> {
                 source: Ref::Local(x.id.to_string()),
             },
         );
+    }
+
+    // ------------------------------------------------ resource policies
+
+    fn resource_policy(&mut self, x: &Res, blocked: &HashSet<&str>) {
+        let (kind, key, target_type) = match x.ty {
+            "AWS::S3::BucketPolicy" => (ResourcePolicyKind::Bucket, "Bucket", "AWS::S3::Bucket"),
+            "AWS::SQS::QueuePolicy" => (ResourcePolicyKind::Queue, "Queues", "AWS::SQS::Queue"),
+            _ => (ResourcePolicyKind::Topic, "Topics", "AWS::SNS::Topic"),
+        };
+        let Some(doc) = x.props.get("PolicyDocument") else {
+            self.warn(x.loc, format!("{} has no PolicyDocument", x.id));
+            return;
+        };
+        // `Bucket` is one value, `Queues`/`Topics` lists (a single value is
+        // accepted the same way); an unresolved value is an unknown target.
+        let targets = x
+            .props
+            .get(key)
+            .map(Node::one_or_many)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| self.policy_target(t, target_type))
+            .collect::<Vec<_>>();
+        let public_policy_blocked = targets
+            .iter()
+            .any(|t| matches!(t, Ref::Local(id) if blocked.contains(id.as_str())));
+        self.dep.resource_policies.push(ResourcePolicy {
+            id: x.id.to_string(),
+            loc: x.loc,
+            kind,
+            targets,
+            policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+            canned_acl: None,
+            public_policy_blocked,
+            ignores: ignores(x.raw),
+        });
+    }
+
+    /// The bucket, queue or topic a resource policy names: `!Ref` (a
+    /// bucket's name, a queue's URL, a topic's ARN), `!GetAtt`, a `!Sub`
+    /// placeholder, or the name/ARN the template gives it.
+    fn policy_target(&self, node: &Node, target_type: &str) -> Ref {
+        if let Some(id) = self.local_target(node, &[target_type]) {
+            return Ref::Local(id);
+        }
+        let Ok(text) = as_text(node) else {
+            return Ref::Unknown;
+        };
+        let by_name = match target_type {
+            "AWS::S3::Bucket" => self
+                .source_names
+                .get(&("AWS::S3::Bucket", without_pseudo_colons(&text)))
+                .cloned()
+                .or_else(|| self.source_by_arn(&text)),
+            "AWS::SNS::Topic" => self.source_by_arn(&text),
+            _ => None,
+        };
+        by_name.map_or(Ref::External(text), Ref::Local)
+    }
+
+    /// A bucket whose canned ACL lets everyone write. With ACLs disabled
+    /// (`ObjectOwnership: BucketOwnerEnforced`) or public ACLs ignored
+    /// (`IgnorePublicAcls: true`) S3 does not honour the grant.
+    fn bucket_acl(&mut self, x: &Res) {
+        let Field::Known(acl, loc) = str_field(x.props.get("AccessControl")) else {
+            return;
+        };
+        if !is_public_write_acl(&acl) {
+            return;
+        }
+        let enforced = seq(x.props.path(&["OwnershipControls", "Rules"]))
+            .iter()
+            .any(|r| {
+                r.get("ObjectOwnership")
+                    .and_then(Node::as_str)
+                    .is_some_and(|o| o == "BucketOwnerEnforced")
+            });
+        let ignored = x
+            .props
+            .path(&["PublicAccessBlockConfiguration", "IgnorePublicAcls"])
+            .and_then(Node::as_bool)
+            == Some(true);
+        if enforced || ignored {
+            return;
+        }
+        let mut acl_policy = ResourcePolicy::public_write_acl(
+            x.id.to_string(),
+            Ref::Local(x.id.to_string()),
+            acl,
+            loc,
+        );
+        acl_policy.ignores = ignores(x.raw);
+        self.dep.resource_policies.push(acl_policy);
     }
 
     fn finish(&mut self) {

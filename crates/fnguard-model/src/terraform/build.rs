@@ -4,7 +4,7 @@
 use super::value::{json_text_to_v, render_refs, Val, V};
 use super::Res;
 use crate::model::*;
-use fnguard_core::fast_hash::HashMap;
+use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc};
 use fnguard_iam::parse_policy;
 
@@ -151,6 +151,7 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
     log_groups_and_alarms(dep, resources, &index);
     trails(dep, resources);
     security_groups(dep, resources);
+    resource_policies(dep, resources);
 }
 
 fn is_data(r: &Res) -> bool {
@@ -2070,6 +2071,223 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
         }
         dep.security_groups[pos].egress.extend(rules);
     }
+}
+
+// ---------- resource policies of buckets, queues and topics ----------
+
+/// The bucket, queue or topic resource types, with the argument that names
+/// each (bucket name, queue name, topic name).
+const POLICY_TARGET_TYPES: &[(&str, &str)] = &[
+    ("aws_s3_bucket", "bucket"),
+    ("aws_sqs_queue", "name"),
+    ("aws_sns_topic", "name"),
+];
+
+/// The element a policy's `bucket` / `queue_url` / `arn` names: by
+/// reference, or by the name the module gives it (a bucket name, the last
+/// segment of a queue URL or topic ARN).
+fn policy_target(v: &V, rtype: &str, names: &HashMap<(&str, &str), &str>) -> Ref {
+    match link(v, &[rtype], None) {
+        Ref::External(text) => {
+            let name = text.rsplit([':', '/']).next().unwrap_or(&text);
+            match names.get(&(rtype, name)) {
+                Some(addr) if !name.is_empty() => Ref::Local(addr.to_string()),
+                _ => Ref::External(text),
+            }
+        }
+        other => other,
+    }
+}
+
+fn resource_policies(dep: &mut Deployment, resources: &[Res]) {
+    let relevant = |r: &&Res| {
+        !is_data(r)
+            && (POLICY_TARGET_TYPES.iter().any(|(t, _)| r.rtype == *t)
+                || matches!(
+                    r.rtype.as_str(),
+                    "aws_s3_bucket_policy"
+                        | "aws_sqs_queue_policy"
+                        | "aws_sns_topic_policy"
+                        | "aws_s3_bucket_acl"
+                        | "aws_s3_bucket_ownership_controls"
+                        | "aws_s3_bucket_public_access_block"
+                ))
+    };
+    let resources: Vec<&Res> = resources.iter().filter(relevant).collect();
+    if resources.is_empty() {
+        return;
+    }
+    let mut names: HashMap<(&str, &str), &str> = HashMap::default();
+    for r in &resources {
+        if let Some((rtype, key)) = POLICY_TARGET_TYPES.iter().find(|(t, _)| r.rtype == *t) {
+            if let Some(name) = r.body.get(key).and_then(V::as_str) {
+                names.insert((rtype, name), r.addr.as_str());
+            }
+        }
+    }
+    // Buckets whose ACLs S3 does not honour: ACLs disabled
+    // (`BucketOwnerEnforced`) or public ACLs ignored; and buckets whose
+    // Block Public Access neutralizes public policies.
+    // By address: a lookup per bucket, policy and trigger keeps large
+    // modules linear.
+    let mut acls_off: HashSet<String> = HashSet::default();
+    let mut policies_blocked: HashSet<String> = HashSet::default();
+    let names_in =
+        |set: &HashSet<String>, target: &Ref| local_id(target).is_some_and(|id| set.contains(id));
+    for r in &resources {
+        let b = &r.body;
+        let set = |key: &str| b.get(key).and_then(V::as_bool) == Some(true);
+        let (acl_off, policy_blocked) = match r.rtype.as_str() {
+            "aws_s3_bucket_ownership_controls" => (
+                first_block(b, "rule")
+                    .and_then(|rule| rule.get("object_ownership"))
+                    .and_then(V::as_str)
+                    == Some("BucketOwnerEnforced"),
+                false,
+            ),
+            "aws_s3_bucket_public_access_block" => (
+                set("ignore_public_acls"),
+                set("restrict_public_buckets") || set("block_public_policy"),
+            ),
+            _ => (false, false),
+        };
+        if let Some(bucket) = b.get("bucket").filter(|_| acl_off || policy_blocked) {
+            if let Ref::Local(id) = policy_target(bucket, "aws_s3_bucket", &names) {
+                if acl_off {
+                    acls_off.insert(id.clone());
+                }
+                if policy_blocked {
+                    policies_blocked.insert(id);
+                }
+            }
+        }
+    }
+    for r in &resources {
+        let b = &r.body;
+        let (kind, target_key, target_type) = match r.rtype.as_str() {
+            "aws_s3_bucket_policy" => (ResourcePolicyKind::Bucket, "bucket", "aws_s3_bucket"),
+            "aws_sqs_queue_policy" => (ResourcePolicyKind::Queue, "queue_url", "aws_sqs_queue"),
+            "aws_sns_topic_policy" => (ResourcePolicyKind::Topic, "arn", "aws_sns_topic"),
+            // The legacy inline arguments of the element itself.
+            "aws_s3_bucket" | "aws_sqs_queue" | "aws_sns_topic" => {
+                let kind = match r.rtype.as_str() {
+                    "aws_s3_bucket" => ResourcePolicyKind::Bucket,
+                    "aws_sqs_queue" => ResourcePolicyKind::Queue,
+                    _ => ResourcePolicyKind::Topic,
+                };
+                let target = Ref::Local(r.addr.clone());
+                if let Some(policy) = b.get("policy").filter(|p| !is_empty_policy(p)) {
+                    dep.resource_policies.push(ResourcePolicy {
+                        id: r.addr.clone(),
+                        loc: policy.loc,
+                        kind,
+                        targets: vec![target.clone()],
+                        policy: policy_of(policy),
+                        canned_acl: None,
+                        public_policy_blocked: names_in(&policies_blocked, &target),
+                        ignores: Vec::new(),
+                    });
+                }
+                if r.rtype == "aws_s3_bucket" && !names_in(&acls_off, &target) {
+                    push_public_acl(dep, r, target);
+                }
+                continue;
+            }
+            "aws_s3_bucket_acl" => {
+                let target = b
+                    .get("bucket")
+                    .map(|v| policy_target(v, "aws_s3_bucket", &names))
+                    .unwrap_or(Ref::Unknown);
+                if !names_in(&acls_off, &target) {
+                    push_public_acl(dep, r, target);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(policy) = b.get("policy") else {
+            continue;
+        };
+        let targets: Vec<Ref> = b
+            .get(target_key)
+            .map(|v| vec![policy_target(v, target_type, &names)])
+            .unwrap_or_default();
+        let public_policy_blocked = targets.iter().any(|t| names_in(&policies_blocked, t));
+        dep.resource_policies.push(ResourcePolicy {
+            id: r.addr.clone(),
+            loc: r.loc,
+            kind,
+            targets,
+            policy: policy_of(policy),
+            canned_acl: None,
+            public_policy_blocked,
+            ignores: Vec::new(),
+        });
+    }
+    local_trigger_sources(dep, &names);
+}
+
+/// A permission's `source_arn` often spells out the ARN of a bucket, queue
+/// or topic of the module (`"arn:aws:s3:::${aws_s3_bucket.b.bucket}"`
+/// evaluates to text): such a trigger's source is that element, which is
+/// what its resource policies apply to. Only sources that have a resource
+/// policy are relinked: elsewhere who may write is not in question.
+fn local_trigger_sources(dep: &mut Deployment, names: &HashMap<(&str, &str), &str>) {
+    let with_policy: HashSet<&str> = dep
+        .resource_policies
+        .iter()
+        .flat_map(|p| &p.targets)
+        .filter_map(local_id)
+        .collect();
+    if with_policy.is_empty() {
+        return;
+    }
+    for f in &mut dep.functions {
+        for t in &mut f.triggers {
+            let Ref::External(arn) = &t.source else {
+                continue;
+            };
+            let rtype = match t.kind {
+                TriggerKind::S3 => "aws_s3_bucket",
+                TriggerKind::Sqs => "aws_sqs_queue",
+                TriggerKind::Sns => "aws_sns_topic",
+                _ => continue,
+            };
+            // `arn:aws:s3:::NAME`, `arn:aws:sqs:REGION:ACCOUNT:NAME`,
+            // `arn:aws:sns:REGION:ACCOUNT:NAME`.
+            let Some(name) = arn.strip_prefix("arn:").and_then(|r| r.rsplit(':').next()) else {
+                continue;
+            };
+            if let Some(addr) = names
+                .get(&(rtype, name))
+                .filter(|addr| with_policy.contains(*addr))
+            {
+                t.source = Ref::Local(addr.to_string());
+            }
+        }
+    }
+}
+
+/// `policy = ""` or `null`: the argument is there but sets nothing.
+fn is_empty_policy(v: &V) -> bool {
+    v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty())
+}
+
+/// The `acl` of an `aws_s3_bucket` (legacy) or `aws_s3_bucket_acl`, when it
+/// lets everyone write.
+fn push_public_acl(dep: &mut Deployment, r: &Res, target: Ref) {
+    let Some(acl) = r.body.get("acl") else {
+        return;
+    };
+    let Some(text) = acl.as_str().filter(|a| is_public_write_acl(a)) else {
+        return;
+    };
+    dep.resource_policies.push(ResourcePolicy::public_write_acl(
+        r.addr.clone(),
+        target,
+        text.to_string(),
+        acl.loc,
+    ));
 }
 
 #[cfg(test)]

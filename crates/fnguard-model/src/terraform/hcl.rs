@@ -171,6 +171,24 @@ fn is_modelled(rtype: &str) -> bool {
                 | "aws_vpc_security_group_egress_rule"
                 | "aws_scheduler_schedule"
         )
+        || is_trigger_source_policy_type(rtype)
+}
+
+/// Buckets, queues and topics with their policies and ACLs: who may put
+/// events into a function's trigger source.
+fn is_trigger_source_policy_type(rtype: &str) -> bool {
+    matches!(
+        rtype,
+        "aws_s3_bucket"
+            | "aws_s3_bucket_policy"
+            | "aws_s3_bucket_acl"
+            | "aws_s3_bucket_ownership_controls"
+            | "aws_s3_bucket_public_access_block"
+            | "aws_sqs_queue"
+            | "aws_sqs_queue_policy"
+            | "aws_sns_topic"
+            | "aws_sns_topic_policy"
+    )
 }
 
 impl<'a> Module<'a> {

@@ -1,0 +1,49 @@
+# The bucket's ACL is public-read-write, but its public access block makes S3
+# ignore public ACLs; its public policy is neutralized by
+# restrict_public_buckets.
+
+resource "aws_s3_bucket" "drop" {
+  bucket = "team-drop-box"
+}
+
+resource "aws_s3_bucket_ownership_controls" "drop" {
+  bucket = aws_s3_bucket.drop.id
+  rule {
+    object_ownership = "BucketOwnerPreferred"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "drop" {
+  bucket                  = aws_s3_bucket.drop.id
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_policy" "drop" {
+  bucket = aws_s3_bucket.drop.id
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "s3:PutObject", Resource = "${aws_s3_bucket.drop.arn}/*" }]
+  })
+}
+
+resource "aws_s3_bucket_acl" "drop" {
+  bucket = aws_s3_bucket.drop.id
+  acl    = "public-read-write"
+}
+
+resource "aws_lambda_function" "scan" {
+  function_name = "scan"
+  role          = "arn:aws:iam::123456789012:role/scan"
+  runtime       = "python3.13"
+  handler       = "app.handler"
+  filename      = "dist/scan.zip"
+}
+
+resource "aws_lambda_permission" "s3" {
+  statement_id   = "AllowS3"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.scan.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = aws_s3_bucket.drop.arn
+  source_account = "123456789012"
+}
