@@ -92,9 +92,50 @@ impl<'d> Analysis<'d> {
     }
 }
 
-pub fn role_arn(id: &str) -> String {
-    format!("arn:aws:iam::{SELF_ACCOUNT}:role/{id}")
+/// The role's ARN as policies name it: by its name when the files give
+/// one, else (AWS generates the name) by its id, which no scoped policy
+/// names but `*` reaches.
+pub fn role_arn(role: &Role) -> String {
+    let name = match &role.name {
+        Field::Known(name, _) => concrete_name(name),
+        _ => None,
+    };
+    let name = name.unwrap_or(std::borrow::Cow::Borrowed(role.id.as_str()));
+    format!("arn:aws:iam::{SELF_ACCOUNT}:role/{name}")
 }
+
+/// A name usable in an ARN the environment lists (which must hold no
+/// wildcard): pseudo parameters stay as placeholders; Terraform's
+/// `name_prefix` pattern `prefix*` becomes the prefix with a suffix of the
+/// length and alphabet Terraform appends, so `prefix*` patterns match it
+/// and the exact names of other roles do not; any other open value gives
+/// `None`.
+fn concrete_name(name: &str) -> Option<std::borrow::Cow<'_, str>> {
+    const PSEUDO: &[&str] = &[SELF_ACCOUNT, SELF_REGION, "${AWS::Partition}"];
+    if name.is_empty() || name.contains('?') {
+        return None;
+    }
+    if name.contains(['$', '{', '}']) {
+        let without_pseudo = PSEUDO
+            .iter()
+            .fold(name.to_string(), |text, pseudo| text.replace(pseudo, ""));
+        if without_pseudo.contains(['$', '{', '}']) {
+            return None;
+        }
+    }
+    match name.strip_suffix('*') {
+        Some(prefix) if !prefix.contains('*') => Some(std::borrow::Cow::Owned(format!(
+            "{prefix}{TERRAFORM_UNIQUE_SUFFIX}"
+        ))),
+        Some(_) => None,
+        None if name.contains('*') => None,
+        None => Some(std::borrow::Cow::Borrowed(name)),
+    }
+}
+
+/// What Terraform's `name_prefix` appends: a timestamp and a counter, 26
+/// digits.
+const TERRAFORM_UNIQUE_SUFFIX: &str = "20261128000000000000000001";
 
 fn function_arn(f: &Function) -> String {
     let name = f.name.as_deref().unwrap_or(&f.id);
@@ -155,7 +196,7 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
             }
             RolePower {
                 role,
-                arn: role_arn(&role.id),
+                arn: role_arn(role),
                 policies,
                 names,
                 policy_locs,
@@ -502,12 +543,19 @@ fn environment(dep: &Deployment, roles: &[RolePower], admins: &[bool]) -> Enviro
             }
         })
         .collect();
+    let arn_of: HashMap<&str, &str> = roles
+        .iter()
+        .map(|rp| (rp.role.id.as_str(), rp.arn.as_str()))
+        .collect();
     let functions = dep
         .functions
         .iter()
         .map(|f| FunctionInfo {
             arn: function_arn(f),
-            role: local_role(f).map(role_arn),
+            role: local_role(f).map(|id| match arn_of.get(id) {
+                Some(arn) => arn.to_string(),
+                None => format!("arn:aws:iam::{SELF_ACCOUNT}:role/{id}"),
+            }),
         })
         .collect();
     Environment {
@@ -708,6 +756,43 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
 mod tests {
     use super::*;
     use fnguard_iam::privesc::assess;
+
+    #[test]
+    fn role_arns_use_the_name_policies_use() {
+        let arn = |name: Field<String>| {
+            let mut role = Role::new("aws_iam_role.fn", Loc::default());
+            role.name = name;
+            role_arn(&role)
+        };
+        let known = |s: &str| Field::Known(s.to_string(), Loc::default());
+        let prefix = "arn:aws:iam::${AWS::AccountId}:role/";
+        assert_eq!(arn(known("orders-fn")), format!("{prefix}orders-fn"));
+        assert_eq!(
+            arn(known("orders-${AWS::Region}")),
+            format!("{prefix}orders-${{AWS::Region}}")
+        );
+        // AWS generates the name, or the files leave it open: the id.
+        for name in [
+            Field::Absent,
+            Field::Unknown(Loc::default()),
+            known("orders-${Stage}"),
+            known("orders-*-fn"),
+        ] {
+            assert_eq!(arn(name), format!("{prefix}aws_iam_role.fn"));
+        }
+        // A `name_prefix` role: `prefix*` patterns reach it, the exact name
+        // of another role with that prefix does not.
+        let prefixed = arn(known("orders-*"));
+        assert!(!prefixed.contains('*'));
+        assert!(fnguard_iam::arn_matches(
+            &format!("{prefix}orders-*"),
+            &prefixed
+        ));
+        assert!(!fnguard_iam::arn_matches(
+            &format!("{prefix}orders-fn"),
+            &prefixed
+        ));
+    }
 
     /// The prefilter only skips work: on every role of every rule fixture,
     /// a role it rules out gets nothing from `assess` (full environment),

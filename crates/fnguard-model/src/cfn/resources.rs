@@ -1005,6 +1005,7 @@ impl<'a> Builder<'a> {
             }
         }
         role.permissions_boundary = str_field(p.get("PermissionsBoundary"));
+        role.name = str_field(p.get("RoleName"));
         if !internal.is_empty() {
             self.role_internal.insert(x.id.to_string(), internal);
         }

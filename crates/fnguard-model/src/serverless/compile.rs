@@ -7,7 +7,7 @@ use super::build::{
     alphanumeric, boolean, capitalise, concat, fnguard_metadata, get_att, list, merge_into,
     normalise_function, normalise_path_segment, reference, resource, sub, text, texts, Obj,
 };
-use crate::model::LoadWarning;
+use crate::model::{LoadWarning, SELF_REGION};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
@@ -487,11 +487,21 @@ impl<'a> Compiler<'a> {
             .and_then(|r| r.get("name"))
             .cloned()
             .unwrap_or_else(|| {
+                // The framework names it `<service>-<stage>-<region>-lambdaRole`
+                // with `Ref: AWS::Region`: the region the files give, else
+                // whichever one the deploy uses.
+                let region = self
+                    .provider
+                    .get("region")
+                    .cloned()
+                    .unwrap_or_else(|| text(SELF_REGION, loc));
                 concat(
                     &[
                         &self.service,
                         &text("-", loc),
                         &self.stage,
+                        &text("-", loc),
+                        &region,
                         &text("-lambdaRole", loc),
                     ],
                     loc,

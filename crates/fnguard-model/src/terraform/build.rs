@@ -361,7 +361,23 @@ fn role(r: &Res, warnings: &mut Vec<LoadWarning>) -> Role {
         }
     }
     role.permissions_boundary = field_str(r.body.get("permissions_boundary"));
+    role.name = iam_name(&r.body);
     role
+}
+
+/// `name`, or `name_prefix` as the pattern `prefix*` (Terraform appends a
+/// unique suffix; a plan shows that name as not yet known); `Absent` when
+/// neither is set (Terraform generates one).
+fn iam_name(body: &V) -> Field<String> {
+    let name = field_str(body.get("name"));
+    if name.is_known() {
+        return name;
+    }
+    match field_str(body.get("name_prefix")) {
+        Field::Known(prefix, loc) => Field::Known(format!("{prefix}*"), loc),
+        Field::Unknown(loc) if name.is_absent() => Field::Unknown(loc),
+        _ => name,
+    }
 }
 
 fn role_target(v: Option<&V>, index: &Index) -> Option<String> {
