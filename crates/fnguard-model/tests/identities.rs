@@ -148,3 +148,363 @@ fn terraform_plan_role_names() {
         Some("orders-*")
     );
 }
+
+fn identity<'d>(dep: &'d Deployment, id: &str) -> &'d Identity {
+    dep.identity(id)
+        .unwrap_or_else(|| panic!("identity {id} missing; have {:?}", ids(dep)))
+}
+
+fn ids(dep: &Deployment) -> Vec<&str> {
+    dep.identities.iter().map(|i| i.id.as_str()).collect()
+}
+
+fn policy_names(i: &Identity) -> Vec<(&str, PolicyOrigin)> {
+    i.policies
+        .iter()
+        .map(|p| (p.name.as_str(), p.origin))
+        .collect()
+}
+
+fn arns(i: &Identity) -> Vec<Option<&str>> {
+    i.managed_policy_arns.iter().map(|a| a.as_deref()).collect()
+}
+
+fn actions(i: &Identity, policy: &str) -> Vec<String> {
+    let p = i
+        .policies
+        .iter()
+        .find(|p| p.name == policy)
+        .unwrap_or_else(|| panic!("policy {policy} missing on {}", i.id));
+    p.policy
+        .statements
+        .iter()
+        .flat_map(|s| match &s.actions {
+            fnguard_iam::ActionSet::Action(v) => v
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+const CFN_IDENTITIES: &str = r#"Parameters:
+  Team: {Type: String}
+Resources:
+  Deployers:
+    Type: AWS::IAM::Group
+    Properties:
+      GroupName: deployers
+      Policies:
+        - PolicyName: deploy
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: lambda:UpdateFunctionCode, Resource: '*'}
+  Auditors:
+    Type: AWS::IAM::Group
+    Properties:
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/SecurityAudit]
+  CiUser:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: ci-bot
+      Groups: [!Ref Deployers, late-group]
+      PermissionsBoundary: arn:aws:iam::aws:policy/PowerUserAccess
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/ReadOnlyAccess
+        - !Ref SharedPolicy
+      Policies:
+        - PolicyName: keys
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: 'iam:CreateAccessKey', Resource: 'arn:aws:iam::*:user/${aws:username}'}
+  OpsUser:
+    Type: AWS::IAM::User
+    Properties:
+      Groups: [!Sub '${Team}-ops']
+  Late:
+    Type: AWS::IAM::Group
+    Properties:
+      GroupName: late-group
+  SharedPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      ManagedPolicyName: shared
+      Users: [!Ref OpsUser]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: 'iam:CreatePolicyVersion', Resource: '*'}
+  InlineForBoth:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: both
+      Users: [ci-bot]
+      Groups: [!Ref Auditors]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: 'iam:PassRole', Resource: '*'}
+  OpsPolicy:
+    Type: AWS::IAM::UserPolicy
+    Properties:
+      UserName: !Ref OpsUser
+      PolicyName: ops
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: 's3:GetObject', Resource: '*'}
+  AuditorsPolicy:
+    Type: AWS::IAM::GroupPolicy
+    Properties:
+      GroupName: !Ref Auditors
+      PolicyName: audit-extra
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: 'logs:GetLogEvents', Resource: '*'}
+  Addition:
+    Type: AWS::IAM::UserToGroupAddition
+    Properties:
+      GroupName: !Ref Auditors
+      Users: [!Ref OpsUser, ci-bot]
+"#;
+
+#[test]
+fn cloudformation_users_and_groups() {
+    let dep = cfn(CFN_IDENTITIES);
+    assert_eq!(
+        ids(&dep),
+        vec!["Deployers", "Auditors", "CiUser", "OpsUser", "Late"]
+    );
+
+    let group = identity(&dep, "Deployers");
+    assert_eq!(group.kind, IdentityKind::Group);
+    assert_eq!(group.name.as_deref(), Some("deployers"));
+    assert_eq!(group.loc.line, 4);
+    assert_eq!(policy_names(group), vec![("deploy", PolicyOrigin::Inline)]);
+    assert_eq!(actions(group, "deploy"), vec!["lambda:UpdateFunctionCode"]);
+
+    let auditors = identity(&dep, "Auditors");
+    assert!(auditors.name.is_absent());
+    assert_eq!(
+        arns(auditors),
+        vec![Some("arn:aws:iam::aws:policy/SecurityAudit")]
+    );
+    assert_eq!(
+        policy_names(auditors),
+        vec![
+            ("both", PolicyOrigin::Inline),
+            ("audit-extra", PolicyOrigin::Inline)
+        ]
+    );
+
+    let ci = identity(&dep, "CiUser");
+    assert_eq!(ci.kind, IdentityKind::User);
+    assert_eq!(ci.name.as_deref(), Some("ci-bot"));
+    assert_eq!(
+        ci.permissions_boundary.as_deref(),
+        Some("arn:aws:iam::aws:policy/PowerUserAccess")
+    );
+    // `!Ref Group` gives its name; a group declared later is linked too;
+    // the addition adds Auditors.
+    assert_eq!(
+        ci.groups,
+        vec![
+            Ref::Local("Deployers".into()),
+            Ref::Local("Late".into()),
+            Ref::Local("Auditors".into())
+        ]
+    );
+    assert_eq!(
+        arns(ci),
+        vec![Some("arn:aws:iam::aws:policy/ReadOnlyAccess")]
+    );
+    assert_eq!(
+        policy_names(ci),
+        vec![
+            ("keys", PolicyOrigin::Inline),
+            ("shared", PolicyOrigin::CustomerManaged),
+            ("both", PolicyOrigin::Inline)
+        ]
+    );
+    assert_eq!(actions(ci, "shared"), vec!["iam:CreatePolicyVersion"]);
+
+    let ops = identity(&dep, "OpsUser");
+    assert!(ops.name.is_absent());
+    // A group name built from a parameter without a value is unknown.
+    assert_eq!(
+        ops.groups,
+        vec![Ref::Unknown, Ref::Local("Auditors".into())]
+    );
+    assert_eq!(
+        policy_names(ops),
+        vec![
+            ("SharedPolicy", PolicyOrigin::CustomerManaged),
+            ("ops", PolicyOrigin::Inline)
+        ]
+    );
+}
+
+const TF_IDENTITIES: &str = r#"
+resource "aws_iam_user" "ci" {
+  name                 = "ci-bot"
+  permissions_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+}
+
+resource "aws_iam_user" "ops" {
+  name = "ops"
+}
+
+resource "aws_iam_group" "deployers" {
+  name = "deployers"
+}
+
+resource "aws_iam_group" "auditors" {
+  name = "auditors"
+}
+
+resource "aws_iam_policy" "shared" {
+  name   = "shared"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "iam:CreatePolicyVersion", Resource = "*" }]
+  })
+}
+
+data "aws_iam_policy_document" "deploy" {
+  statement {
+    actions   = ["lambda:UpdateFunctionCode"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_user_policy" "keys" {
+  name = "keys"
+  user = aws_iam_user.ci.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "iam:CreateAccessKey", Resource = "*" }]
+  })
+}
+
+resource "aws_iam_group_policy" "deploy" {
+  name   = "deploy"
+  group  = aws_iam_group.deployers.id
+  policy = data.aws_iam_policy_document.deploy.json
+}
+
+resource "aws_iam_user_policy_attachment" "ci_shared" {
+  user       = aws_iam_user.ci.name
+  policy_arn = aws_iam_policy.shared.arn
+}
+
+resource "aws_iam_group_policy_attachment" "audit" {
+  group      = "auditors"
+  policy_arn = "arn:aws:iam::aws:policy/SecurityAudit"
+}
+
+resource "aws_iam_policy_attachment" "everyone" {
+  name       = "everyone"
+  users      = [aws_iam_user.ops.name, "ci-bot"]
+  groups     = [aws_iam_group.auditors.name]
+  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_iam_user_group_membership" "ci" {
+  user   = aws_iam_user.ci.name
+  groups = [aws_iam_group.deployers.name, "external-group"]
+}
+
+resource "aws_iam_group_membership" "auditors" {
+  name  = "auditors"
+  group = aws_iam_group.auditors.name
+  users = [aws_iam_user.ops.name, aws_iam_user.ci.name]
+}
+"#;
+
+#[test]
+fn terraform_users_and_groups() {
+    let dep = tf(TF_IDENTITIES);
+    assert_eq!(
+        ids(&dep),
+        vec![
+            "aws_iam_user.ci",
+            "aws_iam_user.ops",
+            "aws_iam_group.deployers",
+            "aws_iam_group.auditors"
+        ]
+    );
+    let ci = identity(&dep, "aws_iam_user.ci");
+    assert_eq!(ci.kind, IdentityKind::User);
+    assert_eq!(ci.name.as_deref(), Some("ci-bot"));
+    assert_eq!(ci.loc.line, 2);
+    assert_eq!(
+        ci.permissions_boundary.as_deref(),
+        Some("arn:aws:iam::aws:policy/PowerUserAccess")
+    );
+    assert_eq!(
+        policy_names(ci),
+        vec![
+            ("keys", PolicyOrigin::Inline),
+            ("aws_iam_policy.shared", PolicyOrigin::CustomerManaged)
+        ]
+    );
+    assert_eq!(actions(ci, "keys"), vec!["iam:CreateAccessKey"]);
+    assert_eq!(
+        actions(ci, "aws_iam_policy.shared"),
+        vec!["iam:CreatePolicyVersion"]
+    );
+    assert_eq!(
+        arns(ci),
+        vec![Some("arn:aws:iam::aws:policy/ReadOnlyAccess")]
+    );
+    assert_eq!(
+        ci.groups,
+        vec![
+            Ref::Local("aws_iam_group.deployers".into()),
+            Ref::External("external-group".into()),
+            Ref::Local("aws_iam_group.auditors".into())
+        ]
+    );
+
+    let ops = identity(&dep, "aws_iam_user.ops");
+    assert_eq!(
+        arns(ops),
+        vec![Some("arn:aws:iam::aws:policy/ReadOnlyAccess")]
+    );
+    assert_eq!(
+        ops.groups,
+        vec![Ref::Local("aws_iam_group.auditors".into())]
+    );
+
+    let deployers = identity(&dep, "aws_iam_group.deployers");
+    assert_eq!(deployers.kind, IdentityKind::Group);
+    assert_eq!(
+        actions(deployers, "deploy"),
+        vec!["lambda:UpdateFunctionCode"]
+    );
+
+    let auditors = identity(&dep, "aws_iam_group.auditors");
+    assert_eq!(
+        arns(auditors),
+        vec![
+            Some("arn:aws:iam::aws:policy/SecurityAudit"),
+            Some("arn:aws:iam::aws:policy/ReadOnlyAccess")
+        ]
+    );
+}
+
+#[test]
+fn serverless_users_in_resources() {
+    let dep = sls(concat!(
+        "service: orders\n",
+        "provider:\n  name: aws\n  runtime: nodejs20.x\n",
+        "functions:\n  hello:\n    handler: h.handler\n",
+        "resources:\n  Resources:\n",
+        "    CiUser:\n      Type: AWS::IAM::User\n      Properties:\n",
+        "        UserName: ${self:service}-ci\n",
+        "        Policies:\n          - PolicyName: deploy\n            PolicyDocument:\n",
+        "              Statement:\n                - {Effect: Allow, Action: 'iam:CreatePolicyVersion', Resource: '*'}\n",
+    ));
+    let ci = identity(&dep, "CiUser");
+    assert_eq!(ci.kind, IdentityKind::User);
+    assert_eq!(ci.name.as_deref(), Some("orders-ci"));
+    assert_eq!(actions(ci, "deploy"), vec!["iam:CreatePolicyVersion"]);
+}
