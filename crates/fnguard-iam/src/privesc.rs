@@ -837,6 +837,11 @@ impl<'a> Assessment<'a> {
                         _ => &[],
                     };
                     for arn in list {
+                        // Borrowing one's own user's or group's rights gains
+                        // nothing; changing them does.
+                        if !binding.modifies && is_self(arn) {
+                            continue;
+                        }
                         specific.push(Candidate {
                             resource: arn.clone(),
                             doubt: None,
