@@ -116,16 +116,24 @@ impl<'d> Analysis<'d> {
     }
 }
 
-/// The role's ARN as policies name it: by its name when the files give
-/// one, else (AWS generates the name) by its id, which no scoped policy
-/// names but `*` reaches.
+/// The role's ARN as policies name it: by its path and name when the
+/// files give them, else (AWS generates the name, or a value is open) by
+/// its id, which no scoped policy names but `*` reaches.
 pub fn role_arn(role: &Role) -> String {
-    let name = match &role.name {
-        Field::Known(name, _) => concrete_name(name),
+    let path = match &role.path {
+        Field::Absent => Some("/"),
+        Field::Known(path, _) => Some(path.as_str())
+            .filter(|p| p.starts_with('/') && p.ends_with('/') && concrete_name(p).is_some()),
+        Field::Unknown(_) => None,
+    };
+    let name = match (&role.name, path) {
+        (Field::Known(name, _), Some(_)) => concrete_name(name),
         _ => None,
     };
-    let name = name.unwrap_or(std::borrow::Cow::Borrowed(role.id.as_str()));
-    format!("arn:aws:iam::{SELF_ACCOUNT}:role/{name}")
+    match (name, path) {
+        (Some(name), Some(path)) => format!("arn:aws:iam::{SELF_ACCOUNT}:role{path}{name}"),
+        _ => format!("arn:aws:iam::{SELF_ACCOUNT}:role/{}", role.id),
+    }
 }
 
 /// A user's or group's ARN, by name when the files give one.
@@ -1081,6 +1089,18 @@ mod tests {
             &format!("{prefix}orders-fn"),
             &prefixed
         ));
+        // The path is part of the ARN; an open path leaves it unknown.
+        let pathed = |path: Field<String>| {
+            let mut role = Role::new("aws_iam_role.fn", Loc::default());
+            role.name = known("worker");
+            role.path = path;
+            role_arn(&role)
+        };
+        assert_eq!(pathed(known("/")), format!("{prefix}worker"));
+        assert_eq!(pathed(known("/orders/")), format!("{prefix}orders/worker"));
+        for path in [Field::Unknown(Loc::default()), known("/${Team}/")] {
+            assert_eq!(pathed(path), format!("{prefix}aws_iam_role.fn"));
+        }
     }
 
     /// The prefilter only skips work: on every role of every rule fixture,

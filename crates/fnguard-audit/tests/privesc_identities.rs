@@ -266,3 +266,34 @@ resource "aws_iam_role_policy" "fn" {
     let other = module.replace("user/ops\"", "user/someone-else\"");
     assert!(escalations(&scan_tf(&other)).is_empty());
 }
+
+#[test]
+fn role_paths_are_part_of_the_arn() {
+    let template = |resource: &str| {
+        format!(
+            "Resources:
+  Worker:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: worker
+      Path: /orders/
+      AssumeRolePolicyDocument:
+        Statement:
+          - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}
+{}",
+            user(
+                "Ci",
+                "ci",
+                &format!("              - {{Effect: Allow, Action: [iam:PassRole, lambda:CreateFunction, lambda:InvokeFunction], Resource: ['{resource}', 'arn:aws:lambda:*:*:function:*']}}"),
+                ""
+            )
+        )
+    };
+    let found = escalations(&scan(&template("arn:aws:iam::*:role/orders/*")));
+    assert_eq!(
+        found,
+        vec![pair("Ci", "lambda-passrole-createfunction-invoke")]
+    );
+    // Without the path the pattern names no role of the files.
+    assert!(escalations(&scan(&template("arn:aws:iam::*:role/worker"))).is_empty());
+}

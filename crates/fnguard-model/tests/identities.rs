@@ -35,6 +35,7 @@ fn cloudformation_role_names() {
         "  Regional:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub 'orders-${AWS::Region}'\n",
         "  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub 'orders-${Stage}'\n",
         "  Generated:\n    Type: AWS::IAM::Role\n    Properties: {}\n",
+        "  Pathed:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: worker\n      Path: /orders/\n",
     ));
     assert_eq!(role_name(&dep, "Named").as_deref(), Some("orders-fn-role"));
     assert_eq!(role_name(&dep, "Named").loc().map(|l| l.line), Some(7));
@@ -44,6 +45,11 @@ fn cloudformation_role_names() {
     );
     assert!(role_name(&dep, "Open").is_unknown());
     assert!(role_name(&dep, "Generated").is_absent());
+    assert!(dep.role("Named").expect("role").path.is_absent());
+    assert_eq!(
+        dep.role("Pathed").expect("role").path.as_deref(),
+        Some("/orders/")
+    );
 }
 
 #[test]
@@ -107,7 +113,7 @@ fn terraform_role_names() {
         "resource \"aws_iam_role\" \"named\" {\n  name = \"orders-fn-role\"\n  assume_role_policy = \"{}\"\n}\n",
         "resource \"aws_iam_role\" \"prefixed\" {\n  name_prefix = \"orders-\"\n  assume_role_policy = \"{}\"\n}\n",
         "resource \"aws_iam_role\" \"open\" {\n  name = \"orders-${var.env}\"\n  assume_role_policy = \"{}\"\n}\n",
-        "resource \"aws_iam_role\" \"generated\" {\n  assume_role_policy = \"{}\"\n}\n",
+        "resource \"aws_iam_role\" \"generated\" {\n  assume_role_policy = \"{}\"\n  path = \"/orders/\"\n}\n",
     ));
     assert_eq!(
         role_name(&dep, "aws_iam_role.named").as_deref(),
@@ -123,6 +129,18 @@ fn terraform_role_names() {
     );
     assert!(role_name(&dep, "aws_iam_role.open").is_unknown());
     assert!(role_name(&dep, "aws_iam_role.generated").is_absent());
+    assert_eq!(
+        dep.role("aws_iam_role.generated")
+            .expect("role")
+            .path
+            .as_deref(),
+        Some("/orders/")
+    );
+    assert!(dep
+        .role("aws_iam_role.named")
+        .expect("role")
+        .path
+        .is_absent());
 }
 
 #[test]

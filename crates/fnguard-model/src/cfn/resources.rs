@@ -1020,6 +1020,7 @@ impl<'a> Builder<'a> {
         }
         role.permissions_boundary = str_field(p.get("PermissionsBoundary"));
         role.name = str_field(p.get("RoleName"));
+        role.path = str_field(p.get("Path"));
         if !internal.is_empty() {
             self.role_internal.insert(x.id.to_string(), internal);
         }

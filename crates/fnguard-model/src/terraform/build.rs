@@ -363,6 +363,7 @@ fn role(r: &Res, warnings: &mut Vec<LoadWarning>) -> Role {
     }
     role.permissions_boundary = field_str(r.body.get("permissions_boundary"));
     role.name = iam_name(&r.body);
+    role.path = field_str(r.body.get("path"));
     role
 }
 
