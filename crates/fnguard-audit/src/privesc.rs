@@ -120,34 +120,35 @@ impl<'d> Analysis<'d> {
 /// files give them, else (AWS generates the name, or a value is open) by
 /// its id, which no scoped policy names but `*` reaches.
 pub fn role_arn(role: &Role) -> String {
-    let path = match &role.path {
+    iam_arn("role", &role.id, &role.name, &role.path)
+}
+
+/// `arn:...:<kind><path><name>`, or `<kind>/<id>` when the name or path is
+/// not given or open.
+fn iam_arn(kind: &str, id: &str, name: &Field<String>, path: &Field<String>) -> String {
+    let path = match path {
         Field::Absent => Some("/"),
         Field::Known(path, _) => Some(path.as_str())
             .filter(|p| p.starts_with('/') && p.ends_with('/') && concrete_name(p).is_some()),
         Field::Unknown(_) => None,
     };
-    let name = match (&role.name, path) {
+    let name = match (name, path) {
         (Field::Known(name, _), Some(_)) => concrete_name(name),
         _ => None,
     };
     match (name, path) {
-        (Some(name), Some(path)) => format!("arn:aws:iam::{SELF_ACCOUNT}:role{path}{name}"),
-        _ => format!("arn:aws:iam::{SELF_ACCOUNT}:role/{}", role.id),
+        (Some(name), Some(path)) => format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{path}{name}"),
+        _ => format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}/{id}"),
     }
 }
 
-/// A user's or group's ARN, by name when the files give one.
+/// A user's or group's ARN, by path and name when the files give them.
 fn identity_arn(identity: &Identity) -> String {
     let kind = match identity.kind {
         IdentityKind::User => "user",
         IdentityKind::Group => "group",
     };
-    let name = match &identity.name {
-        Field::Known(name, _) => concrete_name(name),
-        _ => None,
-    };
-    let name = name.unwrap_or(std::borrow::Cow::Borrowed(identity.id.as_str()));
-    format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}/{name}")
+    iam_arn(kind, &identity.id, &identity.name, &identity.path)
 }
 
 /// A name usable in an ARN the environment lists (which must hold no

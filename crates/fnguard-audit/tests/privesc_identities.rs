@@ -265,6 +265,13 @@ resource "aws_iam_role_policy" "fn" {
     // Scoped to a user the files do not declare: nothing.
     let other = module.replace("user/ops\"", "user/someone-else\"");
     assert!(escalations(&scan_tf(&other)).is_empty());
+    // The declared user has a path: its ARN is user/team/ops, which the
+    // policy does not name.
+    let pathed = module.replace("name = \"ops\"", "name = \"ops\"\n  path = \"/team/\"");
+    assert!(pathed.contains("/team/"));
+    assert!(escalations(&scan_tf(&pathed)).is_empty());
+    let found = escalations(&scan_tf(&pathed.replace("user/ops\"", "user/team/ops\"")));
+    assert_eq!(found, vec![pair("aws_iam_role.fn", "iam-createaccesskey")]);
 }
 
 #[test]

@@ -700,6 +700,9 @@ pub struct Identity {
     pub kind: IdentityKind,
     /// `UserName` / `GroupName`, Terraform `name`.
     pub name: Field<String>,
+    /// The IAM path (`Path`, Terraform `path`), part of the ARN as for
+    /// roles. `Absent` means `/`.
+    pub path: Field<String>,
     /// Inline and customer-managed policies declared in the files.
     pub policies: Vec<AttachedPolicy>,
     /// Managed policy ARNs attached by reference.
@@ -723,6 +726,7 @@ impl Identity {
             loc,
             kind,
             name: Field::Absent,
+            path: Field::Absent,
             policies: Vec::new(),
             managed_policy_arns: Vec::new(),
             groups: Vec::new(),

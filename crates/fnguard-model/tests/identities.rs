@@ -213,6 +213,7 @@ Resources:
     Type: AWS::IAM::Group
     Properties:
       GroupName: deployers
+      Path: /ci/
       Policies:
         - PolicyName: deploy
           PolicyDocument:
@@ -295,6 +296,7 @@ fn cloudformation_users_and_groups() {
     let group = identity(&dep, "Deployers");
     assert_eq!(group.kind, IdentityKind::Group);
     assert_eq!(group.name.as_deref(), Some("deployers"));
+    assert_eq!(group.path.as_deref(), Some("/ci/"));
     assert_eq!(group.loc.line, 4);
     assert_eq!(policy_names(group), vec![("deploy", PolicyOrigin::Inline)]);
     assert_eq!(actions(group, "deploy"), vec!["lambda:UpdateFunctionCode"]);
@@ -363,6 +365,7 @@ fn cloudformation_users_and_groups() {
 const TF_IDENTITIES: &str = r#"
 resource "aws_iam_user" "ci" {
   name                 = "ci-bot"
+  path                 = "/ci/"
   permissions_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
 }
 
@@ -452,6 +455,7 @@ fn terraform_users_and_groups() {
     let ci = identity(&dep, "aws_iam_user.ci");
     assert_eq!(ci.kind, IdentityKind::User);
     assert_eq!(ci.name.as_deref(), Some("ci-bot"));
+    assert_eq!(ci.path.as_deref(), Some("/ci/"));
     assert_eq!(ci.loc.line, 2);
     assert_eq!(
         ci.permissions_boundary.as_deref(),

@@ -1145,6 +1145,7 @@ impl<'a> Builder<'a> {
         };
         let mut identity = Identity::new(x.id, x.loc, kind);
         identity.name = str_field(p.get(name_key));
+        identity.path = str_field(p.get("Path"));
         identity.ignores = ignores(x.raw);
         for pol in seq(p.get("Policies")) {
             let Some(doc) = pol.get("PolicyDocument") else {

@@ -516,6 +516,7 @@ fn identities(dep: &mut Deployment, resources: &[Res], index: &Index) {
         };
         let mut identity = Identity::new(r.addr.clone(), r.loc, kind);
         identity.name = field_str(r.body.get("name"));
+        identity.path = field_str(r.body.get("path"));
         if let Some(name) = identity.name.as_deref().filter(|n| !n.is_empty()) {
             names[kind as usize].insert(name.to_string(), r.addr.clone());
         }
