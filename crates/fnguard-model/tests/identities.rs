@@ -530,3 +530,51 @@ fn serverless_users_in_resources() {
     assert_eq!(ci.name.as_deref(), Some("orders-ci"));
     assert_eq!(actions(ci, "deploy"), vec!["iam:CreatePolicyVersion"]);
 }
+
+#[test]
+fn serverless_per_function_role_names() {
+    let service = |region: &str, function: &str| {
+        format!(
+            "service: orders\nplugins: [serverless-iam-roles-per-function]\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: prod\n{region}functions:\n  {function}:\n    handler: h.handler\n    iamRoleStatements:\n      - {{Effect: Allow, Action: s3:GetObject, Resource: '*'}}\n"
+        )
+    };
+    let name_of = |text: &str| {
+        let dep = sls(text);
+        let role = dep
+            .roles
+            .iter()
+            .find(|r| r.id.ends_with("IamRoleLambdaExecution") && r.id != "IamRoleLambdaExecution")
+            .unwrap_or_else(|| {
+                panic!(
+                    "per-function role; have {:?}",
+                    dep.roles.iter().map(|r| &r.id).collect::<Vec<_>>()
+                )
+            })
+            .name
+            .clone();
+        role
+    };
+    // The plugin's name: service, stage, function, region, lambdaRole.
+    assert_eq!(
+        name_of(&service("  region: eu-west-1\n", "audit")).as_deref(),
+        Some("orders-prod-audit-eu-west-1-lambdaRole")
+    );
+    assert_eq!(
+        name_of(&service("", "audit")).as_deref(),
+        Some("orders-prod-audit-${AWS::Region}-lambdaRole")
+    );
+    // Over 64 characters: newer versions drop `-lambdaRole`.
+    let long = "a-function-with-a-long-name-for-its-role";
+    assert_eq!(
+        name_of(&service("  region: eu-west-1\n", long)).as_deref(),
+        Some(format!("orders-prod-{long}-eu-west-1").as_str())
+    );
+    // Without a region its length, and so the name, is not determined.
+    assert!(name_of(&service("", long)).is_unknown());
+    // `iamRoleStatementsName` wins.
+    let named = service("", "audit").replace(
+        "    iamRoleStatements:",
+        "    iamRoleStatementsName: audit-role\n    iamRoleStatements:",
+    );
+    assert_eq!(name_of(&named).as_deref(), Some("audit-role"));
+}
