@@ -578,3 +578,26 @@ fn serverless_per_function_role_names() {
     );
     assert_eq!(name_of(&named).as_deref(), Some("audit-role"));
 }
+
+#[test]
+fn terraform_plan_users_and_groups() {
+    // In a plan, references are already values: users and groups are named.
+    let plan = r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+      {"address": "aws_iam_group.ops", "mode": "managed", "type": "aws_iam_group", "name": "ops",
+       "values": {"name": "ops", "path": "/"}},
+      {"address": "aws_iam_group_policy.ops", "mode": "managed", "type": "aws_iam_group_policy", "name": "ops",
+       "values": {"name": "ops", "group": "ops",
+                  "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:PutUserPolicy\",\"Resource\":\"*\"}]}"}},
+      {"address": "aws_iam_user.bob", "mode": "managed", "type": "aws_iam_user", "name": "bob",
+       "values": {"name": "bob", "path": "/"}},
+      {"address": "aws_iam_user_group_membership.bob", "mode": "managed", "type": "aws_iam_user_group_membership", "name": "bob",
+       "values": {"user": "bob", "groups": ["ops"]}}
+    ]}}}"#;
+    let dep = load_plan("plan.json", plan).expect("plan loads");
+    let ops = identity(&dep, "aws_iam_group.ops");
+    assert_eq!(ops.kind, IdentityKind::Group);
+    assert_eq!(actions(ops, "ops"), vec!["iam:PutUserPolicy"]);
+    let bob = identity(&dep, "aws_iam_user.bob");
+    assert_eq!(bob.path.as_deref(), Some("/"));
+    assert_eq!(bob.groups, vec![Ref::Local("aws_iam_group.ops".into())]);
+}
