@@ -1110,7 +1110,8 @@ mod tests {
     #[test]
     fn prefilter_and_compact_environment_change_no_result() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/rules");
-        let mut roles_seen = 0;
+        let mut principals_seen = 0;
+        let mut identities_seen = 0;
         let mut ruled_out = 0;
         for dir in std::fs::read_dir(&root).expect("tests/rules").flatten() {
             for file in std::fs::read_dir(dir.path()).expect("rule dir").flatten() {
@@ -1130,16 +1131,30 @@ mod tests {
                 let env = environment(&dep, &analysis.roles, &admins, &analysis.identities);
                 let kinds = Kinds::new(&env);
                 let ctx = Context::new();
-                for rp in &analysis.roles {
-                    roles_seen += 1;
-                    let full = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &env);
-                    if !may_escalate(&rp.policies) {
+                // Users and groups go through the same prefilter and
+                // compact environment.
+                let principals = analysis
+                    .roles
+                    .iter()
+                    .map(|rp| (rp.role.id.as_str(), rp.arn.as_str(), rp.policies.as_slice()))
+                    .chain(analysis.identities.iter().map(|ip| {
+                        identities_seen += 1;
+                        (
+                            ip.identity.id.as_str(),
+                            ip.arn.as_str(),
+                            ip.policies.as_slice(),
+                        )
+                    }));
+                for (id, arn, policies) in principals {
+                    principals_seen += 1;
+                    let full = assess_as(policies, &[], Some(arn), &ctx, &env);
+                    if !may_escalate(policies) {
                         ruled_out += 1;
-                        assert!(full.is_empty(), "{name}: {} ruled out", rp.role.id);
-                        assert!(assess(&rp.policies, &ctx, &env).is_empty());
+                        assert!(full.is_empty(), "{name}: {id} ruled out");
+                        assert!(assess(policies, &ctx, &env).is_empty());
                         continue;
                     }
-                    let small = kinds.compact(&env, &rp.arn);
+                    let small = kinds.compact(&env, arn);
                     let ids = |list: &[Escalation]| {
                         let mut ids: Vec<(String, bool)> = list
                             .iter()
@@ -1149,14 +1164,14 @@ mod tests {
                         ids.dedup();
                         ids
                     };
-                    let compact = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &small);
-                    assert_eq!(ids(&full), ids(&compact), "{name}: {}", rp.role.id);
+                    let compact = assess_as(policies, &[], Some(arn), &ctx, &small);
+                    assert_eq!(ids(&full), ids(&compact), "{name}: {id}");
                 }
             }
         }
         assert!(
-            roles_seen > 50 && ruled_out > 20,
-            "{roles_seen} {ruled_out}"
+            principals_seen > 50 && ruled_out > 20 && identities_seen >= 10,
+            "{principals_seen} {ruled_out} {identities_seen}"
         );
     }
 }
