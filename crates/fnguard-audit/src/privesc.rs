@@ -23,7 +23,9 @@ use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::with_ascii_lowercase;
 use fnguard_iam::managed::{self, Privilege};
-use fnguard_iam::privesc::{assess_as, Environment, Escalation, FunctionInfo, Power, RoleInfo};
+use fnguard_iam::privesc::{
+    assess_as, assess_as_member, Environment, Escalation, FunctionInfo, Power, RoleInfo,
+};
 use fnguard_iam::trust::{assume_grants, Assumer};
 use fnguard_iam::{Context, Decision, Policy};
 use fnguard_model::{
@@ -301,9 +303,31 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         rp.escalations = found.into_iter().filter(reportable).collect();
     }
     // Users and groups, like roles: administrators are left out (nothing to
-    // escalate to), and the principal's own user or group is a target only
-    // of methods that change its rights (fnguard-iam's `modifies`).
-    for (ip, candidate) in identities.iter_mut().zip(identity_candidates) {
+    // escalate to), and the principal's own user or group, and a user's
+    // groups, are targets only of methods that change their rights
+    // (fnguard-iam's `modifies`).
+    let arn_of: HashMap<&str, String> = identities
+        .iter()
+        .map(|ip| (ip.identity.id.as_str(), ip.arn.clone()))
+        .collect();
+    let member_of: Vec<Vec<String>> = identities
+        .iter()
+        .map(|ip| {
+            ip.identity
+                .groups
+                .iter()
+                .filter_map(|g| match g {
+                    Ref::Local(id) => arn_of.get(id.as_str()).cloned(),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for ((ip, candidate), member_of) in identities
+        .iter_mut()
+        .zip(identity_candidates)
+        .zip(member_of)
+    {
         if !candidate || is_admin(&ip.policies, &ctx) {
             continue;
         }
@@ -315,7 +339,8 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
             small = kinds.compact(&env, &ip.arn);
             &small
         };
-        let found = assess_as(&ip.policies, &names, Some(&ip.arn), &ctx, env);
+        let member_of: Vec<&str> = member_of.iter().map(String::as_str).collect();
+        let found = assess_as_member(&ip.policies, &names, &ip.arn, &member_of, &ctx, env);
         ip.escalations = found.into_iter().filter(reportable).collect();
     }
     // A user's method that one of its groups enables on its own is the

@@ -304,3 +304,36 @@ fn role_paths_are_part_of_the_arn() {
     // Without the path the pattern names no role of the files.
     assert!(escalations(&scan(&template("arn:aws:iam::*:role/worker"))).is_empty());
 }
+
+#[test]
+fn joining_ones_own_group_is_no_escalation_changing_it_is() {
+    let template = |action: &str, group: &str| {
+        format!(
+            "Resources:
+  Team:
+    Type: AWS::IAM::Group
+    Properties:
+      GroupName: team
+  Admins:
+    Type: AWS::IAM::Group
+    Properties:
+      GroupName: admins
+{}",
+            user(
+                "Dev",
+                "dev",
+                &format!("              - {{Effect: Allow, Action: {action}, Resource: !Sub 'arn:aws:iam::${{AWS::AccountId}}:group/{group}'}}"),
+                "      Groups: [!Ref Team]\n"
+            )
+        )
+    };
+    assert!(escalations(&scan(&template("iam:AddUserToGroup", "team"))).is_empty());
+    assert_eq!(
+        escalations(&scan(&template("iam:AddUserToGroup", "admins"))),
+        vec![pair("Dev", "iam-addusertogroup")]
+    );
+    assert_eq!(
+        escalations(&scan(&template("iam:PutGroupPolicy", "team"))),
+        vec![pair("Dev", "iam-putgrouppolicy")]
+    );
+}
