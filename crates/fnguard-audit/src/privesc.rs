@@ -1,11 +1,13 @@
 //! FG-IAM-008: privilege escalation. Every role the deployment declares
-//! (function roles first) is assessed against fnguard-iam's escalation
-//! catalog (`data/iam/privesc.json`) with `privesc::assess_as`, in an
-//! `Environment` built from the model: the other roles (with the services
-//! their trust policies admit) and the functions (with their roles) are the
-//! targets an escalation may reach.
+//! (function roles first), and every IAM user and group, is assessed
+//! against fnguard-iam's escalation catalog (`data/iam/privesc.json`) with
+//! `privesc::assess_as`, in an `Environment` built from the model: the
+//! other roles (with the services their trust policies admit), the
+//! functions (with their roles), the users and the groups are the targets
+//! an escalation may reach. Roles are named by their ARNs, built from their
+//! names as policies write them.
 //!
-//! The assessment is done once per role and kept in `Analysis`, which the
+//! The assessment is done once per principal and kept in `Analysis`, which the
 //! attack-path check (`path`) reuses: escalation is one of the impacts a
 //! path ends in, and running the catalog twice would double the cost.
 //!
@@ -21,10 +23,14 @@ use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
 use fnguard_iam::catalog::with_ascii_lowercase;
 use fnguard_iam::managed::{self, Privilege};
-use fnguard_iam::privesc::{assess_as, Environment, Escalation, FunctionInfo, Power, RoleInfo};
+use fnguard_iam::privesc::{
+    assess_as, assess_as_member, Environment, Escalation, FunctionInfo, Power, RoleInfo,
+};
 use fnguard_iam::trust::{assume_grants, Assumer};
 use fnguard_iam::{Context, Decision, Policy};
-use fnguard_model::{Deployment, Function, Ref, Role, SELF_ACCOUNT, SELF_REGION};
+use fnguard_model::{
+    Deployment, Function, Identity, IdentityKind, Ref, Role, SELF_ACCOUNT, SELF_REGION,
+};
 
 pub static RULES: &[RuleMeta] = &[PRIVESC];
 
@@ -36,14 +42,14 @@ pub const PRIVESC: RuleMeta = RuleMeta {
     attack: &["T1098", "T1078.004", "T1548"],
     title_en: "Role can escalate its own privileges",
     title_zh: "角色可以提升自身权限",
-    description_en: "The role's policies (inline, customer managed, SAM policy templates, Serverless statements and the AWS managed policies attached by ARN, expanded from fnguard's dated copy) enable one of the catalogued privilege-escalation methods (data/iam/privesc.json: PassRole with CreateFunction and InvokeFunction / CreateEventSourceMapping / AddPermission, UpdateFunctionCode, UpdateFunctionConfiguration, CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put role and user policies, CreateAccessKey, login profiles, UpdateAssumeRolePolicy, PassRole to EC2, Glue, CloudFormation, CodeBuild, ECS, SageMaker and more). Every step of the method is evaluated with AWS semantics: an explicit Deny removes it, NotAction and NotResource are honoured, a resource scoped to an unrelated role does not count, and `iam:PassedToService` must admit the service the method passes the role to. One finding per role and method, naming the statements that enable it and the target it reaches. Severity is the method's (critical, high or medium); a method that works only under condition keys fnguard cannot evaluate, or through a role whose trust policy is unknown, is one level lower and the message says on which keys it depends. A method that depends only on values fnguard cannot resolve (intrinsic functions) is not reported.",
-    description_zh: "该角色的策略（内联策略、客户托管策略、SAM 策略模板、Serverless 语句，以及按 ARN 附加、由 fnguard 注明日期的副本展开的 AWS 托管策略）启用了目录中的某种提权方法（data/iam/privesc.json：PassRole 配合 CreateFunction 与 InvokeFunction / CreateEventSourceMapping / AddPermission、UpdateFunctionCode、UpdateFunctionConfiguration、CreatePolicyVersion、SetDefaultPolicyVersion、附加/写入角色和用户策略、CreateAccessKey、登录配置、UpdateAssumeRolePolicy、把角色传递给 EC2、Glue、CloudFormation、CodeBuild、ECS、SageMaker 等）。方法的每一步都按 AWS 语义评估：显式 Deny 会移除该步骤，NotAction 和 NotResource 会被遵循，限定到无关角色的资源不计入，`iam:PassedToService` 必须允许该方法要传递角色的服务。每个角色和方法各报告一条，列出启用它的语句及其可达的目标。严重级别取方法本身的级别（严重、高或中）；仅在 fnguard 无法判断的条件键下成立、或需经由信任策略未知的角色的方法降低一级，并在消息中说明依赖哪些条件键。仅依赖 fnguard 无法解析的值（内部函数）的方法不予报告。",
+    description_en: "The role's policies (inline, customer managed, SAM policy templates, Serverless statements and the AWS managed policies attached by ARN, expanded from fnguard's dated copy) enable one of the catalogued privilege-escalation methods (data/iam/privesc.json: PassRole with CreateFunction and InvokeFunction / CreateEventSourceMapping / AddPermission, UpdateFunctionCode, UpdateFunctionConfiguration, CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put role and user policies, CreateAccessKey, login profiles, UpdateAssumeRolePolicy, PassRole to EC2, Glue, CloudFormation, CodeBuild, ECS, SageMaker and more). Every step of the method is evaluated with AWS semantics: an explicit Deny removes it, NotAction and NotResource are honoured, a resource scoped to an unrelated role does not count, and `iam:PassedToService` must admit the service the method passes the role to. IAM users (with the policies of the groups of the files they belong to) and groups are assessed the same way; a method a group enables on its own is reported on the group, not on each member, and a principal that is already an administrator is left out (nothing to escalate to). One finding per principal and method, naming the statements that enable it and the target it reaches. Severity is the method's (critical, high or medium); a method that works only under condition keys fnguard cannot evaluate, or through a role whose trust policy is unknown, is one level lower and the message says on which keys it depends. A method that depends only on values fnguard cannot resolve (intrinsic functions) is not reported.",
+    description_zh: "该角色的策略（内联策略、客户托管策略、SAM 策略模板、Serverless 语句，以及按 ARN 附加、由 fnguard 注明日期的副本展开的 AWS 托管策略）启用了目录中的某种提权方法（data/iam/privesc.json：PassRole 配合 CreateFunction 与 InvokeFunction / CreateEventSourceMapping / AddPermission、UpdateFunctionCode、UpdateFunctionConfiguration、CreatePolicyVersion、SetDefaultPolicyVersion、附加/写入角色和用户策略、CreateAccessKey、登录配置、UpdateAssumeRolePolicy、把角色传递给 EC2、Glue、CloudFormation、CodeBuild、ECS、SageMaker 等）。方法的每一步都按 AWS 语义评估：显式 Deny 会移除该步骤，NotAction 和 NotResource 会被遵循，限定到无关角色的资源不计入，`iam:PassedToService` 必须允许该方法要传递角色的服务。IAM 用户（连同其所属、在文件中声明的组的策略）和组也以同样方式评估；组本身即可完成的方法只在组上报告，而不是在每个成员上报告；已经是管理员的主体不予报告（无可提升）。每个主体和方法各报告一条，列出启用它的语句及其可达的目标。严重级别取方法本身的级别（严重、高或中）；仅在 fnguard 无法判断的条件键下成立、或需经由信任策略未知的角色的方法降低一级，并在消息中说明依赖哪些条件键。仅依赖 fnguard 无法解析的值（内部函数）的方法不予报告。",
     risk_en: "Whoever runs code with this role (a compromised function, an injected dependency, leaked temporary credentials) can turn it into a more powerful identity: run their code under another role, rewrite a policy, or mint long-lived credentials. The role's apparent least privilege is not its real privilege.",
     risk_zh: "任何以该角色身份运行代码的人（被攻破的函数、被注入的依赖、泄露的临时凭证）都可以把它变成权限更高的身份：让自己的代码以其他角色运行、改写策略，或生成长期凭证。该角色表面上的最小权限并不是它真正的权限。",
     remediation_en: "Remove the actions the method needs, or scope them so they cannot reach a stronger identity: `iam:PassRole` only on the ARNs of the roles the function really passes, with an `iam:PassedToService` condition; `lambda:UpdateFunctionCode` / `UpdateFunctionConfiguration` only on the function's own ARN; no `iam:Create*` / `Attach*` / `Put*` policy actions in an execution role (deploy IAM changes through the pipeline's role); or add an explicit Deny. A permissions boundary on the roles the function may create or pass limits what the escalation gains. \
-Where: CloudFormation `PolicyDocument` of `AWS::IAM::Role` `Policies` or `AWS::IAM::Policy` and `ManagedPolicyArns`; SAM function `Policies`; Serverless `provider.iam.role.statements` (legacy `iamRoleStatements`) or a per-function role; Terraform the `policy` of `aws_iam_role_policy` / `aws_iam_policy`, `aws_iam_role_policy_attachment` or the `statement` blocks of `data \"aws_iam_policy_document\"`.",
+Where: CloudFormation `PolicyDocument` of `AWS::IAM::Role` `Policies` or `AWS::IAM::Policy` and `ManagedPolicyArns`, for users and groups `AWS::IAM::User` / `AWS::IAM::Group` `Policies`, `AWS::IAM::UserPolicy` / `GroupPolicy` and the `Users` / `Groups` of `AWS::IAM::Policy`; SAM function `Policies` (users and groups as in CloudFormation); Serverless `provider.iam.role.statements` (legacy `iamRoleStatements`) or a per-function role, users and groups under `resources.Resources`; Terraform the `policy` of `aws_iam_role_policy` / `aws_iam_policy`, `aws_iam_role_policy_attachment` or the `statement` blocks of `data \"aws_iam_policy_document\"`, for users and groups `aws_iam_user_policy`, `aws_iam_group_policy` and their `_attachment`s.",
     remediation_zh: "删除该方法所需的操作，或限定其范围使之无法到达更强的身份：`iam:PassRole` 只针对函数确实需要传递的角色 ARN，并加上 `iam:PassedToService` 条件；`lambda:UpdateFunctionCode` / `UpdateFunctionConfiguration` 只针对函数自身的 ARN；执行角色中不要有 `iam:Create*` / `Attach*` / `Put*` 等策略操作（IAM 变更应通过流水线角色部署）；或添加显式 Deny。为函数可创建或传递的角色设置权限边界，可以限制提权所得。\
-位置：CloudFormation 中 `AWS::IAM::Role` 的 `Policies` 或 `AWS::IAM::Policy` 的 `PolicyDocument` 以及 `ManagedPolicyArns`；SAM 函数的 `Policies`；Serverless 的 `provider.iam.role.statements`（旧写法 `iamRoleStatements`）或按函数配置的角色；Terraform 中 `aws_iam_role_policy` / `aws_iam_policy` 的 `policy`、`aws_iam_role_policy_attachment`，或 `data \"aws_iam_policy_document\"` 的 `statement` 块。",
+位置：CloudFormation 中 `AWS::IAM::Role` 的 `Policies` 或 `AWS::IAM::Policy` 的 `PolicyDocument` 以及 `ManagedPolicyArns`，用户和组则为 `AWS::IAM::User` / `AWS::IAM::Group` 的 `Policies`、`AWS::IAM::UserPolicy` / `GroupPolicy` 以及 `AWS::IAM::Policy` 的 `Users` / `Groups`；SAM 函数的 `Policies`（用户和组同 CloudFormation）；Serverless 的 `provider.iam.role.statements`（旧写法 `iamRoleStatements`）或按函数配置的角色，用户和组在 `resources.Resources` 中；Terraform 中 `aws_iam_role_policy` / `aws_iam_policy` 的 `policy`、`aws_iam_role_policy_attachment`，或 `data \"aws_iam_policy_document\"` 的 `statement` 块，用户和组则为 `aws_iam_user_policy`、`aws_iam_group_policy` 及其 `_attachment`。",
     references: &[
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
@@ -79,11 +85,31 @@ pub struct RolePower<'d> {
     pub escalations: Vec<Escalation>,
 }
 
+/// An IAM user or group with its policies (a user's include its groups')
+/// and the escalations they enable.
+pub struct IdentityPower<'d> {
+    pub identity: &'d Identity,
+    pub arn: String,
+    /// Documents written in the files, then AWS managed documents.
+    pub policies: Vec<&'d Policy>,
+    /// Names of `policies`, index for index.
+    pub names: Vec<String>,
+    /// Where each policy is written or attached.
+    pub policy_locs: Vec<Loc>,
+    /// How many of `policies` are written in the files.
+    pub in_files: usize,
+    /// Reportable escalations; a user's leave out the methods one of its
+    /// groups enables alone (reported on the group).
+    pub escalations: Vec<Escalation>,
+}
+
 /// Per-deployment results shared by FG-IAM-008 and FG-PATH.
 pub struct Analysis<'d> {
     pub roles: Vec<RolePower<'d>>,
     /// Role id -> index into `roles`.
     pub by_id: HashMap<&'d str, usize>,
+    /// Users and groups: FG-IAM-008 only, as no function runs as them.
+    pub identities: Vec<IdentityPower<'d>>,
 }
 
 impl<'d> Analysis<'d> {
@@ -92,9 +118,73 @@ impl<'d> Analysis<'d> {
     }
 }
 
-pub fn role_arn(id: &str) -> String {
-    format!("arn:aws:iam::{SELF_ACCOUNT}:role/{id}")
+/// The role's ARN as policies name it: by its path and name when the
+/// files give them, else (AWS generates the name, or a value is open) by
+/// its id, which no scoped policy names but `*` reaches.
+pub fn role_arn(role: &Role) -> String {
+    iam_arn("role", &role.id, &role.name, &role.path)
 }
+
+/// `arn:...:<kind><path><name>`, or `<kind>/<id>` when the name or path is
+/// not given or open.
+fn iam_arn(kind: &str, id: &str, name: &Field<String>, path: &Field<String>) -> String {
+    let path = match path {
+        Field::Absent => Some("/"),
+        Field::Known(path, _) => Some(path.as_str())
+            .filter(|p| p.starts_with('/') && p.ends_with('/') && concrete_name(p).is_some()),
+        Field::Unknown(_) => None,
+    };
+    let name = match (name, path) {
+        (Field::Known(name, _), Some(_)) => concrete_name(name),
+        _ => None,
+    };
+    match (name, path) {
+        (Some(name), Some(path)) => format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}{path}{name}"),
+        _ => format!("arn:aws:iam::{SELF_ACCOUNT}:{kind}/{id}"),
+    }
+}
+
+/// A user's or group's ARN, by path and name when the files give them.
+fn identity_arn(identity: &Identity) -> String {
+    let kind = match identity.kind {
+        IdentityKind::User => "user",
+        IdentityKind::Group => "group",
+    };
+    iam_arn(kind, &identity.id, &identity.name, &identity.path)
+}
+
+/// A name usable in an ARN the environment lists (which must hold no
+/// wildcard): pseudo parameters stay as placeholders; Terraform's
+/// `name_prefix` pattern `prefix*` becomes the prefix with a suffix of the
+/// length and alphabet Terraform appends, so `prefix*` patterns match it
+/// and the exact names of other roles do not; any other open value gives
+/// `None`.
+fn concrete_name(name: &str) -> Option<std::borrow::Cow<'_, str>> {
+    const PSEUDO: &[&str] = &[SELF_ACCOUNT, SELF_REGION, "${AWS::Partition}"];
+    if name.is_empty() || name.contains('?') {
+        return None;
+    }
+    if name.contains(['$', '{', '}']) {
+        let without_pseudo = PSEUDO
+            .iter()
+            .fold(name.to_string(), |text, pseudo| text.replace(pseudo, ""));
+        if without_pseudo.contains(['$', '{', '}']) {
+            return None;
+        }
+    }
+    match name.strip_suffix('*') {
+        Some(prefix) if !prefix.contains('*') => Some(std::borrow::Cow::Owned(format!(
+            "{prefix}{TERRAFORM_UNIQUE_SUFFIX}"
+        ))),
+        Some(_) => None,
+        None if name.contains('*') => None,
+        None => Some(std::borrow::Cow::Borrowed(name)),
+    }
+}
+
+/// What Terraform's `name_prefix` appends: a timestamp and a counter, 26
+/// digits.
+const TERRAFORM_UNIQUE_SUFFIX: &str = "20261128000000000000000001";
 
 fn function_arn(f: &Function) -> String {
     let name = f.name.as_deref().unwrap_or(&f.id);
@@ -108,7 +198,7 @@ fn local_role(f: &Function) -> Option<&str> {
     }
 }
 
-/// Assess every declared role once.
+/// Assess every declared role, user and group once.
 pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     // Function roles first, then the others, each once (first id wins).
     let mut order: Vec<&Role> = Vec::with_capacity(dep.roles.len());
@@ -125,10 +215,11 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
             }
         }
     }
-    if order.is_empty() {
+    if order.is_empty() && dep.identities.is_empty() {
         return Analysis {
             roles: Vec::new(),
             by_id,
+            identities: Vec::new(),
         };
     }
     let mut roles: Vec<RolePower> = order
@@ -142,26 +233,26 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
                 names.push(p.name.clone());
                 policy_locs.push(p.loc);
             }
-            for arn in &role.managed_policy_arns {
-                // Unknown ARNs add nothing: their content is not visible,
-                // and guessing it would invent grants.
-                if let Field::Known(arn, loc) = arn {
-                    if let Some(doc) = managed::document(arn) {
-                        policies.push(doc);
-                        names.push(managed::aws_managed_name(arn).unwrap_or_else(|| arn.clone()));
-                        policy_locs.push(*loc);
-                    }
-                }
-            }
+            add_managed_documents(
+                &role.managed_policy_arns,
+                &mut policies,
+                &mut names,
+                &mut policy_locs,
+            );
             RolePower {
                 role,
-                arn: role_arn(&role.id),
+                arn: role_arn(role),
                 policies,
                 names,
                 policy_locs,
                 escalations: Vec::new(),
             }
         })
+        .collect();
+    let mut identities: Vec<IdentityPower> = dep
+        .identities
+        .iter()
+        .map(|identity| identity_power(dep, identity))
         .collect();
     let ctx = Context::new();
     // Most roles cannot complete any method: rule them out before building
@@ -170,8 +261,16 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         .iter()
         .map(|rp| !rp.policies.is_empty() && may_escalate(&rp.policies))
         .collect();
-    if !candidates.contains(&true) {
-        return Analysis { roles, by_id };
+    let identity_candidates: Vec<bool> = identities
+        .iter()
+        .map(|ip| !ip.policies.is_empty() && may_escalate(&ip.policies))
+        .collect();
+    if !candidates.contains(&true) && !identity_candidates.contains(&true) {
+        return Analysis {
+            roles,
+            by_id,
+            identities,
+        };
     }
     // Only a candidate's admin status changes anything: an administrator
     // has nothing to escalate to (FG-IAM-001/004 report it once, instead of
@@ -180,9 +279,9 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
     let admins: Vec<bool> = roles
         .iter()
         .zip(&candidates)
-        .map(|(rp, &candidate)| candidate && is_admin(rp, &ctx))
+        .map(|(rp, &candidate)| candidate && is_admin(&rp.policies, &ctx))
         .collect();
-    let env = environment(dep, &roles, &admins);
+    let env = environment(dep, &roles, &admins, &identities);
     // Functions that share an execution role are interchangeable targets
     // for a role whose statements never name a function: one of each is
     // enough, and large templates (hundreds of functions on a few roles)
@@ -203,7 +302,165 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, env);
         rp.escalations = found.into_iter().filter(reportable).collect();
     }
-    Analysis { roles, by_id }
+    // Users and groups, like roles: administrators are left out (nothing to
+    // escalate to), and the principal's own user or group, and a user's
+    // groups, are targets only of methods that change their rights
+    // (fnguard-iam's `modifies`).
+    let arn_of: HashMap<&str, String> = identities
+        .iter()
+        .map(|ip| (ip.identity.id.as_str(), ip.arn.clone()))
+        .collect();
+    let member_of: Vec<Vec<String>> = identities
+        .iter()
+        .map(|ip| {
+            ip.identity
+                .groups
+                .iter()
+                .filter_map(|g| match g {
+                    Ref::Local(id) => arn_of.get(id.as_str()).cloned(),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for ((ip, candidate), member_of) in identities
+        .iter_mut()
+        .zip(identity_candidates)
+        .zip(member_of)
+    {
+        if !candidate || is_admin(&ip.policies, &ctx) {
+            continue;
+        }
+        let names: Vec<&str> = ip.names.iter().map(String::as_str).collect();
+        let small;
+        let env = if names_a("function", &ip.policies) || names_a("role", &ip.policies) {
+            &env
+        } else {
+            small = kinds.compact(&env, &ip.arn);
+            &small
+        };
+        let member_of: Vec<&str> = member_of.iter().map(String::as_str).collect();
+        let found = assess_as_member(&ip.policies, &names, &ip.arn, &member_of, &ctx, env);
+        ip.escalations = found.into_iter().filter(reportable).collect();
+    }
+    // A user's method that one of its groups enables on its own is the
+    // group's finding: every member has it.
+    let group_methods: HashMap<&str, Vec<&'static str>> = identities
+        .iter()
+        .filter(|ip| ip.identity.kind == IdentityKind::Group)
+        .map(|ip| {
+            let methods = ip
+                .escalations
+                .iter()
+                .map(|e| e.method.id.as_str())
+                .collect();
+            (ip.identity.id.as_str(), methods)
+        })
+        .collect();
+    let inherited: Vec<Vec<&'static str>> = identities
+        .iter()
+        .map(|ip| {
+            ip.identity
+                .groups
+                .iter()
+                .filter_map(|g| match g {
+                    Ref::Local(id) => group_methods.get(id.as_str()),
+                    _ => None,
+                })
+                .flatten()
+                .copied()
+                .collect()
+        })
+        .collect();
+    for (ip, inherited) in identities.iter_mut().zip(inherited) {
+        ip.escalations
+            .retain(|e| !inherited.contains(&e.method.id.as_str()));
+    }
+    Analysis {
+        roles,
+        by_id,
+        identities,
+    }
+}
+
+/// Append the AWS managed policies `arns` names (fnguard's dated copies).
+/// Unknown ARNs add nothing: their content is not visible, and guessing it
+/// would invent grants.
+fn add_managed_documents(
+    arns: &[Field<String>],
+    policies: &mut Vec<&Policy>,
+    names: &mut Vec<String>,
+    policy_locs: &mut Vec<Loc>,
+) {
+    for arn in arns {
+        if let Field::Known(arn, loc) = arn {
+            if let Some(doc) = managed::document(arn) {
+                policies.push(doc);
+                names.push(managed::aws_managed_name(arn).unwrap_or_else(|| arn.clone()));
+                policy_locs.push(*loc);
+            }
+        }
+    }
+}
+
+/// A user's or group's policies: its own, then (a user) those of the
+/// groups of the files it belongs to, then the AWS managed documents of
+/// both. Groups outside the files add nothing (their content is unknown).
+fn identity_power<'d>(dep: &'d Deployment, identity: &'d Identity) -> IdentityPower<'d> {
+    let groups: Vec<&Identity> = identity
+        .groups
+        .iter()
+        .filter_map(|g| match g {
+            Ref::Local(id) => dep
+                .identities
+                .iter()
+                .find(|i| i.id == *id && i.kind == IdentityKind::Group),
+            _ => None,
+        })
+        .collect();
+    let mut policies: Vec<&Policy> = Vec::new();
+    let mut names = Vec::new();
+    let mut policy_locs = Vec::new();
+    for p in &identity.policies {
+        policies.push(&p.policy);
+        names.push(p.name.clone());
+        policy_locs.push(p.loc);
+    }
+    for group in &groups {
+        for p in &group.policies {
+            policies.push(&p.policy);
+            names.push(format!("{} (group {})", p.name, group.id));
+            policy_locs.push(p.loc);
+        }
+    }
+    let in_files = policies.len();
+    add_managed_documents(
+        &identity.managed_policy_arns,
+        &mut policies,
+        &mut names,
+        &mut policy_locs,
+    );
+    for group in &groups {
+        let first = names.len();
+        add_managed_documents(
+            &group.managed_policy_arns,
+            &mut policies,
+            &mut names,
+            &mut policy_locs,
+        );
+        for name in &mut names[first..] {
+            name.push_str(&format!(" (group {})", group.id));
+        }
+    }
+    IdentityPower {
+        identity,
+        arn: identity_arn(identity),
+        policies,
+        names,
+        policy_locs,
+        in_files,
+        escalations: Vec::new(),
+    }
 }
 
 /// The catalog's step actions and alternatives, for a test that is much
@@ -449,11 +706,11 @@ const ADMIN_PROBES: &[&str] = &[
     "organizations:LeaveOrganization",
 ];
 
-fn is_admin(rp: &RolePower, ctx: &Context) -> bool {
-    if rp.policies.is_empty() {
+fn is_admin(policies: &[&Policy], ctx: &Context) -> bool {
+    if policies.is_empty() {
         return false;
     }
-    let eval = fnguard_iam::Evaluator::new(&rp.policies, "*", ctx);
+    let eval = fnguard_iam::Evaluator::new(policies, "*", ctx);
     ADMIN_PROBES
         .iter()
         .all(|a| eval.decide(a) == Decision::Allowed)
@@ -470,7 +727,12 @@ fn reportable(e: &Escalation) -> bool {
     }
 }
 
-fn environment(dep: &Deployment, roles: &[RolePower], admins: &[bool]) -> Environment {
+fn environment(
+    dep: &Deployment,
+    roles: &[RolePower],
+    admins: &[bool],
+    identities: &[IdentityPower],
+) -> Environment {
     let ctx = Context::new();
     let infos = roles
         .iter()
@@ -502,17 +764,33 @@ fn environment(dep: &Deployment, roles: &[RolePower], admins: &[bool]) -> Enviro
             }
         })
         .collect();
+    let arn_of: HashMap<&str, &str> = roles
+        .iter()
+        .map(|rp| (rp.role.id.as_str(), rp.arn.as_str()))
+        .collect();
     let functions = dep
         .functions
         .iter()
         .map(|f| FunctionInfo {
             arn: function_arn(f),
-            role: local_role(f).map(role_arn),
+            role: local_role(f).map(|id| match arn_of.get(id) {
+                Some(arn) => arn.to_string(),
+                None => format!("arn:aws:iam::{SELF_ACCOUNT}:role/{id}"),
+            }),
         })
         .collect();
+    let arns_of = |kind: IdentityKind| {
+        identities
+            .iter()
+            .filter(|ip| ip.identity.kind == kind)
+            .map(|ip| ip.arn.clone())
+            .collect()
+    };
     Environment {
         roles: infos,
         functions,
+        users: arns_of(IdentityKind::User),
+        groups: arns_of(IdentityKind::Group),
         ..Environment::default()
     }
 }
@@ -535,9 +813,30 @@ pub fn lowered(severity: Severity) -> Severity {
     }
 }
 
+/// What a finding says about the principal that can escalate.
+struct Subject<'a> {
+    /// Resource id of the finding.
+    id: &'a str,
+    /// `Role `X` (used by f)` and its Chinese counterpart.
+    what_en: String,
+    what_zh: String,
+    element_loc: Loc,
+    ignores: Vec<fnguard_model::Ignore>,
+    names: &'a [String],
+    policy_locs: &'a [Loc],
+    /// How many policies (from the first) are written in the files.
+    in_files: usize,
+    escalations: &'a [Escalation],
+}
+
 pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
     let dep = ctx.dep;
-    if analysis.roles.iter().all(|rp| rp.escalations.is_empty()) {
+    if analysis.roles.iter().all(|rp| rp.escalations.is_empty())
+        && analysis
+            .identities
+            .iter()
+            .all(|ip| ip.escalations.is_empty())
+    {
         return;
     }
     let mut users_of: HashMap<&str, Vec<&Function>> = HashMap::default();
@@ -547,15 +846,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
         }
     }
     for rp in &analysis.roles {
-        // One finding per method: group the escalations (several targets).
-        let mut methods: Vec<(&str, Vec<&Escalation>)> = Vec::new();
-        for e in &rp.escalations {
-            match methods.iter_mut().find(|(id, _)| *id == e.method.id) {
-                Some((_, list)) => list.push(e),
-                None => methods.push((e.method.id.as_str(), vec![e])),
-            }
-        }
-        if methods.is_empty() {
+        if rp.escalations.is_empty() {
             continue;
         }
         let users: &[&Function] = users_of.get(rp.role.id.as_str()).map_or(&[], Vec::as_slice);
@@ -571,136 +862,216 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
             let ids: Vec<&str> = users.iter().map(|f| f.id.as_str()).collect();
             format!("（被 {} 使用）", ids.join("、"))
         };
-        for (method_id, list) in methods {
-            let certain = list.iter().any(|e| e.strength == Decision::Allowed);
-            let best = list
+        let mut ignores = rp.role.ignores.clone();
+        // SAM and Serverless copy a function's Metadata ignores onto
+        // the role they generate; honour ignores all users share.
+        if let Some((first, rest)) = users.split_first() {
+            ignores.extend(
+                first
+                    .ignores
+                    .iter()
+                    .filter(|i| {
+                        rest.iter().all(|f| {
+                            f.ignores.iter().any(|j| {
+                                j.rule_id == "*" || j.rule_id.eq_ignore_ascii_case(&i.rule_id)
+                            })
+                        })
+                    })
+                    .cloned(),
+            );
+        }
+        let subject = Subject {
+            id: &rp.role.id,
+            what_en: format!("Role `{}`{used_by}", rp.role.id),
+            what_zh: format!("角色 `{}`{used_by_zh}", rp.role.id),
+            element_loc: rp.role.loc,
+            ignores,
+            names: &rp.names,
+            policy_locs: &rp.policy_locs,
+            in_files: rp.role.policies.len(),
+            escalations: &rp.escalations,
+        };
+        report(ctx, &subject, out);
+    }
+    for ip in &analysis.identities {
+        if ip.escalations.is_empty() {
+            continue;
+        }
+        let identity = ip.identity;
+        let (kind_en, kind_zh) = match identity.kind {
+            IdentityKind::User => ("IAM user", "IAM 用户"),
+            IdentityKind::Group => ("IAM group", "IAM 组"),
+        };
+        // `(name; members: a, b)`: the name when it differs from the id,
+        // a group's members declared in the files.
+        let name = identity
+            .name
+            .as_deref()
+            .filter(|name| *name != identity.id)
+            .map(str::to_string);
+        let members: Vec<&str> = match identity.kind {
+            IdentityKind::Group => dep
+                .identities
                 .iter()
-                .find(|e| e.strength == Decision::Allowed)
-                .unwrap_or(&list[0]);
-            let method = best.method;
-            let mut targets: Vec<&str> = Vec::new();
+                .filter(|u| {
+                    u.groups
+                        .iter()
+                        .any(|g| matches!(g, Ref::Local(id) if *id == identity.id))
+                })
+                .map(|u| u.id.as_str())
+                .collect(),
+            IdentityKind::User => Vec::new(),
+        };
+        let mut notes_en: Vec<String> = name.iter().cloned().collect();
+        let mut notes_zh = notes_en.clone();
+        if !members.is_empty() {
+            notes_en.push(format!("members: {}", members.join(", ")));
+            notes_zh.push(format!("成员：{}", members.join("、")));
+        }
+        let (notes_en, notes_zh) = if notes_en.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(" ({})", notes_en.join("; ")),
+                format!("（{}）", notes_zh.join("；")),
+            )
+        };
+        let subject = Subject {
+            id: &identity.id,
+            what_en: format!("{kind_en} `{}`{notes_en}", identity.id),
+            what_zh: format!("{kind_zh} `{}`{notes_zh}", identity.id),
+            element_loc: identity.loc,
+            ignores: identity.ignores.clone(),
+            names: &ip.names,
+            policy_locs: &ip.policy_locs,
+            in_files: ip.in_files,
+            escalations: &ip.escalations,
+        };
+        report(ctx, &subject, out);
+    }
+}
+
+/// One finding per method the subject's escalations use.
+fn report(ctx: &Ctx, subject: &Subject, out: &mut Vec<Raw>) {
+    // One finding per method: group the escalations (several targets).
+    let mut methods: Vec<(&str, Vec<&Escalation>)> = Vec::new();
+    for e in subject.escalations {
+        match methods.iter_mut().find(|(id, _)| *id == e.method.id) {
+            Some((_, list)) => list.push(e),
+            None => methods.push((e.method.id.as_str(), vec![e])),
+        }
+    }
+    for (method_id, list) in methods {
+        let certain = list.iter().any(|e| e.strength == Decision::Allowed);
+        let best = list
+            .iter()
+            .find(|e| e.strength == Decision::Allowed)
+            .unwrap_or(&list[0]);
+        let method = best.method;
+        let mut targets: Vec<&str> = Vec::new();
+        for e in &list {
+            if (e.strength == Decision::Allowed) == certain
+                && !targets.contains(&e.target.description.as_str())
+            {
+                targets.push(&e.target.description);
+            }
+        }
+        let more = targets.len().saturating_sub(SHOWN_TARGETS);
+        let mut target_text = targets[..targets.len().min(SHOWN_TARGETS)].join("; ");
+        if more > 0 {
+            target_text.push_str(&format!(" and {more} more"));
+        }
+        let actions: Vec<&str> = best.steps.iter().map(|s| s.action.as_str()).collect();
+        let mut keys: Vec<&str> = Vec::new();
+        if !certain {
             for e in &list {
-                if (e.strength == Decision::Allowed) == certain
-                    && !targets.contains(&e.target.description.as_str())
-                {
-                    targets.push(&e.target.description);
-                }
-            }
-            let more = targets.len().saturating_sub(SHOWN_TARGETS);
-            let mut target_text = targets[..targets.len().min(SHOWN_TARGETS)].join("; ");
-            if more > 0 {
-                target_text.push_str(&format!(" and {more} more"));
-            }
-            let actions: Vec<&str> = best.steps.iter().map(|s| s.action.as_str()).collect();
-            let mut keys: Vec<&str> = Vec::new();
-            if !certain {
-                for e in &list {
-                    for k in &e.unresolved {
-                        if !keys.contains(&k.as_str()) {
-                            keys.push(k);
-                        }
+                for k in &e.unresolved {
+                    if !keys.contains(&k.as_str()) {
+                        keys.push(k);
                     }
                 }
             }
-            let (cond_en, cond_zh) = if certain {
-                (String::new(), String::new())
-            } else {
-                (
-                    format!(" Conditional on {}: fnguard cannot evaluate them, so the severity is one level lower.", keys.join(", ")),
-                    format!(" 取决于 {}：fnguard 无法判断这些条件，因此严重级别降低一级。", keys.join("、")),
-                )
-            };
-            let message = Text::new(
-                format!(
-                    "Role `{}`{used_by} can escalate privileges by {} ({}): {} reaches {target_text}.{cond_en}",
-                    rp.role.id,
-                    method.name,
-                    method.id,
-                    actions.join(" + "),
-                ),
-                format!(
-                    "角色 `{}`{used_by_zh}可以通过 {}（{}）提升权限：{} 可到达 {target_text}。{cond_zh}",
-                    rp.role.id,
-                    method.name,
-                    method.id,
-                    actions.join(" + "),
-                ),
-            );
-            // The finding points at the first enabling statement written in
-            // the template (managed documents have no template location).
-            let mut related: Vec<(Loc, String, String)> = Vec::new();
-            for step in &best.steps {
-                for s in &step.statements {
-                    let in_template = s.policy < rp.role.policies.len();
-                    let loc = if in_template {
-                        s.loc
-                    } else {
-                        rp.policy_locs[s.policy]
-                    };
-                    let name = s
-                        .policy_name
-                        .clone()
-                        .unwrap_or_else(|| rp.names[s.policy].clone());
-                    let sid = s
-                        .sid
-                        .as_deref()
-                        .map(|sid| format!(" ({sid})"))
-                        .unwrap_or_default();
-                    let en = format!(
-                        "policy `{name}` statement {}{sid} allows {}",
+        }
+        let (cond_en, cond_zh) = if certain {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(" Conditional on {}: fnguard cannot evaluate them, so the severity is one level lower.", keys.join(", ")),
+                format!(" 取决于 {}：fnguard 无法判断这些条件，因此严重级别降低一级。", keys.join("、")),
+            )
+        };
+        let message = Text::new(
+            format!(
+                "{} can escalate privileges by {} ({}): {} reaches {target_text}.{cond_en}",
+                subject.what_en,
+                method.name,
+                method.id,
+                actions.join(" + "),
+            ),
+            format!(
+                "{}可以通过 {}（{}）提升权限：{} 可到达 {target_text}。{cond_zh}",
+                subject.what_zh,
+                method.name,
+                method.id,
+                actions.join(" + "),
+            ),
+        );
+        // The finding points at the first enabling statement written in
+        // the template (managed documents have no template location).
+        let mut related: Vec<(Loc, String, String)> = Vec::new();
+        for step in &best.steps {
+            for s in &step.statements {
+                let in_template = s.policy < subject.in_files;
+                let loc = if in_template {
+                    s.loc
+                } else {
+                    subject.policy_locs[s.policy]
+                };
+                let name = s
+                    .policy_name
+                    .clone()
+                    .unwrap_or_else(|| subject.names[s.policy].clone());
+                let sid = s
+                    .sid
+                    .as_deref()
+                    .map(|sid| format!(" ({sid})"))
+                    .unwrap_or_default();
+                let en = format!(
+                    "policy `{name}` statement {}{sid} allows {}",
+                    s.statement + 1,
+                    step.action
+                );
+                if !related.iter().any(|(l, e, _)| *l == loc && *e == en) {
+                    let zh = format!(
+                        "策略 `{name}` 的第 {} 条语句{sid}允许 {}",
                         s.statement + 1,
                         step.action
                     );
-                    if !related.iter().any(|(l, e, _)| *l == loc && *e == en) {
-                        let zh = format!(
-                            "策略 `{name}` 的第 {} 条语句{sid}允许 {}",
-                            s.statement + 1,
-                            step.action
-                        );
-                        related.push((loc, en, zh));
-                    }
+                    related.push((loc, en, zh));
                 }
             }
-            let loc = related.first().map_or(rp.role.loc, |r| r.0);
-            let severity = if certain {
-                severity_of(&method.severity)
-            } else {
-                lowered(severity_of(&method.severity))
-            };
-            let mut finding = ctx
-                .finding(&RULES[0], &rp.role.id, loc, message, method_id)
-                .with_severity(severity)
-                .with_evidence(format!(
-                    "method={} strength={:?} target={}",
-                    method.id, best.strength, best.target.description
-                ));
-            for (loc, en, zh) in related {
-                finding = finding.with_related(ctx.src(loc), Text::new(en, zh));
-            }
-            let mut ignores = rp.role.ignores.clone();
-            // SAM and Serverless copy a function's Metadata ignores onto
-            // the role they generate; honour ignores all users share.
-            if let Some((first, rest)) = users.split_first() {
-                ignores.extend(
-                    first
-                        .ignores
-                        .iter()
-                        .filter(|i| {
-                            rest.iter().all(|f| {
-                                f.ignores.iter().any(|j| {
-                                    j.rule_id == "*" || j.rule_id.eq_ignore_ascii_case(&i.rule_id)
-                                })
-                            })
-                        })
-                        .cloned(),
-                );
-            }
-            out.push(Raw {
-                finding,
-                element_loc: rp.role.loc,
-                element_ignores: ignores,
-            });
         }
+        let loc = related.first().map_or(subject.element_loc, |r| r.0);
+        let severity = if certain {
+            severity_of(&method.severity)
+        } else {
+            lowered(severity_of(&method.severity))
+        };
+        let mut finding = ctx
+            .finding(&RULES[0], subject.id, loc, message, method_id)
+            .with_severity(severity)
+            .with_evidence(format!(
+                "method={} strength={:?} target={}",
+                method.id, best.strength, best.target.description
+            ));
+        for (loc, en, zh) in related {
+            finding = finding.with_related(ctx.src(loc), Text::new(en, zh));
+        }
+        out.push(Raw {
+            finding,
+            element_loc: subject.element_loc,
+            element_ignores: subject.ignores.clone(),
+        });
     }
 }
 
@@ -709,13 +1080,63 @@ mod tests {
     use super::*;
     use fnguard_iam::privesc::assess;
 
+    #[test]
+    fn role_arns_use_the_name_policies_use() {
+        let arn = |name: Field<String>| {
+            let mut role = Role::new("aws_iam_role.fn", Loc::default());
+            role.name = name;
+            role_arn(&role)
+        };
+        let known = |s: &str| Field::Known(s.to_string(), Loc::default());
+        let prefix = "arn:aws:iam::${AWS::AccountId}:role/";
+        assert_eq!(arn(known("orders-fn")), format!("{prefix}orders-fn"));
+        assert_eq!(
+            arn(known("orders-${AWS::Region}")),
+            format!("{prefix}orders-${{AWS::Region}}")
+        );
+        // AWS generates the name, or the files leave it open: the id.
+        for name in [
+            Field::Absent,
+            Field::Unknown(Loc::default()),
+            known("orders-${Stage}"),
+            known("orders-*-fn"),
+        ] {
+            assert_eq!(arn(name), format!("{prefix}aws_iam_role.fn"));
+        }
+        // A `name_prefix` role: `prefix*` patterns reach it, the exact name
+        // of another role with that prefix does not.
+        let prefixed = arn(known("orders-*"));
+        assert!(!prefixed.contains('*'));
+        assert!(fnguard_iam::arn_matches(
+            &format!("{prefix}orders-*"),
+            &prefixed
+        ));
+        assert!(!fnguard_iam::arn_matches(
+            &format!("{prefix}orders-fn"),
+            &prefixed
+        ));
+        // The path is part of the ARN; an open path leaves it unknown.
+        let pathed = |path: Field<String>| {
+            let mut role = Role::new("aws_iam_role.fn", Loc::default());
+            role.name = known("worker");
+            role.path = path;
+            role_arn(&role)
+        };
+        assert_eq!(pathed(known("/")), format!("{prefix}worker"));
+        assert_eq!(pathed(known("/orders/")), format!("{prefix}orders/worker"));
+        for path in [Field::Unknown(Loc::default()), known("/${Team}/")] {
+            assert_eq!(pathed(path), format!("{prefix}aws_iam_role.fn"));
+        }
+    }
+
     /// The prefilter only skips work: on every role of every rule fixture,
     /// a role it rules out gets nothing from `assess` (full environment),
     /// and the compact environment finds the same methods as the full one.
     #[test]
     fn prefilter_and_compact_environment_change_no_result() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/rules");
-        let mut roles_seen = 0;
+        let mut principals_seen = 0;
+        let mut identities_seen = 0;
         let mut ruled_out = 0;
         for dir in std::fs::read_dir(&root).expect("tests/rules").flatten() {
             for file in std::fs::read_dir(dir.path()).expect("rule dir").flatten() {
@@ -732,19 +1153,33 @@ mod tests {
                 let Some(dep) = dep else { continue };
                 let analysis = analyse(&dep);
                 let admins = vec![false; analysis.roles.len()];
-                let env = environment(&dep, &analysis.roles, &admins);
+                let env = environment(&dep, &analysis.roles, &admins, &analysis.identities);
                 let kinds = Kinds::new(&env);
                 let ctx = Context::new();
-                for rp in &analysis.roles {
-                    roles_seen += 1;
-                    let full = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &env);
-                    if !may_escalate(&rp.policies) {
+                // Users and groups go through the same prefilter and
+                // compact environment.
+                let principals = analysis
+                    .roles
+                    .iter()
+                    .map(|rp| (rp.role.id.as_str(), rp.arn.as_str(), rp.policies.as_slice()))
+                    .chain(analysis.identities.iter().map(|ip| {
+                        identities_seen += 1;
+                        (
+                            ip.identity.id.as_str(),
+                            ip.arn.as_str(),
+                            ip.policies.as_slice(),
+                        )
+                    }));
+                for (id, arn, policies) in principals {
+                    principals_seen += 1;
+                    let full = assess_as(policies, &[], Some(arn), &ctx, &env);
+                    if !may_escalate(policies) {
                         ruled_out += 1;
-                        assert!(full.is_empty(), "{name}: {} ruled out", rp.role.id);
-                        assert!(assess(&rp.policies, &ctx, &env).is_empty());
+                        assert!(full.is_empty(), "{name}: {id} ruled out");
+                        assert!(assess(policies, &ctx, &env).is_empty());
                         continue;
                     }
-                    let small = kinds.compact(&env, &rp.arn);
+                    let small = kinds.compact(&env, arn);
                     let ids = |list: &[Escalation]| {
                         let mut ids: Vec<(String, bool)> = list
                             .iter()
@@ -754,14 +1189,14 @@ mod tests {
                         ids.dedup();
                         ids
                     };
-                    let compact = assess_as(&rp.policies, &[], Some(&rp.arn), &ctx, &small);
-                    assert_eq!(ids(&full), ids(&compact), "{name}: {}", rp.role.id);
+                    let compact = assess_as(policies, &[], Some(arn), &ctx, &small);
+                    assert_eq!(ids(&full), ids(&compact), "{name}: {id}");
                 }
             }
         }
         assert!(
-            roles_seen > 50 && ruled_out > 20,
-            "{roles_seen} {ruled_out}"
+            principals_seen > 50 && ruled_out > 20 && identities_seen >= 10,
+            "{principals_seen} {ruled_out} {identities_seen}"
         );
     }
 }

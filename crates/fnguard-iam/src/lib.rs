@@ -37,5 +37,7 @@ pub use policy::{
     ActionSet, ConditionClause, Effect, Policy, PrincipalEntry, PrincipalSet, ResourceSet,
     Statement, Val,
 };
-pub use privesc::{assess, assess_as, Environment, Escalation, FunctionInfo, RoleInfo};
+pub use privesc::{
+    assess, assess_as, assess_as_member, Environment, Escalation, FunctionInfo, RoleInfo,
+};
 pub use wildcard::{action_matches, arn_matches};

@@ -385,7 +385,7 @@ pub struct Escalation {
 /// Which escalation methods the policies (all the identity policies of one
 /// principal) enable.
 pub fn assess(policies: &[&Policy], ctx: &Context, env: &Environment) -> Vec<Escalation> {
-    Assessment::new(policies, &[], None, ctx, env).run()
+    Assessment::new(policies, &[], None, &[], ctx, env).run()
 }
 
 /// Like `assess`, naming the policies (`names[i]` for `policies[i]`) and
@@ -397,7 +397,21 @@ pub fn assess_as(
     ctx: &Context,
     env: &Environment,
 ) -> Vec<Escalation> {
-    Assessment::new(policies, names, principal, ctx, env).run()
+    Assessment::new(policies, names, principal, &[], ctx, env).run()
+}
+
+/// Like `assess_as` for an IAM user, with the ARNs of the groups it
+/// belongs to: joining them gains it nothing (changing their policies
+/// does, as for its own user).
+pub fn assess_as_member(
+    policies: &[&Policy],
+    names: &[&str],
+    user: &str,
+    groups: &[&str],
+    ctx: &Context,
+    env: &Environment,
+) -> Vec<Escalation> {
+    Assessment::new(policies, names, Some(user), groups, ctx, env).run()
 }
 
 /// A resource a binding may take, with what is known about it.
@@ -416,6 +430,9 @@ struct Assessment<'a> {
     policies: &'a [&'a Policy],
     names: &'a [&'a str],
     principal: Option<&'a str>,
+    /// Groups the principal belongs to: like the principal itself, targets
+    /// only of methods that change them.
+    member_of: &'a [&'a str],
     ctx: &'a Context,
     env: &'a Environment,
     /// Per distinct catalog step action: may any statement allow it?
@@ -457,6 +474,7 @@ impl<'a> Assessment<'a> {
         policies: &'a [&'a Policy],
         names: &'a [&'a str],
         principal: Option<&'a str>,
+        member_of: &'a [&'a str],
         ctx: &'a Context,
         env: &'a Environment,
     ) -> Self {
@@ -480,6 +498,7 @@ impl<'a> Assessment<'a> {
             policies,
             names,
             principal,
+            member_of,
             ctx,
             env,
             possible,
@@ -837,6 +856,13 @@ impl<'a> Assessment<'a> {
                         _ => &[],
                     };
                     for arn in list {
+                        // Borrowing one's own user's or group's rights gains
+                        // nothing; changing them does.
+                        if !binding.modifies
+                            && (is_self(arn) || self.member_of.contains(&arn.as_str()))
+                        {
+                            continue;
+                        }
                         specific.push(Candidate {
                             resource: arn.clone(),
                             doubt: None,

@@ -201,7 +201,7 @@ fn v3_shared_role_carries_provider_statements_and_event_permissions() {
     );
     assert_eq!(
         prop_str(&t, role, &["RoleName"]),
-        Some("orders-dev-lambdaRole")
+        Some("orders-dev-eu-west-1-lambdaRole")
     );
 
     // serverless-iam-roles-per-function: a dedicated role with only its

@@ -123,6 +123,11 @@ const HANDLED: &[&str] = &[
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::RolePolicy",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+    "AWS::IAM::UserToGroupAddition",
+    "AWS::IAM::UserPolicy",
+    "AWS::IAM::GroupPolicy",
     "AWS::Lambda::Permission",
     "AWS::Lambda::Url",
     "AWS::Lambda::EventSourceMapping",
@@ -249,11 +254,20 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
     }
     b.untyped_roles();
     b.attach_managed_docs();
+    // Users and groups once every managed policy document is known.
+    for x in &res {
+        if let "AWS::IAM::User" | "AWS::IAM::Group" = x.ty {
+            b.identity(x);
+        }
+    }
+    b.link_user_groups();
     b.rest_resource_paths(&res);
     for x in &res {
         match x.ty {
             "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => b.policy(x),
             "AWS::IAM::RolePolicy" => b.role_policy(x),
+            "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy" => b.identity_policy(x),
+            "AWS::IAM::UserToGroupAddition" => b.user_to_group(x),
             "AWS::ApiGatewayV2::Integration" => b.integration(x),
             _ => {}
         }
@@ -1035,6 +1049,8 @@ impl<'a> Builder<'a> {
             }
         }
         role.permissions_boundary = str_field(p.get("PermissionsBoundary"));
+        role.name = str_field(p.get("RoleName"));
+        role.path = str_field(p.get("Path"));
         if !internal.is_empty() {
             self.role_internal.insert(x.id.to_string(), internal);
         }
@@ -1119,6 +1135,7 @@ impl<'a> Builder<'a> {
         for role in self.role_ids(x.props.get("Roles")) {
             self.attach(&role, name.clone(), origin, doc, x.loc);
         }
+        self.attach_to_identities(x, &name, origin, doc);
     }
 
     fn role_policy(&mut self, x: &Res) {
@@ -1142,6 +1159,204 @@ impl<'a> Builder<'a> {
         };
         if let Some(role) = role {
             self.attach(&role, name, PolicyOrigin::Inline, doc, x.loc);
+        }
+    }
+
+    // ------------------------------------------------- users and groups
+
+    /// `AWS::IAM::User` / `AWS::IAM::Group` with their inline policies and
+    /// managed policies; a user's `Groups` are linked by
+    /// `link_user_groups` once every group is known.
+    fn identity(&mut self, x: &Res) {
+        let p = &x.props;
+        let (kind, name_key) = match x.ty {
+            "AWS::IAM::User" => (IdentityKind::User, "UserName"),
+            _ => (IdentityKind::Group, "GroupName"),
+        };
+        let mut identity = Identity::new(x.id, x.loc, kind);
+        identity.name = str_field(p.get(name_key));
+        identity.path = str_field(p.get("Path"));
+        identity.ignores = ignores(x.raw);
+        for pol in seq(p.get("Policies")) {
+            let Some(doc) = pol.get("PolicyDocument") else {
+                self.warn(
+                    pol.loc,
+                    format!("a policy of {} has no PolicyDocument", x.id),
+                );
+                continue;
+            };
+            identity.policies.push(AttachedPolicy {
+                name: pol
+                    .get("PolicyName")
+                    .and_then(|n| as_text(n).ok())
+                    .unwrap_or_default(),
+                origin: PolicyOrigin::Inline,
+                policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+                loc: pol.loc,
+            });
+        }
+        match p.get("ManagedPolicyArns") {
+            Some(n) if n.is_unknown() => identity.managed_policy_arns.push(Field::Unknown(n.loc)),
+            other => {
+                for arn in seq(other) {
+                    let Some(id) = self.local_target(arn, &["AWS::IAM::ManagedPolicy"]) else {
+                        identity.managed_policy_arns.push(str_field(Some(arn)));
+                        continue;
+                    };
+                    for (name, doc) in self.managed_docs.get(&id).into_iter().flatten() {
+                        identity.policies.push(AttachedPolicy {
+                            name: name.clone(),
+                            origin: PolicyOrigin::CustomerManaged,
+                            policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+                            loc: arn.loc,
+                        });
+                    }
+                }
+            }
+        }
+        if kind == IdentityKind::User {
+            identity.permissions_boundary = str_field(p.get("PermissionsBoundary"));
+            match p.get("Groups") {
+                Some(n) if n.is_unknown() => identity.groups.push(Ref::Unknown),
+                other => {
+                    for g in seq(other) {
+                        identity.groups.push(self.group_ref(g));
+                    }
+                }
+            }
+        }
+        self.dep.identities.push(identity);
+    }
+
+    /// A group named by `Ref` (which gives its name) or by its name. Names
+    /// of groups declared later stay `External` until `link_user_groups`.
+    fn group_ref(&self, n: &Node) -> Ref {
+        if let Some(id) = self.local_target(n, &["AWS::IAM::Group"]) {
+            return Ref::Local(id);
+        }
+        match as_text(n) {
+            Ok(text) if has_placeholder(&text) => Ref::Unknown,
+            Ok(text) => match self.identity_named(IdentityKind::Group, &text) {
+                Some(id) => Ref::Local(id),
+                None => Ref::External(text),
+            },
+            Err(_) => Ref::Unknown,
+        }
+    }
+
+    /// The user or group of this template whose id or name is `text` (a
+    /// group's ARN ends in its name). Users and groups are few: a scan of
+    /// the list is cheaper than an index.
+    fn identity_named(&self, kind: IdentityKind, text: &str) -> Option<String> {
+        let name = text.rsplit('/').next().unwrap_or(text);
+        self.dep
+            .identities
+            .iter()
+            .find(|i| i.kind == kind && i.name.as_deref() == Some(name))
+            .map(|i| i.id.clone())
+    }
+
+    fn link_user_groups(&mut self) {
+        let mut linked: Vec<(usize, usize, String)> = Vec::new();
+        for (u, user) in self.dep.identities.iter().enumerate() {
+            for (g, group) in user.groups.iter().enumerate() {
+                if let Ref::External(name) = group {
+                    if let Some(id) = self.identity_named(IdentityKind::Group, name) {
+                        linked.push((u, g, id));
+                    }
+                }
+            }
+        }
+        for (u, g, id) in linked {
+            self.dep.identities[u].groups[g] = Ref::Local(id);
+        }
+    }
+
+    /// The user or group a `UserName` / `GroupName` / `Users` / `Groups`
+    /// entry names: by `Ref` or by name.
+    fn identity_id(&self, n: &Node, kind: IdentityKind) -> Option<String> {
+        let ty = match kind {
+            IdentityKind::User => "AWS::IAM::User",
+            IdentityKind::Group => "AWS::IAM::Group",
+        };
+        if let Some(id) = self.local_target(n, &[ty]) {
+            return Some(id);
+        }
+        let text = as_text(n).ok()?;
+        self.identity_named(kind, &text)
+    }
+
+    fn attach_to_identity(
+        &mut self,
+        id: &str,
+        name: String,
+        origin: PolicyOrigin,
+        doc: &Node,
+        loc: Loc,
+    ) {
+        if let Some(identity) = self.dep.identities.iter_mut().find(|i| i.id == id) {
+            identity.policies.push(AttachedPolicy {
+                name,
+                origin,
+                policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+                loc,
+            });
+        }
+    }
+
+    /// The `Users` and `Groups` of an `AWS::IAM::Policy` or
+    /// `AWS::IAM::ManagedPolicy`.
+    fn attach_to_identities(&mut self, x: &Res, name: &str, origin: PolicyOrigin, doc: &Node) {
+        let mut ids = Vec::new();
+        for (key, kind) in [
+            ("Users", IdentityKind::User),
+            ("Groups", IdentityKind::Group),
+        ] {
+            for n in seq(x.props.get(key)) {
+                ids.extend(self.identity_id(n, kind));
+            }
+        }
+        for id in ids {
+            self.attach_to_identity(&id, name.to_string(), origin, doc, x.loc);
+        }
+    }
+
+    /// `AWS::IAM::UserPolicy` / `AWS::IAM::GroupPolicy`.
+    fn identity_policy(&mut self, x: &Res) {
+        let Some(doc) = x.props.get("PolicyDocument") else {
+            self.warn(x.loc, format!("{} has no PolicyDocument", x.id));
+            return;
+        };
+        let (key, kind) = match x.ty {
+            "AWS::IAM::UserPolicy" => ("UserName", IdentityKind::User),
+            _ => ("GroupName", IdentityKind::Group),
+        };
+        let name = x
+            .props
+            .get("PolicyName")
+            .and_then(|n| as_text(n).ok())
+            .unwrap_or_else(|| x.id.to_string());
+        if let Some(id) = x.props.get(key).and_then(|n| self.identity_id(n, kind)) {
+            self.attach_to_identity(&id, name, PolicyOrigin::Inline, doc, x.loc);
+        }
+    }
+
+    /// `AWS::IAM::UserToGroupAddition`: `Users` join `GroupName`.
+    fn user_to_group(&mut self, x: &Res) {
+        let Some(group) = x.props.get("GroupName") else {
+            return;
+        };
+        let group = self.group_ref(group);
+        let users: Vec<String> = seq(x.props.get("Users"))
+            .iter()
+            .filter_map(|n| self.identity_id(n, IdentityKind::User))
+            .collect();
+        for user in users {
+            if let Some(identity) = self.dep.identities.iter_mut().find(|i| i.id == user) {
+                if !identity.groups.contains(&group) {
+                    identity.groups.push(group.clone());
+                }
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use super::build::{
     alphanumeric, boolean, capitalise, concat, fnguard_metadata, get_att, list, merge_into,
     normalise_function, normalise_path_segment, reference, resource, sub, text, texts, Obj,
 };
-use crate::model::LoadWarning;
+use crate::model::{LoadWarning, SELF_REGION};
 use fnguard_core::doc::MapEntry;
 use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Loc, Node, NodeKind};
@@ -354,7 +354,7 @@ impl<'a> Compiler<'a> {
         match role_kind {
             RoleKind::Default => self.default_role_extra.extend(extra_statements),
             RoleKind::PerFunction => {
-                self.per_function_role(&norm, f, loc, extra_statements, vpc.is_some())
+                self.per_function_role(key, &norm, f, loc, extra_statements, vpc.is_some())
             }
             RoleKind::Own => {}
         }
@@ -487,11 +487,21 @@ impl<'a> Compiler<'a> {
             .and_then(|r| r.get("name"))
             .cloned()
             .unwrap_or_else(|| {
+                // The framework names it `<service>-<stage>-<region>-lambdaRole`
+                // with `Ref: AWS::Region`: the region the files give, else
+                // whichever one the deploy uses.
+                let region = self
+                    .provider
+                    .get("region")
+                    .cloned()
+                    .unwrap_or_else(|| text(SELF_REGION, loc));
                 concat(
                     &[
                         &self.service,
                         &text("-", loc),
                         &self.stage,
+                        &text("-", loc),
+                        &region,
                         &text("-lambdaRole", loc),
                     ],
                     loc,
@@ -504,7 +514,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// serverless-iam-roles-per-function: a role of the function's own.
-    fn per_function_role(&mut self, norm: &str, f: &Node, loc: Loc, extra: Vec<Node>, vpc: bool) {
+    fn per_function_role(
+        &mut self,
+        key: &str,
+        norm: &str,
+        f: &Node,
+        loc: Loc,
+        extra: Vec<Node>,
+        vpc: bool,
+    ) {
         let own = per_function_statements(f);
         let mut statements = Vec::new();
         if let Some(own) = own {
@@ -531,7 +549,7 @@ impl<'a> Compiler<'a> {
             .path(&["iam", "role", "name"])
             .or_else(|| f.get("iamRoleStatementsName"))
             .cloned()
-            .unwrap_or_else(|| Node::unknown("per-function role name chosen by the plugin", loc));
+            .unwrap_or_else(|| self.per_function_role_name(key, loc));
         let role = self.role_resource(
             own.map_or(loc, |n| n.loc),
             role_name,
@@ -542,6 +560,42 @@ impl<'a> Compiler<'a> {
             vpc,
         );
         self.out.add(format!("{norm}IamRoleLambdaExecution"), role);
+    }
+
+    /// The name serverless-iam-roles-per-function gives a function's role:
+    /// `<service>-<stage>-<function>-<region>-lambdaRole`, without
+    /// `-lambdaRole` (newer versions) when that exceeds IAM's 64 characters,
+    /// and no role (a failed deploy) beyond. The region is `Ref:
+    /// AWS::Region`, whose length the plugin takes from `provider.region`;
+    /// without one the name is known only when it fits with the longest
+    /// region name.
+    fn per_function_role_name(&self, function: &str, loc: Loc) -> Node {
+        const LONGEST_REGION: usize = "ap-southeast-1".len();
+        const SUFFIX: &str = "-lambdaRole";
+        let unknown = || Node::unknown("per-function role name chosen by the plugin", loc);
+        let (Some(service), Some(stage)) = (self.service.scalar_text(), self.stage.scalar_text())
+        else {
+            return unknown();
+        };
+        let (region, region_len) = match self.provider.get("region") {
+            None => (SELF_REGION.into(), LONGEST_REGION),
+            Some(node) => match node.scalar_text() {
+                Some(region) => {
+                    let len = region.len();
+                    (region, len)
+                }
+                None => return unknown(),
+            },
+        };
+        let base = format!("{service}-{stage}-{function}-{region}");
+        let base_len = service.len() + stage.len() + function.len() + region_len + 3;
+        if base_len + SUFFIX.len() <= 64 {
+            text(format!("{base}{SUFFIX}"), loc)
+        } else if base_len <= 64 && self.provider.get("region").is_some() {
+            text(base, loc)
+        } else {
+            unknown()
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

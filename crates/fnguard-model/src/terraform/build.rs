@@ -120,6 +120,7 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
     attach_policies(dep, resources, &index, &role_pos);
+    identities(dep, resources, &index);
 
     for r in by_type("aws_lambda_code_signing_config") {
         let policy = first_block(&r.body, "policies")
@@ -362,7 +363,24 @@ fn role(r: &Res, warnings: &mut Vec<LoadWarning>) -> Role {
         }
     }
     role.permissions_boundary = field_str(r.body.get("permissions_boundary"));
+    role.name = iam_name(&r.body);
+    role.path = field_str(r.body.get("path"));
     role
+}
+
+/// `name`, or `name_prefix` as the pattern `prefix*` (Terraform appends a
+/// unique suffix; a plan shows that name as not yet known); `Absent` when
+/// neither is set (Terraform generates one).
+fn iam_name(body: &V) -> Field<String> {
+    let name = field_str(body.get("name"));
+    if name.is_known() {
+        return name;
+    }
+    match field_str(body.get("name_prefix")) {
+        Field::Known(prefix, loc) => Field::Known(format!("{prefix}*"), loc),
+        Field::Unknown(loc) if name.is_absent() => Field::Unknown(loc),
+        _ => name,
+    }
 }
 
 fn role_target(v: Option<&V>, index: &Index) -> Option<String> {
@@ -424,7 +442,14 @@ fn attach_policies(
                     let Some(&pos) = role_pos.get(&role) else {
                         continue;
                     };
-                    attach_one(&mut dep.roles[pos], arn, r, index);
+                    let role = &mut dep.roles[pos];
+                    attach_one(
+                        &mut role.policies,
+                        &mut role.managed_policy_arns,
+                        arn,
+                        r,
+                        index,
+                    );
                 }
             }
             _ => {}
@@ -432,7 +457,15 @@ fn attach_policies(
     }
 }
 
-fn attach_one(role: &mut Role, arn: &V, attachment: &Res, index: &Index) {
+/// Attach the policy `arn` names to a role, user or group (`policies`,
+/// `managed_policy_arns` are its lists).
+fn attach_one(
+    policies: &mut Vec<AttachedPolicy>,
+    managed_policy_arns: &mut Vec<Field<String>>,
+    arn: &V,
+    attachment: &Res,
+    index: &Index,
+) {
     if let Val::Ref { addr, .. } = &arn.kind {
         // `data "aws_iam_policy"` looks up an existing (often AWS managed)
         // policy: what it names is the managed policy attached.
@@ -443,7 +476,7 @@ fn attach_one(role: &mut Role, arn: &V, attachment: &Res, index: &Index) {
                     .filter(|v| v.is_known())
                     .or_else(|| d.body.get("name").filter(|v| v.is_known()))
             });
-            role.managed_policy_arns.push(match named {
+            managed_policy_arns.push(match named {
                 Some(v) => Field::Known(v.scalar().unwrap_or_default(), arn.loc),
                 None => Field::Unknown(arn.loc),
             });
@@ -456,7 +489,7 @@ fn attach_one(role: &mut Role, arn: &V, attachment: &Res, index: &Index) {
                     .get("policy")
                     .map(policy_of)
                     .unwrap_or_else(|| unknown_policy(policy.loc));
-                role.policies.push(AttachedPolicy {
+                policies.push(AttachedPolicy {
                     name: addr.clone(),
                     origin: PolicyOrigin::CustomerManaged,
                     policy: doc,
@@ -466,7 +499,153 @@ fn attach_one(role: &mut Role, arn: &V, attachment: &Res, index: &Index) {
             }
         }
     }
-    role.managed_policy_arns.push(field_str(Some(arn)));
+    managed_policy_arns.push(field_str(Some(arn)));
+}
+
+// ---------- users and groups ----------
+
+/// `aws_iam_user` and `aws_iam_group`, with the policies, attachments and
+/// memberships that name them.
+fn identities(dep: &mut Deployment, resources: &[Res], index: &Index) {
+    let first = dep.identities.len();
+    let mut names: [HashMap<String, String>; 2] = Default::default();
+    for r in resources.iter().filter(|r| !is_data(r)) {
+        let kind = match r.rtype.as_str() {
+            "aws_iam_user" => IdentityKind::User,
+            "aws_iam_group" => IdentityKind::Group,
+            _ => continue,
+        };
+        let mut identity = Identity::new(r.addr.clone(), r.loc, kind);
+        identity.name = field_str(r.body.get("name"));
+        identity.path = field_str(r.body.get("path"));
+        if let Some(name) = identity.name.as_deref().filter(|n| !n.is_empty()) {
+            names[kind as usize].insert(name.to_string(), r.addr.clone());
+        }
+        if kind == IdentityKind::User {
+            identity.permissions_boundary = field_str(r.body.get("permissions_boundary"));
+        }
+        dep.identities.push(identity);
+    }
+    if dep.identities.len() == first {
+        return;
+    }
+    let pos: HashMap<String, usize> = dep.identities[first..]
+        .iter()
+        .enumerate()
+        .map(|(i, identity)| (identity.id.clone(), first + i))
+        .collect();
+    let target = |v: &V, kind: IdentityKind| -> Option<usize> {
+        let types: &[&str] = match kind {
+            IdentityKind::User => &["aws_iam_user"],
+            IdentityKind::Group => &["aws_iam_group"],
+        };
+        let id = local_id(&link(v, types, Some(&names[kind as usize])))?.to_string();
+        pos.get(&id).copied()
+    };
+    let list = |r: &Res, key: &str, kind: IdentityKind| -> Vec<usize> {
+        r.body
+            .get(key)
+            .map(|v| {
+                v.items()
+                    .into_iter()
+                    .filter_map(|v| target(v, kind))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for r in resources.iter().filter(|r| !is_data(r)) {
+        let (key, kind) = match r.rtype.as_str() {
+            "aws_iam_user_policy" | "aws_iam_user_policy_attachment" => {
+                ("user", IdentityKind::User)
+            }
+            "aws_iam_group_policy" | "aws_iam_group_policy_attachment" => {
+                ("group", IdentityKind::Group)
+            }
+            "aws_iam_policy_attachment" => {
+                let mut all = list(r, "users", IdentityKind::User);
+                all.extend(list(r, "groups", IdentityKind::Group));
+                if let Some(arn) = r.body.get("policy_arn") {
+                    for i in all {
+                        let identity = &mut dep.identities[i];
+                        attach_one(
+                            &mut identity.policies,
+                            &mut identity.managed_policy_arns,
+                            arn,
+                            r,
+                            index,
+                        );
+                    }
+                }
+                continue;
+            }
+            "aws_iam_user_group_membership" => {
+                let groups = group_refs(r.body.get("groups"), &names[IdentityKind::Group as usize]);
+                if let Some(i) = r
+                    .body
+                    .get("user")
+                    .and_then(|v| target(v, IdentityKind::User))
+                {
+                    add_groups(&mut dep.identities[i], groups);
+                }
+                continue;
+            }
+            "aws_iam_group_membership" => {
+                let groups = group_refs(r.body.get("group"), &names[IdentityKind::Group as usize]);
+                for i in list(r, "users", IdentityKind::User) {
+                    add_groups(&mut dep.identities[i], groups.clone());
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(i) = r.body.get(key).and_then(|v| target(v, kind)) else {
+            continue;
+        };
+        let identity = &mut dep.identities[i];
+        if r.rtype.ends_with("_attachment") {
+            if let Some(arn) = r.body.get("policy_arn") {
+                attach_one(
+                    &mut identity.policies,
+                    &mut identity.managed_policy_arns,
+                    arn,
+                    r,
+                    index,
+                );
+            }
+            continue;
+        }
+        identity.policies.push(AttachedPolicy {
+            name: r
+                .body
+                .get("name")
+                .and_then(V::scalar)
+                .unwrap_or_else(|| r.addr.clone()),
+            origin: PolicyOrigin::Inline,
+            policy: r
+                .body
+                .get("policy")
+                .map(policy_of)
+                .unwrap_or_else(|| unknown_policy(r.loc)),
+            loc: r.loc,
+        });
+    }
+}
+
+/// The groups a membership names (one group or a list), by address or name.
+fn group_refs(v: Option<&V>, names: &HashMap<String, String>) -> Vec<Ref> {
+    let Some(v) = v else { return Vec::new() };
+    v.items()
+        .into_iter()
+        .map(|g| link(g, &["aws_iam_group"], Some(names)))
+        .collect()
+}
+
+fn add_groups(user: &mut Identity, groups: Vec<Ref>) {
+    for g in groups {
+        if !user.groups.contains(&g) {
+            user.groups.push(g);
+        }
+    }
 }
 
 // ---------- functions ----------
