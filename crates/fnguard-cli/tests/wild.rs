@@ -920,13 +920,17 @@ const EXPECTATIONS: &[Expect] = &[
     },
     Expect {
         file: "bridgecrewio__checkov/tests__terraform__runner__resources__plan_with_iam_policies__tfplan.json",
-        // The role grants `iam:*` on `*` (aws_iam_role_policy.fail_1): every
-        // IAM-only escalation method of the catalog that reaches a role, a
-        // user, a group or a policy is real; nothing else is.
-        present: &[("FG-IAM-008", "aws_iam_role.example", 13)],
+        // The role, the group and the user each grant `iam:*` on `*`
+        // (aws_iam_role_policy.fail_1, aws_iam_group_policy.fail_2,
+        // aws_iam_user_policy.fail_3): every IAM-only escalation method of
+        // the catalog that reaches a role, a user, a group or a policy is
+        // real for each of the three principals; nothing else is.
+        present: &[
+            ("FG-IAM-008", "aws_iam_role.example", 13),
+            ("FG-IAM-008", "aws_iam_group.fail_2", 13),
+            ("FG-IAM-008", "aws_iam_user.fail_3", 13),
+        ],
         absent: &[
-            ("FG-IAM-00", "aws_iam_group.fail_2"),
-            ("FG-IAM-00", "aws_iam_user.fail_3"),
             ("FG-IAM-001", "*"),
             ("FG-IAM-002", "*"),
             ("FG-IAM-003", "*"),
