@@ -102,6 +102,21 @@ const DATA_SERVICES: &[&str] = &[
     "timestream",
 ];
 
+/// What Lambda's event source mapping needs to consume a queue (the SAM
+/// `SQSPollerPolicy`, AWSLambdaSQSQueueExecutionRole). Every SQS-triggered
+/// function holds them on its own queue, and they only let it take the
+/// messages it is there to process: counted as an impact, every public
+/// queue in front of a consumer would look like a path to a data store.
+const SQS_CONSUMER_ACTIONS: &[&str] = &[
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:DeleteMessageBatch",
+    "sqs:ChangeMessageVisibility",
+    "sqs:ChangeMessageVisibilityBatch",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+];
+
 /// How many impacts the story shows before "+N more".
 const SHOWN_IMPACTS: usize = 6;
 
@@ -337,6 +352,13 @@ fn pattern_classes(pattern: &str) -> Vec<(Class, &'static str)> {
         catalog().lookup(pattern).into_iter().collect()
     };
     for info in infos {
+        if service == "sqs"
+            && SQS_CONSUMER_ACTIONS
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(info.name))
+        {
+            continue;
+        }
         match info.level {
             AccessLevel::Write | AccessLevel::PermissionsManagement => {
                 write.get_or_insert(info.name);

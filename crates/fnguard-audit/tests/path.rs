@@ -507,3 +507,60 @@ fn invoke_permissions_for_other_partitions_accounts_are_foreign_entries() {
     );
     assert!(paths(&scan(&template)).is_empty());
 }
+
+/// The permissions every SQS consumer needs on its queue (the SAM
+/// SQSPollerPolicy) are no impact: a public queue in front of a consumer
+/// that can do nothing else is no path; what else the role can do still is,
+/// and `sqs:*` (sending to any queue) remains a data write.
+#[test]
+fn consuming_the_trigger_queue_is_no_impact() {
+    let consumer = |extra: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  JobsPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Jobs]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: '*'
+            Action: sqs:SendMessage
+            Resource: '*'
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - SQSPollerPolicy:
+            QueueName: !GetAtt Jobs.QueueName
+{extra}
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+"
+        )
+    };
+    assert!(paths(&scan(&consumer(""))).is_empty());
+    let findings = scan(&consumer(
+        "        - Statement:
+            - Effect: Allow
+              Action: sqs:*
+              Resource: '*'",
+    ));
+    let found = paths(&findings);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].message.en.contains("sqs:* on *"),
+        "{}",
+        found[0].message.en
+    );
+    assert!(!found[0].message.en.contains("sqs:DeleteMessage"));
+}
