@@ -424,9 +424,13 @@ fn entries<'a>(ctx: &Ctx<'a>) -> HashMap<&'a str, Vec<Entry>> {
     };
     for api in &dep.apis {
         // Private or undetermined endpoints, and APIs whose resource policy
-        // may restrict callers, are not judged open.
+        // may restrict callers, are not judged open (the FG-TRIG-003/004
+        // test: a policy that only allows everyone restricts nothing).
         if !matches!(api.private_endpoint, Field::Absent | Field::Known(false, _))
-            || api.resource_policy.is_some()
+            || api
+                .resource_policy
+                .as_ref()
+                .is_some_and(trig::restricts_callers)
         {
             continue;
         }

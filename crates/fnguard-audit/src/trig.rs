@@ -533,7 +533,9 @@ pub(crate) fn open_route(api: &Api, route: &Route) -> Option<(Loc, bool)> {
     Some((*auth_loc, api_key_only))
 }
 
-fn restricts_callers(policy: &Policy) -> bool {
+/// Whether an API's resource policy may keep some callers out: anything but
+/// unconditional allows for `*` (unknown documents count as restricting).
+pub(crate) fn restricts_callers(policy: &Policy) -> bool {
     if policy.unknown || policy.statements.is_empty() {
         return true;
     }

@@ -564,3 +564,46 @@ Resources:
     );
     assert!(!found[0].message.en.contains("sqs:DeleteMessage"));
 }
+
+/// An API resource policy that only allows everyone restricts nothing: its
+/// open routes are entry points, as FG-TRIG-003 says; a policy with a
+/// condition (here, a source VPC) keeps the API out of the paths.
+#[test]
+fn api_resource_policy_open_to_everyone_is_still_an_entry() {
+    let api = |condition: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        ResourcePolicy:
+          CustomStatements:
+            - Effect: Allow
+              Principal: '*'
+              Action: execute-api:Invoke
+              Resource: execute-api:/*
+{condition}
+{}",
+            sam_function(
+                "Reader",
+                SECRETS,
+                "      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /items
+            Method: get"
+            )
+        )
+    };
+    let open = scan(&api(""));
+    assert_eq!(paths(&open).len(), 1, "{open:#?}");
+    let restricted = scan(&api("              Condition:
+                StringEquals:
+                  aws:SourceVpc: vpc-1234"));
+    assert!(paths(&restricted).is_empty());
+}
