@@ -32,6 +32,7 @@
 //! the role's policies, so Deny and NotAction count.
 
 use crate::privesc::{Analysis, RolePower};
+use crate::reach::{self, Network};
 use crate::{trig, Ctx, Raw};
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Area, Field, Loc, RuleMeta, Severity, Text};
@@ -596,12 +597,43 @@ fn severity_for(score: u32) -> Option<Severity> {
     }
 }
 
-/// Impacts of the function's network position.
-fn network_impacts(f: &Function) -> Vec<Impact> {
+/// Impacts of the function's network position: each data store it reaches
+/// (see `reach`), once, with the internal references that name the store
+/// as evidence; then the other internal resources it references.
+fn network_impacts(net: &Network, f: &Function) -> Vec<Impact> {
     let in_vpc = f.vpc.is_known();
-    f.internal_refs
+    let reached = net.reaches(f);
+    let named_store = |what: &str| net.store_named(what).map(|s| s.id.as_str());
+    let mut out: Vec<Impact> = reached
         .iter()
-        .map(|r| Impact {
+        .map(|r| {
+            let named = f
+                .internal_refs
+                .iter()
+                .find(|i| named_store(&i.what) == Some(r.store.id.as_str()));
+            let evidence = named.map_or(String::new(), |i| {
+                format!("; named in {}", reach::reference_context(&i.what))
+            });
+            Impact {
+                class: Class::NetworkDb,
+                label: format!(
+                    "network: {} {}{} {}{evidence}",
+                    r.store.kind.name(),
+                    r.store.id,
+                    reach::endpoint_text(r.store),
+                    r.how
+                ),
+                loc: r.loc,
+                // A function that names the store's endpoint connects to it.
+                certain: r.certain || named.is_some(),
+            }
+        })
+        .collect();
+    for r in &f.internal_refs {
+        if named_store(&r.what).is_some_and(|id| reached.iter().any(|x| x.store.id == id)) {
+            continue;
+        }
+        out.push(Impact {
             class: Class::NetworkDb,
             label: if in_vpc {
                 format!("network: in VPC, reaches {}", r.what)
@@ -610,8 +642,9 @@ fn network_impacts(f: &Function) -> Vec<Impact> {
             },
             loc: r.loc,
             certain: true,
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
@@ -625,6 +658,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
     }
     let mut impacts_by_role: HashMap<&str, Vec<Impact>> = HashMap::default();
     let mut class_cache: ClassCache = HashMap::default();
+    let network = Network::new(dep);
     let mut found: Vec<(u32, Raw)> = Vec::new();
     for f in &dep.functions {
         let Some(fn_entries) = entries.get(f.id.as_str()) else {
@@ -641,7 +675,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
                 .clone(),
             None => Vec::new(),
         };
-        impacts.extend(network_impacts(f));
+        impacts.extend(network_impacts(&network, f));
         if impacts.is_empty() {
             continue;
         }

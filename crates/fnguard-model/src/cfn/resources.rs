@@ -17,6 +17,8 @@ use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc, Node, NodeKind};
 use std::borrow::Cow;
 
+mod network;
+
 struct Res<'a> {
     id: &'a str,
     loc: Loc,
@@ -203,7 +205,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             b.untyped.insert(e.key.clone(), e.key_loc);
             continue;
         };
-        if !HANDLED.contains(&ty) {
+        if !HANDLED.contains(&ty) && !network::is_network_type(ty) {
             continue;
         }
         if let Some(cond) = e.value.get("Condition").and_then(Node::as_str) {
@@ -244,6 +246,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             _ => {}
         }
     }
+    b.data_stores(&res);
     b.untyped_roles();
     b.attach_managed_docs();
     b.rest_resource_paths(&res);
@@ -289,6 +292,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             "AWS::CloudWatch::Alarm" => b.alarm(x),
             "AWS::CloudTrail::Trail" => b.trail(x),
             "AWS::EC2::SecurityGroupEgress" => b.sg_egress(x),
+            "AWS::EC2::SecurityGroupIngress" => b.sg_ingress(x),
             "AWS::S3::Bucket" => b.bucket(x),
             "AWS::SNS::Subscription" => b.sns_subscription(x),
             "AWS::SNS::Topic" => b.sns_topic(x),
@@ -1894,7 +1898,7 @@ impl<'a> Builder<'a> {
     fn security_group(&mut self, x: &Res) {
         let mut egress: Vec<SgRule> = seq(x.props.get("SecurityGroupEgress"))
             .iter()
-            .map(sg_rule)
+            .map(|n| self.sg_egress_rule(n))
             .collect();
         if x.props
             .get("SecurityGroupEgress")
@@ -1928,7 +1932,7 @@ impl<'a> Builder<'a> {
             id: x.id.to_string(),
             loc: x.loc,
             egress,
-            ingress: Vec::new(),
+            ingress: self.sg_inline_ingress(x),
             ignores: ignores(x.raw),
         });
     }
@@ -1942,7 +1946,7 @@ impl<'a> Builder<'a> {
             return;
         };
         if let Some(&i) = self.sgs.get(&group) {
-            let mut rule = sg_rule(&x.props);
+            let mut rule = self.sg_egress_rule(&x.props);
             rule.loc = x.loc;
             self.dep.security_groups[i].egress.push(rule);
         }

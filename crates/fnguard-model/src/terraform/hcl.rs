@@ -171,6 +171,7 @@ fn is_modelled(rtype: &str) -> bool {
                 | "aws_vpc_security_group_egress_rule"
                 | "aws_scheduler_schedule"
         )
+        || super::build::network::is_network_type(rtype)
 }
 
 impl<'a> Module<'a> {
