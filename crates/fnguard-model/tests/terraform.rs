@@ -2372,3 +2372,303 @@ resource "aws_security_group" "cache" {
     assert!(cache.ingress[0].cidr.is_unknown());
     assert_eq!(cache.ingress[0].peer_group, Some(Ref::Unknown));
 }
+
+/// A plan: groups, peers and subnet group known after apply link through the
+/// configuration's references; a port the configuration does not set is
+/// the engine's default, one it sets from an unknown value stays unknown.
+#[test]
+fn plan_data_stores_and_ingress_rules_link_by_configuration() {
+    let dep = load_plan("plan.json", PLAN_WITH_STORES).expect("plan loads");
+    let orders = dep.data_store("aws_db_instance.orders").expect("store");
+    assert_eq!(orders.port.value(), Some(&5432));
+    assert_eq!(
+        orders.security_groups,
+        [Ref::Local("aws_security_group.db".into())]
+    );
+    assert_eq!(
+        orders.subnets,
+        [
+            Ref::External("subnet-1".into()),
+            Ref::External("subnet-2".into())
+        ]
+    );
+    assert!(dep
+        .data_store("aws_rds_cluster.ledger")
+        .expect("store")
+        .port
+        .is_unknown());
+    let db = dep.security_group("aws_security_group.db").expect("group");
+    assert_eq!(db.ingress.len(), 1);
+    assert_eq!(
+        db.ingress[0].peer_group,
+        Some(Ref::Local("aws_security_group.fn".into()))
+    );
+    assert_eq!(db.ingress[0].to_port.value(), Some(&5432));
+}
+
+const PLAN_WITH_STORES: &str = r##"{
+ "format_version": "1.2",
+ "terraform_version": "1.9.0",
+ "variables": {},
+ "planned_values": {
+  "root_module": {
+   "resources": [
+    {
+     "address": "aws_security_group.fn",
+     "mode": "managed",
+     "type": "aws_security_group",
+     "name": "fn",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "name": "fn",
+      "egress": [
+       {
+        "cidr_blocks": [
+         "0.0.0.0/0"
+        ],
+        "description": "",
+        "from_port": 0,
+        "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [],
+        "protocol": "-1",
+        "security_groups": [],
+        "self": false,
+        "to_port": 0
+       }
+      ]
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_security_group.db",
+     "mode": "managed",
+     "type": "aws_security_group",
+     "name": "db",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "name": "db"
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_vpc_security_group_ingress_rule.db_from_fn",
+     "mode": "managed",
+     "type": "aws_vpc_security_group_ingress_rule",
+     "name": "db_from_fn",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "ip_protocol": "tcp",
+      "from_port": 5432,
+      "to_port": 5432,
+      "cidr_ipv4": null
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_db_subnet_group.db",
+     "mode": "managed",
+     "type": "aws_db_subnet_group",
+     "name": "db",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "name": "orders",
+      "subnet_ids": [
+       "subnet-1",
+       "subnet-2"
+      ]
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_db_instance.orders",
+     "mode": "managed",
+     "type": "aws_db_instance",
+     "name": "orders",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "engine": "postgres",
+      "db_subnet_group_name": "orders",
+      "publicly_accessible": false
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_rds_cluster.ledger",
+     "mode": "managed",
+     "type": "aws_rds_cluster",
+     "name": "ledger",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "engine": "aurora-postgresql"
+     },
+     "sensitive_values": {}
+    }
+   ]
+  }
+ },
+ "resource_changes": [
+  {
+   "address": "aws_security_group.fn",
+   "mode": "managed",
+   "type": "aws_security_group",
+   "name": "fn",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "id": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_security_group.db",
+   "mode": "managed",
+   "type": "aws_security_group",
+   "name": "db",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "id": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_vpc_security_group_ingress_rule.db_from_fn",
+   "mode": "managed",
+   "type": "aws_vpc_security_group_ingress_rule",
+   "name": "db_from_fn",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "security_group_id": true,
+     "referenced_security_group_id": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_db_instance.orders",
+   "mode": "managed",
+   "type": "aws_db_instance",
+   "name": "orders",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "vpc_security_group_ids": true,
+     "port": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_rds_cluster.ledger",
+   "mode": "managed",
+   "type": "aws_rds_cluster",
+   "name": "ledger",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "port": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  }
+ ],
+ "configuration": {
+  "root_module": {
+   "resources": [
+    {
+     "address": "aws_vpc_security_group_ingress_rule.db_from_fn",
+     "mode": "managed",
+     "type": "aws_vpc_security_group_ingress_rule",
+     "name": "db_from_fn",
+     "provider_config_key": "aws",
+     "expressions": {
+      "security_group_id": {
+       "references": [
+        "aws_security_group.db.id",
+        "aws_security_group.db"
+       ]
+      },
+      "referenced_security_group_id": {
+       "references": [
+        "aws_security_group.fn.id",
+        "aws_security_group.fn"
+       ]
+      }
+     },
+     "schema_version": 0
+    },
+    {
+     "address": "aws_db_instance.orders",
+     "mode": "managed",
+     "type": "aws_db_instance",
+     "name": "orders",
+     "provider_config_key": "aws",
+     "expressions": {
+      "vpc_security_group_ids": {
+       "references": [
+        "aws_security_group.db.id",
+        "aws_security_group.db"
+       ]
+      },
+      "db_subnet_group_name": {
+       "references": [
+        "aws_db_subnet_group.db.name",
+        "aws_db_subnet_group.db"
+       ]
+      }
+     },
+     "schema_version": 0
+    },
+    {
+     "address": "aws_rds_cluster.ledger",
+     "mode": "managed",
+     "type": "aws_rds_cluster",
+     "name": "ledger",
+     "provider_config_key": "aws",
+     "expressions": {
+      "port": {
+       "references": [
+        "var.db_port"
+       ]
+      }
+     },
+     "schema_version": 0
+    }
+   ]
+  }
+ }
+}"##;
