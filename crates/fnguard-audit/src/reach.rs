@@ -106,9 +106,10 @@ impl<'d> Network<'d> {
 
     fn reach(&self, vpc: &VpcConfig, store: &'d DataStore) -> Option<StoreReach<'d>> {
         let port = store.port.value().copied();
-        let mut best: Option<(Tri, String, Loc)> = None;
+        // The strongest admission so far; its text is built once, at the end.
+        let mut best: Option<(Tri, Admission, &str, Loc)> = None;
         let mut any_local_group = false;
-        for group_ref in &store.security_groups {
+        'groups: for group_ref in &store.security_groups {
             let Ref::Local(group_id) = group_ref else {
                 continue;
             };
@@ -116,34 +117,48 @@ impl<'d> Network<'d> {
                 continue;
             };
             any_local_group = true;
+            // Egress towards this group, asked once and only when needed.
+            let mut egress: Option<Tri> = None;
             for rule in &group.ingress {
+                let floor = best.as_ref().map_or(Tri::No, |b| b.0);
                 let ports = admits_port(rule, port);
-                if ports == Tri::No {
+                if ports <= floor {
                     continue;
                 }
-                let Some((source, how)) = admits_source(rule, vpc, group_id) else {
+                let Some((source, admission)) = admits_source(rule, vpc) else {
                     continue;
                 };
-                let strength = ports.min(source).min(self.egress(vpc, group_id, port));
-                if strength > best.as_ref().map_or(Tri::No, |b| b.0) {
-                    best = Some((strength, how, rule.loc));
+                let strength = ports.min(source);
+                if strength <= floor {
+                    continue;
+                }
+                let out = *egress.get_or_insert_with(|| self.egress(vpc, group_id, port));
+                let strength = strength.min(out);
+                if strength > floor {
+                    best = Some((strength, admission, group_id, rule.loc));
+                    if strength == Tri::Yes {
+                        break 'groups;
+                    }
                 }
             }
         }
-        // Groups outside the files say nothing: only a shared subnet makes
-        // the reach possible.
-        if !any_local_group {
-            let shared = store
-                .subnets
-                .iter()
-                .find(|s| !matches!(s, Ref::Unknown) && vpc.subnets.contains(s))?;
-            best = Some((
-                Tri::Possible,
-                format!("in subnet {} with the function", ref_text(shared)),
-                store.loc,
-            ));
-        }
-        let (strength, how, loc) = best?;
+        let (strength, how, loc) = match best {
+            Some((strength, admission, group, loc)) => (strength, admission.describe(group), loc),
+            // Groups outside the files say nothing: only a shared subnet
+            // makes the reach possible.
+            None if !any_local_group => {
+                let shared = store
+                    .subnets
+                    .iter()
+                    .find(|s| !matches!(s, Ref::Unknown) && vpc.subnets.contains(s))?;
+                (
+                    Tri::Possible,
+                    format!("in subnet {} with the function", ref_text(shared)),
+                    store.loc,
+                )
+            }
+            None => return None,
+        };
         Some(StoreReach {
             store,
             how,
@@ -186,14 +201,15 @@ impl<'d> Network<'d> {
 
 /// Whether the rule lets TCP traffic to `port` (`None`: not determined).
 fn admits_port(rule: &SgRule, port: Option<i64>) -> Tri {
-    let protocol = match &rule.protocol {
-        Field::Known(p, _) => p.trim().to_ascii_lowercase(),
-        _ => return Tri::Possible,
+    let Field::Known(protocol, _) = &rule.protocol else {
+        return Tri::Possible;
     };
-    match protocol.as_str() {
-        "-1" | "all" => return Tri::Yes,
-        "tcp" | "6" => {}
-        _ => return Tri::No,
+    let protocol = protocol.trim();
+    if protocol == "-1" || protocol.eq_ignore_ascii_case("all") {
+        return Tri::Yes;
+    }
+    if !(protocol == "6" || protocol.eq_ignore_ascii_case("tcp")) {
+        return Tri::No;
     }
     match (&rule.from_port, &rule.to_port, port) {
         (Field::Known(from, _), Field::Known(to, _), Some(port)) => {
@@ -207,37 +223,55 @@ fn admits_port(rule: &SgRule, port: Option<i64>) -> Tri {
     }
 }
 
-/// Whether an ingress rule of the store's group `store_group` admits the
-/// function, and how to say it.
-fn admits_source(rule: &SgRule, vpc: &VpcConfig, store_group: &str) -> Option<(Tri, String)> {
-    let undetermined_group = vpc.security_groups.contains(&Ref::Unknown);
-    match (&rule.peer_group, &rule.cidr) {
-        (Some(Ref::Unknown), _) | (None, Field::Unknown(_)) => Some((
-            Tri::Possible,
-            format!("via sg {store_group}, whose rule the files do not determine"),
-        )),
-        (Some(peer), _) if vpc.security_groups.contains(peer) => Some((
-            Tri::Yes,
-            format!("via sg {} -> {store_group}", ref_text(peer)),
-        )),
-        // The function's undetermined group may be the admitted one.
-        (Some(peer), _) if undetermined_group => Some((
-            Tri::Possible,
-            format!(
+/// What an ingress rule of a store's group admits of the function.
+#[derive(Debug, Clone, Copy)]
+enum Admission<'a> {
+    /// A rule the files do not determine.
+    Undetermined,
+    /// One of the function's groups.
+    Group(&'a Ref),
+    /// A group the function's undetermined group may be.
+    MaybeGroup(&'a Ref),
+    /// Any address (`0.0.0.0/0`, `::/0`).
+    Anywhere(&'a str),
+    /// A range the function's address may be in.
+    Range(&'a str),
+}
+
+impl Admission<'_> {
+    fn describe(self, store_group: &str) -> String {
+        match self {
+            Admission::Undetermined => {
+                format!("via sg {store_group}, whose rule the files do not determine")
+            }
+            Admission::Group(peer) => format!("via sg {} -> {store_group}", ref_text(peer)),
+            Admission::MaybeGroup(peer) => format!(
                 "via sg {store_group}, which admits {} (the function's groups are not all determined)",
                 ref_text(peer)
             ),
-        )),
+            Admission::Anywhere(cidr) => format!("via sg {store_group} open to {cidr}"),
+            Admission::Range(cidr) => format!("via sg {store_group} open to CIDR {cidr}"),
+        }
+    }
+}
+
+/// Whether an ingress rule admits the function, and as what.
+fn admits_source<'r>(rule: &'r SgRule, vpc: &VpcConfig) -> Option<(Tri, Admission<'r>)> {
+    match (&rule.peer_group, &rule.cidr) {
+        (Some(Ref::Unknown), _) | (None, Field::Unknown(_)) => {
+            Some((Tri::Possible, Admission::Undetermined))
+        }
+        (Some(peer), _) if vpc.security_groups.contains(peer) => {
+            Some((Tri::Yes, Admission::Group(peer)))
+        }
+        (Some(peer), _) if vpc.security_groups.contains(&Ref::Unknown) => {
+            Some((Tri::Possible, Admission::MaybeGroup(peer)))
+        }
         (Some(_), _) => None,
-        (None, Field::Known(cidr, _)) if is_open(cidr) => Some((
-            Tri::Yes,
-            format!("via sg {store_group} open to {}", cidr.trim()),
-        )),
-        // A private range: the function's address is likely, not surely, in it.
-        (None, Field::Known(cidr, _)) => Some((
-            Tri::Possible,
-            format!("via sg {store_group} open to CIDR {}", cidr.trim()),
-        )),
+        (None, Field::Known(cidr, _)) if is_open(cidr) => {
+            Some((Tri::Yes, Admission::Anywhere(cidr.trim())))
+        }
+        (None, Field::Known(cidr, _)) => Some((Tri::Possible, Admission::Range(cidr.trim()))),
         (None, Field::Absent) => None,
     }
 }
