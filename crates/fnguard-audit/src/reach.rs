@@ -230,7 +230,8 @@ enum Admission<'a> {
     Undetermined,
     /// One of the function's groups.
     Group(&'a Ref),
-    /// A group the function's undetermined group may be.
+    /// A group from outside the files that the function's undetermined
+    /// group may be.
     MaybeGroup(&'a Ref),
     /// Any address (`0.0.0.0/0`, `::/0`).
     Anywhere(&'a str),
@@ -264,7 +265,10 @@ fn admits_source<'r>(rule: &'r SgRule, vpc: &VpcConfig) -> Option<(Tri, Admissio
         (Some(peer), _) if vpc.security_groups.contains(peer) => {
             Some((Tri::Yes, Admission::Group(peer)))
         }
-        (Some(peer), _) if vpc.security_groups.contains(&Ref::Unknown) => {
+        // An undetermined group of the function (a parameter, a variable)
+        // may be a group from outside the files, never one the same files
+        // create.
+        (Some(peer @ Ref::External(_)), _) if vpc.security_groups.contains(&Ref::Unknown) => {
             Some((Tri::Possible, Admission::MaybeGroup(peer)))
         }
         (Some(_), _) => None,

@@ -82,6 +82,9 @@ fn db_sg(ingress: &str) -> String {
 const FROM_FN: &str =
     "        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !GetAtt FnSg.GroupId}";
 
+const FROM_SHARED: &str =
+    "        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: sg-0shared}";
+
 fn line_of(text: &str, needle: &str) -> u32 {
     text.lines()
         .position(|l| l.contains(needle))
@@ -194,18 +197,27 @@ fn the_function_egress_must_let_the_traffic_out() {
 
 #[test]
 fn undetermined_groups_and_rules_make_a_possible_reach() {
-    // The function's group is a parameter: it may be the admitted one.
+    // The function's group is a parameter: it may be the admitted group
+    // from outside the template...
     let found = paths(&template(
         "[!Ref FnGroup]",
         "[!Ref DbSg]",
-        &db_sg(FROM_FN),
+        &db_sg(FROM_SHARED),
         "",
     ));
     assert_eq!(found.len(), 1);
     assert!(found[0].message.en.contains(
-        "via sg DbSg, which admits FnSg (the function's groups are not all determined) (conditional)"
+        "via sg DbSg, which admits sg-0shared (the function's groups are not all determined) (conditional)"
     ));
     assert_eq!(found[0].severity, Severity::Medium);
+    // ...but not a group the template creates, which no parameter can name.
+    assert!(paths(&template(
+        "[!Ref FnGroup]",
+        "[!Ref DbSg]",
+        &db_sg(FROM_FN),
+        ""
+    ))
+    .is_empty());
     // An ingress list the template does not determine.
     let unknown = "  DbSg:
     Type: AWS::EC2::SecurityGroup
@@ -239,13 +251,13 @@ fn a_named_endpoint_is_evidence_on_the_same_store_not_a_second_impact() {
     let env = "      Environment:
         Variables:
           DB_HOST: !GetAtt Db.Endpoint.Address";
-    let text = template("[!Ref FnGroup]", "[!Ref DbSg]", &db_sg(FROM_FN), env);
+    let text = template("[!Ref FnGroup]", "[!Ref DbSg]", &db_sg(FROM_SHARED), env);
     let found = paths(&text);
     assert_eq!(found.len(), 1);
     let message = &found[0].message.en;
     assert!(
         message.ends_with(
-            "→ network: RDS database Db (postgres:5432) via sg DbSg, which admits FnSg (the function's groups are not all determined); named in environment variable DB_HOST"
+            "→ network: RDS database Db (postgres:5432) via sg DbSg, which admits sg-0shared (the function's groups are not all determined); named in environment variable DB_HOST"
         ),
         "{message}"
     );
