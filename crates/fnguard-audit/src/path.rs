@@ -629,17 +629,28 @@ fn network_impacts(net: &Network, f: &Function) -> Vec<Impact> {
             }
         })
         .collect();
+    let place = if in_vpc { "in VPC, " } else { "" };
+    // Stores with an impact already: one per store, however many
+    // references name it.
+    let mut covered: Vec<&str> = reached.iter().map(|r| r.store.id.as_str()).collect();
     for r in &f.internal_refs {
-        if named_store(&r.what).is_some_and(|id| reached.iter().any(|x| x.store.id == id)) {
-            continue;
-        }
+        let label = match net.store_named(&r.what) {
+            Some(store) if covered.contains(&store.id.as_str()) => continue,
+            Some(store) => {
+                covered.push(store.id.as_str());
+                format!(
+                    "network: {place}reaches {} {}{}, named in {}",
+                    store.kind.name(),
+                    store.id,
+                    reach::endpoint_text(store),
+                    reach::reference_context(&r.what)
+                )
+            }
+            None => format!("network: {place}reaches {}", r.what),
+        };
         out.push(Impact {
             class: Class::NetworkDb,
-            label: if in_vpc {
-                format!("network: in VPC, reaches {}", r.what)
-            } else {
-                format!("network: reaches {}", r.what)
-            },
+            label,
             loc: r.loc,
             certain: true,
         });

@@ -264,18 +264,20 @@ fn a_named_endpoint_is_evidence_on_the_same_store_not_a_second_impact() {
     // The function connects to the endpoint it names: certain.
     assert_eq!(found[0].severity, Severity::High);
     assert_eq!(message.matches("network:").count(), 1);
-    // Without a network reach the reference keeps its own impact.
+    // Without a network reach the references give the store one impact of
+    // their own, however many name it.
     let blocked = template(
         "[!Ref FnSg]",
         "[!Ref DbSg]",
         &db_sg("        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: sg-0other}"),
-        env,
+        &format!("{env}\n          DB_PORT: !GetAtt Db.Endpoint.Port"),
     );
     let found = paths(&blocked);
     assert_eq!(found.len(), 1);
     assert!(found[0].message.en.ends_with(
-        "network: in VPC, reaches AWS::RDS::DBInstance Db in environment variable DB_HOST"
-    ));
+        "network: in VPC, reaches RDS database Db (postgres:5432), named in environment variable DB_HOST"
+    ), "{}", found[0].message.en);
+    assert_eq!(found[0].message.en.matches("network:").count(), 1);
 }
 
 #[test]
