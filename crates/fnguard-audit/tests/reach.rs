@@ -292,3 +292,105 @@ fn functions_outside_a_vpc_reach_no_store_by_security_group() {
     );
     assert!(paths(&text).is_empty());
 }
+
+fn tf_paths(text: &str) -> Vec<Finding> {
+    let (dep, errors) =
+        fnguard_model::terraform::load_module(&[("main.tf".to_string(), text.to_string())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    audit(
+        &dep.expect("deployment"),
+        &AuditOptions {
+            scan_date: Date::new(2026, 11, 28).expect("date"),
+            lang: None,
+        },
+    )
+    .into_iter()
+    .filter(|f| f.rule_id == "FG-PATH-001")
+    .collect()
+}
+
+/// An open function URL runs a VPC function with no role; `fn_egress` are
+/// the function group's egress blocks, `rules` more resources.
+fn tf_module(fn_egress: &str, rules: &str) -> String {
+    format!(
+        r#"
+resource "aws_iam_role" "fn" {{ name = "fn" }}
+resource "aws_security_group" "fn" {{
+  name = "fn"
+{fn_egress}
+}}
+{rules}
+resource "aws_elasticache_replication_group" "cache" {{
+  description        = "sessions"
+  security_group_ids = [aws_security_group.cache.id]
+}}
+resource "aws_lambda_function" "fn" {{
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  vpc_config {{
+    subnet_ids         = ["subnet-1"]
+    security_group_ids = [aws_security_group.fn.id]
+  }}
+}}
+resource "aws_lambda_function_url" "fn" {{
+  function_name      = aws_lambda_function.fn.function_name
+  authorization_type = "NONE"
+}}
+"#
+    )
+}
+
+const TF_ALL_OUT: &str = r#"  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }"#;
+
+#[test]
+fn terraform_inline_blocks_and_rule_resources_admit_the_function() {
+    let inline = r#"resource "aws_security_group" "cache" {
+  name = "cache"
+  ingress {
+    from_port       = 6379
+    to_port         = 6379
+    protocol        = "tcp"
+    security_groups = [aws_security_group.fn.id]
+  }
+}"#;
+    let found = tf_paths(&tf_module(TF_ALL_OUT, inline));
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.en.ends_with(
+        "network: ElastiCache cluster aws_elasticache_replication_group.cache (redis:6379) via sg aws_security_group.fn -> aws_security_group.cache"
+    ), "{}", found[0].message.en);
+    let rule = r#"resource "aws_security_group" "cache" { name = "cache" }
+resource "aws_security_group_rule" "cache_from_fn" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.cache.id
+  source_security_group_id = aws_security_group.fn.id
+  protocol                 = "tcp"
+  from_port                = 6379
+  to_port                  = 6379
+}"#;
+    let found = tf_paths(&tf_module(TF_ALL_OUT, rule));
+    assert_eq!(found.len(), 1);
+    assert!(found[0]
+        .message
+        .en
+        .ends_with("via sg aws_security_group.fn -> aws_security_group.cache"));
+    // Terraform removes the default egress rule: a group without egress
+    // lets nothing out, however open the cache is.
+    assert!(tf_paths(&tf_module("", rule)).is_empty());
+    // Egress to the cache's group only, by a standalone rule.
+    let to_cache = format!(
+        r#"{rule}
+resource "aws_vpc_security_group_egress_rule" "fn_to_cache" {{
+  security_group_id            = aws_security_group.fn.id
+  referenced_security_group_id = aws_security_group.cache.id
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+}}"#
+    );
+    assert_eq!(tf_paths(&tf_module("", &to_cache)).len(), 1);
+}
