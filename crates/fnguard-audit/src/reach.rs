@@ -187,6 +187,7 @@ impl<'d> Network<'d> {
                 let to = match (&rule.cidr, &rule.peer_group) {
                     (Field::Known(cidr, _), _) if is_open(cidr) => Tri::Yes,
                     // The store's address may or may not be in the range.
+                    (Field::Known(cidr, _), _) if !may_hold_vpc_address(cidr) => Tri::No,
                     (Field::Known(_, _) | Field::Unknown(_), _) => Tri::Possible,
                     (_, Some(Ref::Local(peer))) if peer == dest => Tri::Yes,
                     (_, Some(Ref::Unknown)) => Tri::Possible,
@@ -275,13 +276,31 @@ fn admits_source<'r>(rule: &'r SgRule, vpc: &VpcConfig) -> Option<(Tri, Admissio
         (None, Field::Known(cidr, _)) if is_open(cidr) => {
             Some((Tri::Yes, Admission::Anywhere(cidr.trim())))
         }
-        (None, Field::Known(cidr, _)) => Some((Tri::Possible, Admission::Range(cidr.trim()))),
+        (None, Field::Known(cidr, _)) if may_hold_vpc_address(cidr) => {
+            Some((Tri::Possible, Admission::Range(cidr.trim())))
+        }
+        (None, Field::Known(_, _)) => None,
         (None, Field::Absent) => None,
     }
 }
 
 fn is_open(cidr: &str) -> bool {
     matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
+}
+
+/// False for an IPv4 range inside loopback (127.0.0.0/8) or link-local
+/// (169.254.0.0/16), where no VPC address can be: `127.0.0.1/32` is how
+/// templates write "no egress". Anything else, or anything unparsed, may.
+fn may_hold_vpc_address(cidr: &str) -> bool {
+    let Some((address, bits)) = cidr.trim().split_once('/') else {
+        return true;
+    };
+    let (Ok(address), Ok(bits)) = (address.parse::<std::net::Ipv4Addr>(), bits.parse::<u8>())
+    else {
+        return true;
+    };
+    let [a, b, _, _] = address.octets();
+    !((a == 127 && bits >= 8) || (a == 169 && b == 254 && bits >= 16))
 }
 
 fn ref_text(r: &Ref) -> &str {

@@ -147,6 +147,7 @@ fn other_port_protocol_or_group_is_no_reach() {
         "        - {IpProtocol: udp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !GetAtt FnSg.GroupId}",
         "        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: sg-0other}",
         "        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourcePrefixListId: pl-0123}",
+        "        - {IpProtocol: '-1', CidrIp: 127.0.0.1/32}",
     ] {
         let found = paths(&template("[!Ref FnSg]", "[!Ref DbSg]", &db_sg(rule), ""));
         assert!(found.is_empty(), "{rule}: {:?}", found[0].message.en);
@@ -169,6 +170,24 @@ fn the_function_egress_must_let_the_traffic_out() {
         )
     );
     assert!(paths(&template("[!Ref OutSg]", "[!Ref DbSg]", &https_only, "")).is_empty());
+    // The usual way to write "no egress" in CloudFormation.
+    let loopback = https_only.replace(
+        "{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '-1', CidrIp: 127.0.0.1/32}",
+    );
+    assert_ne!(loopback, https_only);
+    assert!(paths(&template("[!Ref OutSg]", "[!Ref DbSg]", &loopback, "")).is_empty());
+    // A private range may hold the database's address.
+    let private = https_only.replace(
+        "{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: '-1', CidrIp: 10.0.0.0/16}",
+    );
+    let found = paths(&template("[!Ref OutSg]", "[!Ref DbSg]", &private, ""));
+    assert_eq!(found.len(), 1);
+    assert!(found[0]
+        .message
+        .en
+        .ends_with("via sg OutSg -> DbSg (conditional)"));
     // Egress to the database's group on its port, by a standalone rule.
     let to_db = format!(
         "{}  OutSg:
