@@ -619,7 +619,7 @@ pub struct Parameter {
     pub ignores: Vec<Ignore>,
 }
 
-/// A database, cache or search domain (RDS instance or cluster,
+/// A database, cache or search domain (RDS instance, cluster or proxy,
 /// ElastiCache, MemoryDB, Redshift, OpenSearch, DocumentDB, Neptune, DAX).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataStore {

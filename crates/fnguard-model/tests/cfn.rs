@@ -1340,6 +1340,12 @@ Resources:
     Properties:
       Engine: !Ref Engine
       DBSubnetGroupName: shared-elsewhere
+  Proxy:
+    Type: AWS::RDS::DBProxy
+    Properties:
+      EngineFamily: POSTGRESQL
+      VpcSubnetIds: [subnet-6]
+      VpcSecurityGroupIds: [!Ref DbSg]
   Memcached:
     Type: AWS::ElastiCache::CacheCluster
     Properties:
@@ -1383,6 +1389,7 @@ Resources:
             "Orders",
             "Ledger",
             "Unknown",
+            "Proxy",
             "Memcached",
             "Sessions",
             "Serverless",
@@ -1421,6 +1428,10 @@ Resources:
     assert!(unknown.engine.is_unknown());
     assert!(unknown.port.is_unknown());
     assert_eq!(unknown.subnets, [Ref::Unknown]);
+    let proxy = store("Proxy");
+    assert_eq!(proxy.port.value(), Some(&5432));
+    assert_eq!(proxy.security_groups, [Ref::Local("DbSg".into())]);
+    assert_eq!(proxy.subnets, [Ref::External("subnet-6".into())]);
     let memcached = store("Memcached");
     assert_eq!(memcached.kind, DataStoreKind::ElastiCache);
     assert_eq!(memcached.port.value(), Some(&11211));

@@ -2153,6 +2153,11 @@ resource "aws_rds_cluster" "shared" {
   port                 = 5433
   db_subnet_group_name = "elsewhere"
 }
+resource "aws_db_proxy" "proxy" {
+  engine_family          = "MYSQL"
+  vpc_subnet_ids         = ["subnet-6"]
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
 resource "aws_elasticache_cluster" "memcached" {
   engine             = "memcached"
   subnet_group_name  = aws_elasticache_subnet_group.cache.name
@@ -2191,6 +2196,7 @@ resource "aws_dax_cluster" "dax" {}
             "aws_db_instance.orders",
             "aws_rds_cluster.ledger",
             "aws_rds_cluster.shared",
+            "aws_db_proxy.proxy",
             "aws_elasticache_cluster.memcached",
             "aws_elasticache_replication_group.sessions",
             "aws_elasticache_serverless_cache.valkey",
@@ -2231,6 +2237,13 @@ resource "aws_dax_cluster" "dax" {}
     let shared = store("aws_rds_cluster.shared");
     assert_eq!(shared.port.value(), Some(&5433));
     assert_eq!(shared.subnets, [Ref::Unknown]);
+    let proxy = store("aws_db_proxy.proxy");
+    assert_eq!(proxy.port.value(), Some(&3306));
+    assert_eq!(proxy.subnets, [Ref::External("subnet-6".into())]);
+    assert_eq!(
+        proxy.security_groups,
+        [Ref::Local("aws_security_group.db".into())]
+    );
     let memcached = store("aws_elasticache_cluster.memcached");
     assert_eq!(memcached.port.value(), Some(&11211));
     assert_eq!(memcached.subnets, [Ref::External("subnet-3".into())]);

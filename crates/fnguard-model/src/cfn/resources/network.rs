@@ -47,6 +47,18 @@ const STORES: &[StoreShape] = &[
         port_key: Some("Port"),
         public_key: Some("PubliclyAccessible"),
     },
+    // Functions often connect through a proxy rather than to the database.
+    StoreShape {
+        ty: "AWS::RDS::DBProxy",
+        kind: DataStoreKind::Rds,
+        engine_key: Some("EngineFamily"),
+        default_engine: None,
+        security_groups: &["VpcSecurityGroupIds"],
+        subnets: &["VpcSubnetIds"],
+        subnet_group: None,
+        port_key: None,
+        public_key: None,
+    },
     StoreShape {
         ty: "AWS::ElastiCache::CacheCluster",
         kind: DataStoreKind::ElastiCache,

@@ -57,6 +57,13 @@ const STORES: &[StoreShape] = &[
         subnet_group: Some("db_subnet_group_name"),
         ..shape("aws_rds_cluster", DataStoreKind::Rds)
     },
+    // Functions often connect through a proxy rather than to the database.
+    StoreShape {
+        engine_key: Some("engine_family"),
+        subnets: Some("vpc_subnet_ids"),
+        port_key: None,
+        ..shape("aws_db_proxy", DataStoreKind::Rds)
+    },
     StoreShape {
         engine_key: Some("engine"),
         security_groups: "security_group_ids",
