@@ -603,14 +603,13 @@ fn severity_for(score: u32) -> Option<Severity> {
 fn network_impacts(net: &Network, f: &Function) -> Vec<Impact> {
     let in_vpc = f.vpc.is_known();
     let reached = net.reaches(f);
-    let named_store = |what: &str| net.store_named(what).map(|s| s.id.as_str());
     let mut out: Vec<Impact> = reached
         .iter()
         .map(|r| {
             let named = f
                 .internal_refs
                 .iter()
-                .find(|i| named_store(&i.what) == Some(r.store.id.as_str()));
+                .find(|i| net.store_of(i).is_some_and(|s| s.id == r.store.id));
             let evidence = named.map_or(String::new(), |i| {
                 format!("; named in {}", reach::reference_context(&i.what))
             });
@@ -634,7 +633,7 @@ fn network_impacts(net: &Network, f: &Function) -> Vec<Impact> {
     // references name it.
     let mut covered: Vec<&str> = reached.iter().map(|r| r.store.id.as_str()).collect();
     for r in &f.internal_refs {
-        let label = match net.store_named(&r.what) {
+        let label = match net.store_of(r) {
             Some(store) if covered.contains(&store.id.as_str()) => continue,
             Some(store) => {
                 covered.push(store.id.as_str());

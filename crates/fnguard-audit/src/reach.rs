@@ -12,7 +12,9 @@
 
 use fnguard_core::fast_hash::HashMap;
 use fnguard_core::{Field, Loc};
-use fnguard_model::{DataStore, Deployment, Function, Ref, SecurityGroup, SgRule, VpcConfig};
+use fnguard_model::{
+    DataStore, Deployment, Function, InternalRef, Ref, SecurityGroup, SgRule, VpcConfig,
+};
 
 /// How sure a link of the chain is. Ordered: the weakest link of a chain
 /// decides (`min`), the best of alternatives counts (`max`).
@@ -70,23 +72,10 @@ impl<'d> Network<'d> {
     }
 
     /// The store an internal reference names, if it is one of the
-    /// deployment's. The loaders write the referenced element's id as a
-    /// word of the reference before its context (CloudFormation
-    /// `AWS::RDS::DBInstance Db in environment variable X`, Terraform
-    /// `RDS instance aws_db_instance.db (in role policy)`).
-    pub fn store_named(&self, what: &str) -> Option<&'d DataStore> {
-        if self.stores.is_empty() {
-            return None;
-        }
-        let end = [" in ", " (in "]
-            .iter()
-            .filter_map(|sep| what.find(sep))
-            .min()
-            .unwrap_or(what.len());
-        what[..end]
-            .split(' ')
-            .find_map(|word| self.stores.get(word))
-            .map(|&i| &self.dep.data_stores[i])
+    /// deployment's.
+    pub fn store_of(&self, r: &InternalRef) -> Option<&'d DataStore> {
+        let &i = self.stores.get(r.element.as_deref()?)?;
+        Some(&self.dep.data_stores[i])
     }
 
     /// The stores a function reaches over the network, in model order.

@@ -412,4 +412,15 @@ resource "aws_vpc_security_group_egress_rule" "fn_to_cache" {{
 }}"#
     );
     assert_eq!(tf_paths(&tf_module("", &to_cache)).len(), 1);
+    // The function also names the cache: evidence on the same impact.
+    let named = tf_module(TF_ALL_OUT, rule).replace(
+        "  vpc_config {",
+        "  environment {\n    variables = { CACHE = aws_elasticache_replication_group.cache.primary_endpoint_address }\n  }\n  vpc_config {",
+    );
+    let found = tf_paths(&named);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.en.ends_with(
+        "via sg aws_security_group.fn -> aws_security_group.cache; named in the function's configuration"
+    ), "{}", found[0].message.en);
+    assert_eq!(found[0].message.en.matches("network:").count(), 1);
 }

@@ -311,6 +311,9 @@ pub struct InternalRef {
     /// e.g. "RDS instance Database", "ElastiCache endpoint in DB_HOST".
     pub what: String,
     pub loc: Loc,
+    /// The element of the deployment it names (a CloudFormation logical
+    /// id, a Terraform address); `None` for a host name written out.
+    pub element: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

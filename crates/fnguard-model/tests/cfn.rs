@@ -1380,8 +1380,23 @@ Resources:
   Dax:
     Type: AWS::DAX::Cluster
     Properties: {IAMRoleARN: arn:aws:iam::1:role/dax, NodeType: dax.t3.small, ReplicationFactor: 1}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt Orders.Endpoint.Address
+          LEGACY: legacy.abc123.eu-west-1.rds.amazonaws.com
 "#;
     let dep = cfn::load("t.yaml", text).expect("loads");
+    // A reference to a store names it as an element, a host name does not.
+    let f = dep.function("Fn").expect("function");
+    let elements: Vec<Option<&str>> = f
+        .internal_refs
+        .iter()
+        .map(|r| r.element.as_deref())
+        .collect();
+    assert_eq!(elements, [Some("Orders"), None]);
     let ids: Vec<&str> = dep.data_stores.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(
         ids,

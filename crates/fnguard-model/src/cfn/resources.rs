@@ -460,6 +460,7 @@ impl<'a> Builder<'a> {
                 named.push(InternalRef {
                     what: format!("{ty} {id} in {context}"),
                     loc,
+                    element: Some(id.to_string()),
                 });
             }
         };
@@ -481,6 +482,7 @@ impl<'a> Builder<'a> {
                             hosts.push(InternalRef {
                                 what: format!("{} host in {context}", &suffix[1..]),
                                 loc: n.loc,
+                                element: None,
                             });
                         }
                     }
@@ -528,6 +530,7 @@ impl<'a> Builder<'a> {
                     out.push(InternalRef {
                         what: format!("data store {id} ({attr}) in {context}"),
                         loc,
+                        element: Some(id.to_string()),
                     });
                 }
             }
@@ -2354,6 +2357,7 @@ mod tests {
             .map(|(id, ty, loc)| InternalRef {
                 what: format!("{ty} {id} in {context}"),
                 loc,
+                element: Some(id),
             })
             .collect();
         if !b.untyped.is_empty() {
@@ -2369,6 +2373,7 @@ mod tests {
                             out.push(InternalRef {
                                 what: format!("{} host in {context}", &suffix[1..]),
                                 loc: n.loc,
+                                element: None,
                             });
                         }
                     }

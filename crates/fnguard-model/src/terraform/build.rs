@@ -658,6 +658,7 @@ fn environment(f: &mut Function, env: &V) {
                 f.internal_refs.push(InternalRef {
                     what: format!("{what} endpoint in {name}"),
                     loc: value.loc,
+                    element: None,
                 });
             }
         }
@@ -740,6 +741,7 @@ fn add_internal_refs(f: &mut Function, index: &Index, policy_sources: &HashMap<S
                 f.internal_refs.push(InternalRef {
                     what: format!("{what} {addr}{via}"),
                     loc,
+                    element: Some(addr.to_string()),
                 });
             }
         }
