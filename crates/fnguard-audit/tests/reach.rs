@@ -260,6 +260,13 @@ fn store_with_groups_outside_the_files_is_reached_only_through_a_shared_subnet()
         .message
         .en
         .ends_with("network: RDS database Db (postgres:5432) in subnet subnet-1 with the function (conditional)"));
+    // Groups the template does not determine say no more.
+    let found = paths(&template("[!Ref FnSg]", "[!Ref FnGroup]", "", ""));
+    assert_eq!(found.len(), 1);
+    assert!(found[0]
+        .message
+        .en
+        .ends_with("in subnet subnet-1 with the function (conditional)"));
     let elsewhere = template("[!Ref FnSg]", "[sg-0db]", "", "")
         .replace("SubnetIds: [subnet-1]\n", "SubnetIds: [subnet-9]\n");
     assert!(paths(&elsewhere).is_empty());
