@@ -1387,16 +1387,18 @@ Resources:
         Variables:
           DB_HOST: !GetAtt Orders.Endpoint.Address
           LEGACY: legacy.abc123.eu-west-1.rds.amazonaws.com
+          WRITER: !GetAtt LedgerWriter.Endpoint.Address
 "#;
     let dep = cfn::load("t.yaml", text).expect("loads");
-    // A reference to a store names it as an element, a host name does not.
+    // A reference to a store names it as an element, a host name does not,
+    // one to an instance of a cluster names the cluster.
     let f = dep.function("Fn").expect("function");
     let elements: Vec<Option<&str>> = f
         .internal_refs
         .iter()
         .map(|r| r.element.as_deref())
         .collect();
-    assert_eq!(elements, [Some("Orders"), None]);
+    assert_eq!(elements, [Some("Orders"), None, Some("Ledger")]);
     let ids: Vec<&str> = dep.data_stores.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(
         ids,

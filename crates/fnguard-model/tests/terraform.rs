@@ -2187,7 +2187,32 @@ resource "aws_elasticsearch_domain" "legacy" {}
 resource "aws_docdb_cluster" "docs" {}
 resource "aws_neptune_cluster" "graph" { port = 8183 }
 resource "aws_dax_cluster" "dax" {}
+resource "aws_rds_cluster_instance" "writer" {
+  cluster_identifier = aws_rds_cluster.ledger.id
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  environment {
+    variables = {
+      DB_HOST = aws_db_instance.orders.address
+      WRITER  = aws_rds_cluster_instance.writer.endpoint
+    }
+  }
+}
 "#,
+    );
+    // References name the store; one to an instance of a cluster, the
+    // cluster.
+    let f = dep.function("aws_lambda_function.fn").expect("function");
+    let mut elements: Vec<&str> = f
+        .internal_refs
+        .iter()
+        .filter_map(|r| r.element.as_deref())
+        .collect();
+    elements.sort();
+    assert_eq!(
+        elements,
+        ["aws_db_instance.orders", "aws_rds_cluster.ledger"]
     );
     let ids: Vec<&str> = dep.data_stores.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(

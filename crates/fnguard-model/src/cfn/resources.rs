@@ -302,6 +302,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
         }
     }
     b.finish();
+    b.point_members_at_clusters(&res);
     b.dep
 }
 

@@ -273,6 +273,38 @@ impl Builder<'_> {
         }
     }
 
+    /// The template's cluster an RDS instance belongs to.
+    fn cluster_of(&self, x: &Res) -> Option<String> {
+        if x.ty != "AWS::RDS::DBInstance" {
+            return None;
+        }
+        x.props
+            .get("DBClusterIdentifier")
+            .and_then(|n| self.local_target(n, &["AWS::RDS::DBCluster"]))
+    }
+
+    /// A function's references to an instance of a cluster name the
+    /// cluster, which is the store (run once the references are complete).
+    pub(super) fn point_members_at_clusters(&mut self, res: &[Res]) {
+        let clusters: HashMap<&str, String> = res
+            .iter()
+            .filter_map(|x| Some((x.id, self.cluster_of(x)?)))
+            .collect();
+        if clusters.is_empty() {
+            return;
+        }
+        for r in self
+            .dep
+            .functions
+            .iter_mut()
+            .flat_map(|f| f.internal_refs.iter_mut())
+        {
+            if let Some(cluster) = r.element.as_deref().and_then(|e| clusters.get(e)) {
+                r.element = Some(cluster.clone());
+            }
+        }
+    }
+
     /// Every data store of the template, with the subnets of the subnet
     /// group it names.
     pub(super) fn data_stores(&mut self, res: &[Res]) {
@@ -298,12 +330,7 @@ impl Builder<'_> {
             };
             // An instance of a cluster in the template is the cluster's
             // member: the cluster is the store.
-            if x.ty == "AWS::RDS::DBInstance"
-                && x.props
-                    .get("DBClusterIdentifier")
-                    .and_then(|n| self.local_target(n, &["AWS::RDS::DBCluster"]))
-                    .is_some()
-            {
+            if self.cluster_of(x).is_some() {
                 continue;
             }
             let p = &x.props;

@@ -148,6 +148,7 @@ const SG: &[&str] = &["aws_security_group"];
 /// types.
 pub(in crate::terraform) fn is_network_type(rtype: &str) -> bool {
     rtype == "aws_vpc_security_group_ingress_rule"
+        || rtype == "aws_rds_cluster_instance"
         || STORES.iter().any(|s| s.rtype == rtype)
         || SUBNET_GROUPS.contains(&rtype)
 }
@@ -170,6 +171,7 @@ fn ref_list(v: Option<&V>, types: &[&str]) -> Vec<Ref> {
 /// Every data store of the module, with the subnets of the subnet group it
 /// names.
 pub(super) fn data_stores(dep: &mut Deployment, resources: &[Res]) {
+    point_members_at_clusters(dep, resources);
     // Subnet group address and name → its subnets.
     let mut groups: HashMap<&str, Vec<Ref>> = HashMap::default();
     let mut group_names: HashMap<&str, &str> = HashMap::default();
@@ -247,6 +249,37 @@ pub(super) fn data_stores(dep: &mut Deployment, resources: &[Res]) {
                 .map_or(Field::Absent, |k| field_bool(b.get(k))),
             ignores: Vec::new(),
         });
+    }
+}
+
+/// A function's references to an instance of a cluster
+/// (`aws_rds_cluster_instance`) name the cluster, which is the store.
+fn point_members_at_clusters(dep: &mut Deployment, resources: &[Res]) {
+    let clusters: HashMap<&str, String> = resources
+        .iter()
+        .filter(|r| !is_data(r) && r.rtype == "aws_rds_cluster_instance")
+        .filter_map(|r| {
+            match link(
+                r.body.get("cluster_identifier")?,
+                &["aws_rds_cluster"],
+                None,
+            ) {
+                Ref::Local(cluster) => Some((r.addr.as_str(), cluster)),
+                _ => None,
+            }
+        })
+        .collect();
+    if clusters.is_empty() {
+        return;
+    }
+    for r in dep
+        .functions
+        .iter_mut()
+        .flat_map(|f| f.internal_refs.iter_mut())
+    {
+        if let Some(cluster) = r.element.as_deref().and_then(|e| clusters.get(e)) {
+            r.element = Some(cluster.clone());
+        }
     }
 }
 
