@@ -1509,6 +1509,14 @@ Resources:
       FromPort: 5432
       ToPort: 5432
       SourceSecurityGroupId: sg-0legacy
+  DefaultVpcRule:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupName: !Ref CacheSg
+      IpProtocol: tcp
+      FromPort: 6379
+      ToPort: 6379
+      SourceSecurityGroupName: !Ref FnSg
   FnToCache:
     Type: AWS::EC2::SecurityGroupEgress
     Properties:
@@ -1546,11 +1554,13 @@ Resources:
         Some(Ref::External("sg-0legacy".into()))
     );
     assert_eq!(db.ingress[2].loc.line, 20);
-    // Not determined: one rule that may admit anything.
+    // Not determined: one rule that may admit anything; then the default
+    // VPC's rule by group names.
     let cache = dep.security_group("CacheSg").unwrap();
-    assert_eq!(cache.ingress.len(), 1);
+    assert_eq!(cache.ingress.len(), 2);
     assert!(cache.ingress[0].cidr.is_unknown());
     assert_eq!(cache.ingress[0].peer_group, Some(Ref::Unknown));
+    assert_eq!(cache.ingress[1].peer_group, Some(Ref::Local("FnSg".into())));
     // Egress stays as before: the implicit allow-all rule.
     assert!(cache.egress[0].implicit);
 }

@@ -257,11 +257,12 @@ impl Builder<'_> {
             .collect()
     }
 
-    /// `AWS::EC2::SecurityGroupIngress`: a rule of the group in `GroupId`.
+    /// `AWS::EC2::SecurityGroupIngress`: a rule of the group in `GroupId`
+    /// (`GroupName` in a default VPC).
     pub(super) fn sg_ingress(&mut self, x: &Res) {
-        let Some(group) = x
-            .props
-            .get("GroupId")
+        let Some(group) = ["GroupId", "GroupName"]
+            .iter()
+            .find_map(|k| x.props.get(k))
             .and_then(|n| self.local_target(n, &[SG]))
         else {
             return;
