@@ -10,6 +10,7 @@ pub mod mon;
 pub mod net;
 pub mod path;
 pub mod privesc;
+mod reach;
 pub mod rt;
 pub mod sec;
 pub mod sign;

@@ -35,6 +35,7 @@
 //! the role's policies, so Deny and NotAction count.
 
 use crate::privesc::{Analysis, RolePower};
+use crate::reach::{self, Network};
 use crate::trig::Principal;
 use crate::{trig, Ctx, Raw};
 use fnguard_core::fast_hash::HashMap;
@@ -674,22 +675,64 @@ fn severity_for(score: u32) -> Option<Severity> {
     }
 }
 
-/// Impacts of the function's network position.
-fn network_impacts(f: &Function) -> Vec<Impact> {
+/// Impacts of the function's network position: each data store it reaches
+/// (see `reach`), once, with the internal references that name the store
+/// as evidence; then the other internal resources it references.
+fn network_impacts(net: &Network, f: &Function) -> Vec<Impact> {
     let in_vpc = f.vpc.is_known();
-    f.internal_refs
+    let reached = net.reaches(f);
+    let mut out: Vec<Impact> = reached
         .iter()
-        .map(|r| Impact {
+        .map(|r| {
+            let named = f
+                .internal_refs
+                .iter()
+                .find(|i| net.store_of(i).is_some_and(|s| s.id == r.store.id));
+            let evidence = named.map_or(String::new(), |i| {
+                format!("; named in {}", reach::reference_context(&i.what))
+            });
+            Impact {
+                class: Class::NetworkDb,
+                label: format!(
+                    "network: {} {}{} {}{evidence}",
+                    r.store.kind.name(),
+                    r.store.id,
+                    reach::endpoint_text(r.store),
+                    r.how
+                ),
+                loc: r.loc,
+                // A function that names the store's endpoint connects to it.
+                certain: r.certain || named.is_some(),
+            }
+        })
+        .collect();
+    let place = if in_vpc { "in VPC, " } else { "" };
+    // Stores with an impact already: one per store, however many
+    // references name it.
+    let mut covered: Vec<&str> = reached.iter().map(|r| r.store.id.as_str()).collect();
+    for r in &f.internal_refs {
+        let label = match net.store_of(r) {
+            Some(store) if covered.contains(&store.id.as_str()) => continue,
+            Some(store) => {
+                covered.push(store.id.as_str());
+                format!(
+                    "network: {place}reaches {} {}{}, named in {}",
+                    store.kind.name(),
+                    store.id,
+                    reach::endpoint_text(store),
+                    reach::reference_context(&r.what)
+                )
+            }
+            None => format!("network: {place}reaches {}", r.what),
+        };
+        out.push(Impact {
             class: Class::NetworkDb,
-            label: if in_vpc {
-                format!("network: in VPC, reaches {}", r.what)
-            } else {
-                format!("network: reaches {}", r.what)
-            },
+            label,
             loc: r.loc,
             certain: true,
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
@@ -703,6 +746,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
     }
     let mut impacts_by_role: HashMap<&str, Vec<Impact>> = HashMap::default();
     let mut class_cache: ClassCache = HashMap::default();
+    let network = Network::new(dep);
     let mut found: Vec<(u32, Raw)> = Vec::new();
     for f in &dep.functions {
         let Some(fn_entries) = entries.get(f.id.as_str()) else {
@@ -719,7 +763,7 @@ pub fn check(ctx: &Ctx, analysis: &Analysis, out: &mut Vec<Raw>) {
                 .clone(),
             None => Vec::new(),
         };
-        impacts.extend(network_impacts(f));
+        impacts.extend(network_impacts(&network, f));
         if impacts.is_empty() {
             continue;
         }

@@ -14,6 +14,7 @@ fn function_outside_a_vpc() {
     with_db.internal_refs.push(InternalRef {
         what: "RDS instance OrdersDb".into(),
         loc: loc(40),
+        element: None,
     });
     let mut computed = hardened_function("Computed", 50);
     computed.vpc = Field::Unknown(loc(55));

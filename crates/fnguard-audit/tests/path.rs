@@ -95,7 +95,7 @@ fn guide_scenario_is_critical_with_the_chain_in_order() {
             && f.message.en.contains("secretsmanager:GetSecretValue on *")
             && f.message
                 .en
-                .contains("in VPC, reaches AWS::RDS::DBInstance OrdersDb"),
+                .contains("network: in VPC, reaches RDS database OrdersDb (postgres:5432), named in environment variable DB_HOST"),
         "{}",
         f.message.en
     );

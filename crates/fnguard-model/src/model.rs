@@ -311,6 +311,9 @@ pub struct InternalRef {
     /// e.g. "RDS instance Database", "ElastiCache endpoint in DB_HOST".
     pub what: String,
     pub loc: Loc,
+    /// The element of the deployment it names (a CloudFormation logical
+    /// id, a Terraform address); `None` for a host name written out.
+    pub element: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -623,7 +626,7 @@ pub struct Parameter {
     pub ignores: Vec<Ignore>,
 }
 
-/// A database, cache or search domain (RDS instance or cluster,
+/// A database, cache or search domain (RDS instance, cluster or proxy,
 /// ElastiCache, MemoryDB, Redshift, OpenSearch, DocumentDB, Neptune, DAX).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataStore {
@@ -667,6 +670,39 @@ impl DataStoreKind {
             DataStoreKind::Neptune => "Neptune cluster",
             DataStoreKind::Dax => "DAX cluster",
         }
+    }
+
+    /// The port clients use when the files set none: the engine's default
+    /// (`engine` as written, any case), or the service's only port. `None`
+    /// when it depends on an engine the files do not determine.
+    pub fn default_port(self, engine: Option<&str>) -> Option<i64> {
+        match self {
+            DataStoreKind::Redshift => return Some(5439),
+            DataStoreKind::OpenSearch => return Some(443),
+            DataStoreKind::DocumentDb => return Some(27017),
+            DataStoreKind::Neptune => return Some(8182),
+            DataStoreKind::Dax => return Some(8111),
+            DataStoreKind::Rds | DataStoreKind::ElastiCache | DataStoreKind::MemoryDb => {}
+        }
+        let engine = engine?.trim().to_ascii_lowercase();
+        let port = if engine.contains("postgres") {
+            5432
+        } else if engine.starts_with("aurora") || engine == "mysql" || engine == "mariadb" {
+            3306
+        } else if engine.contains("oracle") {
+            1521
+        } else if engine.contains("sqlserver") {
+            1433
+        } else if engine.starts_with("db2") {
+            50000
+        } else if engine == "redis" || engine == "valkey" {
+            6379
+        } else if engine == "memcached" {
+            11211
+        } else {
+            return None;
+        };
+        Some(port)
     }
 }
 

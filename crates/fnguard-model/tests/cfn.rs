@@ -1452,3 +1452,279 @@ Resources:
         ]
     );
 }
+
+/// Databases, caches and domains become data stores: engine, the port
+/// written or the engine's default, security groups, and the subnets of
+/// the subnet group they name (by `Ref` or by name). Members of a cluster
+/// are not stores of their own; what the template does not determine stays
+/// unknown.
+#[test]
+fn data_stores_with_ports_groups_and_subnet_groups() {
+    let text = r#"
+Parameters:
+  Engine: {Type: String}
+  Groups: {Type: 'List<AWS::EC2::SecurityGroup::Id>'}
+Resources:
+  DbSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: db, VpcId: vpc-1}
+  SubnetA:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: vpc-1, CidrBlock: 10.0.1.0/24}
+  DbSubnets:
+    Type: AWS::RDS::DBSubnetGroup
+    Properties:
+      DBSubnetGroupDescription: private
+      DBSubnetGroupName: Orders-Private
+      SubnetIds: [!Ref SubnetA, subnet-2]
+  CacheSubnets:
+    Type: AWS::ElastiCache::SubnetGroup
+    Properties: {Description: cache, SubnetIds: [subnet-3]}
+  Orders:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: postgres
+      DBSubnetGroupName: !Ref DbSubnets
+      VPCSecurityGroups: [!GetAtt DbSg.GroupId, sg-0123]
+      PubliclyAccessible: false
+  Ledger:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-mysql
+      Port: '3307'
+      DBSubnetGroupName: orders-private
+      VpcSecurityGroupIds: !Ref Groups
+  LedgerWriter:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: aurora-mysql
+      DBClusterIdentifier: !Ref Ledger
+  Unknown:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: !Ref Engine
+      DBSubnetGroupName: shared-elsewhere
+  Proxy:
+    Type: AWS::RDS::DBProxy
+    Properties:
+      EngineFamily: POSTGRESQL
+      VpcSubnetIds: [subnet-6]
+      VpcSecurityGroupIds: [!Ref DbSg]
+  Memcached:
+    Type: AWS::ElastiCache::CacheCluster
+    Properties:
+      Engine: memcached
+      CacheSubnetGroupName: !Ref CacheSubnets
+      VpcSecurityGroupIds: !GetAtt DbSg.GroupId
+  Sessions:
+    Type: AWS::ElastiCache::ReplicationGroup
+    Properties: {ReplicationGroupDescription: s, SecurityGroupIds: [!Ref DbSg]}
+  Serverless:
+    Type: AWS::ElastiCache::ServerlessCache
+    Properties: {Engine: valkey, SubnetIds: [subnet-4], SecurityGroupIds: [!Ref DbSg]}
+  Memory:
+    Type: AWS::MemoryDB::Cluster
+    Properties: {ACLName: open-access, NodeType: db.t4g.small}
+  Warehouse:
+    Type: AWS::Redshift::Cluster
+    Properties: {Port: 5440, PubliclyAccessible: true}
+  Search:
+    Type: AWS::OpenSearchService::Domain
+    Properties:
+      VPCOptions: {SubnetIds: [subnet-5], SecurityGroupIds: [!Ref DbSg]}
+  Legacy:
+    Type: AWS::Elasticsearch::Domain
+    Properties: {}
+  Docs:
+    Type: AWS::DocDB::DBCluster
+    Properties: {}
+  Graph:
+    Type: AWS::Neptune::DBCluster
+    Properties: {}
+  Dax:
+    Type: AWS::DAX::Cluster
+    Properties: {IAMRoleARN: arn:aws:iam::1:role/dax, NodeType: dax.t3.small, ReplicationFactor: 1}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment:
+        Variables:
+          DB_HOST: !GetAtt Orders.Endpoint.Address
+          LEGACY: legacy.abc123.eu-west-1.rds.amazonaws.com
+          WRITER: !GetAtt LedgerWriter.Endpoint.Address
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    // A reference to a store names it as an element, a host name does not,
+    // one to an instance of a cluster names the cluster.
+    let f = dep.function("Fn").expect("function");
+    let elements: Vec<Option<&str>> = f
+        .internal_refs
+        .iter()
+        .map(|r| r.element.as_deref())
+        .collect();
+    assert_eq!(elements, [Some("Orders"), None, Some("Ledger")]);
+    let ids: Vec<&str> = dep.data_stores.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "Orders",
+            "Ledger",
+            "Unknown",
+            "Proxy",
+            "Memcached",
+            "Sessions",
+            "Serverless",
+            "Memory",
+            "Warehouse",
+            "Search",
+            "Legacy",
+            "Docs",
+            "Graph",
+            "Dax"
+        ]
+    );
+    let store = |id: &str| dep.data_store(id).expect("store");
+    let orders = store("Orders");
+    assert_eq!(orders.kind, DataStoreKind::Rds);
+    assert_eq!(orders.engine.as_deref(), Some("postgres"));
+    assert_eq!(orders.port.value(), Some(&5432));
+    assert_eq!(
+        orders.security_groups,
+        [Ref::Local("DbSg".into()), Ref::External("sg-0123".into())]
+    );
+    assert_eq!(
+        orders.subnets,
+        [
+            Ref::Local("SubnetA".into()),
+            Ref::External("subnet-2".into())
+        ]
+    );
+    assert_eq!(orders.publicly_accessible.value(), Some(&false));
+    // By name, in any case; a written port wins over the engine's.
+    let ledger = store("Ledger");
+    assert_eq!(ledger.port.value(), Some(&3307));
+    assert_eq!(ledger.subnets.len(), 2);
+    assert_eq!(ledger.security_groups, [Ref::Unknown]);
+    let unknown = store("Unknown");
+    assert!(unknown.engine.is_unknown());
+    assert!(unknown.port.is_unknown());
+    assert_eq!(unknown.subnets, [Ref::Unknown]);
+    let proxy = store("Proxy");
+    assert_eq!(proxy.port.value(), Some(&5432));
+    assert_eq!(proxy.security_groups, [Ref::Local("DbSg".into())]);
+    assert_eq!(proxy.subnets, [Ref::External("subnet-6".into())]);
+    let memcached = store("Memcached");
+    assert_eq!(memcached.kind, DataStoreKind::ElastiCache);
+    assert_eq!(memcached.port.value(), Some(&11211));
+    assert_eq!(memcached.security_groups, [Ref::Local("DbSg".into())]);
+    assert_eq!(memcached.subnets, [Ref::External("subnet-3".into())]);
+    assert_eq!(store("Sessions").engine.as_deref(), Some("redis"));
+    assert_eq!(store("Sessions").port.value(), Some(&6379));
+    assert_eq!(store("Serverless").port.value(), Some(&6379));
+    assert_eq!(
+        store("Serverless").subnets,
+        [Ref::External("subnet-4".into())]
+    );
+    assert_eq!(store("Memory").kind, DataStoreKind::MemoryDb);
+    assert_eq!(store("Memory").port.value(), Some(&6379));
+    assert_eq!(store("Warehouse").port.value(), Some(&5440));
+    assert_eq!(store("Warehouse").publicly_accessible.value(), Some(&true));
+    let search = store("Search");
+    assert_eq!(search.kind, DataStoreKind::OpenSearch);
+    assert_eq!(search.port.value(), Some(&443));
+    assert_eq!(search.security_groups, [Ref::Local("DbSg".into())]);
+    assert_eq!(search.subnets, [Ref::External("subnet-5".into())]);
+    assert!(store("Legacy").security_groups.is_empty());
+    assert_eq!(store("Docs").port.value(), Some(&27017));
+    assert_eq!(store("Graph").port.value(), Some(&8182));
+    assert_eq!(store("Dax").port.value(), Some(&8111));
+}
+
+/// Inbound rules: inline `SecurityGroupIngress` and standalone
+/// `AWS::EC2::SecurityGroupIngress`, with the source group as the peer;
+/// egress rules name their destination group; an ingress list the template
+/// does not determine is one unknown rule.
+#[test]
+fn security_group_ingress_and_peer_groups() {
+    let text = r#"
+Parameters:
+  Open: {Type: String}
+Conditions:
+  IsOpen: !Equals [!Ref Open, 'yes']
+Resources:
+  FnSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: fn
+      SecurityGroupEgress:
+        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, DestinationSecurityGroupId: !GetAtt DbSg.GroupId}
+  DbSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !GetAtt FnSg.GroupId}
+        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 10.0.0.0/16}
+  FromLegacy:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: !Ref DbSg
+      IpProtocol: tcp
+      FromPort: 5432
+      ToPort: 5432
+      SourceSecurityGroupId: sg-0legacy
+  DefaultVpcRule:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupName: !Ref CacheSg
+      IpProtocol: tcp
+      FromPort: 6379
+      ToPort: 6379
+      SourceSecurityGroupName: !Ref FnSg
+  FnToCache:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties:
+      GroupId: !GetAtt FnSg.GroupId
+      IpProtocol: tcp
+      FromPort: 6379
+      ToPort: 6379
+      DestinationSecurityGroupId: !Ref CacheSg
+  CacheSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: cache
+      SecurityGroupIngress: !If [IsOpen, [{IpProtocol: '-1', CidrIp: 0.0.0.0/0}], !Ref AWS::NoValue]
+"#;
+    let dep = cfn::load("t.yaml", text).expect("loads");
+    let fn_sg = dep.security_group("FnSg").unwrap();
+    assert!(fn_sg.ingress.is_empty());
+    assert_eq!(fn_sg.egress.len(), 2);
+    assert_eq!(fn_sg.egress[0].peer_group, Some(Ref::Local("DbSg".into())));
+    assert!(fn_sg.egress[0].cidr.is_absent());
+    assert_eq!(
+        fn_sg.egress[1].peer_group,
+        Some(Ref::Local("CacheSg".into()))
+    );
+    let db = dep.security_group("DbSg").unwrap();
+    assert_eq!(db.ingress.len(), 3);
+    assert_eq!(db.ingress[0].peer_group, Some(Ref::Local("FnSg".into())));
+    assert_eq!(db.ingress[0].from_port.value(), Some(&5432));
+    assert_eq!(db.ingress[0].protocol.as_deref(), Some("tcp"));
+    assert_eq!(db.ingress[1].peer_group, None);
+    assert_eq!(db.ingress[1].cidr.as_deref(), Some("10.0.0.0/16"));
+    // The standalone rule points at its resource.
+    assert_eq!(
+        db.ingress[2].peer_group,
+        Some(Ref::External("sg-0legacy".into()))
+    );
+    assert_eq!(db.ingress[2].loc.line, 20);
+    // Not determined: one rule that may admit anything; then the default
+    // VPC's rule by group names.
+    let cache = dep.security_group("CacheSg").unwrap();
+    assert_eq!(cache.ingress.len(), 2);
+    assert!(cache.ingress[0].cidr.is_unknown());
+    assert_eq!(cache.ingress[0].peer_group, Some(Ref::Unknown));
+    assert_eq!(cache.ingress[1].peer_group, Some(Ref::Local("FnSg".into())));
+    // Egress stays as before: the implicit allow-all rule.
+    assert!(cache.egress[0].implicit);
+}

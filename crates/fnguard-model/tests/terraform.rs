@@ -2401,3 +2401,601 @@ resource "aws_lambda_event_source_mapping" "plain" {
         ]
     );
 }
+
+fn module(text: &str) -> Deployment {
+    let (dep, errors) = load_module(&[("main.tf".to_string(), text.to_string())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    dep.expect("deployment")
+}
+
+/// Databases, caches and domains become data stores: engine, port (written
+/// or the engine's default), security groups, and the subnets of the
+/// subnet group named by reference or by name; cache cluster members of a
+/// replication group are not stores of their own.
+#[test]
+fn data_stores_with_ports_groups_and_subnet_groups() {
+    let dep = module(
+        r#"
+variable "db_groups" { type = list(string) }
+resource "aws_security_group" "db" { name = "db" }
+resource "aws_subnet" "a" { cidr_block = "10.0.1.0/24" }
+resource "aws_db_subnet_group" "db" {
+  name       = "orders-private"
+  subnet_ids = [aws_subnet.a.id, "subnet-2"]
+}
+resource "aws_elasticache_subnet_group" "cache" {
+  name       = "cache"
+  subnet_ids = ["subnet-3"]
+}
+resource "aws_db_instance" "orders" {
+  engine                 = "postgres"
+  db_subnet_group_name   = aws_db_subnet_group.db.name
+  vpc_security_group_ids = [aws_security_group.db.id, "sg-0123"]
+  publicly_accessible    = false
+}
+resource "aws_rds_cluster" "ledger" {
+  db_subnet_group_name   = "orders-private"
+  vpc_security_group_ids = var.db_groups
+}
+resource "aws_rds_cluster" "shared" {
+  engine               = "aurora-postgresql"
+  port                 = 5433
+  db_subnet_group_name = "elsewhere"
+}
+resource "aws_db_proxy" "proxy" {
+  engine_family          = "MYSQL"
+  vpc_subnet_ids         = ["subnet-6"]
+  vpc_security_group_ids = [aws_security_group.db.id]
+}
+resource "aws_elasticache_cluster" "memcached" {
+  engine             = "memcached"
+  subnet_group_name  = aws_elasticache_subnet_group.cache.name
+  security_group_ids = [aws_security_group.db.id]
+}
+resource "aws_elasticache_cluster" "replica" {
+  replication_group_id = aws_elasticache_replication_group.sessions.id
+}
+resource "aws_elasticache_replication_group" "sessions" {
+  description        = "sessions"
+  security_group_ids = [aws_security_group.db.id]
+}
+resource "aws_elasticache_serverless_cache" "valkey" {
+  engine             = "valkey"
+  subnet_ids         = ["subnet-4"]
+  security_group_ids = [aws_security_group.db.id]
+}
+resource "aws_memorydb_cluster" "memory" { acl_name = "open-access" }
+resource "aws_redshift_cluster" "warehouse" { publicly_accessible = true }
+resource "aws_opensearch_domain" "search" {
+  vpc_options {
+    subnet_ids         = ["subnet-5"]
+    security_group_ids = [aws_security_group.db.id]
+  }
+}
+resource "aws_elasticsearch_domain" "legacy" {}
+resource "aws_docdb_cluster" "docs" {}
+resource "aws_neptune_cluster" "graph" { port = 8183 }
+resource "aws_dax_cluster" "dax" {}
+resource "aws_rds_cluster_instance" "writer" {
+  cluster_identifier = aws_rds_cluster.ledger.id
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  environment {
+    variables = {
+      DB_HOST = aws_db_instance.orders.address
+      WRITER  = aws_rds_cluster_instance.writer.endpoint
+    }
+  }
+}
+"#,
+    );
+    // References name the store; one to an instance of a cluster, the
+    // cluster.
+    let f = dep.function("aws_lambda_function.fn").expect("function");
+    let mut elements: Vec<&str> = f
+        .internal_refs
+        .iter()
+        .filter_map(|r| r.element.as_deref())
+        .collect();
+    elements.sort();
+    assert_eq!(
+        elements,
+        ["aws_db_instance.orders", "aws_rds_cluster.ledger"]
+    );
+    let ids: Vec<&str> = dep.data_stores.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "aws_db_instance.orders",
+            "aws_rds_cluster.ledger",
+            "aws_rds_cluster.shared",
+            "aws_db_proxy.proxy",
+            "aws_elasticache_cluster.memcached",
+            "aws_elasticache_replication_group.sessions",
+            "aws_elasticache_serverless_cache.valkey",
+            "aws_memorydb_cluster.memory",
+            "aws_redshift_cluster.warehouse",
+            "aws_opensearch_domain.search",
+            "aws_elasticsearch_domain.legacy",
+            "aws_docdb_cluster.docs",
+            "aws_neptune_cluster.graph",
+            "aws_dax_cluster.dax"
+        ]
+    );
+    let store = |id: &str| dep.data_store(id).expect("store");
+    let orders = store("aws_db_instance.orders");
+    assert_eq!(orders.kind, DataStoreKind::Rds);
+    assert_eq!(orders.port.value(), Some(&5432));
+    assert_eq!(
+        orders.security_groups,
+        [
+            Ref::Local("aws_security_group.db".into()),
+            Ref::External("sg-0123".into())
+        ]
+    );
+    assert_eq!(
+        orders.subnets,
+        [
+            Ref::Local("aws_subnet.a".into()),
+            Ref::External("subnet-2".into())
+        ]
+    );
+    assert_eq!(orders.publicly_accessible.value(), Some(&false));
+    // The provider's default engine (Aurora MySQL); the group by name.
+    let ledger = store("aws_rds_cluster.ledger");
+    assert_eq!(ledger.engine.as_deref(), Some("aurora"));
+    assert_eq!(ledger.port.value(), Some(&3306));
+    assert_eq!(ledger.subnets.len(), 2);
+    assert_eq!(ledger.security_groups, [Ref::Unknown]);
+    let shared = store("aws_rds_cluster.shared");
+    assert_eq!(shared.port.value(), Some(&5433));
+    assert_eq!(shared.subnets, [Ref::Unknown]);
+    let proxy = store("aws_db_proxy.proxy");
+    assert_eq!(proxy.port.value(), Some(&3306));
+    assert_eq!(proxy.subnets, [Ref::External("subnet-6".into())]);
+    assert_eq!(
+        proxy.security_groups,
+        [Ref::Local("aws_security_group.db".into())]
+    );
+    let memcached = store("aws_elasticache_cluster.memcached");
+    assert_eq!(memcached.port.value(), Some(&11211));
+    assert_eq!(memcached.subnets, [Ref::External("subnet-3".into())]);
+    assert_eq!(
+        store("aws_elasticache_replication_group.sessions")
+            .port
+            .value(),
+        Some(&6379)
+    );
+    assert_eq!(
+        store("aws_elasticache_serverless_cache.valkey").subnets,
+        [Ref::External("subnet-4".into())]
+    );
+    assert_eq!(
+        store("aws_memorydb_cluster.memory").port.value(),
+        Some(&6379)
+    );
+    let warehouse = store("aws_redshift_cluster.warehouse");
+    assert_eq!(warehouse.port.value(), Some(&5439));
+    assert_eq!(warehouse.publicly_accessible.value(), Some(&true));
+    let search = store("aws_opensearch_domain.search");
+    assert_eq!(search.port.value(), Some(&443));
+    assert_eq!(
+        search.security_groups,
+        [Ref::Local("aws_security_group.db".into())]
+    );
+    assert_eq!(search.subnets, [Ref::External("subnet-5".into())]);
+    assert!(store("aws_elasticsearch_domain.legacy")
+        .security_groups
+        .is_empty());
+    assert_eq!(store("aws_docdb_cluster.docs").port.value(), Some(&27017));
+    assert_eq!(store("aws_neptune_cluster.graph").port.value(), Some(&8183));
+    assert_eq!(store("aws_dax_cluster.dax").port.value(), Some(&8111));
+}
+
+/// Inbound rules: `ingress` blocks (`security_groups`, `self`, CIDRs),
+/// `aws_security_group_rule` of type ingress and
+/// `aws_vpc_security_group_ingress_rule`, with the admitted group as the
+/// peer; egress rules name their destination group; a `dynamic` ingress
+/// block is one unknown rule.
+#[test]
+fn security_group_ingress_and_peer_groups() {
+    let dep = module(
+        r#"
+variable "admin_cidrs" { type = list(string) }
+resource "aws_security_group" "fn" {
+  name = "fn"
+  egress {
+    from_port       = 5432
+    to_port         = 5432
+    protocol        = "tcp"
+    security_groups = [aws_security_group.db.id]
+  }
+}
+resource "aws_security_group" "db" {
+  name = "db"
+  ingress {
+    from_port       = 5432
+    to_port         = 5432
+    protocol        = "tcp"
+    security_groups = [aws_security_group.fn.id]
+    cidr_blocks     = ["10.0.0.0/16"]
+  }
+  ingress {
+    from_port = 0
+    to_port   = 0
+    protocol  = "-1"
+    self      = true
+  }
+}
+resource "aws_security_group_rule" "from_legacy" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.db.id
+  source_security_group_id = "sg-0legacy"
+  protocol                 = "tcp"
+  from_port                = 5432
+  to_port                  = 5432
+}
+resource "aws_vpc_security_group_ingress_rule" "from_fn" {
+  security_group_id            = aws_security_group.db.id
+  referenced_security_group_id = aws_security_group.fn.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+}
+resource "aws_vpc_security_group_egress_rule" "fn_to_cache" {
+  security_group_id            = aws_security_group.fn.id
+  referenced_security_group_id = aws_security_group.cache.id
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+}
+resource "aws_security_group" "cache" {
+  name = "cache"
+  dynamic "ingress" {
+    for_each = var.admin_cidrs
+    content {
+      from_port   = 6379
+      to_port     = 6379
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value]
+    }
+  }
+}
+"#,
+    );
+    let fn_sg = dep.security_group("aws_security_group.fn").unwrap();
+    assert!(fn_sg.ingress.is_empty());
+    let peers: Vec<_> = fn_sg.egress.iter().map(|r| r.peer_group.clone()).collect();
+    assert_eq!(
+        peers,
+        [
+            Some(Ref::Local("aws_security_group.db".into())),
+            Some(Ref::Local("aws_security_group.cache".into()))
+        ]
+    );
+    assert!(fn_sg.egress.iter().all(|r| r.cidr.is_absent()));
+    let db = dep.security_group("aws_security_group.db").unwrap();
+    let rules: Vec<(Option<&str>, Option<Ref>)> = db
+        .ingress
+        .iter()
+        .map(|r| (r.cidr.as_deref(), r.peer_group.clone()))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (Some("10.0.0.0/16"), None),
+            (None, Some(Ref::Local("aws_security_group.fn".into()))),
+            (None, Some(Ref::Local("aws_security_group.db".into()))),
+            (None, Some(Ref::External("sg-0legacy".into()))),
+            (None, Some(Ref::Local("aws_security_group.fn".into()))),
+        ]
+    );
+    assert!(db.ingress.iter().all(|r| r.loc.line > 0));
+    assert_eq!(db.ingress[2].protocol.as_deref(), Some("-1"));
+    assert_eq!(db.ingress[4].from_port.value(), Some(&5432));
+    let cache = dep.security_group("aws_security_group.cache").unwrap();
+    assert_eq!(cache.ingress.len(), 1);
+    assert!(cache.ingress[0].cidr.is_unknown());
+    assert_eq!(cache.ingress[0].peer_group, Some(Ref::Unknown));
+}
+
+/// A plan: groups, peers and subnet group known after apply link through the
+/// configuration's references; a port the configuration does not set is
+/// the engine's default, one it sets from an unknown value stays unknown.
+#[test]
+fn plan_data_stores_and_ingress_rules_link_by_configuration() {
+    let dep = load_plan("plan.json", PLAN_WITH_STORES).expect("plan loads");
+    let orders = dep.data_store("aws_db_instance.orders").expect("store");
+    assert_eq!(orders.port.value(), Some(&5432));
+    assert_eq!(
+        orders.security_groups,
+        [Ref::Local("aws_security_group.db".into())]
+    );
+    assert_eq!(
+        orders.subnets,
+        [
+            Ref::External("subnet-1".into()),
+            Ref::External("subnet-2".into())
+        ]
+    );
+    assert!(dep
+        .data_store("aws_rds_cluster.ledger")
+        .expect("store")
+        .port
+        .is_unknown());
+    let db = dep.security_group("aws_security_group.db").expect("group");
+    assert_eq!(db.ingress.len(), 1);
+    assert_eq!(
+        db.ingress[0].peer_group,
+        Some(Ref::Local("aws_security_group.fn".into()))
+    );
+    assert_eq!(db.ingress[0].to_port.value(), Some(&5432));
+}
+
+const PLAN_WITH_STORES: &str = r##"{
+ "format_version": "1.2",
+ "terraform_version": "1.9.0",
+ "variables": {},
+ "planned_values": {
+  "root_module": {
+   "resources": [
+    {
+     "address": "aws_security_group.fn",
+     "mode": "managed",
+     "type": "aws_security_group",
+     "name": "fn",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "name": "fn",
+      "egress": [
+       {
+        "cidr_blocks": [
+         "0.0.0.0/0"
+        ],
+        "description": "",
+        "from_port": 0,
+        "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [],
+        "protocol": "-1",
+        "security_groups": [],
+        "self": false,
+        "to_port": 0
+       }
+      ]
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_security_group.db",
+     "mode": "managed",
+     "type": "aws_security_group",
+     "name": "db",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "name": "db"
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_vpc_security_group_ingress_rule.db_from_fn",
+     "mode": "managed",
+     "type": "aws_vpc_security_group_ingress_rule",
+     "name": "db_from_fn",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "ip_protocol": "tcp",
+      "from_port": 5432,
+      "to_port": 5432,
+      "cidr_ipv4": null
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_db_subnet_group.db",
+     "mode": "managed",
+     "type": "aws_db_subnet_group",
+     "name": "db",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "name": "orders",
+      "subnet_ids": [
+       "subnet-1",
+       "subnet-2"
+      ]
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_db_instance.orders",
+     "mode": "managed",
+     "type": "aws_db_instance",
+     "name": "orders",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "engine": "postgres",
+      "db_subnet_group_name": "orders",
+      "publicly_accessible": false
+     },
+     "sensitive_values": {}
+    },
+    {
+     "address": "aws_rds_cluster.ledger",
+     "mode": "managed",
+     "type": "aws_rds_cluster",
+     "name": "ledger",
+     "provider_name": "registry.terraform.io/hashicorp/aws",
+     "schema_version": 0,
+     "values": {
+      "engine": "aurora-postgresql"
+     },
+     "sensitive_values": {}
+    }
+   ]
+  }
+ },
+ "resource_changes": [
+  {
+   "address": "aws_security_group.fn",
+   "mode": "managed",
+   "type": "aws_security_group",
+   "name": "fn",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "id": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_security_group.db",
+   "mode": "managed",
+   "type": "aws_security_group",
+   "name": "db",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "id": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_vpc_security_group_ingress_rule.db_from_fn",
+   "mode": "managed",
+   "type": "aws_vpc_security_group_ingress_rule",
+   "name": "db_from_fn",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "security_group_id": true,
+     "referenced_security_group_id": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_db_instance.orders",
+   "mode": "managed",
+   "type": "aws_db_instance",
+   "name": "orders",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "vpc_security_group_ids": true,
+     "port": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  },
+  {
+   "address": "aws_rds_cluster.ledger",
+   "mode": "managed",
+   "type": "aws_rds_cluster",
+   "name": "ledger",
+   "change": {
+    "actions": [
+     "create"
+    ],
+    "before": null,
+    "after": {},
+    "after_unknown": {
+     "port": true
+    },
+    "before_sensitive": false,
+    "after_sensitive": {}
+   }
+  }
+ ],
+ "configuration": {
+  "root_module": {
+   "resources": [
+    {
+     "address": "aws_vpc_security_group_ingress_rule.db_from_fn",
+     "mode": "managed",
+     "type": "aws_vpc_security_group_ingress_rule",
+     "name": "db_from_fn",
+     "provider_config_key": "aws",
+     "expressions": {
+      "security_group_id": {
+       "references": [
+        "aws_security_group.db.id",
+        "aws_security_group.db"
+       ]
+      },
+      "referenced_security_group_id": {
+       "references": [
+        "aws_security_group.fn.id",
+        "aws_security_group.fn"
+       ]
+      }
+     },
+     "schema_version": 0
+    },
+    {
+     "address": "aws_db_instance.orders",
+     "mode": "managed",
+     "type": "aws_db_instance",
+     "name": "orders",
+     "provider_config_key": "aws",
+     "expressions": {
+      "vpc_security_group_ids": {
+       "references": [
+        "aws_security_group.db.id",
+        "aws_security_group.db"
+       ]
+      },
+      "db_subnet_group_name": {
+       "references": [
+        "aws_db_subnet_group.db.name",
+        "aws_db_subnet_group.db"
+       ]
+      }
+     },
+     "schema_version": 0
+    },
+    {
+     "address": "aws_rds_cluster.ledger",
+     "mode": "managed",
+     "type": "aws_rds_cluster",
+     "name": "ledger",
+     "provider_config_key": "aws",
+     "expressions": {
+      "port": {
+       "references": [
+        "var.db_port"
+       ]
+      }
+     },
+     "schema_version": 0
+    }
+   ]
+  }
+ }
+}"##;

@@ -17,6 +17,8 @@ use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc, Node, NodeKind};
 use std::borrow::Cow;
 
+mod network;
+
 struct Res<'a> {
     id: &'a str,
     loc: Loc,
@@ -211,7 +213,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             b.untyped.insert(e.key.clone(), e.key_loc);
             continue;
         };
-        if !HANDLED.contains(&ty) {
+        if !HANDLED.contains(&ty) && !network::is_network_type(ty) {
             continue;
         }
         if let Some(cond) = e.value.get("Condition").and_then(Node::as_str) {
@@ -252,6 +254,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             _ => {}
         }
     }
+    b.data_stores(&res);
     b.untyped_roles();
     b.attach_managed_docs();
     // Users and groups once every managed policy document is known.
@@ -306,6 +309,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
             "AWS::CloudWatch::Alarm" => b.alarm(x),
             "AWS::CloudTrail::Trail" => b.trail(x),
             "AWS::EC2::SecurityGroupEgress" => b.sg_egress(x),
+            "AWS::EC2::SecurityGroupIngress" => b.sg_ingress(x),
             "AWS::S3::Bucket" => b.bucket(x),
             "AWS::SNS::Subscription" => b.sns_subscription(x),
             "AWS::SNS::Topic" => b.sns_topic(x),
@@ -330,6 +334,7 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
         }
     }
     b.finish();
+    b.point_members_at_clusters(&res);
     b.dep
 }
 
@@ -500,6 +505,7 @@ impl<'a> Builder<'a> {
                 named.push(InternalRef {
                     what: format!("{ty} {id} in {context}"),
                     loc,
+                    element: Some(id.to_string()),
                 });
             }
         };
@@ -521,6 +527,7 @@ impl<'a> Builder<'a> {
                             hosts.push(InternalRef {
                                 what: format!("{} host in {context}", &suffix[1..]),
                                 loc: n.loc,
+                                element: None,
                             });
                         }
                     }
@@ -568,6 +575,7 @@ impl<'a> Builder<'a> {
                     out.push(InternalRef {
                         what: format!("data store {id} ({attr}) in {context}"),
                         loc,
+                        element: Some(id.to_string()),
                     });
                 }
             }
@@ -2139,7 +2147,7 @@ impl<'a> Builder<'a> {
     fn security_group(&mut self, x: &Res) {
         let mut egress: Vec<SgRule> = seq(x.props.get("SecurityGroupEgress"))
             .iter()
-            .map(sg_rule)
+            .map(|n| self.sg_egress_rule(n))
             .collect();
         if x.props
             .get("SecurityGroupEgress")
@@ -2173,7 +2181,7 @@ impl<'a> Builder<'a> {
             id: x.id.to_string(),
             loc: x.loc,
             egress,
-            ingress: Vec::new(),
+            ingress: self.sg_inline_ingress(x),
             ignores: ignores(x.raw),
         });
     }
@@ -2187,7 +2195,7 @@ impl<'a> Builder<'a> {
             return;
         };
         if let Some(&i) = self.sgs.get(&group) {
-            let mut rule = sg_rule(&x.props);
+            let mut rule = self.sg_egress_rule(&x.props);
             rule.loc = x.loc;
             self.dep.security_groups[i].egress.push(rule);
         }
@@ -2689,6 +2697,7 @@ mod tests {
             .map(|(id, ty, loc)| InternalRef {
                 what: format!("{ty} {id} in {context}"),
                 loc,
+                element: Some(id),
             })
             .collect();
         if !b.untyped.is_empty() {
@@ -2704,6 +2713,7 @@ mod tests {
                             out.push(InternalRef {
                                 what: format!("{} host in {context}", &suffix[1..]),
                                 loc: n.loc,
+                                element: None,
                             });
                         }
                     }

@@ -8,6 +8,8 @@ use fnguard_core::fast_hash::{HashMap, HashSet};
 use fnguard_core::{Field, Loc};
 use fnguard_iam::parse_policy;
 
+pub(super) mod network;
+
 /// Resource types whose presence in a function's configuration means it
 /// reaches an internal (VPC-only) data store.
 const INTERNAL_TYPES: &[(&str, &str)] = &[
@@ -153,6 +155,7 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
     trails(dep, resources);
     security_groups(dep, resources);
     resource_policies(dep, resources);
+    network::data_stores(dep, resources);
 }
 
 fn is_data(r: &Res) -> bool {
@@ -763,7 +766,8 @@ fn vpc_config(vpc: &V) -> Field<VpcConfig> {
         Some(
             v.items()
                 .into_iter()
-                .map(|item| link(item, &["aws_security_group"], None))
+                // Subnets by address, as data stores name them.
+                .map(|item| link(item, &["aws_security_group", "aws_subnet"], None))
                 .collect(),
         )
     };
@@ -834,6 +838,7 @@ fn environment(f: &mut Function, env: &V) {
                 f.internal_refs.push(InternalRef {
                     what: format!("{what} endpoint in {name}"),
                     loc: value.loc,
+                    element: None,
                 });
             }
         }
@@ -916,6 +921,7 @@ fn add_internal_refs(f: &mut Function, index: &Index, policy_sources: &HashMap<S
                 f.internal_refs.push(InternalRef {
                     what: format!("{what} {addr}{via}"),
                     loc,
+                    element: Some(addr.to_string()),
                 });
             }
         }
@@ -2191,7 +2197,7 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
             id: r.addr.clone(),
             loc: r.loc,
             egress: Vec::new(),
-            ingress: Vec::new(),
+            ingress: network::inline_ingress(r),
             ignores: Vec::new(),
         };
         // Unlike CloudFormation, Terraform removes the default allow-all
@@ -2209,10 +2215,12 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
             Some(v) => {
                 for rule in v.items() {
                     if matches!(rule.kind, Val::Map(_)) {
-                        sg_rules(
+                        network::sg_rules_with_peers(
                             rule,
                             &["cidr_blocks", "ipv6_cidr_blocks"],
                             "protocol",
+                            &["security_groups"],
+                            &r.addr,
                             &mut sg.egress,
                         );
                     }
@@ -2225,14 +2233,22 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
     }
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
-        let (keys, proto): (&[&str], &str) = match r.rtype.as_str() {
+        let (keys, proto, peers): (&[&str], &str, &[&str]) = match r.rtype.as_str() {
             "aws_security_group_rule" => {
                 if b.get("type").and_then(V::as_str) != Some("egress") {
                     continue;
                 }
-                (&["cidr_blocks", "ipv6_cidr_blocks"], "protocol")
+                (
+                    &["cidr_blocks", "ipv6_cidr_blocks"],
+                    "protocol",
+                    &["source_security_group_id"],
+                )
             }
-            "aws_vpc_security_group_egress_rule" => (&["cidr_ipv4", "cidr_ipv6"], "ip_protocol"),
+            "aws_vpc_security_group_egress_rule" => (
+                &["cidr_ipv4", "cidr_ipv6"],
+                "ip_protocol",
+                &["referenced_security_group_id"],
+            ),
             _ => continue,
         };
         let Some(Val::Ref { addr, .. }) = b.get("security_group_id").map(|v| &v.kind) else {
@@ -2242,7 +2258,7 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
             continue;
         };
         let mut rules = Vec::new();
-        sg_rules(b, keys, proto, &mut rules);
+        network::sg_rules_with_peers(b, keys, proto, peers, addr, &mut rules);
         for rule in rules.iter_mut() {
             if rule.loc.line == 0 || rule.loc == b.loc {
                 rule.loc = r.loc;
@@ -2250,6 +2266,7 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
         }
         dep.security_groups[pos].egress.extend(rules);
     }
+    network::standalone_ingress(dep, resources, &sg_pos);
 }
 
 // ---------- resource policies of buckets, queues and topics ----------

@@ -172,6 +172,7 @@ fn is_modelled(rtype: &str) -> bool {
                 | "aws_scheduler_schedule"
         )
         || is_trigger_source_policy_type(rtype)
+        || super::build::network::is_network_type(rtype)
 }
 
 /// Buckets, queues and topics with their policies and ACLs: who may put

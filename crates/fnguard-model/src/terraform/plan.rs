@@ -30,6 +30,8 @@ const PROVIDER_DEFAULTED: &[&str] = &[
     "managed_policy_arns",
     "egress",
     "ingress",
+    // Data stores: the engine's port.
+    "port",
 ];
 
 pub(crate) fn load(path: &str, root: &Node) -> Result<Deployment, LoadError> {
