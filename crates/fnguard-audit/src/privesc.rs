@@ -12,7 +12,8 @@
 //! path ends in, and running the catalog twice would double the cost.
 //!
 //! Deny, NotAction, resource scoping and `iam:PassedToService` are decided
-//! by fnguard-iam. An escalation that is conditional only because a value
+//! by fnguard-iam; a permissions boundary is applied here, to each step of
+//! what it found (`within_boundary`). An escalation that is conditional only because a value
 //! could not be resolved (an intrinsic function, an unreadable policy) is
 //! not reported: fnguard cannot tell whether it exists, and a guess would
 //! be a false positive. Conditional on real condition keys or on a role's
@@ -42,8 +43,8 @@ pub const PRIVESC: RuleMeta = RuleMeta {
     attack: &["T1098", "T1078.004", "T1548"],
     title_en: "IAM role, user or group can escalate its own privileges",
     title_zh: "IAM 角色、用户或组可以提升自身权限",
-    description_en: "The role's policies (inline, customer managed, SAM policy templates, Serverless statements and the AWS managed policies attached by ARN, expanded from fnguard's dated copy) enable one of the catalogued privilege-escalation methods (data/iam/privesc.json: PassRole with CreateFunction and InvokeFunction / CreateEventSourceMapping / AddPermission, UpdateFunctionCode, UpdateFunctionConfiguration, CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put role and user policies, CreateAccessKey, login profiles, UpdateAssumeRolePolicy, PassRole to EC2, Glue, CloudFormation, CodeBuild, ECS, SageMaker and more). Every step of the method is evaluated with AWS semantics: an explicit Deny removes it, NotAction and NotResource are honoured, a resource scoped to an unrelated role does not count, and `iam:PassedToService` must admit the service the method passes the role to. IAM users (with the policies of the groups of the files they belong to) and groups are assessed the same way; a method a group enables on its own is reported on the group, not on each member, and a principal that is already an administrator is left out (nothing to escalate to). One finding per principal and method, naming the statements that enable it and the target it reaches. Severity is the method's (critical, high or medium); a method that works only under condition keys fnguard cannot evaluate, or through a role whose trust policy is unknown, is one level lower and the message says on which keys it depends. A method that depends only on values fnguard cannot resolve (intrinsic functions) is not reported.",
-    description_zh: "该角色的策略（内联策略、客户托管策略、SAM 策略模板、Serverless 语句，以及按 ARN 附加、由 fnguard 注明日期的副本展开的 AWS 托管策略）启用了目录中的某种提权方法（data/iam/privesc.json：PassRole 配合 CreateFunction 与 InvokeFunction / CreateEventSourceMapping / AddPermission、UpdateFunctionCode、UpdateFunctionConfiguration、CreatePolicyVersion、SetDefaultPolicyVersion、附加/写入角色和用户策略、CreateAccessKey、登录配置、UpdateAssumeRolePolicy、把角色传递给 EC2、Glue、CloudFormation、CodeBuild、ECS、SageMaker 等）。方法的每一步都按 AWS 语义评估：显式 Deny 会移除该步骤，NotAction 和 NotResource 会被遵循，限定到无关角色的资源不计入，`iam:PassedToService` 必须允许该方法要传递角色的服务。IAM 用户（连同其所属、在文件中声明的组的策略）和组也以同样方式评估；组本身即可完成的方法只在组上报告，而不是在每个成员上报告；已经是管理员的主体不予报告（无可提升）。每个主体和方法各报告一条，列出启用它的语句及其可达的目标。严重级别取方法本身的级别（严重、高或中）；仅在 fnguard 无法判断的条件键下成立、或需经由信任策略未知的角色的方法降低一级，并在消息中说明依赖哪些条件键。仅依赖 fnguard 无法解析的值（内部函数）的方法不予报告。",
+    description_en: "The role's policies (inline, customer managed, SAM policy templates, Serverless statements and the AWS managed policies attached by ARN, expanded from fnguard's dated copy) enable one of the catalogued privilege-escalation methods (data/iam/privesc.json: PassRole with CreateFunction and InvokeFunction / CreateEventSourceMapping / AddPermission, UpdateFunctionCode, UpdateFunctionConfiguration, CreatePolicyVersion, SetDefaultPolicyVersion, Attach/Put role and user policies, CreateAccessKey, login profiles, UpdateAssumeRolePolicy, PassRole to EC2, Glue, CloudFormation, CodeBuild, ECS, SageMaker and more). Every step of the method is evaluated with AWS semantics: an explicit Deny removes it, NotAction and NotResource are honoured, a resource scoped to an unrelated role does not count, and `iam:PassedToService` must admit the service the method passes the role to. A permissions boundary caps the principal as AWS does (a request needs both): an AWS managed boundary removes the methods it does not allow, and a boundary fnguard cannot read (customer managed, unresolved) makes every method conditional on it. IAM users (with the policies of the groups of the files they belong to) and groups are assessed the same way; a method a group enables on its own is reported on the group, not on each member, and a principal that is already an administrator is left out (nothing to escalate to). One finding per principal and method, naming the statements that enable it and the target it reaches. Severity is the method's (critical, high or medium); a method that works only under condition keys fnguard cannot evaluate, or through a role whose trust policy is unknown, is one level lower and the message says on which keys it depends. A method that depends only on values fnguard cannot resolve (intrinsic functions) is not reported.",
+    description_zh: "该角色的策略（内联策略、客户托管策略、SAM 策略模板、Serverless 语句，以及按 ARN 附加、由 fnguard 注明日期的副本展开的 AWS 托管策略）启用了目录中的某种提权方法（data/iam/privesc.json：PassRole 配合 CreateFunction 与 InvokeFunction / CreateEventSourceMapping / AddPermission、UpdateFunctionCode、UpdateFunctionConfiguration、CreatePolicyVersion、SetDefaultPolicyVersion、附加/写入角色和用户策略、CreateAccessKey、登录配置、UpdateAssumeRolePolicy、把角色传递给 EC2、Glue、CloudFormation、CodeBuild、ECS、SageMaker 等）。方法的每一步都按 AWS 语义评估：显式 Deny 会移除该步骤，NotAction 和 NotResource 会被遵循，限定到无关角色的资源不计入，`iam:PassedToService` 必须允许该方法要传递角色的服务。权限边界按 AWS 的方式限制主体（请求须同时被两者允许）：AWS 托管的边界会移除它不允许的方法，fnguard 无法读取的边界（客户托管、未解析）使每个方法都取决于该边界。IAM 用户（连同其所属、在文件中声明的组的策略）和组也以同样方式评估；组本身即可完成的方法只在组上报告，而不是在每个成员上报告；已经是管理员的主体不予报告（无可提升）。每个主体和方法各报告一条，列出启用它的语句及其可达的目标。严重级别取方法本身的级别（严重、高或中）；仅在 fnguard 无法判断的条件键下成立、或需经由信任策略未知的角色的方法降低一级，并在消息中说明依赖哪些条件键。仅依赖 fnguard 无法解析的值（内部函数）的方法不予报告。",
     risk_en: "Whoever runs code with this role (a compromised function, an injected dependency, leaked temporary credentials) can turn it into a more powerful identity: run their code under another role, rewrite a policy, or mint long-lived credentials. The role's apparent least privilege is not its real privilege.",
     risk_zh: "任何以该角色身份运行代码的人（被攻破的函数、被注入的依赖、泄露的临时凭证）都可以把它变成权限更高的身份：让自己的代码以其他角色运行、改写策略，或生成长期凭证。该角色表面上的最小权限并不是它真正的权限。",
     remediation_en: "Remove the actions the method needs, or scope them so they cannot reach a stronger identity: `iam:PassRole` only on the ARNs of the roles the function really passes, with an `iam:PassedToService` condition; `lambda:UpdateFunctionCode` / `UpdateFunctionConfiguration` only on the function's own ARN; no `iam:Create*` / `Attach*` / `Put*` policy actions in an execution role (deploy IAM changes through the pipeline's role); or add an explicit Deny. A permissions boundary on the roles the function may create or pass limits what the escalation gains. \
@@ -300,7 +301,8 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
             &small
         };
         let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, env);
-        rp.escalations = found.into_iter().filter(reportable).collect();
+        let found = found.into_iter().filter(reportable).collect();
+        rp.escalations = within_boundary(found, &boundary(&rp.role.permissions_boundary), &ctx);
     }
     // Users and groups, like roles: administrators are left out (nothing to
     // escalate to), and the principal's own user or group, and a user's
@@ -341,7 +343,9 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         };
         let member_of: Vec<&str> = member_of.iter().map(String::as_str).collect();
         let found = assess_as_member(&ip.policies, &names, &ip.arn, &member_of, &ctx, env);
-        ip.escalations = found.into_iter().filter(reportable).collect();
+        let found = found.into_iter().filter(reportable).collect();
+        let bound = boundary(&ip.identity.permissions_boundary);
+        ip.escalations = within_boundary(found, &bound, &ctx);
     }
     // A user's method that one of its groups enables on its own is the
     // group's finding: every member has it.
@@ -714,6 +718,87 @@ fn is_admin(policies: &[&Policy], ctx: &Context) -> bool {
     ADMIN_PROBES
         .iter()
         .all(|a| eval.decide(a) == Decision::Allowed)
+}
+
+/// A permissions boundary caps what a role's or user's identity policies
+/// grant: AWS allows a request only when both allow it.
+pub(crate) enum Boundary {
+    None,
+    /// An AWS managed policy fnguard has the document of.
+    Document(&'static Policy, String),
+    /// A boundary fnguard cannot read (a customer-managed policy, an
+    /// unresolved value): it may or may not remove a grant. The text says
+    /// which, for messages.
+    Opaque(String),
+}
+
+pub(crate) fn boundary(field: &Field<String>) -> Boundary {
+    match field {
+        Field::Absent => Boundary::None,
+        Field::Known(arn, _) => match managed::document(arn) {
+            // Caps nothing.
+            Some(_) if managed::aws_managed_name(arn).as_deref() == Some("AdministratorAccess") => {
+                Boundary::None
+            }
+            Some(doc) => Boundary::Document(doc, arn.clone()),
+            None => Boundary::Opaque(format!("(permissions boundary {arn})")),
+        },
+        Field::Unknown(_) => Boundary::Opaque("(permissions boundary not resolved)".to_string()),
+    }
+}
+
+impl Boundary {
+    /// How the boundary judges one granted action on a resource:
+    /// `Allowed` leaves the grant as it is.
+    pub(crate) fn decide(&self, action: &str, resource: &str, ctx: &Context) -> Decision {
+        match self {
+            Boundary::None => Decision::Allowed,
+            Boundary::Document(doc, _) => {
+                fnguard_iam::Evaluator::new(&[*doc], resource, ctx).decide(action)
+            }
+            Boundary::Opaque(_) => Decision::Conditional,
+        }
+    }
+
+    fn why(&self) -> String {
+        match self {
+            Boundary::None => String::new(),
+            Boundary::Document(_, arn) => format!("(permissions boundary {arn})"),
+            Boundary::Opaque(why) => why.clone(),
+        }
+    }
+}
+
+/// Escalations the boundary leaves: a step whose action the boundary does
+/// not allow removes the method; one it allows only under conditions (or a
+/// boundary fnguard cannot read) makes the method conditional on it. Steps
+/// granted by the target's own resource policy are not capped (a boundary
+/// limits identity-based permissions only).
+fn within_boundary(found: Vec<Escalation>, boundary: &Boundary, ctx: &Context) -> Vec<Escalation> {
+    if matches!(boundary, Boundary::None) {
+        return found;
+    }
+    found
+        .into_iter()
+        .filter_map(|mut e| {
+            let mut conditional = false;
+            for step in e.steps.iter().filter(|s| !s.by_resource_policy) {
+                match boundary.decide(&step.action, &step.resource, ctx) {
+                    Decision::Allowed => {}
+                    Decision::Conditional => conditional = true,
+                    Decision::Denied | Decision::NotAllowed => return None,
+                }
+            }
+            if conditional {
+                e.strength = Decision::Conditional;
+                let why = boundary.why();
+                if !e.unresolved.contains(&why) {
+                    e.unresolved.push(why);
+                }
+            }
+            Some(e)
+        })
+        .collect()
 }
 
 fn reportable(e: &Escalation) -> bool {

@@ -607,3 +607,36 @@ Resources:
                   aws:SourceVpc: vpc-1234"));
     assert!(paths(&restricted).is_empty());
 }
+
+/// The role's permissions boundary caps its impacts: a boundary that does
+/// not allow the write leaves no impact (no path), one fnguard cannot read
+/// makes the grant conditional (one level less).
+#[test]
+fn permissions_boundary_caps_the_impacts() {
+    const WRITE_TABLE: &str = "            - Effect: Allow
+              Action: dynamodb:PutItem
+              Resource: '*'";
+    let function = |boundary: &str| {
+        sam(&[sam_function(
+            "Hook",
+            WRITE_TABLE,
+            &format!("{boundary}      FunctionUrlConfig:\n        AuthType: NONE\n"),
+        )])
+    };
+    let open = scan(&function(""));
+    assert_eq!(score(paths(&open)[0]), 9, "anonymous 3 × data write 3");
+    let read_only = scan(&function(
+        "      PermissionsBoundary: arn:aws:iam::aws:policy/ReadOnlyAccess\n",
+    ));
+    assert!(paths(&read_only).is_empty());
+    let opaque = scan(&function(
+        "      PermissionsBoundary: arn:aws:iam::123456789012:policy/dev-boundary\n",
+    ));
+    let p = paths(&opaque);
+    assert_eq!(score(p[0]), 6, "conditional write counts 2");
+    assert!(
+        p[0].message.en.contains("(conditional)"),
+        "{}",
+        p[0].message.en
+    );
+}

@@ -199,3 +199,67 @@ fn ignores_on_the_role_suppress() {
     assert!(!hits.is_empty());
     assert!(hits.iter().all(|f| f.is_suppressed()));
 }
+
+/// A permissions boundary caps the role (AWS allows a request only when
+/// identity policies and boundary both allow it): a boundary fnguard has
+/// the document of removes the methods it does not allow and keeps the
+/// others; one it cannot read makes every method conditional on it.
+#[test]
+fn permissions_boundaries_cap_the_methods() {
+    let method = |findings: &[Finding], id: &str| {
+        of(findings, "FG-IAM-008")
+            .into_iter()
+            .find(|f| f.message.en.contains(id))
+            .cloned()
+    };
+    let unbounded = scan(&template(PASS_CREATE_INVOKE, ""));
+    let f = method(&unbounded, "lambda-passrole-createfunction-invoke").expect("reported");
+    assert_eq!(f.severity, Severity::Critical);
+
+    // ReadOnlyAccess allows none of iam:PassRole, lambda:CreateFunction.
+    let read_only = scan(&template(
+        PASS_CREATE_INVOKE,
+        "      PermissionsBoundary: arn:aws:iam::aws:policy/ReadOnlyAccess\n",
+    ));
+    assert!(of(&read_only, "FG-IAM-008").is_empty(), "{read_only:#?}");
+
+    // PowerUserAccess allows Lambda but not iam:PassRole: the PassRole
+    // methods go, a Lambda-only method stays.
+    let lambda_too = format!(
+        "{PASS_CREATE_INVOKE}
+              - Effect: Allow
+                Action: lambda:UpdateFunctionCode
+                Resource: '*'"
+    );
+    let power_user = scan(&template(
+        &lambda_too,
+        "      PermissionsBoundary: arn:aws:iam::aws:policy/PowerUserAccess\n",
+    ));
+    assert!(method(&power_user, "lambda-passrole-createfunction-invoke").is_none());
+    let kept = method(&power_user, "(lambda-updatefunctioncode)").expect("kept");
+    let before = method(
+        &scan(&template(&lambda_too, "")),
+        "(lambda-updatefunctioncode)",
+    )
+    .expect("reported without a boundary");
+    assert_eq!(kept.severity, before.severity);
+    assert_eq!(
+        kept.message.en, before.message.en,
+        "unchanged, not conditional"
+    );
+
+    // A customer-managed boundary fnguard cannot read: conditional on it.
+    let opaque = scan(&template(
+        PASS_CREATE_INVOKE,
+        "      PermissionsBoundary: arn:aws:iam::123456789012:policy/dev-boundary\n",
+    ));
+    let f = method(&opaque, "lambda-passrole-createfunction-invoke").expect("still reported");
+    assert_eq!(f.severity, Severity::High);
+    assert!(
+        f.message.en.contains(
+            "Conditional on (permissions boundary arn:aws:iam::123456789012:policy/dev-boundary)"
+        ),
+        "{}",
+        f.message.en
+    );
+}
