@@ -704,6 +704,38 @@ impl DataStoreKind {
         };
         Some(port)
     }
+
+    /// A store's engine and port from what the files write (`None`: the
+    /// resource type has no such argument): the engine as written or the
+    /// type's only engine, the port as written or the engine's default; an
+    /// undetermined engine leaves the default port undetermined too. `loc`
+    /// locates the defaults.
+    pub fn engine_and_port(
+        self,
+        written_engine: Option<Field<String>>,
+        default_engine: Option<&str>,
+        written_port: Option<Field<i64>>,
+        loc: Loc,
+    ) -> (Field<String>, Field<i64>) {
+        let engine = match written_engine {
+            Some(Field::Absent) | None => match default_engine {
+                Some(e) => Field::Known(e.to_string(), loc),
+                None => Field::Absent,
+            },
+            Some(written) => written,
+        };
+        let port = match written_port {
+            Some(Field::Absent) | None => match &engine {
+                Field::Unknown(at) => Field::Unknown(*at),
+                known => match self.default_port(known.as_deref()) {
+                    Some(port) => Field::Known(port, known.loc().unwrap_or(loc)),
+                    None => Field::Absent,
+                },
+            },
+            Some(written) => written,
+        };
+        (engine, port)
+    }
 }
 
 /// A resource-based policy of a bucket, queue or topic

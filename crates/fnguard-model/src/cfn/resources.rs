@@ -428,6 +428,32 @@ impl<'a> Builder<'a> {
         self.dep.warnings.push(LoadWarning { loc, message });
     }
 
+    /// One entry of a role's, user's or group's `Policies` list, parsed,
+    /// with its document; a warning naming `owner` when it has none.
+    fn inline_policy<'n>(
+        &mut self,
+        pol: &'n Node,
+        owner: &dyn std::fmt::Display,
+    ) -> Option<(AttachedPolicy, &'n Node)> {
+        let Some(doc) = pol.get("PolicyDocument") else {
+            self.warn(
+                pol.loc,
+                format!("a policy of {owner} has no PolicyDocument"),
+            );
+            return None;
+        };
+        let attached = AttachedPolicy {
+            name: pol
+                .get("PolicyName")
+                .and_then(|n| as_text(n).ok())
+                .unwrap_or_default(),
+            origin: PolicyOrigin::Inline,
+            policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
+            loc: pol.loc,
+        };
+        Some((attached, doc))
+    }
+
     /// The local resource of one of `types` that a resolved value names:
     /// a marker, or a string whose placeholders name one.
     fn local_target(&self, node: &Node, types: &[&str]) -> Option<String> {
@@ -1023,23 +1049,12 @@ impl<'a> Builder<'a> {
             .map(|d| fnguard_iam::parse_policy(&flatten_markers(d)));
         let mut internal = Vec::new();
         for pol in seq(p.get("Policies")) {
-            let Some(doc) = pol.get("PolicyDocument") else {
-                self.warn(
-                    pol.loc,
-                    format!("a policy of role {} has no PolicyDocument", x.id),
-                );
+            let Some((attached, doc)) = self.inline_policy(pol, &format_args!("role {}", x.id))
+            else {
                 continue;
             };
             internal.extend(self.internal_refs(doc, &format_args!("policy of role {}", x.id)));
-            role.policies.push(AttachedPolicy {
-                name: pol
-                    .get("PolicyName")
-                    .and_then(|n| as_text(n).ok())
-                    .unwrap_or_default(),
-                origin: PolicyOrigin::Inline,
-                policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
-                loc: pol.loc,
-            });
+            role.policies.push(attached);
         }
         match p.get("ManagedPolicyArns") {
             Some(n) if n.is_unknown() => role.managed_policy_arns.push(Field::Unknown(n.loc)),
@@ -1186,22 +1201,9 @@ impl<'a> Builder<'a> {
         identity.path = str_field(p.get("Path"));
         identity.ignores = ignores(x.raw);
         for pol in seq(p.get("Policies")) {
-            let Some(doc) = pol.get("PolicyDocument") else {
-                self.warn(
-                    pol.loc,
-                    format!("a policy of {} has no PolicyDocument", x.id),
-                );
-                continue;
-            };
-            identity.policies.push(AttachedPolicy {
-                name: pol
-                    .get("PolicyName")
-                    .and_then(|n| as_text(n).ok())
-                    .unwrap_or_default(),
-                origin: PolicyOrigin::Inline,
-                policy: fnguard_iam::parse_policy(&flatten_markers(doc)),
-                loc: pol.loc,
-            });
+            if let Some((attached, _)) = self.inline_policy(pol, &x.id) {
+                identity.policies.push(attached);
+            }
         }
         match p.get("ManagedPolicyArns") {
             Some(n) if n.is_unknown() => identity.managed_policy_arns.push(Field::Unknown(n.loc)),

@@ -2231,42 +2231,8 @@ fn security_groups(dep: &mut Deployment, resources: &[Res]) {
         sg_pos.insert(r.addr.clone(), dep.security_groups.len());
         dep.security_groups.push(sg);
     }
-    for r in resources.iter().filter(|r| !is_data(r)) {
-        let b = &r.body;
-        let (keys, proto, peers): (&[&str], &str, &[&str]) = match r.rtype.as_str() {
-            "aws_security_group_rule" => {
-                if b.get("type").and_then(V::as_str) != Some("egress") {
-                    continue;
-                }
-                (
-                    &["cidr_blocks", "ipv6_cidr_blocks"],
-                    "protocol",
-                    &["source_security_group_id"],
-                )
-            }
-            "aws_vpc_security_group_egress_rule" => (
-                &["cidr_ipv4", "cidr_ipv6"],
-                "ip_protocol",
-                &["referenced_security_group_id"],
-            ),
-            _ => continue,
-        };
-        let Some(Val::Ref { addr, .. }) = b.get("security_group_id").map(|v| &v.kind) else {
-            continue;
-        };
-        let Some(&pos) = sg_pos.get(addr) else {
-            continue;
-        };
-        let mut rules = Vec::new();
-        network::sg_rules_with_peers(b, keys, proto, peers, addr, &mut rules);
-        for rule in rules.iter_mut() {
-            if rule.loc.line == 0 || rule.loc == b.loc {
-                rule.loc = r.loc;
-            }
-        }
-        dep.security_groups[pos].egress.extend(rules);
-    }
-    network::standalone_ingress(dep, resources, &sg_pos);
+    network::standalone_rules(dep, resources, &sg_pos, network::Direction::Egress);
+    network::standalone_rules(dep, resources, &sg_pos, network::Direction::Ingress);
 }
 
 // ---------- resource policies of buckets, queues and topics ----------

@@ -335,23 +335,12 @@ impl Builder<'_> {
                 continue;
             }
             let p = &x.props;
-            let engine = match shape.engine_key.map(|k| str_field(p.get(k))) {
-                Some(Field::Absent) | None => match shape.default_engine {
-                    Some(e) => Field::Known(e.to_string(), x.loc),
-                    None => Field::Absent,
-                },
-                Some(written) => written,
-            };
-            let port = match shape.port_key.map(|k| int_field(p.get(k))) {
-                Some(Field::Absent) | None => match &engine {
-                    Field::Unknown(loc) => Field::Unknown(*loc),
-                    known => match shape.kind.default_port(known.as_deref()) {
-                        Some(port) => Field::Known(port, known.loc().unwrap_or(x.loc)),
-                        None => Field::Absent,
-                    },
-                },
-                Some(written) => written,
-            };
+            let (engine, port) = shape.kind.engine_and_port(
+                shape.engine_key.map(|k| str_field(p.get(k))),
+                shape.default_engine,
+                shape.port_key.map(|k| int_field(p.get(k))),
+                x.loc,
+            );
             let mut subnets = match shape.subnets {
                 [] => Vec::new(),
                 path => self.ref_list(p.path(path), "AWS::EC2::Subnet"),

@@ -193,23 +193,12 @@ pub(super) fn data_stores(dep: &mut Deployment, resources: &[Res]) {
         if r.rtype == "aws_elasticache_cluster" && b.get("replication_group_id").is_some() {
             continue;
         }
-        let engine = match shape.engine_key.map(|k| field_str(b.get(k))) {
-            Some(Field::Absent) | None => match shape.default_engine {
-                Some(e) => Field::Known(e.to_string(), r.loc),
-                None => Field::Absent,
-            },
-            Some(written) => written,
-        };
-        let port = match shape.port_key.map(|k| field_i64(b.get(k))) {
-            Some(Field::Absent) | None => match &engine {
-                Field::Unknown(loc) => Field::Unknown(*loc),
-                known => match shape.kind.default_port(known.as_deref()) {
-                    Some(port) => Field::Known(port, known.loc().unwrap_or(r.loc)),
-                    None => Field::Absent,
-                },
-            },
-            Some(written) => written,
-        };
+        let (engine, port) = shape.kind.engine_and_port(
+            shape.engine_key.map(|k| field_str(b.get(k))),
+            shape.default_engine,
+            shape.port_key.map(|k| field_i64(b.get(k))),
+            r.loc,
+        );
         let holder = match shape.block {
             Some(name) => first_block(b, name),
             None => Some(b),
@@ -378,18 +367,31 @@ pub(super) fn inline_ingress(r: &Res) -> Vec<SgRule> {
     out
 }
 
-/// `aws_security_group_rule` (`type = "ingress"`) and
-/// `aws_vpc_security_group_ingress_rule`, added to the group they name.
-pub(super) fn standalone_ingress(
+/// Which list of its group a standalone rule joins.
+#[derive(Clone, Copy)]
+pub(super) enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// `aws_security_group_rule` of the given `type` and
+/// `aws_vpc_security_group_{ingress,egress}_rule`, added to the group they
+/// name (whose position `sg_pos` gives).
+pub(super) fn standalone_rules(
     dep: &mut Deployment,
     resources: &[Res],
     sg_pos: &HashMap<String, usize>,
+    direction: Direction,
 ) {
+    let (kind, vpc_rule_type) = match direction {
+        Direction::Ingress => ("ingress", "aws_vpc_security_group_ingress_rule"),
+        Direction::Egress => ("egress", "aws_vpc_security_group_egress_rule"),
+    };
     for r in resources.iter().filter(|r| !is_data(r)) {
         let b = &r.body;
         let (keys, proto, peers): (&[&str], &str, &[&str]) = match r.rtype.as_str() {
             "aws_security_group_rule" => {
-                if b.get("type").and_then(V::as_str) != Some("ingress") {
+                if b.get("type").and_then(V::as_str) != Some(kind) {
                     continue;
                 }
                 (
@@ -398,7 +400,7 @@ pub(super) fn standalone_ingress(
                     &["source_security_group_id"],
                 )
             }
-            "aws_vpc_security_group_ingress_rule" => (
+            t if t == vpc_rule_type => (
                 &["cidr_ipv4", "cidr_ipv6"],
                 "ip_protocol",
                 &["referenced_security_group_id"],
@@ -418,6 +420,10 @@ pub(super) fn standalone_ingress(
                 rule.loc = r.loc;
             }
         }
-        dep.security_groups[pos].ingress.extend(rules);
+        let group = &mut dep.security_groups[pos];
+        match direction {
+            Direction::Ingress => group.ingress.extend(rules),
+            Direction::Egress => group.egress.extend(rules),
+        }
     }
 }
