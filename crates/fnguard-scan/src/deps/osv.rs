@@ -1,1 +1,434 @@
+//! OSV advisories (https://ossf.github.io/osv-schema/): the fields fnguard
+//! needs, read with serde, and the schema's evaluation of "is P@V affected".
+//!
+//! Ranges of type SEMVER and ECOSYSTEM are evaluated; GIT ranges name
+//! commits, which a shipped package does not carry, so they are skipped (an
+//! advisory with only GIT ranges matches through its `versions` list alone).
+//! Withdrawn advisories are kept out of the index.
 
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use super::version::{SemVer, Version};
+use super::{Ecosystem, Package};
+
+/// Why an OSV record could not be added.
+#[derive(Debug, Error)]
+pub enum OsvError {
+    #[error("{source_name}:{line}:{column}: not an OSV record: {message}")]
+    Json {
+        source_name: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{source_name}: OSV record without an id")]
+    MissingId { source_name: String },
+}
+
+/// A problem met while loading a database that did not stop the load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadIssue {
+    /// The file (or archive member) the record came from.
+    pub source: String,
+    pub message: String,
+}
+
+/// One severity score of an advisory (`CVSS_V3`, `CVSS_V4`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SeverityScore {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub score: String,
+}
+
+/// An advisory, as much of it as matching and reporting need.
+#[derive(Debug, Clone)]
+pub struct Advisory {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: Option<String>,
+    pub details: Option<String>,
+    pub severity: Vec<SeverityScore>,
+    /// `database_specific.severity` (GitHub's LOW/MODERATE/HIGH/CRITICAL).
+    pub database_severity: Option<String>,
+    /// Where the record was read from.
+    pub source: String,
+    pub affected: Vec<Affected>,
+}
+
+/// One `affected[]` entry of an ecosystem fnguard reads.
+#[derive(Debug, Clone)]
+pub struct Affected {
+    pub ecosystem: Ecosystem,
+    /// The name as the advisory writes it.
+    pub name: String,
+    pub purl: Option<String>,
+    ranges: Vec<Range>,
+    /// The explicit `versions` list, each parsed when it can be.
+    versions: Vec<(String, Option<Version>)>,
+}
+
+/// A SEMVER or ECOSYSTEM range, its events parsed and sorted.
+#[derive(Debug, Clone)]
+struct Range {
+    /// SEMVER ranges read versions as SemVer whatever the ecosystem.
+    semver: bool,
+    events: Vec<Event>,
+    /// Upper limits (`limit`); `None` in the list is `*`, no limit.
+    limits: Vec<Option<Version>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    Fixed,
+    LastAffected,
+}
+
+#[derive(Debug, Clone)]
+struct Event {
+    kind: EventKind,
+    /// `None` for `introduced: "0"`, before every version.
+    version: Option<Version>,
+}
+
+#[derive(Deserialize)]
+struct RawRecord {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    summary: Option<String>,
+    details: Option<String>,
+    #[serde(default)]
+    severity: Vec<SeverityScore>,
+    #[serde(default)]
+    affected: Vec<RawAffected>,
+    withdrawn: Option<String>,
+    database_specific: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawAffected {
+    package: Option<RawPackage>,
+    #[serde(default)]
+    ranges: Vec<RawRange>,
+    #[serde(default)]
+    versions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawPackage {
+    ecosystem: String,
+    name: String,
+    purl: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawRange {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    events: Vec<HashMap<String, String>>,
+}
+
+/// Reads a range version with the range's scheme: SEMVER ranges are SemVer
+/// (Go's written without `v`, but accepted with it), ECOSYSTEM ranges use
+/// the package ecosystem's semantics.
+fn parse_with(ecosystem: Ecosystem, semver: bool, text: &str) -> Result<Version, String> {
+    let parsed = if semver {
+        SemVer::parse_go(text).map(Version::Sem)
+    } else {
+        Version::parse(ecosystem, text)
+    };
+    parsed.map_err(|e| e.to_string())
+}
+
+impl Range {
+    fn read(ecosystem: Ecosystem, semver: bool, raw: &RawRange) -> Result<Range, String> {
+        let mut events = Vec::new();
+        let mut limits = Vec::new();
+        for event in &raw.events {
+            for (key, value) in event {
+                let kind = match key.as_str() {
+                    "introduced" => EventKind::Introduced,
+                    "fixed" => EventKind::Fixed,
+                    "last_affected" => EventKind::LastAffected,
+                    "limit" => {
+                        limits.push(if value == "*" {
+                            None
+                        } else {
+                            Some(parse_with(ecosystem, semver, value)?)
+                        });
+                        continue;
+                    }
+                    other => return Err(format!("unknown range event {other:?}")),
+                };
+                let version = if kind == EventKind::Introduced && value == "0" {
+                    None
+                } else {
+                    Some(parse_with(ecosystem, semver, value)?)
+                };
+                events.push(Event { kind, version });
+            }
+        }
+        // The schema's algorithm walks the events in version order; "0"
+        // (None) sorts first, and the sort is stable for equal versions.
+        events.sort_by(|a, b| a.version.cmp(&b.version));
+        Ok(Range {
+            semver,
+            events,
+            limits,
+        })
+    }
+
+    /// The schema's evaluation: introduced switches on, fixed switches off
+    /// at its version, last_affected switches off after its version (local
+    /// labels aside); a
+    /// version at or past every limit is outside the range.
+    fn contains(&self, version: &Version) -> bool {
+        let mut affected = false;
+        for event in &self.events {
+            match (event.kind, &event.version) {
+                (EventKind::Introduced, None) => affected = true,
+                (EventKind::Introduced, Some(v)) if version >= v => affected = true,
+                (EventKind::Fixed, Some(v)) if version >= v => affected = false,
+                // A local build of the last affected release (`1.4.2+ubuntu1`)
+                // is that release, so it stays affected.
+                (EventKind::LastAffected, Some(v)) if version.cmp_public(v).is_gt() => {
+                    affected = false
+                }
+                _ => {}
+            }
+        }
+        let below_limit = self.limits.is_empty()
+            || self
+                .limits
+                .iter()
+                .any(|limit| limit.as_ref().is_none_or(|l| version < l));
+        affected && below_limit
+    }
+}
+
+impl Affected {
+    /// Whether `version` (as the package's file writes it) is affected.
+    pub fn contains(&self, version: &str) -> bool {
+        let ecosystem_version = Version::parse(self.ecosystem, version).ok();
+        let explicit =
+            self.versions
+                .iter()
+                .any(|(text, parsed)| match (parsed, &ecosystem_version) {
+                    (Some(listed), Some(ours)) => listed == ours,
+                    _ => text == version,
+                });
+        if explicit {
+            return true;
+        }
+        // A version our parser cannot read is matched by the explicit list only.
+        let semver_version = SemVer::parse_go(version).ok().map(Version::Sem);
+        self.ranges.iter().any(|range| {
+            let ours = if range.semver {
+                &semver_version
+            } else {
+                &ecosystem_version
+            };
+            ours.as_ref().is_some_and(|v| range.contains(v))
+        })
+    }
+}
+
+impl Advisory {
+    /// Whether `package` is affected by this advisory.
+    pub fn affects(&self, package: &Package) -> bool {
+        let name = package.ecosystem.normalise_name(&package.name);
+        self.affected.iter().any(|affected| {
+            affected.ecosystem == package.ecosystem
+                && affected.ecosystem.normalise_name(&affected.name) == name
+                && affected.contains(&package.version)
+        })
+    }
+}
+
+/// An offline advisory database indexed by (ecosystem, normalised name).
+/// Immutable once loaded, so scans may share it across threads.
+#[derive(Debug, Default)]
+pub struct Db {
+    advisories: Vec<Advisory>,
+    index: HashMap<(Ecosystem, String), Vec<usize>>,
+    ids: HashMap<String, usize>,
+    withdrawn: usize,
+    issues: Vec<LoadIssue>,
+}
+
+impl Db {
+    pub fn new() -> Db {
+        Db::default()
+    }
+
+    /// Adds one OSV record (the JSON of one advisory). `source` names where
+    /// it came from, for errors and reports: a file path, or an archive and
+    /// member for the osv-scanner `all.zip` layout. Ranges that cannot be
+    /// read (an unparseable version) are dropped and noted in `issues`; a
+    /// second record with an id already loaded is ignored and noted.
+    pub fn add_record(&mut self, json: &[u8], source: &str) -> Result<(), OsvError> {
+        let raw: RawRecord = serde_json::from_slice(json).map_err(|e| OsvError::Json {
+            source_name: source.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if raw.id.trim().is_empty() {
+            return Err(OsvError::MissingId {
+                source_name: source.to_string(),
+            });
+        }
+        if raw.withdrawn.is_some() {
+            self.withdrawn += 1;
+            return Ok(());
+        }
+        if self.ids.contains_key(&raw.id) {
+            self.issues.push(LoadIssue {
+                source: source.to_string(),
+                message: format!("{} already loaded; this copy is ignored", raw.id),
+            });
+            return Ok(());
+        }
+        let mut affected = Vec::new();
+        for entry in &raw.affected {
+            let Some(package) = &entry.package else {
+                continue;
+            };
+            // Other ecosystems (Debian, Alpine, ...) are not read by fnguard.
+            let Some(ecosystem) = Ecosystem::from_osv(&package.ecosystem) else {
+                continue;
+            };
+            let mut ranges = Vec::new();
+            for range in &entry.ranges {
+                let semver = match range.kind.as_str() {
+                    "SEMVER" => true,
+                    "ECOSYSTEM" => false,
+                    _ => continue,
+                };
+                match Range::read(ecosystem, semver, range) {
+                    Ok(range) => ranges.push(range),
+                    Err(message) => self.issues.push(LoadIssue {
+                        source: source.to_string(),
+                        message: format!(
+                            "{}: {} range of {} dropped: {message}",
+                            raw.id, range.kind, package.name
+                        ),
+                    }),
+                }
+            }
+            let versions = entry
+                .versions
+                .iter()
+                .map(|text| (text.clone(), Version::parse(ecosystem, text).ok()))
+                .collect();
+            affected.push(Affected {
+                ecosystem,
+                name: package.name.clone(),
+                purl: package.purl.clone(),
+                ranges,
+                versions,
+            });
+        }
+        let database_severity = raw
+            .database_specific
+            .as_ref()
+            .and_then(|specific| specific.get("severity"))
+            .and_then(|severity| severity.as_str())
+            .map(str::to_string);
+        let position = self.advisories.len();
+        for entry in &affected {
+            let key = (entry.ecosystem, entry.ecosystem.normalise_name(&entry.name));
+            let slot = self.index.entry(key).or_default();
+            if slot.last() != Some(&position) {
+                slot.push(position);
+            }
+        }
+        self.ids.insert(raw.id.clone(), position);
+        self.advisories.push(Advisory {
+            id: raw.id,
+            aliases: raw.aliases,
+            summary: raw.summary,
+            details: raw.details,
+            severity: raw.severity,
+            database_severity,
+            source: source.to_string(),
+            affected,
+        });
+        Ok(())
+    }
+
+    /// Loads every `*.json` file under `dir` (recursively, in name order so
+    /// loads are reproducible). A file that is not an OSV record is noted in
+    /// `issues` and the load goes on; only an unreadable `dir` is an error.
+    pub fn load_dir(dir: &Path) -> std::io::Result<Db> {
+        let mut db = Db::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(folder) = pending.pop() {
+            let mut entries: Vec<_> = std::fs::read_dir(&folder)?.collect::<Result<_, _>>()?;
+            entries.sort_by_key(|entry| entry.file_name());
+            for entry in entries {
+                let path = entry.path();
+                let file_type = entry.file_type()?;
+                if file_type.is_dir() {
+                    pending.push(path);
+                } else if file_type.is_file() && path.extension().is_some_and(|ext| ext == "json") {
+                    let source = path.display().to_string();
+                    let outcome = match std::fs::read(&path) {
+                        Ok(bytes) => db.add_record(&bytes, &source).map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("{source}: {e}")),
+                    };
+                    if let Err(message) = outcome {
+                        db.issues.push(LoadIssue { source, message });
+                    }
+                }
+            }
+        }
+        Ok(db)
+    }
+
+    /// The advisories affecting `package`, in load order, each once.
+    pub fn vulnerabilities(&self, package: &Package) -> Vec<&Advisory> {
+        let key = (
+            package.ecosystem,
+            package.ecosystem.normalise_name(&package.name),
+        );
+        self.index
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|&position| &self.advisories[position])
+            .filter(|advisory| advisory.affects(package))
+            .collect()
+    }
+
+    /// The advisory with this id, if loaded.
+    pub fn get(&self, id: &str) -> Option<&Advisory> {
+        self.ids.get(id).map(|&position| &self.advisories[position])
+    }
+
+    /// Number of advisories indexed (withdrawn ones excluded).
+    pub fn len(&self) -> usize {
+        self.advisories.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.advisories.is_empty()
+    }
+
+    /// Number of withdrawn records seen and left out.
+    pub fn withdrawn(&self) -> usize {
+        self.withdrawn
+    }
+
+    pub fn issues(&self) -> &[LoadIssue] {
+        &self.issues
+    }
+}

@@ -51,6 +51,19 @@ impl Version {
             Ecosystem::Maven => MavenVersion::parse(text).map(Version::Maven),
         }
     }
+
+    /// Compares as `cmp` does, except that a PEP 440 local label is left
+    /// out, as PEP 440 specifiers do (`1.0+ubuntu1` is a build of 1.0).
+    pub fn cmp_public(&self, other: &Version) -> Ordering {
+        match (self, other) {
+            (Version::Pep440(a), Version::Pep440(b)) => {
+                let (mut a, mut b) = (a.key(), b.key());
+                (a.5, b.5) = (None, None);
+                a.cmp(&b)
+            }
+            _ => self.cmp(other),
+        }
+    }
 }
 
 /// Compares digit strings as unbounded naturals (leading zeros ignored), so
