@@ -410,7 +410,8 @@ fn table_lines(text: &str, header: &str) -> Vec<usize> {
 
 /// Splits an npm descriptor `name@range` (the name may be `@scope/name`).
 fn split_npm_descriptor(descriptor: &str) -> Option<(&str, &str)> {
-    let at = descriptor[1..].find('@')? + 1;
+    let name_start = usize::from(descriptor.starts_with('@'));
+    let at = descriptor[name_start..].find('@')? + name_start;
     Some((&descriptor[..at], &descriptor[at + 1..]))
 }
 
