@@ -274,6 +274,21 @@ fn unparseable_package_versions_match_nothing_by_range() {
 }
 
 #[test]
+fn zip_archives_are_reported_not_skipped_silently() {
+    let dir = std::env::temp_dir().join(format!("fnguard-osv-zip-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("PyPI")).unwrap();
+    std::fs::write(dir.join("PyPI/all.zip"), b"PK\x03\x04").unwrap();
+    let db = Db::load_dir(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let db = db.unwrap();
+    assert!(db.is_empty());
+    assert_eq!(db.issues().len(), 1);
+    assert!(db.issues()[0].source.ends_with("all.zip"));
+    assert!(db.issues()[0].message.contains("not read yet"));
+    assert!(Db::load_dir(Path::new("/nonexistent/fnguard/osv")).is_err());
+}
+
+#[test]
 fn add_record_reports_position_and_ignores_duplicates() {
     let mut db = Db::new();
     let error = db

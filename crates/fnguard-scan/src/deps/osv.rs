@@ -367,7 +367,8 @@ impl Db {
 
     /// Loads every `*.json` file under `dir` (recursively, in name order so
     /// loads are reproducible). A file that is not an OSV record is noted in
-    /// `issues` and the load goes on; only an unreadable `dir` is an error.
+    /// `issues` and the load goes on, as is a `.zip` (not read yet); only an
+    /// unreadable folder is an error.
     pub fn load_dir(dir: &Path) -> std::io::Result<Db> {
         let mut db = Db::new();
         let mut pending = vec![dir.to_path_buf()];
@@ -388,6 +389,14 @@ impl Db {
                     if let Err(message) = outcome {
                         db.issues.push(LoadIssue { source, message });
                     }
+                } else if file_type.is_file() && path.extension().is_some_and(|ext| ext == "zip") {
+                    // osv-scanner's offline layout (`<Ecosystem>/all.zip`):
+                    // said rather than silently loading nothing.
+                    db.issues.push(LoadIssue {
+                        source: path.display().to_string(),
+                        message: "zip archives of OSV records are not read yet; unzip them into the folder"
+                            .to_string(),
+                    });
                 }
             }
         }
