@@ -307,5 +307,7 @@ fn maven_equalities() {
 fn maven_rejects_empty_and_spaced_versions() {
     assert!(MavenVersion::parse("").is_err());
     assert!(MavenVersion::parse("   ").is_err());
-    assert!(MavenVersion::parse("1.0 beta").is_err());
+    let error = MavenVersion::parse(" 1.0 beta").unwrap_err();
+    assert_eq!(error.offset, 4);
+    assert!(error.to_string().contains("whitespace"), "{error}");
 }

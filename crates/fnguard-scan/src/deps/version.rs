@@ -640,7 +640,13 @@ impl MavenVersion {
             return Err(error("Maven", input, 0, "empty version"));
         }
         if let Some(at) = text.find(|c: char| c.is_whitespace() || c.is_control()) {
-            return Err(error("Maven", input, at, "whitespace inside a version"));
+            let lead = input.len() - input.trim_start().len();
+            return Err(error(
+                "Maven",
+                input,
+                lead + at,
+                "whitespace inside a version",
+            ));
         }
         let lowered = text.to_lowercase();
         // Tokens with the separator before them ('.' or '-'; a digit/letter
