@@ -149,6 +149,8 @@ fn package_lock_v3_scopes_aliases_and_links() {
     assert_eq!(find(&inventory, "string-width").scope, Some(Scope::Direct));
     assert_eq!(find(&inventory, "jest").scope, Some(Scope::Dev));
     assert_eq!(find(&inventory, "tslib").scope, Some(Scope::Transitive));
+    assert_eq!(find(&inventory, "lodash").line, Some(25));
+    assert_eq!(find(&inventory, "tslib").line, Some(42));
     assert_eq!(
         find(&inventory, "@aws-sdk/client-s3").purl(),
         "pkg:npm/%40aws-sdk/client-s3@3.400.0"

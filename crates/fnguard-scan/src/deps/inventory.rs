@@ -408,6 +408,18 @@ fn table_lines(text: &str, header: &str) -> Vec<usize> {
 
 // ------------------------------------------------------------ npm
 
+/// The lines of the object keys starting with `prefix`, when written one
+/// per line as npm writes its lockfiles; a key written otherwise has none.
+fn json_key_lines<'t>(text: &'t str, prefix: &str) -> HashMap<&'t str, usize> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let (key, _) = line.trim_start().strip_prefix('"')?.split_once("\":")?;
+            key.starts_with(prefix).then_some((key, index + 1))
+        })
+        .collect()
+}
+
 /// Splits an npm descriptor `name@range` (the name may be `@scope/name`).
 fn split_npm_descriptor(descriptor: &str) -> Option<(&str, &str)> {
     let name_start = usize::from(descriptor.starts_with('@'));
@@ -433,6 +445,7 @@ impl Reader<'_> {
                     direct.extend(names.keys().cloned());
                 }
             }
+            let lines = json_key_lines(text, "node_modules/");
             for (path, entry) in packages {
                 let Some(at) = path.rfind("node_modules/") else {
                     continue;
@@ -456,7 +469,8 @@ impl Reader<'_> {
                 } else {
                     Scope::Transitive
                 };
-                self.add(Ecosystem::Npm, name, version, None, Some(scope));
+                let line = lines.get(path.as_str()).copied();
+                self.add(Ecosystem::Npm, name, version, line, Some(scope));
             }
         } else if let Some(dependencies) = lock.get("dependencies").and_then(Value::as_object) {
             self.package_lock_v1(dependencies);
