@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use fnguard_scan::deps::osv::{Db, OsvError};
+use fnguard_scan::deps::osv::{group_aliases, Db, OsvError};
 use fnguard_scan::deps::{Ecosystem, Package};
 
 fn fixtures() -> Db {
@@ -318,4 +318,40 @@ fn add_record_reports_position_and_ignores_duplicates() {
     )
     .unwrap();
     assert_eq!(matches(&db, Ecosystem::CratesIo, "a", "1.0.0"), vec!["X-1"]);
+}
+
+#[test]
+fn advisories_of_one_flaw_group_through_aliases() {
+    let mut db = Db::new();
+    let record = |id: &str, aliases: &str| {
+        format!(
+            r#"{{"id": "{id}", "aliases": [{aliases}], "affected": [{{"package": {{"ecosystem": "PyPI", "name": "pkg"}},
+            "ranges": [{{"type": "ECOSYSTEM", "events": [{{"introduced": "0"}}]}}]}}]}}"#
+        )
+    };
+    // PYSEC and GHSA records of one CVE; a second GHSA linked only through
+    // the first one's alias; an unrelated advisory.
+    for (id, aliases) in [
+        ("PYSEC-2099-1", r#""CVE-2099-0001""#),
+        ("GHSA-aaaa-bbbb-cccc", r#""CVE-2099-0001""#),
+        ("FNGUARD-TEST-OTHER", ""),
+        ("GHSA-dddd-eeee-ffff", r#""GHSA-aaaa-bbbb-cccc""#),
+    ] {
+        db.add_record(record(id, aliases).as_bytes(), id).unwrap();
+    }
+    let package = package(Ecosystem::PyPI, "pkg", "1.0");
+    let found = db.vulnerabilities(&package);
+    assert_eq!(found.len(), 4);
+    let groups: Vec<Vec<&str>> = group_aliases(&found)
+        .iter()
+        .map(|group| group.iter().map(|a| a.id.as_str()).collect())
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            vec!["PYSEC-2099-1", "GHSA-aaaa-bbbb-cccc", "GHSA-dddd-eeee-ffff"],
+            vec!["FNGUARD-TEST-OTHER"]
+        ]
+    );
+    assert!(group_aliases(&[]).is_empty());
 }

@@ -441,3 +441,45 @@ impl Db {
         &self.issues
     }
 }
+
+/// Groups advisories that describe the same flaw: two advisories are one
+/// when an id or alias of one is an id or alias of the other (a PYSEC and a
+/// GHSA record of one CVE), transitively. Groups keep the order of their
+/// first advisory, advisories their order within a group, so a report can
+/// show one finding per flaw with every id.
+pub fn group_aliases<'a>(advisories: &[&'a Advisory]) -> Vec<Vec<&'a Advisory>> {
+    // Union-find over positions; each name points at the first position using it.
+    let mut parent: Vec<usize> = (0..advisories.len()).collect();
+    fn root(parent: &mut [usize], mut at: usize) -> usize {
+        while parent[at] != at {
+            parent[at] = parent[parent[at]];
+            at = parent[at];
+        }
+        at
+    }
+    let mut first_use: HashMap<&str, usize> = HashMap::new();
+    for (position, advisory) in advisories.iter().enumerate() {
+        for name in std::iter::once(&advisory.id).chain(&advisory.aliases) {
+            match first_use.get(name.as_str()) {
+                Some(&other) => {
+                    let (a, b) = (root(&mut parent, position), root(&mut parent, other));
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first_use.insert(name, position);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<&'a Advisory>> = Vec::new();
+    let mut group_of_root: HashMap<usize, usize> = HashMap::new();
+    for (position, advisory) in advisories.iter().enumerate() {
+        let group_root = root(&mut parent, position);
+        let group = *group_of_root.entry(group_root).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[group].push(advisory);
+    }
+    groups
+}
