@@ -793,6 +793,21 @@ impl Reader<'_> {
 
 // ------------------------------------------------------------ Maven
 
+/// Element text without its XML comments (`<version>1.0<!-- why --></version>`).
+fn without_comments(raw: &str) -> String {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        rest = match rest[start..].find("-->") {
+            Some(end) => &rest[start + end + 3..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One element of a pom.xml being read.
 struct PomDependency {
     line: usize,
@@ -848,7 +863,8 @@ impl Reader<'_> {
                     );
                     break;
                 }
-                let value = text[text_start..open].trim();
+                let value = without_comments(&text[text_start..open]);
+                let value = value.trim();
                 let path: Vec<&str> = stack.iter().map(String::as_str).collect();
                 match path.as_slice() {
                     ["project", "properties", property] => {
