@@ -114,6 +114,9 @@ pub enum IssueKind {
     LinkOutside { target: String },
     /// A tar hard link whose target is outside the package root (not followed).
     HardLinkOutside { target: String },
+    /// A zip entry holds another size than its header declares: the bytes
+    /// read are visited, the header was made to mislead (or is broken).
+    SizeMismatch { declared: u64, actual: u64 },
     /// The archive or entry cannot be read: truncated, bad checksum, bad
     /// header. `offset` is the byte offset in the (decompressed) archive
     /// stream when known.
@@ -154,6 +157,9 @@ impl fmt::Display for IssueKind {
             }
             IssueKind::HardLinkOutside { target } => {
                 write!(f, "hard link to {target:?} outside the root, not followed")
+            }
+            IssueKind::SizeMismatch { declared, actual } => {
+                write!(f, "declares {declared} bytes but holds {actual}")
             }
             IssueKind::Corrupt {
                 offset: Some(offset),
@@ -626,7 +632,18 @@ where
                     // full: many entries each below the ratio floor make a
                     // bomb too, while one entry already cut for its ratio
                     // does not condemn the rest.
-                    archive_out += buf.len() as u64;
+                    let actual = buf.len() as u64;
+                    if actual != size {
+                        self.issue(
+                            &place.display,
+                            Some(&stored),
+                            IssueKind::SizeMismatch {
+                                declared: size,
+                                actual,
+                            },
+                        );
+                    }
+                    archive_out += actual;
                     if self.over_ratio(archive_out, len) {
                         return self.issue(
                             &place.display,

@@ -419,6 +419,10 @@ fn escaping_zip_entries_are_reported_and_not_visited() {
         ]
     );
     assert!(summary.issues.iter().all(|i| i.archive == "slip.zip"));
+    assert_eq!(
+        summary.issues[0].to_string(),
+        "slip.zip: entry \"../../etc/passwd\": name escapes the root with `..`"
+    );
 }
 
 #[test]
@@ -531,37 +535,71 @@ fn lie_about_size(zip: &mut [u8], size: u32) {
 #[test]
 fn declared_sizes_are_not_trusted() {
     let data = noise(200_000);
+    // Says 10 bytes, holds 200,000: the bytes read decide, and the lie is told.
+    let mut zip = zip_of(&[("liar.bin", &data)]);
+    lie_about_size(&mut zip, 10);
+    let (seen, summary) = walk_mem("liar.zip", &zip, &Limits::default());
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].3, data);
+    assert_eq!(
+        kinds(&summary),
+        [&IssueKind::SizeMismatch {
+            declared: 10,
+            actual: 200_000
+        }]
+    );
+    // With a lower entry cap, the entry is cut when the bytes read pass it.
     let limits = Limits {
         entry_bytes: 64 << 10,
         ..Limits::default()
     };
-    // Says 10 bytes, holds 200,000: the bytes read decide.
-    let mut zip = zip_of(&[("liar.bin", &data)]);
-    lie_about_size(&mut zip, 10);
     let (seen, summary) = walk_mem("liar.zip", &zip, &limits);
-    assert!(
-        seen.iter().all(|s| s.3.len() <= 10),
-        "no more than declared is visited"
-    );
-    assert_eq!(summary.issues.len(), 1, "{:?}", summary.issues);
-    assert!(
-        matches!(
-            summary.issues[0].kind,
-            IssueKind::EntryTooLarge { .. } | IssueKind::Corrupt { .. }
-        ),
-        "{}",
-        summary.issues[0]
+    assert!(seen.is_empty());
+    assert_eq!(
+        kinds(&summary),
+        [&IssueKind::EntryTooLarge { limit: 64 << 10 }]
     );
     // Says 4 GB, holds 5 bytes: read as 5 bytes, nothing sized from the claim.
     let mut zip = zip_of(&[("small.txt", b"small")]);
     lie_about_size(&mut zip, u32::MAX - 1);
     let (seen, summary) = walk_mem("claim.zip", &zip, &limits);
-    assert!(seen.iter().all(|s| s.3 == b"small"));
-    assert!(
-        seen.len() + summary.issues.len() == 1,
-        "{seen:?} {:?}",
-        summary.issues
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].3, b"small");
+    assert_eq!(
+        kinds(&summary),
+        [&IssueKind::SizeMismatch {
+            declared: u64::from(u32::MAX - 1),
+            actual: 5
+        }]
     );
+}
+
+/// Sets the compression method and the general-purpose flags of the only
+/// entry of `zip`, in both headers.
+fn patch_method_and_flags(zip: &mut [u8], method: u16, flags: u16) {
+    let local = zip.windows(4).position(|w| w == b"PK\x03\x04").unwrap();
+    zip[local + 6..local + 8].copy_from_slice(&flags.to_le_bytes());
+    zip[local + 8..local + 10].copy_from_slice(&method.to_le_bytes());
+    let central = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    zip[central + 8..central + 10].copy_from_slice(&flags.to_le_bytes());
+    zip[central + 10..central + 12].copy_from_slice(&method.to_le_bytes());
+}
+
+#[test]
+fn unsupported_methods_and_encryption_are_reported_per_entry() {
+    for (method, flags) in [(12u16, 0u16), (93, 0), (8, 1)] {
+        let mut zip = zip_of(&[("secret.txt", b"secret")]);
+        patch_method_and_flags(&mut zip, method, flags);
+        let (seen, summary) = walk_mem("odd.zip", &zip, &Limits::default());
+        assert!(seen.is_empty(), "method {method} flags {flags}");
+        assert_eq!(summary.issues.len(), 1, "{:?}", summary.issues);
+        assert_eq!(summary.issues[0].entry.as_deref(), Some("secret.txt"));
+        assert!(
+            matches!(summary.issues[0].kind, IssueKind::Unsupported { .. }),
+            "method {method} flags {flags}: {}",
+            summary.issues[0]
+        );
+    }
 }
 
 #[test]
