@@ -17,11 +17,15 @@ fn main() {
     // A sum over every byte, printed so that the reads cannot be optimised
     // away: the scanners after the walk will look at every byte too.
     let mut checksum = 0u64;
-    let summary = walk(&package, &Limits::default(), &mut |_: &Entry<'_>, bytes: &[u8]| {
-        checksum = bytes
-            .iter()
-            .fold(checksum, |sum, byte| sum.wrapping_add(u64::from(*byte)));
-    });
+    let summary = walk(
+        &package,
+        &Limits::default(),
+        &mut |_: &Entry<'_>, bytes: &[u8]| {
+            checksum = bytes
+                .iter()
+                .fold(checksum, |sum, byte| sum.wrapping_add(u64::from(*byte)));
+        },
+    );
     let elapsed = start.elapsed();
     println!(
         "{}: {} files, {} bytes, {} issues, checksum {checksum:x}, {:.3} s",

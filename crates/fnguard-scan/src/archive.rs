@@ -570,7 +570,22 @@ where
         }
     }
 
-    fn zip<R: Read + Seek>(&mut self, reader: R, len: u64, place: &Place, depth: u32) {
+    fn zip<R: Read + Seek>(&mut self, mut reader: R, len: u64, place: &Place, depth: u32) {
+        // The zip reader builds its whole directory up front, one record
+        // per declared entry: an archive declaring more entries than the
+        // walk has left is refused before that allocation.
+        let room = self.limits.max_entries.saturating_sub(self.entries);
+        if let Some(declared) = declared_zip_entries(&mut reader, len) {
+            if declared > room {
+                return self.issue(
+                    &place.display,
+                    None,
+                    IssueKind::TooManyEntries {
+                        limit: self.limits.max_entries,
+                    },
+                );
+            }
+        }
         let mut zip = match zip::ZipArchive::new(reader) {
             Ok(zip) => zip,
             Err(err) => {
@@ -893,6 +908,45 @@ where
             }
         }
     }
+}
+
+/// The entry count a zip's end of central directory declares (the zip64
+/// one when the classic field is saturated), if the record is found; the
+/// zip reader reports a missing or broken one itself.
+fn declared_zip_entries<R: Read + Seek>(reader: &mut R, len: u64) -> Option<u64> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    const EOCD_LEN: u64 = 22;
+    // The record ends the file, after a comment of at most 65,535 bytes.
+    let tail_len = len.min(EOCD_LEN + 65_535);
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    reader.seek(io::SeekFrom::Start(len - tail_len)).ok()?;
+    reader.take(tail_len).read_to_end(&mut tail).ok()?;
+    let at = tail
+        .windows(4)
+        .rposition(|window| window == EOCD)
+        .filter(|at| tail.len() - at >= EOCD_LEN as usize)?;
+    let classic = u64::from(u16::from_le_bytes([tail[at + 10], tail[at + 11]]));
+    if classic != 0xffff {
+        return Some(classic);
+    }
+    // Zip64: a locator just before the record points at the zip64 record,
+    // whose entry count is 8 bytes at offset 32.
+    let locator = at.checked_sub(20)?;
+    if &tail[locator..locator + 4] != b"PK\x06\x07" {
+        return Some(classic);
+    }
+    let mut offset = [0u8; 8];
+    offset.copy_from_slice(&tail[locator + 8..locator + 16]);
+    let record = u64::from_le_bytes(offset);
+    let mut head = [0u8; 40];
+    reader.seek(io::SeekFrom::Start(record)).ok()?;
+    reader.read_exact(&mut head).ok()?;
+    if &head[..4] != b"PK\x06\x06" {
+        return None;
+    }
+    let mut count = [0u8; 8];
+    count.copy_from_slice(&head[32..40]);
+    Some(u64::from_le_bytes(count))
 }
 
 /// Counts the bytes a decompressed stream produces and fails it past `cap`,

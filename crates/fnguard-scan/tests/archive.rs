@@ -341,18 +341,58 @@ fn nested_zips_are_opened_down_to_the_depth_limit() {
 
 #[test]
 fn too_many_entries_stop_the_walk() {
+    // A tar is read as a stream: its entries are visited up to the cap.
+    let mut tar = Vec::new();
+    for i in 0..20 {
+        tar_member(&mut tar, &format!("f{i:02}.py"), b'0', "", b"x");
+    }
+    tar_end(&mut tar);
+    let limits = Limits {
+        max_entries: 10,
+        ..Limits::default()
+    };
+    let (seen, summary) = walk_mem("many.tar", &tar, &limits);
+    assert_eq!(seen.len(), 10);
+    assert_eq!(kinds(&summary), [&IssueKind::TooManyEntries { limit: 10 }]);
+}
+
+#[test]
+fn a_zip_declaring_more_entries_than_the_walk_has_left_is_refused() {
     let names: Vec<String> = (0..20).map(|i| format!("f{i:02}.py")).collect();
     let files: Vec<(&str, &[u8])> = names
         .iter()
         .map(|name| (name.as_str(), b"x".as_slice()))
         .collect();
+    let many = zip_of(&files);
     let limits = Limits {
         max_entries: 10,
         ..Limits::default()
     };
-    let (seen, summary) = walk_mem("many.zip", &zip_of(&files), &limits);
-    assert_eq!(seen.len(), 10);
+    let (seen, summary) = walk_mem("many.zip", &many, &limits);
+    assert!(seen.is_empty());
     assert_eq!(kinds(&summary), [&IssueKind::TooManyEntries { limit: 10 }]);
+    // Nested: the outer zip's own entries count, the inner one is refused
+    // and the walk goes on.
+    let outer = zip_of(&[("a.py", b"a"), ("many.zip", &many), ("z.py", b"z")]);
+    let limits = Limits {
+        max_entries: 15,
+        ..Limits::default()
+    };
+    let (seen, summary) = walk_mem("outer.zip", &outer, &limits);
+    assert_eq!(
+        displays(&seen),
+        ["outer.zip!/a.py", "outer.zip!/many.zip", "outer.zip!/z.py"]
+    );
+    assert_eq!(kinds(&summary), [&IssueKind::TooManyEntries { limit: 15 }]);
+    assert_eq!(summary.issues[0].archive, "outer.zip!/many.zip");
+    // A zip whose record says 65,535 entries (zip64 saturated) but has no
+    // zip64 locator: the classic count is taken.
+    let mut lying = zip_of(&[("a.py", b"a")]);
+    let eocd = lying.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    lying[eocd + 8..eocd + 12].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+    let (seen, summary) = walk_mem("lying.zip", &lying, &limits);
+    assert!(seen.is_empty());
+    assert_eq!(kinds(&summary), [&IssueKind::TooManyEntries { limit: 15 }]);
 }
 
 #[test]
@@ -625,4 +665,33 @@ fn a_file_named_zip_that_is_not_one_is_a_plain_file() {
     let (seen, summary) = walk_mem("fn.zip", &zip, &Limits::default());
     assert_eq!(summary.issues, vec![]);
     assert_eq!(displays(&seen), ["fn.zip!/fake.jar", "fn.zip!/doc.gz"]);
+}
+
+#[test]
+fn a_zip64_entry_count_is_read() {
+    // Past 65,535 entries the count lives in the zip64 record only.
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for i in 0..70_000 {
+        writer.start_file(format!("{i}"), options).unwrap();
+    }
+    let zip = writer.finish().unwrap().into_inner();
+    assert!(zip.windows(4).any(|w| w == b"PK\x06\x06"), "a zip64 record");
+    let limits = Limits {
+        max_entries: 69_999,
+        ..Limits::default()
+    };
+    let (seen, summary) = walk_mem("huge.zip", &zip, &limits);
+    assert!(seen.is_empty());
+    assert_eq!(
+        kinds(&summary),
+        [&IssueKind::TooManyEntries { limit: 69_999 }]
+    );
+    let limits = Limits {
+        max_entries: 70_000,
+        ..Limits::default()
+    };
+    let (seen, summary) = walk_mem("huge.zip", &zip, &limits);
+    assert_eq!(summary.issues, vec![]);
+    assert_eq!(seen.len(), 70_000);
 }
