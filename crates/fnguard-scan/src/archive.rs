@@ -42,7 +42,9 @@ pub struct Limits {
     pub max_entries: u64,
     /// How many archives a file may sit in, the input archive included:
     /// with 3, `a.zip!/b.jar!/c.jar!/d.class` is read and a jar inside
-    /// `c.jar` is visited as a plain file, not opened.
+    /// `c.jar` is visited as a plain file, not opened. A nested archive is
+    /// held in memory while it is read, so peak memory is about
+    /// `max_depth` times `entry_bytes` at worst.
     pub max_depth: u32,
 }
 
@@ -197,20 +199,28 @@ pub struct Summary {
 
 /// Walks `input` (a folder, an archive, or a single file) and hands every
 /// regular file inside, nested archives opened, to `visitor` with its bytes.
+/// `input` itself may be a link (the user named it); links inside it are
+/// never followed.
 pub fn walk<V>(input: &Path, limits: &Limits, visitor: &mut V) -> Summary
 where
     V: FnMut(&Entry<'_>, &[u8]),
 {
     let mut walker = Walker::new(limits, visitor);
-    let display = input.display().to_string();
-    match fs::symlink_metadata(input) {
+    let shown = input.display().to_string();
+    // `fn/` and `fn` name the same folder: `fn/app.py`, not `fn//app.py`.
+    let display = match shown.trim_end_matches('/') {
+        "" => shown.as_str(),
+        trimmed => trimmed,
+    }
+    .to_string();
+    match fs::metadata(input) {
         Ok(meta) if meta.is_dir() => walker.folder(input, &display),
         Ok(meta) if meta.is_file() => walker.file_input(input, &display, meta.len()),
         Ok(_) => walker.issue(
             &display,
             None,
             IssueKind::Unsupported {
-                detail: "neither a regular file nor a folder (links are not followed)".into(),
+                detail: "neither a regular file nor a folder".into(),
             },
         ),
         Err(err) => walker.issue(

@@ -222,6 +222,19 @@ fn a_folder_is_walked_in_name_order_with_its_archives_opened() {
         ]
     );
     assert_eq!(seen[2].0, format!("{root}/deps.zip!/x.py"));
+    // A trailing slash and a link to the folder name the same walk.
+    let (again, _) = walk_path(Path::new(&format!("{root}/")), &Limits::default());
+    assert_eq!(again[2].0, format!("{root}/deps.zip!/x.py"));
+    #[cfg(unix)]
+    {
+        let link = dir.with_extension("link");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        let (linked, summary) = walk_path(&link, &Limits::default());
+        assert_eq!(summary.issues, vec![]);
+        assert_eq!(linked.len(), 5);
+        std::fs::remove_file(link).unwrap();
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
