@@ -355,3 +355,73 @@ fn severity_moves_with_the_class() {
         Severity::Info
     );
 }
+
+/// The walk's package paths feed classification as they are: a Java
+/// function zip with a dependency jar and an uber-jar, walked and classified.
+#[test]
+fn walked_entries_classify_through_their_package_paths() {
+    use fnguard_scan::archive::{walk_bytes, Entry, Limits};
+    use std::io::{Cursor, Write};
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in files {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(data).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+    let class = b"\xca\xfe\xba\xbe\0\0\0\x41";
+    let dependency = zip_of(&[("org/slf4j/Logger.class", class)]);
+    let uber = zip_of(&[
+        ("com/example/orders/Handler.class", class),
+        ("com/google/gson/Gson.class", class),
+        ("application.properties", b"db.password=x\n"),
+    ]);
+    let package = zip_of(&[
+        ("lib/slf4j-api.jar", &dependency),
+        ("app.jar", &uber),
+        ("README.md", b"# orders\n"),
+    ]);
+    let context = function("com.example.orders.Handler::handleRequest");
+    let mut classes = Vec::new();
+    let summary = walk_bytes(
+        "fn.zip",
+        &package,
+        &Limits::default(),
+        &mut |entry: &Entry<'_>, bytes: &[u8]| {
+            classes.push((
+                entry.package_path.to_string(),
+                classify(entry.package_path, bytes, &context),
+            ));
+        },
+    );
+    assert_eq!(summary.issues, vec![]);
+    let classes: Vec<(&str, FileClass)> = classes
+        .iter()
+        .map(|(path, class)| (path.as_str(), *class))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            ("lib/slf4j-api.jar", FileClass::VendoredDependency),
+            (
+                "lib/slf4j-api.jar!/org/slf4j/Logger.class",
+                FileClass::VendoredDependency
+            ),
+            ("app.jar", FileClass::Binary),
+            (
+                "app.jar!/com/example/orders/Handler.class",
+                FileClass::FirstParty
+            ),
+            (
+                "app.jar!/com/google/gson/Gson.class",
+                FileClass::VendoredDependency
+            ),
+            ("app.jar!/application.properties", FileClass::RuntimeConfig),
+            ("README.md", FileClass::TestOrDoc),
+        ]
+    );
+}
