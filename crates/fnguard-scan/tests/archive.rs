@@ -708,3 +708,42 @@ fn a_zip64_entry_count_is_read() {
     assert_eq!(summary.issues, vec![]);
     assert_eq!(seen.len(), 70_000);
 }
+
+/// Every byte of a small zip, tar and tar.gz changed in turn, and every
+/// truncation: the walk reports or visits, and never panics or reads past
+/// its caps (plus one chunk).
+#[test]
+fn damaged_archives_never_panic() {
+    let jar = zip_of(&[("A.class", b"\xca\xfe\xba\xbe")]);
+    let zip = zip_of(&[
+        ("a/b.py", b"print(1)\n"),
+        ("lib/x.jar", &jar),
+        ("c.txt", &noise(300)),
+    ]);
+    let mut tar = Vec::new();
+    tar_member(&mut tar, "a/b.py", b'0', "", b"print(1)\n");
+    tar_member(&mut tar, "link", b'2', "a/b.py", b"");
+    tar_end(&mut tar);
+    let limits = Limits {
+        total_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    for (name, original) in [
+        ("d.zip", zip),
+        ("d.tar", tar.clone()),
+        ("d.tar.gz", gzip(&tar)),
+    ] {
+        for at in 0..original.len() {
+            for value in [0x00, 0xff, original[at] ^ 0x01] {
+                let mut damaged = original.clone();
+                damaged[at] = value;
+                let (_, summary) = walk_mem(name, &damaged, &limits);
+                assert!(summary.bytes <= 2 << 20, "{name} at {at}");
+            }
+        }
+        for cut in 0..original.len() {
+            let (_, summary) = walk_mem(name, &original[..cut], &limits);
+            assert!(summary.bytes <= 2 << 20, "{name} cut at {cut}");
+        }
+    }
+}
