@@ -273,18 +273,72 @@ fn unparseable_package_versions_match_nothing_by_range() {
     .is_empty());
 }
 
+/// osv-scanner's offline layout, `<dir>/<Ecosystem>/all.zip`, loads as it
+/// is: every JSON member is a record; a broken member, and a corrupt zip,
+/// are load issues naming the member or the archive, and the rest loads.
 #[test]
-fn zip_archives_are_reported_not_skipped_silently() {
+fn osv_scanner_all_zip_layout_loads() {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let fixture = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/osv")
+                .join(name),
+        )
+        .expect("fixture")
+    };
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in [
+        (
+            "GHSA-jfh8-c2jp-5v3q.json",
+            fixture("GHSA-jfh8-c2jp-5v3q.json"),
+        ),
+        ("RUSTSEC-2021-0003.json", fixture("RUSTSEC-2021-0003.json")),
+        ("bad.json", b"{\"id\": ".to_vec()),
+        ("README.txt", b"not a record".to_vec()),
+    ] {
+        writer.start_file(name, options).unwrap();
+        writer.write_all(&bytes).unwrap();
+    }
+    let zipped = writer.finish().unwrap().into_inner();
+
     let dir = std::env::temp_dir().join(format!("fnguard-osv-zip-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("PyPI")).unwrap();
-    std::fs::write(dir.join("PyPI/all.zip"), b"PK\x03\x04").unwrap();
+    std::fs::create_dir_all(dir.join("Maven")).unwrap();
+    std::fs::create_dir_all(dir.join("crates.io")).unwrap();
+    std::fs::write(dir.join("Maven/all.zip"), &zipped).unwrap();
+    // A download cut short.
+    std::fs::write(dir.join("crates.io/all.zip"), &zipped[..zipped.len() / 2]).unwrap();
     let db = Db::load_dir(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
     let db = db.unwrap();
-    assert!(db.is_empty());
-    assert_eq!(db.issues().len(), 1);
-    assert!(db.issues()[0].source.ends_with("all.zip"));
-    assert!(db.issues()[0].message.contains("not read yet"));
+
+    assert_eq!(db.len(), 2, "the two records of the whole zip");
+    assert_eq!(
+        matches(
+            &db,
+            Ecosystem::Maven,
+            "org.apache.logging.log4j:log4j-core",
+            "2.14.1"
+        ),
+        ["GHSA-jfh8-c2jp-5v3q"]
+    );
+    assert_eq!(
+        matches(&db, Ecosystem::CratesIo, "smallvec", "1.6.0"),
+        ["RUSTSEC-2021-0003"]
+    );
+    let sources: Vec<&str> = db.issues().iter().map(|i| i.source.as_str()).collect();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.ends_with("Maven/all.zip!/bad.json")),
+        "{sources:?}"
+    );
+    assert!(
+        sources.iter().any(|s| s.ends_with("crates.io/all.zip")),
+        "the truncated zip is an issue: {sources:?}"
+    );
     assert!(Db::load_dir(Path::new("/nonexistent/fnguard/osv")).is_err());
 }
 

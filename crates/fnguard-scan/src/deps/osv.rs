@@ -366,9 +366,10 @@ impl Db {
     }
 
     /// Loads every `*.json` file under `dir` (recursively, in name order so
-    /// loads are reproducible). A file that is not an OSV record is noted in
-    /// `issues` and the load goes on, as is a `.zip` (not read yet); only an
-    /// unreadable folder is an error.
+    /// loads are reproducible), and the records of every `*.zip` in it:
+    /// osv-scanner's offline layout `<dir>/<Ecosystem>/all.zip` works as it
+    /// is. A file that is not an OSV record is noted in `issues` and the
+    /// load goes on; only an unreadable folder is an error.
     pub fn load_dir(dir: &Path) -> std::io::Result<Db> {
         let mut db = Db::new();
         let mut pending = vec![dir.to_path_buf()];
@@ -390,17 +391,46 @@ impl Db {
                         db.issues.push(LoadIssue { source, message });
                     }
                 } else if file_type.is_file() && path.extension().is_some_and(|ext| ext == "zip") {
-                    // osv-scanner's offline layout (`<Ecosystem>/all.zip`):
-                    // said rather than silently loading nothing.
-                    db.issues.push(LoadIssue {
-                        source: path.display().to_string(),
-                        message: "zip archives of OSV records are not read yet; unzip them into the folder"
-                            .to_string(),
-                    });
+                    db.load_zip(&path);
                 }
             }
         }
         Ok(db)
+    }
+
+    /// The `*.json` members of an OSV zip (osv-scanner's `all.zip`), read
+    /// with the archive walker's caps sized for the largest published
+    /// databases; the walker's problems (a corrupt archive, a cap reached)
+    /// become load issues.
+    fn load_zip(&mut self, path: &Path) {
+        let limits = crate::archive::Limits {
+            // npm's all.zip holds a few hundred thousand records and about
+            // 2 GB of JSON; ten times that is still bounded.
+            total_bytes: 16 << 30,
+            entry_bytes: 64 << 20,
+            max_entries: 5_000_000,
+            // Records inside are plain JSON: no archive is opened inside.
+            max_depth: 1,
+            ..crate::archive::Limits::default()
+        };
+        let mut visit = |entry: &crate::archive::Entry<'_>, bytes: &[u8]| {
+            if !entry.display.ends_with(".json") {
+                return;
+            }
+            if let Err(e) = self.add_record(bytes, entry.display) {
+                self.issues.push(LoadIssue {
+                    source: entry.display.to_string(),
+                    message: e.to_string(),
+                });
+            }
+        };
+        let summary = crate::archive::walk(path, &limits, &mut visit);
+        for issue in summary.issues {
+            self.issues.push(LoadIssue {
+                source: path.display().to_string(),
+                message: issue.to_string(),
+            });
+        }
     }
 
     /// The advisories affecting `package`, in load order, each once.
