@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use fnguard_scan::deps::inventory;
+use fnguard_scan::deps::binary::{GO_BUILDINFO_MAGIC, GO_INFO_END, GO_INFO_START};
 use fnguard_scan::deps::osv::Db;
+use fnguard_scan::deps::{binary, inventory};
 use fnguard_scan::deps::{Ecosystem, Package, Scope};
 use fnguard_scan::sbom::{Function, SbomBuilder};
 
@@ -71,6 +72,7 @@ fn packages() -> Vec<Package> {
          </dependencies></project>",
     ));
     packages.extend(read("requirements.txt", "Requests==2.31.0\nPyYAML==5.3\n"));
+    packages.extend(go_binary_packages());
     packages.push(Package {
         ecosystem: Ecosystem::CratesIo,
         name: "serde".to_string(),
@@ -91,6 +93,25 @@ fn packages() -> Vec<Package> {
     packages
 }
 
+/// The packages of a Go `bootstrap`: its build info blob (layout as in
+/// tests/deps_binary.rs) names the toolchain and one module.
+fn go_binary_packages() -> Vec<Package> {
+    let version = b"go1.21.3";
+    let mut module_info = GO_INFO_START.to_vec();
+    module_info.extend(b"path\texample.com/orders\ndep\tgithub.com/google/uuid\tv1.3.1\th1:x=\n");
+    module_info.extend(GO_INFO_END);
+    let mut file = GO_BUILDINFO_MAGIC.to_vec();
+    file.extend([8, 2]);
+    file.extend([0; 16]);
+    file.push(version.len() as u8);
+    file.extend(version);
+    file.push(module_info.len() as u8);
+    file.extend(module_info);
+    let found = binary::read("bootstrap", &file).expect("build info");
+    assert!(found.issues.is_empty(), "{:?}", found.issues);
+    found.packages
+}
+
 fn advisories() -> Db {
     let mut db = Db::new();
     let records = [
@@ -103,6 +124,9 @@ fn advisories() -> Db {
         r#"{"id":"GO-2023-2102","aliases":["CVE-2023-39325","GHSA-4374-p667-p6c8"],"summary":"HTTP/2 rapid reset",
             "affected":[{"package":{"ecosystem":"Go","name":"golang.org/x/net"},
                 "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"0.17.0"}]}]}]}"#,
+        r#"{"id":"GO-2023-2185","aliases":["CVE-2023-45283"],"summary":"Insecure parsing of Windows paths with a \\??\\ prefix in path/filepath",
+            "affected":[{"package":{"ecosystem":"Go","name":"stdlib"},
+                "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.20.11"},{"introduced":"1.21.0-0"},{"fixed":"1.21.4"}]}]}]}"#,
         r#"{"id":"PYSEC-2021-142","aliases":["CVE-2020-14343"],"details":"full_load of PyYAML runs arbitrary code",
             "severity":[{"type":"CVSS_V3","score":"CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
             "affected":[{"package":{"ecosystem":"PyPI","name":"pyyaml"},
@@ -157,6 +181,8 @@ fn sboms_with_and_without_vulnerabilities_validate_against_cyclonedx_1_6() {
     for needle in [
         "pkg:npm/%40aws-sdk/client-s3@3.400.0",
         "pkg:golang/github.com/aws/aws-lambda-go@v1.41.0",
+        "pkg:golang/stdlib@1.21.3",
+        "pkg:golang/github.com/google/uuid@v1.3.1",
         "pkg:maven/org.yaml/snakeyaml@1.33",
         "pkg:pypi/pyyaml@5.3",
         "pkg:cargo/serde@1.0.200",
@@ -173,6 +199,7 @@ fn sboms_with_and_without_vulnerabilities_validate_against_cyclonedx_1_6() {
             "GHSA-mjmj-j48q-9wg2",
             "GHSA-p6mc-m468-83gw",
             "GO-2023-2102",
+            "GO-2023-2185",
             "PYSEC-2021-142"
         ]
     );
