@@ -1,7 +1,8 @@
 //! The SBOMs fnguard writes validate against the official CycloneDX 1.6
 //! schema, offline: `scripts/validate-cyclonedx.py` runs the strict
 //! validator of cyclonedx-python-lib (installed by
-//! scripts/setup-test-tools.sh), which bundles the schemas.
+//! scripts/setup-test-tools.sh), which bundles the schemas, and parses each
+//! component's package URL.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -211,8 +212,46 @@ fn sboms_with_and_without_vulnerabilities_validate_against_cyclonedx_1_6() {
             ("with-vulnerabilities", json),
             ("without-vulnerabilities", without.to_json()),
             ("empty", empty.to_json()),
+            ("odd-names", odd_names()),
         ],
     );
+}
+
+/// Names and versions as hostile or unusual files write them: quotes,
+/// spaces, control characters, non-ASCII, a Maven name without a group.
+fn odd_names() -> String {
+    let odd = [
+        (Ecosystem::Npm, "@scope/na me\"x\"", "1.0.0+build.1"),
+        (Ecosystem::PyPI, "Zope.Interface__x", "5.0.post1"),
+        (Ecosystem::Maven, "justartifact", "1.0-SNAPSHOT"),
+        (
+            Ecosystem::Go,
+            "example.com/пакет/v2",
+            "v2.0.0-20230101000000-abcdefabcdef",
+        ),
+        (Ecosystem::CratesIo, "tab\there\u{0}", "0.0.1"),
+    ];
+    let mut builder = SbomBuilder::new(
+        Function {
+            name: "fn \"quoted\"\n".to_string(),
+            version: None,
+        },
+        u64::from(u32::MAX),
+    );
+    for (ecosystem, name, version) in odd {
+        builder.add(
+            &Package {
+                ecosystem,
+                name: name.to_string(),
+                version: version.to_string(),
+                source: format!("dir with spaces/{name}"),
+                line: Some(0),
+                scope: Some(Scope::Dev),
+            },
+            None,
+        );
+    }
+    builder.build(None).to_json()
 }
 
 #[test]
@@ -230,12 +269,22 @@ fn the_validator_rejects_a_broken_sbom_and_says_where() {
     component["hashes"][0]["content"] = "not-hex".into();
     let mut bad_serial = good.clone();
     bad_serial["serialNumber"] = "urn:uuid:NOT-A-UUID".into();
+    let mut bad_purl = good.clone();
+    bad_purl["components"][0]["purl"] = "npm/lodash".into();
+    let mut other_version = good.clone();
+    other_version["components"][1]["version"] = "0.0.0".into();
     let mut unknown_field = good.clone();
     unknown_field["metadata"]["component"]["flavour"] = "vanilla".into();
 
     let broken = [
         ("hash", bad_hash, "components/"),
         ("serial", bad_serial, "serialNumber"),
+        (
+            "purl",
+            bad_purl,
+            "components/0/purl: 'npm/lodash' is not a package URL",
+        ),
+        ("version", other_version, "components/1/purl"),
         ("unknown", unknown_field, "metadata/component"),
     ];
     let documents: Vec<(&str, String)> = broken
