@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs besides cargo: the Python `jsonschema`
-# package (validates SARIF and fnguard's JSON output against their schemas) and
-# Graphviz (parses the attack-path graphs).
+# package (validates SARIF and fnguard's JSON output against their schemas),
+# `cyclonedx-python-lib` (bundles the official CycloneDX schemas: validates
+# the SBOMs offline) and Graphviz (parses the attack-path graphs).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'jsonschema==4.26.0'
+fi
+# The import alone succeeds without the json-validation extra; a validation
+# run raises when it is missing.
+if ! python3 -c 'from cyclonedx.schema import SchemaVersion as V
+from cyclonedx.validation.json import JsonStrictValidator as J
+J(V.V1_6).validate_str("{}")' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check \
+    'cyclonedx-python-lib[json-validation]==11.12.0'
 fi
 # Graphviz's `dot` parses the attack-path graphs `--graph dot` writes.
 if ! command -v dot >/dev/null; then

@@ -7,7 +7,10 @@
 //!   the schema's range evaluation.
 //! * `inventory`: lockfile and installed-metadata parsers, bytes + file name
 //!   to `Package`s, usable without any database.
+//! * `binary`: the modules and crates Go build info and cargo-auditable
+//!   record inside executables (`bootstrap` of the `provided` runtimes).
 
+pub mod binary;
 pub mod inventory;
 pub mod osv;
 pub mod version;

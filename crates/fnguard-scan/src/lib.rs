@@ -12,8 +12,11 @@
 //! * `deps`: the dependency inventory of lockfiles, installed metadata and
 //!   binaries, matched offline against OSV advisories with each
 //!   ecosystem's version semantics.
+//! * `sbom`: a CycloneDX 1.6 SBOM of a function's packages and the
+//!   advisories affecting them, reproducible byte for byte.
 
 pub mod archive;
 pub mod classify;
 pub mod deps;
+pub mod sbom;
 pub mod secrets;

@@ -1,0 +1,810 @@
+//! A CycloneDX 1.6 JSON SBOM of one function: the packages found in its
+//! files (`deps::inventory`, `deps::binary`) and, when an advisory database
+//! is given, the OSV advisories that affect them.
+//!
+//! Hand-rolled serde structs: the `cyclonedx-bom` crate writes 1.3 to 1.5
+//! only. The output is reproducible: the caller pins the timestamp, the
+//! serial number is derived from a hash of everything else, and components,
+//! properties and vulnerabilities are sorted.
+//!
+//! Not written yet: the `dependencies` graph. The inventory readers know
+//! some parent/child relations (package-lock, Cargo.lock, cargo-auditable)
+//! but `Package` does not carry them, and a graph holding only the edges of
+//! some formats would read as complete to a consumer. It is left out until
+//! `Package` (or a side table) carries edges for every format that has them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::deps::osv::{Advisory, Db};
+use crate::deps::{Ecosystem, Package, Scope};
+
+/// The version of CycloneDX written.
+pub const SPEC_VERSION: &str = "1.6";
+
+/// The function the SBOM describes (CycloneDX `metadata.component`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub name: String,
+    /// The deployed version when the IaC or the package says (a Lambda
+    /// version, an image tag); `None` otherwise.
+    pub version: Option<String>,
+}
+
+/// A package and the SHA-256 of its own artifact, when known.
+type Entry = (Package, Option<[u8; 32]>);
+
+/// Collects the packages of one function, then writes its SBOM.
+#[derive(Debug, Clone)]
+pub struct SbomBuilder {
+    function: Function,
+    timestamp: u64,
+    entries: Vec<Entry>,
+}
+
+impl SbomBuilder {
+    /// `timestamp` is the creation time in seconds since the Unix epoch,
+    /// given by the caller so that a rerun on the same inputs (tests,
+    /// `SOURCE_DATE_EPOCH`) writes the same bytes.
+    pub fn new(function: Function, timestamp: u64) -> SbomBuilder {
+        SbomBuilder {
+            function,
+            timestamp,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Adds one package. `artifact_sha256` is the SHA-256 of the file that
+    /// *is* the package (a jar, a wheel, a binary), when the caller has it:
+    /// CycloneDX reads `hashes` as the component's own, so the hash of a
+    /// lockfile that merely lists the package does not belong here (its path
+    /// is recorded as evidence instead).
+    pub fn add(&mut self, package: &Package, artifact_sha256: Option<[u8; 32]>) {
+        self.entries.push((package.clone(), artifact_sha256));
+    }
+
+    /// The SBOM. With `advisories`, each advisory affecting a component is
+    /// a `vulnerabilities[]` entry naming every component it affects.
+    pub fn build(&self, advisories: Option<&Db>) -> Bom {
+        let components = self.components();
+        let vulnerabilities = match advisories {
+            Some(db) => vulnerabilities(db, &components),
+            None => Vec::new(),
+        };
+        let mut bom = Bom {
+            bom_format: "CycloneDX",
+            spec_version: SPEC_VERSION,
+            serial_number: String::new(),
+            version: 1,
+            metadata: Metadata {
+                timestamp: rfc3339_utc(self.timestamp),
+                tools: Tools {
+                    components: vec![ToolComponent {
+                        kind: "application",
+                        name: "fnguard",
+                        version: env!("CARGO_PKG_VERSION"),
+                    }],
+                },
+                component: MetadataComponent {
+                    kind: "application",
+                    bom_ref: format!("function:{}", self.function.name),
+                    name: self.function.name.clone(),
+                    version: self.function.version.clone(),
+                },
+            },
+            components: components.into_iter().map(|c| c.component).collect(),
+            vulnerabilities,
+        };
+        // Everything but the serial number is hashed, so the number changes
+        // exactly when the content does.
+        let content = serde_json::to_vec(&bom).unwrap_or_default();
+        bom.serial_number = uuid_urn(&Sha256::digest(&content));
+        bom
+    }
+
+    /// One component per package URL; a purl met with several different
+    /// artifact hashes (two copies of a jar that differ) stays one component
+    /// per hash, since they are not the same artifact.
+    fn components(&self) -> Vec<Built> {
+        let mut by_purl: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
+        for entry in &self.entries {
+            by_purl.entry(entry.0.purl()).or_default().push(entry);
+        }
+        let mut built = Vec::new();
+        for (purl, entries) in by_purl {
+            let hashes: BTreeSet<[u8; 32]> = entries.iter().filter_map(|e| e.1).collect();
+            if hashes.len() <= 1 {
+                built.push(Built::new(purl.clone(), &entries, hashes.first().copied()));
+                continue;
+            }
+            let unhashed: Vec<_> = entries.iter().copied().filter(|e| e.1.is_none()).collect();
+            if !unhashed.is_empty() {
+                built.push(Built::new(format!("{purl}#unhashed"), &unhashed, None));
+            }
+            for hash in hashes {
+                let same: Vec<_> = entries
+                    .iter()
+                    .copied()
+                    .filter(|e| e.1 == Some(hash))
+                    .collect();
+                let bom_ref = format!("{purl}#sha256:{}", hex(&hash[..6]));
+                built.push(Built::new(bom_ref, &same, Some(hash)));
+            }
+        }
+        built
+    }
+}
+
+/// A component and a package standing for it in advisory matching (all
+/// the packages merged into it share the purl, so any one matches alike).
+struct Built {
+    component: Component,
+    package: Package,
+}
+
+impl Built {
+    fn new(bom_ref: String, entries: &[&Entry], hash: Option<[u8; 32]>) -> Built {
+        let package = entries[0].0.clone();
+        let mut sources = BTreeSet::new();
+        let mut occurrences = BTreeSet::new();
+        for (entry, _) in entries {
+            sources.insert(entry.source.clone());
+            occurrences.insert((entry.source.clone(), entry.line));
+        }
+        let mut properties: Vec<Property> = sources
+            .into_iter()
+            .map(|source| Property {
+                name: "fnguard:source",
+                value: source,
+            })
+            .collect();
+        if let Some(scope) = merged_scope(entries.iter().map(|e| e.0.scope)) {
+            properties.push(Property {
+                name: "fnguard:scope",
+                value: scope.to_string(),
+            });
+        }
+        properties.push(Property {
+            name: "fnguard:ecosystem",
+            value: package.ecosystem.osv_name().to_string(),
+        });
+        let (group, name) = group_and_name(&package);
+        Built {
+            component: Component {
+                kind: "library",
+                bom_ref: bom_ref.clone(),
+                group,
+                name,
+                version: (!package.version.is_empty()).then(|| package.version.clone()),
+                purl: package.purl(),
+                hashes: hash
+                    .map(|hash| {
+                        vec![Hash {
+                            alg: "SHA-256",
+                            content: hex(&hash),
+                        }]
+                    })
+                    .unwrap_or_default(),
+                evidence: Evidence {
+                    occurrences: occurrences
+                        .into_iter()
+                        .map(|(location, line)| Occurrence { location, line })
+                        .collect(),
+                },
+                properties,
+            },
+            package,
+        }
+    }
+}
+
+/// CycloneDX's `group` where the ecosystem has one: a Maven groupId, an
+/// npm `@scope`. Go module paths stay whole in `name`, as Go tools write them.
+fn group_and_name(package: &Package) -> (Option<String>, String) {
+    let split = match package.ecosystem {
+        Ecosystem::Maven => package.name.split_once(':'),
+        Ecosystem::Npm => package
+            .name
+            .split_once('/')
+            .filter(|(scope, _)| scope.starts_with('@')),
+        _ => None,
+    };
+    match split {
+        Some((group, name)) => (Some(group.to_string()), name.to_string()),
+        None => (None, package.name.clone()),
+    }
+}
+
+/// The scope of a package met in several files: direct if any file says
+/// so (it ships as a runtime dependency), dev only if every file that says
+/// anything says dev, else transitive.
+fn merged_scope(scopes: impl Iterator<Item = Option<Scope>>) -> Option<&'static str> {
+    let known: Vec<Scope> = scopes.flatten().collect();
+    if known.is_empty() {
+        None
+    } else if known.contains(&Scope::Direct) {
+        Some("direct")
+    } else if known.iter().all(|s| *s == Scope::Dev) {
+        Some("dev")
+    } else {
+        Some("transitive")
+    }
+}
+
+fn vulnerabilities(db: &Db, components: &[Built]) -> Vec<Vulnerability> {
+    let mut affected: BTreeMap<&str, (&Advisory, BTreeSet<&str>)> = BTreeMap::new();
+    for built in components {
+        for advisory in db.vulnerabilities(&built.package) {
+            affected
+                .entry(advisory.id.as_str())
+                .or_insert_with(|| (advisory, BTreeSet::new()))
+                .1
+                .insert(built.component.bom_ref.as_str());
+        }
+    }
+    affected
+        .into_values()
+        .map(|(advisory, refs)| Vulnerability {
+            id: advisory.id.clone(),
+            source: source_of(&advisory.id),
+            references: advisory
+                .aliases
+                .iter()
+                .filter(|alias| **alias != advisory.id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|alias| Reference {
+                    id: alias.clone(),
+                    source: source_of(alias),
+                })
+                .collect(),
+            ratings: ratings(advisory),
+            description: advisory.summary.clone(),
+            detail: advisory.details.clone(),
+            affects: refs
+                .into_iter()
+                .map(|r| Affect {
+                    reference: r.to_string(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Where an advisory id is published: CVEs at NVD, GHSAs at GitHub, every
+/// other id (PYSEC, GO, RUSTSEC...) at OSV, which serves them all.
+fn source_of(id: &str) -> Source {
+    if id.starts_with("CVE-") {
+        Source {
+            name: "NVD",
+            url: format!("https://nvd.nist.gov/vuln/detail/{id}"),
+        }
+    } else if id.starts_with("GHSA-") {
+        Source {
+            name: "GitHub Advisories",
+            url: format!("https://github.com/advisories/{id}"),
+        }
+    } else {
+        Source {
+            name: "OSV",
+            url: format!("https://osv.dev/vulnerability/{id}"),
+        }
+    }
+}
+
+/// The advisory's CVSS vectors (no score: computing one is a CVSS
+/// calculator's job) and GitHub's textual severity when the record has it.
+fn ratings(advisory: &Advisory) -> Vec<Rating> {
+    let mut ratings: Vec<Rating> = advisory
+        .severity
+        .iter()
+        .map(|score| Rating {
+            severity: None,
+            method: Some(match score.kind.as_str() {
+                "CVSS_V2" => "CVSSv2",
+                "CVSS_V3" if score.score.starts_with("CVSS:3.0/") => "CVSSv3",
+                "CVSS_V3" => "CVSSv31",
+                "CVSS_V4" => "CVSSv4",
+                _ => "other",
+            }),
+            vector: Some(score.score.clone()),
+        })
+        .collect();
+    let severity = advisory.database_severity.as_deref().and_then(|text| {
+        match text.to_ascii_uppercase().as_str() {
+            "CRITICAL" => Some("critical"),
+            "HIGH" => Some("high"),
+            "MODERATE" | "MEDIUM" => Some("medium"),
+            "LOW" => Some("low"),
+            _ => None,
+        }
+    });
+    if let Some(severity) = severity {
+        ratings.push(Rating {
+            severity: Some(severity),
+            method: None,
+            vector: None,
+        });
+    }
+    ratings
+}
+
+/// A CycloneDX 1.6 BOM, in the order the specification lists its fields.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bom {
+    pub bom_format: &'static str,
+    pub spec_version: &'static str,
+    pub serial_number: String,
+    pub version: u32,
+    pub metadata: Metadata,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+impl Bom {
+    /// The BOM as indented JSON, newline-terminated.
+    pub fn to_json(&self) -> String {
+        // Serialising plain structs of strings and integers cannot fail.
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Metadata {
+    pub timestamp: String,
+    pub tools: Tools,
+    pub component: MetadataComponent,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tools {
+    pub components: Vec<ToolComponent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolComponent {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetadataComponent {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(rename = "bom-ref")]
+    pub bom_ref: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(rename = "bom-ref")]
+    pub bom_ref: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hashes: Vec<Hash>,
+    pub purl: String,
+    pub evidence: Evidence,
+    pub properties: Vec<Property>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hash {
+    pub alg: &'static str,
+    pub content: String,
+}
+
+/// Where the package was found: each file (and line, when known).
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub occurrences: Vec<Occurrence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Occurrence {
+    pub location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Property {
+    pub name: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Vulnerability {
+    pub id: String,
+    pub source: Source,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub affects: Vec<Affect>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub name: &'static str,
+    pub url: String,
+}
+
+/// Another id of the same vulnerability (an OSV alias).
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub id: String,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rating {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Affect {
+    #[serde(rename = "ref")]
+    pub reference: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An RFC 9562 version 8 (custom) UUID from the first 16 bytes of a hash:
+/// a name-based UUID whose name is the BOM's content.
+fn uuid_urn(digest: &[u8]) -> String {
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let h = hex(&bytes);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` of seconds since the Unix epoch (proleptic
+/// Gregorian calendar, days-from-civil inverted).
+fn rfc3339_utc(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let rest = seconds % 86_400;
+    // Shift the epoch to 0000-03-01 so leap days fall at the end of a year.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(ecosystem: Ecosystem, name: &str, version: &str, source: &str) -> Package {
+        Package {
+            ecosystem,
+            name: name.to_string(),
+            version: version.to_string(),
+            source: source.to_string(),
+            line: None,
+            scope: None,
+        }
+    }
+
+    fn function() -> Function {
+        Function {
+            name: "orders".to_string(),
+            version: Some("7".to_string()),
+        }
+    }
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_798_761_599), "2026-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(4_107_542_400), "2100-03-01T00:00:00Z");
+    }
+
+    #[test]
+    fn serial_number_is_a_v8_uuid_that_follows_the_content() {
+        let mut builder = SbomBuilder::new(function(), 1_700_000_000);
+        builder.add(
+            &package(Ecosystem::Npm, "left-pad", "1.3.0", "package-lock.json"),
+            None,
+        );
+        let first = builder.build(None);
+        let again = builder.build(None);
+        assert_eq!(first.to_json(), again.to_json());
+        let serial = &first.serial_number;
+        assert!(serial.starts_with("urn:uuid:"), "{serial}");
+        assert_eq!(serial.len(), "urn:uuid:".len() + 36);
+        assert_eq!(&serial[23..24], "8", "version nibble in {serial}");
+        assert!(
+            matches!(&serial[28..29], "8" | "9" | "a" | "b"),
+            "variant in {serial}"
+        );
+
+        builder.add(
+            &package(Ecosystem::Npm, "right-pad", "1.0.0", "package-lock.json"),
+            None,
+        );
+        assert_ne!(builder.build(None).serial_number, first.serial_number);
+        let later = SbomBuilder::new(function(), 1_700_000_001).build(None);
+        assert_ne!(
+            later.serial_number,
+            SbomBuilder::new(function(), 1_700_000_000)
+                .build(None)
+                .serial_number
+        );
+    }
+
+    #[test]
+    fn components_are_sorted_and_one_per_purl_whatever_the_input_order() {
+        let mut lock = package(
+            Ecosystem::Npm,
+            "@aws-sdk/client-s3",
+            "3.1.0",
+            "package-lock.json",
+        );
+        lock.line = Some(12);
+        lock.scope = Some(Scope::Transitive);
+        let mut installed = package(
+            Ecosystem::Npm,
+            "@aws-sdk/client-s3",
+            "3.1.0",
+            "node_modules/@aws-sdk/client-s3/package.json",
+        );
+        installed.scope = Some(Scope::Direct);
+        let other = package(Ecosystem::PyPI, "Requests", "2.31.0", "requirements.txt");
+
+        let mut forward = SbomBuilder::new(function(), 0);
+        for p in [&lock, &installed, &other] {
+            forward.add(p, None);
+        }
+        let mut backward = SbomBuilder::new(function(), 0);
+        for p in [&other, &installed, &lock] {
+            backward.add(p, None);
+        }
+        let bom = forward.build(None);
+        assert_eq!(bom.to_json(), backward.build(None).to_json());
+        let refs: Vec<&str> = bom.components.iter().map(|c| c.bom_ref.as_str()).collect();
+        assert_eq!(
+            refs,
+            [
+                "pkg:npm/%40aws-sdk/client-s3@3.1.0",
+                "pkg:pypi/requests@2.31.0"
+            ]
+        );
+        let s3 = &bom.components[0];
+        let props: Vec<(&str, &str)> = s3
+            .properties
+            .iter()
+            .map(|p| (p.name, p.value.as_str()))
+            .collect();
+        assert_eq!(
+            props,
+            [
+                (
+                    "fnguard:source",
+                    "node_modules/@aws-sdk/client-s3/package.json"
+                ),
+                ("fnguard:source", "package-lock.json"),
+                ("fnguard:scope", "direct"),
+                ("fnguard:ecosystem", "npm"),
+            ]
+        );
+        let lines: Vec<(&str, Option<usize>)> = s3
+            .evidence
+            .occurrences
+            .iter()
+            .map(|o| (o.location.as_str(), o.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("node_modules/@aws-sdk/client-s3/package.json", None),
+                ("package-lock.json", Some(12))
+            ]
+        );
+        assert_eq!(s3.group.as_deref(), Some("@aws-sdk"));
+        assert_eq!(s3.name, "client-s3");
+        // The name as the file wrote it; the purl normalised.
+        assert_eq!(bom.components[1].name, "Requests");
+        assert_eq!(bom.components[1].group, None);
+    }
+
+    #[test]
+    fn scopes_merge_direct_first_and_dev_only_when_unanimous() {
+        use Scope::*;
+        assert_eq!(merged_scope([None, None].into_iter()), None);
+        assert_eq!(merged_scope([Some(Dev), None].into_iter()), Some("dev"));
+        assert_eq!(
+            merged_scope([Some(Dev), Some(Transitive)].into_iter()),
+            Some("transitive")
+        );
+        assert_eq!(
+            merged_scope([Some(Dev), Some(Direct)].into_iter()),
+            Some("direct")
+        );
+    }
+
+    #[test]
+    fn a_purl_with_two_different_artifacts_stays_two_components() {
+        let jar = package(
+            Ecosystem::Maven,
+            "org.yaml:snakeyaml",
+            "1.33",
+            "lib/snakeyaml-1.33.jar",
+        );
+        let copy = package(
+            Ecosystem::Maven,
+            "org.yaml:snakeyaml",
+            "1.33",
+            "shaded/snakeyaml.jar",
+        );
+        let pom = package(Ecosystem::Maven, "org.yaml:snakeyaml", "1.33", "pom.xml");
+        let mut builder = SbomBuilder::new(function(), 0);
+        builder.add(&jar, Some([1; 32]));
+        builder.add(&copy, Some([2; 32]));
+        builder.add(&pom, None);
+        let bom = builder.build(None);
+        let refs: Vec<&str> = bom.components.iter().map(|c| c.bom_ref.as_str()).collect();
+        assert_eq!(
+            refs,
+            [
+                "pkg:maven/org.yaml/snakeyaml@1.33#unhashed",
+                "pkg:maven/org.yaml/snakeyaml@1.33#sha256:010101010101",
+                "pkg:maven/org.yaml/snakeyaml@1.33#sha256:020202020202",
+            ]
+        );
+        assert_eq!(bom.components[1].hashes[0].content, "01".repeat(32));
+        assert_eq!(bom.components[1].group.as_deref(), Some("org.yaml"));
+        assert_eq!(bom.components[1].name, "snakeyaml");
+
+        // One hash: the lockfile's mention joins the artifact's component.
+        let mut single = SbomBuilder::new(function(), 0);
+        single.add(&jar, Some([1; 32]));
+        single.add(&pom, None);
+        let bom = single.build(None);
+        assert_eq!(bom.components.len(), 1);
+        assert_eq!(
+            bom.components[0].bom_ref,
+            "pkg:maven/org.yaml/snakeyaml@1.33"
+        );
+        assert_eq!(bom.components[0].evidence.occurrences.len(), 2);
+    }
+
+    fn db(records: &[&str]) -> Db {
+        let mut db = Db::new();
+        for (index, record) in records.iter().enumerate() {
+            db.add_record(record.as_bytes(), &format!("record-{index}.json"))
+                .expect("test record");
+        }
+        db
+    }
+
+    #[test]
+    fn vulnerabilities_name_every_affected_component_with_ratings_and_aliases() {
+        let db = db(&[
+            r#"{"id":"GHSA-aaaa-bbbb-cccc","aliases":["CVE-2024-0001"],"summary":"prototype pollution",
+               "details":"long text","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+               "database_specific":{"severity":"MODERATE"},
+               "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#,
+            r#"{"id":"PYSEC-2023-1","affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"versions":["2.30.0"]}]}"#,
+        ]);
+        let mut builder = SbomBuilder::new(function(), 0);
+        builder.add(
+            &package(Ecosystem::Npm, "lodash", "4.17.20", "a/package-lock.json"),
+            None,
+        );
+        builder.add(
+            &package(Ecosystem::Npm, "lodash", "4.17.15", "b/package-lock.json"),
+            None,
+        );
+        builder.add(
+            &package(Ecosystem::Npm, "lodash", "4.17.21", "c/package-lock.json"),
+            None,
+        );
+        builder.add(
+            &package(Ecosystem::PyPI, "requests", "2.31.0", "requirements.txt"),
+            None,
+        );
+        let bom = builder.build(Some(&db));
+        assert_eq!(bom.vulnerabilities.len(), 1, "{}", bom.to_json());
+        let vulnerability = &bom.vulnerabilities[0];
+        assert_eq!(vulnerability.id, "GHSA-aaaa-bbbb-cccc");
+        assert_eq!(
+            vulnerability.source.url,
+            "https://github.com/advisories/GHSA-aaaa-bbbb-cccc"
+        );
+        assert_eq!(vulnerability.references[0].id, "CVE-2024-0001");
+        assert_eq!(vulnerability.references[0].source.name, "NVD");
+        let affects: Vec<&str> = vulnerability
+            .affects
+            .iter()
+            .map(|a| a.reference.as_str())
+            .collect();
+        assert_eq!(
+            affects,
+            ["pkg:npm/lodash@4.17.15", "pkg:npm/lodash@4.17.20"]
+        );
+        assert_eq!(vulnerability.ratings.len(), 2);
+        assert_eq!(vulnerability.ratings[0].method, Some("CVSSv31"));
+        assert_eq!(vulnerability.ratings[1].severity, Some("medium"));
+        assert_eq!(
+            vulnerability.description.as_deref(),
+            Some("prototype pollution")
+        );
+
+        // Without a database no vulnerabilities key is written at all.
+        let json: serde_json::Value = serde_json::from_str(&builder.build(None).to_json()).unwrap();
+        assert!(json.get("vulnerabilities").is_none());
+    }
+
+    #[test]
+    fn metadata_names_the_function_and_fnguard() {
+        let bom = SbomBuilder::new(function(), 1_764_950_400).build(None);
+        let json: serde_json::Value = serde_json::from_str(&bom.to_json()).unwrap();
+        assert_eq!(json["bomFormat"], "CycloneDX");
+        assert_eq!(json["specVersion"], "1.6");
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["metadata"]["timestamp"], "2025-12-05T16:00:00Z");
+        assert_eq!(
+            json["metadata"]["tools"]["components"][0]["name"],
+            "fnguard"
+        );
+        assert_eq!(json["metadata"]["component"]["type"], "application");
+        assert_eq!(json["metadata"]["component"]["name"], "orders");
+        assert_eq!(json["metadata"]["component"]["version"], "7");
+        assert!(json.get("components").is_none());
+    }
+}
