@@ -12,8 +12,13 @@
 //! * `deps`: the dependency inventory of lockfiles, installed metadata and
 //!   binaries, matched offline against OSV advisories with each
 //!   ecosystem's version semantics.
+//! * `indicators`: supply-chain and persistence indicators (rules
+//!   FG-SUP-*): start-up hooks, install scripts, Lambda extensions and
+//!   wrappers, decoded code run, credential reads, runtime tampering,
+//!   exfiltration endpoints, and typosquatted package names.
 
 pub mod archive;
 pub mod classify;
 pub mod deps;
+pub mod indicators;
 pub mod secrets;

@@ -1,0 +1,648 @@
+//! Supply-chain and persistence indicators (guide §2.2 supply-chain
+//! poisoning, §2.3 persistent backdoors), rules FG-SUP-001..012.
+//!
+//! [`check_file`] judges one file of a package from its path inside the
+//! package and its bytes; [`check_package_names`] judges dependency names
+//! for typosquatting. Both are pure (no I/O, no shared mutable state beyond
+//! lazily compiled patterns) so the engine can call them from any thread.
+//!
+//! Most files match nothing, so content rules start with one Aho-Corasick
+//! pass over the bytes for the literals every rule needs; only the rules
+//! whose literals occur run their regular expression, over the whole text.
+
+mod rules;
+mod typosquat;
+
+pub use rules::RULES;
+pub use typosquat::{check_package_names, Typosquat};
+
+use crate::classify::FileClass;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use fnguard_core::{RuleMeta, Severity};
+use regex::{Captures, Regex};
+use rules::*;
+use std::sync::OnceLock;
+
+/// One indicator found in a file.
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub rule: &'static RuleMeta,
+    /// The rule's severity moved by where the file is (see [`check_file`]).
+    pub severity: Severity,
+    /// 1-based line and column (in characters) of the evidence; `None` when
+    /// the file as a whole is the indicator (an extension, a
+    /// `sitecustomize.py`).
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The matched text with a little context, at most [`EVIDENCE_CHARS`]
+    /// characters, or the path for whole-file indicators.
+    pub evidence: String,
+}
+
+/// Longest evidence kept: enough to recognise the code, short enough for a
+/// report line even when the match sits in minified code.
+pub const EVIDENCE_CHARS: usize = 160;
+
+/// The indicators of one file. `path_in_package` is the path inside the
+/// package as `archive::Entry::package_path` gives it (nested archives
+/// joined with `!/`); `class` is its `classify::FileClass`.
+///
+/// Where the file is changes severity differently from secrets: poisoning
+/// lives in vendored dependencies, so a vendored file is *not* lowered.
+/// Content indicators in tests, docs and binaries go one level down (seldom
+/// run, or raw bytes). Indicators that are about where a file is (start-up
+/// hooks, install scripts, extensions) keep the rule's severity whatever
+/// the class: the location is the finding.
+pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<Indicator> {
+    let inner_path = innermost_path(path_in_package);
+    let file_name = inner_path.rsplit('/').next().unwrap_or(inner_path);
+    let mut found = Vec::new();
+    let text = String::from_utf8_lossy(bytes);
+    let lines = LineIndex::new(&text);
+
+    if file_name.ends_with(".pth") {
+        check_pth(file_name, &text, &mut found);
+    }
+    if matches!(
+        file_name,
+        "sitecustomize.py" | "usercustomize.py" | "sitecustomize.pyc" | "usercustomize.pyc"
+    ) {
+        found.push(whole_file(STARTUP_HOOK, Severity::High, inner_path));
+    }
+    if file_name == "package.json" {
+        check_package_json(bytes, &text, &lines, &mut found);
+    }
+    if is_layer_extension(inner_path) {
+        found.push(whole_file(EXTENSION, RULES[EXTENSION].severity, inner_path));
+    }
+
+    let content_shift = match class {
+        FileClass::TestOrDoc | FileClass::Binary => -1,
+        FileClass::FirstParty | FileClass::RuntimeConfig | FileClass::VendoredDependency => 0,
+    };
+    if is_shell_script(file_name, bytes) {
+        check_wrapper_script(&text, &lines, content_shift, &mut found);
+    }
+    check_content(inner_path, bytes, &text, &lines, content_shift, &mut found);
+    found
+}
+
+/// The path inside the innermost archive: `layer.zip!/extensions/agent`
+/// is `extensions/agent` to the layer that mounts it.
+fn innermost_path(path: &str) -> &str {
+    let inner = path.rsplit("!/").next().unwrap_or(path);
+    inner.trim_start_matches("./").trim_start_matches('/')
+}
+
+fn whole_file(rule: usize, severity: Severity, path: &str) -> Indicator {
+    Indicator {
+        rule: &RULES[rule],
+        severity,
+        line: None,
+        column: None,
+        evidence: truncate_chars(path, EVIDENCE_CHARS),
+    }
+}
+
+/// `site.py` executes a `.pth` line that starts with `import ` or
+/// `import\t` exactly (no leading blanks); other lines are paths.
+fn check_pth(file_name: &str, text: &str, found: &mut Vec<Indicator>) {
+    // setuptools installs this hook itself to choose its distutils; it is in
+    // most environments, so it is shown but not raised.
+    let severity = if file_name == "distutils-precedence.pth" {
+        Severity::Info
+    } else {
+        RULES[STARTUP_HOOK].severity
+    };
+    for (index, line) in text.lines().enumerate() {
+        if line.starts_with("import ") || line.starts_with("import\t") {
+            found.push(Indicator {
+                rule: &RULES[STARTUP_HOOK],
+                severity,
+                line: Some(index + 1),
+                column: Some(1),
+                evidence: truncate_chars(line.trim_end(), EVIDENCE_CHARS),
+            });
+        }
+    }
+}
+
+/// npm's install-time hooks; `prepare`, `test` and the rest do not run when
+/// a dependency is installed from the registry.
+const INSTALL_HOOKS: [&str; 3] = ["preinstall", "install", "postinstall"];
+
+fn check_package_json(bytes: &[u8], text: &str, lines: &LineIndex, found: &mut Vec<Indicator>) {
+    // npm refuses a package.json it cannot parse, and so runs none of its
+    // scripts: an unparsable file has no install hook to report.
+    let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return;
+    };
+    let Some(scripts) = manifest.get("scripts").and_then(|s| s.as_object()) else {
+        return;
+    };
+    let scripts_at = text.find("\"scripts\"").unwrap_or(0);
+    for hook in INSTALL_HOOKS {
+        let Some(command) = scripts.get(hook).and_then(|c| c.as_str()) else {
+            continue;
+        };
+        let fetches = patterns()
+            .fetching_script
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(command));
+        let rule = if fetches {
+            INSTALL_SCRIPT_FETCH
+        } else {
+            INSTALL_SCRIPT
+        };
+        let key = format!("\"{hook}\"");
+        let (line, column) = match text[scripts_at..].find(&key) {
+            Some(offset) => {
+                let (line, column) = lines.position(text, scripts_at + offset);
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        found.push(Indicator {
+            rule: &RULES[rule],
+            severity: RULES[rule].severity,
+            line,
+            column,
+            evidence: truncate_chars(&format!("{hook}: {command}"), EVIDENCE_CHARS),
+        });
+    }
+}
+
+/// Lambda starts every file directly in `/opt/extensions`, where the
+/// layer's top-level `extensions/` folder is mounted; files deeper down
+/// are the extensions' own data.
+fn is_layer_extension(inner_path: &str) -> bool {
+    match inner_path.split_once('/') {
+        Some(("extensions", name)) => !name.is_empty() && !name.contains('/'),
+        _ => false,
+    }
+}
+
+fn is_shell_script(file_name: &str, bytes: &[u8]) -> bool {
+    if file_name.ends_with(".sh") {
+        return true;
+    }
+    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    first_line.starts_with(b"#!")
+        && [&b"sh"[..], b"bash", b"dash", b"zsh", b"ksh"]
+            .iter()
+            .any(|shell| {
+                first_line
+                    .split(|b| *b == b'/' || *b == b' ')
+                    .any(|word| word.trim_ascii_end() == *shell)
+            })
+}
+
+/// A shell script that ends by `exec "$@"` is shaped as a Lambda exec
+/// wrapper; it matters when it does something first (a bare pass-through
+/// changes nothing).
+fn check_wrapper_script(text: &str, lines: &LineIndex, shift: i8, found: &mut Vec<Indicator>) {
+    let Some(exec_all) = &patterns().exec_all_arguments else {
+        return;
+    };
+    let Some(exec) = exec_all.find(text) else {
+        return;
+    };
+    let does_something = text.lines().any(|line| {
+        let line = line.trim();
+        !(line.is_empty()
+            || line.starts_with('#')
+            || line.starts_with("set ")
+            || exec_all.is_match(line))
+    });
+    if does_something {
+        found.push(at_match(
+            EXEC_WRAPPER,
+            shift,
+            text,
+            lines,
+            exec.start(),
+            exec.end(),
+        ));
+    }
+}
+
+/// A rule judged on content: the literals that must occur in the file for
+/// the pattern to have a chance, the pattern, and an optional check of each
+/// match with the file's path.
+struct ContentRule {
+    rule: usize,
+    literals: &'static [&'static str],
+    pattern: &'static str,
+    accept: fn(&Captures, &str) -> bool,
+}
+
+fn content_rules() -> Vec<ContentRule> {
+    vec![
+        ContentRule {
+            rule: EXEC_WRAPPER,
+            literals: &["AWS_LAMBDA_EXEC_WRAPPER"],
+            pattern: r"AWS_LAMBDA_EXEC_WRAPPER",
+            accept: |_, _| true,
+        },
+        ContentRule {
+            rule: DECODED_EXEC,
+            literals: &[
+                "b64decode",
+                "b32decode",
+                "b16decode",
+                "b85decode",
+                "a85decode",
+                "decodebytes",
+                "codecs.decode",
+                "fromhex",
+                "unhexlify",
+                "a2b_base64",
+                "zlib.decompress",
+                "marshal.loads",
+                "buffer.from",
+                "atob",
+                "unescape",
+                "fromcharcode",
+            ],
+            pattern: r#"(?x)
+                \b(?:exec|eval)\s*\(\s*(?:compile\s*\(\s*)?
+                  (?:base64\.\w*decode\w*|codecs\.decode|bytes\.fromhex|binascii\.(?:unhexlify|a2b_base64)
+                    |zlib\.decompress|marshal\.loads
+                    |__import__\s*\(\s*['"](?:base64|codecs|zlib|marshal|binascii)['"]\s*\)\.\w+)\s*\(
+              | \bFunctionType\s*\(\s*marshal\.loads\s*\(
+              | \beval\s*\(\s*(?:Buffer\.from|atob|unescape|decodeURIComponent|String\.fromCharCode)\s*\(
+              | (?:\bnew\s+)?\bFunction\s*\(\s*(?:Buffer\.from|atob|unescape|String\.fromCharCode)\s*\(
+            "#,
+            accept: |_, _| true,
+        },
+        ContentRule {
+            rule: CREDENTIAL_READ,
+            literals: &["/environ", "/mem", ".aws", "credentials"],
+            pattern: r#"(?x)
+                /proc/(?:self|thread-self|\d+|\$\{?\w+\}?|%[ds]|\{[^}/\n]*\})/(?:task/\d+/)?(?:environ|mem)\b
+              | (?P<aws>\.aws[/\\]credentials\b|['"]\.aws['"]\s*,\s*['"]credentials['"])
+            "#,
+            accept: |captures, path| captures.name("aws").is_none() || !is_aws_sdk(path),
+        },
+        ContentRule {
+            rule: RUNTIME_WRITE,
+            literals: &["/var/runtime", "/var/task", "/opt"],
+            pattern: RUNTIME_WRITE_PATTERN,
+            accept: |_, _| true,
+        },
+        ContentRule {
+            rule: TMP_EXEC,
+            literals: &["/tmp/"],
+            pattern: r#"(?xm)
+                \bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x\w*|0?[0-7]*[1357][0-7]*)\s+['"]?/tmp/
+              | \bos\.chmod\s*\(\s*[rbf]?['"]/tmp/
+              | \bchmod(?:Sync)?\s*\(\s*['"`]/tmp/
+              | (?:\bsubprocess\.\w+|\bos\.(?:system|popen|exec\w*|spawn\w*)|\bexec(?:Sync|File|FileSync)?
+                  |\bspawn(?:Sync)?|\bexecve?)\s*\(\s*\[?\s*[rbf]?['"`]/tmp/
+              | (?:^|[;&|]\s*|\b(?:exec|nohup|sh|bash)\s+)/tmp/[\w.\-/]+
+            "#,
+            accept: |_, _| true,
+        },
+        ContentRule {
+            rule: EXFIL_ENDPOINT,
+            literals: &[
+                "pastebin.com",
+                "paste.ee",
+                "hastebin.com",
+                "rentry.co",
+                "transfer.sh",
+                "webhook.site",
+                "requestbin",
+                "pipedream.net",
+                "interact.sh",
+                "oast.",
+                "oastify.com",
+                "burpcollaborator",
+                "ngrok",
+                "/api/webhooks/",
+                "api.telegram.org",
+            ],
+            pattern: r#"(?ix)
+                \b(?:pastebin\.com|paste\.ee|hastebin\.com|rentry\.co|webhook\.site|requestbin\.(?:com|net)
+                  |(?:[a-z0-9-]+\.)*pipedream\.net
+                  |(?:[a-z0-9-]+\.)*oast\.(?:pro|live|site|online|fun|me)
+                  |(?:[a-z0-9-]+\.)*oastify\.com|(?:[a-z0-9-]+\.)*burpcollaborator\.net
+                  |(?:[a-z0-9-]+\.)*ngrok(?:-free)?\.(?:io|app|dev))\b
+              | (?:https?://|\b[a-z0-9-]+\.)interact\.sh\b
+              | https?://transfer\.sh\b
+              | \bdiscord(?:app)?\.com/api/webhooks/\d{5,}/[\w-]{20,}
+              | \bapi\.telegram\.org/bot\d{5,}:[\w-]{20,}
+            "#,
+            accept: |_, _| true,
+        },
+        ContentRule {
+            rule: RAW_IP_URL,
+            literals: &["://"],
+            pattern: r"(?i)\b(?:https?|wss?|ftp|tcp|udp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b",
+            accept: |captures, _| {
+                let octet = |i: usize| captures.get(i).and_then(|m| m.as_str().parse::<u8>().ok());
+                match (octet(1), octet(2), octet(3), octet(4)) {
+                    (Some(a), Some(b), Some(c), Some(d)) => is_public_ipv4([a, b, c, d]),
+                    _ => false,
+                }
+            },
+        },
+    ]
+}
+
+/// Writing, copying, moving, linking or redirecting to a path under the
+/// runtime, task or layer folders, in Python, JavaScript or shell.
+const RUNTIME_WRITE_PATTERN: &str = r#"(?xm)
+            \bopen\s*\(\s*[rbf]?['"](?:/var/runtime|/var/task|/opt)/[^'"]*['"]\s*,\s*(?:mode\s*=\s*)?[rbf]?['"][^'"]*[wax+]
+          | \b(?:writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|copyFile|copyFileSync
+              |rename|renameSync|symlink|symlinkSync|cpSync)\s*\([^)]*?['"`](?:/var/runtime|/var/task|/opt)/
+          | \bshutil\.(?:copy|copy2|copyfile|copytree|move)\s*\([^)]*?['"](?:/var/runtime|/var/task|/opt)/
+          | \bos\.(?:rename|replace|symlink|link)\s*\([^)]*?['"](?:/var/runtime|/var/task|/opt)/
+          | \bPath\s*\(\s*[rbf]?['"](?:/var/runtime|/var/task|/opt)/[^'"]*['"]\s*\)\s*\.(?:write_text|write_bytes|symlink_to)
+          | (?:^|[^=\-<>])>>?\s*['"]?(?:/var/runtime|/var/task|/opt)/
+          | \btee\s+(?:-a\s+)?['"]?(?:/var/runtime|/var/task|/opt)/
+          | \b(?:cp|mv|ln|install)\s+(?:-\w+\s+)*\S+\s+['"]?(?:/var/runtime|/var/task|/opt)/
+        "#;
+
+/// The AWS SDKs and tools that read the shared credentials file by design.
+const AWS_SDK_DIRS: &[&str] = &[
+    "botocore",
+    "boto3",
+    "aiobotocore",
+    "awscli",
+    "s3transfer",
+    "aws-sdk",
+    "@aws-sdk",
+    "@smithy",
+    "aws-cdk-lib",
+    "awswrangler",
+    "moto",
+];
+
+fn is_aws_sdk(path: &str) -> bool {
+    path.split(['/', '!'])
+        .any(|segment| AWS_SDK_DIRS.contains(&segment))
+}
+
+/// Public unicast: not in IANA's special-purpose ranges (this network,
+/// private, shared, loopback, link-local with the metadata address,
+/// protocol assignments, documentation, benchmarking, multicast, reserved).
+fn is_public_ipv4([a, b, c, _]: [u8; 4]) -> bool {
+    !(a == 0
+        || a == 10
+        || a == 127
+        || a >= 224
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 169 && b == 254)
+        || (a == 172 && (16..32).contains(&b))
+        || (a == 192 && b == 168)
+        || (a == 192 && b == 0 && (c == 0 || c == 2))
+        || (a == 198 && (b == 18 || b == 19))
+        || (a == 198 && b == 51 && c == 100)
+        || (a == 203 && b == 0 && c == 113))
+}
+
+struct Patterns {
+    prefilter: Option<AhoCorasick>,
+    /// For each prefilter literal, the index in `content` of its rule.
+    literal_rule: Vec<usize>,
+    content: Vec<(ContentRule, Option<Regex>)>,
+    /// `None` only if a constant pattern failed to compile (a test compiles
+    /// them all): the check is then off rather than a panic.
+    fetching_script: Option<Regex>,
+    exec_all_arguments: Option<Regex>,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let content: Vec<(ContentRule, Option<Regex>)> = content_rules()
+            .into_iter()
+            .map(|rule| {
+                // The patterns are constants (a test compiles every one); a
+                // pattern that failed would only switch its rule off.
+                let regex = Regex::new(rule.pattern).ok();
+                (rule, regex)
+            })
+            .collect();
+        let mut literals = Vec::new();
+        let mut literal_rule = Vec::new();
+        for (index, (rule, _)) in content.iter().enumerate() {
+            for literal in rule.literals {
+                literals.push(*literal);
+                literal_rule.push(index);
+            }
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(&literals)
+            .ok();
+        Patterns {
+            prefilter,
+            literal_rule,
+            content,
+            fetching_script: Regex::new(
+                r"(?i)\b(?:curl|wget|fetch|Invoke-WebRequest|iwr)\b|https?://|\bnode\s+(?:-e|--eval|-p|--print)\b|\bbase64\b|\beval\b|\|\s*(?:ba|z|da)?sh\b|\bpowershell\b|/dev/tcp/",
+            )
+            .ok(),
+            exec_all_arguments: Regex::new(
+                r#"(?m)^[ \t]*exec[ \t]+(?:[^#\n]*[ \t])?(?:"\$@"|"\$\{@\}"|\$@|\$\{@\})[ \t]*(?:#.*)?$"#,
+            )
+            .ok(),
+        }
+    })
+}
+
+fn check_content(
+    path: &str,
+    bytes: &[u8],
+    text: &str,
+    lines: &LineIndex,
+    shift: i8,
+    found: &mut Vec<Indicator>,
+) {
+    let patterns = patterns();
+    let Some(prefilter) = &patterns.prefilter else {
+        return;
+    };
+    let mut active = vec![false; patterns.content.len()];
+    for hit in prefilter.find_overlapping_iter(bytes) {
+        if let Some(&rule) = patterns.literal_rule.get(hit.pattern().as_usize()) {
+            active[rule] = true;
+        }
+    }
+    for ((rule, regex), _) in patterns.content.iter().zip(&active).filter(|(_, on)| **on) {
+        let Some(regex) = regex else { continue };
+        for captures in regex.captures_iter(text) {
+            if !(rule.accept)(&captures, path) {
+                continue;
+            }
+            let Some(whole) = captures.get(0) else {
+                continue;
+            };
+            // A pattern may consume the character before the match (the
+            // shell redirect); point at the match proper.
+            let start = whole.start()
+                + whole
+                    .as_str()
+                    .find(|c: char| !c.is_whitespace() && !matches!(c, ';' | '&' | '|'))
+                    .unwrap_or(0);
+            found.push(at_match(rule.rule, shift, text, lines, start, whole.end()));
+        }
+    }
+}
+
+fn at_match(
+    rule: usize,
+    shift: i8,
+    text: &str,
+    lines: &LineIndex,
+    start: usize,
+    end: usize,
+) -> Indicator {
+    let (line, column) = lines.position(text, start);
+    Indicator {
+        rule: &RULES[rule],
+        severity: shifted(RULES[rule].severity, shift),
+        line: Some(line),
+        column: Some(column),
+        evidence: lines.evidence(text, start, end),
+    }
+}
+
+fn shifted(severity: Severity, shift: i8) -> Severity {
+    let rank = Severity::ALL
+        .iter()
+        .rev()
+        .position(|s| *s == severity)
+        .unwrap_or(0) as i8;
+    let moved = (rank + shift).clamp(0, Severity::ALL.len() as i8 - 1) as usize;
+    Severity::ALL[Severity::ALL.len() - 1 - moved]
+}
+
+/// Byte offsets of line starts, for turning match offsets into positions.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(at, _)| at + 1));
+        LineIndex { starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|start| *start <= offset).max(1) - 1
+    }
+
+    /// 1-based line and character column of a byte offset.
+    fn position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let index = self.line_of(offset);
+        let line_start = self.starts[index];
+        let column = text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (index + 1, column)
+    }
+
+    /// The match with up to 40 characters of its line on each side, so a
+    /// hit in a minified one-line bundle stays readable.
+    fn evidence(&self, text: &str, start: usize, end: usize) -> String {
+        let index = self.line_of(start);
+        let line_start = self.starts[index];
+        let line_end = self
+            .starts
+            .get(index + 1)
+            .map_or(text.len(), |next| next - 1);
+        let end = end.min(line_end).max(start);
+        let before: String = {
+            let head = text.get(line_start..start).unwrap_or_default();
+            let skip = head.chars().count().saturating_sub(40);
+            head.chars().skip(skip).collect()
+        };
+        let matched = text.get(start..end).unwrap_or_default();
+        let after: String = text
+            .get(end..line_end)
+            .unwrap_or_default()
+            .chars()
+            .take(40)
+            .collect();
+        truncate_chars(format!("{before}{matched}{after}").trim(), EVIDENCE_CHARS)
+    }
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_and_every_rule_constant_names_its_rule() {
+        let patterns = patterns();
+        assert!(patterns.prefilter.is_some());
+        assert!(patterns.fetching_script.is_some());
+        assert!(patterns.exec_all_arguments.is_some());
+        for (rule, regex) in &patterns.content {
+            assert!(regex.is_some(), "{} does not compile", RULES[rule.rule].id);
+        }
+        let constants = [
+            (STARTUP_HOOK, "FG-SUP-001"),
+            (INSTALL_SCRIPT, "FG-SUP-002"),
+            (INSTALL_SCRIPT_FETCH, "FG-SUP-003"),
+            (EXTENSION, "FG-SUP-004"),
+            (EXEC_WRAPPER, "FG-SUP-005"),
+            (DECODED_EXEC, "FG-SUP-006"),
+            (CREDENTIAL_READ, "FG-SUP-007"),
+            (RUNTIME_WRITE, "FG-SUP-008"),
+            (TMP_EXEC, "FG-SUP-009"),
+            (EXFIL_ENDPOINT, "FG-SUP-010"),
+            (RAW_IP_URL, "FG-SUP-011"),
+            (TYPOSQUAT, "FG-SUP-012"),
+        ];
+        for (index, id) in constants {
+            assert_eq!(RULES[index].id, id);
+        }
+    }
+
+    #[test]
+    fn severity_shift_stays_within_bounds() {
+        assert_eq!(shifted(Severity::High, -1), Severity::Medium);
+        assert_eq!(shifted(Severity::Info, -1), Severity::Info);
+        assert_eq!(shifted(Severity::Critical, 1), Severity::Critical);
+        assert_eq!(shifted(Severity::Low, 0), Severity::Low);
+    }
+
+    #[test]
+    fn special_ipv4_ranges_are_not_public() {
+        for private in [
+            [10, 1, 2, 3],
+            [127, 0, 0, 1],
+            [169, 254, 169, 254],
+            [172, 31, 255, 1],
+            [192, 168, 0, 1],
+            [100, 64, 0, 1],
+            [198, 18, 0, 1],
+            [203, 0, 113, 5],
+            [224, 0, 0, 1],
+            [0, 0, 0, 0],
+        ] {
+            assert!(!is_public_ipv4(private), "{private:?}");
+        }
+        for public in [
+            [8, 8, 8, 8],
+            [172, 32, 0, 1],
+            [100, 128, 0, 1],
+            [192, 0, 1, 1],
+        ] {
+            assert!(is_public_ipv4(public), "{public:?}");
+        }
+    }
+}
