@@ -80,10 +80,18 @@ pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<
         FileClass::TestOrDoc | FileClass::Binary => -1,
         FileClass::FirstParty | FileClass::RuntimeConfig | FileClass::VendoredDependency => 0,
     };
-    if is_shell_script(file_name, bytes) {
+    let shell = is_shell_script(file_name, bytes);
+    if shell {
         check_wrapper_script(&text, &lines, content_shift, &mut found);
     }
-    check_content(inner_path, bytes, &text, &lines, content_shift, &mut found);
+    let file = FileText {
+        path: inner_path,
+        bytes,
+        text: &text,
+        lines: &lines,
+        shell,
+    };
+    check_content(&file, content_shift, &mut found);
     found
 }
 
@@ -234,6 +242,8 @@ struct ContentRule {
     literals: &'static [&'static str],
     pattern: &'static str,
     accept: fn(&Captures, &str) -> bool,
+    /// Run only on shell scripts.
+    shell_only: bool,
 }
 
 fn content_rules() -> Vec<ContentRule> {
@@ -243,6 +253,7 @@ fn content_rules() -> Vec<ContentRule> {
             literals: &["AWS_LAMBDA_EXEC_WRAPPER"],
             pattern: r"AWS_LAMBDA_EXEC_WRAPPER",
             accept: |_, _| true,
+            shell_only: false,
         },
         ContentRule {
             rule: DECODED_EXEC,
@@ -274,6 +285,7 @@ fn content_rules() -> Vec<ContentRule> {
               | (?:\bnew\s+)?\bFunction\s*\(\s*(?:Buffer\.from|atob|unescape|String\.fromCharCode)\s*\(
             "#,
             accept: |_, _| true,
+            shell_only: false,
         },
         ContentRule {
             rule: CREDENTIAL_READ,
@@ -283,12 +295,14 @@ fn content_rules() -> Vec<ContentRule> {
               | (?P<aws>\.aws[/\\]credentials\b|['"]\.aws['"]\s*,\s*['"]credentials['"])
             "#,
             accept: |captures, path| captures.name("aws").is_none() || !is_aws_sdk(path),
+            shell_only: false,
         },
         ContentRule {
             rule: RUNTIME_WRITE,
             literals: &["/var/runtime", "/var/task", "/opt"],
             pattern: RUNTIME_WRITE_PATTERN,
             accept: |_, _| true,
+            shell_only: false,
         },
         ContentRule {
             rule: TMP_EXEC,
@@ -299,9 +313,20 @@ fn content_rules() -> Vec<ContentRule> {
               | \bchmod(?:Sync)?\s*\(\s*['"`]/tmp/
               | (?:\bsubprocess\.\w+|\bos\.(?:system|popen|exec\w*|spawn\w*)|\bexec(?:Sync|File|FileSync)?
                   |\bspawn(?:Sync)?|\bexecve?)\s*\(\s*\[?\s*[rbf]?['"`]/tmp/
-              | (?:^|[;&|]\s*|\b(?:exec|nohup|sh|bash)\s+)/tmp/[\w.\-/]+
+              | \b(?:exec|nohup|sh|bash)\s+/tmp/[\w.\-/]+
             "#,
             accept: |_, _| true,
+            shell_only: false,
+        },
+        ContentRule {
+            rule: TMP_EXEC,
+            literals: &["/tmp/"],
+            // A command that is a path under /tmp: only shell scripts have
+            // commands at the start of a line (elsewhere it is prose, or a
+            // line break inside binary data).
+            pattern: r"(?m)(?:^[ \t]*|[;&|][ \t]*)/tmp/[\w.\-/]+",
+            accept: |_, _| true,
+            shell_only: true,
         },
         ContentRule {
             rule: EXFIL_ENDPOINT,
@@ -334,6 +359,7 @@ fn content_rules() -> Vec<ContentRule> {
               | \bapi\.telegram\.org/bot\d{5,}:[\w-]{20,}
             "#,
             accept: |_, _| true,
+            shell_only: false,
         },
         ContentRule {
             rule: RAW_IP_URL,
@@ -346,6 +372,7 @@ fn content_rules() -> Vec<ContentRule> {
                     _ => false,
                 }
             },
+            shell_only: false,
         },
     ]
 }
@@ -359,7 +386,7 @@ const RUNTIME_WRITE_PATTERN: &str = r#"(?xm)
           | \bshutil\.(?:copy|copy2|copyfile|copytree|move)\s*\([^)]*?['"](?:/var/runtime|/var/task|/opt)/
           | \bos\.(?:rename|replace|symlink|link)\s*\([^)]*?['"](?:/var/runtime|/var/task|/opt)/
           | \bPath\s*\(\s*[rbf]?['"](?:/var/runtime|/var/task|/opt)/[^'"]*['"]\s*\)\s*\.(?:write_text|write_bytes|symlink_to)
-          | (?:^|[^=\-<>])>>?\s*['"]?(?:/var/runtime|/var/task|/opt)/
+          | (?:^|[\s\d&])>>?\s*['"]?(?:/var/runtime|/var/task|/opt)/
           | \btee\s+(?:-a\s+)?['"]?(?:/var/runtime|/var/task|/opt)/
           | \b(?:cp|mv|ln|install)\s+(?:-\w+\s+)*\S+\s+['"]?(?:/var/runtime|/var/task|/opt)/
         "#;
@@ -446,35 +473,41 @@ fn patterns() -> &'static Patterns {
             )
             .ok(),
             exec_all_arguments: Regex::new(
-                r#"(?m)^[ \t]*exec[ \t]+(?:[^#\n]*[ \t])?(?:"\$@"|"\$\{@\}"|\$@|\$\{@\})[ \t]*(?:#.*)?$"#,
+                r#"(?m)^[ \t]*exec[ \t]+(?:env[ \t]+(?:-\S+[ \t]+|\w+=\S*[ \t]+)*)?(?:"\$@"|"\$\{@\}"|\$@|\$\{@\})[ \t]*(?:#.*)?$"#,
             )
             .ok(),
         }
     })
 }
 
-fn check_content(
-    path: &str,
-    bytes: &[u8],
-    text: &str,
-    lines: &LineIndex,
-    shift: i8,
-    found: &mut Vec<Indicator>,
-) {
+/// A file as the content rules see it.
+struct FileText<'a> {
+    /// The path inside the innermost archive.
+    path: &'a str,
+    bytes: &'a [u8],
+    text: &'a str,
+    lines: &'a LineIndex,
+    shell: bool,
+}
+
+fn check_content(file: &FileText, shift: i8, found: &mut Vec<Indicator>) {
     let patterns = patterns();
     let Some(prefilter) = &patterns.prefilter else {
         return;
     };
     let mut active = vec![false; patterns.content.len()];
-    for hit in prefilter.find_overlapping_iter(bytes) {
+    for hit in prefilter.find_overlapping_iter(file.bytes) {
         if let Some(&rule) = patterns.literal_rule.get(hit.pattern().as_usize()) {
             active[rule] = true;
         }
     }
     for ((rule, regex), _) in patterns.content.iter().zip(&active).filter(|(_, on)| **on) {
         let Some(regex) = regex else { continue };
-        for captures in regex.captures_iter(text) {
-            if !(rule.accept)(&captures, path) {
+        if rule.shell_only && !file.shell {
+            continue;
+        }
+        for captures in regex.captures_iter(file.text) {
+            if !(rule.accept)(&captures, file.path) {
                 continue;
             }
             let Some(whole) = captures.get(0) else {
@@ -487,7 +520,14 @@ fn check_content(
                     .as_str()
                     .find(|c: char| !c.is_whitespace() && !matches!(c, ';' | '&' | '|'))
                     .unwrap_or(0);
-            found.push(at_match(rule.rule, shift, text, lines, start, whole.end()));
+            found.push(at_match(
+                rule.rule,
+                shift,
+                file.text,
+                file.lines,
+                start,
+                whole.end(),
+            ));
         }
     }
 }

@@ -174,6 +174,20 @@ fn exec_wrappers_that_do_something_first_are_reported() {
     // A bare pass-through changes nothing.
     let found = check("passthrough.sh", "bin/entry.sh", FileClass::FirstParty);
     assert!(found.is_empty(), "{found:?}");
+    // A launcher runs its own program with the arguments: not a wrapper of
+    // the command it is given.
+    let found = check(
+        "launcher_shim.sh",
+        "node_modules/cli-tool/shims/cli",
+        FileClass::VendoredDependency,
+    );
+    assert!(found.is_empty(), "{found:?}");
+    let with_env = b"#!/bin/sh\nexport LD_PRELOAD=/opt/lib/hook.so\nexec env -u AWS_LAMBDA_EXEC_WRAPPER TZ=UTC \"$@\"\n";
+    let found = check_file("wrap", with_env, FileClass::FirstParty);
+    assert!(
+        summary(&found).contains(&("FG-SUP-005", Some(3))),
+        "{found:?}"
+    );
 
     // Naming the variable, in code or config, points at a wrapper.
     let config = b"Environment:\n  Variables:\n    AWS_LAMBDA_EXEC_WRAPPER: /opt/otel-instrument\n";
@@ -268,6 +282,10 @@ fn writes_to_runtime_task_and_layer_folders_are_reported_reads_are_not() {
 
     let found = check("reads_layers.py", "app.py", FileClass::FirstParty);
     assert!(found.is_empty(), "{found:?}");
+    // Markup is not a redirect.
+    let html = b"<li><code>/opt/npm/my-package</code></li>\n<p>x =>/opt/y</p>\n";
+    let found = check_file("docs/spec.html", html, FileClass::TestOrDoc);
+    assert!(found.is_empty(), "{found:?}");
 }
 
 #[test]
@@ -285,6 +303,22 @@ fn executables_dropped_in_tmp_are_reported_scratch_files_are_not() {
 
     let found = check("tmp_scratch.py", "app.py", FileClass::FirstParty);
     assert!(found.is_empty(), "{found:?}");
+    // A /tmp path at the start of a line is a command only in a shell
+    // script; in bytecode or prose it is data.
+    let bytecode = b"\xe3\x00\x00\n/tmp/xxx 1)rH\n/tmp/yyz 2r\n";
+    let found = check_file(
+        "__pycache__/imaplib.cpython-311.pyc",
+        bytecode,
+        FileClass::Binary,
+    );
+    assert!(found.is_empty(), "{found:?}");
+    let found = check_file(
+        "run.sh",
+        b"cd /work\n  /tmp/stage2 &\n",
+        FileClass::FirstParty,
+    );
+    assert_eq!(summary(&found), [("FG-SUP-009", Some(2))]);
+    assert_eq!(found[0].column, Some(3));
 }
 
 #[test]
