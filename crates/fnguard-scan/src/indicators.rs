@@ -406,9 +406,20 @@ const AWS_SDK_DIRS: &[&str] = &[
     "moto",
 ];
 
+/// Whether a path lies in one of [`AWS_SDK_DIRS`], as a package folder
+/// (`botocore/`, `node_modules/@aws-sdk/`) or as its installed metadata
+/// (`botocore-1.35.0.dist-info/`).
 fn is_aws_sdk(path: &str) -> bool {
-    path.split(['/', '!'])
-        .any(|segment| AWS_SDK_DIRS.contains(&segment))
+    path.split(['/', '!']).any(|segment| {
+        let name = match segment
+            .strip_suffix(".dist-info")
+            .or_else(|| segment.strip_suffix(".egg-info"))
+        {
+            Some(versioned) => versioned.split('-').next().unwrap_or(versioned),
+            None => segment,
+        };
+        AWS_SDK_DIRS.contains(&name)
+    })
 }
 
 /// Public unicast: not in IANA's special-purpose ranges (this network,

@@ -255,6 +255,24 @@ fn credential_sources_are_reported_except_inside_aws_sdks() {
         [("FG-SUP-007", Some(2)), ("FG-SUP-007", Some(5))]
     );
 
+    let readme = b"Next, set up credentials (in e.g. ``~/.aws/credentials``):\n";
+    for sdk in [
+        "python/botocore-1.35.0.dist-info/METADATA",
+        "nodejs/node_modules/@aws-sdk/credential-provider-ini/package.json",
+    ] {
+        assert!(
+            check_file(sdk, readme, FileClass::TestOrDoc).is_empty(),
+            "{sdk}"
+        );
+    }
+    let found = check_file(
+        "python/mylib-1.0.dist-info/METADATA",
+        readme,
+        FileClass::TestOrDoc,
+    );
+    assert_eq!(summary(&found), [("FG-SUP-007", Some(1))]);
+    assert_eq!(found[0].severity, Severity::Medium);
+
     let found = check("proc_status.py", "utils/mem.py", FileClass::FirstParty);
     assert!(found.is_empty(), "{found:?}");
 }
@@ -457,6 +475,14 @@ fn established_neighbours_and_other_registries_are_not_typosquats() {
     // (`mypy-boto3-ecs`, `cookie`): listed in legitimate-pairs.txt.
     assert!(check_package_names(Ecosystem::PyPI, ["mypy-boto3-eks", "mypy_boto3_eks"]).is_empty());
     assert!(check_package_names(Ecosystem::Npm, ["cookies"]).is_empty());
+    // Only the owner of a scope publishes in it.
+    assert!(
+        check_package_names(Ecosystem::Npm, ["@aws-sdk/client-sms", "@storybook/preact"])
+            .is_empty()
+    );
+    let other_scope = check_package_names(Ecosystem::Npm, ["@fakerjs/faker", "@nesjs/core"]);
+    let rows: Vec<_> = other_scope.iter().map(|t| t.resembles.as_str()).collect();
+    assert_eq!(rows, ["@faker-js/faker", "@nestjs/core"]);
     // No list for crates.io: nothing is claimed.
     assert!(check_package_names(Ecosystem::CratesIo, ["serd", "tokoi"]).is_empty());
     // A name given twice is reported once.

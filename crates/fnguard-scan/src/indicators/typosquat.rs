@@ -31,6 +31,9 @@ pub struct Typosquat {
 struct Popular {
     /// Normalised names, most downloaded first, with their characters.
     ranked: Vec<(String, Vec<char>)>,
+    /// Indexes into `ranked` by length in characters, in rank order;
+    /// names shorter than [`MIN_CHARS`] are left out.
+    by_length: Vec<Vec<usize>>,
     exact: HashSet<String>,
     legitimate: HashSet<String>,
 }
@@ -62,6 +65,15 @@ fn popular(ecosystem: Ecosystem) -> Option<&'static Popular> {
             })
             .collect();
         let exact = ranked.iter().map(|(name, _)| name.clone()).collect();
+        let mut by_length: Vec<Vec<usize>> = Vec::new();
+        for (rank, (_, chars)) in ranked.iter().enumerate() {
+            if chars.len() >= MIN_CHARS {
+                if by_length.len() <= chars.len() {
+                    by_length.resize(chars.len() + 1, Vec::new());
+                }
+                by_length[chars.len()].push(rank);
+            }
+        }
         // `ecosystem name popular-name`: the popular name documents the
         // pair; the name is legitimate whichever popular name it is near.
         let legitimate = data_lines(LEGITIMATE_PAIRS)
@@ -75,10 +87,18 @@ fn popular(ecosystem: Ecosystem) -> Option<&'static Popular> {
             .collect();
         Popular {
             ranked,
+            by_length,
             exact,
             legitimate,
         }
     }))
+}
+
+/// `@scope` of a scoped npm name (`@scope/name`); PyPI names have no `@`.
+fn npm_scope(name: &str) -> Option<&str> {
+    name.strip_prefix('@')?
+        .split_once('/')
+        .map(|(scope, _)| scope)
 }
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {
@@ -111,11 +131,26 @@ pub fn check_package_names<'a>(
         if chars.len() < MIN_CHARS {
             continue;
         }
-        let resembles = popular
-            .ranked
-            .iter()
-            .find(|(_, target)| target.len() >= MIN_CHARS && one_edit_apart(&chars, target));
-        if let Some((resembles, _)) = resembles {
+        let scope = npm_scope(&normalised);
+        // Only names of a neighbouring length can be one edit away; the
+        // lowest rank among them is the most downloaded.
+        let lengths = chars.len() - 1..=chars.len() + 1;
+        let resembles = lengths
+            .filter_map(|length| popular.by_length.get(length))
+            .flat_map(|ranks| {
+                ranks.iter().find(|rank| {
+                    let (target, target_chars) = &popular.ranked[**rank];
+                    // A scope belongs to one npm account: a neighbour inside
+                    // the popular package's own scope (`@aws-sdk/client-sms`
+                    // next to `@aws-sdk/client-sts`) is published by its
+                    // owner, not a squatter.
+                    (scope.is_none() || npm_scope(target) != scope)
+                        && one_edit_apart(&chars, target_chars)
+                })
+            })
+            .min()
+            .map(|rank| &popular.ranked[*rank].0);
+        if let Some(resembles) = resembles {
             found.push(Typosquat {
                 rule: &RULES[TYPOSQUAT],
                 ecosystem,
