@@ -306,7 +306,7 @@ fn content_rules() -> Vec<ContentRule> {
         },
         ContentRule {
             rule: TMP_EXEC,
-            literals: &["/tmp/"],
+            literals: &["/tmp/", "'/tmp'", "\"/tmp\""],
             pattern: r#"(?xm)
                 \bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x\w*|0?[0-7]*[1357][0-7]*)\s+['"]?/tmp/
               | \bos\.chmod\s*\(\s*[rbf]?['"]/tmp/
@@ -449,6 +449,9 @@ struct Patterns {
     /// them all): the check is then off rather than a panic.
     fetching_script: Option<Regex>,
     exec_all_arguments: Option<Regex>,
+    /// `name = "/tmp/..."` (also `os.path.join("/tmp", ...)`, shell
+    /// `NAME=/tmp/...`): the name is group 1.
+    tmp_assignment: Option<Regex>,
 }
 
 fn patterns() -> &'static Patterns {
@@ -483,6 +486,10 @@ fn patterns() -> &'static Patterns {
                 r"(?i)\b(?:curl|wget|fetch|Invoke-WebRequest|iwr)\b|https?://|\bnode\s+(?:-e|--eval|-p|--print)\b|\bbase64\b|\beval\b|\|\s*(?:ba|z|da)?sh\b|\bpowershell\b|/dev/tcp/",
             )
             .ok(),
+            tmp_assignment: Regex::new(
+                r#"(?m)(?:^|[^\w.])(?:export\s+|const\s+|let\s+|var\s+)?([A-Za-z_]\w*)\s*=\s*(?:os\.path\.join\s*\(\s*|path\.join\s*\(\s*|Path\s*\(\s*)?[rbf]?['"`]?/tmp(?:/|['"`])"#,
+            )
+            .ok(),
             exec_all_arguments: Regex::new(
                 r#"(?m)^[ \t]*exec[ \t]+(?:env[ \t]+(?:-\S+[ \t]+|\w+=\S*[ \t]+)*)?(?:"\$@"|"\$\{@\}"|\$@|\$\{@\})[ \t]*(?:#.*)?$"#,
             )
@@ -512,6 +519,14 @@ fn check_content(file: &FileText, shift: i8, found: &mut Vec<Indicator>) {
             active[rule] = true;
         }
     }
+    let mentions_tmp = patterns
+        .content
+        .iter()
+        .zip(&active)
+        .any(|((rule, _), on)| *on && rule.rule == TMP_EXEC);
+    if mentions_tmp {
+        check_tmp_variables(file, shift, found);
+    }
     for ((rule, regex), _) in patterns.content.iter().zip(&active).filter(|(_, on)| **on) {
         let Some(regex) = regex else { continue };
         if rule.shell_only && !file.shell {
@@ -538,6 +553,59 @@ fn check_content(file: &FileText, shift: i8, found: &mut Vec<Indicator>) {
                 file.lines,
                 start,
                 whole.end(),
+            ));
+        }
+    }
+}
+
+/// More names than this assigned a /tmp path in one file are not followed
+/// (each costs a pattern compiled for the file).
+const MAX_TMP_VARIABLES: usize = 16;
+
+/// The dropper written over several lines: a variable (Python, JavaScript
+/// or shell) holds a /tmp path, and a later line makes it executable or
+/// runs it. Only the names assigned a /tmp path are followed, so a chmod of
+/// anything else is not reported.
+fn check_tmp_variables(file: &FileText, shift: i8, found: &mut Vec<Indicator>) {
+    let Some(assignment) = &patterns().tmp_assignment else {
+        return;
+    };
+    let mut names: Vec<&str> = assignment
+        .captures_iter(file.text)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names.into_iter().take(MAX_TMP_VARIABLES) {
+        let v = regex::escape(name);
+        let pattern = [
+            r"(?m)\bchmod(?:Sync)?\s*\(\s*",
+            &v,
+            r"\s*,|\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x\w*|0?[0-7]*[1357][0-7]*)\s+\x22?\$\{?",
+            &v,
+            r"\b|(?:\bsubprocess\.\w+|\bos\.(?:system|popen|exec\w*|spawn\w*)|\bexec(?:Sync|File|FileSync)?|\bspawn(?:Sync)?|\bexecve?)\s*\(\s*\[?\s*",
+            &v,
+            r"\b|(?:^[ \t]*|[;&|][ \t]*|\b(?:exec|nohup|sh|bash)[ \t]+)\x22?\$\{?",
+            &v,
+            r"\b",
+        ]
+        .concat();
+        let Ok(use_of_name) = Regex::new(&pattern) else {
+            continue;
+        };
+        for hit in use_of_name.find_iter(file.text) {
+            let start = hit.start()
+                + hit
+                    .as_str()
+                    .find(|c: char| !c.is_whitespace() && !matches!(c, ';' | '&' | '|'))
+                    .unwrap_or(0);
+            found.push(at_match(
+                TMP_EXEC,
+                shift,
+                file.text,
+                file.lines,
+                start,
+                hit.end(),
             ));
         }
     }
@@ -641,6 +709,7 @@ mod tests {
         assert!(patterns.prefilter.is_some());
         assert!(patterns.fetching_script.is_some());
         assert!(patterns.exec_all_arguments.is_some());
+        assert!(patterns.tmp_assignment.is_some());
         for (rule, regex) in &patterns.content {
             assert!(regex.is_some(), "{} does not compile", RULES[rule.rule].id);
         }

@@ -321,6 +321,22 @@ fn executables_dropped_in_tmp_are_reported_scratch_files_are_not() {
 
     let found = check("tmp_scratch.py", "app.py", FileClass::FirstParty);
     assert!(found.is_empty(), "{found:?}");
+
+    // Over several lines: the /tmp path is held in a variable.
+    let found = check("dropper_vars.py", "app.py", FileClass::FirstParty);
+    assert_eq!(
+        summary(&found),
+        [("FG-SUP-009", Some(7)), ("FG-SUP-009", Some(8))]
+    );
+    let found = check("dropper_vars.sh", "bootstrap", FileClass::FirstParty);
+    assert_eq!(
+        summary(&found),
+        [("FG-SUP-009", Some(4)), ("FG-SUP-009", Some(5))]
+    );
+    assert_eq!(found[1].evidence, "\"$BIN\" --daemon &");
+    // A chmod of a name that holds no /tmp path is not followed.
+    let found = check("chmod_own_tool.py", "app.py", FileClass::FirstParty);
+    assert!(found.is_empty(), "{found:?}");
     // A /tmp path at the start of a line is a command only in a shell
     // script; in bytecode or prose it is data.
     let bytecode = b"\xe3\x00\x00\n/tmp/xxx 1)rH\n/tmp/yyz 2r\n";
