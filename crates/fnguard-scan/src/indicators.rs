@@ -17,7 +17,7 @@ pub use rules::RULES;
 pub use typosquat::{check_package_names, Typosquat};
 
 use crate::classify::FileClass;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 use fnguard_core::{RuleMeta, Severity};
 use regex::{Captures, Regex};
 use rules::*;
@@ -57,41 +57,48 @@ pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<
     let inner_path = innermost_path(path_in_package);
     let file_name = inner_path.rsplit('/').next().unwrap_or(inner_path);
     let mut found = Vec::new();
-    let text = String::from_utf8_lossy(bytes);
-    let lines = LineIndex::new(&text);
-
-    if file_name.ends_with(".pth") {
-        check_pth(file_name, &text, &mut found);
-    }
     if matches!(
         file_name,
         "sitecustomize.py" | "usercustomize.py" | "sitecustomize.pyc" | "usercustomize.pyc"
     ) {
         found.push(whole_file(STARTUP_HOOK, Severity::High, inner_path));
     }
-    if file_name == "package.json" {
-        check_package_json(bytes, &text, &lines, &mut found);
-    }
     if is_layer_extension(inner_path) {
         found.push(whole_file(EXTENSION, RULES[EXTENSION].severity, inner_path));
+    }
+
+    let active = prefilter_hits(bytes);
+    let pth = file_name.ends_with(".pth");
+    let manifest = file_name == "package.json";
+    let shell = is_shell_script(file_name, bytes);
+    // The common case: no literal of any content rule and no file kind
+    // read line by line; the text is then never decoded nor indexed.
+    if !(pth || manifest || shell || active.contains(&true)) {
+        return found;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let lines = LineIndex::new(&text);
+    if pth {
+        check_pth(file_name, &text, &mut found);
+    }
+    if manifest {
+        check_package_json(bytes, &text, &lines, &mut found);
     }
 
     let content_shift = match class {
         FileClass::TestOrDoc | FileClass::Binary => -1,
         FileClass::FirstParty | FileClass::RuntimeConfig | FileClass::VendoredDependency => 0,
     };
-    let shell = is_shell_script(file_name, bytes);
     if shell {
         check_wrapper_script(&text, &lines, content_shift, &mut found);
     }
     let file = FileText {
         path: inner_path,
-        bytes,
         text: &text,
         lines: &lines,
         shell,
     };
-    check_content(&file, content_shift, &mut found);
+    check_content(&file, &active, content_shift, &mut found);
     found
 }
 
@@ -289,7 +296,7 @@ fn content_rules() -> Vec<ContentRule> {
         },
         ContentRule {
             rule: CREDENTIAL_READ,
-            literals: &["/environ", "/mem", ".aws", "credentials"],
+            literals: &["/environ", "/mem", ".aws"],
             pattern: r#"(?x)
                 /proc/(?:self|thread-self|\d+|\$\{?\w+\}?|%[ds]|\{[^}/\n]*\})/(?:task/\d+/)?(?:environ|mem)\b
               | (?P<aws>\.aws[/\\]credentials\b|['"]\.aws['"]\s*,\s*['"]credentials['"])
@@ -363,7 +370,9 @@ fn content_rules() -> Vec<ContentRule> {
         },
         ContentRule {
             rule: RAW_IP_URL,
-            literals: &["://"],
+            literals: &[
+                "://0", "://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8", "://9",
+            ],
             pattern: r"(?i)\b(?:https?|wss?|ftp|tcp|udp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\b",
             accept: |captures, _| {
                 let octet = |i: usize| captures.get(i).and_then(|m| m.as_str().parse::<u8>().ok());
@@ -442,8 +451,9 @@ fn is_public_ipv4([a, b, c, _]: [u8; 4]) -> bool {
 
 struct Patterns {
     prefilter: Option<AhoCorasick>,
-    /// For each prefilter literal, the index in `content` of its rule.
-    literal_rule: Vec<usize>,
+    /// For each prefilter pattern, the indexes in `content` of the rules
+    /// that need it.
+    literal_rules: Vec<Vec<usize>>,
     content: Vec<(ContentRule, Option<Regex>)>,
     /// `None` only if a constant pattern failed to compile (a test compiles
     /// them all): the check is then off rather than a panic.
@@ -466,21 +476,30 @@ fn patterns() -> &'static Patterns {
                 (rule, regex)
             })
             .collect();
-        let mut literals = Vec::new();
-        let mut literal_rule = Vec::new();
+        // One automaton pattern per distinct literal, naming every content
+        // rule that needs it (two entries of FG-SUP-009 share `/tmp/`).
+        let mut literals: Vec<String> = Vec::new();
+        let mut literal_rules: Vec<Vec<usize>> = Vec::new();
         for (index, (rule, _)) in content.iter().enumerate() {
             for literal in rule.literals {
-                literals.push(*literal);
-                literal_rule.push(index);
+                let literal = literal.to_ascii_lowercase();
+                match literals.iter().position(|known| *known == literal) {
+                    Some(at) => literal_rules[at].push(index),
+                    None => {
+                        literals.push(literal);
+                        literal_rules.push(vec![index]);
+                    }
+                }
             }
         }
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
             .build(&literals)
             .ok();
         Patterns {
             prefilter,
-            literal_rule,
+            literal_rules,
             content,
             fetching_script: Regex::new(
                 r"(?i)\b(?:curl|wget|fetch|Invoke-WebRequest|iwr)\b|https?://|\bnode\s+(?:-e|--eval|-p|--print)\b|\bbase64\b|\beval\b|\|\s*(?:ba|z|da)?sh\b|\bpowershell\b|/dev/tcp/",
@@ -502,32 +521,50 @@ fn patterns() -> &'static Patterns {
 struct FileText<'a> {
     /// The path inside the innermost archive.
     path: &'a str,
-    bytes: &'a [u8],
     text: &'a str,
     lines: &'a LineIndex,
     shell: bool,
 }
 
-fn check_content(file: &FileText, shift: i8, found: &mut Vec<Indicator>) {
+/// For each content rule, whether one of its literals occurs in `bytes`
+/// (ASCII case-insensitive).
+fn prefilter_hits(bytes: &[u8]) -> Vec<bool> {
     let patterns = patterns();
-    let Some(prefilter) = &patterns.prefilter else {
-        return;
-    };
     let mut active = vec![false; patterns.content.len()];
-    for hit in prefilter.find_overlapping_iter(file.bytes) {
-        if let Some(&rule) = patterns.literal_rule.get(hit.pattern().as_usize()) {
+    let Some(prefilter) = &patterns.prefilter else {
+        return active;
+    };
+    // Leftmost-first search keeps the automaton's fast literal scan (an
+    // overlapping search cannot use it); restarting one byte after each
+    // hit's start still sees every literal, since no literal is a proper
+    // prefix of another of a different rule (a test checks).
+    let mut from = 0;
+    while let Some(hit) = prefilter.find(Input::new(bytes).range(from..)) {
+        for &rule in patterns
+            .literal_rules
+            .get(hit.pattern().as_usize())
+            .map_or(&[][..], Vec::as_slice)
+        {
             active[rule] = true;
         }
+        from = hit.start() + 1;
     }
+    active
+}
+
+/// Runs the content rules whose literals occur (`active`, from
+/// [`prefilter_hits`]).
+fn check_content(file: &FileText, active: &[bool], shift: i8, found: &mut Vec<Indicator>) {
+    let patterns = patterns();
     let mentions_tmp = patterns
         .content
         .iter()
-        .zip(&active)
+        .zip(active)
         .any(|((rule, _), on)| *on && rule.rule == TMP_EXEC);
     if mentions_tmp {
         check_tmp_variables(file, shift, found);
     }
-    for ((rule, regex), _) in patterns.content.iter().zip(&active).filter(|(_, on)| **on) {
+    for ((rule, regex), _) in patterns.content.iter().zip(active).filter(|(_, on)| **on) {
         let Some(regex) = regex else { continue };
         if rule.shell_only && !file.shell {
             continue;
@@ -729,6 +766,44 @@ mod tests {
         ];
         for (index, id) in constants {
             assert_eq!(RULES[index].id, id);
+        }
+    }
+
+    #[test]
+    fn no_literal_of_one_rule_is_a_proper_prefix_of_another_rules() {
+        let content = content_rules();
+        for (a, first) in content.iter().enumerate() {
+            for (b, second) in content.iter().enumerate() {
+                if a == b {
+                    continue;
+                }
+                for x in first.literals {
+                    for y in second.literals {
+                        let (x_low, y_low) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+                        assert!(
+                            x_low == y_low || !y_low.starts_with(&x_low),
+                            "{x} starts {y}: the prefilter could miss {y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_is_seen_by_the_prefilter_even_when_literals_overlap() {
+        // `/tmp/` inside `"/tmp"`-like runs, a URL right after `.aws`, two
+        // literals sharing bytes: each rule is still marked.
+        let active = prefilter_hits(b"x='/tmp/'.aws://9.9.9.9/mem");
+        let rules: Vec<usize> = patterns()
+            .content
+            .iter()
+            .zip(&active)
+            .filter(|(_, on)| **on)
+            .map(|((rule, _), _)| rule.rule)
+            .collect();
+        for rule in [TMP_EXEC, CREDENTIAL_READ, RAW_IP_URL] {
+            assert!(rules.contains(&rule), "{}", RULES[rule].id);
         }
     }
 
