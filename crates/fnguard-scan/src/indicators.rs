@@ -462,6 +462,9 @@ struct Patterns {
     /// `name = "/tmp/..."` (also `os.path.join("/tmp", ...)`, shell
     /// `NAME=/tmp/...`): the name is group 1.
     tmp_assignment: Option<Regex>,
+    /// The token of a Discord webhook or Telegram bot URL; `keep` is what a
+    /// report may show.
+    token_in_url: Option<Regex>,
 }
 
 fn patterns() -> &'static Patterns {
@@ -503,6 +506,10 @@ fn patterns() -> &'static Patterns {
             content,
             fetching_script: Regex::new(
                 r"(?i)\b(?:curl|wget|fetch|Invoke-WebRequest|iwr)\b|https?://|\bnode\s+(?:-e|--eval|-p|--print)\b|\bbase64\b|\beval\b|\|\s*(?:ba|z|da)?sh\b|\bpowershell\b|/dev/tcp/",
+            )
+            .ok(),
+            token_in_url: Regex::new(
+                r"(?i)(?P<keep>/api/webhooks/\d+/[\w-]{4}|/bot\d+:[\w-]{4})[\w-]+",
             )
             .ok(),
             tmp_assignment: Regex::new(
@@ -662,7 +669,17 @@ fn at_match(
         severity: shifted(RULES[rule].severity, shift),
         line: Some(line),
         column: Some(column),
-        evidence: lines.evidence(text, start, end),
+        evidence: redact_tokens(&lines.evidence(text, start, end)),
+    }
+}
+
+/// A Discord webhook URL and a Telegram bot URL carry the credential that
+/// lets anyone post as the attacker's (or the developer's) bot: a report
+/// keeps the id and the token's first four characters only.
+fn redact_tokens(evidence: &str) -> String {
+    match &patterns().token_in_url {
+        Some(token) => token.replace_all(evidence, "${keep}…").into_owned(),
+        None => evidence.to_string(),
     }
 }
 
@@ -747,6 +764,7 @@ mod tests {
         assert!(patterns.fetching_script.is_some());
         assert!(patterns.exec_all_arguments.is_some());
         assert!(patterns.tmp_assignment.is_some());
+        assert!(patterns.token_in_url.is_some());
         for (rule, regex) in &patterns.content {
             assert!(regex.is_some(), "{} does not compile", RULES[rule.rule].id);
         }

@@ -368,6 +368,16 @@ fn exfiltration_endpoints_are_reported_library_templates_are_not() {
             ("FG-SUP-010", Some(6))
         ]
     );
+    // The webhook and bot tokens are credentials: reports keep 4 characters.
+    let discord = &found[1].evidence;
+    assert!(
+        discord.contains("/api/webhooks/1187234567890123456/aBcD…"),
+        "{discord}"
+    );
+    assert!(!discord.contains("aBcDeF"), "{discord}");
+    let telegram = &found[2].evidence;
+    assert!(telegram.contains("/bot7012345678:AAHc…"), "{telegram}");
+    assert!(!telegram.contains("AAHc9"), "{telegram}");
     // In docs and tests one level lower.
     let found = check("exfil.js", "docs/example.js", FileClass::TestOrDoc);
     assert!(found.iter().all(|i| i.severity == Severity::Medium));
