@@ -517,3 +517,41 @@ fn established_neighbours_and_other_registries_are_not_typosquats() {
         1
     );
 }
+
+#[test]
+fn every_truncation_and_byte_flip_of_every_sample_is_checked_without_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/indicators");
+    let mut samples: Vec<_> = std::fs::read_dir(&dir)
+        .expect("sample folder")
+        .map(|entry| entry.expect("sample entry").path())
+        .collect();
+    samples.sort();
+    assert!(samples.len() >= 25);
+    for sample in samples {
+        let bytes = std::fs::read(&sample).expect("sample");
+        // Its own name (`x.package.json` is read as a manifest, `.pth` and
+        // `.sh` by their readers) and a .pth, which reads any text.
+        let own_name = sample
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .replace(".package.json", "/package.json");
+        let paths = [own_name.as_str(), "a.pth"];
+        for cut in 0..=bytes.len() {
+            for path in paths {
+                let _ = check_file(path, &bytes[..cut], FileClass::FirstParty);
+            }
+        }
+        for at in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            // 0xff is never valid UTF-8: decoding, positions and evidence
+            // must cope with it anywhere, inside a match included.
+            damaged[at] = 0xff;
+            for path in paths {
+                for indicator in check_file(path, &damaged, FileClass::Binary) {
+                    assert!(indicator.evidence.chars().count() <= 161);
+                }
+            }
+        }
+    }
+}
