@@ -49,22 +49,25 @@ pub const EVIDENCE_CHARS: usize = 160;
 ///
 /// Where the file is changes severity differently from secrets: poisoning
 /// lives in vendored dependencies, so a vendored file is *not* lowered.
-/// Content indicators in tests, docs and binaries go one level down (seldom
-/// run, or raw bytes). Indicators that are about where a file is (start-up
-/// hooks, install scripts, extensions) keep the rule's severity whatever
-/// the class: the location is the finding.
+/// Everything found in tests, docs and examples goes one level down (a
+/// fixture's package.json is never installed, a test is seldom run).
+/// Content indicators in binaries go one level down too (raw bytes), but
+/// a start-up hook, install script or extension keeps its severity in any
+/// other class: there the file's kind and place are the finding, and an
+/// extension is usually a binary.
 pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<Indicator> {
     let inner_path = innermost_path(path_in_package);
     let file_name = inner_path.rsplit('/').next().unwrap_or(inner_path);
+    let placement_shift = if class == FileClass::TestOrDoc { -1 } else { 0 };
     let mut found = Vec::new();
     if matches!(
         file_name,
         "sitecustomize.py" | "usercustomize.py" | "sitecustomize.pyc" | "usercustomize.pyc"
     ) {
-        found.push(whole_file(STARTUP_HOOK, Severity::High, inner_path));
+        found.push(whole_file(STARTUP_HOOK, placement_shift, inner_path));
     }
     if is_layer_extension(inner_path) {
-        found.push(whole_file(EXTENSION, RULES[EXTENSION].severity, inner_path));
+        found.push(whole_file(EXTENSION, placement_shift, inner_path));
     }
 
     let active = prefilter_hits(bytes);
@@ -79,10 +82,10 @@ pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<
     let text = String::from_utf8_lossy(bytes);
     let lines = LineIndex::new(&text);
     if pth {
-        check_pth(file_name, &text, &mut found);
+        check_pth(file_name, &text, placement_shift, &mut found);
     }
     if manifest {
-        check_package_json(bytes, &text, &lines, &mut found);
+        check_package_json(bytes, &text, &lines, placement_shift, &mut found);
     }
 
     let content_shift = match class {
@@ -109,10 +112,10 @@ fn innermost_path(path: &str) -> &str {
     inner.trim_start_matches("./").trim_start_matches('/')
 }
 
-fn whole_file(rule: usize, severity: Severity, path: &str) -> Indicator {
+fn whole_file(rule: usize, shift: i8, path: &str) -> Indicator {
     Indicator {
         rule: &RULES[rule],
-        severity,
+        severity: shifted(RULES[rule].severity, shift),
         line: None,
         column: None,
         evidence: truncate_chars(path, EVIDENCE_CHARS),
@@ -121,13 +124,13 @@ fn whole_file(rule: usize, severity: Severity, path: &str) -> Indicator {
 
 /// `site.py` executes a `.pth` line that starts with `import ` or
 /// `import\t` exactly (no leading blanks); other lines are paths.
-fn check_pth(file_name: &str, text: &str, found: &mut Vec<Indicator>) {
+fn check_pth(file_name: &str, text: &str, shift: i8, found: &mut Vec<Indicator>) {
     // setuptools installs this hook itself to choose its distutils; it is in
     // most environments, so it is shown but not raised.
     let severity = if file_name == "distutils-precedence.pth" {
         Severity::Info
     } else {
-        RULES[STARTUP_HOOK].severity
+        shifted(RULES[STARTUP_HOOK].severity, shift)
     };
     for (index, line) in text.lines().enumerate() {
         if line.starts_with("import ") || line.starts_with("import\t") {
@@ -146,7 +149,13 @@ fn check_pth(file_name: &str, text: &str, found: &mut Vec<Indicator>) {
 /// a dependency is installed from the registry.
 const INSTALL_HOOKS: [&str; 3] = ["preinstall", "install", "postinstall"];
 
-fn check_package_json(bytes: &[u8], text: &str, lines: &LineIndex, found: &mut Vec<Indicator>) {
+fn check_package_json(
+    bytes: &[u8],
+    text: &str,
+    lines: &LineIndex,
+    shift: i8,
+    found: &mut Vec<Indicator>,
+) {
     // npm refuses a package.json it cannot parse, and so runs none of its
     // scripts: an unparsable file has no install hook to report.
     let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(bytes) else {
@@ -179,7 +188,7 @@ fn check_package_json(bytes: &[u8], text: &str, lines: &LineIndex, found: &mut V
         };
         found.push(Indicator {
             rule: &RULES[rule],
-            severity: RULES[rule].severity,
+            severity: shifted(RULES[rule].severity, shift),
             line,
             column,
             evidence: truncate_chars(&format!("{hook}: {command}"), EVIDENCE_CHARS),

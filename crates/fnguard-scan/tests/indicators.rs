@@ -74,16 +74,26 @@ fn setuptools_distutils_hook_is_only_information() {
 }
 
 #[test]
-fn sitecustomize_anywhere_is_a_startup_hook_whatever_its_class() {
-    for path in [
-        "sitecustomize.py",
-        "python/lib/python3.12/site-packages/usercustomize.py",
-        "layer.zip!/python/sitecustomize.py",
+fn sitecustomize_anywhere_is_a_startup_hook() {
+    for (path, class) in [
+        ("sitecustomize.py", FileClass::FirstParty),
+        (
+            "python/lib/python3.12/site-packages/usercustomize.py",
+            FileClass::VendoredDependency,
+        ),
+        ("layer.zip!/python/sitecustomize.pyc", FileClass::Binary),
     ] {
-        let found = check("sitecustomize.py", path, FileClass::TestOrDoc);
+        let found = check("sitecustomize.py", path, class);
         assert_eq!(summary(&found), [("FG-SUP-001", None)], "{path}");
-        assert_eq!(found[0].severity, Severity::High);
+        assert_eq!(found[0].severity, Severity::High, "{path}");
     }
+    // In a test tree it is seldom on the path: one level lower.
+    let found = check(
+        "sitecustomize.py",
+        "tests/sitecustomize.py",
+        FileClass::TestOrDoc,
+    );
+    assert_eq!(found[0].severity, Severity::Medium);
     let found = check(
         "sitecustomize.py",
         "src/my_sitecustomize.py",
@@ -115,6 +125,15 @@ fn npm_install_hooks_are_reported_and_fetching_ones_are_high() {
     );
     assert_eq!(summary(&found), [("FG-SUP-002", Some(6))]);
     assert_eq!(found[0].severity, Severity::Low);
+
+    // A fixture's manifest is never installed: one level lower.
+    let found = check(
+        "postinstall_fetch.package.json",
+        "node_modules/colour-utilz/test/fixtures/package.json",
+        FileClass::TestOrDoc,
+    );
+    assert_eq!(summary(&found), [("FG-SUP-003", Some(7))]);
+    assert_eq!(found[0].severity, Severity::Medium);
 }
 
 #[test]
