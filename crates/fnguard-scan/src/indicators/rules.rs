@@ -29,11 +29,14 @@ pub static RULES: &[RuleMeta] = &[
         title_en: "Python start-up hook in the package (.pth code line, sitecustomize, usercustomize)",
         title_zh: "包内含 Python 启动钩子（执行代码的 .pth 行、sitecustomize、usercustomize）",
         description_en: "A `.pth` file has a line starting with `import`, or the package ships a `sitecustomize.py` or \
-`usercustomize.py`. Python's `site` module executes such lines and imports such modules at every interpreter start, \
-before the handler is loaded, whatever the handler imports. setuptools' own `distutils-precedence.pth` is reported at \
+`usercustomize.py`. At every interpreter start, before the handler is loaded and whatever it imports, Python's \
+`site` module executes such lines of the `.pth` files in site directories (any `site-packages`, as in a container \
+image) and imports the first `sitecustomize`/`usercustomize` found on the path (the function's own folder \
+included). setuptools' own `distutils-precedence.pth` is reported at \
 info level.",
         description_zh: "某个 `.pth` 文件含有以 `import` 开头的行，或包内带有 `sitecustomize.py` 或 `usercustomize.py`。\
-Python 的 `site` 模块会在每次解释器启动时执行这类行并导入这类模块，早于处理函数加载，且与处理函数导入什么无关。\
+每次解释器启动时，早于处理函数加载且与其导入什么无关，Python 的 `site` 模块会执行站点目录（任何 `site-packages`，\
+例如容器镜像中）里 `.pth` 文件的这类行，并导入路径上（包括函数自身目录）找到的第一个 `sitecustomize`/`usercustomize`。\
 setuptools 自带的 `distutils-precedence.pth` 以“提示”级别报告。",
         risk_en: "Code placed this way runs in every execution environment with the function's credentials and event \
 data, and survives code review of the handler: a favourite persistence and supply-chain technique (it was used by \
