@@ -677,9 +677,16 @@ fn at_match(
     end: usize,
 ) -> Indicator {
     let (line, column) = lines.position(text, start);
+    // Commented out, the code or address does not run: one level lower
+    // (still shown, as a comment can document what another file does).
+    let comment_shift = if lines.in_line_comment(text, start) {
+        -1
+    } else {
+        0
+    };
     Indicator {
         rule: &RULES[rule],
-        severity: shifted(RULES[rule].severity, shift),
+        severity: shifted(RULES[rule].severity, shift + comment_shift),
         line: Some(line),
         column: Some(column),
         evidence: redact_tokens(&lines.evidence(text, start, end)),
@@ -731,6 +738,20 @@ impl LineIndex {
             .map_or(0, |s| s.chars().count())
             + 1;
         (index + 1, column)
+    }
+
+    /// Whether the text before `offset` on its line opens a line comment
+    /// (`//`, `#` but not a `#!` shebang, `/*`, a `*` doc line, `<!--`).
+    fn in_line_comment(&self, text: &str, offset: usize) -> bool {
+        let line_start = self.starts[self.line_of(offset)];
+        let before = text
+            .get(line_start..offset)
+            .unwrap_or_default()
+            .trim_start();
+        ["//", "/*", "*", "<!--"]
+            .iter()
+            .any(|opener| before.starts_with(opener))
+            || (before.starts_with('#') && !before.starts_with("#!"))
     }
 
     /// The match with up to 40 characters of its line on each side, so a

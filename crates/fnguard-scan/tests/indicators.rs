@@ -401,6 +401,26 @@ fn exfiltration_endpoints_are_reported_library_templates_are_not() {
     let found = check("exfil.js", "docs/example.js", FileClass::TestOrDoc);
     assert!(found.iter().all(|i| i.severity == Severity::Medium));
 
+    // A comment that cites a paste does not send anything: one level lower.
+    let comment = b"  // causes a crash (https://pastebin.com/N21QzeQA) when debugging\n";
+    let found = check_file(
+        "node_modules/lib/replace.js",
+        comment,
+        FileClass::VendoredDependency,
+    );
+    assert_eq!(summary(&found), [("FG-SUP-010", Some(1))]);
+    assert_eq!(found[0].severity, Severity::Medium);
+    let doc_line = b" * (defaulting to ~/.aws/credentials or defined by the\n";
+    let found = check_file("lib/creds.js", doc_line, FileClass::FirstParty);
+    assert_eq!(found[0].severity, Severity::Medium);
+    let python = b"token = load()  # then POST to https://webhook.site/x\n";
+    let found = check_file("app.py", python, FileClass::FirstParty);
+    assert_eq!(
+        found[0].severity,
+        Severity::High,
+        "a comment after code is not detected"
+    );
+
     let found = check(
         "webhook_clients.py",
         "python/chatlib/endpoints.py",
