@@ -14,9 +14,14 @@
 //!   ecosystem's version semantics.
 //! * `sbom`: a CycloneDX 1.6 SBOM of a function's packages and the
 //!   advisories affecting them, reproducible byte for byte.
+//! * `indicators`: supply-chain and persistence indicators (rules
+//!   FG-SUP-*): start-up hooks, install scripts, Lambda extensions and
+//!   wrappers, decoded code run, credential reads, runtime tampering,
+//!   exfiltration endpoints, and typosquatted package names.
 
 pub mod archive;
 pub mod classify;
 pub mod deps;
+pub mod indicators;
 pub mod sbom;
 pub mod secrets;

@@ -1,0 +1,7 @@
+RUNTIME_API = "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next"
+METADATA = "http://169.254.169.254/latest/meta-data/"
+DB = "postgres://10.0.4.12:5432/orders"
+INTERNAL = "http://172.20.1.5/health"
+DOCS_EXAMPLE = "http://192.0.2.10/example"
+NOT_AN_ADDRESS = "http://300.1.2.3/"
+VERSION = "release 1.2.3.4"
