@@ -53,11 +53,14 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if INDIRECTION.iter().any(|n| contains(n)) {
         return true;
     }
-    if matches!(lower.first(), Some(b'$' | b'<')) || lower.last() == Some(&b'>') {
+    // `$VAR`, `<your-key>`, `{password}`, `%s`, `%(pw)s`: filled in later.
+    if matches!(lower.first(), Some(b'$' | b'<' | b'{' | b'%'))
+        || matches!(lower.last(), Some(b'>' | b'}'))
+    {
         return true;
     }
-    // Documentation and test values, and masked ones (`sk_live_xxxx`,
-    // `AKIA****`).
+    // Documentation and test values. Only words long enough not to occur
+    // by chance inside a long random secret (a 2 KB private key body).
     const WORDS: &[&str] = &[
         "example",
         "sample",
@@ -76,16 +79,30 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         "yoursecret",
         "yourpassword",
         "redacted",
-        "xxxx",
-        "****",
-        "....",
-        "fake",
         "notreal",
         "not_real",
         "not-real",
-        "insert",
     ];
     if WORDS.iter().any(|n| contains(n)) {
+        return true;
+    }
+    // Default and dummy credentials of local setups (docker-compose,
+    // tests): the whole value, any case.
+    const DEFAULTS: &[&str] = &[
+        "password", "passwd", "pass", "pwd", "secret", "postgres", "root", "admin", "mysql",
+        "guest", "test", "user", "username", "changeit", "redis", "rabbitmq", "mongo", "toor",
+        "default", "none", "null", "123456", "12345678", "qwerty", "letmein", "s3cr3t",
+    ];
+    if DEFAULTS.iter().any(|d| lower == d.as_bytes()) {
+        return true;
+    }
+    // Masked values (`sk_live_xxxx…`, `AKIA****`, `...`): masking
+    // characters make a good share of the value.
+    let masking = lower
+        .iter()
+        .filter(|b| matches!(b, b'x' | b'*' | b'.' | b'#'))
+        .count();
+    if (contains("xxxx") || contains("****") || contains("....")) && masking * 4 >= lower.len() {
         return true;
     }
     repeated_run(&lower, 6) || sequential_run(&lower, 7)
