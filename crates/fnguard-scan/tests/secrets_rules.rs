@@ -43,3 +43,52 @@ fn a_broken_rule_file_names_its_file_and_position() {
         errors[0]
     );
 }
+
+#[test]
+fn the_check_catches_wrong_examples_ids_and_missing_chinese() {
+    let yaml = r#"
+- id: FG-SEC-1x
+  name: demo
+  pattern: '\b(zq_[a-z0-9]{12})\b'
+  keywords: [zq_]
+  severity: low
+  title_en: Demo
+  title_zh: Demo
+  description_en: d
+  description_zh: 演示
+  remediation_en: r
+  remediation_zh: 修复
+  guide: ['3.2.1']
+  attack: [T1552.001]
+  references: [https://example.invalid/]
+  examples:
+    - input: 'k = zq_a8f3k2m9x7q1'
+      secret: zq_a8f3k2m9x7q2
+  negative_examples:
+    - 'zq_b7d2k9m3x8w4'
+"#;
+    let rules = fnguard_scan::secrets::parse_rules("demo.yml", yaml).expect("parses");
+    let scanner = fnguard_scan::secrets::Scanner::new(rules).expect("builds");
+    let problems: Vec<String> = check::check(&scanner)
+        .iter()
+        .map(|p| p.message.clone())
+        .collect();
+    assert!(
+        problems.iter().any(|m| m.contains("FG-SEC-1nn")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|m| m.contains("`title_zh`")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|m| m.starts_with("example not found")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|m| m.starts_with("negative example matches")),
+        "{problems:?}"
+    );
+}
