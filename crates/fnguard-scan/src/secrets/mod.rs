@@ -10,7 +10,7 @@ pub mod check;
 pub mod filter;
 pub mod rule;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -46,12 +46,15 @@ pub struct Hit {
 
 pub struct Scanner {
     rules: Vec<SecretRule>,
-    /// Every keyword of every rule, each literal once.
+    /// Every keyword and every `file_contains` literal of every rule, each
+    /// literal once: one pass over the input finds them all.
     keywords: AhoCorasick,
-    /// For each keyword of `keywords`, the rules that listed it.
+    /// For each literal of `keywords`, the rules that listed it as a
+    /// keyword.
     keyword_rules: Vec<Vec<usize>>,
-    /// For each rule, the automaton of its `file_contains` literals.
-    file_filters: Vec<Option<AhoCorasick>>,
+    /// For each literal of `keywords`, the rules it lets run because they
+    /// listed it in `file_contains`.
+    gate_rules: Vec<Vec<usize>>,
 }
 
 /// Rule data that does not build an automaton (e.g. too large).
@@ -73,44 +76,51 @@ impl Scanner {
     }
 
     pub fn new(rules: Vec<SecretRule>) -> Result<Scanner, BuildError> {
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut literals: Vec<&str> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut literals: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut gate_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_id = |literal: &str| -> usize {
+            let key = literal.to_ascii_lowercase();
+            *index.entry(key.clone()).or_insert_with(|| {
+                literals.push(key);
+                keyword_rules.push(Vec::new());
+                gate_rules.push(Vec::new());
+                literals.len() - 1
+            })
+        };
+        let mut wiring = Vec::new();
         for (r, rule) in rules.iter().enumerate() {
             for keyword in &rule.keywords {
-                let k = *index.entry(keyword.as_str()).or_insert_with(|| {
-                    literals.push(keyword.as_str());
-                    keyword_rules.push(Vec::new());
-                    literals.len() - 1
-                });
-                if !keyword_rules[k].contains(&r) {
-                    keyword_rules[k].push(r);
-                }
+                wiring.push((literal_id(keyword), r, false));
+            }
+            for literal in &rule.file_contains {
+                wiring.push((literal_id(literal), r, true));
             }
         }
+        for (k, r, gate) in wiring {
+            let list = if gate {
+                &mut gate_rules[k]
+            } else {
+                &mut keyword_rules[k]
+            };
+            if !list.contains(&r) {
+                list.push(r);
+            }
+        }
+        // A DFA: several times faster than the default NFA on this many
+        // case-insensitive literals, and built once.
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .map_err(|e| BuildError(e.to_string()))?;
-        let file_filters = rules
-            .iter()
-            .map(|rule| {
-                if rule.file_contains.is_empty() {
-                    return Ok(None);
-                }
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .build(&rule.file_contains)
-                    .map(Some)
-                    .map_err(|e| BuildError(e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(Scanner {
             rules,
             keywords,
             keyword_rules,
-            file_filters,
+            gate_rules,
         })
     }
 
@@ -154,11 +164,6 @@ impl Scanner {
             if spans.is_empty() {
                 continue;
             }
-            if let Some(filter) = &self.file_filters[r] {
-                if !filter.is_match(hay) {
-                    continue;
-                }
-            }
             let rule = &self.rules[r];
             let mut locs = rule.regex.capture_locations();
             for span in spans {
@@ -169,17 +174,21 @@ impl Scanner {
                     let Some(whole) = rule.regex.captures_read_at(&mut locs, slice, at) else {
                         break;
                     };
-                    at = if whole.end() > at {
+                    let accepted = match locs.get(1) {
+                        Some((s, e)) if accepts(rule, &hay[s..e]) => {
+                            hits.push((r, s..e));
+                            true
+                        }
+                        _ => false,
+                    };
+                    // After a rejected candidate look again from its next
+                    // byte: `x-password.tgz",\n"password": "…"` must not hide
+                    // the real assignment behind the false start.
+                    at = if accepted && whole.end() > at {
                         whole.end()
                     } else {
-                        at + 1
+                        whole.start().max(at) + 1
                     };
-                    let Some((s, e)) = locs.get(1) else {
-                        continue;
-                    };
-                    if accepts(rule, &hay[s..e]) {
-                        hits.push((r, s..e));
-                    }
                 }
             }
         }
@@ -188,19 +197,30 @@ impl Scanner {
     }
 
     /// For each rule, the merged byte ranges around its keywords' hits.
+    /// A rule with `file_contains` gets them only when one of those
+    /// literals occurs somewhere in the input, before or after the hit.
     fn candidate_windows(&self, hay: &[u8]) -> Vec<Vec<Range<usize>>> {
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.rules.len()];
+        let mut gate_open = vec![false; self.rules.len()];
+        let mut waiting: Vec<(usize, Range<usize>)> = Vec::new();
         for m in self.keywords.find_overlapping_iter(hay) {
-            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+            let literal = m.pattern().as_usize();
+            for &r in &self.gate_rules[literal] {
+                gate_open[r] = true;
+            }
+            for &r in &self.keyword_rules[literal] {
                 let start = m.start().saturating_sub(BEFORE);
                 let end = (m.end() + self.rules[r].window).min(hay.len());
-                let spans = &mut windows[r];
-                match spans.last_mut() {
-                    Some(last) if start <= last.end && start >= last.start => {
-                        last.end = last.end.max(end);
-                    }
-                    _ => spans.push(start..end),
+                if self.rules[r].file_contains.is_empty() {
+                    push_window(&mut windows[r], start..end);
+                } else {
+                    waiting.push((r, start..end));
                 }
+            }
+        }
+        for (r, span) in waiting {
+            if gate_open[r] {
+                push_window(&mut windows[r], span);
             }
         }
         windows
@@ -266,6 +286,17 @@ impl Scanner {
             });
         }
         out
+    }
+}
+
+/// Add a window, merged into the previous one when they overlap (hits
+/// come in order of their end, so starts are nearly sorted).
+fn push_window(spans: &mut Vec<Range<usize>>, span: Range<usize>) {
+    match spans.last_mut() {
+        Some(last) if span.start <= last.end && span.start >= last.start => {
+            last.end = last.end.max(span.end);
+        }
+        _ => spans.push(span),
     }
 }
 
