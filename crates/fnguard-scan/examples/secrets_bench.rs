@@ -3,10 +3,13 @@
 //! then scanned on this one thread; the time is the scan alone.
 //!
 //!     cargo run --release -p fnguard-scan --example secrets_bench -- OUT
+//!     cargo run --release -p fnguard-scan --example secrets_bench -- --dir DIR
 //!
 //! OUT holds corpus/ and planted.tsv (file, offset, length, kind). Prints
 //! MB/s on one core, recall on the planted secrets (per kind), and the
 //! hits that are not planted ones (by rule), for a look at false positives.
+//! With `--dir`, every file under DIR (real code, say) is scanned and all
+//! hits are "other".
 
 use fnguard_scan::secrets::Scanner;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -14,23 +17,22 @@ use std::path::Path;
 use std::time::Instant;
 
 fn main() {
-    let Some(out) = std::env::args().nth(1) else {
-        eprintln!("usage: secrets_bench OUT (made by bench/secrets/gen_corpus.py)");
-        std::process::exit(2);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (root, planted_text) = match args.as_slice() {
+        [flag, dir] if flag == "--dir" => (Path::new(dir).to_path_buf(), String::new()),
+        [out] => (
+            Path::new(out).join("corpus"),
+            std::fs::read_to_string(Path::new(out).join("planted.tsv"))
+                .expect("OUT/planted.tsv is readable"),
+        ),
+        _ => {
+            eprintln!("usage: secrets_bench OUT | --dir DIR");
+            std::process::exit(2);
+        }
     };
-    let out = Path::new(&out);
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out.join("corpus"))
-        .expect("OUT/corpus is readable")
-        .filter_map(Result::ok)
-        .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let data = std::fs::read(e.path()).expect("corpus file is readable");
-            (name, data)
-        })
-        .collect();
+    let mut files = Vec::new();
+    read_tree(&root, &root, &mut files);
     files.sort();
-    let planted_text =
-        std::fs::read_to_string(out.join("planted.tsv")).expect("OUT/planted.tsv is readable");
     // (file, offset, length) -> kind
     let planted: HashMap<(String, usize, usize), String> = planted_text
         .lines()
@@ -52,12 +54,17 @@ fn main() {
     for (_, data) in files.iter().take(2) {
         std::hint::black_box(scanner.scan(data));
     }
-    let start = Instant::now();
-    let results: Vec<(String, Vec<fnguard_scan::secrets::Hit>)> = files
-        .iter()
-        .map(|(name, data)| (name.clone(), scanner.scan(data)))
-        .collect();
-    let elapsed = start.elapsed();
+    // The best of three passes: the machine may be shared.
+    let mut elapsed = std::time::Duration::MAX;
+    let mut results: Vec<(String, Vec<fnguard_scan::secrets::Hit>)> = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        results = files
+            .iter()
+            .map(|(name, data)| (name.clone(), scanner.scan(data)))
+            .collect();
+        elapsed = elapsed.min(start.elapsed());
+    }
 
     let mut found: HashSet<(String, usize, usize)> = HashSet::new();
     let mut extra: BTreeMap<String, usize> = BTreeMap::new();
@@ -88,7 +95,7 @@ fn main() {
         mb
     );
     println!(
-        "scan: {:.3} s on one thread = {:.0} MB/s per core",
+        "scan: {:.3} s on one thread (best of 3) = {:.0} MB/s per core",
         elapsed.as_secs_f64(),
         mb / elapsed.as_secs_f64()
     );
@@ -114,5 +121,27 @@ fn main() {
     );
     for (rule, count) in &extra {
         println!("  {rule} {count}");
+    }
+}
+
+/// Every regular file under `dir`, named relative to `root`; symlinks are
+/// not followed.
+fn read_tree(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            read_tree(root, &path, files);
+        } else if kind.is_file() {
+            if let Ok(data) = std::fs::read(&path) {
+                let name = path.strip_prefix(root).unwrap_or(&path);
+                files.push((name.to_string_lossy().into_owned(), data));
+            }
+        }
     }
 }

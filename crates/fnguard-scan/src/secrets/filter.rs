@@ -182,6 +182,21 @@ pub fn is_random(secret: &[u8]) -> bool {
     {
         return false;
     }
+    // `my-auth-token-here`, `bpki-ct-setpwd-req`, `MSV1_0_KEY_TYPE`: names
+    // in one case joined by separators. Generated secrets mix cases or
+    // digits into letters without such structure.
+    let one_case_name = |upper: bool| {
+        secret.iter().all(|&b| {
+            (if upper {
+                b.is_ascii_uppercase() || b.is_ascii_digit()
+            } else {
+                b.is_ascii_lowercase()
+            }) || matches!(b, b'-' | b'_' | b'.')
+        }) && secret.iter().any(|b| matches!(b, b'-' | b'_' | b'.'))
+    };
+    if one_case_name(false) || one_case_name(true) {
+        return false;
+    }
     let classes = [
         secret.iter().any(u8::is_ascii_lowercase),
         secret.iter().any(u8::is_ascii_uppercase),
@@ -329,6 +344,9 @@ mod tests {
             "12345678901",
             "correcthorsebatterystaple",
             "my-application-secret-name",
+            "my-auth-token-here",
+            "MSV1_0_CREDENTIAL_KEY_TYPE",
+            "bpki-ct-setpwd-req",
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:x",
         ] {
             assert!(!is_random(value.as_bytes()), "{value}");
