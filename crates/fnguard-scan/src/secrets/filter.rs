@@ -2,6 +2,9 @@
 //! not a documented example, not a reference to where the secret really
 //! lives; for name-only rules, random rather than words, paths or code.
 
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
+
 /// Shannon entropy of `s` in bits per byte.
 pub fn shannon_entropy(s: &[u8]) -> f64 {
     if s.is_empty() {
@@ -22,6 +25,59 @@ pub fn shannon_entropy(s: &[u8]) -> f64 {
         .sum()
 }
 
+/// Substrings (any case) that mark a value as a placeholder, in one
+/// automaton: this runs on every candidate, so one pass instead of one
+/// search per marker.
+fn placeholder_markers() -> &'static AhoCorasick {
+    static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        // Templating and indirection: `${VAR}`, `{{ var }}`, `$(cmd)`,
+        // `#{x}`, `%(name)s`, `process.env.X`, `os.environ[...]`.
+        const INDIRECTION: &[&str] = &[
+            "${",
+            "{{",
+            "$(",
+            "#{",
+            "%(",
+            "process.env",
+            "os.environ",
+            "getenv",
+            "environ[",
+            "env(",
+            "env.",
+        ];
+        // Documentation and test values. Only words long enough not to
+        // occur by chance inside a long random secret (a 2 KB private key
+        // body).
+        const WORDS: &[&str] = &[
+            "example",
+            "sample",
+            "dummy",
+            "placeholder",
+            "changeme",
+            "change_me",
+            "change-me",
+            "replace_me",
+            "replaceme",
+            "replace-me",
+            "your_",
+            "your-",
+            "yourkey",
+            "yourtoken",
+            "yoursecret",
+            "yourpassword",
+            "redacted",
+            "notreal",
+            "not_real",
+            "not-real",
+        ];
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(INDIRECTION.iter().chain(WORDS))
+            .expect("a few short literals always build")
+    });
+    &MARKERS
+}
+
 /// Secrets published on purpose, for local emulators: the Azurite storage
 /// emulator's well-known account key.
 const PUBLISHED_FOR_EMULATORS: &[&[u8]] =
@@ -33,57 +89,15 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if PUBLISHED_FOR_EMULATORS.contains(&secret) {
         return true;
     }
-    let lower = secret.to_ascii_lowercase();
-    let contains = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
-    // Templating and indirection: `${VAR}`, `{{ var }}`, `$(cmd)`, `#{x}`,
-    // `%(name)s`, `<your-key>`, `process.env.X`, `os.environ[...]`.
-    const INDIRECTION: &[&str] = &[
-        "${",
-        "{{",
-        "$(",
-        "#{",
-        "%(",
-        "process.env",
-        "os.environ",
-        "getenv",
-        "environ[",
-        "env(",
-        "env.",
-    ];
-    if INDIRECTION.iter().any(|n| contains(n)) {
+    if placeholder_markers().is_match(secret) {
         return true;
     }
+    let lower = secret.to_ascii_lowercase();
+    let contains = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
     // `$VAR`, `<your-key>`, `{password}`, `%s`, `%(pw)s`: filled in later.
     if matches!(lower.first(), Some(b'$' | b'<' | b'{' | b'%'))
         || matches!(lower.last(), Some(b'>' | b'}'))
     {
-        return true;
-    }
-    // Documentation and test values. Only words long enough not to occur
-    // by chance inside a long random secret (a 2 KB private key body).
-    const WORDS: &[&str] = &[
-        "example",
-        "sample",
-        "dummy",
-        "placeholder",
-        "changeme",
-        "change_me",
-        "change-me",
-        "replace_me",
-        "replaceme",
-        "replace-me",
-        "your_",
-        "your-",
-        "yourkey",
-        "yourtoken",
-        "yoursecret",
-        "yourpassword",
-        "redacted",
-        "notreal",
-        "not_real",
-        "not-real",
-    ];
-    if WORDS.iter().any(|n| contains(n)) {
         return true;
     }
     // Default and dummy credentials of local setups (docker-compose,
