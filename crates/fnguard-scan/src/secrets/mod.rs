@@ -426,6 +426,49 @@ mod tests {
     }
 
     #[test]
+    fn scanner_is_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Scanner>();
+    }
+
+    #[test]
+    fn secrets_deep_in_a_minified_line_are_found_with_their_column() {
+        let mut line = "var a=1;".repeat(20_000);
+        let at = line.len();
+        line.push_str("var k=\"ghp_4Fq9ZL2mVx7bRt1NcKp8WsYh3JdGe6TuAoQi\";");
+        line.push_str(&"b++;".repeat(20_000));
+        let hits = scanner().scan(line.as_bytes());
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].range.start, at + 7);
+        assert_eq!((hits[0].line, hits[0].column as usize), (1, at + 8));
+    }
+
+    #[test]
+    fn a_4096_bit_pem_key_fits_its_window() {
+        // 2,400 bytes of base64 in 64-column lines: the size of an RSA
+        // 4096 key body.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut state = 0x2545_f491_u32;
+        let body: Vec<u8> = (0..2400)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                alphabet[(state % 64) as usize]
+            })
+            .collect();
+        let lines: Vec<&[u8]> = body.chunks(64).collect();
+        let body = lines.join(&b"\r\n"[..]);
+        let mut pem = b"-----BEGIN RSA PRIVATE KEY-----\r\n".to_vec();
+        pem.extend_from_slice(&body);
+        pem.extend_from_slice(b"\r\n-----END RSA PRIVATE KEY-----\r\n");
+        let hits = scanner().scan(&pem);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(&pem[hits[0].range.clone()], &body[..]);
+        assert_eq!(hits[0].rule_id, "FG-SEC-151");
+    }
+
+    #[test]
     fn odd_input_never_panics() {
         let s = scanner();
         for input in [
