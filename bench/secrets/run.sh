@@ -5,7 +5,9 @@
 #   bench/secrets/run.sh [--mb 256] [--planted 400] [--seed 4]
 #
 # The corpus goes to bench/secrets/out (not committed; regenerated when the
-# options change).
+# options change). When `ripsecrets` is on PATH (`cargo install ripsecrets`)
+# it scans the same corpus on one core (taskset) for comparison; it reads
+# the files from the page cache, fnguard's bench from memory.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 OUT="$ROOT/bench/secrets/out"
@@ -28,3 +30,14 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$MB $PLANTED $SEED" ]; then
 fi
 cd "$ROOT"
 cargo run --quiet --release -p fnguard-scan --example secrets_bench -- "$OUT"
+if command -v ripsecrets >/dev/null; then
+    echo
+    echo "ripsecrets $(ripsecrets --version | awk '{print $2}') on the same corpus, one core:"
+    PIN=""
+    command -v taskset >/dev/null && PIN="taskset -c 0"
+    START=$(date +%s.%N)
+    $PIN ripsecrets "$OUT/corpus" > "$OUT/ripsecrets.txt" || true
+    END=$(date +%s.%N)
+    python3 -c "import os,sys; b=sum(os.path.getsize(os.path.join('$OUT/corpus',f)) for f in os.listdir('$OUT/corpus')); t=$END-$START; print(f'scan: {t:.3f} s = {b/1e6/t:.1f} MB/s')"
+    python3 "$ROOT/bench/secrets/ripsecrets_recall.py" "$OUT/ripsecrets.txt" "$OUT"
+fi
