@@ -469,6 +469,19 @@ mod tests {
     }
 
     #[test]
+    fn a_service_account_key_is_one_hit_not_also_a_pem_key() {
+        let json = r#"{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\nMAStAaC7Pzmx4FhPIRpigJZOKhDSC0zySnS6hZiGVm/jr/4iV//mfVvAMCry6OvPZwQ6Obr8ITa7BZaBKx9dtqbKCWDgo0HFiJ8MmP4Mq\n-----END PRIVATE KEY-----\n", "client_email": "fn@p.iam.gserviceaccount.com"}"#;
+        let hits = scanner().scan(json.as_bytes());
+        let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+        assert_eq!(ids, ["FG-SEC-110"]);
+        // The same key outside a service-account file is a PKCS#8 key.
+        let bare = json.replace("service_account", "authorized_user");
+        let hits = scanner().scan(bare.as_bytes());
+        let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+        assert_eq!(ids, ["FG-SEC-155"]);
+    }
+
+    #[test]
     fn odd_input_never_panics() {
         let s = scanner();
         for input in [
