@@ -39,5 +39,5 @@ if command -v ripsecrets >/dev/null; then
     $PIN ripsecrets "$OUT/corpus" > "$OUT/ripsecrets.txt" || true
     END=$(date +%s.%N)
     python3 -c "import os,sys; b=sum(os.path.getsize(os.path.join('$OUT/corpus',f)) for f in os.listdir('$OUT/corpus')); t=$END-$START; print(f'scan: {t:.3f} s = {b/1e6/t:.1f} MB/s')"
-    python3 "$ROOT/bench/secrets/ripsecrets_recall.py" "$OUT/ripsecrets.txt" "$OUT"
+    python3 "$ROOT/bench/secrets/line_recall.py" "$OUT/ripsecrets.txt" "$OUT"
 fi
