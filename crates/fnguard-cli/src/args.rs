@@ -121,6 +121,10 @@ pub enum RulesCommand {
         #[arg(long, default_value = "en", value_parser = parse_lang)]
         lang: Lang,
     },
+    /// Check the secret rules (rules/secrets): every example is found with
+    /// its declared secret, no negative example is, ids are unique and
+    /// well-formed, every text is there in English and Chinese.
+    Check,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -352,6 +352,17 @@ fn rules_commands_work_in_both_languages() {
 }
 
 #[test]
+fn rules_check_proves_the_secret_rules() {
+    let run = fnguard(["rules", "check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("secret rules checked"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_closed_pipe_is_not_an_error() {
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_fnguard"))

@@ -1,0 +1,503 @@
+//! Secrets in what a function ships (guide §3.2.1): rules as data
+//! (`rules/secrets/*.yml`, see [`rule`]) matched behind one Aho-Corasick
+//! keyword prefilter. A rule's regex runs only on windows around its
+//! keywords' hits, so text without any keyword costs one automaton pass.
+//!
+//! A [`Scanner`] is built once and shared (`Sync`, no global state); call
+//! [`Scanner::scan`] per file from as many threads as wanted.
+
+pub mod check;
+pub mod filter;
+pub mod rule;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub use rule::{builtin_rules, parse_rules, Example, RuleError, SecretRule};
+
+/// Bytes before a keyword hit that a match may start at: the name of a
+/// variable before `=`, a URL scheme before the password.
+const BEFORE: usize = 256;
+/// How far a window grows to reach the start or end of its line, so a
+/// match is not cut in the middle of a token.
+const LINE_REACH: usize = 1024;
+/// A window in a line longer than [`LINE_REACH`] (minified code, binaries)
+/// still ends only after the token it is in, up to this far.
+const TOKEN_REACH: usize = 65_536;
+/// Binary input is recognised as in git: a NUL byte early on.
+const BINARY_SNIFF: usize = 8192;
+
+/// One secret found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the rule in [`Scanner::rules`].
+    pub rule: usize,
+    pub rule_id: String,
+    /// Byte range of the secret (the rule's capture) in the input.
+    pub range: Range<usize>,
+    /// 1-based line of the secret's first byte.
+    pub line: u32,
+    /// 1-based column of the secret's first byte, in characters.
+    pub column: u32,
+    /// The secret with all but a short prefix and suffix cut out.
+    pub redacted: String,
+}
+
+pub struct Scanner {
+    rules: Vec<SecretRule>,
+    /// Every keyword and every `file_contains` literal of every rule, each
+    /// literal once: one pass over the input finds them all.
+    keywords: AhoCorasick,
+    /// For each literal of `keywords`, the rules that listed it as a
+    /// keyword.
+    keyword_rules: Vec<Vec<usize>>,
+    /// For each literal of `keywords`, the rules it lets run because they
+    /// listed it in `file_contains`.
+    gate_rules: Vec<Vec<usize>>,
+}
+
+/// Rule data that does not build an automaton (e.g. too large).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the secret keyword automaton: {0}")]
+pub struct BuildError(String);
+
+impl Scanner {
+    /// The scanner of the rules shipped with fnguard.
+    pub fn builtin() -> Result<Scanner, Vec<RuleError>> {
+        let rules = builtin_rules()?;
+        Scanner::new(rules).map_err(|e| {
+            vec![RuleError {
+                file: "rules/secrets".into(),
+                at: "all".into(),
+                message: e.to_string(),
+            }]
+        })
+    }
+
+    pub fn new(rules: Vec<SecretRule>) -> Result<Scanner, BuildError> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut literals: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut gate_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_id = |literal: &str| -> usize {
+            let key = literal.to_ascii_lowercase();
+            *index.entry(key.clone()).or_insert_with(|| {
+                literals.push(key);
+                keyword_rules.push(Vec::new());
+                gate_rules.push(Vec::new());
+                literals.len() - 1
+            })
+        };
+        let mut wiring = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for keyword in &rule.keywords {
+                wiring.push((literal_id(keyword), r, false));
+            }
+            for literal in &rule.file_contains {
+                wiring.push((literal_id(literal), r, true));
+            }
+        }
+        for (k, r, gate) in wiring {
+            let list = if gate {
+                &mut gate_rules[k]
+            } else {
+                &mut keyword_rules[k]
+            };
+            if !list.contains(&r) {
+                list.push(r);
+            }
+        }
+        // A DFA: several times faster than the default NFA on this many
+        // case-insensitive literals, and built once.
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .map_err(|e| BuildError(e.to_string()))?;
+        Ok(Scanner {
+            rules,
+            keywords,
+            keyword_rules,
+            gate_rules,
+        })
+    }
+
+    pub fn rules(&self) -> &[SecretRule] {
+        &self.rules
+    }
+
+    pub fn rule(&self, hit: &Hit) -> &SecretRule {
+        &self.rules[hit.rule]
+    }
+
+    /// Every secret in `input`, in order, overlapping hits resolved, those
+    /// suppressed by an inline `fnguard:ignore FG-SEC-1nn` left out.
+    /// Binary input (a NUL byte near the start) is scanned in its runs of
+    /// printable text only.
+    pub fn scan(&self, input: &[u8]) -> Vec<Hit> {
+        let sniff = &input[..input.len().min(BINARY_SNIFF)];
+        if memchr::memchr(0, sniff).is_some() {
+            // Non-text bytes become NUL, which no rule matches, so a secret
+            // cannot be stitched together across them; offsets are kept.
+            let text: Vec<u8> = input
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                        b
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            self.scan_text(&text)
+        } else {
+            self.scan_text(input)
+        }
+    }
+
+    fn scan_text(&self, hay: &[u8]) -> Vec<Hit> {
+        let windows = self.candidate_windows(hay);
+        let mut hits = Vec::new();
+        for (r, spans) in windows.iter().enumerate() {
+            if spans.is_empty() {
+                continue;
+            }
+            let rule = &self.rules[r];
+            let mut locs = rule.regex.capture_locations();
+            for span in spans {
+                let (start, end) = grow_window(hay, span.clone());
+                let slice = &hay[..end];
+                let mut at = start;
+                while at <= end {
+                    let Some(whole) = rule.regex.captures_read_at(&mut locs, slice, at) else {
+                        break;
+                    };
+                    let accepted = match locs.get(1) {
+                        Some((s, e)) if accepts(rule, &hay[s..e]) => {
+                            hits.push((r, s..e));
+                            true
+                        }
+                        _ => false,
+                    };
+                    // After a rejected candidate look again from its next
+                    // byte: `x-password.tgz",\n"password": "…"` must not hide
+                    // the real assignment behind the false start.
+                    at = if accepted && whole.end() > at {
+                        whole.end()
+                    } else {
+                        whole.start().max(at) + 1
+                    };
+                }
+            }
+        }
+        let hits = self.resolve_overlaps(hits);
+        self.finish(hay, hits)
+    }
+
+    /// For each rule, the merged byte ranges around its keywords' hits.
+    /// A rule with `file_contains` gets them only when one of those
+    /// literals occurs somewhere in the input, before or after the hit.
+    fn candidate_windows(&self, hay: &[u8]) -> Vec<Vec<Range<usize>>> {
+        let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.rules.len()];
+        let mut gate_open = vec![false; self.rules.len()];
+        let mut waiting: Vec<(usize, Range<usize>)> = Vec::new();
+        for m in self.keywords.find_overlapping_iter(hay) {
+            let literal = m.pattern().as_usize();
+            for &r in &self.gate_rules[literal] {
+                gate_open[r] = true;
+            }
+            for &r in &self.keyword_rules[literal] {
+                let start = m.start().saturating_sub(BEFORE);
+                let end = (m.end() + self.rules[r].window).min(hay.len());
+                if self.rules[r].file_contains.is_empty() {
+                    push_window(&mut windows[r], start..end);
+                } else {
+                    waiting.push((r, start..end));
+                }
+            }
+        }
+        for (r, span) in waiting {
+            if gate_open[r] {
+                push_window(&mut windows[r], span);
+            }
+        }
+        windows
+    }
+
+    /// Overlapping hits of the same bytes: a specific rule beats a generic
+    /// one, then the longer secret wins, then the rule listed first.
+    fn resolve_overlaps(&self, mut hits: Vec<(usize, Range<usize>)>) -> Vec<(usize, Range<usize>)> {
+        hits.sort_by_key(|(r, range)| (range.start, std::cmp::Reverse(range.end), *r));
+        hits.dedup();
+        let mut kept: Vec<(usize, Range<usize>)> = Vec::with_capacity(hits.len());
+        'next: for (r, range) in hits {
+            let mut j = kept.len();
+            while j > 0 {
+                j -= 1;
+                let (kr, krange) = &kept[j];
+                if krange.start + TOKEN_REACH < range.start {
+                    break;
+                }
+                if krange.end <= range.start {
+                    continue;
+                }
+                let (generic, kept_generic) = (self.rules[r].generic, self.rules[*kr].generic);
+                let better = (kept_generic && !generic)
+                    || (generic == kept_generic && range.len() > krange.len());
+                if better {
+                    kept.remove(j);
+                } else {
+                    continue 'next;
+                }
+            }
+            kept.push((r, range));
+        }
+        kept.sort_by_key(|(r, range)| (range.start, *r));
+        kept
+    }
+
+    /// Positions, redaction and inline suppression.
+    fn finish(&self, hay: &[u8], hits: Vec<(usize, Range<usize>)>) -> Vec<Hit> {
+        let mut out = Vec::with_capacity(hits.len());
+        let (mut line, mut counted_to) = (1usize, 0usize);
+        for (r, range) in hits {
+            line += memchr::memchr_iter(b'\n', &hay[counted_to..range.start]).count();
+            counted_to = range.start;
+            let line_start = memchr::memrchr(b'\n', &hay[..range.start]).map_or(0, |i| i + 1);
+            let rule_id = &self.rules[r].id;
+            if suppressed(hay, line_start, rule_id) {
+                continue;
+            }
+            // Continuation bytes of UTF-8 do not start a character.
+            let column = hay[line_start..range.start]
+                .iter()
+                .filter(|&&b| b & 0xC0 != 0x80)
+                .count()
+                + 1;
+            out.push(Hit {
+                rule: r,
+                rule_id: rule_id.clone(),
+                redacted: filter::redact(&String::from_utf8_lossy(&hay[range.clone()])),
+                range,
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+            });
+        }
+        out
+    }
+}
+
+/// Add a window, merged into the previous one when they overlap (hits
+/// come in order of their end, so starts are nearly sorted).
+fn push_window(spans: &mut Vec<Range<usize>>, span: Range<usize>) {
+    match spans.last_mut() {
+        Some(last) if span.start <= last.end && span.start >= last.start => {
+            last.end = last.end.max(span.end);
+        }
+        _ => spans.push(span),
+    }
+}
+
+/// A window grown to whole lines, or past the token it ends in when the
+/// line is very long, so a regex does not see a cut-off secret.
+fn grow_window(hay: &[u8], span: Range<usize>) -> (usize, usize) {
+    let reach_back = span.start.saturating_sub(LINE_REACH);
+    let start = memchr::memrchr(b'\n', &hay[reach_back..span.start])
+        .map_or(reach_back, |i| reach_back + i + 1);
+    let reach = (span.end + LINE_REACH).min(hay.len());
+    let end = match memchr::memchr(b'\n', &hay[span.end..reach]) {
+        Some(i) => span.end + i,
+        None => {
+            let limit = (reach + TOKEN_REACH).min(hay.len());
+            hay[reach..limit]
+                .iter()
+                .position(|&b| !is_token_byte(b))
+                .map_or(limit, |i| reach + i)
+        }
+    };
+    (start, end)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-' | b'.' | b'~')
+}
+
+/// The rule's own conditions on the captured secret.
+fn accepts(rule: &SecretRule, secret: &[u8]) -> bool {
+    if secret.is_empty() || filter::is_placeholder(secret) {
+        return false;
+    }
+    if let Some(min) = rule.min_entropy {
+        if filter::shannon_entropy(secret) < min {
+            return false;
+        }
+    }
+    !rule.randomness || filter::is_random(secret)
+}
+
+const IGNORE_MARKER: &[u8] = b"fnguard:ignore";
+
+/// `fnguard:ignore FG-SEC-101[,FG-SEC-102] [reason]` on the secret's line
+/// or the line above it.
+fn suppressed(hay: &[u8], line_start: usize, rule_id: &str) -> bool {
+    let line_end = memchr::memchr(b'\n', &hay[line_start..]).map_or(hay.len(), |i| line_start + i);
+    let above_start = if line_start == 0 {
+        0
+    } else {
+        memchr::memrchr(b'\n', &hay[..line_start - 1]).map_or(0, |i| i + 1)
+    };
+    let text = &hay[above_start..line_end];
+    memchr::memmem::find_iter(text, IGNORE_MARKER).any(|at| {
+        let rest = &text[at + IGNORE_MARKER.len()..];
+        let rest = rest.strip_prefix(b":").unwrap_or(rest);
+        let rest = &rest[rest
+            .iter()
+            .take_while(|b| **b == b' ' || **b == b'\t')
+            .count()..];
+        let ids_end = rest
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        rest[..ids_end]
+            .split(|&b| b == b',')
+            .any(|id| id.eq_ignore_ascii_case(rule_id.as_bytes()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanner() -> Scanner {
+        Scanner::builtin().expect("the built-in rules parse")
+    }
+
+    #[test]
+    fn builtin_rules_build_a_scanner() {
+        assert!(scanner().rules().len() >= 20);
+    }
+
+    #[test]
+    fn hits_have_positions_and_redaction() {
+        let text = b"x = 1\n  key = \"AKIAQ3EGRN2VZK7TWB5D\"\n";
+        let hits = scanner().scan(text);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let hit = &hits[0];
+        assert_eq!(hit.rule_id, "FG-SEC-101");
+        assert_eq!((hit.line, hit.column), (2, 10));
+        assert_eq!(&text[hit.range.clone()], b"AKIAQ3EGRN2VZK7TWB5D");
+        assert_eq!(hit.redacted, "AKIA…5D");
+    }
+
+    #[test]
+    fn inline_ignore_on_the_line_or_above() {
+        let s = scanner();
+        let same = b"k = 'AKIAQ3EGRN2VZK7TWB5D' # fnguard:ignore FG-SEC-101 test key\n";
+        assert!(s.scan(same).is_empty());
+        let above = b"// fnguard:ignore FG-SEC-102,FG-SEC-101\nk = 'AKIAQ3EGRN2VZK7TWB5D'\n";
+        assert!(s.scan(above).is_empty());
+        let other_rule = b"# fnguard:ignore FG-SEC-102\nk = 'AKIAQ3EGRN2VZK7TWB5D'\n";
+        assert_eq!(s.scan(other_rule).len(), 1);
+        let two_above = b"# fnguard:ignore FG-SEC-101\n\nk = 'AKIAQ3EGRN2VZK7TWB5D'\n";
+        assert_eq!(s.scan(two_above).len(), 1);
+    }
+
+    #[test]
+    fn binary_input_is_scanned_in_printable_runs() {
+        let mut data = vec![0u8, 1, 2, 3, 0xff];
+        data.extend_from_slice(b"AKIAQ3EGRN2VZK7TWB5D");
+        data.extend_from_slice(&[0, 0x80, 0x90]);
+        // A key split by a non-text byte is not a key.
+        data.extend_from_slice(b"AKIAQ3EGRN2V\x01ZK7TWB5D");
+        let hits = scanner().scan(&data);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].range, 5..25);
+    }
+
+    #[test]
+    fn a_specific_rule_beats_a_generic_one_on_the_same_bytes() {
+        let text = b"api_token = \"ghp_4Fq9ZL2mVx7bRt1NcKp8WsYh3JdGe6TuAoQi\"\n";
+        let s = scanner();
+        let hits = s.scan(text);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(!s.rule(&hits[0]).generic);
+    }
+
+    #[test]
+    fn scanner_is_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Scanner>();
+    }
+
+    #[test]
+    fn secrets_deep_in_a_minified_line_are_found_with_their_column() {
+        let mut line = "var a=1;".repeat(20_000);
+        let at = line.len();
+        line.push_str("var k=\"ghp_4Fq9ZL2mVx7bRt1NcKp8WsYh3JdGe6TuAoQi\";");
+        line.push_str(&"b++;".repeat(20_000));
+        let hits = scanner().scan(line.as_bytes());
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].range.start, at + 7);
+        assert_eq!((hits[0].line, hits[0].column as usize), (1, at + 8));
+    }
+
+    #[test]
+    fn a_4096_bit_pem_key_fits_its_window() {
+        // 2,400 bytes of base64 in 64-column lines: the size of an RSA
+        // 4096 key body.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut state = 0x2545_f491_u32;
+        let body: Vec<u8> = (0..2400)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                alphabet[(state % 64) as usize]
+            })
+            .collect();
+        let lines: Vec<&[u8]> = body.chunks(64).collect();
+        let body = lines.join(&b"\r\n"[..]);
+        let mut pem = b"-----BEGIN RSA PRIVATE KEY-----\r\n".to_vec();
+        pem.extend_from_slice(&body);
+        pem.extend_from_slice(b"\r\n-----END RSA PRIVATE KEY-----\r\n");
+        let hits = scanner().scan(&pem);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(&pem[hits[0].range.clone()], &body[..]);
+        assert_eq!(hits[0].rule_id, "FG-SEC-151");
+    }
+
+    #[test]
+    fn a_service_account_key_is_one_hit_not_also_a_pem_key() {
+        let json = r#"{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\nMAStAaC7Pzmx4FhPIRpigJZOKhDSC0zySnS6hZiGVm/jr/4iV//mfVvAMCry6OvPZwQ6Obr8ITa7BZaBKx9dtqbKCWDgo0HFiJ8MmP4Mq\n-----END PRIVATE KEY-----\n", "client_email": "fn@p.iam.gserviceaccount.com"}"#;
+        let hits = scanner().scan(json.as_bytes());
+        let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+        assert_eq!(ids, ["FG-SEC-110"]);
+        // The same key outside a service-account file is a PKCS#8 key.
+        let bare = json.replace("service_account", "authorized_user");
+        let hits = scanner().scan(bare.as_bytes());
+        let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+        assert_eq!(ids, ["FG-SEC-155"]);
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        let s = scanner();
+        for input in [
+            &b""[..],
+            b"\n",
+            b"password",
+            b"password=",
+            b"AKIA",
+            b"-----BEGIN RSA PRIVATE KEY-----",
+            b"postgres://:@",
+            "密码 = \"密码密码密码密码\"".as_bytes(),
+            &[0xff; 300],
+        ] {
+            let _ = s.scan(input);
+        }
+        let long = "token=".repeat(50_000);
+        let _ = s.scan(long.as_bytes());
+    }
+}
