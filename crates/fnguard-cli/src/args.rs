@@ -123,7 +123,8 @@ pub enum RulesCommand {
     },
     /// Check the secret rules (rules/secrets): every example is found with
     /// its declared secret, no negative example is, ids are unique and
-    /// well-formed, every text is there in English and Chinese.
+    /// well-formed, every text (title, description, risk, remediation) is
+    /// there in English and Chinese.
     Check,
 }
 

@@ -188,7 +188,7 @@ fn check_secret_rules() -> ExitCode {
         Err(_) => (0, 0, 0),
     };
     let text = format!(
-        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, texts in en and zh\n"
+        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n"
     );
     match output::stdout(&text) {
         Ok(()) => ExitCode::Clean,

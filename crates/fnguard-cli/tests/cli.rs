@@ -356,7 +356,8 @@ fn rules_check_proves_the_secret_rules() {
     let run = fnguard(["rules", "check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("secret rules checked"),
+        run.stdout.contains("secret rules checked")
+            && run.stdout.contains("risk and remediation in en and zh"),
         "{}",
         run.stdout
     );

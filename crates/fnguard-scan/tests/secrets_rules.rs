@@ -56,6 +56,8 @@ fn the_check_catches_wrong_examples_ids_and_missing_chinese() {
   title_zh: Demo
   description_en: d
   description_zh: 演示
+  risk_en: k
+  risk_zh: Demo
   remediation_en: r
   remediation_zh: 修复
   guide: ['3.2.1']
@@ -82,6 +84,10 @@ fn the_check_catches_wrong_examples_ids_and_missing_chinese() {
         "{problems:?}"
     );
     assert!(
+        problems.iter().any(|m| m.contains("`risk_zh`")),
+        "{problems:?}"
+    );
+    assert!(
         problems.iter().any(|m| m.starts_with("example not found")),
         "{problems:?}"
     );
@@ -91,4 +97,84 @@ fn the_check_catches_wrong_examples_ids_and_missing_chinese() {
             .any(|m| m.starts_with("negative example matches")),
         "{problems:?}"
     );
+}
+
+/// A rule in `demo.yml` with every field but the risk texts, which the
+/// caller adds.
+fn rule_with_risk(risk: &str) -> String {
+    format!(
+        r#"
+- id: FG-SEC-198
+  name: demo
+  pattern: '\b(zq_[a-z0-9]{{12}})\b'
+  keywords: [zq_]
+  severity: low
+  title_en: Demo
+  title_zh: 演示
+  description_en: d
+  description_zh: 演示
+{risk}  remediation_en: r
+  remediation_zh: 修复
+  guide: ['3.2.1']
+  attack: [T1552.001]
+  references: [https://example.invalid/]
+  examples:
+    - input: 'k = zq_a8f3k2m9x7q1'
+      secret: zq_a8f3k2m9x7q1
+  negative_examples:
+    - 'zq_...'
+"#
+    )
+}
+
+#[test]
+fn a_rule_without_risk_text_is_rejected_naming_file_rule_and_field() {
+    let complete =
+        rule_with_risk("  risk_en: It bills the account.\n  risk_zh: 会让账户产生费用。\n");
+    let rules = fnguard_scan::secrets::parse_rules("demo.yml", &complete).expect("parses");
+    assert_eq!(rules[0].risk_en, "It bills the account.");
+    assert_eq!(rules[0].risk_zh, "会让账户产生费用。");
+
+    for (risk, field, message) in [
+        ("", "risk_en", "missing `risk_en`"),
+        (
+            "  risk_en: It bills the account.\n",
+            "risk_zh",
+            "missing `risk_zh`",
+        ),
+        (
+            "  risk_en: '  '\n  risk_zh: 会让账户产生费用。\n",
+            "risk_en",
+            "`risk_en` must be a non-empty string",
+        ),
+        (
+            "  risk_en: It bills the account.\n  risk_zh: ''\n",
+            "risk_zh",
+            "`risk_zh` must be a non-empty string",
+        ),
+    ] {
+        let errors =
+            fnguard_scan::secrets::parse_rules("demo.yml", &rule_with_risk(risk)).expect_err(field);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].to_string(),
+            format!("demo.yml: FG-SEC-198: {message}")
+        );
+    }
+}
+
+#[test]
+fn every_builtin_rule_has_risk_text_in_both_languages() {
+    let rules = fnguard_scan::secrets::builtin_rules().expect("the built-in rules parse");
+    assert_eq!(rules.len(), 80);
+    for rule in &rules {
+        assert!(!rule.risk_en.trim().is_empty(), "{}", rule.id);
+        assert!(
+            rule.risk_zh
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{}",
+            rule.id
+        );
+    }
 }

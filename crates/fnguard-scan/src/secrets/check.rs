@@ -107,6 +107,7 @@ fn missing_metadata(rule: &SecretRule) -> Vec<String> {
     for (field, text) in [
         ("title_zh", &rule.title_zh),
         ("description_zh", &rule.description_zh),
+        ("risk_zh", &rule.risk_zh),
         ("remediation_zh", &rule.remediation_zh),
     ] {
         if !text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {

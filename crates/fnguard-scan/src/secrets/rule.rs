@@ -117,6 +117,10 @@ pub struct SecretRule {
     pub title_zh: String,
     pub description_en: String,
     pub description_zh: String,
+    /// What an attacker who finds this secret in a deployed package can do
+    /// with it.
+    pub risk_en: String,
+    pub risk_zh: String,
     pub remediation_en: String,
     pub remediation_zh: String,
     /// Guide sections, e.g. `3.2.1`.
@@ -310,6 +314,8 @@ fn parse_rule(file: &str, item: &Yaml) -> Result<SecretRule, String> {
         title_zh: text("title_zh")?,
         description_en: text("description_en")?,
         description_zh: text("description_zh")?,
+        risk_en: text("risk_en")?,
+        risk_zh: text("risk_zh")?,
         remediation_en: text("remediation_en")?,
         remediation_zh: text("remediation_zh")?,
         guide: list("guide")?,
