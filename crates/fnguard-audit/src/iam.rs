@@ -567,16 +567,7 @@ impl<'a> RoleAnalysis<'a> {
             .collect();
         // Lambda calls AWS over TLS: requiring it never restricts a function.
         let ctx = Context::new().with("aws:SecureTransport", &["true"]);
-        let boundary = match &role.permissions_boundary {
-            Field::Absent => None,
-            Field::Known(arn, _)
-                if managed::aws_managed_name(arn).as_deref() == Some("AdministratorAccess") =>
-            {
-                None
-            }
-            Field::Known(arn, _) => Some(arn.clone()),
-            Field::Unknown(_) => Some("(unresolved)".to_string()),
-        };
+        let boundary = crate::privesc::boundary(&role.permissions_boundary).named();
         let on_any = Evaluator::new(&policies, "*", &ctx);
         RoleAnalysis {
             role,

@@ -175,7 +175,6 @@ type ClassCache<'d> = HashMap<&'d str, Vec<(Class, &'static str)>>;
 /// What running code with a role gains, computed once per role.
 fn role_impacts<'d>(rp: &RolePower<'d>, class_cache: &mut ClassCache<'d>) -> Vec<Impact> {
     let ctx = Context::new();
-    let boundary = crate::privesc::boundary(&rp.role.permissions_boundary);
     let mut evaluators: HashMap<String, Evaluator> = HashMap::default();
     let mut out: Vec<Impact> = Vec::new();
     let mut probe = |class: Class, action: &str, pattern: &str, resource: &str, loc: Loc| {
@@ -192,7 +191,7 @@ fn role_impacts<'d>(rp: &RolePower<'d>, class_cache: &mut ClassCache<'d>) -> Vec
             Decision::Denied | Decision::NotAllowed => return,
         };
         // The role's permissions boundary caps the grant too.
-        let certain = match boundary.decide(action, resource, &ctx) {
+        let certain = match rp.boundary.decide(action, resource, &ctx) {
             Decision::Allowed => certain,
             Decision::Conditional => false,
             Decision::Denied | Decision::NotAllowed => return,

@@ -84,6 +84,9 @@ pub struct RolePower<'d> {
     pub policy_locs: Vec<Loc>,
     /// Reportable escalations (see the module doc), best first per method.
     pub escalations: Vec<Escalation>,
+    /// The role's permissions boundary, read once for FG-IAM-008 and the
+    /// attack paths.
+    pub(crate) boundary: Boundary<'d>,
 }
 
 /// An IAM user or group with its policies (a user's include its groups')
@@ -247,6 +250,7 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
                 names,
                 policy_locs,
                 escalations: Vec::new(),
+                boundary: boundary(&role.permissions_boundary),
             }
         })
         .collect();
@@ -302,7 +306,7 @@ pub fn analyse(dep: &Deployment) -> Analysis<'_> {
         };
         let found = assess_as(&rp.policies, &names, Some(&rp.arn), &ctx, env);
         let found = found.into_iter().filter(reportable).collect();
-        rp.escalations = within_boundary(found, &boundary(&rp.role.permissions_boundary), &ctx);
+        rp.escalations = within_boundary(found, &rp.boundary, &ctx);
     }
     // Users and groups, like roles: administrators are left out (nothing to
     // escalate to), and the principal's own user or group, and a user's
@@ -721,33 +725,36 @@ fn is_admin(policies: &[&Policy], ctx: &Context) -> bool {
 }
 
 /// A permissions boundary caps what a role's or user's identity policies
-/// grant: AWS allows a request only when both allow it.
-pub(crate) enum Boundary {
+/// grant: AWS allows a request only when both allow it. One reading of the
+/// model's boundary for every check (FG-IAM-001..007 name it, FG-IAM-008 and
+/// the attack paths apply it).
+pub(crate) enum Boundary<'a> {
     None,
-    /// An AWS managed policy fnguard has the document of.
-    Document(&'static Policy, String),
-    /// A boundary fnguard cannot read (a customer-managed policy, an
-    /// unresolved value): it may or may not remove a grant. The text says
-    /// which, for messages.
-    Opaque(String),
+    /// An AWS managed policy fnguard has the document of, by its ARN.
+    Document(&'static Policy, &'a str),
+    /// A boundary fnguard cannot read: a customer-managed policy (its ARN)
+    /// or an unresolved value (`None`). It may or may not remove a grant.
+    Opaque(Option<&'a str>),
 }
 
-pub(crate) fn boundary(field: &Field<String>) -> Boundary {
+pub(crate) fn boundary(field: &Field<String>) -> Boundary<'_> {
     match field {
         Field::Absent => Boundary::None,
+        // Caps nothing.
+        Field::Known(arn, _)
+            if managed::aws_managed_name(arn).as_deref() == Some("AdministratorAccess") =>
+        {
+            Boundary::None
+        }
         Field::Known(arn, _) => match managed::document(arn) {
-            // Caps nothing.
-            Some(_) if managed::aws_managed_name(arn).as_deref() == Some("AdministratorAccess") => {
-                Boundary::None
-            }
-            Some(doc) => Boundary::Document(doc, arn.clone()),
-            None => Boundary::Opaque(format!("(permissions boundary {arn})")),
+            Some(doc) => Boundary::Document(doc, arn),
+            None => Boundary::Opaque(Some(arn)),
         },
-        Field::Unknown(_) => Boundary::Opaque("(permissions boundary not resolved)".to_string()),
+        Field::Unknown(_) => Boundary::Opaque(None),
     }
 }
 
-impl Boundary {
+impl Boundary<'_> {
     /// How the boundary judges one granted action on a resource:
     /// `Allowed` leaves the grant as it is.
     pub(crate) fn decide(&self, action: &str, resource: &str, ctx: &Context) -> Decision {
@@ -760,11 +767,24 @@ impl Boundary {
         }
     }
 
+    /// What a conditional result depends on, for messages.
     fn why(&self) -> String {
         match self {
             Boundary::None => String::new(),
-            Boundary::Document(_, arn) => format!("(permissions boundary {arn})"),
-            Boundary::Opaque(why) => why.clone(),
+            Boundary::Document(_, arn) | Boundary::Opaque(Some(arn)) => {
+                format!("(permissions boundary {arn})")
+            }
+            Boundary::Opaque(None) => "(permissions boundary not resolved)".to_string(),
+        }
+    }
+
+    /// The boundary as the execution-role checks name it: its ARN, or
+    /// `(unresolved)`; `None` when it caps nothing.
+    pub(crate) fn named(&self) -> Option<String> {
+        match self {
+            Boundary::None => None,
+            Boundary::Document(_, arn) | Boundary::Opaque(Some(arn)) => Some(arn.to_string()),
+            Boundary::Opaque(None) => Some("(unresolved)".to_string()),
         }
     }
 }
