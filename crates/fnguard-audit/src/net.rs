@@ -72,10 +72,7 @@ Where: CloudFormation `SecurityGroupEgress` of `AWS::EC2::SecurityGroup` (declar
 /// True when the rule lets everything out to the whole internet. Unknown
 /// parts never make it true.
 fn allows_all_egress(rule: &SgRule) -> bool {
-    let open_cidr = rule
-        .cidr
-        .as_deref()
-        .is_some_and(|c| matches!(c.trim(), "0.0.0.0/0" | "::/0"));
+    let open_cidr = rule.cidr.as_deref().is_some_and(crate::reach::is_open);
     if !open_cidr {
         return false;
     }

@@ -273,7 +273,8 @@ fn admits_source<'r>(rule: &'r SgRule, vpc: &VpcConfig) -> Option<(Tri, Admissio
     }
 }
 
-fn is_open(cidr: &str) -> bool {
+/// The whole IPv4 or IPv6 address space (also FG-NET-002's test).
+pub(crate) fn is_open(cidr: &str) -> bool {
     matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
 }
 
