@@ -23,5 +23,6 @@ pub mod archive;
 pub mod classify;
 pub mod deps;
 pub mod indicators;
+pub mod package;
 pub mod sbom;
 pub mod secrets;
