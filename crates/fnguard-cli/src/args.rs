@@ -21,8 +21,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan CloudFormation, SAM, Serverless Framework and Terraform files.
-    Scan(ScanArgs),
+    /// Scan CloudFormation, SAM, Serverless Framework and Terraform files,
+    /// and the code they deploy (folders and archives, layers).
+    Scan(Box<ScanArgs>),
     /// List or explain the rules.
     Rules {
         #[command(subcommand)]
@@ -32,7 +33,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan (folders are searched recursively).
+    /// Files or folders to scan (folders are searched recursively). The
+    /// code the IaC points at is scanned too; an archive (.zip, .jar,
+    /// .tar.gz, .whl...) or a folder without IaC is scanned as a package.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -88,6 +91,41 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes, or with a K, M or G suffix).
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_file_size: u64,
+
+    /// Scan only the IaC, not the code and layers it deploys.
+    #[arg(long)]
+    pub no_packages: bool,
+
+    /// Offline OSV advisory database: osv-scanner's layout
+    /// (DIR/<Ecosystem>/all.zip) or a folder of OSV JSON files. Without it
+    /// dependencies are inventoried but not matched.
+    #[arg(long, value_name = "DIR")]
+    pub osv_db: Option<PathBuf>,
+
+    /// Write a CycloneDX 1.6 JSON SBOM of every package scanned to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Option<PathBuf>,
+
+    /// Bytes one package may unpack to in total (archives nested in it
+    /// count twice).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub package_max_bytes: u64,
+
+    /// Bytes one file of a package may unpack to.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub package_max_file_bytes: u64,
+
+    /// Files, folders and links one package may hold.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub package_max_entries: u64,
+
+    /// Largest decompression ratio of an archive entry (zip bombs exceed it).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub package_max_ratio: u64,
+
+    /// How many archives deep a file may sit (fn.zip!/lib/a.jar is 2).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub package_max_depth: u32,
 
     /// Never use colours (also: the NO_COLOR environment variable).
     #[arg(long)]

@@ -4,6 +4,7 @@
 mod args;
 mod output;
 mod rules;
+mod sbom;
 mod scan;
 
 use clap::Parser;
@@ -23,7 +24,7 @@ fn main() {
     // clap exits with 2 on usage errors and 0 for --help/--version.
     let cli = args::Cli::parse();
     let code = match cli.command {
-        args::Command::Scan(scan_args) => scan::run(scan_args),
+        args::Command::Scan(scan_args) => scan::run(*scan_args),
         args::Command::Rules { command } => rules::run(command),
     };
     std::process::exit(code as i32);

@@ -8,14 +8,14 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 pub fn run(command: RulesCommand) -> ExitCode {
-    let rules = fnguard_audit::all_rules();
+    let rules = fnguard_engine::all_rules();
     let text = match command {
         RulesCommand::Check => return check_secret_rules(),
         RulesCommand::List { format, lang } => match format {
             ListFormat::Table => list_table(&rules, lang),
             ListFormat::Json => list_json(&rules, lang),
         },
-        RulesCommand::Explain { id, lang } => match fnguard_audit::rule(&id) {
+        RulesCommand::Explain { id, lang } => match fnguard_engine::rule(&id) {
             Some(rule) => explain(rule, lang),
             None => {
                 output::stderr_line(&format!(

@@ -3,12 +3,16 @@
 
 use crate::args::ScanArgs;
 use crate::output;
+use crate::sbom;
 use crate::ExitCode;
 use fnguard_core::report::{render_graph, render_to, GraphFormat, RenderOptions};
 use fnguard_core::Date;
 use fnguard_engine::{scan, Baseline, BaselineFile, Config, ScanOptions, SettingsError};
+use fnguard_scan::archive::Limits;
+use fnguard_scan::deps::osv::Db;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub fn run(args: ScanArgs) -> ExitCode {
     let settings_error = |e: &SettingsError| {
@@ -55,6 +59,24 @@ pub fn run(args: ScanArgs) -> ExitCode {
     opts.max_file_size = args.max_file_size;
     opts.config = config;
     opts.baseline = baseline;
+    opts.packages.enabled = !args.no_packages;
+    opts.packages.limits = Limits {
+        total_bytes: args.package_max_bytes,
+        entry_bytes: args.package_max_file_bytes,
+        max_ratio: args.package_max_ratio,
+        max_entries: args.package_max_entries,
+        max_depth: args.package_max_depth,
+        ..Limits::default()
+    };
+    if let Some(dir) = &args.osv_db {
+        match load_osv_db(dir, args.verbose) {
+            Ok(db) => opts.packages.osv_db = Some(Arc::new(db)),
+            Err(message) => {
+                output::stderr_line(&format!("error: {message}"));
+                return ExitCode::Error;
+            }
+        }
+    }
     // The report is rendered once, in this language.
     opts.lang = Some(args.lang);
 
@@ -146,6 +168,14 @@ pub fn run(args: ScanArgs) -> ExitCode {
             failed_to_write = true;
         }
     }
+    if let Some(path) = &args.sbom {
+        let bom = sbom::render(&outcome, opts.packages.osv_db.as_deref());
+        let written = std::fs::write(path, bom.as_bytes());
+        if let Err(e) = written {
+            output::stderr_line(&format!("error: cannot write {}: {e}", path.display()));
+            failed_to_write = true;
+        }
+    }
     if !args.quiet
         && args.output.is_some()
         && report.suppressed_count() > 0
@@ -170,4 +200,32 @@ pub fn run(args: ScanArgs) -> ExitCode {
     // 6.5% of a large scan's CPU time for nothing.
     std::mem::forget(outcome);
     code
+}
+
+/// Loads the advisory database once for the whole scan. Records that do
+/// not parse are skipped and counted (listed with --verbose); a folder
+/// that cannot be read, or holds no advisory at all, is an error.
+fn load_osv_db(dir: &Path, verbose: bool) -> Result<Db, String> {
+    let db = Db::load_dir(dir)
+        .map_err(|e| format!("cannot read the OSV database {}: {e}", dir.display()))?;
+    if db.is_empty() {
+        return Err(format!(
+            "no OSV advisory in {} (expected <DIR>/<Ecosystem>/all.zip or OSV JSON files)",
+            dir.display()
+        ));
+    }
+    if !db.issues().is_empty() {
+        if verbose {
+            for issue in db.issues() {
+                output::stderr_line(&format!("warning: {}: {}", issue.source, issue.message));
+            }
+        } else {
+            output::stderr_line(&format!(
+                "note: {} OSV record(s) in {} could not be read and were skipped; --verbose lists them",
+                db.issues().len(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(db)
 }

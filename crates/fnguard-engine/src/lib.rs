@@ -6,9 +6,11 @@
 mod alloc;
 pub mod baseline;
 pub mod config;
+mod packages;
 
 pub use baseline::{Baseline, BaselineFile};
 pub use config::{Config, FailOn};
+pub use packages::{is_archive_name, Inventory, PackageOptions};
 
 use fnguard_audit::AuditOptions;
 use fnguard_core::report::{InputError, Report};
@@ -81,6 +83,9 @@ pub struct ScanOptions {
     /// The language the report will be rendered in, when only one will be:
     /// findings then keep their messages in that language only.
     pub lang: Option<Lang>,
+    /// The code that ships: packages the IaC points at and packages given
+    /// directly.
+    pub packages: PackageOptions,
 }
 
 impl ScanOptions {
@@ -93,6 +98,7 @@ impl ScanOptions {
             config: Config::default(),
             baseline: None,
             lang: None,
+            packages: PackageOptions::default(),
         }
     }
 }
@@ -108,6 +114,8 @@ pub struct ScanOutcome {
     pub notes: Vec<String>,
     /// Files seen that are not inputs.
     pub files_skipped: usize,
+    /// Every package read and its dependencies, for `--sbom`.
+    pub inventories: Vec<Inventory>,
 }
 
 impl ScanOutcome {
@@ -128,6 +136,10 @@ struct UnitResult {
     findings: Vec<Finding>,
     errors: Vec<InputError>,
     warnings: Vec<InputError>,
+    /// Where the deployments' functions and layers take their code from.
+    code: Vec<packages::CodeRef>,
+    /// Files on disk that held a deployment.
+    iac_files: Vec<PathBuf>,
 }
 
 /// Run a whole scan.
@@ -139,7 +151,14 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         excludes,
         max_file_size: opts.max_file_size,
     };
-    let mut walk = discover::walk(&opts.roots, &discover_opts);
+    // Archives named on the command line are packages, not IaC.
+    let iac_roots: Vec<PathBuf> = opts
+        .roots
+        .iter()
+        .filter(|root| !(opts.packages.enabled && root.is_file() && is_archive_name(root)))
+        .cloned()
+        .collect();
+    let mut walk = discover::walk(&iac_roots, &discover_opts);
     largest_first(&mut walk.candidates);
     let audit_opts = AuditOptions {
         scan_date: opts.scan_date,
@@ -194,15 +213,42 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
     let mut files_scanned = 0;
     let mut deployments_scanned = 0;
     let mut files_skipped = walk.skipped;
+    let mut code = Vec::new();
+    let mut iac_files = Vec::new();
     for unit in units {
         files_scanned += unit.files_read;
         deployments_scanned += unit.deployments;
         files_skipped += unit.skipped;
         errors.extend(unit.errors);
         warnings.extend(unit.warnings);
+        code.extend(unit.code);
+        iac_files.extend(unit.iac_files);
+    }
+    let mut findings = findings;
+    let mut notes = walk.notes;
+    let mut inventories = Vec::new();
+    if opts.packages.enabled {
+        let roots_with_iac: Vec<bool> = opts
+            .roots
+            .iter()
+            .map(|root| iac_files.iter().any(|file| packages::is_under(file, root)))
+            .collect();
+        let phase = packages::run(
+            &opts.roots,
+            code,
+            &roots_with_iac,
+            &opts.packages,
+            opts.lang,
+        );
+        files_scanned += phase.files as usize;
+        findings.extend(phase.findings);
+        errors.extend(phase.errors);
+        warnings.extend(phase.warnings);
+        notes.extend(phase.notes);
+        inventories = phase.inventories;
     }
     let findings = apply_settings(findings, &opts.config, opts.baseline.as_ref());
-    let rules: Vec<&'static RuleMeta> = fnguard_audit::all_rules()
+    let rules: Vec<&'static RuleMeta> = all_rules()
         .into_iter()
         .filter(|r| opts.config.rule_enabled(r.id))
         .collect();
@@ -225,9 +271,25 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
     ScanOutcome {
         report,
         warnings,
-        notes: walk.notes,
+        notes,
         files_skipped,
+        inventories,
     }
+}
+
+/// Every rule `fnguard scan` can report: the IaC checks and the package
+/// scan's (secrets, supply-chain indicators, dependencies).
+pub fn all_rules() -> Vec<&'static RuleMeta> {
+    let mut rules = fnguard_audit::all_rules();
+    rules.extend(fnguard_scan::package::rules::all());
+    rules
+}
+
+/// The metadata of one rule, by id (any case).
+pub fn rule(id: &str) -> Option<&'static RuleMeta> {
+    all_rules()
+        .into_iter()
+        .find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
 /// Drop findings of disabled rules, apply severity overrides, then mark
@@ -496,7 +558,12 @@ fn process(
                         Kind::TerraformPlan => loaders.plan,
                     };
                     match load(&file.display, &text) {
-                        Ok(dep) => audit_into(&dep, opts, &mut out),
+                        Ok(dep) => {
+                            let files = [(file.display.clone(), file.path.clone())];
+                            out.code.extend(packages::code_refs(&dep, &files));
+                            out.iac_files.push(file.path.clone());
+                            audit_into(&dep, opts, &mut out)
+                        }
                         Err(err) => out.errors.push(input_error(&err)),
                     }
                 }
@@ -515,6 +582,12 @@ fn process(
             let (dep, load_errors) = (loaders.module)(&texts);
             out.errors.extend(load_errors.iter().map(input_error));
             if let Some(dep) = dep {
+                let on_disk: Vec<(String, PathBuf)> = files
+                    .iter()
+                    .map(|f| (f.display.clone(), f.path.clone()))
+                    .collect();
+                out.code.extend(packages::code_refs(&dep, &on_disk));
+                out.iac_files.extend(files.iter().map(|f| f.path.clone()));
                 audit_into(&dep, opts, &mut out);
             }
         }
@@ -821,6 +894,7 @@ reason = "signed webhook"
             warnings: Vec::new(),
             notes: Vec::new(),
             files_skipped: 0,
+            inventories: Vec::new(),
         };
         assert!(outcome.fails(FailOn::AtLeast(Severity::Medium)));
         assert!(!outcome.fails(FailOn::AtLeast(Severity::High)));

@@ -1,0 +1,275 @@
+//! `fnguard scan` on the code that ships: the folders and archives the IaC
+//! points at, archives and folders given directly, the OSV database, the
+//! SBOM, and the rules of the package scan in `fnguard rules`.
+
+mod common;
+
+use common::{findings, fnguard, TempDir};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A key id with the shape of a real one (not AWS's documented example).
+const AWS_KEY: &str = "AKIAQ3EGRN2VZK7TWB5D";
+
+const SAM: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+";
+
+fn scan_json(paths: &[&Path], extra: &[&str]) -> (Value, common::Run) {
+    let mut args: Vec<std::ffi::OsString> = vec!["scan".into()];
+    args.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+    for a in ["--format", "json", "--fail-on", "none"]
+        .iter()
+        .chain(extra)
+    {
+        args.push(a.into());
+    }
+    let run = fnguard(&args);
+    (run.json(), run)
+}
+
+fn with_rule(doc: &Value, prefix: &str) -> Vec<Value> {
+    findings(doc)
+        .into_iter()
+        .filter(|f| f["rule_id"].as_str().unwrap_or("").starts_with(prefix))
+        .collect()
+}
+
+fn zip_file(path: &Path, files: &[(&str, &[u8])]) {
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).expect("create zip"));
+    for (name, bytes) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_code_a_template_deploys_is_scanned_and_secrets_never_printed() {
+    let dir = TempDir::new("pkg-sam");
+    dir.write("template.yaml", SAM);
+    dir.write(
+        "src/app.py",
+        &format!("import boto3\nKEY = '{AWS_KEY}'\n\ndef handler(e, c):\n    return 1\n"),
+    );
+    dir.write(
+        "src/vendor/lib/fixtures.py",
+        &format!("SAMPLE = '{AWS_KEY}'\n"),
+    );
+    let (doc, run) = scan_json(&[dir.root()], &[]);
+    let secrets = with_rule(&doc, "FG-SEC-1");
+    assert_eq!(secrets.len(), 2, "{secrets:#?}");
+    let own = secrets
+        .iter()
+        .find(|f| {
+            f["location"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("src/app.py")
+        })
+        .expect("the handler's secret");
+    assert_eq!(own["resource"], "Orders");
+    assert_eq!(own["location"]["line"], 2);
+    let vendored = secrets
+        .iter()
+        .find(|f| f["location"]["path"].as_str().unwrap().contains("vendor/"))
+        .expect("the vendored copy");
+    assert_ne!(
+        own["severity"], vendored["severity"],
+        "class lowers severity"
+    );
+    assert!(
+        !run.stdout.contains(AWS_KEY),
+        "secret printed in the report"
+    );
+    // The table shows the same findings without the secret either.
+    let table = fnguard(
+        [
+            dir.root().as_os_str(),
+            "--fail-on".as_ref(),
+            "none".as_ref(),
+        ]
+        .iter()
+        .fold(vec![std::ffi::OsString::from("scan")], |mut v, a| {
+            v.push(a.into());
+            v
+        }),
+    );
+    assert!(table.stdout.contains("FG-SEC-101"), "{}", table.stdout);
+    assert!(!table.stdout.contains(AWS_KEY));
+
+    let (doc, _) = scan_json(&[dir.root()], &["--no-packages"]);
+    assert!(
+        with_rule(&doc, "FG-SEC-1").is_empty(),
+        "--no-packages reads no code"
+    );
+}
+
+#[test]
+fn a_code_location_outside_the_scanned_tree_is_not_read() {
+    let outer = TempDir::new("pkg-outside");
+    outer.write("secrets/creds.py", &format!("K = '{AWS_KEY}'\n"));
+    outer.write(
+        "project/template.yaml",
+        &SAM.replace("CodeUri: src/", "CodeUri: ../secrets/"),
+    );
+    let (doc, run) = scan_json(&[&outer.path("project")], &["--verbose"]);
+    assert!(
+        with_rule(&doc, "FG-SEC-1").is_empty(),
+        "{:#?}",
+        findings(&doc)
+    );
+    assert!(
+        run.stderr.contains("outside the scanned folders"),
+        "{}",
+        run.stderr
+    );
+    // Named on the command line, the same folder is scanned.
+    let (doc, _) = scan_json(&[outer.root()], &[]);
+    assert_eq!(with_rule(&doc, "FG-SEC-1").len(), 1);
+}
+
+#[test]
+fn archives_given_directly_are_packages_and_a_broken_one_is_an_error() {
+    let dir = TempDir::new("pkg-zip");
+    let good = dir.path("fn.zip");
+    zip_file(
+        &good,
+        &[
+            ("app.py", format!("KEY = '{AWS_KEY}'\n").as_bytes()),
+            ("../../etc/cron.d/x", b"* * * * * root sh\n"),
+        ],
+    );
+    let broken = dir.path("broken.zip");
+    std::fs::write(&broken, b"PK\x03\x04 this is not really a zip").unwrap();
+    let (doc, run) = scan_json(&[&good, &broken], &[]);
+    assert_eq!(run.code, 2, "an unreadable package is an input error");
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0]["location"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("broken.zip"));
+    let secret = with_rule(&doc, "FG-SEC-101");
+    assert_eq!(secret.len(), 1, "the good archive is still reported");
+    assert!(secret[0]["location"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("fn.zip!/app.py"));
+    assert_eq!(with_rule(&doc, "FG-SUP-013").len(), 1, "zip slip entry");
+}
+
+#[test]
+fn dependencies_are_matched_with_an_osv_database_and_the_sbom_validates() {
+    let dir = TempDir::new("pkg-deps");
+    dir.write("template.yaml", SAM);
+    dir.write("src/app.py", "def handler(e, c):\n    return 1\n");
+    dir.write("src/requirements.txt", "requests==2.30.0\nurllib3==2.2.2\n");
+    let db = dir.path("osv");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::write(
+        db.join("GHSA-test-0001.json"),
+        r#"{"id":"GHSA-test-0001","aliases":["CVE-2099-0001"],"summary":"header leak",
+           "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},
+           "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.31.0"}]}]}],
+           "database_specific":{"severity":"HIGH"}}"#,
+    )
+    .unwrap();
+
+    let (doc, run) = scan_json(&[dir.root()], &[]);
+    assert!(with_rule(&doc, "FG-DEP").is_empty());
+    assert!(
+        run.stderr.contains("--osv-db"),
+        "without a database the user is told: {}",
+        run.stderr
+    );
+
+    let sbom = dir.path("bom.cdx.json");
+    let (doc, _) = scan_json(
+        &[dir.root()],
+        &[
+            "--osv-db",
+            db.to_str().unwrap(),
+            "--sbom",
+            sbom.to_str().unwrap(),
+        ],
+    );
+    let vulnerable = with_rule(&doc, "FG-DEP-001");
+    assert_eq!(vulnerable.len(), 1, "{:#?}", findings(&doc));
+    assert_eq!(vulnerable[0]["severity"], "high");
+    assert!(vulnerable[0]["location"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("src/requirements.txt"));
+    let bom: Value = serde_json::from_str(&std::fs::read_to_string(&sbom).unwrap()).unwrap();
+    let purls: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect();
+    assert!(purls.contains(&"pkg:pypi/requests@2.30.0"), "{purls:?}");
+    assert!(purls.contains(&"pkg:pypi/urllib3@2.2.2"), "{purls:?}");
+    assert_eq!(bom["vulnerabilities"][0]["id"], "GHSA-test-0001");
+    let validated = std::process::Command::new("python3")
+        .arg(repo_root().join("scripts/validate-cyclonedx.py"))
+        .arg(&sbom)
+        .output()
+        .expect("python3 runs (scripts/setup-test-tools.sh installs the validator)");
+    assert!(
+        validated.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&validated.stdout),
+        String::from_utf8_lossy(&validated.stderr)
+    );
+
+    let missing = fnguard(["scan", ".", "--osv-db", "/nonexistent/osv"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("/nonexistent/osv"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn the_package_rules_are_listed_and_explained() {
+    let list = fnguard(["rules", "list", "--format", "json"]);
+    assert_eq!(list.code, 0);
+    let rules: Value = serde_json::from_str(&list.stdout).unwrap();
+    let ids: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "FG-SEC-101",
+        "FG-SEC-180",
+        "FG-SUP-001",
+        "FG-SUP-013",
+        "FG-DEP-001",
+        "FG-DEP-002",
+        "FG-IAM-001",
+    ] {
+        assert!(ids.contains(&id), "{id} missing");
+    }
+    let explain = fnguard(["rules", "explain", "fg-sec-101", "--lang", "zh"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(explain.stdout.contains("FG-SEC-101"));
+    assert!(explain.stdout.contains("修复建议"));
+}
