@@ -418,5 +418,5 @@ pub fn is_binary(head: &[u8]) -> bool {
         b"\x1f\x8b",
     ];
     MAGICS.iter().any(|magic| head.starts_with(magic))
-        || head.iter().take(8192).any(|byte| *byte == 0)
+        || memchr::memchr(0, &head[..head.len().min(8192)]).is_some()
 }
