@@ -406,3 +406,76 @@ fn layer_arns_name_their_account_and_layer() {
         }
     );
 }
+
+#[test]
+fn terraform_plan_layers_and_their_functions() {
+    let text = fixture("terraform/plan-layers/plan.json");
+    let dep = fnguard_model::terraform::load_plan("plan.json", &text).expect("plan loads");
+    let deps = layer(&dep, "aws_lambda_layer_version.deps");
+    assert_eq!(deps.name.as_deref(), Some("orders-deps"));
+    // Relative to the folder Terraform ran in, as the plan records it.
+    assert_eq!(deps.content.as_deref(), Some("build/deps.zip"));
+    assert_eq!(runtimes(deps), ["python3.12"]);
+
+    // The ARN is computed at apply time; the configuration names the layer.
+    let api = function(&dep, "aws_lambda_function.api");
+    assert_eq!(api.code.as_deref(), Some("build/api.zip"));
+    assert_eq!(api.layer_refs, [local("aws_lambda_layer_version.deps")]);
+
+    let from_s3 = function(&dep, "aws_lambda_function.from_s3");
+    assert_eq!(
+        from_s3.code.as_deref(),
+        Some("s3://orders-artifacts/functions/from-s3.zip")
+    );
+    assert_eq!(
+        from_s3.layer_refs,
+        [external(
+            "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:59"
+        )]
+    );
+}
+
+#[test]
+fn odd_layer_declarations_warn_and_never_panic() {
+    let listed = "service: s
+provider: {name: aws, runtime: python3.12}
+layers: [deps, tools]
+functions:
+  f: {handler: f.handler, layers: [{Ref: DepsLambdaLayer}, [nested], 7]}
+";
+    let dep = serverless::load("serverless.yml", listed).expect("loads");
+    assert!(dep.layers.is_empty());
+    assert!(dep
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("layers: not a map")));
+    let f = function(&dep, "FLambdaFunction");
+    // A Ref to a layer the files do not declare, a list, a number.
+    assert_eq!(f.layer_refs.len(), 3);
+    assert_eq!(f.layer_refs[1], Ref::Unknown);
+    assert_eq!(f.layer_refs[2], external("7"));
+
+    let odd = "service: s
+provider: {name: aws}
+layers:
+  scalar: just-a-string
+  listed:
+    path: [a, b]
+";
+    let dep = serverless::load("serverless.yml", odd).expect("loads");
+    assert!(dep
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("layer `scalar` is not a map")));
+    assert!(layer(&dep, "ListedLambdaLayer").content.is_unknown());
+
+    let cfn_text = r#"{"Resources": {
+  "L": {"Type": "AWS::Lambda::LayerVersion", "Properties": {"Content": 5, "CompatibleRuntimes": "python3.12"}},
+  "F": {"Type": "AWS::Lambda::Function", "Properties": {"Layers": [{"Fn::GetAtt": ["Nope", "Arn"]}, {"a": 1}], "Code": {}}}
+}}"#;
+    let dep = cfn::load("t.json", cfn_text).expect("loads");
+    assert_eq!(layer(&dep, "L").content.as_deref(), Some("5"));
+    let f = function(&dep, "F");
+    assert_eq!(f.layer_refs.len(), 2);
+    assert!(f.code.is_unknown());
+}
