@@ -416,8 +416,23 @@ pub fn layer_arn_parts(arn: &str) -> Option<(&str, &str)> {
         Some(_) => &prefix[prefix.rfind("${")?..],
         None => prefix.rsplit(':').next()?,
     };
-    let name = rest.split(':').next()?;
+    let name = first_segment(rest);
     (!name.is_empty()).then_some((account, name))
+}
+
+/// `text` up to its first `:` outside `${...}` placeholders.
+fn first_segment(text: &str) -> &str {
+    let mut open = 0usize;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if i > 0 && bytes[i - 1] == b'$' => open += 1,
+            b'}' if open > 0 => open -= 1,
+            b':' if open == 0 => return &text[..i],
+            _ => {}
+        }
+    }
+    text
 }
 
 /// An ARN of a layer of this deployment's own account named `name` (any

@@ -398,6 +398,13 @@ fn layer_arns_name_their_account_and_layer() {
         "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:deps-extra:1",
         "deps"
     ));
+    // A name built from placeholders keeps their colons.
+    assert_eq!(
+        layer_arn_parts(
+            "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:${AWS::StackName}-deps:2"
+        ),
+        Some(("${AWS::AccountId}", "${AWS::StackName}-deps"))
+    );
     assert_eq!(
         CodeLocation::parse("s3://bucket/a/b.zip", false),
         CodeLocation::S3 {
