@@ -352,15 +352,16 @@ impl LayerVersion {
 /// What a code location string of the model (`Function::code`,
 /// `LayerVersion::content`) stands for. Loaders write one of these forms:
 /// * `s3://BUCKET/KEY`: an object in S3 (not in the scanned files). `BUCKET`
-///   is `${LogicalId}` for a bucket the template creates, `?` when the
-///   files do not determine it.
+///   is the bucket's name, or for a bucket the files create a reference to
+///   it (`${LogicalId}` in CloudFormation, `${aws_s3_bucket.x.id}` in
+///   Terraform), or `?` when the files do not determine it.
 /// * `<inline ZipFile>`: code written inside the template (`ZipFile`, SAM
 ///   `InlineCode`).
 /// * a container image URI (`Function::package_type` is `Image`).
 /// * anything else: a local path, relative to the folder of the file that
 ///   declares it (the template, serverless.yml, the Terraform module
-///   folder, or for a plan the folder Terraform ran in), `/`-separated, as
-///   written (`.` is that folder itself; `./src`, `../build/fn.zip`). It
+///   folder, or for a plan the folder Terraform ran in), as written
+///   (`.` is that folder itself; `./src`, `../build/fn.zip`). It
 ///   names a folder or an archive (`.zip`, `.jar`); an absolute path is
 ///   one the user wrote. Loaders never produce one from the environment:
 ///   `${env:}`, `${file()}`, `path.cwd`, `abspath()` leave the field
