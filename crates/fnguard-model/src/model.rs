@@ -54,6 +54,9 @@ pub struct Deployment {
     /// indexes this table.
     pub files: Vec<String>,
     pub functions: Vec<Function>,
+    /// Lambda layer versions declared in the files (published by this
+    /// deployment), whatever uses them.
+    pub layers: Vec<LayerVersion>,
     pub roles: Vec<Role>,
     pub permissions: Vec<InvokePermission>,
     pub function_urls: Vec<FunctionUrl>,
@@ -86,6 +89,7 @@ impl Deployment {
             format,
             files,
             functions: Vec::new(),
+            layers: Vec::new(),
             roles: Vec::new(),
             permissions: Vec::new(),
             function_urls: Vec::new(),
@@ -113,6 +117,22 @@ impl Deployment {
 
     pub fn function(&self, id: &str) -> Option<&Function> {
         self.functions.iter().find(|f| f.id == id)
+    }
+
+    pub fn layer(&self, id: &str) -> Option<&LayerVersion> {
+        self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// The layer versions of this deployment that `function` uses, in the
+    /// order of its `layers` list (layers outside the files are not there).
+    pub fn layers_of<'a>(
+        &'a self,
+        function: &'a Function,
+    ) -> impl Iterator<Item = &'a LayerVersion> + 'a {
+        function.layer_refs.iter().filter_map(|r| match r {
+            Ref::Local(id) => self.layer(id),
+            _ => None,
+        })
     }
 
     pub fn role(&self, id: &str) -> Option<&Role> {
@@ -201,8 +221,14 @@ pub struct Function {
     pub runtime: Field<String>,
     pub package_type: Field<String>,
     pub handler: Field<String>,
-    /// Where the code comes from: SAM `CodeUri`, Terraform `filename` /
-    /// `source_dir`, a Serverless package artifact or handler folder.
+    /// Where the code comes from, as a code location (see
+    /// [`CodeLocation`] for the forms the string takes): SAM `CodeUri` (the
+    /// template's folder `.` when a zip function sets none, as `sam deploy`
+    /// packages it), CloudFormation `Code`, Terraform `filename` (a
+    /// `data.archive_file`'s `output_path` stands for its `source_dir` or
+    /// `source_file`) or `s3_bucket`/`s3_key`, the Serverless Framework's
+    /// `package.artifact` (the function's, else the service's) or else the
+    /// service folder `.` it packs; `image_uri` / `ImageUri` for images.
     pub code: Field<String>,
     /// The execution role. SAM functions without `Role` and Serverless
     /// functions get the role the framework generates (`implicit` roles).
@@ -211,7 +237,15 @@ pub struct Function {
     pub kms_key: Field<String>,
     /// `Absent` means not attached to a VPC.
     pub vpc: Field<VpcConfig>,
+    /// `Layers` / `layers` entries as written (after resolving what the
+    /// files determine): usually a layer version ARN.
     pub layers: Vec<Field<String>>,
+    /// What each entry of `layers` names, in the same order and number:
+    /// `Local(id)` of a [`LayerVersion`] in `Deployment::layers` (a `Ref`
+    /// or `GetAtt` of it, a Terraform reference to it, or an ARN of this
+    /// account naming its layer), `External(text)` for a layer outside the
+    /// files, `Unknown` when the files do not determine it.
+    pub layer_refs: Vec<Ref>,
     pub code_signing: Field<Ref>,
     /// `LoggingConfig.LogFormat` (`JSON` or `Text`).
     pub log_format: Field<String>,
@@ -247,6 +281,7 @@ impl Function {
             kms_key: Field::Absent,
             vpc: Field::Absent,
             layers: Vec::new(),
+            layer_refs: Vec::new(),
             code_signing: Field::Absent,
             log_format: Field::Absent,
             log_group: Field::Absent,
@@ -277,6 +312,135 @@ impl Function {
             )
         })
     }
+}
+
+/// A Lambda layer version declared in the files:
+/// `AWS::Lambda::LayerVersion`, SAM `AWS::Serverless::LayerVersion`, a
+/// Serverless Framework top-level `layers:` entry (id `<Name>LambdaLayer`,
+/// as the framework names it) or Terraform `aws_lambda_layer_version`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerVersion {
+    pub id: String,
+    pub loc: Loc,
+    /// `LayerName` / `layer_name` (Serverless: `name`, else the layer's key).
+    pub name: Field<String>,
+    /// Where the layer's content comes from, as a code location (see
+    /// [`CodeLocation`]): `Content` (S3 object, or a local path for `aws
+    /// cloudformation package`), SAM `ContentUri` (the template's folder `.`
+    /// when unset, as `sam deploy` packages it), Serverless
+    /// `package.artifact` else `path`, Terraform `filename` (through
+    /// `data.archive_file` like functions) or `s3_bucket`/`s3_key`.
+    pub content: Field<String>,
+    /// `CompatibleRuntimes` / `compatible_runtimes` as written.
+    pub compatible_runtimes: Vec<Field<String>>,
+    pub ignores: Vec<Ignore>,
+}
+
+impl LayerVersion {
+    pub fn new(id: impl Into<String>, loc: Loc) -> Self {
+        LayerVersion {
+            id: id.into(),
+            loc,
+            name: Field::Absent,
+            content: Field::Absent,
+            compatible_runtimes: Vec::new(),
+            ignores: Vec::new(),
+        }
+    }
+}
+
+/// What a code location string of the model (`Function::code`,
+/// `LayerVersion::content`) stands for. Loaders write one of these forms:
+/// * `s3://BUCKET/KEY`: an object in S3 (not in the scanned files). `BUCKET`
+///   is the bucket's name, or for a bucket the files create a reference to
+///   it (`${LogicalId}` in CloudFormation, `${aws_s3_bucket.x.id}` in
+///   Terraform), or `?` when the files do not determine it.
+/// * `<inline ZipFile>`: code written inside the template (`ZipFile`, SAM
+///   `InlineCode`).
+/// * a container image URI (`Function::package_type` is `Image`).
+/// * anything else: a local path, relative to the folder of the file that
+///   declares it (the template, serverless.yml, the Terraform module
+///   folder, or for a plan the folder Terraform ran in), as written
+///   (`.` is that folder itself; `./src`, `../build/fn.zip`). It
+///   names a folder or an archive (`.zip`, `.jar`); an absolute path is
+///   one the user wrote. Loaders never produce one from the environment:
+///   `${env:}`, `${file()}`, `path.cwd`, `abspath()` leave the field
+///   unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeLocation<'a> {
+    S3 {
+        bucket: &'a str,
+        key: &'a str,
+    },
+    Inline,
+    /// A container image URI.
+    Image(&'a str),
+    /// A path relative to the declaring file's folder (or absolute as
+    /// written).
+    Local(&'a str),
+}
+
+/// The `code` value of an inline function.
+pub const INLINE_CODE: &str = "<inline ZipFile>";
+
+impl<'a> CodeLocation<'a> {
+    /// Read a code location string; `image` says the function is packaged
+    /// as a container image (`package_type` `Image`), which decides between
+    /// an image URI and a local path.
+    pub fn parse(text: &'a str, image: bool) -> Self {
+        if let Some(rest) = text.strip_prefix("s3://") {
+            let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+            return CodeLocation::S3 { bucket, key };
+        }
+        if text == INLINE_CODE {
+            return CodeLocation::Inline;
+        }
+        if image {
+            return CodeLocation::Image(text);
+        }
+        CodeLocation::Local(text)
+    }
+}
+
+/// The account and layer name of a layer or layer version ARN
+/// (`arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME[:VERSION]`). The region
+/// and account may be placeholders such as `${AWS::AccountId}`.
+pub fn layer_arn_parts(arn: &str) -> Option<(&str, &str)> {
+    let (prefix, rest) = arn.split_once(":layer:")?;
+    let service = prefix.strip_prefix("arn:")?.split_once(':')?.1;
+    if !service.starts_with("lambda:") {
+        return None;
+    }
+    // The account is the last segment before `:layer:`; a placeholder's own
+    // colons (`${AWS::AccountId}`) are not separators.
+    let account = match prefix.strip_suffix('}') {
+        Some(_) => &prefix[prefix.rfind("${")?..],
+        None => prefix.rsplit(':').next()?,
+    };
+    let name = first_segment(rest);
+    (!name.is_empty()).then_some((account, name))
+}
+
+/// `text` up to its first `:` outside `${...}` placeholders.
+fn first_segment(text: &str) -> &str {
+    let mut open = 0usize;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if i > 0 && bytes[i - 1] == b'$' => open += 1,
+            b'}' if open > 0 => open -= 1,
+            b':' if open == 0 => return &text[..i],
+            _ => {}
+        }
+    }
+    text
+}
+
+/// An ARN of a layer of this deployment's own account named `name` (any
+/// version): what a function writes to use a layer the files publish
+/// without referring to the resource.
+pub fn names_own_layer(arn: &str, name: &str) -> bool {
+    layer_arn_parts(arn).is_some_and(|(account, n)| account == SELF_ACCOUNT && n == name)
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -94,11 +94,12 @@ fn v3_functions_keep_their_key_name_and_merged_settings() {
         prop_str(&t, id, &["Handler"]),
         Some("src/handlers/orders.create")
     );
+    // The framework packs the service folder, not the handler's folder.
     assert_eq!(
         res(&t, id)
             .path(&["Metadata", "fnguard", "code"])
             .and_then(Node::as_str),
-        Some("src/handlers")
+        Some(".")
     );
     assert_eq!(prop_str(&t, id, &["TracingConfig", "Mode"]), Some("Active"));
     assert_eq!(

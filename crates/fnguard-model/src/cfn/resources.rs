@@ -135,6 +135,7 @@ const HANDLED: &[&str] = &[
     "AWS::Lambda::EventSourceMapping",
     "AWS::Lambda::EventInvokeConfig",
     "AWS::Lambda::CodeSigningConfig",
+    "AWS::Lambda::LayerVersion",
     "AWS::Lambda::Alias",
     "AWS::Lambda::Version",
     "AWS::ApiGateway::RestApi",
@@ -241,6 +242,10 @@ pub(super) fn build(root: Cow<'_, Node>, dep: Deployment) -> Deployment {
         });
     }
     b.index(&res);
+    // Layer versions before the functions that name them by ARN.
+    for x in res.iter().filter(|x| x.ty == "AWS::Lambda::LayerVersion") {
+        b.layer_version(x);
+    }
     // Elements first, then what attaches to them.
     for x in &res {
         match x.ty {
@@ -832,7 +837,12 @@ impl<'a> Builder<'a> {
         f.runtime = str_field(p.get("Runtime"));
         f.package_type = str_field(p.get("PackageType"));
         f.handler = str_field(p.get("Handler"));
-        f.code = code_field(p.get("Code"));
+        f.code = match x.raw.path(&["Metadata", "fnguard", "code"]) {
+            // A Serverless function: the compiled `Code` names the
+            // deployment bucket, the metadata the local package.
+            Some(local) => str_field(Some(local)),
+            None => code_field(p.get("Code")),
+        };
         f.role = match p.get("Role") {
             None => Field::Absent,
             Some(n) => Field::Known(self.role_ref(n), n.loc),
@@ -908,8 +918,16 @@ impl<'a> Builder<'a> {
             };
         }
         match p.get("Layers") {
-            Some(n) if n.is_unknown() => f.layers.push(Field::Unknown(n.loc)),
-            other => f.layers = seq(other).iter().map(|n| str_field(Some(n))).collect(),
+            Some(n) if n.is_unknown() => {
+                f.layers.push(Field::Unknown(n.loc));
+                f.layer_refs.push(Ref::Unknown);
+            }
+            other => {
+                for n in seq(other) {
+                    f.layers.push(str_field(Some(n)));
+                    f.layer_refs.push(self.layer_ref(n));
+                }
+            }
         }
         f.code_signing = match p.get("CodeSigningConfigArn") {
             None => Field::Absent,
@@ -930,6 +948,46 @@ impl<'a> Builder<'a> {
         self.functions
             .insert(x.id.to_string(), self.dep.functions.len());
         self.dep.functions.push(f);
+    }
+
+    /// What one entry of a function's `Layers` names: a layer version of
+    /// the template (by `Ref`/`GetAtt`, or an ARN of this account with its
+    /// layer name), else the ARN as written.
+    fn layer_ref(&self, n: &Node) -> Ref {
+        if let Some(id) = self.local_target(n, &["AWS::Lambda::LayerVersion"]) {
+            return Ref::Local(id);
+        }
+        match as_text(n) {
+            Ok(text) => {
+                let own = self.dep.layers.iter().find(|l| {
+                    l.name
+                        .as_deref()
+                        .is_some_and(|name| names_own_layer(&text, name))
+                });
+                match own {
+                    Some(layer) => Ref::Local(layer.id.clone()),
+                    None if has_placeholder(&text) => Ref::Unknown,
+                    None => Ref::External(text),
+                }
+            }
+            Err(_) => Ref::Unknown,
+        }
+    }
+
+    fn layer_version(&mut self, x: &Res) {
+        let p = &x.props;
+        let mut layer = LayerVersion::new(x.id, x.loc);
+        layer.ignores = ignores(x.raw);
+        layer.name = str_field(p.get("LayerName"));
+        layer.content = match x.raw.path(&["Metadata", "fnguard", "code"]) {
+            Some(local) => str_field(Some(local)),
+            None => code_field(p.get("Content")),
+        };
+        layer.compatible_runtimes = match p.get("CompatibleRuntimes") {
+            Some(n) if n.is_unknown() => vec![Field::Unknown(n.loc)],
+            other => seq(other).iter().map(|n| str_field(Some(n))).collect(),
+        };
+        self.dep.layers.push(layer);
     }
 
     fn role_ref(&self, n: &Node) -> Ref {
@@ -2576,6 +2634,9 @@ pub(super) fn keep_most_open_cors(slot: &mut Option<Cors>, new: Cors) {
     }
 }
 
+/// A function's `Code` or a layer's `Content` as a code location string
+/// (see `CodeLocation`): a local path (`aws cloudformation package` and SAM
+/// `CodeUri`/`ContentUri`), `s3://bucket/key`, an image URI or inline code.
 fn code_field(n: Option<&Node>) -> Field<String> {
     let Some(n) = n else {
         return Field::Absent;
@@ -2587,7 +2648,7 @@ fn code_field(n: Option<&Node>) -> Field<String> {
         return str_field(Some(image));
     }
     if let Some(zip) = n.get("ZipFile") {
-        return Field::Known("<inline ZipFile>".into(), zip.loc);
+        return Field::Known(INLINE_CODE.into(), zip.loc);
     }
     match (n.get("S3Bucket").map(as_text), n.get("S3Key")) {
         (Some(Ok(bucket)), Some(key)) => match as_text(key) {

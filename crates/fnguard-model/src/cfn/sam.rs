@@ -495,12 +495,12 @@ fn implicit_resource(rtype: &str, props: &Node, loc: Loc) -> Node {
 
 fn layer_version(ctx: &mut Ctx, src: &Source) {
     let mut props = Vec::new();
-    if let Some(content) = src.prop("ContentUri") {
-        props.push((
-            "Content",
-            s3_location(content, "S3Bucket", "S3Key", "S3ObjectVersion"),
-        ));
-    }
+    let content = match src.prop("ContentUri") {
+        Some(content) => s3_location(content, "S3Bucket", "S3Key", "S3ObjectVersion"),
+        // `sam deploy` packages the template's folder when it is not set.
+        None => Node::str(".", src.props.loc),
+    };
+    props.push(("Content", content));
     for key in [
         "LayerName",
         "Description",

@@ -130,6 +130,7 @@ impl<'a> Compiler<'a> {
         for (key, key_loc, node) in &functions {
             self.compile_function(key, *key_loc, node);
         }
+        self.compile_layers();
         self.finish_shared();
         self.finish_preflights();
         if self.default_role_users > 0 {
@@ -201,7 +202,7 @@ impl<'a> Compiler<'a> {
 
         // A function's properties rarely exceed 16 keys.
         let mut props = Obj::with_capacity(16, loc).set("FunctionName", name.clone());
-        let code_path = self.code_location(f, loc);
+        let mut code_path = None;
         if let Some(image) = f.get("image") {
             props.put("PackageType", text("Image", image.loc));
             let uri = match &image.kind {
@@ -230,15 +231,13 @@ impl<'a> Compiler<'a> {
                     )
                 });
             props.put("Runtime", runtime);
-            let key_node = match &code_path {
-                Some(path) => path.clone(),
-                None => text(".serverless/service.zip", loc),
-            };
+            let path = self.code_location(f, loc);
+            code_path = Some(path.clone());
             props.put(
                 "Code",
                 Obj::new(loc)
                     .set("S3Bucket", reference("ServerlessDeploymentBucket", loc))
-                    .set("S3Key", key_node)
+                    .set("S3Key", path)
                     .build(),
             );
         }
@@ -360,21 +359,91 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Where the code comes from locally, for package scans: the artifact,
-    /// else the handler's folder.
-    fn code_location(&self, f: &Node, loc: Loc) -> Option<Node> {
-        if let Some(artifact) = f
+    /// What the framework deploys as the function's code, as a code
+    /// location: the function's `package.artifact`, else the service's,
+    /// else the service folder `.`, which it packs whole, with or without
+    /// `package.individually` (its `patterns` only leave files out).
+    fn code_location(&self, f: &Node, loc: Loc) -> Node {
+        match f
             .path(&["package", "artifact"])
             .or_else(|| self.svc.path(&["package", "artifact"]))
         {
-            return Some(artifact.clone());
+            Some(artifact) => artifact_location(artifact),
+            None => text(".", loc),
         }
-        let handler = f.get("handler")?.as_str()?;
-        let folder = match handler.rfind('/') {
-            Some(slash) => &handler[..slash],
-            None => ".",
+    }
+
+    /// Top-level `layers:` as the framework compiles them: an
+    /// `AWS::Lambda::LayerVersion` `<Name>LambdaLayer` each (what functions
+    /// `Ref`), published as `name` or the layer's key, its content the
+    /// layer's `package.artifact` else its `path` folder.
+    fn compile_layers(&mut self) {
+        let Some(layers) = self.svc.get("layers") else {
+            return;
         };
-        Some(text(folder, loc))
+        let entries = match &layers.kind {
+            NodeKind::Map(entries) => entries,
+            NodeKind::Null => return,
+            _ => {
+                self.warn(
+                    layers.loc,
+                    "layers: not a map of layers (unresolved include?); layers not loaded",
+                );
+                return;
+            }
+        };
+        for entry in entries {
+            let (key, loc, layer) = (entry.key.as_str(), entry.key_loc, &entry.value);
+            if layer.as_map().is_none() {
+                self.warn(loc, format!("layer `{key}` is not a map; skipped"));
+                continue;
+            }
+            let content = match layer
+                .path(&["package", "artifact"])
+                .or_else(|| layer.get("path"))
+            {
+                Some(content) => artifact_location(content),
+                None => {
+                    self.warn(
+                        loc,
+                        format!("layer `{key}` has neither `path` nor `package.artifact`"),
+                    );
+                    Node::new(NodeKind::Null, loc)
+                }
+            };
+            let mut props = Obj::with_capacity(6, loc)
+                .set(
+                    "Content",
+                    Obj::new(loc)
+                        .set("S3Bucket", reference("ServerlessDeploymentBucket", loc))
+                        .set("S3Key", content.clone())
+                        .build(),
+                )
+                .set(
+                    "LayerName",
+                    layer.get("name").cloned().unwrap_or_else(|| text(key, loc)),
+                );
+            for (from, to) in [
+                ("description", "Description"),
+                ("compatibleRuntimes", "CompatibleRuntimes"),
+                ("compatibleArchitectures", "CompatibleArchitectures"),
+                ("licenseInfo", "LicenseInfo"),
+            ] {
+                if let Some(value) = layer.get(from) {
+                    props.put(to, value.clone());
+                }
+            }
+            let resource = Obj::with_capacity(3, loc)
+                .set("Type", text("AWS::Lambda::LayerVersion", loc))
+                .set("Properties", props.build())
+                .set(
+                    "Metadata",
+                    fnguard_metadata(vec![("name", text(key, loc)), ("code", content)], loc),
+                )
+                .build();
+            self.out
+                .add(format!("{}LambdaLayer", normalise_function(key)), resource);
+        }
     }
 
     fn environment(&mut self, f: &Node, loc: Loc) -> Option<Node> {
@@ -2888,4 +2957,91 @@ fn cors_config(cors: &Node, style: CorsStyle) -> Option<Node> {
             .set_opt("MaxAge", cors.get("maxAge").cloned())
             .build(),
     )
+}
+
+/// A `package.artifact` as a code location: S3 URLs the framework downloads
+/// (`s3://`, and `https://` in the virtual-hosted or path style) become
+/// `s3://bucket/key`; a local path stays as written, relative to the
+/// service folder.
+fn artifact_location(artifact: &Node) -> Node {
+    match artifact.as_str().and_then(s3_object_of_url) {
+        Some((bucket, key)) => text(format!("s3://{bucket}/{key}"), artifact.loc),
+        None => artifact.clone(),
+    }
+}
+
+/// Bucket and key of an S3 object URL: `s3://bucket/key`,
+/// `https://bucket.s3[.-region].amazonaws.com/key` or
+/// `https://s3[.-region].amazonaws.com/bucket/key`.
+fn s3_object_of_url(url: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = url.strip_prefix("s3://") {
+        return rest
+            .split_once('/')
+            .filter(|(b, k)| !b.is_empty() && !k.is_empty());
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    let host = host.strip_suffix(".amazonaws.com")?;
+    // `s3`, `s3.region`, `s3-region`: the endpoint itself.
+    let is_endpoint = |h: &str| {
+        h.strip_prefix("s3")
+            .is_some_and(|r| r.is_empty() || r.starts_with(['.', '-']))
+    };
+    let (bucket, key) = if is_endpoint(host) {
+        path.split_once('/')?
+    } else {
+        let at = host.find(".s3")?;
+        if !is_endpoint(&host[at + 1..]) {
+            return None;
+        }
+        (&host[..at], path)
+    };
+    (!bucket.is_empty() && !key.is_empty()).then_some((bucket, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::s3_object_of_url;
+
+    #[test]
+    fn s3_urls_of_artifacts() {
+        let cases = [
+            ("s3://bucket/path/fn.zip", Some(("bucket", "path/fn.zip"))),
+            (
+                "https://bucket.s3.amazonaws.com/a/fn.zip",
+                Some(("bucket", "a/fn.zip")),
+            ),
+            (
+                "https://my.bucket.s3.eu-west-1.amazonaws.com/fn.zip",
+                Some(("my.bucket", "fn.zip")),
+            ),
+            (
+                "https://bucket.s3-eu-west-1.amazonaws.com/fn.zip",
+                Some(("bucket", "fn.zip")),
+            ),
+            (
+                "https://s3.amazonaws.com/bucket/fn.zip",
+                Some(("bucket", "fn.zip")),
+            ),
+            (
+                "https://s3-us-west-2.amazonaws.com/bucket/k/fn.zip",
+                Some(("bucket", "k/fn.zip")),
+            ),
+            (
+                "https://s3.us-west-2.amazonaws.com/bucket/fn.zip",
+                Some(("bucket", "fn.zip")),
+            ),
+            // Not S3: a local path, another host, an S3 URL without key.
+            ("build/fn.zip", None),
+            ("https://example.com/fn.zip", None),
+            ("https://sqs.us-east-1.amazonaws.com/fn.zip", None),
+            ("https://s3.amazonaws.com/bucket", None),
+            ("s3://bucket", None),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(s3_object_of_url(url), expected, "{url}");
+        }
+    }
 }

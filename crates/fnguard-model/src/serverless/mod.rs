@@ -16,6 +16,11 @@
 //!   (see the `vars` module); `provider.variableSyntax` is ignored.
 //! * A function without `runtime` anywhere gets an unknown runtime (the
 //!   framework's default changes with its version).
+//! * A function's code (`Function::code`) is its `package.artifact`, else
+//!   the service's, else the service folder `.` the framework zips (also
+//!   with `package.individually`); `package.patterns`, which leave files
+//!   out of that zip, are not applied. A layer's content is its
+//!   `package.artifact`, else its `path`.
 //! * REST `cors` adds one OPTIONS MOCK method per path, as deployed, with
 //!   the settings of every event on that path merged (credentials allowed
 //!   by one are allowed for all); SNS topics given by ARN and generated topics both get an

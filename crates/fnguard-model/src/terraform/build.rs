@@ -135,8 +135,11 @@ pub(crate) fn build(dep: &mut Deployment, resources: &[Res]) {
             ignores: Vec::new(),
         });
     }
+    for r in by_type("aws_lambda_layer_version") {
+        dep.layers.push(layer_version(r));
+    }
     for r in by_type("aws_lambda_function") {
-        dep.functions.push(function(r, &index));
+        dep.functions.push(function(r, &index, &dep.layers));
     }
     let fn_pos: HashMap<String, usize> = dep
         .functions
@@ -653,25 +656,65 @@ fn add_groups(user: &mut Identity, groups: Vec<Ref>) {
 
 // ---------- functions ----------
 
-fn function(r: &Res, index: &Index) -> Function {
+/// A function's or layer's code as a code location (see `CodeLocation`):
+/// `filename` (a path relative to the module folder, `path.module` being
+/// `.`; an `archive_file`'s `output_path` already stands for its source),
+/// `image_uri`, or `s3://bucket/key` from `s3_bucket` and `s3_key`.
+fn code_location(b: &V) -> Field<String> {
+    for local in ["filename", "image_uri"] {
+        let field = field_str(b.get(local));
+        if !field.is_absent() {
+            return field;
+        }
+    }
+    let bucket = match b.get("s3_bucket").map(|v| &v.kind) {
+        Some(Val::Str(name)) => name.clone(),
+        // A bucket of the module: named like CloudFormation's `${Bucket}`.
+        Some(Val::Ref { addr, attr }) => format!("${{{addr}.{attr}}}"),
+        _ => "?".to_string(),
+    };
+    field_str(b.get("s3_key")).map(|key| format!("s3://{bucket}/{key}"))
+}
+
+fn layer_version(r: &Res) -> LayerVersion {
+    let b = &r.body;
+    let mut layer = LayerVersion::new(r.addr.clone(), r.loc);
+    layer.name = field_str(b.get("layer_name"));
+    layer.content = code_location(b);
+    layer.compatible_runtimes = match b.get("compatible_runtimes") {
+        None => Vec::new(),
+        Some(v) if v.is_null() => Vec::new(),
+        Some(v) if !v.is_known() => vec![Field::Unknown(v.loc)],
+        Some(v) => v.items().into_iter().map(|i| field_str(Some(i))).collect(),
+    };
+    layer
+}
+
+/// What one entry of a function's `layers` names: a layer version of the
+/// module (by reference, or by an ARN of this account with its
+/// `layer_name`), else the ARN.
+fn layer_ref(v: &V, layers: &[LayerVersion]) -> Ref {
+    match link(v, &["aws_lambda_layer_version"], None) {
+        Ref::External(arn) => match layers.iter().find(|l| {
+            l.name
+                .as_deref()
+                .is_some_and(|name| names_own_layer(&arn, name))
+        }) {
+            Some(layer) => Ref::Local(layer.id.clone()),
+            None => Ref::External(arn),
+        },
+        other => other,
+    }
+}
+
+fn function(r: &Res, index: &Index, layers_declared: &[LayerVersion]) -> Function {
     let b = &r.body;
     let mut f = Function::new(r.addr.clone(), r.loc);
     f.name = field_str(b.get("function_name"));
     f.runtime = field_str(b.get("runtime"));
     f.package_type = field_str(b.get("package_type"));
     f.handler = field_str(b.get("handler"));
-    f.code = ["filename", "image_uri", "s3_key"]
-        .iter()
-        .map(|k| field_str(b.get(k)))
-        .find(|f| !f.is_absent())
-        .unwrap_or(Field::Absent);
-    if let (Field::Known(key, loc), Some(bucket)) =
-        (&f.code, b.get("s3_bucket").and_then(V::as_str))
-    {
-        if b.get("filename").is_none() && b.get("image_uri").is_none() {
-            f.code = Field::Known(format!("s3://{bucket}/{key}"), *loc);
-        }
-    }
+    f.code = code_location(b);
     f.role = field_ref(b.get("role"), &["aws_iam_role"], Some(&index.role_names));
     f.kms_key = field_str(b.get("kms_key_arn"));
     f.code_signing = field_ref(
@@ -681,13 +724,13 @@ fn function(r: &Res, index: &Index) -> Function {
     );
     if let Some(layers) = b.get("layers") {
         if layers.is_known() {
-            f.layers = layers
-                .items()
-                .into_iter()
-                .map(|l| field_str(Some(l)))
-                .collect();
+            for l in layers.items() {
+                f.layers.push(field_str(Some(l)));
+                f.layer_refs.push(layer_ref(l, layers_declared));
+            }
         } else {
             f.layers.push(Field::Unknown(layers.loc));
+            f.layer_refs.push(Ref::Unknown);
         }
     }
     f.reserved_concurrency = match field_i64(b.get("reserved_concurrent_executions")) {

@@ -875,9 +875,10 @@ impl<'a, 'm> Eval<'a, 'm> {
             self.memoized(&format!("{addr}.json"), loc, refs, |r| {
                 self.policy_document(block.block, block.file, r)
             })
-        } else if is_data && rtype == "archive_file" && attr == "output_path" {
+        } else if rtype == "archive_file" && attr == "output_path" {
             // The model's `code` is where the code comes from, which is the
-            // archive's source rather than the zip it writes.
+            // archive's source rather than the zip it writes (data source or
+            // the archive provider's resource alike).
             let body = &block.block.body;
             let expr = body
                 .get_attribute("source_dir")

@@ -131,8 +131,15 @@ fn code(src: &mut Source) -> Option<Node> {
     if let Some(inline) = src.take_prop("InlineCode") {
         return Some(map(inline.loc, [("ZipFile", inline)]));
     }
-    src.prop("CodeUri")
-        .map(|uri| s3_location(uri, "S3Bucket", "S3Key", "S3ObjectVersion"))
+    match src.prop("CodeUri") {
+        Some(uri) => Some(s3_location(uri, "S3Bucket", "S3Key", "S3ObjectVersion")),
+        // `sam deploy` packages the template's folder for a zip function
+        // that names no code.
+        None if src.prop("PackageType").and_then(Node::as_str) != Some("Image") => {
+            Some(Node::str(".", src.props.loc))
+        }
+        None => None,
+    }
 }
 
 fn function_url(ctx: &mut Ctx, src: &Source, url: &Node) {
