@@ -536,6 +536,7 @@ mod tests {
             source: source.to_string(),
             line: None,
             scope: None,
+            dependencies: None,
         }
     }
 

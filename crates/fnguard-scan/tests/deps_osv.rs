@@ -12,14 +12,7 @@ fn fixtures() -> Db {
 }
 
 fn package(ecosystem: Ecosystem, name: &str, version: &str) -> Package {
-    Package {
-        ecosystem,
-        name: name.to_string(),
-        version: version.to_string(),
-        source: "test".to_string(),
-        line: None,
-        scope: None,
-    }
+    Package::new(ecosystem, name, version, "test")
 }
 
 /// The ids of the advisories affecting `name@version`.

@@ -81,6 +81,7 @@ fn packages() -> Vec<Package> {
         source: "bootstrap".to_string(),
         line: None,
         scope: Some(Scope::Transitive),
+        dependencies: None,
     });
     // A package whose file names no version (a bare requirement).
     packages.push(Package {
@@ -90,6 +91,7 @@ fn packages() -> Vec<Package> {
         source: "requirements.txt".to_string(),
         line: Some(3),
         scope: Some(Scope::Direct),
+        dependencies: None,
     });
     packages
 }
@@ -247,6 +249,7 @@ fn odd_names() -> String {
                 source: format!("dir with spaces/{name}"),
                 line: Some(0),
                 scope: Some(Scope::Dev),
+                dependencies: None,
             },
             None,
         );
