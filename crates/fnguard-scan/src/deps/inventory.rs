@@ -429,7 +429,8 @@ impl Reader<'_> {
     fn mark_declared_packages(&mut self, ecosystem: Ecosystem, declared: &[(Dependency, Scope)]) {
         for (dependency, scope) in declared {
             let found = self.inventory.packages.iter().position(|package| {
-                ecosystem.normalise_name(&package.name) == ecosystem.normalise_name(&dependency.name)
+                ecosystem.normalise_name(&package.name)
+                    == ecosystem.normalise_name(&dependency.name)
                     && dependency
                         .version
                         .as_ref()
@@ -866,7 +867,10 @@ impl Reader<'_> {
     fn yarn_resolve(&mut self, entry: &YarnEntry) -> Option<YarnResolved> {
         let first = entry.descriptors.first()?;
         let Some(version) = entry.version.clone() else {
-            self.issue(Some(entry.line), format!("entry {first:?} without a version"));
+            self.issue(
+                Some(entry.line),
+                format!("entry {first:?} without a version"),
+            );
             return None;
         };
         let descriptor = entry.resolution.as_deref().unwrap_or(first);
@@ -949,10 +953,8 @@ impl Reader<'_> {
                                 by_key.insert((name.to_string(), version.to_string()), position);
                                 added = Some(position);
                             }
-                            None => self.issue(
-                                Some(index + 1),
-                                format!("cannot read package key {key:?}"),
-                            ),
+                            None => self
+                                .issue(Some(index + 1), format!("cannot read package key {key:?}")),
                         }
                     }
                     owner = Some((key.to_string(), added));
@@ -1005,11 +1007,14 @@ impl Reader<'_> {
         }
         let target = |name: &str, version: &str| -> Option<usize> {
             let (name, version) = pnpm_dependency(name, version)?;
-            by_key.get(&(name.to_string(), version.to_string())).copied()
+            by_key
+                .get(&(name.to_string(), version.to_string()))
+                .copied()
         };
         let mut resolved: HashMap<usize, Vec<Dependency>> = HashMap::new();
         for (owner, name, version) in &edges {
-            let from = pnpm_key(owner).and_then(|(n, v)| by_key.get(&(n.to_string(), v.to_string())));
+            let from =
+                pnpm_key(owner).and_then(|(n, v)| by_key.get(&(n.to_string(), v.to_string())));
             if let (Some(&from), Some(to)) = (from, target(name, version)) {
                 let to = &self.inventory.packages[to];
                 resolved
