@@ -1102,11 +1102,11 @@ mod tests {
     #[test]
     fn vulnerabilities_name_every_affected_component_with_ratings_and_aliases() {
         let db = db(&[
-            r#"{"id":"GHSA-aaaa-bbbb-cccc","aliases":["CVE-2024-0001"],"summary":"prototype pollution",
+            r#"{"id":"GHSA-aaaa-bbbb-cccc","aliases":["CVE-2099-0001"],"summary":"prototype pollution",
                "details":"long text","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
                "database_specific":{"severity":"MODERATE"},
                "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#,
-            r#"{"id":"PYSEC-2023-1","affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"versions":["2.30.0"]}]}"#,
+            r#"{"id":"PYSEC-2099-1","affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"versions":["2.30.0"]}]}"#,
         ]);
         let mut builder = SbomBuilder::new(function(), 0);
         builder.add(
@@ -1133,7 +1133,7 @@ mod tests {
             vulnerability.source.url,
             "https://github.com/advisories/GHSA-aaaa-bbbb-cccc"
         );
-        assert_eq!(vulnerability.references[0].id, "CVE-2024-0001");
+        assert_eq!(vulnerability.references[0].id, "CVE-2099-0001");
         assert_eq!(vulnerability.references[0].source.name, "NVD");
         let affects: Vec<&str> = vulnerability
             .affects

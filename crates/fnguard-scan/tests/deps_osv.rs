@@ -134,7 +134,7 @@ fn pypi_names_are_normalised_and_prereleases_precede_the_fix() {
 }
 
 #[test]
-fn npm_semver_from_zero_and_withdrawn_records() {
+fn npm_range_from_zero_and_withdrawn_records() {
     let db = fixtures();
     check(
         &db,
