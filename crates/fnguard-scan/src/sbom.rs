@@ -25,7 +25,7 @@
 //! be transitive): with lockfiles that say which are direct, the former;
 //! with formats that do not, the packages at the top of what is known.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -329,20 +329,33 @@ impl SbomBuilder {
     /// The graph: the metadata component first, then the parts and the
     /// packages whose edges are known, by bom-ref.
     fn dependencies(&self, libraries: &[Built]) -> Vec<Dependency> {
-        let mut ref_of_entry = vec![""; self.entries.len()];
-        let mut refs_of_purl: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut lookup = Lookup {
+            ref_of_entry: vec![""; self.entries.len()],
+            purl_of_entry: vec![""; self.entries.len()],
+            refs_of_purl: HashMap::new(),
+            by_name: HashMap::new(),
+        };
         for built in libraries {
             let bom_ref = built.component.bom_ref.as_str();
-            refs_of_purl
-                .entry(built.component.purl.as_str())
-                .or_default()
-                .push(bom_ref);
+            let purl = built.component.purl.as_str();
+            lookup.refs_of_purl.entry(purl).or_default().push(bom_ref);
             for &index in &built.entries {
-                ref_of_entry[index] = bom_ref;
+                lookup.ref_of_entry[index] = bom_ref;
+                lookup.purl_of_entry[index] = purl;
             }
         }
+        for (index, entry) in self.entries.iter().enumerate() {
+            let ecosystem = entry.package.ecosystem;
+            let name = ecosystem.normalise_name(&entry.package.name);
+            lookup
+                .by_name
+                .entry((entry.part, ecosystem, name))
+                .or_default()
+                .push(index);
+        }
+        let ref_of_entry = &lookup.ref_of_entry;
         let edges: Vec<Option<Edges>> = (0..self.entries.len())
-            .map(|index| self.edges_of(index, &ref_of_entry, &refs_of_purl))
+            .map(|index| self.edges_of(index, &lookup))
             .collect();
 
         let part_refs: Vec<String> = self.parts.iter().map(Part::bom_ref).collect();
@@ -426,12 +439,7 @@ impl SbomBuilder {
     /// several versions of the part's packages and the installed layout
     /// does not tell which. A name-only edge matching nothing is a package
     /// not installed (an optional one): no edge.
-    fn edges_of<'b>(
-        &self,
-        index: usize,
-        ref_of_entry: &[&'b str],
-        refs_of_purl: &BTreeMap<&str, Vec<&'b str>>,
-    ) -> Option<Edges<'b>> {
+    fn edges_of<'b>(&self, index: usize, lookup: &Lookup<'b>) -> Option<Edges<'b>> {
         let entry = &self.entries[index];
         let ecosystem = entry.package.ecosystem;
         let mut found = Edges {
@@ -441,30 +449,27 @@ impl SbomBuilder {
         for dependency in entry.package.dependencies.as_ref()? {
             if let Some(version) = &dependency.version {
                 let purl = Package::new(ecosystem, &dependency.name, version, "").purl();
-                match refs_of_purl.get(purl.as_str()) {
+                match lookup.refs_of_purl.get(purl.as_str()) {
                     Some(refs) => found.targets.extend(refs.iter().copied()),
                     None => found.complete = false,
                 }
                 continue;
             }
-            let wanted = ecosystem.normalise_name(&dependency.name);
-            let candidates: Vec<usize> = (0..self.entries.len())
-                .filter(|&other| {
-                    let package = &self.entries[other].package;
-                    self.entries[other].part == entry.part
-                        && package.ecosystem == ecosystem
-                        && ecosystem.normalise_name(&package.name) == wanted
-                })
-                .collect();
-            let purls: BTreeSet<String> = candidates
+            let wanted = (
+                entry.part,
+                ecosystem,
+                ecosystem.normalise_name(&dependency.name),
+            );
+            let candidates = lookup.by_name.get(&wanted).map_or(&[][..], Vec::as_slice);
+            let purls: BTreeSet<&str> = candidates
                 .iter()
-                .map(|&other| self.entries[other].package.purl())
+                .map(|&other| lookup.purl_of_entry[other])
                 .collect();
             match purls.len() {
                 0 => {}
                 1 => found
                     .targets
-                    .extend(candidates.iter().map(|&other| ref_of_entry[other])),
+                    .extend(candidates.iter().map(|&other| lookup.ref_of_entry[other])),
                 _ => {
                     let installed = node_lookup(&entry.package.source, &dependency.name, |path| {
                         candidates
@@ -474,7 +479,7 @@ impl SbomBuilder {
                     });
                     match installed {
                         Some(other) => {
-                            found.targets.insert(ref_of_entry[other]);
+                            found.targets.insert(lookup.ref_of_entry[other]);
                         }
                         None => found.complete = false,
                     }
@@ -483,6 +488,15 @@ impl SbomBuilder {
         }
         Some(found)
     }
+}
+
+/// The builder's entries indexed for resolving edges.
+struct Lookup<'b> {
+    ref_of_entry: Vec<&'b str>,
+    purl_of_entry: Vec<&'b str>,
+    refs_of_purl: HashMap<&'b str, Vec<&'b str>>,
+    /// (part, ecosystem, normalised name) to the entries of that package.
+    by_name: HashMap<(Option<usize>, Ecosystem, String), Vec<usize>>,
 }
 
 /// What one package was found to depend on.
