@@ -81,9 +81,10 @@ impl Part {
     }
 }
 
-/// A part added to a builder, to add packages to it.
+/// A part added to a builder, to add packages to it. `None` inside: the
+/// metadata component itself (a part given with its bom-ref).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PartId(usize);
+pub struct PartId(Option<usize>);
 
 /// A package, the part that ships it (`None`: the metadata component
 /// itself) and the SHA-256 of its own artifact, when known.
@@ -134,23 +135,33 @@ impl SbomBuilder {
         }
     }
 
-    /// Adds a function or layer; adding an equal part again returns the
-    /// same id, so a layer met through two functions is one component.
+    /// Adds a function or layer (with `new`, the function's layers; with
+    /// `for_scan`, every function and layer). Adding an equal part again
+    /// returns the same id, so a layer met through two functions is one
+    /// component; a part that is `new`'s own function is the metadata
+    /// component, not a second one.
     pub fn add_part(&mut self, part: Part) -> PartId {
+        if part.bom_ref() == self.subject_ref {
+            return PartId(None);
+        }
         match self.parts.iter().position(|known| *known == part) {
-            Some(index) => PartId(index),
+            Some(index) => PartId(Some(index)),
             None => {
                 self.parts.push(part);
-                PartId(self.parts.len() - 1)
+                PartId(Some(self.parts.len() - 1))
             }
         }
     }
 
     /// Records that `part` runs with `used` (a function with its layer):
-    /// the part's component depends on the used one's.
+    /// the part's component depends on the used one's. A use of or by the
+    /// metadata component needs no record: it depends on every part no
+    /// other part uses.
     pub fn add_use(&mut self, part: PartId, used: PartId) {
-        if part != used {
-            self.uses.insert((part.0, used.0));
+        if let (Some(part), Some(used)) = (part.0, used.0) {
+            if part != used {
+                self.uses.insert((part, used));
+            }
         }
     }
 
@@ -168,7 +179,7 @@ impl SbomBuilder {
     /// parts' packages resolve their edges separately: a name-only edge is
     /// looked for among the packages of the same part.
     pub fn add_to(&mut self, part: PartId, package: &Package, artifact_sha256: Option<[u8; 32]>) {
-        self.push(Some(part.0), package, artifact_sha256);
+        self.push(part.0, package, artifact_sha256);
     }
 
     fn push(&mut self, part: Option<usize>, package: &Package, hash: Option<[u8; 32]>) {

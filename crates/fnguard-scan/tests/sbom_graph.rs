@@ -449,3 +449,51 @@ fn an_edge_to_a_package_split_by_artifact_hash_reaches_every_copy() {
     );
     assert_valid("split", &[&bom]);
 }
+
+#[test]
+fn a_function_with_its_layer_and_a_part_naming_the_function_itself() {
+    let mut builder = SbomBuilder::new(function("orders"), 0);
+    let layer = builder.add_part(Part {
+        kind: PartKind::Layer,
+        name: "deps".to_string(),
+        version: Some("4".to_string()),
+    });
+    let own = builder.add_part(Part {
+        kind: PartKind::Function,
+        name: "orders".to_string(),
+        version: None,
+    });
+    builder.add_use(own, layer);
+    builder.add_to(
+        layer,
+        &Package::new(
+            Ecosystem::PyPI,
+            "PyYAML",
+            "6.0.1",
+            "python/requirements.txt",
+        ),
+        None,
+    );
+    builder.add_to(
+        own,
+        &Package::new(Ecosystem::Npm, "uuid", "9.0.1", "package.json"),
+        None,
+    );
+    let bom = builder.build(None);
+    let graph = graph(&bom);
+    // One orders component, the metadata one, above its layer and its own
+    // package.
+    assert_eq!(
+        graph["function:orders"],
+        refs(&["layer:deps@4", "pkg:npm/uuid@9.0.1"])
+    );
+    assert_eq!(graph["layer:deps@4"], refs(&["pkg:pypi/pyyaml@6.0.1"]));
+    assert_eq!(
+        bom.components
+            .iter()
+            .filter(|c| c.kind == "application")
+            .count(),
+        1
+    );
+    assert_valid("function-with-layer", &[&bom]);
+}
