@@ -123,9 +123,60 @@ pub struct Package {
     pub line: Option<usize>,
     /// `None` when the format does not say.
     pub scope: Option<Scope>,
+    /// The packages this one depends on, when the format records them:
+    /// `Some(vec![])` is a package known to depend on nothing, `None` one
+    /// whose dependencies the file does not tell (CycloneDX keeps the two
+    /// apart: no dependency entry means unknown, not none).
+    pub dependencies: Option<Vec<Dependency>>,
+}
+
+/// An edge of the dependency graph, from the package that holds it to a
+/// package of the same ecosystem.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Dependency {
+    /// The name of the package depended on as the inventory names it (an
+    /// npm alias is already resolved to the package it installs).
+    pub name: String,
+    /// The exact version installed beside the dependent, when the file
+    /// resolves it (lockfiles); `None` when it names only the package
+    /// (installed metadata), left to be found among the packages shipped
+    /// alongside.
+    pub version: Option<String>,
+}
+
+impl Dependency {
+    /// A dependency resolved to the exact version installed.
+    pub fn exact(name: &str, version: &str) -> Dependency {
+        Dependency {
+            name: name.to_string(),
+            version: Some(version.to_string()),
+        }
+    }
+
+    /// A dependency known by name only.
+    pub fn named(name: &str) -> Dependency {
+        Dependency {
+            name: name.to_string(),
+            version: None,
+        }
+    }
 }
 
 impl Package {
+    /// A package read from `source`, with nothing else known: no line, no
+    /// scope, dependencies unknown. The other fields are public to set.
+    pub fn new(ecosystem: Ecosystem, name: &str, version: &str, source: &str) -> Package {
+        Package {
+            ecosystem,
+            name: name.to_string(),
+            version: version.to_string(),
+            source: source.to_string(),
+            line: None,
+            scope: None,
+            dependencies: None,
+        }
+    }
+
     /// The package URL (purl spec): PyPI names normalised, npm scopes as
     /// `%40scope`, Go module paths and Maven groups as namespaces.
     pub fn purl(&self) -> String {

@@ -1,19 +1,31 @@
-//! A CycloneDX 1.6 JSON SBOM of one function: the packages found in its
-//! files (`deps::inventory`, `deps::binary`) and, when an advisory database
-//! is given, the OSV advisories that affect them.
+//! A CycloneDX 1.6 JSON SBOM of a function, or of a whole scan: the
+//! packages found in the files (`deps::inventory`, `deps::binary`), the
+//! dependency graph between them and, when an advisory database is given,
+//! the OSV advisories that affect them.
 //!
 //! Hand-rolled serde structs: the `cyclonedx-bom` crate writes 1.3 to 1.5
 //! only. The output is reproducible: the caller pins the timestamp, the
 //! serial number is derived from a hash of everything else, and components,
-//! properties and vulnerabilities are sorted.
+//! properties, dependencies and vulnerabilities are sorted.
 //!
-//! Not written yet: the `dependencies` graph. The inventory readers know
-//! some parent/child relations (package-lock, Cargo.lock, cargo-auditable)
-//! but `Package` does not carry them, and a graph holding only the edges of
-//! some formats would read as complete to a consumer. It is left out until
-//! `Package` (or a side table) carries edges for every format that has them.
+//! Two shapes. `SbomBuilder::new` describes one function: it is the
+//! metadata component and its packages hang from it. `SbomBuilder::for_scan`
+//! describes a scan: the scan is the metadata component, each function and
+//! layer scanned is an `application` component (`add_part`), its packages
+//! hang from it, and a package shipped by two parts is one component both
+//! depend on.
+//!
+//! The graph (`dependencies`) follows CycloneDX's reading: a component
+//! with an entry depends on exactly what the entry lists (an empty entry:
+//! on nothing); a component without one has dependencies nobody knows.
+//! So a package gets an entry only when the file it came from records its
+//! edges (`Package::dependencies`) and every edge found its component. A
+//! function or layer depends on the packages its files declare as direct
+//! and on those nothing else is known to pull in (their scope not known to
+//! be transitive): with lockfiles that say which are direct, the former;
+//! with formats that do not, the packages at the top of what is known.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -24,7 +36,8 @@ use crate::deps::{Ecosystem, Package, Scope};
 /// The version of CycloneDX written.
 pub const SPEC_VERSION: &str = "1.6";
 
-/// The function the SBOM describes (CycloneDX `metadata.component`).
+/// The function the SBOM describes (CycloneDX `metadata.component`), or
+/// the scan with `SbomBuilder::for_scan`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Function {
     pub name: String,
@@ -33,46 +46,161 @@ pub struct Function {
     pub version: Option<String>,
 }
 
-/// A package and the SHA-256 of its own artifact, when known.
-type Entry = (Package, Option<[u8; 32]>);
+/// What a part of a scan is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartKind {
+    Function,
+    Layer,
+}
 
-/// Collects the packages of one function, then writes its SBOM.
+impl PartKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            PartKind::Function => "function",
+            PartKind::Layer => "layer",
+        }
+    }
+}
+
+/// A function or a layer of a scan's SBOM: an `application` component
+/// whose bom-ref is `function:NAME` or `layer:NAME`, with `@VERSION` when
+/// the version is known (two versions of one layer are two parts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub kind: PartKind,
+    pub name: String,
+    pub version: Option<String>,
+}
+
+impl Part {
+    pub fn bom_ref(&self) -> String {
+        match &self.version {
+            Some(version) => format!("{}:{}@{version}", self.kind.as_str(), self.name),
+            None => format!("{}:{}", self.kind.as_str(), self.name),
+        }
+    }
+}
+
+/// A part added to a builder, to add packages to it. `None` inside: the
+/// metadata component itself (a part given with its bom-ref).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PartId(Option<usize>);
+
+/// A package, the part that ships it (`None`: the metadata component
+/// itself) and the SHA-256 of its own artifact, when known.
+#[derive(Debug, Clone)]
+struct Entry {
+    part: Option<usize>,
+    package: Package,
+    hash: Option<[u8; 32]>,
+}
+
+/// Collects the packages of one function, or of the functions and layers of
+/// a scan, then writes the SBOM.
 #[derive(Debug, Clone)]
 pub struct SbomBuilder {
-    function: Function,
+    subject: Function,
+    subject_ref: String,
     timestamp: u64,
+    parts: Vec<Part>,
+    /// (part, part it uses): a function's layers.
+    uses: BTreeSet<(usize, usize)>,
     entries: Vec<Entry>,
 }
 
 impl SbomBuilder {
-    /// `timestamp` is the creation time in seconds since the Unix epoch,
-    /// given by the caller so that a rerun on the same inputs (tests,
-    /// `SOURCE_DATE_EPOCH`) writes the same bytes.
+    /// The SBOM of one function. `timestamp` is the creation time in
+    /// seconds since the Unix epoch, given by the caller so that a rerun on
+    /// the same inputs (tests, `SOURCE_DATE_EPOCH`) writes the same bytes.
     pub fn new(function: Function, timestamp: u64) -> SbomBuilder {
+        let subject_ref = format!("function:{}", function.name);
+        SbomBuilder::with_subject(function, subject_ref, timestamp)
+    }
+
+    /// The SBOM of a scan (its metadata component, bom-ref `scan:NAME`),
+    /// holding every function and layer added with `add_part`.
+    pub fn for_scan(scan: Function, timestamp: u64) -> SbomBuilder {
+        let subject_ref = format!("scan:{}", scan.name);
+        SbomBuilder::with_subject(scan, subject_ref, timestamp)
+    }
+
+    fn with_subject(subject: Function, subject_ref: String, timestamp: u64) -> SbomBuilder {
         SbomBuilder {
-            function,
+            subject,
+            subject_ref,
             timestamp,
+            parts: Vec::new(),
+            uses: BTreeSet::new(),
             entries: Vec::new(),
         }
     }
 
-    /// Adds one package. `artifact_sha256` is the SHA-256 of the file that
-    /// *is* the package (a jar, a wheel, a binary), when the caller has it:
-    /// CycloneDX reads `hashes` as the component's own, so the hash of a
-    /// lockfile that merely lists the package does not belong here (its path
-    /// is recorded as evidence instead).
+    /// Adds a function or layer (with `new`, the function's layers; with
+    /// `for_scan`, every function and layer). Adding an equal part again
+    /// returns the same id, so a layer met through two functions is one
+    /// component; a part that is `new`'s own function is the metadata
+    /// component, not a second one.
+    pub fn add_part(&mut self, part: Part) -> PartId {
+        if part.bom_ref() == self.subject_ref {
+            return PartId(None);
+        }
+        match self.parts.iter().position(|known| *known == part) {
+            Some(index) => PartId(Some(index)),
+            None => {
+                self.parts.push(part);
+                PartId(Some(self.parts.len() - 1))
+            }
+        }
+    }
+
+    /// Records that `part` runs with `used` (a function with its layer):
+    /// the part's component depends on the used one's. A use of or by the
+    /// metadata component needs no record: it depends on every part no
+    /// other part uses.
+    pub fn add_use(&mut self, part: PartId, used: PartId) {
+        if let (Some(part), Some(used)) = (part.0, used.0) {
+            if part != used {
+                self.uses.insert((part, used));
+            }
+        }
+    }
+
+    /// Adds one package to the metadata component itself. `artifact_sha256`
+    /// is the SHA-256 of the file that *is* the package (a jar, a wheel, a
+    /// binary), when the caller has it: CycloneDX reads `hashes` as the
+    /// component's own, so the hash of a lockfile that merely lists the
+    /// package does not belong here (its path is recorded as evidence
+    /// instead).
     pub fn add(&mut self, package: &Package, artifact_sha256: Option<[u8; 32]>) {
-        self.entries.push((package.clone(), artifact_sha256));
+        self.push(None, package, artifact_sha256);
+    }
+
+    /// Adds one package shipped by `part` (see `add` for the hash). Two
+    /// parts' packages resolve their edges separately: a name-only edge is
+    /// looked for among the packages of the same part.
+    pub fn add_to(&mut self, part: PartId, package: &Package, artifact_sha256: Option<[u8; 32]>) {
+        self.push(part.0, package, artifact_sha256);
+    }
+
+    fn push(&mut self, part: Option<usize>, package: &Package, hash: Option<[u8; 32]>) {
+        self.entries.push(Entry {
+            part,
+            package: package.clone(),
+            hash,
+        });
     }
 
     /// The SBOM. With `advisories`, each advisory affecting a component is
     /// a `vulnerabilities[]` entry naming every component it affects.
     pub fn build(&self, advisories: Option<&Db>) -> Bom {
-        let components = self.components();
+        let libraries = self.components();
         let vulnerabilities = match advisories {
-            Some(db) => vulnerabilities(db, &components),
+            Some(db) => vulnerabilities(db, &libraries),
             None => Vec::new(),
         };
+        let dependencies = self.dependencies(&libraries);
+        let mut parts: Vec<Component> = self.parts.iter().map(part_component).collect();
+        parts.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
         let mut bom = Bom {
             bom_format: "CycloneDX",
             spec_version: SPEC_VERSION,
@@ -89,12 +217,16 @@ impl SbomBuilder {
                 },
                 component: MetadataComponent {
                     kind: "application",
-                    bom_ref: format!("function:{}", self.function.name),
-                    name: self.function.name.clone(),
-                    version: self.function.version.clone(),
+                    bom_ref: self.subject_ref.clone(),
+                    name: self.subject.name.clone(),
+                    version: self.subject.version.clone(),
                 },
             },
-            components: components.into_iter().map(|c| c.component).collect(),
+            components: parts
+                .into_iter()
+                .chain(libraries.into_iter().map(|c| c.component))
+                .collect(),
+            dependencies,
             vulnerabilities,
         };
         // Everything but the serial number is hashed, so the number changes
@@ -108,50 +240,50 @@ impl SbomBuilder {
     /// artifact hashes (two copies of a jar that differ) stays one component
     /// per hash, since they are not the same artifact.
     fn components(&self) -> Vec<Built> {
-        let mut by_purl: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
-        for entry in &self.entries {
-            by_purl.entry(entry.0.purl()).or_default().push(entry);
+        let mut by_purl: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, entry) in self.entries.iter().enumerate() {
+            by_purl.entry(entry.package.purl()).or_default().push(index);
         }
         let mut built = Vec::new();
-        for (purl, entries) in by_purl {
-            let hashes: BTreeSet<[u8; 32]> = entries.iter().filter_map(|e| e.1).collect();
+        for (purl, indices) in by_purl {
+            let hashes: BTreeSet<[u8; 32]> = indices
+                .iter()
+                .filter_map(|&i| self.entries[i].hash)
+                .collect();
             if hashes.len() <= 1 {
-                built.push(Built::new(purl.clone(), &entries, hashes.first().copied()));
+                built.push(self.built(purl.clone(), indices, hashes.first().copied()));
                 continue;
             }
-            let unhashed: Vec<_> = entries.iter().copied().filter(|e| e.1.is_none()).collect();
+            let unhashed: Vec<usize> = indices
+                .iter()
+                .copied()
+                .filter(|&i| self.entries[i].hash.is_none())
+                .collect();
             if !unhashed.is_empty() {
-                built.push(Built::new(format!("{purl}#unhashed"), &unhashed, None));
+                built.push(self.built(format!("{purl}#unhashed"), unhashed, None));
             }
             for hash in hashes {
-                let same: Vec<_> = entries
+                let same: Vec<usize> = indices
                     .iter()
                     .copied()
-                    .filter(|e| e.1 == Some(hash))
+                    .filter(|&i| self.entries[i].hash == Some(hash))
                     .collect();
                 let bom_ref = format!("{purl}#sha256:{}", hex(&hash[..6]));
-                built.push(Built::new(bom_ref, &same, Some(hash)));
+                built.push(self.built(bom_ref, same, Some(hash)));
             }
         }
         built
     }
-}
 
-/// A component and a package standing for it in advisory matching (all
-/// the packages merged into it share the purl, so any one matches alike).
-struct Built {
-    component: Component,
-    package: Package,
-}
-
-impl Built {
-    fn new(bom_ref: String, entries: &[&Entry], hash: Option<[u8; 32]>) -> Built {
-        let package = entries[0].0.clone();
+    fn built(&self, bom_ref: String, entries: Vec<usize>, hash: Option<[u8; 32]>) -> Built {
+        let package = self.entries[entries[0]].package.clone();
         let mut sources = BTreeSet::new();
         let mut occurrences = BTreeSet::new();
-        for (entry, _) in entries {
-            sources.insert(entry.source.clone());
-            occurrences.insert((entry.source.clone(), entry.line));
+        for &index in &entries {
+            let entry = &self.entries[index];
+            sources.insert(entry.package.source.clone());
+            let part = entry.part.map(|part| self.parts[part].bom_ref());
+            occurrences.insert((entry.package.source.clone(), entry.package.line, part));
         }
         let mut properties: Vec<Property> = sources
             .into_iter()
@@ -160,7 +292,8 @@ impl Built {
                 value: source,
             })
             .collect();
-        if let Some(scope) = merged_scope(entries.iter().map(|e| e.0.scope)) {
+        let scopes = entries.iter().map(|&i| self.entries[i].package.scope);
+        if let Some(scope) = merged_scope(scopes) {
             properties.push(Property {
                 name: "fnguard:scope",
                 value: scope.to_string(),
@@ -174,7 +307,7 @@ impl Built {
         Built {
             component: Component {
                 kind: "library",
-                bom_ref: bom_ref.clone(),
+                bom_ref,
                 group,
                 name,
                 version: (!package.version.is_empty()).then(|| package.version.clone()),
@@ -190,14 +323,246 @@ impl Built {
                 evidence: Evidence {
                     occurrences: occurrences
                         .into_iter()
-                        .map(|(location, line)| Occurrence { location, line })
+                        .map(|(location, line, part)| Occurrence {
+                            location,
+                            line,
+                            additional_context: part,
+                        })
                         .collect(),
                 },
                 properties,
             },
             package,
+            entries,
         }
     }
+
+    /// The graph: the metadata component first, then the parts and the
+    /// packages whose edges are known, by bom-ref.
+    fn dependencies(&self, libraries: &[Built]) -> Vec<Dependency> {
+        let mut lookup = Lookup {
+            ref_of_entry: vec![""; self.entries.len()],
+            purl_of_entry: vec![""; self.entries.len()],
+            refs_of_purl: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        for built in libraries {
+            let bom_ref = built.component.bom_ref.as_str();
+            let purl = built.component.purl.as_str();
+            lookup.refs_of_purl.entry(purl).or_default().push(bom_ref);
+            for &index in &built.entries {
+                lookup.ref_of_entry[index] = bom_ref;
+                lookup.purl_of_entry[index] = purl;
+            }
+        }
+        for (index, entry) in self.entries.iter().enumerate() {
+            let ecosystem = entry.package.ecosystem;
+            let name = ecosystem.normalise_name(&entry.package.name);
+            lookup
+                .by_name
+                .entry((entry.part, ecosystem, name))
+                .or_default()
+                .push(index);
+        }
+        let ref_of_entry = &lookup.ref_of_entry;
+        let edges: Vec<Option<Edges>> = (0..self.entries.len())
+            .map(|index| self.edges_of(index, &lookup))
+            .collect();
+
+        let part_refs: Vec<String> = self.parts.iter().map(Part::bom_ref).collect();
+        let roots = |part: Option<usize>| -> BTreeSet<String> {
+            let mut targets = BTreeSet::new();
+            let mut shipped: BTreeMap<&str, Vec<Option<Scope>>> = BTreeMap::new();
+            for (index, entry) in self.entries.iter().enumerate() {
+                if entry.part != part {
+                    continue;
+                }
+                shipped
+                    .entry(ref_of_entry[index])
+                    .or_default()
+                    .push(entry.package.scope);
+                // Even a partial list tells who is not at the top.
+                if let Some(found) = &edges[index] {
+                    targets.extend(found.targets.iter().copied());
+                }
+            }
+            shipped
+                .into_iter()
+                .filter(|(bom_ref, scopes)| {
+                    scopes.contains(&Some(Scope::Direct))
+                        || (!targets.contains(bom_ref)
+                            && !scopes.iter().all(|s| *s == Some(Scope::Transitive)))
+                })
+                .map(|(bom_ref, _)| bom_ref.to_string())
+                .collect()
+        };
+
+        let mut subject = roots(None);
+        let used: BTreeSet<usize> = self.uses.iter().map(|&(_, used)| used).collect();
+        subject.extend(
+            (0..self.parts.len())
+                .filter(|part| !used.contains(part))
+                .map(|part| part_refs[part].clone()),
+        );
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (part, bom_ref) in part_refs.iter().enumerate() {
+            let mut depends_on = roots(Some(part));
+            depends_on.extend(
+                self.uses
+                    .iter()
+                    .filter(|(user, _)| *user == part)
+                    .map(|&(_, used)| part_refs[used].clone()),
+            );
+            graph.insert(bom_ref.clone(), depends_on);
+        }
+        for built in libraries {
+            let known: Vec<&BTreeSet<&str>> = built
+                .entries
+                .iter()
+                .filter_map(|&index| edges[index].as_ref())
+                .filter(|found| found.complete)
+                .map(|found| &found.targets)
+                .collect();
+            if known.is_empty() {
+                continue;
+            }
+            let bom_ref = built.component.bom_ref.as_str();
+            let depends_on = known
+                .into_iter()
+                .flatten()
+                .filter(|target| **target != bom_ref)
+                .map(|target| target.to_string())
+                .collect();
+            graph.insert(bom_ref.to_string(), depends_on);
+        }
+        std::iter::once((self.subject_ref.clone(), subject))
+            .chain(graph)
+            .map(|(reference, depends_on)| Dependency {
+                reference,
+                depends_on: depends_on.into_iter().collect(),
+            })
+            .collect()
+    }
+
+    /// The components the package added at `index` depends on; `None` when
+    /// its file does not record edges. The list is incomplete when an exact
+    /// edge names a package that was not added, or a name-only edge matches
+    /// several versions of the part's packages and the installed layout
+    /// does not tell which. A name-only edge matching nothing is a package
+    /// not installed (an optional one): no edge.
+    fn edges_of<'b>(&self, index: usize, lookup: &Lookup<'b>) -> Option<Edges<'b>> {
+        let entry = &self.entries[index];
+        let ecosystem = entry.package.ecosystem;
+        let mut found = Edges {
+            targets: BTreeSet::new(),
+            complete: true,
+        };
+        for dependency in entry.package.dependencies.as_ref()? {
+            if let Some(version) = &dependency.version {
+                let purl = Package::new(ecosystem, &dependency.name, version, "").purl();
+                match lookup.refs_of_purl.get(purl.as_str()) {
+                    Some(refs) => found.targets.extend(refs.iter().copied()),
+                    None => found.complete = false,
+                }
+                continue;
+            }
+            let wanted = (
+                entry.part,
+                ecosystem,
+                ecosystem.normalise_name(&dependency.name),
+            );
+            let candidates = lookup.by_name.get(&wanted).map_or(&[][..], Vec::as_slice);
+            let purls: BTreeSet<&str> = candidates
+                .iter()
+                .map(|&other| lookup.purl_of_entry[other])
+                .collect();
+            match purls.len() {
+                0 => {}
+                1 => found
+                    .targets
+                    .extend(candidates.iter().map(|&other| lookup.ref_of_entry[other])),
+                _ => {
+                    let installed = node_lookup(&entry.package.source, &dependency.name, |path| {
+                        candidates
+                            .iter()
+                            .copied()
+                            .find(|&other| self.entries[other].package.source == path)
+                    });
+                    match installed {
+                        Some(other) => {
+                            found.targets.insert(lookup.ref_of_entry[other]);
+                        }
+                        None => found.complete = false,
+                    }
+                }
+            }
+        }
+        Some(found)
+    }
+}
+
+/// The builder's entries indexed for resolving edges.
+struct Lookup<'b> {
+    ref_of_entry: Vec<&'b str>,
+    purl_of_entry: Vec<&'b str>,
+    refs_of_purl: HashMap<&'b str, Vec<&'b str>>,
+    /// (part, ecosystem, normalised name) to the entries of that package.
+    by_name: HashMap<(Option<usize>, Ecosystem, String), Vec<usize>>,
+}
+
+/// What one package was found to depend on.
+struct Edges<'b> {
+    targets: BTreeSet<&'b str>,
+    /// Every edge found its component.
+    complete: bool,
+}
+
+/// Where Node finds `wanted` required from the package whose manifest is
+/// `from` (`…/node_modules/a/package.json`): `find` is asked for the
+/// manifest path in `a`'s own `node_modules`, then in each enclosing one.
+fn node_lookup(from: &str, wanted: &str, find: impl Fn(&str) -> Option<usize>) -> Option<usize> {
+    let mut base = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+    loop {
+        let candidate = if base.is_empty() {
+            format!("node_modules/{wanted}/package.json")
+        } else {
+            format!("{base}/node_modules/{wanted}/package.json")
+        };
+        if let Some(found) = find(&candidate) {
+            return Some(found);
+        }
+        let at = base.rfind("node_modules/")?;
+        base = base[..at].trim_end_matches('/');
+    }
+}
+
+/// The component of a function or layer.
+fn part_component(part: &Part) -> Component {
+    Component {
+        kind: "application",
+        bom_ref: part.bom_ref(),
+        group: None,
+        name: part.name.clone(),
+        version: part.version.clone(),
+        hashes: Vec::new(),
+        purl: String::new(),
+        evidence: Evidence {
+            occurrences: Vec::new(),
+        },
+        properties: vec![Property {
+            name: "fnguard:part",
+            value: part.kind.as_str().to_string(),
+        }],
+    }
+}
+
+/// A component, a package standing for it in advisory matching (all the
+/// packages merged into it share the purl, so any one matches alike), and
+/// the builder's entries merged into it.
+struct Built {
+    component: Component,
+    package: Package,
+    entries: Vec<usize>,
 }
 
 /// CycloneDX's `group` where the ecosystem has one: a Maven groupId, an
@@ -342,6 +707,9 @@ pub struct Bom {
     pub metadata: Metadata,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<Component>,
+    /// The metadata component's entry always; see the module text for
+    /// which others.
+    pub dependencies: Vec<Dependency>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vulnerabilities: Vec<Vulnerability>,
 }
@@ -400,9 +768,22 @@ pub struct Component {
     pub version: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hashes: Vec<Hash>,
+    /// Empty (and not written) for a function or layer.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub purl: String,
+    #[serde(skip_serializing_if = "Evidence::is_empty")]
     pub evidence: Evidence,
     pub properties: Vec<Property>,
+}
+
+/// One node of the dependency graph: the components `reference` depends
+/// on directly.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dependency {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -417,11 +798,21 @@ pub struct Evidence {
     pub occurrences: Vec<Occurrence>,
 }
 
+impl Evidence {
+    fn is_empty(&self) -> bool {
+        self.occurrences.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Occurrence {
     pub location: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The bom-ref of the function or layer the file belongs to, in a
+    /// scan's SBOM (two functions' `package-lock.json` are two files).
+    #[serde(rename = "additionalContext", skip_serializing_if = "Option::is_none")]
+    pub additional_context: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -536,6 +927,7 @@ mod tests {
             source: source.to_string(),
             line: None,
             scope: None,
+            dependencies: None,
         }
     }
 
@@ -735,11 +1127,11 @@ mod tests {
     #[test]
     fn vulnerabilities_name_every_affected_component_with_ratings_and_aliases() {
         let db = db(&[
-            r#"{"id":"GHSA-aaaa-bbbb-cccc","aliases":["CVE-2024-0001"],"summary":"prototype pollution",
+            r#"{"id":"GHSA-aaaa-bbbb-cccc","aliases":["CVE-2099-0001"],"summary":"prototype pollution",
                "details":"long text","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
                "database_specific":{"severity":"MODERATE"},
                "affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#,
-            r#"{"id":"PYSEC-2023-1","affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"versions":["2.30.0"]}]}"#,
+            r#"{"id":"PYSEC-2099-1","affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"versions":["2.30.0"]}]}"#,
         ]);
         let mut builder = SbomBuilder::new(function(), 0);
         builder.add(
@@ -766,7 +1158,7 @@ mod tests {
             vulnerability.source.url,
             "https://github.com/advisories/GHSA-aaaa-bbbb-cccc"
         );
-        assert_eq!(vulnerability.references[0].id, "CVE-2024-0001");
+        assert_eq!(vulnerability.references[0].id, "CVE-2099-0001");
         assert_eq!(vulnerability.references[0].source.name, "NVD");
         let affects: Vec<&str> = vulnerability
             .affects
@@ -806,5 +1198,10 @@ mod tests {
         assert_eq!(json["metadata"]["component"]["name"], "orders");
         assert_eq!(json["metadata"]["component"]["version"], "7");
         assert!(json.get("components").is_none());
+        // Nothing found: the function is declared to depend on nothing.
+        assert_eq!(
+            json["dependencies"],
+            serde_json::json!([{"ref": "function:orders"}])
+        );
     }
 }

@@ -12,7 +12,7 @@ use fnguard_scan::deps::binary::{
     self, BinaryError, AUDITABLE_MAX_BYTES, GO_BUILDINFO_MAGIC, GO_INFO_END, GO_INFO_START,
 };
 use fnguard_scan::deps::osv::Db;
-use fnguard_scan::deps::{Ecosystem, Package, Scope};
+use fnguard_scan::deps::{Dependency, Ecosystem, Package, Scope};
 
 fn uvarint(mut value: usize, out: &mut Vec<u8>) {
     while value >= 0x80 {
@@ -394,6 +394,30 @@ fn cargo_auditable_data_gives_crates_io_crates_with_their_scope() {
         .packages
         .iter()
         .all(|p| p.ecosystem == Ecosystem::CratesIo));
+    // The crate list records every edge: lambda_runtime needs hyper, hyper
+    // nothing.
+    let edges: Vec<Option<Vec<Dependency>>> = inventory
+        .packages
+        .iter()
+        .map(|p| p.dependencies.clone())
+        .collect();
+    assert_eq!(
+        edges,
+        [
+            Some(vec![Dependency::exact("hyper", "0.14.27")]),
+            Some(vec![]),
+            Some(vec![]),
+        ]
+    );
+    // An edge to a crate left out (a git crate) would make a list look
+    // complete that is not: unknown instead.
+    let with_git = r#"{"packages":[
+        {"name":"a","version":"1.0.0","source":"crates.io","dependencies":[1]},
+        {"name":"b","version":"0.1.0","source":"git"}]}"#;
+    let file = elf64(&[(".dep-v0", &zlib(with_git.as_bytes()))]);
+    let inventory = binary::read("bootstrap", &file).unwrap();
+    assert_eq!(inventory.packages.len(), 1);
+    assert_eq!(inventory.packages[0].dependencies, None);
 }
 
 #[test]

@@ -274,7 +274,8 @@ fn pnpm_lockfile_versions() {
         vec!["@babel/core@7.23.0", "lodash@4.17.21", "react-dom@18.2.0"]
     );
     assert_eq!(find(&v6, "@babel/core").scope, Some(Scope::Dev));
-    assert_eq!(find(&v6, "lodash").scope, None);
+    // The project's own `dependencies:` names it.
+    assert_eq!(find(&v6, "lodash").scope, Some(Scope::Direct));
     assert_eq!(find(&v6, "lodash").line, Some(18));
 
     let v5 = read_sample(Format::PnpmLock, "pnpm-lock-v5.yaml");

@@ -12,14 +12,7 @@ fn fixtures() -> Db {
 }
 
 fn package(ecosystem: Ecosystem, name: &str, version: &str) -> Package {
-    Package {
-        ecosystem,
-        name: name.to_string(),
-        version: version.to_string(),
-        source: "test".to_string(),
-        line: None,
-        scope: None,
-    }
+    Package::new(ecosystem, name, version, "test")
 }
 
 /// The ids of the advisories affecting `name@version`.
@@ -141,7 +134,7 @@ fn pypi_names_are_normalised_and_prereleases_precede_the_fix() {
 }
 
 #[test]
-fn npm_semver_from_zero_and_withdrawn_records() {
+fn npm_range_from_zero_and_withdrawn_records() {
     let db = fixtures();
     check(
         &db,

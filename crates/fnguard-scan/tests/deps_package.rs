@@ -3,15 +3,7 @@
 use fnguard_scan::deps::{pep503_name, Ecosystem, Package};
 
 fn purl(ecosystem: Ecosystem, name: &str, version: &str) -> String {
-    Package {
-        ecosystem,
-        name: name.to_string(),
-        version: version.to_string(),
-        source: String::new(),
-        line: None,
-        scope: None,
-    }
-    .purl()
+    Package::new(ecosystem, name, version, "").purl()
 }
 
 #[test]

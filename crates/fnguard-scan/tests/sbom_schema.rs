@@ -59,7 +59,7 @@ fn packages() -> Vec<Package> {
         r#"{"name":"fn","lockfileVersion":3,"packages":{
             "":{"name":"fn","dependencies":{"@aws-sdk/client-s3":"^3.0.0","lodash":"^4.17.0"}},
             "node_modules/@aws-sdk/client-s3":{"version":"3.400.0"},
-            "node_modules/lodash":{"version":"4.17.20"},
+            "node_modules/lodash":{"version":"4.17.15"},
             "node_modules/jest":{"version":"29.7.0","dev":true}}}"#,
     );
     packages.extend(read(
@@ -81,6 +81,7 @@ fn packages() -> Vec<Package> {
         source: "bootstrap".to_string(),
         line: None,
         scope: Some(Scope::Transitive),
+        dependencies: None,
     });
     // A package whose file names no version (a bare requirement).
     packages.push(Package {
@@ -90,6 +91,7 @@ fn packages() -> Vec<Package> {
         source: "requirements.txt".to_string(),
         line: Some(3),
         scope: Some(Scope::Direct),
+        dependencies: None,
     });
     packages
 }
@@ -113,30 +115,39 @@ fn go_binary_packages() -> Vec<Package> {
     found.packages
 }
 
+/// Real advisories, their ids, aliases, boundaries and severities as
+/// github/advisory-database, golang/vulndb and pypa/advisory-database
+/// publish them (checked through the search tool, see tests/osv/README.md),
+/// trimmed to one affected package; and one synthetic record for the rating
+/// shapes none of them has (a CVSS 3.0 vector, a CVSS 4.0 vector, CRITICAL).
 fn advisories() -> Db {
     let mut db = Db::new();
     let records = [
         r#"{"id":"GHSA-p6mc-m468-83gw","aliases":["CVE-2020-8203"],"summary":"Prototype pollution in lodash",
-            "details":"zipObjectDeep can be tricked into adding or modifying properties of Object.prototype.",
+            "details":"pick, set, setWith, update, updateWith and zipObjectDeep can modify Object.prototype.",
             "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:H"}],
             "database_specific":{"severity":"HIGH"},
             "affected":[{"package":{"ecosystem":"npm","name":"lodash"},
-                "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#,
-        r#"{"id":"GO-2023-2102","aliases":["CVE-2023-39325","GHSA-4374-p667-p6c8"],"summary":"HTTP/2 rapid reset",
+                "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"3.7.0"},{"fixed":"4.17.19"}]}]}]}"#,
+        r#"{"id":"GO-2023-2102","aliases":["CVE-2023-44487","CVE-2023-39325","GHSA-4374-p667-p6c8"],"summary":"HTTP/2 rapid reset",
             "affected":[{"package":{"ecosystem":"Go","name":"golang.org/x/net"},
                 "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"0.17.0"}]}]}]}"#,
         r#"{"id":"GO-2023-2185","aliases":["CVE-2023-45283"],"summary":"Insecure parsing of Windows paths with a \\??\\ prefix in path/filepath",
             "affected":[{"package":{"ecosystem":"Go","name":"stdlib"},
                 "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.20.11"},{"introduced":"1.21.0-0"},{"fixed":"1.21.4"}]}]}]}"#,
-        r#"{"id":"PYSEC-2021-142","aliases":["CVE-2020-14343"],"details":"full_load of PyYAML runs arbitrary code",
-            "severity":[{"type":"CVSS_V3","score":"CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        r#"{"id":"PYSEC-2021-142","aliases":["CVE-2020-14343","GHSA-8q59-q68h-6hv4"],"details":"full_load of PyYAML runs arbitrary code",
             "affected":[{"package":{"ecosystem":"PyPI","name":"pyyaml"},
                 "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"5.4"}]}]}]}"#,
-        r#"{"id":"GHSA-mjmj-j48q-9wg2","summary":"snakeyaml Constructor deserialization",
-            "severity":[{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],
-            "database_specific":{"severity":"CRITICAL"},
+        r#"{"id":"GHSA-mjmj-j48q-9wg2","aliases":["CVE-2022-1471"],"summary":"SnakeYaml Constructor deserialization",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:L"}],
+            "database_specific":{"severity":"HIGH"},
             "affected":[{"package":{"ecosystem":"Maven","name":"org.yaml:snakeyaml"},
                 "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}]}"#,
+        r#"{"id":"FNGUARD-TEST-RATINGS","summary":"Synthetic: every rating shape on one record",
+            "severity":[{"type":"CVSS_V3","score":"CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+                {"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],
+            "database_specific":{"severity":"CRITICAL"},
+            "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},"versions":["2.31.0"]}]}"#,
     ];
     for (index, record) in records.iter().enumerate() {
         db.add_record(record.as_bytes(), &format!("osv-{index}.json"))
@@ -197,6 +208,7 @@ fn sboms_with_and_without_vulnerabilities_validate_against_cyclonedx_1_6() {
     assert_eq!(
         ids,
         [
+            "FNGUARD-TEST-RATINGS",
             "GHSA-mjmj-j48q-9wg2",
             "GHSA-p6mc-m468-83gw",
             "GO-2023-2102",
@@ -247,6 +259,7 @@ fn odd_names() -> String {
                 source: format!("dir with spaces/{name}"),
                 line: Some(0),
                 scope: Some(Scope::Dev),
+                dependencies: None,
             },
             None,
         );

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::inventory::{Inventory, Issue};
-use super::{Ecosystem, Package, Scope};
+use super::{Dependency, Ecosystem, Package, Scope};
 
 /// The Go build info header's magic (buildinfo.go `buildInfoMagic`).
 pub const GO_BUILDINFO_MAGIC: &[u8; 14] = b"\xff Go buildinf:";
@@ -387,8 +387,10 @@ fn go_packages(info: &GoBuildInfo, source: &str) -> Vec<Package> {
         version: version.to_string(),
         source: source.to_string(),
         line: None,
-        // Build info does not tell direct from indirect modules.
+        // Build info does not tell direct from indirect modules, nor which
+        // module needs which.
         scope: None,
+        dependencies: None,
     };
     let mut packages = Vec::new();
     if let Some(version) = go_stdlib_version(&info.go_version) {
@@ -455,10 +457,26 @@ fn crate_packages(crates: &[AuditedCrate], source: &str) -> (Vec<Package>, Vec<S
             }
         }
     }
+    let listed = |krate: &AuditedCrate| !krate.root && krate.source == "crates.io";
+    // The crate list records every edge; one to a crate left out (a git or
+    // path crate) would make the list look complete when it is not, so
+    // such a crate's dependencies stay unknown.
+    let edges = |krate: &AuditedCrate| {
+        krate
+            .dependencies
+            .iter()
+            .map(|&index| {
+                crates
+                    .get(index)
+                    .filter(|target| listed(target))
+                    .map(|target| Dependency::exact(&target.name, &target.version))
+            })
+            .collect::<Option<Vec<Dependency>>>()
+    };
     let packages = crates
         .iter()
         .zip(direct)
-        .filter(|(krate, _)| !krate.root && krate.source == "crates.io")
+        .filter(|(krate, _)| listed(krate))
         .map(|(krate, direct)| Package {
             ecosystem: Ecosystem::CratesIo,
             name: krate.name.clone(),
@@ -472,6 +490,7 @@ fn crate_packages(crates: &[AuditedCrate], source: &str) -> (Vec<Package>, Vec<S
             } else {
                 Scope::Transitive
             }),
+            dependencies: edges(krate),
         })
         .collect();
     (packages, problems)

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Ecosystem, Package, Scope};
+use super::{pep503_name, Dependency, Ecosystem, Package, Scope};
 
 /// A problem in one inventory file. The rest of the file, and the scan, go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +161,28 @@ impl Reader<'_> {
             source: self.file.to_string(),
             line,
             scope,
+            dependencies: None,
         });
+    }
+
+    /// Marks the package at `index` as depending on `dependencies` (sorted,
+    /// once each), the format having recorded its edges.
+    fn set_dependencies(&mut self, index: usize, mut dependencies: Vec<Dependency>) {
+        dependencies.sort();
+        dependencies.dedup();
+        if let Some(package) = self.inventory.packages.get_mut(index) {
+            package.dependencies = Some(dependencies);
+        }
+    }
+
+    /// Raises the scope of the package at `index` to direct (the project
+    /// names it) or, failing that, to dev; a direct package stays direct.
+    fn mark_declared(&mut self, index: usize, scope: Scope) {
+        if let Some(package) = self.inventory.packages.get_mut(index) {
+            if package.scope != Some(Scope::Direct) {
+                package.scope = Some(scope);
+            }
+        }
     }
 
     fn json(&mut self, text: &str) -> Option<Value> {
@@ -293,11 +314,20 @@ impl Reader<'_> {
             name: String,
             version: String,
             category: Option<String>,
+            /// Name to constraint (a string or a table, also a list of
+            /// tables for per-marker constraints): only the names matter.
+            #[serde(default)]
+            dependencies: HashMap<String, toml::Value>,
         }
         let Some(lock) = self.toml::<Lock>(text) else {
             return;
         };
         let lines = table_lines(text, "[[package]]");
+        let versions = PythonVersions::new(
+            lock.package
+                .iter()
+                .map(|entry| (entry.name.as_str(), Some(entry.version.as_str()))),
+        );
         for (index, entry) in lock.package.iter().enumerate() {
             let scope = match entry.category.as_deref() {
                 Some("dev") => Some(Scope::Dev),
@@ -310,11 +340,19 @@ impl Reader<'_> {
                 lines.get(index).copied(),
                 scope,
             );
+            let edges = entry
+                .dependencies
+                .keys()
+                .filter_map(|wanted| versions.resolve(wanted, None))
+                .collect();
+            self.set_dependencies(self.inventory.packages.len() - 1, edges);
         }
     }
 
     /// uv.lock: `[[package]]` tables; the project itself (editable, virtual
-    /// or a path) is not a dependency.
+    /// or a path) is not a dependency, but what it depends on is direct
+    /// (its `dev-dependencies` groups: dev). An edge names the version
+    /// only when the lock holds several of the package.
     fn uv_lock(&mut self, text: &str) {
         #[derive(Deserialize)]
         struct Lock {
@@ -327,19 +365,52 @@ impl Reader<'_> {
             version: Option<String>,
             #[serde(default)]
             source: HashMap<String, toml::Value>,
+            #[serde(default)]
+            dependencies: Vec<Edge>,
+            #[serde(default, rename = "optional-dependencies")]
+            optional: HashMap<String, Vec<Edge>>,
+            #[serde(default, rename = "dev-dependencies")]
+            dev: HashMap<String, Vec<Edge>>,
+        }
+        #[derive(Deserialize)]
+        struct Edge {
+            name: String,
+            version: Option<String>,
         }
         let Some(lock) = self.toml::<Lock>(text) else {
             return;
         };
         let lines = table_lines(text, "[[package]]");
-        for (index, entry) in lock.package.iter().enumerate() {
-            let local = ["editable", "virtual", "path", "directory"]
+        let is_local = |entry: &Entry| {
+            entry.version.is_none()
+                || ["editable", "virtual", "path", "directory"]
+                    .iter()
+                    .any(|key| entry.source.contains_key(*key))
+        };
+        let versions = PythonVersions::new(
+            lock.package
                 .iter()
-                .any(|key| entry.source.contains_key(*key));
-            let Some(version) = &entry.version else {
+                .filter(|entry| !is_local(entry))
+                .map(|entry| (entry.name.as_str(), entry.version.as_deref())),
+        );
+        let resolve = |edges: &mut dyn Iterator<Item = &Edge>| -> Vec<Dependency> {
+            edges
+                .filter_map(|edge| versions.resolve(&edge.name, edge.version.as_deref()))
+                .collect()
+        };
+        let mut declared: Vec<(Dependency, Scope)> = Vec::new();
+        for (index, entry) in lock.package.iter().enumerate() {
+            let edges = resolve(&mut entry.dependencies.iter());
+            if is_local(entry) {
+                // The project's extras are its own choice to install; a
+                // package's extras are edges only for who asked for them.
+                let extras = resolve(&mut entry.optional.values().flatten());
+                let dev = resolve(&mut entry.dev.values().flatten());
+                declared.extend(edges.into_iter().chain(extras).map(|d| (d, Scope::Direct)));
+                declared.extend(dev.into_iter().map(|d| (d, Scope::Dev)));
                 continue;
-            };
-            if !local {
+            }
+            if let Some(version) = &entry.version {
                 self.add(
                     Ecosystem::PyPI,
                     &entry.name,
@@ -347,6 +418,26 @@ impl Reader<'_> {
                     lines.get(index).copied(),
                     None,
                 );
+                self.set_dependencies(self.inventory.packages.len() - 1, edges);
+            }
+        }
+        self.mark_declared_packages(Ecosystem::PyPI, &declared);
+    }
+
+    /// Gives the packages the project itself declares (the resolved edges
+    /// of its own entry in the lockfile) their scope.
+    fn mark_declared_packages(&mut self, ecosystem: Ecosystem, declared: &[(Dependency, Scope)]) {
+        for (dependency, scope) in declared {
+            let found = self.inventory.packages.iter().position(|package| {
+                ecosystem.normalise_name(&package.name)
+                    == ecosystem.normalise_name(&dependency.name)
+                    && dependency
+                        .version
+                        .as_ref()
+                        .is_none_or(|version| *version == package.version)
+            });
+            if let Some(index) = found {
+                self.mark_declared(index, *scope);
             }
         }
     }
@@ -369,11 +460,14 @@ impl Reader<'_> {
         }
     }
 
-    /// An installed distribution's core metadata: `Name:` and `Version:`
-    /// headers before the first blank line.
+    /// An installed distribution's core metadata: `Name:`, `Version:` and
+    /// `Requires-Dist:` headers before the first blank line. A requirement
+    /// needed only for an extra (`; extra == "socks"`) is not an edge: the
+    /// extra may not have been asked for.
     fn python_metadata(&mut self, text: &str) {
         let mut name = None;
         let mut version = None;
+        let mut requires = Vec::new();
         for (index, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 break;
@@ -382,16 +476,70 @@ impl Reader<'_> {
                 name = Some((value.trim(), index + 1));
             } else if let Some(value) = line.strip_prefix("Version:") {
                 version = Some(value.trim());
+            } else if let Some(value) = line.strip_prefix("Requires-Dist:") {
+                let (requirement, marker) = value.split_once(';').unwrap_or((value, ""));
+                let requirement = requirement.trim();
+                let name_end = requirement
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                    .unwrap_or(requirement.len());
+                let required = &requirement[..name_end];
+                if !is_pypi_name(required) {
+                    self.issue(
+                        Some(index + 1),
+                        format!("cannot read the package name of {:?}", value.trim()),
+                    );
+                } else if !marker.contains("extra") {
+                    requires.push(Dependency::named(required));
+                }
             }
         }
         match (name, version) {
             (Some((name, line)), Some(version)) if !name.is_empty() && !version.is_empty() => {
-                self.add(Ecosystem::PyPI, name, version, Some(line), None)
+                self.add(Ecosystem::PyPI, name, version, Some(line), None);
+                self.set_dependencies(self.inventory.packages.len() - 1, requires);
             }
             _ => self.issue(
                 None,
                 "metadata without Name and Version headers".to_string(),
             ),
+        }
+    }
+}
+
+/// The versions of each PyPI package a Python lockfile holds, to resolve an
+/// edge that names a package (and maybe a version) to the entry installed.
+struct PythonVersions<'l> {
+    by_name: HashMap<String, Vec<(&'l str, &'l str)>>,
+}
+
+impl<'l> PythonVersions<'l> {
+    fn new(entries: impl Iterator<Item = (&'l str, Option<&'l str>)>) -> PythonVersions<'l> {
+        let mut by_name: HashMap<String, Vec<(&str, &str)>> = HashMap::new();
+        for (name, version) in entries {
+            if let Some(version) = version {
+                by_name
+                    .entry(pep503_name(name))
+                    .or_default()
+                    .push((name, version));
+            }
+        }
+        PythonVersions { by_name }
+    }
+
+    /// The entry for `name` (at `version` when given): exact when the lock
+    /// holds one such entry, by name only when it holds several (the
+    /// environment's markers choose, which a lockfile alone cannot), none
+    /// when the package is not locked (an extra nobody asked for).
+    fn resolve(&self, name: &str, version: Option<&str>) -> Option<Dependency> {
+        let candidates = self.by_name.get(&pep503_name(name))?;
+        let matching: Vec<&(&str, &str)> = candidates
+            .iter()
+            .filter(|(_, v)| version.is_none_or(|wanted| wanted == *v))
+            .collect();
+        match matching.as_slice() {
+            [] => None,
+            [(name, version)] => Some(Dependency::exact(name, version)),
+            [(name, _), ..] => Some(Dependency::named(name)),
         }
     }
 }
@@ -420,6 +568,72 @@ fn json_key_lines<'t>(text: &'t str, prefix: &str) -> HashMap<&'t str, usize> {
         .collect()
 }
 
+/// The fields of a package.json naming dependencies, those that install
+/// with the package first (a lockfile entry's edges) and `devDependencies`
+/// last (only the project's own count).
+const NPM_DEPENDENCY_FIELDS: [&str; 4] = [
+    "dependencies",
+    "optionalDependencies",
+    "peerDependencies",
+    "devDependencies",
+];
+
+/// The package a v2/v3 lockfile entry installs: name and version, or
+/// `None` for the project, a workspace link (first-party code) or an
+/// entry without a version.
+fn package_lock_entry<'v>(path: &'v str, entry: &'v Value) -> Option<(&'v str, &'v str)> {
+    let at = path.rfind("node_modules/")?;
+    if entry.get("link").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let installed_as = &path[at + "node_modules/".len()..];
+    let name = entry
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(installed_as);
+    Some((name, entry.get("version").and_then(Value::as_str)?))
+}
+
+/// The package a v1 lockfile entry installs; an alias installs another
+/// package: `"version": "npm:real-name@1.2.3"`.
+fn package_lock_v1_entry<'v>(key: &'v str, entry: &'v Value) -> Option<(&'v str, &'v str)> {
+    let version = entry.get("version").and_then(Value::as_str)?;
+    Some(
+        match version.strip_prefix("npm:").and_then(split_npm_descriptor) {
+            Some((real, version)) => (real, version),
+            None => (key, version),
+        },
+    )
+}
+
+/// Where Node finds `wanted` required from the package installed at
+/// `from` (`node_modules/a/node_modules/b`): in `from`'s own
+/// `node_modules`, then in each enclosing one up to the project's.
+fn resolve_node_module<'v>(
+    packages: &'v serde_json::Map<String, Value>,
+    from: &str,
+    wanted: &str,
+) -> Option<(&'v str, &'v Value)> {
+    let mut base = from;
+    loop {
+        let candidate = if base.is_empty() {
+            format!("node_modules/{wanted}")
+        } else {
+            format!("{base}/node_modules/{wanted}")
+        };
+        if let Some((path, entry)) = packages.get_key_value(&candidate) {
+            return Some((path.as_str(), entry));
+        }
+        if base.is_empty() {
+            return None;
+        }
+        base = match base.rfind("node_modules/") {
+            Some(at) => base[..at].trim_end_matches('/'),
+            None => "",
+        };
+    }
+}
+
 /// Splits an npm descriptor `name@range` (the name may be `@scope/name`).
 fn split_npm_descriptor(descriptor: &str) -> Option<(&str, &str)> {
     let name_start = usize::from(descriptor.starts_with('@'));
@@ -435,33 +649,18 @@ impl Reader<'_> {
         if let Some(packages) = lock.get("packages").and_then(Value::as_object) {
             let root = packages.get("").cloned().unwrap_or(Value::Null);
             let mut direct = HashSet::new();
-            for field in [
-                "dependencies",
-                "devDependencies",
-                "optionalDependencies",
-                "peerDependencies",
-            ] {
+            for field in NPM_DEPENDENCY_FIELDS {
                 if let Some(names) = root.get(field).and_then(Value::as_object) {
                     direct.extend(names.keys().cloned());
                 }
             }
             let lines = json_key_lines(text, "node_modules/");
             for (path, entry) in packages {
-                let Some(at) = path.rfind("node_modules/") else {
+                let Some((name, version)) = package_lock_entry(path, entry) else {
                     continue;
                 };
-                // Workspace links point at first-party code.
-                if entry.get("link").and_then(Value::as_bool) == Some(true) {
-                    continue;
-                }
+                let at = path.rfind("node_modules/").unwrap_or(0);
                 let installed_as = &path[at + "node_modules/".len()..];
-                let name = entry
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(installed_as);
-                let Some(version) = entry.get("version").and_then(Value::as_str) else {
-                    continue;
-                };
                 let scope = if entry.get("dev").and_then(Value::as_bool) == Some(true) {
                     Scope::Dev
                 } else if at == 0 && direct.contains(installed_as) {
@@ -471,9 +670,20 @@ impl Reader<'_> {
                 };
                 let line = lines.get(path.as_str()).copied();
                 self.add(Ecosystem::Npm, name, version, line, Some(scope));
+                let edges = NPM_DEPENDENCY_FIELDS[..3]
+                    .iter()
+                    .filter_map(|field| entry.get(field).and_then(Value::as_object))
+                    .flat_map(|names| names.keys())
+                    .filter_map(|wanted| {
+                        let (target_path, target) = resolve_node_module(packages, path, wanted)?;
+                        let (name, version) = package_lock_entry(target_path, target)?;
+                        Some(Dependency::exact(name, version))
+                    })
+                    .collect();
+                self.set_dependencies(self.inventory.packages.len() - 1, edges);
             }
         } else if let Some(dependencies) = lock.get("dependencies").and_then(Value::as_object) {
-            self.package_lock_v1(dependencies);
+            self.package_lock_v1(dependencies, &mut Vec::new());
         } else {
             self.issue(
                 None,
@@ -482,15 +692,18 @@ impl Reader<'_> {
         }
     }
 
-    fn package_lock_v1(&mut self, dependencies: &serde_json::Map<String, Value>) {
-        for (name, entry) in dependencies {
-            if let Some(version) = entry.get("version").and_then(Value::as_str) {
-                // An alias installs another package: `npm:real-name@1.2.3`.
-                let (name, version) =
-                    match version.strip_prefix("npm:").and_then(split_npm_descriptor) {
-                        Some((real, version)) => (real, version),
-                        None => (name.as_str(), version),
-                    };
+    /// One level of a v1 lockfile's nested `dependencies`; `outer` holds
+    /// the enclosing levels, innermost last, where a `requires` entry is
+    /// looked up the way Node resolves a module: nearest level first.
+    fn package_lock_v1<'v>(
+        &mut self,
+        level: &'v serde_json::Map<String, Value>,
+        outer: &mut Vec<&'v serde_json::Map<String, Value>>,
+    ) {
+        outer.push(level);
+        for (key, entry) in level {
+            let nested = entry.get("dependencies").and_then(Value::as_object);
+            if let Some((name, version)) = package_lock_v1_entry(key, entry) {
                 let dev = entry.get("dev").and_then(Value::as_bool) == Some(true);
                 self.add(
                     Ecosystem::Npm,
@@ -499,11 +712,26 @@ impl Reader<'_> {
                     None,
                     dev.then_some(Scope::Dev),
                 );
+                let requires = entry.get("requires").and_then(Value::as_object);
+                let edges = requires
+                    .into_iter()
+                    .flat_map(|names| names.keys())
+                    .filter_map(|wanted| {
+                        nested
+                            .into_iter()
+                            .chain(outer.iter().rev().copied())
+                            .find_map(|scope| scope.get(wanted))
+                            .and_then(|target| package_lock_v1_entry(wanted, target))
+                            .map(|(name, version)| Dependency::exact(name, version))
+                    })
+                    .collect();
+                self.set_dependencies(self.inventory.packages.len() - 1, edges);
             }
-            if let Some(nested) = entry.get("dependencies").and_then(Value::as_object) {
-                self.package_lock_v1(nested);
+            if let Some(nested) = nested {
+                self.package_lock_v1(nested, outer);
             }
         }
+        outer.pop();
     }
 
     /// `node_modules/<name>/package.json` of an installed package.
@@ -513,124 +741,368 @@ impl Reader<'_> {
         };
         let name = manifest.get("name").and_then(Value::as_str);
         let version = manifest.get("version").and_then(Value::as_str);
-        match (name, version) {
-            (Some(name), Some(version)) => self.add(Ecosystem::Npm, name, version, None, None),
-            _ => self.issue(None, "package.json without name and version".to_string()),
-        }
+        let (Some(name), Some(version)) = (name, version) else {
+            self.issue(None, "package.json without name and version".to_string());
+            return;
+        };
+        self.add(Ecosystem::Npm, name, version, None, None);
+        // Ranges only: which version answers is for whoever sees the other
+        // node_modules folders. An alias (`"x": "npm:real@^1"`) installs
+        // the package it names.
+        let edges = NPM_DEPENDENCY_FIELDS[..2]
+            .iter()
+            .filter_map(|field| manifest.get(field).and_then(Value::as_object))
+            .flatten()
+            .map(|(key, range)| {
+                let aliased = range
+                    .as_str()
+                    .and_then(|range| range.strip_prefix("npm:"))
+                    .and_then(split_npm_descriptor);
+                Dependency::named(aliased.map_or(key.as_str(), |(real, _)| real))
+            })
+            .collect();
+        self.set_dependencies(self.inventory.packages.len() - 1, edges);
     }
 
     /// yarn.lock, classic (v1) and berry: an unindented header lists the
     /// descriptors, an indented `version` line follows (`version "1.0.0"`
     /// in v1, `version: 1.0.0` in berry). Berry's `resolution` names the
-    /// package actually installed (aliases); workspaces are skipped.
+    /// package actually installed (aliases); workspaces are not packages,
+    /// but what they depend on is direct. An entry's `dependencies` and
+    /// `optionalDependencies` are descriptors (`name "range"` in v1,
+    /// `name: npm:range` in berry) that some header lists: the edges.
     fn yarn_lock(&mut self, text: &str) {
-        let mut header: Option<(String, usize)> = None;
-        let mut version: Option<String> = None;
-        let mut resolution: Option<String> = None;
-        let lines: Vec<&str> = text.lines().collect();
-        for (index, line) in lines
-            .iter()
-            .enumerate()
-            .chain(std::iter::once((lines.len(), &"")))
-        {
-            let starts_block =
-                !line.starts_with([' ', '\t', '#']) && line.trim_end().ends_with(':');
-            if starts_block || index == lines.len() {
-                if let Some((descriptors, line_number)) = header.take() {
-                    self.yarn_entry(&descriptors, version.take(), resolution.take(), line_number);
-                }
-                if starts_block && !line.starts_with("__metadata") {
-                    header = Some((line.trim_end().trim_end_matches(':').to_string(), index + 1));
+        let mut entries: Vec<YarnEntry> = Vec::new();
+        let mut block = "";
+        for (index, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            if !line.starts_with([' ', '\t']) {
+                block = "";
+                if line.trim_end().ends_with(':') && !line.starts_with("__metadata") {
+                    entries.push(YarnEntry::new(line, index + 1));
+                } else {
+                    // A top-level line that opens no entry (`__metadata`)
+                    // ends the previous one.
+                    entries.push(YarnEntry::skipped());
                 }
                 continue;
             }
-            // Entry fields sit two spaces in; deeper lines are the entry's
-            // own dependency lists, where a package may be called `version`.
-            if line.len() - line.trim_start().len() != 2 {
+            let Some(entry) = entries.last_mut() else {
                 continue;
-            }
+            };
+            let indent = line.len() - line.trim_start().len();
             let field = line.trim();
             let unquote = |value: &str| value.trim().trim_matches('"').to_string();
-            if let Some(value) = field
-                .strip_prefix("version ")
-                .or_else(|| field.strip_prefix("version:"))
-            {
-                version = Some(unquote(value));
-            } else if let Some(value) = field.strip_prefix("resolution:") {
-                resolution = Some(unquote(value));
+            // Entry fields sit two spaces in; deeper lines belong to the
+            // field above them, where a package may be called `version`.
+            if indent == 2 {
+                block = field.strip_suffix(':').unwrap_or("");
+                if let Some(value) = field
+                    .strip_prefix("version ")
+                    .or_else(|| field.strip_prefix("version:"))
+                {
+                    entry.version = Some(unquote(value));
+                } else if let Some(value) = field.strip_prefix("resolution:") {
+                    entry.resolution = Some(unquote(value));
+                }
+            } else if indent == 4 && matches!(block, "dependencies" | "optionalDependencies") {
+                match yarn_dependency(field) {
+                    Some(descriptor) => entry.requires.push(descriptor),
+                    None => self.issue(
+                        Some(index + 1),
+                        format!("cannot read the dependency {field:?}"),
+                    ),
+                }
             }
         }
+        let mut by_descriptor: HashMap<&str, usize> = HashMap::new();
+        let mut resolved: Vec<Option<YarnResolved>> = Vec::new();
+        for (position, entry) in entries.iter().enumerate() {
+            let result = self.yarn_resolve(entry);
+            if result.is_some() {
+                for descriptor in &entry.descriptors {
+                    by_descriptor.insert(descriptor.as_str(), position);
+                }
+            }
+            resolved.push(result);
+        }
+        let package_of = |descriptor: &str| -> Option<&YarnResolved> {
+            let position = by_descriptor.get(descriptor).or_else(|| {
+                // Berry writes `npm:` in headers but not always in the
+                // dependency lists of older lockfiles.
+                let (name, range) = split_npm_descriptor(descriptor)?;
+                by_descriptor.get(format!("{name}@npm:{range}").as_str())
+            })?;
+            resolved[*position].as_ref()
+        };
+        let mut declared = Vec::new();
+        for (entry, result) in entries.iter().zip(&resolved) {
+            let Some(result) = result else { continue };
+            let edges: Vec<Dependency> = entry
+                .requires
+                .iter()
+                .filter_map(|descriptor| package_of(descriptor))
+                .filter(|target| !target.workspace)
+                .map(|target| Dependency::exact(&target.name, &target.version))
+                .collect();
+            if result.workspace {
+                declared.extend(edges.into_iter().map(|d| (d, Scope::Direct)));
+                continue;
+            }
+            self.add(
+                Ecosystem::Npm,
+                &result.name,
+                &result.version,
+                Some(entry.line),
+                None,
+            );
+            self.set_dependencies(self.inventory.packages.len() - 1, edges);
+        }
+        self.mark_declared_packages(Ecosystem::Npm, &declared);
     }
 
-    fn yarn_entry(
-        &mut self,
-        descriptors: &str,
-        version: Option<String>,
-        resolution: Option<String>,
-        line: usize,
-    ) {
-        let first = descriptors
-            .split(", ")
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"');
-        let Some(version) = version else {
-            self.issue(Some(line), format!("entry {first:?} without a version"));
-            return;
+    /// The package a yarn.lock entry installs, or `None` with an issue.
+    fn yarn_resolve(&mut self, entry: &YarnEntry) -> Option<YarnResolved> {
+        let first = entry.descriptors.first()?;
+        let Some(version) = entry.version.clone() else {
+            self.issue(
+                Some(entry.line),
+                format!("entry {first:?} without a version"),
+            );
+            return None;
         };
-        let descriptor = resolution.as_deref().unwrap_or(first);
+        let descriptor = entry.resolution.as_deref().unwrap_or(first);
         let Some((name, range)) = split_npm_descriptor(descriptor) else {
             self.issue(
-                Some(line),
+                Some(entry.line),
                 format!("cannot read the package name of {descriptor:?}"),
             );
-            return;
+            return None;
         };
-        if range.starts_with("workspace:")
-            || range.starts_with("link:")
-            || range.starts_with("portal:")
-        {
-            return;
-        }
-        self.add(Ecosystem::Npm, name, &version, Some(line), None);
+        Some(YarnResolved {
+            name: name.to_string(),
+            version,
+            // A workspace of the project, or a link to a folder: first-party.
+            workspace: range.starts_with("workspace:")
+                || range.starts_with("link:")
+                || range.starts_with("portal:"),
+        })
     }
 
     /// pnpm-lock.yaml (lockfile v5, v6 and v9), read line by line: the keys
     /// two spaces in under the top-level `packages:` are `/name/1.0.0` (v5),
     /// `/name@1.0.0` (v6) or `name@1.0.0` (v9), with peer suffixes (`_peer@x`
     /// or `(peer@x)`) to drop; `dev: true` marks development packages.
+    ///
+    /// Edges: a package's `dependencies` and `optionalDependencies` (under
+    /// `packages:` before v9, under `snapshots:` in v9) map names to the
+    /// version installed. The project's own are under `importers:` (one per
+    /// workspace folder) or, in a single-project v5/v6 lock, at the top
+    /// level; each is `name: version` (v5) or `name:` then `version:` two
+    /// spaces further in (v6, v9).
     fn pnpm_lock(&mut self, text: &str) {
-        let mut in_packages = false;
-        let mut current: Option<usize> = None;
+        let mut section = "";
+        // The key of the entry being read under `packages:`, `snapshots:`
+        // or `importers:`, and the package it added, if any.
+        let mut owner: Option<(String, Option<usize>)> = None;
+        let mut field = "";
+        let mut pending_name: Option<(usize, String)> = None;
+        let mut edges: Vec<(String, String, String)> = Vec::new();
+        let mut declared: Vec<(Scope, String, String)> = Vec::new();
+        let mut by_key: HashMap<(String, String), usize> = HashMap::new();
         for (index, line) in text.lines().enumerate() {
-            if !line.starts_with(' ') && !line.trim().is_empty() {
-                in_packages = line.trim_end() == "packages:";
-                current = None;
-                continue;
-            }
-            if !in_packages {
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
                 continue;
             }
             let indent = line.len() - line.trim_start().len();
             let content = line.trim();
-            if indent == 2 && content.ends_with(':') {
-                current = None;
-                let key = content.trim_end_matches(':').trim_matches(['\'', '"']);
-                match pnpm_key(key) {
-                    Some((name, version)) => {
-                        self.add(Ecosystem::Npm, name, version, Some(index + 1), None);
-                        current = Some(self.inventory.packages.len() - 1);
+            if indent == 0 {
+                section = content.trim_end_matches(':');
+                owner = None;
+                field = "";
+                pending_name = None;
+                continue;
+            }
+            let (key, value) = match content.split_once(": ") {
+                Some((key, value)) => (key, value.trim()),
+                None => (content.trim_end_matches(':'), ""),
+            };
+            let key = key.trim_matches(['\'', '"']);
+            let value = value.trim_matches(['\'', '"']);
+            // Where a declaration (`name: version`, or `name:` then
+            // `version:`) sits, by section: the project's own lists, or a
+            // package's.
+            let declaration_indent = match section {
+                "dependencies" | "devDependencies" | "optionalDependencies" => Some(2),
+                "importers" | "packages" | "snapshots" => Some(6),
+                _ => None,
+            };
+            if section == "packages" || section == "snapshots" || section == "importers" {
+                if indent == 2 {
+                    field = "";
+                    pending_name = None;
+                    let mut added = None;
+                    if section == "packages" {
+                        match pnpm_key(key) {
+                            Some((name, version)) => {
+                                self.add(Ecosystem::Npm, name, version, Some(index + 1), None);
+                                let position = self.inventory.packages.len() - 1;
+                                self.set_dependencies(position, Vec::new());
+                                by_key.insert((name.to_string(), version.to_string()), position);
+                                added = Some(position);
+                            }
+                            None => self
+                                .issue(Some(index + 1), format!("cannot read package key {key:?}")),
+                        }
                     }
-                    None => self.issue(Some(index + 1), format!("cannot read package key {key:?}")),
+                    owner = Some((key.to_string(), added));
+                    continue;
                 }
-            } else if indent == 4 && content == "dev: true" {
-                if let Some(position) = current {
-                    self.inventory.packages[position].scope = Some(Scope::Dev);
+                if indent == 4 {
+                    field = key;
+                    pending_name = None;
+                    if let (Some((_, Some(position))), "dev: true") = (&owner, content) {
+                        self.inventory.packages[*position].scope = Some(Scope::Dev);
+                    }
+                    continue;
                 }
+            } else {
+                field = section;
+            }
+            let Some(declaration_indent) = declaration_indent else {
+                continue;
+            };
+            let listed = match field {
+                "dependencies" | "optionalDependencies" => Scope::Direct,
+                "devDependencies" if section != "packages" && section != "snapshots" => Scope::Dev,
+                _ => continue,
+            };
+            let (name, version) = if indent == declaration_indent {
+                if value.is_empty() {
+                    pending_name = Some((indent, key.to_string()));
+                    continue;
+                }
+                (key.to_string(), value.to_string())
+            } else if key == "version"
+                && pending_name
+                    .as_ref()
+                    .is_some_and(|(at, _)| indent == at + 2)
+            {
+                match pending_name.take() {
+                    Some((_, name)) => (name, value.to_string()),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            match (section, &owner) {
+                ("packages" | "snapshots", Some((owner, _))) => {
+                    edges.push((owner.clone(), name, version))
+                }
+                ("packages" | "snapshots", None) => {}
+                _ => declared.push((listed, name, version)),
+            }
+        }
+        let target = |name: &str, version: &str| -> Option<usize> {
+            let (name, version) = pnpm_dependency(name, version)?;
+            by_key
+                .get(&(name.to_string(), version.to_string()))
+                .copied()
+        };
+        let mut resolved: HashMap<usize, Vec<Dependency>> = HashMap::new();
+        for (owner, name, version) in &edges {
+            let from =
+                pnpm_key(owner).and_then(|(n, v)| by_key.get(&(n.to_string(), v.to_string())));
+            if let (Some(&from), Some(to)) = (from, target(name, version)) {
+                let to = &self.inventory.packages[to];
+                resolved
+                    .entry(from)
+                    .or_default()
+                    .push(Dependency::exact(&to.name, &to.version));
+            }
+        }
+        for (from, dependencies) in resolved {
+            self.set_dependencies(from, dependencies);
+        }
+        for (scope, name, version) in &declared {
+            if let Some(position) = target(name, version) {
+                self.mark_declared(position, *scope);
             }
         }
     }
+}
+
+/// The package a pnpm dependency entry points at: `name: 1.0.0` with a
+/// peer suffix (`1.0.0_react@18.2.0` in v5, `1.0.0(react@18.2.0)` later),
+/// or an alias naming another package (`/other/1.0.0`, `/other@1.0.0`,
+/// `other@1.0.0`). A `link:` or `file:` points at first-party code.
+fn pnpm_dependency<'a>(name: &'a str, version: &'a str) -> Option<(&'a str, &'a str)> {
+    if version.starts_with("link:") || version.starts_with("file:") {
+        return None;
+    }
+    let plain = version.split('(').next()?;
+    let aliased = plain.get(1..).is_some_and(|rest| rest.contains('@')) && !plain.contains('_');
+    if plain.starts_with('/') || aliased {
+        return pnpm_key(plain);
+    }
+    let plain = plain.split('_').next()?;
+    (!plain.is_empty()).then_some((name, plain))
+}
+
+/// One entry of a yarn.lock as read, before resolving.
+struct YarnEntry {
+    /// The header's descriptors (`name@range`), unquoted.
+    descriptors: Vec<String>,
+    line: usize,
+    version: Option<String>,
+    resolution: Option<String>,
+    /// The descriptors it depends on.
+    requires: Vec<String>,
+}
+
+impl YarnEntry {
+    fn new(header: &str, line: usize) -> YarnEntry {
+        YarnEntry {
+            descriptors: header
+                .trim_end()
+                .trim_end_matches(':')
+                .split(", ")
+                .map(|d| d.trim().trim_matches('"').to_string())
+                .filter(|d| !d.is_empty())
+                .collect(),
+            line,
+            version: None,
+            resolution: None,
+            requires: Vec::new(),
+        }
+    }
+
+    /// A top-level block that is not a package (`__metadata`).
+    fn skipped() -> YarnEntry {
+        YarnEntry::new("", 0)
+    }
+}
+
+struct YarnResolved {
+    name: String,
+    version: String,
+    workspace: bool,
+}
+
+/// The descriptor of one line of a yarn.lock dependency list: `name
+/// "range"` (v1) or `name: range` (berry), either part maybe quoted.
+fn yarn_dependency(line: &str) -> Option<String> {
+    let (name, range) = if let Some(rest) = line.strip_prefix('"') {
+        let (name, rest) = rest.split_once('"')?;
+        (name, rest.trim_start_matches(':'))
+    } else {
+        let end = line.find([' ', ':'])?;
+        (&line[..end], line[end..].trim_start_matches(':'))
+    };
+    let range = range.trim().trim_matches('"');
+    (!name.is_empty() && !range.is_empty()).then(|| format!("{name}@{range}"))
 }
 
 fn pnpm_key(key: &str) -> Option<(&str, &str)> {
@@ -760,7 +1232,9 @@ impl Reader<'_> {
     }
 
     /// Cargo.lock: registry and git packages; packages without a source
-    /// are the workspace's own crates.
+    /// are the workspace's own crates, and what they depend on is direct.
+    /// An edge is `"name"`, or `"name version"` (and `(source)`) when the
+    /// lock holds several versions of the crate.
     fn cargo_lock(&mut self, text: &str) {
         #[derive(Deserialize)]
         struct Lock {
@@ -772,22 +1246,48 @@ impl Reader<'_> {
             name: String,
             version: String,
             source: Option<String>,
+            #[serde(default)]
+            dependencies: Vec<String>,
         }
         let Some(lock) = self.toml::<Lock>(text) else {
             return;
         };
         let lines = table_lines(text, "[[package]]");
+        let resolve = |edge: &str| -> Option<&Entry> {
+            let mut words = edge.split_whitespace();
+            let name = words.next()?;
+            let version = words.next();
+            let mut matching = lock
+                .package
+                .iter()
+                .filter(|e| e.name == name && version.is_none_or(|v| v == e.version));
+            let first = matching.next();
+            // Several matches differ by source only; the first is as good
+            // as any for a name and version, which is what an edge records.
+            first.filter(|target| target.source.is_some())
+        };
+        let mut declared = Vec::new();
         for (index, entry) in lock.package.iter().enumerate() {
-            if entry.source.is_some() {
-                self.add(
-                    Ecosystem::CratesIo,
-                    &entry.name,
-                    &entry.version,
-                    lines.get(index).copied(),
-                    None,
-                );
+            let edges: Vec<Dependency> = entry
+                .dependencies
+                .iter()
+                .filter_map(|edge| resolve(edge))
+                .map(|target| Dependency::exact(&target.name, &target.version))
+                .collect();
+            if entry.source.is_none() {
+                declared.extend(edges.into_iter().map(|d| (d, Scope::Direct)));
+                continue;
             }
+            self.add(
+                Ecosystem::CratesIo,
+                &entry.name,
+                &entry.version,
+                lines.get(index).copied(),
+                None,
+            );
+            self.set_dependencies(self.inventory.packages.len() - 1, edges);
         }
+        self.mark_declared_packages(Ecosystem::CratesIo, &declared);
     }
 }
 
