@@ -273,3 +273,39 @@ fn the_package_rules_are_listed_and_explained() {
     assert!(explain.stdout.contains("FG-SEC-101"));
     assert!(explain.stdout.contains("修复建议"));
 }
+
+#[test]
+fn the_sbom_of_the_example_links_functions_layers_and_packages() {
+    let dir = TempDir::new("pkg-example-sbom");
+    let sbom = dir.path("bom.json");
+    let example = repo_root().join("examples/sam/vulnerable");
+    let (doc, _) = scan_json(&[&example], &["--sbom", sbom.to_str().unwrap()]);
+    // The layer's typosquat and start-up hook are reported on the layer.
+    let hooks = with_rule(&doc, "FG-SUP-001");
+    assert_eq!(hooks.len(), 1, "{:#?}", findings(&doc));
+    assert_eq!(hooks[0]["resource"], "OrdersCommonLayer");
+    assert!(hooks[0]["location"]["path"].as_str().unwrap().ends_with(
+        "layers/vulnerable/orders-common/python/lib/python3.12/site-packages/reqeusts-init.pth"
+    ));
+    let bom: Value = serde_json::from_str(&std::fs::read_to_string(&sbom).unwrap()).unwrap();
+    let depends_on = |reference: &str| -> Vec<String> {
+        bom["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ref"].as_str().unwrap().ends_with(reference))
+            .and_then(|d| d["dependsOn"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_string())
+            .collect()
+    };
+    let function = depends_on("#ProcessPaymentFunction");
+    assert_eq!(function.len(), 1, "{function:?}");
+    assert!(function[0].starts_with("layer:") && function[0].ends_with("#OrdersCommonLayer"));
+    let layer = depends_on("#OrdersCommonLayer");
+    assert_eq!(
+        layer,
+        ["pkg:pypi/reqeusts@2.31.0", "pkg:pypi/requests@2.30.0"]
+    );
+}

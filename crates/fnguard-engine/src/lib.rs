@@ -10,6 +10,7 @@ mod packages;
 
 pub use baseline::{Baseline, BaselineFile};
 pub use config::{Config, FailOn};
+pub use fnguard_scan::package::Owner;
 pub use packages::{is_archive_name, Inventory, PackageOptions};
 
 use fnguard_audit::AuditOptions;
@@ -116,6 +117,8 @@ pub struct ScanOutcome {
     pub files_skipped: usize,
     /// Every package read and its dependencies, for `--sbom`.
     pub inventories: Vec<Inventory>,
+    /// (function, layer version): which function runs with which layer.
+    pub layer_links: Vec<(Owner, Owner)>,
 }
 
 impl ScanOutcome {
@@ -137,7 +140,7 @@ struct UnitResult {
     errors: Vec<InputError>,
     warnings: Vec<InputError>,
     /// Where the deployments' functions and layers take their code from.
-    code: Vec<packages::CodeRef>,
+    code: packages::DeploymentCode,
     /// Files on disk that held a deployment.
     iac_files: Vec<PathBuf>,
 }
@@ -213,7 +216,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
     let mut files_scanned = 0;
     let mut deployments_scanned = 0;
     let mut files_skipped = walk.skipped;
-    let mut code = Vec::new();
+    let mut code = packages::DeploymentCode::default();
     let mut iac_files = Vec::new();
     for unit in units {
         files_scanned += unit.files_read;
@@ -221,12 +224,14 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         files_skipped += unit.skipped;
         errors.extend(unit.errors);
         warnings.extend(unit.warnings);
-        code.extend(unit.code);
+        code.refs.extend(unit.code.refs);
+        code.links.extend(unit.code.links);
         iac_files.extend(unit.iac_files);
     }
     let mut findings = findings;
     let mut notes = walk.notes;
     let mut inventories = Vec::new();
+    let mut layer_links = Vec::new();
     if opts.packages.enabled {
         let roots_with_iac: Vec<bool> = opts
             .roots
@@ -235,6 +240,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
             .collect();
         let phase = packages::run(
             &opts.roots,
+            &iac_files,
             code,
             &roots_with_iac,
             &opts.packages,
@@ -246,6 +252,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         warnings.extend(phase.warnings);
         notes.extend(phase.notes);
         inventories = phase.inventories;
+        layer_links = phase.links;
     }
     let findings = apply_settings(findings, &opts.config, opts.baseline.as_ref());
     let rules: Vec<&'static RuleMeta> = all_rules()
@@ -274,6 +281,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         notes,
         files_skipped,
         inventories,
+        layer_links,
     }
 }
 
@@ -560,7 +568,9 @@ fn process(
                     match load(&file.display, &text) {
                         Ok(dep) => {
                             let files = [(file.display.clone(), file.path.clone())];
-                            out.code.extend(packages::code_refs(&dep, &files));
+                            let found = packages::code_refs(&dep, &files);
+                            out.code.refs.extend(found.refs);
+                            out.code.links.extend(found.links);
                             out.iac_files.push(file.path.clone());
                             audit_into(&dep, opts, &mut out)
                         }
@@ -586,7 +596,9 @@ fn process(
                     .iter()
                     .map(|f| (f.display.clone(), f.path.clone()))
                     .collect();
-                out.code.extend(packages::code_refs(&dep, &on_disk));
+                let found = packages::code_refs(&dep, &on_disk);
+                out.code.refs.extend(found.refs);
+                out.code.links.extend(found.links);
                 out.iac_files.extend(files.iter().map(|f| f.path.clone()));
                 audit_into(&dep, opts, &mut out);
             }
@@ -895,6 +907,7 @@ reason = "signed webhook"
             notes: Vec::new(),
             files_skipped: 0,
             inventories: Vec::new(),
+            layer_links: Vec::new(),
         };
         assert!(outcome.fails(FailOn::AtLeast(Severity::Medium)));
         assert!(!outcome.fails(FailOn::AtLeast(Severity::High)));

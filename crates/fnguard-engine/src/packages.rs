@@ -12,7 +12,7 @@
 
 use fnguard_core::report::InputError;
 use fnguard_core::{Field, Finding, Lang, SourceRef};
-use fnguard_model::Deployment;
+use fnguard_model::{CodeLocation, Deployment};
 use fnguard_scan::archive::Limits;
 use fnguard_scan::classify::{Context, Handler};
 use fnguard_scan::deps::osv::Db;
@@ -71,35 +71,94 @@ pub(crate) struct CodeRef {
     pub layer: bool,
 }
 
-/// The code locations of a deployment's functions. `files` maps the
-/// deployment's display paths to paths on disk.
-pub(crate) fn code_refs(dep: &Deployment, files: &[(String, PathBuf)]) -> Vec<CodeRef> {
-    let mut out = Vec::new();
-    for function in &dep.functions {
-        let Field::Known(code, loc) = &function.code else {
-            continue;
+/// The code locations of a deployment's functions and layer versions, and
+/// which function runs with which layer. `files` maps the deployment's
+/// display paths to paths on disk.
+pub(crate) fn code_refs(dep: &Deployment, files: &[(String, PathBuf)]) -> DeploymentCode {
+    let mut out = DeploymentCode::default();
+    let located = |field: &Field<String>, resource: &str| -> Option<(String, CodeRefBase)> {
+        let Field::Known(code, loc) = field else {
+            return None;
         };
-        let loc = *loc;
-        if function.package_type.eq_ignore_case("image") {
-            continue;
-        }
-        let display = dep.file(loc);
-        let Some((_, on_disk)) = files.iter().find(|(d, _)| d == display) else {
-            continue;
-        };
-        out.push(CodeRef {
-            owner: Owner {
-                resource: function.id.clone(),
-                location: SourceRef::new(display, loc.line, loc.col),
+        let display = dep.file(*loc);
+        let (_, on_disk) = files.iter().find(|(d, _)| d == display)?;
+        Some((
+            code.clone(),
+            CodeRefBase {
+                owner: Owner {
+                    resource: resource.to_string(),
+                    location: SourceRef::new(display, loc.line, loc.col),
+                },
+                base: on_disk.parent().map(Path::to_path_buf).unwrap_or_default(),
+                base_display: parent_display(display),
             },
-            code: code.clone(),
-            base: on_disk.parent().map(Path::to_path_buf).unwrap_or_default(),
-            base_display: parent_display(display),
-            handler: function.handler.value().cloned(),
-            layer: false,
-        });
+        ))
+    };
+    for layer in &dep.layers {
+        if let Some((code, base)) = located(&layer.content, &layer.id) {
+            out.refs.push(CodeRef::new(code, base, None, true));
+        }
+    }
+    for function in &dep.functions {
+        let image = function.package_type.eq_ignore_case("image");
+        let function_ref = located(&function.code, &function.id);
+        let owner = match &function_ref {
+            Some((_, base)) => base.owner.clone(),
+            None => Owner {
+                resource: function.id.clone(),
+                location: SourceRef::new(
+                    dep.file(function.loc),
+                    function.loc.line,
+                    function.loc.col,
+                ),
+            },
+        };
+        for layer in dep.layers_of(function) {
+            if let Some((_, base)) = located(&layer.content, &layer.id) {
+                out.links.push((owner.clone(), base.owner));
+            }
+        }
+        if let Some((code, base)) = function_ref {
+            if !image {
+                out.refs.push(CodeRef::new(
+                    code,
+                    base,
+                    function.handler.value().cloned(),
+                    false,
+                ));
+            }
+        }
     }
     out
+}
+
+/// What one deployment says about its code.
+#[derive(Debug, Default)]
+pub(crate) struct DeploymentCode {
+    pub refs: Vec<CodeRef>,
+    /// (function, layer version) for each layer of the files a function
+    /// runs with.
+    pub links: Vec<(Owner, Owner)>,
+}
+
+/// Who declares a code location and where.
+struct CodeRefBase {
+    owner: Owner,
+    base: PathBuf,
+    base_display: String,
+}
+
+impl CodeRef {
+    fn new(code: String, base: CodeRefBase, handler: Option<String>, layer: bool) -> CodeRef {
+        CodeRef {
+            owner: base.owner,
+            code,
+            base: base.base,
+            base_display: base.base_display,
+            handler,
+            layer,
+        }
+    }
 }
 
 fn parent_display(display: &str) -> String {
@@ -112,12 +171,13 @@ fn parent_display(display: &str) -> String {
 /// Whether a code string can name a local file at all: not an S3 object,
 /// an image, inline code, or an expression the loader could not evaluate.
 fn is_local(code: &str) -> bool {
-    !(code.is_empty()
-        || code.contains("://")
-        || code.starts_with('<')
-        || code.contains("${")
-        || code.contains("$(")
-        || code.contains(".dkr.ecr."))
+    matches!(CodeLocation::parse(code, false), CodeLocation::Local(_))
+        && !(code.is_empty()
+            || code.contains("://")
+            || code.starts_with('<')
+            || code.contains("${")
+            || code.contains("$(")
+            || code.contains(".dkr.ecr."))
 }
 
 /// `base/rel` for display, with `.` segments dropped and `..` applied where
@@ -160,6 +220,9 @@ pub struct PackagePhase {
     /// Each package scanned and its dependency inventory, in display order:
     /// what `--sbom` writes.
     pub inventories: Vec<Inventory>,
+    /// (function, layer version) pairs: which function runs with which
+    /// layer of the files.
+    pub links: Vec<(Owner, Owner)>,
 }
 
 /// One package and what it contains.
@@ -174,7 +237,8 @@ pub struct Inventory {
 /// Resolves the targets and scans them in parallel.
 pub(crate) fn run(
     roots: &[PathBuf],
-    refs: Vec<CodeRef>,
+    iac_files: &[PathBuf],
+    code: DeploymentCode,
     roots_with_iac: &[bool],
     opts: &PackageOptions,
     lang: Option<Lang>,
@@ -209,10 +273,12 @@ pub(crate) fn run(
             display: fnguard_model::discover::display_root(root),
             owners: Vec::new(),
             context: Context::default(),
+            skip: Vec::new(),
         });
     }
     let mut missing = 0usize;
-    let mut refs = refs;
+    phase.links = code.links;
+    let mut refs = code.refs;
     refs.sort_by(|a, b| a.owner.resource.cmp(&b.owner.resource));
     for code_ref in refs {
         if !is_local(&code_ref.code) {
@@ -253,6 +319,7 @@ pub(crate) fn run(
                 handler: None,
                 layer: code_ref.layer,
             },
+            skip: Vec::new(),
         });
         if target.context.handler.is_none() {
             target.context.handler = code_ref.handler.as_deref().and_then(Handler::parse);
@@ -267,6 +334,7 @@ pub(crate) fn run(
         ));
     }
 
+    skip_iac_files(&mut targets, iac_files);
     let targets: Vec<Target> = targets.into_values().collect();
     let results: Vec<(Target, package::Outcome, Vec<Finding>)> = targets
         .into_par_iter()
@@ -308,6 +376,30 @@ pub(crate) fn run(
         ));
     }
     phase
+}
+
+/// Leaves the scan's IaC files out of the folder packages that hold them
+/// (`CodeUri: .`, a Serverless service folder): the IaC rules check them,
+/// and a second report of each secret as "in code" would be noise.
+fn skip_iac_files(targets: &mut BTreeMap<PathBuf, Target>, iac_files: &[PathBuf]) {
+    if !targets.values().any(|t| t.path.is_dir()) {
+        return;
+    }
+    let iac: Vec<PathBuf> = iac_files
+        .iter()
+        .filter_map(|f| f.canonicalize().ok())
+        .collect();
+    for (folder, target) in targets.iter_mut() {
+        for file in &iac {
+            if let Ok(rel) = file.strip_prefix(folder) {
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                target.skip.push(rel.join("/"));
+            }
+        }
+    }
 }
 
 /// Where code locations may point: each folder named on the command line

@@ -21,6 +21,9 @@ use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
 
+/// Folders a folder walk does not enter.
+const TOOL_FOLDERS: &[&str] = &[".git", ".hg", ".svn", ".aws-sam", ".serverless"];
+
 /// Caps on what one [`walk`] may read. The defaults fit Lambda packages
 /// (250 MB unzipped at most, layers included) with room to spare; a user
 /// can raise any of them.
@@ -205,14 +208,23 @@ pub fn walk<V>(input: &Path, limits: &Limits, visitor: &mut V) -> Summary
 where
     V: FnMut(&Entry<'_>, &[u8]),
 {
-    let mut walker = Walker::new(limits, visitor);
     let shown = input.display().to_string();
     // `fn/` and `fn` name the same folder: `fn/app.py`, not `fn//app.py`.
     let display = match shown.trim_end_matches('/') {
         "" => shown.as_str(),
         trimmed => trimmed,
-    }
-    .to_string();
+    };
+    walk_named(input, display, limits, visitor)
+}
+
+/// [`walk`], with the files named after `display` instead of `input` (a
+/// code location `../../src/fn` shown as `src/fn`).
+pub fn walk_named<V>(input: &Path, display: &str, limits: &Limits, visitor: &mut V) -> Summary
+where
+    V: FnMut(&Entry<'_>, &[u8]),
+{
+    let mut walker = Walker::new(limits, visitor);
+    let display = display.to_string();
     match fs::metadata(input) {
         Ok(meta) if meta.is_dir() => walker.folder(input, &display),
         Ok(meta) if meta.is_file() => walker.file_input(input, &display, meta.len()),
@@ -868,6 +880,11 @@ where
                             );
                         }
                     }
+                    // Version-control and build-tool state is never part
+                    // of a deployed package (SAM and the Serverless
+                    // Framework leave their own folders out too); `.aws-sam`
+                    // holds copies of the code, reported once from source.
+                    Ok(kind) if kind.is_dir() && TOOL_FOLDERS.contains(&name.as_str()) => {}
                     Ok(kind) if kind.is_dir() => stack.push((child.path(), child_rel)),
                     Ok(kind) if kind.is_file() => files.push((child.path(), child_rel)),
                     Ok(_) => {}

@@ -61,6 +61,10 @@ pub struct Target {
     pub owners: Vec<Owner>,
     /// The handler and whether it is a layer, for classification.
     pub context: Context,
+    /// Package paths (`/`-separated, relative to a folder target) not to
+    /// read: the IaC files of the scan that sit in the folder, checked by
+    /// the IaC rules and left out of packages by the frameworks.
+    pub skip: Vec<String>,
 }
 
 impl Target {
@@ -121,6 +125,8 @@ pub struct Outcome {
     /// Parts that were read but not understood (an inventory line, a
     /// nested archive past the depth cap).
     pub warnings: Vec<InputError>,
+    /// Files read and searched (not counting nested archives as files, nor
+    /// the IaC files the target skips).
     pub files: u64,
     pub bytes: u64,
 }
@@ -164,6 +170,7 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
             false
         }
     };
+    let mut skipped = 0u64;
     let summary = rayon::scope(|scope| {
         let mut batch: Vec<OwnedFile> = Vec::new();
         let mut batch_bytes = 0u64;
@@ -184,6 +191,11 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
             // A nested archive's entries follow as their own files; its
             // compressed bytes hold nothing to search.
             if entry.is_archive {
+                skipped += 1;
+                return;
+            }
+            if entry.depth == 0 && target.skip.iter().any(|p| p == entry.package_path) {
+                skipped += 1;
                 return;
             }
             batch.push(OwnedFile {
@@ -199,7 +211,7 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
                 );
             }
         };
-        let summary = archive::walk(&target.path, limits, &mut visit);
+        let summary = archive::walk_named(&target.path, &target.display, limits, &mut visit);
         if !batch.is_empty() {
             send(batch, batch_bytes);
         }
@@ -210,7 +222,9 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
     while work_one() {}
     let mut files = results.into_inner().unwrap_or_else(|p| p.into_inner());
     files.sort_by(|a, b| a.display.cmp(&b.display));
-    assemble(target, files, summary)
+    let mut outcome = assemble(target, files, summary);
+    outcome.files -= skipped.min(outcome.files);
+    outcome
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -710,6 +724,21 @@ fn archive_issue(target: &Target, issue: &Issue) -> IssueOutcome {
             | IssueKind::SizeMismatch { .. }
             | IssueKind::RatioExceeded { .. }
     );
+    // What went wrong, the archive being named by the location.
+    let what = match &issue.entry {
+        Some(entry) => format!("entry {entry:?}: {}", issue.kind),
+        None => issue.kind.to_string(),
+    };
+    // A link in a folder on disk is the developer's own layout (a
+    // Serverless service linking a shared `src`): not followed, but not an
+    // attack either. In an archive someone built it.
+    let in_folder = issue.archive == target.display && target.path.is_dir();
+    if in_folder && matches!(issue.kind, IssueKind::LinkOutside { .. }) {
+        return IssueOutcome::Warning(InputError {
+            location,
+            message: what,
+        });
+    }
     if hostile {
         let what = issue.kind.to_string();
         let message = if entry.is_empty() {
@@ -746,7 +775,7 @@ fn archive_issue(target: &Target, issue: &Issue) -> IssueOutcome {
     };
     let error = InputError {
         location,
-        message: format!("{issue}{raise}"),
+        message: format!("{what}{raise}"),
     };
     match issue.kind {
         IssueKind::TooDeep { .. } | IssueKind::InvalidName => IssueOutcome::Warning(error),

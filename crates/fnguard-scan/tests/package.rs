@@ -47,6 +47,7 @@ fn target(path: &Path, handler: Option<&str>) -> Target {
             handler: handler.and_then(Handler::parse),
             layer: false,
         },
+        skip: Vec::new(),
     }
 }
 

@@ -88,11 +88,26 @@ resource "aws_lambda_code_signing_config" "warn_only" {
   }
 }
 
+# Shared code of the Python functions (the Postgres driver and helpers).
+data "archive_file" "orders_common" {
+  type        = "zip"
+  source_dir  = "${path.module}/../../layers/vulnerable/orders-common"
+  output_path = "${path.module}/build/orders_common.zip"
+}
+
+resource "aws_lambda_layer_version" "orders_common" {
+  layer_name          = "${local.name}-orders-common"
+  filename            = data.archive_file.orders_common.output_path
+  source_code_hash    = data.archive_file.orders_common.output_base64sha256
+  compatible_runtimes = ["python3.12"]
+}
+
 resource "aws_lambda_function" "process_payment" {
   function_name           = "${local.name}-process-payment"
   role                    = aws_iam_role.lambda.arn
   runtime                 = "python3.12"
   handler                 = "app.handler"
+  layers                  = [aws_lambda_layer_version.orders_common.arn]
   filename                = data.archive_file.process_payment.output_path
   source_code_hash        = data.archive_file.process_payment.output_base64sha256
   timeout                 = 120
