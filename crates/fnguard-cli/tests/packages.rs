@@ -309,3 +309,17 @@ fn the_sbom_of_the_example_links_functions_layers_and_packages() {
         ["pkg:pypi/reqeusts@2.31.0", "pkg:pypi/requests@2.30.0"]
     );
 }
+
+#[test]
+fn the_example_osv_database_flags_the_layers_requests() {
+    let example = repo_root().join("examples/sam/vulnerable");
+    let db = repo_root().join("examples/osv");
+    let (doc, _) = scan_json(&[&example], &["--osv-db", db.to_str().unwrap()]);
+    let vulnerable = with_rule(&doc, "FG-DEP-001");
+    assert_eq!(vulnerable.len(), 1, "{vulnerable:#?}");
+    let message = vulnerable[0]["message"].as_str().unwrap();
+    assert!(message.contains("requests 2.30.0"), "{message}");
+    assert!(message.contains("GHSA-j8r2-6x86-q33q"), "{message}");
+    assert!(message.contains("fixed in 2.31.0"), "{message}");
+    assert_eq!(vulnerable[0]["resource"], "OrdersCommonLayer");
+}

@@ -567,15 +567,34 @@ fn vulnerability_finding(target: &Target, package: &Package, group: &[&Advisory]
             .unwrap_or(Severity::Medium)
     };
     let ids_text = ids.join(", ");
-    let tail_en = if summary.is_empty() {
-        String::new()
+    let mut fixes: Vec<String> = Vec::new();
+    for advisory in group {
+        for fix in advisory.fixed_in(package) {
+            if !fixes.contains(&fix) {
+                fixes.push(fix);
+            }
+        }
+    }
+    let (fix_en, fix_zh) = if fixes.is_empty() {
+        (
+            "; no fixed version is published".to_string(),
+            "；尚无修复版本".to_string(),
+        )
     } else {
-        format!(": {summary}")
+        (
+            format!("; fixed in {}", fixes.join(", ")),
+            format!("；已在 {} 中修复", fixes.join("、")),
+        )
+    };
+    let tail_en = if summary.is_empty() {
+        fix_en
+    } else {
+        format!("{fix_en}: {summary}")
     };
     let tail_zh = if summary.is_empty() {
-        String::new()
+        fix_zh
     } else {
-        format!("：{summary}")
+        format!("{fix_zh}：{summary}")
     };
     let message = Text::new(
         format!(

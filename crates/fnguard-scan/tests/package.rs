@@ -285,6 +285,15 @@ fn advisories_give_one_finding_per_alias_group_and_malware_is_critical() {
     assert_eq!(vulnerable[0].severity, Severity::Medium);
     assert!(vulnerable[0].message.en.contains("GHSA-test-0001"));
     assert!(vulnerable[0].message.en.contains("PYSEC-2099-1"));
+    assert!(
+        vulnerable[0].message.en.contains("fixed in 2.31.0"),
+        "{}",
+        vulnerable[0].message.en
+    );
+    assert!(
+        malicious_message_says_no_fix(&findings),
+        "a malware record has no fix"
+    );
     assert!(vulnerable[0].location.path.ends_with("requirements.txt"));
     let malicious = by_rule(&findings, "FG-DEP-002");
     assert_eq!(malicious.len(), 1, "{findings:#?}");
@@ -325,4 +334,38 @@ fn many_files_in_a_large_zip_are_all_scanned_once() {
     paths.dedup();
     assert_eq!(paths.len(), 20);
     assert!(paths.windows(2).all(|w| w[0] < w[1]), "sorted by path");
+}
+
+fn malicious_message_says_no_fix(findings: &[Finding]) -> bool {
+    by_rule(findings, "FG-DEP-002")
+        .iter()
+        .all(|f| f.message.en.contains("no fixed version"))
+}
+
+#[test]
+fn the_fix_named_is_the_next_one_in_the_range_that_matches() {
+    let mut db = Db::new();
+    db.add_record(
+        br#"{"id":"RUSTSEC-2099-0001","affected":[{"package":{"ecosystem":"crates.io","name":"smallvec"},
+          "ranges":[{"type":"SEMVER","events":[{"introduced":"0.6.3"},{"fixed":"0.6.14"},
+                                                {"introduced":"1.0.0"},{"fixed":"1.6.1"}]}]}]}"#,
+        "r.json",
+    )
+    .unwrap();
+    let fixed = |version: &str| {
+        let package = fnguard_scan::deps::Package::new(
+            fnguard_scan::deps::Ecosystem::CratesIo,
+            "smallvec",
+            version,
+            "Cargo.lock",
+        );
+        let advisories = db.vulnerabilities(&package);
+        advisories
+            .first()
+            .map(|a| a.fixed_in(&package))
+            .unwrap_or_default()
+    };
+    assert_eq!(fixed("0.6.5"), ["0.6.14"]);
+    assert_eq!(fixed("1.4.0"), ["1.6.1"]);
+    assert!(fixed("1.6.1").is_empty(), "not affected, nothing to fix");
 }

@@ -94,6 +94,8 @@ struct Event {
     kind: EventKind,
     /// `None` for `introduced: "0"`, before every version.
     version: Option<Version>,
+    /// The version as the record writes it, for messages.
+    text: String,
 }
 
 #[derive(Deserialize)]
@@ -173,7 +175,11 @@ impl Range {
                 } else {
                     Some(parse_with(ecosystem, semver, value)?)
                 };
-                events.push(Event { kind, version });
+                events.push(Event {
+                    kind,
+                    version,
+                    text: value.clone(),
+                });
             }
         }
         // The schema's algorithm walks the events in version order; "0"
@@ -214,7 +220,41 @@ impl Range {
     }
 }
 
+impl Range {
+    /// The first `fixed` version above `version`, as written.
+    fn fix_after(&self, version: &Version) -> Option<&str> {
+        self.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Fixed)
+            .find(|e| e.version.as_ref().is_some_and(|v| v > version))
+            .map(|e| e.text.as_str())
+    }
+}
+
 impl Affected {
+    /// The versions that fix `version`, as the record writes them: for
+    /// each range that affects it, its next `fixed` event.
+    pub fn fixed_in(&self, version: &str) -> Vec<String> {
+        let ecosystem_version = Version::parse(self.ecosystem, version).ok();
+        let semver_version = SemVer::parse_go(version).ok().map(Version::Sem);
+        let mut fixes: Vec<String> = Vec::new();
+        for range in &self.ranges {
+            let ours = if range.semver {
+                &semver_version
+            } else {
+                &ecosystem_version
+            };
+            if let Some(ours) = ours.as_ref().filter(|v| range.contains(v)) {
+                if let Some(fix) = range.fix_after(ours) {
+                    if !fixes.iter().any(|f| f == fix) {
+                        fixes.push(fix.to_string());
+                    }
+                }
+            }
+        }
+        fixes
+    }
+
     /// Whether `version` (as the package's file writes it) is affected.
     pub fn contains(&self, version: &str) -> bool {
         let ecosystem_version = Version::parse(self.ecosystem, version).ok();
@@ -242,6 +282,25 @@ impl Affected {
 }
 
 impl Advisory {
+    /// The versions that fix `package`'s version, as the record writes
+    /// them (empty when no range names a fix).
+    pub fn fixed_in(&self, package: &Package) -> Vec<String> {
+        let name = package.ecosystem.normalise_name(&package.name);
+        let mut fixes: Vec<String> = Vec::new();
+        for affected in &self.affected {
+            if affected.ecosystem == package.ecosystem
+                && affected.ecosystem.normalise_name(&affected.name) == name
+            {
+                for fix in affected.fixed_in(&package.version) {
+                    if !fixes.contains(&fix) {
+                        fixes.push(fix);
+                    }
+                }
+            }
+        }
+        fixes
+    }
+
     /// Whether `package` is affected by this advisory.
     pub fn affects(&self, package: &Package) -> bool {
         let name = package.ecosystem.normalise_name(&package.name);
