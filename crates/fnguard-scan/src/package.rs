@@ -390,9 +390,11 @@ fn indicator_finding(
 ) -> Finding {
     let rule = indicator.rule;
     let (class_en, class_zh) = class_text(class);
+    // The title says what was found and the evidence shows it: the message
+    // says where in the package, and what kind of file that is.
     let message = Text::new(
-        format!("{} in {class_en}", rule.title_en),
-        format!("{}，位于{class_zh}中", rule.title_zh),
+        format!("`{}` in the package, {class_en}", file.package_path),
+        format!("包内的 `{}`，属于{class_zh}", file.package_path),
     );
     let line = indicator.line.map_or(0, |l| l as u32);
     let col = indicator.column.map_or(0, |c| c as u32);
