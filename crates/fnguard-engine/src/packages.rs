@@ -244,16 +244,6 @@ pub(crate) fn run(
     lang: Option<Lang>,
 ) -> PackagePhase {
     let mut phase = PackagePhase::default();
-    let rules = match Rules::builtin() {
-        Ok(rules) => rules,
-        Err(message) => {
-            phase.errors.push(InputError {
-                location: SourceRef::new("rules/secrets", 0, 0),
-                message: format!("the secret rules do not load, packages not scanned: {message}"),
-            });
-            return phase;
-        }
-    };
     let allowed = allowed_folders(roots);
 
     // Canonical path -> target, so that a package shipped by several
@@ -336,6 +326,22 @@ pub(crate) fn run(
 
     skip_iac_files(&mut targets, iac_files);
     let targets: Vec<Target> = targets.into_values().collect();
+    if targets.is_empty() {
+        return phase;
+    }
+    // Built only when there is code to read: compiling the secret rules
+    // costs more than a small IaC-only scan.
+    let rules = match Rules::builtin() {
+        Ok(rules) => rules,
+        Err(message) => {
+            phase.errors.push(InputError {
+                location: SourceRef::new("rules/secrets", 0, 0),
+                message: format!("the secret rules do not load, packages not scanned: {message}"),
+            });
+            return phase;
+        }
+    };
+
     let results: Vec<(Target, package::Outcome, Vec<Finding>)> = targets
         .into_par_iter()
         .map(|target| {
