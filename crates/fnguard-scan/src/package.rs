@@ -240,11 +240,24 @@ fn assemble(target: &Target, files: Vec<FileResult>, summary: Summary) -> Outcom
         bytes: summary.bytes,
         ..Outcome::default()
     };
+    // A jar's manifest is read for coordinates only when Maven's own
+    // pom.properties is not in the same jar.
+    let jars_with_pom: HashSet<String> = files
+        .iter()
+        .flat_map(|f| &f.packages)
+        .filter_map(|p| p.source.split_once("!/META-INF/maven/"))
+        .map(|(jar, _)| jar.to_string())
+        .collect();
     let mut seen = HashSet::new();
     for file in files {
         out.findings.extend(file.findings);
         out.warnings.extend(file.warnings);
         for package in file.packages {
+            if let Some(jar) = package.source.strip_suffix("!/META-INF/MANIFEST.MF") {
+                if jars_with_pom.contains(jar) {
+                    continue;
+                }
+            }
             let key = (
                 package.ecosystem,
                 package.ecosystem.normalise_name(&package.name),

@@ -30,7 +30,7 @@ fn read_sample(format: Format, name: &str) -> Inventory {
         | Format::PnpmLock => Ecosystem::Npm,
         Format::GoMod => Ecosystem::Go,
         Format::CargoLock => Ecosystem::CratesIo,
-        Format::PomXml => Ecosystem::Maven,
+        Format::PomXml | Format::PomProperties | Format::JarManifest => Ecosystem::Maven,
     };
     for package in &inventory.packages {
         assert_eq!(package.ecosystem, ecosystem, "{package:?}");

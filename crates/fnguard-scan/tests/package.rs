@@ -369,3 +369,55 @@ fn the_fix_named_is_the_next_one_in_the_range_that_matches() {
     assert_eq!(fixed("1.4.0"), ["1.6.1"]);
     assert!(fixed("1.6.1").is_empty(), "not affected, nothing to fix");
 }
+
+#[test]
+fn jars_are_inventoried_from_pom_properties_or_else_their_manifest() {
+    let dir = temp_dir("jars");
+    let with_pom = zip_of(&[
+        (
+            "META-INF/MANIFEST.MF",
+            b"Manifest-Version: 1.0\r\nImplementation-Version: 2.14.1\r\nBundle-SymbolicName: org.apache.logging.log4j.core\r\n",
+        ),
+        (
+            "META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
+            b"#Created by Apache Maven\nversion=2.14.1\ngroupId=org.apache.logging.log4j\nartifactId=log4j-core\n",
+        ),
+    ]);
+    let manifest_only = zip_of(&[(
+        "META-INF/MANIFEST.MF",
+        b"Manifest-Version: 1.0\nBundle-SymbolicName: com.fasterxml.jackson.core.jackson-da\n tabind\nBundle-Version: 2.13.0\n\nName: x\nImplementation-Version: 9\n",
+    )]);
+    let unknowable = zip_of(&[(
+        "META-INF/MANIFEST.MF",
+        b"Manifest-Version: 1.0\nImplementation-Title: Some Tool\nImplementation-Version: 1.0\n",
+    )]);
+    let function = zip_of(&[
+        ("lib/log4j-core-2.14.1.jar", &with_pom),
+        ("lib/jackson-databind-2.13.0.jar", &manifest_only),
+        ("lib/tool.jar", &unknowable),
+        ("com/example/Handler.class", b"\xca\xfe\xba\xbe"),
+    ]);
+    let path = dir.join("fn.zip");
+    std::fs::write(&path, function).unwrap();
+    let out = package::scan(&target(&path, None), &rules(), &Limits::default());
+    let found: Vec<(&str, &str)> = out
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("com.fasterxml.jackson.core:jackson-databind", "2.13.0"),
+            ("org.apache.logging.log4j:log4j-core", "2.14.1"),
+        ]
+    );
+    let log4j = &out.packages[1];
+    assert!(log4j.source.ends_with(
+        "log4j-core-2.14.1.jar!/META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties"
+    ));
+    assert_eq!(
+        log4j.purl(),
+        "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
+    );
+}

@@ -55,6 +55,12 @@ pub enum Format {
     GoMod,
     CargoLock,
     PomXml,
+    /// `META-INF/maven/<group>/<artifact>/pom.properties` of a jar: the
+    /// coordinates Maven wrote when it built the jar.
+    PomProperties,
+    /// `META-INF/MANIFEST.MF` of a jar: versions and vendor ids, read
+    /// only for coordinates when the jar has no `pom.properties`.
+    JarManifest,
 }
 
 /// The format of the file at `path` (`/`-separated, relative or not), if
@@ -75,6 +81,8 @@ pub fn detect(path: &str) -> Option<Format> {
         "go.mod" => Format::GoMod,
         "Cargo.lock" => Format::CargoLock,
         "pom.xml" => Format::PomXml,
+        "pom.properties" if path.contains("META-INF/maven/") => Format::PomProperties,
+        "MANIFEST.MF" if parent == "META-INF" && path.contains(".jar!/") => Format::JarManifest,
         "METADATA" if parent.ends_with(".dist-info") => Format::PythonMetadata,
         "PKG-INFO" if parent.ends_with(".egg-info") => Format::PythonMetadata,
         "package.json"
@@ -128,6 +136,8 @@ pub fn read_as(format: Format, path: &str, bytes: &[u8]) -> Inventory {
         Format::GoMod => reader.go_mod(text),
         Format::CargoLock => reader.cargo_lock(text),
         Format::PomXml => reader.pom_xml(text),
+        Format::PomProperties => reader.pom_properties(text),
+        Format::JarManifest => reader.jar_manifest(text),
     }
     reader.inventory
 }
@@ -1319,6 +1329,99 @@ impl Reader<'_> {
     /// `profiles/profile`) with a literal version, or a `${property}` the
     /// pom's own `<properties>` defines. Managed versions, parent poms and
     /// plugins are not resolved: they need the rest of the build.
+    /// `groupId`, `artifactId` and `version` of a Java properties file.
+    fn pom_properties(&mut self, text: &str) {
+        let mut values: HashMap<&str, (&str, usize)> = HashMap::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            let Some(split) = line.find(['=', ':']) else {
+                continue;
+            };
+            values.insert(line[..split].trim(), (line[split + 1..].trim(), index + 1));
+        }
+        match (
+            values.get("groupId"),
+            values.get("artifactId"),
+            values.get("version"),
+        ) {
+            (Some((group, _)), Some((artifact, _)), Some((version, line)))
+                if !group.is_empty() && !artifact.is_empty() && !version.is_empty() =>
+            {
+                let name = format!("{group}:{artifact}");
+                self.add(Ecosystem::Maven, &name, version, Some(*line), None);
+            }
+            _ => self.issue(
+                None,
+                "pom.properties without groupId, artifactId and version".to_string(),
+            ),
+        }
+    }
+
+    /// A jar's `MANIFEST.MF`: the version (`Implementation-Version`, else
+    /// `Bundle-Version`), the artifact from the jar's file name
+    /// (`jackson-databind-2.13.0.jar` with version 2.13.0), the group from
+    /// `Implementation-Vendor-Id`, else from `Bundle-SymbolicName` minus
+    /// the artifact. Nothing when any part is missing: a guessed name
+    /// would match nothing, or the wrong advisories.
+    fn jar_manifest(&mut self, text: &str) {
+        // Continuation lines (a leading space) belong to the previous one.
+        let mut attributes: Vec<(String, String)> = Vec::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix(' ') {
+                if let Some((_, value)) = attributes.last_mut() {
+                    value.push_str(rest);
+                }
+                continue;
+            }
+            if line.is_empty() {
+                // The main section ends at the first blank line.
+                break;
+            }
+            if let Some((key, value)) = line.split_once(':') {
+                attributes.push((key.trim().to_string(), value.trim().to_string()));
+            }
+        }
+        let get = |key: &str| {
+            attributes
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(version) = get("Implementation-Version").or_else(|| get("Bundle-Version")) else {
+            return;
+        };
+        let jar = self
+            .file
+            .rsplit_once(".jar!/")
+            .map(|(jar, _)| jar.rsplit(['/', '!']).next().unwrap_or(jar))
+            .unwrap_or("");
+        let Some(artifact) = jar
+            .strip_suffix(version)
+            .and_then(|rest| rest.strip_suffix('-'))
+            .filter(|a| !a.is_empty())
+        else {
+            return;
+        };
+        let group = get("Implementation-Vendor-Id")
+            .map(str::to_string)
+            .or_else(|| {
+                get("Bundle-SymbolicName")
+                    .map(|symbolic| symbolic.split(';').next().unwrap_or(symbolic).trim())
+                    .and_then(|symbolic| symbolic.strip_suffix(artifact))
+                    .and_then(|group| group.strip_suffix('.'))
+                    .filter(|group| !group.is_empty())
+                    .map(str::to_string)
+            });
+        if let Some(group) = group {
+            let name = format!("{group}:{artifact}");
+            self.add(Ecosystem::Maven, &name, version, None, None);
+        }
+    }
+
     fn pom_xml(&mut self, text: &str) {
         let mut stack: Vec<String> = Vec::new();
         let mut properties: HashMap<String, String> = HashMap::new();
