@@ -323,3 +323,54 @@ fn the_example_osv_database_flags_the_layers_requests() {
     assert!(message.contains("fixed in 2.31.0"), "{message}");
     assert_eq!(vulnerable[0]["resource"], "OrdersCommonLayer");
 }
+
+#[test]
+fn config_ignores_and_baselines_apply_to_package_findings() {
+    let dir = TempDir::new("pkg-suppress");
+    dir.write("template.yaml", SAM);
+    dir.write("src/app.py", &format!("KEY = '{AWS_KEY}'\n"));
+    dir.write(
+        "src/vendor/lib/fixtures.py",
+        &format!("SAMPLE = '{AWS_KEY}'\n"),
+    );
+    dir.write(
+        "fnguard.toml",
+        "[[ignore]]\nid = \"FG-SEC-101\"\npath = \"**/vendor/**\"\nreason = \"library fixture\"\n",
+    );
+    let (doc, _) = scan_json(&[dir.root()], &[]);
+    let secrets = with_rule(&doc, "FG-SEC-101");
+    assert_eq!(secrets.len(), 2);
+    for finding in &secrets {
+        let vendored = finding["location"]["path"]
+            .as_str()
+            .unwrap()
+            .contains("/vendor/");
+        assert_eq!(
+            common::suppression_kind(finding).as_deref(),
+            vendored.then_some("config"),
+            "{finding:#}"
+        );
+    }
+    let baseline = dir.path("baseline.json");
+    let written = fnguard([
+        "scan".as_ref(),
+        dir.root().as_os_str(),
+        "--write-baseline".as_ref(),
+        baseline.as_os_str(),
+    ]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    // The line moves; the fingerprint does not.
+    dir.write("src/app.py", &format!("import os\n\nKEY = '{AWS_KEY}'\n"));
+    let (doc, _) = scan_json(&[dir.root()], &["--baseline", baseline.to_str().unwrap()]);
+    let own = with_rule(&doc, "FG-SEC-101")
+        .into_iter()
+        .find(|f| {
+            f["location"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("src/app.py")
+        })
+        .unwrap();
+    assert_eq!(own["location"]["line"], 3);
+    assert_eq!(common::suppression_kind(&own).as_deref(), Some("baseline"));
+}

@@ -206,7 +206,7 @@ impl Config {
 
     /// Parse against the rules of this build.
     pub fn parse(text: &str, display: &str) -> Result<Config, SettingsError> {
-        Config::parse_with_rules(text, display, &fnguard_audit::all_rules())
+        Config::parse_with_rules(text, display, &crate::all_rules())
     }
 
     /// Parse against a given rule registry (rule ids are validated).
