@@ -42,7 +42,14 @@ pub fn render(outcome: &ScanOutcome, db: Option<&Db>) -> String {
         for name in names {
             let part = part_of(&mut builder, inventory.layer, name);
             for package in &inventory.packages {
-                builder.add_to(part, package, None);
+                // A jar's own hash belongs to the package its META-INF
+                // describes; a lockfile's hash to no package.
+                let hash = package
+                    .source
+                    .split_once("!/META-INF/")
+                    .and_then(|(jar, _)| inventory.jar_sha256.get(jar))
+                    .copied();
+                builder.add_to(part, package, hash);
             }
         }
     }

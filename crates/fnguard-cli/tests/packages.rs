@@ -374,3 +374,48 @@ fn config_ignores_and_baselines_apply_to_package_findings() {
     assert_eq!(own["location"]["line"], 3);
     assert_eq!(common::suppression_kind(&own).as_deref(), Some("baseline"));
 }
+
+#[test]
+fn a_jar_in_a_function_zip_is_an_sbom_component_with_its_hash() {
+    let dir = TempDir::new("pkg-jar-sbom");
+    let jar_path = dir.path("inner.jar");
+    zip_file(
+        &jar_path,
+        &[(
+            "META-INF/maven/com.example/util/pom.properties",
+            b"groupId=com.example\nartifactId=util\nversion=1.2.3\n",
+        )],
+    );
+    let jar = std::fs::read(&jar_path).unwrap();
+    let function = dir.path("fn.zip");
+    zip_file(
+        &function,
+        &[
+            ("lib/util-1.2.3.jar", &jar),
+            ("com/example/H.class", b"\xca\xfe\xba\xbe"),
+        ],
+    );
+    let sbom = dir.path("bom.json");
+    let (_, run) = scan_json(&[&function], &["--sbom", sbom.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bom: Value = serde_json::from_str(&std::fs::read_to_string(&sbom).unwrap()).unwrap();
+    let component = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purl"] == "pkg:maven/com.example/util@1.2.3")
+        .expect("the jar's package");
+    let hash = &component["hashes"][0];
+    assert_eq!(hash["alg"], "SHA-256");
+    assert_eq!(hash["content"].as_str().unwrap().len(), 64);
+    let validated = std::process::Command::new("python3")
+        .arg(repo_root().join("scripts/validate-cyclonedx.py"))
+        .arg(&sbom)
+        .output()
+        .unwrap();
+    assert!(
+        validated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validated.stderr)
+    );
+}

@@ -232,6 +232,8 @@ pub struct Inventory {
     pub owners: Vec<Owner>,
     pub layer: bool,
     pub packages: Vec<Package>,
+    /// SHA-256 of each jar, by display path (see `package::Outcome`).
+    pub jar_sha256: std::collections::BTreeMap<String, [u8; 32]>,
 }
 
 /// Resolves the targets and scans them in parallel.
@@ -367,6 +369,7 @@ pub(crate) fn run(
             owners: target.owners,
             layer: target.context.layer,
             packages: outcome.packages,
+            jar_sha256: outcome.jar_sha256,
         });
     }
     if let Some(lang) = lang {

@@ -24,7 +24,8 @@ use fnguard_core::report::InputError;
 use fnguard_core::{
     Finding, Lang, RuleMeta, Severity, SourceRef, Suppression, SuppressionKind, Text,
 };
-use std::collections::{HashMap, HashSet, VecDeque};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -125,6 +126,10 @@ pub struct Outcome {
     /// Parts that were read but not understood (an inventory line, a
     /// nested archive past the depth cap).
     pub warnings: Vec<InputError>,
+    /// SHA-256 of each jar in the package, by display path: a jar is the
+    /// artifact of the Maven package its `META-INF` describes (the SBOM's
+    /// component hash).
+    pub jar_sha256: BTreeMap<String, [u8; 32]>,
     /// Files read and searched (not counting nested archives as files, nor
     /// the IaC files the target skips).
     pub files: u64,
@@ -171,6 +176,7 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
         }
     };
     let mut skipped = 0u64;
+    let mut jar_sha256 = BTreeMap::new();
     let summary = rayon::scope(|scope| {
         let mut batch: Vec<OwnedFile> = Vec::new();
         let mut batch_bytes = 0u64;
@@ -192,6 +198,9 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
             // compressed bytes hold nothing to search.
             if entry.is_archive {
                 skipped += 1;
+                if entry.package_path.to_ascii_lowercase().ends_with(".jar") {
+                    jar_sha256.insert(entry.display.to_string(), Sha256::digest(bytes).into());
+                }
                 return;
             }
             if entry.depth == 0 && target.skip.iter().any(|p| p == entry.package_path) {
@@ -224,6 +233,7 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
     files.sort_by(|a, b| a.display.cmp(&b.display));
     let mut outcome = assemble(target, files, summary);
     outcome.files -= skipped.min(outcome.files);
+    outcome.jar_sha256 = jar_sha256;
     outcome
 }
 

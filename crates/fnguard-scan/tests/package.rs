@@ -6,6 +6,7 @@ use fnguard_scan::archive::Limits;
 use fnguard_scan::classify::{Context, Handler};
 use fnguard_scan::deps::osv::Db;
 use fnguard_scan::package::{self, Owner, Rules, Target};
+use sha2::{Digest, Sha256};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
