@@ -421,4 +421,8 @@ fn jars_are_inventoried_from_pom_properties_or_else_their_manifest() {
         log4j.purl(),
         "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
     );
+    let (jar, _) = log4j.source.split_once("!/META-INF/").unwrap();
+    let digest = out.jar_sha256.get(jar).expect("the jar's hash");
+    assert_eq!(digest, &<[u8; 32]>::from(Sha256::digest(&with_pom)));
+    assert_eq!(out.jar_sha256.len(), 3, "every jar hashed");
 }
