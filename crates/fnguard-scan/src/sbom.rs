@@ -920,15 +920,7 @@ mod tests {
     use super::*;
 
     fn package(ecosystem: Ecosystem, name: &str, version: &str, source: &str) -> Package {
-        Package {
-            ecosystem,
-            name: name.to_string(),
-            version: version.to_string(),
-            source: source.to_string(),
-            line: None,
-            scope: None,
-            dependencies: None,
-        }
+        Package::new(ecosystem, name, version, source)
     }
 
     fn function() -> Function {

@@ -381,17 +381,9 @@ pub fn go_stdlib_version(go_version: &str) -> Option<String> {
 }
 
 fn go_packages(info: &GoBuildInfo, source: &str) -> Vec<Package> {
-    let package = |name: &str, version: &str| Package {
-        ecosystem: Ecosystem::Go,
-        name: name.to_string(),
-        version: version.to_string(),
-        source: source.to_string(),
-        line: None,
-        // Build info does not tell direct from indirect modules, nor which
-        // module needs which.
-        scope: None,
-        dependencies: None,
-    };
+    // Build info does not tell direct from indirect modules, nor which
+    // module needs which: no scope, dependencies unknown.
+    let package = |name: &str, version: &str| Package::new(Ecosystem::Go, name, version, source);
     let mut packages = Vec::new();
     if let Some(version) = go_stdlib_version(&info.go_version) {
         packages.push(package("stdlib", &version));

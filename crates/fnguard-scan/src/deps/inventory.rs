@@ -164,15 +164,10 @@ impl Reader<'_> {
         line: Option<usize>,
         scope: Option<Scope>,
     ) {
-        self.inventory.packages.push(Package {
-            ecosystem,
-            name: name.to_string(),
-            version: version.to_string(),
-            source: self.file.to_string(),
-            line,
-            scope,
-            dependencies: None,
-        });
+        let mut package = Package::new(ecosystem, name, version, self.file);
+        package.line = line;
+        package.scope = scope;
+        self.inventory.packages.push(package);
     }
 
     /// Marks the package at `index` as depending on `dependencies` (sorted,
