@@ -192,6 +192,33 @@ fn dependencies_are_matched_with_an_osv_database_and_the_sbom_validates() {
 
     let (doc, run) = scan_json(&[dir.root()], &[]);
     assert!(with_rule(&doc, "FG-DEP").is_empty());
+    // Without a database the inventory is still listed, and says so.
+    assert_eq!(doc["inventory"]["advisories_checked"], false);
+    let listed: Vec<String> = doc["inventory"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} line {}",
+                p["purl"].as_str().unwrap(),
+                p["location"]["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap(),
+                p["location"]["line"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "pkg:pypi/requests@2.30.0 requirements.txt line 1",
+            "pkg:pypi/urllib3@2.2.2 requirements.txt line 2"
+        ]
+    );
     assert!(
         run.stderr.contains("--osv-db"),
         "without a database the user is told: {}",
@@ -211,6 +238,7 @@ fn dependencies_are_matched_with_an_osv_database_and_the_sbom_validates() {
     let vulnerable = with_rule(&doc, "FG-DEP-001");
     assert_eq!(vulnerable.len(), 1, "{:#?}", findings(&doc));
     assert_eq!(vulnerable[0]["severity"], "high");
+    assert_eq!(doc["inventory"]["advisories_checked"], true);
     assert!(vulnerable[0]["location"]["path"]
         .as_str()
         .unwrap()

@@ -67,6 +67,8 @@ fn report() -> Report {
             message: "expected `,` or `}`".into(),
         }],
         rules: vec![&RULE],
+        inventory: Vec::new(),
+        advisories_checked: false,
     }
 }
 

@@ -14,7 +14,7 @@ pub use fnguard_scan::package::Owner;
 pub use packages::{is_archive_name, Inventory, PackageOptions};
 
 use fnguard_audit::AuditOptions;
-use fnguard_core::report::{InputError, Report};
+use fnguard_core::report::{InputError, InventoryItem, Report};
 use fnguard_core::{Date, Finding, Lang, RuleMeta, SourceRef, Suppression, SuppressionKind};
 use fnguard_model::discover::{self, Candidate, DiscoverOptions, Kind, SourceFile};
 use fnguard_model::{Deployment, LoadError};
@@ -274,6 +274,8 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         findings,
         errors,
         rules,
+        inventory: inventory_items(&inventories),
+        advisories_checked: opts.packages.osv_db.is_some(),
     };
     ScanOutcome {
         report,
@@ -283,6 +285,32 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
         inventories,
         layer_links,
     }
+}
+
+/// The report's list of the dependencies of every package read.
+fn inventory_items(inventories: &[Inventory]) -> Vec<InventoryItem> {
+    inventories
+        .iter()
+        .flat_map(|inventory| {
+            inventory.packages.iter().map(|package| InventoryItem {
+                package: inventory.display.clone(),
+                ecosystem: package.ecosystem.osv_name().to_string(),
+                name: package.name.clone(),
+                version: package.version.clone(),
+                purl: package.purl(),
+                location: SourceRef::new(
+                    package.source.as_str(),
+                    package.line.map_or(0, |l| l as u32),
+                    u32::from(package.line.is_some()),
+                ),
+                scope: package.scope.map(|scope| match scope {
+                    fnguard_scan::deps::Scope::Direct => "direct",
+                    fnguard_scan::deps::Scope::Transitive => "transitive",
+                    fnguard_scan::deps::Scope::Dev => "dev",
+                }),
+            })
+        })
+        .collect()
 }
 
 /// Every rule `fnguard scan` can report: the IaC checks and the package
@@ -902,6 +930,8 @@ reason = "signed webhook"
                 findings: vec![finding("FG-RT-002", "a", 1, "F", Severity::Medium)],
                 errors: Vec::new(),
                 rules: Vec::new(),
+                inventory: Vec::new(),
+                advisories_checked: false,
             },
             warnings: Vec::new(),
             notes: Vec::new(),

@@ -82,6 +82,9 @@ pub(super) fn render_to(
     } else {
         "\n  ],\n"
     });
+    if !report.inventory.is_empty() {
+        inventory(&mut w, report);
+    }
     w.raw("  \"errors\": [");
     for (i, e) in report.errors.iter().enumerate() {
         w.raw(if i == 0 {
@@ -100,6 +103,39 @@ pub(super) fn render_to(
         "\n  ]\n}\n"
     });
     w.finish()
+}
+
+/// The `inventory` object: whether advisories were checked, and every
+/// dependency of the packages read.
+fn inventory(w: &mut Json<'_>, report: &Report) {
+    w.raw("  \"inventory\": {\n    \"advisories_checked\": ");
+    w.raw(if report.advisories_checked {
+        "true"
+    } else {
+        "false"
+    });
+    w.raw(",\n    \"packages\": [");
+    for (i, item) in report.inventory.iter().enumerate() {
+        w.raw(if i == 0 { "\n" } else { ",\n" });
+        w.raw("      {\n        \"package\": ");
+        w.str(&item.package);
+        w.raw(",\n        \"ecosystem\": ");
+        w.str(&item.ecosystem);
+        w.raw(",\n        \"name\": ");
+        w.str(&item.name);
+        w.raw(",\n        \"version\": ");
+        w.str(&item.version);
+        w.raw(",\n        \"purl\": ");
+        w.str(&item.purl);
+        w.raw(",\n        \"location\": ");
+        location(w, &item.location, "        ");
+        if let Some(scope) = item.scope {
+            w.raw(",\n        \"scope\": ");
+            w.str(scope);
+        }
+        w.raw("\n      }");
+    }
+    w.raw("\n    ]\n  },\n");
 }
 
 /// One finding, indented as an element of the top-level `findings` list.
@@ -441,7 +477,27 @@ mod tests {
             scan: Scan<'a>,
             summary: Summary,
             findings: Findings<'a>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            inventory: Option<InventoryOut<'a>>,
             errors: Vec<ErrorOut<'a>>,
+        }
+
+        #[derive(Serialize)]
+        struct InventoryOut<'a> {
+            advisories_checked: bool,
+            packages: Vec<ItemOut<'a>>,
+        }
+
+        #[derive(Serialize)]
+        struct ItemOut<'a> {
+            package: &'a str,
+            ecosystem: &'a str,
+            name: &'a str,
+            version: &'a str,
+            purl: &'a str,
+            location: LocationOut<'a>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            scope: Option<&'a str>,
         }
 
         #[derive(Serialize)]
@@ -637,6 +693,22 @@ mod tests {
                     ordered: ordered(&report.findings),
                     lang: opts.lang,
                 },
+                inventory: (!report.inventory.is_empty()).then(|| InventoryOut {
+                    advisories_checked: report.advisories_checked,
+                    packages: report
+                        .inventory
+                        .iter()
+                        .map(|item| ItemOut {
+                            package: &item.package,
+                            ecosystem: &item.ecosystem,
+                            name: &item.name,
+                            version: &item.version,
+                            purl: &item.purl,
+                            location: (&item.location).into(),
+                            scope: item.scope,
+                        })
+                        .collect(),
+                }),
                 errors: report.errors.iter().map(ErrorOut::from).collect(),
             };
             serde_json::to_string_pretty(&doc).unwrap() + "\n"

@@ -22,7 +22,7 @@ pub use graph::{render_graph, GraphFormat};
 /// Version of fnguard's JSON output: the major part changes on an
 /// incompatible change, the minor part when fields are added (1.1.0:
 /// `attack_path`).
-pub const JSON_SCHEMA_VERSION: &str = "1.1.0";
+pub const JSON_SCHEMA_VERSION: &str = "1.2.0";
 
 /// An input that could not be read or parsed. The rest of the scan goes on;
 /// the run exits with 2.
@@ -48,6 +48,27 @@ pub struct Report {
     /// in `tool.driver.rules`).
     #[serde(skip)]
     pub rules: Vec<&'static RuleMeta>,
+    /// The dependencies of the packages the scan read (empty when it read
+    /// none).
+    pub inventory: Vec<InventoryItem>,
+    /// Whether the inventory was matched against an advisory database.
+    pub advisories_checked: bool,
+}
+
+/// One dependency shipped in a scanned package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InventoryItem {
+    /// The package (folder or archive) it ships in, as displayed.
+    pub package: String,
+    /// OSV ecosystem name: `PyPI`, `npm`, `Go`, `crates.io`, `Maven`.
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+    /// The file (and line, 0 when unknown) that lists it.
+    pub location: SourceRef,
+    /// `direct`, `transitive` or `dev`, when the file says.
+    pub scope: Option<&'static str>,
 }
 
 impl Report {
@@ -247,6 +268,16 @@ pub(crate) mod sample {
                 message: "invalid YAML: did not find expected key".into(),
             }],
             rules: vec![&RULE_A, &RULE_B],
+            inventory: vec![InventoryItem {
+                package: "build/fn.zip".into(),
+                ecosystem: "PyPI".into(),
+                name: "requests".into(),
+                version: "2.30.0".into(),
+                purl: "pkg:pypi/requests@2.30.0".into(),
+                location: SourceRef::new("build/fn.zip!/requirements.txt", 1, 1),
+                scope: Some("direct"),
+            }],
+            advisories_checked: false,
         }
     }
 }

@@ -154,11 +154,24 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
                 out.push_str(" (--show-suppressed 可列出)");
             }
         }
-        let _ = writeln!(
+        let _ = write!(
             out,
             " · 扫描了 {} 个文件, {} 个部署单元",
             report.files_scanned, report.deployments_scanned
         );
+        if !report.inventory.is_empty() {
+            let _ = write!(
+                out,
+                " · {} 个依赖{}",
+                report.inventory.len(),
+                if report.advisories_checked {
+                    "（已比对漏洞通告）"
+                } else {
+                    "（未比对漏洞通告：需要 --osv-db）"
+                }
+            );
+        }
+        out.push('\n');
     } else {
         let _ = write!(
             out,
@@ -174,7 +187,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
                 out.push_str(" (--show-suppressed to list)");
             }
         }
-        let _ = writeln!(
+        let _ = write!(
             out,
             " · {} file{} and {} deployment{} scanned",
             report.files_scanned,
@@ -186,6 +199,24 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
                 "s"
             },
         );
+        if !report.inventory.is_empty() {
+            let _ = write!(
+                out,
+                " · {} dependenc{} {}",
+                report.inventory.len(),
+                if report.inventory.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                if report.advisories_checked {
+                    "checked against advisories"
+                } else {
+                    "not checked against advisories (--osv-db)"
+                }
+            );
+        }
+        out.push('\n');
     }
     out
 }
@@ -202,7 +233,7 @@ mod tests {
         assert!(text.contains("sam/template.yaml\n  OrdersFunction\n    high     FG-TRIG-002 Function URL without authentication §3.1.2 §2.2  42:7"));
         assert!(!text.contains("FG-LOG-003"));
         assert!(text.contains("input errors:\n  broken.yaml:3:9: invalid YAML"));
-        assert!(text.ends_with("1 finding: 1 high · 1 suppressed (--show-suppressed to list) · 3 files and 2 deployments scanned\n"));
+        assert!(text.ends_with("1 finding: 1 high · 1 suppressed (--show-suppressed to list) · 3 files and 2 deployments scanned · 1 dependency not checked against advisories (--osv-db)\n"));
     }
 
     #[test]
