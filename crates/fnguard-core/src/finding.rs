@@ -263,16 +263,19 @@ pub fn fingerprint(rule_id: &str, path: &str, resource: &str, discriminator: &st
     Fingerprint(bytes)
 }
 
-/// Redact a secret for display: keep at most four leading and two trailing
-/// characters, and only when the value is long enough that this reveals
-/// little.
+/// Redact a secret for display, the one way fnguard shows any secret (IaC
+/// values and secrets found in code alike): nothing of a value shorter
+/// than 12 characters; otherwise at most a quarter of it as prefix (4
+/// characters at most) and an eighth as suffix (2 at most), so a printed
+/// finding never gives the secret away but still tells two keys apart.
 pub fn redact(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
-    if chars.len() < 12 {
+    let n = chars.len();
+    if n < 12 {
         return "*****".to_string();
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
+    let head: String = chars[..(n / 4).min(4)].iter().collect();
+    let tail: String = chars[n - (n / 8).min(2)..].iter().collect();
     format!("{head}*****{tail}")
 }
 
@@ -339,6 +342,8 @@ mod tests {
     fn redaction_hides_most_of_the_secret() {
         assert_eq!(redact("AKIAZ7EXAMPLEKEY1234"), "AKIA*****34");
         assert_eq!(redact("short"), "*****");
+        assert_eq!(redact("elevenchars"), "*****");
+        assert_eq!(redact("Orders#Prod24"), "Ord*****4", "13 characters: 3 and 1");
         let r = redact("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz");
         assert!(!r.contains("XUtnFEMI"));
     }
