@@ -8,9 +8,11 @@
 
 pub mod check;
 pub mod filter;
+mod prefix;
 pub mod rule;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex_automata::{meta, Anchored, Input};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -55,6 +57,13 @@ pub struct Scanner {
     /// For each literal of `keywords`, the rules it lets run because they
     /// listed it in `file_contains`.
     gate_rules: Vec<Vec<usize>>,
+    /// For each literal of `keywords`, the rules whose every match starts
+    /// with it or another of their [`prefix::match_prefixes`].
+    start_rules: Vec<Vec<usize>>,
+    /// For each rule, its regex for anchored searches when every match
+    /// starts with one of a few literals ([`prefix`]): it is then tried
+    /// only at their occurrences in a window, not at every byte.
+    anchored: Vec<Option<meta::Regex>>,
 }
 
 /// Rule data that does not build an automaton (e.g. too large).
@@ -76,33 +85,55 @@ impl Scanner {
     }
 
     pub fn new(rules: Vec<SecretRule>) -> Result<Scanner, BuildError> {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut literals: Vec<String> = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut gate_rules: Vec<Vec<usize>> = Vec::new();
-        let mut literal_id = |literal: &str| -> usize {
+        let mut start_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_id = |literal: &[u8]| -> usize {
             let key = literal.to_ascii_lowercase();
             *index.entry(key.clone()).or_insert_with(|| {
                 literals.push(key);
                 keyword_rules.push(Vec::new());
                 gate_rules.push(Vec::new());
+                start_rules.push(Vec::new());
                 literals.len() - 1
             })
         };
+        #[derive(Clone, Copy)]
+        enum Role {
+            Keyword,
+            Gate,
+            Start,
+        }
         let mut wiring = Vec::new();
+        let mut anchored = Vec::with_capacity(rules.len());
         for (r, rule) in rules.iter().enumerate() {
             for keyword in &rule.keywords {
-                wiring.push((literal_id(keyword), r, false));
+                wiring.push((literal_id(keyword.as_bytes()), r, Role::Keyword));
             }
             for literal in &rule.file_contains {
-                wiring.push((literal_id(literal), r, true));
+                wiring.push((literal_id(literal.as_bytes()), r, Role::Gate));
             }
+            let starts = prefix::match_prefixes(&rule.pattern);
+            let regex = match starts {
+                Some(_) => Some(anchored_regex(&rule.pattern)?),
+                None => None,
+            };
+            // The starts open windows too, so that no match is missed for
+            // want of a window (`auth-key` of a rule listing `auth_key`).
+            for start in starts.iter().flatten() {
+                let k = literal_id(start);
+                wiring.push((k, r, Role::Start));
+                wiring.push((k, r, Role::Keyword));
+            }
+            anchored.push(regex);
         }
-        for (k, r, gate) in wiring {
-            let list = if gate {
-                &mut gate_rules[k]
-            } else {
-                &mut keyword_rules[k]
+        for (k, r, role) in wiring {
+            let list = match role {
+                Role::Keyword => &mut keyword_rules[k],
+                Role::Gate => &mut gate_rules[k],
+                Role::Start => &mut start_rules[k],
             };
             if !list.contains(&r) {
                 list.push(r);
@@ -121,6 +152,8 @@ impl Scanner {
             keywords,
             keyword_rules,
             gate_rules,
+            start_rules,
+            anchored,
         })
     }
 
@@ -158,13 +191,23 @@ impl Scanner {
     }
 
     fn scan_text(&self, hay: &[u8]) -> Vec<Hit> {
-        let windows = self.candidate_windows(hay);
+        let (windows, mut starts) = self.candidate_windows(hay);
         let mut hits = Vec::new();
         for (r, spans) in windows.iter().enumerate() {
             if spans.is_empty() {
                 continue;
             }
             let rule = &self.rules[r];
+            if let Some(regex) = &self.anchored[r] {
+                let starts = &mut starts[r];
+                starts.sort_unstable();
+                starts.dedup();
+                for span in spans {
+                    let (start, end) = grow_window(hay, span.clone());
+                    self.search_anchored(regex, r, hay, start..end, starts, &mut hits);
+                }
+                continue;
+            }
             let mut locs = rule.regex.capture_locations();
             for span in spans {
                 let (start, end) = grow_window(hay, span.clone());
@@ -196,15 +239,64 @@ impl Scanner {
         self.finish(hay, hits)
     }
 
-    /// For each rule, the merged byte ranges around its keywords' hits.
+    /// The matches of rule `r` that start at one of `starts` inside
+    /// `window`, as the window search would find them: leftmost first,
+    /// the search going on after an accepted secret's end or one byte after
+    /// a rejected candidate's start.
+    fn search_anchored(
+        &self,
+        regex: &meta::Regex,
+        r: usize,
+        hay: &[u8],
+        window: Range<usize>,
+        starts: &[usize],
+        hits: &mut Vec<(usize, Range<usize>)>,
+    ) {
+        let rule = &self.rules[r];
+        let slice = &hay[..window.end];
+        let first = starts.partition_point(|&s| s < window.start);
+        let mut resume = window.start;
+        let mut slots = [None; 4];
+        for &at in &starts[first..] {
+            if at > window.end {
+                break;
+            }
+            if at < resume {
+                continue;
+            }
+            let input = Input::new(slice)
+                .range(at..window.end)
+                .anchored(Anchored::Yes);
+            if regex.search_slots(&input, &mut slots).is_none() {
+                continue;
+            }
+            let (Some(whole_end), Some(s), Some(e)) = (slots[1], slots[2], slots[3]) else {
+                continue;
+            };
+            let (s, e, whole_end) = (s.get(), e.get(), whole_end.get());
+            if accepts(rule, &hay[s..e]) {
+                hits.push((r, s..e));
+                if whole_end > at {
+                    resume = whole_end;
+                }
+            }
+        }
+    }
+
+    /// For each rule, the merged byte ranges around its keywords' hits,
+    /// and the positions where its anchored regex (if any) is to be tried.
     /// A rule with `file_contains` gets them only when one of those
     /// literals occurs somewhere in the input, before or after the hit.
-    fn candidate_windows(&self, hay: &[u8]) -> Vec<Vec<Range<usize>>> {
+    fn candidate_windows(&self, hay: &[u8]) -> (Vec<Vec<Range<usize>>>, Vec<Vec<usize>>) {
+        let mut starts: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.rules.len()];
         let mut gate_open = vec![false; self.rules.len()];
         let mut waiting: Vec<(usize, Range<usize>)> = Vec::new();
         for m in self.keywords.find_overlapping_iter(hay) {
             let literal = m.pattern().as_usize();
+            for &r in &self.start_rules[literal] {
+                starts[r].push(m.start());
+            }
             for &r in &self.gate_rules[literal] {
                 gate_open[r] = true;
             }
@@ -223,7 +315,7 @@ impl Scanner {
                 push_window(&mut windows[r], span);
             }
         }
-        windows
+        (windows, starts)
     }
 
     /// Overlapping hits of the same bytes: a specific rule beats a generic
@@ -287,6 +379,20 @@ impl Scanner {
         }
         out
     }
+}
+
+/// A rule's regex for searches anchored at a position, built as the regex
+/// crate builds a `regex::bytes::Regex`, so both match the same.
+fn anchored_regex(pattern: &str) -> Result<meta::Regex, BuildError> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(false),
+        )
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .build(pattern)
+        .map_err(|e| BuildError(e.to_string()))
 }
 
 /// Add a window, merged into the previous one when they overlap (hits
@@ -377,6 +483,42 @@ mod tests {
     #[test]
     fn builtin_rules_build_a_scanner() {
         assert!(scanner().rules().len() >= 20);
+    }
+
+    #[test]
+    fn the_generic_rules_run_anchored() {
+        // Their keywords are on nearly every line of code: tried across
+        // whole windows, their regexes would read most of the input.
+        let s = scanner();
+        for id in ["FG-SEC-165", "FG-SEC-166", "FG-SEC-101", "FG-SEC-151"] {
+            let r = s
+                .rules()
+                .iter()
+                .position(|r| r.id == id)
+                .expect("rule exists");
+            assert!(s.anchored[r].is_some(), "{id}");
+        }
+    }
+
+    #[test]
+    fn anchored_search_finds_what_no_keyword_names() {
+        // `auth-key` is not among the generic rule's keywords, but its
+        // regex accepts it: the anchored search starts there too.
+        let hits = scanner().scan(b"auth-key = \"q8Zr2LxV7mKp4TnWc2a1\"\n");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].rule_id, "FG-SEC-166");
+    }
+
+    #[test]
+    fn after_an_accepted_secret_the_search_goes_on_past_it() {
+        let text = b"token = \"q8Zr2LxV7mKp4TnWc2a1\" token=\"Xk9mP2vL7qR4hT8w\"\n";
+        let hits = scanner().scan(text);
+        let secrets: Vec<&[u8]> = hits.iter().map(|h| &text[h.range.clone()]).collect();
+        assert_eq!(
+            secrets,
+            [&b"q8Zr2LxV7mKp4TnWc2a1"[..], &b"Xk9mP2vL7qR4hT8w"[..]],
+            "{hits:?}"
+        );
     }
 
     #[test]
