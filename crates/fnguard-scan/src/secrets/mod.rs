@@ -2,6 +2,9 @@
 //! (`rules/secrets/*.yml`, see [`rule`]) matched behind one Aho-Corasick
 //! keyword prefilter. A rule's regex runs only on windows around its
 //! keywords' hits, so text without any keyword costs one automaton pass.
+//! Most rules' matches can only start with a few literals ([`prefix`]):
+//! their regex is tried anchored at those literals' occurrences in the
+//! window rather than at every byte of it.
 //!
 //! A [`Scanner`] is built once and shared (`Sync`, no global state); call
 //! [`Scanner::scan`] per file from as many threads as wanted.
