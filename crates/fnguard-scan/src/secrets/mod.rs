@@ -14,7 +14,9 @@ pub mod filter;
 mod prefix;
 pub mod rule;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::MatchKind;
 use regex_automata::{meta, Anchored, Input};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -53,7 +55,7 @@ pub struct Scanner {
     rules: Vec<SecretRule>,
     /// Every keyword and every `file_contains` literal of every rule, each
     /// literal once: one pass over the input finds them all.
-    keywords: AhoCorasick,
+    keywords: DFA,
     /// For each literal of `keywords`, the rules that listed it as a
     /// keyword.
     keyword_rules: Vec<Vec<usize>>,
@@ -143,11 +145,11 @@ impl Scanner {
             }
         }
         // A DFA: several times faster than the default NFA on this many
-        // case-insensitive literals, and built once.
-        let keywords = AhoCorasickBuilder::new()
+        // case-insensitive literals, and built once. Walked by
+        // `keyword_occurrences`, two streams at a time.
+        let keywords = DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .map_err(|e| BuildError(e.to_string()))?;
         Ok(Scanner {
@@ -295,17 +297,17 @@ impl Scanner {
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.rules.len()];
         let mut gate_open = vec![false; self.rules.len()];
         let mut waiting: Vec<(usize, Range<usize>)> = Vec::new();
-        for m in self.keywords.find_overlapping_iter(hay) {
-            let literal = m.pattern().as_usize();
+        for m in keyword_occurrences(&self.keywords, hay) {
+            let literal = m.literal;
             for &r in &self.start_rules[literal] {
-                starts[r].push(m.start());
+                starts[r].push(m.start);
             }
             for &r in &self.gate_rules[literal] {
                 gate_open[r] = true;
             }
             for &r in &self.keyword_rules[literal] {
-                let start = m.start().saturating_sub(BEFORE);
-                let end = (m.end() + self.rules[r].window).min(hay.len());
+                let start = m.start.saturating_sub(BEFORE);
+                let end = (m.end + self.rules[r].window).min(hay.len());
                 if self.rules[r].file_contains.is_empty() {
                     push_window(&mut windows[r], start..end);
                 } else {
@@ -382,6 +384,81 @@ impl Scanner {
         }
         out
     }
+}
+
+/// An occurrence of keyword `literal` at `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Occurrence {
+    literal: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Inputs shorter than this are read as one stream.
+const TWO_STREAMS_FROM: usize = 8192;
+
+/// Every occurrence of `dfa`'s literals in `hay`, overlapping ones too, in
+/// the order aho-corasick's overlapping search reports them (by end).
+///
+/// Each step of a DFA waits for the state the previous step loaded, so one
+/// walk leaves the CPU mostly idle. The two halves of the input are walked
+/// at once instead, in one loop: two independent chains of loads. The
+/// second half starts a literal's length early, so that an occurrence
+/// across the middle is seen whole, and reports only those ending after
+/// the middle.
+fn keyword_occurrences(dfa: &DFA, hay: &[u8]) -> Vec<Occurrence> {
+    let mut first = Vec::new();
+    let Ok(start) = dfa.start_state(aho_corasick::Anchored::No) else {
+        return first;
+    };
+    let report = |sid, end: usize, from: usize, out: &mut Vec<Occurrence>| {
+        if end <= from || !dfa.is_match(sid) {
+            return;
+        }
+        for i in 0..dfa.match_len(sid) {
+            let pattern = dfa.match_pattern(sid, i);
+            out.push(Occurrence {
+                literal: pattern.as_usize(),
+                start: end - dfa.pattern_len(pattern),
+                end,
+            });
+        }
+    };
+    let step = |sid, byte| dfa.next_state(aho_corasick::Anchored::No, sid, byte);
+    let n = hay.len();
+    if n < TWO_STREAMS_FROM {
+        let mut sid = start;
+        for (at, &byte) in hay.iter().enumerate() {
+            sid = step(sid, byte);
+            if dfa.is_special(sid) {
+                report(sid, at + 1, 0, &mut first);
+            }
+        }
+        return first;
+    }
+    let middle = n / 2;
+    let second_from = middle - dfa.max_pattern_len().saturating_sub(1).min(middle);
+    let (front, back) = (&hay[..middle], &hay[second_from..]);
+    let mut second = Vec::new();
+    let (mut a, mut b) = (start, start);
+    for (k, (&x, &y)) in front.iter().zip(back).enumerate() {
+        a = step(a, x);
+        b = step(b, y);
+        if dfa.is_special(a) {
+            report(a, k + 1, 0, &mut first);
+        }
+        if dfa.is_special(b) {
+            report(b, second_from + k + 1, middle, &mut second);
+        }
+    }
+    for (k, &y) in back.iter().enumerate().skip(front.len()) {
+        b = step(b, y);
+        if dfa.is_special(b) {
+            report(b, second_from + k + 1, middle, &mut second);
+        }
+    }
+    first.append(&mut second);
+    first
 }
 
 /// A rule's regex for searches anchored at a position, built as the regex
@@ -481,6 +558,44 @@ mod tests {
 
     fn scanner() -> Scanner {
         Scanner::builtin().expect("the built-in rules parse")
+    }
+
+    #[test]
+    fn two_stream_walk_reports_what_the_overlapping_search_does() {
+        let words = [
+            "secret",
+            "secret_access_key",
+            "access_key",
+            "token",
+            "tok",
+            "ent=x",
+        ];
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(words)
+            .unwrap();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .unwrap();
+        let unit = "x SECRET_ACCESS_KEY=y tokent=x, Token ";
+        for len in [0, 5, 8191, 8192, 8193, 20_000, 20_001] {
+            // Several phases of the repeated text, so that occurrences
+            // straddle the middle at different offsets.
+            for shift in [0, 1, 3, 7, 11, 17] {
+                let hay: Vec<u8> = unit.bytes().cycle().skip(shift).take(len).collect();
+                let expected: Vec<Occurrence> = ac
+                    .find_overlapping_iter(&hay)
+                    .map(|m| Occurrence {
+                        literal: m.pattern().as_usize(),
+                        start: m.start(),
+                        end: m.end(),
+                    })
+                    .collect();
+                assert_eq!(keyword_occurrences(&dfa, &hay), expected, "{len} {shift}");
+            }
+        }
     }
 
     #[test]
