@@ -2,7 +2,7 @@
 //! (`rules/secrets/*.yml`, see [`rule`]) matched behind one Aho-Corasick
 //! keyword prefilter. A rule's regex runs only on windows around its
 //! keywords' hits, so text without any keyword costs one automaton pass.
-//! Most rules' matches can only start with a few literals ([`prefix`]):
+//! Most rules' matches can only start with a few literals (module `prefix`):
 //! their regex is tried anchored at those literals' occurrences in the
 //! window rather than at every byte of it.
 //!
