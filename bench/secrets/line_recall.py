@@ -6,13 +6,17 @@ gen_corpus.py corpus.
 
 TOOL_OUTPUT is ripsecrets' output (`path:line:text` for each line with a
 secret) or detect-secrets' JSON (`results: {path: [{line_number}]}`). A
-planted secret counts as found when its line is reported (for a PEM block,
+planted secret counts as found when its line is reported (for a PEM or OpenSSH private key block,
 the BEGIN line just above the body also counts). Lines reported that hold
 no planted secret are counted as other hits.
 """
 import collections
 import json
 import sys
+
+
+# Kinds whose secret starts on the line after its BEGIN line.
+PRIVATE_KEY_BLOCKS = {"pem", "openssh-key"}
 
 
 def reported_lines(out):
@@ -44,7 +48,7 @@ def main():
             line = f.read(int(offset)).count(b"\n") + 1
         planted_lines.update({(name, line), (name, line - 1)})
         total[kind] += 1
-        if (name, line) in reported or (kind == "pem" and (name, line - 1) in reported):
+        if (name, line) in reported or (kind in PRIVATE_KEY_BLOCKS and (name, line - 1) in reported):
             found[kind] += 1
     print(f"recall by line: {sum(found.values())}/{sum(total.values())}")
     for kind in sorted(total):

@@ -2,15 +2,22 @@
 //! (`rules/secrets/*.yml`, see [`rule`]) matched behind one Aho-Corasick
 //! keyword prefilter. A rule's regex runs only on windows around its
 //! keywords' hits, so text without any keyword costs one automaton pass.
+//! Most rules' matches can only start with a few literals (module `prefix`):
+//! their regex is tried anchored at those literals' occurrences in the
+//! window rather than at every byte of it.
 //!
 //! A [`Scanner`] is built once and shared (`Sync`, no global state); call
 //! [`Scanner::scan`] per file from as many threads as wanted.
 
 pub mod check;
 pub mod filter;
+mod prefix;
 pub mod rule;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::MatchKind;
+use regex_automata::{meta, Anchored, Input};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -48,13 +55,20 @@ pub struct Scanner {
     rules: Vec<SecretRule>,
     /// Every keyword and every `file_contains` literal of every rule, each
     /// literal once: one pass over the input finds them all.
-    keywords: AhoCorasick,
+    keywords: DFA,
     /// For each literal of `keywords`, the rules that listed it as a
     /// keyword.
     keyword_rules: Vec<Vec<usize>>,
     /// For each literal of `keywords`, the rules it lets run because they
     /// listed it in `file_contains`.
     gate_rules: Vec<Vec<usize>>,
+    /// For each literal of `keywords`, the rules whose every match starts
+    /// with it or another of their [`prefix::match_prefixes`].
+    start_rules: Vec<Vec<usize>>,
+    /// For each rule, its regex for anchored searches when every match
+    /// starts with one of a few literals ([`prefix`]): it is then tried
+    /// only at their occurrences in a window, not at every byte.
+    anchored: Vec<Option<meta::Regex>>,
 }
 
 /// Rule data that does not build an automaton (e.g. too large).
@@ -76,44 +90,66 @@ impl Scanner {
     }
 
     pub fn new(rules: Vec<SecretRule>) -> Result<Scanner, BuildError> {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut literals: Vec<String> = Vec::new();
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut gate_rules: Vec<Vec<usize>> = Vec::new();
-        let mut literal_id = |literal: &str| -> usize {
+        let mut start_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_id = |literal: &[u8]| -> usize {
             let key = literal.to_ascii_lowercase();
             *index.entry(key.clone()).or_insert_with(|| {
                 literals.push(key);
                 keyword_rules.push(Vec::new());
                 gate_rules.push(Vec::new());
+                start_rules.push(Vec::new());
                 literals.len() - 1
             })
         };
+        #[derive(Clone, Copy)]
+        enum Role {
+            Keyword,
+            Gate,
+            Start,
+        }
         let mut wiring = Vec::new();
+        let mut anchored = Vec::with_capacity(rules.len());
         for (r, rule) in rules.iter().enumerate() {
             for keyword in &rule.keywords {
-                wiring.push((literal_id(keyword), r, false));
+                wiring.push((literal_id(keyword.as_bytes()), r, Role::Keyword));
             }
             for literal in &rule.file_contains {
-                wiring.push((literal_id(literal), r, true));
+                wiring.push((literal_id(literal.as_bytes()), r, Role::Gate));
             }
+            let starts = prefix::match_prefixes(&rule.pattern);
+            let regex = match starts {
+                Some(_) => Some(anchored_regex(&rule.pattern)?),
+                None => None,
+            };
+            // The starts open windows too, so that no match is missed for
+            // want of a window (`auth-key` of a rule listing `auth_key`).
+            for start in starts.iter().flatten() {
+                let k = literal_id(start);
+                wiring.push((k, r, Role::Start));
+                wiring.push((k, r, Role::Keyword));
+            }
+            anchored.push(regex);
         }
-        for (k, r, gate) in wiring {
-            let list = if gate {
-                &mut gate_rules[k]
-            } else {
-                &mut keyword_rules[k]
+        for (k, r, role) in wiring {
+            let list = match role {
+                Role::Keyword => &mut keyword_rules[k],
+                Role::Gate => &mut gate_rules[k],
+                Role::Start => &mut start_rules[k],
             };
             if !list.contains(&r) {
                 list.push(r);
             }
         }
         // A DFA: several times faster than the default NFA on this many
-        // case-insensitive literals, and built once.
-        let keywords = AhoCorasickBuilder::new()
+        // case-insensitive literals, and built once. Walked by
+        // `keyword_occurrences`, two streams at a time.
+        let keywords = DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .map_err(|e| BuildError(e.to_string()))?;
         Ok(Scanner {
@@ -121,6 +157,8 @@ impl Scanner {
             keywords,
             keyword_rules,
             gate_rules,
+            start_rules,
+            anchored,
         })
     }
 
@@ -158,13 +196,23 @@ impl Scanner {
     }
 
     fn scan_text(&self, hay: &[u8]) -> Vec<Hit> {
-        let windows = self.candidate_windows(hay);
+        let (windows, mut starts) = self.candidate_windows(hay);
         let mut hits = Vec::new();
         for (r, spans) in windows.iter().enumerate() {
             if spans.is_empty() {
                 continue;
             }
             let rule = &self.rules[r];
+            if let Some(regex) = &self.anchored[r] {
+                let starts = &mut starts[r];
+                starts.sort_unstable();
+                starts.dedup();
+                for span in spans {
+                    let (start, end) = grow_window(hay, span.clone());
+                    self.search_anchored(regex, r, hay, start..end, starts, &mut hits);
+                }
+                continue;
+            }
             let mut locs = rule.regex.capture_locations();
             for span in spans {
                 let (start, end) = grow_window(hay, span.clone());
@@ -196,21 +244,70 @@ impl Scanner {
         self.finish(hay, hits)
     }
 
-    /// For each rule, the merged byte ranges around its keywords' hits.
+    /// The matches of rule `r` that start at one of `starts` inside
+    /// `window`, as the window search would find them: leftmost first,
+    /// the search going on after an accepted secret's end or one byte after
+    /// a rejected candidate's start.
+    fn search_anchored(
+        &self,
+        regex: &meta::Regex,
+        r: usize,
+        hay: &[u8],
+        window: Range<usize>,
+        starts: &[usize],
+        hits: &mut Vec<(usize, Range<usize>)>,
+    ) {
+        let rule = &self.rules[r];
+        let slice = &hay[..window.end];
+        let first = starts.partition_point(|&s| s < window.start);
+        let mut resume = window.start;
+        let mut slots = [None; 4];
+        for &at in &starts[first..] {
+            if at > window.end {
+                break;
+            }
+            if at < resume {
+                continue;
+            }
+            let input = Input::new(slice)
+                .range(at..window.end)
+                .anchored(Anchored::Yes);
+            if regex.search_slots(&input, &mut slots).is_none() {
+                continue;
+            }
+            let (Some(whole_end), Some(s), Some(e)) = (slots[1], slots[2], slots[3]) else {
+                continue;
+            };
+            let (s, e, whole_end) = (s.get(), e.get(), whole_end.get());
+            if accepts(rule, &hay[s..e]) {
+                hits.push((r, s..e));
+                if whole_end > at {
+                    resume = whole_end;
+                }
+            }
+        }
+    }
+
+    /// For each rule, the merged byte ranges around its keywords' hits,
+    /// and the positions where its anchored regex (if any) is to be tried.
     /// A rule with `file_contains` gets them only when one of those
     /// literals occurs somewhere in the input, before or after the hit.
-    fn candidate_windows(&self, hay: &[u8]) -> Vec<Vec<Range<usize>>> {
+    fn candidate_windows(&self, hay: &[u8]) -> (Vec<Vec<Range<usize>>>, Vec<Vec<usize>>) {
+        let mut starts: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.rules.len()];
         let mut gate_open = vec![false; self.rules.len()];
         let mut waiting: Vec<(usize, Range<usize>)> = Vec::new();
-        for m in self.keywords.find_overlapping_iter(hay) {
-            let literal = m.pattern().as_usize();
+        for m in keyword_occurrences(&self.keywords, hay) {
+            let literal = m.literal;
+            for &r in &self.start_rules[literal] {
+                starts[r].push(m.start);
+            }
             for &r in &self.gate_rules[literal] {
                 gate_open[r] = true;
             }
             for &r in &self.keyword_rules[literal] {
-                let start = m.start().saturating_sub(BEFORE);
-                let end = (m.end() + self.rules[r].window).min(hay.len());
+                let start = m.start.saturating_sub(BEFORE);
+                let end = (m.end + self.rules[r].window).min(hay.len());
                 if self.rules[r].file_contains.is_empty() {
                     push_window(&mut windows[r], start..end);
                 } else {
@@ -223,7 +320,7 @@ impl Scanner {
                 push_window(&mut windows[r], span);
             }
         }
-        windows
+        (windows, starts)
     }
 
     /// Overlapping hits of the same bytes: a specific rule beats a generic
@@ -287,6 +384,95 @@ impl Scanner {
         }
         out
     }
+}
+
+/// An occurrence of keyword `literal` at `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Occurrence {
+    literal: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Inputs shorter than this are read as one stream.
+const TWO_STREAMS_FROM: usize = 8192;
+
+/// Every occurrence of `dfa`'s literals in `hay`, overlapping ones too, in
+/// the order aho-corasick's overlapping search reports them (by end).
+///
+/// Each step of a DFA waits for the state the previous step loaded, so one
+/// walk leaves the CPU mostly idle. The two halves of the input are walked
+/// at once instead, in one loop: two independent chains of loads. The
+/// second half starts a literal's length early, so that an occurrence
+/// across the middle is seen whole, and reports only those ending after
+/// the middle.
+fn keyword_occurrences(dfa: &DFA, hay: &[u8]) -> Vec<Occurrence> {
+    let mut first = Vec::new();
+    let Ok(start) = dfa.start_state(aho_corasick::Anchored::No) else {
+        return first;
+    };
+    let report = |sid, end: usize, from: usize, out: &mut Vec<Occurrence>| {
+        if end <= from || !dfa.is_match(sid) {
+            return;
+        }
+        for i in 0..dfa.match_len(sid) {
+            let pattern = dfa.match_pattern(sid, i);
+            out.push(Occurrence {
+                literal: pattern.as_usize(),
+                start: end - dfa.pattern_len(pattern),
+                end,
+            });
+        }
+    };
+    let step = |sid, byte| dfa.next_state(aho_corasick::Anchored::No, sid, byte);
+    let n = hay.len();
+    if n < TWO_STREAMS_FROM {
+        let mut sid = start;
+        for (at, &byte) in hay.iter().enumerate() {
+            sid = step(sid, byte);
+            if dfa.is_special(sid) {
+                report(sid, at + 1, 0, &mut first);
+            }
+        }
+        return first;
+    }
+    let middle = n / 2;
+    let second_from = middle - dfa.max_pattern_len().saturating_sub(1).min(middle);
+    let (front, back) = (&hay[..middle], &hay[second_from..]);
+    let mut second = Vec::new();
+    let (mut a, mut b) = (start, start);
+    for (k, (&x, &y)) in front.iter().zip(back).enumerate() {
+        a = step(a, x);
+        b = step(b, y);
+        if dfa.is_special(a) {
+            report(a, k + 1, 0, &mut first);
+        }
+        if dfa.is_special(b) {
+            report(b, second_from + k + 1, middle, &mut second);
+        }
+    }
+    for (k, &y) in back.iter().enumerate().skip(front.len()) {
+        b = step(b, y);
+        if dfa.is_special(b) {
+            report(b, second_from + k + 1, middle, &mut second);
+        }
+    }
+    first.append(&mut second);
+    first
+}
+
+/// A rule's regex for searches anchored at a position, built as the regex
+/// crate builds a `regex::bytes::Regex`, so both match the same.
+fn anchored_regex(pattern: &str) -> Result<meta::Regex, BuildError> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(false),
+        )
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .build(pattern)
+        .map_err(|e| BuildError(e.to_string()))
 }
 
 /// Add a window, merged into the previous one when they overlap (hits
@@ -375,8 +561,82 @@ mod tests {
     }
 
     #[test]
+    fn two_stream_walk_reports_what_the_overlapping_search_does() {
+        let words = [
+            "secret",
+            "secret_access_key",
+            "access_key",
+            "token",
+            "tok",
+            "ent=x",
+        ];
+        let dfa = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(words)
+            .unwrap();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .unwrap();
+        let unit = "x SECRET_ACCESS_KEY=y tokent=x, Token ";
+        for len in [0, 5, 8191, 8192, 8193, 20_000, 20_001] {
+            // Several phases of the repeated text, so that occurrences
+            // straddle the middle at different offsets.
+            for shift in [0, 1, 3, 7, 11, 17] {
+                let hay: Vec<u8> = unit.bytes().cycle().skip(shift).take(len).collect();
+                let expected: Vec<Occurrence> = ac
+                    .find_overlapping_iter(&hay)
+                    .map(|m| Occurrence {
+                        literal: m.pattern().as_usize(),
+                        start: m.start(),
+                        end: m.end(),
+                    })
+                    .collect();
+                assert_eq!(keyword_occurrences(&dfa, &hay), expected, "{len} {shift}");
+            }
+        }
+    }
+
+    #[test]
     fn builtin_rules_build_a_scanner() {
         assert!(scanner().rules().len() >= 20);
+    }
+
+    #[test]
+    fn the_generic_rules_run_anchored() {
+        // Their keywords are on nearly every line of code: tried across
+        // whole windows, their regexes would read most of the input.
+        let s = scanner();
+        for id in ["FG-SEC-165", "FG-SEC-166", "FG-SEC-101", "FG-SEC-151"] {
+            let r = s
+                .rules()
+                .iter()
+                .position(|r| r.id == id)
+                .expect("rule exists");
+            assert!(s.anchored[r].is_some(), "{id}");
+        }
+    }
+
+    #[test]
+    fn anchored_search_finds_what_no_keyword_names() {
+        // `auth-key` is not among the generic rule's keywords, but its
+        // regex accepts it: the anchored search starts there too.
+        let hits = scanner().scan(b"auth-key = \"q8Zr2LxV7mKp4TnWc2a1\"\n");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].rule_id, "FG-SEC-166");
+    }
+
+    #[test]
+    fn after_an_accepted_secret_the_search_goes_on_past_it() {
+        let text = b"token = \"q8Zr2LxV7mKp4TnWc2a1\" token=\"Xk9mP2vL7qR4hT8w\"\n";
+        let hits = scanner().scan(text);
+        let secrets: Vec<&[u8]> = hits.iter().map(|h| &text[h.range.clone()]).collect();
+        assert_eq!(
+            secrets,
+            [&b"q8Zr2LxV7mKp4TnWc2a1"[..], &b"Xk9mP2vL7qR4hT8w"[..]],
+            "{hits:?}"
+        );
     }
 
     #[test]
