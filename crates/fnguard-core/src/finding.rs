@@ -343,7 +343,11 @@ mod tests {
         assert_eq!(redact("AKIAZ7EXAMPLEKEY1234"), "AKIA*****34");
         assert_eq!(redact("short"), "*****");
         assert_eq!(redact("elevenchars"), "*****");
-        assert_eq!(redact("Orders#Prod24"), "Ord*****4", "13 characters: 3 and 1");
+        assert_eq!(
+            redact("Orders#Prod24"),
+            "Ord*****4",
+            "13 characters: 3 and 1"
+        );
         let r = redact("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz");
         assert!(!r.contains("XUtnFEMI"));
     }

@@ -157,6 +157,26 @@ fn inline_ignores_count_in_own_code_only() {
 }
 
 #[test]
+fn an_ignored_secret_is_marked_suppressed_in_own_code_and_reported_in_a_library() {
+    let dir = temp_dir("secret-ignore");
+    let text =
+        format!("# fnguard:ignore FG-SEC-101 rotated, kept for a replay test\nKEY = '{AWS_KEY}'\n");
+    write(&dir, "app.py", text.as_bytes());
+    write(&dir, "node_modules/x/index.js", text.as_bytes());
+    let out = package::scan(
+        &target(&dir, Some("app.handler")),
+        &rules(),
+        &Limits::default(),
+    );
+    let hits = by_rule(&out.findings, "FG-SEC-101");
+    assert_eq!(hits.len(), 2, "{:#?}", out.findings);
+    for hit in hits {
+        let own = hit.location.path.ends_with("app.py");
+        assert_eq!(hit.suppressed.is_some(), own, "{hit:#?}");
+    }
+}
+
+#[test]
 fn a_zip_with_an_escaping_entry_is_a_finding_and_a_corrupt_one_an_error() {
     let dir = temp_dir("zips");
     let hostile = dir.join("fn.zip");

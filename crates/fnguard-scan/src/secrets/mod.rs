@@ -170,9 +170,10 @@ impl Scanner {
         &self.rules[hit.rule]
     }
 
-    /// Every secret in `input`, in order, overlapping hits resolved, those
-    /// suppressed by an inline `fnguard:ignore FG-SEC-1nn` left out.
-    /// Binary input (a NUL byte near the start) is scanned in its runs of
+    /// Every secret in `input`, in order, overlapping hits resolved.
+    /// Inline `fnguard:ignore` comments are the caller's to apply (the
+    /// package scan marks the hits they name as suppressed, in the
+    /// function's own code only). Binary input (a NUL byte near the start) is scanned in its runs of
     /// printable text only.
     pub fn scan(&self, input: &[u8]) -> Vec<Hit> {
         let sniff = &input[..input.len().min(BINARY_SNIFF)];
@@ -355,7 +356,7 @@ impl Scanner {
         kept
     }
 
-    /// Positions, redaction and inline suppression.
+    /// Positions and redaction.
     fn finish(&self, hay: &[u8], hits: Vec<(usize, Range<usize>)>) -> Vec<Hit> {
         let mut out = Vec::with_capacity(hits.len());
         let (mut line, mut counted_to) = (1usize, 0usize);
@@ -364,9 +365,6 @@ impl Scanner {
             counted_to = range.start;
             let line_start = memchr::memrchr(b'\n', &hay[..range.start]).map_or(0, |i| i + 1);
             let rule_id = &self.rules[r].id;
-            if suppressed(hay, line_start, rule_id) {
-                continue;
-            }
             // Continuation bytes of UTF-8 do not start a character.
             let column = hay[line_start..range.start]
                 .iter()
@@ -376,7 +374,9 @@ impl Scanner {
             out.push(Hit {
                 rule: r,
                 rule_id: rule_id.clone(),
-                redacted: filter::redact(&String::from_utf8_lossy(&hay[range.clone()])),
+                redacted: fnguard_core::finding::redact(&String::from_utf8_lossy(
+                    &hay[range.clone()],
+                )),
                 range,
                 line: u32::try_from(line).unwrap_or(u32::MAX),
                 column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -523,35 +523,6 @@ fn accepts(rule: &SecretRule, secret: &[u8]) -> bool {
     !rule.randomness || filter::is_random(secret)
 }
 
-const IGNORE_MARKER: &[u8] = b"fnguard:ignore";
-
-/// `fnguard:ignore FG-SEC-101[,FG-SEC-102] [reason]` on the secret's line
-/// or the line above it.
-fn suppressed(hay: &[u8], line_start: usize, rule_id: &str) -> bool {
-    let line_end = memchr::memchr(b'\n', &hay[line_start..]).map_or(hay.len(), |i| line_start + i);
-    let above_start = if line_start == 0 {
-        0
-    } else {
-        memchr::memrchr(b'\n', &hay[..line_start - 1]).map_or(0, |i| i + 1)
-    };
-    let text = &hay[above_start..line_end];
-    memchr::memmem::find_iter(text, IGNORE_MARKER).any(|at| {
-        let rest = &text[at + IGNORE_MARKER.len()..];
-        let rest = rest.strip_prefix(b":").unwrap_or(rest);
-        let rest = &rest[rest
-            .iter()
-            .take_while(|b| **b == b' ' || **b == b'\t')
-            .count()..];
-        let ids_end = rest
-            .iter()
-            .position(|b| b.is_ascii_whitespace())
-            .unwrap_or(rest.len());
-        rest[..ids_end]
-            .split(|&b| b == b',')
-            .any(|id| id.eq_ignore_ascii_case(rule_id.as_bytes()))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,20 +619,7 @@ mod tests {
         assert_eq!(hit.rule_id, "FG-SEC-101");
         assert_eq!((hit.line, hit.column), (2, 10));
         assert_eq!(&text[hit.range.clone()], b"AKIAQ3EGRN2VZK7TWB5D");
-        assert_eq!(hit.redacted, "AKIA…5D");
-    }
-
-    #[test]
-    fn inline_ignore_on_the_line_or_above() {
-        let s = scanner();
-        let same = b"k = 'AKIAQ3EGRN2VZK7TWB5D' # fnguard:ignore FG-SEC-101 test key\n";
-        assert!(s.scan(same).is_empty());
-        let above = b"// fnguard:ignore FG-SEC-102,FG-SEC-101\nk = 'AKIAQ3EGRN2VZK7TWB5D'\n";
-        assert!(s.scan(above).is_empty());
-        let other_rule = b"# fnguard:ignore FG-SEC-102\nk = 'AKIAQ3EGRN2VZK7TWB5D'\n";
-        assert_eq!(s.scan(other_rule).len(), 1);
-        let two_above = b"# fnguard:ignore FG-SEC-101\n\nk = 'AKIAQ3EGRN2VZK7TWB5D'\n";
-        assert_eq!(s.scan(two_above).len(), 1);
+        assert_eq!(hit.redacted, "AKIA*****5D");
     }
 
     #[test]
