@@ -388,10 +388,10 @@ impl Scanner {
 
 /// An occurrence of keyword `literal` at `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Occurrence {
-    literal: usize,
-    start: usize,
-    end: usize,
+pub(crate) struct Occurrence {
+    pub literal: usize,
+    pub start: usize,
+    pub end: usize,
 }
 
 /// Inputs shorter than this are read as one stream.
@@ -399,6 +399,7 @@ const TWO_STREAMS_FROM: usize = 8192;
 
 /// Every occurrence of `dfa`'s literals in `hay`, overlapping ones too, in
 /// the order aho-corasick's overlapping search reports them (by end).
+/// Also the indicators' literal prefilter.
 ///
 /// Each step of a DFA waits for the state the previous step loaded, so one
 /// walk leaves the CPU mostly idle. The two halves of the input are walked
@@ -406,7 +407,7 @@ const TWO_STREAMS_FROM: usize = 8192;
 /// second half starts a literal's length early, so that an occurrence
 /// across the middle is seen whole, and reports only those ending after
 /// the middle.
-fn keyword_occurrences(dfa: &DFA, hay: &[u8]) -> Vec<Occurrence> {
+pub(crate) fn keyword_occurrences(dfa: &DFA, hay: &[u8]) -> Vec<Occurrence> {
     let mut first = Vec::new();
     let Ok(start) = dfa.start_state(aho_corasick::Anchored::No) else {
         return first;
