@@ -279,9 +279,16 @@ pub(crate) fn run(
         let relative = code_ref.code.trim();
         let path = code_ref.base.join(relative);
         let display = join_display(&code_ref.base_display, relative);
-        let canonical = match path.canonicalize() {
-            Ok(canonical) => canonical,
-            Err(_) => {
+        // One `stat` tells most missing build outputs apart before the
+        // dozen `readlink`s of a canonicalisation.
+        let found = if path.exists() {
+            path.canonicalize().ok()
+        } else {
+            None
+        };
+        let canonical = match found {
+            Some(canonical) => canonical,
+            None => {
                 missing += 1;
                 phase.warnings.push(InputError {
                     location: code_ref.owner.location.clone(),
@@ -394,18 +401,21 @@ fn skip_iac_files(targets: &mut BTreeMap<PathBuf, Target>, iac_files: &[PathBuf]
     if !targets.values().any(|t| t.path.is_dir()) {
         return;
     }
-    let iac: Vec<PathBuf> = iac_files
-        .iter()
-        .filter_map(|f| f.canonicalize().ok())
-        .collect();
-    for (folder, target) in targets.iter_mut() {
-        for file in &iac {
-            if let Ok(rel) = file.strip_prefix(folder) {
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                target.skip.push(rel.join("/"));
+    for file in iac_files {
+        let Ok(file) = file.canonicalize() else {
+            continue;
+        };
+        // Every folder target that holds the file, found by walking up its
+        // folders rather than comparing each file with each target.
+        for folder in file.ancestors().skip(1) {
+            if let Some(target) = targets.get_mut(folder) {
+                if let Ok(rel) = file.strip_prefix(folder) {
+                    let rel: Vec<String> = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect();
+                    target.skip.push(rel.join("/"));
+                }
             }
         }
     }

@@ -61,6 +61,9 @@ pub fn check(scanner: &Scanner) -> Vec<Problem> {
         for message in missing_metadata(rule) {
             problem(message);
         }
+        if rule.regex().is_none() {
+            problem("pattern does not compile (too large?)".into());
+        }
         if rule.examples.is_empty() {
             problem("no example".into());
         }

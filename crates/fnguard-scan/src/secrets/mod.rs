@@ -16,6 +16,7 @@ pub mod rule;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
+use std::sync::OnceLock;
 use aho_corasick::MatchKind;
 use regex_automata::{meta, Anchored, Input};
 use std::collections::HashMap;
@@ -68,7 +69,7 @@ pub struct Scanner {
     /// For each rule, its regex for anchored searches when every match
     /// starts with one of a few literals ([`prefix`]): it is then tried
     /// only at their occurrences in a window, not at every byte.
-    anchored: Vec<Option<meta::Regex>>,
+    anchored: Vec<Option<LazyAnchored>>,
 }
 
 /// Rule data that does not build an automaton (e.g. too large).
@@ -121,10 +122,10 @@ impl Scanner {
                 wiring.push((literal_id(literal.as_bytes()), r, Role::Gate));
             }
             let starts = prefix::match_prefixes(&rule.pattern);
-            let regex = match starts {
-                Some(_) => Some(anchored_regex(&rule.pattern)?),
-                None => None,
-            };
+            let regex = starts.as_ref().map(|_| LazyAnchored {
+                pattern: rule.pattern.clone(),
+                regex: OnceLock::new(),
+            });
             // The starts open windows too, so that no match is missed for
             // want of a window (`auth-key` of a rule listing `auth_key`).
             for start in starts.iter().flatten() {
@@ -204,7 +205,7 @@ impl Scanner {
                 continue;
             }
             let rule = &self.rules[r];
-            if let Some(regex) = &self.anchored[r] {
+            if let Some(regex) = self.anchored[r].as_ref().and_then(LazyAnchored::get) {
                 let starts = &mut starts[r];
                 starts.sort_unstable();
                 starts.dedup();
@@ -214,13 +215,16 @@ impl Scanner {
                 }
                 continue;
             }
-            let mut locs = rule.regex.capture_locations();
+            let Some(regex) = rule.regex() else {
+                continue;
+            };
+            let mut locs = regex.capture_locations();
             for span in spans {
                 let (start, end) = grow_window(hay, span.clone());
                 let slice = &hay[..end];
                 let mut at = start;
                 while at <= end {
-                    let Some(whole) = rule.regex.captures_read_at(&mut locs, slice, at) else {
+                    let Some(whole) = regex.captures_read_at(&mut locs, slice, at) else {
                         break;
                     };
                     let accepted = match locs.get(1) {
@@ -462,6 +466,25 @@ pub(crate) fn keyword_occurrences(dfa: &DFA, hay: &[u8]) -> Vec<Occurrence> {
     first
 }
 
+/// A rule's anchored regex, compiled the first time a window of the rule
+/// opens: compiling all 80 took ~0.1 s, more than scanning a small
+/// package, and most packages open windows for a few rules only.
+struct LazyAnchored {
+    pattern: String,
+    /// `None` inside when the pattern does not build as a meta regex (the
+    /// rule then runs unanchored; the built-in rules all build, a test
+    /// checks).
+    regex: OnceLock<Option<meta::Regex>>,
+}
+
+impl LazyAnchored {
+    fn get(&self) -> Option<&meta::Regex> {
+        self.regex
+            .get_or_init(|| anchored_regex(&self.pattern).ok())
+            .as_ref()
+    }
+}
+
 /// A rule's regex for searches anchored at a position, built as the regex
 /// crate builds a `regex::bytes::Regex`, so both match the same.
 fn anchored_regex(pattern: &str) -> Result<meta::Regex, BuildError> {
@@ -587,6 +610,12 @@ mod tests {
                 .position(|r| r.id == id)
                 .expect("rule exists");
             assert!(s.anchored[r].is_some(), "{id}");
+        }
+        // Compiled lazily, each anchored regex of the built-in rules builds.
+        for (r, lazy) in s.anchored.iter().enumerate() {
+            if let Some(lazy) = lazy {
+                assert!(lazy.get().is_some(), "{}", s.rules()[r].id);
+            }
         }
     }
 

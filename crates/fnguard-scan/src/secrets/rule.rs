@@ -4,6 +4,7 @@
 
 use fnguard_core::Severity;
 use regex::bytes::Regex;
+use std::sync::OnceLock;
 use std::fmt;
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -94,7 +95,9 @@ pub struct SecretRule {
     pub name: String,
     /// The regex as written; group 1 is the secret.
     pub pattern: String,
-    pub(crate) regex: Regex,
+    /// `pattern` compiled, on first use; `None` inside if it does not
+    /// compile (a size limit: the syntax was checked when parsing).
+    regex: OnceLock<Option<Regex>>,
     /// Lowercase literals; the regex runs only near one of them.
     pub keywords: Vec<String>,
     /// Minimum Shannon entropy (bits per character) of the secret.
@@ -130,6 +133,15 @@ pub struct SecretRule {
     pub references: Vec<String>,
     /// The file the rule came from, for messages.
     pub file: String,
+}
+
+impl SecretRule {
+    /// The rule's regex, compiled the first time it is needed.
+    pub(crate) fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.pattern).ok())
+            .as_ref()
+    }
 }
 
 /// A rule file that cannot be used, with where.
@@ -243,12 +255,19 @@ fn parse_rule(file: &str, item: &Yaml) -> Result<SecretRule, String> {
     };
     let id = text("id")?;
     let pattern = text("pattern")?;
-    let regex = Regex::new(&pattern).map_err(|e| format!("bad pattern: {e}"))?;
-    // Group 0 is the whole match; exactly one more is the secret.
-    if regex.captures_len() != 2 {
+    // Parsed here, compiled on first use (`SecretRule::regex`): the
+    // syntax and the capture count are checked now, and a scan that never
+    // opens a window for the rule never pays for its compilation.
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(&pattern)
+        .map_err(|e| format!("bad pattern: {e}"))?;
+    // Exactly one explicit group: the secret.
+    let groups = hir.properties().explicit_captures_len();
+    if groups != 1 {
         return Err(format!(
-            "pattern must have exactly one capture group (the secret), it has {}",
-            regex.captures_len() - 1
+            "pattern must have exactly one capture group (the secret), it has {groups}"
         ));
     }
     let keywords = list("keywords")?;
@@ -300,7 +319,7 @@ fn parse_rule(file: &str, item: &Yaml) -> Result<SecretRule, String> {
     Ok(SecretRule {
         name: text("name")?,
         pattern,
-        regex,
+        regex: OnceLock::new(),
         keywords,
         min_entropy,
         randomness: flag("randomness")?,
