@@ -16,11 +16,11 @@ pub mod rule;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
-use std::sync::OnceLock;
 use aho_corasick::MatchKind;
 use regex_automata::{meta, Anchored, Input};
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 pub use rule::{builtin_rules, parse_rules, Example, RuleError, SecretRule};
 

@@ -4,8 +4,8 @@
 
 use fnguard_core::Severity;
 use regex::bytes::Regex;
-use std::sync::OnceLock;
 use std::fmt;
+use std::sync::OnceLock;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The rule files shipped with fnguard, one per vendor or family. A test
