@@ -1,0 +1,350 @@
+//! Cloud-function and API-gateway endpoint intelligence (issue 5, guide §2.1
+//! and §4): a knowledge base of the hostnames under which vendors publish
+//! functions and gateways, and a classifier that turns a host or URL into
+//! vendor, product, kind, region, tenant id and function/service id.
+//!
+//! The knowledge base is data (`rules/intel/endpoints.yml`, embedded); its
+//! examples are checked by [`KnowledgeBase::check`]. Classification looks
+//! the host's suffixes up in a map and runs only the patterns of the
+//! products registered under them, so a host of an unrelated site costs a
+//! few hash lookups and no regex.
+
+mod data;
+mod host;
+mod yaml;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+pub use data::{parse_knowledge_base, CaptureSpec, DataError, Example, Product};
+pub use host::{normalize_host, punycode_encode};
+
+/// What a product's hosts run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The host runs the tenant's function code.
+    Function,
+    /// An API gateway: it may front a function or any other backend.
+    Gateway,
+    /// An edge or PaaS platform hosting anything, functions included.
+    Edge,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::Gateway => "gateway",
+            Kind::Edge => "edge",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a pattern's named capture means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Region,
+    /// Account, APPID, UID, project: whom to report.
+    Tenant,
+    /// Function, service, gateway or app id inside the tenant.
+    Function,
+    /// Anything else (hashes, zones, intranet markers).
+    Detail,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Region => "region",
+            Role::Tenant => "tenant",
+            Role::Function => "function",
+            Role::Detail => "detail",
+        }
+    }
+}
+
+/// How sure a classification is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Confidence {
+    /// The pattern is unverified: the host has the shape, the research found
+    /// no source confirming it.
+    Low,
+    /// A verified pattern of a generic edge/PaaS platform: the host is the
+    /// vendor's, but it may serve anything.
+    Medium,
+    /// A verified pattern specific to a function or gateway product.
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A host attributed to a product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification<'kb> {
+    /// The normalised host that matched.
+    pub host: String,
+    pub product: &'kb Product,
+    pub region: Option<String>,
+    pub tenant: Option<String>,
+    /// Function, service, gateway or app id.
+    pub function: Option<String>,
+    /// Every named capture that matched, in pattern order.
+    pub captures: Vec<(&'kb str, String)>,
+    pub confidence: Confidence,
+}
+
+impl Classification<'_> {
+    pub fn vendor(&self) -> &str {
+        &self.product.vendor
+    }
+    pub fn kind(&self) -> Kind {
+        self.product.kind
+    }
+}
+
+/// The products and the suffix map that picks candidates for a host.
+#[derive(Debug)]
+pub struct KnowledgeBase {
+    products: Vec<Product>,
+    /// Suffix (e.g. `fcapp.run`) to the indexes of the products under it,
+    /// in file order.
+    by_suffix: HashMap<String, Vec<usize>, FnvBuild>,
+}
+
+/// Result of a successful [`KnowledgeBase::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSummary {
+    pub products: usize,
+    pub positive_examples: usize,
+    pub negative_examples: usize,
+}
+
+/// An example that does not classify as the data says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFailure {
+    pub file: String,
+    pub product: String,
+    pub example: String,
+    pub message: String,
+}
+
+impl fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: example `{}`: {}",
+            self.file, self.product, self.example, self.message
+        )
+    }
+}
+
+/// The embedded knowledge base's file name, as errors name it.
+pub const BUILTIN_FILE: &str = "rules/intel/endpoints.yml";
+const BUILTIN_TEXT: &str = include_str!("../../../rules/intel/endpoints.yml");
+
+/// The knowledge base shipped with fnguard, parsed once. Errors here are
+/// bugs caught by the test suite and `fnguard rules check`.
+pub fn builtin() -> Result<&'static KnowledgeBase, &'static [DataError]> {
+    static BUILTIN: OnceLock<Result<KnowledgeBase, Vec<DataError>>> = OnceLock::new();
+    match BUILTIN.get_or_init(|| KnowledgeBase::parse(BUILTIN_FILE, BUILTIN_TEXT)) {
+        Ok(kb) => Ok(kb),
+        Err(errors) => Err(errors),
+    }
+}
+
+/// Classify with the built-in knowledge base; `None` when the input has no
+/// hostname, no product matches, or the built-in data is broken (which
+/// `builtin()` reports).
+pub fn classify(input: &str) -> Option<Classification<'static>> {
+    builtin().ok()?.classify(input)
+}
+
+impl KnowledgeBase {
+    /// Parse a knowledge-base file. Every bad entry is reported (file,
+    /// line:column, entry id); nothing is kept unless the whole file is good.
+    pub fn parse(file: &str, text: &str) -> Result<KnowledgeBase, Vec<DataError>> {
+        let products = parse_knowledge_base(file, text)?;
+        let mut by_suffix: HashMap<String, Vec<usize>, FnvBuild> = HashMap::default();
+        for (index, product) in products.iter().enumerate() {
+            for suffix in &product.suffixes {
+                by_suffix.entry(suffix.clone()).or_default().push(index);
+            }
+        }
+        Ok(KnowledgeBase {
+            products,
+            by_suffix,
+        })
+    }
+
+    pub fn products(&self) -> &[Product] {
+        &self.products
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.id == id)
+    }
+
+    /// Classify a host, `host:port`, URL or Host/SNI value.
+    pub fn classify(&self, input: &str) -> Option<Classification<'_>> {
+        self.classify_normalized(normalize_host(input)?)
+    }
+
+    /// Classify a host already normalised by [`normalize_host`].
+    pub fn classify_normalized(&self, host: String) -> Option<Classification<'_>> {
+        // Longest suffix first: each dot starts a candidate suffix.
+        let starts = host.match_indices('.').map(|(dot, _)| dot + 1);
+        for start in starts {
+            let Some(candidates) = self.by_suffix.get(&host[start..]) else {
+                continue;
+            };
+            for &index in candidates {
+                let product = &self.products[index];
+                if let Some(found) = product.regex.captures(&host) {
+                    return Some(self.attribute(product, &found, &host));
+                }
+            }
+        }
+        None
+    }
+
+    fn attribute<'kb>(
+        &'kb self,
+        product: &'kb Product,
+        found: &regex::Captures<'_>,
+        host: &str,
+    ) -> Classification<'kb> {
+        let mut classification = Classification {
+            host: host.to_string(),
+            product,
+            region: None,
+            tenant: None,
+            function: None,
+            captures: Vec::with_capacity(product.captures.len()),
+            confidence: product.confidence(),
+        };
+        for spec in &product.captures {
+            let Some(value) = found.name(&spec.name) else {
+                continue;
+            };
+            let value = value.as_str().to_string();
+            match spec.role {
+                Role::Region => classification.region = Some(value.clone()),
+                Role::Tenant => classification.tenant = Some(value.clone()),
+                Role::Function => classification.function = Some(value.clone()),
+                Role::Detail => {}
+            }
+            classification.captures.push((spec.name.as_str(), value));
+        }
+        classification
+    }
+
+    /// Prove the data: every positive example classifies as its product
+    /// with exactly its captures, no negative example classifies as its
+    /// product. All failures are returned.
+    pub fn check(&self) -> Result<CheckSummary, Vec<CheckFailure>> {
+        let mut failures = Vec::new();
+        let mut summary = CheckSummary {
+            products: self.products.len(),
+            positive_examples: 0,
+            negative_examples: 0,
+        };
+        for product in &self.products {
+            let fail = |example: &str, message: String| CheckFailure {
+                file: product.file.clone(),
+                product: product.id.clone(),
+                example: example.to_string(),
+                message,
+            };
+            for example in &product.examples {
+                summary.positive_examples += 1;
+                match self.classify(&example.host) {
+                    None => failures.push(fail(&example.host, "does not classify".into())),
+                    Some(got) if got.product.id != product.id => failures.push(fail(
+                        &example.host,
+                        format!("classifies as `{}`", got.product.id),
+                    )),
+                    Some(got) => {
+                        let mut want: Vec<(&str, &str)> = example
+                            .captures
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        let mut have: Vec<(&str, &str)> =
+                            got.captures.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        want.sort_unstable();
+                        have.sort_unstable();
+                        if want != have {
+                            failures.push(fail(
+                                &example.host,
+                                format!("captures {have:?}, the data says {want:?}"),
+                            ));
+                        }
+                    }
+                }
+            }
+            for negative in &product.negative_examples {
+                summary.negative_examples += 1;
+                if let Some(got) = self.classify(negative) {
+                    if got.product.id == product.id {
+                        failures.push(fail(
+                            negative,
+                            "negative example classifies as this product".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        if failures.is_empty() {
+            Ok(summary)
+        } else {
+            Err(failures)
+        }
+    }
+}
+
+/// FNV-1a: the suffix map is hit once per label of every host with short
+/// keys, where SipHash's per-hash setup is the larger cost. The keys are
+/// our own data, so hash flooding is not a concern.
+#[derive(Debug, Clone, Copy, Default)]
+struct FnvBuild;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for FnvBuild {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
