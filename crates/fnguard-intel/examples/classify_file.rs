@@ -30,7 +30,7 @@ fn main() -> Result<(), String> {
         for line in &lines {
             if let Some(found) = kb.classify(line) {
                 matched += 1;
-                with_tenant += usize::from(found.tenant.is_some());
+                with_tenant += usize::from(found.tenant().is_some());
             }
         }
         let seconds = start.elapsed().as_secs_f64();

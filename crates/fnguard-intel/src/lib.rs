@@ -15,6 +15,7 @@ mod yaml;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 pub use data::{parse_knowledge_base, CaptureSpec, DataError, Example, Product};
@@ -99,27 +100,62 @@ impl fmt::Display for Confidence {
     }
 }
 
-/// A host attributed to a product.
+/// A host attributed to a product. Capture values are slices of `host`,
+/// so a classification allocates only the host and one small vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification<'kb> {
     /// The normalised host that matched.
     pub host: String,
     pub product: &'kb Product,
-    pub region: Option<String>,
-    pub tenant: Option<String>,
-    /// Function, service, gateway or app id.
-    pub function: Option<String>,
-    /// Every named capture that matched, in pattern order.
-    pub captures: Vec<(&'kb str, String)>,
     pub confidence: Confidence,
+    /// Every named capture that matched, in pattern order: its spec (name,
+    /// role, meaning) and its byte range in `host`.
+    spans: Vec<(&'kb CaptureSpec, Range<usize>)>,
 }
 
-impl Classification<'_> {
-    pub fn vendor(&self) -> &str {
+impl<'kb> Classification<'kb> {
+    pub fn vendor(&self) -> &'kb str {
         &self.product.vendor
     }
+
     pub fn kind(&self) -> Kind {
         self.product.kind
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.by_role(Role::Region)
+    }
+
+    /// Account, APPID, UID or project: whom the endpoint belongs to.
+    pub fn tenant(&self) -> Option<&str> {
+        self.by_role(Role::Tenant)
+    }
+
+    /// Function, service, gateway or app id.
+    pub fn function(&self) -> Option<&str> {
+        self.by_role(Role::Function)
+    }
+
+    /// The value of the named capture, when it matched.
+    pub fn capture(&self, name: &str) -> Option<&str> {
+        self.spans
+            .iter()
+            .find(|(spec, _)| spec.name == name)
+            .map(|(_, range)| &self.host[range.clone()])
+    }
+
+    /// Every capture that matched, in pattern order, with its meaning.
+    pub fn captures(&self) -> impl Iterator<Item = (&'kb CaptureSpec, &str)> + '_ {
+        self.spans
+            .iter()
+            .map(|(spec, range)| (*spec, &self.host[range.clone()]))
+    }
+
+    fn by_role(&self, role: Role) -> Option<&str> {
+        self.spans
+            .iter()
+            .find(|(spec, _)| spec.role == role)
+            .map(|(_, range)| &self.host[range.clone()])
     }
 }
 
@@ -221,42 +257,22 @@ impl KnowledgeBase {
             for &index in candidates {
                 let product = &self.products[index];
                 if let Some(found) = product.regex.captures(&host) {
-                    return Some(self.attribute(product, &found, &host));
+                    let spans = product
+                        .captures
+                        .iter()
+                        .filter_map(|spec| Some((spec, found.name(&spec.name)?.range())))
+                        .collect();
+                    drop(found);
+                    return Some(Classification {
+                        host,
+                        product,
+                        confidence: product.confidence(),
+                        spans,
+                    });
                 }
             }
         }
         None
-    }
-
-    fn attribute<'kb>(
-        &'kb self,
-        product: &'kb Product,
-        found: &regex::Captures<'_>,
-        host: &str,
-    ) -> Classification<'kb> {
-        let mut classification = Classification {
-            host: host.to_string(),
-            product,
-            region: None,
-            tenant: None,
-            function: None,
-            captures: Vec::with_capacity(product.captures.len()),
-            confidence: product.confidence(),
-        };
-        for spec in &product.captures {
-            let Some(value) = found.name(&spec.name) else {
-                continue;
-            };
-            let value = value.as_str().to_string();
-            match spec.role {
-                Role::Region => classification.region = Some(value.clone()),
-                Role::Tenant => classification.tenant = Some(value.clone()),
-                Role::Function => classification.function = Some(value.clone()),
-                Role::Detail => {}
-            }
-            classification.captures.push((spec.name.as_str(), value));
-        }
-        classification
     }
 
     /// Prove the data: every positive example classifies as its product
@@ -290,8 +306,10 @@ impl KnowledgeBase {
                             .iter()
                             .map(|(k, v)| (k.as_str(), v.as_str()))
                             .collect();
-                        let mut have: Vec<(&str, &str)> =
-                            got.captures.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        let mut have: Vec<(&str, &str)> = got
+                            .captures()
+                            .map(|(spec, value)| (spec.name.as_str(), value))
+                            .collect();
                         want.sort_unstable();
                         have.sort_unstable();
                         if want != have {

@@ -84,14 +84,14 @@ fn classify_from_urls_with_ports_and_case() {
     assert_eq!(c.vendor(), "alibaba");
     assert_eq!(c.kind(), Kind::Function);
     assert_eq!(c.host, "savesurvey-wdzwrthfoe.cn-hangzhou.fcapp.run");
-    assert_eq!(c.region.as_deref(), Some("cn-hangzhou"));
-    assert_eq!(c.function.as_deref(), Some("savesurvey"));
-    assert_eq!(c.tenant, None);
+    assert_eq!(c.region(), Some("cn-hangzhou"));
+    assert_eq!(c.function(), Some("savesurvey"));
+    assert_eq!(c.tenant(), None);
     assert_eq!(c.confidence, Confidence::High);
 
     let c = classify("service-h0jbiq9b-1300814016.sh.apigw.tencentcs.com:80").unwrap();
-    assert_eq!(c.tenant.as_deref(), Some("1300814016"));
-    assert_eq!(c.function.as_deref(), Some("h0jbiq9b"));
+    assert_eq!(c.tenant(), Some("1300814016"));
+    assert_eq!(c.function(), Some("h0jbiq9b"));
     assert_eq!(c.kind(), Kind::Gateway);
 
     // Scheme-less host/path (the legacy Alibaba form carries the function in the path).
@@ -99,7 +99,7 @@ fn classify_from_urls_with_ports_and_case() {
         "1077739472743245.cn-hangzhou.fc.aliyuncs.com/2016-08-15/proxy/reg.LATEST/x/default",
     )
     .unwrap();
-    assert_eq!(c.tenant.as_deref(), Some("1077739472743245"));
+    assert_eq!(c.tenant(), Some("1077739472743245"));
 
     // Generic PaaS hosts are medium, unverified patterns low.
     assert_eq!(
@@ -216,12 +216,13 @@ fn a_good_custom_file_parses_and_checks() {
     let kb = KnowledgeBase::parse("t.yml", GOOD).unwrap();
     assert_eq!(kb.check().unwrap().products, 1);
     let c = kb.classify("hello.cn-north.demo.run").unwrap();
+    let captures: Vec<(&str, &str)> = c.captures().map(|(s, v)| (s.name.as_str(), v)).collect();
+    assert_eq!(captures, vec![("fn", "hello"), ("region", "cn-north")]);
+    assert_eq!(c.capture("fn"), Some("hello"));
+    assert_eq!(c.capture("nope"), None);
     assert_eq!(
-        c.captures,
-        vec![
-            ("fn", "hello".to_string()),
-            ("region", "cn-north".to_string())
-        ]
+        (c.function(), c.region(), c.tenant()),
+        (Some("hello"), Some("cn-north"), None)
     );
 }
 
