@@ -29,6 +29,40 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Cloud-function endpoint intelligence: which vendor, product and
+    /// tenant a host belongs to.
+    Intel {
+        #[command(subcommand)]
+        command: IntelCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntelCommand {
+    /// Classify hosts or URLs as cloud-function, API-gateway or edge
+    /// endpoints: vendor, product, kind, region, tenant, function,
+    /// confidence. Exit 1 when at least one is an endpoint.
+    Classify {
+        /// Hosts or URLs (`x.fcapp.run`, `https://abc.lambda-url.us-east-1.on.aws/path`).
+        #[arg(value_name = "HOST|URL")]
+        hosts: Vec<String>,
+        /// Also read FILE: one host or URL per line, JSON lines, or a JSON
+        /// document (an array of records, CloudTrail's `Records`); only the
+        /// endpoints are listed, each once with its count.
+        #[arg(long, value_name = "FILE")]
+        input: Option<std::path::PathBuf>,
+        /// In JSON records, the dot path of the field holding the host,
+        /// URL or SNI name [default: any field named host, hostname,
+        /// server_name, sni, query_name, url...].
+        #[arg(long, value_name = "PATH")]
+        field: Option<String>,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+        /// Language: en or zh.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -162,7 +196,9 @@ pub enum RulesCommand {
     /// Check the secret rules (rules/secrets): every example is found with
     /// its declared secret, no negative example is, ids are unique and
     /// well-formed, every text (title, description, risk, remediation) is
-    /// there in English and Chinese.
+    /// there in English and Chinese; and the endpoint knowledge base
+    /// (rules/intel): every example host classifies as its product with its
+    /// captures, no negative example does.
     Check,
 }
 

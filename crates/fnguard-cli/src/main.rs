@@ -2,6 +2,7 @@
 //! Decisions live in `fnguard-engine` and the checks, not here.
 
 mod args;
+mod intel;
 mod output;
 mod rules;
 mod sbom;
@@ -26,6 +27,7 @@ fn main() {
     let code = match cli.command {
         args::Command::Scan(scan_args) => scan::run(*scan_args),
         args::Command::Rules { command } => rules::run(command),
+        args::Command::Intel { command } => intel::run(command),
     };
     std::process::exit(code as i32);
 }

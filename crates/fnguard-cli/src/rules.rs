@@ -187,8 +187,31 @@ fn check_secret_rules() -> ExitCode {
         ),
         Err(_) => (0, 0, 0),
     };
+    let kb = match fnguard_intel::builtin() {
+        Ok(kb) => kb,
+        Err(errors) => {
+            for error in errors {
+                output::stderr_line(&format!("error: {error}"));
+            }
+            return ExitCode::Error;
+        }
+    };
+    let intel = match kb.check() {
+        Ok(summary) => summary,
+        Err(failures) => {
+            for failure in &failures {
+                output::stderr_line(&format!("error: {failure}"));
+            }
+            output::stderr_line(&format!(
+                "error: {} problem(s) in the endpoint knowledge base",
+                failures.len()
+            ));
+            return ExitCode::Error;
+        }
+    };
     let text = format!(
-        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n"
+        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n{} endpoint products checked: {} example hosts classified with their captures, {} negative examples not classified\n",
+        intel.products, intel.positive_examples, intel.negative_examples
     );
     match output::stdout(&text) {
         Ok(()) => ExitCode::Clean,
