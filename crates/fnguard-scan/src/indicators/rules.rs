@@ -263,10 +263,14 @@ run them at run time.",
         description_en: "The file contains an address of a service made for receiving arbitrary data from anywhere: \
 paste sites (pastebin, paste.ee, hastebin, rentry, transfer.sh), request collectors (webhook.site, requestbin, \
 pipedream), out-of-band testing hosts (interactsh/oast, Burp Collaborator, oastify), ngrok tunnels, a Discord webhook \
-with its id and token, or a Telegram bot token.",
+with its id and token, or a Telegram bot token. In a vendored library, also a URL of a cloud-function or API-gateway \
+endpoint of any vendor (`fnguard intel classify` knowledge base: Tencent SCF and API Gateway, Alibaba FC, Huawei APIG, \
+AWS Lambda URLs and API Gateway, GCP Cloud Functions...), named with its tenant, one severity level lower.",
         description_zh: "文件中含有专门用于从任意位置接收数据的服务地址：粘贴站点（pastebin、paste.ee、hastebin、rentry、transfer.sh）、\
 请求收集器（webhook.site、requestbin、pipedream）、带外测试主机（interactsh/oast、Burp Collaborator、oastify）、\
-ngrok 隧道、带 id 和令牌的 Discord webhook，或 Telegram 机器人令牌。",
+ngrok 隧道、带 id 和令牌的 Discord webhook，或 Telegram 机器人令牌。在第三方依赖中，还包括任意厂商的云函数或 API 网关端点 URL\
+（`fnguard intel classify` 知识库：腾讯云 SCF 与 API 网关、阿里云函数计算、华为云 APIG、AWS Lambda URL 与 API Gateway、GCP Cloud Functions 等），\
+并注明其租户，严重性降低一级。",
         risk_en: "Production code has no business with these hosts; stealers use them because they need no server \
 of the attacker's and blend into allowed HTTPS traffic.",
         risk_zh: "生产代码与这些主机无关；窃取程序使用它们，是因为无需攻击者自建服务器，且能混入被放行的 HTTPS 流量。",
