@@ -61,6 +61,9 @@ pub struct CaptureSpec {
     pub role: Role,
     pub en: String,
     pub zh: String,
+    /// The group's index in the pattern: a lookup by index is cheaper than
+    /// by name on every match.
+    pub(crate) group: usize,
 }
 
 /// A host that must classify as its product with exactly these captures.
@@ -293,7 +296,13 @@ fn parse_product(file: &str, item: &Node) -> Result<Product, FieldError> {
     let regex =
         Regex::new(&pattern).map_err(|e| error_at(pattern_node, format!("bad pattern: {e}")))?;
     let groups: Vec<&str> = regex.capture_names().flatten().collect();
-    let captures = parse_captures(item, &groups)?;
+    let mut captures = parse_captures(item, &groups)?;
+    for spec in &mut captures {
+        spec.group = regex
+            .capture_names()
+            .position(|name| name == Some(spec.name.as_str()))
+            .unwrap_or_default();
+    }
     let abuse: Vec<String> = list(item, "abuse", true)?
         .into_iter()
         .map(|(s, _)| s)
@@ -375,6 +384,7 @@ fn parse_captures(item: &Node, groups: &[&str]) -> Result<Vec<CaptureSpec>, Fiel
             role,
             en: text(spec, "en")?,
             zh: text(spec, "zh")?,
+            group: 0,
         });
     }
     if let Some(missing) = groups.iter().find(|g| !specs.iter().any(|s| s.name == **g)) {

@@ -260,7 +260,7 @@ impl KnowledgeBase {
                     let spans = product
                         .captures
                         .iter()
-                        .filter_map(|spec| Some((spec, found.name(&spec.name)?.range())))
+                        .filter_map(|spec| Some((spec, found.get(spec.group)?.range())))
                         .collect();
                     drop(found);
                     return Some(Classification {

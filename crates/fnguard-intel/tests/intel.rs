@@ -389,3 +389,26 @@ fn classify_never_panics_on_arbitrary_bytes() {
         "the grafted endpoints should sometimes classify"
     );
 }
+
+/// Every prefix of a good file, and of the built-in one, is either a good
+/// file or a list of errors naming the file: parsing never panics.
+#[test]
+fn truncated_data_files_never_panic() {
+    let builtin_text = include_str!("../../../rules/intel/endpoints.yml");
+    for text in [GOOD, builtin_text] {
+        let mut boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        if text.len() > 4000 {
+            // The built-in file is long (each parse compiles its regexes):
+            // a few hundred cut points spread over it are enough.
+            boundaries = boundaries.into_iter().step_by(97).collect();
+        }
+        for end in boundaries {
+            if let Err(errors) = KnowledgeBase::parse("cut.yml", &text[..end]) {
+                assert!(!errors.is_empty());
+                assert!(errors.iter().all(|e| e.file == "cut.yml" && e.line >= 1));
+            }
+        }
+    }
+}
