@@ -60,6 +60,12 @@ fn the_issue_lists_every_product() {
         "vercel",
         "netlify",
         "deno-deploy",
+        "azure-container-apps",
+        "aws-cloudfront",
+        "fastly-compute",
+        "fly-io",
+        "render",
+        "heroku",
     ] {
         let product = kb.product(id).unwrap_or_else(|| panic!("missing {id}"));
         assert!(!product.abuse.is_empty() && !product.references.is_empty());
