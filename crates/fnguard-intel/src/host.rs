@@ -12,15 +12,7 @@
 /// read as dots as IDNA does). Not done: the full UTS 46 mapping table
 /// (e.g. width folding beyond the dots), which no endpoint pattern needs.
 pub fn normalize_host(input: &str) -> Option<String> {
-    let text = input.trim();
-    let after_scheme = match text.find("://") {
-        Some(end) if end > 0 && text[..end].bytes().all(is_scheme_byte) => &text[end + 3..],
-        _ => text.strip_prefix("//").unwrap_or(text),
-    };
-    let authority = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
+    let (authority, _) = split_url(input);
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     if host_port.starts_with('[') {
         return None; // IPv6 literal
@@ -84,6 +76,30 @@ pub fn normalize_host(input: &str) -> Option<String> {
         return None;
     }
     Some(out)
+}
+
+/// The path of a URL or `host/path` input, without query and fragment;
+/// `None` when the input has no path. Case is kept: paths are
+/// case-sensitive.
+pub fn url_path(input: &str) -> Option<&str> {
+    split_url(input).1
+}
+
+/// Authority and path of a URL, `//host/path`, `host/path` or bare host.
+fn split_url(input: &str) -> (&str, Option<&str>) {
+    let text = input.trim();
+    let after_scheme = match text.find("://") {
+        Some(end) if end > 0 && text[..end].bytes().all(is_scheme_byte) => &text[end + 3..],
+        _ => text.strip_prefix("//").unwrap_or(text),
+    };
+    let end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let (authority, rest) = after_scheme.split_at(end);
+    let path = rest
+        .strip_prefix('/')
+        .map(|_| rest.split(['?', '#']).next().unwrap_or(rest));
+    (authority, path)
 }
 
 fn is_scheme_byte(byte: u8) -> bool {

@@ -106,6 +106,18 @@ fn classify_from_urls_with_ports_and_case() {
     )
     .unwrap();
     assert_eq!(c.tenant(), Some("1077739472743245"));
+    assert_eq!(c.function(), Some("x"));
+    assert_eq!(c.capture("qualifier"), Some("LATEST"));
+    assert_eq!(
+        c.path.as_deref(),
+        Some("/2016-08-15/proxy/reg.LATEST/x/default")
+    );
+    // Without the path the tenant is still known, the function is not.
+    let c = classify("1077739472743245.cn-hangzhou.fc.aliyuncs.com").unwrap();
+    assert_eq!((c.function(), c.path.as_deref()), (None, None));
+    // A path that does not fit the path pattern is dropped, the host still classifies.
+    let c = classify("https://1077739472743245.cn-hangzhou.fc.aliyuncs.com/robots.txt").unwrap();
+    assert_eq!((c.function(), c.path.as_deref()), (None, None));
 
     // Generic PaaS hosts are medium, unverified patterns low.
     assert_eq!(
@@ -173,6 +185,21 @@ fn normalisation() {
     assert_eq!(normalize_host(&long_label), None);
     let long_name = format!("{}com", "abcdefghi.".repeat(26));
     assert_eq!(normalize_host(&long_name), None);
+}
+
+#[test]
+fn url_paths() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("https://h.example/a/B?q#f", Some("/a/B")),
+        ("h.example/a", Some("/a")),
+        ("//h.example/", Some("/")),
+        ("https://h.example", None),
+        ("https://h.example?q=/x", None),
+        ("h.example#/x", None),
+    ];
+    for (input, want) in cases {
+        assert_eq!(fnguard_intel::url_path(input), *want, "{input:?}");
+    }
 }
 
 #[test]
@@ -296,6 +323,22 @@ fn broken_files_name_file_position_and_entry() {
 
     let bad_suffix = errors(&GOOD.replace("[demo.run]", "[.Demo.run]"));
     assert!(bad_suffix[0].contains("suffix"), "{bad_suffix:?}");
+
+    let bad_path = errors(&GOOD.replace("  captures:\n", "  path_pattern: 'x'\n  captures:\n"));
+    assert!(bad_path[0].contains("must start with `^/`"), "{bad_path:?}");
+    let clash = errors(&GOOD.replace(
+        "  captures:\n",
+        "  path_pattern: '^/(?P<fn>x)'\n  captures:\n",
+    ));
+    assert!(clash[0].contains("group `fn` is in both"), "{clash:?}");
+    let path_group_undescribed = errors(&GOOD.replace(
+        "  captures:\n",
+        "  path_pattern: '^/(?P<stage>x)'\n  captures:\n",
+    ));
+    assert!(
+        path_group_undescribed[0].contains("group `stage` is not described"),
+        "{path_group_undescribed:?}"
+    );
 
     let twice = errors(&format!("{GOOD}{}", GOOD.trim_start()));
     assert!(twice[0].contains("duplicate id `demo`"), "{twice:?}");
