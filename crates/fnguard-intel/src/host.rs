@@ -12,7 +12,11 @@
 /// read as dots as IDNA does). Not done: the full UTS 46 mapping table
 /// (e.g. width folding beyond the dots), which no endpoint pattern needs.
 pub fn normalize_host(input: &str) -> Option<String> {
-    let (authority, _) = split_url(input);
+    normalize_authority(split_url(input).0)
+}
+
+/// Normalise the authority part of a URL (`user@host:port`).
+pub(crate) fn normalize_authority(authority: &str) -> Option<String> {
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     if host_port.starts_with('[') {
         return None; // IPv6 literal
@@ -86,7 +90,7 @@ pub fn url_path(input: &str) -> Option<&str> {
 }
 
 /// Authority and path of a URL, `//host/path`, `host/path` or bare host.
-fn split_url(input: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_url(input: &str) -> (&str, Option<&str>) {
     let text = input.trim();
     let after_scheme = match text.find("://") {
         Some(end) if end > 0 && text[..end].bytes().all(is_scheme_byte) => &text[end + 3..],

@@ -251,7 +251,8 @@ impl KnowledgeBase {
     /// Classify a host, `host:port`, URL or Host/SNI value.
     /// A URL's path also feeds the product's path pattern, when it has one.
     pub fn classify(&self, input: &str) -> Option<Classification<'_>> {
-        self.classify_normalized(normalize_host(input)?, url_path(input))
+        let (authority, path) = host::split_url(input);
+        self.classify_normalized(host::normalize_authority(authority)?, path)
     }
 
     /// Classify a host already normalised by [`normalize_host`], with the
