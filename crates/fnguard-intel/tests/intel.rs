@@ -139,12 +139,19 @@ fn unrelated_and_lookalike_hosts_do_not_classify() {
         "execute-api.us-east-1.amazonaws.com",
         "s3.amazonaws.com",
         "workers.dev",
+        // Homoglyph: a Cyrillic `а` in `fcapp` becomes a punycode label.
+        "savesurvey-wdzwrthfoe.cn-hangzhou.fc\u{0430}pp.run",
         "",
         ".",
         "com",
     ] {
         assert!(classify(host).is_none(), "{host}");
     }
+    let homoglyph = normalize_host("savesurvey-wdzwrthfoe.cn-hangzhou.fc\u{0430}pp.run").unwrap();
+    assert!(
+        homoglyph.starts_with("savesurvey-wdzwrthfoe.cn-hangzhou.xn--fcpp-"),
+        "{homoglyph}"
+    );
 }
 
 #[test]
