@@ -137,7 +137,7 @@ const FIELDS: &[&str] = &[
 
 /// Parse a knowledge-base file: a YAML list of products. Every bad entry
 /// is reported; products are returned only when the whole file is good.
-pub fn parse_knowledge_base(file: &str, text: &str) -> Result<Vec<Product>, Vec<DataError>> {
+pub(crate) fn parse_knowledge_base(file: &str, text: &str) -> Result<Vec<Product>, Vec<DataError>> {
     let file_error = |line, col, message: String| DataError {
         file: file.to_string(),
         line,

@@ -18,7 +18,8 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-pub use data::{parse_knowledge_base, CaptureSpec, DataError, Example, Product};
+use data::parse_knowledge_base;
+pub use data::{CaptureSpec, DataError, Example, Product};
 pub use host::{normalize_host, punycode_encode, url_path};
 
 /// What a product's hosts run.
