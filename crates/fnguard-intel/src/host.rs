@@ -32,7 +32,9 @@ pub(crate) fn normalize_authority(authority: &str) -> Option<String> {
         None => host_port,
     };
     let host = host.strip_suffix('.').unwrap_or(host);
-    if host.is_empty() {
+    // A name has at most 253 characters, each at most 4 UTF-8 bytes: longer
+    // input is refused before any work (punycode is quadratic in a label).
+    if host.is_empty() || host.len() > 253 * 4 {
         return None;
     }
     let unified;
@@ -58,6 +60,11 @@ pub(crate) fn normalize_authority(authority: &str) -> Option<String> {
                 out.push(byte as char);
             }
         } else {
+            // Punycode spends at least one character per input character:
+            // a longer label cannot fit in 63.
+            if label.chars().count() > 63 {
+                return None;
+            }
             let lower: String = label.chars().flat_map(char::to_lowercase).collect();
             if lower
                 .chars()

@@ -188,6 +188,11 @@ fn normalisation() {
     for (input, want) in cases {
         assert_eq!(normalize_host(input).as_deref(), *want, "{input:?}");
     }
+    // Huge inputs are refused quickly (punycode is quadratic in a label).
+    let started = std::time::Instant::now();
+    assert_eq!(normalize_host(&"\u{4e2d}\u{6587}".repeat(500_000)), None);
+    assert_eq!(normalize_host(&"a.".repeat(500_000)), None);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
     let long_label = format!("{}.com", "a".repeat(64));
     assert_eq!(normalize_host(&long_label), None);
     let long_name = format!("{}com", "abcdefghi.".repeat(26));
