@@ -72,6 +72,12 @@ def endpoint(rng):
         lambda: f"{rnd(rng, LOW, 6)}-git-main-{rnd(rng, LOW, 5)}.vercel.app",
         lambda: f"{rnd(rng, LOW, 8)}.netlify.app",
         lambda: f"{rnd(rng, LOW, 8)}.deno.dev",
+        lambda: f"{rnd(rng, LOW, 6)}.{rnd(rng, LOW, 8)}-{rnd(rng, HEX, 8)}.eastus.azurecontainerapps.io",
+        lambda: f"d{rnd(rng, ALNUM, 13)}.cloudfront.net",
+        lambda: f"{rnd(rng, LOW, 6)}-{rnd(rng, LOW, 5)}.edgecompute.app",
+        lambda: f"{rnd(rng, LOW, 8)}.fly.dev",
+        lambda: f"{rnd(rng, LOW, 8)}.onrender.com",
+        lambda: f"{rnd(rng, LOW, 8)}-{rnd(rng, HEX, 12)}.herokuapp.com",
     ]
     return rng.choice(kinds)()
 

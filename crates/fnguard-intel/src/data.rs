@@ -23,6 +23,10 @@ pub struct Product {
     pub suffixes: Vec<String>,
     pub pattern: String,
     pub(crate) regex: Regex,
+    /// Optional anchored-at-start regex over the URL path, for products
+    /// whose function or stage is in the path.
+    pub path_pattern: Option<String>,
+    pub(crate) path_regex: Option<Regex>,
     /// One per named group of the pattern, in pattern order.
     pub captures: Vec<CaptureSpec>,
     pub verified: bool,
@@ -61,6 +65,11 @@ pub struct CaptureSpec {
     pub role: Role,
     pub en: String,
     pub zh: String,
+    /// The group's index in its pattern: a lookup by index is cheaper than
+    /// by name on every match.
+    pub(crate) group: usize,
+    /// The group is in the path pattern, not the host pattern.
+    pub in_path: bool,
 }
 
 /// A host that must classify as its product with exactly these captures.
@@ -116,6 +125,7 @@ const FIELDS: &[&str] = &[
     "kind",
     "suffixes",
     "pattern",
+    "path_pattern",
     "captures",
     "verified",
     "abuse",
@@ -127,7 +137,7 @@ const FIELDS: &[&str] = &[
 
 /// Parse a knowledge-base file: a YAML list of products. Every bad entry
 /// is reported; products are returned only when the whole file is good.
-pub fn parse_knowledge_base(file: &str, text: &str) -> Result<Vec<Product>, Vec<DataError>> {
+pub(crate) fn parse_knowledge_base(file: &str, text: &str) -> Result<Vec<Product>, Vec<DataError>> {
     let file_error = |line, col, message: String| DataError {
         file: file.to_string(),
         line,
@@ -292,8 +302,48 @@ fn parse_product(file: &str, item: &Node) -> Result<Product, FieldError> {
     }
     let regex =
         Regex::new(&pattern).map_err(|e| error_at(pattern_node, format!("bad pattern: {e}")))?;
-    let groups: Vec<&str> = regex.capture_names().flatten().collect();
-    let captures = parse_captures(item, &groups)?;
+    let (path_pattern, path_regex) = match item.get("path_pattern") {
+        None => (None, None),
+        Some(node) => {
+            let path_pattern = scalar(node, "path_pattern")?.to_string();
+            if !path_pattern.starts_with("^/") {
+                return Err(error_at(node, "the path pattern must start with `^/`"));
+            }
+            let path_regex = Regex::new(&path_pattern)
+                .map_err(|e| error_at(node, format!("bad path pattern: {e}")))?;
+            if let Some(twice) = path_regex
+                .capture_names()
+                .flatten()
+                .find(|name| regex.capture_names().flatten().any(|n| n == *name))
+            {
+                return Err(error_at(
+                    node,
+                    format!("group `{twice}` is in both the host and the path pattern"),
+                ));
+            }
+            (Some(path_pattern), Some(path_regex))
+        }
+    };
+    let groups: Vec<&str> = regex
+        .capture_names()
+        .chain(path_regex.iter().flat_map(|r| r.capture_names()))
+        .flatten()
+        .collect();
+    let mut captures = parse_captures(item, &groups)?;
+    for spec in &mut captures {
+        let name = Some(spec.name.as_str());
+        match regex.capture_names().position(|n| n == name) {
+            Some(group) => spec.group = group,
+            None => {
+                spec.in_path = true;
+                spec.group = path_regex
+                    .iter()
+                    .flat_map(|r| r.capture_names())
+                    .position(|n| n == name)
+                    .unwrap_or_default();
+            }
+        }
+    }
     let abuse: Vec<String> = list(item, "abuse", true)?
         .into_iter()
         .map(|(s, _)| s)
@@ -317,6 +367,8 @@ fn parse_product(file: &str, item: &Node) -> Result<Product, FieldError> {
         suffixes,
         pattern,
         regex,
+        path_pattern,
+        path_regex,
         captures,
         verified: flag(item, "verified", true)?,
         abuse,
@@ -375,6 +427,8 @@ fn parse_captures(item: &Node, groups: &[&str]) -> Result<Vec<CaptureSpec>, Fiel
             role,
             en: text(spec, "en")?,
             zh: text(spec, "zh")?,
+            group: 0,
+            in_path: false,
         });
     }
     if let Some(missing) = groups.iter().find(|g| !specs.iter().any(|s| s.name == **g)) {

@@ -12,15 +12,11 @@
 /// read as dots as IDNA does). Not done: the full UTS 46 mapping table
 /// (e.g. width folding beyond the dots), which no endpoint pattern needs.
 pub fn normalize_host(input: &str) -> Option<String> {
-    let text = input.trim();
-    let after_scheme = match text.find("://") {
-        Some(end) if end > 0 && text[..end].bytes().all(is_scheme_byte) => &text[end + 3..],
-        _ => text.strip_prefix("//").unwrap_or(text),
-    };
-    let authority = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
+    normalize_authority(split_url(input).0)
+}
+
+/// Normalise the authority part of a URL (`user@host:port`).
+pub(crate) fn normalize_authority(authority: &str) -> Option<String> {
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     if host_port.starts_with('[') {
         return None; // IPv6 literal
@@ -36,7 +32,9 @@ pub fn normalize_host(input: &str) -> Option<String> {
         None => host_port,
     };
     let host = host.strip_suffix('.').unwrap_or(host);
-    if host.is_empty() {
+    // A name has at most 253 characters, each at most 4 UTF-8 bytes: longer
+    // input is refused before any work (punycode is quadratic in a label).
+    if host.is_empty() || host.len() > 253 * 4 {
         return None;
     }
     let unified;
@@ -62,6 +60,11 @@ pub fn normalize_host(input: &str) -> Option<String> {
                 out.push(byte as char);
             }
         } else {
+            // Punycode spends at least one character per input character:
+            // a longer label cannot fit in 63.
+            if label.chars().count() > 63 {
+                return None;
+            }
             let lower: String = label.chars().flat_map(char::to_lowercase).collect();
             if lower
                 .chars()
@@ -84,6 +87,30 @@ pub fn normalize_host(input: &str) -> Option<String> {
         return None;
     }
     Some(out)
+}
+
+/// The path of a URL or `host/path` input, without query and fragment;
+/// `None` when the input has no path. Case is kept: paths are
+/// case-sensitive.
+pub fn url_path(input: &str) -> Option<&str> {
+    split_url(input).1
+}
+
+/// Authority and path of a URL, `//host/path`, `host/path` or bare host.
+pub(crate) fn split_url(input: &str) -> (&str, Option<&str>) {
+    let text = input.trim();
+    let after_scheme = match text.find("://") {
+        Some(end) if end > 0 && text[..end].bytes().all(is_scheme_byte) => &text[end + 3..],
+        _ => text.strip_prefix("//").unwrap_or(text),
+    };
+    let end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let (authority, rest) = after_scheme.split_at(end);
+    let path = rest
+        .strip_prefix('/')
+        .map(|_| rest.split(['?', '#']).next().unwrap_or(rest));
+    (authority, path)
 }
 
 fn is_scheme_byte(byte: u8) -> bool {

@@ -18,8 +18,9 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-pub use data::{parse_knowledge_base, CaptureSpec, DataError, Example, Product};
-pub use host::{normalize_host, punycode_encode};
+use data::parse_knowledge_base;
+pub use data::{CaptureSpec, DataError, Example, Product};
+pub use host::{normalize_host, punycode_encode, url_path};
 
 /// What a product's hosts run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,10 +107,14 @@ impl fmt::Display for Confidence {
 pub struct Classification<'kb> {
     /// The normalised host that matched.
     pub host: String,
+    /// The input's path, kept when the product's path pattern matched it
+    /// (e.g. the service and function of a legacy Alibaba FC URL).
+    pub path: Option<String>,
     pub product: &'kb Product,
     pub confidence: Confidence,
-    /// Every named capture that matched, in pattern order: its spec (name,
-    /// role, meaning) and its byte range in `host`.
+    /// Every named capture that matched, host pattern first, each in
+    /// pattern order: its spec (name, role, meaning) and its byte range in
+    /// `host` or, for path captures, in `path`.
     spans: Vec<(&'kb CaptureSpec, Range<usize>)>,
 }
 
@@ -138,24 +143,27 @@ impl<'kb> Classification<'kb> {
 
     /// The value of the named capture, when it matched.
     pub fn capture(&self, name: &str) -> Option<&str> {
-        self.spans
-            .iter()
+        self.captures()
             .find(|(spec, _)| spec.name == name)
-            .map(|(_, range)| &self.host[range.clone()])
+            .map(|(_, value)| value)
     }
 
-    /// Every capture that matched, in pattern order, with its meaning.
+    /// Every capture that matched, host pattern first, with its meaning.
     pub fn captures(&self) -> impl Iterator<Item = (&'kb CaptureSpec, &str)> + '_ {
-        self.spans
-            .iter()
-            .map(|(spec, range)| (*spec, &self.host[range.clone()]))
+        self.spans.iter().map(|(spec, range)| {
+            let source = if spec.in_path {
+                self.path.as_deref().unwrap_or_default()
+            } else {
+                &self.host
+            };
+            (*spec, &source[range.clone()])
+        })
     }
 
     fn by_role(&self, role: Role) -> Option<&str> {
-        self.spans
-            .iter()
+        self.captures()
             .find(|(spec, _)| spec.role == role)
-            .map(|(_, range)| &self.host[range.clone()])
+            .map(|(_, value)| value)
     }
 }
 
@@ -242,12 +250,19 @@ impl KnowledgeBase {
     }
 
     /// Classify a host, `host:port`, URL or Host/SNI value.
+    /// A URL's path also feeds the product's path pattern, when it has one.
     pub fn classify(&self, input: &str) -> Option<Classification<'_>> {
-        self.classify_normalized(normalize_host(input)?)
+        let (authority, path) = host::split_url(input);
+        self.classify_normalized(host::normalize_authority(authority)?, path)
     }
 
-    /// Classify a host already normalised by [`normalize_host`].
-    pub fn classify_normalized(&self, host: String) -> Option<Classification<'_>> {
+    /// Classify a host already normalised by [`normalize_host`], with the
+    /// request path when known (see [`url_path`]).
+    pub fn classify_normalized(
+        &self,
+        host: String,
+        path: Option<&str>,
+    ) -> Option<Classification<'_>> {
         // Longest suffix first: each dot starts a candidate suffix.
         let starts = host.match_indices('.').map(|(dot, _)| dot + 1);
         for start in starts {
@@ -257,14 +272,32 @@ impl KnowledgeBase {
             for &index in candidates {
                 let product = &self.products[index];
                 if let Some(found) = product.regex.captures(&host) {
-                    let spans = product
+                    let mut spans: Vec<_> = product
                         .captures
                         .iter()
-                        .filter_map(|spec| Some((spec, found.name(&spec.name)?.range())))
+                        .filter(|spec| !spec.in_path)
+                        .filter_map(|spec| Some((spec, found.get(spec.group)?.range())))
                         .collect();
                     drop(found);
+                    let path_found = product
+                        .path_regex
+                        .as_ref()
+                        .zip(path)
+                        .and_then(|(regex, path)| Some((regex.captures(path)?, path)));
+                    let mut kept_path = None;
+                    if let Some((found, path)) = path_found {
+                        spans.extend(
+                            product
+                                .captures
+                                .iter()
+                                .filter(|spec| spec.in_path)
+                                .filter_map(|spec| Some((spec, found.get(spec.group)?.range()))),
+                        );
+                        kept_path = Some(path.to_string());
+                    }
                     return Some(Classification {
                         host,
+                        path: kept_path,
                         product,
                         confidence: product.confidence(),
                         spans,

@@ -60,6 +60,12 @@ fn the_issue_lists_every_product() {
         "vercel",
         "netlify",
         "deno-deploy",
+        "azure-container-apps",
+        "aws-cloudfront",
+        "fastly-compute",
+        "fly-io",
+        "render",
+        "heroku",
     ] {
         let product = kb.product(id).unwrap_or_else(|| panic!("missing {id}"));
         assert!(!product.abuse.is_empty() && !product.references.is_empty());
@@ -100,6 +106,18 @@ fn classify_from_urls_with_ports_and_case() {
     )
     .unwrap();
     assert_eq!(c.tenant(), Some("1077739472743245"));
+    assert_eq!(c.function(), Some("x"));
+    assert_eq!(c.capture("qualifier"), Some("LATEST"));
+    assert_eq!(
+        c.path.as_deref(),
+        Some("/2016-08-15/proxy/reg.LATEST/x/default")
+    );
+    // Without the path the tenant is still known, the function is not.
+    let c = classify("1077739472743245.cn-hangzhou.fc.aliyuncs.com").unwrap();
+    assert_eq!((c.function(), c.path.as_deref()), (None, None));
+    // A path that does not fit the path pattern is dropped, the host still classifies.
+    let c = classify("https://1077739472743245.cn-hangzhou.fc.aliyuncs.com/robots.txt").unwrap();
+    assert_eq!((c.function(), c.path.as_deref()), (None, None));
 
     // Generic PaaS hosts are medium, unverified patterns low.
     assert_eq!(
@@ -121,12 +139,19 @@ fn unrelated_and_lookalike_hosts_do_not_classify() {
         "execute-api.us-east-1.amazonaws.com",
         "s3.amazonaws.com",
         "workers.dev",
+        // Homoglyph: a Cyrillic `а` in `fcapp` becomes a punycode label.
+        "savesurvey-wdzwrthfoe.cn-hangzhou.fc\u{0430}pp.run",
         "",
         ".",
         "com",
     ] {
         assert!(classify(host).is_none(), "{host}");
     }
+    let homoglyph = normalize_host("savesurvey-wdzwrthfoe.cn-hangzhou.fc\u{0430}pp.run").unwrap();
+    assert!(
+        homoglyph.starts_with("savesurvey-wdzwrthfoe.cn-hangzhou.xn--fcpp-"),
+        "{homoglyph}"
+    );
 }
 
 #[test]
@@ -163,10 +188,30 @@ fn normalisation() {
     for (input, want) in cases {
         assert_eq!(normalize_host(input).as_deref(), *want, "{input:?}");
     }
+    // Huge inputs are refused quickly (punycode is quadratic in a label).
+    let started = std::time::Instant::now();
+    assert_eq!(normalize_host(&"\u{4e2d}\u{6587}".repeat(500_000)), None);
+    assert_eq!(normalize_host(&"a.".repeat(500_000)), None);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
     let long_label = format!("{}.com", "a".repeat(64));
     assert_eq!(normalize_host(&long_label), None);
     let long_name = format!("{}com", "abcdefghi.".repeat(26));
     assert_eq!(normalize_host(&long_name), None);
+}
+
+#[test]
+fn url_paths() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("https://h.example/a/B?q#f", Some("/a/B")),
+        ("h.example/a", Some("/a")),
+        ("//h.example/", Some("/")),
+        ("https://h.example", None),
+        ("https://h.example?q=/x", None),
+        ("h.example#/x", None),
+    ];
+    for (input, want) in cases {
+        assert_eq!(fnguard_intel::url_path(input), *want, "{input:?}");
+    }
 }
 
 #[test]
@@ -291,6 +336,22 @@ fn broken_files_name_file_position_and_entry() {
     let bad_suffix = errors(&GOOD.replace("[demo.run]", "[.Demo.run]"));
     assert!(bad_suffix[0].contains("suffix"), "{bad_suffix:?}");
 
+    let bad_path = errors(&GOOD.replace("  captures:\n", "  path_pattern: 'x'\n  captures:\n"));
+    assert!(bad_path[0].contains("must start with `^/`"), "{bad_path:?}");
+    let clash = errors(&GOOD.replace(
+        "  captures:\n",
+        "  path_pattern: '^/(?P<fn>x)'\n  captures:\n",
+    ));
+    assert!(clash[0].contains("group `fn` is in both"), "{clash:?}");
+    let path_group_undescribed = errors(&GOOD.replace(
+        "  captures:\n",
+        "  path_pattern: '^/(?P<stage>x)'\n  captures:\n",
+    ));
+    assert!(
+        path_group_undescribed[0].contains("group `stage` is not described"),
+        "{path_group_undescribed:?}"
+    );
+
     let twice = errors(&format!("{GOOD}{}", GOOD.trim_start()));
     assert!(twice[0].contains("duplicate id `demo`"), "{twice:?}");
 
@@ -388,4 +449,27 @@ fn classify_never_panics_on_arbitrary_bytes() {
         seen_some > 0,
         "the grafted endpoints should sometimes classify"
     );
+}
+
+/// Every prefix of a good file, and of the built-in one, is either a good
+/// file or a list of errors naming the file: parsing never panics.
+#[test]
+fn truncated_data_files_never_panic() {
+    let builtin_text = include_str!("../../../rules/intel/endpoints.yml");
+    for text in [GOOD, builtin_text] {
+        let mut boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        if text.len() > 4000 {
+            // The built-in file is long (each parse compiles its regexes):
+            // a few hundred cut points spread over it are enough.
+            boundaries = boundaries.into_iter().step_by(97).collect();
+        }
+        for end in boundaries {
+            if let Err(errors) = KnowledgeBase::parse("cut.yml", &text[..end]) {
+                assert!(!errors.is_empty());
+                assert!(errors.iter().all(|e| e.file == "cut.yml" && e.line >= 1));
+            }
+        }
+    }
 }
