@@ -169,10 +169,7 @@ fn check_function_endpoints(bytes: &[u8], found: &mut Vec<Indicator>) {
             line: Some(line),
             column: Some(column),
             evidence: truncate_chars(
-                &format!(
-                    "{} ({}{tenant})",
-                    endpoint.host, endpoint.product.name_en
-                ),
+                &format!("{} ({}{tenant})", endpoint.host, endpoint.product.name_en),
                 EVIDENCE_CHARS,
             ),
         });
