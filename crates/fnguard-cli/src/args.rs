@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[command(
     name = "fnguard",
     version,
-    about = "Find security misconfigurations in AWS serverless infrastructure-as-code",
+    about = "Secure cloud functions: misconfigurations in serverless infrastructure-as-code, secrets, dependencies and supply-chain indicators in the code it deploys, and cloud-function endpoint intelligence",
     propagate_version = true
 )]
 pub struct Cli {
