@@ -2,7 +2,8 @@
 # Installs what the test suite needs besides cargo: the Python `jsonschema`
 # package (validates SARIF and fnguard's JSON output against their schemas),
 # `cyclonedx-python-lib` (bundles the official CycloneDX schemas: validates
-# the SBOMs offline) and Graphviz (parses the attack-path graphs).
+# the SBOMs offline), Graphviz (parses the attack-path graphs) and unbound
+# (loads the blocklists of `fnguard intel export`).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
@@ -21,4 +22,11 @@ if ! command -v dot >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null
+fi
+# unbound loads the RPZ zone and local-zone blocklists `fnguard intel export`
+# writes, and answers a query through them on loopback.
+if ! command -v unbound >/dev/null || ! command -v unbound-checkconf >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends unbound >/dev/null
 fi

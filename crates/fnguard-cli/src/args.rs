@@ -63,6 +63,20 @@ pub enum IntelCommand {
         #[arg(long, default_value = "en", value_parser = parse_lang)]
         lang: Lang,
     },
+    /// Write a blocklist of the endpoints in the knowledge base: rpz,
+    /// route53, hosts, dnsmasq, unbound, squid, suricata or sigma.
+    Export {
+        /// rpz, route53, hosts, dnsmasq, unbound, squid, suricata or sigma.
+        #[arg(long, value_name = "FORMAT")]
+        format: String,
+        /// Only this vendor (tencent, alibaba, huawei, baidu, volcengine, aws,
+        /// azure, gcp, cloudflare, vercel, netlify, deno...); repeatable.
+        #[arg(long, value_name = "VENDOR")]
+        vendor: Vec<String>,
+        /// Only this kind: function, gateway or edge; repeatable.
+        #[arg(long, value_name = "KIND")]
+        kind: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

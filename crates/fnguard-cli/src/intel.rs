@@ -5,7 +5,7 @@ use crate::args::{IntelCommand, ListFormat};
 use crate::output;
 use crate::ExitCode;
 use fnguard_core::Lang;
-use fnguard_intel::{Classification, KnowledgeBase};
+use fnguard_intel::{export, Classification, Kind, KnowledgeBase};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -41,6 +41,55 @@ pub fn run(command: IntelCommand) -> ExitCode {
             format,
             lang,
         } => classify(&hosts, input.as_deref(), field.as_deref(), format, lang),
+        IntelCommand::Export {
+            format,
+            vendor,
+            kind,
+        } => export(&format, vendor, &kind),
+    }
+}
+
+fn export(format: &str, vendors: Vec<String>, kinds: &[String]) -> ExitCode {
+    let kb = match knowledge_base() {
+        Ok(kb) => kb,
+        Err(code) => return code,
+    };
+    let format: export::Format = match format.parse() {
+        Ok(format) => format,
+        Err(message) => {
+            output::stderr_line(&format!("error: {message}"));
+            return ExitCode::Error;
+        }
+    };
+    let mut filter = export::Filter {
+        vendors,
+        kinds: Vec::new(),
+    };
+    for kind in kinds {
+        match kind.to_ascii_lowercase().as_str() {
+            "function" => filter.kinds.push(Kind::Function),
+            "gateway" => filter.kinds.push(Kind::Gateway),
+            "edge" => filter.kinds.push(Kind::Edge),
+            other => {
+                output::stderr_line(&format!(
+                    "error: unknown kind `{other}` (function, gateway or edge)"
+                ));
+                return ExitCode::Error;
+            }
+        }
+    }
+    match export::export(kb, format, &filter) {
+        Ok(text) => match output::stdout(&text) {
+            Ok(()) => ExitCode::Clean,
+            Err(e) => {
+                output::stderr_line(&format!("error: cannot write standard output: {e}"));
+                ExitCode::Error
+            }
+        },
+        Err(message) => {
+            output::stderr_line(&format!("error: {message}"));
+            ExitCode::Error
+        }
     }
 }
 

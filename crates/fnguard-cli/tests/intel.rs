@@ -134,3 +134,125 @@ fn a_broken_json_line_is_an_error_with_its_line_and_the_rest_is_read() {
         "the good line is still classified"
     );
 }
+
+/// A DNS query for `name` (type A, recursion desired) with id 0x4647.
+fn dns_query(name: &str) -> Vec<u8> {
+    let mut packet = vec![0x46, 0x47, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in name.trim_end_matches('.').split('.') {
+        packet.push(label.len() as u8);
+        packet.extend_from_slice(label.as_bytes());
+    }
+    packet.extend_from_slice(&[0, 0, 1, 0, 1]);
+    packet
+}
+
+/// The response code unbound gives `name`, retried while it starts.
+fn rcode_from(port: u16, name: &str) -> Option<u8> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .unwrap();
+    let query = dns_query(name);
+    let mut buf = [0u8; 512];
+    for _ in 0..50 {
+        socket.send_to(&query, ("127.0.0.1", port)).unwrap();
+        if let Ok((n, _)) = socket.recv_from(&mut buf) {
+            if n >= 4 && buf[0] == 0x46 && buf[1] == 0x47 {
+                return Some(buf[3] & 0x0f);
+            }
+        }
+    }
+    None
+}
+
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tool(name: &str) -> std::path::PathBuf {
+    let sbin = std::path::Path::new("/usr/sbin").join(name);
+    if sbin.exists() {
+        sbin
+    } else {
+        std::path::PathBuf::from(name)
+    }
+}
+
+/// Runs unbound with `blocklist` (in `server:` through an include, or as
+/// an RPZ zone) and returns the rcode of each name.
+fn through_unbound(dir: &TempDir, rpz: bool, blocklist: &str, names: &[&str]) -> Vec<Option<u8>> {
+    let list = dir.write(if rpz { "fnguard.rpz" } else { "local.conf" }, blocklist);
+    let port = free_udp_port();
+    let root = dir.root().display().to_string();
+    let mut conf = format!(
+        "server:\n    interface: 127.0.0.1\n    port: {port}\n    do-ip6: no\n    do-tcp: no\n    use-syslog: no\n    logfile: \"\"\n    chroot: \"\"\n    username: \"\"\n    directory: \"{root}\"\n    pidfile: \"{root}/unbound.pid\"\n    do-daemonize: no\n    access-control: 127.0.0.0/8 allow\n    module-config: \"respip iterator\"\n"
+    );
+    if rpz {
+        conf.push_str(&format!(
+            "rpz:\n    name: \"fnguard.rpz.\"\n    zonefile: \"{}\"\n",
+            list.display()
+        ));
+    } else {
+        conf.push_str(&format!("include: \"{}\"\n", list.display()));
+    }
+    let conf_path = dir.write(if rpz { "rpz.conf" } else { "unbound.conf" }, &conf);
+    let check = std::process::Command::new(tool("unbound-checkconf"))
+        .arg(&conf_path)
+        .output()
+        .expect("unbound-checkconf runs (scripts/setup-test-tools.sh installs unbound)");
+    assert!(
+        check.status.success(),
+        "unbound-checkconf: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let mut server = std::process::Command::new(tool("unbound"))
+        .arg("-d")
+        .arg("-c")
+        .arg(&conf_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("unbound starts");
+    let codes = names.iter().map(|name| rcode_from(port, name)).collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    codes
+}
+
+#[test]
+fn exported_blocklists_load_in_unbound_and_answer_nxdomain() {
+    const NXDOMAIN: Option<u8> = Some(3);
+    let dir = TempDir::new("intel-unbound");
+    let names = [
+        "savesurvey-wdzwrthfoe.cn-hangzhou.fcapp.run",
+        "jb6uzlmmok5wxyr2nzdci3wdfi0rcush.lambda-url.us-west-2.on.aws",
+        "service-h0jbiq9b-1300814016.sh.apigw.tencentcs.com",
+    ];
+    // Control: without the blocklist the same server does not say NXDOMAIN
+    // (it has no upstream here: SERVFAIL).
+    let control = through_unbound(&dir, false, "server:\n", &names[..1]);
+    assert_ne!(control, [NXDOMAIN], "the blocklist is what answers");
+    let unbound = fnguard(["intel", "export", "--format", "unbound"]);
+    assert_eq!(unbound.code, 0, "{}", unbound.stderr);
+    assert_eq!(
+        through_unbound(&dir, false, &unbound.stdout, &names),
+        [NXDOMAIN; 3]
+    );
+    let rpz = fnguard(["intel", "export", "--format", "rpz"]);
+    assert_eq!(rpz.code, 0, "{}", rpz.stderr);
+    assert_eq!(
+        through_unbound(&dir, true, &rpz.stdout, &names),
+        [NXDOMAIN; 3]
+    );
+    // A vendor filter leaves the others out.
+    let only_aws = fnguard(["intel", "export", "--format", "unbound", "--vendor", "aws"]);
+    assert!(only_aws.stdout.contains("lambda-url.us-west-2.on.aws"));
+    assert!(!only_aws.stdout.contains("fcapp.run"));
+    let bad = fnguard(["intel", "export", "--format", "bind9"]);
+    assert_eq!(bad.code, 2);
+}

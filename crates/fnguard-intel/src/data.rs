@@ -21,6 +21,11 @@ pub struct Product {
     pub kind: Kind,
     /// Registrable suffixes the pattern lives under (dispatch keys).
     pub suffixes: Vec<String>,
+    /// Names whose whole subtree is this product's, for blocklists
+    /// (`fnguard intel export`): the `block` field, or the suffixes when a
+    /// suffix is itself the product's (`fcapp.run`); a shared suffix such
+    /// as `amazonaws.com` needs per-region names here.
+    pub block: Vec<String>,
     pub pattern: String,
     pub(crate) regex: Regex,
     /// Optional anchored-at-start regex over the URL path, for products
@@ -124,6 +129,7 @@ const FIELDS: &[&str] = &[
     "name_zh",
     "kind",
     "suffixes",
+    "block",
     "pattern",
     "path_pattern",
     "captures",
@@ -292,6 +298,24 @@ fn parse_product(file: &str, item: &Node) -> Result<Product, FieldError> {
         }
         suffixes.push(suffix);
     }
+    let mut block = Vec::new();
+    if item.get("block").is_some() {
+        for (name, node) in list(item, "block", true)? {
+            let valid = !name.starts_with('.')
+                && !name.ends_with('.')
+                && name.contains('.')
+                && crate::normalize_host(&name).as_deref() == Some(name.as_str());
+            if !valid {
+                return Err(error_at(
+                    node,
+                    format!("block name `{name}` must be a lowercase name with at least two labels, no leading or trailing dot"),
+                ));
+            }
+            block.push(name);
+        }
+    } else {
+        block = suffixes.clone();
+    }
     let pattern_node = required(item, "pattern")?;
     let pattern = scalar(pattern_node, "pattern")?.to_string();
     if !pattern.starts_with('^') || !pattern.ends_with('$') {
@@ -365,6 +389,7 @@ fn parse_product(file: &str, item: &Node) -> Result<Product, FieldError> {
         name_zh: text(item, "name_zh")?,
         kind,
         suffixes,
+        block,
         pattern,
         regex,
         path_pattern,

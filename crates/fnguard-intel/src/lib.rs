@@ -10,6 +10,7 @@
 //! few hash lookups and no regex.
 
 mod data;
+pub mod export;
 mod host;
 mod yaml;
 
@@ -352,6 +353,21 @@ impl KnowledgeBase {
                             ));
                         }
                     }
+                }
+            }
+            for example in &product.examples {
+                let covered = crate::normalize_host(&example.host).is_some_and(|host| {
+                    product
+                        .block
+                        .iter()
+                        .any(|name| host == *name || host.ends_with(&format!(".{name}")))
+                });
+                if !covered {
+                    failures.push(fail(
+                        &example.host,
+                        "not under any of the product's block names (blocklists would miss it)"
+                            .into(),
+                    ));
                 }
             }
             for negative in &product.negative_examples {
