@@ -2,8 +2,9 @@
 # Installs what the test suite needs besides cargo: the Python `jsonschema`
 # package (validates SARIF and fnguard's JSON output against their schemas),
 # `cyclonedx-python-lib` (bundles the official CycloneDX schemas: validates
-# the SBOMs offline), Graphviz (parses the attack-path graphs) and unbound
-# (loads the blocklists of `fnguard intel export`).
+# the SBOMs offline), `xarf` (the XARF v4 schemas: validates abuse reports),
+# Graphviz (parses the attack-path graphs) and unbound (loads the blocklists
+# of `fnguard intel export`).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
@@ -16,6 +17,11 @@ from cyclonedx.validation.json import JsonStrictValidator as J
 J(V.V1_6).validate_str("{}")' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
     'cyclonedx-python-lib[json-validation]==11.12.0'
+fi
+# The XARF v4 schemas, bundled by the `xarf` package, validate the abuse
+# reports of `fnguard intel report --format xarf`.
+if ! python3 -c 'from xarf import schema_validator' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check 'xarf==1.0.0'
 fi
 # Graphviz's `dot` parses the attack-path graphs `--graph dot` writes.
 if ! command -v dot >/dev/null; then

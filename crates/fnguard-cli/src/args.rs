@@ -77,6 +77,32 @@ pub enum IntelCommand {
         #[arg(long, value_name = "KIND")]
         kind: Vec<String>,
     },
+    /// Write an abuse report about one endpoint for its vendor's channel:
+    /// what the evidence shows (count, first and last seen, redacted sample
+    /// lines) and the attributed tenant, as text (en or zh) or XARF v4 JSON.
+    Report {
+        /// The endpoint, as a host or URL.
+        #[arg(value_name = "HOST|URL")]
+        target: String,
+        /// Log files that show it (any text or JSON-lines log); repeatable.
+        #[arg(long, value_name = "FILE", required = true)]
+        evidence: Vec<std::path::PathBuf>,
+        /// text or xarf.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Language of the text report: en or zh.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+        /// Your organisation (XARF `reporter.org`; required with xarf).
+        #[arg(long, value_name = "ORG")]
+        reporter_org: Option<String>,
+        /// Your abuse contact address (XARF `reporter.contact`).
+        #[arg(long, value_name = "EMAIL")]
+        reporter_contact: Option<String>,
+        /// Your organisation's domain (XARF `reporter.domain`).
+        #[arg(long, value_name = "DOMAIN")]
+        reporter_domain: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@ use crate::args::{IntelCommand, ListFormat};
 use crate::output;
 use crate::ExitCode;
 use fnguard_core::Lang;
-use fnguard_intel::{export, Classification, Kind, KnowledgeBase};
+use fnguard_intel::{export, report, Classification, Kind, KnowledgeBase};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -46,7 +46,123 @@ pub fn run(command: IntelCommand) -> ExitCode {
             vendor,
             kind,
         } => export(&format, vendor, &kind),
+        IntelCommand::Report {
+            target,
+            evidence,
+            format,
+            lang,
+            reporter_org,
+            reporter_contact,
+            reporter_domain,
+        } => {
+            let reporter = match (reporter_org, reporter_contact, reporter_domain) {
+                (Some(org), Some(contact), Some(domain)) => Some(report::Reporter {
+                    org,
+                    contact,
+                    domain,
+                }),
+                (None, None, None) => None,
+                _ => {
+                    output::stderr_line(
+                        "error: give all of --reporter-org, --reporter-contact and --reporter-domain",
+                    );
+                    return ExitCode::Error;
+                }
+            };
+            abuse_report(&target, &evidence, &format, lang, reporter)
+        }
     }
+}
+
+fn abuse_report(
+    target: &str,
+    evidence: &[std::path::PathBuf],
+    format: &str,
+    lang: Lang,
+    reporter: Option<report::Reporter>,
+) -> ExitCode {
+    let kb = match knowledge_base() {
+        Ok(kb) => kb,
+        Err(code) => return code,
+    };
+    let endpoint = match report::endpoint(kb, target) {
+        Ok(endpoint) => endpoint,
+        Err(message) => {
+            output::stderr_line(&format!("error: {message}"));
+            return ExitCode::Error;
+        }
+    };
+    let mut texts = Vec::new();
+    for path in evidence {
+        match std::fs::read(path) {
+            Ok(bytes) => texts.push((
+                path.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )),
+            Err(e) => {
+                output::stderr_line(&format!("error: cannot read {}: {e}", path.display()));
+                return ExitCode::Error;
+            }
+        }
+    }
+    let seen = report::sightings(
+        &endpoint.host,
+        texts
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    );
+    if seen.count == 0 {
+        output::stderr_line(&format!(
+            "error: the evidence never names {}: nothing to report",
+            endpoint.host
+        ));
+        return ExitCode::Error;
+    }
+    let text = match format {
+        "text" => report::text(&endpoint, &seen, lang == Lang::Zh),
+        "xarf" => {
+            let Some(reporter) = reporter else {
+                output::stderr_line(
+                    "error: an XARF report names its reporter: give --reporter-org, --reporter-contact and --reporter-domain",
+                );
+                return ExitCode::Error;
+            };
+            let now = std::env::var("FNGUARD_REPORT_TIME").unwrap_or_else(|_| now_rfc3339());
+            let mut json =
+                serde_json::to_string_pretty(&report::xarf(&endpoint, &seen, &reporter, &now))
+                    .unwrap_or_default();
+            json.push('\n');
+            json
+        }
+        other => {
+            output::stderr_line(&format!(
+                "error: unknown report format `{other}` (text or xarf)"
+            ));
+            return ExitCode::Error;
+        }
+    };
+    match output::stdout(&text) {
+        Ok(()) => ExitCode::Clean,
+        Err(e) => {
+            output::stderr_line(&format!("error: cannot write standard output: {e}"));
+            ExitCode::Error
+        }
+    }
+}
+
+/// The current time as RFC 3339 in UTC, to the second.
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let date = fnguard_core::Date::from_days((secs / 86_400) as i64);
+    let rest = secs % 86_400;
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 fn export(format: &str, vendors: Vec<String>, kinds: &[String]) -> ExitCode {

@@ -256,3 +256,124 @@ fn exported_blocklists_load_in_unbound_and_answer_nxdomain() {
     let bad = fnguard(["intel", "export", "--format", "bind9"]);
     assert_eq!(bad.code, 2);
 }
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn abuse_reports_name_the_tenant_redact_samples_and_validate_as_xarf() {
+    let dir = TempDir::new("intel-report");
+    let log = dir.write(
+        "proxy.log",
+        &format!(
+            "2026-12-01T10:00:00Z 10.0.0.5 CONNECT {TENCENT}:443\n2026-12-02T11:30:00Z 10.0.0.5 POST https://{TENCENT}/?key=s3cr3tvalue \"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9\"\n2026-12-02T12:00:00Z 10.0.0.9 GET https://www.example.com/\n"
+        ),
+    );
+    let text = fnguard([
+        "intel",
+        "report",
+        TENCENT,
+        "--evidence",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    for expected in [
+        "To: https://cloud.tencent.com/act/event/report-platform",
+        "Tenant (account): 1300814016",
+        "Times seen: 2",
+        "First seen: 2026-12-01T10:00:00Z",
+        "Last seen: 2026-12-02T11:30:00Z",
+    ] {
+        assert!(
+            text.stdout.contains(expected),
+            "{expected}\n{}",
+            text.stdout
+        );
+    }
+    assert!(!text.stdout.contains("s3cr3tvalue") && !text.stdout.contains("eyJhbGci"));
+    let zh = fnguard([
+        "intel",
+        "report",
+        TENCENT,
+        "--evidence",
+        log.to_str().unwrap(),
+        "--lang",
+        "zh",
+    ]);
+    assert!(
+        zh.stdout.contains("租户（账号）: 1300814016"),
+        "{}",
+        zh.stdout
+    );
+
+    let xarf = fnguard([
+        "intel",
+        "report",
+        &format!("https://{TENCENT}/"),
+        "--evidence",
+        log.to_str().unwrap(),
+        "--format",
+        "xarf",
+        "--reporter-org",
+        "Example Corp",
+        "--reporter-contact",
+        "abuse@example.com",
+        "--reporter-domain",
+        "example.com",
+    ]);
+    assert_eq!(xarf.code, 0, "{}", xarf.stderr);
+    let report: Value = serde_json::from_str(&xarf.stdout).unwrap();
+    assert_eq!(report["source_identifier"], TENCENT);
+    assert_eq!(report["timestamp"], "2026-12-02T11:30:00Z");
+    assert!(report["tags"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("tenant:1300814016")));
+    let file = dir.write("report.json", &xarf.stdout);
+    let validated = std::process::Command::new("python3")
+        .arg(repo_root().join("scripts/validate-xarf.py"))
+        .arg(&file)
+        .output()
+        .expect("python3 (scripts/setup-test-tools.sh installs the xarf package)");
+    assert!(
+        validated.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&validated.stdout),
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    // A broken report does not validate: the check can fail.
+    let mut broken = report.clone();
+    broken["category"] = Value::from("nonsense");
+    let file = dir.write("broken.json", &broken.to_string());
+    let refused = std::process::Command::new("python3")
+        .arg(repo_root().join("scripts/validate-xarf.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+
+    let no_reporter = fnguard([
+        "intel",
+        "report",
+        TENCENT,
+        "--evidence",
+        log.to_str().unwrap(),
+        "--format",
+        "xarf",
+    ]);
+    assert_eq!(no_reporter.code, 2);
+    let not_endpoint = fnguard([
+        "intel",
+        "report",
+        "www.example.com",
+        "--evidence",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(not_endpoint.code, 2);
+    assert!(
+        not_endpoint.stderr.contains("not a known"),
+        "{}",
+        not_endpoint.stderr
+    );
+}

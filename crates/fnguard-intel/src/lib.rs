@@ -12,6 +12,7 @@
 mod data;
 pub mod export;
 mod host;
+pub mod report;
 mod yaml;
 
 use std::collections::HashMap;
