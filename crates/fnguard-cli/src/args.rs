@@ -35,6 +35,28 @@ pub enum Command {
         #[command(subcommand)]
         command: IntelCommand,
     },
+    /// The default-deny DNS firewall's policy.
+    Dns {
+        #[command(subcommand)]
+        command: DnsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// Decide names with a policy file, offline: allowed or blocked, with
+    /// the answer and the rule that decided.
+    Check {
+        /// The policy (TOML; see docs/dns-policy.toml).
+        #[arg(long, value_name = "FILE")]
+        config: std::path::PathBuf,
+        /// Query names.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! Decisions live in `fnguard-engine` and the checks, not here.
 
 mod args;
+mod dns;
 mod intel;
 mod output;
 mod rules;
@@ -28,6 +29,7 @@ fn main() {
         args::Command::Scan(scan_args) => scan::run(*scan_args),
         args::Command::Rules { command } => rules::run(command),
         args::Command::Intel { command } => intel::run(command),
+        args::Command::Dns { command } => dns::run(command),
     };
     std::process::exit(code as i32);
 }

@@ -377,3 +377,50 @@ fn abuse_reports_name_the_tenant_redact_samples_and_validate_as_xarf() {
         not_endpoint.stderr
     );
 }
+
+#[test]
+fn dns_check_decides_names_with_the_documented_policy() {
+    let policy = repo_root().join("docs/dns-policy.toml");
+    let run = fnguard([
+        "dns",
+        "check",
+        "--config",
+        policy.to_str().unwrap(),
+        "--format",
+        "json",
+        TENCENT,
+        "service-69kfaex1-1312645837.bj.apigw.tencentcs.com",
+        "mxkb7e6wih.execute-api.us-east-1.amazonaws.com",
+        "s3.amazonaws.com",
+        "evil.example.net",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+    let decided: Vec<(&str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["decision"].as_str().unwrap(), r["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            ("allow", "exception:tencent/1300814016"),
+            ("block", "category:gateway"),
+            ("block", "category:gateway"),
+            ("allow", "allow:amazonaws.com"),
+            ("block", "default"),
+        ]
+    );
+    assert_eq!(rows[1]["tenant"], "1312645837");
+    assert_eq!(rows[4]["action"], "NXDOMAIN");
+
+    let dir = TempDir::new("dns-bad");
+    let bad = dir.write(
+        "p.toml",
+        "[policy]\nmode = \"allowlist\"\nupstream = \"8.8.8.8\"\n",
+    );
+    let run = fnguard(["dns", "check", "--config", bad.to_str().unwrap(), "x.com"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("p.toml:3:1"), "{}", run.stderr);
+}

@@ -1,0 +1,146 @@
+use super::*;
+
+const TENCENT_OURS: &str = "service-h0jbiq9b-1300814016.sh.apigw.tencentcs.com";
+const TENCENT_OTHER: &str = "service-69kfaex1-1312645837.bj.apigw.tencentcs.com";
+const ALIBABA_FC: &str = "savesurvey-wdzwrthfoe.cn-hangzhou.fcapp.run";
+
+fn kb() -> &'static KnowledgeBase {
+    fnguard_intel::builtin().expect("built-in knowledge base")
+}
+
+fn policy(text: &str) -> Policy {
+    Policy::parse("policy.toml", text, Path::new(".")).expect("policy parses")
+}
+
+#[test]
+fn allowlist_mode_denies_by_default_and_allows_listed_subtrees() {
+    let p = policy("[policy]\nallow = [\"example.com\", \"*.internal.example\"]\n");
+    assert!(p.decide(kb(), "example.com.").allowed);
+    assert!(
+        p.decide(kb(), "API.Example.com").allowed,
+        "subtree, any case"
+    );
+    let wildcard_only = p.decide(kb(), "internal.example");
+    assert!(!wildcard_only.allowed, "`*.` is the subtree only");
+    assert_eq!(wildcard_only.rule, "default");
+    assert_eq!(
+        p.decide(kb(), "db.internal.example").rule,
+        "allow:*.internal.example"
+    );
+    let other = p.decide(kb(), "evil.com");
+    assert!(!other.allowed);
+    assert_eq!(other.action, Some(Action::NxDomain));
+}
+
+#[test]
+fn cloud_function_categories_block_except_our_own_tenant() {
+    let p = policy(
+        "[policy]\nmode = \"denylist\"\naction = \"refused\"\nblock = [\"cloud-function\", \"api-gateway\"]\n\
+         [[policy.exception]]\nvendor = \"tencent\"\ntenant = \"1300814016\"\nreason = \"our own API\"\n",
+    );
+    let ours = p.decide(kb(), TENCENT_OURS);
+    assert!(ours.allowed, "{ours:?}");
+    assert_eq!(ours.rule, "exception:tencent/1300814016");
+    let theirs = p.decide(kb(), TENCENT_OTHER);
+    assert!(!theirs.allowed);
+    assert_eq!(theirs.rule, "category:gateway");
+    assert_eq!(theirs.tenant.as_deref(), Some("1312645837"));
+    assert_eq!(theirs.action, Some(Action::Refused));
+    let fc = p.decide(kb(), ALIBABA_FC);
+    assert_eq!((fc.allowed, fc.rule.as_str()), (false, "category:function"));
+    assert_eq!(fc.vendor.as_deref(), Some("alibaba"));
+    assert!(p.decide(kb(), "www.example.com").allowed, "denylist mode");
+}
+
+#[test]
+fn an_explicit_deny_wins_over_every_allow() {
+    let p = policy(
+        "[policy]\nmode = \"denylist\"\nallow = [\"tencentcs.com\"]\ndeny = [\"apigw.tencentcs.com\"]\n\
+         [[policy.exception]]\nvendor = \"tencent\"\n",
+    );
+    let d = p.decide(kb(), TENCENT_OURS);
+    assert_eq!(
+        (d.allowed, d.rule.as_str()),
+        (false, "deny:apigw.tencentcs.com")
+    );
+}
+
+#[test]
+fn list_files_take_names_wildcards_and_rpz_zones() {
+    let dir = std::env::temp_dir().join(format!("fnguard-dns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("deny.rpz"),
+        "$TTL 300\n@ IN SOA localhost. root.localhost. 1 3600 600 86400 300\n  IN NS localhost.\n; comment\nfcapp.run CNAME .\n*.fcapp.run CNAME .\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("allow.txt"),
+        "# ours\nexample.org\n*.corp.example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        "[policy]\nallow_files = [\"allow.txt\"]\ndeny_files = [\"deny.rpz\"]\n",
+    )
+    .unwrap();
+    let p = Policy::load(&dir.join("policy.toml")).expect("loads");
+    assert_eq!(p.sizes(), (2, 2));
+    assert_eq!(p.decide(kb(), ALIBABA_FC).rule, "deny:fcapp.run");
+    assert!(p.decide(kb(), "www.example.org").allowed);
+    std::fs::write(dir.join("deny.rpz"), "fcapp.run A 1.2.3.4\n").unwrap();
+    let err = Policy::load(&dir.join("policy.toml")).unwrap_err();
+    assert!(err.file.ends_with("deny.rpz") && err.line == 1, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_policies_are_errors_with_their_position() {
+    for (text, line, needle) in [
+        (
+            "[policy]\nmode = \"allowlist\"\nbogus = 1\n",
+            3,
+            "unknown field",
+        ),
+        ("[policy]\nmode = \"maybe\"\n", 2, "unknown mode"),
+        (
+            "[policy]\nblock = [\"cloud-function\", \"everything\"]\n",
+            2,
+            "unknown category",
+        ),
+        ("[policy]\naction = \"override\"\n", 2, "needs `override"),
+        (
+            "[policy]\naction = \"override\"\noverride = \"not-an-ip\"\n",
+            3,
+            "not an IP",
+        ),
+        (
+            "[policy]\nallow = [\"exa*mple.com\"]\n",
+            2,
+            "not a domain name",
+        ),
+        (
+            "[policy]\n[[policy.exception]]\nvendor = \"nobody\"\n",
+            3,
+            "unknown vendor",
+        ),
+    ] {
+        let err = Policy::parse("policy.toml", text, Path::new(".")).unwrap_err();
+        assert_eq!(err.line, line, "{text}: {err}");
+        assert!(err.message.contains(needle), "{text}: {err}");
+    }
+}
+
+#[test]
+fn large_lists_match_by_walking_the_labels_of_the_query() {
+    let mut set = NameSet::default();
+    for i in 0..200_000 {
+        set.add(&format!("host{i}.example{}.com", i % 97)).unwrap();
+    }
+    assert_eq!(set.len(), 200_000);
+    assert_eq!(
+        set.matching("a.b.host7.example7.com").as_deref(),
+        Some("host7.example7.com")
+    );
+    assert!(set.matching("host7.example8.com").is_none());
+}
