@@ -4,6 +4,7 @@
 
 pub mod date;
 pub mod doc;
+pub mod encode;
 pub mod fast_hash;
 pub mod field;
 pub mod finding;

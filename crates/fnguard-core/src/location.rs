@@ -56,3 +56,30 @@ impl fmt::Display for SourceRef {
         }
     }
 }
+
+/// The 1-based line and column (in characters) of byte `offset` in
+/// `text`, for errors in settings files (TOML spans are byte ranges). An
+/// offset past the end or inside a character is moved back to a
+/// character boundary.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let col = before[line_start..].chars().count() as u32 + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\n中文x", 9), (2, 3));
+        assert_eq!(line_col("", 5), (1, 1));
+    }
+}

@@ -20,6 +20,7 @@
 //! (`#` comments) or are RPZ zones (`name CNAME .` / `*.name CNAME .`, as
 //! `fnguard intel export --format rpz` writes).
 
+use fnguard_core::location::line_col;
 use fnguard_intel::{Kind, KnowledgeBase};
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -453,18 +454,6 @@ fn read_list(display: &str, text: &str, set: &mut NameSet) -> Result<(), PolicyE
         })?;
     }
     Ok(())
-}
-
-fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    let col = before[line_start..].chars().count() as u32 + 1;
-    (line, col)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! keys, bad values and unknown rule ids are errors with their position.
 
 use crate::SettingsError;
+use fnguard_core::location::line_col;
 use fnguard_core::{Finding, RuleMeta, Severity};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
@@ -316,18 +317,6 @@ impl Config {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() as u32 + 1;
-    let line_start = before.rfind('\n').map(|p| p + 1).unwrap_or(0);
-    let col = before[line_start..].chars().count() as u32 + 1;
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,11 +470,5 @@ fail_on = "none"
         assert!(!medium.trips(Severity::Low));
         assert!(!FailOn::Never.trips(Severity::Critical));
         assert!("often".parse::<FailOn>().is_err());
-    }
-
-    #[test]
-    fn line_col_counts_characters() {
-        assert_eq!(line_col("ab\n中文x", 9), (2, 3));
-        assert_eq!(line_col("", 5), (1, 1));
     }
 }

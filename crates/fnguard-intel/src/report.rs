@@ -5,6 +5,7 @@
 //! AWS's Abuse Signal API).
 
 use crate::{Classification, Confidence, KnowledgeBase};
+use fnguard_core::encode::{base64, hex, uuid_from_digest};
 use regex::Regex;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -276,43 +277,7 @@ fn report_id(host: &str, seen: &Sightings, now: &str) -> String {
         hasher.update([0]);
     }
     hasher.update(seen.count.to_le_bytes());
-    let mut bytes: [u8; 16] = hasher.finalize()[..16].try_into().unwrap_or([0; 16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h = hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    uuid_from_digest(&hasher.finalize(), 4)
 }
 
 /// Classifies `target` with `kb`, or says why it cannot be reported.
@@ -326,11 +291,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_and_uuid_are_well_formed() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    fn report_ids_are_version_4_uuids() {
         let id = report_id("h", &Sightings::default(), "2026-01-01T00:00:00Z");
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");

@@ -27,6 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use fnguard_core::encode::{hex, uuid_from_digest};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -865,26 +866,10 @@ pub struct Affect {
     pub reference: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// An RFC 9562 version 8 (custom) UUID from the first 16 bytes of a hash:
 /// a name-based UUID whose name is the BOM's content.
 fn uuid_urn(digest: &[u8]) -> String {
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h = hex(&bytes);
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("urn:uuid:{}", uuid_from_digest(digest, 8))
 }
 
 /// `YYYY-MM-DDThh:mm:ssZ` of seconds since the Unix epoch (proleptic
