@@ -233,19 +233,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutcome {
     let mut inventories = Vec::new();
     let mut layer_links = Vec::new();
     if opts.packages.enabled {
-        let roots_with_iac: Vec<bool> = opts
-            .roots
-            .iter()
-            .map(|root| iac_files.iter().any(|file| packages::is_under(file, root)))
-            .collect();
-        let phase = packages::run(
-            &opts.roots,
-            &iac_files,
-            code,
-            &roots_with_iac,
-            &opts.packages,
-            opts.lang,
-        );
+        let phase = packages::run(&opts.roots, &iac_files, code, &opts.packages, opts.lang);
         files_scanned += phase.files as usize;
         findings.extend(phase.findings);
         errors.extend(phase.errors);
@@ -298,11 +286,7 @@ fn inventory_items(inventories: &[Inventory]) -> Vec<InventoryItem> {
                 name: package.name.clone(),
                 version: package.version.clone(),
                 purl: package.purl(),
-                location: SourceRef::new(
-                    package.source.as_str(),
-                    package.line.map_or(0, |l| l as u32),
-                    u32::from(package.line.is_some()),
-                ),
+                location: fnguard_scan::package::package_location(package),
                 scope: package.scope.map(|scope| match scope {
                     fnguard_scan::deps::Scope::Direct => "direct",
                     fnguard_scan::deps::Scope::Transitive => "transitive",

@@ -20,7 +20,7 @@ use fnguard_scan::deps::Package;
 use fnguard_scan::package::{self, Owner, Rules, Target};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// File names taken for packages when given directly.
@@ -241,25 +241,30 @@ pub(crate) fn run(
     roots: &[PathBuf],
     iac_files: &[PathBuf],
     code: DeploymentCode,
-    roots_with_iac: &[bool],
     opts: &PackageOptions,
     lang: Option<Lang>,
 ) -> PackagePhase {
     let mut phase = PackagePhase::default();
     let allowed = allowed_folders(roots);
+    // Each IaC file resolved once, for the roots that hold IaC and for the
+    // folder packages that must leave it out.
+    let iac: Vec<PathBuf> = iac_files
+        .iter()
+        .filter_map(|f| f.canonicalize().ok())
+        .collect();
 
     // Canonical path -> target, so that a package shipped by several
     // functions is read once.
     let mut targets: BTreeMap<PathBuf, Target> = BTreeMap::new();
-    for (root, has_iac) in roots.iter().zip(roots_with_iac) {
-        let given_package =
-            (root.is_file() && is_archive_name(root)) || (root.is_dir() && !has_iac);
-        if !given_package {
-            continue;
-        }
+    for root in roots {
         let Ok(canonical) = root.canonicalize() else {
             continue;
         };
+        let given_package = (root.is_file() && is_archive_name(root))
+            || (root.is_dir() && !iac.iter().any(|file| file.starts_with(&canonical)));
+        if !given_package {
+            continue;
+        }
         targets.entry(canonical).or_insert_with(|| Target {
             path: root.clone(),
             display: fnguard_model::discover::display_root(root),
@@ -333,7 +338,7 @@ pub(crate) fn run(
         ));
     }
 
-    skip_iac_files(&mut targets, iac_files);
+    skip_iac_files(&mut targets, &iac);
     let targets: Vec<Target> = targets.into_values().collect();
     if targets.is_empty() {
         return phase;
@@ -397,14 +402,12 @@ pub(crate) fn run(
 /// Leaves the scan's IaC files out of the folder packages that hold them
 /// (`CodeUri: .`, a Serverless service folder): the IaC rules check them,
 /// and a second report of each secret as "in code" would be noise.
-fn skip_iac_files(targets: &mut BTreeMap<PathBuf, Target>, iac_files: &[PathBuf]) {
+/// `iac` holds canonical paths.
+fn skip_iac_files(targets: &mut BTreeMap<PathBuf, Target>, iac: &[PathBuf]) {
     if !targets.values().any(|t| t.path.is_dir()) {
         return;
     }
-    for file in iac_files {
-        let Ok(file) = file.canonicalize() else {
-            continue;
-        };
+    for file in iac {
         // Every folder target that holds the file, found by walking up its
         // folders rather than comparing each file with each target.
         for folder in file.ancestors().skip(1) {
@@ -447,17 +450,6 @@ fn allowed_folders(roots: &[PathBuf]) -> Vec<PathBuf> {
         allowed.push(work_tree.unwrap_or(folder));
     }
     allowed
-}
-
-/// Whether `path` lies under `root` (both as given, compared canonically).
-pub(crate) fn is_under(path: &Path, root: &Path) -> bool {
-    match (path.canonicalize(), root.canonicalize()) {
-        (Ok(path), Ok(root)) => path.starts_with(root),
-        _ => path
-            .components()
-            .zip(root.components())
-            .all(|(a, b)| a == b || b == Component::CurDir),
-    }
 }
 
 #[cfg(test)]

@@ -538,7 +538,9 @@ fn typosquat_findings(target: &Target, packages: &[Package]) -> Vec<Finding> {
     out
 }
 
-fn package_location(package: &Package) -> SourceRef {
+/// Where a dependency is listed: its file, and its line when the format
+/// gives one (column 1 then; 0:0 for the whole file).
+pub fn package_location(package: &Package) -> SourceRef {
     let line = package.line.map_or(0, |l| l as u32);
     SourceRef::new(package.source.as_str(), line, u32::from(line > 0))
 }
