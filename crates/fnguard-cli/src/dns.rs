@@ -36,14 +36,9 @@ fn check(config: &std::path::Path, names: &[String], format: ListFormat) -> Exit
             return ExitCode::Error;
         }
     };
-    let kb = match fnguard_intel::builtin() {
+    let kb = match crate::intel::knowledge_base() {
         Ok(kb) => kb,
-        Err(errors) => {
-            for error in errors {
-                output::stderr_line(&format!("error: {error}"));
-            }
-            return ExitCode::Error;
-        }
+        Err(code) => return code,
     };
     let decisions: Vec<(&String, Decision)> = names
         .iter()
@@ -94,11 +89,5 @@ fn check(config: &std::path::Path, names: &[String], format: ListFormat) -> Exit
             text
         }
     };
-    match output::stdout(&text) {
-        Ok(()) => ExitCode::Clean,
-        Err(e) => {
-            output::stderr_line(&format!("error: cannot write standard output: {e}"));
-            ExitCode::Error
-        }
-    }
+    output::print(&text)
 }

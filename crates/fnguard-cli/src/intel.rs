@@ -9,8 +9,7 @@ use fnguard_intel::{export, report, Classification, Kind, KnowledgeBase};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 
 /// Fields of JSON log records that hold a host, a URL or a TLS SNI name,
 /// looked up (at any depth) when no `--field` is given: CloudTrail, VPC
@@ -141,13 +140,7 @@ fn abuse_report(
             return ExitCode::Error;
         }
     };
-    match output::stdout(&text) {
-        Ok(()) => ExitCode::Clean,
-        Err(e) => {
-            output::stderr_line(&format!("error: cannot write standard output: {e}"));
-            ExitCode::Error
-        }
-    }
+    output::print(&text)
 }
 
 /// The current time as RFC 3339 in UTC, to the second.
@@ -195,13 +188,7 @@ fn export(format: &str, vendors: Vec<String>, kinds: &[String]) -> ExitCode {
         }
     }
     match export::export(kb, format, &filter) {
-        Ok(text) => match output::stdout(&text) {
-            Ok(()) => ExitCode::Clean,
-            Err(e) => {
-                output::stderr_line(&format!("error: cannot write standard output: {e}"));
-                ExitCode::Error
-            }
-        },
+        Ok(text) => output::print(&text),
         Err(message) => {
             output::stderr_line(&format!("error: {message}"));
             ExitCode::Error
@@ -209,7 +196,9 @@ fn export(format: &str, vendors: Vec<String>, kinds: &[String]) -> ExitCode {
     }
 }
 
-fn knowledge_base() -> Result<&'static KnowledgeBase, ExitCode> {
+/// The built-in knowledge base, or `Error` after listing what is wrong
+/// with its data.
+pub(crate) fn knowledge_base() -> Result<&'static KnowledgeBase, ExitCode> {
     fnguard_intel::builtin().map_err(|errors| {
         for error in errors {
             output::stderr_line(&format!("error: {error}"));
@@ -285,8 +274,7 @@ fn classify(
         ListFormat::Table => table(&rows, lang),
         ListFormat::Json => json(&rows, lang),
     };
-    if let Err(e) = output::stdout(&text) {
-        output::stderr_line(&format!("error: cannot write standard output: {e}"));
+    if output::print(&text) == ExitCode::Error {
         return ExitCode::Error;
     }
     if errors > 0 {
@@ -359,8 +347,6 @@ fn read_hosts(path: &std::path::Path, field: Option<&str>) -> std::io::Result<Ho
     }
     Ok((counts, bad))
 }
-
-use std::io::Read as _;
 
 fn collect(record: &Value, field: Option<&str>, counts: &mut BTreeMap<String, u64>) {
     match field {
@@ -449,56 +435,27 @@ fn table(rows: &[(Seen, Option<Classification<'static>>)], lang: Lang) -> String
         Lang::En => "not a known cloud-function or gateway endpoint",
         Lang::Zh => "不是已知的云函数或网关端点",
     };
-    let cells: Vec<[String; 9]> = rows
-        .iter()
-        .map(|(seen, found)| match found {
-            Some(found) => [
-                found.host.clone(),
-                seen.count.to_string(),
-                found.vendor().to_string(),
-                product_name(found, lang),
-                found.kind().as_str().to_string(),
-                found.region().unwrap_or("-").to_string(),
-                found.tenant().unwrap_or("-").to_string(),
-                found.function().unwrap_or("-").to_string(),
-                found.confidence.as_str().to_string(),
-            ],
-            None => [
-                seen.host.clone(),
-                seen.count.to_string(),
-                "-".into(),
-                none.into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ],
-        })
-        .collect();
-    let width = |i: usize| {
-        cells
-            .iter()
-            .map(|row| row[i].chars().count())
-            .chain([headers[i].chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..9).map(width).collect();
-    let mut out = String::new();
-    let mut line = |row: Vec<&str>| {
-        let mut text = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i].saturating_sub(cell.chars().count());
-            let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
-        }
-        let _ = writeln!(out, "{}", text.trim_end());
-    };
-    line(headers.to_vec());
-    for row in &cells {
-        line(row.iter().map(String::as_str).collect());
-    }
-    out
+    let mut cells: Vec<Vec<String>> = vec![headers.map(String::from).to_vec()];
+    cells.extend(rows.iter().map(|(seen, found)| match found {
+        Some(found) => vec![
+            found.host.clone(),
+            seen.count.to_string(),
+            found.vendor().to_string(),
+            product_name(found, lang),
+            found.kind().as_str().to_string(),
+            found.region().unwrap_or("-").to_string(),
+            found.tenant().unwrap_or("-").to_string(),
+            found.function().unwrap_or("-").to_string(),
+            found.confidence.as_str().to_string(),
+        ],
+        None => vec![
+            seen.host.clone(),
+            seen.count.to_string(),
+            "-".into(),
+            none.into(),
+        ],
+    }));
+    output::columns(&cells)
 }
 
 #[derive(Serialize)]

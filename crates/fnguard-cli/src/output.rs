@@ -13,6 +13,49 @@ pub fn stdout(text: &str) -> io::Result<()> {
     }
 }
 
+/// Write `text` to standard output for a command that is then done:
+/// `Clean`, or `Error` after saying why the write failed.
+pub fn print(text: &str) -> crate::ExitCode {
+    match stdout(text) {
+        Ok(()) => crate::ExitCode::Clean,
+        Err(e) => {
+            stderr_line(&format!("error: cannot write standard output: {e}"));
+            crate::ExitCode::Error
+        }
+    }
+}
+
+/// Rows of cells as aligned columns: every column but the last padded to
+/// its widest cell (in characters) and followed by two spaces; trailing
+/// blanks trimmed.
+pub fn columns<S: AsRef<str>>(rows: &[Vec<S>]) -> String {
+    let count = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..count)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|row| row.get(i))
+                .map(|cell| cell.as_ref().chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            let cell = cell.as_ref();
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// Stream to standard output through a buffer; a broken pipe counts as
 /// success.
 pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {

@@ -25,13 +25,7 @@ pub fn run(command: RulesCommand) -> ExitCode {
             }
         },
     };
-    match output::stdout(&text) {
-        Ok(()) => ExitCode::Clean,
-        Err(e) => {
-            output::stderr_line(&format!("error: cannot write standard output: {e}"));
-            ExitCode::Error
-        }
-    }
+    output::print(&text)
 }
 
 fn list_table(rules: &[&'static RuleMeta], lang: Lang) -> String {
@@ -39,38 +33,16 @@ fn list_table(rules: &[&'static RuleMeta], lang: Lang) -> String {
         Lang::En => ["ID", "SEVERITY", "GUIDE", "TITLE"],
         Lang::Zh => ["编号", "严重性", "指南", "标题"],
     };
-    let rows: Vec<[String; 4]> = rules
-        .iter()
-        .map(|r| {
-            [
-                r.id.to_string(),
-                severity_name(r, lang).to_string(),
-                r.guide.join(","),
-                r.title(lang).to_string(),
-            ]
-        })
-        .collect();
-    let width = |i: usize| {
-        rows.iter()
-            .map(|row| row[i].chars().count())
-            .chain([headers[i].chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths = [width(0), width(1), width(2)];
-    let mut out = String::new();
-    let mut line = |cells: [&str; 4]| {
-        for (i, cell) in cells.iter().take(3).enumerate() {
-            let pad = widths[i].saturating_sub(cell.chars().count());
-            let _ = write!(out, "{cell}{}  ", " ".repeat(pad));
-        }
-        let _ = writeln!(out, "{}", cells[3]);
-    };
-    line(headers);
-    for row in &rows {
-        line([&row[0], &row[1], &row[2], &row[3]]);
-    }
-    out
+    let mut rows = vec![headers.map(String::from).to_vec()];
+    rows.extend(rules.iter().map(|r| {
+        vec![
+            r.id.to_string(),
+            severity_name(r, lang).to_string(),
+            r.guide.join(","),
+            r.title(lang).to_string(),
+        ]
+    }));
+    output::columns(&rows)
 }
 
 fn severity_name(rule: &RuleMeta, lang: Lang) -> &'static str {
@@ -187,14 +159,9 @@ fn check_secret_rules() -> ExitCode {
         ),
         Err(_) => (0, 0, 0),
     };
-    let kb = match fnguard_intel::builtin() {
+    let kb = match crate::intel::knowledge_base() {
         Ok(kb) => kb,
-        Err(errors) => {
-            for error in errors {
-                output::stderr_line(&format!("error: {error}"));
-            }
-            return ExitCode::Error;
-        }
+        Err(code) => return code,
     };
     let intel = match kb.check() {
         Ok(summary) => summary,
@@ -213,11 +180,5 @@ fn check_secret_rules() -> ExitCode {
         "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n{} endpoint products checked: {} example hosts classified with their captures, {} negative examples not classified\n",
         intel.products, intel.positive_examples, intel.negative_examples
     );
-    match output::stdout(&text) {
-        Ok(()) => ExitCode::Clean,
-        Err(e) => {
-            output::stderr_line(&format!("error: cannot write standard output: {e}"));
-            ExitCode::Error
-        }
-    }
+    output::print(&text)
 }
