@@ -89,13 +89,14 @@ impl Rules {
     /// The rules shipped with fnguard; an error names the rule file that
     /// does not parse (`fnguard rules check` gives the details).
     pub fn builtin() -> Result<Rules, String> {
-        let secrets = Scanner::builtin().map_err(|errors| {
+        let parsed = rules::parsed_secret_rules().as_ref().map_err(|errors| {
             errors
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("; ")
         })?;
+        let secrets = Scanner::new(parsed.clone()).map_err(|e| e.to_string())?;
         let metas = rules::secret_rules();
         let secret_meta = secrets
             .rules()

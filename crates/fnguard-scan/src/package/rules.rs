@@ -3,7 +3,7 @@
 //! archive that is built to attack whoever unpacks it, and the
 //! dependencies that OSV advisories name.
 
-use crate::secrets::{builtin_rules, SecretRule};
+use crate::secrets::{builtin_rules, RuleError, SecretRule};
 use fnguard_core::{Area, RuleMeta, Severity};
 use std::sync::OnceLock;
 
@@ -107,11 +107,17 @@ functions) in the account.",
 /// not parse give none (`fnguard rules check` reports them).
 pub fn secret_rules() -> &'static [RuleMeta] {
     static METAS: OnceLock<Vec<RuleMeta>> = OnceLock::new();
-    METAS.get_or_init(|| {
-        builtin_rules()
-            .map(|rules| rules.iter().map(secret_meta).collect())
-            .unwrap_or_default()
+    METAS.get_or_init(|| match parsed_secret_rules() {
+        Ok(rules) => rules.iter().map(secret_meta).collect(),
+        Err(_) => Vec::new(),
     })
+}
+
+/// `rules/secrets` parsed once per process: the scanner and the rule
+/// metadata are both built from it.
+pub(crate) fn parsed_secret_rules() -> &'static Result<Vec<SecretRule>, Vec<RuleError>> {
+    static PARSED: OnceLock<Result<Vec<SecretRule>, Vec<RuleError>>> = OnceLock::new();
+    PARSED.get_or_init(builtin_rules)
 }
 
 fn secret_meta(rule: &SecretRule) -> RuleMeta {
