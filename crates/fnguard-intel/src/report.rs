@@ -104,58 +104,64 @@ pub fn redact(line: &str) -> String {
 /// The report as text for the vendor's abuse channel.
 pub fn text(endpoint: &Classification<'_>, seen: &Sightings, zh: bool) -> String {
     let product = endpoint.product;
-    let mut out = String::new();
-    let none = if zh { "（未知）" } else { "(unknown)" };
-    let field = |value: Option<&str>| value.map_or(none.to_string(), str::to_string);
-    if zh {
-        let _ = writeln!(out, "收件渠道: {}", product.abuse.join(", "));
-        let _ = writeln!(
-            out,
-            "主题: 举报滥用的{}端点 {}\n",
-            product.name_zh, endpoint.host
-        );
-        let _ = writeln!(out, "您好，\n\n我们在自己的网络中观察到以下{}端点被用于攻击活动（例如作为代理或 C2 中转），请核查并处置。\n", product.name_zh);
-        let _ = writeln!(out, "端点: {}", endpoint.host);
-        let _ = writeln!(
-            out,
-            "厂商/产品: {} / {}",
-            product.vendor_name, product.name_zh
-        );
-        let _ = writeln!(out, "租户（账号）: {}", field(endpoint.tenant()));
-        let _ = writeln!(out, "地域: {}", field(endpoint.region()));
-        let _ = writeln!(out, "函数/服务: {}", field(endpoint.function()));
-        let _ = writeln!(out, "归属可信度: {}", endpoint.confidence.as_str());
-        let _ = writeln!(out, "出现次数: {}", seen.count);
-        let _ = writeln!(out, "首次出现: {}", field(seen.first_seen.as_deref()));
-        let _ = writeln!(out, "最近出现: {}\n", field(seen.last_seen.as_deref()));
-        let _ = writeln!(out, "样例记录（敏感内容已脱敏）:");
+    let pick = |en: &'static str, zh_text: &'static str| if zh { zh_text } else { en };
+    let name = if zh {
+        &product.name_zh
     } else {
-        let _ = writeln!(out, "To: {}", product.abuse.join(", "));
-        let _ = writeln!(
-            out,
-            "Subject: Abuse of {} endpoint {}\n",
-            product.name_en, endpoint.host
-        );
-        let _ = writeln!(out, "Hello,\n\nWe observed the following {} endpoint taking part in attack traffic against our network (for example as a proxy or a C2 relay). Please investigate and take it down.\n", product.name_en);
-        let _ = writeln!(out, "Endpoint: {}", endpoint.host);
-        let _ = writeln!(
-            out,
-            "Vendor / product: {} / {}",
-            product.vendor_name, product.name_en
-        );
-        let _ = writeln!(out, "Tenant (account): {}", field(endpoint.tenant()));
-        let _ = writeln!(out, "Region: {}", field(endpoint.region()));
-        let _ = writeln!(out, "Function / service: {}", field(endpoint.function()));
-        let _ = writeln!(
-            out,
-            "Attribution confidence: {}",
-            endpoint.confidence.as_str()
-        );
-        let _ = writeln!(out, "Times seen: {}", seen.count);
-        let _ = writeln!(out, "First seen: {}", field(seen.first_seen.as_deref()));
-        let _ = writeln!(out, "Last seen: {}\n", field(seen.last_seen.as_deref()));
-        let _ = writeln!(out, "Sample records (sensitive parts redacted):");
+        &product.name_en
+    };
+    let none = pick("(unknown)", "（未知）");
+    let field = |value: Option<&str>| value.map_or(none.to_string(), str::to_string);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        pick("To", "收件渠道"),
+        product.abuse.join(", ")
+    );
+    let _ = if zh {
+        writeln!(out, "主题: 举报滥用的{name}端点 {}\n", endpoint.host)
+    } else {
+        writeln!(out, "Subject: Abuse of {name} endpoint {}\n", endpoint.host)
+    };
+    let _ = if zh {
+        writeln!(out, "您好，\n\n我们在自己的网络中观察到以下{name}端点被用于攻击活动（例如作为代理或 C2 中转），请核查并处置。\n")
+    } else {
+        writeln!(out, "Hello,\n\nWe observed the following {name} endpoint taking part in attack traffic against our network (for example as a proxy or a C2 relay). Please investigate and take it down.\n")
+    };
+    for (en, zh_label, value) in [
+        ("Endpoint", "端点", endpoint.host.clone()),
+        (
+            "Vendor / product",
+            "厂商/产品",
+            format!("{} / {name}", product.vendor_name),
+        ),
+        ("Tenant (account)", "租户（账号）", field(endpoint.tenant())),
+        ("Region", "地域", field(endpoint.region())),
+        (
+            "Function / service",
+            "函数/服务",
+            field(endpoint.function()),
+        ),
+        (
+            "Attribution confidence",
+            "归属可信度",
+            endpoint.confidence.as_str().to_string(),
+        ),
+        ("Times seen", "出现次数", seen.count.to_string()),
+        ("First seen", "首次出现", field(seen.first_seen.as_deref())),
+        ("Last seen", "最近出现", field(seen.last_seen.as_deref())),
+    ] {
+        let _ = writeln!(out, "{}: {value}", pick(en, zh_label));
     }
+    let _ = writeln!(
+        out,
+        "\n{}:",
+        pick(
+            "Sample records (sensitive parts redacted)",
+            "样例记录（敏感内容已脱敏）"
+        )
+    );
     for sample in &seen.samples {
         let _ = writeln!(out, "  {sample}");
     }
@@ -163,11 +169,10 @@ pub fn text(endpoint: &Classification<'_>, seen: &Sightings, zh: bool) -> String
         let _ = writeln!(
             out,
             "\n{}",
-            if zh {
+            pick(
+                "Note: this vendor's abuse channel is not verified; confirm it before sending.",
                 "注意：该厂商的举报渠道未经核实，请先确认。"
-            } else {
-                "Note: this vendor's abuse channel is not verified; confirm it before sending."
-            }
+            )
         );
     }
     out
