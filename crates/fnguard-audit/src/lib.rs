@@ -129,25 +129,11 @@ pub fn audit(dep: &Deployment, opts: &AuditOptions) -> Vec<Finding> {
         .map(|r| {
             let mut finding = apply_in_source_suppressions(dep, &inline, r);
             if let Some(lang) = opts.lang {
-                keep_only(&mut finding.message, lang);
-                for related in &mut finding.related {
-                    keep_only(&mut related.message, lang);
-                }
+                finding.keep_only(lang);
             }
             finding
         })
         .collect()
-}
-
-/// Free the text in the language that will not be shown, and the slack
-/// `format!` left in the other (it sizes for twice the literal parts).
-fn keep_only(text: &mut Text, lang: Lang) {
-    let (kept, unused) = match lang {
-        Lang::En => (&mut text.en, &mut text.zh),
-        Lang::Zh => (&mut text.zh, &mut text.en),
-    };
-    *unused = String::new();
-    kept.shrink_to_fit();
 }
 
 /// Inline ignores by (file path, line) they apply to: both the comment's own

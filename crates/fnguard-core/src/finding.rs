@@ -1,7 +1,7 @@
 use crate::location::SourceRef;
 use crate::rule::RuleMeta;
 use crate::severity::Severity;
-use crate::text::Text;
+use crate::text::{Lang, Text};
 use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -185,6 +185,15 @@ impl Finding {
     pub fn with_attack_path(mut self, path: AttackPath) -> Self {
         self.attack_path = Some(Box::new(path));
         self
+    }
+
+    /// Keeps the messages (its own and its related locations') in `lang`
+    /// only, when the report will show that language alone.
+    pub fn keep_only(&mut self, lang: Lang) {
+        self.message.keep_only(lang);
+        for related in &mut self.related {
+            related.message.keep_only(lang);
+        }
     }
 
     pub fn is_suppressed(&self) -> bool {

@@ -39,6 +39,17 @@ impl Text {
         }
     }
 
+    /// Free the text in the language that will not be shown, and the slack
+    /// `format!` left in the other (it sizes for twice the literal parts).
+    pub fn keep_only(&mut self, lang: Lang) {
+        let (kept, unused) = match lang {
+            Lang::En => (&mut self.en, &mut self.zh),
+            Lang::Zh => (&mut self.zh, &mut self.en),
+        };
+        *unused = String::new();
+        kept.shrink_to_fit();
+    }
+
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
             Lang::En => &self.en,

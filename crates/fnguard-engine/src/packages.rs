@@ -386,7 +386,7 @@ pub(crate) fn run(
     }
     if let Some(lang) = lang {
         for finding in &mut phase.findings {
-            package::keep_language(finding, lang);
+            finding.keep_only(lang);
         }
     }
     if opts.osv_db.is_none() && dependencies > 0 {

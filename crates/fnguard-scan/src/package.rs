@@ -21,9 +21,7 @@ use crate::deps::{binary, inventory, Package, Scope};
 use crate::indicators;
 use crate::secrets::{Hit, Scanner};
 use fnguard_core::report::InputError;
-use fnguard_core::{
-    Finding, Lang, RuleMeta, Severity, SourceRef, Suppression, SuppressionKind, Text,
-};
+use fnguard_core::{Finding, RuleMeta, Severity, SourceRef, Suppression, SuppressionKind, Text};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -861,18 +859,6 @@ fn hostile_zh(kind: &IssueKind) -> String {
             format!("已跳过：解压比超过 {limit}:1（压缩炸弹？）")
         }
         other => other.to_string(),
-    }
-}
-
-/// Keeps only `lang`'s text in a finding's messages (the report shows one).
-pub fn keep_language(finding: &mut Finding, lang: Lang) {
-    let keep = |text: &mut Text| match lang {
-        Lang::En => text.zh = String::new(),
-        Lang::Zh => text.en = String::new(),
-    };
-    keep(&mut finding.message);
-    for related in &mut finding.related {
-        keep(&mut related.message);
     }
 }
 
