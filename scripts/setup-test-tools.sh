@@ -3,8 +3,9 @@
 # package (validates SARIF and fnguard's JSON output against their schemas),
 # `cyclonedx-python-lib` (bundles the official CycloneDX schemas: validates
 # the SBOMs offline), `xarf` (the XARF v4 schemas: validates abuse reports),
-# Graphviz (parses the attack-path graphs) and unbound (loads the blocklists
-# of `fnguard intel export`).
+# Graphviz (parses the attack-path graphs), unbound (loads the blocklists
+# of `fnguard intel export`) and dig (the real client the tests of
+# `fnguard dns serve` query it with).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
@@ -35,4 +36,10 @@ if ! command -v unbound >/dev/null || ! command -v unbound-checkconf >/dev/null;
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends unbound >/dev/null
+fi
+# dig (bind9-dnsutils) is the client the tests of `fnguard dns serve` use.
+if ! command -v dig >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends bind9-dnsutils >/dev/null
 fi

@@ -57,6 +57,15 @@ pub enum DnsCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
+    /// Run the DNS firewall: answer queries on UDP and TCP with the policy,
+    /// forward allowed ones upstream. SIGHUP reloads the policy; SIGINT or
+    /// SIGTERM stops.
+    Serve {
+        /// The policy with its [server] table (TOML; see
+        /// docs/dns-policy.toml).
+        #[arg(long, value_name = "FILE")]
+        config: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

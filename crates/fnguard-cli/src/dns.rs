@@ -1,4 +1,5 @@
-//! `fnguard dns check`: a DNS firewall policy decided offline.
+//! `fnguard dns check`: a DNS firewall policy decided offline;
+//! `fnguard dns serve`: the firewall itself.
 
 use crate::args::{DnsCommand, ListFormat};
 use crate::output;
@@ -14,6 +15,46 @@ pub fn run(command: DnsCommand) -> ExitCode {
             names,
             format,
         } => check(&config, &names, format),
+        DnsCommand::Serve { config } => serve(&config),
+    }
+}
+
+fn serve(config: &std::path::Path) -> ExitCode {
+    let server = match fnguard_dns::server::Server::start(config) {
+        Ok(server) => server,
+        Err(e) => {
+            output::stderr_line(&format!("error: {e}"));
+            return ExitCode::Error;
+        }
+    };
+    let list = |addresses: &[std::net::SocketAddr]| {
+        addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut started = format!(
+        "fnguard dns: listening on udp {} and tcp {}",
+        list(&server.udp),
+        list(&server.tcp)
+    );
+    if let Some(metrics) = server.metrics {
+        let _ = write!(started, "; metrics on http://{metrics}/metrics");
+    }
+    output::stderr_line(&started);
+    let outcome = server.run_until_signalled(|reloaded| match reloaded {
+        Ok(()) => output::stderr_line("fnguard dns: policy reloaded"),
+        Err(e) => output::stderr_line(&format!(
+            "fnguard dns: reload failed, the previous policy stays: {e}"
+        )),
+    });
+    match outcome {
+        Ok(()) => ExitCode::Clean,
+        Err(e) => {
+            output::stderr_line(&format!("error: {e}"));
+            ExitCode::Error
+        }
     }
 }
 

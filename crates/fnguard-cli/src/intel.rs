@@ -126,7 +126,9 @@ fn abuse_report(
                 );
                 return ExitCode::Error;
             };
-            let now = std::env::var("FNGUARD_REPORT_TIME").unwrap_or_else(|_| now_rfc3339());
+            let now = std::env::var("FNGUARD_REPORT_TIME").unwrap_or_else(|_| {
+                fnguard_core::date::rfc3339(std::time::SystemTime::now(), false)
+            });
             let mut json =
                 serde_json::to_string_pretty(&report::xarf(&endpoint, &seen, &reporter, &now))
                     .unwrap_or_default();
@@ -141,21 +143,6 @@ fn abuse_report(
         }
     };
     output::print(&text)
-}
-
-/// The current time as RFC 3339 in UTC, to the second.
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let date = fnguard_core::Date::from_days((secs / 86_400) as i64);
-    let rest = secs % 86_400;
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
 }
 
 fn export(format: &str, vendors: Vec<String>, kinds: &[String]) -> ExitCode {

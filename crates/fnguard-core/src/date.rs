@@ -60,6 +60,23 @@ impl Date {
     }
 }
 
+/// `time` in RFC 3339, UTC (`2026-12-05T21:19:01Z`), with milliseconds
+/// when `millis` (`...01.250Z`).
+pub fn rfc3339(time: std::time::SystemTime, millis: bool) -> String {
+    let since = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let date = Date::from_days((secs / 86_400) as i64);
+    let rest = secs % 86_400;
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    if millis {
+        format!("{date}T{h:02}:{m:02}:{s:02}.{:03}Z", since.subsec_millis())
+    } else {
+        format!("{date}T{h:02}:{m:02}:{s:02}Z")
+    }
+}
+
 fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -108,5 +125,12 @@ mod tests {
         assert!("2023-13-01".parse::<Date>().is_err());
         assert!("yesterday".parse::<Date>().is_err());
         assert!(Date::today().year >= 2024);
+    }
+
+    #[test]
+    fn timestamps_in_rfc3339() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_764_969_541_250);
+        assert_eq!(rfc3339(t, false), "2025-12-05T21:19:01Z");
+        assert_eq!(rfc3339(t, true), "2025-12-05T21:19:01.250Z");
     }
 }

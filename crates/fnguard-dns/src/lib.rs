@@ -85,6 +85,10 @@ impl fmt::Display for PolicyError {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     policy: RawPolicy,
+    /// Read by `dns serve` ([`server::ServerConfig`]); parsed here too so
+    /// that `dns check` rejects the same unknown keys.
+    #[allow(dead_code)]
+    server: Option<server::config::RawServer>,
 }
 
 #[derive(Deserialize)]
@@ -228,27 +232,8 @@ impl Policy {
     }
 
     pub fn parse(display: &str, text: &str, base: &Path) -> Result<Policy, PolicyError> {
-        let at = |offset: usize, message: String| {
-            let (line, col) = line_col(text, offset);
-            PolicyError {
-                file: display.to_string(),
-                line,
-                col,
-                message,
-            }
-        };
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().to_string();
-            match e.span() {
-                Some(span) => at(span.start, message),
-                None => PolicyError {
-                    file: display.to_string(),
-                    line: 0,
-                    col: 0,
-                    message,
-                },
-            }
-        })?;
+        let at = |offset: usize, message: String| error_at(display, text, offset, message);
+        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(display, text, &e))?;
         let raw = raw.policy;
         let mode = match raw.mode.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
             None | Some(("allowlist", _)) => Mode::Allowlist,
@@ -419,6 +404,31 @@ impl Policy {
     }
 }
 
+/// A problem at a byte offset of a file.
+fn error_at(display: &str, text: &str, offset: usize, message: String) -> PolicyError {
+    let (line, col) = line_col(text, offset);
+    PolicyError {
+        file: display.to_string(),
+        line,
+        col,
+        message,
+    }
+}
+
+/// A TOML syntax or type error, with its position when TOML knows it.
+fn toml_error(display: &str, text: &str, e: &toml::de::Error) -> PolicyError {
+    let message = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => error_at(display, text, span.start, message),
+        None => PolicyError {
+            file: display.to_string(),
+            line: 0,
+            col: 0,
+            message,
+        },
+    }
+}
+
 /// One entry per line (`#` and `;` comments), or an RPZ zone: lines
 /// `NAME CNAME .` (directives, SOA and NS records skipped).
 fn read_list(display: &str, text: &str, set: &mut NameSet) -> Result<(), PolicyError> {
@@ -455,6 +465,8 @@ fn read_list(display: &str, text: &str, set: &mut NameSet) -> Result<(), PolicyE
     }
     Ok(())
 }
+
+pub mod server;
 
 #[cfg(test)]
 mod tests;
