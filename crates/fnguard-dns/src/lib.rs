@@ -133,8 +133,77 @@ pub struct Exception {
 /// Names (the name and its subtree) and wildcards (the subtree only).
 #[derive(Debug, Default)]
 struct NameSet {
-    names: HashSet<String>,
-    wildcards: HashSet<String>,
+    names: NameTable,
+    wildcards: NameTable,
+}
+
+/// A set of names sized for million-entry denylists: the names packed in
+/// one buffer (a length byte, then the name), found through a map from a
+/// 32-bit keyed hash to their offset. About 40 bytes a name where a
+/// `HashSet<String>` takes over 80, which keeps a million names, and a
+/// reload's second copy, within the firewall's memory budget. Two names
+/// whose hashes collide are rare (about a hundred in a million): the
+/// second goes to `overflow`, a plain set.
+#[derive(Default)]
+struct NameTable {
+    packed: Vec<u8>,
+    offsets: fnguard_core::fast_hash::HashMap<u32, u32>,
+    overflow: HashSet<String>,
+    hasher: fnguard_core::fast_hash::FastState,
+}
+
+impl fmt::Debug for NameTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NameTable({} names)", self.len())
+    }
+}
+
+impl NameTable {
+    fn key(&self, name: &str) -> u32 {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(name.as_bytes());
+        (hash ^ (hash >> 32)) as u32
+    }
+
+    fn stored(&self, offset: u32) -> &[u8] {
+        let at = offset as usize;
+        let len = self.packed[at] as usize;
+        &self.packed[at + 1..at + 1 + len]
+    }
+
+    /// `name` is at most 253 bytes (checked by `NameSet::add`).
+    fn insert(&mut self, name: &str) {
+        let key = self.key(name);
+        match self.offsets.get(&key) {
+            Some(&offset) if self.stored(offset) == name.as_bytes() => {}
+            Some(_) => {
+                self.overflow.insert(name.to_string());
+            }
+            None => {
+                let offset = self.packed.len() as u32;
+                self.packed.push(name.len() as u8);
+                self.packed.extend_from_slice(name.as_bytes());
+                self.offsets.insert(key, offset);
+            }
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match self.offsets.get(&self.key(name)) {
+            Some(&offset) if self.stored(offset) == name.as_bytes() => true,
+            Some(_) => self.overflow.contains(name),
+            None => false,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() + self.overflow.len()
+    }
+
+    fn shrink(&mut self) {
+        self.packed.shrink_to_fit();
+        self.offsets.shrink_to_fit();
+    }
 }
 
 impl NameSet {
@@ -145,6 +214,7 @@ impl NameSet {
             None => (false, entry),
         };
         if name.is_empty()
+            || name.len() > 253
             || name.contains('*')
             || name
                 .split('.')
@@ -158,9 +228,9 @@ impl NameSet {
             ));
         }
         if wildcard {
-            self.wildcards.insert(name);
+            self.wildcards.insert(&name);
         } else {
-            self.names.insert(name);
+            self.names.insert(&name);
         }
         Ok(())
     }
@@ -186,6 +256,11 @@ impl NameSet {
 
     fn len(&self) -> usize {
         self.names.len() + self.wildcards.len()
+    }
+
+    fn shrink(&mut self) {
+        self.names.shrink();
+        self.wildcards.shrink();
     }
 }
 
@@ -285,15 +360,23 @@ impl Policy {
         for (files, set) in [(&raw.allow_files, &mut allow), (&raw.deny_files, &mut deny)] {
             for file in files {
                 let path = base.join(file.get_ref());
-                let list = std::fs::read_to_string(&path).map_err(|e| {
+                let list = std::fs::File::open(&path).map_err(|e| {
                     at(
                         file.span().start,
                         format!("cannot read {}: {e}", path.display()),
                     )
                 })?;
-                read_list(&path.display().to_string(), &list, set)?;
+                // Line by line: a million-name zone is never in memory
+                // twice, as text and as a set.
+                read_list(
+                    &path.display().to_string(),
+                    std::io::BufReader::with_capacity(256 * 1024, list),
+                    set,
+                )?;
             }
         }
+        allow.shrink();
+        deny.shrink();
         let mut blocked_kinds = Vec::new();
         for category in &raw.block {
             let kinds: &[Kind] = match category.get_ref().as_str() {
@@ -431,9 +514,27 @@ fn toml_error(display: &str, text: &str, e: &toml::de::Error) -> PolicyError {
 
 /// One entry per line (`#` and `;` comments), or an RPZ zone: lines
 /// `NAME CNAME .` (directives, SOA and NS records skipped).
-fn read_list(display: &str, text: &str, set: &mut NameSet) -> Result<(), PolicyError> {
-    for (index, line) in text.lines().enumerate() {
-        let line = line.split(['#', ';']).next().unwrap_or("").trim();
+fn read_list(
+    display: &str,
+    mut reader: impl std::io::BufRead,
+    set: &mut NameSet,
+) -> Result<(), PolicyError> {
+    let mut buffer = String::new();
+    for index in 0.. {
+        buffer.clear();
+        match reader.read_line(&mut buffer) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                return Err(PolicyError {
+                    file: display.to_string(),
+                    line: index as u32 + 1,
+                    col: 1,
+                    message: format!("cannot read this line: {e}"),
+                })
+            }
+        }
+        let line = buffer.split(['#', ';']).next().unwrap_or("").trim();
         if line.is_empty() || line.starts_with('$') || line.starts_with('@') {
             continue;
         }

@@ -144,3 +144,21 @@ fn large_lists_match_by_walking_the_labels_of_the_query() {
     );
     assert!(set.matching("host7.example8.com").is_none());
 }
+
+#[test]
+fn names_whose_hashes_collide_are_kept_apart() {
+    let mut table = NameTable::default();
+    table.insert("first.example");
+    // Make "second.example" and "third.example" hash to the slot of
+    // "first.example", as a collision would.
+    let offset = table.offsets[&table.key("first.example")];
+    for name in ["second.example", "third.example"] {
+        let key = table.key(name);
+        table.offsets.insert(key, offset);
+    }
+    table.insert("second.example");
+    assert!(table.contains("first.example"));
+    assert!(table.contains("second.example"), "kept in the overflow");
+    assert!(!table.contains("third.example"), "same slot, another name");
+    assert_eq!(table.overflow.len(), 1);
+}

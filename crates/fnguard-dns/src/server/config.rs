@@ -251,4 +251,14 @@ mod tests {
         let e = parse("[policy]\n[server]\nlisten = [\"127.0.0.1:53\"]\n").unwrap_err();
         assert!(e.message.contains("upstreams"), "{e}");
     }
+
+    #[test]
+    fn the_documented_server_table_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/dns-policy.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = ServerConfig::parse("dns-policy.toml", &text, Path::new(".")).unwrap();
+        assert_eq!(config.upstreams.len(), 2);
+        assert_eq!(config.fail, FailMode::Closed);
+        assert_eq!(config.tcp_connections, 512);
+    }
 }
