@@ -295,13 +295,7 @@ pub struct Decision {
 impl Policy {
     /// Reads a policy file; list files are relative to its folder.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
-            file: display.clone(),
-            line: 0,
-            col: 0,
-            message: format!("cannot read: {e}"),
-        })?;
+        let (display, text) = read_config(path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         Policy::parse(&display, &text, base)
     }
@@ -484,6 +478,20 @@ impl Policy {
             Mode::Allowlist => block(decision, "default".into()),
             Mode::Denylist => allow(decision, "default".into()),
         }
+    }
+}
+
+/// A policy file's name as shown in errors, and its text.
+pub(crate) fn read_config(path: &Path) -> Result<(String, String), PolicyError> {
+    let display = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((display, text)),
+        Err(e) => Err(PolicyError {
+            file: display,
+            line: 0,
+            col: 0,
+            message: format!("cannot read: {e}"),
+        }),
     }
 }
 

@@ -339,15 +339,7 @@ impl Server {
     /// Loads the policy and `[server]` of `config_path`, binds every
     /// listener and starts answering.
     pub fn start(config_path: &Path) -> Result<Server, ServeError> {
-        let display = config_path.display().to_string();
-        let text = std::fs::read_to_string(config_path).map_err(|e| {
-            ServeError::Policy(PolicyError {
-                file: display.clone(),
-                line: 0,
-                col: 0,
-                message: format!("cannot read: {e}"),
-            })
-        })?;
+        let (display, text) = crate::read_config(config_path).map_err(ServeError::Policy)?;
         let base = config_path.parent().unwrap_or(Path::new("."));
         let config = ServerConfig::parse(&display, &text, base).map_err(ServeError::Policy)?;
         let policy = Policy::parse(&display, &text, base).map_err(ServeError::Policy)?;

@@ -173,6 +173,16 @@ fn start(dir: &Dir, policy: &str, server: &str) -> (Server, PathBuf) {
     (Server::start(&path).expect("server starts"), path)
 }
 
+/// A firewall with the test policy in front of a fresh test upstream;
+/// `extra` adds to its [server] table.
+fn with_upstream(name: &str, extra: &str) -> (Dir, TestUpstream, Server) {
+    let dir = Dir::new(name);
+    let upstream = TestUpstream::start(0);
+    let table = format!("upstreams = [\"127.0.0.1:{}\"]\n{extra}", upstream.port);
+    let (server, _) = start(&dir, POLICY, &table);
+    (dir, upstream, server)
+}
+
 /// `dig` against the firewall: its full output (header, flags, sections).
 fn dig(server: &Server, args: &[&str]) -> String {
     let output = Command::new("dig")
@@ -196,13 +206,7 @@ fn status(output: &str) -> &str {
 
 #[test]
 fn answers_from_upstream_then_from_the_cache_and_blocks_what_the_policy_denies() {
-    let dir = Dir::new("basic");
-    let upstream = TestUpstream::start(0);
-    let (server, _) = start(
-        &dir,
-        POLICY,
-        &format!("upstreams = [\"127.0.0.1:{}\"]\n", upstream.port),
-    );
+    let (_dir, upstream, server) = with_upstream("basic", "");
     let first = dig(&server, &["www.example.com", "A"]);
     assert_eq!(status(&first), "NOERROR", "{first}");
     assert!(first.contains("192.0.2.1"), "{first}");
@@ -267,13 +271,7 @@ fn answers_from_upstream_then_from_the_cache_and_blocks_what_the_policy_denies()
 
 #[test]
 fn large_answers_come_over_tcp_from_upstream_and_truncate_for_small_clients() {
-    let dir = Dir::new("tcp");
-    let upstream = TestUpstream::start(0);
-    let (server, _) = start(
-        &dir,
-        POLICY,
-        &format!("upstreams = [\"127.0.0.1:{}\"]\n", upstream.port),
-    );
+    let (_dir, upstream, server) = with_upstream("tcp", "");
     // dig retries over TCP by itself when the answer is truncated.
     let full = dig(&server, &["huge.example.com"]);
     assert_eq!(full.matches("\tA\t192.0.2.").count(), 100, "{full}");
@@ -342,16 +340,7 @@ fn fails_over_fails_closed_and_recovers_when_an_upstream_returns() {
 
 #[test]
 fn fail_open_serves_expired_answers_while_upstreams_are_down() {
-    let dir = Dir::new("failopen");
-    let upstream = TestUpstream::start(0);
-    let (server, _) = start(
-        &dir,
-        POLICY,
-        &format!(
-            "upstreams = [\"127.0.0.1:{}\"]\ntimeout_ms = 300\nfail = \"open\"\n",
-            upstream.port
-        ),
-    );
+    let (_dir, upstream, server) = with_upstream("failopen", "timeout_ms = 300\nfail = \"open\"\n");
     assert!(dig(&server, &["short.example.com"]).contains("192.0.2.7"));
     upstream.stop();
     std::thread::sleep(Duration::from_millis(1100));
@@ -375,13 +364,7 @@ fn fail_open_serves_expired_answers_while_upstreams_are_down() {
 
 #[test]
 fn malformed_packets_are_answered_or_dropped_and_counted_never_fatal() {
-    let dir = Dir::new("malformed");
-    let upstream = TestUpstream::start(0);
-    let (server, _) = start(
-        &dir,
-        POLICY,
-        &format!("upstreams = [\"127.0.0.1:{}\"]\n", upstream.port),
-    );
+    let (_dir, upstream, server) = with_upstream("malformed", "");
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
     client
         .set_read_timeout(Some(Duration::from_millis(300)))
@@ -431,15 +414,9 @@ fn malformed_packets_are_answered_or_dropped_and_counted_never_fatal() {
 
 #[test]
 fn the_decision_log_and_the_metrics_endpoint() {
-    let dir = Dir::new("log");
-    let upstream = TestUpstream::start(0);
-    let (server, _) = start(
-        &dir,
-        POLICY,
-        &format!(
-            "upstreams = [\"127.0.0.1:{}\"]\nmetrics = \"127.0.0.1:0\"\nlog = \"decisions.jsonl\"\nlog_queries = \"all\"\n",
-            upstream.port
-        ),
+    let (dir, upstream, server) = with_upstream(
+        "log",
+        "metrics = \"127.0.0.1:0\"\nlog = \"decisions.jsonl\"\nlog_queries = \"all\"\n",
     );
     dig(&server, &["www.example.com", "AAAA"]);
     dig(
