@@ -520,59 +520,151 @@ fn toml_error(display: &str, text: &str, e: &toml::de::Error) -> PolicyError {
     }
 }
 
-/// One entry per line (`#` and `;` comments), or an RPZ zone: lines
-/// `NAME CNAME .` (directives, SOA and NS records skipped).
+/// The list formats found in the wild, one entry per line (`#` and `;`
+/// comments): plain names and `*.` wildcards; hosts files (`0.0.0.0
+/// evil.example`, the loopback names skipped); Adblock-style `||name^`;
+/// and RPZ zones (`fnguard intel export --format rpz`, and feeds):
+/// - `NAME CNAME .` (NXDOMAIN), `CNAME *.` (NODATA), `CNAME rpz-drop.`,
+///   a CNAME to a walled garden, or local data (`NAME A 192.0.2.1`): the
+///   name is listed (answered with the policy's action);
+/// - `CNAME rpz-passthru.` and `rpz-tcp-only.`: not listed (in a deny
+///   file the name stays covered by the zone's other entries, which blocks
+///   more rather than less);
+/// - IP, NSDNAME and client-IP triggers (`rpz-ip`, `rpz-nsip`,
+///   `rpz-nsdname`, `rpz-client-ip` labels) are about answers and
+///   servers, not query names: skipped;
+/// - `$ORIGIN` is removed from absolute names, the apex (`@`), SOA and NS
+///   records and parenthesised continuations are skipped.
 fn read_list(
     display: &str,
     mut reader: impl std::io::BufRead,
     set: &mut NameSet,
 ) -> Result<(), PolicyError> {
     let mut buffer = String::new();
+    let mut origin: Option<String> = None;
+    let mut in_parentheses = false;
     for index in 0.. {
-        buffer.clear();
-        match reader.read_line(&mut buffer) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                return Err(PolicyError {
-                    file: display.to_string(),
-                    line: index as u32 + 1,
-                    col: 1,
-                    message: format!("cannot read this line: {e}"),
-                })
-            }
-        }
-        let line = buffer.split(['#', ';']).next().unwrap_or("").trim();
-        if line.is_empty() || line.starts_with('$') || line.starts_with('@') {
-            continue;
-        }
-        let mut fields = line.split_whitespace();
-        let first = fields.next().unwrap_or("");
-        let rest: Vec<&str> = fields.collect();
-        let entry = if rest.is_empty() || rest.iter().any(|f| f.eq_ignore_ascii_case("CNAME")) {
-            first
-        } else if rest
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case("NS") || f.eq_ignore_ascii_case("SOA"))
-            || first.eq_ignore_ascii_case("IN")
-        {
-            continue;
-        } else {
-            return Err(PolicyError {
-                file: display.to_string(),
-                line: index as u32 + 1,
-                col: 1,
-                message: format!("expected a name or an RPZ `NAME CNAME .` record, found `{line}`"),
-            });
-        };
-        set.add(entry).map_err(|message| PolicyError {
+        let error = |message: String| PolicyError {
             file: display.to_string(),
             line: index as u32 + 1,
             col: 1,
             message,
-        })?;
+        };
+        buffer.clear();
+        match reader.read_line(&mut buffer) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(error(format!("cannot read this line: {e}"))),
+        }
+        let line = buffer.split(['#', ';']).next().unwrap_or("").trim();
+        if in_parentheses {
+            in_parentheses = !line.contains(')');
+            continue;
+        }
+        if line.contains('(') && !line.contains(')') {
+            in_parentheses = true;
+        }
+        if let Some(directive) = line.strip_prefix('$') {
+            let mut fields = directive.split_whitespace();
+            if fields
+                .next()
+                .is_some_and(|d| d.eq_ignore_ascii_case("ORIGIN"))
+            {
+                origin = fields
+                    .next()
+                    .map(|o| o.trim_end_matches('.').to_ascii_lowercase());
+            }
+            continue;
+        }
+        if line.is_empty() || line.starts_with('@') || line.starts_with('!') {
+            continue;
+        }
+        // A record's owner starts the line; a line that starts with blanks
+        // continues the previous owner (the apex's NS records).
+        if buffer.starts_with([' ', '\t']) {
+            continue;
+        }
+        match list_entry(line, origin.as_deref()).map_err(error)? {
+            Some(entry) => set.add(&entry).map_err(error)?,
+            None => continue,
+        }
     }
     Ok(())
+}
+
+/// Hosts files' names for the machine itself.
+const HOSTS_SELF: [&str; 6] = [
+    "localhost",
+    "localhost.localdomain",
+    "local",
+    "broadcasthost",
+    "ip6-localhost",
+    "ip6-loopback",
+];
+
+/// The entry a list line names, `None` when it names none (see
+/// [`read_list`]).
+fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<String>, String> {
+    if let Some(rule) = line.strip_prefix("||") {
+        // Adblock: `||name^`, options after `$` are about browsers.
+        let name = rule.split(['^', '$']).next().unwrap_or("");
+        return Ok(Some(name.to_string()));
+    }
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [first, rest @ ..] = fields.as_slice() else {
+        return Ok(None);
+    };
+    if rest.is_empty() {
+        return Ok(Some(first.to_string()));
+    }
+    if first.parse::<std::net::IpAddr>().is_ok() {
+        // hosts: an address, then names.
+        let name = rest[0].to_ascii_lowercase();
+        let is_self = HOSTS_SELF.contains(&name.as_str())
+            || name.parse::<std::net::IpAddr>().is_ok()
+            || name.starts_with("ip6-");
+        return Ok((!is_self).then_some(name));
+    }
+    // A zone record: OWNER [TTL] [CLASS] TYPE RDATA...
+    let mut fields = rest.iter().skip_while(|f| {
+        f.bytes().all(|b| b.is_ascii_digit())
+            || ["IN", "CH", "HS", "CS"]
+                .iter()
+                .any(|class| f.eq_ignore_ascii_case(class))
+    });
+    let Some(rtype) = fields.next() else {
+        return Err(format!("expected a name or an RPZ record, found `{line}`"));
+    };
+    let rtype = rtype.to_ascii_uppercase();
+    if !rtype.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(format!("expected a name or an RPZ record, found `{line}`"));
+    }
+    match rtype.as_str() {
+        "SOA" | "NS" => return Ok(None),
+        "CNAME" => {
+            let target = fields
+                .next()
+                .map_or(String::new(), |t| t.to_ascii_lowercase());
+            if target.starts_with("rpz-passthru") || target.starts_with("rpz-tcp-only") {
+                return Ok(None);
+            }
+        }
+        _ => {}
+    }
+    let mut owner = first.to_ascii_lowercase();
+    if let (Some(absolute), Some(origin)) = (owner.strip_suffix('.'), origin) {
+        owner = absolute
+            .strip_suffix(origin)
+            .map_or(absolute, |relative| relative.trim_end_matches('.'))
+            .to_string();
+    }
+    let trigger_label = owner.split('.').any(|label| {
+        matches!(
+            label,
+            "rpz-ip" | "rpz-nsip" | "rpz-nsdname" | "rpz-client-ip"
+        )
+    });
+    Ok((!trigger_label && !owner.is_empty()).then_some(owner))
 }
 
 pub mod server;

@@ -88,9 +88,9 @@ fn list_files_take_names_wildcards_and_rpz_zones() {
     assert_eq!(p.sizes(), (2, 2));
     assert_eq!(p.decide(kb(), ALIBABA_FC).rule, "deny:fcapp.run");
     assert!(p.decide(kb(), "www.example.org").allowed);
-    std::fs::write(dir.join("deny.rpz"), "fcapp.run A 1.2.3.4\n").unwrap();
+    std::fs::write(dir.join("deny.rpz"), "fcapp.run CNAME .\nfcapp.run ??? .\n").unwrap();
     let err = Policy::load(&dir.join("policy.toml")).unwrap_err();
-    assert!(err.file.ends_with("deny.rpz") && err.line == 1, "{err}");
+    assert!(err.file.ends_with("deny.rpz") && err.line == 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -161,4 +161,57 @@ fn names_whose_hashes_collide_are_kept_apart() {
     assert!(table.contains("second.example"), "kept in the overflow");
     assert!(!table.contains("third.example"), "same slot, another name");
     assert_eq!(table.overflow.len(), 1);
+}
+
+#[test]
+fn lists_in_the_formats_found_in_the_wild() {
+    let mut set = NameSet::default();
+    let zone = "$TTL 2h\n$ORIGIN rpz.example.org.\n@ 3600 IN SOA ns.example.org. hostmaster.example.org. (\n  2026120501 ; serial\n  3600 600 86400 300 )\n  IN NS localhost.\n\
+        evil.com CNAME .\n\
+        c2.example.net.rpz.example.org. 300 IN CNAME .\n\
+        *.nodata.example CNAME *.\n\
+        redirect.example IN A 192.0.2.1\n\
+        good.evil.com CNAME rpz-passthru.\n\
+        32.1.2.0.192.rpz-ip CNAME .\n\
+        ns.bad.example.rpz-nsdname CNAME .\n";
+    read_list("feed.rpz", zone.as_bytes(), &mut set).unwrap();
+    let hosts = "127.0.0.1 localhost\n::1 ip6-localhost ip6-loopback\n0.0.0.0 0.0.0.0\n0.0.0.0 ads.tracker.example # ads\n";
+    read_list("hosts", hosts.as_bytes(), &mut set).unwrap();
+    read_list(
+        "adblock.txt",
+        "! title\n||miner.example^$third-party\n".as_bytes(),
+        &mut set,
+    )
+    .unwrap();
+    let mut listed: Vec<String> = [
+        "evil.com",
+        "c2.example.net",
+        "x.nodata.example",
+        "redirect.example",
+        "ads.tracker.example",
+        "miner.example",
+    ]
+    .iter()
+    .filter_map(|n| set.matching(n))
+    .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "*.nodata.example",
+            "ads.tracker.example",
+            "c2.example.net",
+            "evil.com",
+            "miner.example",
+            "redirect.example"
+        ]
+    );
+    assert_eq!(
+        set.len(),
+        6,
+        "nothing else: no serial, SOA, NS, triggers, loopback"
+    );
+    assert!(set.matching("localhost").is_none());
+    assert!(set.matching("rpz.example.org").is_none());
+    assert!(set.matching("3600").is_none());
 }
