@@ -16,9 +16,11 @@
 //!    allows.
 //!
 //! List entries: `example.com` is the name and everything under it,
-//! `*.example.com` only what is under it; files hold one entry per line
-//! (`#` comments) or are RPZ zones (`name CNAME .` / `*.name CNAME .`, as
-//! `fnguard intel export --format rpz` writes).
+//! `*.example.com` only what is under it. Files hold one entry per line
+//! (`#` comments, same meaning), hosts lines or Adblock `||name^` lines,
+//! or are RPZ zones (`name CNAME .` that name only, `*.name CNAME .` its
+//! subtree, as RPZ servers read them and `fnguard intel export --format
+//! rpz` writes).
 
 use fnguard_core::location::line_col;
 use fnguard_intel::{Kind, KnowledgeBase};
@@ -130,11 +132,23 @@ pub struct Exception {
     pub reason: Option<String>,
 }
 
-/// Names (the name and its subtree) and wildcards (the subtree only).
+/// Names (the name and its subtree), wildcards (the subtree only) and
+/// exact names (the name only: RPZ and hosts entries mean that).
 #[derive(Debug, Default)]
 struct NameSet {
     names: NameTable,
     wildcards: NameTable,
+    exact: NameTable,
+}
+
+/// What an entry without `*.` covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The name and everything under it (policy entries, plain lists).
+    Subtree,
+    /// The name only (an RPZ trigger or a hosts line, as their servers
+    /// read them; RPZ writes `*.name` for the subtree).
+    Exact,
 }
 
 /// A set of names sized for million-entry denylists: the names packed in
@@ -207,7 +221,7 @@ impl NameTable {
 }
 
 impl NameSet {
-    fn add(&mut self, entry: &str) -> Result<(), String> {
+    fn add(&mut self, entry: &str, scope: Scope) -> Result<(), String> {
         let entry = entry.trim().trim_end_matches('.').to_ascii_lowercase();
         let (wildcard, name) = match entry.strip_prefix("*.") {
             Some(rest) => (true, rest.to_string()),
@@ -227,10 +241,10 @@ impl NameSet {
                 "`{name}` is not a domain name (`*.` only as the first label)"
             ));
         }
-        if wildcard {
-            self.wildcards.insert(&name);
-        } else {
-            self.names.insert(&name);
+        match (wildcard, scope) {
+            (true, _) => self.wildcards.insert(&name),
+            (false, Scope::Subtree) => self.names.insert(&name),
+            (false, Scope::Exact) => self.exact.insert(&name),
         }
         Ok(())
     }
@@ -238,7 +252,7 @@ impl NameSet {
     /// The entry that covers `name`, if any: the name itself, then each
     /// parent (as a name, or as a wildcard when `name` is below it).
     fn matching(&self, name: &str) -> Option<String> {
-        if self.names.contains(name) {
+        if self.names.contains(name) || self.exact.contains(name) {
             return Some(name.to_string());
         }
         let mut rest = name;
@@ -255,12 +269,13 @@ impl NameSet {
     }
 
     fn len(&self) -> usize {
-        self.names.len() + self.wildcards.len()
+        self.names.len() + self.wildcards.len() + self.exact.len()
     }
 
     fn shrink(&mut self) {
         self.names.shrink();
         self.wildcards.shrink();
+        self.exact.shrink();
     }
 }
 
@@ -347,7 +362,7 @@ impl Policy {
         let mut deny = NameSet::default();
         for (entries, set) in [(&raw.allow, &mut allow), (&raw.deny, &mut deny)] {
             for entry in entries {
-                set.add(entry.get_ref())
+                set.add(entry.get_ref(), Scope::Subtree)
                     .map_err(|m| at(entry.span().start, m))?;
             }
         }
@@ -521,9 +536,12 @@ fn toml_error(display: &str, text: &str, e: &toml::de::Error) -> PolicyError {
 }
 
 /// The list formats found in the wild, one entry per line (`#` and `;`
-/// comments): plain names and `*.` wildcards; hosts files (`0.0.0.0
-/// evil.example`, the loopback names skipped); Adblock-style `||name^`;
-/// and RPZ zones (`fnguard intel export --format rpz`, and feeds):
+/// comments), each read as its own servers read it: plain names (the name
+/// and its subtree) and `*.` wildcards (the subtree); hosts files
+/// (`0.0.0.0 evil.example`, that name only; the loopback names skipped);
+/// Adblock-style `||name^` (name and subtree); and RPZ zones (`fnguard
+/// intel export --format rpz`, and feeds), where a trigger is that name
+/// only and `*.name` its subtree:
 /// - `NAME CNAME .` (NXDOMAIN), `CNAME *.` (NODATA), `CNAME rpz-drop.`,
 ///   a CNAME to a walled garden, or local data (`NAME A 192.0.2.1`): the
 ///   name is listed (answered with the policy's action);
@@ -585,7 +603,7 @@ fn read_list(
             continue;
         }
         match list_entry(line, origin.as_deref()).map_err(error)? {
-            Some(entry) => set.add(&entry).map_err(error)?,
+            Some((entry, scope)) => set.add(&entry, scope).map_err(error)?,
             None => continue,
         }
     }
@@ -604,18 +622,19 @@ const HOSTS_SELF: [&str; 6] = [
 
 /// The entry a list line names, `None` when it names none (see
 /// [`read_list`]).
-fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<String>, String> {
+fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<(String, Scope)>, String> {
     if let Some(rule) = line.strip_prefix("||") {
-        // Adblock: `||name^`, options after `$` are about browsers.
+        // Adblock: `||name^` is the name and its subdomains; options after
+        // `$` are about browsers.
         let name = rule.split(['^', '$']).next().unwrap_or("");
-        return Ok(Some(name.to_string()));
+        return Ok(Some((name.to_string(), Scope::Subtree)));
     }
     let fields: Vec<&str> = line.split_whitespace().collect();
     let [first, rest @ ..] = fields.as_slice() else {
         return Ok(None);
     };
     if rest.is_empty() {
-        return Ok(Some(first.to_string()));
+        return Ok(Some((first.to_string(), Scope::Subtree)));
     }
     if first.parse::<std::net::IpAddr>().is_ok() {
         // hosts: an address, then names.
@@ -623,7 +642,7 @@ fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<String>, String
         let is_self = HOSTS_SELF.contains(&name.as_str())
             || name.parse::<std::net::IpAddr>().is_ok()
             || name.starts_with("ip6-");
-        return Ok((!is_self).then_some(name));
+        return Ok((!is_self).then_some((name, Scope::Exact)));
     }
     // A zone record: OWNER [TTL] [CLASS] TYPE RDATA...
     let mut fields = rest.iter().skip_while(|f| {
@@ -664,7 +683,7 @@ fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<String>, String
             "rpz-ip" | "rpz-nsip" | "rpz-nsdname" | "rpz-client-ip"
         )
     });
-    Ok((!trigger_label && !owner.is_empty()).then_some(owner))
+    Ok((!trigger_label && !owner.is_empty()).then_some((owner, Scope::Exact)))
 }
 
 pub mod server;
