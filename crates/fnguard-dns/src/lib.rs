@@ -25,7 +25,6 @@
 use fnguard_core::location::line_col;
 use fnguard_intel::{Kind, KnowledgeBase};
 use serde::Deserialize;
-use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 use toml::Spanned;
@@ -112,6 +111,47 @@ struct RawPolicy {
     block: Vec<Spanned<String>>,
     #[serde(default)]
     exception: Vec<RawException>,
+    actions: Option<RawActions>,
+}
+
+/// Actions per rule: `[policy.actions]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawActions {
+    deny: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    default: Option<Spanned<String>>,
+}
+
+/// `nxdomain`, `nodata`, `refused`, `override` (with the `override`
+/// address) or an address (an override to it); errors carry their offset.
+fn action_from(
+    value: &Spanned<String>,
+    override_address: Option<&Spanned<String>>,
+) -> Result<Action, (usize, String)> {
+    let start = value.span().start;
+    match value.get_ref().as_str() {
+        "nxdomain" => Ok(Action::NxDomain),
+        "nodata" => Ok(Action::NoData),
+        "refused" => Ok(Action::Refused),
+        "override" => match override_address {
+            Some(address) => address.get_ref().parse().map(Action::Override).map_err(|_| {
+                (
+                    address.span().start,
+                    format!("`{}` is not an IP address", address.get_ref()),
+                )
+            }),
+            None => Err((start, "action `override` needs `override = \"ADDRESS\"`".into())),
+        },
+        other => other.parse().map(Action::Override).map_err(|_| {
+            (
+                start,
+                format!(
+                    "unknown action `{other}` (nxdomain, nodata, refused, override, or an address to answer with)"
+                ),
+            )
+        }),
+    }
 }
 
 #[derive(Deserialize)]
@@ -139,7 +179,15 @@ struct NameSet {
     names: NameTable,
     wildcards: NameTable,
     exact: NameTable,
+    /// The actions entries' tags stand for: tag 0 is "the policy's",
+    /// tag n is `actions[n - 1]` (an RPZ entry's own: NODATA, or local
+    /// data's address).
+    actions: Vec<Action>,
 }
+
+/// RPZ feeds give local data to thousands of names but seldom more than a
+/// few addresses; a tag is one byte.
+const MAX_ENTRY_ACTIONS: usize = 255;
 
 /// What an entry without `*.` covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,12 +205,14 @@ enum Scope {
 /// `HashSet<String>` takes over 80, which keeps a million names, and a
 /// reload's second copy, within the firewall's memory budget. Two names
 /// whose hashes collide are rare (about a hundred in a million): the
-/// second goes to `overflow`, a plain set.
+/// second goes to `overflow`, a plain map. Each name carries a one-byte
+/// tag: the action its list gave it (see `NameSet::actions`).
 #[derive(Default)]
 struct NameTable {
+    /// Per name: its length, its tag, the name.
     packed: Vec<u8>,
     offsets: fnguard_core::fast_hash::HashMap<u32, u32>,
-    overflow: HashSet<String>,
+    overflow: std::collections::HashMap<String, u8>,
     hasher: fnguard_core::fast_hash::FastState,
 }
 
@@ -179,34 +229,40 @@ impl NameTable {
         (hash ^ (hash >> 32)) as u32
     }
 
-    fn stored(&self, offset: u32) -> &[u8] {
+    /// The name and tag stored at `offset`.
+    fn stored(&self, offset: u32) -> (&[u8], u8) {
         let at = offset as usize;
         let len = self.packed[at] as usize;
-        &self.packed[at + 1..at + 1 + len]
+        (&self.packed[at + 2..at + 2 + len], self.packed[at + 1])
     }
 
-    /// `name` is at most 253 bytes (checked by `NameSet::add`).
-    fn insert(&mut self, name: &str) {
+    /// `name` is at most 253 bytes (checked by `NameSet::add`). A name
+    /// listed twice keeps its first tag: the first entry wins.
+    fn insert(&mut self, name: &str, tag: u8) {
         let key = self.key(name);
         match self.offsets.get(&key) {
-            Some(&offset) if self.stored(offset) == name.as_bytes() => {}
+            Some(&offset) if self.stored(offset).0 == name.as_bytes() => {}
             Some(_) => {
-                self.overflow.insert(name.to_string());
+                self.overflow.entry(name.to_string()).or_insert(tag);
             }
             None => {
                 let offset = self.packed.len() as u32;
                 self.packed.push(name.len() as u8);
+                self.packed.push(tag);
                 self.packed.extend_from_slice(name.as_bytes());
                 self.offsets.insert(key, offset);
             }
         }
     }
 
-    fn contains(&self, name: &str) -> bool {
+    /// The tag of `name` when it is in the table.
+    fn get(&self, name: &str) -> Option<u8> {
         match self.offsets.get(&self.key(name)) {
-            Some(&offset) if self.stored(offset) == name.as_bytes() => true,
-            Some(_) => self.overflow.contains(name),
-            None => false,
+            Some(&offset) => match self.stored(offset) {
+                (stored, tag) if stored == name.as_bytes() => Some(tag),
+                _ => self.overflow.get(name).copied(),
+            },
+            None => None,
         }
     }
 
@@ -222,6 +278,31 @@ impl NameTable {
 
 impl NameSet {
     fn add(&mut self, entry: &str, scope: Scope) -> Result<(), String> {
+        self.add_with_action(entry, scope, None)
+    }
+
+    /// An entry with the action its list gives it (`None`: the policy's).
+    fn add_with_action(
+        &mut self,
+        entry: &str,
+        scope: Scope,
+        action: Option<Action>,
+    ) -> Result<(), String> {
+        let tag = match action {
+            None => 0,
+            Some(action) => match self.actions.iter().position(|a| *a == action) {
+                Some(index) => index as u8 + 1,
+                None if self.actions.len() < MAX_ENTRY_ACTIONS => {
+                    self.actions.push(action);
+                    self.actions.len() as u8
+                }
+                None => {
+                    return Err(format!(
+                        "more than {MAX_ENTRY_ACTIONS} different local-data answers in the lists"
+                    ))
+                }
+            },
+        };
         let entry = entry.trim().trim_end_matches('.').to_ascii_lowercase();
         let (wildcard, name) = match entry.strip_prefix("*.") {
             Some(rest) => (true, rest.to_string()),
@@ -242,26 +323,28 @@ impl NameSet {
             ));
         }
         match (wildcard, scope) {
-            (true, _) => self.wildcards.insert(&name),
-            (false, Scope::Subtree) => self.names.insert(&name),
-            (false, Scope::Exact) => self.exact.insert(&name),
+            (true, _) => self.wildcards.insert(&name, tag),
+            (false, Scope::Subtree) => self.names.insert(&name, tag),
+            (false, Scope::Exact) => self.exact.insert(&name, tag),
         }
         Ok(())
     }
 
-    /// The entry that covers `name`, if any: the name itself, then each
-    /// parent (as a name, or as a wildcard when `name` is below it).
-    fn matching(&self, name: &str) -> Option<String> {
-        if self.names.contains(name) || self.exact.contains(name) {
-            return Some(name.to_string());
+    /// The entry that covers `name`, if any, with the action its list gave
+    /// it: the name itself, then each parent (as a name, or as a wildcard
+    /// when `name` is below it).
+    fn matching(&self, name: &str) -> Option<(String, Option<Action>)> {
+        let action = |tag: u8| tag.checked_sub(1).map(|i| self.actions[i as usize]);
+        if let Some(tag) = self.names.get(name).or_else(|| self.exact.get(name)) {
+            return Some((name.to_string(), action(tag)));
         }
         let mut rest = name;
         while let Some((_, parent)) = rest.split_once('.') {
-            if self.names.contains(parent) {
-                return Some(parent.to_string());
+            if let Some(tag) = self.names.get(parent) {
+                return Some((parent.to_string(), action(tag)));
             }
-            if self.wildcards.contains(parent) {
-                return Some(format!("*.{parent}"));
+            if let Some(tag) = self.wildcards.get(parent) {
+                return Some((format!("*.{parent}"), action(tag)));
             }
             rest = parent;
         }
@@ -283,7 +366,13 @@ impl NameSet {
 #[derive(Debug)]
 pub struct Policy {
     pub mode: Mode,
+    /// The answer to a blocked query unless a rule gives its own.
     pub action: Action,
+    /// `[policy.actions] deny`: for every deny entry, over what an RPZ
+    /// entry says (as unbound's `rpz-action-override`).
+    deny_action: Option<Action>,
+    category_action: Action,
+    default_action: Action,
     allow: NameSet,
     deny: NameSet,
     /// Endpoint kinds blocked.
@@ -329,34 +418,26 @@ impl Policy {
                 ))
             }
         };
-        let action = match raw
-            .action
-            .as_ref()
-            .map(|a| (a.get_ref().as_str(), a.span()))
-        {
-            None | Some(("nxdomain", _)) => Action::NxDomain,
-            Some(("nodata", _)) => Action::NoData,
-            Some(("refused", _)) => Action::Refused,
-            Some(("override", span)) => match &raw.override_address {
-                Some(address) => Action::Override(address.get_ref().parse().map_err(|_| {
-                    at(
-                        address.span().start,
-                        format!("`{}` is not an IP address", address.get_ref()),
-                    )
-                })?),
-                None => {
-                    return Err(at(
-                        span.start,
-                        "action `override` needs `override = \"ADDRESS\"`".into(),
-                    ))
-                }
-            },
-            Some((other, span)) => {
-                return Err(at(
-                    span.start,
-                    format!("unknown action `{other}` (nxdomain, nodata, refused or override)"),
-                ))
-            }
+        let parse_action = |value: &Spanned<String>| {
+            action_from(value, raw.override_address.as_ref())
+                .map_err(|(offset, message)| at(offset, message))
+        };
+        let action = match &raw.action {
+            Some(value) => parse_action(value)?,
+            None => Action::NxDomain,
+        };
+        let actions = raw.actions.as_ref();
+        let deny_action = actions
+            .and_then(|a| a.deny.as_ref())
+            .map(parse_action)
+            .transpose()?;
+        let category_action = match actions.and_then(|a| a.category.as_ref()) {
+            Some(value) => parse_action(value)?,
+            None => action,
+        };
+        let default_action = match actions.and_then(|a| a.default.as_ref()) {
+            Some(value) => parse_action(value)?,
+            None => action,
         };
         let mut allow = NameSet::default();
         let mut deny = NameSet::default();
@@ -426,6 +507,9 @@ impl Policy {
         Ok(Policy {
             mode,
             action,
+            deny_action,
+            category_action,
+            default_action,
             allow,
             deny,
             blocked_kinds,
@@ -452,9 +536,9 @@ impl Policy {
                 .as_ref()
                 .and_then(|e| e.tenant().map(str::to_string)),
         };
-        let block = |mut d: Decision, rule: String| {
+        let block = |mut d: Decision, rule: String, action: Action| {
             d.allowed = false;
-            d.action = Some(self.action);
+            d.action = Some(action);
             d.rule = rule;
             d
         };
@@ -463,8 +547,9 @@ impl Policy {
             d.rule = rule;
             d
         };
-        if let Some(entry) = self.deny.matching(&name) {
-            return block(decision, format!("deny:{entry}"));
+        if let Some((entry, own_action)) = self.deny.matching(&name) {
+            let action = self.deny_action.or(own_action).unwrap_or(self.action);
+            return block(decision, format!("deny:{entry}"), action);
         }
         if let Some(found) = &endpoint {
             let excepted = self.exceptions.iter().find(|x| {
@@ -482,15 +567,19 @@ impl Policy {
                 return allow(decision, rule);
             }
             if self.blocked_kinds.contains(&found.kind()) {
-                return block(decision, format!("category:{}", found.kind().as_str()));
+                return block(
+                    decision,
+                    format!("category:{}", found.kind().as_str()),
+                    self.category_action,
+                );
             }
         }
-        if let Some(entry) = self.allow.matching(&name) {
+        if let Some((entry, _)) = self.allow.matching(&name) {
             return allow(decision, format!("allow:{entry}"));
         }
         decision.rule = "default".into();
         match self.mode {
-            Mode::Allowlist => block(decision, "default".into()),
+            Mode::Allowlist => block(decision, "default".into(), self.default_action),
             Mode::Denylist => allow(decision, "default".into()),
         }
     }
@@ -603,7 +692,9 @@ fn read_list(
             continue;
         }
         match list_entry(line, origin.as_deref()).map_err(error)? {
-            Some((entry, scope)) => set.add(&entry, scope).map_err(error)?,
+            Some((entry, scope, action)) => {
+                set.add_with_action(&entry, scope, action).map_err(error)?
+            }
             None => continue,
         }
     }
@@ -622,19 +713,23 @@ const HOSTS_SELF: [&str; 6] = [
 
 /// The entry a list line names, `None` when it names none (see
 /// [`read_list`]).
-fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<(String, Scope)>, String> {
+/// A list entry: the name, what it covers, and the action its list gives
+/// it (`None`: the policy's).
+type ListEntry = (String, Scope, Option<Action>);
+
+fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<ListEntry>, String> {
     if let Some(rule) = line.strip_prefix("||") {
         // Adblock: `||name^` is the name and its subdomains; options after
         // `$` are about browsers.
         let name = rule.split(['^', '$']).next().unwrap_or("");
-        return Ok(Some((name.to_string(), Scope::Subtree)));
+        return Ok(Some((name.to_string(), Scope::Subtree, None)));
     }
     let fields: Vec<&str> = line.split_whitespace().collect();
     let [first, rest @ ..] = fields.as_slice() else {
         return Ok(None);
     };
     if rest.is_empty() {
-        return Ok(Some((first.to_string(), Scope::Subtree)));
+        return Ok(Some((first.to_string(), Scope::Subtree, None)));
     }
     if first.parse::<std::net::IpAddr>().is_ok() {
         // hosts: an address, then names.
@@ -642,7 +737,7 @@ fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<(String, Scope)
         let is_self = HOSTS_SELF.contains(&name.as_str())
             || name.parse::<std::net::IpAddr>().is_ok()
             || name.starts_with("ip6-");
-        return Ok((!is_self).then_some((name, Scope::Exact)));
+        return Ok((!is_self).then_some((name, Scope::Exact, None)));
     }
     // A zone record: OWNER [TTL] [CLASS] TYPE RDATA...
     let mut fields = rest.iter().skip_while(|f| {
@@ -658,7 +753,10 @@ fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<(String, Scope)
     if !rtype.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(format!("expected a name or an RPZ record, found `{line}`"));
     }
-    match rtype.as_str() {
+    // The RPZ policy actions: `CNAME .` NXDOMAIN, `CNAME *.` NODATA, local
+    // data an answer; `rpz-drop.` and a walled garden's CNAME take the
+    // policy's action.
+    let action = match rtype.as_str() {
         "SOA" | "NS" => return Ok(None),
         "CNAME" => {
             let target = fields
@@ -667,9 +765,18 @@ fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<(String, Scope)
             if target.starts_with("rpz-passthru") || target.starts_with("rpz-tcp-only") {
                 return Ok(None);
             }
+            match target.as_str() {
+                "." => Some(Action::NxDomain),
+                "*." => Some(Action::NoData),
+                _ => None,
+            }
         }
-        _ => {}
-    }
+        "A" | "AAAA" => fields
+            .next()
+            .and_then(|address| address.parse().ok())
+            .map(Action::Override),
+        _ => None,
+    };
     let mut owner = first.to_ascii_lowercase();
     if let (Some(absolute), Some(origin)) = (owner.strip_suffix('.'), origin) {
         owner = absolute
@@ -683,7 +790,7 @@ fn list_entry(line: &str, origin: Option<&str>) -> Result<Option<(String, Scope)
             "rpz-ip" | "rpz-nsip" | "rpz-nsdname" | "rpz-client-ip"
         )
     });
-    Ok((!trigger_label && !owner.is_empty()).then_some((owner, Scope::Exact)))
+    Ok((!trigger_label && !owner.is_empty()).then_some((owner, Scope::Exact, action)))
 }
 
 pub mod server;

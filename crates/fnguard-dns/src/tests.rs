@@ -140,7 +140,9 @@ fn large_lists_match_by_walking_the_labels_of_the_query() {
     }
     assert_eq!(set.len(), 200_000);
     assert_eq!(
-        set.matching("a.b.host7.example7.com").as_deref(),
+        set.matching("a.b.host7.example7.com")
+            .map(|m| m.0)
+            .as_deref(),
         Some("host7.example7.com")
     );
     assert!(set.matching("host7.example8.com").is_none());
@@ -149,18 +151,19 @@ fn large_lists_match_by_walking_the_labels_of_the_query() {
 #[test]
 fn names_whose_hashes_collide_are_kept_apart() {
     let mut table = NameTable::default();
-    table.insert("first.example");
+    table.insert("first.example", 0);
     // Make "second.example" and "third.example" hash to the slot of
     // "first.example", as a collision would.
     let offset = table.offsets[&table.key("first.example")];
+    assert_eq!(table.stored(offset), (&b"first.example"[..], 0));
     for name in ["second.example", "third.example"] {
         let key = table.key(name);
         table.offsets.insert(key, offset);
     }
-    table.insert("second.example");
-    assert!(table.contains("first.example"));
-    assert!(table.contains("second.example"), "kept in the overflow");
-    assert!(!table.contains("third.example"), "same slot, another name");
+    table.insert("second.example", 3);
+    assert_eq!(table.get("first.example"), Some(0));
+    assert_eq!(table.get("second.example"), Some(3), "kept in the overflow");
+    assert_eq!(table.get("third.example"), None, "same slot, another name");
     assert_eq!(table.overflow.len(), 1);
 }
 
@@ -193,7 +196,7 @@ fn lists_in_the_formats_found_in_the_wild() {
         "miner.example",
     ]
     .iter()
-    .filter_map(|n| set.matching(n))
+    .filter_map(|n| set.matching(n).map(|m| m.0))
     .collect();
     listed.sort();
     assert_eq!(
@@ -215,4 +218,66 @@ fn lists_in_the_formats_found_in_the_wild() {
     assert!(set.matching("localhost").is_none());
     assert!(set.matching("rpz.example.org").is_none());
     assert!(set.matching("3600").is_none());
+}
+
+#[test]
+fn actions_per_rule_and_from_rpz_entries() {
+    let dir = std::env::temp_dir().join(format!("fnguard-dns-actions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("feed.rpz"),
+        "nodata.example CNAME *.\nsinkholed.example A 192.0.2.66\nplain.example CNAME .\n",
+    )
+    .unwrap();
+    let load = |actions: &str| {
+        std::fs::write(
+            dir.join("policy.toml"),
+            format!(
+                "[policy]\naction = \"refused\"\ndeny = [\"denied.example\"]\ndeny_files = [\"feed.rpz\"]\nblock = [\"cloud-function\"]\n{actions}"
+            ),
+        )
+        .unwrap();
+        Policy::load(&dir.join("policy.toml")).expect("loads")
+    };
+    let p = load("[policy.actions]\ncategory = \"192.0.2.53\"\ndefault = \"nodata\"\n");
+    let action = |p: &Policy, name: &str| p.decide(kb(), name).action;
+    assert_eq!(
+        action(&p, "denied.example"),
+        Some(Action::Refused),
+        "the policy's"
+    );
+    assert_eq!(
+        action(&p, "nodata.example"),
+        Some(Action::NoData),
+        "the RPZ entry's"
+    );
+    assert_eq!(
+        action(&p, "sinkholed.example"),
+        Some(Action::Override("192.0.2.66".parse().unwrap()))
+    );
+    assert_eq!(action(&p, "plain.example"), Some(Action::NxDomain));
+    assert_eq!(
+        action(&p, ALIBABA_FC),
+        Some(Action::Override("192.0.2.53".parse().unwrap())),
+        "category"
+    );
+    assert_eq!(
+        action(&p, "unlisted.example"),
+        Some(Action::NoData),
+        "default"
+    );
+    // An explicit deny action overrides the RPZ's own, as unbound's
+    // rpz-action-override does.
+    let forced = load("[policy.actions]\ndeny = \"nxdomain\"\n");
+    assert_eq!(action(&forced, "nodata.example"), Some(Action::NxDomain));
+    assert_eq!(action(&forced, "sinkholed.example"), Some(Action::NxDomain));
+    assert_eq!(action(&forced, ALIBABA_FC), Some(Action::Refused));
+    let err = Policy::parse(
+        "p.toml",
+        "[policy]\n[policy.actions]\ncategory = \"sideways\"\n",
+        Path::new("."),
+    )
+    .unwrap_err();
+    assert_eq!((err.line, err.col), (3, 12), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
