@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Reads the dnsperf outputs of a bench/dns/run.sh run and prints figures.
+
+  report.py latrate DIR WORKLOAD FRACTION  the fixed rate for the latency runs:
+                                           FRACTION of the lower of the two
+                                           servers' median qps, in thousands
+  report.py table DIR                      the Markdown table of the run
+  report.py summary FILE                   one dnsperf output as JSON
+
+Files in DIR (written by run.sh):
+  tput_SERVER_WORKLOAD_REP.txt   dnsperf at saturation
+  lat_SERVER_WORKLOAD.txt        dnsperf -v -Q RATE (one line per response)
+  meta_SERVER.txt                `key value` lines: load_s, rss/hwm at load and end
+Stdlib only.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+EXPECTED = {"cached": "NOERROR", "blocked": "NXDOMAIN", "mixed": None}
+
+
+def summary(path):
+    text = open(path).read()
+    out = {}
+    for key, pat in [
+        ("sent", r"Queries sent:\s+(\d+)"),
+        ("completed", r"Queries completed:\s+(\d+)"),
+        ("lost", r"Queries lost:\s+(\d+)"),
+        ("qps", r"Queries per second:\s+([\d.]+)"),
+        ("avg_s", r"Average Latency \(s\):\s+([\d.]+)"),
+        ("max_s", r"Average Latency \(s\):.*max ([\d.]+)"),
+        ("stddev_s", r"Latency StdDev \(s\):\s+([\d.]+)"),
+    ]:
+        m = re.search(pat, text)
+        out[key] = float(m.group(1)) if m else None
+    m = re.search(r"Response codes:\s+(.*)", text)
+    out["rcodes"] = {c: int(n) for c, n in re.findall(r"([A-Z]+) (\d+)", m.group(1))} if m else {}
+    return out
+
+
+def latencies(path):
+    """Per-query latencies (s) of a dnsperf -v output; timeouts counted apart."""
+    lat, timeouts = [], 0
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("> "):
+                continue
+            parts = line.split()
+            if parts[1] in ("T", "I"):
+                timeouts += 1
+            else:
+                try:
+                    lat.append(float(parts[-1]))
+                except ValueError:
+                    pass
+    return lat, timeouts
+
+
+def pct(sorted_values, p):
+    if not sorted_values:
+        return None
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]
+
+
+def meta(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if line.strip():
+                k, _, v = line.strip().partition(" ")
+                out[k] = v
+    return out
+
+
+def medians(d):
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(d, "tput_*_*_*.txt")), key=lambda p: int(p[:-4].rsplit("_", 1)[1])):
+        _, server, workload, _ = os.path.basename(path)[:-4].split("_")
+        runs.setdefault((server, workload), []).append(summary(path))
+    return runs
+
+
+def ms(s):
+    return "-" if s is None else f"{s * 1000:.3f}"
+
+
+def table(d):
+    runs = medians(d)
+    servers = [s for s in ("unbound", "fnguard") if any(k[0] == s for k in runs)]
+    workloads = [w for w in ("cached", "blocked") if any(k[1] == w for k in runs)]
+    rate = meta(os.path.join(d, "lat_rates.txt"))
+    settings = meta(os.path.join(d, "settings.txt"))
+    if settings:
+        print("Settings: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
+        print()
+    print("| server | workload | qps median (runs) | fnguard/unbound | lost | expected rcode | "
+          "latency p50 / p90 / p99 / max ms (at qps) | RSS after load / end MB | peak (VmHWM) MB | ready s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    med = {}
+    for (server, workload), rs in runs.items():
+        med[(server, workload)] = statistics.median(r["qps"] or 0 for r in rs)
+    for workload in workloads:
+        for server in servers:
+            rs = runs.get((server, workload))
+            if not rs:
+                continue
+            q = med[(server, workload)]
+            ratio = "-"
+            if server == "fnguard" and med.get(("unbound", workload)):
+                ratio = f"{q / med[('unbound', workload)]:.2f}"
+            lost = int(sum(r["lost"] or 0 for r in rs))
+            sent = int(sum(r["sent"] or 0 for r in rs))
+            want = EXPECTED[workload]
+            got = sum(r["rcodes"].get(want, 0) for r in rs)
+            done = sum(r["completed"] or 0 for r in rs)
+            ok = f"{want} {100 * got / done:.2f}%" if done else "-"
+            lat_path = os.path.join(d, f"lat_{server}_{workload}.txt")
+            latcol = "-"
+            if os.path.exists(lat_path):
+                lat, timeouts = latencies(lat_path)
+                lat.sort()
+                latcol = " / ".join(ms(pct(lat, p)) for p in (50, 90, 99)) + f" / {ms(lat[-1] if lat else None)}"
+                latcol += f" ({rate.get(workload, '?')} qps"
+                latcol += f", {timeouts} timeouts)" if timeouts else ")"
+            m = meta(os.path.join(d, f"meta_{server}.txt"))
+            each = ", ".join(f"{r['qps'] or 0:,.0f}" for r in rs)
+            print(f"| {server} | {workload} | {q:,.0f} ({each}) | {ratio} | "
+                  f"{lost} of {sent:,} | {ok} | {latcol} | {m.get('rss_load', '-')} / {m.get('rss_end', '-')} | "
+                  f"{m.get('hwm_end', '-')} | {m.get('load_s', '-')} |")
+    crashed = [s for s in servers if meta(os.path.join(d, f"meta_{s}.txt")).get("alive_end") == "no"]
+    if crashed:
+        print(f"\n**Crashed during the run: {', '.join(crashed)}**")
+
+
+def latrate(d, workload, fraction):
+    runs = medians(d)
+    qs = [statistics.median(r["qps"] or 0 for r in rs) for (s, w), rs in runs.items() if w == workload]
+    low = min(qs) if qs else 0
+    print(max(1000, int(low * fraction / 1000) * 1000))
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "table":
+        table(sys.argv[2])
+    elif cmd == "latrate":
+        latrate(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif cmd == "summary":
+        print(json.dumps(summary(sys.argv[2])))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
