@@ -149,3 +149,16 @@ rss_mb() {
 }
 
 alive() { kill -0 "${PID[$1]}" 2>/dev/null; }
+
+# other_load: says (and returns 0) when a build or something else busy
+# shares the two cores; the figures are then not comparable.
+other_load() {
+  local busy
+  busy=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 20 && $2 !~ /^(dnsperf|unbound|fnguard|ps)$/ {printf "%s(%s%%) ", $2, $1}')
+  if [[ -n $busy ]] || pgrep -x 'cargo|rustc' >/dev/null; then
+    log "warning: other load on the machine: ${busy:-cargo/rustc running} (figures are not comparable)"
+    echo "other load: ${busy:-cargo/rustc}"
+    return 0
+  fi
+  return 1
+}

@@ -5,15 +5,17 @@
                                            FRACTION of the lower of the two
                                            servers' median qps, in thousands
   report.py table DIR                      the Markdown table of the run
+  report.py soak DIR                       the table of a bench/dns/soak.sh run
   report.py summary FILE                   one dnsperf output as JSON
 
 Files in DIR (written by run.sh):
   tput_SERVER_WORKLOAD_REP.txt   dnsperf at saturation
-  lat_SERVER_WORKLOAD.txt        dnsperf -v -Q RATE (one line per response)
+  lat_SERVER_WORKLOAD.txt[.gz]   dnsperf -v -Q RATE (one line per response)
   meta_SERVER.txt                `key value` lines: load_s, rss/hwm at load and end
 Stdlib only.
 """
 import glob
+import gzip
 import json
 import os
 import re
@@ -45,7 +47,7 @@ def summary(path):
 def latencies(path):
     """Per-query latencies (s) of a dnsperf -v output; timeouts counted apart."""
     lat, timeouts = [], 0
-    with open(path) as f:
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         for line in f:
             if not line.startswith("> "):
                 continue
@@ -93,7 +95,7 @@ def table(d):
     runs = medians(d)
     servers = [s for s in ("unbound", "fnguard") if any(k[0] == s for k in runs)]
     workloads = [w for w in ("cached", "blocked") if any(k[1] == w for k in runs)]
-    rate = meta(os.path.join(d, "lat_rates.txt"))
+    rate = meta(os.path.join(d, "rates.txt"))
     settings = meta(os.path.join(d, "settings.txt"))
     if settings:
         print("Settings: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
@@ -120,6 +122,8 @@ def table(d):
             done = sum(r["completed"] or 0 for r in rs)
             ok = f"{want} {100 * got / done:.2f}%" if done else "-"
             lat_path = os.path.join(d, f"lat_{server}_{workload}.txt")
+            if not os.path.exists(lat_path):
+                lat_path += ".gz"
             latcol = "-"
             if os.path.exists(lat_path):
                 lat, timeouts = latencies(lat_path)
@@ -144,10 +148,47 @@ def latrate(d, workload, fraction):
     print(max(1000, int(low * fraction / 1000) * 1000))
 
 
+def soak(d):
+    m = meta(os.path.join(d, "meta.txt"))
+    s = summary(os.path.join(d, "soak.txt"))
+    per_s = [float(x) for x in re.findall(r"^\d+\.\d+: ([\d.]+)$", open(os.path.join(d, "soak.txt")).read(), re.M)][1:]
+    rss, gone = [], None
+    for line in open(os.path.join(d, "rss.txt")):
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] == "gone":
+            gone = gone or parts[0]
+        elif len(parts) == 3:
+            rss.append((parts[0], int(parts[1]) / 1024, int(parts[2]) / 1024))
+    server = m.get("server", "?")
+    print(f"Soak of {server}: {len(rss)} RSS samples, target rate {m.get('rate', '?')} qps (mixed cached/blocked)")
+    for k, v in m.items():
+        if k == "note":
+            print(f"Note: {v}")
+    print()
+    print("| figure | value |")
+    print("|---|---|")
+    crashed = m.get("alive_end") != "yes" or gone
+    print(f"| crashes | {'**yes**, gone at ' + str(gone) + ' s' if gone else ('**yes**' if crashed else '0')} |")
+    print(f"| queries sent / completed / lost | {int(s['sent'] or 0):,} / {int(s['completed'] or 0):,} / {int(s['lost'] or 0):,} |")
+    print(f"| response codes | {', '.join(f'{k} {v:,}' for k, v in s['rcodes'].items())} |")
+    print(f"| qps overall | {s['qps'] or 0:,.0f} |")
+    if per_s:
+        print(f"| qps per second min / median / max | {min(per_s):,.0f} / {statistics.median(per_s):,.0f} / {max(per_s):,.0f} |")
+    print(f"| latency avg / stddev / max ms | {ms(s['avg_s'])} / {ms(s['stddev_s'])} / {ms(s['max_s'])} |")
+    if rss:
+        vals = [r for _, r, _ in rss]
+        half = vals[len(vals) // 2:]
+        print(f"| RSS start / peak / end MB | {vals[0]:.1f} / {max(vals):.1f} / {vals[-1]:.1f} |")
+        print(f"| RSS change over the second half MB | {half[-1] - half[0]:+.1f} |")
+        print(f"| VmHWM at the end MB | {rss[-1][2]:.1f} |")
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "table":
         table(sys.argv[2])
+    elif cmd == "soak":
+        soak(sys.argv[2])
     elif cmd == "latrate":
         latrate(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     elif cmd == "summary":

@@ -43,7 +43,8 @@ declare -A port=([unbound]=$UNBOUND_PORT [fnguard]=$FNGUARD_PORT)
   echo "threads $THREADS per firewall"
   echo "machine $(nproc) cores, $(uname -r)"
   echo "unbound $(unbound -V | head -1 | cut -d' ' -f2)"
-  [[ " ${servers[*]} " == *" fnguard "* ]] && echo "fnguard $("$FNGUARD" --version 2>/dev/null | head -1)"
+  if [[ " ${servers[*]} " == *" fnguard "* ]]; then echo "fnguard $("$FNGUARD" --version 2>/dev/null | head -1)"; fi
+  echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 } >"$RES/settings.txt"
 
 start_upstream
@@ -66,6 +67,7 @@ perf() { # perf SERVER FILE OUTPUT dnsperf-options...
   alive "$s" || die "$s is gone after $(basename "$dest") (see $OUT/$s.log)"
 }
 
+other_load >>"$RES/settings.txt" || true
 # Throughput at saturation; the servers alternate (and swap which goes
 # first each repetition) so that drift on the shared machine hits both.
 for rep in $(seq "$REPS"); do
@@ -82,12 +84,13 @@ done
 # Latency percentiles: dnsperf 2.10 has no histogram, but -v prints each
 # response's latency; both servers get the same fixed rate, below
 # saturation.
-: >"$RES/lat_rates.txt"
+: >"$RES/rates.txt"
 for w in cached blocked; do
   rate=${LAT_QPS:-$(python3 "$HERE/report.py" latrate "$RES" "$w" "$LAT_FRACTION")}
-  echo "$w $rate" >>"$RES/lat_rates.txt"
+  echo "$w $rate" >>"$RES/rates.txt"
   for s in "${servers[@]}"; do
     perf "$s" "$OUT/$w.txt" "$RES/lat_${s}_${w}.txt" -l "$LAT_DURATION" -Q "$rate" -v
+    gzip -f "$RES/lat_${s}_${w}.txt"
     log "latency $w $s at $rate qps done"
   done
 done
@@ -98,5 +101,6 @@ for s in "${servers[@]}"; do
   log "$s at the end: VmRSS $rss MB, VmHWM $hwm MB"
 done
 
+other_load >>"$RES/settings.txt" || true
 python3 "$HERE/report.py" table "$RES" | tee "$RES/table.md"
 log "results in $RES"
