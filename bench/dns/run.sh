@@ -3,13 +3,13 @@
 # denylist as an RPZ zone, side by side in one run, on loopback (issue 5,
 # "Performance and soak"). See bench/dns/README.md.
 #
-#   bench/dns/run.sh                       1,000,000 names, 3 x 20 s per cell
+#   bench/dns/run.sh                       1,000,000 names, 5 x 15 s per cell
 #   DURATION=10 REPS=1 bench/dns/run.sh    quicker
 #   FNGUARD=/path/to/fnguard bench/dns/run.sh
 #   SERVERS=unbound bench/dns/run.sh       one side only
 #
 # Knobs (environment): DENY (names, 1000000), DURATION (s per dnsperf run,
-# 20), REPS (3), CLIENTS (-c, 4), OUTSTANDING (-q, 200), PERF_THREADS (-T, 1),
+# 15), REPS (5), CLIENTS (-c, 4), OUTSTANDING (-q, 200), PERF_THREADS (-T, 1),
 # LAT_FRACTION (0.5: latency measured at this share of the lower of the two
 # servers' median qps), LAT_QPS (a fixed rate instead), LAT_DURATION (15),
 # WILDCARDS (set: the zone also has *.NAME, so unbound blocks subtrees as
@@ -17,8 +17,8 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-DURATION=${DURATION:-20}
-REPS=${REPS:-3}
+DURATION=${DURATION:-15}
+REPS=${REPS:-5}
 CLIENTS=${CLIENTS:-4}
 OUTSTANDING=${OUTSTANDING:-200}
 PERF_THREADS=${PERF_THREADS:-1}
