@@ -162,3 +162,15 @@ other_load() {
   fi
   return 1
 }
+
+# CPU accounting around a dnsperf run, so that a run disturbed by other
+# work on the two cores shows. jiffies_busy: all CPUs' busy time since
+# boot; jiffies_of NAME: a started process's user+system time (all threads).
+HZ=$(getconf CLK_TCK)
+jiffies_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+jiffies_of() {
+  local f=/proc/${PID[$1]}/stat
+  [[ -r $f ]] || { echo 0; return; }
+  # Fields after the command name (which may hold spaces): utime is the 12th.
+  sed 's/^.*) //' "$f" | awk '{print $12+$13}'
+}

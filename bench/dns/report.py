@@ -11,6 +11,8 @@
 Files in DIR (written by run.sh):
   tput_SERVER_WORKLOAD_REP.txt   dnsperf at saturation
   lat_SERVER_WORKLOAD.txt[.gz]   dnsperf -v -Q RATE (one line per response)
+  tput_..._REP.txt.cpu           CPU seconds of the server and dnsperf during the run,
+                                 and the share of both cores everything else took
   meta_SERVER.txt                `key value` lines: load_s, rss/hwm at load and end
 Stdlib only.
 """
@@ -83,7 +85,9 @@ def medians(d):
     runs = {}
     for path in sorted(glob.glob(os.path.join(d, "tput_*_*_*.txt")), key=lambda p: int(p[:-4].rsplit("_", 1)[1])):
         _, server, workload, _ = os.path.basename(path)[:-4].split("_")
-        runs.setdefault((server, workload), []).append(summary(path))
+        r = summary(path)
+        r["cpu"] = {k: float(v) for k, v in meta(path + ".cpu").items()}
+        runs.setdefault((server, workload), []).append(r)
     return runs
 
 
@@ -101,8 +105,9 @@ def table(d):
         print("Settings: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
         print()
     print("| server | workload | qps median (runs) | fnguard/unbound | lost | expected rcode | "
-          "latency p50 / p90 / p99 / max ms (at qps) | RSS after load / end MB | peak (VmHWM) MB | ready s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "latency p50 / p90 / p99 / max ms (at qps) | RSS after load / end MB | peak (VmHWM) MB | ready s | "
+          "queries per server CPU-s | other load % |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     med = {}
     for (server, workload), rs in runs.items():
         med[(server, workload)] = statistics.median(r["qps"] or 0 for r in rs)
@@ -132,10 +137,15 @@ def table(d):
                 latcol += f" ({rate.get(workload, '?')} qps"
                 latcol += f", {timeouts} timeouts)" if timeouts else ")"
             m = meta(os.path.join(d, f"meta_{server}.txt"))
+            eff, other = "-", "-"
+            cpu = [r for r in rs if r["cpu"].get("server_cpu")]
+            if cpu:
+                eff = f"{statistics.median((r['completed'] or 0) / r['cpu']['server_cpu'] for r in cpu):,.0f}"
+                other = f"{max(r['cpu'].get('other_pct', 0) for r in cpu):.0f}"
             each = ", ".join(f"{r['qps'] or 0:,.0f}" for r in rs)
             print(f"| {server} | {workload} | {q:,.0f} ({each}) | {ratio} | "
                   f"{lost} of {sent:,} | {ok} | {latcol} | {m.get('rss_load', '-')} / {m.get('rss_end', '-')} | "
-                  f"{m.get('hwm_end', '-')} | {m.get('load_s', '-')} |")
+                  f"{m.get('hwm_end', '-')} | {m.get('load_s', '-')} | {eff} | {other} |")
     crashed = [s for s in servers if meta(os.path.join(d, f"meta_{s}.txt")).get("alive_end") == "no"]
     if crashed:
         print(f"\n**Crashed during the run: {', '.join(crashed)}**")

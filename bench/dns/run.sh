@@ -43,7 +43,9 @@ declare -A port=([unbound]=$UNBOUND_PORT [fnguard]=$FNGUARD_PORT)
   echo "threads $THREADS per firewall"
   echo "machine $(nproc) cores, $(uname -r)"
   echo "unbound $(unbound -V | head -1 | cut -d' ' -f2)"
-  if [[ " ${servers[*]} " == *" fnguard "* ]]; then echo "fnguard $("$FNGUARD" --version 2>/dev/null | head -1)"; fi
+  if [[ " ${servers[*]} " == *" fnguard "* ]]; then
+    echo "fnguard $("$FNGUARD" --version 2>/dev/null | head -1) ($FNGUARD, built $(date -u -r "$FNGUARD" +%FT%TZ), sha256 $(sha256sum "$FNGUARD" | cut -c1-12))"
+  fi
   echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 } >"$RES/settings.txt"
 
@@ -61,13 +63,28 @@ done
 for s in "${servers[@]}"; do $DNSQ warm "${port[$s]}" "$OUT/cached.txt" >&2; done
 
 perf() { # perf SERVER FILE OUTPUT dnsperf-options...
-  local s=$1 data=$2 dest=$3
+  # Also writes OUTPUT.cpu: the server's CPU seconds, dnsperf's, and what
+  # everything else on the machine took meanwhile, as a share of both cores.
+  local s=$1 data=$2 dest=$3 b0 b1 s0 s1 u0 u1 t0 t1 perf_cpu TIMEFORMAT='%U %S'
   shift 3
-  dnsperf -s 127.0.0.1 -p "${port[$s]}" -d "$data" -c "$CLIENTS" -q "$OUTSTANDING" -T "$PERF_THREADS" "$@" >"$dest" 2>&1 || true
+  b0=$(jiffies_busy); s0=$(jiffies_of "$s"); u0=$(jiffies_of upstream); t0=${EPOCHREALTIME/[.,]/}
+  perf_cpu=$( { time dnsperf -s 127.0.0.1 -p "${port[$s]}" -d "$data" -c "$CLIENTS" -q "$OUTSTANDING" \
+    -T "$PERF_THREADS" "$@" >"$dest" 2>&1; } 2>&1 ) || true
+  t1=${EPOCHREALTIME/[.,]/}; b1=$(jiffies_busy); s1=$(jiffies_of "$s"); u1=$(jiffies_of upstream)
+  python3 - "$perf_cpu" >"$dest.cpu" <<PY
+import sys
+hz, wall = $HZ, ($t1 - $t0) / 1e6
+perf = sum(float(x) for x in sys.argv[1].split()[-2:])
+server, upstream, busy = ($s1 - $s0) / hz, ($u1 - $u0) / hz, ($b1 - $b0) / hz
+print(f"wall {wall:.2f}")
+print(f"server_cpu {server:.2f}")
+print(f"dnsperf_cpu {perf:.2f}")
+print(f"upstream_cpu {upstream:.2f}")
+print(f"other_pct {100 * max(0.0, busy - server - perf - upstream) / (wall * $(nproc)):.1f}")
+PY
   alive "$s" || die "$s is gone after $(basename "$dest") (see $OUT/$s.log)"
 }
 
-other_load >>"$RES/settings.txt" || true
 # Throughput at saturation; the servers alternate (and swap which goes
 # first each repetition) so that drift on the shared machine hits both.
 for rep in $(seq "$REPS"); do
@@ -76,7 +93,8 @@ for rep in $(seq "$REPS"); do
   for w in cached blocked; do
     for s in "${order[@]}"; do
       perf "$s" "$OUT/$w.txt" "$RES/tput_${s}_${w}_${rep}.txt" -l "$DURATION"
-      log "rep $rep $w $s: $(grep -E 'Queries per second' "$RES/tput_${s}_${w}_${rep}.txt" | awk '{printf "%.0f qps", $4}'), lost $(awk '/Queries lost/{print $3}' "$RES/tput_${s}_${w}_${rep}.txt")"
+      f=$RES/tput_${s}_${w}_${rep}.txt
+      log "rep $rep $w $s: $(awk '/Queries per second/{printf "%.0f qps", $4}' "$f"), lost $(awk '/Queries lost/{print $3}' "$f"), server CPU $(awk '/server_cpu/{print $2}' "$f.cpu") s, other load $(awk '/other_pct/{print $2}' "$f.cpu") %"
     done
   done
 done
