@@ -136,6 +136,13 @@ check_blocks() {
   $DNSQ expect "$port" host7.bench.test NOERROR >&2 || die "$1 does not resolve an allowed name"
   $DNSQ expect "$port" "$blocked" NXDOMAIN >&2 || die "$1 does not block $blocked"
   $DNSQ expect "$port" not-listed.example NOERROR >&2 || die "$1 does not forward a name outside the list"
+  # Below a listed name: fnguard blocks the subtree; unbound only with
+  # WILDCARDS (the zone's *.NAME records), else it forwards (NOERROR).
+  if [[ -n ${WILDCARDS:-} || $1 == fnguard ]]; then
+    $DNSQ expect "$port" "below.$blocked" NXDOMAIN >&2 || die "$1 does not block below $blocked"
+  else
+    log "$1: below.$blocked -> $($DNSQ query "$port" "below.$blocked") (RPZ without *.NAME blocks the name only)"
+  fi
 }
 
 # rss_mb NAME: "VmRSS VmHWM" in MB of a started process ("gone gone" if it died).
