@@ -188,3 +188,15 @@ jiffies_of() {
   # Fields after the command name (which may hold spaces): utime is the 12th.
   sed 's/^.*) //' "$f" | awk '{print $12+$13}'
 }
+
+# wait_quiet: with WAIT_QUIET set, waits (up to 15 min) until no cargo or
+# rustc runs, so that a measurement does not share the cores with a build.
+wait_quiet() {
+  [[ -n ${WAIT_QUIET:-} ]] || return 0
+  local waited=0
+  while pgrep -x 'cargo|rustc' >/dev/null && ((waited < 900)); do
+    ((waited == 0)) && log "waiting for cargo/rustc to finish (WAIT_QUIET)"
+    sleep 5
+    waited=$((waited + 5))
+  done
+}

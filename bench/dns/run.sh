@@ -13,7 +13,8 @@
 # LAT_FRACTION (0.5: latency measured at this share of the lower of the two
 # servers' median qps), LAT_QPS (a fixed rate instead), LAT_DURATION (15),
 # WILDCARDS (set: the zone also has *.NAME, so unbound blocks subtrees as
-# fnguard does), SERVERS ("unbound fnguard"), THREADS (2).
+# fnguard does), SERVERS ("unbound fnguard"), THREADS (2), WAIT_QUIET (set:
+# before each dnsperf run, wait until no cargo/rustc runs).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -67,6 +68,7 @@ perf() { # perf SERVER FILE OUTPUT dnsperf-options...
   # everything else on the machine took meanwhile, as a share of both cores.
   local s=$1 data=$2 dest=$3 b0 b1 s0 s1 u0 u1 t0 t1 perf_cpu TIMEFORMAT='%U %S'
   shift 3
+  wait_quiet
   b0=$(jiffies_busy); s0=$(jiffies_of "$s"); u0=$(jiffies_of upstream); t0=${EPOCHREALTIME/[.,]/}
   perf_cpu=$( { time dnsperf -s 127.0.0.1 -p "${port[$s]}" -d "$data" -c "$CLIENTS" -q "$OUTSTANDING" \
     -T "$PERF_THREADS" "$@" >"$dest" 2>&1; } 2>&1 ) || true

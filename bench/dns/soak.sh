@@ -9,7 +9,8 @@
 #   SERVER=unbound bench/dns/soak.sh       the same soak against unbound
 #
 # Knobs: SERVER (fnguard), SECONDS_SOAK (60), FRACTION (0.85), RATE,
-# CLIENTS (4), OUTSTANDING (200), PERF_THREADS (1), DENY, WILDCARDS, THREADS.
+# CLIENTS (4), OUTSTANDING (200), PERF_THREADS (1), DENY, WILDCARDS, THREADS,
+# WAIT_QUIET (set: wait until no cargo/rustc runs before measuring).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -37,6 +38,7 @@ check_blocks "$SERVER" "$port"
 $DNSQ warm "$port" "$OUT/cached.txt" >&2
 
 perf() {
+  wait_quiet
   dnsperf -s 127.0.0.1 -p "$port" -d "$OUT/mixed.txt" -c "$CLIENTS" -q "$OUTSTANDING" -T "$PERF_THREADS" "$@" || true
 }
 if [[ -z ${RATE:-} ]]; then
