@@ -189,14 +189,20 @@ jiffies_of() {
   sed 's/^.*) //' "$f" | awk '{print $12+$13}'
 }
 
-# wait_quiet: with WAIT_QUIET set, waits (up to 15 min) until no cargo or
-# rustc runs, so that a measurement does not share the cores with a build.
+# wait_quiet: with WAIT_QUIET set, waits (up to 15 min) until the machine
+# is idle apart from us: less than QUIET_PCT (10) % of the cores busy over
+# 2 s while the servers have nothing to do (a build, tests or a fuzzer
+# would take one of the two cores from the measurement).
 wait_quiet() {
   [[ -n ${WAIT_QUIET:-} ]] || return 0
-  local waited=0
-  while pgrep -x 'cargo|rustc' >/dev/null && ((waited < 900)); do
-    ((waited == 0)) && log "waiting for cargo/rustc to finish (WAIT_QUIET)"
-    sleep 5
+  local waited=0 b0 b1 pct
+  while :; do
+    b0=$(jiffies_busy); sleep 2; b1=$(jiffies_busy)
+    pct=$(( (b1 - b0) * 100 / (2 * HZ * $(nproc)) ))
+    ((pct < ${QUIET_PCT:-10} || waited >= 900)) && break
+    ((waited == 0)) && log "waiting until the machine is idle ($pct % busy; WAIT_QUIET)"
+    sleep 3
     waited=$((waited + 5))
   done
+  ((waited == 0)) || log "idle after $waited s"
 }

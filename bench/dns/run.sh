@@ -14,7 +14,7 @@
 # servers' median qps), LAT_QPS (a fixed rate instead), LAT_DURATION (15),
 # WILDCARDS (set: the zone also has *.NAME, so unbound blocks subtrees as
 # fnguard does), SERVERS ("unbound fnguard"), THREADS (2), WAIT_QUIET (set:
-# before each dnsperf run, wait until no cargo/rustc runs).
+# before each dnsperf run, wait until the machine is otherwise idle).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

@@ -10,7 +10,7 @@
 #
 # Knobs: SERVER (fnguard), SECONDS_SOAK (60), FRACTION (0.85), RATE,
 # CLIENTS (4), OUTSTANDING (200), PERF_THREADS (1), DENY, WILDCARDS, THREADS,
-# WAIT_QUIET (set: wait until no cargo/rustc runs before measuring).
+# WAIT_QUIET (set: wait until the machine is otherwise idle before measuring).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
