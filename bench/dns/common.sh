@@ -168,7 +168,10 @@ alive() { kill -0 "${PID[$1]}" 2>/dev/null; }
 # shares the two cores; the figures are then not comparable.
 other_load() {
   local busy
-  busy=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 20 && $2 !~ /^(dnsperf|unbound|fnguard|ps)$/ {printf "%s(%s%%) ", $2, $1}')
+  # ps's %CPU is over each process's lifetime: a rough look, our own
+  # processes (the servers started here, dnsperf, ps) left out.
+  busy=$(ps -eo pid=,pcpu=,comm= --sort=-pcpu | awk -v ours=" ${PID[*]} " \
+    '$2 > 20 && index(ours, " " $1 " ") == 0 && $3 !~ /^(dnsperf|ps)$/ {printf "%s(%s%%) ", $3, $2}')
   if [[ -n $busy ]] || pgrep -x 'cargo|rustc' >/dev/null; then
     log "warning: other load on the machine: ${busy:-cargo/rustc running} (figures are not comparable)"
     echo "other load: ${busy:-cargo/rustc}"
