@@ -1,0 +1,535 @@
+//! Log input for `fnguard detect`: events streamed one by one from files,
+//! folders (walked recursively) and standard input, gzip or not.
+//!
+//! JSON inputs as they come in the wild, told apart by their first line:
+//! - CloudTrail's S3 delivery, `{"Records":[...]}`: the records are
+//!   streamed as the array is parsed, never built into one document (a
+//!   pretty-printed file is read as a stream; a one-line file is held as
+//!   its bytes, not as a tree);
+//! - a top-level array of events (CloudTrail Lake and console exports);
+//! - JSON lines (CloudWatch Logs subscriptions, Route 53 Resolver query
+//!   logs, fnguard guard's own log): each line on its own, so that a broken
+//!   line is counted and reported with its number and the next is read.
+//!
+//! Nothing is fatal but an unreadable file, and even then the other files
+//! are read; a gzip file is capped in decompressed size (a bomb is an
+//! error, not an outage).
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One event and where it came from.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, or `-` for standard input.
+    pub file: Arc<str>,
+    /// The line, for JSON lines.
+    pub line: Option<u64>,
+    /// 0-based index of the event in its file.
+    pub index: u64,
+}
+
+/// A problem with one input, with where it is; the reading goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    /// 1-based; 0 when the problem has no position.
+    pub line: u64,
+    pub col: u64,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.col, self.message
+            )
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes read from one file after decompression.
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // CloudTrail delivers files of a few MB; 4 GiB leaves room for
+        // concatenated exports and stops a gzip bomb long before memory.
+        Limits {
+            max_file_bytes: 4 << 30,
+        }
+    }
+}
+
+/// What was read.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub files: u64,
+    pub events: u64,
+    pub errors: u64,
+}
+
+/// Reads every path (files, folders recursively, `-` for standard input)
+/// and hands each event to `on_event`, each problem to `on_error`.
+pub fn read_paths(
+    paths: &[PathBuf],
+    limits: Limits,
+    on_event: &mut dyn FnMut(Event),
+    on_error: &mut dyn FnMut(InputError),
+) -> Stats {
+    let mut stats = Stats::default();
+    let mut errors = 0u64;
+    let mut report = |e: InputError| {
+        errors += 1;
+        on_error(e);
+    };
+    for path in paths {
+        if path.as_os_str() == "-" {
+            stats.files += 1;
+            let stdin = std::io::stdin().lock();
+            read_source(
+                "-",
+                Box::new(stdin),
+                limits,
+                on_event,
+                &mut report,
+                &mut stats.events,
+            );
+            continue;
+        }
+        let mut files = Vec::new();
+        if let Err(e) = collect_files(path, &mut files) {
+            report(e);
+        }
+        for file in files {
+            stats.files += 1;
+            let display = file.display().to_string();
+            match std::fs::File::open(&file) {
+                Ok(handle) => read_source(
+                    &display,
+                    Box::new(handle),
+                    limits,
+                    on_event,
+                    &mut report,
+                    &mut stats.events,
+                ),
+                Err(e) => report(InputError {
+                    file: display,
+                    line: 0,
+                    col: 0,
+                    message: format!("cannot read: {e}"),
+                }),
+            }
+        }
+    }
+    stats.errors = errors;
+    stats
+}
+
+/// The files under `path` in a stable order; symbolic links to folders are
+/// not followed (a loop would never end).
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let error = |e: std::io::Error| InputError {
+        file: path.display().to_string(),
+        line: 0,
+        col: 0,
+        message: format!("cannot read: {e}"),
+    };
+    let metadata = std::fs::metadata(path).map_err(error)?;
+    if !metadata.is_dir() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(error)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let is_link_to_dir = std::fs::symlink_metadata(&entry)
+            .is_ok_and(|m| m.file_type().is_symlink())
+            && entry.is_dir();
+        if !is_link_to_dir {
+            collect_files(&entry, files)?;
+        }
+    }
+    Ok(())
+}
+
+/// A reader that fails once more than `left` bytes have come through.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "more than {} bytes (decompressed): over the input limit",
+                self.limit
+            ))
+        })?;
+        Ok(n)
+    }
+}
+
+/// One file or stream: gzip unwrapped, then the JSON form told apart.
+fn read_source(
+    display: &str,
+    raw: Box<dyn Read + '_>,
+    limits: Limits,
+    on_event: &mut dyn FnMut(Event),
+    on_error: &mut dyn FnMut(InputError),
+    events: &mut u64,
+) {
+    let file: Arc<str> = Arc::from(display);
+    let mut raw = BufReader::with_capacity(256 * 1024, raw);
+    let gzip = matches!(raw.fill_buf(), Ok([0x1f, 0x8b, ..]));
+    let decoded: Box<dyn Read + '_> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let reader = BufReader::with_capacity(
+        256 * 1024,
+        Capped {
+            inner: decoded,
+            left: limits.max_file_bytes,
+            limit: limits.max_file_bytes,
+        },
+    );
+    let mut index = 0;
+    let mut emit = |value: Value, line: Option<u64>| {
+        on_event(Event {
+            value,
+            origin: Origin {
+                file: Arc::clone(&file),
+                line,
+                index,
+            },
+        });
+        index += 1;
+    };
+    if let Err(e) = read_json(display, reader, &mut emit, on_error) {
+        on_error(e);
+    }
+    *events += index;
+}
+
+/// Skips leading blanks (counting newlines), then reads JSON lines when the
+/// first line is a whole value, else one stream of values.
+fn read_json(
+    display: &str,
+    mut reader: impl BufRead,
+    emit: &mut dyn FnMut(Value, Option<u64>),
+    on_error: &mut dyn FnMut(InputError),
+) -> Result<(), InputError> {
+    let io_error = |e: std::io::Error, line: u64| InputError {
+        file: display.to_string(),
+        line,
+        col: 0,
+        message: e.to_string(),
+    };
+    let mut skipped_lines = 0u64;
+    loop {
+        let buffer = reader.fill_buf().map_err(|e| io_error(e, 0))?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        let blanks = buffer
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
+            .count();
+        skipped_lines += buffer[..blanks].iter().filter(|b| **b == b'\n').count() as u64;
+        let done = blanks < buffer.len();
+        reader.consume(blanks);
+        if done {
+            break;
+        }
+    }
+    let mut first = Vec::new();
+    reader
+        .read_until(b'\n', &mut first)
+        .map_err(|e| io_error(e, skipped_lines + 1))?;
+    if !matches!(first.first(), Some(b'{' | b'[')) {
+        return Err(InputError {
+            file: display.to_string(),
+            line: skipped_lines + 1,
+            col: 1,
+            message: "not JSON: expected CloudTrail records, a JSON array of events or JSON lines"
+                .into(),
+        });
+    }
+    let first_is_whole = serde_json::from_slice::<IgnoredAny>(&first).is_ok();
+    if first_is_whole {
+        let mut line_number = skipped_lines + 1;
+        let mut line = first;
+        loop {
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                // Without its line end, so that a value cut short is an
+                // error on this line, not the next.
+                let mut de = serde_json::Deserializer::from_slice(line.trim_ascii_end());
+                let mut not_events = Vec::new();
+                let result = TopLevel {
+                    emit: &mut |value| emit(value, Some(line_number)),
+                    not_events: &mut not_events,
+                    started: &mut false,
+                }
+                .deserialize(&mut de)
+                .and_then(|()| de.end());
+                if let Err(e) = result {
+                    on_error(json_error(display, &e, line_number - 1));
+                }
+                for message in not_events {
+                    on_error(InputError {
+                        file: display.to_string(),
+                        line: line_number,
+                        col: 1,
+                        message,
+                    });
+                }
+            }
+            line.clear();
+            line_number += 1;
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(io_error(e, line_number)),
+            }
+        }
+    }
+    // A document over several lines: one stream of values.
+    let mut de = serde_json::Deserializer::from_reader(std::io::Cursor::new(first).chain(reader));
+    loop {
+        let mut started = false;
+        let mut not_events = Vec::new();
+        let result = TopLevel {
+            emit: &mut |value| emit(value, None),
+            not_events: &mut not_events,
+            started: &mut started,
+        }
+        .deserialize(&mut de);
+        for message in not_events {
+            on_error(InputError {
+                file: display.to_string(),
+                line: 0,
+                col: 0,
+                message,
+            });
+        }
+        match result {
+            Ok(()) => {}
+            Err(e) if e.is_eof() && !started => return Ok(()),
+            Err(e) => return Err(json_error(display, &e, skipped_lines)),
+        }
+    }
+}
+
+fn json_error(display: &str, e: &serde_json::Error, line_offset: u64) -> InputError {
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; the position is given apart.
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    };
+    InputError {
+        file: display.to_string(),
+        line: e.line() as u64 + line_offset,
+        col: e.column() as u64,
+        message,
+    }
+}
+
+/// One top-level JSON value: an event object, a `{"Records": [...]}`
+/// wrapper whose records are streamed, or an array of either.
+struct TopLevel<'a, 'b> {
+    emit: &'a mut (dyn FnMut(Value) + 'b),
+    /// Array elements that were not objects (reported, then skipped).
+    not_events: &'a mut Vec<String>,
+    /// Whether any of the value was seen: EOF before it is a clean end.
+    started: &'a mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl TopLevel<'_, '_> {
+    fn not_an_event(self, what: &str) {
+        *self.started = true;
+        self.not_events.push(format!(
+            "{what} where an event object was expected: skipped"
+        ));
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("CloudTrail records, an array of events, or an event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        *self.started = true;
+        let mut object = Map::new();
+        let mut streamed = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if streamed {
+                map.next_value::<IgnoredAny>()?;
+            } else if key == "Records" {
+                let records = RecordsField {
+                    emit: &mut *self.emit,
+                    not_events: &mut *self.not_events,
+                };
+                match map.next_value_seed(records)? {
+                    None => streamed = true,
+                    Some(value) => {
+                        object.insert(key, value);
+                    }
+                }
+            } else {
+                object.insert(key, map.next_value()?);
+            }
+        }
+        if !streamed {
+            (self.emit)(Value::Object(object));
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        *self.started = true;
+        loop {
+            let element = TopLevel {
+                emit: &mut *self.emit,
+                not_events: &mut *self.not_events,
+                started: &mut false,
+            };
+            if seq.next_element_seed(element)?.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.not_an_event("a string");
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.not_an_event("a boolean");
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.not_an_event("a number");
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.not_an_event("a number");
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.not_an_event("a number");
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.not_an_event("null");
+        Ok(())
+    }
+}
+
+/// The value of a `Records` key: an array is streamed (`None`), anything
+/// else is kept as the field of an ordinary event.
+struct RecordsField<'a, 'b> {
+    emit: &'a mut (dyn FnMut(Value) + 'b),
+    not_events: &'a mut Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordsField<'_, '_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Value>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsField<'_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        TopLevel {
+            emit: self.emit,
+            not_events: self.not_events,
+            started: &mut false,
+        }
+        .visit_seq(seq)?;
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+        Value::deserialize(MapAccessDeserializer::new(map)).map(Some)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(Some(Value::from(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
+        Ok(Some(Value::Null))
+    }
+}
+
+#[cfg(test)]
+mod tests;

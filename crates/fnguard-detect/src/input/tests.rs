@@ -1,0 +1,161 @@
+use super::*;
+use std::io::Write;
+
+fn read(text: &[u8]) -> (Vec<Event>, Vec<InputError>) {
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    let mut count = 0;
+    read_source(
+        "log.json",
+        Box::new(text),
+        Limits::default(),
+        &mut |e| events.push(e),
+        &mut |e| errors.push(e),
+        &mut count,
+    );
+    assert_eq!(count as usize, events.len());
+    (events, errors)
+}
+
+fn names(events: &[Event]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e.value["eventName"].as_str().unwrap_or("?"))
+        .collect()
+}
+
+const PRETTY: &str = "{\n  \"Records\": [\n    {\"eventName\": \"GetFunction20150331v2\", \"requestParameters\": {\"functionName\": \"orders\"}},\n    {\"eventName\": \"AddPermission20150331v2\"}\n  ]\n}\n";
+
+#[test]
+fn cloudtrail_files_stream_their_records_pretty_or_on_one_line() {
+    let (events, errors) = read(PRETTY.as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        names(&events),
+        ["GetFunction20150331v2", "AddPermission20150331v2"]
+    );
+    assert_eq!(
+        events[0].value["requestParameters"]["functionName"],
+        "orders"
+    );
+    assert_eq!((events[1].origin.index, events[1].origin.line), (1, None));
+    // S3 delivery: the whole file on one line, twice (concatenated files).
+    let one_line = "{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":\"B\"}]}\n{\"Records\":[{\"eventName\":\"C\"}]}\n";
+    let (events, errors) = read(one_line.as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(names(&events), ["A", "B", "C"]);
+    assert_eq!(events[2].origin.line, Some(2));
+    // A top-level array (CloudTrail Lake, console exports).
+    let (events, _) = read(b"  \n[\n {\"eventName\": \"X\"},\n {\"eventName\": \"Y\"}\n]\n");
+    assert_eq!(names(&events), ["X", "Y"]);
+}
+
+#[test]
+fn gzip_is_recognised_by_its_magic_bytes() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(PRETTY.as_bytes()).unwrap();
+    let (events, errors) = read(&gz.finish().unwrap());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(events.len(), 2);
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_limit() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(b"[").unwrap();
+    for _ in 0..100_000 {
+        gz.write_all(b"{\"eventName\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"},")
+            .unwrap();
+    }
+    gz.write_all(b"{}]").unwrap();
+    let compressed = gz.finish().unwrap();
+    let mut errors = Vec::new();
+    let mut count = 0;
+    read_source(
+        "bomb.json.gz",
+        Box::new(&compressed[..]),
+        Limits {
+            max_file_bytes: 1 << 20,
+        },
+        &mut |_| {},
+        &mut |e| errors.push(e),
+        &mut count,
+    );
+    assert!(count < 100_000, "stopped early: {count}");
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].message.contains("over the input limit"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn broken_lines_are_reported_with_their_number_and_the_rest_is_read() {
+    let lines = b"{\"eventName\": \"A\"}\n\n{\"eventName\": \"B\"\n{\"eventName\": \"C\"}\n7\n{\"eventName\": \"D\"} trailing\n{\"eventName\": \"E\"}\n";
+    let (events, errors) = read(lines);
+    // D is whole, then followed by garbage: kept, and the garbage reported.
+    assert_eq!(names(&events), ["A", "C", "D", "E"]);
+    let positions: Vec<(u64, &str)> = errors
+        .iter()
+        .map(|e| (e.line, e.message.as_str()))
+        .collect();
+    assert_eq!(positions.len(), 3, "{errors:?}");
+    assert_eq!(positions[0].0, 3);
+    assert_eq!(
+        positions[1],
+        (5, "a number where an event object was expected: skipped")
+    );
+    assert_eq!(positions[2].0, 6);
+    assert!(
+        errors[0].to_string().starts_with("log.json:3:"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_broken_document_reports_its_position_after_the_records_before_it() {
+    let broken =
+        "{\n  \"Records\": [\n    {\"eventName\": \"A\"},\n    {\"eventName\": \"B\",,}\n  ]\n}\n";
+    let (events, errors) = read(broken.as_bytes());
+    assert_eq!(names(&events), ["A"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].line, 4, "{}", errors[0]);
+    let (events, errors) = read(b"eventName=A\n");
+    assert!(events.is_empty());
+    assert!(errors[0].message.starts_with("not JSON"), "{errors:?}");
+    let (events, errors) = read(b"");
+    assert!(events.is_empty() && errors.is_empty());
+}
+
+#[test]
+fn an_event_with_a_records_field_that_is_not_an_array_stays_one_event() {
+    let (events, errors) = read(b"{\"eventName\": \"A\", \"Records\": {\"n\": 1}}\n");
+    assert!(errors.is_empty());
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].value["Records"]["n"], 1);
+}
+
+#[test]
+fn folders_are_walked_in_order_and_unreadable_paths_reported() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stratus-red-team");
+    let mut per_file: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut errors = Vec::new();
+    let stats = read_paths(
+        &[data.clone(), data.join("missing.json")],
+        Limits::default(),
+        &mut |e| *per_file.entry(e.origin.file.to_string()).or_default() += 1,
+        &mut |e| errors.push(e),
+    );
+    // 35 detonation logs, each a top-level array, plus LICENSE and
+    // NOTICE.md, which are not JSON.
+    assert_eq!(stats.files, 37);
+    assert_eq!(per_file.len(), 35, "{per_file:?}");
+    assert!(per_file.values().all(|&n| n > 0));
+    assert_eq!(stats.events as usize, per_file.values().sum::<usize>());
+    let unreadable: Vec<&str> = errors.iter().map(|e| e.file.as_str()).collect();
+    assert_eq!(unreadable.len(), 3, "{errors:?}");
+    assert!(unreadable.iter().any(|f| f.ends_with("LICENSE")));
+    assert!(unreadable.iter().any(|f| f.ends_with("missing.json")));
+    assert_eq!(stats.errors, 3);
+}
