@@ -1,0 +1,3 @@
+//! fnguard's detection engine.
+
+pub mod sigma;
