@@ -509,26 +509,103 @@ fn ruleset_gives_the_same_hits_as_running_every_rule() {
     }
 }
 
+/// The shared Stratus Red Team detonation logs (not copied into the crate).
+fn stratus_dir() -> PathBuf {
+    PathBuf::from("/work/shared/data/cloudtrail/stratus-red-team")
+}
+
 fn stratus_events() -> Vec<Value> {
-    let dir = Path::new("/work/shared/data/cloudtrail/stratus-red-team");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
+    let entries = std::fs::read_dir(stratus_dir())
+        .unwrap_or_else(|e| panic!("{}: {e}", stratus_dir().display()));
     let mut events = Vec::new();
     for entry in entries {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let document: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let records = match document {
-            Value::Object(mut object) => object.remove("Records").unwrap_or(Value::Null),
-            other => other,
-        };
-        if let Value::Array(records) = records {
-            events.extend(records);
+        if path.extension().is_some_and(|e| e == "json") {
+            events.extend(read_records(&path));
         }
     }
+    assert!(events.len() > 100);
     events
+}
+
+/// A `{"Records":[...]}` file or a top-level array, read whole.
+fn read_records(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let document: Value = serde_json::from_str(&text).unwrap();
+    let records = match document {
+        Value::Object(mut object) => object.remove("Records").unwrap_or(Value::Null),
+        other => other,
+    };
+    match records {
+        Value::Array(records) => records,
+        _ => panic!("{}: no records", path.display()),
+    }
+}
+
+/// Rule title -> number of events it fired on, for one Stratus Red Team detonation.
+fn stratus_hits(set: &RuleSet, technique: &str) -> Vec<(String, usize)> {
+    let mut hits = std::collections::BTreeMap::<String, usize>::new();
+    for event in read_records(&stratus_dir().join(format!("{technique}.json"))) {
+        for rule in set.matching(&event) {
+            *hits.entry(rule.title.clone()).or_default() += 1;
+        }
+    }
+    hits.into_iter().collect()
+}
+
+#[test]
+fn stratus_red_team_detonations_fire_the_rules_their_logic_says() {
+    let set = RuleSet::new(sigmahq_rules());
+    let hits = |technique| stratus_hits(&set, technique);
+    let one = |title: &str| vec![(title.to_string(), 1)];
+    assert_eq!(
+        hits("aws.defense-evasion.cloudtrail-stop"),
+        one("AWS CloudTrail Important Change")
+    );
+    assert_eq!(
+        hits("aws.defense-evasion.cloudtrail-delete"),
+        one("AWS CloudTrail Important Change")
+    );
+    assert_eq!(
+        hits("aws.defense-evasion.vpc-remove-flow-logs"),
+        one("AWS VPC Flow Logs Deleted")
+    );
+    assert_eq!(
+        hits("aws.exfiltration.ec2-share-ebs-snapshot"),
+        one("AWS Snapshot Backup Exfiltration")
+    );
+    assert_eq!(
+        hits("aws.initial-access.console-login-without-mfa"),
+        one("AWS Successful Console Login Without MFA")
+    );
+    assert_eq!(
+        hits("aws.execution.ssm-send-command"),
+        one("Potential Malicious Usage of CloudTrail System Manager")
+    );
+    assert_eq!(
+        hits("aws.exfiltration.ec2-security-group-open-port-22-ingress"),
+        one("Ingress/Egress Security Group Modification")
+    );
+    // The layer rule's `contains: '*'` on the `layers` array needs array matching.
+    assert_eq!(
+        hits("aws.persistence.lambda-layer-extension"),
+        one("AWS New Lambda Layer Attached")
+    );
+    // `fieldref` in a `filter_main_*` selection, behind `not 1 of filter_main_*`.
+    assert_eq!(
+        hits("aws.privilege-escalation.iam-update-user-login-profile"),
+        one("AWS User Login Profile Was Modified")
+    );
+    // The broken backdoor rule (see above) fires on the CreateAccessKey of both.
+    assert_eq!(
+        hits("aws.persistence.iam-backdoor-user"),
+        one("AWS IAM Backdoor Users Keys")
+    );
+    assert_eq!(
+        hits("aws.persistence.iam-create-admin-user"),
+        one("AWS IAM Backdoor Users Keys")
+    );
+    // SigmaHQ has no rule for these Lambda techniques: fnguard's own pack must.
+    assert!(hits("aws.persistence.lambda-backdoor-function").is_empty());
+    assert!(hits("aws.persistence.lambda-overwrite-code").is_empty());
 }
