@@ -406,6 +406,18 @@ fn unsupported_constructs_are_refused_naming_file_and_construct() {
             "timeframe",
         ),
         ("selection:\n    a: x\ncondition: 2 of selection", "`2 of`"),
+        (
+            "selection:\n    a|re|contains: x\ncondition: selection",
+            "modifier combination `re|contains`",
+        ),
+        (
+            "selection:\n    a|cidr|base64: x\ncondition: selection",
+            "modifier combination",
+        ),
+        (
+            "selection:\n    a|i: x\ncondition: selection",
+            "modifier `i`",
+        ),
     ] {
         let error = error_of(detection);
         assert!(
@@ -489,6 +501,15 @@ fn ruleset_indexes_by_event_name_and_source_and_keeps_the_rest() {
         ["fallback"]
     );
     assert!(titles(json!({"eventName": "GetUser"})).is_empty());
+    // Shapes the index cannot key on run every rule.
+    assert_eq!(
+        titles(json!({"eventName": ["GetUser", "CreateUser"]})),
+        ["by-name", "fallback"]
+    );
+    assert_eq!(
+        titles(json!([{"eventName": "CreateUser"}])),
+        ["by-name", "fallback"]
+    );
     assert_eq!(set.rules().len(), 3);
 }
 

@@ -117,6 +117,7 @@ pub(crate) fn parse(text: &str, names: &[String]) -> Result<Condition, Problem> 
         tokens: &tokens,
         at: 0,
         names,
+        depth: 0,
     };
     let condition = parser.or()?;
     if parser.at != tokens.len() {
@@ -132,7 +133,12 @@ struct Parser<'t, 'a> {
     tokens: &'t [Token<'a>],
     at: usize,
     names: &'t [String],
+    /// Nesting of `not` and parentheses, bounded so that a hostile condition
+    /// cannot exhaust the stack.
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 64;
 
 impl Parser<'_, '_> {
     fn next_is(&mut self, token: &Token) -> bool {
@@ -160,10 +166,20 @@ impl Parser<'_, '_> {
     }
 
     fn not(&mut self) -> Result<Condition, Problem> {
-        if self.next_is(&Token::Not) {
-            return Ok(Condition::Not(Box::new(self.not()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Problem::invalid(
+                "condition",
+                format!("nested deeper than {MAX_DEPTH}"),
+            ));
         }
-        self.primary()
+        let result = if self.next_is(&Token::Not) {
+            self.not().map(|inner| Condition::Not(Box::new(inner)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        result
     }
 
     fn primary(&mut self) -> Result<Condition, Problem> {
@@ -234,16 +250,52 @@ fn flatten(mut parts: Vec<Condition>, combine: fn(Vec<Condition>) -> Condition) 
 }
 
 /// `*` in a selection-name pattern stands for any run of characters.
+/// Greedy with one backtrack point, so linear in practice whatever the pattern.
 fn glob_matches(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, rest)) => {
-            let Some(tail) = name.strip_prefix(head) else {
-                return false;
-            };
-            (0..=tail.len())
-                .filter(|&i| tail.is_char_boundary(i))
-                .any(|i| glob_matches(rest, &tail[i..]))
+    let (pattern, name): (Vec<char>, Vec<char>) =
+        (pattern.chars().collect(), name.chars().collect());
+    let (mut p, mut n) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if p < pattern.len() && pattern[p] == '*' {
+            backtrack = Some((p, n));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == name[n] {
+            p += 1;
+            n += 1;
+        } else if let Some((star, matched)) = backtrack {
+            p = star + 1;
+            n = matched + 1;
+            backtrack = Some((star, matched + 1));
+        } else {
+            return false;
         }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches("filter_*", "filter_main_x"));
+        assert!(glob_matches("*_main_*", "filter_main_x"));
+        assert!(glob_matches("a*b*c", "aXXbYYbc"));
+        assert!(!glob_matches("a*b*c", "aXXbYYb"));
+        assert!(glob_matches("sel", "sel"));
+        assert!(!glob_matches("sel", "sel2"));
+        assert!(glob_matches("*", ""));
+        assert!(!glob_matches(&"*a".repeat(50), &"a".repeat(40)));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let names = ["a".to_string()];
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&deep, &names).is_err());
+        assert!(parse(&"not ".repeat(100_000), &names).is_err());
+        assert!(parse("((not a))", &names).is_ok());
     }
 }

@@ -400,7 +400,9 @@ impl Modifiers {
             m.fieldref,
             m.compare.is_some(),
         ];
-        if kinds.iter().filter(|k| **k).count() > 1 {
+        let takes_position =
+            !(m.regex_flags.is_some() || m.cidr || m.exists || m.compare.is_some());
+        if kinds.iter().filter(|k| **k).count() > 1 || (m.position.is_some() && !takes_position) {
             return Err(Problem::unsupported(format!(
                 "modifier combination `{}`",
                 names.join("|")
@@ -472,6 +474,8 @@ fn compile_field(
     })
 }
 
+const MAX_EXPANSIONS: usize = 10_000;
+
 /// Replaces every `%name%` by each of its values (a value list multiplies the
 /// patterns); an unknown placeholder is a load error.
 fn expand(text: &str, placeholders: &Placeholders) -> Result<Vec<String>, Problem> {
@@ -487,6 +491,12 @@ fn expand(text: &str, placeholders: &Placeholders) -> Result<Vec<String>, Proble
         .get(name)
         .ok_or_else(|| Problem::invalid("expand", format!("unknown placeholder `%{name}%`")))?;
     let rest = expand(&after[length + 1..], placeholders)?;
+    if values.len().saturating_mul(rest.len()) > MAX_EXPANSIONS {
+        return Err(Problem::invalid(
+            "expand",
+            format!("more than {MAX_EXPANSIONS} values"),
+        ));
+    }
     let mut out = Vec::new();
     for value in values {
         for tail in &rest {
@@ -657,6 +667,9 @@ const NAME_FIELD: &str = "eventName";
 const SOURCE_FIELD: &str = "eventSource";
 
 impl RuleSet {
+    /// Indexes each rule on `eventName` if every branch of its condition
+    /// requires a literal one, else on `eventSource` likewise, else keeps it
+    /// in the list every event runs.
     pub fn new(rules: Vec<Rule>) -> RuleSet {
         let mut set = RuleSet::default();
         for (index, rule) in rules.iter().enumerate() {
@@ -683,13 +696,31 @@ impl RuleSet {
 
     /// The rules that match `event`, each once.
     pub fn matching<'a>(&'a self, event: &'a Value) -> impl Iterator<Item = &'a Rule> + 'a {
-        let by_name = indexed(&self.by_event_name, event, NAME_FIELD);
-        let by_source = indexed(&self.by_event_source, event, SOURCE_FIELD);
+        // The index keys on top-level strings; an event shaped otherwise (an
+        // array, or an `eventName` that is a list) could still match through
+        // the array rules, so it runs every rule.
+        let indexable = event.as_object().is_some_and(|object| {
+            [NAME_FIELD, SOURCE_FIELD]
+                .iter()
+                .all(|field| object.get(*field).is_none_or(Value::is_string))
+        });
+        let (by_name, by_source, unindexed, every) = if indexable {
+            (
+                indexed(&self.by_event_name, event, NAME_FIELD),
+                indexed(&self.by_event_source, event, SOURCE_FIELD),
+                self.unindexed.as_slice(),
+                0..0,
+            )
+        } else {
+            (&[][..], &[][..], &[][..], 0..self.rules.len())
+        };
         by_name
             .iter()
             .chain(by_source)
-            .chain(&self.unindexed)
-            .map(|&index| &self.rules[index])
+            .chain(unindexed)
+            .copied()
+            .chain(every)
+            .map(|index| &self.rules[index])
             .filter(move |rule| rule.matches(event))
     }
 }
