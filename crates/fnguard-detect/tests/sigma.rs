@@ -36,6 +36,13 @@ fn sigmahq_rules() -> Vec<Rule> {
 }
 
 #[test]
+fn rules_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Rule>();
+    shareable::<RuleSet>();
+}
+
+#[test]
 fn every_sigmahq_cloudtrail_rule_loads_with_its_metadata() {
     let rules = sigmahq_rules();
     assert_eq!(rules.len(), 57);

@@ -6,7 +6,9 @@
 //! - a field holding an object is matched on its compact JSON text;
 //! - a missing field never matches (except a `null` value or `exists: false`),
 //!   it is never an error;
-//! - text comparisons ignore case unless `cased`; `re` follows its own `i` flag;
+//! - text comparisons ignore case unless `cased` (ASCII letters by byte, other
+//!   literals through the regex engine's Unicode case folding); `re` follows
+//!   its own `i` flag;
 //! - numbers and strings compare by value (`"200"` equals `200`);
 //! - `a.b` is the literal key `a.b` if present, otherwise the nested field;
 //! - a keyword matches when it is contained in some string value of the event;
@@ -35,6 +37,9 @@ use matcher::{CompareOp, FieldMatcher, FieldTest, Pattern, Position, Selection};
 /// Values of the `expand` modifier's `%name%` placeholders.
 pub type Placeholders = HashMap<String, Vec<String>>;
 
+/// Why a rule file was refused. Every variant names the file; rule-level
+/// variants also name the rule (title, else id, else document number) and the
+/// construct at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
     #[error("{file}: cannot read: {source}")]
@@ -93,6 +98,7 @@ impl Problem {
     }
 }
 
+/// The rule's `logsource`: which logs it was written for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogSource {
     pub product: Option<String>,
@@ -100,6 +106,7 @@ pub struct LogSource {
     pub category: Option<String>,
 }
 
+/// One Sigma detection rule, compiled.
 #[derive(Debug)]
 pub struct Rule {
     /// The file (or name given to `load_str`) the rule came from.
@@ -119,10 +126,12 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Every rule of a YAML file, or the first refusal.
     pub fn load_file(path: &Path) -> Result<Vec<Rule>, RuleError> {
         Rule::load_file_with(path, &Placeholders::new())
     }
 
+    /// As `load_file`, with values for `expand` placeholders.
     pub fn load_file_with(
         path: &Path,
         placeholders: &Placeholders,
@@ -135,6 +144,7 @@ impl Rule {
         Rule::load_str_with(&display, &text, placeholders)
     }
 
+    /// Rules from YAML text; `display` names the source in errors and in `Rule::source`.
     pub fn load_str(display: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
         Rule::load_str_with(display, text, &Placeholders::new())
     }
@@ -162,6 +172,7 @@ impl Rule {
             .collect()
     }
 
+    /// Whether the rule's condition holds for one event (a JSON object).
     pub fn matches(&self, event: &Value) -> bool {
         self.condition.matches(&self.selections, event)
     }
@@ -690,6 +701,7 @@ impl RuleSet {
         set
     }
 
+    /// Every rule, in the order given to `new`.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
