@@ -36,6 +36,45 @@ fn sigmahq_rules() -> Vec<Rule> {
 }
 
 #[test]
+fn damaged_rules_are_refused_or_run_but_never_panic() {
+    let events = [
+        json!({"eventName": "CreateAccessKey", "eventSource": "iam.amazonaws.com", "requestParameters": {"a": [1, "x", null]}}),
+        json!({"eventName": 5, "userIdentity": "not an object"}),
+        json!([null, {"eventName": ["a"]}]),
+        json!(null),
+    ];
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(rules_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let variants = (0..text.len())
+            .step_by(13)
+            .filter(|&cut| text.is_char_boundary(cut))
+            .flat_map(|cut| {
+                [
+                    text[..cut].to_string(),
+                    format!("{}|{}", &text[..cut], &text[cut..]),
+                    format!("{}*?\\{}", &text[..cut], &text[cut..]),
+                    format!("{} (not {}", &text[..cut], &text[cut..]),
+                ]
+            });
+        for variant in variants {
+            if let Ok(rules) = Rule::load_str("damaged.yml", &variant) {
+                loaded += rules.len();
+                let set = RuleSet::new(rules);
+                for event in &events {
+                    set.matching(event).count();
+                }
+            }
+        }
+    }
+    assert!(loaded > 0);
+}
+
+#[test]
 fn rules_can_be_shared_across_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Rule>();
@@ -378,6 +417,8 @@ fn numbers_and_strings_compare_by_value() {
     assert!(number_rule.matches(&json!({"status": 200})));
     assert!(number_rule.matches(&json!({"status": 200.0})));
     assert!(!number_rule.matches(&json!({"status": 404})));
+    let infinite = rule("selection:\n    status: inf\ncondition: selection");
+    assert!(!infinite.matches(&json!({"status": "Infinity"})));
     let string_rule = rule("selection:\n    status: '200'\ncondition: selection");
     assert!(string_rule.matches(&json!({"status": 200})));
     let boolean = rule("selection:\n    flag: true\ncondition: selection");

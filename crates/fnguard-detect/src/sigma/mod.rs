@@ -648,7 +648,8 @@ fn literal_pattern(literal: String, position: Position, cased: bool) -> Pattern 
         }
     }
     let number = match position {
-        Position::Exact => literal.trim().parse::<f64>().ok(),
+        // Finite only: a rule value `inf` is not the number infinity.
+        Position::Exact => literal.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
         _ => None,
     };
     let text = if cased {
