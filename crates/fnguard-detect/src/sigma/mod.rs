@@ -319,7 +319,10 @@ fn compile_selection(value: &Yaml, placeholders: &Placeholders) -> Result<Select
                 let text = scalar_string(item).ok_or_else(|| {
                     Problem::invalid("keyword list", "a keyword is not a scalar".to_string())
                 })?;
-                patterns.push(plain_pattern(&text, Position::Contains, false)?);
+                patterns.push(
+                    plain_pattern(&text, Position::Contains, false)
+                        .map_err(|message| Problem::invalid("keyword", message))?,
+                );
             }
             Ok(Selection::Keywords(patterns))
         }
@@ -557,7 +560,7 @@ fn compile_value(text: &str, m: &Modifiers, out: &mut Vec<Pattern>) -> Result<()
             out.push(literal_pattern(literal, position, true));
         }
     } else {
-        out.push(plain_pattern(text, position, m.cased).map_err(|p| format!("{p:?}"))?);
+        out.push(plain_pattern(text, position, m.cased)?);
     }
     Ok(())
 }
@@ -572,7 +575,7 @@ enum Piece {
 /// A plain value: `*` and `?` are wildcards, `\*`, `\?` and `\\` their
 /// literals, any other backslash is itself. Leading and trailing `*` become a
 /// literal comparison; inner wildcards a regex.
-fn plain_pattern(text: &str, position: Position, cased: bool) -> Result<Pattern, Problem> {
+fn plain_pattern(text: &str, position: Position, cased: bool) -> Result<Pattern, String> {
     let mut pieces = Vec::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -629,7 +632,7 @@ fn plain_pattern(text: &str, position: Position, cased: bool) -> Result<Pattern,
     source.push('$');
     Regex::new(&source)
         .map(Pattern::Regex)
-        .map_err(|e| Problem::invalid("wildcard value", e.to_string()))
+        .map_err(|e| format!("wildcard value: {e}"))
 }
 
 fn literal_pattern(literal: String, position: Position, cased: bool) -> Pattern {
