@@ -350,6 +350,14 @@ fn compile_map(value: &Yaml, placeholders: &Placeholders) -> Result<Vec<FieldMat
         .collect()
 }
 
+#[derive(Clone, Copy)]
+enum Base64 {
+    /// `base64`: the value encoded on its own.
+    Whole,
+    /// `base64offset`: the value as it appears inside a longer encoded text.
+    Offsets,
+}
+
 /// The modifiers of one `field|mod|mod` key.
 #[derive(Default)]
 struct Modifiers {
@@ -358,7 +366,7 @@ struct Modifiers {
     cased: bool,
     regex_flags: Option<String>,
     cidr: bool,
-    base64: Option<bool>,
+    base64: Option<Base64>,
     utf16: Option<Utf16>,
     exists: bool,
     fieldref: bool,
@@ -385,8 +393,8 @@ impl Modifiers {
                     }
                 }
                 "cidr" => m.cidr = true,
-                "base64" => m.base64 = Some(false),
-                "base64offset" => m.base64 = Some(true),
+                "base64" => m.base64 = Some(Base64::Whole),
+                "base64offset" => m.base64 = Some(Base64::Offsets),
                 "utf16le" | "wide" => m.utf16 = Some(Utf16::Le),
                 "utf16be" => m.utf16 = Some(Utf16::Be),
                 "utf16" => m.utf16 = Some(Utf16::LeWithBom),
@@ -545,15 +553,14 @@ fn compile_value(text: &str, m: &Modifiers, out: &mut Vec<Pattern>) -> Result<()
             position,
             cased: m.cased,
         });
-    } else if let Some(offsets) = m.base64 {
+    } else if let Some(base64) = m.base64 {
         let bytes = match m.utf16 {
             Some(form) => encode::utf16(text, form),
             None => text.as_bytes().to_vec(),
         };
-        let encoded = if offsets {
-            encode::base64_offsets(&bytes)
-        } else {
-            vec![encode::base64(&bytes)]
+        let encoded = match base64 {
+            Base64::Whole => vec![encode::base64(&bytes)],
+            Base64::Offsets => encode::base64_offsets(&bytes),
         };
         // Base64 is case-sensitive by nature.
         for literal in encoded {
