@@ -111,7 +111,7 @@ fn the_backdoor_users_keys_rule_fires_on_every_create_access_key() {
     // without `fieldref` that is the literal text "responseElements.accessKey.userName",
     // which no ARN contains, so the filter never applies and the rule fires even
     // when users create keys for themselves. We run the rule as written.
-    let rules = Rule::load_file(&rules_dir().join("aws_iam_backdoor_users_keys.yml")).unwrap();
+    let rules = Rule::load_file(rules_dir().join("aws_iam_backdoor_users_keys.yml")).unwrap();
     let own_key = json!({
         "eventSource": "iam.amazonaws.com",
         "eventName": "CreateAccessKey",

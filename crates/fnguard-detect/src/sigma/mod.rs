@@ -127,15 +127,16 @@ pub struct Rule {
 
 impl Rule {
     /// Every rule of a YAML file, or the first refusal.
-    pub fn load_file(path: &Path) -> Result<Vec<Rule>, RuleError> {
+    pub fn load_file(path: impl AsRef<Path>) -> Result<Vec<Rule>, RuleError> {
         Rule::load_file_with(path, &Placeholders::new())
     }
 
     /// As `load_file`, with values for `expand` placeholders.
     pub fn load_file_with(
-        path: &Path,
+        path: impl AsRef<Path>,
         placeholders: &Placeholders,
     ) -> Result<Vec<Rule>, RuleError> {
+        let path = path.as_ref();
         let display = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| RuleError::Io {
             file: display.clone(),
