@@ -774,3 +774,38 @@ fn indexed<'a>(index: &'a HashMap<String, Vec<usize>>, event: &Value, field: &st
     };
     found.map_or(&[], Vec::as_slice)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sigmahq_rule_naming_an_api_is_indexed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigma-aws-cloudtrail");
+        let mut rules = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yml") {
+                rules.extend(Rule::load_file(&path).unwrap());
+            }
+        }
+        let set = RuleSet::new(rules);
+        let mut unindexed: Vec<&str> = set
+            .unindexed
+            .iter()
+            .map(|&i| set.rules[i].title.as_str())
+            .collect();
+        unindexed.sort();
+        // These four match on the caller (user type, user agent, ARN), not on an API.
+        assert_eq!(
+            unindexed,
+            [
+                "AWS Root Credentials",
+                "AWS STS AssumeRole Misuse",
+                "Malicious Usage Of IMDS Credentials Outside Of AWS Infrastructure",
+                "PUA - AWS TruffleHog Execution",
+            ]
+        );
+        assert_eq!(set.by_event_source.len(), 1);
+    }
+}
