@@ -40,6 +40,57 @@ pub enum Command {
         #[command(subcommand)]
         command: DnsCommand,
     },
+    /// Find attacks in logs with Sigma rules: CloudTrail ({"Records":[...]}
+    /// files, arrays, JSON lines), gzip or not, folders walked, `-` for
+    /// standard input.
+    Detect(DetectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DetectArgs {
+    /// Log files or folders; `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Sigma rule files or folders of them (.yml, .yaml), repeatable.
+    #[arg(long, required = true, value_name = "PATH")]
+    pub rules: Vec<std::path::PathBuf>,
+    /// table or jsonl (one JSON object per alert).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: DetectFormat,
+    /// Exit 1 when an alert at or above this Sigma level fired:
+    /// informational, low, medium, high or critical.
+    #[arg(long, value_name = "LEVEL", default_value = "informational", value_parser = parse_level)]
+    pub fail_on: u8,
+    /// Bytes read from one log file after decompression (a gzip bomb stops
+    /// there).
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_file_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DetectFormat {
+    Table,
+    Jsonl,
+}
+
+/// Sigma levels in order; unknown levels rank as informational.
+pub fn level_rank(level: &str) -> u8 {
+    match level.to_ascii_lowercase().as_str() {
+        "low" => 1,
+        "medium" => 2,
+        "high" => 3,
+        "critical" => 4,
+        _ => 0,
+    }
+}
+
+fn parse_level(s: &str) -> Result<u8, String> {
+    match s {
+        "informational" | "low" | "medium" | "high" | "critical" => Ok(level_rank(s)),
+        other => Err(format!(
+            "unknown level `{other}` (informational, low, medium, high or critical)"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]

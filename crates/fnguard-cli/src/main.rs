@@ -2,6 +2,7 @@
 //! Decisions live in `fnguard-engine` and the checks, not here.
 
 mod args;
+mod detect;
 mod dns;
 mod intel;
 mod output;
@@ -30,6 +31,7 @@ fn main() {
         args::Command::Rules { command } => rules::run(command),
         args::Command::Intel { command } => intel::run(command),
         args::Command::Dns { command } => dns::run(command),
+        args::Command::Detect(detect_args) => detect::run(detect_args),
     };
     std::process::exit(code as i32);
 }

@@ -1,0 +1,183 @@
+//! `fnguard detect`: Sigma rules over streamed log events; one alert per
+//! rule that matches an event, as it is read.
+
+use crate::args::{level_rank, DetectArgs, DetectFormat};
+use crate::output;
+use crate::ExitCode;
+use fnguard_detect::input::{self, Event, Limits};
+use fnguard_detect::sigma::{Rule, RuleSet};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(args: DetectArgs) -> ExitCode {
+    let mut input_errors = 0usize;
+    let mut rules = Vec::new();
+    for path in &args.rules {
+        for file in rule_files(path, &mut input_errors) {
+            match Rule::load_file(&file) {
+                Ok(loaded) => rules.extend(loaded),
+                Err(e) => {
+                    // One broken rule file does not stop the others.
+                    output::stderr_line(&format!("error: {e}"));
+                    input_errors += 1;
+                }
+            }
+        }
+    }
+    if rules.is_empty() {
+        output::stderr_line("error: no Sigma rule loaded (--rules FILE or FOLDER)");
+        return ExitCode::Error;
+    }
+    let rule_count = rules.len();
+    let set = RuleSet::new(rules);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut alerts = 0usize;
+    let mut worst = None::<u8>;
+    let stats = input::read_paths(
+        &args.paths,
+        Limits {
+            max_file_bytes: args.max_file_bytes,
+        },
+        &mut |event| {
+            for rule in set.matching(&event.value) {
+                alerts += 1;
+                let rank = level_rank(rule.level.as_deref().unwrap_or(""));
+                worst = worst.max(Some(rank));
+                let _ = write_alert(&mut out, args.format, rule, &event);
+            }
+        },
+        &mut |e| output::stderr_line(&format!("error: {e}")),
+    );
+    let _ = out.flush();
+    drop(out);
+    output::stderr_line(&format!(
+        "{} events from {} files, {rule_count} rules, {alerts} alerts{}",
+        stats.events,
+        stats.files,
+        match stats.errors as usize + input_errors {
+            0 => String::new(),
+            n => format!(", {n} input errors"),
+        }
+    ));
+    if stats.errors > 0 || input_errors > 0 {
+        ExitCode::Error
+    } else if worst.is_some_and(|w| w >= args.fail_on) {
+        ExitCode::Findings
+    } else {
+        ExitCode::Clean
+    }
+}
+
+/// The rule files under `path` (.yml, .yaml), in a stable order.
+fn rule_files(path: &Path, errors: &mut usize) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                output::stderr_line(&format!("error: {}: {e}", dir.display()));
+                *errors += 1;
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[derive(Serialize)]
+struct AlertRule<'a> {
+    id: Option<&'a str>,
+    title: &'a str,
+    level: Option<&'a str>,
+    tags: &'a [String],
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct AlertOrigin<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    index: u64,
+}
+
+#[derive(Serialize)]
+struct Alert<'a> {
+    rule: AlertRule<'a>,
+    time: Option<&'a str>,
+    event_source: Option<&'a str>,
+    event_name: Option<&'a str>,
+    principal: Option<&'a str>,
+    source_ip: Option<&'a str>,
+    origin: AlertOrigin<'a>,
+}
+
+fn text<'a>(event: &'a Value, pointer: &str) -> Option<&'a str> {
+    event.pointer(pointer).and_then(Value::as_str)
+}
+
+fn write_alert(
+    out: &mut impl Write,
+    format: DetectFormat,
+    rule: &Rule,
+    event: &Event,
+) -> std::io::Result<()> {
+    let value = &event.value;
+    let alert = Alert {
+        rule: AlertRule {
+            id: rule.id.as_deref(),
+            title: &rule.title,
+            level: rule.level.as_deref(),
+            tags: &rule.tags,
+            source: &rule.source,
+        },
+        time: text(value, "/eventTime"),
+        event_source: text(value, "/eventSource"),
+        event_name: text(value, "/eventName"),
+        principal: text(value, "/userIdentity/arn"),
+        source_ip: text(value, "/sourceIPAddress"),
+        origin: AlertOrigin {
+            file: &event.origin.file,
+            line: event.origin.line,
+            index: event.origin.index,
+        },
+    };
+    match format {
+        DetectFormat::Jsonl => {
+            serde_json::to_writer(&mut *out, &alert)?;
+            writeln!(out)
+        }
+        DetectFormat::Table => {
+            let location = match alert.origin.line {
+                Some(line) => format!("{}:{line}", alert.origin.file),
+                None => format!("{}#{}", alert.origin.file, alert.origin.index),
+            };
+            writeln!(
+                out,
+                "{:<13} {}  {}  {}  {}  {}  {location}",
+                alert.rule.level.unwrap_or("-"),
+                alert.rule.title,
+                alert.time.unwrap_or("-"),
+                alert.event_name.unwrap_or("-"),
+                alert.principal.unwrap_or("-"),
+                alert.source_ip.unwrap_or("-"),
+            )
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `fnguard detect`: SigmaHQ's AWS rules over Stratus Red Team detonation
+//! logs (both copied into crates/fnguard-detect/tests/data with their
+//! notices), gzip and standard input, exit codes, broken inputs.
+
+mod common;
+
+use common::{fnguard, TempDir};
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+
+fn data(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fnguard-detect/tests/data")
+        .join(rel)
+}
+
+fn alerts(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
+    let dir = TempDir::new("detect");
+    let stop = std::fs::read(data(
+        "stratus-red-team/aws.defense-evasion.cloudtrail-stop.json",
+    ))
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&stop).unwrap();
+    std::fs::create_dir_all(dir.path("logs/2024/07")).unwrap();
+    std::fs::write(dir.path("logs/2024/07/stop.json.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::copy(
+        data("stratus-red-team/aws.persistence.lambda-layer-extension.json"),
+        dir.path("logs/layer.json"),
+    )
+    .unwrap();
+    let rules = data("sigma-aws-cloudtrail");
+    let run = fnguard([
+        "detect".as_ref(),
+        dir.path("logs").as_os_str(),
+        "--rules".as_ref(),
+        rules.as_os_str(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+    ]);
+    assert_eq!(run.code, 1, "alerts fired: {}", run.stderr);
+    let found = alerts(&run.stdout);
+    let titles: Vec<&str> = found
+        .iter()
+        .map(|a| a["rule"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "AWS CloudTrail Important Change",
+            "AWS New Lambda Layer Attached"
+        ],
+        "folders walked in name order (logs/2024/... before logs/layer.json): {}",
+        run.stdout
+    );
+    assert_eq!(found[0]["event_name"], "StopLogging");
+    assert_eq!(found[0]["rule"]["level"], "medium");
+    assert!(found[0]["origin"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("stop.json.gz"));
+    assert_eq!(
+        found[1]["event_name"],
+        "UpdateFunctionConfiguration20150331v2"
+    );
+    assert!(run.stderr.contains("2 alerts"), "{}", run.stderr);
+
+    // Below the bar: exit 0, the alerts still printed.
+    let quiet = fnguard([
+        "detect".as_ref(),
+        dir.path("logs").as_os_str(),
+        "--rules".as_ref(),
+        rules.as_os_str(),
+        "--fail-on".as_ref(),
+        "high".as_ref(),
+    ]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert_eq!(quiet.stdout.lines().count(), 2, "{}", quiet.stdout);
+}
+
+#[test]
+fn broken_rules_and_logs_are_errors_that_name_their_place_and_the_rest_runs() {
+    let dir = TempDir::new("detect-broken");
+    let rules = dir.write(
+        "rules/lambda.yml",
+        "title: Function URL without auth\nid: 9d0c5c1e-7c1a-4a55-9a52-0d1f3f3b8f01\nlevel: high\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  selection:\n    eventName|startswith: CreateFunctionUrlConfig\n    requestParameters.authType: NONE\n  condition: selection\n",
+    );
+    dir.write(
+        "rules/broken.yml",
+        "title: Near\nlogsource:\n  product: aws\ndetection:\n  a:\n    eventName: X\n  b:\n    eventName: Y\n  condition: a | near b\n",
+    );
+    let logs = dir.write(
+        "trail.jsonl",
+        "{\"eventName\": \"CreateFunctionUrlConfig20211031\", \"requestParameters\": {\"authType\": \"NONE\"}}\n{\"eventName\": \"CreateFunctionUrlConfig20211031\", \"requestParameters\": {\"authType\": \"AWS_IAM\"}}\n{broken\n",
+    );
+    let run = fnguard([
+        "detect".as_ref(),
+        logs.as_os_str(),
+        "--rules".as_ref(),
+        rules.parent().unwrap().as_os_str(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+    ]);
+    assert_eq!(run.code, 2, "input errors: {}", run.stderr);
+    assert_eq!(
+        alerts(&run.stdout).len(),
+        1,
+        "the good rule ran: {}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("broken.yml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unsupported aggregation"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("trail.jsonl:3:"), "{}", run.stderr);
+
+    let none = fnguard(["detect", "-", "--rules", "/nonexistent/rules"]);
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr.contains("no Sigma rule loaded"),
+        "{}",
+        none.stderr
+    );
+}
