@@ -40,9 +40,9 @@ pub enum Command {
         #[command(subcommand)]
         command: DnsCommand,
     },
-    /// Find attacks in logs with Sigma rules: CloudTrail ({"Records":[...]}
-    /// files, arrays, JSON lines), gzip or not, folders walked, `-` for
-    /// standard input.
+    /// Find attacks in logs with Sigma rules (fnguard's Lambda pack and
+    /// yours): CloudTrail ({"Records":[...]} files, arrays, JSON lines),
+    /// gzip or not, folders walked, `-` for standard input.
     Detect(DetectArgs),
 }
 
@@ -51,9 +51,14 @@ pub struct DetectArgs {
     /// Log files or folders; `-` reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
-    /// Sigma rule files or folders of them (.yml, .yaml), repeatable.
-    #[arg(long, required = true, value_name = "PATH")]
+    /// More Sigma rule files or folders of them (.yml, .yaml), repeatable;
+    /// fnguard's own pack (rules/detect) is always loaded unless
+    /// --no-builtin.
+    #[arg(long, value_name = "PATH")]
     pub rules: Vec<std::path::PathBuf>,
+    /// Leave out fnguard's own rules (run only --rules).
+    #[arg(long)]
+    pub no_builtin: bool,
     /// table or jsonl (one JSON object per alert).
     #[arg(long, value_enum, default_value = "table")]
     pub format: DetectFormat,

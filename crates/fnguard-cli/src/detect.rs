@@ -14,6 +14,25 @@ use std::path::{Path, PathBuf};
 pub fn run(args: DetectArgs) -> ExitCode {
     let mut input_errors = 0usize;
     let mut rules = Vec::new();
+    // Pack rules are known by their source file; alerts name their
+    // FG-DET id.
+    let mut fnguard_ids = std::collections::HashMap::new();
+    if !args.no_builtin {
+        match fnguard_detect::pack::builtin() {
+            Ok(pack) => {
+                for entry in pack {
+                    fnguard_ids.insert(entry.rule.source.clone(), entry.id);
+                    rules.push(entry.rule);
+                }
+            }
+            Err(errors) => {
+                for e in errors {
+                    output::stderr_line(&format!("error: {e}"));
+                }
+                return ExitCode::Error;
+            }
+        }
+    }
     for path in &args.rules {
         for file in rule_files(path, &mut input_errors) {
             match Rule::load_file(&file) {
@@ -27,7 +46,9 @@ pub fn run(args: DetectArgs) -> ExitCode {
         }
     }
     if rules.is_empty() {
-        output::stderr_line("error: no Sigma rule loaded (--rules FILE or FOLDER)");
+        output::stderr_line(
+            "error: no Sigma rule loaded (--rules FILE or FOLDER, or drop --no-builtin)",
+        );
         return ExitCode::Error;
     }
     let rule_count = rules.len();
@@ -46,7 +67,8 @@ pub fn run(args: DetectArgs) -> ExitCode {
                 alerts += 1;
                 let rank = level_rank(rule.level.as_deref().unwrap_or(""));
                 worst = worst.max(Some(rank));
-                let _ = write_alert(&mut out, args.format, rule, &event);
+                let fnguard_id = fnguard_ids.get(&rule.source).map(String::as_str);
+                let _ = write_alert(&mut out, args.format, rule, fnguard_id, &event);
             }
         },
         &mut |e| output::stderr_line(&format!("error: {e}")),
@@ -102,6 +124,9 @@ fn rule_files(path: &Path, errors: &mut usize) -> Vec<PathBuf> {
 
 #[derive(Serialize)]
 struct AlertRule<'a> {
+    /// `FG-DET-NNN` for fnguard's own rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fnguard_id: Option<&'a str>,
     id: Option<&'a str>,
     title: &'a str,
     level: Option<&'a str>,
@@ -136,11 +161,13 @@ fn write_alert(
     out: &mut impl Write,
     format: DetectFormat,
     rule: &Rule,
+    fnguard_id: Option<&str>,
     event: &Event,
 ) -> std::io::Result<()> {
     let value = &event.value;
     let alert = Alert {
         rule: AlertRule {
+            fnguard_id,
             id: rule.id.as_deref(),
             title: &rule.title,
             level: rule.level.as_deref(),
@@ -168,11 +195,14 @@ fn write_alert(
                 Some(line) => format!("{}:{line}", alert.origin.file),
                 None => format!("{}#{}", alert.origin.file, alert.origin.index),
             };
+            let title = match fnguard_id {
+                Some(id) => format!("{id} {}", alert.rule.title),
+                None => alert.rule.title.to_string(),
+            };
             writeln!(
                 out,
-                "{:<13} {}  {}  {}  {}  {}  {location}",
+                "{:<13} {title}  {}  {}  {}  {}  {location}",
                 alert.rule.level.unwrap_or("-"),
-                alert.rule.title,
                 alert.time.unwrap_or("-"),
                 alert.event_name.unwrap_or("-"),
                 alert.principal.unwrap_or("-"),

@@ -176,9 +176,26 @@ fn check_secret_rules() -> ExitCode {
             return ExitCode::Error;
         }
     };
+    let detect_problems = fnguard_detect::pack::check();
+    if !detect_problems.is_empty() {
+        for problem in &detect_problems {
+            output::stderr_line(&format!("error: {problem}"));
+        }
+        output::stderr_line(&format!(
+            "error: {} problem(s) in the detection rules",
+            detect_problems.len()
+        ));
+        return ExitCode::Error;
+    }
+    let detect = fnguard_detect::pack::builtin().unwrap_or_default();
     let text = format!(
-        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n{} endpoint products checked: {} example hosts classified with their captures, {} negative examples not classified\n",
-        intel.products, intel.positive_examples, intel.negative_examples
+        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n{} endpoint products checked: {} example hosts classified with their captures, {} negative examples not classified\n{} detection rules checked: {} example events matched, {} not matched, ids unique, ATT&CK tags, text in en and zh\n",
+        intel.products,
+        intel.positive_examples,
+        intel.negative_examples,
+        detect.len(),
+        detect.iter().map(|r| r.must_match.len()).sum::<usize>(),
+        detect.iter().map(|r| r.must_not_match.len()).sum::<usize>(),
     );
     output::print(&text)
 }

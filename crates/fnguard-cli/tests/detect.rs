@@ -44,6 +44,7 @@ fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
         dir.path("logs").as_os_str(),
         "--rules".as_ref(),
         rules.as_os_str(),
+        "--no-builtin".as_ref(),
         "--format".as_ref(),
         "jsonl".as_ref(),
     ]);
@@ -80,6 +81,7 @@ fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
         dir.path("logs").as_os_str(),
         "--rules".as_ref(),
         rules.as_os_str(),
+        "--no-builtin".as_ref(),
         "--fail-on".as_ref(),
         "high".as_ref(),
     ]);
@@ -125,11 +127,41 @@ fn broken_rules_and_logs_are_errors_that_name_their_place_and_the_rest_runs() {
     );
     assert!(run.stderr.contains("trail.jsonl:3:"), "{}", run.stderr);
 
-    let none = fnguard(["detect", "-", "--rules", "/nonexistent/rules"]);
+    let none = fnguard([
+        "detect",
+        "-",
+        "--no-builtin",
+        "--rules",
+        "/nonexistent/rules",
+    ]);
     assert_eq!(none.code, 2);
     assert!(
         none.stderr.contains("no Sigma rule loaded"),
         "{}",
         none.stderr
+    );
+}
+
+#[test]
+fn the_builtin_pack_runs_by_default_and_names_its_ids() {
+    let logs = data("stratus-red-team/aws.persistence.lambda-backdoor-function.json");
+    let run = fnguard([
+        "detect".as_ref(),
+        logs.as_os_str(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found = alerts(&run.stdout);
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(found[0]["rule"]["fnguard_id"], "FG-DET-001");
+    assert_eq!(found[0]["rule"]["level"], "high");
+    assert_eq!(found[0]["event_name"], "AddPermission20150331v2");
+    let check = fnguard(["rules", "check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check.stdout.contains("6 detection rules checked"),
+        "{}",
+        check.stdout
     );
 }

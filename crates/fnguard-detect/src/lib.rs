@@ -3,4 +3,5 @@
 //! logs; `sigma` compiles Sigma rules once and matches them.
 
 pub mod input;
+pub mod pack;
 pub mod sigma;
