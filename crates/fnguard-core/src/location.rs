@@ -83,3 +83,29 @@ mod tests {
         assert_eq!(line_col("", 5), (1, 1));
     }
 }
+
+/// A problem at a place in an input file (a settings file, a rule, a log
+/// line), shown as `file:line:col: message`; `line` 0 when the problem
+/// has no position (an unreadable file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub file: String,
+    /// 1-based; 0 when the problem has no position.
+    pub line: u64,
+    pub col: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.col, self.message
+            )
+        }
+    }
+}

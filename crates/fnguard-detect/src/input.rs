@@ -42,28 +42,7 @@ pub struct Origin {
 }
 
 /// A problem with one input, with where it is; the reading goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    pub file: String,
-    /// 1-based; 0 when the problem has no position.
-    pub line: u64,
-    pub col: u64,
-    pub message: String,
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.file, self.message)
-        } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.col, self.message
-            )
-        }
-    }
-}
+pub type InputError = fnguard_core::location::FileError;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

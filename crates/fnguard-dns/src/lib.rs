@@ -59,28 +59,7 @@ pub enum Mode {
 }
 
 /// A problem in the policy file or a list it names, with where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError {
-    pub file: String,
-    /// 1-based; 0 when the problem has no position.
-    pub line: u32,
-    pub col: u32,
-    pub message: String,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.file, self.message)
-        } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.col, self.message
-            )
-        }
-    }
-}
+pub type PolicyError = fnguard_core::location::FileError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -604,8 +583,8 @@ fn error_at(display: &str, text: &str, offset: usize, message: String) -> Policy
     let (line, col) = line_col(text, offset);
     PolicyError {
         file: display.to_string(),
-        line,
-        col,
+        line: line.into(),
+        col: col.into(),
         message,
     }
 }
@@ -653,7 +632,7 @@ fn read_list(
     for index in 0.. {
         let error = |message: String| PolicyError {
             file: display.to_string(),
-            line: index as u32 + 1,
+            line: index + 1,
             col: 1,
             message,
         };
