@@ -11,6 +11,11 @@
 //!   logs, fnguard guard's own log): each line on its own, so that a broken
 //!   line is counted and reported with its number and the next is read.
 //!
+//! Text logs too (`text`): VPC flow logs (the default version 2 format, or
+//! any field list given by a header line) and Lambda's platform lines
+//! (START, END, REPORT with its durations and memory, timeouts), each line
+//! an event object.
+//!
 //! Nothing is fatal but an unreadable file, and even then the other files
 //! are read; a gzip file is capped in decompressed size (a bomb is an
 //! error, not an outage).
@@ -23,6 +28,8 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod text;
 
 /// One event and where it came from.
 #[derive(Debug, Clone)]
@@ -254,13 +261,7 @@ fn read_json(
         .read_until(b'\n', &mut first)
         .map_err(|e| io_error(e, skipped_lines + 1))?;
     if !matches!(first.first(), Some(b'{' | b'[')) {
-        return Err(InputError {
-            file: display.to_string(),
-            line: skipped_lines + 1,
-            col: 1,
-            message: "not JSON: expected CloudTrail records, a JSON array of events or JSON lines"
-                .into(),
-        });
+        return text::read_text(display, first, skipped_lines + 1, reader, emit, on_error);
     }
     let first_is_whole = serde_json::from_slice::<IgnoredAny>(&first).is_ok();
     if first_is_whole {

@@ -123,7 +123,10 @@ fn a_broken_document_reports_its_position_after_the_records_before_it() {
     assert_eq!(errors[0].line, 4, "{}", errors[0]);
     let (events, errors) = read(b"eventName=A\n");
     assert!(events.is_empty());
-    assert!(errors[0].message.starts_with("not JSON"), "{errors:?}");
+    assert!(
+        errors[0].message.starts_with("not a log fnguard reads"),
+        "{errors:?}"
+    );
     let (events, errors) = read(b"");
     assert!(events.is_empty() && errors.is_empty());
 }
@@ -158,4 +161,59 @@ fn folders_are_walked_in_order_and_unreadable_paths_reported() {
     assert!(unreadable.iter().any(|f| f.ends_with("LICENSE")));
     assert!(unreadable.iter().any(|f| f.ends_with("missing.json")));
     assert_eq!(stats.errors, 3);
+}
+
+#[test]
+fn vpc_flow_logs_default_and_custom_formats() {
+    let default = b"2 123456789012 eni-0a1b2c3d 10.0.1.5 198.51.100.7 49152 443 6 10 840 1733390000 1733390060 ACCEPT OK\n2 123456789012 eni-0a1b2c3d - - - - - - - 1733390000 1733390060 - NODATA\n2 too short\n";
+    let (events, errors) = read(default);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].value["log"], "vpc-flow");
+    assert_eq!(events[0].value["dstaddr"], "198.51.100.7");
+    assert_eq!(events[0].value["dstport"], 443);
+    assert_eq!(events[0].value["action"], "ACCEPT");
+    assert!(events[1].value["srcaddr"].is_null());
+    assert_eq!((errors.len(), errors[0].line), (1, 3), "{errors:?}");
+    let custom = b"version vpc-id srcaddr dstaddr dstport pkt-dst-aws-service flow-direction\n5 vpc-0abc 10.0.1.5 52.94.1.1 443 S3 egress\n";
+    let (events, errors) = read(custom);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(events.len(), 1, "the header is not an event");
+    assert_eq!(events[0].value["pkt-dst-aws-service"], "S3");
+    assert_eq!(events[0].value["flow-direction"], "egress");
+    assert_eq!(events[0].origin.line, Some(2));
+}
+
+#[test]
+fn lambda_platform_lines_with_their_figures() {
+    let log = "2026-12-05T10:00:00.000Z START RequestId: 6f1b-11 Version: $LATEST\n\
+        2026-12-05T10:00:00.010Z\t6f1b-11\tINFO\thandling order 42\n\
+        2026-12-05T10:00:03.000Z 6f1b-11 Task timed out after 3.00 seconds\n\
+        2026-12-05T10:00:03.001Z END RequestId: 6f1b-11\n\
+        2026-12-05T10:00:03.001Z REPORT RequestId: 6f1b-11\tDuration: 3000.52 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 127 MB\tInit Duration: 412.33 ms\t\n";
+    let (events, errors) = read(log.as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e.value["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["start", "log", "timeout", "end", "report"]);
+    let report = &events[4].value;
+    assert_eq!(report["requestId"], "6f1b-11");
+    assert_eq!(report["durationMs"], 3000.52);
+    assert_eq!(report["billedDurationMs"], 3000.0);
+    assert_eq!(report["memorySizeMB"], 128.0);
+    assert_eq!(report["maxMemoryUsedMB"], 127.0);
+    assert_eq!(report["initDurationMs"], 412.33);
+    assert_eq!(
+        events[1].value["message"],
+        "2026-12-05T10:00:00.010Z\t6f1b-11\tINFO\thandling order 42"
+    );
+    assert_eq!(events[2].value["requestId"], "6f1b-11");
+    let (events, _) = read(b"START RequestId: 1 Version: 1\nRESEND RequestId: 2 queued\n");
+    assert_eq!(events[1].value["type"], "log", "not the platform's END");
+    let (_, errors) = read(b"eventName=A\n");
+    assert!(
+        errors[0].message.starts_with("not a log fnguard reads"),
+        "{errors:?}"
+    );
 }
