@@ -93,33 +93,21 @@ pub fn run(args: DetectArgs) -> ExitCode {
     }
 }
 
-/// The rule files under `path` (.yml, .yaml), in a stable order.
+/// The rule files under `path` (.yml, .yaml; `path` itself when it is a
+/// file), walked as log folders are.
 fn rule_files(path: &Path, errors: &mut usize) -> Vec<PathBuf> {
+    let mut report = |e: input::InputError| {
+        output::stderr_line(&format!("error: {e}"));
+        *errors += 1;
+    };
+    let files = input::files_under(path, &mut report);
     if !path.is_dir() {
-        return vec![path.to_path_buf()];
+        return files;
     }
-    let mut files = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                output::stderr_line(&format!("error: {}: {e}", dir.display()));
-                *errors += 1;
-                continue;
-            }
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
     files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect()
 }
 
 #[derive(Serialize)]

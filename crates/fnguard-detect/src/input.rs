@@ -103,11 +103,7 @@ pub fn read_paths(
             );
             continue;
         }
-        let mut files = Vec::new();
-        if let Err(e) = collect_files(path, &mut files) {
-            report(e);
-        }
-        for file in files {
+        for file in files_under(path, &mut report) {
             stats.files += 1;
             let display = file.display().to_string();
             match std::fs::File::open(&file) {
@@ -132,34 +128,46 @@ pub fn read_paths(
     stats
 }
 
-/// The files under `path` in a stable order; symbolic links to folders are
-/// not followed (a loop would never end).
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
+/// The files under `path` (itself when it is a file) in a stable order;
+/// symbolic links to folders are not followed (a loop would never end). An
+/// unreadable folder is reported and the walk goes on. Log inputs and rule
+/// folders are both walked this way.
+pub fn files_under(path: &Path, on_error: &mut dyn FnMut(InputError)) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    collect_files(path, &mut files, on_error);
+    files
+}
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>, on_error: &mut dyn FnMut(InputError)) {
     let error = |e: std::io::Error| InputError {
         file: path.display().to_string(),
         line: 0,
         col: 0,
         message: format!("cannot read: {e}"),
     };
-    let metadata = std::fs::metadata(path).map_err(error)?;
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) => return on_error(error(e)),
+    };
     if !metadata.is_dir() {
         files.push(path.to_path_buf());
-        return Ok(());
+        return;
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(error)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .collect(),
+        Err(e) => return on_error(error(e)),
+    };
     entries.sort();
     for entry in entries {
         let is_link_to_dir = std::fs::symlink_metadata(&entry)
             .is_ok_and(|m| m.file_type().is_symlink())
             && entry.is_dir();
         if !is_link_to_dir {
-            collect_files(&entry, files)?;
+            collect_files(&entry, files, on_error);
         }
     }
-    Ok(())
 }
 
 /// A reader that fails once more than `left` bytes have come through.
