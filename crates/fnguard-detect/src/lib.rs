@@ -2,6 +2,8 @@
 //! CloudTrail, DNS, flow and function logs. `input` streams events from
 //! logs; `sigma` compiles Sigma rules once and matches them.
 
+pub mod alert;
+pub mod detectors;
 pub mod input;
 pub mod pack;
 pub mod sigma;
