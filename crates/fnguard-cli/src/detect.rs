@@ -4,7 +4,7 @@
 use crate::args::{level_rank, DetectArgs, DetectFormat};
 use crate::output;
 use crate::ExitCode;
-use fnguard_detect::input::{self, Event, Limits};
+use fnguard_detect::input::{self, Event, Interest, Limits, Projection};
 use fnguard_detect::sigma::{Rule, RuleSet};
 use serde::Serialize;
 use serde_json::Value;
@@ -57,11 +57,27 @@ pub fn run(args: DetectArgs) -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut alerts = 0usize;
     let mut worst = None::<u8>;
-    let stats = input::read_paths(
+    // The fast path: events no rule can match are not parsed, and the
+    // others only as far as the rules and the alert read them.
+    let prefilter = set.prefilter();
+    let projection = set.fields_read().map(|fields| {
+        let mut projection = Projection::of_paths(fields.iter().map(String::as_str));
+        for field in ALERT_FIELDS {
+            projection.add(field);
+        }
+        projection
+    });
+    let mut wants = |raw: &[u8]| prefilter.wants(raw);
+    let mut interest = Interest {
+        wants: &mut wants,
+        projection: projection.as_ref(),
+    };
+    let stats = input::read_paths_with(
         &args.paths,
         Limits {
             max_file_bytes: args.max_file_bytes,
         },
+        &mut interest,
         &mut |event| {
             for rule in set.matching(&event.value) {
                 alerts += 1;
@@ -140,6 +156,15 @@ struct Alert<'a> {
     source_ip: Option<&'a str>,
     origin: AlertOrigin<'a>,
 }
+
+/// The event fields `write_alert` reads (as projection paths).
+const ALERT_FIELDS: [&str; 5] = [
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "userIdentity.arn",
+    "sourceIPAddress",
+];
 
 fn text<'a>(event: &'a Value, pointer: &str) -> Option<&'a str> {
     event.pointer(pointer).and_then(Value::as_str)

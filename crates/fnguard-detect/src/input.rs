@@ -24,12 +24,16 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod project;
 mod text;
+
+pub use project::{parse_projected, ProjectedValue, Projection};
 
 /// One event and where it came from.
 #[derive(Debug, Clone)]
@@ -71,8 +75,25 @@ impl Default for Limits {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
     pub files: u64,
+    /// Events read, skipped ones included.
     pub events: u64,
     pub errors: u64,
+    /// JSON lines the caller's [`Interest::wants`] refused: checked to be
+    /// well-formed, counted, never parsed into a value.
+    pub skipped: u64,
+}
+
+/// What the caller needs of each event, so that the reader does no more:
+/// the fast path of `fnguard detect`.
+pub struct Interest<'a> {
+    /// Whether a record can matter, judged on its raw JSON text (a
+    /// [`crate::sigma::Prefilter`], possibly combined with detectors'
+    /// own tests). Asked for each JSON line that is one object; a line it
+    /// refuses is not handed over (records of `{"Records":[...]}` files and
+    /// arrays are all handed over).
+    pub wants: &'a mut dyn FnMut(&[u8]) -> bool,
+    /// The fields to build of each event; every field when `None`.
+    pub projection: Option<&'a Projection>,
 }
 
 /// Reads every path (files, folders recursively, `-` for standard input)
@@ -80,6 +101,24 @@ pub struct Stats {
 pub fn read_paths(
     paths: &[PathBuf],
     limits: Limits,
+    on_event: &mut dyn FnMut(Event),
+    on_error: &mut dyn FnMut(InputError),
+) -> Stats {
+    let mut every = |_: &[u8]| true;
+    let mut interest = Interest {
+        wants: &mut every,
+        projection: None,
+    };
+    read_paths_with(paths, limits, &mut interest, on_event, on_error)
+}
+
+/// As [`read_paths`], handing over only the events `interest` wants, built
+/// only as far as it needs them. Malformed records are reported as by
+/// [`read_paths`], wanted or not.
+pub fn read_paths_with(
+    paths: &[PathBuf],
+    limits: Limits,
+    interest: &mut Interest,
     on_event: &mut dyn FnMut(Event),
     on_error: &mut dyn FnMut(InputError),
 ) -> Stats {
@@ -93,13 +132,14 @@ pub fn read_paths(
         if path.as_os_str() == "-" {
             stats.files += 1;
             let stdin = std::io::stdin().lock();
-            read_source(
+            read_source_with(
                 "-",
                 Box::new(stdin),
                 limits,
+                interest,
                 on_event,
                 &mut report,
-                &mut stats.events,
+                &mut stats,
             );
             continue;
         }
@@ -107,13 +147,14 @@ pub fn read_paths(
             stats.files += 1;
             let display = file.display().to_string();
             match std::fs::File::open(&file) {
-                Ok(handle) => read_source(
+                Ok(handle) => read_source_with(
                     &display,
                     Box::new(handle),
                     limits,
+                    interest,
                     on_event,
                     &mut report,
-                    &mut stats.events,
+                    &mut stats,
                 ),
                 Err(e) => report(InputError {
                     file: display,
@@ -190,7 +231,8 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-/// One file or stream: gzip unwrapped, then the JSON form told apart.
+/// One file or stream, every event wanted and built whole.
+#[cfg(test)]
 fn read_source(
     display: &str,
     raw: Box<dyn Read + '_>,
@@ -198,6 +240,34 @@ fn read_source(
     on_event: &mut dyn FnMut(Event),
     on_error: &mut dyn FnMut(InputError),
     events: &mut u64,
+) {
+    let mut every = |_: &[u8]| true;
+    let mut interest = Interest {
+        wants: &mut every,
+        projection: None,
+    };
+    let mut stats = Stats::default();
+    read_source_with(
+        display,
+        raw,
+        limits,
+        &mut interest,
+        on_event,
+        on_error,
+        &mut stats,
+    );
+    *events += stats.events;
+}
+
+/// One file or stream: gzip unwrapped, then the JSON form told apart.
+fn read_source_with(
+    display: &str,
+    raw: Box<dyn Read + '_>,
+    limits: Limits,
+    interest: &mut Interest,
+    on_event: &mut dyn FnMut(Event),
+    on_error: &mut dyn FnMut(InputError),
+    stats: &mut Stats,
 ) {
     let file: Arc<str> = Arc::from(display);
     let mut raw = BufReader::with_capacity(256 * 1024, raw);
@@ -215,22 +285,57 @@ fn read_source(
             limit: limits.max_file_bytes,
         },
     );
-    let mut index = 0;
+    // Shared with the skipping of refused lines, which counts them too.
+    let index = Cell::new(0);
     let mut emit = |value: Value, line: Option<u64>| {
         on_event(Event {
             value,
             origin: Origin {
                 file: Arc::clone(&file),
                 line,
-                index,
+                index: index.get(),
             },
         });
-        index += 1;
+        index.set(index.get() + 1);
     };
-    if let Err(e) = read_json(display, reader, &mut emit, on_error) {
+    let mut skip = Skip {
+        wants: &mut *interest.wants,
+        index: &index,
+        skipped: 0,
+        records: memchr::memmem::Finder::new(b"\"Records\""),
+    };
+    let projection = interest.projection;
+    if let Err(e) = read_json(display, reader, &mut emit, &mut skip, projection, on_error) {
         on_error(e);
     }
-    *events += index;
+    stats.events += index.get();
+    stats.skipped += skip.skipped;
+}
+
+/// Refusing JSON lines the caller does not want, cheaply.
+struct Skip<'a, 'b> {
+    wants: &'a mut (dyn FnMut(&[u8]) -> bool + 'b),
+    index: &'a Cell<u64>,
+    skipped: u64,
+    /// A `{"Records":[...]}` line holds many events: always read.
+    records: memchr::memmem::Finder<'static>,
+}
+
+impl Skip<'_, '_> {
+    /// Whether the line (one JSON object, not a CloudTrail file) is refused
+    /// and well-formed; then it is counted as one event and not parsed.
+    /// A malformed line is never skipped, so that it is reported.
+    fn skips(&mut self, line: &[u8]) -> bool {
+        let refused = line.first() == Some(&b'{')
+            && !(self.wants)(line)
+            && self.records.find(line).is_none()
+            && serde_json::from_slice::<IgnoredAny>(line).is_ok();
+        if refused {
+            self.skipped += 1;
+            self.index.set(self.index.get() + 1);
+        }
+        refused
+    }
 }
 
 /// Skips leading blanks (counting newlines), then reads JSON lines when the
@@ -239,6 +344,8 @@ fn read_json(
     display: &str,
     mut reader: impl BufRead,
     emit: &mut dyn FnMut(Value, Option<u64>),
+    skip: &mut Skip,
+    projection: Option<&Projection>,
     on_error: &mut dyn FnMut(InputError),
 ) -> Result<(), InputError> {
     let io_error = |e: std::io::Error, line: u64| InputError {
@@ -276,7 +383,7 @@ fn read_json(
         let mut line_number = skipped_lines + 1;
         let mut line = first;
         loop {
-            if !line.iter().all(u8::is_ascii_whitespace) {
+            if !line.iter().all(u8::is_ascii_whitespace) && !skip.skips(line.trim_ascii()) {
                 // Without its line end, so that a value cut short is an
                 // error on this line, not the next.
                 let mut de = serde_json::Deserializer::from_slice(line.trim_ascii_end());
@@ -285,6 +392,7 @@ fn read_json(
                     emit: &mut |value| emit(value, Some(line_number)),
                     not_events: &mut not_events,
                     started: &mut false,
+                    projection,
                 }
                 .deserialize(&mut de)
                 .and_then(|()| de.end());
@@ -318,6 +426,7 @@ fn read_json(
             emit: &mut |value| emit(value, None),
             not_events: &mut not_events,
             started: &mut started,
+            projection,
         }
         .deserialize(&mut de);
         for message in not_events {
@@ -359,6 +468,8 @@ struct TopLevel<'a, 'b> {
     not_events: &'a mut Vec<String>,
     /// Whether any of the value was seen: EOF before it is a clean end.
     started: &'a mut bool,
+    /// The fields of each event to build (all when `None`).
+    projection: Option<&'a Projection>,
 }
 
 impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
@@ -389,22 +500,27 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
         *self.started = true;
         let mut object = Map::new();
         let mut streamed = false;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(project::Key)? {
             if streamed {
                 map.next_value::<IgnoredAny>()?;
             } else if key == "Records" {
                 let records = RecordsField {
                     emit: &mut *self.emit,
                     not_events: &mut *self.not_events,
+                    projection: self.projection,
                 };
                 match map.next_value_seed(records)? {
                     None => streamed = true,
+                    // Not an array: an ordinary field (kept whole when the
+                    // projection reads any of it).
                     Some(value) => {
-                        object.insert(key, value);
+                        if self.projection.is_none_or(|p| p.keeps(&key)) {
+                            object.insert(key.into_owned(), value);
+                        }
                     }
                 }
-            } else {
-                object.insert(key, map.next_value()?);
+            } else if let Some(value) = project::next_field(self.projection, &key, &mut map)? {
+                object.insert(key.into_owned(), value);
             }
         }
         if !streamed {
@@ -420,6 +536,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                 emit: &mut *self.emit,
                 not_events: &mut *self.not_events,
                 started: &mut false,
+                projection: self.projection,
             };
             if seq.next_element_seed(element)?.is_none() {
                 return Ok(());
@@ -463,6 +580,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
 struct RecordsField<'a, 'b> {
     emit: &'a mut (dyn FnMut(Value) + 'b),
     not_events: &'a mut Vec<String>,
+    projection: Option<&'a Projection>,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordsField<'_, '_> {
@@ -485,6 +603,7 @@ impl<'de> Visitor<'de> for RecordsField<'_, '_> {
             emit: self.emit,
             not_events: self.not_events,
             started: &mut false,
+            projection: self.projection,
         }
         .visit_seq(seq)?;
         Ok(None)

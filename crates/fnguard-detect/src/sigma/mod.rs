@@ -21,6 +21,7 @@ mod cidr;
 mod condition;
 mod encode;
 mod matcher;
+mod prefilter;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -33,6 +34,7 @@ use cidr::Cidr;
 use condition::Condition;
 use encode::Utf16;
 use matcher::{CompareOp, FieldMatcher, FieldTest, Pattern, Position, Selection};
+pub use prefilter::Prefilter;
 
 /// Values of the `expand` modifier's `%name%` placeholders.
 pub type Placeholders = HashMap<String, Vec<String>>;
