@@ -217,3 +217,88 @@ fn lambda_platform_lines_with_their_figures() {
         "{errors:?}"
     );
 }
+
+/// Reads `text` through a filter wanting records that contain `wanted`
+/// and a projection keeping `eventName` and `a.b`.
+fn read_fast(text: &[u8], wanted: &'static str) -> (Vec<Event>, Vec<InputError>, Stats) {
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    let mut wants = |raw: &[u8]| {
+        raw.windows(wanted.len())
+            .any(|window| window == wanted.as_bytes())
+    };
+    let projection = Projection::of_paths(["eventName", "a.b"]);
+    let mut interest = Interest {
+        wants: &mut wants,
+        projection: Some(&projection),
+    };
+    let mut stats = Stats::default();
+    read_source_with(
+        "log.json",
+        Box::new(text),
+        Limits::default(),
+        &mut interest,
+        &mut |e| events.push(e),
+        &mut |e| errors.push(e),
+        &mut stats,
+    );
+    (events, errors, stats)
+}
+
+#[test]
+fn refused_lines_are_counted_not_parsed_and_broken_ones_still_reported() {
+    let text = b"{\"eventName\":\"Skip1\"}\n{\"eventName\":\"KeepMe\",\"a\":{\"b\":1,\"c\":2},\"x\":[1]}\n{\"eventName\":\"broken\n\n{\"eventName\":\"Skip2\"}\n{\"eventName\":\"KeepMe too\"}\n";
+    let (events, errors, stats) = read_fast(text, "KeepMe");
+    assert_eq!(names(&events), ["KeepMe", "KeepMe too"]);
+    // Only the projected fields were built.
+    assert_eq!(
+        events[0].value,
+        serde_json::json!({"eventName": "KeepMe", "a": {"b": 1}})
+    );
+    // Indexes and lines count the refused lines.
+    assert_eq!(
+        (events[0].origin.index, events[0].origin.line),
+        (1, Some(2))
+    );
+    assert_eq!(
+        (events[1].origin.index, events[1].origin.line),
+        (3, Some(6))
+    );
+    assert_eq!(stats.skipped, 2);
+    assert_eq!(stats.events, 4);
+    // The broken line wanted nothing, yet it is reported where it is.
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, 3);
+}
+
+#[test]
+fn cloudtrail_files_on_one_line_are_never_refused_and_their_records_projected() {
+    let text = b"{\"Records\":[{\"eventName\":\"A\",\"z\":1},{\"eventName\":\"B\"}]}\n";
+    let (events, errors, stats) = read_fast(text, "nothing here");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(names(&events), ["A", "B"]);
+    assert_eq!(events[0].value, serde_json::json!({"eventName": "A"}));
+    assert_eq!(stats.skipped, 0);
+    // Pretty files and arrays are projected too.
+    let (events, _, _) = read_fast(PRETTY.as_bytes(), "nothing here");
+    assert_eq!(
+        events[0].value,
+        serde_json::json!({"eventName": "GetFunction20150331v2"})
+    );
+    // A line that is not an object is parsed, so that it is reported.
+    let (events, errors, _) = read_fast(b"{\"eventName\":\"A\"}\n\"text\"\n", "nothing here");
+    assert!(events.is_empty());
+    assert_eq!((errors.len(), errors[0].line), (1, 2), "{errors:?}");
+}
+
+#[test]
+fn a_projection_keeps_dotted_keys_nested_fields_and_array_elements() {
+    let projection = Projection::of_paths(["a.b.c", "d"]);
+    let text = br#"{"a":[{"b":{"c":1,"x":2}},{"b.c":3,"y":4}],"a.b":{"c":5,"z":6},"a.b.c":7,"d":{"e":[8]},"f":9}"#;
+    let value = parse_projected(text, Some(&projection)).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({"a":[{"b":{"c":1}},{"b.c":3}],"a.b":{"c":5},"a.b.c":7,"d":{"e":[8]}})
+    );
+    assert!(parse_projected(b"{\"a\":1} x", Some(&projection)).is_err());
+}
