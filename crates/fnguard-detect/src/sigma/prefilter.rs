@@ -23,12 +23,16 @@
 //!
 //! So each literal gives its longest piece of usable characters (ASCII
 //! letters, digits, space and punctuation other than `" \ / , : { } [ ]`)
-//! that has a character outside a number's alphabet; a literal without one,
-//! a regex, CIDR, comparison, field reference, `exists`, `neq`, `null` or
-//! `not` makes its part of the condition "any event". An AND keeps the most
-//! selective of its parts, an OR the union of them.
+//! that has a character outside a number's alphabet; a regex gives the
+//! literal runs every match contains (`.+:assumed-role/aws:.+` needs
+//! `assumed-role`); a literal without a piece, a regex without a run, CIDR,
+//! comparison, field reference, `exists`, `neq`, `null` or `not` makes its
+//! part of the condition "any event". An AND keeps the most selective of its
+//! parts (an `eventSource` only when nothing else is required: every event of
+//! that service carries it), an OR the union of them.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::condition::Condition;
 use super::matcher::{FieldMatcher, FieldTest, Pattern, Position, Selection};
@@ -57,7 +61,7 @@ impl Prefilter {
                         every_event: true,
                     }
                 }
-                Need::OneOf(need) => literals.extend(need),
+                Need::OneOf { literals: need, .. } => literals.extend(need),
             }
         }
         if literals.is_empty() {
@@ -146,19 +150,31 @@ impl RuleSet {
 pub(crate) enum Need {
     AnyEvent,
     /// One of these literals, ASCII-lowercased (matched ignoring ASCII case).
-    OneOf(Vec<String>),
+    OneOf {
+        literals: Vec<String>,
+        /// From `eventSource`: in every event of a service, so the last
+        /// choice of an AND.
+        common: bool,
+    },
 }
 
 impl Need {
+    fn one(literal: String) -> Need {
+        Need::OneOf {
+            literals: vec![literal],
+            common: false,
+        }
+    }
+
     /// Both hold: the more selective of the two is enough to require.
     fn and(self, other: Need) -> Need {
         match (self, other) {
             (Need::AnyEvent, need) | (need, Need::AnyEvent) => need,
-            (Need::OneOf(a), Need::OneOf(b)) => {
-                if selectivity(&b) > selectivity(&a) {
-                    Need::OneOf(b)
+            (a, b) => {
+                if b.selectivity() > a.selectivity() {
+                    b
                 } else {
-                    Need::OneOf(a)
+                    a
                 }
             }
         }
@@ -167,20 +183,47 @@ impl Need {
     /// Either holds: one of either's literals.
     fn or(self, other: Need) -> Need {
         match (self, other) {
-            (Need::OneOf(mut a), Need::OneOf(b)) => {
+            (
+                Need::OneOf {
+                    literals: mut a,
+                    common: common_a,
+                },
+                Need::OneOf {
+                    literals: b,
+                    common: common_b,
+                },
+            ) => {
                 a.extend(b);
-                Need::OneOf(a)
+                Need::OneOf {
+                    literals: a,
+                    common: common_a || common_b,
+                }
             }
             _ => Need::AnyEvent,
         }
     }
-}
 
-/// Longer literals occur in fewer events, and fewer of them are better:
-/// the shortest literal first, then the count.
-fn selectivity(literals: &[String]) -> (usize, std::cmp::Reverse<usize>) {
-    let shortest = literals.iter().map(String::len).min().unwrap_or(0);
-    (shortest, std::cmp::Reverse(literals.len()))
+    fn common(self) -> Need {
+        match self {
+            Need::OneOf { literals, .. } => Need::OneOf {
+                literals,
+                common: true,
+            },
+            any => any,
+        }
+    }
+
+    /// Rarer first: not from `eventSource`, then longer literals (they occur
+    /// in fewer events), then fewer of them.
+    fn selectivity(&self) -> (bool, usize, std::cmp::Reverse<usize>) {
+        match self {
+            Need::AnyEvent => (false, 0, std::cmp::Reverse(usize::MAX)),
+            Need::OneOf { literals, common } => {
+                let shortest = literals.iter().map(String::len).min().unwrap_or(0);
+                (!common, shortest, std::cmp::Reverse(literals.len()))
+            }
+        }
+    }
 }
 
 /// Characters JSON writes as themselves (without `\u`) and that never
@@ -244,20 +287,31 @@ impl Selection {
 fn map_need(fields: &[FieldMatcher]) -> Need {
     fields
         .iter()
-        .map(|matcher| match &matcher.test {
-            FieldTest::Exists(_) => Need::AnyEvent,
-            FieldTest::Values { negate: true, .. } => Need::AnyEvent,
-            FieldTest::Values {
-                patterns,
-                all: true,
-                ..
-            } => patterns
-                .iter()
-                .map(Pattern::need)
-                .fold(Need::AnyEvent, Need::and),
-            FieldTest::Values { patterns, .. } => any_pattern_need(patterns),
+        .map(|matcher| {
+            let need = field_need(matcher);
+            if &*matcher.field == "eventSource" {
+                need.common()
+            } else {
+                need
+            }
         })
         .fold(Need::AnyEvent, Need::and)
+}
+
+fn field_need(matcher: &FieldMatcher) -> Need {
+    match &matcher.test {
+        FieldTest::Exists(_) => Need::AnyEvent,
+        FieldTest::Values { negate: true, .. } => Need::AnyEvent,
+        FieldTest::Values {
+            patterns,
+            all: true,
+            ..
+        } => patterns
+            .iter()
+            .map(Pattern::need)
+            .fold(Need::AnyEvent, Need::and),
+        FieldTest::Values { patterns, .. } => any_pattern_need(patterns),
+    }
 }
 
 fn any_pattern_need(patterns: &[Pattern]) -> Need {
@@ -277,15 +331,91 @@ impl Pattern {
                 ..
             } => Need::AnyEvent,
             Pattern::Text { text, .. } => match usable_piece(text) {
-                Some(piece) => Need::OneOf(vec![piece]),
+                Some(piece) => Need::one(piece),
                 None => Need::AnyEvent,
             },
-            Pattern::Null
-            | Pattern::Regex(_)
-            | Pattern::Cidr(_)
-            | Pattern::Compare(..)
-            | Pattern::FieldRef { .. } => Need::AnyEvent,
+            Pattern::Regex(regex) => match regex_syntax::parse(regex.as_str()) {
+                Ok(hir) => hir_need(&hir),
+                Err(_) => Need::AnyEvent,
+            },
+            Pattern::Null | Pattern::Cidr(_) | Pattern::Compare(..) | Pattern::FieldRef { .. } => {
+                Need::AnyEvent
+            }
         }
+    }
+}
+
+/// The literal runs one of which every match of a regex contains.
+fn hir_need(hir: &Hir) -> Need {
+    match hir.kind() {
+        HirKind::Literal(literal) => text_need(&literal.0),
+        HirKind::Repetition(repetition) if repetition.min > 0 => hir_need(&repetition.sub),
+        HirKind::Capture(capture) => hir_need(&capture.sub),
+        HirKind::Concat(items) => {
+            // Adjacent exact characters form one run; each run, and what
+            // each other item needs, is required.
+            let mut need = Need::AnyEvent;
+            let mut run = Vec::new();
+            for item in items {
+                match exact_bytes(item) {
+                    Some(bytes) => run.extend_from_slice(&bytes),
+                    None => {
+                        need = need.and(text_need(&run)).and(hir_need(item));
+                        run.clear();
+                    }
+                }
+            }
+            need.and(text_need(&run))
+        }
+        HirKind::Alternation(items) => items
+            .iter()
+            .map(hir_need)
+            .reduce(Need::or)
+            .unwrap_or(Need::AnyEvent),
+        _ => Need::AnyEvent,
+    }
+}
+
+fn text_need(bytes: &[u8]) -> Need {
+    match std::str::from_utf8(bytes).ok().and_then(usable_piece) {
+        Some(piece) => Need::one(piece),
+        None => Need::AnyEvent,
+    }
+}
+
+/// The text an item always matches, ignoring ASCII case: a literal, or a
+/// class that is one ASCII letter in both cases (`(?i)a`; a class that
+/// also holds a Unicode fold such as the Kelvin sign for `k` is not).
+fn exact_bytes(hir: &Hir) -> Option<Vec<u8>> {
+    match hir.kind() {
+        HirKind::Literal(literal) => Some(literal.0.to_vec()),
+        HirKind::Class(Class::Unicode(class)) => match class.ranges() {
+            [one] if one.start() == one.end() && one.start().is_ascii() => {
+                Some(vec![one.start() as u8])
+            }
+            [upper, lower]
+                if upper.start() == upper.end()
+                    && lower.start() == lower.end()
+                    && upper.start().is_ascii_uppercase()
+                    && lower.start() == upper.start().to_ascii_lowercase() =>
+            {
+                Some(vec![lower.start() as u8])
+            }
+            _ => None,
+        },
+        HirKind::Class(Class::Bytes(class)) => match class.ranges() {
+            [one] if one.start() == one.end() && one.start().is_ascii() => Some(vec![one.start()]),
+            [upper, lower]
+                if upper.start() == upper.end()
+                    && lower.start() == lower.end()
+                    && upper.start().is_ascii_uppercase()
+                    && lower.start() == upper.start().to_ascii_lowercase() =>
+            {
+                Some(vec![lower.start()])
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 

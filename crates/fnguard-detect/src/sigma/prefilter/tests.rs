@@ -395,3 +395,76 @@ fn prefilter_refuses_and_projection_drops_nothing_a_rule_needs() {
     assert!(matched > 2_000, "{matched} matches in {events} events");
     assert!(refused > 100_000, "{refused} (rule, event) refused");
 }
+
+fn need_of(yaml: &str) -> Need {
+    let rule = Rule::load_str("test.yml", yaml).unwrap().remove(0);
+    rule.condition.need(&rule.selections)
+}
+
+fn literals(need: Need) -> Vec<String> {
+    match need {
+        Need::OneOf { literals, .. } => literals,
+        Need::AnyEvent => Vec::new(),
+    }
+}
+
+#[test]
+fn literals_come_from_values_regexes_and_the_rarest_conjunct() {
+    let rule =
+        |detection: &str| format!("title: t\nlogsource: {{product: aws}}\ndetection:\n{detection}");
+    // A regex gives its literal runs; `(?i)` letters count, but not `s`
+    // and `k` (they also match the long s and the Kelvin sign).
+    assert_eq!(
+        literals(need_of(&rule(
+            "  sel:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n  condition: sel"
+        ))),
+        ["assumed-role"]
+    );
+    assert_eq!(
+        literals(need_of(&rule(
+            "  sel:\n    a|re: '(?i)ab(cd|ef)+gh'\n  condition: sel"
+        ))),
+        ["ab"]
+    );
+    assert_eq!(
+        literals(need_of(&rule(
+            "  sel:\n    a|re: '(?i)mask'\n  condition: sel"
+        ))),
+        ["ma"]
+    );
+    assert_eq!(
+        need_of(&rule("  sel:\n    a|re: '^[0-9]{12}$'\n  condition: sel")),
+        Need::AnyEvent
+    );
+    // eventSource is in every event of its service: the event name wins
+    // even when shorter.
+    assert_eq!(
+        literals(need_of(&rule("  sel:\n    eventSource: ec2.amazonaws.com\n    eventName: RunInstances\n  condition: sel"))),
+        ["runinstances"]
+    );
+    // Pieces stop at characters JSON may escape or that separate tokens,
+    // numbers and `not` need any event, an OR needs all its literals.
+    assert_eq!(
+        literals(need_of(&rule(
+            "  sel:\n    a|contains: 'x/long-piece:y'\n  condition: sel"
+        ))),
+        ["long-piece"]
+    );
+    assert_eq!(
+        need_of(&rule("  sel:\n    a: 200\n  condition: sel")),
+        Need::AnyEvent
+    );
+    assert_eq!(
+        need_of(&rule("  sel:\n    a: b\n  condition: not sel")),
+        Need::AnyEvent
+    );
+    assert_eq!(
+        literals(need_of(&rule(
+            "  s1:\n    a: one\n  s2:\n    b: two\n  condition: s1 or s2"
+        ))),
+        ["one", "two"]
+    );
+    // The whole SigmaHQ set and the pack refuse events: no rule of theirs
+    // is left without a literal.
+    assert!(!Prefilter::new(&all_rules().0).wants_every_event());
+}
