@@ -74,15 +74,16 @@ impl Prefilter {
         literals.dedup();
         // A `\u` escape may hide any literal: such records are always parsed.
         literals.push("\\u".to_string());
+        // The literals are lowercase and the record is lowercased before the
+        // search: a case-sensitive automaton can use a SIMD prefilter
+        // (Teddy), which aho-corasick does not offer ignoring case (that
+        // scanned a byte at a time, half of the time of a run that skips).
         let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .or_else(|_| {
                 // Too many literals for a DFA: the automaton picks its kind.
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&literals)
+                AhoCorasick::builder().build(&literals)
             })
             .ok();
         Prefilter {
@@ -97,9 +98,14 @@ impl Prefilter {
         if self.every_event {
             return true;
         }
-        self.automaton
-            .as_ref()
-            .is_some_and(|automaton| automaton.is_match(raw))
+        let Some(automaton) = &self.automaton else {
+            return false;
+        };
+        LOWERCASED.with_borrow_mut(|lowercased| {
+            lowercased.clear();
+            lowercased.extend(raw.iter().map(u8::to_ascii_lowercase));
+            automaton.is_match(lowercased.as_slice())
+        })
     }
 
     /// Whether every event is wanted (some rule has no usable literal), so
@@ -107,6 +113,12 @@ impl Prefilter {
     pub fn wants_every_event(&self) -> bool {
         self.every_event
     }
+}
+
+thread_local! {
+    /// The record being searched, lowercased: one buffer per thread, grown
+    /// to the longest record, so that no event allocates.
+    static LOWERCASED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl RuleSet {
