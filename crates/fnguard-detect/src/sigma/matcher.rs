@@ -1,6 +1,7 @@
 //! Compiled matchers: what a selection becomes after load, and how it is run
 //! against one JSON event.
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde_json::Value;
 
@@ -39,6 +40,13 @@ pub(crate) enum Pattern {
         number: Option<f64>,
     },
     Regex(Regex),
+    /// Many `contains` literals of one field (all cased or all not, ASCII
+    /// lowercase then) in one Aho-Corasick automaton: one pass over the
+    /// text instead of one per literal.
+    AnyContains {
+        automaton: AhoCorasick,
+        literals: Vec<Box<str>>,
+    },
     Cidr(Cidr),
     Compare(CompareOp, f64),
     FieldRef {
@@ -235,6 +243,7 @@ impl Pattern {
                         && text.trim().parse::<f64>().ok() == *number)
             }
             Pattern::Regex(regex) => regex.is_match(text),
+            Pattern::AnyContains { automaton, .. } => automaton.is_match(text),
             Pattern::Cidr(cidr) => cidr.contains(text),
             Pattern::Compare(op, bound) => text
                 .trim()
@@ -302,3 +311,48 @@ fn text_matches(text: &str, literal: &str, position: Position, cased: bool) -> b
         }
     }
 }
+
+/// From this many `contains` literals on one field, they are searched
+/// together (fewer are as fast one by one).
+const CONTAINS_SET_MIN: usize = 4;
+
+/// Merges the `contains` literals of a field's value list into automata
+/// (one for those that ignore case, one for `cased` ones). Not for `all`,
+/// where each literal must be found on its own.
+pub(crate) fn merge_contains(patterns: Vec<Pattern>, all: bool) -> Vec<Pattern> {
+    if all {
+        return patterns;
+    }
+    let mut patterns = patterns;
+    for cased in [false, true] {
+        let is_member = |pattern: &Pattern| matches!(pattern, Pattern::Text { position: Position::Contains, cased: c, .. } if *c == cased);
+        if patterns.iter().filter(|p| is_member(p)).count() < CONTAINS_SET_MIN {
+            continue;
+        }
+        let (members, rest): (Vec<Pattern>, Vec<Pattern>) =
+            patterns.into_iter().partition(|p| is_member(p));
+        let literals: Vec<Box<str>> = members
+            .iter()
+            .filter_map(|pattern| match pattern {
+                Pattern::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        patterns = rest;
+        match AhoCorasick::builder()
+            .ascii_case_insensitive(!cased)
+            .build(literals.iter().map(|literal| literal.as_bytes()))
+        {
+            Ok(automaton) => patterns.push(Pattern::AnyContains {
+                automaton,
+                literals,
+            }),
+            // Too large for an automaton: as they were.
+            Err(_) => patterns.extend(members),
+        }
+    }
+    patterns
+}
+
+#[cfg(test)]
+mod tests;

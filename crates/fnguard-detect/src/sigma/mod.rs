@@ -492,7 +492,7 @@ fn compile_field(
     Ok(FieldMatcher {
         field: field.into(),
         test: FieldTest::Values {
-            patterns,
+            patterns: matcher::merge_contains(patterns, modifiers.all),
             all: modifiers.all,
             negate: modifiers.neq,
         },

@@ -346,6 +346,14 @@ impl Pattern {
                 Some(piece) => Need::one(piece),
                 None => Need::AnyEvent,
             },
+            Pattern::AnyContains { literals, .. } => literals
+                .iter()
+                .map(|literal| match usable_piece(literal) {
+                    Some(piece) => Need::one(piece),
+                    None => Need::AnyEvent,
+                })
+                .reduce(Need::or)
+                .unwrap_or(Need::AnyEvent),
             Pattern::Regex(regex) => match regex_syntax::parse(regex.as_str()) {
                 Ok(hir) => hir_need(&hir),
                 Err(_) => Need::AnyEvent,

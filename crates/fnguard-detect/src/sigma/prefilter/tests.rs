@@ -28,8 +28,22 @@ fn sigmahq_rules() -> Vec<Rule> {
         .collect()
 }
 
+/// Many `contains` values on one field (merged into an automaton), which
+/// the SigmaHQ AWS rules do not have.
+const MANY_CONTAINS: &str = r#"
+title: Many contains values (synthetic)
+logsource: {product: aws, service: cloudtrail}
+detection:
+  tools:
+    userAgent|contains: [TruffleHog, Pacu, ScoutSuite, aws-cli/1., Boto3/1.7, curl/]
+  grants:
+    requestParameters|contains|cased: [AdministratorAccess, 'Principal":"*', 'iam:PassRole', 'sts:AssumeRole']
+  condition: tools or grants
+"#;
+
 fn all_rules() -> (Vec<Rule>, Vec<Value>) {
     let mut rules = sigmahq_rules();
+    rules.extend(Rule::load_str("many_contains.yml", MANY_CONTAINS).unwrap());
     let mut examples = Vec::new();
     for entry in crate::pack::builtin().unwrap() {
         examples.extend(entry.must_match);
@@ -104,14 +118,14 @@ fn vocabulary(rules: &[Rule]) -> (Vec<String>, Vec<String>) {
                 Selection::AllOf(fields) => std::slice::from_ref(fields),
                 Selection::AnyOf(maps) => maps,
                 Selection::Keywords(patterns) => {
-                    texts.extend(patterns.iter().filter_map(text_of));
+                    texts.extend(patterns.iter().flat_map(texts_of));
                     continue;
                 }
             };
             for matcher in maps.iter().flatten() {
                 fields.push(matcher.field.to_string());
                 if let FieldTest::Values { patterns, .. } = &matcher.test {
-                    texts.extend(patterns.iter().filter_map(text_of));
+                    texts.extend(patterns.iter().flat_map(texts_of));
                 }
             }
         }
@@ -123,10 +137,11 @@ fn vocabulary(rules: &[Rule]) -> (Vec<String>, Vec<String>) {
     (fields, texts)
 }
 
-fn text_of(pattern: &Pattern) -> Option<String> {
+fn texts_of(pattern: &Pattern) -> Vec<String> {
     match pattern {
-        Pattern::Text { text, .. } => Some(text.to_string()),
-        _ => None,
+        Pattern::Text { text, .. } => vec![text.to_string()],
+        Pattern::AnyContains { literals, .. } => literals.iter().map(|l| l.to_string()).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -223,6 +238,9 @@ fn aimed_event(random: &mut Random, rule: &Rule, texts: &[String]) -> Value {
                             Position::Prefix => format!("{text}>"),
                             Position::Suffix => format!("<{text}"),
                         })
+                    }
+                    Pattern::AnyContains { literals, .. } => {
+                        Value::String(format!("<{}>", random.pick(literals)))
                     }
                     _ => random_value(random, texts, 0),
                 },
