@@ -31,7 +31,7 @@
 //! parts (an `eventSource` only when nothing else is required: every event of
 //! that service carries it), an OR the union of them.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::condition::Condition;
@@ -78,12 +78,17 @@ impl Prefilter {
         // search: a case-sensitive automaton can use a SIMD prefilter
         // (Teddy), which aho-corasick does not offer ignoring case (that
         // scanned a byte at a time, half of the time of a run that skips).
+        // Leftmost-first: aho-corasick's packed searcher serves only the
+        // leftmost kinds, and any kind answers `is_match` alike.
         let automaton = AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostFirst)
             .build(&literals)
             .or_else(|_| {
                 // Too many literals for a DFA: the automaton picks its kind.
-                AhoCorasick::builder().build(&literals)
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&literals)
             })
             .ok();
         Prefilter {
