@@ -29,6 +29,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod lambda;
 mod text;
 
 /// One event and where it came from.
@@ -216,16 +217,19 @@ fn read_source(
         },
     );
     let mut index = 0;
+    let function = lambda::function_from_path(display);
     let mut emit = |value: Value, line: Option<u64>| {
-        on_event(Event {
-            value,
-            origin: Origin {
-                file: Arc::clone(&file),
-                line,
-                index,
-            },
+        lambda::normalize(value, function.as_deref(), &mut |value| {
+            on_event(Event {
+                value,
+                origin: Origin {
+                    file: Arc::clone(&file),
+                    line,
+                    index,
+                },
+            });
+            index += 1;
         });
-        index += 1;
     };
     if let Err(e) = read_json(display, reader, &mut emit, on_error) {
         on_error(e);
