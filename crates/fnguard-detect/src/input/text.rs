@@ -41,6 +41,7 @@ pub(super) fn read_text(
     display: &str,
     first: Vec<u8>,
     first_line: u64,
+    assume_lambda: bool,
     mut reader: impl BufRead,
     emit: &mut dyn FnMut(Value, Option<u64>),
     on_error: &mut dyn FnMut(InputError),
@@ -67,7 +68,7 @@ pub(super) fn read_text(
             Format::Flow(FLOW_V2.iter().map(|f| f.to_string()).collect()),
             false,
         )
-    } else if lambda_line(&first_text).is_some() {
+    } else if assume_lambda || lambda_line(&first_text).is_some() {
         (Format::Lambda, false)
     } else {
         return Err(error(
