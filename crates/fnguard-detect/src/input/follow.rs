@@ -387,12 +387,12 @@ mod tests {
         file.write_all(text.as_bytes()).unwrap();
     }
 
+    /// An event read: its name-ish field, line and index.
+    type Seen = (String, Option<u64>, u64);
+
     /// Follows `paths`, running each step between looks; returns every
     /// event as (name-ish field, line) and the errors.
-    fn run(
-        paths: &[PathBuf],
-        steps: Vec<Box<dyn FnMut()>>,
-    ) -> (Vec<(String, Option<u64>, u64)>, Vec<InputError>, Stats) {
+    fn run(paths: &[PathBuf], steps: Vec<Box<dyn FnMut()>>) -> (Vec<Seen>, Vec<InputError>, Stats) {
         let mut steps = steps.into_iter();
         let mut events = Vec::new();
         let mut errors = Vec::new();
