@@ -35,6 +35,14 @@ const FILES: &[(&str, &str)] = &[
         "cloudtrail_lambda_blinded.yml",
         include_str!("../../../rules/detect/cloudtrail_lambda_blinded.yml"),
     ),
+    (
+        "guard_runtime_tampering.yml",
+        include_str!("../../../rules/detect/guard_runtime_tampering.yml"),
+    ),
+    (
+        "guard_egress_denied.yml",
+        include_str!("../../../rules/detect/guard_egress_denied.yml"),
+    ),
 ];
 
 /// A rule of the pack with fnguard's metadata.
