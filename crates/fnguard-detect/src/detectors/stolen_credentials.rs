@@ -26,10 +26,20 @@
 //! One alert per key and outside source IP. AWS IP ranges are not
 //! consulted: a key replayed from an EC2 instance is still a stolen key.
 //!
-//! Memory: at most `max_keys` keys (the oldest are dropped first), a few
-//! IPs, agents and pending uses per key, and keys are forgotten once the
-//! window has passed since they were last seen. Records without a
-//! readable `eventTime` cannot be placed in the window and are ignored.
+//! Memory: at most `max_keys` keys (default 20,000; the least recently
+//! seen are dropped first), and per key at most 8 inside IPs, 4 inside
+//! user agents and 4 pending outside uses (agents cut to 256 bytes) and 16
+//! reported IPs: about 4.5 KB per key at worst, a few hundred bytes for
+//! the usual key (one function, one IP), so under 100 MB at worst with the
+//! default cap. Keys are forgotten once the window has passed since they
+//! were last seen. Records without a readable `eventTime` cannot be placed
+//! in the window and are ignored.
+//!
+//! Limits: the user agent is the caller's to write, so an attacker who
+//! copies the Lambda marker (or replays the key from a Lambda function of
+//! their own) is taken for the function; and a function whose SDK adds no
+//! marker (a custom runtime without `AWS_EXECUTION_ENV`) is never seen
+//! inside, so its key never alerts.
 
 use super::catalog::DetectorInfo;
 use super::cloudtrail::{assumed_role, text};
@@ -68,10 +78,12 @@ pub const INFO: DetectorInfo = DetectorInfo {
 
 const NAME: &str = "stolen-credentials";
 const STATE_VERSION: u64 = 1;
-const MAX_INSIDE_IPS: usize = 16;
+const MAX_INSIDE_IPS: usize = 8;
 const MAX_INSIDE_AGENTS: usize = 4;
-const MAX_PENDING: usize = 16;
-const MAX_REPORTED: usize = 64;
+const MAX_PENDING: usize = 4;
+/// User agents are kept to this many bytes (some SDKs write 300 and more).
+const MAX_AGENT_BYTES: usize = 256;
+const MAX_REPORTED: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 pub struct StolenCredentialsConfig {
@@ -85,7 +97,7 @@ impl Default for StolenCredentialsConfig {
     fn default() -> Self {
         StolenCredentialsConfig {
             window_ms: 12 * 3600 * 1000,
-            max_keys: 50_000,
+            max_keys: 20_000,
         }
     }
 }
@@ -208,6 +220,18 @@ fn origin_text(event: &Event) -> String {
     }
 }
 
+/// `agent` cut to [`MAX_AGENT_BYTES`] at a character boundary.
+fn clip(agent: &str) -> &str {
+    if agent.len() <= MAX_AGENT_BYTES {
+        return agent;
+    }
+    let mut end = MAX_AGENT_BYTES;
+    while !agent.is_char_boundary(end) {
+        end -= 1;
+    }
+    &agent[..end]
+}
+
 fn push_capped(list: &mut Vec<String>, value: &str, cap: usize) {
     if !list.iter().any(|v| v == value) {
         if list.len() == cap {
@@ -296,23 +320,30 @@ impl Detector for StolenCredentials {
         state.last_seen_ms = state.last_seen_ms.max(ms);
         let account =
             text(value, "recipientAccountId").or_else(|| text(value, "userIdentity.accountId"));
-        let time = text(value, "eventTime").unwrap_or("").to_string();
         let inside = lambda_runtime_agent(agent) || state.inside_ips.iter().any(|i| i == ip);
         if inside {
-            if let Some((role, session)) = text(value, "userIdentity.arn").and_then(assumed_role) {
-                state.role = Some(role.to_string());
-                state.session = Some(session.to_string());
+            // A function calls often: allocate only what is new.
+            if state.session.is_none() {
+                if let Some((role, session)) =
+                    text(value, "userIdentity.arn").and_then(assumed_role)
+                {
+                    state.role = Some(role.to_string());
+                    state.session = Some(session.to_string());
+                }
             }
-            if let Some(account) = account {
-                state.account = Some(account.to_string());
+            if state.account.is_none() {
+                state.account = account.map(str::to_string);
             }
             if state.first_inside_ms.is_none_or(|first| ms < first) {
                 state.first_inside_ms = Some(ms);
-                state.first_inside_time = Some(time);
+                state.first_inside_time = text(value, "eventTime").map(str::to_string);
             }
             state.last_inside_ms = Some(state.last_inside_ms.map_or(ms, |last| last.max(ms)));
             push_capped(&mut state.inside_ips, ip, MAX_INSIDE_IPS);
-            push_capped(&mut state.inside_agents, agent, MAX_INSIDE_AGENTS);
+            push_capped(&mut state.inside_agents, clip(agent), MAX_INSIDE_AGENTS);
+            if state.pending.is_empty() {
+                return;
+            }
             // Outside uses read before this one: those from an IP now
             // known to be the function's were the function itself.
             let pending = std::mem::take(&mut state.pending);
@@ -334,24 +365,31 @@ impl Detector for StolenCredentials {
             }
             return;
         }
+        let within = state.within_window(ms, window);
+        let known = if within {
+            state.reported.iter().any(|r| r == ip)
+        } else {
+            // Not (yet) near an inside use: the first use of each source
+            // waits for an inside use (or the key's expiry).
+            state.pending.iter().any(|p| p.ip == ip)
+        };
+        if known {
+            return;
+        }
         let outside = OutsideUse {
             ms,
-            time,
+            time: text(value, "eventTime").unwrap_or("").to_string(),
             ip: ip.to_string(),
-            agent: agent.to_string(),
+            agent: clip(agent).to_string(),
             event_name: text(value, "eventName").unwrap_or("").to_string(),
             event_source: text(value, "eventSource").unwrap_or("").to_string(),
             origin: origin_text(event),
         };
-        if state.within_window(ms, window) {
-            if !state.reported.contains(&outside.ip) {
-                push_capped(&mut state.reported, &outside.ip, MAX_REPORTED);
-                let facts = state.facts(key, &outside, account);
-                alerts.push(INFO.alert(event, INFO.severity, facts));
-            }
-        } else if !state.pending.iter().any(|p| p.ip == ip) {
-            // Not (yet) near an inside use: keep the first use of each
-            // source until an inside use shows up (or the key expires).
+        if within {
+            push_capped(&mut state.reported, ip, MAX_REPORTED);
+            let facts = state.facts(key, &outside, account);
+            alerts.push(INFO.alert(event, INFO.severity, facts));
+        } else {
             if state.pending.len() == MAX_PENDING {
                 state.pending.remove(0);
             }

@@ -371,3 +371,42 @@ fn a_record_without_time_is_ignored() {
     assert!(feed(&mut detector, &[no_time]).is_empty());
     assert_eq!(detector.tracked_keys(), 0);
 }
+
+#[test]
+fn long_user_agents_are_cut_at_a_character_boundary() {
+    let long = format!("{}é{}", "a".repeat(255), "b".repeat(100));
+    assert_eq!(clip(&long), "a".repeat(255));
+    assert_eq!(clip("short"), "short");
+}
+
+#[test]
+fn pending_outside_uses_of_one_key_are_capped() {
+    let mut detector = StolenCredentials::default();
+    let sources: Vec<Value> = (0..10)
+        .map(|i| {
+            record(
+                KEY,
+                "2024-08-02T08:19:00Z",
+                &format!("198.51.100.{i}"),
+                "curl/8.4.0",
+                "ListBuckets",
+            )
+        })
+        .collect();
+    feed(&mut detector, &sources);
+    let alerts = feed(&mut detector, &[inside("2024-08-02T08:21:00Z")]);
+    // The four latest sources were kept, each reported once.
+    let ips: Vec<_> = alerts
+        .iter()
+        .map(|a| a.facts["outside_ip"].clone())
+        .collect();
+    assert_eq!(
+        ips,
+        [
+            "198.51.100.6",
+            "198.51.100.7",
+            "198.51.100.8",
+            "198.51.100.9"
+        ]
+    );
+}
