@@ -26,6 +26,10 @@
 //!   `poweruser`, `superuser`, `fullaccess`): weaker evidence, a name
 //!   proves nothing about the policies, so medium.
 //!
+//! Functions are told apart by account and region, roles by account
+//! (`recipientAccountId` and the account of the role ARN), so an
+//! organisation trail does not mix up two accounts' `orders-role`; the
+//! inventory's names carry no account and match in every account.
 //! Failed calls (`errorCode`) changed nothing and are not counted.
 //! Memory: at most `max_functions` functions and `max_roles` roles learned
 //! from the log (the earliest learned are dropped first); the inventory is
@@ -189,15 +193,16 @@ struct State {
     version: u64,
     /// Counts what was learned, to drop the earliest first.
     learned: u64,
-    /// Function name → its role, from the log.
+    /// `account:region:function` → its role, from the log.
     functions: BTreeMap<String, FunctionRole>,
-    /// Role name, lower-cased (IAM names ignore case) → admin-like grants
-    /// seen in the log.
+    /// `account:role`, the name lower-cased (IAM names ignore case) →
+    /// admin-like grants seen in the log.
     roles: BTreeMap<String, RoleGrants>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct FunctionRole {
+    name: String,
     role_arn: String,
     learned: u64,
 }
@@ -227,14 +232,17 @@ impl FunctionRoles {
     }
 
     /// Functions (from the log and the inventory) that run with the role
-    /// named `role`, each with where it was learned.
-    fn functions_of(&self, role: &str) -> Vec<(String, &'static str)> {
+    /// named `role` of `account`, each with where it was learned.
+    fn functions_of(&self, account: &str, role: &str) -> Vec<(String, &'static str)> {
         let mut functions: Vec<(String, &'static str)> = self
             .state
             .functions
-            .iter()
-            .filter(|(_, f)| iam_name(&f.role_arn).eq_ignore_ascii_case(role))
-            .map(|(name, _)| (name.clone(), "log"))
+            .values()
+            .filter(|f| {
+                iam_name(&f.role_arn).eq_ignore_ascii_case(role)
+                    && same_account(arn_account(&f.role_arn), account)
+            })
+            .map(|f| (f.name.clone(), "log"))
             .collect();
         for name in self.inventory.functions_of(role) {
             functions.push((name.to_string(), "inventory"));
@@ -242,12 +250,13 @@ impl FunctionRoles {
         functions
     }
 
-    /// Why the role named `role` is privileged (empty: nothing says so).
-    fn privileges_of(&self, role: &str) -> Vec<String> {
+    /// Why the role named `role` of `account` is privileged (empty:
+    /// nothing says so).
+    fn privileges_of(&self, account: &str, role: &str) -> Vec<String> {
         let mut reasons: Vec<String> = self
             .state
             .roles
-            .get(&role.to_ascii_lowercase())
+            .get(&role_key(account, role))
             .map(|r| r.grants.clone())
             .unwrap_or_default();
         reasons.extend(
@@ -259,25 +268,26 @@ impl FunctionRoles {
         reasons
     }
 
-    fn learn_function(&mut self, function: &str, role_arn: &str) {
+    fn learn_function(&mut self, key: String, name: &str, role_arn: &str) {
         self.state.learned += 1;
         let learned = self.state.learned;
-        if !self.state.functions.contains_key(function)
+        if !self.state.functions.contains_key(&key)
             && self.state.functions.len() >= self.config.max_functions
         {
             drop_earliest(&mut self.state.functions, |f| f.learned);
         }
         self.state.functions.insert(
-            function.to_string(),
+            key,
             FunctionRole {
+                name: name.to_string(),
                 role_arn: role_arn.to_string(),
                 learned,
             },
         );
     }
 
-    fn set_grant(&mut self, role: &str, grant: String, present: bool) {
-        let key = role.to_ascii_lowercase();
+    fn set_grant(&mut self, account: &str, role: &str, grant: String, present: bool) {
+        let key = role_key(account, role);
         if present {
             self.state.learned += 1;
             let learned = self.state.learned;
@@ -312,12 +322,14 @@ impl FunctionRoles {
         else {
             return;
         };
-        let previous = self
-            .state
-            .functions
-            .get(function)
-            .map(|f| f.role_arn.clone());
-        self.learn_function(function, role_arn);
+        // Function names are unique per account and region only.
+        let key = format!(
+            "{}:{}:{function}",
+            text(value, "recipientAccountId").unwrap_or(""),
+            text(value, "awsRegion").unwrap_or("")
+        );
+        let previous = self.state.functions.get(&key).map(|f| f.role_arn.clone());
+        self.learn_function(key, function, role_arn);
         let role = iam_name(role_arn);
         let unchanged = base == "UpdateFunctionConfiguration"
             && previous
@@ -326,7 +338,7 @@ impl FunctionRoles {
         if unchanged {
             return;
         }
-        let reasons = self.privileges_of(role);
+        let reasons = self.privileges_of(arn_account(role_arn), role);
         let (info, reasons) = if !reasons.is_empty() {
             (&PRIVILEGED_ROLE_PASSED, reasons)
         } else if let Some(word) = admin_word(role) {
@@ -353,6 +365,7 @@ impl FunctionRoles {
         let Some(role) = text(value, "requestParameters.roleName") else {
             return;
         };
+        let account = text(value, "recipientAccountId").unwrap_or("");
         let policy_arn = text(value, "requestParameters.policyArn");
         let policy_name = text(value, "requestParameters.policyName");
         let mut admin_grant = None;
@@ -360,7 +373,7 @@ impl FunctionRoles {
             "AttachRolePolicy" | "DetachRolePolicy" => {
                 if let Some(arn) = policy_arn.filter(|arn| admin_managed_policy(arn)) {
                     let attached = name == "AttachRolePolicy";
-                    self.set_grant(role, format!("managed:{arn}"), attached);
+                    self.set_grant(account, role, format!("managed:{arn}"), attached);
                     if attached {
                         admin_grant = Some(arn.to_string());
                     }
@@ -372,7 +385,7 @@ impl FunctionRoles {
                     .is_some_and(|document| grants_admin(&document));
                 if let Some(policy) = policy_name {
                     // Putting a policy under an existing name replaces it.
-                    self.set_grant(role, format!("inline:{policy}"), admin);
+                    self.set_grant(account, role, format!("inline:{policy}"), admin);
                     if admin {
                         admin_grant = Some(policy.to_string());
                     }
@@ -380,12 +393,12 @@ impl FunctionRoles {
             }
             "DeleteRolePolicy" => {
                 if let Some(policy) = policy_name {
-                    self.set_grant(role, format!("inline:{policy}"), false);
+                    self.set_grant(account, role, format!("inline:{policy}"), false);
                 }
             }
             _ => {}
         }
-        let functions = self.functions_of(role);
+        let functions = self.functions_of(account, role);
         if functions.is_empty() {
             return;
         }
@@ -458,6 +471,22 @@ fn admin_managed_policy(arn: &str) -> bool {
         .is_some_and(|path| ADMIN_MANAGED_POLICIES.contains(&iam_name(path)))
 }
 
+fn role_key(account: &str, role: &str) -> String {
+    format!("{account}:{}", role.to_ascii_lowercase())
+}
+
+/// The account of an ARN (`arn:aws:iam::123456789012:role/x`), empty
+/// when it has none.
+fn arn_account(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
+/// Accounts match unless both are known and differ (a record without
+/// `recipientAccountId` still matches).
+fn same_account(a: &str, b: &str) -> bool {
+    a.is_empty() || b.is_empty() || a == b
+}
+
 fn admin_word(role: &str) -> Option<&'static str> {
     let lower = role.to_ascii_lowercase();
     ADMIN_NAME_WORDS.iter().copied().find(|w| lower.contains(w))
@@ -473,6 +502,7 @@ fn common_facts(value: &Value) -> Map<String, Value> {
         ("user_agent", "userAgent"),
         ("account", "recipientAccountId"),
         ("region", "awsRegion"),
+        ("invoked_by", "userIdentity.invokedBy"),
     ] {
         if let Some(found) = text(value, path) {
             facts.insert(fact.into(), json!(found));

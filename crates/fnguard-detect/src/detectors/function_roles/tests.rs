@@ -135,17 +135,17 @@ fn stratus_backdoor_role_alone_is_not_a_function_role() {
 #[test]
 fn administrator_access_attached_to_a_function_role_is_critical_and_names_the_function() {
     let mut detector = FunctionRoles::default();
-    let role = role_arn("stratus-red-team-malicious-iam-role");
-    assert!(feed(
-        &mut detector,
-        &[create_function("orders-create-prod", &role)]
-    )
-    .is_empty());
+    // The Stratus detonation ran in account 609418236337.
+    let role = "arn:aws:iam::609418236337:role/stratus-red-team-malicious-iam-role";
+    let mut create = create_function("orders-create-prod", role);
+    create["recipientAccountId"] = json!("609418236337");
+    assert!(feed(&mut detector, &[create]).is_empty());
     let alerts = feed(
         &mut detector,
         &stratus("aws.persistence.iam-create-backdoor-role"),
     );
     assert_eq!(ids(&alerts), ["FG-DET-103"]);
+    assert_eq!(alerts[0].facts["account"], "609418236337");
     let alert = &alerts[0];
     assert_eq!(alert.severity, Severity::Critical);
     assert_eq!(alert.facts["functions"], json!(["orders-create-prod"]));
@@ -551,4 +551,45 @@ fn admin_managed_policies_by_arn() {
         "arn:aws:iam::aws:policy/ReadOnlyAccess"
     ));
     assert!(!admin_managed_policy("AdministratorAccess"));
+}
+
+#[test]
+fn roles_and_functions_of_other_accounts_are_not_mixed_up() {
+    let mut detector = FunctionRoles::default();
+    feed(
+        &mut detector,
+        &[create_function(
+            "orders-create-prod",
+            &role_arn("orders-role"),
+        )],
+    );
+    let mut other_account = iam(
+        "AttachRolePolicy",
+        json!({"roleName": "orders-role", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    );
+    other_account["recipientAccountId"] = json!("210987654321");
+    assert!(feed(&mut detector, &[other_account]).is_empty());
+    // The role of the other account became admin, not ours.
+    assert!(feed(
+        &mut detector,
+        &[create_function("second", &role_arn("orders-role"))]
+    )
+    .is_empty());
+
+    // The same function name in another region is another function.
+    let mut elsewhere = create_function("orders-create-prod", &role_arn("reporting-role"));
+    elsewhere["awsRegion"] = json!("us-east-1");
+    feed(&mut detector, &[elsewhere]);
+    assert_eq!(detector.known_functions(), 3);
+    let alerts = feed(
+        &mut detector,
+        &[iam(
+            "DeleteRolePermissionsBoundary",
+            json!({"roleName": "orders-role"}),
+        )],
+    );
+    assert_eq!(
+        alerts[0].facts["functions"],
+        json!(["orders-create-prod", "second"])
+    );
 }
