@@ -90,3 +90,33 @@ fn with_the_inventory_the_first_deployment_of_an_admin_role_is_reported_too() {
         ])
     );
 }
+
+/// Stratus Red Team's detonations, EC2 credential theft included (an
+/// instance key used from outside, never from inside a function), touch
+/// no function's key or role: the detectors stay quiet on all of them.
+#[test]
+fn stratus_red_team_detonations_raise_nothing() {
+    let mut detectors: Vec<Box<dyn Detector>> = vec![
+        Box::new(StolenCredentials::default()),
+        Box::new(FunctionRoles::default()),
+    ];
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(data("stratus-red-team"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    logs.sort();
+    let mut alerts = Vec::new();
+    let stats = read_paths(
+        &logs,
+        Limits::default(),
+        &mut |event| {
+            for detector in detectors.iter_mut() {
+                detector.observe(&event, &mut alerts);
+            }
+        },
+        &mut |e| panic!("{e}"),
+    );
+    assert!(stats.files >= 35, "{}", stats.files);
+    assert!(alerts.is_empty(), "{alerts:#?}");
+}
