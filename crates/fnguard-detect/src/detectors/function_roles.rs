@@ -21,7 +21,10 @@
 //!   `Action` `*` or `iam:*` on `Resource` `*`): critical.
 //! - `FG-DET-104`: a function created with, or switched to, a privileged
 //!   role: the inventory says so, or this log showed an admin-like grant
-//!   on it (and no later removal of that grant).
+//!   on it (and no later removal of that grant). An update that names the
+//!   role the function already had (as seen in the log) is no switch;
+//!   when its previous role is unknown, an update setting a privileged
+//!   role counts.
 //! - `FG-DET-105`: the same when only the role's name says admin (`admin`,
 //!   `poweruser`, `superuser`, `fullaccess`): weaker evidence, a name
 //!   proves nothing about the policies, so medium.
