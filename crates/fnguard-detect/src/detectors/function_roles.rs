@@ -450,6 +450,9 @@ impl Default for FunctionRoles {
 /// map does not pay a walk on every insert).
 fn drop_earliest<T>(map: &mut BTreeMap<String, T>, learned: impl Fn(&T) -> u64) {
     let mut order: Vec<u64> = map.values().map(&learned).collect();
+    if order.is_empty() {
+        return;
+    }
     let drop = (order.len() / 16).max(1);
     let (_, cutoff, _) = order.select_nth_unstable(drop - 1);
     let cutoff = *cutoff;

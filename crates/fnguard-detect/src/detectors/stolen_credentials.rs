@@ -175,6 +175,9 @@ impl StolenCredentials {
             return;
         }
         let mut seen: Vec<i64> = self.state.keys.values().map(|k| k.last_seen_ms).collect();
+        if seen.is_empty() {
+            return;
+        }
         let drop = (seen.len() / 16).max(1);
         let (_, cutoff, _) = seen.select_nth_unstable(drop - 1);
         let cutoff = *cutoff;

@@ -593,3 +593,23 @@ fn roles_and_functions_of_other_accounts_are_not_mixed_up() {
         json!(["orders-create-prod", "second"])
     );
 }
+
+#[test]
+fn a_cap_of_zero_does_not_panic() {
+    let none = FunctionRolesConfig {
+        max_functions: 0,
+        max_roles: 0,
+    };
+    let mut detector = FunctionRoles::new(none, Inventory::default());
+    feed(
+        &mut detector,
+        &[
+            create_function("a", &role_arn("r")),
+            iam(
+                "AttachRolePolicy",
+                json!({"roleName": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+            ),
+        ],
+    );
+    assert!(detector.known_functions() <= 1);
+}

@@ -410,3 +410,19 @@ fn pending_outside_uses_of_one_key_are_capped() {
         ]
     );
 }
+
+#[test]
+fn a_cap_of_zero_keys_remembers_at_most_one_and_does_not_panic() {
+    let mut detector = StolenCredentials::new(StolenCredentialsConfig {
+        max_keys: 0,
+        ..StolenCredentialsConfig::default()
+    });
+    feed(
+        &mut detector,
+        &[
+            inside("2024-08-02T08:21:00Z"),
+            outside("2024-08-02T08:22:00Z"),
+        ],
+    );
+    assert!(detector.tracked_keys() <= 1);
+}
