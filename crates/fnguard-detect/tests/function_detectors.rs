@@ -120,3 +120,59 @@ fn stratus_red_team_detonations_raise_nothing() {
     assert!(stats.files >= 35, "{}", stats.files);
     assert!(alerts.is_empty(), "{alerts:#?}");
 }
+
+/// Records of the wrong shape (numbers for names, arrays for ARNs, broken
+/// times and ARNs, non-ASCII where ASCII is expected) are skipped, never a
+/// panic.
+#[test]
+fn odd_records_never_panic() {
+    use fnguard_detect::input::{Event, Origin};
+    use serde_json::json;
+    let odd = [
+        json!(null),
+        json!([1, 2]),
+        json!({"userIdentity": {"accessKeyId": "ASIA"}, "eventTime": "2024-13-99T99:99:99Z"}),
+        json!({"userIdentity": {"accessKeyId": "ASIAé", "arn": "arn:aws:sts::1:assumed-role/é"},
+               "eventTime": "2024-08-02T08:21:00Z", "userAgent": "é".repeat(400) + "exec-env/AWS_Lambda_x",
+               "sourceIPAddress": 7}),
+        json!({"userIdentity": {"accessKeyId": "ASIAé"}, "eventTime": "2024-08-02T08:22:00Z",
+               "userAgent": ["x"], "sourceIPAddress": "é"}),
+        json!({"eventSource": "lambda.amazonaws.com", "eventName": "CreateFunction20150331v",
+               "requestParameters": {"role": "arn:", "functionName": ":function:"}}),
+        json!({"eventSource": "lambda.amazonaws.com", "eventName": "UpdateFunctionConfiguration99999999v9é",
+               "requestParameters": {"role": ["arn"], "functionName": 3}}),
+        json!({"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy",
+               "requestParameters": {"roleName": "é", "policyName": "p", "policyDocument": "%E9%Z%"}}),
+        json!({"eventSource": "iam.amazonaws.com", "eventName": "AttachRolePolicy",
+               "requestParameters": {"roleName": "r", "policyArn": "arn:aws:iam::aws:policy"}}),
+        json!({"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy",
+               "requestParameters": {"roleName": "r", "policyName": "p",
+                                     "policyDocument": "{\"Statement\": 5}"}}),
+    ];
+    let mut detectors: Vec<Box<dyn Detector>> = vec![
+        Box::new(StolenCredentials::default()),
+        Box::new(FunctionRoles::default()),
+    ];
+    let mut alerts = Vec::new();
+    for (index, value) in odd.into_iter().enumerate() {
+        let event = Event {
+            value,
+            origin: Origin {
+                file: "odd.json".into(),
+                line: Some(index as u64 + 1),
+                index: index as u64,
+            },
+        };
+        for detector in detectors.iter_mut() {
+            detector.observe(&event, &mut alerts);
+        }
+    }
+    // The one key used inside (the Lambda marker) and then from another
+    // source without it is still told, whatever its odd fields.
+    let ids: Vec<&str> = alerts.iter().map(|a| a.rule_id.as_str()).collect();
+    assert_eq!(ids, ["FG-DET-101"]);
+    for detector in &mut detectors {
+        let saved = detector.save();
+        detector.restore(&saved).unwrap();
+    }
+}
