@@ -20,3 +20,5 @@ pub trait Detector {
     /// an error (the caller reports it and starts the detector fresh).
     fn restore(&mut self, state: &Value) -> Result<(), String>;
 }
+
+pub mod anomaly;
