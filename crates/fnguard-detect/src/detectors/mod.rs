@@ -22,3 +22,4 @@ pub trait Detector {
 }
 
 pub mod anomaly;
+pub mod destinations;
