@@ -16,9 +16,10 @@
 //! moves the median up within about half a ring and stops alerting.
 //!
 //! Error and timeout bursts: outcomes of the last `rate_window`
-//! invocations (a REPORT's `status`, or a "Task timed out" line with the
-//! same request id) against a decayed rate of the invocations before
-//! them; a burst is at least `rate_min_count` errors, twice the baseline
+//! invocations (a REPORT's `status`; in text logs, a "Task timed out"
+//! line, the platform's "RequestId: ID Error: Runtime exited" or Node.js's
+//! "Invoke Error" line of the same request) against a decayed rate of the
+//! invocations before them; a burst is at least `rate_min_count` errors, twice the baseline
 //! rate and four standard deviations above it (binomial).
 //!
 //! Alerts of one function and check wait `cooldown_ms` (event times) or,
@@ -202,8 +203,8 @@ impl Default for AnomalyConfig {
 /// Scale of the MAD that estimates a normal distribution's standard
 /// deviation.
 const MAD_TO_SIGMA: f64 = 1.4826;
-/// Request ids of timeout lines waiting for their REPORT, per function.
-const PENDING_TIMEOUTS: usize = 16;
+/// Failures (timeout or error lines) waiting for their REPORT, per function.
+const PENDING_FAILURES: usize = 16;
 /// Version of the saved state's layout.
 const STATE_VERSION: u64 = 1;
 
@@ -305,7 +306,8 @@ struct FunctionState {
     baseline_invocations: f64,
     baseline_errors: f64,
     baseline_timeouts: f64,
-    pending_timeouts: VecDeque<String>,
+    /// Request ids whose timeout or error line came before their REPORT.
+    pending: VecDeque<(String, Outcome)>,
     /// By detection id.
     last_alerts: BTreeMap<String, LastAlert>,
 }
@@ -339,19 +341,25 @@ impl FunctionAnomalies {
     pub fn function_count(&self) -> usize {
         self.functions.len()
     }
+}
 
-    fn function(&mut self, name: &str) -> &mut FunctionState {
-        if !self.functions.contains_key(name) {
-            if self.functions.len() >= self.config.max_functions.max(1) {
-                forget_least_recent(&mut self.functions);
-            }
-            self.functions
-                .insert(name.to_string(), FunctionState::default());
+/// The function's state, made (forgetting the least recently seen one
+/// when full) if new.
+fn function_entry<'a>(
+    functions: &'a mut HashMap<String, FunctionState>,
+    max_functions: usize,
+    clock: u64,
+    name: &str,
+) -> &'a mut FunctionState {
+    if !functions.contains_key(name) {
+        if functions.len() >= max_functions.max(1) {
+            forget_least_recent(functions);
         }
-        let state = self.functions.get_mut(name).expect("inserted above");
-        state.last_seen = self.events;
-        state
+        functions.insert(name.to_string(), FunctionState::default());
     }
+    let state = functions.get_mut(name).expect("inserted above");
+    state.last_seen = clock;
+    state
 }
 
 fn forget_least_recent(functions: &mut HashMap<String, FunctionState>) {
@@ -391,27 +399,42 @@ impl Detector for FunctionAnomalies {
             return;
         }
         let kind = value.get("type").and_then(Value::as_str);
-        if !matches!(kind, Some("report" | "timeout")) {
-            return;
-        }
+        let mut request_id = value.get("requestId").and_then(Value::as_str);
+        let failure = match kind {
+            Some("report") => None,
+            Some("timeout") => Some(Outcome::Timeout),
+            Some("log") => {
+                let message = value.get("message").and_then(Value::as_str).unwrap_or("");
+                let Some(id) = failed_invocation_line(message) else {
+                    return;
+                };
+                request_id = request_id.or(id);
+                Some(Outcome::Error)
+            }
+            _ => return,
+        };
         self.events += 1;
         let function = value
             .get("function")
             .and_then(Value::as_str)
             .unwrap_or("-")
             .to_string();
-        let request_id = value.get("requestId").and_then(Value::as_str);
-        let config = self.config.clone();
-        let state = self.function(&function);
-        if kind == Some("timeout") {
-            // The REPORT of the same request follows; remember which one
-            // timed out (an unnamed timeout applies to the next REPORT).
-            if state.pending_timeouts.len() >= PENDING_TIMEOUTS {
-                state.pending_timeouts.pop_front();
+        let config = &self.config;
+        let state = function_entry(
+            &mut self.functions,
+            config.max_functions,
+            self.events,
+            &function,
+        );
+        if let Some(failure) = failure {
+            // The REPORT of the same request follows; remember how it
+            // ended (an unnamed failure applies to the next REPORT).
+            if state.pending.len() >= PENDING_FAILURES {
+                state.pending.pop_front();
             }
             state
-                .pending_timeouts
-                .push_back(request_id.unwrap_or_default().to_string());
+                .pending
+                .push_back((request_id.unwrap_or_default().to_string(), failure));
             return;
         }
         let number = |key: &str| value.get(key).and_then(Value::as_f64);
@@ -426,9 +449,9 @@ impl Detector for FunctionAnomalies {
         let now = event_time_ms(value);
         state.reports += 1;
         let mut raised = Vec::new();
-        check_spikes(state, &report, &config, &mut raised);
-        check_memory_limit(&report, &config, &mut raised);
-        check_outcome(state, &report, &config, &mut raised);
+        check_spikes(state, &report, config, &mut raised);
+        check_memory_limit(&report, config, &mut raised);
+        check_outcome(state, &report, config, &mut raised);
         for (info, mut facts) in raised {
             let last = state.last_alerts.get(info.id);
             let cooling = last.is_some_and(|last| match (now, last.time_ms) {
@@ -486,8 +509,8 @@ impl Detector for FunctionAnomalies {
             while state.outcomes.len() > self.config.rate_window.max(1) {
                 state.outcomes.pop_front();
             }
-            while state.pending_timeouts.len() > PENDING_TIMEOUTS {
-                state.pending_timeouts.pop_front();
+            while state.pending.len() > PENDING_FAILURES {
+                state.pending.pop_front();
             }
         }
         Ok(())
@@ -568,19 +591,21 @@ fn check_outcome(
     config: &AnomalyConfig,
     raised: &mut Raised,
 ) {
-    let pending = state
-        .pending_timeouts
-        .iter()
-        .position(|p| p.is_empty() || Some(p.as_str()) == report.request_id);
-    if let Some(at) = pending {
-        state.pending_timeouts.remove(at);
-    }
+    // A timeout also logs "Runtime exited" on some runtimes: the timeout
+    // is what happened.
+    let mut pending = None;
+    state.pending.retain(|(id, failure)| {
+        let same = id.is_empty() || Some(id.as_str()) == report.request_id;
+        if same && pending != Some(Outcome::Timeout) {
+            pending = Some(*failure);
+        }
+        !same
+    });
     let outcome = match report.status {
         Some(status) if status.eq_ignore_ascii_case("success") => Outcome::Success,
         Some(status) if status.eq_ignore_ascii_case("timeout") => Outcome::Timeout,
         Some(_) => Outcome::Error,
-        None if pending.is_some() => Outcome::Timeout,
-        None => Outcome::Success,
+        None => pending.unwrap_or(Outcome::Success),
     };
     state.outcomes.push_back(outcome);
     while state.outcomes.len() > config.rate_window.max(1) {
@@ -623,6 +648,25 @@ fn check_outcome(
             raised.push((info, facts));
         }
     }
+}
+
+/// Whether a line of a text Lambda log says that its invocation failed,
+/// and the request id when the line names it: the platform's
+/// `RequestId: ID Error: Runtime exited ...` and the Node.js runtime's
+/// `TIME<TAB>ID<TAB>ERROR<TAB>Invoke Error ...`. (Python's `[ERROR]` lines
+/// are not used: its `logging.error` writes the same prefix for errors the
+/// code handled.)
+fn failed_invocation_line(message: &str) -> Option<Option<&str>> {
+    if let Some((_, rest)) = message.split_once("RequestId: ") {
+        let mut words = rest.split_whitespace();
+        let id = words.next()?;
+        return (words.next() == Some("Error:")).then_some(Some(id));
+    }
+    let fields: Vec<&str> = message.split('\t').map(str::trim).collect();
+    let error_at = fields
+        .windows(2)
+        .position(|pair| pair[0] == "ERROR" && pair[1].starts_with("Invoke Error"))?;
+    Some(error_at.checked_sub(1).map(|at| fields[at]))
 }
 
 fn round2(value: f64) -> f64 {
@@ -954,6 +998,53 @@ mod tests {
             (0..5).map(|_| with_status("json", "timeout")),
         );
         assert_eq!(ids(&alerts), ["FG-DET-125"]);
+    }
+
+    #[test]
+    fn errors_from_the_lines_of_text_logs() {
+        assert_eq!(
+            failed_invocation_line(
+                "2026-12-05T10:00:00.000Z\tc0ffee-1\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\"}"
+            ),
+            Some(Some("c0ffee-1"))
+        );
+        assert_eq!(
+            failed_invocation_line(
+                "RequestId: c0ffee-2 Error: Runtime exited with error: signal: killed"
+            ),
+            Some(Some("c0ffee-2"))
+        );
+        for fine in [
+            "[ERROR] 2026-12-05T10:00:00Z c0ffee-3 payment declined, retrying",
+            "RequestId: c0ffee-4 is slow",
+            "2026-12-05T10:00:00.000Z\tc0ffee-5\tINFO\tInvoke Error handling is on",
+        ] {
+            assert_eq!(failed_invocation_line(fine), None, "{fine}");
+        }
+
+        let mut detector = FunctionAnomalies::default();
+        let line = |message: String| {
+            event(json!({"log": "lambda", "type": "log", "function": "api", "message": message}))
+        };
+        // Ordinary output lines do not make functions.
+        feed(&mut detector, [line("hello".into())]);
+        assert_eq!(detector.function_count(), 0);
+        feed(&mut detector, (0..200).map(|_| report("api", 200.0, 90.0)));
+        let mut alerts = Vec::new();
+        for i in 0..6 {
+            let id = format!("req-{i}");
+            let message = if i % 2 == 0 {
+                format!("2026-12-05T10:00:00.000Z\t{id}\tERROR\tInvoke Error \t{{}}")
+            } else {
+                format!("RequestId: {id} Error: Runtime exited with error: exit status 1")
+            };
+            detector.observe(&line(message), &mut alerts);
+            let mut value = report("api", 200.0, 90.0).value;
+            value["requestId"] = json!(id);
+            detector.observe(&event(value), &mut alerts);
+        }
+        assert_eq!(ids(&alerts), ["FG-DET-124"]);
+        assert_eq!(alerts[0].facts["value"], 5);
     }
 
     #[test]

@@ -120,9 +120,11 @@ impl EndpointAllowList {
                 Some((vendor, id)) if !vendor.is_empty() && !id.is_empty() => {
                     allow.ids.insert((vendor.to_string(), id.to_string()));
                 }
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "allowed endpoint `{entry}`: expected VENDOR or VENDOR:TENANT-OR-FUNCTION-ID"
-                )),
+                ))
+                }
             }
         }
         Ok(allow)
@@ -257,18 +259,25 @@ impl Destinations {
         names.sort_unstable();
         names
     }
+}
 
-    fn source(&mut self, name: &str) -> &mut Source {
-        if !self.sources.contains_key(name) {
-            if self.sources.len() >= self.config.max_sources.max(1) {
-                forget_least_recent(&mut self.sources);
-            }
-            self.sources.insert(name.to_string(), Source::default());
+/// The source's state, made (forgetting the least recently seen source
+/// when full) if new.
+fn source_entry<'a>(
+    sources: &'a mut HashMap<String, Source>,
+    max_sources: usize,
+    clock: u64,
+    name: &str,
+) -> &'a mut Source {
+    if !sources.contains_key(name) {
+        if sources.len() >= max_sources.max(1) {
+            forget_least_recent(sources);
         }
-        let source = self.sources.get_mut(name).expect("inserted above");
-        source.last_seen = self.events;
-        source
+        sources.insert(name.to_string(), Source::default());
     }
+    let source = sources.get_mut(name).expect("inserted above");
+    source.last_seen = clock;
+    source
 }
 
 impl Default for Destinations {
@@ -402,8 +411,13 @@ impl Detector for Destinations {
         };
         self.events += 1;
         let now = event_time_ms(&event.value);
-        let config = self.config.clone();
-        let source = self.source(&contact.source);
+        let config = &self.config;
+        let source = source_entry(
+            &mut self.sources,
+            config.max_sources,
+            self.events,
+            &contact.source,
+        );
         source.events += 1;
         if source.first_time_ms.is_none() {
             source.first_time_ms = now;
@@ -493,7 +507,7 @@ impl Detector for Destinations {
         ) else {
             return;
         };
-        if let Some(facts) = beacon(watched, now, &config) {
+        if let Some(facts) = beacon(watched, now, config) {
             let mut all = contact.facts.clone();
             all.extend(facts);
             alerts.push(alert(&BEACON, all));
