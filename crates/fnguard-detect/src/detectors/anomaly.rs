@@ -223,8 +223,19 @@ enum Outcome {
 struct Baseline {
     /// Oldest first; `f32` halves the memory and keeps 0.01 ms precision
     /// for durations up to Lambda's 15 minutes.
+    #[serde(serialize_with = "samples_to_hundredths")]
     samples: VecDeque<f32>,
     ewma: Option<f64>,
+}
+
+/// Saves samples with the two decimals REPORT lines have: widened to
+/// `f64` as they are, JSON would spell out the `f32` rounding error
+/// (`201.3699951171875`) and double the state's size.
+fn samples_to_hundredths<S: serde::Serializer>(
+    samples: &VecDeque<f32>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(samples.iter().map(|&s| round2(f64::from(s))))
 }
 
 struct Spike {
@@ -239,6 +250,14 @@ impl Baseline {
     /// has too few values.
     fn spike(&self, value: f64, floor: f64, config: &AnomalyConfig) -> Option<Spike> {
         if self.samples.len() < config.min_samples.max(1) {
+            return None;
+        }
+        // The threshold is at least this: most values stop here, without
+        // sorting the ring.
+        if self
+            .ewma
+            .is_some_and(|ewma| value <= ewma * (1.0 + config.min_increase_ratio))
+        {
             return None;
         }
         let mut sorted: Vec<f64> = self.samples.iter().map(|&s| f64::from(s)).collect();
