@@ -572,6 +572,10 @@ fn check_spikes(
         let Some(value) = value.filter(|v| v.is_finite() && *v >= 0.0) else {
             continue;
         };
+        // Far above any real Lambda value (15 minutes, 10 GB), and within
+        // `f32` and JSON numbers so that a forged line cannot break the
+        // saved state.
+        let value = value.min(1e9);
         match baseline.spike(value, floor, config) {
             Some(spike) => {
                 let mut facts = Map::new();
@@ -1096,6 +1100,18 @@ mod tests {
             .restore(&json!({"version": 99, "events": 0, "functions": {}}))
             .is_err());
         assert_eq!(second.function_count(), 2);
+    }
+
+    #[test]
+    fn forged_huge_values_alert_and_keep_the_state_savable() {
+        let mut detector = FunctionAnomalies::default();
+        feed(&mut detector, stable(40, 12));
+        let alerts = feed(&mut detector, [report("orders", 1e300, 1e300)]);
+        assert_eq!(ids(&alerts), ["FG-DET-120", "FG-DET-121", "FG-DET-123"]);
+        let saved: Value = serde_json::from_str(&detector.save().to_string()).unwrap();
+        let mut restored = FunctionAnomalies::default();
+        restored.restore(&saved).unwrap();
+        assert_eq!(restored.function_count(), 1);
     }
 
     #[test]

@@ -20,6 +20,10 @@
 //! host); and beacons: a destination first reached after learning and then
 //! contacted at a near-constant interval (see [`DestinationConfig`]).
 //!
+//! The same function can be two sources: its DNS queries carry the
+//! address of its network interface, its flows the interface id; both are
+//! one source when the event names the `function`.
+//!
 //! Memory: destinations are kept as 64-bit FNV-1a hashes of their text
 //! (collisions among a source's few hundred destinations are negligible),
 //! at most `max_destinations` per source and `max_sources` sources (the
@@ -329,7 +333,14 @@ fn contact(value: &Value) -> Option<Contact> {
             (None, None, Some(a)) => format!("ip:{a}"),
             _ => return None,
         };
-        for key in ["srcaddr", "query_type", "rcode", "vpc_id", "account_id"] {
+        for key in [
+            "srcaddr",
+            "query_type",
+            "rcode",
+            "firewall_rule_action",
+            "vpc_id",
+            "account_id",
+        ] {
             if let Some(v) = value.get(key) {
                 facts.insert(key.into(), v.clone());
             }
@@ -888,6 +899,47 @@ mod tests {
             ids(&feed(&mut detector, events)),
             ["FG-DET-130", "FG-DET-130"]
         );
+    }
+
+    #[test]
+    fn a_beacon_over_flows() {
+        let mut detector = quick(&[]);
+        feed(
+            &mut detector,
+            (0..20).map(|i| flow("eni-0a1", "52.94.0.10", 40000 + i, 443, "ACCEPT", i as i64)),
+        );
+        // A new connection every 5 minutes, each from its own port.
+        let events = (0..9).map(|i| {
+            flow(
+                "eni-0a1",
+                "198.51.100.7",
+                50000 + i,
+                8443,
+                "ACCEPT",
+                100 + i as i64 * 300,
+            )
+        });
+        let alerts = feed(&mut detector, events);
+        assert_eq!(ids(&alerts), ["FG-DET-131", "FG-DET-133"]);
+        assert_eq!(alerts[1].facts["intervalSeconds"], 300.0);
+        assert_eq!(alerts[1].facts["jitter"], 0.0);
+        assert_eq!(alerts[1].severity, Severity::High);
+        // Without times there are no intervals to judge.
+        let mut detector = quick(&[]);
+        let untimed = |dst: &str, port: u64| {
+            let mut e = flow("eni-0a1", dst, port, 443, "ACCEPT", 0);
+            e.value.as_object_mut().unwrap().remove("start");
+            e
+        };
+        feed(
+            &mut detector,
+            (0..20).map(|i| untimed("52.94.0.10", 40000 + i)),
+        );
+        let alerts = feed(
+            &mut detector,
+            (0..20).map(|i| untimed("198.51.100.8", 50000 + i)),
+        );
+        assert_eq!(ids(&alerts), ["FG-DET-131"]);
     }
 
     #[test]
