@@ -331,7 +331,9 @@ struct FunctionState {
     last_alerts: BTreeMap<String, LastAlert>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// What `restore` reads: the layout `save` writes (with `json!`, borrowing
+/// the maps instead of cloning them).
+#[derive(Debug, Deserialize)]
 struct SavedState {
     version: u64,
     events: u64,
@@ -474,8 +476,8 @@ impl Detector for FunctionAnomalies {
         for (info, mut facts) in raised {
             let last = state.last_alerts.get(info.id);
             let cooling = last.is_some_and(|last| match (now, last.time_ms) {
-                (Some(now), Some(then)) => now - then < config.cooldown_ms,
-                _ => state.reports - last.report < config.cooldown_reports,
+                (Some(now), Some(then)) => now.saturating_sub(then) < config.cooldown_ms,
+                _ => state.reports.saturating_sub(last.report) < config.cooldown_reports,
             });
             if cooling {
                 continue;
@@ -496,12 +498,11 @@ impl Detector for FunctionAnomalies {
     }
 
     fn save(&self) -> Value {
-        serde_json::to_value(SavedState {
-            version: STATE_VERSION,
-            events: self.events,
-            functions: self.functions.clone(),
+        serde_json::json!({
+            "version": STATE_VERSION,
+            "events": self.events,
+            "functions": &self.functions,
         })
-        .unwrap_or(Value::Null)
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {

@@ -214,7 +214,9 @@ struct Source {
     watched: VecDeque<Watched>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// What `restore` reads: the layout `save` writes (with `json!`, borrowing
+/// the maps instead of cloning them).
+#[derive(Debug, Deserialize)]
 struct SavedState {
     version: u64,
     events: u64,
@@ -482,7 +484,7 @@ impl Detector for Destinations {
         }
         let destination = fnv1a(&contact.destination);
         let learning = source.events <= config.learning_events
-            || matches!((now, source.first_time_ms), (Some(now), Some(first)) if now - first < config.learning_ms);
+            || matches!((now, source.first_time_ms), (Some(now), Some(first)) if now.saturating_sub(first) < config.learning_ms);
         if !source.known.contains(&destination) {
             if source.known.len() >= config.max_destinations.max(1) {
                 source.saturated = true;
@@ -526,12 +528,11 @@ impl Detector for Destinations {
     }
 
     fn save(&self) -> Value {
-        serde_json::to_value(SavedState {
-            version: STATE_VERSION,
-            events: self.events,
-            sources: self.sources.clone(),
+        serde_json::json!({
+            "version": STATE_VERSION,
+            "events": self.events,
+            "sources": &self.sources,
         })
-        .unwrap_or(Value::Null)
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {
@@ -589,7 +590,7 @@ fn beacon(
     if watched
         .contacts
         .back()
-        .is_some_and(|&last| now - last < 1000)
+        .is_some_and(|&last| now.saturating_sub(last) < 1000)
     {
         return None;
     }
@@ -604,7 +605,7 @@ fn beacon(
         .contacts
         .iter()
         .zip(watched.contacts.iter().skip(1))
-        .map(|(a, b)| (b - a) as f64)
+        .map(|(a, b)| b.saturating_sub(*a) as f64)
         .collect();
     let mean = intervals.iter().sum::<f64>() / intervals.len() as f64;
     let variance =
