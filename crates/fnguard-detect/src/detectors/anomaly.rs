@@ -164,7 +164,7 @@ pub struct AnomalyConfig {
     /// Invocations in the error/timeout window.
     pub rate_window: usize,
     /// Invocations before the window needed for a baseline rate.
-    pub rate_min_baseline: f64,
+    pub rate_min_baseline: u64,
     /// Errors (or timeouts) in the window needed to alert.
     pub rate_min_count: usize,
     /// Per-invocation decay of the baseline counts (0.995: the baseline
@@ -190,7 +190,7 @@ impl Default for AnomalyConfig {
             ewma_alpha: 0.05,
             memory_limit_ratio: 0.95,
             rate_window: 50,
-            rate_min_baseline: 50.0,
+            rate_min_baseline: 50,
             rate_min_count: 5,
             rate_decay: 0.995,
             cooldown_ms: 15 * 60 * 1000,
@@ -323,6 +323,9 @@ struct FunctionState {
     outcomes: VecDeque<Outcome>,
     /// Decayed counts of the invocations that left the window.
     baseline_invocations: f64,
+    /// Invocations that left the window, not decayed.
+    #[serde(default)]
+    left_window: u64,
     baseline_errors: f64,
     baseline_timeouts: f64,
     /// Request ids whose timeout or error line came before their REPORT.
@@ -634,13 +637,14 @@ fn check_outcome(
     state.outcomes.push_back(outcome);
     while state.outcomes.len() > config.rate_window.max(1) {
         let left = state.outcomes.pop_front().expect("not empty");
+        state.left_window += 1;
         state.baseline_invocations = state.baseline_invocations * config.rate_decay + 1.0;
         state.baseline_errors =
             state.baseline_errors * config.rate_decay + f64::from(u8::from(left == Outcome::Error));
         state.baseline_timeouts = state.baseline_timeouts * config.rate_decay
             + f64::from(u8::from(left == Outcome::Timeout));
     }
-    if state.baseline_invocations < config.rate_min_baseline {
+    if state.left_window < config.rate_min_baseline {
         return;
     }
     for (info, kind, baseline_count) in [
@@ -1069,6 +1073,64 @@ mod tests {
         }
         assert_eq!(ids(&alerts), ["FG-DET-124"]);
         assert_eq!(alerts[0].facts["value"], 5);
+    }
+
+    /// Text as CloudWatch Logs exports it, read by `input` like any log.
+    #[test]
+    fn text_lambda_logs_through_the_reader() {
+        let mut text = String::new();
+        let mut jitter = Jitter(13);
+        for i in 0..120 {
+            let id = format!("8f5e2b1c-0000-4000-8000-{i:012}");
+            let duration = if i == 110 {
+                8123.45
+            } else {
+                180.0 + 15.0 * jitter.next()
+            };
+            text.push_str(&format!(
+                "2026-12-05T10:{:02}:00.000Z START RequestId: {id} Version: $LATEST\n",
+                i / 2
+            ));
+            if (100..107).contains(&i) {
+                text.push_str(&format!(
+                    "2026-12-05T10:{:02}:03.000Z {id} Task timed out after 3.00 seconds\n",
+                    i / 2
+                ));
+            }
+            text.push_str(&format!(
+                "2026-12-05T10:{:02}:01.000Z REPORT RequestId: {id}\tDuration: {duration:.2} ms\tBilled Duration: {:.0} ms\tMemory Size: 512 MB\tMax Memory Used: 91 MB\n",
+                i / 2,
+                duration.ceil()
+            ));
+        }
+        let file = std::env::temp_dir().join(format!(
+            "fnguard-anomaly-{}-{}.log",
+            std::process::id(),
+            line!()
+        ));
+        std::fs::write(&file, text).unwrap();
+        let mut detector = FunctionAnomalies::default();
+        let mut alerts = Vec::new();
+        let mut errors = Vec::new();
+        crate::input::read_paths(
+            std::slice::from_ref(&file),
+            crate::input::Limits::default(),
+            &mut |event| detector.observe(&event, &mut alerts),
+            &mut |error| errors.push(error.to_string()),
+        );
+        let _ = std::fs::remove_file(&file);
+        assert!(errors.is_empty(), "{errors:?}");
+        // Five timeouts out of the window make the burst (the durations of
+        // timed-out requests are not in these lines: 3 s would be spikes).
+        assert_eq!(ids(&alerts), ["FG-DET-125", "FG-DET-120"]);
+        assert_eq!(alerts[0].facts["function"], "-");
+        assert_eq!(alerts[0].facts["value"], 5);
+        assert_eq!(alerts[1].facts["value"], 8123.45);
+        assert_eq!(
+            alerts[1].facts["requestId"],
+            "8f5e2b1c-0000-4000-8000-000000000110"
+        );
+        assert!(alerts[1].origin.as_ref().unwrap().line.unwrap() > 200);
     }
 
     #[test]
