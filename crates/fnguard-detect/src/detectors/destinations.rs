@@ -943,6 +943,65 @@ mod tests {
         assert_eq!(ids(&alerts), ["FG-DET-131"]);
     }
 
+    /// Route 53 Resolver JSON lines and a version 2 flow log, read by
+    /// `input` like any log.
+    #[test]
+    fn resolver_and_flow_logs_through_the_reader() {
+        let dir = std::env::temp_dir().join(format!("fnguard-destinations-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let resolver: String = (0..30)
+            .map(|i| {
+                let name = if i == 29 {
+                    "exfil.attacker.example"
+                } else {
+                    USUAL[i % 4]
+                };
+                format!("{}\n", dns("10.0.1.5", name, i as i64).value)
+            })
+            .collect();
+        std::fs::write(dir.join("resolver.jsonl"), resolver).unwrap();
+        let mut flows = String::from(
+            "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+        );
+        for i in 0..25 {
+            let (dst, port) = if i == 24 {
+                ("198.51.100.7", 4444)
+            } else {
+                ("52.94.0.10", 443)
+            };
+            flows.push_str(&format!(
+                "2 111122223333 eni-0a1 10.0.1.5 {dst} {} {port} 6 10 840 {} {} ACCEPT OK\n",
+                40000 + i,
+                1_796_464_800 + i,
+                1_796_464_860 + i
+            ));
+            // The reply of the same connection.
+            flows.push_str(&format!(
+                "2 111122223333 eni-0a1 {dst} 10.0.1.5 {port} {} 6 10 840 {} {} ACCEPT OK\n",
+                40000 + i,
+                1_796_464_800 + i,
+                1_796_464_860 + i
+            ));
+        }
+        std::fs::write(dir.join("flows.log"), flows).unwrap();
+        let mut detector = quick(&[]);
+        let mut alerts = Vec::new();
+        let mut errors = Vec::new();
+        crate::input::read_paths(
+            std::slice::from_ref(&dir),
+            crate::input::Limits::default(),
+            &mut |event| detector.observe(&event, &mut alerts),
+            &mut |error| errors.push(error.to_string()),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(ids(&alerts), ["FG-DET-131", "FG-DET-130"]);
+        assert_eq!(alerts[0].facts["destination"], "198.51.100.7:4444/tcp");
+        assert_eq!(alerts[0].origin.as_ref().unwrap().line, Some(50));
+        assert_eq!(alerts[1].facts["destination"], "exfil.attacker.example");
+        assert_eq!(alerts[1].origin.as_ref().unwrap().line, Some(30));
+    }
+
     #[test]
     fn save_and_restore_keep_what_was_learned() {
         let mut first = quick(&[]);
