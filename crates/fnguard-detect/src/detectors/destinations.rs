@@ -238,8 +238,27 @@ struct Contact {
     /// The DNS name, for the endpoint check.
     query: Option<String>,
     info: &'static DetectionInfo,
-    facts: Map<String, Value>,
+    /// The event's fields an alert shows, copied only when one is raised.
+    fact_keys: &'static [&'static str],
 }
+
+const DNS_FACTS: &[&str] = &[
+    "srcaddr",
+    "query_type",
+    "rcode",
+    "firewall_rule_action",
+    "vpc_id",
+    "account_id",
+];
+const FLOW_FACTS: &[&str] = &[
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "dstport",
+    "protocol",
+    "bytes",
+    "account-id",
+];
 
 impl Destinations {
     pub fn new(config: DestinationConfig) -> Destinations {
@@ -321,7 +340,6 @@ fn text_of(value: Option<&Value>) -> Option<String> {
 /// The contact a Route 53 Resolver query or an outbound accepted flow is.
 fn contact(value: &Value) -> Option<Contact> {
     let function = value.get("function").and_then(Value::as_str);
-    let mut facts = Map::new();
     if let Some(Value::String(name)) = value.get("query_name") {
         let query = name.trim_end_matches('.').to_ascii_lowercase();
         if query.is_empty() {
@@ -335,25 +353,12 @@ fn contact(value: &Value) -> Option<Contact> {
             (None, None, Some(a)) => format!("ip:{a}"),
             _ => return None,
         };
-        for key in [
-            "srcaddr",
-            "query_type",
-            "rcode",
-            "firewall_rule_action",
-            "vpc_id",
-            "account_id",
-        ] {
-            if let Some(v) = value.get(key) {
-                facts.insert(key.into(), v.clone());
-            }
-        }
-        facts.insert("query_name".into(), Value::from(query.as_str()));
         return Some(Contact {
             source,
             destination: query.clone(),
             query: Some(query),
             info: &NEW_DNS_DESTINATION,
-            facts,
+            fact_keys: DNS_FACTS,
         });
     }
     if value.get("log").and_then(Value::as_str) != Some("vpc-flow") {
@@ -391,25 +396,12 @@ fn contact(value: &Value) -> Option<Contact> {
         Some(p) => format!("{destination_address}:{p}/{protocol}"),
         None => format!("{destination_address}/{protocol}"),
     };
-    for key in [
-        "interface-id",
-        "srcaddr",
-        "dstaddr",
-        "dstport",
-        "protocol",
-        "bytes",
-        "account-id",
-    ] {
-        if let Some(v) = value.get(key) {
-            facts.insert(key.into(), v.clone());
-        }
-    }
     Some(Contact {
         source,
         destination,
         query: None,
         info: &NEW_FLOW_DESTINATION,
-        facts,
+        fact_keys: FLOW_FACTS,
     })
 }
 
@@ -435,7 +427,17 @@ impl Detector for Destinations {
         if source.first_time_ms.is_none() {
             source.first_time_ms = now;
         }
-        let alert = |info: &DetectionInfo, mut facts: Map<String, Value>| {
+        let alert = |info: &DetectionInfo, extra: Map<String, Value>| {
+            let mut facts = Map::new();
+            for &key in contact.fact_keys {
+                if let Some(v) = event.value.get(key) {
+                    facts.insert(key.into(), v.clone());
+                }
+            }
+            if let Some(query) = &contact.query {
+                facts.insert("query_name".into(), Value::from(query.as_str()));
+            }
+            facts.extend(extra);
             facts.insert("source".into(), Value::from(contact.source.as_str()));
             facts.insert(
                 "destination".into(),
@@ -452,7 +454,7 @@ impl Detector for Destinations {
                         source.endpoint_alerts.pop_front();
                     }
                     source.endpoint_alerts.push_back(host);
-                    let mut facts = contact.facts.clone();
+                    let mut facts = Map::new();
                     facts.insert("vendor".into(), Value::from(endpoint.vendor()));
                     facts.insert("product".into(), Value::from(endpoint.product.id.as_str()));
                     facts.insert("kind".into(), Value::from(endpoint.kind().as_str()));
@@ -493,7 +495,7 @@ impl Detector for Destinations {
             }
             source.known.insert(destination);
             if !learning {
-                let mut facts = contact.facts.clone();
+                let mut facts = Map::new();
                 facts.insert(
                     "knownDestinations".into(),
                     Value::from(source.known.len() - 1),
@@ -521,9 +523,7 @@ impl Detector for Destinations {
             return;
         };
         if let Some(facts) = beacon(watched, now, config) {
-            let mut all = contact.facts.clone();
-            all.extend(facts);
-            alerts.push(alert(&BEACON, all));
+            alerts.push(alert(&BEACON, facts));
         }
     }
 
@@ -999,6 +999,10 @@ mod tests {
         assert_eq!(alerts[0].facts["destination"], "198.51.100.7:4444/tcp");
         assert_eq!(alerts[0].origin.as_ref().unwrap().line, Some(50));
         assert_eq!(alerts[1].facts["destination"], "exfil.attacker.example");
+        assert_eq!(alerts[1].facts["rcode"], "NOERROR");
+        assert_eq!(alerts[1].facts["vpc_id"], "vpc-7example");
+        assert_eq!(alerts[0].facts["interface-id"], "eni-0a1");
+        assert_eq!(alerts[0].facts["bytes"], 840);
         assert_eq!(alerts[1].origin.as_ref().unwrap().line, Some(30));
     }
 
@@ -1057,6 +1061,38 @@ mod tests {
         small.restore(&detector.save()).unwrap();
         assert_eq!(small.source_count(), 2);
         assert!(small.sources.values().all(|s| s.known.len() <= 3));
+    }
+
+    #[test]
+    fn every_detection_has_its_metadata() {
+        let all = super::super::anomaly::ANOMALY_DETECTIONS
+            .iter()
+            .chain(DESTINATION_DETECTIONS.iter());
+        let mut seen = HashSet::new();
+        for info in all {
+            let number: u32 = info.id.strip_prefix("FG-DET-").unwrap().parse().unwrap();
+            assert!((120..=139).contains(&number), "{}", info.id);
+            assert!(seen.insert(info.id), "{} twice", info.id);
+            for text in [
+                info.title_en,
+                info.title_zh,
+                info.description_en,
+                info.description_zh,
+                info.remediation_en,
+                info.remediation_zh,
+            ] {
+                assert!(!text.trim().is_empty(), "{}", info.id);
+            }
+            // The Chinese texts are Chinese.
+            assert!(info.title_zh.chars().any(|c| c > '\u{2e80}'), "{}", info.id);
+            assert_eq!(info.guide, "3.4.3");
+            assert!(
+                info.attack.iter().any(|t| t.starts_with("attack.t")),
+                "{}",
+                info.id
+            );
+        }
+        assert_eq!(seen.len(), 10);
     }
 
     #[test]
