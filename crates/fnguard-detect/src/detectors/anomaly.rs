@@ -427,6 +427,8 @@ impl Detector for FunctionAnomalies {
         let failure = match kind {
             Some("report") => None,
             Some("timeout") => Some(Outcome::Timeout),
+            // JSON-format logs' platform.runtimeDone with status error.
+            Some("error") => Some(Outcome::Error),
             Some("log") => {
                 let message = value.get("message").and_then(Value::as_str).unwrap_or("");
                 let Some(id) = failed_invocation_line(message) else {
@@ -478,9 +480,17 @@ impl Detector for FunctionAnomalies {
         check_outcome(state, &report, config, &mut raised);
         for (info, mut facts) in raised {
             let last = state.last_alerts.get(info.id);
-            let cooling = last.is_some_and(|last| match (now, last.time_ms) {
-                (Some(now), Some(then)) => now.saturating_sub(then) < config.cooldown_ms,
-                _ => state.reports.saturating_sub(last.report) < config.cooldown_reports,
+            let is_rate = info.id == ERROR_BURST.id || info.id == TIMEOUT_BURST.id;
+            let cooling = last.is_some_and(|last| {
+                let reports_since = state.reports.saturating_sub(last.report);
+                // A burst stays in the window after its alert: it may
+                // alert again only once the window has moved past it.
+                let same_burst = is_rate && reports_since < config.rate_window as u64;
+                same_burst
+                    || match (now, last.time_ms) {
+                        (Some(now), Some(then)) => now.saturating_sub(then) < config.cooldown_ms,
+                        _ => reports_since < config.cooldown_reports,
+                    }
             });
             if cooling {
                 continue;
@@ -981,6 +991,14 @@ mod tests {
         assert_eq!(facts["baselineRate"], 0.05);
         // Four standard deviations above 2.5 expected errors in 50.
         assert!(facts["value"].as_u64().unwrap() >= 9);
+        // A later burst alerts again (the same burst staying in the window
+        // past the cooldown does not: see the JSON log test).
+        let calm =
+            (0..150).map(|i| with_status("api", if i % 20 == 0 { "error" } else { "success" }));
+        assert!(feed(&mut detector, calm).is_empty());
+        let burst =
+            (0..20).map(|i| with_status("api", if i % 5 < 3 { "error" } else { "success" }));
+        assert_eq!(ids(&feed(&mut detector, burst)), ["FG-DET-124"]);
     }
 
     #[test]
@@ -1131,6 +1149,50 @@ mod tests {
             "8f5e2b1c-0000-4000-8000-000000000110"
         );
         assert!(alerts[1].origin.as_ref().unwrap().line.unwrap() > 200);
+    }
+
+    /// JSON-format system logs as Lambda writes them, in a folder laid
+    /// out like exports (`aws/lambda/NAME/`), read by `input`.
+    #[test]
+    fn json_lambda_logs_through_the_reader() {
+        let dir = std::env::temp_dir().join(format!(
+            "fnguard-anomaly-json-{}/aws/lambda/orders",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut text = String::new();
+        for i in 0..220 {
+            let id = format!("r{i}");
+            let status = if (200..206).contains(&i) {
+                "error"
+            } else {
+                "success"
+            };
+            let time = format!("2026-12-05T{:02}:{:02}:00.000Z", 10 + i / 60, i % 60);
+            text.push_str(&format!(
+                "{}\n{}\n{}\n",
+                json!({"time": time, "type": "platform.start", "record": {"requestId": id, "version": "$LATEST"}}),
+                json!({"time": time, "type": "platform.runtimeDone", "record": {"requestId": id, "status": status}}),
+                json!({"time": time, "type": "platform.report", "record": {"requestId": id, "status": status,
+                    "metrics": {"durationMs": 120.5, "billedDurationMs": 121, "memorySizeMB": 256, "maxMemoryUsedMB": 80}}}),
+            ));
+        }
+        std::fs::write(dir.join("2026-12-05.log"), text).unwrap();
+        let mut detector = FunctionAnomalies::default();
+        let mut alerts = Vec::new();
+        let mut errors = Vec::new();
+        crate::input::read_paths(
+            std::slice::from_ref(&dir),
+            crate::input::Limits::default(),
+            &mut |event| detector.observe(&event, &mut alerts),
+            &mut |error| errors.push(error.to_string()),
+        );
+        let _ = std::fs::remove_dir_all(dir.parent().unwrap().parent().unwrap().parent().unwrap());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(ids(&alerts), ["FG-DET-124"]);
+        assert_eq!(alerts[0].facts["function"], "orders");
+        assert_eq!(alerts[0].facts["requestId"], "r204");
+        assert_eq!(alerts[0].time.as_deref(), Some("2026-12-05T13:24:00.000Z"));
     }
 
     #[test]
