@@ -3,8 +3,11 @@
 //!
 //! Each source (the function when the event names it, else the DNS
 //! query's `srcids.instance` or `srcaddr`, the flow's `interface-id` or
-//! `srcaddr`) learns its destinations for a learning period: DNS names
-//! (lowercase, without the final dot) and, for outbound accepted flows,
+//! `srcaddr`) learns its destinations for a learning period (by default
+//! its first 200 contacts and first hour of log time, both; with
+//! `--state` the learning happens once): DNS names (lowercase, without the
+//! final dot, never shortened: `attacker-bucket.s3.amazonaws.com` is an
+//! exfiltration destination of its own) and, for outbound accepted flows,
 //! `address:port/protocol`. After it, each destination never seen before
 //! alerts once and is then known.
 //!
@@ -178,7 +181,7 @@ impl Default for DestinationConfig {
     fn default() -> Self {
         DestinationConfig {
             learning_events: 200,
-            learning_ms: 24 * 60 * 60 * 1000,
+            learning_ms: 60 * 60 * 1000,
             max_destinations: 512,
             max_sources: 2048,
             allow: EndpointAllowList::default(),
