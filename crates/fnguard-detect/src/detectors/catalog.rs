@@ -7,7 +7,7 @@
 //! A new detector adds one `DetectorInfo` constant (next to its code) and
 //! one line to [`CATALOG`].
 
-use super::{function_roles, stolen_credentials};
+use super::{anomaly, destinations, function_roles, stolen_credentials};
 use crate::alert::{Alert, AlertKind, AlertOrigin};
 use crate::input::Event;
 use fnguard_core::severity::Severity;
@@ -45,6 +45,16 @@ pub const CATALOG: &[DetectorInfo] = &[
     function_roles::ADMIN_GRANTED,
     function_roles::PRIVILEGED_ROLE_PASSED,
     function_roles::ADMIN_NAMED_ROLE_PASSED,
+    anomaly::DURATION_SPIKE,
+    anomaly::MEMORY_SPIKE,
+    anomaly::INIT_SPIKE,
+    anomaly::MEMORY_AT_LIMIT,
+    anomaly::ERROR_BURST,
+    anomaly::TIMEOUT_BURST,
+    destinations::NEW_DNS_DESTINATION,
+    destinations::NEW_FLOW_DESTINATION,
+    destinations::FUNCTION_ENDPOINT_QUERY,
+    destinations::BEACON,
 ];
 
 /// The entry of one id.
@@ -93,11 +103,7 @@ impl DetectorInfo {
             severity,
             tags: self.tags(),
             guide: Some(self.guide.to_string()),
-            time: event
-                .value
-                .get("eventTime")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            time: crate::alert::event_time_text(&event.value),
             facts,
             origin: Some(AlertOrigin::from(&event.origin)),
         }

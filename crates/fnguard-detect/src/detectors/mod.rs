@@ -21,8 +21,10 @@ pub trait Detector {
     fn restore(&mut self, state: &Value) -> Result<(), String>;
 }
 
+pub mod anomaly;
 pub mod catalog;
 mod cloudtrail;
+pub mod destinations;
 pub mod function_roles;
 pub mod inventory;
 pub mod stolen_credentials;
