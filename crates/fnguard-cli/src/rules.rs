@@ -176,7 +176,8 @@ fn check_secret_rules() -> ExitCode {
             return ExitCode::Error;
         }
     };
-    let detect_problems = fnguard_detect::pack::check();
+    let mut detect_problems = fnguard_detect::pack::check();
+    detect_problems.extend(fnguard_detect::detectors::catalog::check());
     if !detect_problems.is_empty() {
         for problem in &detect_problems {
             output::stderr_line(&format!("error: {problem}"));
@@ -189,13 +190,14 @@ fn check_secret_rules() -> ExitCode {
     }
     let detect = fnguard_detect::pack::builtin().unwrap_or_default();
     let text = format!(
-        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n{} endpoint products checked: {} example hosts classified with their captures, {} negative examples not classified\n{} detection rules checked: {} example events matched, {} not matched, ids unique, ATT&CK tags, text in en and zh\n",
+        "{rules} secret rules checked: {examples} examples found with their secrets, {negatives} negative examples not reported, ids unique, title, description, risk and remediation in en and zh\n{} endpoint products checked: {} example hosts classified with their captures, {} negative examples not classified\n{} detection rules checked: {} example events matched, {} not matched, ids unique, ATT&CK tags, text in en and zh\n{} detector alerts checked: ids unique and apart from the rules', ATT&CK ids, text in en and zh\n",
         intel.products,
         intel.positive_examples,
         intel.negative_examples,
         detect.len(),
         detect.iter().map(|r| r.must_match.len()).sum::<usize>(),
         detect.iter().map(|r| r.must_not_match.len()).sum::<usize>(),
+        fnguard_detect::detectors::catalog::CATALOG.len(),
     );
     output::print(&text)
 }

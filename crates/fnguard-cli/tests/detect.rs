@@ -159,8 +159,15 @@ fn the_builtin_pack_runs_by_default_and_names_its_ids() {
     assert_eq!(found[0]["event_name"], "AddPermission20150331v2");
     let check = fnguard(["rules", "check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
+    let pack = fnguard_detect::pack::builtin().unwrap().len();
+    let detectors = fnguard_detect::detectors::catalog::CATALOG.len();
     assert!(
-        check.stdout.contains("6 detection rules checked"),
+        check
+            .stdout
+            .contains(&format!("{pack} detection rules checked"))
+            && check
+                .stdout
+                .contains(&format!("{detectors} detector alerts checked")),
         "{}",
         check.stdout
     );
