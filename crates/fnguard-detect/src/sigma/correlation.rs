@@ -426,7 +426,7 @@ fn references(value: &Yaml) -> Result<Vec<String>, Problem> {
 }
 
 /// `30s`, `5m`, `1h`, `7d` in milliseconds.
-fn parse_timespan(text: &str) -> Option<i64> {
+pub(crate) fn parse_timespan(text: &str) -> Option<i64> {
     let unit = text.chars().last()?;
     let number = &text[..text.len() - unit.len_utf8()];
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {

@@ -36,6 +36,7 @@ use condition::Condition;
 use encode::Utf16;
 use matcher::{CompareOp, FieldMatcher, FieldTest, Pattern, Position, Selection};
 
+pub(crate) use correlation::{format_time_ms, is_correlation, parse_timespan};
 pub use correlation::{
     load_file_all, load_file_all_with, load_str_all, load_str_all_with, Correlation,
     CorrelationType, Correlator, CorrelatorStats, CountCondition, CountOp, Loaded,
