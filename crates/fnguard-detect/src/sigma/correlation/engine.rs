@@ -50,8 +50,9 @@ pub struct CorrelatorStats {
 ///   next alert counts only events after the first).
 /// - **Out of order**: an event older than its group's newest is counted
 ///   where its time puts it, if still within the window; older still, it is
-///   dropped and counted as late. `temporal_ordered` takes order from the
-///   event times when they differ and from log order when they tie.
+///   dropped and counted as late. For `temporal_ordered`, a step follows
+///   the previous one when it comes after it in the log and its time is
+///   not earlier.
 /// - **Memory**: a group keeps at most what decides its condition (the
 ///   largest bound plus one entries); groups whose window has passed are
 ///   dropped as the clock moves; each correlation keeps at most 100,000
@@ -289,12 +290,11 @@ impl Window {
                 .copied()
                 .filter(|&t| t >= since)
                 .min(),
-            Window::Chain(slots) => slots
-                .iter()
-                .flatten()
-                .map(|&(start, _)| start)
-                .filter(|&t| t >= since)
-                .max(),
+            // The start of the longest chain counted.
+            Window::Chain(slots) => match self.count(since) as usize {
+                0 => None,
+                length => slots[length - 1].map(|(start, _)| start),
+            },
         }
     }
 

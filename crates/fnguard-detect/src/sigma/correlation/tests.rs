@@ -304,7 +304,51 @@ fn temporal_ordered_needs_the_listed_order() {
         at(50_000, "fail", "a"),
         at(100_000, "ok", "a"),
     ];
-    assert_eq!(run(FAIL_THEN_OK, &restarted).len(), 1);
+    let alerts = run(FAIL_THEN_OK, &restarted);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].facts["first_time"], format_time_ms(T0 + 50_000));
+    // A later first step does not hide the chain already made.
+    let three = FAIL_THEN_OK.replace("successful_login]", "successful_login, unrelated]");
+    let chained = [
+        at(0, "fail", "a"),
+        at(1000, "ok", "a"),
+        at(2000, "fail", "a"),
+        at(3000, "other", "a"),
+    ];
+    let alerts = run(&three, &chained);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].facts["count"], 3);
+    assert_eq!(alerts[0].facts["first_time"], format_time_ms(T0));
+}
+
+#[test]
+fn rule_set_indices_feed_the_correlator() {
+    let loaded = load_str_all("test.yml", &format!("{BASE}---\n{THREE_FAILS}")).unwrap();
+    let mut correlator = Correlator::new(loaded.correlations, &loaded.rules).unwrap();
+    let set = crate::sigma::RuleSet::new(loaded.rules);
+    let mut alerts = Vec::new();
+    for (index, value) in [
+        at(0, "fail", "a"),
+        at(1, "other", "a"),
+        at(2, "fail", "a"),
+        at(3, "fail", "a"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let matched: Vec<usize> = set.matching_indices(&value).collect();
+        let event = Event {
+            value,
+            origin: Origin {
+                file: "log.json".into(),
+                line: Some(index as u64 + 1),
+                index: index as u64,
+            },
+        };
+        correlator.observe(&event, &matched, &mut alerts);
+    }
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].origin.as_ref().unwrap().line, Some(4));
 }
 
 #[test]
