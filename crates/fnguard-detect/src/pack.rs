@@ -258,7 +258,8 @@ fn expand_sequence(sequence: &Yaml) -> Result<Vec<Value>, String> {
         }
         for n in 1..=count {
             let mut event = numbered(&template, n);
-            event["eventTime"] = Value::String(format_time_ms(from + (n - 1) * every));
+            let time = from.saturating_add((n - 1).saturating_mul(every));
+            event["eventTime"] = Value::String(format_time_ms(time));
             events.push(event);
         }
     }

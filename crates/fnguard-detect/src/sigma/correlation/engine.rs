@@ -535,11 +535,16 @@ impl Correlator {
     /// Feeds one event, in log order, with the indices of the rules it
     /// matched (any order; rules no correlation refers to are ignored), and
     /// pushes the alerts of correlations it completes. Call it for every
-    /// event so that windows close on time; calling it only for events
-    /// that matched something is correct too, but closing windows (`lt`,
-    /// `eq`...) are then judged at the next matched event or at
-    /// [`Correlator::finish`].
+    /// event (it reads the event's time, then returns when nothing refers
+    /// to its rules) so that time moves with the log: closing windows
+    /// (`lt`, `eq`...) are judged on time, and an event without a time
+    /// takes the last one of the log. Calling it only for events that
+    /// matched something (a fast path that never parses the others) is
+    /// correct too, with time moving only with those events.
     pub fn observe(&mut self, event: &Event, matched: &[usize], alerts: &mut Vec<Alert>) {
+        if self.units.is_empty() {
+            return;
+        }
         let time = event_time_ms(&event.value).unwrap_or_else(|| self.clock.unwrap_or(0));
         let clock = self.clock.map_or(time, |c| c.max(time));
         self.clock = Some(clock);
@@ -877,14 +882,32 @@ impl Correlator {
         });
     }
 
+    /// Each correlation's key in the saved state: its alert id, numbered
+    /// from the second on when several share one (untitled copies).
+    fn state_keys(&self) -> Vec<String> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        self.units
+            .iter()
+            .map(|unit| {
+                let id = unit.def.alert_id();
+                let count = seen.entry(id.clone()).or_insert(0);
+                *count += 1;
+                match *count {
+                    1 => id,
+                    n => format!("{id}#{n}"),
+                }
+            })
+            .collect()
+    }
+
     /// The windows, as JSON, for the state store. Correlations are keyed by
     /// their alert id; a definition changed since (rules, group-by,
     /// timespan, condition) starts afresh on [`Correlator::restore`].
     pub fn save(&self) -> Value {
         let mut saved = Map::new();
-        for unit in &self.units {
+        for (unit, key) in self.units.iter().zip(self.state_keys()) {
             saved.insert(
-                unit.def.alert_id(),
+                key,
                 json!({
                     "definition": unit.fingerprint(),
                     "last_sweep": unit.last_sweep,
@@ -918,8 +941,7 @@ impl Correlator {
             .and_then(Value::as_object)
             .ok_or("correlation state: no correlations")?;
         let mut restored = Vec::new();
-        for (index, unit) in self.units.iter().enumerate() {
-            let id = unit.def.alert_id();
+        for ((index, unit), id) in self.units.iter().enumerate().zip(self.state_keys()) {
             let Some(entry) = saved.get(&id) else {
                 continue;
             };

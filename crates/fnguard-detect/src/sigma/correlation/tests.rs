@@ -659,3 +659,28 @@ fn level_and_pack_metadata_reach_the_alert() {
     assert_eq!(alerts[0].guide.as_deref(), Some("3.4.1"));
     assert_eq!(alerts[0].severity, fnguard_core::severity::Severity::High);
 }
+
+#[test]
+fn correlations_sharing_an_id_keep_their_own_state() {
+    let twins = r#"
+title: Twin
+correlation: {type: event_count, rules: [failed_login], group-by: [user], timespan: 1m, condition: {gte: 2}}
+---
+title: Twin
+correlation: {type: event_count, rules: [failed_login], group-by: [user], timespan: 1m, condition: {gte: 3}}
+"#;
+    let (rules, mut before) = setup(twins);
+    feed(&rules, &mut before, &[at(0, "fail", "a")]);
+    let saved = before.save();
+    let keys: Vec<&String> = saved["correlations"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["test.yml#Twin", "test.yml#Twin#2"]);
+    let (rules, mut after) = setup(twins);
+    after.restore(&saved).unwrap();
+    let alerts = feed(
+        &rules,
+        &mut after,
+        &[at(1, "fail", "a"), at(2, "fail", "a")],
+    );
+    let counts: Vec<&Value> = alerts.iter().map(|a| &a.facts["count"]).collect();
+    assert_eq!(counts, [&json!(2), &json!(3)]);
+}
