@@ -16,7 +16,8 @@
 //! - `aliases` are supported; an alias maps each referenced rule (by name or
 //!   id) to the field that holds the group value in that rule's events.
 //! - A correlation may refer to another correlation (chains): the inner
-//!   correlation's alert is an event whose fields are its group-by values.
+//!   correlation's alert is the event that completed it, with the inner
+//!   group-by values added as fields.
 //! - `timespan` takes the units the specification writes (`s`, `m`, `h`,
 //!   `d`); `condition` takes `gt`, `gte`, `lt`, `lte`, `eq`, `neq` (several
 //!   mean all of them), and `field` (one name or a list) for `value_count`.

@@ -60,7 +60,8 @@ pub struct CorrelatorStats {
 /// - **Groups**: an event lacking a group-by field is left out (counted),
 ///   as `stats count by` does; values are compared as JSON.
 /// - **Chains**: a correlation's alert feeds the correlations that refer to
-///   it, as an event whose fields are its group-by values.
+///   it, as the event that completed it with its group-by values added
+///   (for a window judged as it closes, its group-by values alone).
 #[derive(Debug)]
 pub struct Correlator {
     /// Inner correlations come before those that refer to them.
@@ -333,6 +334,9 @@ struct Fired {
     rules_seen: Option<Vec<usize>>,
     values: Vec<String>,
     origin: Option<SavedOrigin>,
+    /// The event that completed it, when one did (not for windows judged
+    /// as they close), for the correlations that refer to it.
+    event: Option<Value>,
 }
 
 /// A correlation's alert on its way to a correlation that refers to it.
@@ -711,6 +715,7 @@ impl Correlator {
         }
         for (key, positions) in keyed {
             let entry = Entry {
+                event,
                 positions: &positions,
                 time,
                 value: value.as_deref(),
@@ -786,6 +791,7 @@ impl Correlator {
                     rules_seen: group.window.rules_seen(since),
                     values: group.window.sample_values(since),
                     origin: entry.origin,
+                    event: (!u.downstream.is_empty()).then(|| entry.event.clone()),
                 });
             }
         }
@@ -835,14 +841,25 @@ impl Correlator {
         let def = &u.def;
         let values: Vec<Value> = serde_json::from_str(&fired.key).unwrap_or_default();
         let group: Map<String, Value> = def.group_by.iter().cloned().zip(values).collect();
-        for &(downstream, position) in &u.downstream {
-            signals.push(Signal {
-                unit: downstream,
-                position,
-                event: Value::Object(group.clone()),
-                time: fired.last,
-                origin: fired.origin.clone(),
-            });
+        if !u.downstream.is_empty() {
+            // The completing event, with the group-by values (alias names
+            // included) as literal fields: an outer correlation may group
+            // by its own fields, as the specification's chains do.
+            let mut event = match fired.event {
+                Some(Value::Object(fields)) => fields,
+                _ => Map::new(),
+            };
+            event.extend(group.clone());
+            let event = Value::Object(event);
+            for &(downstream, position) in &u.downstream {
+                signals.push(Signal {
+                    unit: downstream,
+                    position,
+                    event: event.clone(),
+                    time: fired.last,
+                    origin: fired.origin.clone(),
+                });
+            }
         }
         if !u.alerts_alone {
             return;
@@ -979,6 +996,7 @@ impl Correlator {
 
 /// One event's contribution to one group.
 struct Entry<'a> {
+    event: &'a Value,
     positions: &'a [usize],
     time: i64,
     value: Option<&'a str>,
@@ -995,6 +1013,7 @@ fn judge_closed(def: &Correlation, key: String, group: Group) -> Option<Fired> {
         rules_seen: group.window.rules_seen(i64::MIN),
         values: group.window.sample_values(i64::MIN),
         origin: group.last_origin,
+        event: None,
     })
 }
 

@@ -684,3 +684,53 @@ correlation: {type: event_count, rules: [failed_login], group-by: [user], timesp
     let counts: Vec<&Value> = alerts.iter().map(|a| &a.facts["count"]).collect();
     assert_eq!(counts, [&json!(2), &json!(3)]);
 }
+
+#[test]
+fn an_outer_correlation_groups_by_its_own_fields() {
+    // The inner counts failures per source address; the outer follows one
+    // user from the failure that completed it to a success.
+    let chain = r#"
+title: Spray then success
+correlation:
+  type: temporal_ordered
+  rules: [failures_from_ip, successful_login]
+  group-by: [user]
+  timespan: 10m
+---
+title: Failures from one address
+name: failures_from_ip
+correlation:
+  type: event_count
+  rules: [failed_login]
+  group-by: [ip]
+  timespan: 10m
+  condition: {gte: 3}
+"#;
+    let events = [
+        from_ip(0, "alice", "10.0.0.1"),
+        from_ip(1, "bob", "10.0.0.1"),
+        from_ip(2, "carol", "10.0.0.1"),
+        at(3, "ok", "carol"),
+    ];
+    let alerts = run(chain, &events);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].facts["group"], json!({"user": "carol"}));
+    let mut other = events.to_vec();
+    other[3] = at(3, "ok", "alice");
+    assert!(run(chain, &other).is_empty());
+}
+
+#[test]
+fn files_load_with_their_name_in_errors() {
+    let dir = std::env::temp_dir().join(format!("fnguard-corr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mr_failed_logins.yml");
+    std::fs::write(&path, format!("{BASE}---\n{THREE_FAILS}")).unwrap();
+    let loaded = load_file_all(&path).unwrap();
+    assert_eq!((loaded.rules.len(), loaded.correlations.len()), (3, 1));
+    assert_eq!(loaded.correlations[0].source, path.display().to_string());
+    let missing = dir.join("missing.yml");
+    let error = load_file_all(&missing).unwrap_err().to_string();
+    assert!(error.starts_with(&missing.display().to_string()), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
