@@ -670,7 +670,8 @@ impl Correlator {
                 fired.extend(judge_closed(&u.def, key, group));
             }
         }
-        fired.sort_by_key(|f| f.last);
+        // In time order, and the same order on every run.
+        fired.sort_by(|a, b| (a.last, &a.key).cmp(&(b.last, &b.key)));
         for f in fired {
             self.fire(unit, f, alerts, signals);
         }
