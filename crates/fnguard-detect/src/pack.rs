@@ -1,8 +1,9 @@
 //! fnguard's own detection rules (`rules/detect/*.yml`, embedded): Sigma
 //! rules for what SigmaHQ does not cover in Lambda (public permissions and
 //! function URLs, code and configuration hijacks, public layers, a trail
-//! blinded to function invocations) and Sigma correlation rules over them
-//! (bursts of function code downloads by one principal). Each rule or
+//! blinded to function invocations, fnguard guard's own security log) and
+//! Sigma correlation rules (bursts of function code downloads by one
+//! principal). Each rule or
 //! correlation carries, in its `fnguard:` block, the fnguard id, guide
 //! section, Chinese text, remediation in both languages, and examples that
 //! [`check`] proves (tests and `fnguard rules check`): events a rule must and
