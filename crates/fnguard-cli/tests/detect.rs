@@ -159,9 +159,61 @@ fn the_builtin_pack_runs_by_default_and_names_its_ids() {
     assert_eq!(found[0]["event_name"], "AddPermission20150331v2");
     let check = fnguard(["rules", "check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
+    let pack = fnguard_detect::pack::builtin().unwrap().len();
+    let detectors = fnguard_detect::detectors::catalog::CATALOG.len();
     assert!(
-        check.stdout.contains("6 detection rules checked"),
+        check
+            .stdout
+            .contains(&format!("{pack} detection rules checked"))
+            && check
+                .stdout
+                .contains(&format!("{detectors} detector alerts checked")),
         "{}",
         check.stdout
     );
+}
+
+#[test]
+fn rules_list_and_explain_know_every_detection() {
+    let list = fnguard(["rules", "list", "--format", "json"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let rules: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let detections: Vec<&Value> = rules.iter().filter(|r| r["area"] == "detect").collect();
+    let ids: Vec<&str> = detections
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // A rule of the pack, a correlation of the pack, a stateful detector.
+    for id in ["FG-DET-001", "FG-DET-007", "FG-DET-101", "FG-DET-120"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(
+        ids.len(),
+        fnguard_detect::pack::builtin_pack().unwrap().rules.len()
+            + fnguard_detect::pack::builtin_pack()
+                .unwrap()
+                .correlations
+                .len()
+            + fnguard_detect::detectors::catalog::CATALOG.len()
+    );
+    for detection in &detections {
+        assert!(
+            !detection["attack"].as_array().unwrap().is_empty(),
+            "{detection}"
+        );
+        assert!(
+            !detection["guide"].as_array().unwrap().is_empty(),
+            "{detection}"
+        );
+    }
+    let explain = fnguard(["rules", "explain", "fg-det-007", "--lang", "zh"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(
+        explain.stdout.starts_with("FG-DET-007  "),
+        "{}",
+        explain.stdout
+    );
+    assert!(explain.stdout.contains("修复建议"), "{}", explain.stdout);
+    let unknown = fnguard(["rules", "explain", "FG-DET-999"]);
+    assert_eq!(unknown.code, 2);
 }

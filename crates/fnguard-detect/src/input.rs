@@ -30,9 +30,12 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod follow;
+mod lambda;
 mod project;
 mod text;
 
+pub use follow::{follow_paths, Follow};
 pub use project::{parse_projected, ProjectedValue, Projection};
 
 /// One event and where it came from.
@@ -136,6 +139,7 @@ pub fn read_paths_with(
                 "-",
                 Box::new(stdin),
                 limits,
+                TextHint::None,
                 interest,
                 on_event,
                 &mut report,
@@ -151,6 +155,7 @@ pub fn read_paths_with(
                     &display,
                     Box::new(handle),
                     limits,
+                    TextHint::None,
                     interest,
                     on_event,
                     &mut report,
@@ -241,6 +246,36 @@ fn read_source(
     on_error: &mut dyn FnMut(InputError),
     events: &mut u64,
 ) {
+    read_source_as(
+        display,
+        raw,
+        limits,
+        TextHint::None,
+        on_event,
+        on_error,
+        events,
+    )
+}
+
+/// What a followed file was found to be, for the lines appended later
+/// (which lack the header or the platform line that told it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextHint {
+    None,
+    /// Lambda text: any line is a Lambda line, platform or the function's.
+    Lambda,
+}
+
+/// One file or stream, every event wanted and built whole.
+fn read_source_as(
+    display: &str,
+    raw: Box<dyn Read + '_>,
+    limits: Limits,
+    hint: TextHint,
+    on_event: &mut dyn FnMut(Event),
+    on_error: &mut dyn FnMut(InputError),
+    events: &mut u64,
+) {
     let mut every = |_: &[u8]| true;
     let mut interest = Interest {
         wants: &mut every,
@@ -251,6 +286,7 @@ fn read_source(
         display,
         raw,
         limits,
+        hint,
         &mut interest,
         on_event,
         on_error,
@@ -260,10 +296,12 @@ fn read_source(
 }
 
 /// One file or stream: gzip unwrapped, then the JSON form told apart.
+#[allow(clippy::too_many_arguments)]
 fn read_source_with(
     display: &str,
     raw: Box<dyn Read + '_>,
     limits: Limits,
+    hint: TextHint,
     interest: &mut Interest,
     on_event: &mut dyn FnMut(Event),
     on_error: &mut dyn FnMut(InputError),
@@ -287,25 +325,46 @@ fn read_source_with(
     );
     // Shared with the skipping of refused lines, which counts them too.
     let index = Cell::new(0);
+    let function = lambda::function_from_path(display);
     let mut emit = |value: Value, line: Option<u64>| {
-        on_event(Event {
-            value,
-            origin: Origin {
-                file: Arc::clone(&file),
-                line,
-                index: index.get(),
-            },
+        lambda::normalize(value, function.as_deref(), &mut |value| {
+            on_event(Event {
+                value,
+                origin: Origin {
+                    file: Arc::clone(&file),
+                    line,
+                    index: index.get(),
+                },
+            });
+            index.set(index.get() + 1);
         });
-        index.set(index.get() + 1);
     };
     let mut skip = Skip {
         wants: &mut *interest.wants,
         index: &index,
         skipped: 0,
-        records: memchr::memmem::Finder::new(b"\"Records\""),
+        // Every event of a file whose path names a function gets that name
+        // (`function`), which its raw text need not contain.
+        never: function.is_some(),
     };
-    let projection = interest.projection;
-    if let Err(e) = read_json(display, reader, &mut emit, &mut skip, projection, on_error) {
+    // What Lambda's normalisation reads is kept too, so that it makes the
+    // same events of a projected value as of the whole one.
+    let projection = interest.projection.map(|projection| {
+        let mut projection = projection.clone();
+        for key in lambda::READS {
+            projection.add(key);
+        }
+        projection
+    });
+    if let Err(e) = read_json(
+        display,
+        reader,
+        hint,
+        &mut emit,
+        &mut skip,
+        projection.as_ref(),
+        on_error,
+    ) {
         on_error(e);
     }
     stats.events += index.get();
@@ -317,18 +376,38 @@ struct Skip<'a, 'b> {
     wants: &'a mut (dyn FnMut(&[u8]) -> bool + 'b),
     index: &'a Cell<u64>,
     skipped: u64,
-    /// A `{"Records":[...]}` line holds many events: always read.
-    records: memchr::memmem::Finder<'static>,
+    /// Nothing is refused (the reader adds to the events what their text
+    /// does not say).
+    never: bool,
 }
 
+/// Lines holding several events (`{"Records":[...]}`, CloudWatch Logs
+/// payloads and listings) or that Lambda's normalisation rewrites (JSON
+/// platform records, `"log"` events that get their function's name): never
+/// refused, since their events say more than their raw text.
+static NOT_ONE_PLAIN_EVENT: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build([
+                "\"Records\"",
+                "\"logEvents\"",
+                "\"events\"",
+                "platform.",
+                "\"log\"",
+            ])
+            .expect("a handful of fixed literals")
+    });
+
 impl Skip<'_, '_> {
-    /// Whether the line (one JSON object, not a CloudTrail file) is refused
-    /// and well-formed; then it is counted as one event and not parsed.
-    /// A malformed line is never skipped, so that it is reported.
+    /// Whether the line (one JSON object, one plain event) is refused and
+    /// well-formed; then it is counted as one event and not parsed. A
+    /// malformed line is never skipped, so that it is reported.
     fn skips(&mut self, line: &[u8]) -> bool {
-        let refused = line.first() == Some(&b'{')
+        let refused = !self.never
+            && line.first() == Some(&b'{')
             && !(self.wants)(line)
-            && self.records.find(line).is_none()
+            && !NOT_ONE_PLAIN_EVENT.is_match(line)
             && serde_json::from_slice::<IgnoredAny>(line).is_ok();
         if refused {
             self.skipped += 1;
@@ -343,6 +422,7 @@ impl Skip<'_, '_> {
 fn read_json(
     display: &str,
     mut reader: impl BufRead,
+    hint: TextHint,
     emit: &mut dyn FnMut(Value, Option<u64>),
     skip: &mut Skip,
     projection: Option<&Projection>,
@@ -376,7 +456,16 @@ fn read_json(
         .read_until(b'\n', &mut first)
         .map_err(|e| io_error(e, skipped_lines + 1))?;
     if !matches!(first.first(), Some(b'{' | b'[')) {
-        return text::read_text(display, first, skipped_lines + 1, reader, emit, on_error);
+        let assume_lambda = hint == TextHint::Lambda;
+        return text::read_text(
+            display,
+            first,
+            skipped_lines + 1,
+            assume_lambda,
+            reader,
+            emit,
+            on_error,
+        );
     }
     let first_is_whole = serde_json::from_slice::<IgnoredAny>(&first).is_ok();
     if first_is_whole {

@@ -7,3 +7,4 @@ pub mod detectors;
 pub mod input;
 pub mod pack;
 pub mod sigma;
+pub mod state;
