@@ -33,16 +33,15 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # LABEL BIN INPUT NAME [RULE ARGS]: one row of the table, alerts written to
-# $OUT/alerts-NAME.jsonl (rules: the pack plus SigmaHQ unless given).
+# $OUT/alerts-NAME.jsonl (rules: the built-in pack, plus RULE ARGS).
 measure() {
   local label=$1 bin=$2 input=$3 name=$4
   shift 4
   local rules=("$@")
-  [ ${#rules[@]} -gt 0 ] || rules=(--rules "$SIGMA")
   local times=() rss=0
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$OUT/time.txt" taskset -c 0 "$bin" detect "$input" \
-      "${rules[@]}" --format jsonl >"$OUT/alerts-$name.jsonl" 2>"$OUT/stderr.txt" || true
+      ${rules[@]+"${rules[@]}"} --format jsonl >"$OUT/alerts-$name.jsonl" 2>"$OUT/stderr.txt" || true
     # time writes "Command exited with non-zero status 1" first when alerts fired.
     read -r wall kb < <(tail -1 "$OUT/time.txt")
     times+=("$wall")
@@ -56,11 +55,12 @@ measure() {
 
 echo "| engine | summary | wall s per run | median s | events/s (1 core) | peak RSS MB |"
 echo "|---|---|---|---|---|---|"
-measure "fnguard, pack + SigmaHQ (63), JSON lines" "$BIN" "$LOG" lines
-measure "fnguard, pack + SigmaHQ (63), {\"Records\"} .json.gz files" "$BIN" "$GZ" records
-measure "fnguard, pack alone (6), JSON lines" "$BIN" "$LOG" pack --no-builtin --rules rules/detect
+measure "fnguard, pack + SigmaHQ, JSON lines" "$BIN" "$LOG" lines --rules "$SIGMA"
+measure "fnguard, pack + SigmaHQ, {\"Records\"} .json.gz files" "$BIN" "$GZ" records --rules "$SIGMA"
+measure "fnguard, pack alone, JSON lines" "$BIN" "$LOG" pack
 if [ -n "${BASELINE:-}" ]; then
-  measure "baseline $BASELINE, pack + SigmaHQ, JSON lines" "$BASELINE" "$LOG" baseline
+  measure "baseline $BASELINE, pack + SigmaHQ, JSON lines" "$BASELINE" "$LOG" baseline --rules "$SIGMA"
+  measure "baseline $BASELINE, pack alone, JSON lines" "$BASELINE" "$LOG" baseline-pack
   if cmp -s "$OUT/alerts-lines.jsonl" "$OUT/alerts-baseline.jsonl"; then
     echo "alerts identical to the baseline's ($(wc -l <"$OUT/alerts-lines.jsonl") lines)" >&2
   else

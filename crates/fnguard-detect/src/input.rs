@@ -385,19 +385,43 @@ struct Skip<'a, 'b> {
 /// payloads and listings) or that Lambda's normalisation rewrites (JSON
 /// platform records, `"log"` events that get their function's name): never
 /// refused, since their events say more than their raw text.
-static NOT_ONE_PLAIN_EVENT: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-    std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build([
-                "\"Records\"",
-                "\"logEvents\"",
-                "\"events\"",
-                "platform.",
-                "\"log\"",
-            ])
-            .expect("a handful of fixed literals")
-    });
+static NOT_ONE_PLAIN_EVENT: std::sync::LazyLock<NotOnePlainEvent> =
+    std::sync::LazyLock::new(NotOnePlainEvent::new);
+
+const NOT_ONE_PLAIN_EVENT_MARKS: [&str; 5] = [
+    "\"Records\"",
+    "\"logEvents\"",
+    "\"events\"",
+    "platform.",
+    "\"log\"",
+];
+
+/// The marks searched for together: aho-corasick's packed (SIMD) searcher
+/// when the machine has it; an automaton would use `"` as a start byte, in
+/// every few bytes of JSON.
+enum NotOnePlainEvent {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl NotOnePlainEvent {
+    fn new() -> NotOnePlainEvent {
+        match aho_corasick::packed::Searcher::new(NOT_ONE_PLAIN_EVENT_MARKS) {
+            Some(searcher) => NotOnePlainEvent::Packed(searcher),
+            None => NotOnePlainEvent::Automaton(
+                aho_corasick::AhoCorasick::new(NOT_ONE_PLAIN_EVENT_MARKS)
+                    .expect("five short fixed literals always build"),
+            ),
+        }
+    }
+
+    fn is_in(&self, line: &[u8]) -> bool {
+        match self {
+            NotOnePlainEvent::Packed(searcher) => searcher.find(line).is_some(),
+            NotOnePlainEvent::Automaton(automaton) => automaton.is_match(line),
+        }
+    }
+}
 
 impl Skip<'_, '_> {
     /// Whether the line (one JSON object, one plain event) is refused and
@@ -407,7 +431,7 @@ impl Skip<'_, '_> {
         let refused = !self.never
             && line.first() == Some(&b'{')
             && !(self.wants)(line)
-            && !NOT_ONE_PLAIN_EVENT.is_match(line)
+            && !NOT_ONE_PLAIN_EVENT.is_in(line)
             && serde_json::from_slice::<IgnoredAny>(line).is_ok();
         if refused {
             self.skipped += 1;

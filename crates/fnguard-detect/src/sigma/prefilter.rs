@@ -44,8 +44,17 @@ use super::{Rule, RuleSet};
 pub struct Prefilter {
     /// The literals (and `\u`, which defeats the reasoning) of every rule;
     /// `None` when some rule can match any event, or there is no rule.
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Search>,
     every_event: bool,
+}
+
+/// The search for the literals: aho-corasick's packed (SIMD, Teddy)
+/// searcher when the literals are few enough (128) and the machine has it,
+/// else a DFA (which uses Teddy only as a prefilter, then verifies).
+#[derive(Debug, Clone)]
+enum Search {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
 }
 
 impl Prefilter {
@@ -80,17 +89,22 @@ impl Prefilter {
         // scanned a byte at a time, half of the time of a run that skips).
         // Leftmost-first: aho-corasick's packed searcher serves only the
         // leftmost kinds, and any kind answers `is_match` alike.
-        let automaton = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&literals)
-            .or_else(|_| {
-                // Too many literals for a DFA: the automaton picks its kind.
+        let automaton = aho_corasick::packed::Searcher::new(&literals)
+            .map(Search::Packed)
+            .or_else(|| {
                 AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::DFA))
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(&literals)
-            })
-            .ok();
+                    .or_else(|_| {
+                        // Too many literals for a DFA: the automaton picks its kind.
+                        AhoCorasick::builder()
+                            .match_kind(MatchKind::LeftmostFirst)
+                            .build(&literals)
+                    })
+                    .ok()
+                    .map(Search::Automaton)
+            });
         Prefilter {
             every_event: automaton.is_none(),
             automaton,
@@ -109,7 +123,10 @@ impl Prefilter {
         LOWERCASED.with_borrow_mut(|lowercased| {
             lowercased.clear();
             lowercased.extend(raw.iter().map(u8::to_ascii_lowercase));
-            automaton.is_match(lowercased.as_slice())
+            match automaton {
+                Search::Packed(searcher) => searcher.find(lowercased.as_slice()).is_some(),
+                Search::Automaton(automaton) => automaton.is_match(lowercased.as_slice()),
+            }
         })
     }
 
