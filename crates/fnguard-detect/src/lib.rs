@@ -5,5 +5,6 @@
 pub mod alert;
 pub mod detectors;
 pub mod input;
+pub mod output;
 pub mod pack;
 pub mod sigma;
