@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fnguard_core::report::Format;
+use fnguard_core::severity::Severity;
 use fnguard_core::{Date, Lang};
 use fnguard_engine::FailOn;
 use std::path::PathBuf;
@@ -59,13 +60,49 @@ pub struct DetectArgs {
     /// Leave out fnguard's own rules (run only --rules).
     #[arg(long)]
     pub no_builtin: bool,
-    /// table or jsonl (one JSON object per alert).
+    /// table (for people: severity first, a summary at the end), jsonl
+    /// (one alert JSON object per line) or ocsf (one OCSF 1.3.0 Detection
+    /// Finding per line).
     #[arg(long, value_enum, default_value = "table")]
     pub format: DetectFormat,
-    /// Exit 1 when an alert at or above this Sigma level fired:
+    /// Exit 1 when an alert at or above this level was output (alerts
+    /// below --min-severity, suppressed or folded by --dedup do not count):
     /// informational, low, medium, high or critical.
     #[arg(long, value_name = "LEVEL", default_value = "informational", value_parser = parse_level)]
-    pub fail_on: u8,
+    pub fail_on: Severity,
+    /// Output only alerts at or above this level (the others are counted in
+    /// the summary).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub min_severity: Option<Severity>,
+    /// Fold repeats: the same rule and key within WINDOW of event time
+    /// (10m, 30s, 2h, 1d) gives one alert, at the first occurrence; the
+    /// summary counts the repeats.
+    #[arg(long, value_name = "WINDOW", value_parser = fnguard_detect::output::dedup::parse_window)]
+    pub dedup: Option<i64>,
+    /// The facts that make the --dedup key with the rule id (default:
+    /// principal,eventName,sourceIPAddress).
+    #[arg(
+        long,
+        value_name = "FACT,...",
+        value_delimiter = ',',
+        requires = "dedup"
+    )]
+    pub dedup_key: Vec<String>,
+    /// Suppressions (TOML or YAML): rule id, facts to match (`*` globs),
+    /// optional expiry date; matching alerts are not output, only counted.
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Option<std::path::PathBuf>,
+    /// POST alerts to this URL (http or https), in batches, retried on
+    /// errors; repeatable.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Vec<String>,
+    /// json ({"alerts": [...]}) or slack ({"text": ...}, one line per alert).
+    #[arg(long, value_enum, default_value = "json", requires = "webhook")]
+    pub webhook_format: WebhookFormatArg,
+    /// A header sent to every webhook (`Authorization: Bearer ...`);
+    /// repeatable; values are never printed.
+    #[arg(long, value_name = "NAME: VALUE", requires = "webhook")]
+    pub webhook_header: Vec<String>,
     /// Bytes read from one log file after decompression (a gzip bomb stops
     /// there).
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
@@ -76,26 +113,19 @@ pub struct DetectArgs {
 pub enum DetectFormat {
     Table,
     Jsonl,
+    Ocsf,
 }
 
-/// Sigma levels in order; unknown levels rank as informational.
-pub fn level_rank(level: &str) -> u8 {
-    match level.to_ascii_lowercase().as_str() {
-        "low" => 1,
-        "medium" => 2,
-        "high" => 3,
-        "critical" => 4,
-        _ => 0,
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebhookFormatArg {
+    Json,
+    Slack,
 }
 
-fn parse_level(s: &str) -> Result<u8, String> {
-    match s {
-        "informational" | "low" | "medium" | "high" | "critical" => Ok(level_rank(s)),
-        other => Err(format!(
-            "unknown level `{other}` (informational, low, medium, high or critical)"
-        )),
-    }
+/// A Sigma level (`informational` or `info`, low, medium, high, critical).
+fn parse_level(s: &str) -> Result<Severity, String> {
+    s.parse::<Severity>()
+        .map_err(|_| format!("unknown level `{s}` (informational, low, medium, high or critical)"))
 }
 
 #[derive(Debug, Subcommand)]

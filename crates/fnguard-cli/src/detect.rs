@@ -1,27 +1,30 @@
-//! `fnguard detect`: Sigma rules over streamed log events; one alert per
-//! rule that matches an event, as it is read.
+//! `fnguard detect`: Sigma rules over streamed log events; each match
+//! becomes an `Alert`, handed to the sinks (the format on standard output,
+//! webhooks) through `fnguard_detect::output::Outputs`, which also applies
+//! --min-severity, --suppress and --dedup.
 
-use crate::args::{level_rank, DetectArgs, DetectFormat};
+use crate::args::{DetectArgs, DetectFormat, WebhookFormatArg};
 use crate::output;
 use crate::ExitCode;
-use fnguard_detect::input::{self, Event, Limits};
+use fnguard_detect::input::{self, Limits};
+use fnguard_detect::output::dedup::DedupConfig;
+use fnguard_detect::output::suppress::Suppressions;
+use fnguard_detect::output::webhook::{parse_header, WebhookConfig, WebhookFormat};
+use fnguard_detect::output::{rule_alert, Format, OutputOptions, Outputs, PackInfo};
 use fnguard_detect::sigma::{Rule, RuleSet};
-use serde::Serialize;
-use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: DetectArgs) -> ExitCode {
     let mut input_errors = 0usize;
     let mut rules = Vec::new();
     // Pack rules are known by their source file; alerts name their
-    // FG-DET id.
-    let mut fnguard_ids = std::collections::HashMap::new();
+    // FG-DET id, guide section and Chinese title.
+    let mut pack_info = std::collections::HashMap::new();
     if !args.no_builtin {
         match fnguard_detect::pack::builtin() {
             Ok(pack) => {
                 for entry in pack {
-                    fnguard_ids.insert(entry.rule.source.clone(), entry.id);
+                    pack_info.insert(entry.rule.source.clone(), PackInfo::from(&entry));
                     rules.push(entry.rule);
                 }
             }
@@ -51,12 +54,30 @@ pub fn run(args: DetectArgs) -> ExitCode {
         );
         return ExitCode::Error;
     }
+    let options = match output_options(&args) {
+        Ok(options) => options,
+        Err(e) => {
+            output::stderr_line(&format!("error: {e}"));
+            return ExitCode::Error;
+        }
+    };
+    let format = match args.format {
+        DetectFormat::Table => Format::Table,
+        DetectFormat::Jsonl => Format::Jsonl,
+        DetectFormat::Ocsf => Format::Ocsf,
+    };
+    let stdout = std::io::stdout();
+    let writer = std::io::BufWriter::new(stdout.lock());
+    let mut sinks = match Outputs::new(writer, format, options) {
+        Ok(sinks) => sinks,
+        Err(e) => {
+            output::stderr_line(&format!("error: {e}"));
+            return ExitCode::Error;
+        }
+    };
     let rule_count = rules.len();
     let set = RuleSet::new(rules);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
     let mut alerts = 0usize;
-    let mut worst = None::<u8>;
     let stats = input::read_paths(
         &args.paths,
         Limits {
@@ -65,18 +86,31 @@ pub fn run(args: DetectArgs) -> ExitCode {
         &mut |event| {
             for rule in set.matching(&event.value) {
                 alerts += 1;
-                let rank = level_rank(rule.level.as_deref().unwrap_or(""));
-                worst = worst.max(Some(rank));
-                let fnguard_id = fnguard_ids.get(&rule.source).map(String::as_str);
-                let _ = write_alert(&mut out, args.format, rule, fnguard_id, &event);
+                sinks.push(rule_alert(rule, pack_info.get(&rule.source), &event));
             }
         },
         &mut |e| output::stderr_line(&format!("error: {e}")),
     );
-    let _ = out.flush();
-    drop(out);
+    let (writer, summary) = sinks.finish();
+    drop(writer);
+    if format != Format::Table {
+        // Standard output stays machine-readable.
+        for line in summary.lines() {
+            output::stderr_line(&line);
+        }
+    }
+    for webhook in summary.webhooks.iter().filter(|w| w.lost() > 0) {
+        output::stderr_line(&format!(
+            "warning: webhook {}: {} alerts not delivered",
+            webhook.target,
+            webhook.lost()
+        ));
+    }
+    if let Some(e) = &summary.write_error {
+        output::stderr_line(&format!("error: cannot write standard output: {e}"));
+    }
     output::stderr_line(&format!(
-        "{} events from {} files, {rule_count} rules, {alerts} alerts{}",
+        "{} events from {} files, {rule_count} rules, {alerts} rule matches{}",
         stats.events,
         stats.files,
         match stats.errors as usize + input_errors {
@@ -84,13 +118,51 @@ pub fn run(args: DetectArgs) -> ExitCode {
             n => format!(", {n} input errors"),
         }
     ));
-    if stats.errors > 0 || input_errors > 0 {
+    if stats.errors > 0 || input_errors > 0 || summary.write_error.is_some() {
         ExitCode::Error
-    } else if worst.is_some_and(|w| w >= args.fail_on) {
+    } else if summary.worst().is_some_and(|w| w >= args.fail_on) {
         ExitCode::Findings
     } else {
         ExitCode::Clean
     }
+}
+
+/// --min-severity, --suppress, --dedup and the webhooks; errors name the
+/// file or option (never a header's value).
+fn output_options(args: &DetectArgs) -> Result<OutputOptions, String> {
+    let mut options = OutputOptions {
+        min_severity: args.min_severity,
+        ..OutputOptions::default()
+    };
+    if let Some(path) = &args.suppress {
+        let loaded = Suppressions::load(path, fnguard_core::Date::today())?;
+        for warning in &loaded.warnings {
+            output::stderr_line(&format!("warning: {warning}"));
+        }
+        options.suppressions = loaded.suppressions;
+    }
+    if let Some(window_ms) = args.dedup {
+        let mut config = DedupConfig::new(window_ms);
+        if !args.dedup_key.is_empty() {
+            config.key_facts = args.dedup_key.clone();
+        }
+        options.dedup = Some(config);
+    }
+    let headers = args
+        .webhook_header
+        .iter()
+        .map(|h| parse_header(h).map_err(|e| format!("--webhook-header: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let format = match args.webhook_format {
+        WebhookFormatArg::Json => WebhookFormat::Json,
+        WebhookFormatArg::Slack => WebhookFormat::Slack,
+    };
+    for url in &args.webhook {
+        let mut config = WebhookConfig::new(url.clone(), format);
+        config.headers = headers.clone();
+        options.webhooks.push(config);
+    }
+    Ok(options)
 }
 
 /// The rule files under `path` (.yml, .yaml; `path` itself when it is a
@@ -108,94 +180,4 @@ fn rule_files(path: &Path, errors: &mut usize) -> Vec<PathBuf> {
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "yml" || e == "yaml"))
         .collect()
-}
-
-#[derive(Serialize)]
-struct AlertRule<'a> {
-    /// `FG-DET-NNN` for fnguard's own rules.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fnguard_id: Option<&'a str>,
-    id: Option<&'a str>,
-    title: &'a str,
-    level: Option<&'a str>,
-    tags: &'a [String],
-    source: &'a str,
-}
-
-#[derive(Serialize)]
-struct AlertOrigin<'a> {
-    file: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<u64>,
-    index: u64,
-}
-
-#[derive(Serialize)]
-struct Alert<'a> {
-    rule: AlertRule<'a>,
-    time: Option<&'a str>,
-    event_source: Option<&'a str>,
-    event_name: Option<&'a str>,
-    principal: Option<&'a str>,
-    source_ip: Option<&'a str>,
-    origin: AlertOrigin<'a>,
-}
-
-fn text<'a>(event: &'a Value, pointer: &str) -> Option<&'a str> {
-    event.pointer(pointer).and_then(Value::as_str)
-}
-
-fn write_alert(
-    out: &mut impl Write,
-    format: DetectFormat,
-    rule: &Rule,
-    fnguard_id: Option<&str>,
-    event: &Event,
-) -> std::io::Result<()> {
-    let value = &event.value;
-    let alert = Alert {
-        rule: AlertRule {
-            fnguard_id,
-            id: rule.id.as_deref(),
-            title: &rule.title,
-            level: rule.level.as_deref(),
-            tags: &rule.tags,
-            source: &rule.source,
-        },
-        time: text(value, "/eventTime"),
-        event_source: text(value, "/eventSource"),
-        event_name: text(value, "/eventName"),
-        principal: text(value, "/userIdentity/arn"),
-        source_ip: text(value, "/sourceIPAddress"),
-        origin: AlertOrigin {
-            file: &event.origin.file,
-            line: event.origin.line,
-            index: event.origin.index,
-        },
-    };
-    match format {
-        DetectFormat::Jsonl => {
-            serde_json::to_writer(&mut *out, &alert)?;
-            writeln!(out)
-        }
-        DetectFormat::Table => {
-            let location = match alert.origin.line {
-                Some(line) => format!("{}:{line}", alert.origin.file),
-                None => format!("{}#{}", alert.origin.file, alert.origin.index),
-            };
-            let title = match fnguard_id {
-                Some(id) => format!("{id} {}", alert.rule.title),
-                None => alert.rule.title.to_string(),
-            };
-            writeln!(
-                out,
-                "{:<13} {title}  {}  {}  {}  {}  {location}",
-                alert.rule.level.unwrap_or("-"),
-                alert.time.unwrap_or("-"),
-                alert.event_name.unwrap_or("-"),
-                alert.principal.unwrap_or("-"),
-                alert.source_ip.unwrap_or("-"),
-            )
-        }
-    }
 }
