@@ -680,3 +680,32 @@ fn the_ocsf_check_itself_catches_broken_findings() {
         );
     }
 }
+
+#[test]
+fn the_documented_suppression_file_loads_and_works() {
+    let text = include_str!("../../../../docs/detect-suppress.toml");
+    let loaded = Suppressions::parse("docs/detect-suppress.toml", text, false, TODAY).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let mut s = loaded.suppressions;
+    let ci = alert(
+        "FG-DET-003",
+        Severity::Medium,
+        "2026-07-01T10:00:00Z",
+        json!({"principal": "arn:aws:sts::111122223333:assumed-role/ci-deploy/build-42"}),
+    );
+    assert!(s.suppresses(&ci));
+    let red_team = alert(
+        "FG-DET-006",
+        Severity::High,
+        "2026-07-01T10:00:00Z",
+        json!({"account": "444455556666", "userAgent": "stratus-red-team_83a7"}),
+    );
+    assert!(s.suppresses(&red_team));
+    let real = alert(
+        "FG-DET-006",
+        Severity::High,
+        "2026-07-01T10:00:00Z",
+        json!({"account": "444455556666", "userAgent": "aws-cli/2"}),
+    );
+    assert!(!s.suppresses(&real));
+}
