@@ -86,17 +86,18 @@ pub fn event_time_text(event: &Value) -> Option<String> {
             }
         }
     }
-    event_time_ms(event).map(time_text)
+    event_time_ms(event).and_then(time_text)
 }
 
-/// Milliseconds since the epoch as RFC 3339 UTC with milliseconds.
-pub fn time_text(ms: i64) -> String {
-    let time = if ms >= 0 {
-        std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64)
-    } else {
-        std::time::UNIX_EPOCH
-    };
-    fnguard_core::date::rfc3339(time, true)
+/// Milliseconds since the epoch as RFC 3339 UTC with milliseconds; `None`
+/// before 1970 or past year 9999 (a log's number that is no time).
+pub fn time_text(ms: i64) -> Option<String> {
+    const YEAR_10000_MS: i64 = 253_402_300_800_000;
+    if !(0..YEAR_10000_MS).contains(&ms) {
+        return None;
+    }
+    let time = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms as u64))?;
+    Some(fnguard_core::date::rfc3339(time, true))
 }
 
 /// The facts an analyst needs first, under the same names whatever the

@@ -135,6 +135,13 @@ fn facts_of_flow_dns_and_lambda_logs_and_times_written_from_numbers() {
         event_facts(&json!({"log": "lambda", "requestId": "r-1"}))["requestId"],
         "r-1"
     );
+    for nonsense in [json!({"timestamp": i64::MAX}), json!({"timestamp": -5})] {
+        assert_eq!(event_time_text(&nonsense), None, "{nonsense}");
+    }
+    assert_eq!(
+        time_text(253_402_300_799_999).as_deref(),
+        Some("9999-12-31T23:59:59.999Z")
+    );
     assert!(
         event_facts(&json!({"eventName": ""})).is_empty(),
         "empty text is no fact"
