@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -267,6 +268,13 @@ fn ocsf_lines_are_detection_findings() {
 struct Hook {
     url: String,
     received: Arc<Mutex<Vec<(String, Value)>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Hook {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 fn hook() -> Hook {
@@ -278,10 +286,12 @@ fn hook() -> Hook {
     listener.set_nonblocking(true).unwrap();
     let received = Arc::new(Mutex::new(Vec::new()));
     let keep = Arc::clone(&received);
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
     std::thread::spawn(move || {
         let end = Instant::now() + Duration::from_secs(20);
         let mut served = 0;
-        while Instant::now() < end {
+        while Instant::now() < end && !stopped.load(Ordering::SeqCst) {
             let Ok((stream, _)) = listener.accept() else {
                 std::thread::sleep(Duration::from_millis(2));
                 continue;
@@ -320,7 +330,11 @@ fn hook() -> Hook {
                 .push((head, serde_json::from_slice(&body).unwrap_or(Value::Null)));
         }
     });
-    Hook { url, received }
+    Hook {
+        url,
+        received,
+        stop,
+    }
 }
 
 #[test]
