@@ -101,9 +101,9 @@ pub fn run(args: DetectArgs) -> ExitCode {
     }
     for webhook in summary.webhooks.iter().filter(|w| w.lost() > 0) {
         output::stderr_line(&format!(
-            "warning: webhook {}: {} alerts not delivered",
+            "warning: webhook {}: {} not delivered",
             webhook.target,
-            webhook.lost()
+            fnguard_detect::output::counted(webhook.lost(), "alert")
         ));
     }
     if let Some(e) = &summary.write_error {

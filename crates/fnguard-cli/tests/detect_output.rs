@@ -101,7 +101,7 @@ fn min_severity_hides_and_fail_on_counts_only_what_is_output() {
     assert!(alerts[0]["title_zh"].as_str().is_some());
     assert!(
         run.stderr
-            .contains("1 alerts below --min-severity high not shown"),
+            .contains("1 alert below --min-severity high not shown"),
         "{}",
         run.stderr
     );
@@ -163,7 +163,7 @@ fn suppressions_name_rule_and_facts_and_expired_ones_are_reported() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("1 alerts suppressed by"),
+        run.stderr.contains("1 alert suppressed by"),
         "{}",
         run.stderr
     );
@@ -208,7 +208,7 @@ fn dedup_folds_repeats_within_the_window_of_event_time() {
         ]
     );
     assert!(
-        run.stderr.contains("1 repeated alerts folded"),
+        run.stderr.contains("1 repeated alert folded"),
         "{}",
         run.stderr
     );
@@ -318,6 +318,10 @@ fn hook() -> Hook {
             if reader.read_exact(&mut body).is_err() {
                 continue;
             }
+            // Kept before the reply: a client that got its answer finds it.
+            keep.lock()
+                .unwrap()
+                .push((head, serde_json::from_slice(&body).unwrap_or(Value::Null)));
             let status = if served == 0 { 503 } else { 200 };
             served += 1;
             let mut stream = stream;
@@ -325,9 +329,6 @@ fn hook() -> Hook {
                 stream,
                 "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
-            keep.lock()
-                .unwrap()
-                .push((head, serde_json::from_slice(&body).unwrap_or(Value::Null)));
         }
     });
     Hook {
@@ -378,7 +379,7 @@ fn alerts_reach_a_slack_webhook_after_a_retry() {
     // The table's summary (on standard output) ends with the delivery.
     assert!(
         run.stdout
-            .contains("4 alerts delivered in 1 requests, 1 retries"),
+            .contains("4 alerts delivered in 1 request, 1 retry"),
         "{}",
         run.stdout
     );

@@ -106,8 +106,8 @@ impl DedupReport {
             return Vec::new();
         }
         let mut lines = vec![format!(
-            "{} repeated alerts folded into their first occurrence (--dedup {} s)",
-            self.duplicates,
+            "{} folded into their first occurrence (--dedup {} s)",
+            super::counted(self.duplicates, "repeated alert"),
             self.window_ms / 1000
         )];
         for group in self.groups.iter().take(10) {

@@ -178,6 +178,16 @@ pub fn fact_text<'a>(alert: &'a Alert, name: &str) -> Option<std::borrow::Cow<'a
     }
 }
 
+/// `1 alert`, `2 alerts` (nouns with a plain `s` plural; `retry` gives
+/// `retries`).
+pub fn counted(count: u64, noun: &str) -> String {
+    match (count, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{count} {stem}ies"),
+        (_, None) => format!("{count} {noun}s"),
+    }
+}
+
 /// The event time of an alert in milliseconds, when it has one.
 pub fn alert_time_ms(alert: &Alert) -> Option<i64> {
     alert.time.as_deref().and_then(crate::alert::parse_time_ms)
@@ -283,19 +293,23 @@ impl Summary {
             .collect();
         lines.push(match by_severity.is_empty() {
             true => "0 alerts".to_string(),
-            false => format!("{} alerts: {}", self.output(), by_severity.join(", ")),
+            false => format!(
+                "{}: {}",
+                counted(self.output(), "alert"),
+                by_severity.join(", ")
+            ),
         });
         if self.below_min_severity > 0 {
             lines.push(format!(
-                "{} alerts below --min-severity {} not shown",
-                self.below_min_severity,
+                "{} below --min-severity {} not shown",
+                counted(self.below_min_severity, "alert"),
                 self.min_severity.unwrap_or(Severity::Info)
             ));
         }
         for s in &self.suppressed {
             lines.push(format!(
-                "{} alerts suppressed by {} (rule {}{})",
-                s.count,
+                "{} suppressed by {} (rule {}{})",
+                counted(s.count, "alert"),
                 s.source,
                 s.rule,
                 s.reason

@@ -508,14 +508,14 @@ fn outputs_filter_min_severity_then_suppressions_then_duplicates() {
     let text = summary.lines().join("\n");
     assert!(text.starts_with("2 alerts: 1 high, 1 medium"), "{text}");
     assert!(
-        text.contains("1 alerts below --min-severity medium not shown"),
+        text.contains("1 alert below --min-severity medium not shown"),
         "{text}"
     );
     assert!(
-        text.contains("1 alerts suppressed by s.yml#1 (rule S)"),
+        text.contains("1 alert suppressed by s.yml#1 (rule S)"),
         "{text}"
     );
-    assert!(text.contains("1 repeated alerts folded"), "{text}");
+    assert!(text.contains("1 repeated alert folded"), "{text}");
 }
 
 #[test]
@@ -527,7 +527,7 @@ fn table_output_ends_with_the_summary_and_json_formats_do_not() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].starts_with("HIGH"));
-    assert_eq!(lines[1], "1 alerts: 1 high");
+    assert_eq!(lines[1], "1 alert: 1 high");
     assert_eq!(summary.worst(), Some(Severity::High));
 
     let mut out = Outputs::new(Vec::new(), Format::Ocsf, options()).unwrap();
@@ -715,4 +715,12 @@ fn the_documented_suppression_file_loads_and_works() {
         json!({"account": "444455556666", "userAgent": "aws-cli/2"}),
     );
     assert!(!s.suppresses(&real));
+}
+
+#[test]
+fn counts_read_as_english() {
+    assert_eq!(counted(1, "alert"), "1 alert");
+    assert_eq!(counted(0, "alert"), "0 alerts");
+    assert_eq!(counted(3, "retry"), "3 retries");
+    assert_eq!(counted(1, "retry"), "1 retry");
 }

@@ -19,7 +19,7 @@
 //! values (`--webhook-header "Authorization: Bearer ..."`) are never
 //! written anywhere.
 
-use super::alert_json;
+use super::{alert_json, counted};
 use crate::alert::Alert;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -137,11 +137,13 @@ impl WebhookReport {
 
     pub fn line(&self) -> String {
         let mut line = format!(
-            "webhook {}: {} alerts delivered in {} requests",
-            self.target, self.delivered, self.requests_ok
+            "webhook {}: {} delivered in {}",
+            self.target,
+            counted(self.delivered, "alert"),
+            counted(self.requests_ok, "request")
         );
         if self.retries > 0 {
-            line.push_str(&format!(", {} retries", self.retries));
+            line.push_str(&format!(", {}", counted(self.retries, "retry")));
         }
         if self.lost() > 0 {
             line.push_str(&format!(

@@ -58,9 +58,7 @@ impl Server {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let reply = script.next().unwrap_or((200, ""));
-                            if let Some(request) = answer(stream, reply) {
-                                received.lock().unwrap().push(request);
-                            }
+                            answer(stream, reply, &received);
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(2)),
                     }
@@ -93,8 +91,13 @@ impl Drop for Server {
     }
 }
 
-/// Reads one request (headers, then Content-Length bytes) and replies.
-fn answer(stream: TcpStream, (status, extra): Reply) -> Option<Received> {
+/// Reads one request (headers, then Content-Length bytes), keeps it, and
+/// replies: kept first, so that a client that got its answer finds it.
+fn answer(
+    stream: TcpStream,
+    (status, extra): Reply,
+    received: &Mutex<Vec<Received>>,
+) -> Option<()> {
     stream.set_nonblocking(false).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
@@ -120,6 +123,11 @@ fn answer(stream: TcpStream, (status, extra): Reply) -> Option<Received> {
         .and_then(|(_, v)| v.parse().ok())?;
     let mut bytes = vec![0; length];
     reader.read_exact(&mut bytes).ok()?;
+    received.lock().unwrap().push(Received {
+        headers,
+        body: serde_json::from_slice(&bytes).ok()?,
+        at: Instant::now(),
+    });
     let mut stream = stream;
     let extra = if extra.is_empty() {
         String::new()
@@ -131,17 +139,15 @@ fn answer(stream: TcpStream, (status, extra): Reply) -> Option<Received> {
         "HTTP/1.1 {status} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n{extra}\r\n"
     );
     let _ = stream.flush();
-    Some(Received {
-        headers,
-        body: serde_json::from_slice(&bytes).ok()?,
-        at: Instant::now(),
-    })
+    Some(())
 }
 
-/// Quick timings for tests.
+/// Quick timings for tests. A batch waits long for company: `finish`
+/// ends the wait, so what a test sends before it is one batch even on a
+/// loaded machine.
 fn config(url: String, format: WebhookFormat) -> WebhookConfig {
     WebhookConfig {
-        batch_wait: Duration::from_millis(100),
+        batch_wait: Duration::from_secs(10),
         backoff_base: Duration::from_millis(20),
         backoff_max: Duration::from_secs(2),
         request_timeout: Duration::from_secs(2),
@@ -218,7 +224,6 @@ fn alerts_go_in_batches_of_at_most_batch_max() {
     let server = Server::start(vec![]);
     let mut config = config(server.url(), WebhookFormat::Json);
     config.batch_max = 2;
-    config.batch_wait = Duration::from_millis(300);
     let webhook = Webhook::start(config).unwrap();
     for a in numbered(5) {
         webhook.send(&a);
@@ -227,6 +232,21 @@ fn alerts_go_in_batches_of_at_most_batch_max() {
     assert_eq!(report.delivered, 5, "{report:?}");
     let batches: Vec<Vec<String>> = server.received().iter().map(rule_ids).collect();
     assert_eq!(batches, [vec!["R0", "R1"], vec!["R2", "R3"], vec!["R4"]]);
+}
+
+#[test]
+fn a_partial_batch_goes_when_its_wait_is_over() {
+    let server = Server::start(vec![]);
+    let mut config = config(server.url(), WebhookFormat::Json);
+    config.batch_wait = Duration::from_millis(100);
+    let webhook = Webhook::start(config).unwrap();
+    webhook.send(&pack_alert());
+    let end = Instant::now() + Duration::from_secs(10);
+    while server.received().is_empty() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(server.received().len(), 1, "sent before the run ends");
+    assert_eq!(webhook.finish().delivered, 1);
 }
 
 #[test]
@@ -332,7 +352,6 @@ fn a_full_queue_drops_the_oldest_and_counts_them() {
     let mut config = config(server.url(), WebhookFormat::Json);
     config.queue_max = 3;
     config.batch_max = 100;
-    config.batch_wait = Duration::from_secs(10);
     let webhook = Webhook::start(config).unwrap();
     for a in numbered(10) {
         webhook.send(&a);
