@@ -332,6 +332,10 @@ impl<W: Write> Outputs<W> {
     /// Starts the webhook threads; a webhook that cannot start (bad URL or
     /// header) is an error naming it.
     pub fn new(writer: W, format: Format, options: OutputOptions) -> Result<Self, String> {
+        // All checked before any thread starts.
+        for config in &options.webhooks {
+            webhook::check(config)?;
+        }
         let webhooks = options
             .webhooks
             .into_iter()

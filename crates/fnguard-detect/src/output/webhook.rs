@@ -190,11 +190,7 @@ impl Webhook {
     /// Checks the URL and headers and starts the delivery thread. Errors
     /// name the target, never the full URL.
     pub fn start(config: WebhookConfig) -> Result<Webhook, String> {
-        let target = target_of(&config.url)?;
-        for (name, value) in &config.headers {
-            parse_header(&format!("{name}: {value}"))
-                .map_err(|e| format!("webhook {target}: {e}"))?;
-        }
+        let target = check(&config)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
@@ -211,7 +207,6 @@ impl Webhook {
             shared: Arc::clone(&shared),
             agent: agent(&config),
             config: config.clone(),
-            body_template: config.format,
         };
         std::thread::Builder::new()
             .name(format!("webhook {target}"))
@@ -264,6 +259,29 @@ impl Webhook {
         }
         report
     }
+}
+
+impl Drop for Webhook {
+    /// A webhook dropped without [`Webhook::finish`] (the run is being torn
+    /// down) stops its thread at once instead of leaving it waiting.
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        if state.deadline.is_none() {
+            state.deadline = Some(Instant::now());
+        }
+        drop(state);
+        self.shared.wake.notify_all();
+    }
+}
+
+/// The URL and headers of a webhook, checked; its target (scheme and host)
+/// when they are sound.
+pub fn check(config: &WebhookConfig) -> Result<String, String> {
+    let target = target_of(&config.url)?;
+    for (name, value) in &config.headers {
+        parse_header(&format!("{name}: {value}")).map_err(|e| format!("webhook {target}: {e}"))?;
+    }
+    Ok(target)
 }
 
 fn agent(config: &WebhookConfig) -> ureq::Agent {
@@ -325,7 +343,6 @@ struct Worker {
     shared: Arc<Shared>,
     agent: ureq::Agent,
     config: WebhookConfig,
-    body_template: WebhookFormat,
 }
 
 enum Outcome {
@@ -387,7 +404,7 @@ impl Worker {
 
     fn deliver(&self, batch: Vec<Value>) {
         let count = batch.len() as u64;
-        let payload = body(self.body_template, &batch).to_string();
+        let payload = body(self.config.format, &batch).to_string();
         for attempt in 1..=self.config.max_attempts.max(1) {
             let deadline = self.shared.lock().deadline;
             let mut timeout = self.config.request_timeout;
