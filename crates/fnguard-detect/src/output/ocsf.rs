@@ -5,7 +5,8 @@
 //! Mapping: the rule is the finding's analytic (type Rule; Behavioral for
 //! stateful detectors); ATT&CK tags (`attack.t1098`, `attack.persistence`)
 //! become `finding_info.attacks`; the principal, access key, API call,
-//! source IP and user agent become `evidences` and `observables`; the
+//! source IP become `evidences` and `observables` (the user agent an
+//! observable only: 1.3.0 has no evidence attribute for it); the
 //! function is the affected resource; account and region make `cloud`
 //! (provider AWS). What OCSF has no place for (fnguard's guide section,
 //! Chinese title, all facts, the log position) is kept under `unmapped`.
@@ -214,17 +215,6 @@ pub fn finding(alert: &Alert) -> Value {
     if let Some(ip) = fact("sourceIPAddress") {
         let mut endpoint = json!({ "ip": ip });
         observe("evidences[0].src_endpoint.ip", 2, "IP Address", &ip);
-        if let Some(agent) = fact("userAgent") {
-            // OCSF keeps the user agent on the HTTP request; an endpoint has
-            // no such attribute.
-            observe(
-                "evidences[0].http_request.user_agent",
-                16,
-                "HTTP User-Agent",
-                &agent,
-            );
-            evidence.insert("http_request".into(), json!({ "user_agent": agent }));
-        }
         if ip.parse::<std::net::IpAddr>().is_err() {
             // CloudTrail writes a service name (`lambda.amazonaws.com`)
             // when a service made the call.
@@ -239,6 +229,17 @@ pub fn finding(alert: &Alert) -> Value {
             endpoint["port"] = Value::Number(port.clone());
         }
         evidence.insert("dst_endpoint".into(), endpoint);
+    }
+    if let Some(agent) = fact("userAgent") {
+        // 1.3.0 has no evidence attribute for a user agent (`http_request`
+        // joined the evidences in 1.4.0): it stays in the facts, and the
+        // observable points there.
+        observe(
+            "unmapped.fnguard.facts.userAgent",
+            16,
+            "HTTP User-Agent",
+            &agent,
+        );
     }
     if let Some(query) = fact("queryName") {
         observe("evidences[0].query.hostname", 1, "Hostname", &query);

@@ -106,7 +106,9 @@ const ANALYTIC_TYPES: &[(u64, &str)] = &[
 fn observable_type_known(id: u64) -> bool {
     id <= 30 || id == 99
 }
-/// An evidence object needs at least one of these.
+/// The attributes of an evidence object in 1.3.0 (`http_request`,
+/// `http_response`, `tls` and others came in 1.4.0); it needs at least one
+/// of them.
 const EVIDENCE_ANY_OF: &[&str] = &[
     "actor",
     "api",
@@ -123,8 +125,6 @@ const EVIDENCE_ANY_OF: &[&str] = &[
     "src_endpoint",
     "url",
     "user",
-    "job",
-    "script",
 ];
 
 /// Every way `finding` breaks the class, as `attribute: problem`.
@@ -241,6 +241,13 @@ pub fn problems(finding: &Value) -> Vec<String> {
             problem(format!(
                 "evidences[{i}]: needs at least one evidence attribute"
             ));
+        }
+        for key in evidence.as_object().into_iter().flat_map(|e| e.keys()) {
+            if !EVIDENCE_ANY_OF.contains(&key.as_str()) {
+                problem(format!(
+                    "evidences[{i}].{key}: not an evidence attribute in 1.3.0"
+                ));
+            }
         }
     }
     for (i, observable) in finding["observables"]
