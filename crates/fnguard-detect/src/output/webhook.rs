@@ -163,6 +163,9 @@ struct State {
     /// Set by [`Webhook::finish`]: deliver what is left until then.
     deadline: Option<Instant>,
     report: WebhookReport,
+    /// Alerts of the batch being delivered (counted as unsent if the run
+    /// gives up waiting for it).
+    in_flight: u64,
     /// The worker has returned.
     done: bool,
 }
@@ -199,6 +202,7 @@ impl Webhook {
                     target: target.clone(),
                     ..WebhookReport::default()
                 },
+                in_flight: 0,
                 done: false,
             }),
             wake: Condvar::new(),
@@ -254,7 +258,7 @@ impl Webhook {
         }
         let mut report = state.report.clone();
         if !state.done {
-            report.unsent += state.queue.len() as u64;
+            report.unsent += state.queue.len() as u64 + state.in_flight;
             report.last_error = Some("delivery still under way at the flush deadline".into());
         }
         report
@@ -399,6 +403,7 @@ impl Worker {
                 .unwrap_or_else(|p| p.into_inner().0);
         }
         let take = state.queue.len().min(self.config.batch_max.max(1));
+        state.in_flight = take as u64;
         Some(state.queue.drain(..take).collect())
     }
 
@@ -411,21 +416,21 @@ impl Worker {
             if let Some(deadline) = deadline {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    self.record(|r| r.unsent += count);
+                    self.settle(|r| r.unsent += count);
                     return;
                 }
                 timeout = timeout.min(left);
             }
             let (wait_at_least, error) = match self.post(&payload, timeout) {
                 Outcome::Delivered => {
-                    self.record(|r| {
+                    self.settle(|r| {
                         r.delivered += count;
                         r.requests_ok += 1;
                     });
                     return;
                 }
                 Outcome::Fail(error) => {
-                    self.record(|r| {
+                    self.settle(|r| {
                         r.failed += count;
                         r.last_error = Some(error);
                     });
@@ -434,7 +439,7 @@ impl Worker {
                 Outcome::Retry(wait, error) => (wait, error),
             };
             if attempt == self.config.max_attempts.max(1) {
-                self.record(|r| {
+                self.settle(|r| {
                     r.failed += count;
                     r.last_error = Some(format!("{error} (after {attempt} attempts)"));
                 });
@@ -448,7 +453,7 @@ impl Worker {
                 r.last_error = Some(error);
             });
             if !self.pause(wait) {
-                self.record(|r| r.unsent += count);
+                self.settle(|r| r.unsent += count);
                 return;
             }
         }
@@ -456,6 +461,13 @@ impl Worker {
 
     fn record(&self, change: impl FnOnce(&mut WebhookReport)) {
         change(&mut self.shared.lock().report);
+    }
+
+    /// Records how the batch in flight ended.
+    fn settle(&self, change: impl FnOnce(&mut WebhookReport)) {
+        let mut state = self.shared.lock();
+        change(&mut state.report);
+        state.in_flight = 0;
     }
 
     /// Base × 2^(attempt-1), capped, with jitter in its upper half so that
