@@ -183,7 +183,7 @@ impl Dedup {
             let closed = self.open.remove(&id);
             self.close(closed);
         }
-        if self.open.len() >= self.config.max_keys {
+        if self.open.len() >= self.config.max_keys.max(1) {
             self.make_room();
         }
         self.open.insert(
@@ -212,10 +212,12 @@ impl Dedup {
             let closed = self.open.remove(&key);
             self.close(closed);
         }
-        if self.open.len() >= self.config.max_keys {
+        if self.open.len() >= self.config.max_keys.max(1) {
             let mut starts: Vec<i64> = self.open.values().map(|w| w.start_ms).collect();
             starts.sort_unstable();
-            let cut = starts[starts.len() / 2];
+            let Some(&cut) = starts.get(starts.len() / 2) else {
+                return;
+            };
             let oldest: Vec<String> = self
                 .open
                 .iter()

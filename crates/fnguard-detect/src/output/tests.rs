@@ -261,6 +261,23 @@ fn dedup_memory_is_bounded_and_custom_keys_apply() {
 }
 
 #[test]
+fn a_dedup_bound_of_zero_acts_as_one() {
+    let mut config = DedupConfig::new(60_000);
+    config.max_keys = 0;
+    let mut dedup = dedup::Dedup::new(config);
+    let a = alert("R", Severity::Low, "2024-07-01T10:00:00Z", json!({}));
+    let b = alert("S", Severity::Low, "2024-07-01T10:00:00Z", json!({}));
+    assert!(dedup.first_in_window(&a));
+    assert!(!dedup.first_in_window(&a));
+    assert!(dedup.first_in_window(&b));
+    assert_eq!(dedup.open_windows(), 1);
+    assert!(
+        dedup.first_in_window(&a),
+        "its window was closed to make room"
+    );
+}
+
+#[test]
 fn windows_parse_with_units_and_refuse_nonsense() {
     assert_eq!(parse_window("10m"), Ok(600_000));
     assert_eq!(parse_window("30s"), Ok(30_000));
