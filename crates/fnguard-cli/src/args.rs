@@ -93,8 +93,10 @@ pub struct DetectArgs {
     #[arg(long, value_name = "FILE")]
     pub suppress: Option<std::path::PathBuf>,
     /// POST alerts to this URL (http or https), in batches, retried on
-    /// errors; repeatable.
-    #[arg(long, value_name = "URL")]
+    /// errors; repeatable. `env:NAME` reads the URL from the environment
+    /// variable NAME, so that a secret URL (Slack's) stays out of the
+    /// process list and shell history.
+    #[arg(long, value_name = "URL|env:NAME")]
     pub webhook: Vec<String>,
     /// json ({"alerts": [...]}) or slack ({"text": ...}, one line per alert).
     #[arg(long, value_enum, default_value = "json", requires = "webhook")]

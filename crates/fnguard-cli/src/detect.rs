@@ -158,7 +158,12 @@ fn output_options(args: &DetectArgs) -> Result<OutputOptions, String> {
         WebhookFormatArg::Slack => WebhookFormat::Slack,
     };
     for url in &args.webhook {
-        let mut config = WebhookConfig::new(url.clone(), format);
+        let url = match url.strip_prefix("env:") {
+            Some(name) => std::env::var(name)
+                .map_err(|_| format!("--webhook env:{name}: the variable is not set"))?,
+            None => url.clone(),
+        };
+        let mut config = WebhookConfig::new(url, format);
         config.headers = headers.clone();
         options.webhooks.push(config);
     }

@@ -424,6 +424,36 @@ fn a_dead_webhook_is_reported_and_does_not_hang_the_run() {
 }
 
 #[test]
+fn a_webhook_url_can_come_from_the_environment() {
+    let dir = TempDir::new("detect-webhook-env");
+    let hook = hook();
+    let trail = trail(&dir);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fnguard"))
+        .args(["detect", trail.to_str().unwrap(), "--format", "jsonl"])
+        .args(["--webhook", "env:FNGUARD_TEST_HOOK"])
+        .env("FNGUARD_TEST_HOOK", &hook.url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("5 alerts delivered"), "{stderr}");
+    assert_eq!(
+        hook.received.lock().unwrap().len(),
+        2,
+        "a 503, then the batch"
+    );
+
+    let run = detect(&["--webhook", "env:FNGUARD_TEST_HOOK_UNSET"], &dir);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("env:FNGUARD_TEST_HOOK_UNSET: the variable is not set"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn webhook_options_are_checked_without_echoing_secrets() {
     let dir = TempDir::new("detect-webhook-args");
     let run = detect(&["--webhook", "ftp://h/x"], &dir);
