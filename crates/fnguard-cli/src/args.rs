@@ -65,6 +65,11 @@ pub struct DetectArgs {
     /// Finding per line).
     #[arg(long, value_enum, default_value = "table")]
     pub format: DetectFormat,
+    /// Titles of the table and of Slack messages: en, or zh (fnguard's
+    /// rules have Chinese titles; others stay in English). JSON and OCSF
+    /// carry both.
+    #[arg(long, default_value = "en", value_parser = parse_lang)]
+    pub lang: Lang,
     /// Exit 1 when an alert at or above this level was output (alerts
     /// below --min-severity, suppressed or folded by --dedup do not count):
     /// informational, low, medium, high or critical.

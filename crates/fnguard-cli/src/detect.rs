@@ -131,6 +131,7 @@ pub fn run(args: DetectArgs) -> ExitCode {
 /// file or option (never a header's value).
 fn output_options(args: &DetectArgs) -> Result<OutputOptions, String> {
     let mut options = OutputOptions {
+        lang: args.lang,
         min_severity: args.min_severity,
         ..OutputOptions::default()
     };

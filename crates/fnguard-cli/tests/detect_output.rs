@@ -85,6 +85,17 @@ fn table_lines_are_severity_first_with_a_summary() {
         out[4]
     );
     assert_eq!(out[5], "5 alerts: 4 high, 1 medium");
+
+    let zh = detect(&["--lang", "zh"], &dir);
+    assert!(
+        zh.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("FG-DET-002  创建或修改了无需认证的 Lambda 函数 URL"),
+        "{}",
+        zh.stdout
+    );
 }
 
 #[test]

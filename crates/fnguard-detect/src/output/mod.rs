@@ -26,6 +26,7 @@ use crate::input::Event;
 use crate::pack::PackRule;
 use crate::sigma::Rule;
 use fnguard_core::severity::Severity;
+use fnguard_core::Lang;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::{self, Write};
@@ -188,6 +189,15 @@ pub fn counted(count: u64, noun: &str) -> String {
     }
 }
 
+/// The alert's title in `lang`: the Chinese one when asked for and the
+/// rule has it (fnguard's own rules do), else the English one.
+pub fn title_in(alert: &Alert, lang: Lang) -> &str {
+    match (lang, &alert.title_zh) {
+        (Lang::Zh, Some(title)) => title,
+        _ => &alert.title,
+    }
+}
+
 /// The event time of an alert in milliseconds, when it has one.
 pub fn alert_time_ms(alert: &Alert) -> Option<i64> {
     alert.time.as_deref().and_then(crate::alert::parse_time_ms)
@@ -208,6 +218,9 @@ pub enum Format {
 /// What [`Outputs`] does besides writing.
 #[derive(Debug, Default)]
 pub struct OutputOptions {
+    /// Titles of the table and of Slack lines (`--lang`); JSON and OCSF
+    /// carry both languages.
+    pub lang: Lang,
     /// Alerts below are not output.
     pub min_severity: Option<Severity>,
     pub suppressions: suppress::Suppressions,
@@ -239,6 +252,7 @@ pub fn alert_json(alert: &Alert) -> Value {
 pub struct Outputs<W: Write> {
     writer: W,
     format: Format,
+    lang: Lang,
     min_severity: Option<Severity>,
     suppressions: suppress::Suppressions,
     dedup: Option<dedup::Dedup>,
@@ -336,14 +350,16 @@ impl<W: Write> Outputs<W> {
         for config in &options.webhooks {
             webhook::check(config)?;
         }
+        let lang = options.lang;
         let webhooks = options
             .webhooks
             .into_iter()
-            .map(webhook::Webhook::start)
+            .map(|config| webhook::Webhook::start(webhook::WebhookConfig { lang, ..config }))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Outputs {
             writer,
             format,
+            lang,
             min_severity: options.min_severity,
             suppressions: options.suppressions,
             dedup: options.dedup.map(dedup::Dedup::new),
@@ -387,7 +403,7 @@ impl<W: Write> Outputs<W> {
 
     fn write(&mut self, alert: &Alert) -> io::Result<()> {
         match self.format {
-            Format::Table => writeln!(self.writer, "{}", table::line(alert)),
+            Format::Table => writeln!(self.writer, "{}", table::line(alert, self.lang)),
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.writer, &alert_json(alert))?;
                 writeln!(self.writer)

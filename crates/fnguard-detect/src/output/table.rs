@@ -3,8 +3,9 @@
 //! widths rather than widths measured over all lines: severity, time, rule
 //! id and title line up; the facts that follow are `name=value` pairs.
 
-use super::fact_text;
+use super::{fact_text, title_in};
 use crate::alert::Alert;
+use fnguard_core::Lang;
 
 /// Widest Sigma level name, `critical`.
 const SEVERITY_WIDTH: usize = 8;
@@ -27,13 +28,13 @@ const SHOWN_FACTS: [(&str, &str); 6] = [
 
 /// The table line of one alert:
 /// `HIGH      2024-07-01T10:00:00Z  FG-DET-002  Title…  event=X principal=Y ip=Z  file:line`.
-pub fn line(alert: &Alert) -> String {
+pub fn line(alert: &Alert, lang: Lang) -> String {
     let severity = alert.severity.as_str().to_ascii_uppercase();
     let time = alert.time.as_deref().unwrap_or("-");
     let mut out = format!(
         "{severity:<SEVERITY_WIDTH$}  {time:<TIME_WIDTH$}  {:<RULE_WIDTH$}  {}",
         alert.rule_id,
-        padded_title(&alert.title)
+        padded_title(title_in(alert, lang))
     );
     let facts: Vec<String> = SHOWN_FACTS
         .iter()
@@ -53,7 +54,9 @@ pub fn line(alert: &Alert) -> String {
     out.trim_end().to_string()
 }
 
-/// The title cut to [`TITLE_WIDTH`] characters or padded to it.
+/// The title cut to [`TITLE_WIDTH`] characters or padded to it (a Chinese
+/// title is counted in characters too: it lines up with other Chinese
+/// titles, which is what a `--lang zh` table shows for fnguard's rules).
 fn padded_title(title: &str) -> String {
     let count = title.chars().count();
     if count > TITLE_WIDTH {

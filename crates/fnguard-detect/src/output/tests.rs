@@ -3,6 +3,7 @@ use super::suppress::Suppressions;
 use super::*;
 use crate::input::Origin;
 use fnguard_core::date::Date;
+use fnguard_core::Lang;
 use serde_json::json;
 
 mod ocsf_schema;
@@ -150,19 +151,22 @@ fn facts_of_flow_dns_and_lambda_logs_and_times_written_from_numbers() {
 
 #[test]
 fn table_lines_put_severity_first_and_align() {
-    let line = table::line(&pack_alert());
+    let line = table::line(&pack_alert(), Lang::En);
     assert!(
         line.starts_with("HIGH      2024-07-01T10:00:00Z  FG-DET-002  "),
         "{line}"
     );
     assert!(line.contains("event=CreateFunctionUrlConfig20211031 function=orders principal=arn:aws:sts::111122223333:assumed-role/dev/alice ip=203.0.113.9"), "{line}");
     assert!(line.ends_with("trail.json#3"), "{line}");
-    let other = table::line(&alert(
-        "FG-DET-001",
-        Severity::Low,
-        "2024-07-01T10:00:00Z",
-        json!({}),
-    ));
+    let other = table::line(
+        &alert(
+            "FG-DET-001",
+            Severity::Low,
+            "2024-07-01T10:00:00Z",
+            json!({}),
+        ),
+        Lang::En,
+    );
     let facts_column = |l: &str| l.find("fired").unwrap();
     assert_eq!(
         line.find("Lambda").unwrap(),
@@ -174,7 +178,7 @@ fn table_lines_put_severity_first_and_align() {
         title: "T".repeat(100),
         ..long
     };
-    let line = table::line(&long);
+    let line = table::line(&long, Lang::En);
     assert!(
         line.contains(&format!("{}…  event=E", "T".repeat(59))),
         "{line}"
@@ -741,4 +745,17 @@ fn counts_read_as_english() {
     assert_eq!(counted(0, "alert"), "0 alerts");
     assert_eq!(counted(3, "retry"), "3 retries");
     assert_eq!(counted(1, "retry"), "1 retry");
+}
+
+#[test]
+fn chinese_titles_for_the_table_and_slack_when_the_rule_has_one() {
+    let pack = pack_alert();
+    let zh = pack.title_zh.clone().unwrap();
+    assert!(table::line(&pack, Lang::Zh).contains(&zh));
+    assert!(webhook::slack_line(&pack, Lang::Zh).contains(&zh));
+    let sigma = alert("R", Severity::Low, "2024-07-01T10:00:00Z", json!({}));
+    assert!(
+        table::line(&sigma, Lang::Zh).contains("R fired"),
+        "English when there is no Chinese"
+    );
 }

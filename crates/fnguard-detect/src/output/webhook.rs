@@ -21,6 +21,7 @@
 
 use super::{alert_json, counted};
 use crate::alert::Alert;
+use fnguard_core::Lang;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -42,6 +43,8 @@ pub struct WebhookConfig {
     pub format: WebhookFormat,
     /// Extra headers (tokens); values are never logged.
     pub headers: Vec<(String, String)>,
+    /// Language of the titles of Slack lines.
+    pub lang: Lang,
     pub batch_max: usize,
     pub batch_wait: Duration,
     /// Attempts per batch, the first included.
@@ -64,6 +67,7 @@ impl WebhookConfig {
             url: url.into(),
             format,
             headers: Vec::new(),
+            lang: Lang::En,
             batch_max: 50,
             batch_wait: Duration::from_secs(2),
             max_attempts: 5,
@@ -223,7 +227,7 @@ impl Webhook {
     pub fn send(&self, alert: &Alert) {
         let item = match self.config.format {
             WebhookFormat::Json => alert_json(alert),
-            WebhookFormat::Slack => Value::String(slack_line(alert)),
+            WebhookFormat::Slack => Value::String(slack_line(alert, self.config.lang)),
         };
         let mut state = self.shared.lock();
         if state.queue.len() >= self.config.queue_max.max(1) {
@@ -301,12 +305,12 @@ fn agent(config: &WebhookConfig) -> ureq::Agent {
 }
 
 /// A Slack mrkdwn line: `[HIGH] FG-DET-002 Title | principal ... | ip ... | time`.
-pub fn slack_line(alert: &Alert) -> String {
+pub fn slack_line(alert: &Alert, lang: Lang) -> String {
     let mut parts = vec![format!(
         "[{}] {} {}",
         alert.severity.as_str().to_ascii_uppercase(),
         alert.rule_id,
-        alert.title
+        super::title_in(alert, lang)
     )];
     for (fact, label) in [
         ("principal", "principal"),

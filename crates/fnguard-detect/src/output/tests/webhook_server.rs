@@ -441,5 +441,5 @@ fn bodies_and_lines_have_their_shapes() {
         body(WebhookFormat::Slack, &[json!("one"), json!("two")]),
         json!({"text": "one\ntwo"})
     );
-    assert!(slack_line(&pack_alert()).starts_with("[HIGH] FG-DET-002 "));
+    assert!(slack_line(&pack_alert(), fnguard_core::Lang::En).starts_with("[HIGH] FG-DET-002 "));
 }
