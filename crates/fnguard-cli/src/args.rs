@@ -85,7 +85,7 @@ pub struct DetectArgs {
     #[arg(long, value_name = "WINDOW", value_parser = fnguard_detect::output::dedup::parse_window)]
     pub dedup: Option<i64>,
     /// The facts that make the --dedup key with the rule id (default:
-    /// principal,eventName,sourceIPAddress).
+    /// principal,event_name,source_ip).
     #[arg(
         long,
         value_name = "FACT,...",

@@ -60,14 +60,14 @@ fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
         "folders walked in name order (logs/2024/... before logs/layer.json): {}",
         run.stdout
     );
-    assert_eq!(found[0]["facts"]["eventName"], "StopLogging");
+    assert_eq!(found[0]["facts"]["event_name"], "StopLogging");
     assert_eq!(found[0]["severity"], "medium");
     assert!(found[0]["origin"]["file"]
         .as_str()
         .unwrap()
         .ends_with("stop.json.gz"));
     assert_eq!(
-        found[1]["facts"]["eventName"],
+        found[1]["facts"]["event_name"],
         "UpdateFunctionConfiguration20150331v2"
     );
     assert!(run.stderr.contains("2 rule matches"), "{}", run.stderr);
@@ -163,12 +163,64 @@ fn the_builtin_pack_runs_by_default_and_names_its_ids() {
     assert_eq!(found.len(), 1, "{}", run.stdout);
     assert_eq!(found[0]["rule_id"], "FG-DET-001");
     assert_eq!(found[0]["severity"], "high");
-    assert_eq!(found[0]["facts"]["eventName"], "AddPermission20150331v2");
+    assert_eq!(found[0]["facts"]["event_name"], "AddPermission20150331v2");
     let check = fnguard(["rules", "check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
+    let pack = fnguard_detect::pack::builtin().unwrap().len();
+    let detectors = fnguard_detect::detectors::catalog::CATALOG.len();
     assert!(
-        check.stdout.contains("6 detection rules checked"),
+        check
+            .stdout
+            .contains(&format!("{pack} detection rules checked"))
+            && check
+                .stdout
+                .contains(&format!("{detectors} detector alerts checked")),
         "{}",
         check.stdout
     );
+}
+
+#[test]
+fn rules_list_and_explain_know_every_detection() {
+    let list = fnguard(["rules", "list", "--format", "json"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let rules: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
+    let detections: Vec<&Value> = rules.iter().filter(|r| r["area"] == "detect").collect();
+    let ids: Vec<&str> = detections
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    // A rule of the pack, a correlation of the pack, a stateful detector.
+    for id in ["FG-DET-001", "FG-DET-007", "FG-DET-101", "FG-DET-120"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(
+        ids.len(),
+        fnguard_detect::pack::builtin_pack().unwrap().rules.len()
+            + fnguard_detect::pack::builtin_pack()
+                .unwrap()
+                .correlations
+                .len()
+            + fnguard_detect::detectors::catalog::CATALOG.len()
+    );
+    for detection in &detections {
+        assert!(
+            !detection["attack"].as_array().unwrap().is_empty(),
+            "{detection}"
+        );
+        assert!(
+            !detection["guide"].as_array().unwrap().is_empty(),
+            "{detection}"
+        );
+    }
+    let explain = fnguard(["rules", "explain", "fg-det-007", "--lang", "zh"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(
+        explain.stdout.starts_with("FG-DET-007  "),
+        "{}",
+        explain.stdout
+    );
+    assert!(explain.stdout.contains("修复建议"), "{}", explain.stdout);
+    let unknown = fnguard(["rules", "explain", "FG-DET-999"]);
+    assert_eq!(unknown.code, 2);
 }

@@ -152,6 +152,20 @@ pub fn event_time_ms(event: &Value) -> Option<i64> {
     None
 }
 
+/// The event's time as its log wrote it, or as RFC 3339 when the log
+/// gives epoch numbers (flow logs' `start`, CloudWatch's `timestamp`).
+pub fn event_time_text(event: &Value) -> Option<String> {
+    for key in ["eventTime", "query_timestamp", "time", "timestamp"] {
+        if let Some(Value::String(text)) = event.get(key) {
+            return Some(text.clone());
+        }
+    }
+    let ms = event_time_ms(event)?;
+    let time = std::time::UNIX_EPOCH
+        .checked_add(std::time::Duration::from_millis(u64::try_from(ms).ok()?))?;
+    Some(fnguard_core::date::rfc3339(time, ms % 1000 != 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod follow;
+mod lambda;
 mod text;
+
+pub use follow::{follow_paths, Follow};
 
 /// One event and where it came from.
 #[derive(Debug, Clone)]
@@ -199,6 +203,35 @@ fn read_source(
     on_error: &mut dyn FnMut(InputError),
     events: &mut u64,
 ) {
+    read_source_as(
+        display,
+        raw,
+        limits,
+        TextHint::None,
+        on_event,
+        on_error,
+        events,
+    )
+}
+
+/// What a followed file was found to be, for the lines appended later
+/// (which lack the header or the platform line that told it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextHint {
+    None,
+    /// Lambda text: any line is a Lambda line, platform or the function's.
+    Lambda,
+}
+
+fn read_source_as(
+    display: &str,
+    raw: Box<dyn Read + '_>,
+    limits: Limits,
+    hint: TextHint,
+    on_event: &mut dyn FnMut(Event),
+    on_error: &mut dyn FnMut(InputError),
+    events: &mut u64,
+) {
     let file: Arc<str> = Arc::from(display);
     let mut raw = BufReader::with_capacity(256 * 1024, raw);
     let gzip = matches!(raw.fill_buf(), Ok([0x1f, 0x8b, ..]));
@@ -216,18 +249,21 @@ fn read_source(
         },
     );
     let mut index = 0;
+    let function = lambda::function_from_path(display);
     let mut emit = |value: Value, line: Option<u64>| {
-        on_event(Event {
-            value,
-            origin: Origin {
-                file: Arc::clone(&file),
-                line,
-                index,
-            },
+        lambda::normalize(value, function.as_deref(), &mut |value| {
+            on_event(Event {
+                value,
+                origin: Origin {
+                    file: Arc::clone(&file),
+                    line,
+                    index,
+                },
+            });
+            index += 1;
         });
-        index += 1;
     };
-    if let Err(e) = read_json(display, reader, &mut emit, on_error) {
+    if let Err(e) = read_json(display, reader, hint, &mut emit, on_error) {
         on_error(e);
     }
     *events += index;
@@ -238,6 +274,7 @@ fn read_source(
 fn read_json(
     display: &str,
     mut reader: impl BufRead,
+    hint: TextHint,
     emit: &mut dyn FnMut(Value, Option<u64>),
     on_error: &mut dyn FnMut(InputError),
 ) -> Result<(), InputError> {
@@ -269,7 +306,16 @@ fn read_json(
         .read_until(b'\n', &mut first)
         .map_err(|e| io_error(e, skipped_lines + 1))?;
     if !matches!(first.first(), Some(b'{' | b'[')) {
-        return text::read_text(display, first, skipped_lines + 1, reader, emit, on_error);
+        let assume_lambda = hint == TextHint::Lambda;
+        return text::read_text(
+            display,
+            first,
+            skipped_lines + 1,
+            assume_lambda,
+            reader,
+            emit,
+            on_error,
+        );
     }
     let first_is_whole = serde_json::from_slice::<IgnoredAny>(&first).is_ok();
     if first_is_whole {

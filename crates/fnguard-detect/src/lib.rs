@@ -8,3 +8,4 @@ pub mod input;
 pub mod output;
 pub mod pack;
 pub mod sigma;
+pub mod state;

@@ -478,7 +478,10 @@ fn unsupported_constructs_are_refused_naming_file_and_construct() {
     let error = Rule::load_str("c.yml", correlation)
         .unwrap_err()
         .to_string();
-    assert_eq!(error, "c.yml: rule `many`: unsupported correlation rule");
+    assert_eq!(
+        error,
+        "c.yml: rule `many`: unsupported correlation rule here (load the file with `sigma::load_file_all`)"
+    );
 }
 
 #[test]

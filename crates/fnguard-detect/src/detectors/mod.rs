@@ -20,3 +20,11 @@ pub trait Detector {
     /// an error (the caller reports it and starts the detector fresh).
     fn restore(&mut self, state: &Value) -> Result<(), String>;
 }
+
+pub mod anomaly;
+pub mod catalog;
+mod cloudtrail;
+pub mod destinations;
+pub mod function_roles;
+pub mod inventory;
+pub mod stolen_credentials;

@@ -217,3 +217,116 @@ fn lambda_platform_lines_with_their_figures() {
         "{errors:?}"
     );
 }
+
+fn read_as(display: &str, text: &[u8]) -> (Vec<Value>, Vec<InputError>) {
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    let mut count = 0;
+    read_source(
+        display,
+        Box::new(text),
+        Limits::default(),
+        &mut |e| events.push(e.value),
+        &mut |e| errors.push(e),
+        &mut count,
+    );
+    (events, errors)
+}
+
+#[test]
+fn lambda_json_format_system_logs_become_the_text_lines_events() {
+    // As Lambda writes them when the function's log format is JSON.
+    let log = br#"{"time":"2026-12-01T10:00:00.000Z","type":"platform.start","record":{"requestId":"r1","version":"$LATEST"}}
+{"time":"2026-12-01T10:00:00.120Z","type":"platform.report","record":{"requestId":"r1","metrics":{"durationMs":118.52,"billedDurationMs":119,"memorySizeMB":128,"maxMemoryUsedMB":71,"initDurationMs":230.4},"status":"success"}}
+{"time":"2026-12-01T10:00:03.000Z","type":"platform.runtimeDone","record":{"requestId":"r2","status":"timeout"}}
+{"time":"2026-12-01T10:00:04.000Z","type":"platform.runtimeDone","record":{"requestId":"r3","status":"error","errorType":"Runtime.ExitError"}}
+{"timestamp":"2026-12-01T10:00:05Z","level":"INFO","message":"hello","requestId":"r4"}
+"#;
+    let (events, errors) = read_as("logs/aws/lambda/orders/2026-12-01.json", log);
+    assert!(errors.is_empty(), "{errors:?}");
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(types, ["start", "report", "timeout", "error", "?"]);
+    let report = &events[1];
+    assert_eq!(report["log"], "lambda");
+    assert_eq!(report["function"], "orders");
+    assert_eq!(report["durationMs"], 118.52);
+    assert_eq!(report["maxMemoryUsedMB"], 71);
+    assert_eq!(report["initDurationMs"], 230.4);
+    assert_eq!(report["status"], "success");
+    assert_eq!(report["time"], "2026-12-01T10:00:00.120Z");
+    assert_eq!(events[3]["errorType"], "Runtime.ExitError");
+    // The function's own JSON lines are left as they are.
+    assert_eq!(events[4]["message"], "hello");
+    assert!(events[4].get("function").is_none());
+}
+
+#[test]
+fn cloudwatch_subscription_payloads_are_opened_and_name_the_function() {
+    let payload = br#"{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/aws/lambda/payments","logStream":"2026/12/01/[$LATEST]abc","subscriptionFilters":["fnguard"],"logEvents":[
+ {"id":"1","timestamp":1764583200000,"message":"START RequestId: r1 Version: $LATEST\n"},
+ {"id":"2","timestamp":1764583200100,"message":"REPORT RequestId: r1\tDuration: 2.50 ms\tBilled Duration: 3 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t\n"},
+ {"id":"3","timestamp":1764583200200,"message":"{\"time\":\"2026-12-01T10:00:00.200Z\",\"type\":\"platform.runtimeDone\",\"record\":{\"requestId\":\"r2\",\"status\":\"timeout\"}}"},
+ {"id":"4","timestamp":1764583200300,"message":"processing order 42\n"}
+]}"#;
+    let (events, errors) = read_as("firehose/part-0001", payload);
+    assert!(errors.is_empty(), "{errors:?}");
+    let types: Vec<&str> = events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(types, ["start", "report", "timeout", "log"]);
+    for event in &events {
+        assert_eq!(event["function"], "payments", "{event}");
+    }
+    assert_eq!(events[1]["durationMs"], 2.5);
+    assert_eq!(events[1]["timestamp"], 1_764_583_200_100u64);
+    // The JSON message keeps its own time.
+    assert_eq!(events[2]["time"], "2026-12-01T10:00:00.200Z");
+    assert!(events[2].get("timestamp").is_none());
+}
+
+#[test]
+fn get_log_events_output_is_read_message_by_message() {
+    let listing = br#"{"events":[{"timestamp":1764583200000,"message":"REPORT RequestId: r9 Duration: 900.00 ms Billed Duration: 900 ms Memory Size: 256 MB Max Memory Used: 250 MB","ingestionTime":1764583201000}],"nextForwardToken":"f/1","nextBackwardToken":"b/1"}"#;
+    let (events, errors) = read_as("exports/aws/lambda/thumbs/stream.json", listing);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["type"], "report");
+    assert_eq!(events[0]["function"], "thumbs");
+    assert_eq!(events[0]["maxMemoryUsedMB"], 250);
+    // An ordinary event with an `events` field of another shape is left alone.
+    let (events, _) = read_as(
+        "x.json",
+        br#"{"eventName":"PutEventSelectors","events":["a"]}"#,
+    );
+    assert_eq!(events[0]["events"][0], "a");
+}
+
+#[test]
+fn text_lambda_lines_name_the_function_from_the_path() {
+    let text = b"2026-12-01T10:00:00.000Z START RequestId: r1 Version: $LATEST\n";
+    let (events, errors) = read_as("/var/log/aws/lambda/orders/000000", text);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(events[0]["function"], "orders");
+    let (events, _) = read_as("/var/log/other/000000", text);
+    assert!(events[0].get("function").is_none());
+}
+
+#[test]
+fn route53_resolver_query_logs_read_as_json_lines() {
+    // The shape AWS documents for Resolver query logs.
+    let log = br#"{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-0abc","query_timestamp":"2026-12-01T10:00:00Z","query_name":"abcdefghij.lambda-url.us-east-1.on.aws.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"3.5.140.2","Type":"A","Class":"IN"}],"srcaddr":"10.0.1.25","srcport":"53211","transport":"UDP","srcids":{"instance":"i-0123456789abcdef0"}}
+{"version":"1.100000","account_id":"111122223333","region":"us-east-1","vpc_id":"vpc-0abc","query_timestamp":"2026-12-01T10:00:01Z","query_name":"example.com.","query_type":"AAAA","query_class":"IN","rcode":"NOERROR","answers":[],"srcaddr":"10.0.1.25","srcport":"53212","transport":"UDP","srcids":{"instance":"i-0123456789abcdef0"}}
+"#;
+    let (events, errors) = read_as("resolver/r53.log", log);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["answers"][0]["Rdata"], "3.5.140.2");
+    assert_eq!(
+        crate::alert::event_time_ms(&events[1]),
+        crate::alert::parse_time_ms("2026-12-01T10:00:01Z")
+    );
+}

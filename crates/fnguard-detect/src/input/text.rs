@@ -41,6 +41,7 @@ pub(super) fn read_text(
     display: &str,
     first: Vec<u8>,
     first_line: u64,
+    assume_lambda: bool,
     mut reader: impl BufRead,
     emit: &mut dyn FnMut(Value, Option<u64>),
     on_error: &mut dyn FnMut(InputError),
@@ -67,7 +68,7 @@ pub(super) fn read_text(
             Format::Flow(FLOW_V2.iter().map(|f| f.to_string()).collect()),
             false,
         )
-    } else if lambda_line(&first_text).is_some() {
+    } else if assume_lambda || lambda_line(&first_text).is_some() {
         (Format::Lambda, false)
     } else {
         return Err(error(
@@ -129,7 +130,7 @@ fn flow_record(names: &[String], text: &str) -> Result<Value, String> {
 
 /// A platform line (START, END, REPORT, a timeout), with or without the
 /// timestamp CloudWatch Logs exports put before it.
-fn lambda_line(text: &str) -> Option<Value> {
+pub(super) fn lambda_line(text: &str) -> Option<Value> {
     // At a token boundary, so that a function printing "RESEND" is not
     // taken for the platform.
     let (at, _) = [
@@ -171,10 +172,10 @@ fn lambda_line(text: &str) -> Option<Value> {
                     body[at + label.len()..]
                         .split_whitespace()
                         .next()
-                        .and_then(|n| n.parse::<f64>().ok())
+                        .and_then(report_number)
                 })?
             });
-            if let Some(number) = value.and_then(serde_json::Number::from_f64) {
+            if let Some(number) = value {
                 event.insert(key.into(), Value::Number(number));
             }
         }
@@ -203,7 +204,19 @@ fn lambda_line(text: &str) -> Option<Value> {
     Some(event.into())
 }
 
-fn log_line(text: &str) -> Value {
+/// A REPORT figure: whole numbers stay integers (`128` MB, not `128.0`),
+/// as Lambda's JSON-format logs write them.
+fn report_number(text: &str) -> Option<serde_json::Number> {
+    match text.parse::<u64>() {
+        Ok(whole) => Some(whole.into()),
+        Err(_) => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64),
+    }
+}
+
+pub(super) fn log_line(text: &str) -> Value {
     let mut event = Map::new();
     event.insert("log".into(), Value::from("lambda"));
     event.insert("type".into(), Value::from("log"));

@@ -42,7 +42,7 @@ impl DedupConfig {
 }
 
 /// Facts of the default key.
-pub const DEFAULT_KEY: [&str; 3] = ["principal", "eventName", "sourceIPAddress"];
+pub const DEFAULT_KEY: [&str; 3] = ["principal", "event_name", "source_ip"];
 
 /// A window as `10m`, `30s`, `2h`, `1d` or `500ms`, in milliseconds; a
 /// bare number is seconds.

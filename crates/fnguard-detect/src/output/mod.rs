@@ -21,7 +21,7 @@ pub mod suppress;
 pub mod table;
 pub mod webhook;
 
-use crate::alert::{event_time_ms, severity_of_level, Alert, AlertKind, AlertOrigin};
+use crate::alert::{severity_of_level, Alert, AlertKind, AlertOrigin};
 use crate::input::Event;
 use crate::pack::PackRule;
 use crate::sigma::Rule;
@@ -71,42 +71,22 @@ pub fn rule_alert(rule: &Rule, pack: Option<&PackInfo>, event: &Event) -> Alert 
         severity: severity_of_level(rule.level.as_deref()),
         tags: rule.tags.clone(),
         guide: pack.map(|p| p.guide.clone()),
-        time: event_time_text(&event.value),
+        time: crate::alert::event_time_text(&event.value),
         facts: event_facts(&event.value),
         origin: Some(AlertOrigin::from(&event.origin)),
     }
 }
 
-/// The event's time as its log wrote it when that is text, else (epoch
-/// numbers: VPC flow `start`, JSON `timestamp`) as RFC 3339 UTC.
-pub fn event_time_text(event: &Value) -> Option<String> {
-    for key in ["eventTime", "query_timestamp", "time", "timestamp"] {
-        if let Some(text) = event.get(key).and_then(Value::as_str) {
-            if crate::alert::parse_time_ms(text).is_some() {
-                return Some(text.to_string());
-            }
-        }
-    }
-    event_time_ms(event).and_then(time_text)
-}
-
-/// Milliseconds since the epoch as RFC 3339 UTC with milliseconds; `None`
-/// before 1970 or past year 9999 (a log's number that is no time).
-pub fn time_text(ms: i64) -> Option<String> {
-    const YEAR_10000_MS: i64 = 253_402_300_800_000;
-    if !(0..YEAR_10000_MS).contains(&ms) {
-        return None;
-    }
-    let time = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms as u64))?;
-    Some(fnguard_core::date::rfc3339(time, true))
-}
-
 /// The facts an analyst needs first, under the same names whatever the
-/// log: `eventName`, `eventSource`, `eventID`, `principal` (ARN),
-/// `accessKeyId`, `account`, `region`, `sourceIPAddress`, `userAgent`,
-/// `errorCode`, `function` (when the request names one), and for DNS and
-/// flow logs `queryName`, `destinationIPAddress`, `destinationPort`,
-/// `action`, for Lambda logs `requestId`. Absent fields are left out.
+/// log: `event_name`, `event_source`, `event_id`, `principal` (ARN),
+/// `access_key`, `account`, `region`, `source_ip`, `user_agent`,
+/// `error_code`, `function` (when the request names one), and for DNS and
+/// flow logs `query_name`, `destination_ip`, `destination_port`,
+/// `action`, for Lambda logs `requestId` (so named by the anomaly
+/// detector's alerts too). The stateful detectors use the same names
+/// (`event_name`, `principal`, `source_ip`...), so that dedup keys,
+/// suppressions and OCSF mapping treat every alert alike. Absent fields are
+/// left out.
 pub fn event_facts(event: &Value) -> Map<String, Value> {
     let mut facts = Map::new();
     let mut take = |name: &str, pointers: &[&str]| {
@@ -124,11 +104,11 @@ pub fn event_facts(event: &Value) -> Map<String, Value> {
             }
         }
     };
-    take("eventName", &["/eventName"]);
-    take("eventSource", &["/eventSource"]);
-    take("eventID", &["/eventID"]);
+    take("event_name", &["/eventName"]);
+    take("event_source", &["/eventSource"]);
+    take("event_id", &["/eventID"]);
     take("principal", &["/userIdentity/arn"]);
-    take("accessKeyId", &["/userIdentity/accessKeyId"]);
+    take("access_key", &["/userIdentity/accessKeyId"]);
     take(
         "account",
         &[
@@ -139,12 +119,12 @@ pub fn event_facts(event: &Value) -> Map<String, Value> {
         ],
     );
     take("region", &["/awsRegion", "/region"]);
-    take("sourceIPAddress", &["/sourceIPAddress", "/srcaddr"]);
-    take("userAgent", &["/userAgent"]);
-    take("errorCode", &["/errorCode"]);
-    take("queryName", &["/query_name"]);
-    take("destinationIPAddress", &["/dstaddr"]);
-    take("destinationPort", &["/dstport"]);
+    take("source_ip", &["/sourceIPAddress", "/srcaddr"]);
+    take("user_agent", &["/userAgent"]);
+    take("error_code", &["/errorCode"]);
+    take("query_name", &["/query_name"]);
+    take("destination_ip", &["/dstaddr"]);
+    take("destination_port", &["/dstport"]);
     take("action", &["/action"]);
     take("requestId", &["/requestId"]);
     let function = [

@@ -109,13 +109,13 @@ pub fn attacks(tags: &[String]) -> Vec<Value> {
 }
 
 /// A stable id for the finding: the rule and the event (CloudTrail's
-/// `eventID` when the alert has it, else where the event was read), so the
+/// `event_id` when the alert has it, else where the event was read), so the
 /// same detection over the same log gives the same uid in every run.
 pub fn finding_uid(alert: &Alert) -> String {
     let mut hasher = Sha256::new();
     hasher.update(alert.rule_id.as_bytes());
     hasher.update([0]);
-    match (fact_text(alert, "eventID"), &alert.origin) {
+    match (fact_text(alert, "event_id"), &alert.origin) {
         (Some(event_id), _) => hasher.update(event_id.as_bytes()),
         (None, Some(origin)) => {
             hasher.update(origin.file.as_bytes());
@@ -191,7 +191,7 @@ pub fn finding(alert: &Alert) -> Value {
             "Resource UID",
             &principal,
         );
-        if let Some(key) = fact("accessKeyId") {
+        if let Some(key) = fact("access_key") {
             observe(
                 "evidences[0].actor.user.credential_uid",
                 19,
@@ -202,17 +202,17 @@ pub fn finding(alert: &Alert) -> Value {
         }
         evidence.insert("actor".into(), json!({ "user": user }));
     }
-    if let Some(operation) = fact("eventName") {
+    if let Some(operation) = fact("event_name") {
         let mut api = json!({ "operation": operation });
-        if let Some(service) = fact("eventSource") {
+        if let Some(service) = fact("event_source") {
             api["service"] = json!({ "name": service });
         }
-        if let Some(error) = fact("errorCode") {
+        if let Some(error) = fact("error_code") {
             api["response"] = json!({ "error": error });
         }
         evidence.insert("api".into(), api);
     }
-    if let Some(ip) = fact("sourceIPAddress") {
+    if let Some(ip) = fact("source_ip") {
         let mut endpoint = json!({ "ip": ip });
         observe("evidences[0].src_endpoint.ip", 2, "IP Address", &ip);
         if ip.parse::<std::net::IpAddr>().is_err() {
@@ -222,26 +222,26 @@ pub fn finding(alert: &Alert) -> Value {
         }
         evidence.insert("src_endpoint".into(), endpoint);
     }
-    if let Some(ip) = fact("destinationIPAddress") {
+    if let Some(ip) = fact("destination_ip") {
         let mut endpoint = json!({ "ip": ip });
         observe("evidences[0].dst_endpoint.ip", 2, "IP Address", &ip);
-        if let Some(Value::Number(port)) = alert.facts.get("destinationPort") {
+        if let Some(Value::Number(port)) = alert.facts.get("destination_port") {
             endpoint["port"] = Value::Number(port.clone());
         }
         evidence.insert("dst_endpoint".into(), endpoint);
     }
-    if let Some(agent) = fact("userAgent") {
+    if let Some(agent) = fact("user_agent") {
         // 1.3.0 has no evidence attribute for a user agent (`http_request`
         // joined the evidences in 1.4.0): it stays in the facts, and the
         // observable points there.
         observe(
-            "unmapped.fnguard.facts.userAgent",
+            "unmapped.fnguard.facts.user_agent",
             16,
             "HTTP User-Agent",
             &agent,
         );
     }
-    if let Some(query) = fact("queryName") {
+    if let Some(query) = fact("query_name") {
         observe("evidences[0].query.hostname", 1, "Hostname", &query);
         evidence.insert("query".into(), json!({ "hostname": query }));
     }
@@ -324,15 +324,15 @@ pub fn finding(alert: &Alert) -> Value {
 /// One sentence of what happened: `UpdateFunctionCode20150331v2 by
 /// arn:... from 203.0.113.9 on function orders`.
 fn description(alert: &Alert) -> String {
-    let mut text = fact_text(alert, "eventName")
+    let mut text = fact_text(alert, "event_name")
         .map(|e| e.into_owned())
         .unwrap_or_else(|| alert.title.clone());
     for (fact, word) in [
         ("principal", "by"),
-        ("sourceIPAddress", "from"),
+        ("source_ip", "from"),
         ("function", "on function"),
-        ("queryName", "query"),
-        ("destinationIPAddress", "to"),
+        ("query_name", "query"),
+        ("destination_ip", "to"),
     ] {
         if let Some(value) = fact_text(alert, fact) {
             text.push_str(&format!(" {word} {value}"));

@@ -18,12 +18,12 @@ const TITLE_WIDTH: usize = 60;
 
 /// Facts shown, in order, when the alert has them.
 const SHOWN_FACTS: [(&str, &str); 6] = [
-    ("eventName", "event"),
+    ("event_name", "event"),
     ("function", "function"),
     ("principal", "principal"),
-    ("sourceIPAddress", "ip"),
-    ("queryName", "query"),
-    ("destinationIPAddress", "dst"),
+    ("source_ip", "ip"),
+    ("query_name", "query"),
+    ("destination_ip", "dst"),
 ];
 
 /// The table line of one alert:

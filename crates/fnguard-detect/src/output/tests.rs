@@ -86,19 +86,19 @@ fn a_pack_rule_match_becomes_an_alert_with_its_fnguard_metadata() {
         })
     );
     let facts = &alert.facts;
-    assert_eq!(facts["eventName"], "CreateFunctionUrlConfig20211031");
-    assert_eq!(facts["eventSource"], "lambda.amazonaws.com");
+    assert_eq!(facts["event_name"], "CreateFunctionUrlConfig20211031");
+    assert_eq!(facts["event_source"], "lambda.amazonaws.com");
     assert_eq!(
         facts["principal"],
         "arn:aws:sts::111122223333:assumed-role/dev/alice"
     );
-    assert_eq!(facts["accessKeyId"], "ASIAEXAMPLEKEY000001");
+    assert_eq!(facts["access_key"], "ASIAEXAMPLEKEY000001");
     assert_eq!(facts["account"], "111122223333");
     assert_eq!(facts["region"], "us-east-1");
-    assert_eq!(facts["sourceIPAddress"], "203.0.113.9");
-    assert_eq!(facts["userAgent"], "aws-cli/2.15.0");
+    assert_eq!(facts["source_ip"], "203.0.113.9");
+    assert_eq!(facts["user_agent"], "aws-cli/2.15.0");
     assert_eq!(facts["function"], "orders", "name out of a qualified ARN");
-    assert!(!facts.contains_key("errorCode"));
+    assert!(!facts.contains_key("error_code"));
 }
 
 #[test]
@@ -120,28 +120,21 @@ fn facts_of_flow_dns_and_lambda_logs_and_times_written_from_numbers() {
     let flow = json!({"log": "vpc-flow", "account-id": "111122223333", "srcaddr": "10.0.0.5",
         "dstaddr": "198.51.100.7", "dstport": 443, "action": "ACCEPT", "start": 1_700_000_000});
     let facts = event_facts(&flow);
-    assert_eq!(facts["sourceIPAddress"], "10.0.0.5");
-    assert_eq!(facts["destinationIPAddress"], "198.51.100.7");
-    assert_eq!(facts["destinationPort"], 443);
+    assert_eq!(facts["source_ip"], "10.0.0.5");
+    assert_eq!(facts["destination_ip"], "198.51.100.7");
+    assert_eq!(facts["destination_port"], 443);
     assert_eq!(facts["account"], "111122223333");
     assert_eq!(
-        event_time_text(&flow).as_deref(),
-        Some("2023-11-14T22:13:20.000Z")
+        crate::alert::event_time_text(&flow).as_deref(),
+        Some("2023-11-14T22:13:20Z")
     );
     let dns = json!({"query_timestamp": "2024-07-01T10:00:00Z", "query_name": "x.lambda-url.us-east-1.on.aws.", "srcaddr": "10.0.0.5", "account_id": "111122223333", "region": "eu-west-1"});
     let facts = event_facts(&dns);
-    assert_eq!(facts["queryName"], "x.lambda-url.us-east-1.on.aws.");
+    assert_eq!(facts["query_name"], "x.lambda-url.us-east-1.on.aws.");
     assert_eq!(facts["region"], "eu-west-1");
     assert_eq!(
         event_facts(&json!({"log": "lambda", "requestId": "r-1"}))["requestId"],
         "r-1"
-    );
-    for nonsense in [json!({"timestamp": i64::MAX}), json!({"timestamp": -5})] {
-        assert_eq!(event_time_text(&nonsense), None, "{nonsense}");
-    }
-    assert_eq!(
-        time_text(253_402_300_799_999).as_deref(),
-        Some("9999-12-31T23:59:59.999Z")
     );
     assert!(
         event_facts(&json!({"eventName": ""})).is_empty(),
@@ -173,7 +166,7 @@ fn table_lines_put_severity_first_and_align() {
         facts_column(&other) - "FG-DET-001 ".len(),
         "titles start in the same column"
     );
-    let long = alert("X", Severity::Info, "-", json!({"eventName": "E"}));
+    let long = alert("X", Severity::Info, "-", json!({"event_name": "E"}));
     let long = Alert {
         title: "T".repeat(100),
         ..long
@@ -188,7 +181,7 @@ fn table_lines_put_severity_first_and_align() {
 #[test]
 fn dedup_windows_run_on_event_time_and_key_on_principal_event_and_ip() {
     let mut dedup = dedup::Dedup::new(DedupConfig::new(parse_window("10m").unwrap()));
-    let facts = json!({"principal": "arn:a", "eventName": "E", "sourceIPAddress": "1.1.1.1"});
+    let facts = json!({"principal": "arn:a", "event_name": "E", "source_ip": "1.1.1.1"});
     let at = |t: &str| alert("R1", Severity::High, t, facts.clone());
     assert!(dedup.first_in_window(&at("2024-07-01T10:00:00Z")));
     assert!(!dedup.first_in_window(&at("2024-07-01T10:05:00Z")));
@@ -198,7 +191,7 @@ fn dedup_windows_run_on_event_time_and_key_on_principal_event_and_ip() {
         "R1",
         Severity::High,
         "2024-07-01T10:06:00Z",
-        json!({"principal": "arn:a", "eventName": "E", "sourceIPAddress": "2.2.2.2"}),
+        json!({"principal": "arn:a", "event_name": "E", "source_ip": "2.2.2.2"}),
     );
     assert!(dedup.first_in_window(&other_ip));
     assert!(dedup.first_in_window(&alert(
@@ -209,7 +202,7 @@ fn dedup_windows_run_on_event_time_and_key_on_principal_event_and_ip() {
     )));
     // A fact outside the key does not split it.
     let mut with_agent = at("2024-07-01T10:07:00Z");
-    with_agent.facts.insert("userAgent".into(), json!("curl"));
+    with_agent.facts.insert("user_agent".into(), json!("curl"));
     assert!(!dedup.first_in_window(&with_agent));
     // The window closed: output again, a new window.
     assert!(dedup.first_in_window(&at("2024-07-01T10:10:00Z")));
@@ -226,8 +219,8 @@ fn dedup_windows_run_on_event_time_and_key_on_principal_event_and_ip() {
         report.groups[0].key,
         vec![
             ("principal".to_string(), "arn:a".to_string()),
-            ("eventName".to_string(), "E".to_string()),
-            ("sourceIPAddress".to_string(), "1.1.1.1".to_string())
+            ("event_name".to_string(), "E".to_string()),
+            ("source_ip".to_string(), "1.1.1.1".to_string())
         ]
     );
     assert!(
@@ -316,7 +309,7 @@ facts = { principal = "*" }
 [[suppress]]
 rule = "*"
 until = "2027-01-31"
-facts = { sourceIPAddress = "198.51.100.7" }
+facts = { source_ip = "198.51.100.7" }
 "#;
     let loaded = Suppressions::parse("s.toml", text, false, TODAY).unwrap();
     assert_eq!(
@@ -365,7 +358,7 @@ facts = { sourceIPAddress = "198.51.100.7" }
         "FG-DET-005",
         Severity::High,
         "2024-07-01T10:00:00Z",
-        json!({"sourceIPAddress": "198.51.100.7"}),
+        json!({"source_ip": "198.51.100.7"}),
     );
     assert!(s.suppresses(&any_rule));
     let counts = s.counts();
@@ -476,7 +469,7 @@ fn outputs_filter_min_severity_then_suppressions_then_duplicates() {
         .suppressions;
     opts.dedup = Some(DedupConfig::new(60_000));
     let mut out = Outputs::new(Vec::new(), Format::Jsonl, opts).unwrap();
-    let facts = json!({"principal": "p", "eventName": "E", "sourceIPAddress": "1.1.1.1"});
+    let facts = json!({"principal": "p", "event_name": "E", "source_ip": "1.1.1.1"});
     out.push(alert(
         "LOW",
         Severity::Low,
@@ -635,7 +628,7 @@ fn ocsf_findings_carry_every_required_attribute_and_valid_enums() {
         info["uid"]
     );
     let mut other = pack_alert();
-    other.facts.insert("eventID".into(), json!("another"));
+    other.facts.insert("event_id".into(), json!("another"));
     assert_ne!(ocsf::finding(&other)["finding_info"]["uid"], info["uid"]);
 }
 
@@ -727,14 +720,14 @@ fn the_documented_suppression_file_loads_and_works() {
         "FG-DET-006",
         Severity::High,
         "2026-07-01T10:00:00Z",
-        json!({"account": "444455556666", "userAgent": "stratus-red-team_83a7"}),
+        json!({"account": "444455556666", "user_agent": "stratus-red-team_83a7"}),
     );
     assert!(s.suppresses(&red_team));
     let real = alert(
         "FG-DET-006",
         Severity::High,
         "2026-07-01T10:00:00Z",
-        json!({"account": "444455556666", "userAgent": "aws-cli/2"}),
+        json!({"account": "444455556666", "user_agent": "aws-cli/2"}),
     );
     assert!(!s.suppresses(&real));
 }

@@ -314,7 +314,7 @@ pub fn slack_line(alert: &Alert, lang: Lang) -> String {
     )];
     for (fact, label) in [
         ("principal", "principal"),
-        ("sourceIPAddress", "ip"),
+        ("source_ip", "ip"),
         ("function", "function"),
     ] {
         if let Some(value) = super::fact_text(alert, fact) {

@@ -14,11 +14,13 @@
 //! - a keyword matches when it is contained in some string value of the event;
 //! - `neq` holds when the field exists and equals none of the values.
 //!
-//! Anything else (an unknown modifier, `near`, aggregations, correlation
-//! rules) is refused at load time, naming the file and the construct.
+//! Anything else (an unknown modifier, `near`, aggregations) is refused at
+//! load time, naming the file and the construct. Correlation rules are
+//! loaded by [`load_file_all`] and run by [`Correlator`] (see `correlation`).
 
 mod cidr;
 mod condition;
+mod correlation;
 mod encode;
 mod matcher;
 
@@ -33,6 +35,12 @@ use cidr::Cidr;
 use condition::Condition;
 use encode::Utf16;
 use matcher::{CompareOp, FieldMatcher, FieldTest, Pattern, Position, Selection};
+
+pub(crate) use correlation::{format_time_ms, is_correlation, parse_timespan};
+pub use correlation::{
+    load_file_all, load_file_all_with, load_str_all, load_str_all_with, Correlation,
+    CorrelationType, Correlator, CorrelatorStats, CountCondition, CountOp, Loaded,
+};
 
 /// Values of the `expand` modifier's `%name%` placeholders.
 pub type Placeholders = HashMap<String, Vec<String>>;
@@ -112,6 +120,8 @@ pub struct Rule {
     /// The file (or name given to `load_str`) the rule came from.
     pub source: String,
     pub id: Option<String>,
+    /// The Sigma `name` by which correlation rules may refer to it.
+    pub name: Option<String>,
     pub title: String,
     pub status: Option<String>,
     pub level: Option<String>,
@@ -207,7 +217,10 @@ fn compile(source: &str, document: &Yaml, placeholders: &Placeholders) -> Result
         ));
     };
     for (key, construct) in [
-        ("correlation", "correlation rule"),
+        (
+            "correlation",
+            "correlation rule here (load the file with `sigma::load_file_all`)",
+        ),
         ("filter", "filter rule"),
         ("action", "rule collection `action`"),
     ] {
@@ -273,6 +286,7 @@ fn compile(source: &str, document: &Yaml, placeholders: &Placeholders) -> Result
     Ok(Rule {
         source: source.to_string(),
         id: string_at(document, "id"),
+        name: string_at(document, "name"),
         title: string_at(document, "title").unwrap_or_default(),
         status: string_at(document, "status"),
         level: string_at(document, "level"),
@@ -720,6 +734,12 @@ impl RuleSet {
 
     /// The rules that match `event`, each once.
     pub fn matching<'a>(&'a self, event: &'a Value) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.matching_indices(event).map(|index| &self.rules[index])
+    }
+
+    /// The positions in [`RuleSet::rules`] of the rules that match `event`,
+    /// each once (what a [`Correlator`] is fed).
+    pub fn matching_indices<'a>(&'a self, event: &'a Value) -> impl Iterator<Item = usize> + 'a {
         // The index keys on top-level strings; an event shaped otherwise (an
         // array, or an `eventName` that is a list) could still match through
         // the array rules, so it runs every rule.
@@ -744,8 +764,7 @@ impl RuleSet {
             .chain(unindexed)
             .copied()
             .chain(every)
-            .map(|index| &self.rules[index])
-            .filter(move |rule| rule.matches(event))
+            .filter(move |&index| self.rules[index].matches(event))
     }
 }
 

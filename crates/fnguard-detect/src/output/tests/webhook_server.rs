@@ -258,7 +258,7 @@ fn slack_payloads_are_one_text_of_short_lines() {
         "R<1>",
         Severity::Low,
         "2024-07-01T10:00:01Z",
-        json!({"sourceIPAddress": "1.2.3.4"}),
+        json!({"source_ip": "1.2.3.4"}),
     );
     tricky.title = "a & b".into();
     webhook.send(&tricky);
