@@ -342,7 +342,8 @@ def main():
                                      ("memory-near-limit", "report-gen", 0.75),
                                      ("timeouts", "orders-api", 0.80)):
         spikes[function] = (kind, at(fraction))
-        case(kind, "detector", [function])
+        # The function's log file: its name alone is in other alerts too.
+        case(kind, "detector", ["aws/lambda/%s/000000.log" % function])
     for function, spec in FUNCTIONS.items():
         runtime, mean, memory, used, _, _ = spec
         folder = os.path.join(args.out, "lambda/aws/lambda", function)

@@ -114,6 +114,33 @@ pub struct DetectArgs {
     /// there).
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
     pub max_file_bytes: u64,
+    /// Leave out the stateful detectors (stolen function credentials,
+    /// function roles, anomalies, destinations) and run the rules only.
+    #[arg(long)]
+    pub no_detectors: bool,
+    /// Keep reading the logs as they grow (appended lines, new files in the
+    /// folders, rotation), until interrupted (Ctrl-C, SIGTERM), which saves
+    /// --state and flushes the outputs.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often --follow looks at the files (500ms, 2s, 1m).
+    #[arg(long, value_name = "INTERVAL", default_value = "1s", value_parser = fnguard_detect::output::dedup::parse_window, requires = "follow")]
+    pub poll: i64,
+    /// Keep what the detectors and correlations learned (baselines, windows,
+    /// keys seen inside functions) in this SQLite file across runs; created
+    /// when missing, saved at the end (and every minute with --follow).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
+    /// `fnguard scan --format json` output: which role each function uses
+    /// and which roles are privileged, for the function-role detectors.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<std::path::PathBuf>,
+    /// A cloud-function endpoint owner the functions may query (others
+    /// raise FG-DET-132): VENDOR as `fnguard intel` names them (aws,
+    /// alibaba, tencent, huawei, azure, gcp, cloudflare...) or
+    /// VENDOR:TENANT-OR-FUNCTION-ID; repeatable.
+    #[arg(long, value_name = "VENDOR[:ID]")]
+    pub allow_endpoint: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -381,6 +381,21 @@ impl<W: Write> Outputs<W> {
         }
     }
 
+    /// Sends what the format holds to its writer now: following a log, an
+    /// alert must not wait in a buffer for the next ones.
+    pub fn flush(&mut self) {
+        if self.writer_closed || self.summary.write_error.is_some() {
+            return;
+        }
+        if let Err(e) = self.writer.flush() {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                self.writer_closed = true;
+            } else {
+                self.summary.write_error = Some(e.to_string());
+            }
+        }
+    }
+
     fn write(&mut self, alert: &Alert) -> io::Result<()> {
         match self.format {
             Format::Table => writeln!(self.writer, "{}", table::line(alert, self.lang)),
