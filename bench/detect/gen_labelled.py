@@ -148,6 +148,13 @@ def record(ids, t, identity, source, name, ip, agent, params=None, response=None
         "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
                        "clientProvidedHostHeader": "%s.%s.amazonaws.com" % (source.split(".")[0], REGION)},
     }
+    if data:
+        # What S3, DynamoDB and SQS data events carry besides.
+        event["additionalEventData"] = {"SignatureVersion": "SigV4", "CipherSuite": "TLS_AES_128_GCM_SHA256",
+                                        "bytesTransferredIn": 0, "AuthenticationMethod": "AuthHeader",
+                                        "bytesTransferredOut": 1000 + len(event["eventID"]) * 37}
+        event["resources"] = [{"accountId": ACCOUNT, "type": "AWS::%s::Resource" % source.split(".")[0].upper(),
+                               "ARN": "arn:aws:%s:%s:%s:resource/%s" % (source.split(".")[0], REGION, ACCOUNT, event["eventID"][:8])}]
     if error:
         event["errorCode"] = error
         event["errorMessage"] = "User is not authorized to perform this operation"
@@ -342,7 +349,8 @@ def main():
                                      ("memory-near-limit", "report-gen", 0.75),
                                      ("timeouts", "orders-api", 0.80)):
         spikes[function] = (kind, at(fraction))
-        case(kind, "detector", [function])
+        # The function's log file: its name alone is in other alerts too.
+        case(kind, "detector", ["aws/lambda/%s/000000.log" % function])
     for function, spec in FUNCTIONS.items():
         runtime, mean, memory, used, _, _ = spec
         folder = os.path.join(args.out, "lambda/aws/lambda", function)

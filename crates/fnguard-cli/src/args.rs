@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fnguard_core::report::Format;
+use fnguard_core::severity::Severity;
 use fnguard_core::{Date, Lang};
 use fnguard_engine::FailOn;
 use std::path::PathBuf;
@@ -59,43 +60,106 @@ pub struct DetectArgs {
     /// Leave out fnguard's own rules (run only --rules).
     #[arg(long)]
     pub no_builtin: bool,
-    /// table or jsonl (one JSON object per alert).
+    /// table (for people: severity first, a summary at the end), jsonl
+    /// (one alert JSON object per line) or ocsf (one OCSF 1.3.0 Detection
+    /// Finding per line).
     #[arg(long, value_enum, default_value = "table")]
     pub format: DetectFormat,
-    /// Exit 1 when an alert at or above this Sigma level fired:
+    /// Titles of the table and of Slack messages: en, or zh (fnguard's
+    /// rules have Chinese titles; others stay in English). JSON and OCSF
+    /// carry both.
+    #[arg(long, default_value = "en", value_parser = parse_lang)]
+    pub lang: Lang,
+    /// Exit 1 when an alert at or above this level was output (alerts
+    /// below --min-severity, suppressed or folded by --dedup do not count):
     /// informational, low, medium, high or critical.
     #[arg(long, value_name = "LEVEL", default_value = "informational", value_parser = parse_level)]
-    pub fail_on: u8,
+    pub fail_on: Severity,
+    /// Output only alerts at or above this level (the others are counted in
+    /// the summary).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    pub min_severity: Option<Severity>,
+    /// Fold repeats: the same rule and key within WINDOW of event time
+    /// (10m, 30s, 2h, 1d) gives one alert, at the first occurrence; the
+    /// summary counts the repeats.
+    #[arg(long, value_name = "WINDOW", value_parser = fnguard_detect::output::dedup::parse_window)]
+    pub dedup: Option<i64>,
+    /// The facts that make the --dedup key with the rule id (default:
+    /// principal,event_name,source_ip).
+    #[arg(
+        long,
+        value_name = "FACT,...",
+        value_delimiter = ',',
+        requires = "dedup"
+    )]
+    pub dedup_key: Vec<String>,
+    /// Suppressions (TOML or YAML): rule id, facts to match (`*` globs),
+    /// optional expiry date; matching alerts are not output, only counted.
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Option<std::path::PathBuf>,
+    /// POST alerts to this URL (http or https), in batches, retried on
+    /// errors; repeatable. `env:NAME` reads the URL from the environment
+    /// variable NAME, so that a secret URL (Slack's) stays out of the
+    /// process list and shell history.
+    #[arg(long, value_name = "URL|env:NAME")]
+    pub webhook: Vec<String>,
+    /// json ({"alerts": [...]}) or slack ({"text": ...}, one line per alert).
+    #[arg(long, value_enum, default_value = "json", requires = "webhook")]
+    pub webhook_format: WebhookFormatArg,
+    /// A header sent to every webhook (`Authorization: Bearer ...`);
+    /// repeatable; values are never printed.
+    #[arg(long, value_name = "NAME: VALUE", requires = "webhook")]
+    pub webhook_header: Vec<String>,
     /// Bytes read from one log file after decompression (a gzip bomb stops
     /// there).
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
     pub max_file_bytes: u64,
+    /// Leave out the stateful detectors (stolen function credentials,
+    /// function roles, anomalies, destinations) and run the rules only.
+    #[arg(long)]
+    pub no_detectors: bool,
+    /// Keep reading the logs as they grow (appended lines, new files in the
+    /// folders, rotation), until interrupted (Ctrl-C, SIGTERM), which saves
+    /// --state and flushes the outputs.
+    #[arg(long)]
+    pub follow: bool,
+    /// How often --follow looks at the files (500ms, 2s, 1m).
+    #[arg(long, value_name = "INTERVAL", default_value = "1s", value_parser = fnguard_detect::output::dedup::parse_window, requires = "follow")]
+    pub poll: i64,
+    /// Keep what the detectors and correlations learned (baselines, windows,
+    /// keys seen inside functions) in this SQLite file across runs; created
+    /// when missing, saved at the end (and every minute with --follow).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
+    /// `fnguard scan --format json` output: which role each function uses
+    /// and which roles are privileged, for the function-role detectors.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<std::path::PathBuf>,
+    /// A cloud-function endpoint owner the functions may query (others
+    /// raise FG-DET-132): VENDOR as `fnguard intel` names them (aws,
+    /// alibaba, tencent, huawei, azure, gcp, cloudflare...) or
+    /// VENDOR:TENANT-OR-FUNCTION-ID; repeatable.
+    #[arg(long, value_name = "VENDOR[:ID]")]
+    pub allow_endpoint: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DetectFormat {
     Table,
     Jsonl,
+    Ocsf,
 }
 
-/// Sigma levels in order; unknown levels rank as informational.
-pub fn level_rank(level: &str) -> u8 {
-    match level.to_ascii_lowercase().as_str() {
-        "low" => 1,
-        "medium" => 2,
-        "high" => 3,
-        "critical" => 4,
-        _ => 0,
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebhookFormatArg {
+    Json,
+    Slack,
 }
 
-fn parse_level(s: &str) -> Result<u8, String> {
-    match s {
-        "informational" | "low" | "medium" | "high" | "critical" => Ok(level_rank(s)),
-        other => Err(format!(
-            "unknown level `{other}` (informational, low, medium, high or critical)"
-        )),
-    }
+/// A Sigma level (`informational` or `info`, low, medium, high, critical).
+fn parse_level(s: &str) -> Result<Severity, String> {
+    s.parse::<Severity>()
+        .map_err(|_| format!("unknown level `{s}` (informational, low, medium, high or critical)"))
 }
 
 #[derive(Debug, Subcommand)]

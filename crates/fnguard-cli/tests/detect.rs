@@ -50,10 +50,7 @@ fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
     ]);
     assert_eq!(run.code, 1, "alerts fired: {}", run.stderr);
     let found = alerts(&run.stdout);
-    let titles: Vec<&str> = found
-        .iter()
-        .map(|a| a["rule"]["title"].as_str().unwrap())
-        .collect();
+    let titles: Vec<&str> = found.iter().map(|a| a["title"].as_str().unwrap()).collect();
     assert_eq!(
         titles,
         [
@@ -63,17 +60,22 @@ fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
         "folders walked in name order (logs/2024/... before logs/layer.json): {}",
         run.stdout
     );
-    assert_eq!(found[0]["event_name"], "StopLogging");
-    assert_eq!(found[0]["rule"]["level"], "medium");
+    assert_eq!(found[0]["facts"]["event_name"], "StopLogging");
+    assert_eq!(found[0]["severity"], "medium");
     assert!(found[0]["origin"]["file"]
         .as_str()
         .unwrap()
         .ends_with("stop.json.gz"));
     assert_eq!(
-        found[1]["event_name"],
+        found[1]["facts"]["event_name"],
         "UpdateFunctionConfiguration20150331v2"
     );
-    assert!(run.stderr.contains("2 alerts"), "{}", run.stderr);
+    assert!(run.stderr.contains("2 rule matches"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2 alerts: 1 medium, 1 low"),
+        "{}",
+        run.stderr
+    );
 
     // Below the bar: exit 0, the alerts still printed.
     let quiet = fnguard([
@@ -86,7 +88,12 @@ fn sigma_rules_fire_on_detonation_logs_gzip_or_not() {
         "high".as_ref(),
     ]);
     assert_eq!(quiet.code, 0, "{}", quiet.stderr);
-    assert_eq!(quiet.stdout.lines().count(), 2, "{}", quiet.stdout);
+    assert_eq!(
+        quiet.stdout.lines().count(),
+        3,
+        "two alerts and the summary: {}",
+        quiet.stdout
+    );
 }
 
 #[test]
@@ -154,9 +161,9 @@ fn the_builtin_pack_runs_by_default_and_names_its_ids() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let found = alerts(&run.stdout);
     assert_eq!(found.len(), 1, "{}", run.stdout);
-    assert_eq!(found[0]["rule"]["fnguard_id"], "FG-DET-001");
-    assert_eq!(found[0]["rule"]["level"], "high");
-    assert_eq!(found[0]["event_name"], "AddPermission20150331v2");
+    assert_eq!(found[0]["rule_id"], "FG-DET-001");
+    assert_eq!(found[0]["severity"], "high");
+    assert_eq!(found[0]["facts"]["event_name"], "AddPermission20150331v2");
     let check = fnguard(["rules", "check"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     let pack = fnguard_detect::pack::builtin().unwrap().len();

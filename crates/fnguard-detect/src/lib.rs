@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod detectors;
 pub mod input;
+pub mod output;
 pub mod pack;
 pub mod sigma;
 pub mod state;

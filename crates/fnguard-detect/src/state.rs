@@ -88,6 +88,11 @@ impl fmt::Debug for StateStore {
 }
 
 impl StateStore {
+    /// The file it keeps the state in.
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
     /// Opens the state file, creating it (and its tables) when it does not
     /// exist or is empty.
     pub fn open(file: &Path) -> Result<StateStore, StateError> {

@@ -456,3 +456,17 @@ fn lambda_records_the_reader_rewrites_are_never_refused_nor_cut_short() {
     );
     assert_eq!(events.len(), 1);
 }
+
+#[test]
+fn report_lines_carry_the_status_of_a_failed_invocation() {
+    let log = b"2026-12-01T10:00:00.000Z REPORT RequestId: r1\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tStatus: timeout\n\
+REPORT RequestId: r2\tDuration: 12.10 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\tStatus: error\tError Type: Runtime.ExitError\n\
+REPORT RequestId: r3\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n";
+    let (events, errors) = read_as("lambda.log", log);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(events[0]["status"], "timeout");
+    assert_eq!(events[0]["durationMs"], 3000.0);
+    assert_eq!(events[1]["status"], "error");
+    assert_eq!(events[1]["errorType"], "Runtime.ExitError");
+    assert!(events[2].get("status").is_none());
+}

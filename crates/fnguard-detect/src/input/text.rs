@@ -179,6 +179,18 @@ pub(super) fn lambda_line(text: &str) -> Option<Value> {
                 event.insert(key.into(), Value::Number(number));
             }
         }
+        // Newer runtimes end a failed invocation's REPORT with its status
+        // (`Status: timeout`, `Status: error Error Type: Runtime.ExitError`),
+        // as the JSON format's `status` and `errorType`.
+        for (label, key) in [("Status: ", "status"), ("Error Type: ", "errorType")] {
+            let value = body
+                .split(label)
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next());
+            if let Some(value) = value {
+                event.insert(key.into(), Value::from(value));
+            }
+        }
         "report"
     } else if body.starts_with("START ") {
         "start"

@@ -532,6 +532,15 @@ impl Correlator {
     }
 
     /// Stable name, the key of the correlator's state in the state store.
+    /// How many correlations it runs.
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
     pub fn name(&self) -> &'static str {
         "sigma-correlation"
     }
