@@ -86,5 +86,8 @@ printf '| pySigma SQLite (Zircolite way) | %s matches, load %s s, query %s s (me
 echo "peer per rule: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["per_rule"])' "$OUT/peer.json")" >&2
 echo "fnguard per rule: $(python3 -c '
 import collections, json, sys
-c = collections.Counter(json.loads(l)["rule"]["source"].split("/")[-1] for l in open(sys.argv[1]))
+def name(alert):
+    rule = alert.get("rule")
+    return rule["source"].split("/")[-1] if isinstance(rule, dict) else alert.get("title")
+c = collections.Counter(name(json.loads(l)) for l in open(sys.argv[1]))
 print(dict(sorted(c.items())))' "$OUT/alerts-lines.jsonl")" >&2
