@@ -11,8 +11,8 @@ use fnguard_detect::detectors::destinations::{DestinationConfig, Destinations, E
 use fnguard_detect::detectors::function_roles::{FunctionRoles, FunctionRolesConfig};
 use fnguard_detect::detectors::inventory::{self, Inventory};
 use fnguard_detect::detectors::stolen_credentials::StolenCredentials;
-use fnguard_detect::detectors::Detector;
-use fnguard_detect::input::{self, Event, Follow, Interest, Limits};
+use fnguard_detect::detectors::{Detector, RawInterest};
+use fnguard_detect::input::{self, Event, Follow, Interest, Limits, Projection};
 use fnguard_detect::output::dedup::DedupConfig;
 use fnguard_detect::output::suppress::Suppressions;
 use fnguard_detect::output::webhook::{parse_header, WebhookConfig, WebhookFormat};
@@ -134,6 +134,10 @@ pub fn run(args: DetectArgs) -> ExitCode {
     let mut matched = Vec::new();
     let mut last_save = std::time::Instant::now();
     let mut raised_total = 0usize;
+    // What the fast path needs of the parts, taken before the event loop
+    // borrows them.
+    let raw_interest = RawInterest::of(&detectors);
+    let projection = projection_for(&set, &correlator, &detectors);
     let mut on_event = |event: Event| {
         let output_before = raised_total;
         matched.clear();
@@ -188,16 +192,16 @@ pub fn run(args: DetectArgs) -> ExitCode {
             &mut on_error,
         )
     } else {
-        // The fast path, when the Sigma rules alone read the events: those
-        // no rule can match are refused from their raw text, never parsed.
-        // Detectors and correlations see every event (their clocks and
-        // baselines move with each) until they say what they read; every
-        // field is built, since the alerts' facts read many.
-        let prefilter = (detector_count == 0 && correlation_count == 0).then(|| set.prefilter());
-        let mut wants = |raw: &[u8]| prefilter.as_ref().is_none_or(|p| p.wants(raw));
+        // The fast path: a record that no rule can match and no detector
+        // wants is refused from its raw text, never parsed; the others are
+        // built only as far as someone reads them (the rules, the
+        // correlations' group-by fields, the detectors, the alerts' facts
+        // and times). One part that reads everything turns projection off.
+        let prefilter = set.prefilter();
+        let mut wants = |raw: &[u8]| prefilter.wants(raw) || raw_interest.wants(raw);
         let mut interest = Interest {
             wants: &mut wants,
-            projection: None,
+            projection: projection.as_ref(),
         };
         input::read_paths_with(
             &args.paths,
@@ -255,6 +259,32 @@ pub fn run(args: DetectArgs) -> ExitCode {
     } else {
         ExitCode::Clean
     }
+}
+
+/// The fields every part reads, or `None` when one reads them all.
+fn projection_for(
+    set: &RuleSet,
+    correlator: &Correlator,
+    detectors: &[Box<dyn Detector>],
+) -> Option<Projection> {
+    let mut projection = Projection::of_paths(
+        fnguard_detect::output::EVENT_FIELDS
+            .iter()
+            .chain(fnguard_detect::alert::TIME_FIELDS)
+            .copied(),
+    );
+    for field in set.fields_read()? {
+        projection.add(&field);
+    }
+    for field in correlator.fields_read() {
+        projection.add(&field);
+    }
+    for detector in detectors {
+        for field in detector.fields_read()? {
+            projection.add(field);
+        }
+    }
+    Some(projection)
 }
 
 /// How often --follow saves --state.

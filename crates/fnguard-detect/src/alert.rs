@@ -130,6 +130,16 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
     Some(seconds * 1000 + millis)
 }
 
+/// The fields [`event_time_ms`] and [`event_time_text`] read.
+pub const TIME_FIELDS: &[&str] = &[
+    "eventTime",
+    "query_timestamp",
+    "time",
+    "timestamp",
+    "start",
+    "log",
+];
+
 /// The time of an event in milliseconds since the epoch, from the field
 /// its log uses: CloudTrail `eventTime`, Route 53 Resolver
 /// `query_timestamp`, VPC flow `start` (epoch seconds), JSON logs `time` or

@@ -509,6 +509,29 @@ impl Detector for FunctionAnomalies {
         })
     }
 
+    fn raw_needles(&self) -> Option<&'static [&'static str]> {
+        // Lambda's JSON records (the reader never refuses those it
+        // normalises) and events already marked as Lambda's.
+        Some(&["\"log\"", "platform.", "lambda"])
+    }
+
+    fn fields_read(&self) -> Option<&'static [&'static str]> {
+        Some(&[
+            "log",
+            "type",
+            "function",
+            "requestId",
+            "status",
+            "errorType",
+            "message",
+            "durationMs",
+            "billedDurationMs",
+            "memorySizeMB",
+            "maxMemoryUsedMB",
+            "initDurationMs",
+        ])
+    }
+
     fn restore(&mut self, state: &Value) -> Result<(), String> {
         let saved = SavedState::deserialize(state).map_err(|e| e.to_string())?;
         if saved.version != STATE_VERSION {

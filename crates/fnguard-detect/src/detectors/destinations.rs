@@ -542,6 +542,34 @@ impl Detector for Destinations {
         })
     }
 
+    fn raw_needles(&self) -> Option<&'static [&'static str]> {
+        Some(&["query_name", "dstaddr"])
+    }
+
+    fn fields_read(&self) -> Option<&'static [&'static str]> {
+        Some(&[
+            "function",
+            "query_name",
+            "srcids.instance",
+            "srcaddr",
+            "log",
+            "action",
+            "flow-direction",
+            "dstaddr",
+            "dstport",
+            "srcport",
+            "interface-id",
+            "protocol",
+            "bytes",
+            "account-id",
+            "query_type",
+            "rcode",
+            "firewall_rule_action",
+            "vpc_id",
+            "account_id",
+        ])
+    }
+
     fn restore(&mut self, state: &Value) -> Result<(), String> {
         let saved = SavedState::deserialize(state).map_err(|e| e.to_string())?;
         if saved.version != STATE_VERSION {

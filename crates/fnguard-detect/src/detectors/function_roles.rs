@@ -517,6 +517,39 @@ fn common_facts(value: &Value) -> Map<String, Value> {
     facts
 }
 
+/// Every event the detector reads names one of these (the function
+/// events, with their version suffixes, and ROLE_EVENTS).
+const RAW_NEEDLES: &[&str] = &[
+    "CreateFunction",
+    "UpdateFunctionConfiguration",
+    "RolePolicy",
+    "RolePermissionsBoundary",
+];
+
+/// What the detector reads of a CloudTrail record.
+const FIELDS_READ: &[&str] = &[
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "eventID",
+    "awsRegion",
+    "recipientAccountId",
+    "sourceIPAddress",
+    "userAgent",
+    "userIdentity",
+    "errorCode",
+    "requestParameters.functionName",
+    "requestParameters.role",
+    "requestParameters.roleName",
+    "requestParameters.policyArn",
+    "requestParameters.policyName",
+    "requestParameters.policyDocument",
+    "requestParameters.permissionsBoundary",
+    "responseElements.functionName",
+    "responseElements.role",
+    "responseElements.functionArn",
+];
+
 impl Detector for FunctionRoles {
     fn name(&self) -> &'static str {
         NAME
@@ -547,6 +580,14 @@ impl Detector for FunctionRoles {
 
     fn save(&self) -> Value {
         serde_json::to_value(&self.state).unwrap_or(Value::Null)
+    }
+
+    fn raw_needles(&self) -> Option<&'static [&'static str]> {
+        Some(RAW_NEEDLES)
+    }
+
+    fn fields_read(&self) -> Option<&'static [&'static str]> {
+        Some(FIELDS_READ)
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {

@@ -19,6 +19,19 @@ pub trait Detector {
     /// Takes back what [`Detector::save`] wrote; a state it cannot read is
     /// an error (the caller reports it and starts the detector fresh).
     fn restore(&mut self, state: &Value) -> Result<(), String>;
+    /// Strings one of which occurs, as written, in the raw text of every
+    /// JSON record that may concern the detector (the reader need not
+    /// parse the others for it); `None`: every record may. Records with
+    /// `\u` escapes are parsed whatever this says (the caller's
+    /// prefilter sees to it).
+    fn raw_needles(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+    /// The event fields it reads, as dotted paths (the reader builds only
+    /// the fields someone reads); `None`: every field.
+    fn fields_read(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 }
 
 pub mod anomaly;
@@ -28,3 +41,67 @@ pub mod destinations;
 pub mod function_roles;
 pub mod inventory;
 pub mod stolen_credentials;
+
+/// What a set of detectors wants of raw JSON records, compiled once: one
+/// pass over the record for every detector's needles.
+#[derive(Debug)]
+pub enum RawInterest {
+    /// A detector wants every record.
+    Every,
+    /// Records holding one of the needles.
+    Needles(aho_corasick::AhoCorasick),
+    /// No detector reads JSON records.
+    Nothing,
+}
+
+impl RawInterest {
+    pub fn of(detectors: &[Box<dyn Detector>]) -> RawInterest {
+        let mut needles = Vec::new();
+        for detector in detectors {
+            match detector.raw_needles() {
+                Some(theirs) => needles.extend_from_slice(theirs),
+                None => return RawInterest::Every,
+            }
+        }
+        if needles.is_empty() {
+            return RawInterest::Nothing;
+        }
+        match aho_corasick::AhoCorasick::new(&needles) {
+            Ok(automaton) => RawInterest::Needles(automaton),
+            // Cannot happen with these few short needles; parsing every
+            // record is the safe answer if it does.
+            Err(_) => RawInterest::Every,
+        }
+    }
+
+    pub fn wants(&self, raw: &[u8]) -> bool {
+        match self {
+            RawInterest::Every => true,
+            RawInterest::Needles(automaton) => automaton.is_match(raw),
+            RawInterest::Nothing => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_roles::FunctionRoles;
+    use super::stolen_credentials::StolenCredentials;
+    use super::*;
+
+    #[test]
+    fn raw_interest_is_the_union_of_the_detectors_needles() {
+        let detectors: Vec<Box<dyn Detector>> = vec![
+            Box::new(StolenCredentials::default()),
+            Box::new(FunctionRoles::default()),
+        ];
+        let interest = RawInterest::of(&detectors);
+        assert!(interest.wants(br#"{"userIdentity":{"accessKeyId":"ASIAXYZ"}}"#));
+        assert!(interest.wants(br#"{"eventName":"UpdateAssumeRolePolicy"}"#));
+        assert!(interest.wants(br#"{"eventName":"CreateFunction20150331"}"#));
+        assert!(
+            !interest.wants(br#"{"eventName":"GetObject","userIdentity":{"accessKeyId":"AKIAX"}}"#)
+        );
+        assert!(matches!(RawInterest::of(&[]), RawInterest::Nothing));
+    }
+}

@@ -284,6 +284,20 @@ impl KeyState {
     }
 }
 
+/// What the detector reads of a CloudTrail record.
+const CLOUDTRAIL_FIELDS: &[&str] = &[
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "eventID",
+    "awsRegion",
+    "recipientAccountId",
+    "sourceIPAddress",
+    "userAgent",
+    "userIdentity",
+    "errorCode",
+];
+
 impl Detector for StolenCredentials {
     fn name(&self) -> &'static str {
         NAME
@@ -402,6 +416,15 @@ impl Detector for StolenCredentials {
 
     fn save(&self) -> Value {
         serde_json::to_value(&self.state).unwrap_or(Value::Null)
+    }
+
+    fn raw_needles(&self) -> Option<&'static [&'static str]> {
+        // Only temporary keys are followed.
+        Some(&["ASIA"])
+    }
+
+    fn fields_read(&self) -> Option<&'static [&'static str]> {
+        Some(CLOUDTRAIL_FIELDS)
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {

@@ -87,6 +87,35 @@ pub fn rule_alert(rule: &Rule, pack: Option<&PackInfo>, event: &Event) -> Alert 
 /// (`event_name`, `principal`, `source_ip`...), so that dedup keys,
 /// suppressions and OCSF mapping treat every alert alike. Absent fields are
 /// left out.
+/// Every event field [`event_facts`] reads, as dotted paths, for the
+/// reader's projection (kept next to the function so that they change
+/// together; a test holds them to it).
+pub const EVENT_FIELDS: &[&str] = &[
+    "eventName",
+    "eventSource",
+    "eventID",
+    "userIdentity.arn",
+    "userIdentity.accessKeyId",
+    "userIdentity.accountId",
+    "recipientAccountId",
+    "account_id",
+    "account-id",
+    "awsRegion",
+    "region",
+    "sourceIPAddress",
+    "srcaddr",
+    "userAgent",
+    "errorCode",
+    "query_name",
+    "dstaddr",
+    "dstport",
+    "action",
+    "requestId",
+    "requestParameters.functionName",
+    "responseElements.functionName",
+    "requestParameters.function",
+];
+
 pub fn event_facts(event: &Value) -> Map<String, Value> {
     let mut facts = Map::new();
     let mut take = |name: &str, pointers: &[&str]| {

@@ -532,6 +532,22 @@ impl Correlator {
     }
 
     /// Stable name, the key of the correlator's state in the state store.
+    /// The event fields it reads (group-by fields with aliases resolved,
+    /// value_count fields), besides the event's time.
+    pub fn fields_read(&self) -> Vec<String> {
+        let mut fields: Vec<String> = self
+            .units
+            .iter()
+            .flat_map(|unit| {
+                let grouped = unit.group_fields.iter().flatten().cloned();
+                grouped.chain(unit.def.value_fields.iter().cloned())
+            })
+            .collect();
+        fields.sort();
+        fields.dedup();
+        fields
+    }
+
     /// How many correlations it runs.
     pub fn len(&self) -> usize {
         self.units.len()
