@@ -244,8 +244,9 @@ pub fn run(args: DetectArgs) -> ExitCode {
         output::stderr_line(&format!("error: cannot write standard output: {e}"));
     }
     output::stderr_line(&format!(
-        "{} events from {} files, {rule_count} rules, {correlation_count} correlations, {detector_count} detectors, {matches} rule matches{}",
+        "{} events ({} of them refused unread: no rule or detector could use them) from {} files, {rule_count} rules, {correlation_count} correlations, {detector_count} detectors, {matches} rule matches{}",
         stats.events,
+        stats.skipped,
         stats.files,
         match stats.errors as usize + input_errors {
             0 => String::new(),

@@ -120,7 +120,7 @@ pub fn event_facts(event: &Value) -> Map<String, Value> {
     let mut facts = Map::new();
     let mut take = |name: &str, pointers: &[&str]| {
         for pointer in pointers {
-            match event.pointer(pointer) {
+            match at_pointer(event, pointer) {
                 Some(Value::String(s)) if !s.is_empty() => {
                     facts.insert(name.to_string(), Value::String(s.clone()));
                     return;
@@ -162,7 +162,7 @@ pub fn event_facts(event: &Value) -> Map<String, Value> {
         "/requestParameters/function",
     ]
     .iter()
-    .find_map(|p| event.pointer(p).and_then(Value::as_str))
+    .find_map(|p| at_pointer(event, p).and_then(Value::as_str))
     .map(function_name);
     if let Some(name) = function {
         facts.insert("function".into(), Value::String(name.to_string()));
@@ -172,6 +172,16 @@ pub fn event_facts(event: &Value) -> Map<String, Value> {
 
 /// `orders` from `orders`, `arn:aws:lambda:r:a:function:orders` or
 /// `...:function:orders:live` (a qualified ARN).
+/// The value at a JSON pointer of plain keys (`/userIdentity/arn`), without
+/// the allocations of `Value::pointer` (which unescapes `~0`/`~1` in every
+/// token: none of these keys have them), once per fact of every alert.
+fn at_pointer<'a>(event: &'a Value, pointer: &str) -> Option<&'a Value> {
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(event, |value, key| value.get(key))
+}
+
 fn function_name(reference: &str) -> &str {
     match reference.split_once(":function:") {
         Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
@@ -429,7 +439,14 @@ impl<W: Write> Outputs<W> {
         match self.format {
             Format::Table => writeln!(self.writer, "{}", table::line(alert, self.lang)),
             Format::Jsonl => {
-                serde_json::to_writer(&mut self.writer, &alert_json(alert))?;
+                // Straight to the writer: no tree built per alert.
+                serde_json::to_writer(
+                    &mut self.writer,
+                    &JsonLine {
+                        schema_version: SCHEMA_VERSION,
+                        alert,
+                    },
+                )?;
                 writeln!(self.writer)
             }
             Format::Ocsf => {

@@ -7,8 +7,8 @@
 //! provably cannot match; the exact matcher decides on the parsed event.
 //! The reasoning, for a literal `L` a rule compares a text with:
 //! - a JSON string's decoded text appears byte for byte in the raw record
-//!   except where it was escaped; a record without `\u` can escape only `"`,
-//!   `\`, `/` and control characters, so a piece of `L` made of other
+//!   except where it was escaped; a record without `\u` or `\/` can escape
+//!   only `"`, `\` and control characters, so a piece of `L` made of other
 //!   characters occurs verbatim in the raw text (ignoring ASCII case unless
 //!   the rule is `cased`: the automaton ignores ASCII case always, which
 //!   only lets more events through);
@@ -22,10 +22,10 @@
 //!   character cannot come from a number.
 //!
 //! So each literal gives its longest piece of usable characters (ASCII
-//! letters, digits, space and punctuation other than `" \ / , : { } [ ]`)
+//! letters, digits, space and punctuation other than `" \ , : { } [ ]`)
 //! that has a character outside a number's alphabet; a regex gives the
 //! literal runs every match contains (`.+:assumed-role/aws:.+` needs
-//! `assumed-role`); a literal without a piece, a regex without a run, CIDR,
+//! `assumed-role/aws`); a literal without a piece, a regex without a run, CIDR,
 //! comparison, field reference, `exists`, `neq`, `null` or `not` makes its
 //! part of the condition "any event". An AND keeps the most selective of its
 //! parts (an `eventSource` only when nothing else is required: every event of
@@ -81,8 +81,10 @@ impl Prefilter {
         }
         literals.sort();
         literals.dedup();
-        // A `\u` escape may hide any literal: such records are always parsed.
+        // A `\u` escape may hide any literal, a `\/` one a slash (legal
+        // JSON, though AWS never writes it): such records are always parsed.
         literals.push("\\u".to_string());
+        literals.push("\\/".to_string());
         // The literals are lowercase and the record is lowercased before the
         // search: a case-sensitive automaton can use a SIMD prefilter
         // (Teddy), which aho-corasick does not offer ignoring case (that
@@ -266,7 +268,7 @@ fn usable(byte: u8) -> bool {
     (byte.is_ascii_graphic() || byte == b' ')
         && !matches!(
             byte,
-            b'"' | b'\\' | b'/' | b',' | b':' | b'{' | b'}' | b'[' | b']'
+            b'"' | b'\\' | b',' | b':' | b'{' | b'}' | b'[' | b']'
         )
 }
 

@@ -436,7 +436,7 @@ fn literals_come_from_values_regexes_and_the_rarest_conjunct() {
         literals(need_of(&rule(
             "  sel:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n  condition: sel"
         ))),
-        ["assumed-role"]
+        ["assumed-role/aws"]
     );
     assert_eq!(
         literals(need_of(&rule(
@@ -460,11 +460,18 @@ fn literals_come_from_values_regexes_and_the_rarest_conjunct() {
         literals(need_of(&rule("  sel:\n    eventSource: ec2.amazonaws.com\n    eventName: RunInstances\n  condition: sel"))),
         ["runinstances"]
     );
-    // Pieces stop at characters JSON may escape or that separate tokens,
-    // numbers and `not` need any event, an OR needs all its literals.
+    // Pieces stop at characters JSON may escape or that separate tokens
+    // (a slash is kept: records with `\/` are always parsed), numbers and
+    // `not` need any event, an OR needs all its literals.
     assert_eq!(
         literals(need_of(&rule(
             "  sel:\n    a|contains: 'x/long-piece:y'\n  condition: sel"
+        ))),
+        ["x/long-piece"]
+    );
+    assert_eq!(
+        literals(need_of(&rule(
+            "  sel:\n    a|contains: 'x\"long-piece:y'\n  condition: sel"
         ))),
         ["long-piece"]
     );
