@@ -33,6 +33,7 @@ use std::sync::Arc;
 mod follow;
 mod lambda;
 mod project;
+mod records;
 mod text;
 
 pub use follow::{follow_paths, Follow};
@@ -491,12 +492,40 @@ fn read_json(
             on_error,
         );
     }
-    let first_is_whole = serde_json::from_slice::<IgnoredAny>(&first).is_ok();
+    // A one-line CloudTrail file with a broken record is still read line
+    // by line, so that its other records are read.
+    let first_is_whole = serde_json::from_slice::<IgnoredAny>(&first).is_ok()
+        || records::record_spans(first.trim_ascii_end()).is_some();
     if first_is_whole {
         let mut line_number = skipped_lines + 1;
         let mut line = first;
         loop {
-            if !line.iter().all(u8::is_ascii_whitespace) && !skip.skips(line.trim_ascii()) {
+            let spans = if skip.never {
+                None
+            } else {
+                records::record_spans(line.trim_ascii_end())
+            };
+            if let Some(spans) = spans {
+                // A one-line CloudTrail file: each record refused or parsed
+                // on its own, as a JSON line would be.
+                for (start, end) in spans {
+                    let record = &line[start..end];
+                    if skip.skips(record) {
+                        continue;
+                    }
+                    match project::parse_projected(record, projection) {
+                        Ok(value @ Value::Object(_)) => emit(value, Some(line_number)),
+                        Ok(_) => {}
+                        Err(e) => {
+                            let mut error = json_error(display, &e, line_number - 1);
+                            if e.line() == 1 {
+                                error.col += start as u64;
+                            }
+                            on_error(error);
+                        }
+                    }
+                }
+            } else if !line.iter().all(u8::is_ascii_whitespace) && !skip.skips(line.trim_ascii()) {
                 // Without its line end, so that a value cut short is an
                 // error on this line, not the next.
                 let mut de = serde_json::Deserializer::from_slice(line.trim_ascii_end());

@@ -273,13 +273,24 @@ fn refused_lines_are_counted_not_parsed_and_broken_ones_still_reported() {
 }
 
 #[test]
-fn cloudtrail_files_on_one_line_are_never_refused_and_their_records_projected() {
-    let text = b"{\"Records\":[{\"eventName\":\"A\",\"z\":1},{\"eventName\":\"B\"}]}\n";
-    let (events, errors, stats) = read_fast(text, "nothing here");
+fn cloudtrail_files_on_one_line_have_each_record_refused_or_projected() {
+    let text = b"{\"Records\":[{\"eventName\":\"A\",\"z\":1},{\"eventName\":\"B\",\"s\":\"}]\\\"\"},{\"eventName\":\"C\"}]}\n";
+    let (events, errors, stats) = read_fast(text, "\"B\"");
     assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(names(&events), ["A", "B"]);
-    assert_eq!(events[0].value, serde_json::json!({"eventName": "A"}));
-    assert_eq!(stats.skipped, 0);
+    assert_eq!(names(&events), ["B"]);
+    assert_eq!(events[0].value, serde_json::json!({"eventName": "B"}));
+    assert_eq!(
+        (events[0].origin.index, events[0].origin.line),
+        (1, Some(1))
+    );
+    assert_eq!((stats.skipped, stats.events), (2, 3));
+    // A broken record is reported with its column in the line, and the
+    // others are still read.
+    let text = b"{\"Records\":[{\"eventName\":\"B\",\"x\":tru},{\"eventName\":\"B\"}]}\n";
+    let (events, errors, _) = read_fast(text, "\"B\"");
+    assert_eq!(names(&events), ["B"]);
+    assert_eq!((errors.len(), errors[0].line), (1, 1), "{errors:?}");
+    assert!(errors[0].col > 30, "{errors:?}");
     // Pretty files and arrays are projected too.
     let (events, _, _) = read_fast(PRETTY.as_bytes(), "nothing here");
     assert_eq!(

@@ -266,10 +266,7 @@ impl Need {
 /// separate tokens of compact JSON.
 fn usable(byte: u8) -> bool {
     (byte.is_ascii_graphic() || byte == b' ')
-        && !matches!(
-            byte,
-            b'"' | b'\\' | b',' | b':' | b'{' | b'}' | b'[' | b']'
-        )
+        && !matches!(byte, b'"' | b'\\' | b',' | b':' | b'{' | b'}' | b'[' | b']')
 }
 
 /// Characters of a number's canonical text.
