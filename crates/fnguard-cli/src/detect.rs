@@ -16,7 +16,7 @@ use fnguard_detect::input::{self, Event, Follow, Interest, Limits, Projection};
 use fnguard_detect::output::dedup::DedupConfig;
 use fnguard_detect::output::suppress::Suppressions;
 use fnguard_detect::output::webhook::{parse_header, WebhookConfig, WebhookFormat};
-use fnguard_detect::output::{rule_alert, Format, OutputOptions, Outputs, PackInfo};
+use fnguard_detect::output::{Format, OutputOptions, Outputs, PackInfo};
 use fnguard_detect::sigma::{self, Correlator, RuleSet};
 use fnguard_detect::state::StateStore;
 use std::path::{Path, PathBuf};
@@ -146,7 +146,7 @@ pub fn run(args: DetectArgs) -> ExitCode {
             matches += 1;
             if correlator.rule_alerts_alone(index) {
                 let rule = &set.rules()[index];
-                sinks.push(rule_alert(rule, pack_info.get(&rule.source), &event));
+                sinks.push_rule_match(rule, pack_info.get(&rule.source), &event);
                 raised_total += 1;
             }
         }
