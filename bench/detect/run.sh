@@ -55,7 +55,8 @@ measure() {
 
 echo "| engine | summary | wall s per run | median s | events/s (1 core) | peak RSS MB |"
 echo "|---|---|---|---|---|---|"
-measure "fnguard, pack + SigmaHQ, JSON lines" "$BIN" "$LOG" lines --rules "$SIGMA"
+measure "fnguard, pack + SigmaHQ (rules only: --no-detectors), JSON lines" "$BIN" "$LOG" lines --rules "$SIGMA" --no-detectors
+measure "fnguard, pack + SigmaHQ + the stateful detectors, JSON lines" "$BIN" "$LOG" lines-all --rules "$SIGMA"
 measure "fnguard, pack + SigmaHQ, {\"Records\"} .json.gz files" "$BIN" "$GZ" records --rules "$SIGMA"
 measure "fnguard, pack alone, JSON lines" "$BIN" "$LOG" pack
 if [ -n "${BASELINE:-}" ]; then
