@@ -326,10 +326,9 @@ struct FunctionState {
 }
 
 /// What `restore` reads: the layout `save` writes (with `json!`, borrowing
-/// the maps instead of cloning them).
+/// the maps instead of cloning them); its `version` is checked first.
 #[derive(Debug, Deserialize)]
 struct SavedState {
-    version: u64,
     events: u64,
     functions: HashMap<String, FunctionState>,
 }
@@ -533,13 +532,7 @@ impl Detector for FunctionAnomalies {
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {
-        let saved = SavedState::deserialize(state).map_err(|e| e.to_string())?;
-        if saved.version != STATE_VERSION {
-            return Err(format!(
-                "state version {} where this fnguard writes {STATE_VERSION}",
-                saved.version
-            ));
-        }
+        let saved: SavedState = super::read_state(self.name(), state, STATE_VERSION)?;
         self.events = saved.events;
         self.functions = saved.functions;
         // A state saved with larger caps is cut down to this config's.

@@ -222,10 +222,9 @@ struct Source {
 }
 
 /// What `restore` reads: the layout `save` writes (with `json!`, borrowing
-/// the maps instead of cloning them).
+/// the maps instead of cloning them); its `version` is checked first.
 #[derive(Debug, Deserialize)]
 struct SavedState {
-    version: u64,
     events: u64,
     sources: HashMap<String, Source>,
 }
@@ -571,13 +570,7 @@ impl Detector for Destinations {
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {
-        let saved = SavedState::deserialize(state).map_err(|e| e.to_string())?;
-        if saved.version != STATE_VERSION {
-            return Err(format!(
-                "state version {} where this fnguard writes {STATE_VERSION}",
-                saved.version
-            ));
-        }
+        let saved: SavedState = super::read_state(self.name(), state, STATE_VERSION)?;
         self.events = saved.events;
         self.sources = saved.sources;
         while self.sources.len() > self.config.max_sources.max(1) {

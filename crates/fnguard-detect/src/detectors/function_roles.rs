@@ -591,14 +591,7 @@ impl Detector for FunctionRoles {
     }
 
     fn restore(&mut self, state: &Value) -> Result<(), String> {
-        let restored: State =
-            serde_json::from_value(state.clone()).map_err(|e| format!("{NAME} state: {e}"))?;
-        if restored.version != STATE_VERSION {
-            return Err(format!(
-                "{NAME} state: version {} (this fnguard writes {STATE_VERSION})",
-                restored.version
-            ));
-        }
+        let restored: State = super::read_state(NAME, state, STATE_VERSION)?;
         self.state = restored;
         while self.state.functions.len() > self.config.max_functions {
             drop_earliest(&mut self.state.functions, |f| f.learned);

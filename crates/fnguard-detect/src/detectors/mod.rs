@@ -34,6 +34,26 @@ pub trait Detector {
     }
 }
 
+/// A detector's saved state, refused when a fnguard writing another
+/// version of it saved it (read before the rest, so that the error says
+/// so rather than naming a missing field).
+pub(crate) fn read_state<T: serde::de::DeserializeOwned>(
+    name: &str,
+    state: &Value,
+    version: u64,
+) -> Result<T, String> {
+    match state.get("version").and_then(Value::as_u64) {
+        Some(found) if found == version => {}
+        found => {
+            let found = found.map_or("none".to_string(), |v| v.to_string());
+            return Err(format!(
+                "{name} state: version {found} (this fnguard writes {version})"
+            ));
+        }
+    }
+    T::deserialize(state).map_err(|e| format!("{name} state: {e}"))
+}
+
 pub mod anomaly;
 pub mod catalog;
 mod cloudtrail;
