@@ -177,6 +177,17 @@ pub fn run(args: DetectArgs) -> ExitCode {
     let limits = Limits {
         max_file_bytes: args.max_file_bytes,
     };
+    // The fast path: a record that no rule can match and no detector
+    // wants is refused from its raw text, never parsed; the others are
+    // built only as far as someone reads them (the rules, the correlations'
+    // group-by fields, the detectors, the alerts' facts and times). One
+    // part that reads everything turns projection off.
+    let prefilter = set.prefilter();
+    let mut wants = |raw: &[u8]| prefilter.wants(raw) || raw_interest.wants(raw);
+    let mut interest = Interest {
+        wants: &mut wants,
+        projection: projection.as_ref(),
+    };
     let stats = if args.follow {
         let stop = stop_on_signal();
         let mut keep_going = || !stop.load(std::sync::atomic::Ordering::Relaxed);
@@ -187,22 +198,12 @@ pub fn run(args: DetectArgs) -> ExitCode {
         input::follow_paths(
             &args.paths,
             follow,
+            &mut interest,
             &mut keep_going,
             &mut on_event,
             &mut on_error,
         )
     } else {
-        // The fast path: a record that no rule can match and no detector
-        // wants is refused from its raw text, never parsed; the others are
-        // built only as far as someone reads them (the rules, the
-        // correlations' group-by fields, the detectors, the alerts' facts
-        // and times). One part that reads everything turns projection off.
-        let prefilter = set.prefilter();
-        let mut wants = |raw: &[u8]| prefilter.wants(raw) || raw_interest.wants(raw);
-        let mut interest = Interest {
-            wants: &mut wants,
-            projection: projection.as_ref(),
-        };
         input::read_paths_with(
             &args.paths,
             limits,

@@ -247,36 +247,6 @@ fn read_source(
     on_error: &mut dyn FnMut(InputError),
     events: &mut u64,
 ) {
-    read_source_as(
-        display,
-        raw,
-        limits,
-        TextHint::None,
-        on_event,
-        on_error,
-        events,
-    )
-}
-
-/// What a followed file was found to be, for the lines appended later
-/// (which lack the header or the platform line that told it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TextHint {
-    None,
-    /// Lambda text: any line is a Lambda line, platform or the function's.
-    Lambda,
-}
-
-/// One file or stream, every event wanted and built whole.
-fn read_source_as(
-    display: &str,
-    raw: Box<dyn Read + '_>,
-    limits: Limits,
-    hint: TextHint,
-    on_event: &mut dyn FnMut(Event),
-    on_error: &mut dyn FnMut(InputError),
-    events: &mut u64,
-) {
     let mut every = |_: &[u8]| true;
     let mut interest = Interest {
         wants: &mut every,
@@ -287,13 +257,22 @@ fn read_source_as(
         display,
         raw,
         limits,
-        hint,
+        TextHint::None,
         &mut interest,
         on_event,
         on_error,
         &mut stats,
     );
     *events += stats.events;
+}
+
+/// What a followed file was found to be, for the lines appended later
+/// (which lack the header or the platform line that told it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextHint {
+    None,
+    /// Lambda text: any line is a Lambda line, platform or the function's.
+    Lambda,
 }
 
 /// One file or stream: gzip unwrapped, then the JSON form told apart.

@@ -10,7 +10,7 @@
 //!
 //! Memory is bounded: a file is read in chunks, never whole.
 
-use super::{files_under, read_source_as, Event, InputError, Limits, Stats, TextHint};
+use super::{files_under, read_source_with, Event, InputError, Interest, Limits, Stats, TextHint};
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
@@ -56,6 +56,7 @@ enum Kind {
 pub fn follow_paths(
     paths: &[PathBuf],
     follow: Follow,
+    interest: &mut Interest,
     keep_going: &mut dyn FnMut() -> bool,
     on_event: &mut dyn FnMut(Event),
     on_error: &mut dyn FnMut(InputError),
@@ -73,10 +74,12 @@ pub fn follow_paths(
             if path.as_os_str() == "-" {
                 if first_look {
                     let single = std::slice::from_ref(path);
-                    let read = super::read_paths(single, follow.limits, on_event, on_error);
+                    let read =
+                        super::read_paths_with(single, follow.limits, interest, on_event, on_error);
                     stats.files += read.files;
                     stats.events += read.events;
                     stats.errors += read.errors;
+                    stats.skipped += read.skipped;
                 }
                 continue;
             }
@@ -95,6 +98,10 @@ pub fn follow_paths(
                     &mut tracked,
                     &mut orphans,
                     follow.limits,
+                    &mut Reading {
+                        interest: &mut *interest,
+                        skipped: &mut stats.skipped,
+                    },
                     on_event,
                     on_error,
                 );
@@ -121,6 +128,7 @@ fn look(
     tracked: &mut HashMap<PathBuf, Tracked>,
     orphans: &mut HashMap<(u64, u64), Tracked>,
     limits: Limits,
+    reading: &mut Reading,
     on_event: &mut dyn FnMut(Event),
     on_error: &mut dyn FnMut(InputError),
 ) -> (u64, u64) {
@@ -208,14 +216,13 @@ fn look(
                 on_error(e);
             };
             if handle.seek(SeekFrom::Start(0)).is_ok() {
-                read_source_as(
+                events = reading.read(
                     &display,
                     Box::new(handle),
                     limits,
                     TextHint::None,
                     on_event,
                     &mut counted,
-                    &mut events,
                 );
             }
             return (events, errors);
@@ -240,7 +247,7 @@ fn look(
         };
         chunk.truncate(whole);
         let (new_events, new_errors) =
-            read_chunk(&display, &chunk, state, limits, on_event, on_error);
+            read_chunk(&display, &chunk, state, limits, reading, on_event, on_error);
         events += new_events;
         errors += new_errors;
         state.offset += whole as u64;
@@ -318,6 +325,7 @@ fn read_chunk(
     chunk: &[u8],
     state: &Tracked,
     limits: Limits,
+    reading: &mut Reading,
     on_event: &mut dyn FnMut(Event),
     on_error: &mut dyn FnMut(InputError),
 ) -> (u64, u64) {
@@ -331,9 +339,8 @@ fn read_chunk(
         _ => (chunk.to_vec(), 0),
     };
     let shift_line = |line: u64| line + state.lines_before - extra_line;
-    let mut events = 0u64;
     let mut errors = 0u64;
-    read_source_as(
+    let events = reading.read(
         display,
         Box::new(bytes.as_slice()),
         limits,
@@ -350,9 +357,43 @@ fn read_chunk(
             }
             on_error(e);
         },
-        &mut events,
     );
     (events, errors)
+}
+
+/// What the caller wants of the records (the fast path), and the count of
+/// those it refused.
+struct Reading<'a, 'b, 'c> {
+    interest: &'a mut Interest<'b>,
+    skipped: &'c mut u64,
+}
+
+impl Reading<'_, '_, '_> {
+    /// Reads one source through the interest; returns its events (refused
+    /// ones included, as indexes count them).
+    fn read(
+        &mut self,
+        display: &str,
+        raw: Box<dyn Read + '_>,
+        limits: Limits,
+        hint: TextHint,
+        on_event: &mut dyn FnMut(Event),
+        on_error: &mut dyn FnMut(InputError),
+    ) -> u64 {
+        let mut stats = Stats::default();
+        read_source_with(
+            display,
+            raw,
+            limits,
+            hint,
+            self.interest,
+            on_event,
+            on_error,
+            &mut stats,
+        );
+        *self.skipped += stats.skipped;
+        stats.events
+    }
 }
 
 fn report(on_error: &mut dyn FnMut(InputError), display: &str, message: String) -> u64 {
@@ -396,11 +437,16 @@ mod tests {
         let mut steps = steps.into_iter();
         let mut events = Vec::new();
         let mut errors = Vec::new();
+        let mut every = |_: &[u8]| true;
         let stats = follow_paths(
             paths,
             Follow {
                 poll: Duration::from_millis(1),
                 limits: Limits::default(),
+            },
+            &mut Interest {
+                wants: &mut every,
+                projection: None,
             },
             &mut || match steps.next() {
                 Some(mut step) => {
@@ -518,6 +564,46 @@ mod tests {
                 ("report", Some(3)),
             ]
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn followed_lines_go_through_the_callers_interest() {
+        let dir = temp_dir("interest");
+        let log = dir.join("trail.jsonl");
+        append(&log, "{\"eventName\":\"A\"}\n{\"eventName\":\"B\"}\n");
+        let mut wants = |raw: &[u8]| raw.windows(3).any(|w| w == b"\"B\"");
+        let mut names = Vec::new();
+        let mut indexes = Vec::new();
+        let mut looks = 0;
+        let l = log.clone();
+        let stats = follow_paths(
+            std::slice::from_ref(&log),
+            Follow {
+                poll: Duration::from_millis(1),
+                limits: Limits::default(),
+            },
+            &mut Interest {
+                wants: &mut wants,
+                projection: None,
+            },
+            &mut || {
+                looks += 1;
+                if looks == 1 {
+                    append(&l, "{\"eventName\":\"C\"}\n{\"eventName\":\"B\"}\n");
+                }
+                looks < 3
+            },
+            &mut |e| {
+                names.push(e.value["eventName"].as_str().unwrap_or("?").to_string());
+                indexes.push(e.origin.index);
+            },
+            &mut |e| panic!("{e}"),
+        );
+        // A and C refused unread, yet counted: indexes stay those of the file.
+        assert_eq!(names, ["B", "B"]);
+        assert_eq!(indexes, [1, 3]);
+        assert_eq!((stats.events, stats.skipped), (4, 2));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
