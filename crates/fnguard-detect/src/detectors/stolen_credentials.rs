@@ -294,7 +294,10 @@ const CLOUDTRAIL_FIELDS: &[&str] = &[
     "recipientAccountId",
     "sourceIPAddress",
     "userAgent",
-    "userIdentity",
+    "userIdentity.accessKeyId",
+    "userIdentity.accountId",
+    "userIdentity.arn",
+    "userIdentity.invokedBy",
     "errorCode",
 ];
 
