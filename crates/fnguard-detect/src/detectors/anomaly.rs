@@ -509,9 +509,10 @@ impl Detector for FunctionAnomalies {
     }
 
     fn raw_needles(&self) -> Option<&'static [&'static str]> {
-        // Lambda's JSON records (the reader never refuses those it
-        // normalises) and events already marked as Lambda's.
-        Some(&["\"log\"", "platform.", "lambda"])
+        // Lambda's JSON system records and events already marked as
+        // Lambda's (`"log"`); not "lambda", which every Lambda API call in
+        // CloudTrail holds and this detector ignores.
+        Some(&["\"log\"", "platform."])
     }
 
     fn fields_read(&self) -> Option<&'static [&'static str]> {

@@ -68,7 +68,9 @@ pub mod stolen_credentials;
 pub enum RawInterest {
     /// A detector wants every record.
     Every,
-    /// Records holding one of the needles.
+    /// Records holding one of the needles: aho-corasick's packed (SIMD)
+    /// searcher where the machine has it, else an automaton.
+    Packed(aho_corasick::packed::Searcher),
     Needles(aho_corasick::AhoCorasick),
     /// No detector reads JSON records.
     Nothing,
@@ -86,6 +88,9 @@ impl RawInterest {
         if needles.is_empty() {
             return RawInterest::Nothing;
         }
+        if let Some(searcher) = aho_corasick::packed::Searcher::new(&needles) {
+            return RawInterest::Packed(searcher);
+        }
         match aho_corasick::AhoCorasick::new(&needles) {
             Ok(automaton) => RawInterest::Needles(automaton),
             // Cannot happen with these few short needles; parsing every
@@ -97,6 +102,7 @@ impl RawInterest {
     pub fn wants(&self, raw: &[u8]) -> bool {
         match self {
             RawInterest::Every => true,
+            RawInterest::Packed(searcher) => searcher.find(raw).is_some(),
             RawInterest::Needles(automaton) => automaton.is_match(raw),
             RawInterest::Nothing => false,
         }
