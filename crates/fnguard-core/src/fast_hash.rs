@@ -160,3 +160,50 @@ mod tests {
         assert!(buckets.len() > 600, "{} buckets", buckets.len());
     }
 }
+
+/// 64-bit FNV-1a: stable across runs, machines and builds (what is saved,
+/// such as the destinations' hashes in `fnguard detect --state`, keeps its
+/// meaning) and cheap on short keys. Not for keys an attacker chooses in
+/// bulk: it has no seed (use [`FastState`] there).
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`Fnv1a`] hashers, for maps of our own fixed keys.
+pub type BuildFnv1a = std::hash::BuildHasherDefault<Fnv1a>;
+
+/// The FNV-1a hash of `bytes`.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hasher = Fnv1a::default();
+    hasher.write(bytes);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod fnv_tests {
+    use super::fnv1a;
+
+    #[test]
+    fn fnv1a_has_its_published_values() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -394,25 +394,4 @@ impl KnowledgeBase {
 /// FNV-1a: the suffix map is hit once per label of every host with short
 /// keys; it classified the bench/intel mix about 10 % faster than SipHash.
 /// The keys are our own data, so hash flooding is not a concern.
-#[derive(Debug, Clone, Copy, Default)]
-struct FnvBuild;
-
-struct Fnv(u64);
-
-impl std::hash::BuildHasher for FnvBuild {
-    type Hasher = Fnv;
-    fn build_hasher(&self) -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
+type FnvBuild = fnguard_core::fast_hash::BuildFnv1a;

@@ -357,35 +357,6 @@ impl FunctionAnomalies {
     }
 }
 
-/// The function's state, made (forgetting the least recently seen one
-/// when full) if new.
-fn function_entry<'a>(
-    functions: &'a mut HashMap<String, FunctionState>,
-    max_functions: usize,
-    clock: u64,
-    name: &str,
-) -> &'a mut FunctionState {
-    if !functions.contains_key(name) {
-        if functions.len() >= max_functions.max(1) {
-            forget_least_recent(functions);
-        }
-        functions.insert(name.to_string(), FunctionState::default());
-    }
-    let state = functions.get_mut(name).expect("inserted above");
-    state.last_seen = clock;
-    state
-}
-
-fn forget_least_recent(functions: &mut HashMap<String, FunctionState>) {
-    if let Some(oldest) = functions
-        .iter()
-        .min_by_key(|(_, state)| state.last_seen)
-        .map(|(name, _)| name.clone())
-    {
-        functions.remove(&oldest);
-    }
-}
-
 impl Default for FunctionAnomalies {
     fn default() -> Self {
         FunctionAnomalies::new(AnomalyConfig::default())
@@ -436,7 +407,7 @@ impl Detector for FunctionAnomalies {
             .unwrap_or("-")
             .to_string();
         let config = &self.config;
-        let state = function_entry(
+        let state = super::recent_entry(
             &mut self.functions,
             config.max_functions,
             self.events,
@@ -538,7 +509,7 @@ impl Detector for FunctionAnomalies {
         self.functions = saved.functions;
         // A state saved with larger caps is cut down to this config's.
         while self.functions.len() > self.config.max_functions.max(1) {
-            forget_least_recent(&mut self.functions);
+            super::forget_least_recent(&mut self.functions);
         }
         let capacity = self.config.sample_capacity.max(1);
         for state in self.functions.values_mut() {
@@ -726,6 +697,15 @@ pub(super) fn detector_alert(
     facts: Map<String, Value>,
 ) -> Alert {
     info.alert(event, info.severity, facts)
+}
+
+impl super::Recent for FunctionState {
+    fn last_seen(&self) -> u64 {
+        self.last_seen
+    }
+    fn set_last_seen(&mut self, clock: u64) {
+        self.last_seen = clock;
+    }
 }
 
 #[cfg(test)]

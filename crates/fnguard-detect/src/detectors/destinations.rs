@@ -292,47 +292,10 @@ impl Destinations {
     }
 }
 
-/// The source's state, made (forgetting the least recently seen source
-/// when full) if new.
-fn source_entry<'a>(
-    sources: &'a mut HashMap<String, Source>,
-    max_sources: usize,
-    clock: u64,
-    name: &str,
-) -> &'a mut Source {
-    if !sources.contains_key(name) {
-        if sources.len() >= max_sources.max(1) {
-            forget_least_recent(sources);
-        }
-        sources.insert(name.to_string(), Source::default());
-    }
-    let source = sources.get_mut(name).expect("inserted above");
-    source.last_seen = clock;
-    source
-}
-
 impl Default for Destinations {
     fn default() -> Self {
         Destinations::new(DestinationConfig::default())
     }
-}
-
-fn forget_least_recent(sources: &mut HashMap<String, Source>) {
-    if let Some(oldest) = sources
-        .iter()
-        .min_by_key(|(_, s)| s.last_seen)
-        .map(|(n, _)| n.clone())
-    {
-        sources.remove(&oldest);
-    }
-}
-
-/// 64-bit FNV-1a: stable across runs and builds, unlike the standard
-/// library's hasher, so saved hashes stay meaningful.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 fn text_of(value: Option<&Value>) -> Option<String> {
@@ -423,7 +386,7 @@ impl Detector for Destinations {
         self.events += 1;
         let now = event_time_ms(&event.value);
         let config = &self.config;
-        let source = source_entry(
+        let source = super::recent_entry(
             &mut self.sources,
             config.max_sources,
             self.events,
@@ -454,7 +417,7 @@ impl Detector for Destinations {
 
         if let Some(query) = &contact.query {
             if let Some(endpoint) = fnguard_intel::classify(query) {
-                let host = fnv1a(query);
+                let host = fnguard_core::fast_hash::fnv1a(query.as_bytes());
                 if !config.allow.allows(&endpoint) && !source.endpoint_alerts.contains(&host) {
                     if source.endpoint_alerts.len() >= MAX_ENDPOINT_ALERTS {
                         source.endpoint_alerts.pop_front();
@@ -490,7 +453,7 @@ impl Detector for Destinations {
         if source.saturated {
             return;
         }
-        let destination = fnv1a(&contact.destination);
+        let destination = fnguard_core::fast_hash::fnv1a(contact.destination.as_bytes());
         let learning = source.events <= config.learning_events
             || matches!((now, source.first_time_ms), (Some(now), Some(first)) if now.saturating_sub(first) < config.learning_ms);
         if !source.known.contains(&destination) {
@@ -574,7 +537,7 @@ impl Detector for Destinations {
         self.events = saved.events;
         self.sources = saved.sources;
         while self.sources.len() > self.config.max_sources.max(1) {
-            forget_least_recent(&mut self.sources);
+            super::forget_least_recent(&mut self.sources);
         }
         let max_destinations = self.config.max_destinations.max(1);
         for source in self.sources.values_mut() {
@@ -654,6 +617,15 @@ fn beacon(
         Value::from((jitter * 1000.0).round() / 1000.0),
     );
     Some(facts)
+}
+
+impl super::Recent for Source {
+    fn last_seen(&self) -> u64 {
+        self.last_seen
+    }
+    fn set_last_seen(&mut self, clock: u64) {
+        self.last_seen = clock;
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,43 @@ pub(crate) fn read_state<T: serde::de::DeserializeOwned>(
     T::deserialize(state).map_err(|e| format!("{name} state: {e}"))
 }
 
+/// An entry of a detector's capped map (functions, sources), which stamps
+/// when it was last seen so that a full map forgets the least recent.
+pub(crate) trait Recent: Default {
+    fn last_seen(&self) -> u64;
+    fn set_last_seen(&mut self, clock: u64);
+}
+
+/// The entry for `name`, made if new (forgetting the least recently seen
+/// one when the map holds `max` already), stamped with `clock`.
+pub(crate) fn recent_entry<'a, T: Recent>(
+    map: &'a mut std::collections::HashMap<String, T>,
+    max: usize,
+    clock: u64,
+    name: &str,
+) -> &'a mut T {
+    if !map.contains_key(name) {
+        if map.len() >= max.max(1) {
+            forget_least_recent(map);
+        }
+        map.insert(name.to_string(), T::default());
+    }
+    let entry = map.get_mut(name).expect("inserted above");
+    entry.set_last_seen(clock);
+    entry
+}
+
+/// Drops the least recently seen entry.
+pub(crate) fn forget_least_recent<T: Recent>(map: &mut std::collections::HashMap<String, T>) {
+    if let Some(oldest) = map
+        .iter()
+        .min_by_key(|(_, entry)| entry.last_seen())
+        .map(|(name, _)| name.clone())
+    {
+        map.remove(&oldest);
+    }
+}
+
 pub mod anomaly;
 pub mod catalog;
 mod cloudtrail;

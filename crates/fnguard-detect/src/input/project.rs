@@ -2,13 +2,13 @@
 //! skipped by the JSON parser without being built, which is most of the
 //! cost of reading CloudTrail (a 1.5 KB event, a few dozen fields read).
 
+use fnguard_core::fast_hash::BuildFnv1a;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// The fields to keep of an event object, as a tree of keys.
 ///
@@ -18,31 +18,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// key `b` under `a`. A kept field keeps its whole value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Projection {
-    keys: HashMap<Box<str>, Kept, BuildHasherDefault<KeyHasher>>,
-}
-
-/// FNV-1a, several times cheaper than the default SipHash for the short
-/// keys of every event. Flooding is no concern: the table holds a fixed
-/// handful of keys, so a lookup never costs more than comparing with them.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for byte in bytes {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    // FNV-1a: several times cheaper than SipHash for the short keys of every
+    // event; the table holds a fixed handful of our own keys, so flooding
+    // is no concern.
+    keys: HashMap<Box<str>, Kept, BuildFnv1a>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
