@@ -45,6 +45,128 @@ pub enum Command {
     /// yours): CloudTrail ({"Records":[...]} files, arrays, JSON lines),
     /// gzip or not, folders walked, `-` for standard input.
     Detect(DetectArgs),
+    /// Make a signing key pair in minisign's formats (a public key file and
+    /// a password-encrypted secret key file).
+    Keygen(KeygenArgs),
+    /// Sign a function package (a folder or a .zip: a manifest of every
+    /// file, signed) or any other file (a minisign signature beside it).
+    Sign(SignArgs),
+    /// Check a package against its signed manifest, or a file against its
+    /// minisign signature. Exit 0 intact, 1 integrity failure, 2 usage or
+    /// input error.
+    Verify(VerifyArgs),
+}
+
+/// Where a secret key's password comes from. Without either flag it is
+/// asked on the terminal (twice for a new key).
+#[derive(Debug, Clone, Args)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from this environment variable (for CI secrets).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The public key file to write.
+    #[arg(long, short = 'p', value_name = "FILE", default_value = "fnguard.pub")]
+    pub pubkey: PathBuf,
+    /// The secret key file to write (created with mode 0600).
+    #[arg(long, short = 's', value_name = "FILE", default_value = "fnguard.key")]
+    pub seckey: PathBuf,
+    /// Write the secret key without a password (minisign -W). Anyone who
+    /// reads the file can sign.
+    #[arg(long)]
+    pub unencrypted: bool,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// Replace existing key files.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// A package (folder or .zip) or any file.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The secret key file.
+    #[arg(long, short = 's', value_name = "FILE", default_value = "fnguard.key")]
+    pub seckey: PathBuf,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// Sign a .zip or any file as bytes (PATH.minisig, as minisign does),
+    /// without a manifest.
+    #[arg(long)]
+    pub raw: bool,
+    /// Legacy minisign signature (Ed, over the whole file in memory) instead
+    /// of the prehashed default (ED); for --raw or plain files only.
+    #[arg(long)]
+    pub legacy: bool,
+    /// Write the manifest and its signature into this folder instead of the
+    /// package (a .zip is otherwise rewritten with both at its root).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// The trusted comment of a plain file's signature (signed too).
+    #[arg(long, value_name = "TEXT")]
+    pub trusted_comment: Option<String>,
+    /// Bind the manifest to this function name.
+    #[arg(long, value_name = "NAME")]
+    pub function_name: Option<String>,
+    /// Bind the manifest to this runtime (python3.12, nodejs20.x, ...).
+    #[arg(long, value_name = "RUNTIME")]
+    pub runtime: Option<String>,
+    /// Bind the manifest to this runtime version ARN, so that a runtime
+    /// update is visible at verification.
+    #[arg(long, value_name = "ARN")]
+    pub runtime_version_arn: Option<String>,
+    /// A layer the function runs with (name or ARN), repeatable.
+    #[arg(long, value_name = "LAYER")]
+    pub layer: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestChoice {
+    Blake3,
+    Sha256,
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A package (folder or .zip) or any file.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// A trusted public key file, repeatable (any of them may have signed).
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub pubkey: Vec<PathBuf>,
+    /// A trusted public key given as its base64 line (minisign -P), repeatable.
+    #[arg(long, short = 'P', value_name = "BASE64")]
+    pub pubkey_base64: Vec<String>,
+    /// The manifest, when it is not inside the package.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The signature, when it is not beside the manifest or the file
+    /// (MANIFEST.minisig, FILE.minisig).
+    #[arg(long, short = 'x', value_name = "FILE")]
+    pub signature: Option<PathBuf>,
+    /// Check PATH as bytes against a minisign signature, without a manifest.
+    #[arg(long)]
+    pub raw: bool,
+    /// Which digest of each file to check: BLAKE3 (fastest), SHA-256 or both.
+    #[arg(long, value_enum, default_value_t = DigestChoice::Blake3)]
+    pub digest: DigestChoice,
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+    pub format: VerifyFormat,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,6 +9,7 @@ mod output;
 mod rules;
 mod sbom;
 mod scan;
+mod sign;
 
 use clap::Parser;
 
@@ -32,6 +33,9 @@ fn main() {
         args::Command::Intel { command } => intel::run(command),
         args::Command::Dns { command } => dns::run(command),
         args::Command::Detect(detect_args) => detect::run(detect_args),
+        args::Command::Keygen(keygen_args) => sign::keygen(keygen_args),
+        args::Command::Sign(sign_args) => sign::sign(sign_args),
+        args::Command::Verify(verify_args) => sign::verify(verify_args),
     };
     std::process::exit(code as i32);
 }

@@ -12,6 +12,7 @@
 //! contents wait for a worker; past that the walking thread works through
 //! batches itself (never blocks, so no pool deadlock).
 
+mod integrity;
 pub mod rules;
 
 use crate::archive::{self, Entry, Issue, IssueKind, Limits, Summary};
@@ -176,6 +177,7 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
     };
     let mut skipped = 0u64;
     let mut jar_sha256 = BTreeMap::new();
+    let mut signed = integrity::Found::default();
     let summary = rayon::scope(|scope| {
         let mut batch: Vec<OwnedFile> = Vec::new();
         let mut batch_bytes = 0u64;
@@ -206,6 +208,17 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
                 skipped += 1;
                 return;
             }
+            // fnguard sign's manifest and signature: compared with the
+            // package once it is read, not searched (hex digests only).
+            if let Some(is_manifest) = integrity::root_file(target, entry.package_path, entry.depth) {
+                if is_manifest {
+                    signed.manifest = Some((entry.display.to_string(), bytes.to_vec()));
+                } else {
+                    signed.signature = Some(bytes.to_vec());
+                }
+                skipped += 1;
+                return;
+            }
             batch.push(OwnedFile {
                 display: entry.display.to_string(),
                 package_path: entry.package_path.to_string(),
@@ -231,6 +244,9 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
     let mut files = results.into_inner().unwrap_or_else(|p| p.into_inner());
     files.sort_by(|a, b| a.display.cmp(&b.display));
     let mut outcome = assemble(target, files, summary);
+    outcome
+        .findings
+        .extend(integrity::findings(target, signed, limits));
     outcome.files -= skipped.min(outcome.files);
     outcome.jar_sha256 = jar_sha256;
     outcome

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 pub static HOSTILE_ARCHIVE: &RuleMeta = &RULES[0];
 pub static VULNERABLE_DEPENDENCY: &RuleMeta = &RULES[1];
 pub static MALICIOUS_DEPENDENCY: &RuleMeta = &RULES[2];
+pub static NOT_AS_SIGNED: &RuleMeta = &RULES[3];
 
 pub static RULES: &[RuleMeta] = &[
     RuleMeta {
@@ -97,6 +98,37 @@ functions) in the account.",
         references: &[
             "https://github.com/ossf/malicious-packages",
             "https://ossf.github.io/osv-schema/",
+        ],
+    },
+    RuleMeta {
+        id: "FG-SIGN-003",
+        area: Area::Sign,
+        severity: Severity::High,
+        guide: &["3.2.3", "2.2"],
+        attack: &["T1525", "T1195.002"],
+        title_en: "Package differs from its signed manifest",
+        title_zh: "代码包与其签名清单不一致",
+        description_en: "The package carries an fnguard manifest (`fnguard.manifest.json`, written by \
+`fnguard sign`), and what the package holds is not what the manifest lists: a file was modified, removed or \
+added, its mode or a symbolic link changed, or the manifest itself is damaged, inconsistent with its own digest, \
+or has no signature beside it. The scan compares contents (BLAKE3) without a trusted key; whether the manifest \
+was signed by a key you trust is what `fnguard verify --pubkey` checks.",
+        description_zh: "代码包带有 fnguard 清单（`fnguard.manifest.json`，由 `fnguard sign` 写入），但包中内容与清单\
+所列不符：文件被修改、删除或新增，文件权限或符号链接发生变化，或清单本身损坏、与自身摘要不一致、旁边没有签名。\
+扫描在没有可信公钥的情况下比对内容（BLAKE3）；清单是否由可信密钥签名，需用 `fnguard verify --pubkey` 检查。",
+        risk_en: "The code was changed after it was signed: by a compromised build step, a tampered artifact \
+store or someone with write access to the package. Deploying it runs code nobody reviewed with the function's \
+role (supply-chain poisoning, guide §2.2; integrity, §3.2.3).",
+        risk_zh: "代码在签名之后被改动：可能来自被攻陷的构建步骤、被篡改的制品仓库或对代码包有写权限的人。部署它就是\
+以函数角色运行无人审查过的代码（供应链投毒，指南 §2.2；完整性，§3.2.3）。",
+        remediation_en: "Do not deploy the package. Run `fnguard verify PACKAGE --pubkey KEY` to see every \
+change and whether the signature is from a trusted key; find where the package was altered, rebuild it from \
+source in a clean environment and sign it again with `fnguard sign`.",
+        remediation_zh: "不要部署该代码包。运行 `fnguard verify PACKAGE --pubkey KEY` 查看每一处改动以及签名是否来自\
+可信密钥；查明代码包在何处被改动，在干净环境中从源码重新构建，并用 `fnguard sign` 重新签名。",
+        references: &[
+            "https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html",
+            "https://attack.mitre.org/techniques/T1195/002/",
         ],
     },
 ];
