@@ -41,8 +41,17 @@ impl PublicKey {
         let (line, number) = if first.starts_with("untrusted comment:") {
             text::comment(first, 1, UNTRUSTED_PREFIX, UNTRUSTED_COMMENT_MAX)?;
             (lines.get(2, "the public key in base64")?, 2)
-        } else {
+        } else if lines.len() == 1 {
+            // The bare base64 line.
             (first, 1)
+        } else {
+            return Err(FormatError::new(
+                1,
+                format!(
+                    "expected a line starting with {UNTRUSTED_PREFIX:?} (or the bare base64 key alone), found {:?}",
+                    text::excerpt(first)
+                ),
+            ));
         };
         lines.expect_end(number, "a minisign public key")?;
         let bytes: [u8; PUBLIC_KEY_LEN] = text::decode_fixed(line, number, "a public key")?;

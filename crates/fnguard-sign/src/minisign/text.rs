@@ -35,6 +35,10 @@ impl<'a> Lines<'a> {
         Lines { lines }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
     /// Line `number` (1-based), or an error naming what was expected there.
     pub(crate) fn get(&self, number: usize, expected: &str) -> Result<&'a str, FormatError> {
         self.lines
@@ -148,7 +152,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 }
 
 /// The start of a line for an error message: no more than 40 characters.
-fn excerpt(line: &str) -> String {
+pub(crate) fn excerpt(line: &str) -> String {
     match line.char_indices().nth(40) {
         Some((end, _)) => format!("{}...", &line[..end]),
         None => line.to_string(),
