@@ -3,7 +3,8 @@
 //! verified by it, and tampering refused by both.
 //!
 //! Skipped with a loud message when `minisign` is not installed, unless
-//! `FNGUARD_REQUIRE_TOOLS` is set (scripts/test.sh installs it and sets it).
+//! `FNGUARD_REQUIRE_TOOLS` is set: then a missing binary fails them.
+//! scripts/setup-test-tools.sh (run by scripts/test.sh) installs it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
