@@ -132,20 +132,38 @@ impl Blake2b {
         if last {
             v[14] = !v[14];
         }
-        for s in &SIGMA {
-            mix(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-            mix(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-            mix(&mut v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-            mix(&mut v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-            mix(&mut v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-            mix(&mut v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-            mix(&mut v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-            mix(&mut v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
-        }
+        // Rounds as constants, so that the permutation indices are known at
+        // compile time and the state stays in registers.
+        round::<0>(&mut v, &m);
+        round::<1>(&mut v, &m);
+        round::<2>(&mut v, &m);
+        round::<3>(&mut v, &m);
+        round::<4>(&mut v, &m);
+        round::<5>(&mut v, &m);
+        round::<6>(&mut v, &m);
+        round::<7>(&mut v, &m);
+        round::<8>(&mut v, &m);
+        round::<9>(&mut v, &m);
+        round::<10>(&mut v, &m);
+        round::<11>(&mut v, &m);
         for i in 0..8 {
             self.h[i] ^= v[i] ^ v[i + 8];
         }
     }
+}
+
+/// Round `R`: G on the four columns, then on the four diagonals.
+#[inline(always)]
+fn round<const R: usize>(v: &mut [u64; 16], m: &[u64; 16]) {
+    let s = &SIGMA[R];
+    mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+    mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+    mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+    mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+    mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+    mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+    mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+    mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
 }
 
 /// The mixing function G (RFC 7693 §3.1).
