@@ -13,6 +13,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(key) = PublicKey::parse(text) {
         assert_eq!(PublicKey::parse(&key.to_base64()), Ok(key));
         assert_eq!(PublicKey::parse(&key.to_file_string(text)), Ok(key));
-        assert_eq!(key.key_id_hex().len(), 16);
+        assert!((1..=16).contains(&key.key_id_hex().len()));
     }
 });

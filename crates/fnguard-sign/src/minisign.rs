@@ -233,7 +233,8 @@ fn global_message(signature: &[u8; 64], trusted_comment: &str) -> Vec<u8> {
 }
 
 /// A key id as minisign prints it: the 8 bytes read as a little-endian
-/// integer, in 16 uppercase hex digits.
+/// integer, in uppercase hex without leading zeros (minisign's `%PRIX64`:
+/// one key in sixteen has fewer than 16 digits).
 pub fn key_id_hex(key_id: &[u8; 8]) -> String {
-    format!("{:016X}", u64::from_le_bytes(*key_id))
+    format!("{:X}", u64::from_le_bytes(*key_id))
 }

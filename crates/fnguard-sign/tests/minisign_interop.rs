@@ -409,3 +409,28 @@ fn minisign_encrypted_keys_open_with_the_password() {
     assert!(ok(&theirs), "{}", describe(&theirs));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The key id in minisign's public key comment is ours, for 100 keys (one
+/// in sixteen prints with fewer than 16 digits, so leading zeros are
+/// almost surely among them).
+#[test]
+fn key_ids_print_as_minisign_prints_them() {
+    if !minisign_available() {
+        return;
+    }
+    let dir = temp_dir("key-ids");
+    let mut short = 0;
+    for _ in 0..100 {
+        let generated = minisign(&dir, &["-G", "-W", "-f", "-p", "k.pub", "-s", "k.key"], "");
+        assert!(ok(&generated), "{}", describe(&generated));
+        let file = read(&dir, "k.pub");
+        let key_id = PublicKey::parse(&file).unwrap().key_id_hex();
+        assert_eq!(
+            file.lines().next().unwrap(),
+            format!("untrusted comment: minisign public key {key_id}")
+        );
+        short += usize::from(key_id.len() < 16);
+    }
+    eprintln!("{short} of 100 key ids had leading zeros");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

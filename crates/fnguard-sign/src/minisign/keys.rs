@@ -93,7 +93,7 @@ impl PublicKey {
     }
 
     /// The key id as minisign prints it: the 8 bytes read as a
-    /// little-endian integer, in 16 uppercase hex digits.
+    /// little-endian integer, in uppercase hex without leading zeros.
     pub fn key_id_hex(&self) -> String {
         key_id_hex(&self.key_id)
     }
