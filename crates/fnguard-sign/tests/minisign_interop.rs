@@ -314,6 +314,22 @@ fn our_secret_keys_sign_with_minisign() {
                 .unwrap(),
             "s3cret pw\n",
         ),
+        // libsodium's other branch (memory the tighter limit): N = 2^10,
+        // p = 128.
+        (
+            "parallel.key",
+            secret
+                .to_file_string(
+                    "parallel",
+                    Some(b"s3cret pw"),
+                    Kdf::Scrypt {
+                        opslimit: 1 << 22,
+                        memlimit: 1 << 20,
+                    },
+                )
+                .unwrap(),
+            "s3cret pw\n",
+        ),
         (
             "default.key",
             secret

@@ -319,7 +319,16 @@ mod tests {
             Params::from_limits(0, 16 << 20),
             Params::from_limits(32_768, 16 << 20)
         );
-        // Memory-bound with time to spare: p grows.
+        // Memory-bound with time to spare: p grows (minisign reads a key
+        // made so: minisign_interop's parallel.key).
+        assert_eq!(
+            Params::from_limits(1 << 22, 1 << 20),
+            Params {
+                log_n: 10,
+                r: 8,
+                p: 128
+            }
+        );
         assert_eq!(
             Params::from_limits(1 << 24, 1 << 20),
             Params {
