@@ -4,8 +4,9 @@
 # `cyclonedx-python-lib` (bundles the official CycloneDX schemas: validates
 # the SBOMs offline), `xarf` (the XARF v4 schemas: validates abuse reports),
 # Graphviz (parses the attack-path graphs), unbound (loads the blocklists
-# of `fnguard intel export`) and dig (the real client the tests of
-# `fnguard dns serve` query it with).
+# of `fnguard intel export`), dig (the real client the tests of
+# `fnguard dns serve` query it with) and minisign (checks the signatures
+# `fnguard sign` writes and signs what `fnguard verify` reads).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
@@ -42,4 +43,11 @@ if ! command -v dig >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends bind9-dnsutils >/dev/null
+fi
+# minisign (Debian's package, 0.11) verifies fnguard's signatures and makes
+# the keys and signatures fnguard must read (fnguard-sign's interop tests).
+if ! command -v minisign >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends minisign >/dev/null
 fi
