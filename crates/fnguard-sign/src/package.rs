@@ -663,6 +663,24 @@ fn central_directory_names(
     Ok(names)
 }
 
+/// The name in the local header at `header_start` (`None` if unreadable).
+/// The zip crate goes by the central directory's names only; a streaming
+/// unzipper goes by these, so the two must agree.
+fn local_name(reader: &mut SharedFile, header_start: u64) -> Option<Vec<u8>> {
+    const LOCAL_HEADER_LEN: u64 = 30;
+    let mut header = [0u8; LOCAL_HEADER_LEN as usize];
+    reader.position = header_start;
+    if read_full(reader, &mut header).ok()? < header.len()
+        || u32::from_le_bytes([header[0], header[1], header[2], header[3]])
+            != LOCAL_HEADER_SIGNATURE
+    {
+        return None;
+    }
+    let mut name = vec![0u8; usize::from(u16::from_le_bytes([header[26], header[27]]))];
+    reader.position = header_start + LOCAL_HEADER_LEN;
+    (read_full(reader, &mut name).ok()? == name.len()).then_some(name)
+}
+
 /// Reads until `buffer` is full or the input ends; returns the bytes read.
 fn read_full(reader: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
@@ -735,8 +753,8 @@ pub fn read_zip(
     let items = (0..archive.len())
         .into_par_iter()
         .map_init(
-            || archive.clone(),
-            |archive, index| read_zip_entry(archive, index, digests, &budget),
+            || (archive.clone(), archive.clone().into_inner()),
+            |(archive, raw), index| read_zip_entry(archive, raw, index, digests, &budget),
         )
         .collect::<Result<Vec<_>, _>>()?;
     let mut entries = Vec::with_capacity(items.len());
@@ -776,6 +794,7 @@ pub fn read_zip(
 
 fn read_zip_entry(
     archive: &mut Archive,
+    raw: &mut SharedFile,
     index: usize,
     digests: DigestChoice,
     budget: &ByteBudget<'_>,
@@ -792,6 +811,12 @@ fn read_zip_entry(
         name: name.clone(),
         reason: reason.to_owned(),
     };
+    if local_name(raw, file.header_start()).as_deref() != Some(file.name_raw()) {
+        return Err(bad(
+            "its local header names it differently (an unzipper reading local headers would \
+             extract something else)",
+        ));
+    }
     let unix_mode = file.unix_mode();
     let file_type = unix_mode.map_or(0, |mode| mode & S_IFMT);
     if let Some(folder) = name.strip_suffix('/') {
@@ -907,51 +932,280 @@ pub fn read_embedded(zip: &Path, limits: &Limits) -> Result<EmbeddedManifest, Pa
 }
 
 /// Adds `files` (name, content) to an existing zip, replacing entries of
-/// the same names: the archive is rewritten to a temporary file next to it,
-/// every other entry copied raw (its compressed bytes unchanged), then
-/// renamed over the original, so that a reader sees the old or the new
-/// archive, never half of one.
+/// the same names. Every other entry is kept byte for byte: its local
+/// record (header, data, data descriptor) and its central record are copied
+/// as they are, only the central record's offset updated (the zip crate's
+/// own raw copy rewrites headers and loses symlink modes). The archive is
+/// written to a temporary file next to it, then renamed over the original,
+/// so that a reader sees the old or the new archive, never half of one.
+/// Zip64 archives and archives with data before the first entry are
+/// refused (Lambda zips are neither).
 pub fn embed_in_zip(zip: &Path, files: &[(&str, &[u8])]) -> io::Result<()> {
     let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
+    let mut names = HashSet::new();
     for (name, _) in files {
         validate_path(name).map_err(|problem| invalid(format!("{name:?}: {problem}")))?;
+        if !names.insert(name.as_bytes()) {
+            return Err(invalid(format!("{name:?} given twice")));
+        }
     }
-    // The duplicate check matters here too: the zip crate would silently
-    // drop a hidden second entry while copying.
-    let mut archive = open_checked_archive(zip, &Limits::default())
+    // The duplicate check matters here too: a hidden second entry of a
+    // name would survive the rewrite unseen.
+    let archive = open_checked_archive(zip, &Limits::default())
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error.to_string()))?;
     let file_name = zip
         .file_name()
         .ok_or_else(|| invalid(format!("{} is not a file name", zip.display())))?;
     let folder = zip.parent().unwrap_or(Path::new("."));
     let (temporary_path, temporary) = create_temporary(folder, &file_name.to_string_lossy())?;
-    let written = (|| -> io::Result<()> {
-        let mut writer = zip::ZipWriter::new(temporary);
-        writer.set_raw_comment(archive.comment().to_vec().into_boxed_slice());
-        let replaced: HashSet<&str> = files.iter().map(|(name, _)| *name).collect();
-        for index in 0..archive.len() {
-            let entry = archive.by_index_raw(index)?;
-            if !replaced.contains(entry.name()) {
-                writer.raw_copy_file(entry)?;
-            }
-        }
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(0o644);
-        for (name, content) in files {
-            writer.start_file(*name, options)?;
-            writer.write_all(content)?;
-        }
-        let temporary = writer.finish()?;
+    let written = write_embedded(archive, &names, files, temporary).and_then(|temporary| {
         temporary.sync_all()?;
-        let permissions = std::fs::metadata(zip)?.permissions();
-        std::fs::set_permissions(&temporary_path, permissions)?;
+        std::fs::set_permissions(&temporary_path, std::fs::metadata(zip)?.permissions())?;
         std::fs::rename(&temporary_path, zip)
-    })();
+    });
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary_path);
     }
     written
+}
+
+/// Where one entry's records are in the source archive.
+struct RecordSpan {
+    header_start: u64,
+    central_start: u64,
+    replaced: bool,
+}
+
+const LOCAL_HEADER_SIGNATURE: u32 = 0x0403_4b50;
+const END_OF_CENTRAL_DIRECTORY_SIGNATURE: u32 = 0x0605_4b50;
+/// Version 2.0 (deflate), as made by a unix system (3).
+const VERSION_NEEDED: u16 = 20;
+const VERSION_MADE_BY_UNIX: u16 = (3 << 8) | VERSION_NEEDED;
+/// General purpose flag 11: the name is UTF-8.
+const FLAG_UTF8: u16 = 1 << 11;
+const METHOD_DEFLATE: u16 = 8;
+/// 1980-01-01 00:00, the earliest DOS date: the embedded files carry no
+/// time (no clock inside this crate).
+const DOS_DATE_1980: u16 = (1 << 5) | 1;
+
+fn write_embedded(
+    mut archive: Archive,
+    replaced_names: &HashSet<&[u8]>,
+    files: &[(&str, &[u8])],
+    output: File,
+) -> io::Result<File> {
+    let unsupported = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("cannot embed into this zip: {what}"),
+        )
+    };
+    if archive.offset() != 0 {
+        return Err(unsupported("it has data before its first entry"));
+    }
+    let central_directory_start = archive.central_directory_start();
+    let mut spans = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let entry = archive.by_index_raw(index)?;
+        spans.push(RecordSpan {
+            header_start: entry.header_start(),
+            central_start: entry.central_header_start(),
+            replaced: replaced_names.contains(entry.name_raw()),
+        });
+    }
+    let mut source = archive.into_inner();
+    let mut output = CountingWriter {
+        inner: io::BufWriter::with_capacity(READ_BUFFER, output),
+        written: 0,
+    };
+    // Local records in file order: each runs to the next one (or to the
+    // central directory), data descriptor included.
+    let mut by_position: Vec<usize> = (0..spans.len()).collect();
+    by_position.sort_by_key(|&index| spans[index].header_start);
+    let first_header = by_position
+        .first()
+        .map_or(central_directory_start, |&index| spans[index].header_start);
+    copy_range(&mut source, 0, first_header, &mut output)?;
+    let mut new_offsets = vec![0u64; spans.len()];
+    for (rank, &index) in by_position.iter().enumerate() {
+        let end = by_position
+            .get(rank + 1)
+            .map_or(central_directory_start, |&next| spans[next].header_start);
+        if !spans[index].replaced {
+            new_offsets[index] = output.written;
+            copy_range(&mut source, spans[index].header_start, end, &mut output)?;
+        }
+    }
+    // The new entries' local records.
+    let mut added = Vec::with_capacity(files.len());
+    for (name, content) in files {
+        let mut crc = flate2::Crc::new();
+        crc.update(content);
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(content)?;
+        let compressed = encoder.finish()?;
+        let (Ok(compressed_size), Ok(size), Ok(name_len)) = (
+            u32::try_from(compressed.len()),
+            u32::try_from(content.len()),
+            u16::try_from(name.len()),
+        ) else {
+            return Err(unsupported("an embedded file is too large"));
+        };
+        added.push((output.written, crc.sum(), compressed_size, size, name_len));
+        let mut header = Vec::with_capacity(30 + name.len());
+        header.extend_from_slice(&LOCAL_HEADER_SIGNATURE.to_le_bytes());
+        for field in [VERSION_NEEDED, FLAG_UTF8, METHOD_DEFLATE, 0, DOS_DATE_1980] {
+            header.extend_from_slice(&field.to_le_bytes());
+        }
+        for field in [crc.sum(), compressed_size, size] {
+            header.extend_from_slice(&field.to_le_bytes());
+        }
+        header.extend_from_slice(&name_len.to_le_bytes());
+        header.extend_from_slice(&0u16.to_le_bytes());
+        header.extend_from_slice(name.as_bytes());
+        output.write_all(&header)?;
+        output.write_all(&compressed)?;
+    }
+    // The central directory: the kept records in their order, offsets
+    // updated, then the new ones.
+    let directory_start = output.written;
+    let mut count = 0usize;
+    for (index, span) in spans.iter().enumerate() {
+        if span.replaced {
+            continue;
+        }
+        let mut record = [0u8; CENTRAL_HEADER_LEN];
+        source.position = span.central_start;
+        if read_full(&mut source, &mut record)? < CENTRAL_HEADER_LEN {
+            return Err(unsupported("truncated central directory"));
+        }
+        let u16_at = |at: usize| u64::from(u16::from_le_bytes([record[at], record[at + 1]]));
+        let u32_at = |at: usize| {
+            u32::from_le_bytes([record[at], record[at + 1], record[at + 2], record[at + 3]])
+        };
+        if [u32_at(20), u32_at(24), u32_at(42)].contains(&u32::MAX) {
+            return Err(unsupported("it is a zip64 archive"));
+        }
+        let Ok(offset) = u32::try_from(new_offsets[index]) else {
+            return Err(unsupported("it would need zip64"));
+        };
+        let rest = u16_at(28) + u16_at(30) + u16_at(32);
+        record[42..46].copy_from_slice(&offset.to_le_bytes());
+        output.write_all(&record)?;
+        let rest_start = span.central_start + CENTRAL_HEADER_LEN as u64;
+        copy_range(&mut source, rest_start, rest_start + rest, &mut output)?;
+        count += 1;
+    }
+    for ((name, _), (offset, crc, compressed_size, size, name_len)) in files.iter().zip(added) {
+        let Ok(offset) = u32::try_from(offset) else {
+            return Err(unsupported("it would need zip64"));
+        };
+        let mut record = Vec::with_capacity(CENTRAL_HEADER_LEN + name.len());
+        record.extend_from_slice(&CENTRAL_HEADER_SIGNATURE.to_le_bytes());
+        for field in [
+            VERSION_MADE_BY_UNIX,
+            VERSION_NEEDED,
+            FLAG_UTF8,
+            METHOD_DEFLATE,
+            0,
+            DOS_DATE_1980,
+        ] {
+            record.extend_from_slice(&field.to_le_bytes());
+        }
+        for field in [crc, compressed_size, size] {
+            record.extend_from_slice(&field.to_le_bytes());
+        }
+        // Name length, no extra field, no comment, disk 0, no internal
+        // attributes; a regular file, mode 0644.
+        for field in [name_len, 0, 0, 0, 0] {
+            record.extend_from_slice(&field.to_le_bytes());
+        }
+        record.extend_from_slice(&((S_IFREG | 0o644) << 16).to_le_bytes());
+        record.extend_from_slice(&offset.to_le_bytes());
+        record.extend_from_slice(name.as_bytes());
+        output.write_all(&record)?;
+        count += 1;
+    }
+    let comment = archive_comment(&mut source, central_directory_start)?;
+    let (Ok(count), Ok(directory_size), Ok(directory_start), Ok(comment_len)) = (
+        u16::try_from(count),
+        u32::try_from(output.written - directory_start),
+        u32::try_from(directory_start),
+        u16::try_from(comment.len()),
+    ) else {
+        return Err(unsupported("it would need zip64"));
+    };
+    if count == u16::MAX {
+        return Err(unsupported("it would need zip64"));
+    }
+    let mut end = Vec::with_capacity(22 + comment.len());
+    end.extend_from_slice(&END_OF_CENTRAL_DIRECTORY_SIGNATURE.to_le_bytes());
+    for field in [0u16, 0, count, count] {
+        end.extend_from_slice(&field.to_le_bytes());
+    }
+    end.extend_from_slice(&directory_size.to_le_bytes());
+    end.extend_from_slice(&directory_start.to_le_bytes());
+    end.extend_from_slice(&comment_len.to_le_bytes());
+    end.extend_from_slice(&comment);
+    output.write_all(&end)?;
+    output
+        .inner
+        .into_inner()
+        .map_err(|error| error.into_error())
+}
+
+/// The archive comment, read from the end-of-central-directory record
+/// (the last one in the file, searched backwards from the end).
+fn archive_comment(source: &mut SharedFile, central_directory_start: u64) -> io::Result<Vec<u8>> {
+    let tail_start = central_directory_start.max(source.len.saturating_sub(22 + 0xffff));
+    let mut tail = vec![0u8; (source.len - tail_start) as usize];
+    source.position = tail_start;
+    read_full(source, &mut tail)?;
+    let signature = END_OF_CENTRAL_DIRECTORY_SIGNATURE.to_le_bytes();
+    let at = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&at| tail[at..at + 4] == signature)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no end of central directory"))?;
+    let len = usize::from(u16::from_le_bytes([tail[at + 20], tail[at + 21]]));
+    Ok(tail[at + 22..].iter().take(len).copied().collect())
+}
+
+/// Copies bytes `start..end` of `source` to `output`.
+fn copy_range(
+    source: &mut SharedFile,
+    start: u64,
+    end: u64,
+    output: &mut dyn Write,
+) -> io::Result<()> {
+    source.position = start;
+    let wanted = end.saturating_sub(start);
+    let copied = io::copy(&mut (&mut *source).take(wanted), output)?;
+    if copied != wanted {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the zip ends inside an entry",
+        ));
+    }
+    Ok(())
+}
+
+/// Counts the bytes written, for the offsets of the records.
+struct CountingWriter<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(bytes)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A new file `.NAME.fnguard-PID-N.tmp` in `folder` (never an existing one).
