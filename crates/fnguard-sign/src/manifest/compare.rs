@@ -49,7 +49,8 @@ pub enum Change {
     Added {
         kind: &'static str,
     },
-    /// Permission bits changed (only compared when both sides have them).
+    /// Permission bits changed (only compared when both sides have them and
+    /// the kind did not change).
     ModeChanged {
         expected: u32,
         actual: u32,
@@ -241,10 +242,14 @@ fn compare_entry(
             }
         }
         (FileKind::Other, EntryKind::Other) => {}
-        (expected, actual) => push(Change::KindChanged {
-            expected: expected.name(),
-            actual: actual.name(),
-        }),
+        (expected, actual) => {
+            // A symlink's mode (0777) against a file's says nothing more.
+            push(Change::KindChanged {
+                expected: expected.name(),
+                actual: actual.name(),
+            });
+            return;
+        }
     }
     if let (Some(expected), Some(actual)) = (file.mode, entry.mode) {
         if expected != actual {
