@@ -821,6 +821,16 @@ fn read_zip_entry(
     let file_type = unix_mode.map_or(0, |mode| mode & S_IFMT);
     if let Some(folder) = name.strip_suffix('/') {
         validate_path(folder).map_err(|problem| bad(&problem.to_string()))?;
+        // A folder has no content; reading to the end also checks its CRC,
+        // so that a corrupted folder entry is not silently passed over.
+        let mut content = Vec::new();
+        (&mut file)
+            .take(1)
+            .read_to_end(&mut content)
+            .map_err(|error| bad(&error.to_string()))?;
+        if !content.is_empty() {
+            return Err(bad("a folder entry with content"));
+        }
         return Ok(ZipItem::Skipped {
             path: folder.to_owned(),
         });
