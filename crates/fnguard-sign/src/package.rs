@@ -322,7 +322,7 @@ impl ByteBudget<'_> {
         }
         if let Some(compressed) = compressed {
             if entry_bytes > self.limits.ratio_floor
-                && entry_bytes / compressed.max(1) >= self.limits.max_ratio
+                && entry_bytes > compressed.saturating_mul(self.limits.max_ratio)
             {
                 return Err(PackageError::RatioTooHigh {
                     name: name.to_owned(),
@@ -418,6 +418,11 @@ fn hash_content(
         if filled < buffer.len() {
             break;
         }
+        // More than the hint said (a growing file, a zip entry declaring
+        // less than it holds): read on in big buffers.
+        if buffer.len() < READ_BUFFER {
+            buffer.resize(READ_BUFFER, 0);
+        }
     }
     Ok(Hashed {
         size,
@@ -462,7 +467,7 @@ pub fn read_dir(
                     path: entry.path.clone(),
                     source,
                 };
-                let mut file = File::open(&found.absolute).map_err(io_error)?;
+                let mut file = open_regular(&found.absolute).map_err(io_error)?;
                 let hashed = hash_content(&mut file, &entry.path, size, None, digests, &budget)?;
                 entry.kind = EntryKind::File { size: hashed.size };
                 entry.sha256 = hashed.sha256;
@@ -473,6 +478,25 @@ pub fn read_dir(
         .collect::<Result<Vec<_>, _>>()?;
     entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Ok(entries)
+}
+
+/// Opens a file the walk found regular, refusing what it may have become
+/// since: a symlink is not followed (`O_NOFOLLOW`), a FIFO does not block
+/// the open (`O_NONBLOCK`, which regular files ignore), anything but a
+/// regular file is an error.
+fn open_regular(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "no longer a regular file (changed while reading)",
+        ));
+    }
+    Ok(file)
 }
 
 /// Lists a folder without following symlinks; directories are walked, not
@@ -1014,6 +1038,7 @@ fn write_embedded(
         return Err(unsupported("it has data before its first entry"));
     }
     let central_directory_start = archive.central_directory_start();
+    let comment = archive.comment().to_vec();
     let mut spans = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
         let entry = archive.by_index_raw(index)?;
@@ -1137,7 +1162,6 @@ fn write_embedded(
         output.write_all(&record)?;
         count += 1;
     }
-    let comment = archive_comment(&mut source, central_directory_start)?;
     let (Ok(count), Ok(directory_size), Ok(directory_start), Ok(comment_len)) = (
         u16::try_from(count),
         u32::try_from(output.written - directory_start),
@@ -1163,22 +1187,6 @@ fn write_embedded(
         .inner
         .into_inner()
         .map_err(|error| error.into_error())
-}
-
-/// The archive comment, read from the end-of-central-directory record
-/// (the last one in the file, searched backwards from the end).
-fn archive_comment(source: &mut SharedFile, central_directory_start: u64) -> io::Result<Vec<u8>> {
-    let tail_start = central_directory_start.max(source.len.saturating_sub(22 + 0xffff));
-    let mut tail = vec![0u8; (source.len - tail_start) as usize];
-    source.position = tail_start;
-    read_full(source, &mut tail)?;
-    let signature = END_OF_CENTRAL_DIRECTORY_SIGNATURE.to_le_bytes();
-    let at = (0..tail.len().saturating_sub(21))
-        .rev()
-        .find(|&at| tail[at..at + 4] == signature)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no end of central directory"))?;
-    let len = usize::from(u16::from_le_bytes([tail[at + 20], tail[at + 21]]));
-    Ok(tail[at + 22..].iter().take(len).copied().collect())
 }
 
 /// Copies bytes `start..end` of `source` to `output`.
@@ -1236,5 +1244,106 @@ fn create_temporary(folder: &Path, name: &str) -> io::Result<(PathBuf, File)> {
             }
             Err(error) => return Err(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_longer_than_its_hint_is_hashed_whole() {
+        let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let (limits, total) = (Limits::default(), AtomicU64::new(0));
+        let budget = ByteBudget {
+            limits: &limits,
+            total: &total,
+        };
+        for hint in [0, 10, content.len() as u64, u64::MAX] {
+            let hashed = hash_content(
+                &mut content.as_slice(),
+                "f",
+                hint,
+                None,
+                DigestChoice::Both,
+                &budget,
+            )
+            .unwrap();
+            assert_eq!(hashed.size, content.len() as u64);
+            assert_eq!(
+                hashed.blake3.as_deref(),
+                Some(blake3::hash(&content).to_hex().as_str())
+            );
+            assert_eq!(hashed.sha256, Some(to_hex(&sha2::Sha256::digest(&content))));
+        }
+    }
+
+    #[test]
+    fn the_ratio_cap_applies_past_its_floor_only() {
+        let limits = Limits {
+            max_ratio: 10,
+            ratio_floor: 100,
+            ..Limits::default()
+        };
+        let total = AtomicU64::new(0);
+        let budget = ByteBudget {
+            limits: &limits,
+            total: &total,
+        };
+        // 100 bytes from 1 compressed byte: under the floor.
+        assert!(budget.take("a", 100, 100, Some(1)).is_ok());
+        // 1000 from 100: exactly 10:1, allowed; 1001 is over.
+        assert!(budget.take("b", 0, 1000, Some(100)).is_ok());
+        assert!(matches!(
+            budget.take("b", 1, 1001, Some(100)),
+            Err(PackageError::RatioTooHigh { .. })
+        ));
+    }
+
+    #[test]
+    fn paths_are_checked_component_by_component() {
+        for good in ["a", "a/b.js", "..a", "a..", "a/.b", "é/ü", "ab:c", "1:x"] {
+            assert_eq!(validate_path(good), Ok(()), "{good}");
+        }
+        for (bad, problem) in [
+            ("", PathProblem::Empty),
+            ("/a", PathProblem::Absolute),
+            ("a/", PathProblem::EmptyComponent),
+            ("a//b", PathProblem::EmptyComponent),
+            ("./a", PathProblem::DotComponent),
+            ("a/..", PathProblem::ParentComponent),
+            ("..", PathProblem::ParentComponent),
+            ("a\\b", PathProblem::Backslash),
+            ("a\0b", PathProblem::Nul),
+            ("C:/x", PathProblem::DriveLetter),
+            ("z:", PathProblem::DriveLetter),
+            ("a:b", PathProblem::DriveLetter),
+        ] {
+            assert_eq!(validate_path(bad), Err(problem), "{bad:?}");
+        }
+        assert_eq!(
+            validate_path(&"a/".repeat(2049)[..4097]),
+            Err(PathProblem::TooLong)
+        );
+    }
+
+    #[test]
+    fn an_entry_below_a_non_folder_is_found() {
+        let found = find_non_folder_ancestor(["a", "a-b", "a.c", "a/x"].into_iter());
+        assert_eq!(found, Some(("a/x", "a")));
+        assert_eq!(
+            find_non_folder_ancestor(["a/b", "a/c/d", "b"].into_iter()),
+            None
+        );
+        assert_eq!(
+            find_non_folder_ancestor(["x/y/z", "x/y"].into_iter()),
+            Some(("x/y/z", "x/y"))
+        );
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_complete() {
+        assert_eq!(to_hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(to_hex(&[]), "");
     }
 }

@@ -512,3 +512,24 @@ fn embedding_refuses_bad_names_and_bad_zips_without_touching_them() {
     let left = std::fs::read_dir(temp.path()).unwrap().count();
     assert_eq!(left, 2);
 }
+
+#[test]
+fn a_fifo_in_a_folder_is_recorded_by_type_and_never_opened() {
+    let temp = TempDir::new();
+    std::fs::write(temp.path().join("a.js"), b"1").unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(temp.path().join("pipe"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Opening the FIFO for reading would block this test forever.
+    let entries = read_dir(temp.path(), &Limits::default(), DigestChoice::Blake3).unwrap();
+    assert_eq!(entries[1].path, "pipe");
+    assert_eq!(entries[1].kind, EntryKind::Other);
+    let (manifest, issues) = build(temp.path(), &Limits::default(), info()).unwrap();
+    assert_eq!(manifest.file("pipe").unwrap().kind, FileKind::Other);
+    assert_eq!(
+        issues.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["pipe: not a file, folder or symlink; recorded by type only"]
+    );
+}
