@@ -650,6 +650,10 @@ fn open_archive(path: &Path) -> Result<Archive, PackageError> {
 const CENTRAL_HEADER_SIGNATURE: u32 = 0x0201_4b50;
 const CENTRAL_HEADER_LEN: usize = 46;
 
+/// The central directory and what follows it are read in one piece, up
+/// to this size (100,000 entries with long names take about 20 MB).
+const MAX_CENTRAL_DIRECTORY: u64 = 256 << 20;
+
 /// The entry names as the central directory lists them, every one. The zip
 /// crate keeps one entry per name (the last), so a second entry of the same
 /// name, which another unzipper may extract instead, would go unseen: this
@@ -660,29 +664,35 @@ fn central_directory_names(
     limit: usize,
 ) -> Result<Vec<Vec<u8>>, PackageError> {
     let corrupt = |what: &str| PackageError::Zip(format!("central directory: {what}"));
+    let tail_len = reader.len.saturating_sub(start);
+    if tail_len > MAX_CENTRAL_DIRECTORY {
+        return Err(corrupt("larger than 256 MiB"));
+    }
+    let mut tail = vec![0u8; tail_len as usize];
+    reader.position = start;
+    if read_full(reader, &mut tail).map_err(|e| corrupt(&e.to_string()))? < tail.len() {
+        return Err(corrupt("truncated"));
+    }
     let mut names = Vec::new();
-    let mut position = start;
-    let mut header = [0u8; CENTRAL_HEADER_LEN];
-    loop {
-        reader.position = position;
-        if read_full(reader, &mut header).map_err(|e| corrupt(&e.to_string()))? < 4
-            || u32::from_le_bytes([header[0], header[1], header[2], header[3]])
-                != CENTRAL_HEADER_SIGNATURE
+    let mut at = 0usize;
+    while let Some(header) = tail.get(at..at + CENTRAL_HEADER_LEN) {
+        if u32::from_le_bytes([header[0], header[1], header[2], header[3]])
+            != CENTRAL_HEADER_SIGNATURE
         {
             break;
         }
         if names.len() >= limit {
             return Err(PackageError::TooManyEntries { limit });
         }
-        let u16_at = |at: usize| u64::from(u16::from_le_bytes([header[at], header[at + 1]]));
+        let u16_at =
+            |offset: usize| usize::from(u16::from_le_bytes([header[offset], header[offset + 1]]));
         let (name_len, extra_len, comment_len) = (u16_at(28), u16_at(30), u16_at(32));
-        let mut name = vec![0u8; name_len as usize];
-        reader.position = position + CENTRAL_HEADER_LEN as u64;
-        if read_full(reader, &mut name).map_err(|e| corrupt(&e.to_string()))? < name.len() {
-            return Err(corrupt("truncated entry name"));
-        }
-        names.push(name);
-        position += CENTRAL_HEADER_LEN as u64 + name_len + extra_len + comment_len;
+        let name_start = at + CENTRAL_HEADER_LEN;
+        let name = tail
+            .get(name_start..name_start + name_len)
+            .ok_or_else(|| corrupt("truncated entry name"))?;
+        names.push(name.to_vec());
+        at = name_start + name_len + extra_len + comment_len;
     }
     Ok(names)
 }

@@ -533,3 +533,30 @@ fn a_fifo_in_a_folder_is_recorded_by_type_and_never_opened() {
         ["pipe: not a file, folder or symlink; recorded by type only"]
     );
 }
+
+#[test]
+fn a_zip_with_data_before_it_reads_or_is_refused_cleanly() {
+    // Self-extracting archives carry a program before the zip. Reading one
+    // must not misplace the central directory walk; embedding refuses it.
+    let temp = TempDir::new();
+    let zip = temp.path().join("plain.zip");
+    zip_of(
+        &zip,
+        &[("a.js", b"1"), ("b.js", b"2")],
+        zip::CompressionMethod::Deflated,
+    );
+    let mut bytes = b"#!/bin/sh\nexit 0\n".repeat(10);
+    bytes.extend(std::fs::read(&zip).unwrap());
+    let prefixed = temp.path().join("prefixed.zip");
+    std::fs::write(&prefixed, bytes).unwrap();
+    let entries = read_zip(&prefixed, &Limits::default(), DigestChoice::Blake3).unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+        ["a.js", "b.js"]
+    );
+    let error = embed_in_zip(&prefixed, &[(MANIFEST_FILE, b"x")]).unwrap_err();
+    assert!(
+        error.to_string().contains("data before its first entry"),
+        "{error}"
+    );
+}
