@@ -9,9 +9,11 @@
 //!   content is the target); directory entries are skipped; every size cap of
 //!   [`Limits`] is counted as bytes come out of the decompressor, never
 //!   trusted from the headers; hostile names (absolute, `..`, `\`, NUL, drive
-//!   letters), duplicate names and a name used both as a file and as a
-//!   folder are errors naming the entry. Archives inside the package are
-//!   files like any other (a jar is not opened).
+//!   letters), duplicate names (counted in the central directory itself), a
+//!   local header naming an entry differently from the central directory,
+//!   an entry below a file or a symlink, and content in a folder or special
+//!   file entry are errors naming the entry. Archives inside the package
+//!   are files like any other (a jar is not opened).
 //!
 //! Files are hashed in parallel (rayon), each read once, SHA-256 and BLAKE3
 //! fed from the same buffer; [`DigestChoice`] computes only what the caller
@@ -925,7 +927,21 @@ fn read_zip_entry(
             entry.sha256 = hashed.sha256;
             entry.blake3 = hashed.blake3;
         }
-        _ => {}
+        _ => {
+            // A FIFO, device or socket entry: some unzippers write it as a
+            // regular file with its content, which no manifest field covers,
+            // so it must have none.
+            let mut content = Vec::new();
+            (&mut file)
+                .take(1)
+                .read_to_end(&mut content)
+                .map_err(|error| bad(&error.to_string()))?;
+            if !content.is_empty() {
+                return Err(bad(
+                    "a special file (FIFO, device or socket) entry with content",
+                ));
+            }
+        }
     }
     Ok(ZipItem::Entry(entry))
 }

@@ -560,3 +560,31 @@ fn a_zip_with_data_before_it_reads_or_is_refused_cleanly() {
         "{error}"
     );
 }
+
+#[test]
+fn special_file_entries_in_zips_must_be_empty() {
+    let temp = TempDir::new();
+    let zip = temp.path().join("fifo.zip");
+    zip_of(
+        &zip,
+        &[("empty-pipe", b""), ("full-pipe", b"#!/bin/sh\nevil\n")],
+        zip::CompressionMethod::Deflated,
+    );
+    set_central_attributes(
+        &zip,
+        |name| name.ends_with("pipe"),
+        (3 << 8) | 20,
+        0o010_644 << 16,
+    );
+    let error = zip_error(&zip, &Limits::default());
+    assert!(
+        matches!(&error, PackageError::BadEntry { name, reason } if name == "full-pipe" && reason.contains("special file")),
+        "{error}"
+    );
+    let zip = temp.path().join("empty-fifo.zip");
+    zip_of(&zip, &[("pipe", b"")], zip::CompressionMethod::Deflated);
+    set_central_attributes(&zip, |_| true, (3 << 8) | 20, 0o010_644 << 16);
+    let entries = read_zip(&zip, &Limits::default(), DigestChoice::Blake3).unwrap();
+    assert_eq!(entries[0].kind, EntryKind::Other);
+    assert_eq!(entries[0].mode, Some(0o644));
+}
