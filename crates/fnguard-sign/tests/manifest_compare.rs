@@ -153,8 +153,18 @@ fn every_change_kind_is_found() {
         .contains("blake3 differs"));
     assert!(report.findings[5].change.size_differs());
     assert_eq!(
-        report.findings[0].change.to_string(),
-        "mode changed from 0755 to 0777"
+        report.findings[0].to_string(),
+        "bootstrap: mode changed from 0755 to 0777"
+    );
+    assert_eq!(
+        report.findings[5].to_string(),
+        "lib/util.js: modified (size 21 -> 29, blake3 differs)"
+    );
+    assert_eq!(report.findings[2].to_string(), "empty.txt: missing");
+    assert_eq!(report.findings[4].to_string(), "lib/added.js: added (file)");
+    assert_eq!(
+        report.findings[6].to_string(),
+        "shared: changed from a symlink to a file"
     );
 
     // With both digests, both are named.

@@ -588,3 +588,17 @@ fn special_file_entries_in_zips_must_be_empty() {
     assert_eq!(entries[0].kind, EntryKind::Other);
     assert_eq!(entries[0].mode, Some(0o644));
 }
+
+#[test]
+fn embedding_into_an_empty_zip_works() {
+    let temp = TempDir::new();
+    let zip = temp.path().join("empty.zip");
+    zip_of(&zip, &[], zip::CompressionMethod::Deflated);
+    embed_in_zip(&zip, &[(MANIFEST_FILE, b"{}\n")]).unwrap();
+    let embedded = read_embedded(&zip, &Limits::default()).unwrap();
+    assert_eq!(embedded.manifest.as_deref(), Some(&b"{}\n"[..]));
+    assert_eq!(embedded.signature, None);
+    assert!(read_zip(&zip, &Limits::default(), DigestChoice::Both)
+        .unwrap()
+        .is_empty());
+}
