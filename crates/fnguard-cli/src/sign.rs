@@ -2,9 +2,7 @@
 //! passwords and printing. The formats, the manifest and every check live
 //! in `fnguard-sign`, which `fnguard guard` reuses at run time.
 
-use crate::args::{
-    DigestChoice, KeygenArgs, PasswordArgs, SignArgs, VerifyArgs, VerifyFormat,
-};
+use crate::args::{DigestChoice, KeygenArgs, PasswordArgs, SignArgs, VerifyArgs, VerifyFormat};
 use crate::ExitCode;
 use fnguard_sign::manifest::{Change, Finding};
 use fnguard_sign::minisign::{self, Kdf, Message, Prehasher, PublicKey, SecretKey, Signature};
@@ -202,7 +200,10 @@ fn load_public_keys(args: &VerifyArgs) -> Result<Vec<PublicKey>, String> {
     }
     for (index, line) in args.pubkey_base64.iter().enumerate() {
         keys.push(PublicKey::parse(line).map_err(|e| {
-            format!("--pubkey-base64 #{}: not a minisign public key: {e}", index + 1)
+            format!(
+                "--pubkey-base64 #{}: not a minisign public key: {e}",
+                index + 1
+            )
         })?);
     }
     if keys.is_empty() {
@@ -230,8 +231,10 @@ fn unix_now() -> u64 {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn sign_one(path: &Path, key: &SecretKey, args: &SignArgs) -> Result<(), String> {
@@ -343,7 +346,10 @@ fn verify_file(args: &VerifyArgs, keys: &[PublicKey]) -> ExitCode {
         Err(e) => {
             return file_failure(
                 args,
-                &format!("{}: not a minisign signature: {e}", signature_path.display()),
+                &format!(
+                    "{}: not a minisign signature: {e}",
+                    signature_path.display()
+                ),
             )
         }
     };
@@ -462,7 +468,12 @@ fn verify_package(args: &VerifyArgs, keys: &[PublicKey]) -> ExitCode {
         }
         VerifyFormat::Table => {
             for finding in &report.findings {
-                println!("{:<16} {}  ({})", change_name(&finding.change).to_uppercase(), finding.path, finding.change);
+                println!(
+                    "{:<16} {}  ({})",
+                    change_name(&finding.change).to_uppercase(),
+                    finding.path,
+                    finding.change
+                );
             }
             if intact {
                 println!(

@@ -57,7 +57,11 @@ fn zip_folder(folder: &Path, zip_path: &Path) {
     }
     files.sort();
     for path in files {
-        let name = path.strip_prefix(folder).unwrap().to_string_lossy().replace('\\', "/");
+        let name = path
+            .strip_prefix(folder)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let options = zip::write::SimpleFileOptions::default().unix_permissions(0o644);
         zip.start_file(name, options).unwrap();
         zip.write_all(&std::fs::read(&path).unwrap()).unwrap();
@@ -98,9 +102,18 @@ fn a_signed_folder_verifies_and_every_change_is_reported() {
             )
         })
         .collect();
-    assert!(kinds.contains(&("app.py".into(), "modified".into())), "{kinds:?}");
-    assert!(kinds.contains(&("lib/extra.py".into(), "added".into())), "{kinds:?}");
-    assert!(kinds.contains(&("lib/util.py".into(), "missing".into())), "{kinds:?}");
+    assert!(
+        kinds.contains(&("app.py".into(), "modified".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("lib/extra.py".into(), "added".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("lib/util.py".into(), "missing".into())),
+        "{kinds:?}"
+    );
     assert_eq!(changes.len(), 3, "{kinds:?}");
 }
 
@@ -120,11 +133,29 @@ fn a_signed_zip_carries_its_manifest_and_a_flipped_byte_is_caught() {
     // The same manifest checks the unpacked folder (what Lambda runs).
     let manifest_dir = dir.path("out");
     std::fs::create_dir_all(&manifest_dir).unwrap();
-    let beside = run(&["sign", pkg.to_str().unwrap(), "-s", &secret, "--out-dir", manifest_dir.to_str().unwrap()]);
+    let beside = run(&[
+        "sign",
+        pkg.to_str().unwrap(),
+        "-s",
+        &secret,
+        "--out-dir",
+        manifest_dir.to_str().unwrap(),
+    ]);
     assert_eq!(beside.code, 0, "{}", beside.stderr);
     let manifest = manifest_dir.join("fnguard.manifest.json");
-    let folder_ok = run(&["verify", pkg.to_str().unwrap(), "-p", &public, "--manifest", manifest.to_str().unwrap()]);
-    assert_eq!(folder_ok.code, 0, "{}{}", folder_ok.stdout, folder_ok.stderr);
+    let folder_ok = run(&[
+        "verify",
+        pkg.to_str().unwrap(),
+        "-p",
+        &public,
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        folder_ok.code, 0,
+        "{}{}",
+        folder_ok.stdout, folder_ok.stderr
+    );
 
     // Rebuild the zip with one byte of one file changed: caught.
     std::fs::write(pkg.join("lib/util.py"), "X = 2\n").unwrap();
@@ -151,8 +182,16 @@ fn a_manifest_signed_by_another_key_or_edited_is_refused() {
     let pkg_s = pkg.to_str().unwrap();
     assert_eq!(run(&["sign", pkg_s, "-s", &secret]).code, 0);
     let wrong_key = run(&["verify", pkg_s, "-p", &other_public]);
-    assert_eq!(wrong_key.code, 1, "{}{}", wrong_key.stdout, wrong_key.stderr);
-    assert!(wrong_key.stdout.contains("SIGNATURE INVALID"), "{}", wrong_key.stdout);
+    assert_eq!(
+        wrong_key.code, 1,
+        "{}{}",
+        wrong_key.stdout, wrong_key.stderr
+    );
+    assert!(
+        wrong_key.stdout.contains("SIGNATURE INVALID"),
+        "{}",
+        wrong_key.stdout
+    );
     // Any of several trusted keys may have signed.
     let either = run(&["verify", pkg_s, "-p", &other_public, "-p", &public]);
     assert_eq!(either.code, 0, "{}{}", either.stdout, either.stderr);
@@ -188,19 +227,45 @@ fn plain_files_are_signed_like_minisign_and_bad_inputs_are_usage_errors() {
     let garbage = dir.write("garbage.pub", "untrusted comment: x\nnot base64 at all!\n");
     let run_garbage = run(&["verify", file_s, "-p", garbage.to_str().unwrap()]);
     assert_eq!(run_garbage.code, 2);
-    assert!(run_garbage.stderr.contains("garbage.pub"), "{}", run_garbage.stderr);
+    assert!(
+        run_garbage.stderr.contains("garbage.pub"),
+        "{}",
+        run_garbage.stderr
+    );
     // A signature that is empty or garbage fails the check (1), named.
     let empty = dir.write("empty.minisig", "");
-    let run_empty = run(&["verify", file_s, "-p", &public, "-x", empty.to_str().unwrap()]);
+    let run_empty = run(&[
+        "verify",
+        file_s,
+        "-p",
+        &public,
+        "-x",
+        empty.to_str().unwrap(),
+    ]);
     assert_eq!(run_empty.code, 1, "{}", run_empty.stderr);
-    assert!(run_empty.stdout.contains("empty.minisig"), "{}", run_empty.stdout);
-    let absent = run(&["verify", file_s, "-p", &public, "-x", dir.path("absent.minisig").to_str().unwrap()]);
+    assert!(
+        run_empty.stdout.contains("empty.minisig"),
+        "{}",
+        run_empty.stdout
+    );
+    let absent = run(&[
+        "verify",
+        file_s,
+        "-p",
+        &public,
+        "-x",
+        dir.path("absent.minisig").to_str().unwrap(),
+    ]);
     assert_eq!(absent.code, 2, "{}", absent.stderr);
     let missing = run(&["verify", dir.path("nope").to_str().unwrap(), "-p", &public]);
     assert_eq!(missing.code, 2);
     let no_key = run(&["verify", file_s]);
     assert_eq!(no_key.code, 2);
-    assert!(no_key.stderr.contains("no trusted key"), "{}", no_key.stderr);
+    assert!(
+        no_key.stderr.contains("no trusted key"),
+        "{}",
+        no_key.stderr
+    );
 }
 
 #[test]
@@ -226,20 +291,54 @@ fn an_encrypted_key_needs_its_password() {
         assert_eq!(mode & 0o777, 0o600);
     }
     // keygen does not overwrite without --force.
-    let again = run(&["keygen", "-p", public.to_str().unwrap(), "-s", secret.to_str().unwrap(), "--unencrypted"]);
+    let again = run(&[
+        "keygen",
+        "-p",
+        public.to_str().unwrap(),
+        "-s",
+        secret.to_str().unwrap(),
+        "--unencrypted",
+    ]);
     assert_eq!(again.code, 2);
     let file = dir.write("f.txt", "data");
     let wrong = dir.write("wrong.txt", "wrong\n");
-    let refused = run(&["sign", file.to_str().unwrap(), "-s", secret.to_str().unwrap(), "--password-file", wrong.to_str().unwrap()]);
+    let refused = run(&[
+        "sign",
+        file.to_str().unwrap(),
+        "-s",
+        secret.to_str().unwrap(),
+        "--password-file",
+        wrong.to_str().unwrap(),
+    ]);
     assert_eq!(refused.code, 2);
-    assert!(refused.stderr.to_lowercase().contains("password"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.to_lowercase().contains("password"),
+        "{}",
+        refused.stderr
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_fnguard"))
-        .args(["sign", file.to_str().unwrap(), "-s", secret.to_str().unwrap(), "--password-env", "FNGUARD_TEST_PASSWORD"])
+        .args([
+            "sign",
+            file.to_str().unwrap(),
+            "-s",
+            secret.to_str().unwrap(),
+            "--password-env",
+            "FNGUARD_TEST_PASSWORD",
+        ])
         .env("FNGUARD_TEST_PASSWORD", "correct horse battery")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let ok = run(&["verify", file.to_str().unwrap(), "-p", public.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ok = run(&[
+        "verify",
+        file.to_str().unwrap(),
+        "-p",
+        public.to_str().unwrap(),
+    ]);
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
 }
 
@@ -280,15 +379,38 @@ fn minisign_and_fnguard_verify_each_other() {
     let their_public = dir.path("theirs.pub");
     let their_secret = dir.path("theirs.key");
     let made = Command::new("minisign")
-        .args(["-G", "-W", "-p", their_public.to_str().unwrap(), "-s", their_secret.to_str().unwrap()])
+        .args([
+            "-G",
+            "-W",
+            "-p",
+            their_public.to_str().unwrap(),
+            "-s",
+            their_secret.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let signed = Command::new("minisign")
-        .args(["-S", "-m", file_s, "-s", their_secret.to_str().unwrap(), "-t", "built by CI"])
+        .args([
+            "-S",
+            "-m",
+            file_s,
+            "-s",
+            their_secret.to_str().unwrap(),
+            "-t",
+            "built by CI",
+        ])
         .output()
         .unwrap();
-    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
     let ok = run(&["verify", file_s, "-p", their_public.to_str().unwrap()]);
     assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
     assert!(ok.stdout.contains("built by CI"), "{}", ok.stdout);
@@ -299,7 +421,11 @@ fn minisign_and_fnguard_verify_each_other() {
         .args(["-V", "-m", file_s, "-p", their_public.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
     // A changed byte: both refuse.
     std::fs::write(&file, "payload!".repeat(10_000)).unwrap();
     let theirs = Command::new("minisign")
@@ -307,7 +433,10 @@ fn minisign_and_fnguard_verify_each_other() {
         .output()
         .unwrap();
     assert!(!theirs.status.success());
-    assert_eq!(run(&["verify", file_s, "-p", their_public.to_str().unwrap()]).code, 1);
+    assert_eq!(
+        run(&["verify", file_s, "-p", their_public.to_str().unwrap()]).code,
+        1
+    );
 }
 
 #[test]
@@ -330,9 +459,16 @@ fn scan_reports_a_package_that_no_longer_matches_its_manifest() {
             .filter(|f| f["rule_id"] == "FG-SIGN-003")
             .collect::<Vec<_>>()
     };
-    assert!(scan(&pkg).is_empty(), "an intact signed package is not reported");
+    assert!(
+        scan(&pkg).is_empty(),
+        "an intact signed package is not reported"
+    );
     std::fs::write(pkg.join("lib/util.py"), "X = 2\n").unwrap();
     let reported = scan(&pkg);
     assert_eq!(reported.len(), 1, "{reported:#?}");
-    assert!(reported[0].to_string().contains("lib/util.py"), "{:#}", reported[0]);
+    assert!(
+        reported[0].to_string().contains("lib/util.py"),
+        "{:#}",
+        reported[0]
+    );
 }

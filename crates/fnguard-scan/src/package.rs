@@ -210,7 +210,8 @@ pub fn scan(target: &Target, rules: &Rules, limits: &Limits) -> Outcome {
             }
             // fnguard sign's manifest and signature: compared with the
             // package once it is read, not searched (hex digests only).
-            if let Some(is_manifest) = integrity::root_file(target, entry.package_path, entry.depth) {
+            if let Some(is_manifest) = integrity::root_file(target, entry.package_path, entry.depth)
+            {
                 if is_manifest {
                     signed.manifest = Some((entry.display.to_string(), bytes.to_vec()));
                 } else {

@@ -15,3 +15,4 @@
 pub mod manifest;
 pub mod minisign;
 pub mod package;
+pub mod seal;

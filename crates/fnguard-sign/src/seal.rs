@@ -13,8 +13,8 @@
 use crate::manifest::{self, CompareOptions, Manifest, ManifestInfo};
 use crate::minisign::{self, Message, Prehasher, PublicKey, SecretKey, Signature};
 use crate::package::{
-    self, DigestChoice, Limits, PackageError, MANIFEST_FILE, MAX_EMBEDDED_MANIFEST,
-    MAX_EMBEDDED_SIGNATURE, SIGNATURE_FILE,
+    self, DigestChoice, EmbeddedManifest, Limits, PackageError, MANIFEST_FILE,
+    MAX_EMBEDDED_MANIFEST, MAX_EMBEDDED_SIGNATURE, SIGNATURE_FILE,
 };
 use std::fs;
 use std::io::{self, Read, Write};
@@ -155,7 +155,9 @@ pub fn write_into(sealed: &Sealed, package: &Path) -> io::Result<String> {
     if package.is_dir() {
         write_atomically(&package.join(MANIFEST_FILE), &sealed.manifest_json)?;
         write_atomically(&package.join(SIGNATURE_FILE), signature.as_bytes())?;
-        Ok(format!("{MANIFEST_FILE} and {SIGNATURE_FILE} written in the folder"))
+        Ok(format!(
+            "{MANIFEST_FILE} and {SIGNATURE_FILE} written in the folder"
+        ))
     } else {
         package::embed_in_zip(
             package,
@@ -164,7 +166,9 @@ pub fn write_into(sealed: &Sealed, package: &Path) -> io::Result<String> {
                 (SIGNATURE_FILE, signature.as_bytes()),
             ],
         )?;
-        Ok(format!("{MANIFEST_FILE} and {SIGNATURE_FILE} added at the zip's root"))
+        Ok(format!(
+            "{MANIFEST_FILE} and {SIGNATURE_FILE} added at the zip's root"
+        ))
     }
 }
 
@@ -243,12 +247,16 @@ pub fn verify(
     let signature_text = String::from_utf8(signature_bytes)
         .map_err(|_| VerifyError::Signature("the signature file is not text".into()))?;
     let signature = Signature::parse(&signature_text).map_err(|e| {
-        VerifyError::Signature(format!("the signature file is not a minisign signature: {e}"))
+        VerifyError::Signature(format!(
+            "the signature file is not a minisign signature: {e}"
+        ))
     })?;
     let key = match signature.algorithm {
-        minisign::Algorithm::Prehashed => {
-            minisign::verify(keys, &signature, Message::Prehashed(prehash(&manifest_bytes)))
-        }
+        minisign::Algorithm::Prehashed => minisign::verify(
+            keys,
+            &signature,
+            Message::Prehashed(prehash(&manifest_bytes)),
+        ),
         minisign::Algorithm::Legacy => {
             minisign::verify(keys, &signature, Message::Raw(&manifest_bytes))
         }
@@ -259,8 +267,8 @@ pub fn verify(
     if let Some(problem) = binding_problem(&manifest, &signature) {
         return Err(VerifyError::Manifest(problem));
     }
-    let report = manifest::check(package, &manifest, limits, CompareOptions { digest })
-        .map_err(|e| match e {
+    let report = manifest::check(package, &manifest, limits, CompareOptions { digest }).map_err(
+        |e| match e {
             manifest::Error::Package(PackageError::Io { path, source }) if path.is_empty() => {
                 VerifyError::Input(format!("cannot read the package: {source}"))
             }
@@ -268,7 +276,8 @@ pub fn verify(
             // not hold (hostile names, a zip bomb): the package is not what
             // was signed.
             other => VerifyError::Manifest(format!("the package cannot be checked: {other}")),
-        })?;
+        },
+    )?;
     Ok(Verified {
         key_id: key.key_id_hex(),
         trusted_comment: signature.trusted_comment.clone(),
@@ -316,7 +325,10 @@ fn locate(
         read_capped(path, cap).map_err(|e| VerifyError::Input(format!("{}: {e}", path.display())))
     };
     let (manifest, manifest_path) = match &sources.manifest {
-        Some(path) => (Some(given(path, MAX_EMBEDDED_MANIFEST)?), Some(path.clone())),
+        Some(path) => (
+            Some(given(path, MAX_EMBEDDED_MANIFEST)?),
+            Some(path.clone()),
+        ),
         None => (None, None),
     };
     let signature = match (&sources.signature, &manifest_path) {
@@ -336,8 +348,8 @@ fn locate(
     let (manifest, signature) = match (manifest, signature) {
         (Some(m), Some(s)) => (Some(m), Some(s)),
         (manifest, signature) => {
-            let (inner_manifest, inner_signature) = embedded(package, limits)?;
-            (manifest.or(inner_manifest), signature.or(inner_signature))
+            let inner = embedded(package, limits)?;
+            (manifest.or(inner.manifest), signature.or(inner.signature))
         }
     };
     let manifest = manifest.ok_or_else(|| {
@@ -354,10 +366,7 @@ fn locate(
 }
 
 /// The manifest and signature stored in the package, when there.
-fn embedded(
-    package: &Path,
-    limits: &Limits,
-) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), VerifyError> {
+fn embedded(package: &Path, limits: &Limits) -> Result<EmbeddedManifest, VerifyError> {
     if package.is_dir() {
         let read = |name: &str, cap: u64| -> Result<Option<Vec<u8>>, VerifyError> {
             let path = package.join(name);
@@ -372,23 +381,24 @@ fn embedded(
                     .map_err(|e| VerifyError::Input(format!("{}: {e}", path.display()))),
             }
         };
-        return Ok((
-            read(MANIFEST_FILE, MAX_EMBEDDED_MANIFEST)?,
-            read(SIGNATURE_FILE, MAX_EMBEDDED_SIGNATURE)?,
-        ));
+        return Ok(EmbeddedManifest {
+            manifest: read(MANIFEST_FILE, MAX_EMBEDDED_MANIFEST)?,
+            signature: read(SIGNATURE_FILE, MAX_EMBEDDED_SIGNATURE)?,
+        });
     }
-    let inner = package::read_embedded(package, limits).map_err(|e| match e {
+    package::read_embedded(package, limits).map_err(|e| match e {
         PackageError::Io { source, .. } => {
             VerifyError::Input(format!("cannot read the package: {source}"))
         }
         other => VerifyError::Manifest(format!("the package cannot be read: {other}")),
-    })?;
-    Ok((inner.manifest, inner.signature))
+    })
 }
 
 fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    fs::File::open(path)?.take(cap + 1).read_to_end(&mut bytes)?;
+    fs::File::open(path)?
+        .take(cap + 1)
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

@@ -69,7 +69,10 @@ pub(super) fn findings(target: &Target, found: Found, limits: &Limits) -> Vec<Fi
     let mut out = Vec::new();
     match found.signature.as_deref().map(parse_signature) {
         None => out.push(finding(
-            format!("the manifest has no signature beside it ({})", signed::SIGNATURE_FILE),
+            format!(
+                "the manifest has no signature beside it ({})",
+                signed::SIGNATURE_FILE
+            ),
             format!("清单旁没有签名（{}）", signed::SIGNATURE_FILE),
             "signature-missing",
         )),
@@ -108,14 +111,20 @@ pub(super) fn findings(target: &Target, found: Found, limits: &Limits) -> Vec<Fi
             let total = report.findings.len();
             for change in report.findings.iter().take(MAX_CHANGE_FINDINGS) {
                 out.push(finding(
-                    format!("entry {:?} is not as signed: {}", change.path, change.change),
+                    format!(
+                        "entry {:?} is not as signed: {}",
+                        change.path, change.change
+                    ),
                     format!("条目 {:?} 与签名时不一致：{}", change.path, change.change),
                     &format!("{}#{}", change.path, change.change),
                 ));
             }
             if total > MAX_CHANGE_FINDINGS {
                 out.push(finding(
-                    format!("{} more entries are not as signed", total - MAX_CHANGE_FINDINGS),
+                    format!(
+                        "{} more entries are not as signed",
+                        total - MAX_CHANGE_FINDINGS
+                    ),
                     format!("另有 {} 个条目与签名时不一致", total - MAX_CHANGE_FINDINGS),
                     "more-changes",
                 ));
