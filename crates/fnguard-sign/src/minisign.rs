@@ -15,6 +15,31 @@
 //!
 //! No I/O here: the caller reads the files and streams the signed file
 //! through a [`Prehasher`].
+//!
+//! ```
+//! use fnguard_sign::minisign::{sign, verify, Kdf, Message, Prehasher, PublicKey, SecretKey};
+//!
+//! let secret = SecretKey::generate()?;
+//! let public_file = secret.public_key().to_file_string("minisign public key");
+//! let secret_file = secret.to_file_string("minisign secret key", None, Kdf::None)?;
+//!
+//! // Signing: the file streamed through the prehasher (default `ED`).
+//! let secret = SecretKey::parse(&secret_file, None)?;
+//! let mut hasher = Prehasher::new();
+//! hasher.update(b"the file, ");
+//! hasher.update(b"in pieces");
+//! let signature = sign(&secret, Message::Prehashed(hasher.finalize()), "timestamp:1", "fnguard")?;
+//! let signature_file = signature.to_file_string();
+//!
+//! // Verifying against the trusted keys.
+//! let trusted = [PublicKey::parse(&public_file)?];
+//! let signature = fnguard_sign::minisign::Signature::parse(&signature_file)?;
+//! let digest = Prehasher::digest(b"the file, in pieces");
+//! let signer = verify(&trusted, &signature, Message::Prehashed(digest))?;
+//! assert_eq!(signer.key_id_hex(), secret.key_id_hex());
+//! assert_eq!(signature.trusted_comment, "timestamp:1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod blake2b;
 mod keys;
