@@ -18,6 +18,8 @@ BIG="$OUT/pkg-1g" SMALL="$OUT/pkg-250m" LARGE_FILE="$OUT/large-1g.bin"
 [ -d "$BIG" ] || python3 bench/sign/gen_package.py --size-mb 1024 --out "$BIG" >&2
 [ -d "$SMALL" ] || python3 bench/sign/gen_package.py --size-mb 250 --out "$SMALL" --seed 8 >&2
 [ -s "$LARGE_FILE" ] || head -c 1073741824 /dev/urandom >"$LARGE_FILE"
+ZIP="$OUT/pkg-250m.zip"
+[ -s "$ZIP" ] || (cd "$SMALL" && python3 -m zipfile -c "../pkg-250m.zip" lib >/dev/null)
 if ! command -v minisign >/dev/null || ! command -v b3sum >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends minisign b3sum >/dev/null
 fi
@@ -62,6 +64,11 @@ mkdir -p "$OUT/small-sig"
 "$BIN" sign "$SMALL" -s "$KEYS/fnguard.key" --out-dir "$OUT/small-sig" >/dev/null
 row "fnguard verify, 250 MiB folder (BLAKE3)" "$B_SMALL" \
   "$BIN" verify "$SMALL" -p "$KEYS/fnguard.pub" --manifest "$OUT/small-sig/fnguard.manifest.json"
+mkdir -p "$OUT/zip-sig"
+row "fnguard sign, the same 250 MiB as a .zip (deflated: random bytes stay their size)" "$B_SMALL" \
+  "$BIN" sign "$ZIP" -s "$KEYS/fnguard.key" --out-dir "$OUT/zip-sig"
+row "fnguard verify, that .zip (BLAKE3)" "$B_SMALL" \
+  "$BIN" verify "$ZIP" -p "$KEYS/fnguard.pub" --manifest "$OUT/zip-sig/fnguard.manifest.json"
 row "b3sum, 250 MiB folder" "$B_SMALL" bash -c 'hash_all b3sum "$0"' "$SMALL"
 row "sha256sum, 250 MiB folder" "$B_SMALL" bash -c 'hash_all sha256sum "$0"' "$SMALL"
 "$BIN" sign --raw "$LARGE_FILE" -s "$KEYS/fnguard.key" --out-dir "$OUT" >/dev/null

@@ -306,21 +306,50 @@ fn sign_file(path: &Path, key: &SecretKey, args: &SignArgs) -> Result<(), String
 }
 
 /// BLAKE2b-512 of a file, streamed: what a prehashed signature covers.
+/// BLAKE2b is sequential, so the file is read on a second thread while this
+/// one hashes (the read would otherwise add about a tenth to a large file's
+/// time); buffers go back and forth, so memory stays at a few MiB.
 fn prehash(path: &Path) -> Result<[u8; 64], String> {
+    const BUFFER: usize = 1 << 20;
+    const IN_FLIGHT: usize = 3;
     let mut file =
         fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
-    let mut hasher = Prehasher::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
-        };
-        hasher.update(&buffer[..read]);
+    let (full_tx, full_rx) =
+        std::sync::mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    for _ in 0..IN_FLIGHT {
+        let _ = empty_tx.send(vec![0u8; BUFFER]);
     }
-    Ok(hasher.finalize())
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // Ends when the file ends, on an error, or when the hashing side
+            // hangs up.
+            while let Ok(mut buffer) = empty_rx.recv() {
+                let read = loop {
+                    match file.read(&mut buffer) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other,
+                    }
+                };
+                let done = !matches!(read, Ok(n) if n > 0);
+                if full_tx.send(read.map(|n| (buffer, n))).is_err() || done {
+                    return;
+                }
+            }
+        });
+        let mut hasher = Prehasher::new();
+        loop {
+            match full_rx.recv() {
+                Ok(Ok((_, 0))) | Err(_) => break,
+                Ok(Ok((buffer, read))) => {
+                    hasher.update(&buffer[..read]);
+                    let _ = empty_tx.send(buffer);
+                }
+                Ok(Err(e)) => return Err(format!("{}: cannot read: {e}", path.display())),
+            }
+        }
+        Ok(hasher.finalize())
+    })
 }
 
 fn verify_file(args: &VerifyArgs, keys: &[PublicKey]) -> ExitCode {
