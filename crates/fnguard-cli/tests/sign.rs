@@ -259,12 +259,88 @@ fn plain_files_are_signed_like_minisign_and_bad_inputs_are_usage_errors() {
     assert_eq!(absent.code, 2, "{}", absent.stderr);
     let missing = run(&["verify", dir.path("nope").to_str().unwrap(), "-p", &public]);
     assert_eq!(missing.code, 2);
+    // An oversized "key" is refused before it is read whole.
+    let huge = dir.write("huge.pub", &"A".repeat(1 << 20));
+    let run_huge = run(&["verify", file_s, "-p", huge.to_str().unwrap()]);
+    assert_eq!(run_huge.code, 2);
+    assert!(
+        run_huge.stderr.contains("huge.pub") && run_huge.stderr.contains("larger than"),
+        "{}",
+        run_huge.stderr
+    );
+    // A signature of an unknown algorithm is named as such.
+    let signed = std::fs::read_to_string(format!("{file_s}.minisig")).unwrap();
+    let mut lines: Vec<String> = signed.lines().map(str::to_string).collect();
+    let mut raw = base64_decode(&lines[1]);
+    raw[..2].copy_from_slice(b"Xx");
+    lines[1] = base64_encode(&raw);
+    let odd = dir.write("odd.minisig", &(lines.join("\n") + "\n"));
+    let run_odd = run(&["verify", file_s, "-p", &public, "-x", odd.to_str().unwrap()]);
+    assert_eq!(run_odd.code, 1, "{}", run_odd.stderr);
+    assert!(
+        run_odd.stdout.contains("odd.minisig")
+            && run_odd.stdout.to_lowercase().contains("algorithm"),
+        "{}",
+        run_odd.stdout
+    );
     let no_key = run(&["verify", file_s]);
     assert_eq!(no_key.code, 2);
     assert!(
         no_key.stderr.contains("no trusted key"),
         "{}",
         no_key.stderr
+    );
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding, for editing a signature's bytes in a test.
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let value = BASE64.iter().position(|&b| b == c).expect("base64") as u32;
+        acc = acc << 6 | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn rules_tell_users_to_sign_with_fnguard() {
+    let explain = run(&["rules", "explain", "FG-SIGN-001"]);
+    assert_eq!(explain.code, 0);
+    assert!(
+        explain.stdout.contains("fnguard sign"),
+        "{}",
+        explain.stdout
+    );
+    let list = run(&["rules", "list", "--format", "json"]);
+    assert!(
+        list.stdout.contains("FG-SIGN-003"),
+        "the package-integrity rule is listed"
     );
 }
 
