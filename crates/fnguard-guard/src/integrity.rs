@@ -1,0 +1,4 @@
+//! Integrity of the function's files and of its runtime process.
+
+pub mod files;
+pub mod process;
