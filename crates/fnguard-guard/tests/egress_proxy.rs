@@ -273,12 +273,12 @@ async fn unlisted_name_is_refused_without_a_dns_lookup() {
     let proxy = enforcing(&["allowed.example.com".to_string()]).await;
     let (_stream, status, _, body) = request(
         proxy.addr,
-        "GET http://denied.example.com/x HTTP/1.1\r\nHost: denied.example.com\r\n\r\n",
+        "GET http://Denied.Example.COM./x HTTP/1.1\r\nHost: denied.example.com\r\n\r\n",
     )
     .await;
     assert_eq!(status, 403);
     assert!(
-        body.contains("denied.example.com:80 denied") && body.contains("not listed"),
+        body.contains("denied.example.com:80 denied: host denied.example.com port 80 not listed"),
         "{body}"
     );
     let event = &proxy.events()[0];
@@ -457,4 +457,45 @@ async fn zero_connection_limit_is_refused() {
     .await;
     let error = result.expect_err("zero connections refused");
     assert!(error.to_string().contains("max_connections"), "{error}");
+}
+
+#[tokio::test]
+async fn allowed_destination_that_refuses_the_connection_gets_502() {
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        listener.local_addr().expect("address")
+    };
+    let proxy = enforcing(&[closed.to_string()]).await;
+    let (_stream, status, _, body) =
+        request(proxy.addr, &connect_request(&closed.to_string())).await;
+    assert_eq!(status, 502);
+    assert!(body.contains("connecting to 127.0.0.1 failed"), "{body}");
+    assert!(proxy.events()[0].allowed);
+    proxy.task.abort();
+}
+
+#[tokio::test]
+async fn a_client_that_stalls_in_its_headers_is_dropped() {
+    let limits = Limits {
+        header_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let proxy = start_proxy(&[], Mode::Enforce, limits).await;
+    let mut stream = TcpStream::connect(proxy.addr).await.expect("connect");
+    stream
+        .write_all(b"CONNECT example.com:443 HTTP/1.1\r\nHost: exa")
+        .await
+        .expect("send");
+    let mut rest = Vec::new();
+    timeout(WAIT, stream.read_to_end(&mut rest))
+        .await
+        .expect("dropped after the header timeout")
+        .expect("read");
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.is_empty() || rest.starts_with("HTTP/1.1 408"),
+        "{rest}"
+    );
+    assert!(proxy.events().is_empty());
+    proxy.task.abort();
 }

@@ -279,8 +279,16 @@ async fn handle(
     match kind {
         RequestKind::Connect => {
             let upgrade = hyper::upgrade::on(&mut req);
-            if let Ok(mut slot) = slot.lock() {
-                *slot = Some(PendingTunnel { upgrade, upstream });
+            match slot.lock() {
+                Ok(mut slot) => *slot = Some(PendingTunnel { upgrade, upstream }),
+                // Only a panic while the slot was held poisons it; answer
+                // so the client does not wait on a tunnel that never opens.
+                Err(_) => {
+                    return plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "fnguard egress: tunnel unavailable\n".to_string(),
+                    )
+                }
             }
             Response::new(Empty::new().map_err(|never| match never {}).boxed())
         }
@@ -296,7 +304,11 @@ impl Shared {
             // Enforce mode never resolves a name it denies: the lookup
             // alone would carry the name (or data encoded in it) to DNS.
             Err(denied) if self.mode == Mode::Enforce => {
-                let shown = shown_host(host);
+                let shown = match parse_target(host) {
+                    Ok(Target::Name(name)) => name,
+                    Ok(Target::Ip(ip)) => ip.to_string(),
+                    Err(_) => shown_host(host),
+                };
                 return (denied, Vec::new(), shown);
             }
             Err(denied) => match parse_target(host) {
