@@ -112,7 +112,13 @@ fn entry_errors_are_named_with_their_position() {
             "{bad_port}"
         );
     }
-    for bad_block in ["10.1.2.3/16", "10.0.0.0/33", "10.0.0.0/x", "example.com/8"] {
+    for bad_block in [
+        "10.1.2.3/16",
+        "10.0.0.0/33",
+        "10.0.0.0/x",
+        "10.0.0/8",
+        "fd00::g/8",
+    ] {
         assert!(
             matches!(
                 parse_error(&[bad_block], None),
@@ -135,7 +141,13 @@ fn entry_errors_are_named_with_their_position() {
         );
     }
     let long_label = format!("{}.example.com", "a".repeat(64));
-    for bad_name in ["exa mple.com", "xn--a.example", long_label.as_str()] {
+    for bad_name in [
+        "exa mple.com",
+        "xn--a.example",
+        long_label.as_str(),
+        "https://api.example.com",
+        "api.example.com/v1",
+    ] {
         assert!(
             matches!(
                 parse_error(&[bad_name], None),

@@ -191,6 +191,13 @@ impl Policy {
             return Ok(());
         }
 
+        if entry.contains("://") {
+            return Err(PolicyError::InvalidHost {
+                index,
+                entry: owned(),
+                reason: "a URL; list the host (`api.example.com`), not a URL".to_string(),
+            });
+        }
         let (body, port) = split_port(entry).ok_or(PolicyError::InvalidPort {
             index,
             entry: owned(),
@@ -201,6 +208,15 @@ impl Policy {
             reason,
         };
         if let Some((ip, prefix)) = body.split_once('/') {
+            let looks_numeric =
+                ip.contains(':') || ip.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            if !looks_numeric {
+                return Err(PolicyError::InvalidHost {
+                    index,
+                    entry: owned(),
+                    reason: "`/` after a name; entries list hosts, not paths".to_string(),
+                });
+            }
             let ip: IpAddr = ip.parse().map_err(|_| invalid_cidr("not an IP address"))?;
             let prefix: u8 = prefix
                 .parse()
