@@ -57,6 +57,14 @@
 //! it through with `would_deny: true`. Each decision goes to the sink as an
 //! [`EgressEvent`]: host, port, verdict, reason and addresses, never a path,
 //! a query or a header.
+//!
+//! The wrapper exports the proxy in both spellings (`HTTP_PROXY`,
+//! `HTTPS_PROXY`, `http_proxy`, `https_proxy`: libcurl, used by
+//! `awslambdaric`, reads only the lower-case `http_proxy`) together with
+//! `NO_PROXY`/`no_proxy` covering `localhost` and `127.0.0.1`, or the runtime
+//! would send its Runtime API calls through the egress proxy and have them
+//! refused as loopback. Clients that ignore these variables (the AWS SDK for
+//! JavaScript v3 without a proxy agent, raw sockets) are not covered.
 
 mod addr;
 mod aws;
