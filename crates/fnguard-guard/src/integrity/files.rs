@@ -1,1 +1,495 @@
-//! See the crate documentation.
+//! Integrity of the function's files: the signed manifest of each root
+//! (`/var/task`, `/opt`) verified at init, then re-checked before each
+//! invocation.
+//!
+//! - [`FileGuard::init`] walks each root and records cheap metadata of every
+//!   entry and folder (device, inode, size, mtime, ctime, mode), then
+//!   verifies the root with [`fnguard_sign::seal::verify`] (signature first,
+//!   then every file's BLAKE3), then compares the tree with the walk made
+//!   before hashing: a file changed while it was being hashed is caught too.
+//! - [`FileGuard::quick_check`] re-reads that metadata only (one `lstat` per
+//!   entry and folder). A folder whose metadata changed has its listing read
+//!   again to name what was added or removed. The ctime cannot be set back
+//!   by an unprivileged process (`utimensat` sets mtime and atime, and
+//!   updates ctime to now), so a write with its mtime restored is still seen.
+//! - [`FileGuard::full_check`] hashes every file again against the manifest:
+//!   what metadata cannot show (a change below the filesystem, a clock set
+//!   back by root).
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use fnguard_sign::manifest::{self, CompareOptions, Manifest};
+use fnguard_sign::minisign::PublicKey;
+use fnguard_sign::package::{DigestChoice, Limits, MANIFEST_FILE, SIGNATURE_FILE};
+use fnguard_sign::seal::{self, Sources, VerifyError};
+use serde_json::{json, Value};
+
+/// The `control` of a file integrity violation in the security log.
+pub const CONTROL_FILES: &str = "integrity.files";
+/// The `control` of a process integrity violation in the security log.
+pub const CONTROL_PROCESS: &str = "integrity.process";
+
+/// One integrity failure, ready for the security log: `details` names
+/// paths, pids and reasons, never file contents, environment values or
+/// command lines beyond the program name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    /// [`CONTROL_FILES`] or [`CONTROL_PROCESS`].
+    pub control: &'static str,
+    /// A short sentence, stable enough to match on.
+    pub reason: String,
+    pub details: Value,
+}
+
+impl Violation {
+    pub(crate) fn files(reason: impl Into<String>, details: Value) -> Violation {
+        Violation {
+            control: CONTROL_FILES,
+            reason: reason.into(),
+            details,
+        }
+    }
+
+    pub(crate) fn process(reason: impl Into<String>, details: Value) -> Violation {
+        Violation {
+            control: CONTROL_PROCESS,
+            reason: reason.into(),
+            details,
+        }
+    }
+}
+
+/// A folder to guard and where its signed manifest is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootSpec {
+    pub path: PathBuf,
+    /// The manifest (its signature beside it, `.minisig` added); default
+    /// `ROOT/fnguard.manifest.json`.
+    pub manifest: Option<PathBuf>,
+    /// A required root must exist and carry a manifest. An optional one
+    /// that is absent, or present without any manifest, is skipped (see
+    /// [`FileGuard::skipped`]); one with a manifest that does not verify is
+    /// a violation either way.
+    pub required: bool,
+}
+
+/// Metadata that changes when an entry is written, replaced, renamed over,
+/// chmod-ed or re-linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Meta {
+    dev: u64,
+    ino: u64,
+    /// File type and permission bits.
+    mode: u32,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Meta {
+    fn of(metadata: &fs::Metadata) -> Meta {
+        Meta {
+            dev: metadata.dev(),
+            ino: metadata.ino(),
+            mode: metadata.mode(),
+            size: metadata.size(),
+            mtime: (metadata.mtime(), metadata.mtime_nsec()),
+            ctime: (metadata.ctime(), metadata.ctime_nsec()),
+        }
+    }
+
+    /// The names of the fields that differ, for the log.
+    fn differences(&self, now: &Meta) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        if (self.dev, self.ino) != (now.dev, now.ino) {
+            fields.push("inode");
+        }
+        if self.mode & 0o170_000 != now.mode & 0o170_000 {
+            fields.push("type");
+        }
+        if self.mode & 0o7777 != now.mode & 0o7777 {
+            fields.push("mode");
+        }
+        if self.size != now.size {
+            fields.push("size");
+        }
+        if self.mtime != now.mtime {
+            fields.push("mtime");
+        }
+        if self.ctime != now.ctime {
+            fields.push("ctime");
+        }
+        fields
+    }
+}
+
+/// A file, symlink or special file of a root, as found at init.
+#[derive(Debug)]
+struct Entry {
+    /// Relative to the root, `/`-separated (as the manifest names it).
+    relative: String,
+    absolute: PathBuf,
+    meta: Meta,
+}
+
+/// A folder of a root, with its listing at init.
+#[derive(Debug)]
+struct Folder {
+    relative: String,
+    absolute: PathBuf,
+    meta: Meta,
+    names: BTreeSet<OsString>,
+}
+
+/// A root as walked: folders first found first, entries sorted by path.
+#[derive(Debug, Default)]
+struct Tree {
+    folders: Vec<Folder>,
+    entries: Vec<Entry>,
+}
+
+/// One verified root.
+#[derive(Debug)]
+struct GuardedRoot {
+    path: PathBuf,
+    manifest: Manifest,
+    tree: Tree,
+}
+
+/// The guard of the function's files (see the module documentation).
+#[derive(Debug)]
+pub struct FileGuard {
+    roots: Vec<GuardedRoot>,
+    full_every: u32,
+    checks_since_full: u32,
+    skipped: Vec<String>,
+}
+
+impl FileGuard {
+    /// Verifies every root (see the module documentation); on any failure,
+    /// every violation found (all roots are tried). `keys`: any of them may
+    /// have signed. `full_every`: [`FileGuard::check`] hashes everything
+    /// again every `full_every` calls (0: never).
+    pub fn init(
+        roots: &[RootSpec],
+        keys: &[PublicKey],
+        full_every: u32,
+    ) -> Result<FileGuard, Vec<Violation>> {
+        let mut guard = FileGuard {
+            roots: Vec::with_capacity(roots.len()),
+            full_every,
+            checks_since_full: 0,
+            skipped: Vec::new(),
+        };
+        let mut violations = Vec::new();
+        for spec in roots {
+            match guard_root(spec, keys) {
+                Ok(Some(root)) => guard.roots.push(root),
+                Ok(None) => guard.skipped.push(format!(
+                    "{}: optional root absent or without a manifest, not guarded",
+                    spec.path.display()
+                )),
+                Err(mut found) => violations.append(&mut found),
+            }
+        }
+        if violations.is_empty() {
+            Ok(guard)
+        } else {
+            Err(violations)
+        }
+    }
+
+    /// Optional roots left unguarded, one sentence each (for the log).
+    pub fn skipped(&self) -> &[String] {
+        &self.skipped
+    }
+
+    /// How many entries (files, symlinks, others) are guarded in all.
+    pub fn entries(&self) -> usize {
+        self.roots.iter().map(|root| root.tree.entries.len()).sum()
+    }
+
+    /// Metadata of every entry and folder against init: changed, added,
+    /// removed, replaced or chmod-ed entries.
+    pub fn quick_check(&mut self) -> Vec<Violation> {
+        let mut violations = Vec::new();
+        for root in &self.roots {
+            quick_check_root(&root.path, &root.tree, &mut violations);
+        }
+        violations
+    }
+
+    /// Every file hashed again (BLAKE3) and compared with the signed
+    /// manifest.
+    pub fn full_check(&mut self) -> Vec<Violation> {
+        let mut violations = Vec::new();
+        for root in &self.roots {
+            let options = CompareOptions {
+                digest: DigestChoice::Blake3,
+            };
+            match manifest::check(&root.path, &root.manifest, &Limits::default(), options) {
+                Ok(report) => {
+                    for finding in report.findings {
+                        violations.push(Violation::files(
+                            "file differs from the signed manifest",
+                            json!({
+                                "root": root.path.display().to_string(),
+                                "path": finding.path,
+                                "change": finding.change.to_string(),
+                                "check": "full",
+                            }),
+                        ));
+                    }
+                }
+                Err(error) => violations.push(Violation::files(
+                    "root cannot be read again",
+                    json!({
+                        "root": root.path.display().to_string(),
+                        "error": error.to_string(),
+                        "check": "full",
+                    }),
+                )),
+            }
+        }
+        violations
+    }
+
+    /// What the guard runs before each invocation: [`FileGuard::quick_check`],
+    /// and every `full_every`-th call [`FileGuard::full_check`] as well.
+    pub fn check(&mut self) -> Vec<Violation> {
+        let mut violations = self.quick_check();
+        if self.full_every > 0 {
+            self.checks_since_full += 1;
+            if self.checks_since_full >= self.full_every {
+                self.checks_since_full = 0;
+                violations.extend(self.full_check());
+            }
+        }
+        violations
+    }
+}
+
+/// Verifies one root: `Ok(None)` for an optional root that is not there.
+fn guard_root(spec: &RootSpec, keys: &[PublicKey]) -> Result<Option<GuardedRoot>, Vec<Violation>> {
+    let root_name = spec.path.display().to_string();
+    let refuse = |reason: &str, error: String| {
+        vec![Violation::files(
+            reason,
+            json!({"root": root_name, "error": error, "check": "init"}),
+        )]
+    };
+    match fs::metadata(&spec.path) {
+        Ok(metadata) if metadata.is_dir() => {}
+        Ok(_) => return Err(refuse("root is not a folder", String::new())),
+        Err(error) if error.kind() == io::ErrorKind::NotFound && !spec.required => return Ok(None),
+        Err(error) => return Err(refuse("root cannot be read", error.to_string())),
+    }
+    let manifest_path = spec
+        .manifest
+        .clone()
+        .unwrap_or_else(|| spec.path.join(MANIFEST_FILE));
+    if !spec.required && fs::symlink_metadata(&manifest_path).is_err() {
+        return Ok(None);
+    }
+    let limits = Limits::default();
+    // Walked before hashing, compared after: see the module documentation.
+    let tree = walk(&spec.path, limits.max_entries)
+        .map_err(|error| refuse("root cannot be read", error))?;
+    let sources = Sources {
+        manifest: Some(manifest_path),
+        signature: None,
+    };
+    let verified = seal::verify(&spec.path, &sources, keys, DigestChoice::Blake3, &limits)
+        .map_err(|error| {
+            let reason = match error {
+                VerifyError::Input(_) => "root cannot be read",
+                VerifyError::Signature(_) => "manifest signature not valid",
+                VerifyError::Manifest(_) => "manifest not valid",
+            };
+            refuse(reason, error.to_string())
+        })?;
+    let mut violations: Vec<Violation> = verified
+        .report
+        .findings
+        .iter()
+        .map(|finding| {
+            Violation::files(
+                "file differs from the signed manifest",
+                json!({
+                    "root": root_name,
+                    "path": finding.path,
+                    "change": finding.change.to_string(),
+                    "check": "init",
+                }),
+            )
+        })
+        .collect();
+    if violations.is_empty() {
+        // The walk must list exactly the manifest's entries, and nothing may
+        // have changed since: else something moved while it was hashed.
+        let walked: BTreeSet<&str> = tree.entries.iter().map(|e| e.relative.as_str()).collect();
+        let listed: BTreeSet<&str> = verified
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        for path in walked.symmetric_difference(&listed) {
+            violations.push(Violation::files(
+                "root changed while it was verified",
+                json!({"root": root_name, "path": path, "check": "init"}),
+            ));
+        }
+        quick_check_root(&spec.path, &tree, &mut violations);
+    }
+    if violations.is_empty() {
+        Ok(Some(GuardedRoot {
+            path: spec.path.clone(),
+            manifest: verified.manifest,
+            tree,
+        }))
+    } else {
+        Err(violations)
+    }
+}
+
+/// Walks `root` without following symlinks: every folder with its listing,
+/// every other entry with its metadata. The manifest's own two files at the
+/// root are listed in the root's folder but are not entries (the manifest
+/// does not list itself).
+fn walk(root: &Path, max_entries: usize) -> Result<Tree, String> {
+    let mut tree = Tree::default();
+    let mut pending = vec![(String::new(), root.to_path_buf())];
+    let mut count = 0usize;
+    while let Some((relative, absolute)) = pending.pop() {
+        let metadata =
+            fs::symlink_metadata(&absolute).map_err(|e| format!("{}: {e}", absolute.display()))?;
+        let mut names = BTreeSet::new();
+        let listing =
+            fs::read_dir(&absolute).map_err(|e| format!("{}: {e}", absolute.display()))?;
+        for item in listing {
+            let item = item.map_err(|e| format!("{}: {e}", absolute.display()))?;
+            count += 1;
+            if count > max_entries {
+                return Err(format!("more than {max_entries} entries"));
+            }
+            let name = item.file_name();
+            let child_relative = if relative.is_empty() {
+                name.to_string_lossy().into_owned()
+            } else {
+                format!("{relative}/{}", name.to_string_lossy())
+            };
+            let child_absolute = item.path();
+            names.insert(name);
+            let child = fs::symlink_metadata(&child_absolute)
+                .map_err(|e| format!("{}: {e}", child_absolute.display()))?;
+            if child.is_dir() {
+                pending.push((child_relative, child_absolute));
+            } else if !(relative.is_empty()
+                && (child_relative == MANIFEST_FILE || child_relative == SIGNATURE_FILE))
+            {
+                tree.entries.push(Entry {
+                    relative: child_relative,
+                    absolute: child_absolute,
+                    meta: Meta::of(&child),
+                });
+            }
+        }
+        tree.folders.push(Folder {
+            relative,
+            absolute,
+            meta: Meta::of(&metadata),
+            names,
+        });
+    }
+    tree.entries.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(tree)
+}
+
+fn quick_check_root(root: &Path, tree: &Tree, violations: &mut Vec<Violation>) {
+    let root_name = root.display().to_string();
+    for folder in &tree.folders {
+        let now = match fs::symlink_metadata(&folder.absolute) {
+            Ok(metadata) => Meta::of(&metadata),
+            Err(error) => {
+                violations.push(Violation::files(
+                    "folder removed or unreadable",
+                    json!({"root": root_name, "path": folder.relative, "error": error.to_string(), "check": "quick"}),
+                ));
+                continue;
+            }
+        };
+        if now == folder.meta {
+            continue;
+        }
+        // Something happened in this folder: name what, if the listing
+        // shows it; else report the folder itself (an entry added then
+        // removed, a chmod, a folder replaced by an identical one).
+        let mut named = false;
+        match fs::read_dir(&folder.absolute) {
+            Ok(listing) => {
+                let names: BTreeSet<OsString> = listing
+                    .filter_map(|item| item.ok().map(|item| item.file_name()))
+                    .collect();
+                for (reason, name) in names
+                    .difference(&folder.names)
+                    .map(|name| ("entry added", name))
+                    .chain(
+                        folder
+                            .names
+                            .difference(&names)
+                            .map(|name| ("entry removed", name)),
+                    )
+                {
+                    named = true;
+                    let path = if folder.relative.is_empty() {
+                        name.to_string_lossy().into_owned()
+                    } else {
+                        format!("{}/{}", folder.relative, name.to_string_lossy())
+                    };
+                    violations.push(Violation::files(
+                        reason,
+                        json!({"root": root_name, "path": path, "check": "quick"}),
+                    ));
+                }
+            }
+            Err(error) => {
+                named = true;
+                violations.push(Violation::files(
+                    "folder removed or unreadable",
+                    json!({"root": root_name, "path": folder.relative, "error": error.to_string(), "check": "quick"}),
+                ));
+            }
+        }
+        if !named {
+            violations.push(Violation::files(
+                "folder metadata changed",
+                json!({"root": root_name, "path": folder.relative, "fields": folder.meta.differences(&now), "check": "quick"}),
+            ));
+        }
+    }
+    for entry in &tree.entries {
+        match fs::symlink_metadata(&entry.absolute) {
+            Ok(metadata) => {
+                let now = Meta::of(&metadata);
+                if now != entry.meta {
+                    violations.push(Violation::files(
+                        "file metadata changed",
+                        json!({"root": root_name, "path": entry.relative, "fields": entry.meta.differences(&now), "check": "quick"}),
+                    ));
+                }
+            }
+            // Reported once, by its folder's listing, when it is gone.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => violations.push(Violation::files(
+                "file unreadable",
+                json!({"root": root_name, "path": entry.relative, "error": error.to_string(), "check": "quick"}),
+            )),
+        }
+    }
+}
