@@ -356,6 +356,7 @@ fn new_executables_in_tmp_are_reported_and_clean_tmp_removes_them() {
         std::process::id(),
         config(tmp.path(), Scope::DescendantsOf(idle.pid())),
     );
+    assert!(guard.tmp_watched());
     assert_eq!(guard.check(None), vec![]);
 
     fs::create_dir(tmp.path().join("nested")).unwrap();

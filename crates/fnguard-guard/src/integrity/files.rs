@@ -256,9 +256,9 @@ impl FileGuard {
         self.roots.iter().map(|root| root.tree.entries.len()).sum()
     }
 
-    /// Metadata of every entry and folder against init: changed, added,
-    /// removed, replaced or chmod-ed entries.
-    /// See the module documentation for what is compared when.
+    /// Metadata of entries and folders against init: changed, added,
+    /// removed, replaced or chmod-ed entries (see the module documentation
+    /// for what is compared when).
     pub fn quick_check(&mut self) -> Vec<Violation> {
         let mut violations = Vec::new();
         let quiet = match &self.watch {
@@ -489,7 +489,7 @@ fn watch_flags() -> inotify::WatchFlags {
 
 /// Reads every pending inotify event: whether there was any (an overflow
 /// and a read error count as events: fail closed).
-fn drain(fd: &OwnedFd) -> bool {
+pub(crate) fn drain(fd: &OwnedFd) -> bool {
     let mut buffer = [0u8; 4096];
     let mut any = false;
     loop {

@@ -31,7 +31,8 @@
 //!   (an extension exec-ed in place) is reported too.
 //! - **No new executable in the tmp folders** (see [`clean_tmp`]): an ELF
 //!   file, a `#!` script or a file with an execute bit that was not there,
-//!   unchanged, at init.
+//!   unchanged, at init. The folders are watched with inotify: while nothing
+//!   happens in them a check does not walk them.
 //!
 //! Which processes are looked at is the [`Scope`]: in Lambda every process
 //! of the sandbox's pid namespace; elsewhere (tests, a shared machine) the
@@ -171,6 +172,12 @@ impl ProcessGuard {
         });
         self.extend_baseline();
         Ok(())
+    }
+
+    /// Whether inotify watches the tmp folders (else every check walks
+    /// them, one `lstat` per file: worth a note in the log).
+    pub fn tmp_watched(&self) -> bool {
+        self.tmp.watched()
     }
 
     /// The recorded runtime's pid.

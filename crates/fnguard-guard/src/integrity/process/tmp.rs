@@ -10,12 +10,14 @@
 use std::collections::HashMap;
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::{inotify, Mode, OFlags};
 use serde_json::json;
 
+use crate::integrity::files::drain;
 use crate::integrity::Violation;
 
 /// Why a file counts as an executable.
@@ -92,10 +94,34 @@ enum Walked<'a> {
     Unreadable(&'a Path, io::Error),
 }
 
+/// What inotify reports on a watched tmp folder: anything that can make or
+/// change an executable in it, or a folder in it.
+fn watch_flags() -> inotify::WatchFlags {
+    use inotify::WatchFlags as W;
+    W::CREATE
+        | W::MODIFY
+        | W::CLOSE_WRITE
+        | W::ATTRIB
+        | W::MOVED_TO
+        | W::MOVED_FROM
+        | W::DELETE
+        | W::DELETE_SELF
+        | W::MOVE_SELF
+        | W::DONT_FOLLOW
+        | W::ONLYDIR
+}
+
 /// Visits every entry below `top` without following symlinks or leaving
 /// its filesystem; stops after `max_entries` (returns false then). A
-/// missing `top` is an empty folder.
-fn walk(top: &Path, max_entries: usize, mut visit: impl FnMut(Walked<'_>)) -> bool {
+/// missing `top` is an empty folder. With `watch`, each folder is watched
+/// before it is listed (so what appears after the listing raises an
+/// event); a folder that cannot be watched drops inotify altogether.
+fn walk(
+    top: &Path,
+    max_entries: usize,
+    watch: &mut Option<OwnedFd>,
+    mut visit: impl FnMut(Walked<'_>),
+) -> bool {
     let device = match fs::symlink_metadata(top) {
         Ok(metadata) if metadata.is_dir() => metadata.dev(),
         _ => return true,
@@ -103,6 +129,11 @@ fn walk(top: &Path, max_entries: usize, mut visit: impl FnMut(Walked<'_>)) -> bo
     let mut pending = vec![top.to_path_buf()];
     let mut count = 0usize;
     while let Some(folder) = pending.pop() {
+        if let Some(fd) = watch {
+            if inotify::add_watch(&*fd, &folder, watch_flags()).is_err() {
+                *watch = None;
+            }
+        }
         let listing = match fs::read_dir(&folder) {
             Ok(listing) => listing,
             Err(error) => {
@@ -148,7 +179,7 @@ pub struct Cleaned {
 /// function may cache data in `/tmp`).
 pub fn clean_tmp(tmp: &Path) -> Cleaned {
     let mut cleaned = Cleaned::default();
-    walk(tmp, usize::MAX, |walked| match walked {
+    walk(tmp, usize::MAX, &mut None, |walked| match walked {
         Walked::File(path, _) => match classify(path) {
             Ok(Some(_)) => match fs::remove_file(path) {
                 Ok(()) => cleaned.removed.push(path.to_path_buf()),
@@ -175,66 +206,93 @@ struct Judged {
     at_init: bool,
 }
 
-/// The executables of the tmp folders between checks. Files are judged
-/// again only when their ctime or size changed (a write or chmod changes
-/// the ctime), so a check costs one `lstat` per file.
+/// The executables of the tmp folders between checks. Every folder is
+/// watched with inotify: a check with no event pending is one `read` and
+/// repeats the last findings (so an executable is reported at every check
+/// while it stays). After an event (or without inotify) the folders are
+/// walked again, one `lstat` per file, and a file is read again only when
+/// its ctime or size changed (a write or chmod changes the ctime). What
+/// inotify does not report: writes through a shared mapping (`mmap`),
+/// which cannot add an execute bit.
 #[derive(Debug)]
 pub(crate) struct TmpWatch {
     dirs: Vec<PathBuf>,
     max_entries: usize,
     judged: HashMap<(u64, u64), Judged>,
+    watch: Option<OwnedFd>,
+    last: Vec<Violation>,
 }
 
 impl TmpWatch {
     /// Remembers what is in `dirs` now: executables found here are not
     /// reported later unless they change.
     pub(crate) fn new(dirs: Vec<PathBuf>, max_entries: usize) -> TmpWatch {
-        let mut watch = TmpWatch {
+        let mut tmp = TmpWatch {
             dirs,
             max_entries,
             judged: HashMap::new(),
+            watch: inotify::init(inotify::CreateFlags::NONBLOCK | inotify::CreateFlags::CLOEXEC)
+                .ok(),
+            last: Vec::new(),
         };
-        watch.scan(true);
-        watch
+        tmp.last = tmp.scan(true);
+        tmp
+    }
+
+    /// Whether inotify watches every tmp folder (else each check walks
+    /// them all).
+    pub(crate) fn watched(&self) -> bool {
+        self.watch.is_some()
     }
 
     /// New or changed executables, folders that cannot be listed, and a
     /// folder too full to check entirely.
     pub(crate) fn check(&mut self) -> Vec<Violation> {
-        self.scan(false)
+        if let Some(fd) = &self.watch {
+            if !drain(fd) {
+                return self.last.clone();
+            }
+        }
+        self.last = self.scan(false);
+        self.last.clone()
     }
 
     fn scan(&mut self, at_init: bool) -> Vec<Violation> {
         let mut violations = Vec::new();
         let mut judged = HashMap::with_capacity(self.judged.len());
         for dir in &self.dirs {
-            let complete = walk(dir, self.max_entries, |walked| match walked {
-                Walked::File(path, metadata) => {
-                    let key = (metadata.dev(), metadata.ino());
-                    let ctime = (metadata.ctime(), metadata.ctime_nsec());
-                    let size = metadata.size();
-                    let verdict = match self.judged.get(&key) {
-                        Some(seen) if seen.ctime == ctime && seen.size == size => *seen,
-                        _ => Judged {
-                            ctime,
-                            size,
-                            executable: classify(path).ok().flatten(),
-                            at_init,
-                        },
-                    };
-                    if let (Some(kind), false) = (verdict.executable, verdict.at_init) {
-                        violations.push(Violation::process(
-                            "new executable in tmp",
-                            json!({"path": path.display().to_string(), "kind": kind.name()}),
-                        ));
+            let complete = walk(
+                dir,
+                self.max_entries,
+                &mut self.watch,
+                |walked| match walked {
+                    Walked::File(path, metadata) => {
+                        let key = (metadata.dev(), metadata.ino());
+                        let ctime = (metadata.ctime(), metadata.ctime_nsec());
+                        let size = metadata.size();
+                        let verdict = match self.judged.get(&key) {
+                            Some(seen) if seen.ctime == ctime && seen.size == size => *seen,
+                            _ => Judged {
+                                ctime,
+                                size,
+                                executable: classify(path).ok().flatten(),
+                                at_init,
+                            },
+                        };
+                        if let (Some(kind), false) = (verdict.executable, verdict.at_init) {
+                            violations.push(Violation::process(
+                                "new executable in tmp",
+                                json!({"path": path.display().to_string(), "kind": kind.name()}),
+                            ));
+                        }
+                        judged.insert(key, verdict);
                     }
-                    judged.insert(key, verdict);
-                }
-                Walked::Unreadable(path, error) => violations.push(Violation::process(
-                    "tmp folder cannot be listed",
-                    json!({"path": path.display().to_string(), "error": error.to_string()}),
-                )),
-            });
+                    Walked::Unreadable(path, error) => violations.push(Violation::process(
+                        "tmp folder cannot be listed",
+                        json!({"path": path.display().to_string(), "error": error.to_string()}),
+                    )),
+                },
+            );
             if !complete {
                 violations.push(Violation::process(
                     "tmp folder too large to check",
