@@ -25,6 +25,28 @@
 //! - [`FileGuard::full_check`] hashes every file again against the manifest:
 //!   what metadata cannot show (a change below the filesystem, a clock set
 //!   back by root).
+//!
+//! ```no_run
+//! use fnguard_guard::integrity::files::{FileGuard, RootSpec};
+//! use fnguard_sign::minisign::PublicKey;
+//!
+//! fn start(key: PublicKey) {
+//!     let roots = [
+//!         RootSpec { path: "/var/task".into(), manifest: None, required: true },
+//!         RootSpec { path: "/opt".into(), manifest: None, required: false },
+//!     ];
+//!     match FileGuard::init(&roots, &[key], 100) {
+//!         Ok(mut guard) => {
+//!             // Log guard.notes(). Before each invocation (quick, and
+//!             // full every 100th call):
+//!             for violation in guard.check() {
+//!                 // log; enforce mode: fail closed
+//!             }
+//!         }
+//!         Err(violations) => { /* log each; enforce mode: init error */ }
+//!     }
+//! }
+//! ```
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;

@@ -37,6 +37,34 @@
 //! Which processes are looked at is the [`Scope`]: in Lambda every process
 //! of the sandbox's pid namespace; elsewhere (tests, a shared machine) the
 //! descendants of one process.
+//!
+//! ```no_run
+//! use fnguard_guard::integrity::process::{
+//!     clean_tmp, make_non_dumpable, pid_of_peer, ProcessConfig, ProcessGuard,
+//! };
+//! use std::net::SocketAddr;
+//! use std::path::Path;
+//!
+//! // Extension init: before anything else runs.
+//! make_non_dumpable().expect("prctl");
+//! let cleaned = clean_tmp(Path::new("/tmp")); // log cleaned.removed, cleaned.failed
+//! let mut guard = ProcessGuard::init(std::process::id(), ProcessConfig::lambda("127.0.0.1:9009"));
+//!
+//! // The proxy accepted a connection: who is it?
+//! # let (local, peer): (SocketAddr, SocketAddr) = ("127.0.0.1:9009".parse().unwrap(), "127.0.0.1:40000".parse().unwrap());
+//! let first: Vec<u32> = guard.runtime_pid().into_iter().collect();
+//! let caller = pid_of_peer(local, peer, &first);
+//! if guard.runtime_pid().is_none() {
+//!     if let Some(pid) = caller {
+//!         guard.record_runtime(pid).ok(); // Err: a Violation to log
+//!     }
+//! }
+//! // Before handing each invocation to the runtime:
+//! for violation in guard.check(caller) {
+//!     // log violation.control, violation.reason, violation.details;
+//!     // enforce mode: fail closed
+//! }
+//! ```
 
 mod peer;
 mod procfs;
