@@ -56,7 +56,7 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use fnguard_sign::manifest::{self, CompareOptions, Manifest};
+use fnguard_sign::manifest::{self, CompareOptions, FileKind, Manifest};
 use fnguard_sign::minisign::PublicKey;
 use fnguard_sign::package::{DigestChoice, Limits, MANIFEST_FILE, SIGNATURE_FILE};
 use fnguard_sign::seal::{self, Sources, VerifyError};
@@ -166,32 +166,34 @@ impl Meta {
     }
 }
 
-/// A file, symlink or special file of a root, as found at init.
-#[derive(Debug)]
+/// A file, symlink or special file of a root, as found at init. Its path
+/// is that of the manifest's entry at the same index (both are sorted by
+/// path): paths are held once, in the manifest.
+#[derive(Clone, Copy, Debug)]
 struct Entry {
-    /// Relative to the root, `/`-separated (as the manifest names it).
-    relative: String,
-    absolute: PathBuf,
     meta: Meta,
     /// A regular file with more than one link at init: it can be written
     /// through a name inotify does not watch.
     shared: bool,
 }
 
-/// A folder of a root, with its listing at init.
+/// A folder of a root. What it should list is derived from the manifest
+/// and the other folders when its metadata changes.
 #[derive(Debug)]
 struct Folder {
+    /// Relative to the root, `/`-separated; empty for the root itself.
     relative: String,
-    absolute: PathBuf,
     meta: Meta,
-    names: BTreeSet<OsString>,
 }
 
-/// A root as walked: folders first found first, entries sorted by path.
+/// A root as walked.
 #[derive(Debug, Default)]
 struct Tree {
     folders: Vec<Folder>,
+    /// Aligned with the manifest's files.
     entries: Vec<Entry>,
+    /// Names at the root that are not entries: the manifest's own files.
+    root_extras: Vec<OsString>,
 }
 
 /// One verified root.
@@ -296,7 +298,7 @@ impl FileGuard {
         self.tainted = true;
         violations.clear();
         for root in &self.roots {
-            quick_check_root(&root.path, &root.tree, &mut violations);
+            quick_check_root(root, &mut violations);
         }
         violations
     }
@@ -315,15 +317,14 @@ impl FileGuard {
         for step in 0..SWEEP_PER_CHECK.min(total) {
             let mut index = (self.cursor + step) % total;
             for root in &self.roots {
-                let name = root.path.display().to_string();
                 let folders = root.tree.folders.len();
                 if index < folders {
-                    check_folder(&name, &root.tree.folders[index], violations);
+                    check_folder(root, &root.tree.folders[index], violations);
                     break;
                 }
                 index -= folders;
                 if index < root.tree.entries.len() {
-                    check_entry(&name, &root.tree.entries[index], violations);
+                    check_entry(root, index, violations);
                     break;
                 }
                 index -= root.tree.entries.len();
@@ -331,9 +332,10 @@ impl FileGuard {
         }
         self.cursor = (self.cursor + SWEEP_PER_CHECK) % total;
         for root in &self.roots {
-            let name = root.path.display().to_string();
-            for entry in root.tree.entries.iter().filter(|entry| entry.shared) {
-                check_entry(&name, entry, violations);
+            for (index, entry) in root.tree.entries.iter().enumerate() {
+                if entry.shared {
+                    check_entry(root, index, violations);
+                }
             }
         }
     }
@@ -432,7 +434,7 @@ fn guard_root(
     }
     let limits = Limits::default();
     // Walked before hashing, compared after: see the module documentation.
-    let tree = walk(&spec.path, limits.max_entries, watch)
+    let (mut tree, walked) = walk(&spec.path, limits.max_entries, watch)
         .map_err(|error| refuse("root cannot be read", error))?;
     let sources = Sources {
         manifest: Some(manifest_path),
@@ -463,30 +465,45 @@ fn guard_root(
             )
         })
         .collect();
-    if violations.is_empty() {
-        // The walk must list exactly the manifest's entries, and nothing may
-        // have changed since: else something moved while it was hashed.
-        let walked: BTreeSet<&str> = tree.entries.iter().map(|e| e.relative.as_str()).collect();
-        let listed: BTreeSet<&str> = verified
-            .manifest
-            .files
-            .iter()
-            .map(|f| f.path.as_str())
-            .collect();
-        for path in walked.symmetric_difference(&listed) {
-            violations.push(Violation::files(
-                "root changed while it was verified",
-                json!({"root": root_name, "path": path, "check": "init"}),
-            ));
-        }
-        quick_check_root(&spec.path, &tree, &mut violations);
+    if !violations.is_empty() {
+        return Err(violations);
     }
+    // The walk must list exactly the manifest's entries, and nothing may
+    // have changed since: else something moved while it was hashed.
+    let walked_paths: BTreeSet<&str> = walked.iter().map(|(path, _)| path.as_str()).collect();
+    let listed: BTreeSet<&str> = verified
+        .manifest
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    for path in walked_paths.symmetric_difference(&listed) {
+        violations.push(Violation::files(
+            "root changed while it was verified",
+            json!({"root": root_name, "path": path, "check": "init"}),
+        ));
+    }
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    // Same paths, both sorted bytewise: aligned.
+    tree.entries = walked.into_iter().map(|(_, entry)| entry).collect();
+    let mut manifest = verified.manifest;
+    // full_check compares BLAKE3 only: the SHA-256 digests kept would cost
+    // about 90 bytes per file of the guard's memory (capped at 15 MB).
+    for file in &mut manifest.files {
+        if let FileKind::File { sha256, .. } = &mut file.kind {
+            *sha256 = String::new();
+        }
+    }
+    let root = GuardedRoot {
+        path: spec.path.clone(),
+        manifest,
+        tree,
+    };
+    quick_check_root(&root, &mut violations);
     if violations.is_empty() {
-        Ok(Some(GuardedRoot {
-            path: spec.path.clone(),
-            manifest: verified.manifest,
-            tree,
-        }))
+        Ok(Some(root))
     } else {
         Err(violations)
     }
@@ -525,14 +542,19 @@ pub(crate) fn drain(fd: &OwnedFd) -> bool {
     }
 }
 
-/// Walks `root` without following symlinks: every folder with its listing
-/// (watched with inotify before it is listed, so that nothing changed after
-/// the listing goes unseen), every other entry with its metadata. The
-/// manifest's own two files at the root are listed in the root's folder but
-/// are not entries (the manifest does not list itself). A folder that
-/// cannot be watched drops inotify altogether.
-fn walk(root: &Path, max_entries: usize, watch: &mut Option<OwnedFd>) -> Result<Tree, String> {
+/// Walks `root` without following symlinks: every folder (watched with
+/// inotify before it is listed, so that nothing changed after the listing
+/// goes unseen) and every other entry with its metadata, sorted by path.
+/// The manifest's own two files at the root are not entries (the manifest
+/// does not list itself). A folder that cannot be watched drops inotify
+/// altogether.
+fn walk(
+    root: &Path,
+    max_entries: usize,
+    watch: &mut Option<OwnedFd>,
+) -> Result<(Tree, Vec<(String, Entry)>), String> {
     let mut tree = Tree::default();
+    let mut entries = Vec::new();
     let mut pending = vec![(String::new(), root.to_path_buf())];
     let mut count = 0usize;
     while let Some((relative, absolute)) = pending.pop() {
@@ -543,7 +565,6 @@ fn walk(root: &Path, max_entries: usize, watch: &mut Option<OwnedFd>) -> Result<
         }
         let metadata =
             fs::symlink_metadata(&absolute).map_err(|e| format!("{}: {e}", absolute.display()))?;
-        let mut names = BTreeSet::new();
         let listing =
             fs::read_dir(&absolute).map_err(|e| format!("{}: {e}", absolute.display()))?;
         for item in listing {
@@ -559,45 +580,95 @@ fn walk(root: &Path, max_entries: usize, watch: &mut Option<OwnedFd>) -> Result<
                 format!("{relative}/{}", name.to_string_lossy())
             };
             let child_absolute = item.path();
-            names.insert(name);
             let child = fs::symlink_metadata(&child_absolute)
                 .map_err(|e| format!("{}: {e}", child_absolute.display()))?;
             if child.is_dir() {
                 pending.push((child_relative, child_absolute));
-            } else if !(relative.is_empty()
-                && (child_relative == MANIFEST_FILE || child_relative == SIGNATURE_FILE))
+            } else if relative.is_empty()
+                && (child_relative == MANIFEST_FILE || child_relative == SIGNATURE_FILE)
             {
-                tree.entries.push(Entry {
-                    relative: child_relative,
-                    absolute: child_absolute,
-                    meta: Meta::of(&child),
-                    shared: child.is_file() && child.nlink() > 1,
-                });
+                tree.root_extras.push(name);
+            } else {
+                entries.push((
+                    child_relative,
+                    Entry {
+                        meta: Meta::of(&child),
+                        shared: child.is_file() && child.nlink() > 1,
+                    },
+                ));
             }
         }
         tree.folders.push(Folder {
             relative,
-            absolute,
             meta: Meta::of(&metadata),
-            names,
         });
     }
-    tree.entries.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(tree)
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((tree, entries))
 }
 
-fn quick_check_root(root: &Path, tree: &Tree, violations: &mut Vec<Violation>) {
-    let root_name = root.display().to_string();
-    for folder in &tree.folders {
-        check_folder(&root_name, folder, violations);
+fn quick_check_root(root: &GuardedRoot, violations: &mut Vec<Violation>) {
+    for folder in &root.tree.folders {
+        check_folder(root, folder, violations);
     }
-    for entry in &tree.entries {
-        check_entry(&root_name, entry, violations);
+    for index in 0..root.tree.entries.len() {
+        check_entry(root, index, violations);
     }
 }
 
-fn check_folder(root_name: &str, folder: &Folder, violations: &mut Vec<Violation>) {
-    let now = match fs::symlink_metadata(&folder.absolute) {
+impl GuardedRoot {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn absolute(&self, relative: &str) -> PathBuf {
+        if relative.is_empty() {
+            self.path.clone()
+        } else {
+            self.path.join(relative)
+        }
+    }
+
+    /// What `folder` listed at init: the first component of every entry
+    /// below it, its subfolders (empty ones too), and at the root the
+    /// manifest's own files.
+    fn expected_names(&self, folder: &str) -> BTreeSet<OsString> {
+        let prefix = if folder.is_empty() {
+            String::new()
+        } else {
+            format!("{folder}/")
+        };
+        let mut names: BTreeSet<OsString> = self
+            .manifest
+            .files
+            .iter()
+            .filter_map(|file| file.path.strip_prefix(prefix.as_str()))
+            .filter_map(|rest| rest.split('/').next())
+            .map(OsString::from)
+            .collect();
+        for other in &self.tree.folders {
+            let parent_and_name = match other.relative.rsplit_once('/') {
+                Some((parent, name)) => Some((parent, name)),
+                None if !other.relative.is_empty() => Some(("", other.relative.as_str())),
+                None => None,
+            };
+            if let Some((parent, name)) = parent_and_name {
+                if parent == folder {
+                    names.insert(OsString::from(name));
+                }
+            }
+        }
+        if folder.is_empty() {
+            names.extend(self.tree.root_extras.iter().cloned());
+        }
+        names
+    }
+}
+
+fn check_folder(root: &GuardedRoot, folder: &Folder, violations: &mut Vec<Violation>) {
+    let root_name = root.name();
+    let absolute = root.absolute(&folder.relative);
+    let now = match fs::symlink_metadata(&absolute) {
         Ok(metadata) => Meta::of(&metadata),
         Err(error) => {
             violations.push(Violation::files(
@@ -614,17 +685,17 @@ fn check_folder(root_name: &str, folder: &Folder, violations: &mut Vec<Violation
     // it; else report the folder itself (an entry added then removed, a
     // chmod, a folder replaced by an identical one).
     let mut named = false;
-    match fs::read_dir(&folder.absolute) {
+    match fs::read_dir(&absolute) {
         Ok(listing) => {
             let names: BTreeSet<OsString> = listing
                 .filter_map(|item| item.ok().map(|item| item.file_name()))
                 .collect();
+            let expected = root.expected_names(&folder.relative);
             for (reason, name) in names
-                .difference(&folder.names)
+                .difference(&expected)
                 .map(|name| ("entry added", name))
                 .chain(
-                    folder
-                        .names
+                    expected
                         .difference(&names)
                         .map(|name| ("entry removed", name)),
                 )
@@ -657,14 +728,19 @@ fn check_folder(root_name: &str, folder: &Folder, violations: &mut Vec<Violation
     }
 }
 
-fn check_entry(root_name: &str, entry: &Entry, violations: &mut Vec<Violation>) {
-    match fs::symlink_metadata(&entry.absolute) {
+/// The entry at `index` (of the tree and of the manifest).
+fn check_entry(root: &GuardedRoot, index: usize, violations: &mut Vec<Violation>) {
+    let (Some(entry), Some(file)) = (root.tree.entries.get(index), root.manifest.files.get(index))
+    else {
+        return;
+    };
+    match fs::symlink_metadata(root.absolute(&file.path)) {
         Ok(metadata) => {
             let now = Meta::of(&metadata);
             if now != entry.meta {
                 violations.push(Violation::files(
                     "file metadata changed",
-                    json!({"root": root_name, "path": entry.relative, "fields": entry.meta.differences(&now), "check": "quick"}),
+                    json!({"root": root.name(), "path": file.path, "fields": entry.meta.differences(&now), "check": "quick"}),
                 ));
             }
         }
@@ -672,7 +748,7 @@ fn check_entry(root_name: &str, entry: &Entry, violations: &mut Vec<Violation>) 
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
         Err(error) => violations.push(Violation::files(
             "file unreadable",
-            json!({"root": root_name, "path": entry.relative, "error": error.to_string(), "check": "quick"}),
+            json!({"root": root.name(), "path": file.path, "error": error.to_string(), "check": "quick"}),
         )),
     }
 }
