@@ -407,3 +407,39 @@ fn quick_check_of_two_thousand_files_is_cheap() {
     assert!(quiet < 5_000, "{quiet} µs");
     assert!(full < 100_000, "{full} µs");
 }
+
+#[test]
+fn empty_folders_and_the_root_listing_are_guarded() {
+    let dir = TempDir::new("empty-folder");
+    package(dir.path());
+    fs::create_dir_all(dir.path().join("cache/empty")).unwrap();
+    let key = SecretKey::generate().unwrap();
+    sign(dir.path(), &key);
+    let mut guard = FileGuard::init(&[spec(dir.path())], &[key.public_key()], 0).unwrap();
+    assert_eq!(guard.quick_check(), vec![]);
+    fs::write(dir.path().join("cache/empty/dropped.so"), b"\x7fELF").unwrap();
+    fs::write(dir.path().join("sitecustomize.py"), b"import evil\n").unwrap();
+    // The manifest's own files at the root are expected there: only the
+    // two new names are reported.
+    assert_eq!(
+        summary(&guard.quick_check()),
+        vec![
+            ("entry added".into(), "cache/empty/dropped.so".into()),
+            ("entry added".into(), "sitecustomize.py".into()),
+        ]
+    );
+    fs::remove_file(dir.path().join("cache/empty/dropped.so")).unwrap();
+    fs::remove_file(dir.path().join("sitecustomize.py")).unwrap();
+    fs::remove_dir(dir.path().join("cache/empty")).unwrap();
+    let reasons = summary(&guard.quick_check());
+    assert!(
+        reasons.contains(&("entry removed".into(), "cache/empty".into())),
+        "{reasons:?}"
+    );
+    // The root's listing is as signed again, but its ctime says it was
+    // touched.
+    assert!(
+        reasons.contains(&("folder metadata changed".into(), String::new())),
+        "{reasons:?}"
+    );
+}
