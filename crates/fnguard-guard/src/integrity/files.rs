@@ -117,7 +117,9 @@ pub struct RootSpec {
 }
 
 /// Metadata that changes when an entry is written, replaced, renamed over,
-/// chmod-ed or re-linked.
+/// chmod-ed or re-linked. A symlink's target is not read: a symlink cannot
+/// be changed in place (only replaced, which changes its inode), and
+/// full_check compares the target with the manifest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Meta {
     dev: u64,
