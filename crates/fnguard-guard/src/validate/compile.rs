@@ -1,7 +1,7 @@
 //! Schema compilation: a JSON schema becomes an arena of nodes; `$ref`s are
 //! resolved to node indices once, so validation does no lookups by pointer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use regex::Regex;
 use serde_json::{Map, Number, Value};
@@ -109,8 +109,11 @@ struct Draft {
     draft4: bool,
 }
 
-struct Compiler {
+struct Compiler<'s> {
     nodes: Vec<Node>,
+    /// Schemas given a node index but not compiled yet: compilation walks a
+    /// work list, not the call stack, so a deep schema cannot overflow it.
+    queue: VecDeque<(usize, &'s Value, String, usize)>,
     by_pointer: HashMap<String, usize>,
     /// (node holding the `$ref`, decoded target pointer, pointer of the `$ref`)
     pending_refs: Vec<(usize, String, String)>,
@@ -121,11 +124,15 @@ pub(crate) fn compile(schema: &Value) -> Result<(Vec<Node>, usize), SchemaError>
     let draft = detect_draft(schema)?;
     let mut compiler = Compiler {
         nodes: Vec::new(),
+        queue: VecDeque::new(),
         by_pointer: HashMap::new(),
         pending_refs: Vec::new(),
         draft,
     };
     let root = compiler.schema(schema, "", 0)?;
+    while let Some((id, schema, pointer, depth)) = compiler.queue.pop_front() {
+        compiler.build(id, schema, &pointer, depth)?;
+    }
     for (node, target, at) in std::mem::take(&mut compiler.pending_refs) {
         let Some(&resolved) = compiler.by_pointer.get(&target) else {
             return Err(problem(
@@ -199,10 +206,11 @@ fn child(pointer: &str, name: &str) -> String {
     out
 }
 
-impl Compiler {
+impl<'s> Compiler<'s> {
+    /// Gives a schema its node index and queues it for compilation.
     fn schema(
         &mut self,
-        schema: &Value,
+        schema: &'s Value,
         pointer: &str,
         depth: usize,
     ) -> Result<usize, SchemaError> {
@@ -214,29 +222,35 @@ impl Compiler {
         }
         let id = self.nodes.len();
         self.by_pointer.insert(pointer.to_string(), id);
-        match schema {
-            Value::Bool(b) => {
-                self.nodes.push(Node::Bool(*b));
-                Ok(id)
+        self.nodes.push(Node::Bool(true));
+        self.queue
+            .push_back((id, schema, pointer.to_string(), depth));
+        Ok(id)
+    }
+
+    fn build(
+        &mut self,
+        id: usize,
+        schema: &'s Value,
+        pointer: &str,
+        depth: usize,
+    ) -> Result<(), SchemaError> {
+        self.nodes[id] = match schema {
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Object(map) => Node::Schema(Box::new(self.keywords(id, map, pointer, depth)?)),
+            _ => {
+                return Err(problem(
+                    pointer,
+                    "a schema must be an object or a boolean".into(),
+                ))
             }
-            Value::Object(map) => {
-                // Reserve the slot first so subschemas (and `$ref`s to this
-                // one) get their own indices.
-                self.nodes.push(Node::Bool(true));
-                let keywords = self.keywords(id, map, pointer, depth)?;
-                self.nodes[id] = Node::Schema(Box::new(keywords));
-                Ok(id)
-            }
-            _ => Err(problem(
-                pointer,
-                "a schema must be an object or a boolean".into(),
-            )),
-        }
+        };
+        Ok(())
     }
 
     fn sub(
         &mut self,
-        map: &Map<String, Value>,
+        map: &'s Map<String, Value>,
         key: &str,
         pointer: &str,
         depth: usize,
@@ -251,7 +265,7 @@ impl Compiler {
 
     fn schema_list(
         &mut self,
-        value: &Value,
+        value: &'s Value,
         pointer: &str,
         depth: usize,
         allow_empty: bool,
@@ -273,7 +287,7 @@ impl Compiler {
 
     fn schema_map(
         &mut self,
-        value: &Value,
+        value: &'s Value,
         pointer: &str,
         depth: usize,
     ) -> Result<Vec<(String, usize)>, SchemaError> {
@@ -293,7 +307,7 @@ impl Compiler {
     fn keywords(
         &mut self,
         id: usize,
-        map: &Map<String, Value>,
+        map: &'s Map<String, Value>,
         pointer: &str,
         depth: usize,
     ) -> Result<Keywords, SchemaError> {

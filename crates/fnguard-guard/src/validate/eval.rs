@@ -15,10 +15,12 @@ use serde_json::{Number, Value};
 use super::compile::{types, Keywords, Node};
 use super::{ValidationError, MAX_ERRORS};
 
-/// Schema applications nested deeper than this reject the event: only a
-/// `$ref` cycle that consumes no part of the event gets there (the event
-/// itself nests at most 128 levels). Measured safe on a 2 MiB thread stack
-/// in a debug build (tests/validate_limits.rs).
+/// Schema applications nested deeper than this reject the event: a `$ref`
+/// cycle that consumes no part of the event, or a very deep event under a
+/// schema that applies several subschemas per level. The walk recurses, so
+/// this bounds its stack: tests/validate_limits.rs runs the worst cases on a
+/// 2 MiB thread stack (a tokio worker's) in a debug build; they also pass on
+/// 1 MiB.
 const MAX_EVAL_DEPTH: usize = 400;
 
 /// Schema applications per event; above it the event is rejected. Bounds
