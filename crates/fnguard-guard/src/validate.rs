@@ -27,6 +27,11 @@
 //! `$schema`, `$id` (`id` in draft-04), `$comment`, `default`, `deprecated`,
 //! `readOnly`, `writeOnly`.
 //!
+//! `pattern` and `patternProperties` are ECMA-262 expressions, as JSON Schema
+//! says: `\d`, `\w`, `\b` are ASCII and `[`, `&&` are literal in a class
+//! (the regex crate's Unicode and set syntax are translated away);
+//! look-around and backreferences are refused at load.
+//!
 //! Formats are asserted (not only annotations): `date-time`, `date`, `time`
 //! (RFC 3339), `email` (dot-atom local part, host name or IP literal domain),
 //! `uuid`, `ipv4`, `ipv6`, `uri` (RFC 3986 absolute URI), `hostname`
@@ -114,7 +119,7 @@ pub enum Rejection {
         message: String,
     },
     /// The event is JSON but does not match the schema: at most
-    /// [`MAX_ERRORS`] errors, in document order of the schema.
+    /// [`MAX_ERRORS`] errors, in the order the keywords were checked.
     Invalid { errors: Vec<ValidationError> },
 }
 
@@ -139,7 +144,8 @@ impl Validator {
 
     /// Reads and compiles a JSON schema file; errors name the file (and the
     /// line and column of a syntax error).
-    pub fn from_file(path: &Path) -> Result<Validator, SchemaError> {
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Validator, SchemaError> {
+        let path = path.as_ref();
         let read_error = |source| SchemaError::Read {
             path: path.to_path_buf(),
             source,

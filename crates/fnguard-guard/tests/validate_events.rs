@@ -19,7 +19,7 @@ fn data(name: &str) -> PathBuf {
 
 fn load(name: &str) -> (Validator, Value) {
     let validator =
-        Validator::from_file(&data(&format!("{name}.schema.json"))).expect("schema loads");
+        Validator::from_file(data(&format!("{name}.schema.json"))).expect("schema loads");
     let event = std::fs::read(data(&format!("{name}.event.json"))).unwrap();
     (validator, serde_json::from_slice(&event).unwrap())
 }

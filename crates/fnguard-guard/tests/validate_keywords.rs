@@ -246,6 +246,29 @@ fn pattern_is_unanchored_search() {
 }
 
 #[test]
+fn pattern_follows_ecma_262_where_the_regex_crate_differs() {
+    // `\d` and `\w` are ASCII in ECMA-262: Arabic-Indic digits are not digits.
+    pass(json!({"pattern": "^\\d+$"}), json!("42"));
+    fail(json!({"pattern": "^\\d+$"}), json!("٤٢"), "pattern", "");
+    fail(json!({"pattern": "^\\w+$"}), json!("é"), "pattern", "");
+    // `$` is the end of the input, not before a final newline.
+    fail(json!({"pattern": "^[0-9]+$"}), json!("42\n"), "pattern", "");
+    // `[` and `&&` in a class are literal characters.
+    pass(json!({"pattern": "^[[&]+$"}), json!("[&["));
+    fail(json!({"pattern": "^[a&&b]$"}), json!("c"), "pattern", "");
+    pass(json!({"pattern": "^[a&&b]$"}), json!("&"));
+    // `\b` is an ASCII word boundary: `é` is not a word character there.
+    pass(json!({"pattern": "\\bid\\b"}), json!("the id field"));
+    pass(json!({"pattern": "\\bid\\b"}), json!("éidé"));
+    fail(
+        json!({"pattern": "\\bid\\b"}),
+        json!("kid_s"),
+        "pattern",
+        "",
+    );
+}
+
+#[test]
 fn formats() {
     let cases = [
         ("date-time", "2024-05-01T10:00:00.000Z", "2024-05-01"),

@@ -90,6 +90,10 @@ fn unsupported_formats_and_regexes() {
     let (pointer, problem) = refused(json!({"pattern": "^(?!admin)"}));
     assert_eq!(pointer, "/pattern");
     assert!(problem.contains("regular expression"), "{problem}");
+    // An empty class means something else to the regex crate.
+    let (pointer, problem) = refused(json!({"pattern": "^[]$"}));
+    assert_eq!(pointer, "/pattern");
+    assert!(problem.contains("empty class"), "{problem}");
     let (pointer, _) = refused(json!({"patternProperties": {"(": {}}}));
     assert_eq!(pointer, "/patternProperties/(");
 }

@@ -83,7 +83,8 @@ pub(crate) struct Keywords {
     pub unique_items: bool,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
-    pub pattern: Option<Regex>,
+    /// The compiled expression and the schema's text (for messages).
+    pub pattern: Option<(Regex, String)>,
     pub format: Option<Format>,
     pub minimum: Option<Number>,
     pub maximum: Option<Number>,
@@ -419,7 +420,9 @@ impl<'s> Compiler<'s> {
                 "minLength" => k.min_length = Some(count(value, &at)?),
                 "maxLength" => k.max_length = Some(count(value, &at)?),
                 "pattern" => match value {
-                    Value::String(source) => k.pattern = Some(regex(source, &at)?),
+                    Value::String(source) => {
+                        k.pattern = Some((regex(source, &at)?, source.clone()))
+                    }
                     _ => return Err(problem(&at, "pattern must be a string".into())),
                 },
                 "format" => match value {
@@ -571,15 +574,82 @@ fn count(value: &Value, at: &str) -> Result<u64, SchemaError> {
 }
 
 fn regex(source: &str, at: &str) -> Result<Regex, SchemaError> {
-    regex::RegexBuilder::new(source)
+    let translated = ecma_to_rust(source).ok_or_else(|| {
+        problem(
+            at,
+            format!("pattern {source:?} has an empty class `[]` or `[^]` (ECMA-262), which the regex crate reads differently; for any character use `[\\s\\S]`"),
+        )
+    })?;
+    regex::RegexBuilder::new(&translated)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| {
+            let reason = match e {
+                regex::Error::Syntax(text) => text.lines().last().unwrap_or_default().to_string(),
+                other => other.to_string(),
+            };
             problem(
                 at,
-                format!("pattern is not a supported regular expression: {e}"),
+                format!("pattern {source:?} is not a supported regular expression (no look-around or backreferences): {reason}"),
             )
         })
+}
+
+/// JSON Schema patterns are ECMA-262 regular expressions; the regex crate
+/// differs where it matters for validation: its `\d`, `\w` and `\b` are
+/// Unicode (`^\d+$` would accept Arabic-Indic digits), and inside a class
+/// `[` opens a nested class and `&&`, `~~` are set operations. Those are
+/// rewritten to ECMA-262's meaning; the rest of the syntax is shared (and
+/// `$` matches only at the end of the input in both, never before a final
+/// newline). `None` for an empty class (`[]`, `[^]`), which the regex crate
+/// would read differently.
+fn ecma_to_rust(source: &str) -> Option<String> {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut in_class = false;
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d') => out.push_str("[0-9]"),
+                Some('D') => out.push_str("[^0-9]"),
+                Some('w') => out.push_str("[0-9A-Za-z_]"),
+                Some('W') => out.push_str("[^0-9A-Za-z_]"),
+                // In a class `\b` is a backspace in ECMA-262.
+                Some('b') if in_class => out.push_str("\\x08"),
+                Some('b') => out.push_str("(?-u:\\b)"),
+                Some('B') if !in_class => out.push_str("(?-u:\\B)"),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' if in_class => out.push_str("\\["),
+            '&' | '~' if in_class => {
+                out.push('\\');
+                out.push(c);
+            }
+            '[' => {
+                in_class = true;
+                out.push(c);
+                let mut ahead = chars.clone();
+                if ahead.clone().next() == Some('^') {
+                    out.push('^');
+                    chars.next();
+                    ahead.next();
+                }
+                if ahead.next() == Some(']') {
+                    return None;
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 /// The JSON pointer of a local `$ref` ("#" or "#/..."), percent-decoded; the
@@ -603,4 +673,22 @@ fn local_ref(target: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ecma_to_rust;
+
+    #[test]
+    fn ecma_classes_become_ascii_and_class_syntax_literal() {
+        assert_eq!(ecma_to_rust(r"^\d+$").unwrap(), "^[0-9]+$");
+        assert_eq!(ecma_to_rust(r"\W\D").unwrap(), "[^0-9A-Za-z_][^0-9]");
+        assert_eq!(ecma_to_rust(r"\bx\B").unwrap(), r"(?-u:\b)x(?-u:\B)");
+        assert_eq!(ecma_to_rust(r"[\b\d]").unwrap(), r"[\x08[0-9]]");
+        assert_eq!(ecma_to_rust(r"[[a&&b~~c]").unwrap(), r"[\[a\&\&b\~\~c]");
+        // Escapes are kept whole: `\\d` is a backslash then `d`.
+        assert_eq!(ecma_to_rust(r"\\d\[").unwrap(), r"\\d\[");
+        assert_eq!(ecma_to_rust("[^]]"), None);
+        assert_eq!(ecma_to_rust("a[]"), None);
+    }
 }

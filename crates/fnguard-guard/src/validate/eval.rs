@@ -627,7 +627,7 @@ impl<'n> Walk<'n> {
                 );
             }
         }
-        if let Some(regex) = &k.pattern {
+        if let Some((regex, source)) = &k.pattern {
             check!(
                 self,
                 valid,
@@ -637,7 +637,7 @@ impl<'n> Walk<'n> {
                         collect,
                         path,
                         "pattern",
-                        format!("string does not match pattern {:?}", regex.as_str())
+                        format!("string does not match pattern {source:?}")
                     )
             );
         }
