@@ -37,7 +37,9 @@
 //! `uuid`, `ipv4`, `ipv6`, `uri` (RFC 3986 absolute URI), `hostname`
 //! (RFC 1123). Any other format is refused at load.
 //!
-//! Limits: the event is refused unparsed above `max_bytes`; JSON nested deeper
+//! Limits: the event is refused unparsed above `max_bytes` or above
+//! [`DEFAULT_MAX_VALUES`] JSON values (settable; a parsed value costs up to
+//! about 350 bytes, so this bounds the memory an event takes); JSON nested deeper
 //! than 128 levels is malformed (serde_json's recursion limit, so deep input
 //! never overflows the stack); schema evaluation is capped in depth (a `$ref`
 //! cycle) and in steps (nested `anyOf` over `$ref`), which reject the event.
@@ -68,7 +70,17 @@ pub const MAX_SCHEMA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub struct Validator {
     nodes: Vec<Node>,
     root: usize,
+    max_values: usize,
 }
+
+/// Default for [`Validator::with_max_values`]. A parsed JSON value costs up
+/// to about 350 bytes (serde_json with `preserve_order`, measured: `{"a":1}`
+/// objects), so 20,000 values stay under about 7 MB beside the event's
+/// string bytes, while a 1 MB event of `{"a":1},` would take 60 MB. Real
+/// events have hundreds (API Gateway) to a few thousand values (an S3 or
+/// DynamoDB batch of 100 records); a Kinesis batch of thousands of records
+/// needs more.
+pub const DEFAULT_MAX_VALUES: usize = 20_000;
 
 /// Why a schema could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +130,10 @@ pub enum Rejection {
         col: usize,
         message: String,
     },
+    /// The event holds more JSON values (scalars, arrays and objects) than
+    /// the limit ([`Validator::with_max_values`]); counted before parsing,
+    /// so the memory a parsed event takes stays bounded.
+    TooManyValues { limit: usize },
     /// The event is JSON but does not match the schema: at most
     /// [`MAX_ERRORS`] errors, in the order the keywords were checked.
     Invalid { errors: Vec<ValidationError> },
@@ -139,7 +155,18 @@ impl Validator {
     /// values, bad regular expressions and unresolvable `$ref`s are refused.
     pub fn compile(schema: &Value) -> Result<Validator, SchemaError> {
         let (nodes, root) = compile::compile(schema)?;
-        Ok(Validator { nodes, root })
+        Ok(Validator {
+            nodes,
+            root,
+            max_values: DEFAULT_MAX_VALUES,
+        })
+    }
+
+    /// Sets how many JSON values an event may hold (default
+    /// [`DEFAULT_MAX_VALUES`]); above it the event is refused unparsed.
+    pub fn with_max_values(mut self, limit: usize) -> Validator {
+        self.max_values = limit;
+        self
     }
 
     /// Reads and compiles a JSON schema file; errors name the file (and the
@@ -178,12 +205,18 @@ impl Validator {
     }
 
     /// Validates a raw event payload: size first (not parsed above
-    /// `max_bytes`), then JSON syntax, then the schema.
+    /// `max_bytes`), then the number of values, then JSON syntax, then the
+    /// schema.
     pub fn validate(&self, event: &[u8], max_bytes: usize) -> Result<(), Rejection> {
         if event.len() > max_bytes {
             return Err(Rejection::TooLarge {
                 size: event.len(),
                 limit: max_bytes,
+            });
+        }
+        if too_many_values(event, self.max_values) {
+            return Err(Rejection::TooManyValues {
+                limit: self.max_values,
             });
         }
         let instance: Value = serde_json::from_slice(event).map_err(|e| Rejection::Malformed {
@@ -210,6 +243,7 @@ impl Rejection {
     pub fn reason(&self) -> &'static str {
         match self {
             Rejection::TooLarge { .. } => "too_large",
+            Rejection::TooManyValues { .. } => "too_many_values",
             Rejection::Malformed { .. } => "malformed",
             Rejection::Invalid { .. } => "invalid",
         }
@@ -221,6 +255,9 @@ impl fmt::Display for Rejection {
         match self {
             Rejection::TooLarge { size, limit } => {
                 write!(f, "event is {size} bytes, more than the limit of {limit}")
+            }
+            Rejection::TooManyValues { limit } => {
+                write!(f, "event holds more than {limit} JSON values")
             }
             Rejection::Malformed { line, col, message } => {
                 write!(f, "event is not valid JSON at {line}:{col}: {message}")
@@ -249,6 +286,42 @@ impl fmt::Display for ValidationError {
             self.instance_path, self.keyword, self.message
         )
     }
+}
+
+/// Whether `event` holds more than `limit` JSON values, counted without
+/// parsing: one, plus each `,`, `[` and `{` outside strings (exact for valid
+/// JSON, one more per empty array or object). Each value takes at least one
+/// byte and a separator, so a short event is not scanned.
+fn too_many_values(event: &[u8], limit: usize) -> bool {
+    if event.len() < limit {
+        return false;
+    }
+    let mut count: usize = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in event {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else {
+            match byte {
+                b'"' => in_string = true,
+                b',' | b'[' | b'{' => {
+                    count += 1;
+                    if count > limit {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// serde_json's message without its " at line L column C" suffix (the

@@ -70,7 +70,11 @@ fn malformed_json_has_position_and_no_input_text() {
 #[test]
 fn hundred_thousand_nested_arrays_are_malformed_not_a_crash() {
     let outcome = on_small_stack(|| {
-        let validator = Validator::compile(&json!({"items": {"$ref": "#"}})).unwrap();
+        // Without a value limit, so the parser's depth limit is what stops
+        // it (the default limit would refuse 100,000 arrays first).
+        let validator = Validator::compile(&json!({"items": {"$ref": "#"}}))
+            .unwrap()
+            .with_max_values(usize::MAX);
         let mut deep = vec![b'['; 100_000];
         deep.extend(vec![b']'; 100_000]);
         let arrays = validator.validate(&deep, 1 << 20);
@@ -298,4 +302,47 @@ fn validator_is_shared_across_threads() {
         Err(Rejection::Invalid { .. })
     ));
     assert_eq!(validator.validate(b"{}", 10), Ok(()));
+}
+
+#[test]
+fn values_are_counted_before_parsing() {
+    let validator = Validator::compile(&json!({"type": "array"})).unwrap();
+    // An array and nine numbers: ten values.
+    let ten = b"[0,0,0,0,0,0,0,0,0]";
+    assert_eq!(validator.validate(ten, 100), Ok(()));
+    let strict = Validator::compile(&json!({"type": "array"}))
+        .unwrap()
+        .with_max_values(9);
+    assert_eq!(
+        strict.validate(ten, 100),
+        Err(Rejection::TooManyValues { limit: 9 })
+    );
+    assert_eq!(
+        strict.validate(ten, 100).unwrap_err().reason(),
+        "too_many_values"
+    );
+    // Separators inside strings (escaped quotes included) are not values.
+    let two = Validator::compile(&json!({"type": "array"}))
+        .unwrap()
+        .with_max_values(2);
+    assert_eq!(two.validate(br#"["a,b,[{\",,{[\\"]"#, 100), Ok(()));
+    assert_eq!(
+        two.validate(br#"["a",{}]"#, 100),
+        Err(Rejection::TooManyValues { limit: 2 })
+    );
+}
+
+#[test]
+fn default_value_limit_refuses_a_megabyte_of_tiny_objects() {
+    // 1 MB of `{"a":1},` parses into about 60 MB; refused before that.
+    let event = format!("[{}{{}}]", "{\"a\":1},".repeat((1 << 20) / 8));
+    match any_object().validate(event.as_bytes(), 2 << 20) {
+        Err(Rejection::TooManyValues { limit }) => {
+            assert_eq!(limit, fnguard_guard::validate::DEFAULT_MAX_VALUES);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A megabyte in one string is one value.
+    let body = format!("{{\"body\":\"{}\"}}", "x".repeat(1 << 20));
+    assert_eq!(any_object().validate(body.as_bytes(), 2 << 20), Ok(()));
 }
