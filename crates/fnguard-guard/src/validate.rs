@@ -33,7 +33,8 @@
 //! look-around and backreferences are refused at load.
 //!
 //! Formats are asserted (not only annotations): `date-time`, `date`, `time`
-//! (RFC 3339), `email` (dot-atom local part, host name or IP literal domain),
+//! (RFC 3339; second 60 only at 23:59 UTC), `email` (dot-atom local part:
+//! quoted local parts are refused though valid; host name or IP literal),
 //! `uuid`, `ipv4`, `ipv6`, `uri` (RFC 3986 absolute URI), `hostname`
 //! (RFC 1123). Any other format is refused at load.
 //!
@@ -224,12 +225,9 @@ impl Validator {
             col: e.column(),
             message: message_without_position(&e),
         })?;
-        self.validate_value(&instance)
-    }
-
-    /// Validates an already parsed event.
-    pub fn validate_value(&self, instance: &Value) -> Result<(), Rejection> {
-        let errors = eval::validate(&self.nodes, self.root, instance);
+        // Only parsed events reach the walk: serde_json's depth limit (128)
+        // is what keeps the recursive helpers (equality, hashing) shallow.
+        let errors = eval::validate(&self.nodes, self.root, &instance);
         if errors.is_empty() {
             Ok(())
         } else {

@@ -106,8 +106,8 @@ fn is_date(s: &str) -> bool {
     (1..=days).contains(&day)
 }
 
-/// RFC 3339 `full-time`: HH:MM:SS, optional fraction, then `Z` or ±HH:MM
-/// (second 60 allowed for a leap second).
+/// RFC 3339 `full-time`: HH:MM:SS, optional fraction, then `Z` or ±HH:MM.
+/// Second 60 (a leap second) only at 23:59 UTC once the offset is applied.
 fn is_time(s: &str) -> bool {
     let (Some(hour), Some(minute), Some(second)) = (
         s.get(0..2).and_then(|p| digits(p, 2)),
@@ -128,19 +128,29 @@ fn is_time(s: &str) -> bool {
         }
         rest = &fraction[n..];
     }
-    match rest {
-        "Z" | "z" => true,
+    // Minutes east of UTC.
+    let offset: i64 = match rest {
+        "Z" | "z" => 0,
         offset => {
-            let sign_ok = offset.starts_with('+') || offset.starts_with('-');
+            let sign = match offset.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return false,
+            };
             let oh = offset.get(1..3).and_then(|p| digits(p, 2));
             let om = offset.get(4..).and_then(|p| digits(p, 2));
-            sign_ok
-                && offset.len() == 6
-                && offset.as_bytes()[3] == b':'
-                && oh.is_some_and(|h| h <= 23)
-                && om.is_some_and(|m| m <= 59)
+            match (oh, om) {
+                (Some(h), Some(m))
+                    if offset.len() == 6 && offset.as_bytes()[3] == b':' && h <= 23 && m <= 59 =>
+                {
+                    sign * i64::from(h * 60 + m)
+                }
+                _ => return false,
+            }
         }
-    }
+    };
+    let utc_minute = (i64::from(hour * 60 + minute) - offset).rem_euclid(24 * 60);
+    second < 60 || utc_minute == 23 * 60 + 59
 }
 
 /// RFC 3339 `date-time`: full-date, `T` (or `t`), full-time.
@@ -178,9 +188,9 @@ fn is_hostname(s: &str) -> bool {
         })
 }
 
-/// RFC 5321 mailbox, the common form: a dot-atom local part (no quoted
-/// strings) of at most 64 characters, `@`, then a host name or an
-/// `[IPv4]`/`[IPv6:...]` literal.
+/// RFC 5321 mailbox, the common form: a dot-atom local part (quoted local
+/// parts are refused, though valid) of at most 64 characters, `@`, then a
+/// host name without a final dot or an `[IPv4]`/`[IPv6:...]` literal.
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.rsplit_once('@') else {
         return false;
@@ -195,18 +205,87 @@ fn is_email(s: &str) -> bool {
                     .all(|b| b.is_ascii_alphanumeric() || ATEXT.contains(&b))
         });
     let domain_ok = match domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
-        Some(literal) => match literal.strip_prefix("IPv6:") {
-            Some(v6) => v6.parse::<Ipv6Addr>().is_ok(),
-            None => literal.parse::<Ipv4Addr>().is_ok(),
+        Some(literal) => match literal.get(..5) {
+            Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => {
+                literal[5..].parse::<Ipv6Addr>().is_ok()
+            }
+            _ => literal.parse::<Ipv4Addr>().is_ok(),
         },
-        None => is_hostname(domain),
+        None => !domain.ends_with('.') && is_hostname(domain),
     };
     local_ok && domain_ok
 }
 
-/// RFC 3986 absolute URI: a scheme (a letter, then letters, digits, `+`, `-`,
-/// `.`), `:`, then only characters a URI may hold, every `%` followed by two
-/// hexadecimal digits. Relative references are not URIs.
+/// Whether every byte is an RFC 3986 unreserved or sub-delims character, one
+/// of `extra`, or part of a `%` and two hexadecimal digits.
+fn uri_chars(s: &str, extra: &[u8]) -> bool {
+    const SUB_DELIMS: &[u8] = b"!$&'()*+,;=";
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex_ok = bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+            if !hex_ok {
+                return false;
+            }
+            i += 3;
+        } else if b.is_ascii_alphanumeric()
+            || b"-._~".contains(&b)
+            || SUB_DELIMS.contains(&b)
+            || extra.contains(&b)
+        {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// RFC 3986 `authority`: `[userinfo "@"] host [":" port]`, the host an IP
+/// literal in brackets or a reg-name, the port digits.
+fn is_authority(authority: &str) -> bool {
+    let (userinfo, host_port) = match authority.split_once('@') {
+        Some((userinfo, rest)) => (userinfo, rest),
+        None => ("", authority),
+    };
+    if !uri_chars(userinfo, b":") {
+        return false;
+    }
+    let (host_ok, port) = if let Some(literal) = host_port.strip_prefix('[') {
+        let Some((inside, after)) = literal.split_once(']') else {
+            return false;
+        };
+        let ip_future = inside
+            .strip_prefix(['v', 'V'])
+            .and_then(|v| v.split_once('.'))
+            .is_some_and(|(version, rest)| {
+                !version.is_empty()
+                    && version.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !rest.is_empty()
+                    && uri_chars(rest, b":")
+            });
+        let port = match after {
+            "" => Some(""),
+            after => after.strip_prefix(':'),
+        };
+        (inside.parse::<Ipv6Addr>().is_ok() || ip_future, port)
+    } else {
+        match host_port.split_once(':') {
+            Some((host, port)) => (uri_chars(host, b""), Some(port)),
+            None => (uri_chars(host_port, b""), Some("")),
+        }
+    };
+    host_ok && port.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// RFC 3986 `URI`: a scheme (a letter, then letters, digits, `+`, `-`,
+/// `.`), `:`, then `//authority` and a path, or a path alone, then
+/// `?query` and `#fragment`, each with only the characters its part allows
+/// and `%` followed by two hexadecimal digits. Relative references are not
+/// URIs.
 fn is_uri(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
@@ -218,25 +297,22 @@ fn is_uri(s: &str) -> bool {
         && scheme
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
-    const ALLOWED: &[u8] = b"-._~:/?#[]@!$&'()*+,;=";
-    let bytes = rest.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' {
-            let hex_ok = bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-            if !hex_ok {
+    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (hier, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = match hier.strip_prefix("//") {
+        Some(after) => {
+            let (authority, path) = after.find('/').map_or((after, ""), |i| after.split_at(i));
+            if !is_authority(authority) {
                 return false;
             }
-            i += 3;
-        } else if b.is_ascii_alphanumeric() || ALLOWED.contains(&b) {
-            i += 1;
-        } else {
-            return false;
+            path
         }
-    }
+        None => hier,
+    };
     scheme_ok
+        && uri_chars(path, b":@/")
+        && uri_chars(query, b":@/?")
+        && uri_chars(fragment, b":@/?")
 }
 
 #[cfg(test)]
@@ -288,6 +364,69 @@ mod tests {
         assert!(!is_uri("https://example.com/a b"));
         assert!(!is_uri("https://example.com/%zz"));
         assert!(!is_uri("1http://example.com"));
+    }
+
+    #[test]
+    fn leap_second_only_at_the_last_utc_minute() {
+        assert!(is_date_time("1998-12-31T23:59:60Z"));
+        assert!(is_date_time("1998-12-31T15:59:60.123-08:00"));
+        assert!(is_date_time("1999-01-01T01:29:60+01:30"));
+        assert!(!is_date_time("1998-12-31T23:58:60Z"));
+        assert!(!is_date_time("1998-12-31T22:59:60Z"));
+        assert!(!is_date_time("1998-12-31T23:59:61Z"));
+        assert!(!is_date_time("1963-06-19T08:30:06.28123+01:00Z"));
+        assert!(!is_date_time("1990-12-31T15:59:59-24:00"));
+    }
+
+    #[test]
+    fn uri_authority_and_parts() {
+        for good in [
+            "http://foo.com/blah_(wikipedia)_blah#cite-1",
+            "http://-.~_!$&'()*+,;=:%40:80%2f::::::@example.com",
+            "ldap://[2001:db8::7]/c=GB?objectClass?one",
+            "mailto:John.Doe@example.com",
+            "tel:+1-816-555-1212",
+            "http://a.com:",
+            "http://:80",
+            "http://user@",
+            "http://[v1.fe80::a+en1]/",
+            "http://999.999.999.999/",
+        ] {
+            assert!(is_uri(good), "{good}");
+        }
+        for bad in [
+            "//foo.bar/?baz=qux#quux",
+            "abc",
+            "https://[@example.org/test.txt",
+            "http://example.com:abc/path",
+            "http://a.com:8:0",
+            "http://a.com::",
+            "https://example.org/foobar®.txt",
+            "https://example.org/foobar{}.txt",
+            "https://example.org/foo\\bar",
+            "http://example.com/%A",
+            "ht_tp://example.com",
+            "http://a@b@c/",
+            "http://[::1/",
+        ] {
+            assert!(!is_uri(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_domains() {
+        assert!(is_email("a@[ipv6:::1]"));
+        assert!(is_email("test@io"));
+        assert!(!is_email("test@iana.org."));
+        assert!(!is_email("a@[]"));
+        assert!(!is_email("a@[1.2.3]"));
+        assert!(!is_email("test@a[255.255.255.255]"));
+        assert!(!is_email("a@b@c.org"));
+        assert!(!is_email("test@iana.org\n"));
+        assert!(
+            !is_email("\"quoted\"@example.com"),
+            "quoted local parts are refused"
+        );
     }
 
     #[test]
