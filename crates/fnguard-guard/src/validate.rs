@@ -24,7 +24,8 @@
 //! `$ref` to a JSON pointer in the same document (`#`, `#/$defs/..`,
 //! `#/definitions/..`, any `#/...`), `$defs`, `definitions`.
 //! Annotations accepted and ignored: `title`, `description`, `examples`,
-//! `$schema`, `$id` (`id` in draft-04), `$comment`, `default`, `deprecated`,
+//! `$schema`, `$id` (`id` in draft-04; at the root only: below it, it would
+//! change how `$ref` resolves), `$comment`, `default`, `deprecated`,
 //! `readOnly`, `writeOnly`.
 //!
 //! `pattern` and `patternProperties` are ECMA-262 expressions, as JSON Schema

@@ -113,6 +113,13 @@ fn refs_must_be_local_and_resolvable() {
     assert!(problem.contains("not a schema"), "{problem}");
     let (pointer, _) = refused(json!({"$ref": "#/$defs/a%zz"}));
     assert_eq!(pointer, "/$ref");
+    // An embedded `$id` would change what `#/...` means below it.
+    let (pointer, problem) = refused(json!({
+        "$id": "https://example.com/root.json",
+        "$defs": {"a": {"$id": "a.json", "$defs": {"x": {}}, "$ref": "#/$defs/x"}, "x": {}}
+    }));
+    assert_eq!(pointer, "/$defs/a/$id");
+    assert!(problem.contains("below the root"), "{problem}");
 }
 
 #[test]

@@ -316,7 +316,17 @@ impl<'s> Compiler<'s> {
         let has_ref = map.contains_key("$ref");
         for (key, value) in map {
             let at = child(pointer, key);
-            if ANNOTATIONS.contains(&key.as_str()) || (self.draft.draft4 && key == "id") {
+            let is_id = key == "$id" || (self.draft.draft4 && key == "id");
+            if is_id && !pointer.is_empty() {
+                // An embedded identifier changes the base `$ref`s below it
+                // resolve against; references here always resolve in the
+                // whole document, so refuse rather than resolve wrongly.
+                return Err(problem(
+                    &at,
+                    format!("{key} below the root is not supported ($ref resolves against the whole document)"),
+                ));
+            }
+            if is_id || ANNOTATIONS.contains(&key.as_str()) {
                 continue;
             }
             if has_ref
