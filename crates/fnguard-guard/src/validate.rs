@@ -247,6 +247,25 @@ impl Rejection {
             Rejection::Invalid { .. } => "invalid",
         }
     }
+
+    /// The `details` object of the security log line for this rejection:
+    /// the reason and its numbers, positions or errors, never event text.
+    pub fn details(&self) -> Value {
+        match self {
+            Rejection::TooLarge { size, limit } => {
+                serde_json::json!({"reason": self.reason(), "size": size, "limit": limit})
+            }
+            Rejection::TooManyValues { limit } => {
+                serde_json::json!({"reason": self.reason(), "limit": limit})
+            }
+            Rejection::Malformed { line, col, message } => serde_json::json!({
+                "reason": self.reason(), "line": line, "col": col, "message": message
+            }),
+            Rejection::Invalid { errors } => {
+                serde_json::json!({"reason": self.reason(), "errors": errors})
+            }
+        }
+    }
 }
 
 impl fmt::Display for Rejection {

@@ -346,3 +346,35 @@ fn default_value_limit_refuses_a_megabyte_of_tiny_objects() {
     let body = format!("{{\"body\":\"{}\"}}", "x".repeat(1 << 20));
     assert_eq!(any_object().validate(body.as_bytes(), 2 << 20), Ok(()));
 }
+
+#[test]
+fn rejection_details_for_the_security_log() {
+    let validator = Validator::compile(&json!({"properties": {"pin": {"maxLength": 4}}})).unwrap();
+    let invalid = validator
+        .validate(br#"{"pin": "123456"}"#, 100)
+        .unwrap_err();
+    assert_eq!(
+        invalid.details(),
+        json!({"reason": "invalid", "errors": [{
+            "instance_path": "/pin", "keyword": "maxLength",
+            "message": "string is longer than 4 characters"
+        }]})
+    );
+    assert!(!invalid.details().to_string().contains("123456"));
+    assert_eq!(
+        validator.validate(b"{}", 1).unwrap_err().details(),
+        json!({"reason": "too_large", "size": 2, "limit": 1})
+    );
+    assert_eq!(
+        validator
+            .validate(b"{\"pin\": 12", 100)
+            .unwrap_err()
+            .details(),
+        json!({"reason": "malformed", "line": 1, "col": 10, "message": "EOF while parsing an object"})
+    );
+    let strict = Validator::compile(&json!({})).unwrap().with_max_values(1);
+    assert_eq!(
+        strict.validate(b"[1]", 100).unwrap_err().details(),
+        json!({"reason": "too_many_values", "limit": 1})
+    );
+}
