@@ -47,6 +47,25 @@
 //! cycle) and in steps (nested `anyOf` over `$ref`), which reject the event.
 //! Messages never quote the event's values (they may be secrets), only the
 //! schema's; property names in instance paths are cut at 64 bytes.
+//!
+//! ```
+//! use fnguard_guard::validate::{Rejection, Validator};
+//!
+//! let schema = serde_json::json!({
+//!     "type": "object",
+//!     "required": ["orderId"],
+//!     "properties": {"orderId": {"type": "string", "pattern": "^[0-9]{1,12}$"}}
+//! });
+//! let validator = Validator::compile(&schema)?; // or Validator::from_file(path)?
+//! assert_eq!(validator.validate(br#"{"orderId": "42"}"#, 256 * 1024), Ok(()));
+//! let Err(Rejection::Invalid { errors }) = validator.validate(br#"{"orderId": "x"}"#, 256 * 1024)
+//! else {
+//!     panic!("invalid")
+//! };
+//! assert_eq!(errors[0].instance_path, "/orderId");
+//! assert_eq!(errors[0].keyword, "pattern");
+//! # Ok::<(), fnguard_guard::validate::SchemaError>(())
+//! ```
 
 mod compile;
 mod eval;
