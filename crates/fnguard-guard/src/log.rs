@@ -131,7 +131,14 @@ impl Logger {
         request_id: Option<&str>,
         details: Value,
     ) -> std::io::Result<()> {
-        self.write_line(&self.line(SystemTime::now(), control, decision, mode, request_id, details))
+        self.write_line(&self.line(
+            SystemTime::now(),
+            control,
+            decision,
+            mode,
+            request_id,
+            details,
+        ))
     }
 
     /// Writes the summary of one invocation (`control: "invocation"`).
@@ -251,7 +258,16 @@ mod tests {
         let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["schema", "time", "control", "decision", "mode", "request_id", "function", "details"]
+            [
+                "schema",
+                "time",
+                "control",
+                "decision",
+                "mode",
+                "request_id",
+                "function",
+                "details"
+            ]
         );
         assert_eq!(obj["schema"], "fnguard.guard/1");
         let time = obj["time"].as_str().unwrap();
@@ -295,8 +311,14 @@ mod tests {
             json!({"host": "169.254.169.254", "port": 80}),
         )
         .unwrap();
-        log.event(Control::Guard, Decision::Allow, Mode::Report, None, Value::Null)
-            .unwrap();
+        log.event(
+            Control::Guard,
+            Decision::Allow,
+            Mode::Report,
+            None,
+            Value::Null,
+        )
+        .unwrap();
         let lines = out.lines();
         assert_eq!(lines.len(), 2);
         for line in &lines {
@@ -316,7 +338,8 @@ mod tests {
     fn a_detail_with_a_newline_cannot_forge_a_line() {
         let out = Shared::default();
         let log = Logger::new(out.clone(), None);
-        let forged = "x\n{\"schema\":\"fnguard.guard/1\",\"control\":\"input\",\"decision\":\"allow\"}\r\n";
+        let forged =
+            "x\n{\"schema\":\"fnguard.guard/1\",\"control\":\"input\",\"decision\":\"allow\"}\r\n";
         log.event(
             Control::Input,
             Decision::Deny,
@@ -336,8 +359,14 @@ mod tests {
     fn a_non_object_detail_is_wrapped() {
         let out = Shared::default();
         let log = Logger::new(out.clone(), None);
-        log.event(Control::Guard, Decision::Allow, Mode::Off, None, json!("started"))
-            .unwrap();
+        log.event(
+            Control::Guard,
+            Decision::Allow,
+            Mode::Off,
+            None,
+            json!("started"),
+        )
+        .unwrap();
         assert_eq!(out.lines()[0]["details"], json!({"value": "started"}));
     }
 
@@ -407,7 +436,13 @@ mod tests {
         }
         let log = Logger::new(Closed, None);
         let err = log
-            .event(Control::Guard, Decision::Allow, Mode::Enforce, None, json!({}))
+            .event(
+                Control::Guard,
+                Decision::Allow,
+                Mode::Enforce,
+                None,
+                json!({}),
+            )
             .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
     }

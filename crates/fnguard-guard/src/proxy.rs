@@ -102,9 +102,15 @@ pub enum Verdict {
     Pass,
     /// Answer this invocation with an error upstream; never give it to the
     /// runtime; fetch the next event for it.
-    Reject { error_type: String, message: String },
+    Reject {
+        error_type: String,
+        message: String,
+    },
     /// As `Reject`, then stop: the environment must be reset.
-    Fatal { error_type: String, message: String },
+    Fatal {
+        error_type: String,
+        message: String,
+    },
 }
 
 /// A check run on every invocation before the runtime gets the event. Gates
@@ -184,12 +190,13 @@ impl RuntimeProxy {
         gates: Vec<Arc<dyn InvocationGate>>,
     ) -> Result<RuntimeProxy, ProxyError> {
         let upstream = Upstream::new(&settings.upstream)?;
-        let listener = TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| ProxyError::Bind {
-                listen: settings.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| ProxyError::Bind {
+                    listen: settings.listen,
+                    source,
+                })?;
         let local_addr = listener.local_addr().map_err(|source| ProxyError::Bind {
             listen: settings.listen,
             source,
@@ -435,7 +442,11 @@ fn run_gates(gates: &[Arc<dyn InvocationGate>], ctx: &InvokeContext<'_>) -> Verd
     Verdict::Pass
 }
 
-async fn read_event(body: ProxyBody, headers: &HeaderMap, limit: usize) -> Result<Bytes, ReadError> {
+async fn read_event(
+    body: ProxyBody,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, ReadError> {
     // A declared length above the limit is refused before reading a byte.
     let declared = headers
         .get(CONTENT_LENGTH)
@@ -595,7 +606,13 @@ fn path_segment(text: &str) -> String {
 fn header_text(text: &str) -> HeaderValue {
     let clean: String = text
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect();
     HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static("Fnguard.Error"))
 }
@@ -613,7 +630,10 @@ mod tests {
         headers.insert("expect", HeaderValue::from_static("100-continue"));
         headers.insert("host", HeaderValue::from_static("127.0.0.1:9009"));
         headers.insert("transfer-encoding", HeaderValue::from_static("chunked"));
-        headers.insert("trailer", HeaderValue::from_static("lambda-runtime-function-error-type"));
+        headers.insert(
+            "trailer",
+            HeaderValue::from_static("lambda-runtime-function-error-type"),
+        );
         headers.insert(
             "lambda-runtime-function-response-mode",
             HeaderValue::from_static("streaming"),
@@ -622,7 +642,11 @@ mod tests {
         let names: Vec<&str> = kept.keys().map(|k| k.as_str()).collect();
         assert_eq!(
             names,
-            ["transfer-encoding", "trailer", "lambda-runtime-function-response-mode"]
+            [
+                "transfer-encoding",
+                "trailer",
+                "lambda-runtime-function-response-mode"
+            ]
         );
     }
 

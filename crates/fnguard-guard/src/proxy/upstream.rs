@@ -129,9 +129,7 @@ impl Upstream {
         &self,
         mut request: Request<ProxyBody>,
     ) -> Result<Response<ProxyBody>, UpstreamError> {
-        request
-            .headers_mut()
-            .insert(HOST, self.inner.host.clone());
+        request.headers_mut().insert(HOST, self.inner.host.clone());
         let method = request.method().to_string();
         let path = request.uri().path().to_string();
         let mut sender = match self.pooled().await {
@@ -196,7 +194,9 @@ impl Upstream {
                 }
             };
         // Small requests and answers: do not wait to coalesce them.
-        stream.set_nodelay(true).map_err(|e| failed(e.to_string()))?;
+        stream
+            .set_nodelay(true)
+            .map_err(|e| failed(e.to_string()))?;
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| failed(e.to_string()))?;
