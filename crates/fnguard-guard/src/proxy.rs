@@ -37,6 +37,7 @@
 pub mod upstream;
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -50,6 +51,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
+use crate::config::{FailPolicy, Mode};
+use crate::log::{Control, Decision, Logger};
 use upstream::{read_limited, BoxError, ProxyBody, ReadError, Upstream, UpstreamError};
 
 /// Where every Runtime API path starts.
@@ -64,6 +67,9 @@ pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
 
 /// The error type posted upstream for an event above the proxy's limit.
 pub const EVENT_TOO_LARGE: &str = "Fnguard.EventTooLarge";
+/// The error type of the fatal verdict a panicking gate turns into when the
+/// guard fails closed.
+pub const GUARD_FAILURE: &str = "Fnguard.GuardFailure";
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) are about one connection and are
 /// not forwarded. `Expect` is answered by the proxy's own server (it sends
@@ -140,6 +146,13 @@ pub struct ProxySettings {
     /// Events above this size are answered upstream with
     /// [`EVENT_TOO_LARGE`] and never reach the gates or the runtime.
     pub max_event_bytes: usize,
+    /// What a gate that panics means: `Closed` makes it a fatal verdict,
+    /// `Open` logs it and goes on to the next gate (`FNGUARD_FAIL`).
+    pub fail: FailPolicy,
+    /// Where the proxy logs its own failures (control `guard`, mode
+    /// `enforce` when failing closed, `report` when failing open). The
+    /// gates log their own decisions.
+    pub logger: Option<Logger>,
 }
 
 impl ProxySettings {
@@ -148,6 +161,8 @@ impl ProxySettings {
             listen,
             upstream: upstream.to_string(),
             max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
+            fail: FailPolicy::Closed,
+            logger: None,
         }
     }
 }
@@ -178,9 +193,25 @@ struct State {
     upstream: Upstream,
     gates: Vec<Arc<dyn InvocationGate>>,
     max_event_bytes: usize,
+    fail: FailPolicy,
+    logger: Option<Logger>,
     /// Set by the first fatal verdict: from then on the runtime gets nothing.
     stopped: AtomicBool,
     fatal: mpsc::UnboundedSender<FatalReport>,
+}
+
+impl State {
+    /// Logs a failure of the proxy itself. A lost log line cannot be
+    /// reported anywhere else, so its error is dropped.
+    fn log_guard(&self, decision: Decision, request_id: Option<&str>, details: serde_json::Value) {
+        if let Some(logger) = &self.logger {
+            let mode = match self.fail {
+                FailPolicy::Closed => Mode::Enforce,
+                FailPolicy::Open => Mode::Report,
+            };
+            let _ = logger.event(Control::Guard, decision, mode, request_id, details);
+        }
+    }
 }
 
 impl RuntimeProxy {
@@ -206,6 +237,8 @@ impl RuntimeProxy {
             upstream,
             gates,
             max_event_bytes: settings.max_event_bytes,
+            fail: settings.fail,
+            logger: settings.logger,
             stopped: AtomicBool::new(false),
             fatal: fatal_tx,
         });
@@ -318,7 +351,7 @@ async fn forward(state: &State, request: Request<Incoming>) -> Response<ProxyBod
     *upstream_request.headers_mut() = forwarded_headers(&parts.headers);
     match state.upstream.send(upstream_request).await {
         Ok(response) => strip_response(response),
-        Err(e) => upstream_failure(&e),
+        Err(e) => upstream_failure(state, &e),
     }
 }
 
@@ -335,7 +368,7 @@ async fn next_invocation(
         *request.headers_mut() = forwarded_headers(runtime_headers);
         let response = match state.upstream.send(request).await {
             Ok(response) => response,
-            Err(e) => return upstream_failure(&e),
+            Err(e) => return upstream_failure(state, &e),
         };
         let (parts, body) = response.into_parts();
         if parts.status != StatusCode::OK {
@@ -344,11 +377,9 @@ async fn next_invocation(
             return strip_response(Response::from_parts(parts, body));
         }
         let Some(request_id) = request_id_of(&parts.headers) else {
-            return error_response(
-                StatusCode::BAD_GATEWAY,
-                "Fnguard.UpstreamProtocol",
-                "the Runtime API sent an event without Lambda-Runtime-Aws-Request-Id",
-            );
+            let message = "the Runtime API sent an event without Lambda-Runtime-Aws-Request-Id";
+            state.log_guard(Decision::Deny, None, json!({ "reason": message }));
+            return error_response(StatusCode::BAD_GATEWAY, "Fnguard.UpstreamProtocol", message);
         };
 
         let event = match read_event(body, &parts.headers, state.max_event_bytes).await {
@@ -358,19 +389,30 @@ async fn next_invocation(
                     "the event is larger than the {} bytes fnguard accepts",
                     state.max_event_bytes
                 );
+                state.log_guard(
+                    Decision::Deny,
+                    Some(&request_id),
+                    json!({ "reason": "event too large", "limit_bytes": state.max_event_bytes }),
+                );
                 match post_error(state, &request_id, EVENT_TOO_LARGE, &message).await {
                     Ok(()) => continue,
                     Err(e) => return undeliverable(state, &request_id, &e),
                 }
             }
             Err(e @ ReadError::Broken(_)) => {
+                let message = format!(
+                    "reading event {request_id} from the Runtime API at {} failed: {e}",
+                    state.upstream.authority()
+                );
+                state.log_guard(
+                    Decision::Deny,
+                    Some(&request_id),
+                    json!({ "reason": "upstream failure", "error": message }),
+                );
                 return error_response(
                     StatusCode::BAD_GATEWAY,
                     "Fnguard.UpstreamUnavailable",
-                    &format!(
-                        "reading event {request_id} from the Runtime API at {} failed: {e}",
-                        state.upstream.authority()
-                    ),
+                    &message,
                 );
             }
         };
@@ -382,7 +424,7 @@ async fn next_invocation(
             headers: &parts.headers,
             body: &event,
         };
-        let verdict = run_gates(&state.gates, &ctx);
+        let verdict = run_gates(state, &ctx);
         match verdict {
             Verdict::Pass => {
                 let mut response = Response::new(Full::new(event).map_err(|n| match n {}).boxed());
@@ -431,10 +473,40 @@ fn request_id_of(headers: &HeaderMap) -> Option<String> {
     (!id.is_empty()).then(|| id.to_string())
 }
 
-/// The first verdict other than `Pass`, in the gates' order.
-fn run_gates(gates: &[Arc<dyn InvocationGate>], ctx: &InvokeContext<'_>) -> Verdict {
-    for gate in gates {
-        let verdict = gate.before_invoke(ctx);
+/// The first verdict other than `Pass`, in the gates' order. A gate that
+/// panics is a failure of the guard: fatal when failing closed, skipped
+/// (and logged) when failing open.
+fn run_gates(state: &State, ctx: &InvokeContext<'_>) -> Verdict {
+    for (index, gate) in state.gates.iter().enumerate() {
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| gate.before_invoke(ctx)));
+        let verdict = match outcome {
+            Ok(verdict) => verdict,
+            Err(_) => {
+                // The panic's text is not logged: it could quote the event.
+                let reason = format!("check {index} of the Runtime API proxy panicked");
+                match state.fail {
+                    FailPolicy::Closed => {
+                        state.log_guard(
+                            Decision::Deny,
+                            Some(ctx.request_id),
+                            json!({ "reason": reason, "fail": "closed" }),
+                        );
+                        Verdict::Fatal {
+                            error_type: GUARD_FAILURE.into(),
+                            message: reason,
+                        }
+                    }
+                    FailPolicy::Open => {
+                        state.log_guard(
+                            Decision::Allow,
+                            Some(ctx.request_id),
+                            json!({ "reason": reason, "fail": "open" }),
+                        );
+                        Verdict::Pass
+                    }
+                }
+            }
+        };
         if verdict != Verdict::Pass {
             return verdict;
         }
@@ -516,6 +588,11 @@ fn undeliverable(state: &State, request_id: &str, error: &PostError) -> Response
     let message = format!(
         "invocation {request_id} was refused but the refusal could not be sent to the Runtime API: {error}"
     );
+    state.log_guard(
+        Decision::Deny,
+        Some(request_id),
+        json!({ "reason": "upstream failure", "error": message }),
+    );
     let _ = state.fatal.send(FatalReport {
         request_id: request_id.to_string(),
         error_type: "Fnguard.UpstreamUnavailable".into(),
@@ -528,7 +605,12 @@ fn undeliverable(state: &State, request_id: &str, error: &PostError) -> Response
     )
 }
 
-fn upstream_failure(error: &UpstreamError) -> Response<ProxyBody> {
+fn upstream_failure(state: &State, error: &UpstreamError) -> Response<ProxyBody> {
+    state.log_guard(
+        Decision::Deny,
+        None,
+        json!({ "reason": "upstream failure", "error": error.to_string() }),
+    );
     error_response(
         StatusCode::BAD_GATEWAY,
         "Fnguard.UpstreamUnavailable",

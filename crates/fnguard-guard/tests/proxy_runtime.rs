@@ -7,9 +7,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fnguard_guard::config::FailPolicy;
+use fnguard_guard::log::Logger;
 use fnguard_guard::proxy::{
     FatalReport, InvocationGate, InvokeContext, ProxySettings, RuntimeProxy, Verdict,
-    EVENT_TOO_LARGE,
+    EVENT_TOO_LARGE, GUARD_FAILURE,
 };
 use http_body_util::BodyExt;
 use hyper::body::{Bytes, Frame};
@@ -552,4 +554,145 @@ async fn shutdown_closes_the_listener() {
     let addr = proxy.local_addr();
     proxy.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+/// A log sink the test reads back.
+#[derive(Clone, Default)]
+struct LogLines(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogLines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogLines {
+    fn lines(&self) -> Vec<serde_json::Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+struct Panicking;
+
+impl InvocationGate for Panicking {
+    fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict {
+        panic!(
+            "secret-looking event text {}",
+            String::from_utf8_lossy(ctx.body)
+        );
+    }
+}
+
+async fn proxy_failing(
+    fake: &FakeApi,
+    fail: FailPolicy,
+    gates: Vec<Arc<dyn InvocationGate>>,
+) -> (RuntimeProxy, LogLines) {
+    let log = LogLines::default();
+    let mut settings = ProxySettings::new("127.0.0.1:0".parse().unwrap(), &fake.authority());
+    settings.fail = fail;
+    settings.logger = Some(Logger::new(log.clone(), Some("orders".into())));
+    (RuntimeProxy::start(settings, gates).await.unwrap(), log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_gate_is_fatal_when_failing_closed() {
+    let mut fake = FakeApi::start().await;
+    let after = Arc::new(ScriptedGate::default());
+    let (mut proxy, log) = proxy_failing(
+        &fake,
+        FailPolicy::Closed,
+        vec![Arc::new(Panicking), after.clone()],
+    )
+    .await;
+    fake.push_event(FakeEvent::new("r1", "{\"password\":\"hunter2\"}"));
+    let (status, ..) = RuntimeConn::connect(proxy.local_addr())
+        .await
+        .get_next()
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let report = tokio::time::timeout(Duration::from_secs(5), proxy.fatal())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.error_type, GUARD_FAILURE);
+    assert_eq!(report.request_id, "r1");
+    let error = fake.wait_for("/invocation/r1/error").await;
+    assert_eq!(
+        error.headers["lambda-runtime-function-error-type"],
+        GUARD_FAILURE
+    );
+    assert!(after.seen().is_empty());
+    let lines = log.lines();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["control"], "guard");
+    assert_eq!(lines[0]["decision"], "deny");
+    assert_eq!(lines[0]["mode"], "enforce");
+    assert_eq!(lines[0]["request_id"], "r1");
+    assert_eq!(lines[0]["function"], "orders");
+    // Neither the panic's text nor the event reaches the log or the API.
+    let all = format!("{lines:?}{}", String::from_utf8_lossy(&error.body));
+    assert!(
+        !all.contains("hunter2") && !all.contains("secret-looking"),
+        "{all}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_gate_is_skipped_and_logged_when_failing_open() {
+    let fake = FakeApi::start().await;
+    let after = Arc::new(ScriptedGate::default());
+    let (proxy, log) = proxy_failing(
+        &fake,
+        FailPolicy::Open,
+        vec![Arc::new(Panicking), after.clone()],
+    )
+    .await;
+    fake.push_event(FakeEvent::new("r1", "{}"));
+    let (status, headers, _) = RuntimeConn::connect(proxy.local_addr())
+        .await
+        .get_next()
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["lambda-runtime-aws-request-id"], "r1");
+    assert_eq!(after.seen().len(), 1, "the next gate still ran");
+    let lines = log.lines();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["control"], "guard");
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[0]["mode"], "report");
+    assert!(fake.recorded_to("/error").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_failure_is_logged() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let log = LogLines::default();
+    let mut settings = ProxySettings::new("127.0.0.1:0".parse().unwrap(), &closed.to_string());
+    settings.logger = Some(Logger::new(log.clone(), None));
+    let proxy = RuntimeProxy::start(settings, vec![]).await.unwrap();
+    let (status, ..) = RuntimeConn::connect(proxy.local_addr())
+        .await
+        .get_next()
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    let lines = log.lines();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["control"], "guard");
+    assert_eq!(lines[0]["decision"], "deny");
+    assert_eq!(lines[0]["details"]["reason"], "upstream failure");
+    let error = lines[0]["details"]["error"].as_str().unwrap();
+    assert!(error.contains(&closed.to_string()), "{error}");
 }
