@@ -308,8 +308,12 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, state: Arc<State>
         async move { Ok::<_, std::convert::Infallible>(handle(state, peer, local, request).await) }
     });
     // Errors here are the runtime closing its connection; nothing to do.
+    // Header names keep their case both ways: HTTP says case does not
+    // matter, but a runtime client that compares names exactly must see
+    // what it would see without the proxy.
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .preserve_header_case(true)
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }
@@ -336,7 +340,8 @@ async fn handle(
         );
     }
     if request.method() == Method::GET && path == NEXT_PATH {
-        next_invocation(&state, peer, local, request.headers()).await
+        let (runtime, _) = request.into_parts();
+        next_invocation(&state, peer, local, &runtime).await
     } else {
         forward(&state, request).await
     }
@@ -349,6 +354,8 @@ async fn forward(state: &State, request: Request<Incoming>) -> Response<ProxyBod
     *upstream_request.method_mut() = parts.method;
     *upstream_request.uri_mut() = origin_form(&parts.uri);
     *upstream_request.headers_mut() = forwarded_headers(&parts.headers);
+    // The extensions carry the original case of the header names.
+    *upstream_request.extensions_mut() = parts.extensions;
     match state.upstream.send(upstream_request).await {
         Ok(response) => strip_response(response),
         Err(e) => upstream_failure(state, &e),
@@ -360,12 +367,14 @@ async fn next_invocation(
     state: &State,
     peer: SocketAddr,
     local: SocketAddr,
-    runtime_headers: &HeaderMap,
+    runtime: &hyper::http::request::Parts,
 ) -> Response<ProxyBody> {
     loop {
         let mut request = Request::new(empty_body());
         *request.uri_mut() = hyper::Uri::from_static(NEXT_PATH);
-        *request.headers_mut() = forwarded_headers(runtime_headers);
+        *request.headers_mut() = forwarded_headers(&runtime.headers);
+        // The extensions carry the original case of the header names.
+        *request.extensions_mut() = runtime.extensions.clone();
         let response = match state.upstream.send(request).await {
             Ok(response) => response,
             Err(e) => return upstream_failure(state, &e),
@@ -430,6 +439,7 @@ async fn next_invocation(
                 let mut response = Response::new(Full::new(event).map_err(|n| match n {}).boxed());
                 *response.status_mut() = parts.status;
                 *response.headers_mut() = parts.headers;
+                *response.extensions_mut() = parts.extensions;
                 strip_hop_by_hop(response.headers_mut());
                 return response;
             }

@@ -696,3 +696,88 @@ async fn an_upstream_failure_is_logged() {
     let error = lines[0]["details"]["error"].as_str().unwrap();
     assert!(error.contains(&closed.to_string()), "{error}");
 }
+
+/// Reads one HTTP/1.1 message: its head (up to the blank line, as text) and
+/// a body of `Content-Length` bytes.
+async fn read_message(stream: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        data.push(byte[0]);
+    }
+    let head = String::from_utf8(data).unwrap();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).await.ok()?;
+    Some((head, body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_names_keep_their_case_both_ways() {
+    // An upstream that writes raw bytes and records the heads it receives.
+    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream_addr = upstream.local_addr().unwrap();
+    let (heads_tx, mut heads) = tokio::sync::mpsc::unbounded_channel();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = upstream.accept().await.unwrap();
+            let heads_tx = heads_tx.clone();
+            tokio::spawn(async move {
+                while let Some((head, _)) = read_message(&mut stream).await {
+                    heads_tx.send(head).unwrap();
+                    let answer = "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\n\
+                                  Lambda-Runtime-Deadline-Ms: 1796518800000\r\n\
+                                  Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                    stream.write_all(answer.as_bytes()).await.unwrap();
+                }
+            });
+        }
+    });
+    let proxy = RuntimeProxy::start(
+        ProxySettings::new("127.0.0.1:0".parse().unwrap(), &upstream_addr.to_string()),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut runtime = tokio::net::TcpStream::connect(proxy.local_addr())
+        .await
+        .unwrap();
+    runtime
+        .write_all(
+            b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1:9009\r\n\
+              User-Agent: aws-lambda-ric/2.0\r\nX-Mixed-Case: 1\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let (head, body) = tokio::time::timeout(Duration::from_secs(5), read_message(&mut runtime))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.contains("\r\nLambda-Runtime-Aws-Request-Id: r1\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.contains("\r\nLambda-Runtime-Deadline-Ms: 1796518800000\r\n"),
+        "{head}"
+    );
+    assert_eq!(body, b"{}");
+    let sent = heads.recv().await.unwrap();
+    assert!(
+        sent.contains("\r\nUser-Agent: aws-lambda-ric/2.0\r\n"),
+        "{sent}"
+    );
+    assert!(sent.contains("\r\nX-Mixed-Case: 1\r\n"), "{sent}");
+    server.abort();
+}

@@ -197,7 +197,10 @@ impl Upstream {
         stream
             .set_nodelay(true)
             .map_err(|e| failed(e.to_string()))?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        // Header names keep their original case (see the proxy's server).
+        let (sender, connection) = hyper::client::conn::http1::Builder::new()
+            .preserve_header_case(true)
+            .handshake(TokioIo::new(stream))
             .await
             .map_err(|e| failed(e.to_string()))?;
         // The connection runs on its own task until either side closes it;
