@@ -205,3 +205,31 @@ async fn an_api_that_is_down_is_a_clear_error_not_a_hang() {
     assert!(ExtensionClient::new("no-port").is_err());
     assert!(ExtensionClient::new("host:0").is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_error_goes_through_while_next_event_is_waiting() {
+    // The fail-closed path: the event loop is blocked in next_event when the
+    // proxy reports a fatal check, and exit_error must not queue behind it.
+    let mut fake = FakeApi::start().await;
+    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
+    client
+        .register("fnguard", &[EventKind::Invoke])
+        .await
+        .unwrap();
+    let client = std::sync::Arc::new(client);
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move { client.next_event().await })
+    };
+    fake.wait_for("/extension/event/next").await;
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        client.exit_error("Extension.IntegrityFailure", "runtime replaced"),
+    )
+    .await
+    .expect("exit_error waited for next_event")
+    .unwrap();
+    assert!(!waiting.is_finished());
+    fake.wait_for("/extension/exit/error").await;
+    waiting.abort();
+}
