@@ -285,13 +285,15 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot
     loop {
         tokio::select! {
             _ = &mut stop => break,
-            accepted = listener.accept() => {
-                // An accept error (too many open files) concerns one
-                // connection; the listener goes on.
-                if let Ok((stream, peer)) = accepted {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
                     connections.spawn(serve_connection(stream, peer, state.clone()));
                 }
-            }
+                // An accept error (too many open files) concerns one
+                // connection; the listener goes on after a pause, so that
+                // a lasting one does not spin a core.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            },
             // Reap finished connections so the set does not grow.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
