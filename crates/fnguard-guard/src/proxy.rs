@@ -51,7 +51,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
-use crate::config::{FailPolicy, Mode};
+use crate::config::{Config, FailPolicy, Mode};
 use crate::log::{Control, Decision, Logger};
 use upstream::{read_limited, BoxError, ProxyBody, ReadError, Upstream, UpstreamError};
 
@@ -156,6 +156,19 @@ pub struct ProxySettings {
 }
 
 impl ProxySettings {
+    /// The settings of the guard in Lambda: `127.0.0.1:[proxy] port`, the
+    /// fail policy of `FNGUARD_FAIL`, the given upstream and logger.
+    pub fn from_config(config: &Config, upstream: &str, logger: Logger) -> ProxySettings {
+        ProxySettings {
+            fail: config.fail,
+            logger: Some(logger),
+            ..ProxySettings::new(
+                SocketAddr::from(([127, 0, 0, 1], config.proxy.port)),
+                upstream,
+            )
+        }
+    }
+
     pub fn new(listen: SocketAddr, upstream: &str) -> ProxySettings {
         ProxySettings {
             listen,
@@ -743,6 +756,23 @@ mod tests {
                 "transfer-encoding"
             ]
         );
+    }
+
+    #[test]
+    fn settings_from_the_config_listen_on_loopback_with_its_port_and_policy() {
+        let mut config = Config::default();
+        config.proxy.port = 7777;
+        config.fail = FailPolicy::Open;
+        let settings =
+            ProxySettings::from_config(&config, "127.0.0.1:9001", Logger::new(Vec::new(), None));
+        assert_eq!(
+            settings.listen,
+            "127.0.0.1:7777".parse::<SocketAddr>().unwrap()
+        );
+        assert_eq!(settings.upstream, "127.0.0.1:9001");
+        assert_eq!(settings.fail, FailPolicy::Open);
+        assert!(settings.logger.is_some());
+        assert_eq!(settings.max_event_bytes, DEFAULT_MAX_EVENT_BYTES);
     }
 
     #[test]
