@@ -2,7 +2,9 @@
 //! environment variables (the function's configuration wins over the
 //! layer's defaults).
 //!
-//! ```toml
+//! ```
+//! # use fnguard_guard::config::{Config, Mode};
+//! let text = r#"
 //! mode = "enforce"          # every control, unless its section says otherwise
 //! fail = "closed"           # what happens when the guard itself fails
 //!
@@ -25,6 +27,10 @@
 //!
 //! [proxy]                   # the Runtime API proxy
 //! port = 9009
+//! "#;
+//! let config = Config::from_toml(text, std::path::Path::new("guard.toml")).unwrap();
+//! assert_eq!(config.process.mode, Mode::Report);
+//! assert_eq!(config.egress.allow, ["*.amazonaws.com", "api.example.com"]);
 //! ```
 //!
 //! Every control defaults to `enforce`: a guard that is installed but not
