@@ -67,6 +67,10 @@ pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
 
 /// The error type posted upstream for an event above the proxy's limit.
 pub const EVENT_TOO_LARGE: &str = "Fnguard.EventTooLarge";
+/// The error type of the runtime's calls after a fatal verdict.
+pub const STOPPED: &str = "Fnguard.Stopped";
+const STOPPED_MESSAGE: &str =
+    "fnguard stopped this environment after a fatal check; it is being reset";
 /// The error type of the fatal verdict a panicking gate turns into when the
 /// guard fails closed.
 pub const GUARD_FAILURE: &str = "Fnguard.GuardFailure";
@@ -120,8 +124,9 @@ pub enum Verdict {
 }
 
 /// A check run on every invocation before the runtime gets the event. Gates
-/// run in the order given, on the proxy's task; the first verdict other than
-/// `Pass` ends the round. A gate in report mode logs and returns `Pass`.
+/// run in the order given (on a multi-thread Tokio runtime, inside
+/// `block_in_place`, so they may block); the first verdict other than `Pass`
+/// ends the round. A gate in report mode logs and returns `Pass`.
 pub trait InvocationGate: Send + Sync {
     fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict;
 }
@@ -340,11 +345,7 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Response<ProxyBody> {
     if state.stopped.load(Ordering::SeqCst) {
-        return error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Fnguard.Stopped",
-            "fnguard stopped this environment after a fatal check; it is being reset",
-        );
+        return stopped_response();
     }
     let path = request.uri().path();
     if !path.starts_with(RUNTIME_PREFIX) {
@@ -385,6 +386,10 @@ async fn next_invocation(
     runtime: &hyper::http::request::Parts,
 ) -> Response<ProxyBody> {
     loop {
+        // A fatal verdict on another connection stops this one too.
+        if state.stopped.load(Ordering::SeqCst) {
+            return stopped_response();
+        }
         let mut request = Request::new(empty_body());
         *request.uri_mut() = hyper::Uri::from_static(NEXT_PATH);
         *request.headers_mut() = forwarded_headers(&runtime.headers);
@@ -448,8 +453,23 @@ async fn next_invocation(
             headers: &parts.headers,
             body: &event,
         };
-        let verdict = run_gates(state, &ctx);
+        // Gates are synchronous and may block (hashing files, reading
+        // /proc): off the async worker, so that tasks queued on it (the
+        // egress proxy, other connections) are not stuck behind them.
+        let verdict = if tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            tokio::task::block_in_place(|| run_gates(state, &ctx))
+        } else {
+            run_gates(state, &ctx)
+        };
         match verdict {
+            Verdict::Pass if state.stopped.load(Ordering::SeqCst) => {
+                // Stopped while this event was being fetched or checked:
+                // refuse it rather than hand it to the runtime.
+                let _ = post_error(state, &request_id, STOPPED, STOPPED_MESSAGE).await;
+                return stopped_response();
+            }
             Verdict::Pass => {
                 let mut response = Response::new(Full::new(event).map_err(|n| match n {}).boxed());
                 *response.status_mut() = parts.status;
@@ -483,11 +503,7 @@ async fn next_invocation(
                     error_type: error_type.clone(),
                     message,
                 });
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Fnguard.Stopped",
-                    "fnguard stopped this environment after a fatal check; it is being reset",
-                );
+                return stopped_response();
             }
         }
     }
@@ -628,6 +644,11 @@ fn undeliverable(state: &State, request_id: &str, error: &PostError) -> Response
         "Fnguard.UpstreamUnavailable",
         &message,
     )
+}
+
+/// The answer to every runtime call once a fatal verdict stopped the proxy.
+fn stopped_response() -> Response<ProxyBody> {
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, STOPPED, STOPPED_MESSAGE)
 }
 
 fn upstream_failure(state: &State, error: &UpstreamError) -> Response<ProxyBody> {

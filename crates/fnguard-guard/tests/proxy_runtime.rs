@@ -781,3 +781,69 @@ async fn header_names_keep_their_case_both_ways() {
     assert!(sent.contains("\r\nX-Mixed-Case: 1\r\n"), "{sent}");
     server.abort();
 }
+
+/// Holds `held_id` in its check until the test releases it; fatal on
+/// `fatal_id`.
+struct HoldingGate {
+    held_id: &'static str,
+    fatal_id: &'static str,
+    release: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl InvocationGate for HoldingGate {
+    fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict {
+        if ctx.request_id == self.fatal_id {
+            return Verdict::Fatal {
+                error_type: "Fnguard.IntegrityFailure".into(),
+                message: "runtime replaced".into(),
+            };
+        }
+        if ctx.request_id == self.held_id {
+            let until = Instant::now() + Duration::from_secs(10);
+            while !self.release.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < until
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        Verdict::Pass
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn an_event_checked_while_another_connection_went_fatal_is_refused() {
+    let mut fake = FakeApi::start().await;
+    let release = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gate = Arc::new(HoldingGate {
+        held_id: "r-held",
+        fatal_id: "r-bad",
+        release: release.clone(),
+    });
+    let mut proxy = start_proxy(&fake, vec![gate]).await;
+    fake.push_event(FakeEvent::new("r-held", "{}"));
+    let first = {
+        let addr = proxy.local_addr();
+        tokio::spawn(async move { RuntimeConn::connect(addr).await.get_next().await })
+    };
+    fake.wait_for("/invocation/next").await;
+    // r-held is taken and held in its check; a second connection gets the
+    // fatal one.
+    while fake.queued_events() > 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    fake.push_event(FakeEvent::new("r-bad", "{}"));
+    let (status, ..) = RuntimeConn::connect(proxy.local_addr())
+        .await
+        .get_next()
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(proxy.fatal().await.is_some());
+    release.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (status, _, body) = first.await.unwrap();
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(String::from_utf8_lossy(&body).contains("Fnguard.Stopped"));
+    let refused = fake.wait_for("/invocation/r-held/error").await;
+    assert_eq!(
+        refused.headers["lambda-runtime-function-error-type"],
+        "Fnguard.Stopped"
+    );
+}
