@@ -847,3 +847,43 @@ async fn an_event_checked_while_another_connection_went_fatal_is_refused() {
         "Fnguard.Stopped"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_closes_idle_connections_fails_no_request() {
+    // Answers one request per connection, keep-alive implied, then closes:
+    // the proxy must notice (or get its request back) and reconnect.
+    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream_addr = upstream.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = upstream.accept().await.unwrap();
+            tokio::spawn(async move {
+                if read_message(&mut stream).await.is_some() {
+                    let answer =
+                        "HTTP/1.1 202 Accepted\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}";
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                }
+            });
+        }
+    });
+    let proxy = RuntimeProxy::start(
+        ProxySettings::new("127.0.0.1:0".parse().unwrap(), &upstream_addr.to_string()),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut runtime = RuntimeConn::connect(proxy.local_addr()).await;
+    for i in 0..30 {
+        let request = Request::post(format!("/2018-06-01/runtime/invocation/r{i}/response"))
+            .header("host", "127.0.0.1")
+            .body(full(Bytes::from_static(b"{}")))
+            .unwrap();
+        let (status, ..) = runtime.send(request).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "request {i}");
+        if i % 3 == 0 {
+            // Give the close time to arrive, as between two invocations.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    server.abort();
+}

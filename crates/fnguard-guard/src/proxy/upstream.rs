@@ -134,20 +134,19 @@ impl Upstream {
         request.headers_mut().insert(HOST, self.inner.host.clone());
         let method = request.method().to_string();
         let path = request.uri().path().to_string();
-        let mut sender = match self.pooled().await {
-            Some(sender) => sender,
-            None => self.connect().await?,
+        let (sender, response) = match self.pooled().await {
+            Some(mut sender) => match sender.try_send_request(request).await {
+                Ok(response) => (sender, response),
+                // The upstream closed the idle connection just before the
+                // request went out: hyper hands the request back unsent, and
+                // it goes out again on a new connection.
+                Err(mut e) => match e.take_message() {
+                    Some(request) => self.send_on_new_connection(request).await?,
+                    None => return Err(self.exchange_error(method, path, e.into_error())),
+                },
+            },
+            None => self.send_on_new_connection(request).await?,
         };
-        let response =
-            sender
-                .send_request(request)
-                .await
-                .map_err(|source| UpstreamError::Exchange {
-                    authority: self.inner.authority.clone(),
-                    method,
-                    path,
-                    source,
-                })?;
         let (parts, body) = response.into_parts();
         let mut body = ReturningBody {
             body,
@@ -160,6 +159,28 @@ impl Upstream {
             body.give_back();
         }
         Ok(Response::from_parts(parts, body.boxed()))
+    }
+
+    async fn send_on_new_connection(
+        &self,
+        request: Request<ProxyBody>,
+    ) -> Result<(SendRequest<ProxyBody>, Response<Incoming>), UpstreamError> {
+        let mut sender = self.connect().await?;
+        let method = request.method().to_string();
+        let path = request.uri().path().to_string();
+        match sender.send_request(request).await {
+            Ok(response) => Ok((sender, response)),
+            Err(source) => Err(self.exchange_error(method, path, source)),
+        }
+    }
+
+    fn exchange_error(&self, method: String, path: String, source: hyper::Error) -> UpstreamError {
+        UpstreamError::Exchange {
+            authority: self.inner.authority.clone(),
+            method,
+            path,
+            source,
+        }
     }
 
     async fn pooled(&self) -> Option<SendRequest<ProxyBody>> {
