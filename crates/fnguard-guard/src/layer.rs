@@ -22,10 +22,6 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Where the guard writes the ports it listens on once it can serve; the
-/// wrapper reads it. In /tmp: the only writable place in Lambda.
-pub const READY_FILE: &str = "/tmp/.fnguard/ready";
-
 /// The extension's launcher: Lambda starts it with no arguments.
 pub const EXTENSION_LAUNCHER: &str = "#!/bin/sh\n\
 # fnguard guard, the Lambda extension: see /opt/fnguard.\n\
@@ -37,7 +33,7 @@ pub const WRAPPER: &str = r#"#!/bin/sh
 # The guard registered as an extension before the runtime starts, and writes
 # its ready file (proxy ports) once it serves. Without it: fail closed
 # (default) or, with FNGUARD_FAIL=open, run unguarded and say so.
-ready=/tmp/.fnguard/ready
+ready="${FNGUARD_TMP:-/tmp}/.fnguard/ready"
 proxy_port=""
 egress_port=""
 if [ -r "$ready" ]; then
@@ -212,14 +208,10 @@ mod tests {
     fn the_wrapper_points_the_runtime_at_the_guard_or_fails_as_configured() {
         let dir = temp_dir("wrapper");
         let wrapper = dir.join("wrapper");
-        // The ready file's path is fixed for Lambda; the test runs a copy
-        // that reads it from the test folder instead.
-        let ready = dir.join("ready");
-        std::fs::write(
-            &wrapper,
-            WRAPPER.replace("/tmp/.fnguard/ready", ready.to_str().unwrap()),
-        )
-        .unwrap();
+        // The ready file is $FNGUARD_TMP/.fnguard/ready (/tmp in Lambda).
+        std::fs::create_dir_all(dir.join(".fnguard")).unwrap();
+        let ready = dir.join(".fnguard/ready");
+        std::fs::write(&wrapper, WRAPPER).unwrap();
         let run = |env: &[(&str, &str)]| {
             let output = Command::new("sh")
                 .arg(&wrapper)
@@ -227,6 +219,7 @@ mod tests {
                 .env_clear()
                 .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
                 .env("AWS_LAMBDA_FUNCTION_NAME", "orders")
+                .env("FNGUARD_TMP", &dir)
                 .envs(env.iter().copied())
                 .output()
                 .unwrap();
