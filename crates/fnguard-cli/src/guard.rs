@@ -34,8 +34,11 @@ pub fn run(command: GuardCommand) -> ExitCode {
 }
 
 fn run_extension() -> ExitCode {
-    eprintln!("error: fnguard guard run: not wired yet in this build");
-    ExitCode::Error
+    if fnguard_guard::run::main() == 0 {
+        ExitCode::Clean
+    } else {
+        ExitCode::Error
+    }
 }
 
 fn package(

@@ -45,7 +45,7 @@ pub struct Environment {
     pub runtime_api: String,
     /// The extension's file name in /opt/extensions (Lambda checks it).
     pub extension_name: String,
-    /// The function's code (`LAMBDA_TASK_ROOT`, /var/task).
+    /// The function's code (/var/task).
     pub task_root: PathBuf,
     /// Writable folders: /tmp (where the ready file goes) and /dev/shm.
     pub tmp_dirs: Vec<PathBuf>,
@@ -65,7 +65,13 @@ impl Environment {
         Environment {
             runtime_api: env("AWS_LAMBDA_RUNTIME_API").unwrap_or_else(|| "127.0.0.1:9001".into()),
             extension_name: env("FNGUARD_EXTENSION_NAME").unwrap_or_else(|| "fnguard-guard".into()),
-            task_root: PathBuf::from(env("LAMBDA_TASK_ROOT").unwrap_or_else(|| "/var/task".into())),
+            // Lambda does not give extensions LAMBDA_TASK_ROOT: /var/task,
+            // unless FNGUARD_TASK_ROOT says otherwise (tests, custom images).
+            task_root: PathBuf::from(
+                env("FNGUARD_TASK_ROOT")
+                    .or_else(|| env("LAMBDA_TASK_ROOT"))
+                    .unwrap_or_else(|| "/var/task".into()),
+            ),
             tmp_dirs,
             key_dir: PathBuf::from(
                 env("FNGUARD_KEY_DIR").unwrap_or_else(|| "/opt/fnguard/keys".into()),
