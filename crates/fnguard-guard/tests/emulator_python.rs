@@ -148,7 +148,7 @@ fn extension_registers_and_follows_invoke_and_shutdown() {
     };
     let opt = TempDir::new("emu-opt");
     let mut emulator = start(with_probe(&python, &opt, &[]));
-    let registered = probe_states(&emulator, "registered");
+    let registered = wait_probe(&emulator, "registered", 1);
     assert_eq!(registered.len(), 1, "{}", emulator.log_text());
     assert_eq!(registered[0]["function_name"], json!("fnguard-emulated"));
     assert_eq!(registered[0]["handler"], json!("app.handler"));
@@ -157,8 +157,8 @@ fn extension_registers_and_follows_invoke_and_shutdown() {
     let second = invoke_json(&mut emulator, json!({}));
     assert!(matches!(first.outcome, Outcome::Response(_)));
     // Each invocation ends only when the extension is back in next, so it
-    // has printed both INVOKE events.
-    let invokes = probe_states(&emulator, "invoke");
+    // has written both INVOKE lines (they may still be in the pipe).
+    let invokes = wait_probe(&emulator, "invoke", 2);
     assert_eq!(invokes.len(), 2, "{}", emulator.log_text());
     assert_eq!(invokes[0]["request_id"], json!(first.request_id));
     assert_eq!(invokes[1]["request_id"], json!(second.request_id));
@@ -208,6 +208,7 @@ fn extension_exit_error_resets_the_environment_and_the_next_invoke_reinitialises
     assert!(third.init.is_some(), "{third:?}");
     assert_eq!(third.reset, None);
     assert_ne!(third.json()["pid"], first_pid, "a new runtime process");
+    assert_eq!(emulator.resets(), [reason]);
     assert_eq!(wait_probe(&emulator, "registered", 2).len(), 2);
 }
 
@@ -332,7 +333,7 @@ fn variables_reach_the_runtime_through_the_wrapper_and_the_extensions() {
     let pid = invoke_json(&mut emulator, json!({})).json()["pid"].as_u64();
     assert_eq!(pid.map(|p| p as u32), emulator.runtime_pid());
     // Extensions get the function's variables but not the runtime's own.
-    let env = &probe_states(&emulator, "registered")[0]["env"];
+    let env = &wait_probe(&emulator, "registered", 1)[0]["env"];
     assert_eq!(env["PROBE_GREETING"], json!("hello"));
     assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], json!("fnguard-emulated"));
     assert_eq!(env["_HANDLER"], Value::Null);
@@ -386,4 +387,34 @@ fn probe_pid(emulator: &Emulator) -> u32 {
                 .unwrap_or(false)
         })
         .expect("the probe extension runs")
+}
+
+#[test]
+fn an_extension_dying_between_invocations_is_a_reset_before_the_next_invoke() {
+    let Some(python) = python_with_awslambdaric() else {
+        return;
+    };
+    let opt = TempDir::new("emu-opt");
+    let mut emulator = start(with_probe(&python, &opt, &[]));
+    let first = invoke_json(&mut emulator, json!({}));
+    assert_eq!(first.reset, None);
+    assert_eq!(emulator.wait_for_failure(Duration::from_millis(100)), None);
+    let probe = probe_pid(&emulator);
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &probe.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(
+        emulator.wait_for_failure(Duration::from_secs(5)).as_deref(),
+        Some("Extension.Crash: extension probe was killed by signal 9")
+    );
+    let next = invoke_json(&mut emulator, json!({}));
+    assert!(next.init.is_some(), "{next:?}");
+    assert_eq!(next.reset, None);
+    assert_ne!(next.json()["pid"], first.json()["pid"]);
+    assert_eq!(
+        emulator.resets(),
+        ["Extension.Crash: extension probe was killed by signal 9"]
+    );
 }

@@ -249,6 +249,8 @@ pub struct Emulator {
     /// The process groups of the current environment.
     processes: Vec<Spawned>,
     init_duration: Duration,
+    /// Why each environment was torn down, oldest first.
+    resets: Vec<String>,
 }
 
 struct Spawned {
@@ -307,6 +309,7 @@ impl Emulator {
             addr,
             processes: Vec::new(),
             init_duration: Duration::ZERO,
+            resets: Vec::new(),
         };
         let started = Instant::now();
         if let Err(reason) = emulator.init() {
@@ -346,10 +349,16 @@ impl Emulator {
     /// Invokes the function once with this event.
     pub fn invoke(&mut self, payload: &[u8]) -> Invocation {
         let mut init = None;
-        let needs_init = {
+        let (needs_init, failed_between) = {
             let state = self.shared.lock();
-            state.phase != Phase::Ready || state.failure.is_some()
+            let failed = (state.phase == Phase::Ready)
+                .then(|| state.failure.clone())
+                .flatten();
+            (state.phase != Phase::Ready || failed.is_some(), failed)
         };
+        if let Some(reason) = failed_between {
+            self.resets.push(reason);
+        }
         if needs_init {
             // A reset or a shutdown left the environment down, or a process
             // died between invocations: Lambda runs Init again for this
@@ -360,6 +369,7 @@ impl Emulator {
                 self.teardown(ShutdownReason::Failure);
                 let elapsed = started.elapsed();
                 let reason = format!("Init.Failed: {reason}");
+                self.resets.push(reason.clone());
                 return Invocation {
                     request_id: String::new(),
                     outcome: Outcome::Reset {
@@ -401,6 +411,20 @@ impl Emulator {
     /// invoke runs a new Init.
     pub fn shutdown(&mut self, reason: ShutdownReason) -> ShutdownReport {
         self.teardown(reason)
+    }
+
+    /// Why each environment was torn down (not counting shutdowns), oldest
+    /// first: a failure between invocations is counted when the next invoke
+    /// finds it.
+    pub fn resets(&self) -> &[String] {
+        &self.resets
+    }
+
+    /// Waits until the environment fails outside an invocation (an
+    /// extension posting `exit/error` or a process exiting after the last
+    /// invoke returned), and gives the reason; `None` after `timeout`.
+    pub fn wait_for_failure(&self, timeout: Duration) -> Option<String> {
+        self.wait_until(Instant::now() + timeout, |s| s.failure.clone())
     }
 
     /// Every line the processes wrote so far, in arrival order.
@@ -608,6 +632,9 @@ impl Emulator {
                 )
             }
         };
+        if let Some(reason) = &reset {
+            self.resets.push(reason.clone());
+        }
         match &reset {
             Some(reason) if reason.starts_with("Sandbox.Timedout") => {
                 self.teardown(ShutdownReason::Timeout);

@@ -66,8 +66,9 @@ say(
     },
 )
 if os.environ.get("PROBE_INIT_ERROR"):
-    post_error("init", ext_id)
+    # Said first: Lambda may kill the process as soon as the error is in.
     say(state="init-error")
+    post_error("init", ext_id)
     sys.exit(1)
 
 exit_error_at = number("PROBE_EXIT_ERROR_AT")
@@ -89,8 +90,8 @@ while True:
         has_payload="payload" in event or "body" in event,
     )
     if invokes == exit_error_at:
-        post_error("exit", ext_id)
         say(state="exit-error")
+        post_error("exit", ext_id)
         sys.exit(1)
     if invokes == crash_at:
         say(state="crash")
