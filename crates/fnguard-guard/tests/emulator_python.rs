@@ -418,3 +418,35 @@ fn an_extension_dying_between_invocations_is_a_reset_before_the_next_invoke() {
         ["Extension.Crash: extension probe was killed by signal 9"]
     );
 }
+
+/// The attack the guard must catch, shown to work without it: the handler
+/// answers, then execs a copy of the interpreter from /tmp (or a memfd) in
+/// place of the runtime; the same PID goes on serving invocations.
+#[test]
+fn without_a_guard_a_runtime_replaced_in_place_keeps_serving() {
+    let Some(python) = python_with_awslambdaric() else {
+        return;
+    };
+    for memfd in [false, true] {
+        let dropzone = TempDir::new("emu-attack");
+        let mut emulator = start(config(&python));
+        let before = invoke_json(&mut emulator, json!({})).json();
+        let attack = invoke_json(
+            &mut emulator,
+            json!({"action": "replace-runtime", "dir": dropzone.path(), "memfd": memfd}),
+        );
+        assert_eq!(attack.json()["replaced"], json!(true), "{attack:?}");
+        assert_eq!(attack.reset, None);
+        let after = invoke_json(&mut emulator, json!({})).json();
+        assert_eq!(after["pid"], before["pid"], "same process");
+        assert_eq!(after["event"], json!({}), "still serving");
+        let exe = after["exe"].as_str().unwrap();
+        if memfd {
+            assert!(exe.starts_with("/memfd:runtime"), "{exe}");
+        } else {
+            assert_eq!(exe, dropzone.path().join("runtime").to_string_lossy());
+        }
+        assert_ne!(after["exe"], before["exe"]);
+        assert!(emulator.resets().is_empty());
+    }
+}
