@@ -459,3 +459,33 @@ fn without_a_guard_a_runtime_replaced_in_place_keeps_serving() {
         assert!(emulator.resets().is_empty());
     }
 }
+
+#[test]
+fn a_command_installed_as_an_extension_runs_with_its_arguments() {
+    let Some(python) = python_with_awslambdaric() else {
+        return;
+    };
+    let opt = TempDir::new("emu-opt");
+    let probe =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/extensions/probe.py");
+    // A quote in the name: the launcher must pass it through intact.
+    let name = "it's-probe";
+    let mut config = config(&python);
+    config
+        .extensions
+        .push(support::fixtures::install_command_as_extension(
+            opt.path(),
+            name,
+            &python,
+            &[&probe.to_string_lossy(), name],
+        ));
+    let mut emulator = start(config);
+    let invocation = invoke_json(&mut emulator, json!({}));
+    assert_eq!(invocation.reset, None);
+    assert!(
+        emulator.wait_for_log(Duration::from_secs(5), |l| l.process == name
+            && l.text.contains("\"state\": \"invoke\"")),
+        "{}",
+        emulator.log_text()
+    );
+}

@@ -29,6 +29,19 @@
 //!
 //! The API is blocking (the emulator owns its Tokio runtime): call it from
 //! plain `#[test]` functions, not from inside an async runtime.
+//!
+//! ```ignore
+//! let mut config = EmulatorConfig::new(task_root, "app.handler",
+//!     fixtures::python_runtime(&python, "app.handler"));
+//! config.exec_wrapper = Some(layer.join("fnguard-wrapper"));
+//! config.extensions.push(layer.join("extensions/fnguard-guard"));
+//! let mut emulator = Emulator::start(config)?;          // Init
+//! let invocation = emulator.invoke(br#"{"order": 1}"#);  // one Invoke
+//! match invocation.outcome { Outcome::Response(body) => .., .. }
+//! assert!(emulator.logs().iter().any(|l| l.process == "fnguard-guard"
+//!     && l.text.contains(r#""control":"integrity.process""#)));
+//! emulator.shutdown(ShutdownReason::Spindown);
+//! ```
 
 use std::collections::VecDeque;
 use std::convert::Infallible;

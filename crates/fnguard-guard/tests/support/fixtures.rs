@@ -95,6 +95,29 @@ pub fn install_extension(dir: &Path, script: &str, name: &str, interpreter: &Pat
     path
 }
 
+/// Installs `DIR/extensions/NAME` as a shell script that execs `program`
+/// with `args` (Lambda starts an extension without arguments: this is how
+/// a binary with a subcommand, `fnguard guard`, becomes one).
+pub fn install_command_as_extension(
+    dir: &Path,
+    name: &str,
+    program: &Path,
+    args: &[&str],
+) -> PathBuf {
+    let extensions = dir.join("extensions");
+    std::fs::create_dir_all(&extensions)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", extensions.display()));
+    let quoted: Vec<String> = std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().map(|a| a.to_string()))
+        .map(|word| format!("'{}'", word.replace('\'', "'\\''")))
+        .collect();
+    let path = extensions.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\nexec {}\n", quoted.join(" ")))
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    set_executable(&path);
+    path
+}
+
 pub fn set_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))

@@ -17,7 +17,9 @@ import time
 import urllib.request
 
 API = "http://%s/2020-01-01/extension" % os.environ["AWS_LAMBDA_RUNTIME_API"]
-NAME = os.path.basename(sys.argv[0])
+# Its file name, or the name given as its argument when a launcher script
+# installed under that name runs it.
+NAME = sys.argv[1] if len(sys.argv) > 1 else os.path.basename(sys.argv[0])
 
 
 def say(**fields):
