@@ -55,6 +55,53 @@ pub enum Command {
     /// minisign signature. Exit 0 intact, 1 integrity failure, 2 usage or
     /// input error.
     Verify(VerifyArgs),
+    /// Runtime protection: the Lambda extension and the layer that
+    /// installs it.
+    Guard {
+        #[command(subcommand)]
+        command: GuardCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuardCommand {
+    /// Run as the Lambda extension (started by Lambda from the layer's
+    /// /opt/extensions/fnguard-guard; settings from FNGUARD_* variables
+    /// and /opt/fnguard/guard.toml).
+    Run,
+    /// Build the layer zip: this binary (or --binary), the extension
+    /// launcher, the exec wrapper, the configuration and the public keys.
+    Package {
+        /// The layer's architecture (Lambda's x86_64 or arm64).
+        #[arg(long, value_enum, default_value_t = LayerArch::X86_64)]
+        arch: LayerArch,
+        /// The fnguard binary to ship, built for --arch (default: this one,
+        /// when it is for --arch).
+        #[arg(long, value_name = "FILE")]
+        binary: Option<PathBuf>,
+        /// guard.toml to ship (default: the defaults, written out).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A public key that may sign the function's manifest, repeatable.
+        #[arg(long, short = 'p', value_name = "FILE")]
+        pubkey: Vec<PathBuf>,
+        /// The layer zip to write.
+        #[arg(
+            long,
+            short = 'o',
+            value_name = "FILE",
+            default_value = "fnguard-guard-layer.zip"
+        )]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayerArch {
+    #[value(name = "x86_64")]
+    X86_64,
+    #[value(name = "arm64")]
+    Arm64,
 }
 
 /// Where a secret key's password comes from. Without either flag it is

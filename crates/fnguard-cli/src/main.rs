@@ -4,6 +4,7 @@
 mod args;
 mod detect;
 mod dns;
+mod guard;
 mod intel;
 mod output;
 mod rules;
@@ -36,6 +37,7 @@ fn main() {
         args::Command::Keygen(keygen_args) => sign::keygen(keygen_args),
         args::Command::Sign(sign_args) => sign::sign(sign_args),
         args::Command::Verify(verify_args) => sign::verify(verify_args),
+        args::Command::Guard { command } => guard::run(command),
     };
     std::process::exit(code as i32);
 }

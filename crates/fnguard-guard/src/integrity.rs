@@ -2,3 +2,5 @@
 
 pub mod files;
 pub mod process;
+
+pub use files::{Violation, CONTROL_FILES, CONTROL_PROCESS};

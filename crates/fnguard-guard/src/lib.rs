@@ -13,11 +13,15 @@
 //!   processes (the runtime replaced in memory, executables in `/tmp`).
 //! - [`egress`]: the HTTP and CONNECT proxy that allows only listed
 //!   destinations.
+//! - [`run`]: the extension's life, wiring all of the above.
+//! - [`layer`]: the Lambda layer that installs it (`fnguard guard package`).
 
 pub mod config;
 pub mod egress;
 pub mod extension;
 pub mod integrity;
+pub mod layer;
 pub mod log;
 pub mod proxy;
+pub mod run;
 pub mod validate;

@@ -1,0 +1,611 @@
+//! `fnguard guard run`: the extension's life, wiring the controls together.
+//!
+//! Init (before Lambda starts the runtime, since it waits for every
+//! extension's first `event/next`): settings, non-dumpable, stale ready file
+//! and executables left in `/tmp` removed (a reset does not clear `/tmp`),
+//! registration, the signed manifest of the code verified, the event
+//! validator compiled, the Runtime API proxy and the egress proxy started,
+//! the ready file written for the wrapper. Then every invocation passes the
+//! [`GuardGate`] in the proxy before the handler sees it, and the extension
+//! follows INVOKE and SHUTDOWN.
+//!
+//! Failure is never silent. A problem at init fails the environment's init
+//! (`init/error`, exit 1) when failing closed (the default); with
+//! `FNGUARD_FAIL=open` the guard logs it and stays registered without
+//! serving, so the wrapper starts the runtime unguarded and logs that too.
+//! An integrity failure in enforce mode answers the invocation with an error,
+//! posts `exit/error` and exits 1: Lambda resets the environment.
+
+use crate::config::{Config, FailPolicy, Mode};
+use crate::egress::{self, EgressEvent, EgressProxy, Policy};
+use crate::extension::{Event, EventKind, ExtensionClient};
+use crate::integrity::files::{FileGuard, RootSpec};
+use crate::integrity::process::{self as process, ProcessGuard, Scope};
+use crate::integrity::Violation;
+use crate::log::{Control, Decision, InvocationSummary, Logger};
+use crate::proxy::{InvocationGate, InvokeContext, ProxySettings, RuntimeProxy, Verdict};
+use crate::validate::Validator;
+use fnguard_sign::minisign::PublicKey;
+use serde_json::json;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The error types the runtime's invocation gets (Lambda shows them).
+pub const INTEGRITY_FAILURE: &str = "Fnguard.IntegrityFailure";
+pub const INPUT_REJECTED: &str = "Fnguard.InputRejected";
+
+/// What the guard reads from its environment besides [`Config`]: the
+/// places Lambda fixes, overridable so that tests run it outside Lambda.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// `AWS_LAMBDA_RUNTIME_API`: Lambda's API, the proxy's upstream.
+    pub runtime_api: String,
+    /// The extension's file name in /opt/extensions (Lambda checks it).
+    pub extension_name: String,
+    /// The function's code (`LAMBDA_TASK_ROOT`, /var/task).
+    pub task_root: PathBuf,
+    /// Writable folders: /tmp (where the ready file goes) and /dev/shm.
+    pub tmp_dirs: Vec<PathBuf>,
+    /// Public key files shipped in the layer (/opt/fnguard/keys).
+    pub key_dir: PathBuf,
+    /// `AWS_REGION`, for the egress allowlist's AWS shorthands.
+    pub region: Option<String>,
+}
+
+impl Environment {
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Environment {
+        let tmp = PathBuf::from(env("FNGUARD_TMP").unwrap_or_else(|| "/tmp".into()));
+        let mut tmp_dirs = vec![tmp];
+        if env("FNGUARD_TMP").is_none() {
+            tmp_dirs.push(PathBuf::from("/dev/shm"));
+        }
+        Environment {
+            runtime_api: env("AWS_LAMBDA_RUNTIME_API").unwrap_or_else(|| "127.0.0.1:9001".into()),
+            extension_name: env("FNGUARD_EXTENSION_NAME").unwrap_or_else(|| "fnguard-guard".into()),
+            task_root: PathBuf::from(env("LAMBDA_TASK_ROOT").unwrap_or_else(|| "/var/task".into())),
+            tmp_dirs,
+            key_dir: PathBuf::from(
+                env("FNGUARD_KEY_DIR").unwrap_or_else(|| "/opt/fnguard/keys".into()),
+            ),
+            region: env("AWS_REGION"),
+        }
+    }
+
+    /// Where the wrapper looks for the proxy ports (layer::WRAPPER reads
+    /// the same path: `$FNGUARD_TMP/.fnguard/ready`).
+    pub fn ready_file(&self) -> PathBuf {
+        self.tmp_dirs[0].join(".fnguard").join("ready")
+    }
+}
+
+/// Runs the extension until SHUTDOWN (exit code 0) or a failure (1).
+pub async fn run(env: &dyn Fn(&str) -> Option<String>) -> i32 {
+    let environment = Environment::from_env(env);
+    let logger = Logger::stdout();
+    // A ready file from before a reset would point the next runtime at a
+    // proxy that may not be there yet.
+    let _ = std::fs::remove_file(environment.ready_file());
+    let config = Config::load(env);
+    let fail = match &config {
+        Ok(config) => config.fail,
+        // Unreadable settings: only an explicit FNGUARD_FAIL=open opens.
+        Err(_) => match env("FNGUARD_FAIL").as_deref() {
+            Some("open") => FailPolicy::Open,
+            _ => FailPolicy::Closed,
+        },
+    };
+    let mut extension = match ExtensionClient::new(&environment.runtime_api) {
+        Ok(client) => client,
+        Err(e) => {
+            guard_log(&logger, Decision::Deny, format!("no Extensions API: {e}"));
+            return 1;
+        }
+    };
+    if let Err(e) = extension
+        .register(
+            &environment.extension_name,
+            &[EventKind::Invoke, EventKind::Shutdown],
+        )
+        .await
+    {
+        guard_log(&logger, Decision::Deny, format!("cannot register: {e}"));
+        return 1;
+    }
+    let started = match config {
+        Ok(config) => start(&config, &environment, &logger).await,
+        Err(e) => Err(format!("settings: {e}")),
+    };
+    let mut guard = match started {
+        Ok(guard) => guard,
+        Err(problem) => return init_failed(&extension, &logger, fail, &problem).await,
+    };
+    if let Err(e) = write_ready(&environment, guard.proxy.local_addr(), guard.egress_port) {
+        let problem = format!("cannot write the ready file: {e}");
+        return init_failed(&extension, &logger, fail, &problem).await;
+    }
+    loop {
+        tokio::select! {
+            event = extension.next_event() => match event {
+                Ok(Event::Invoke { .. }) => {}
+                Ok(Event::Shutdown { .. }) => {
+                    guard.proxy.shutdown().await;
+                    if let Some(task) = guard.egress_task.take() {
+                        task.abort();
+                    }
+                    return 0;
+                }
+                Err(e) => {
+                    guard_log(&logger, Decision::Deny, format!("Extensions API: {e}"));
+                    return 1;
+                }
+            },
+            report = guard.proxy.fatal() => {
+                let (error_type, message) = report
+                    .map(|r| (r.error_type, r.message))
+                    .unwrap_or_else(|| ("Fnguard.GuardFailure".into(), "the proxy stopped".into()));
+                let _ = extension.exit_error(&error_type, &message).await;
+                return 1;
+            }
+        }
+    }
+}
+
+/// The guard once started.
+struct Started {
+    proxy: RuntimeProxy,
+    egress_port: Option<u16>,
+    egress_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+async fn start(
+    config: &Config,
+    environment: &Environment,
+    logger: &Logger,
+) -> Result<Started, String> {
+    if let Err(e) = process::make_non_dumpable() {
+        guard_log(
+            logger,
+            Decision::Report,
+            format!("cannot make the guard non-dumpable: {e}"),
+        );
+    }
+    if config.process.mode == Mode::Enforce {
+        for tmp in &environment.tmp_dirs {
+            let cleaned = process::clean_tmp(tmp);
+            for path in &cleaned.removed {
+                let _ = logger.event(
+                    Control::IntegrityProcess,
+                    Decision::Deny,
+                    Mode::Enforce,
+                    None,
+                    json!({"reason": "executable left in tmp removed at init", "path": path}),
+                );
+            }
+        }
+    }
+    let files = start_files(config, environment, logger)?;
+    let validator = start_validator(config)?;
+    let settings = ProxySettings::from_config(config, &environment.runtime_api, logger.clone());
+    // The gate is built before the proxy listens; the process guard needs
+    // the proxy's address, so it is filled in right after.
+    let gate = Arc::new(GuardGate {
+        files: files.map(Mutex::new),
+        processes: Mutex::new(None),
+        process_mode: config.process.mode,
+        files_mode: config.integrity.mode,
+        input_mode: config.input.mode,
+        validator,
+        max_bytes: usize::try_from(config.input.max_bytes).unwrap_or(usize::MAX),
+        callers: Mutex::new(HashMap::new()),
+        logger: logger.clone(),
+    });
+    let proxy = RuntimeProxy::start(settings, vec![Arc::clone(&gate) as Arc<dyn InvocationGate>])
+        .await
+        .map_err(|e| e.to_string())?;
+    if config.process.mode != Mode::Off {
+        let mut process_config = process::ProcessConfig::lambda(proxy.local_addr().to_string());
+        process_config.tmp_dirs = environment.tmp_dirs.clone();
+        // Lambda's sandbox is a pid namespace whose processes all descend
+        // from its init, the guard's parent: the same scope as All there,
+        // and one environment's processes only where several share a host.
+        process_config.scope = Scope::DescendantsOf(parent_pid());
+        *lock(&gate.processes) = Some(ProcessGuard::init(std::process::id(), process_config));
+    }
+    let (egress_port, egress_task) = if config.egress.mode == Mode::Off {
+        (None, None)
+    } else {
+        let policy = Policy::parse(&config.egress.allow, environment.region.as_deref())
+            .map_err(|e| format!("egress allowlist: {e}"))?;
+        let mode = match config.egress.mode {
+            Mode::Enforce => egress::Mode::Enforce,
+            _ => egress::Mode::Report,
+        };
+        let sink_logger = logger.clone();
+        let guard_mode = config.egress.mode;
+        let sink: egress::EgressSink = Arc::new(move |event: &EgressEvent| {
+            let decision = match event.decision() {
+                "allow" => Decision::Allow,
+                "report" => Decision::Report,
+                _ => Decision::Deny,
+            };
+            let details = serde_json::to_value(event).unwrap_or_default();
+            let _ = sink_logger.event(Control::Egress, decision, guard_mode, None, details);
+        });
+        let listen = SocketAddr::from(([127, 0, 0, 1], config.egress.port));
+        let (address, task) = EgressProxy::start(listen, Arc::new(policy), mode, sink)
+            .await
+            .map_err(|e| format!("egress proxy on {listen}: {e}"))?;
+        (Some(address.port()), Some(task))
+    };
+    Ok(Started {
+        proxy,
+        egress_port,
+        egress_task,
+    })
+}
+
+fn start_files(
+    config: &Config,
+    environment: &Environment,
+    logger: &Logger,
+) -> Result<Option<FileGuard>, String> {
+    if config.integrity.mode == Mode::Off {
+        return Ok(None);
+    }
+    let keys = trusted_keys(config, environment)?;
+    if keys.is_empty() {
+        return Err(
+            "integrity is on but no key may sign the manifest: set FNGUARD_PUBKEY or ship keys in the layer (fnguard guard package --pubkey)"
+                .into(),
+        );
+    }
+    let roots = [
+        RootSpec {
+            path: environment.task_root.clone(),
+            manifest: None,
+            required: true,
+        },
+        // /opt holds the layers (this one included); checked when a layer
+        // build put a manifest at its root.
+        RootSpec {
+            path: PathBuf::from("/opt"),
+            manifest: None,
+            required: false,
+        },
+    ];
+    let roots: Vec<RootSpec> = roots
+        .into_iter()
+        .filter(|root| {
+            root.required
+                || root
+                    .path
+                    .join(fnguard_sign::package::MANIFEST_FILE)
+                    .exists()
+        })
+        .collect();
+    match FileGuard::init(&roots, &keys, config.integrity.full_check_every) {
+        Ok(files) => Ok(Some(files)),
+        Err(violations) => {
+            let enforce = config.integrity.mode == Mode::Enforce;
+            for violation in &violations {
+                log_violation(logger, violation, config.integrity.mode, None);
+            }
+            if enforce {
+                Err(format!(
+                    "the function's code does not verify: {}",
+                    violations.first().map_or("", |v| v.reason.as_str())
+                ))
+            } else {
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// FNGUARD_PUBKEY's lines, then the key files of the layer.
+fn trusted_keys(config: &Config, environment: &Environment) -> Result<Vec<PublicKey>, String> {
+    let mut keys = Vec::new();
+    if let Some(text) = &config.integrity.pubkey {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            keys.push(PublicKey::parse(line).map_err(|e| format!("FNGUARD_PUBKEY: {e}"))?);
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(&environment.key_dir) {
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "pub"))
+        {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            keys.push(PublicKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?);
+        }
+    }
+    Ok(keys)
+}
+
+fn start_validator(config: &Config) -> Result<Option<Arc<Validator>>, String> {
+    if config.input.mode == Mode::Off {
+        return Ok(None);
+    }
+    let validator = if let Some(path) = &config.input.schema {
+        Validator::from_file(path).map_err(|e| format!("input schema: {e}"))?
+    } else if let Some(schema) = &config.input.inline_schema {
+        Validator::compile(schema).map_err(|e| format!("input schema: {e}"))?
+    } else {
+        // No schema: events must still be JSON within the size limit.
+        Validator::compile(&json!(true)).map_err(|e| format!("input schema: {e}"))?
+    };
+    Ok(Some(Arc::new(validator)))
+}
+
+async fn init_failed(
+    extension: &ExtensionClient,
+    logger: &Logger,
+    fail: FailPolicy,
+    problem: &str,
+) -> i32 {
+    match fail {
+        FailPolicy::Closed => {
+            guard_log(
+                logger,
+                Decision::Deny,
+                format!("init failed, failing closed: {problem}"),
+            );
+            let _ = extension
+                .init_error("Extension.FnguardInitFailed", problem)
+                .await;
+            1
+        }
+        FailPolicy::Open => {
+            // Stay registered without serving: no ready file, so the
+            // wrapper runs the runtime unguarded and logs it too.
+            guard_log(
+                logger,
+                Decision::Report,
+                format!("init failed, failing open (the function runs unguarded): {problem}"),
+            );
+            loop {
+                match extension.next_event().await {
+                    Ok(Event::Invoke { .. }) => {}
+                    Ok(Event::Shutdown { .. }) | Err(_) => return 0,
+                }
+            }
+        }
+    }
+}
+
+fn write_ready(
+    environment: &Environment,
+    proxy: SocketAddr,
+    egress_port: Option<u16>,
+) -> std::io::Result<()> {
+    let path = environment.ready_file();
+    let folder = path.parent().unwrap_or(Path::new("/tmp"));
+    std::fs::create_dir_all(folder)?;
+    let mut text = format!("proxy_port={}\n", proxy.port());
+    if let Some(port) = egress_port {
+        text.push_str(&format!("egress_port={port}\n"));
+    }
+    let temporary = folder.join(format!("ready.{}", std::process::id()));
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, &path)
+}
+
+fn guard_log(logger: &Logger, decision: Decision, reason: String) {
+    let mode = if decision == Decision::Deny {
+        Mode::Enforce
+    } else {
+        Mode::Report
+    };
+    let _ = logger.event(
+        Control::Guard,
+        decision,
+        mode,
+        None,
+        json!({ "reason": reason }),
+    );
+}
+
+fn log_violation(logger: &Logger, violation: &Violation, mode: Mode, request_id: Option<&str>) {
+    let control = if violation.control == crate::integrity::CONTROL_PROCESS {
+        Control::IntegrityProcess
+    } else {
+        Control::IntegrityFiles
+    };
+    let decision = if mode == Mode::Enforce {
+        Decision::Deny
+    } else {
+        Decision::Report
+    };
+    let mut details = json!({ "reason": violation.reason });
+    if let (Some(map), Some(extra)) = (details.as_object_mut(), violation.details.as_object()) {
+        for (key, value) in extra {
+            map.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+    }
+    let _ = logger.event(control, decision, mode, request_id, details);
+}
+
+fn parent_pid() -> u32 {
+    // /proc/self/stat: "pid (comm) state ppid ...", comm may hold spaces.
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let after = &stat[stat.rfind(')')? + 1..];
+            after.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(1)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// Every check before an invocation: the code's files, the runtime process
+/// and `/tmp`, then the event.
+struct GuardGate {
+    files: Option<Mutex<FileGuard>>,
+    processes: Mutex<Option<ProcessGuard>>,
+    files_mode: Mode,
+    process_mode: Mode,
+    input_mode: Mode,
+    validator: Option<Arc<Validator>>,
+    max_bytes: usize,
+    /// The process behind each connection to the proxy, looked up once.
+    callers: Mutex<HashMap<SocketAddr, Option<u32>>>,
+    logger: Logger,
+}
+
+impl InvocationGate for GuardGate {
+    fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict {
+        let started = Instant::now();
+        let mut checks: Vec<&str> = Vec::new();
+        let mut fatal: Option<String> = None;
+        let mut strictest = Decision::Allow;
+        if let Some(files) = &self.files {
+            checks.push(crate::integrity::CONTROL_FILES);
+            for violation in lock(files).check() {
+                log_violation(
+                    &self.logger,
+                    &violation,
+                    self.files_mode,
+                    Some(ctx.request_id),
+                );
+                strictest = stricter(strictest, self.files_mode);
+                if self.files_mode == Mode::Enforce && fatal.is_none() {
+                    fatal = Some(violation.reason.clone());
+                }
+            }
+        }
+        if let Some(processes) = lock(&self.processes).as_mut() {
+            checks.push(crate::integrity::CONTROL_PROCESS);
+            let caller = *lock(&self.callers)
+                .entry(ctx.runtime_peer)
+                .or_insert_with(|| {
+                    let first: Vec<u32> = processes.runtime_pid().into_iter().collect();
+                    process::pid_of_peer(ctx.proxy_local, ctx.runtime_peer, &first)
+                });
+            let mut violations = Vec::new();
+            if processes.runtime_pid().is_none() {
+                // The first caller of `next` is the runtime: recorded once.
+                match caller {
+                    Some(pid) => {
+                        if let Err(v) = processes.record_runtime(pid) {
+                            violations.push(v);
+                        }
+                    }
+                    None => violations.push(Violation {
+                        control: crate::integrity::CONTROL_PROCESS,
+                        reason: "the process calling the runtime api cannot be identified".into(),
+                        details: json!({}),
+                    }),
+                }
+            }
+            violations.extend(processes.check(caller));
+            for violation in &violations {
+                log_violation(
+                    &self.logger,
+                    violation,
+                    self.process_mode,
+                    Some(ctx.request_id),
+                );
+                strictest = stricter(strictest, self.process_mode);
+                if self.process_mode == Mode::Enforce && fatal.is_none() {
+                    fatal = Some(violation.reason.clone());
+                }
+            }
+        }
+        let mut rejected: Option<String> = None;
+        if fatal.is_none() {
+            if let Some(validator) = &self.validator {
+                checks.push("input");
+                if let Err(rejection) = validator.validate(ctx.body, self.max_bytes) {
+                    let decision = if self.input_mode == Mode::Enforce {
+                        Decision::Deny
+                    } else {
+                        Decision::Report
+                    };
+                    let _ = self.logger.event(
+                        Control::Input,
+                        decision,
+                        self.input_mode,
+                        Some(ctx.request_id),
+                        rejection.details(),
+                    );
+                    strictest = stricter(strictest, self.input_mode);
+                    if self.input_mode == Mode::Enforce {
+                        rejected = Some(rejection.to_string());
+                    }
+                }
+            }
+        }
+        let mode = [self.files_mode, self.process_mode, self.input_mode]
+            .into_iter()
+            .find(|m| *m == Mode::Enforce)
+            .unwrap_or(Mode::Report);
+        let _ = self.logger.invocation(&InvocationSummary {
+            request_id: ctx.request_id,
+            decision: strictest,
+            mode,
+            checks: &checks,
+            guard_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        });
+        if let Some(reason) = fatal {
+            return Verdict::Fatal {
+                error_type: INTEGRITY_FAILURE.into(),
+                message: format!(
+                    "fnguard guard: integrity failure ({reason}); the environment is reset"
+                ),
+            };
+        }
+        if let Some(reason) = rejected {
+            return Verdict::Reject {
+                error_type: INPUT_REJECTED.into(),
+                message: format!(
+                    "fnguard guard: the event was refused before the handler: {reason}"
+                ),
+            };
+        }
+        Verdict::Pass
+    }
+}
+
+fn stricter(current: Decision, mode: Mode) -> Decision {
+    match (current, mode) {
+        (Decision::Deny, _) | (_, Mode::Enforce) => Decision::Deny,
+        (_, Mode::Report) => Decision::Report,
+        (current, Mode::Off) => current,
+    }
+}
+
+/// The process entry point of `fnguard guard run` and of the
+/// `fnguard-guard` binary: a panic's message could quote an event, so the
+/// hook prints only where it happened.
+pub fn main() -> i32 {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("fnguard guard: internal error at {place}");
+    }));
+    // Several threads: the proxy runs the (blocking, /proc-reading) checks
+    // in place without stalling the connections it also serves.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fnguard guard: cannot start: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(run(&|name| std::env::var(name).ok()))
+}
