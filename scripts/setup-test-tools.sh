@@ -25,6 +25,11 @@ fi
 if ! python3 -c 'from xarf import schema_validator' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'xarf==1.0.0'
 fi
+# awslambdaric, AWS's runtime interface client for Python, is the real
+# runtime the Lambda emulator of fnguard-guard's tests starts (issue 8).
+if ! python3 -c 'import awslambdaric' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check 'awslambdaric==3.1.1'
+fi
 # Graphviz's `dot` parses the attack-path graphs `--graph dot` writes.
 if ! command -v dot >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
