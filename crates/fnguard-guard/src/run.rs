@@ -1,11 +1,11 @@
 //! `fnguard guard run`: the extension's life, wiring the controls together.
 //!
-//! Init (before Lambda starts the runtime, since it waits for every
-//! extension's first `event/next`): settings, non-dumpable, stale ready file
-//! and executables left in `/tmp` removed (a reset does not clear `/tmp`),
-//! registration, the signed manifest of the code verified, the event
-//! validator compiled, the Runtime API proxy and the egress proxy started,
-//! the ready file written for the wrapper. Then every invocation passes the
+//! Init, all of it before registering (Lambda starts the runtime once every
+//! extension has registered): settings, non-dumpable, stale ready file and
+//! executables left in `/tmp` removed (a reset does not clear `/tmp`), the
+//! signed manifest of the code verified, the event validator compiled, the
+//! Runtime API proxy and the egress proxy started, the ready file written
+//! for the wrapper; then registration. Then every invocation passes the
 //! [`GuardGate`] in the proxy before the handler sees it, and the extension
 //! follows INVOKE and SHUTDOWN.
 //!
@@ -103,6 +103,18 @@ pub async fn run(env: &dyn Fn(&str) -> Option<String>) -> i32 {
             _ => FailPolicy::Closed,
         },
     };
+    // Lambda starts the runtime as soon as every extension has registered,
+    // so the guard does all its init work, proxies listening and the ready
+    // file written, before it registers.
+    let started = match config {
+        Ok(config) => match start(&config, &environment, &logger).await {
+            Ok(guard) => write_ready(&environment, guard.proxy.local_addr(), guard.egress_port)
+                .map(|()| guard)
+                .map_err(|e| format!("cannot write the ready file: {e}")),
+            Err(problem) => Err(problem),
+        },
+        Err(e) => Err(format!("settings: {e}")),
+    };
     let mut extension = match ExtensionClient::new(&environment.runtime_api) {
         Ok(client) => client,
         Err(e) => {
@@ -120,18 +132,10 @@ pub async fn run(env: &dyn Fn(&str) -> Option<String>) -> i32 {
         guard_log(&logger, Decision::Deny, format!("cannot register: {e}"));
         return 1;
     }
-    let started = match config {
-        Ok(config) => start(&config, &environment, &logger).await,
-        Err(e) => Err(format!("settings: {e}")),
-    };
     let mut guard = match started {
         Ok(guard) => guard,
         Err(problem) => return init_failed(&extension, &logger, fail, &problem).await,
     };
-    if let Err(e) = write_ready(&environment, guard.proxy.local_addr(), guard.egress_port) {
-        let problem = format!("cannot write the ready file: {e}");
-        return init_failed(&extension, &logger, fail, &problem).await;
-    }
     loop {
         tokio::select! {
             event = extension.next_event() => match event {

@@ -170,9 +170,22 @@ fn an_untouched_function_runs_through_the_guard() {
     )
     .json();
     let api = env["AWS_LAMBDA_RUNTIME_API"].as_str().unwrap_or_default();
-    assert_ne!(api, emulator.api_addr().to_string(), "the runtime talks to the guard, not to Lambda");
-    assert_eq!(env["FNGUARD_UPSTREAM_RUNTIME_API"], emulator.api_addr().to_string());
-    assert!(env["HTTPS_PROXY"].as_str().unwrap_or("").starts_with("http://127.0.0.1:"), "{env}");
+    assert_ne!(
+        api,
+        emulator.api_addr().to_string(),
+        "the runtime talks to the guard, not to Lambda"
+    );
+    assert_eq!(
+        env["FNGUARD_UPSTREAM_RUNTIME_API"],
+        emulator.api_addr().to_string()
+    );
+    assert!(
+        env["HTTPS_PROXY"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("http://127.0.0.1:"),
+        "{env}"
+    );
     for _ in 0..3 {
         let answer = invoke(emulator, json!({"action": "echo", "n": 1}));
         assert_eq!(answer.json()["event"]["n"], 1);
@@ -183,7 +196,10 @@ fn an_untouched_function_runs_through_the_guard() {
         .filter(|l| l["control"] == "invocation")
         .collect();
     assert_eq!(summaries.len(), 4, "{summaries:#?}");
-    assert!(summaries.iter().all(|s| s["decision"] == "allow"), "{summaries:#?}");
+    assert!(
+        summaries.iter().all(|s| s["decision"] == "allow"),
+        "{summaries:#?}"
+    );
     assert!(!has_line(emulator, "integrity.files", "deny"));
     assert!(!has_line(emulator, "integrity.process", "deny"));
 }
@@ -200,20 +216,50 @@ fn a_runtime_replaced_in_place_is_caught_and_the_environment_reset() {
         let dir = guarded.tmp.path().to_string_lossy().into_owned();
         let emulator = &mut guarded.emulator;
         let pid = emulator.runtime_pid();
-        let replaced = invoke(emulator, json!({"action": "replace-runtime", "dir": dir, "memfd": memfd}));
+        let replaced = invoke(
+            emulator,
+            json!({"action": "replace-runtime", "dir": dir, "memfd": memfd}),
+        );
         assert_eq!(replaced.json()["replaced"], true, "memfd={memfd}");
         let next = invoke(emulator, json!({"action": "echo"}));
-        assert!(refused_with(&next, "Fnguard.IntegrityFailure"), "memfd={memfd}: {next:?}\n{}", emulator.log_text());
-        assert!(!handled(emulator, &next.request_id), "the replaced runtime never got the event");
-        assert!(next.reset.is_some() || !emulator.resets().is_empty(), "memfd={memfd}: the environment is reset");
-        assert!(has_line(emulator, "integrity.process", "deny"), "{}", emulator.log_text());
+        assert!(
+            refused_with(&next, "Fnguard.IntegrityFailure"),
+            "memfd={memfd}: {next:?}\n{}",
+            emulator.log_text()
+        );
+        assert!(
+            !handled(emulator, &next.request_id),
+            "the replaced runtime never got the event"
+        );
+        // The guard answers the invocation first, then posts exit/error.
+        let reset = next.reset.is_some()
+            || !emulator.resets().is_empty()
+            || emulator.wait_for_failure(Duration::from_secs(5)).is_some();
+        assert!(
+            reset,
+            "memfd={memfd}: the environment is reset\n{}",
+            emulator.log_text()
+        );
+        assert!(
+            has_line(emulator, "integrity.process", "deny"),
+            "{}",
+            emulator.log_text()
+        );
         // A new init: the executable left in /tmp is removed, and the
         // function works again with a new runtime.
         let again = invoke(emulator, json!({"action": "echo", "after": true}));
-        assert_eq!(again.json()["event"]["after"], true, "{}", emulator.log_text());
+        assert_eq!(
+            again.json()["event"]["after"],
+            true,
+            "{}",
+            emulator.log_text()
+        );
         assert_ne!(emulator.runtime_pid(), pid);
         if !memfd {
-            assert!(!guarded.tmp.path().join("runtime").exists(), "the copy in /tmp is removed at init");
+            assert!(
+                !guarded.tmp.path().join("runtime").exists(),
+                "the copy in /tmp is removed at init"
+            );
         }
     }
 }
@@ -228,7 +274,11 @@ fn in_report_mode_a_replaced_runtime_is_logged_and_served() {
     invoke(emulator, json!({"action": "replace-runtime", "dir": dir}));
     let next = invoke(emulator, json!({"action": "echo", "n": 2}));
     assert_eq!(next.json()["event"]["n"], 2, "{}", emulator.log_text());
-    assert!(has_line(emulator, "integrity.process", "report"), "{}", emulator.log_text());
+    assert!(
+        has_line(emulator, "integrity.process", "report"),
+        "{}",
+        emulator.log_text()
+    );
     assert!(!has_line(emulator, "integrity.process", "deny"));
 }
 
@@ -244,7 +294,11 @@ fn another_process_calling_the_runtime_api_is_caught() {
     let started = invoke(emulator, json!({"action": "hijack", "dir": dir}));
     assert!(started.json()["hijacker"].is_u64());
     let next = invoke(emulator, json!({"action": "echo"}));
-    assert!(refused_with(&next, "Fnguard.IntegrityFailure"), "{next:?}\n{}", emulator.log_text());
+    assert!(
+        refused_with(&next, "Fnguard.IntegrityFailure"),
+        "{next:?}\n{}",
+        emulator.log_text()
+    );
     let reasons: Vec<String> = guard_log(emulator)
         .iter()
         .filter(|l| l["control"] == "integrity.process" && l["decision"] == "deny")
@@ -273,11 +327,23 @@ fn a_file_of_the_code_changed_between_invocations_is_caught() {
         let next = invoke(&mut guarded.emulator, json!({"action": "echo", "n": 3}));
         let emulator = &guarded.emulator;
         if mode == "enforce" {
-            assert!(refused_with(&next, "Fnguard.IntegrityFailure"), "{next:?}\n{}", emulator.log_text());
-            assert!(has_line(emulator, "integrity.files", "deny"), "{}", emulator.log_text());
+            assert!(
+                refused_with(&next, "Fnguard.IntegrityFailure"),
+                "{next:?}\n{}",
+                emulator.log_text()
+            );
+            assert!(
+                has_line(emulator, "integrity.files", "deny"),
+                "{}",
+                emulator.log_text()
+            );
         } else {
             assert_eq!(next.json()["event"]["n"], 3);
-            assert!(has_line(emulator, "integrity.files", "report"), "{}", emulator.log_text());
+            assert!(
+                has_line(emulator, "integrity.files", "report"),
+                "{}",
+                emulator.log_text()
+            );
         }
     }
 }
@@ -290,7 +356,10 @@ fn egress_to_unlisted_hosts_and_the_metadata_address_is_refused() {
     let Some(python) = python() else { return };
     let mut guarded = start(&python, &[("FNGUARD_EGRESS_ALLOW", "api.example.com")]);
     let emulator = &mut guarded.emulator;
-    for url in ["http://evil.example.net/steal", "http://169.254.169.254/latest/meta-data/iam/"] {
+    for url in [
+        "http://evil.example.net/steal",
+        "http://169.254.169.254/latest/meta-data/iam/",
+    ] {
         let answer = invoke(emulator, json!({"action": "egress", "url": url})).json();
         assert_eq!(answer["status"], 403, "{url}: {answer}");
     }
@@ -299,12 +368,26 @@ fn egress_to_unlisted_hosts_and_the_metadata_address_is_refused() {
         .filter(|l| l["control"] == "egress" && l["decision"] == "deny")
         .collect();
     assert_eq!(denied.len(), 2, "{denied:#?}");
-    assert!(denied.iter().all(|l| !l.to_string().contains("/steal")), "paths are not logged");
+    assert!(
+        denied.iter().all(|l| !l.to_string().contains("/steal")),
+        "paths are not logged"
+    );
 
     let mut report = start(&python, &[("FNGUARD_EGRESS_MODE", "report")]);
-    let answer = invoke(&mut report.emulator, json!({"action": "egress", "url": "http://evil.example.net/x"})).json();
-    assert_ne!(answer["status"], 403, "report mode lets it through: {answer}");
-    assert!(has_line(&report.emulator, "egress", "report"), "{}", report.emulator.log_text());
+    let answer = invoke(
+        &mut report.emulator,
+        json!({"action": "egress", "url": "http://evil.example.net/x"}),
+    )
+    .json();
+    assert_ne!(
+        answer["status"], 403,
+        "report mode lets it through: {answer}"
+    );
+    assert!(
+        has_line(&report.emulator, "egress", "report"),
+        "{}",
+        report.emulator.log_text()
+    );
 }
 
 /// Attack 5: an event the function's schema does not allow, and one that is
@@ -332,9 +415,15 @@ fn invalid_events_never_reach_the_handler() {
     let bad = invoke(emulator, json!({"action": "echo", "n": "DROP TABLE"}));
     assert!(refused_with(&bad, "Fnguard.InputRejected"), "{bad:?}");
     assert!(!handled(emulator, &bad.request_id));
-    assert!(bad.reset.is_none(), "a refused event does not reset the environment");
+    assert!(
+        bad.reset.is_none(),
+        "a refused event does not reset the environment"
+    );
     let malformed = emulator.invoke(b"{\"action\": ");
-    assert!(refused_with(&malformed, "Fnguard.InputRejected"), "{malformed:?}");
+    assert!(
+        refused_with(&malformed, "Fnguard.InputRejected"),
+        "{malformed:?}"
+    );
     let good = invoke(emulator, json!({"action": "echo", "n": 4}));
     assert_eq!(good.json()["event"]["n"], 4);
     let input: Vec<Value> = guard_log(emulator)
@@ -343,9 +432,18 @@ fn invalid_events_never_reach_the_handler() {
         .collect();
     assert_eq!(input.len(), 2, "{input:#?}");
     assert!(input.iter().all(|l| l["decision"] == "deny"));
-    assert!(!input.iter().any(|l| l.to_string().contains("DROP TABLE")), "event values are not logged");
+    assert!(
+        !input.iter().any(|l| l.to_string().contains("DROP TABLE")),
+        "event values are not logged"
+    );
 
-    let mut report = start(&python, &[("FNGUARD_INPUT_SCHEMA", &schema), ("FNGUARD_INPUT_MODE", "report")]);
+    let mut report = start(
+        &python,
+        &[
+            ("FNGUARD_INPUT_SCHEMA", &schema),
+            ("FNGUARD_INPUT_MODE", "report"),
+        ],
+    );
     let seen = invoke(&mut report.emulator, json!({"action": "echo", "n": "x"}));
     assert_eq!(seen.json()["event"]["n"], "x");
     assert!(has_line(&report.emulator, "input", "report"));
@@ -358,16 +456,39 @@ fn a_misconfigured_guard_fails_closed_or_open_as_set_and_says_so() {
     // Closed (the default): the environment's init fails.
     let closed = guarded(&python, &[("FNGUARD_MODE", "block")]);
     let error = closed.err().expect("init fails");
-    let text = error.logs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-    assert!(text.contains("failing closed") && text.contains("FNGUARD_MODE"), "{text}");
+    let text = error
+        .logs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("failing closed") && text.contains("FNGUARD_MODE"),
+        "{text}"
+    );
     // No key to check the code with, integrity on: closed as well.
     let no_key = guarded(&python, &[("FNGUARD_PUBKEY", "")]);
-    assert!(no_key.is_err(), "integrity without a key is refused at init");
+    assert!(
+        no_key.is_err(),
+        "integrity without a key is refused at init"
+    );
     // Open: the runtime runs unguarded, and both the guard and the wrapper
     // say so.
-    let mut open = start(&python, &[("FNGUARD_MODE", "block"), ("FNGUARD_FAIL", "open")]);
-    let answer = invoke(&mut open.emulator, json!({"action": "env", "names": ["AWS_LAMBDA_RUNTIME_API"]}));
-    assert_eq!(answer.json()["AWS_LAMBDA_RUNTIME_API"], open.emulator.api_addr().to_string());
+    let mut open = start(
+        &python,
+        &[("FNGUARD_MODE", "block"), ("FNGUARD_FAIL", "open")],
+    );
+    let answer = invoke(
+        &mut open.emulator,
+        json!({"action": "env", "names": ["AWS_LAMBDA_RUNTIME_API"]}),
+    );
+    assert_eq!(
+        answer.json()["AWS_LAMBDA_RUNTIME_API"],
+        open.emulator.api_addr().to_string()
+    );
     let text = open.emulator.log_text();
-    assert!(text.contains("failing open") && text.contains("unguarded"), "{text}");
+    assert!(
+        text.contains("failing open") && text.contains("unguarded"),
+        "{text}"
+    );
 }
