@@ -489,3 +489,45 @@ fn a_command_installed_as_an_extension_runs_with_its_arguments() {
         emulator.log_text()
     );
 }
+
+/// As Lambda (and its runtime interface emulator) does: the runtime starts
+/// once every extension has registered, without waiting for their first
+/// `next`; Init ends when all are in `next`. An extension that must be
+/// ready before the runtime (a Runtime API proxy) has to be ready before it
+/// registers.
+#[test]
+fn the_runtime_starts_once_extensions_registered_before_their_first_next() {
+    let Some(python) = python_with_awslambdaric() else {
+        return;
+    };
+    let opt = TempDir::new("emu-opt");
+    let emulator = start(with_probe(
+        &python,
+        &opt,
+        &[("PROBE_READY_AFTER_MS", "700")],
+    ));
+    wait_probe(&emulator, "ready", 1);
+    let order: Vec<String> = emulator
+        .logs()
+        .iter()
+        .filter_map(|l| {
+            if l.text == "function init" {
+                Some("function init".to_string())
+            } else if l.process == "probe" {
+                serde_json::from_str::<Value>(&l.text)
+                    .ok()
+                    .map(|v| v["state"].as_str().unwrap_or_default().to_string())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["registered", "function init", "ready"],
+        "{}",
+        emulator.log_text()
+    );
+    // Init waited for the extension's next.
+    assert!(emulator.init_duration() >= Duration::from_millis(700));
+}

@@ -854,6 +854,12 @@ impl Drop for Emulator {
         for process in &self.processes {
             signal_group(process.pid, rustix::process::Signal::KILL);
         }
+        // Reaped before the next emulator starts: a port or file a killed
+        // process held is free again.
+        let pids: Vec<u32> = self.processes.iter().map(|p| p.pid).collect();
+        self.wait_until(Instant::now() + Duration::from_secs(2), |s| {
+            (!s.running.iter().any(|(pid, _)| pids.contains(pid))).then_some(())
+        });
     }
 }
 

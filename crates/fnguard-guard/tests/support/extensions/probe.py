@@ -9,6 +9,7 @@ make it misbehave on purpose:
   PROBE_EXIT_ERROR_AT  on the Nth INVOKE: post exit/error, exit 1
   PROBE_CRASH_AT       on the Nth INVOKE: exit 3 without a word
   PROBE_WORK_MS        after each INVOKE, work this long before next
+  PROBE_READY_AFTER_MS after registering, wait this long before the first next
 """
 import json
 import os
@@ -73,6 +74,8 @@ if os.environ.get("PROBE_INIT_ERROR"):
     post_error("init", ext_id)
     sys.exit(1)
 
+time.sleep((number("PROBE_READY_AFTER_MS") or 0) / 1000)
+say(state="ready")
 exit_error_at = number("PROBE_EXIT_ERROR_AT")
 crash_at = number("PROBE_CRASH_AT")
 work_ms = number("PROBE_WORK_MS") or 0

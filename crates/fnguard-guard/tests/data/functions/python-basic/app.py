@@ -10,6 +10,9 @@ import sys
 import time
 import urllib.request
 
+# Function init: shows when the runtime started, relative to extensions.
+print("function init", flush=True)
+
 
 def replace_runtime(event, context):
     """The persistence attack of Twistlock's PoC (research/runtime.md §2),
