@@ -1,0 +1,103 @@
+//! `fnguard guard package`: the layer a function adds to run the guard.
+
+mod common;
+
+use common::{fnguard, TempDir};
+use std::io::Read;
+
+#[test]
+fn the_layer_ships_this_binary_the_wrapper_config_and_keys() {
+    let dir = TempDir::new("guard-layer");
+    let public = dir.path("ci.pub");
+    let secret = dir.path("ci.key");
+    let made = fnguard([
+        "keygen",
+        "--unencrypted",
+        "-p",
+        public.to_str().unwrap(),
+        "-s",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let layer = dir.path("layer.zip");
+    let run = fnguard([
+        "guard",
+        "package",
+        "-p",
+        public.to_str().unwrap(),
+        "-o",
+        layer.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&layer).unwrap()).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    for wanted in [
+        "extensions/fnguard-guard",
+        "fnguard/fnguard",
+        "fnguard/wrapper",
+        "fnguard/guard.toml",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("fnguard/keys/") && n.ends_with(".pub")),
+        "{names:?}"
+    );
+    let mut binary = Vec::new();
+    zip.by_name("fnguard/fnguard")
+        .unwrap()
+        .read_to_end(&mut binary)
+        .unwrap();
+    assert_eq!(
+        binary,
+        std::fs::read(env!("CARGO_BIN_EXE_fnguard")).unwrap()
+    );
+    let mut launcher = String::new();
+    zip.by_name("extensions/fnguard-guard")
+        .unwrap()
+        .read_to_string(&mut launcher)
+        .unwrap();
+    assert!(
+        launcher.contains("/opt/fnguard/fnguard guard run"),
+        "{launcher}"
+    );
+}
+
+#[test]
+fn a_layer_for_another_architecture_needs_a_binary_built_for_it() {
+    let dir = TempDir::new("guard-arch");
+    let layer = dir.path("arm.zip");
+    let other = if cfg!(target_arch = "x86_64") {
+        "arm64"
+    } else {
+        "x86_64"
+    };
+    let run = fnguard([
+        "guard",
+        "package",
+        "--arch",
+        other,
+        "-o",
+        layer.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(&format!("not {other}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!layer.exists());
+    let script = dir.write("not-elf", "#!/bin/sh\n");
+    let run = fnguard([
+        "guard",
+        "package",
+        "--binary",
+        script.to_str().unwrap(),
+        "-o",
+        layer.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not an ELF"), "{}", run.stderr);
+}
