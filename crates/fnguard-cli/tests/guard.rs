@@ -2,29 +2,19 @@
 
 mod common;
 
-use common::{fnguard, TempDir};
+use common::{fnguard, keys, TempDir};
 use std::io::Read;
 
 #[test]
 fn the_layer_ships_this_binary_the_wrapper_config_and_keys() {
     let dir = TempDir::new("guard-layer");
-    let public = dir.path("ci.pub");
-    let secret = dir.path("ci.key");
-    let made = fnguard([
-        "keygen",
-        "--unencrypted",
-        "-p",
-        public.to_str().unwrap(),
-        "-s",
-        secret.to_str().unwrap(),
-    ]);
-    assert_eq!(made.code, 0, "{}", made.stderr);
+    let (public, _) = keys(&dir, "ci");
     let layer = dir.path("layer.zip");
     let run = fnguard([
         "guard",
         "package",
         "-p",
-        public.to_str().unwrap(),
+        &public,
         "-o",
         layer.to_str().unwrap(),
     ]);

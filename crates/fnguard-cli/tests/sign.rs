@@ -5,29 +5,10 @@
 
 mod common;
 
-use common::{findings, fnguard, Run, TempDir};
+use common::{findings, fnguard, keys, Run, TempDir};
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-
-/// Makes an unencrypted key pair in `dir` and returns (pub, key) paths.
-fn keys(dir: &TempDir, name: &str) -> (String, String) {
-    let public = dir.path(&format!("{name}.pub"));
-    let secret = dir.path(&format!("{name}.key"));
-    let run = fnguard([
-        "keygen",
-        "--unencrypted",
-        "-p",
-        public.to_str().unwrap(),
-        "-s",
-        secret.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    (
-        public.to_string_lossy().into_owned(),
-        secret.to_string_lossy().into_owned(),
-    )
-}
 
 fn package(dir: &TempDir) -> std::path::PathBuf {
     dir.write("pkg/app.py", "def handler(event, context):\n    return 1\n");

@@ -140,3 +140,22 @@ functions:
   create:
     handler: handler.create
 "#;
+
+/// Makes an unencrypted key pair in `dir` and returns (pub, key) paths.
+pub fn keys(dir: &TempDir, name: &str) -> (String, String) {
+    let public = dir.path(&format!("{name}.pub"));
+    let secret = dir.path(&format!("{name}.key"));
+    let run = fnguard([
+        "keygen",
+        "--unencrypted",
+        "-p",
+        public.to_str().unwrap(),
+        "-s",
+        secret.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (
+        public.to_string_lossy().into_owned(),
+        secret.to_string_lossy().into_owned(),
+    )
+}
