@@ -27,7 +27,6 @@ use crate::proxy::{InvocationGate, InvokeContext, ProxySettings, RuntimeProxy, V
 use crate::validate::Validator;
 use fnguard_sign::minisign::PublicKey;
 use serde_json::json;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -209,7 +208,6 @@ async fn start(
         input_mode: config.input.mode,
         validator,
         max_bytes: usize::try_from(config.input.max_bytes).unwrap_or(usize::MAX),
-        callers: Mutex::new(HashMap::new()),
         logger: logger.clone(),
     });
     let proxy = RuntimeProxy::start(settings, vec![Arc::clone(&gate) as Arc<dyn InvocationGate>])
@@ -466,8 +464,6 @@ struct GuardGate {
     input_mode: Mode,
     validator: Option<Arc<Validator>>,
     max_bytes: usize,
-    /// The process behind each connection to the proxy, looked up once.
-    callers: Mutex<HashMap<SocketAddr, Option<u32>>>,
     logger: Logger,
 }
 
@@ -494,12 +490,11 @@ impl InvocationGate for GuardGate {
         }
         if let Some(processes) = lock(&self.processes).as_mut() {
             checks.push(crate::integrity::CONTROL_PROCESS);
-            let caller = *lock(&self.callers)
-                .entry(ctx.runtime_peer)
-                .or_insert_with(|| {
-                    let first: Vec<u32> = processes.runtime_pid().into_iter().collect();
-                    process::pid_of_peer(ctx.proxy_local, ctx.runtime_peer, &first)
-                });
+            // Looked up on every call, not cached by address: another
+            // process (an extension among them) could bind the port a
+            // closed runtime connection used and inherit its identity.
+            let first: Vec<u32> = processes.runtime_pid().into_iter().collect();
+            let caller = process::pid_of_peer(ctx.proxy_local, ctx.runtime_peer, &first);
             let mut violations = Vec::new();
             if processes.runtime_pid().is_none() {
                 // The first caller of `next` is the runtime: recorded once.
