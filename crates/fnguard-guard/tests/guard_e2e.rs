@@ -127,10 +127,40 @@ fn guard_log(emulator: &Emulator) -> Vec<Value> {
         .collect()
 }
 
-fn has_line(emulator: &Emulator, control: &str, decision: &str) -> bool {
+/// The guard's lines of `control`, once there are `count` of them (or after
+/// 5 s: the caller's assertion then shows what came).
+fn lines_of(emulator: &Emulator, control: &str, count: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let lines: Vec<Value> = guard_log(emulator)
+            .into_iter()
+            .filter(|l| l["control"] == control)
+            .collect();
+        if lines.len() >= count || std::time::Instant::now() >= deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether the guard has logged a `control` line with `decision` so far
+/// (for what must not be there, checked after what must).
+fn logged(emulator: &Emulator, control: &str, decision: &str) -> bool {
     guard_log(emulator)
         .iter()
         .any(|l| l["control"] == control && l["decision"] == decision)
+}
+
+/// Whether the guard logged a `control` line with `decision`, waiting a
+/// little: the guard's stdout reaches the emulator through a pipe, and a
+/// reset may come before its last lines are read.
+fn has_line(emulator: &Emulator, control: &str, decision: &str) -> bool {
+    emulator.wait_for_log(Duration::from_secs(5), |line| {
+        line.process == "fnguard-guard"
+            && line.stream == Stream::Stdout
+            && serde_json::from_str::<Value>(&line.text)
+                .is_ok_and(|l| l["control"] == control && l["decision"] == decision)
+    })
 }
 
 fn invoke(emulator: &mut Emulator, event: Value) -> Invocation {
@@ -191,17 +221,14 @@ fn an_untouched_function_runs_through_the_guard() {
         assert_eq!(answer.json()["event"]["n"], 1);
         assert!(answer.reset.is_none());
     }
-    let summaries: Vec<Value> = guard_log(emulator)
-        .into_iter()
-        .filter(|l| l["control"] == "invocation")
-        .collect();
+    let summaries = lines_of(emulator, "invocation", 4);
     assert_eq!(summaries.len(), 4, "{summaries:#?}");
     assert!(
         summaries.iter().all(|s| s["decision"] == "allow"),
         "{summaries:#?}"
     );
-    assert!(!has_line(emulator, "integrity.files", "deny"));
-    assert!(!has_line(emulator, "integrity.process", "deny"));
+    assert!(!logged(emulator, "integrity.files", "deny"));
+    assert!(!logged(emulator, "integrity.process", "deny"));
 }
 
 /// Attack 1: the handler, on a crafted event, writes a copy of the
@@ -279,7 +306,7 @@ fn in_report_mode_a_replaced_runtime_is_logged_and_served() {
         "{}",
         emulator.log_text()
     );
-    assert!(!has_line(emulator, "integrity.process", "deny"));
+    assert!(!logged(emulator, "integrity.process", "deny"));
 }
 
 /// Attack 2: a second process, started from /tmp, takes the Runtime API
@@ -297,6 +324,11 @@ fn another_process_calling_the_runtime_api_is_caught() {
     assert!(
         refused_with(&next, "Fnguard.IntegrityFailure"),
         "{next:?}\n{}",
+        emulator.log_text()
+    );
+    assert!(
+        has_line(emulator, "integrity.process", "deny"),
+        "{}",
         emulator.log_text()
     );
     let reasons: Vec<String> = guard_log(emulator)
@@ -363,9 +395,9 @@ fn egress_to_unlisted_hosts_and_the_metadata_address_is_refused() {
         let answer = invoke(emulator, json!({"action": "egress", "url": url})).json();
         assert_eq!(answer["status"], 403, "{url}: {answer}");
     }
-    let denied: Vec<Value> = guard_log(emulator)
+    let denied: Vec<Value> = lines_of(emulator, "egress", 2)
         .into_iter()
-        .filter(|l| l["control"] == "egress" && l["decision"] == "deny")
+        .filter(|l| l["decision"] == "deny")
         .collect();
     assert_eq!(denied.len(), 2, "{denied:#?}");
     assert!(
@@ -426,10 +458,7 @@ fn invalid_events_never_reach_the_handler() {
     );
     let good = invoke(emulator, json!({"action": "echo", "n": 4}));
     assert_eq!(good.json()["event"]["n"], 4);
-    let input: Vec<Value> = guard_log(emulator)
-        .into_iter()
-        .filter(|l| l["control"] == "input")
-        .collect();
+    let input = lines_of(emulator, "input", 2);
     assert_eq!(input.len(), 2, "{input:#?}");
     assert!(input.iter().all(|l| l["decision"] == "deny"));
     assert!(
