@@ -15,11 +15,11 @@ cargo test --release -q -p fnguard-guard --test guard_bench --no-run 2>/dev/null
 TEST=$(ls -t target/release/deps/guard_bench-* | grep -v '\.d$' | head -1)
 export CARGO_MANIFEST_DIR="$PWD/crates/fnguard-guard"
 echo "On this host ($(ps -e --no-headers | wc -l) processes visible):"
-"$TEST" --ignored --nocapture --test-threads 1 2>&1 | grep '^|'
+"$TEST" --ignored --nocapture --test-threads 1 2>&1 | grep -o '|.*|'
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
   echo
   echo "In a new pid namespace (a Lambda sandbox's view):"
-  unshare -p -f --mount-proc "$TEST" --ignored --nocapture --test-threads 1 2>&1 | grep '^|'
+  unshare -p -f --mount-proc "$TEST" --ignored --nocapture --test-threads 1 2>&1 | grep -o '|.*|'
 fi
 BIN=target/release/fnguard-guard
 strip -o "$BIN.stripped" "$BIN"
