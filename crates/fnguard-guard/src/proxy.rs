@@ -100,6 +100,10 @@ pub struct InvokeContext<'a> {
     pub runtime_peer: SocketAddr,
     /// The proxy's end of that connection.
     pub proxy_local: SocketAddr,
+    /// The connection's number, unique for the proxy's life (a new
+    /// connection from the same address gets a new one): what a gate may
+    /// remember per connection.
+    pub connection: u64,
     /// The headers of the event as the Runtime API sent them.
     pub headers: &'a HeaderMap,
     /// The event.
@@ -300,12 +304,14 @@ impl Drop for RuntimeProxy {
 async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
     // Connections live in the set so that stopping the proxy ends them too.
     let mut connections = JoinSet::new();
+    let mut accepted_count = 0u64;
     loop {
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(stream, peer, state.clone()));
+                    accepted_count += 1;
+                    connections.spawn(serve_connection(stream, peer, accepted_count, state.clone()));
                 }
                 // An accept error (too many open files) concerns one
                 // connection; the listener goes on after a pause, so that
@@ -318,14 +324,16 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot
     }
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, state: Arc<State>) {
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, connection: u64, state: Arc<State>) {
     let _ = stream.set_nodelay(true);
     let Ok(local) = stream.local_addr() else {
         return;
     };
     let service = hyper::service::service_fn(move |request| {
         let state = state.clone();
-        async move { Ok::<_, std::convert::Infallible>(handle(state, peer, local, request).await) }
+        async move {
+            Ok::<_, std::convert::Infallible>(handle(state, peer, local, connection, request).await)
+        }
     });
     // Errors here are the runtime closing its connection; nothing to do.
     // Header names keep their case both ways: HTTP says case does not
@@ -342,6 +350,7 @@ async fn handle(
     state: Arc<State>,
     peer: SocketAddr,
     local: SocketAddr,
+    connection: u64,
     request: Request<Incoming>,
 ) -> Response<ProxyBody> {
     if state.stopped.load(Ordering::SeqCst) {
@@ -357,7 +366,7 @@ async fn handle(
     }
     if request.method() == Method::GET && path == NEXT_PATH {
         let (runtime, _) = request.into_parts();
-        next_invocation(&state, peer, local, &runtime).await
+        next_invocation(&state, peer, local, connection, &runtime).await
     } else {
         forward(&state, request).await
     }
@@ -383,6 +392,7 @@ async fn next_invocation(
     state: &State,
     peer: SocketAddr,
     local: SocketAddr,
+    connection: u64,
     runtime: &hyper::http::request::Parts,
 ) -> Response<ProxyBody> {
     loop {
@@ -450,6 +460,7 @@ async fn next_invocation(
             request_id: &request_id,
             runtime_peer: peer,
             proxy_local: local,
+            connection,
             headers: &parts.headers,
             body: &event,
         };

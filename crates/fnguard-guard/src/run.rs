@@ -208,6 +208,7 @@ async fn start(
         input_mode: config.input.mode,
         validator,
         max_bytes: usize::try_from(config.input.max_bytes).unwrap_or(usize::MAX),
+        callers: Mutex::new(Vec::new()),
         logger: logger.clone(),
     });
     let proxy = RuntimeProxy::start(settings, vec![Arc::clone(&gate) as Arc<dyn InvocationGate>])
@@ -464,8 +465,14 @@ struct GuardGate {
     input_mode: Mode,
     validator: Option<Arc<Validator>>,
     max_bytes: usize,
+    /// The process behind each recent proxy connection (by its number).
+    callers: Mutex<Vec<(u64, Option<u32>)>>,
     logger: Logger,
 }
+
+/// A runtime keeps one or two connections open; a bound keeps a caller
+/// opening many from growing the guard's memory.
+const MAX_REMEMBERED_CONNECTIONS: usize = 16;
 
 impl InvocationGate for GuardGate {
     fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict {
@@ -490,11 +497,28 @@ impl InvocationGate for GuardGate {
         }
         if let Some(processes) = lock(&self.processes).as_mut() {
             checks.push(crate::integrity::CONTROL_PROCESS);
-            // Looked up on every call, not cached by address: another
-            // process (an extension among them) could bind the port a
-            // closed runtime connection used and inherit its identity.
-            let first: Vec<u32> = processes.runtime_pid().into_iter().collect();
-            let caller = process::pid_of_peer(ctx.proxy_local, ctx.runtime_peer, &first);
+            // Looked up once per connection (the proxy numbers them; a
+            // number is never reused), not per address: another process
+            // could bind the port of a closed runtime connection. The
+            // process checks below still run on every call.
+            let caller = {
+                let mut callers = lock(&self.callers);
+                match callers
+                    .iter()
+                    .find(|(connection, _)| *connection == ctx.connection)
+                {
+                    Some((_, pid)) => *pid,
+                    None => {
+                        let first: Vec<u32> = processes.runtime_pid().into_iter().collect();
+                        let pid = process::pid_of_peer(ctx.proxy_local, ctx.runtime_peer, &first);
+                        if callers.len() >= MAX_REMEMBERED_CONNECTIONS {
+                            callers.remove(0);
+                        }
+                        callers.push((ctx.connection, pid));
+                        pid
+                    }
+                }
+            };
             let mut violations = Vec::new();
             if processes.runtime_pid().is_none() {
                 // The first caller of `next` is the runtime: recorded once.
