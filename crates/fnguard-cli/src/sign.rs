@@ -151,18 +151,7 @@ fn password(args: &PasswordArgs, confirm: bool) -> Result<String, String> {
 }
 
 fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let file = fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    if bytes.len() as u64 > cap {
-        return Err(format!(
-            "{}: larger than {cap} bytes: not a key, signature or password file",
-            path.display()
-        ));
-    }
-    Ok(bytes)
+    seal::read_capped(path, cap).map_err(|e| format!("{}: cannot read: {e}", path.display()))
 }
 
 fn read_text(path: &Path, what: &str) -> Result<String, String> {
@@ -391,13 +380,10 @@ fn verify_file(args: &VerifyArgs, keys: &[PublicKey]) -> ExitCode {
     match outcome {
         Err(message) => fail(&message),
         Ok(Ok(key)) => {
-            print_file_verdict(args, true, Some(&key.key_id_hex()), &signature, None);
+            print_file_verified(args, &key.key_id_hex(), &signature);
             ExitCode::Clean
         }
-        Ok(Err(error)) => {
-            print_file_verdict(args, false, None, &signature, Some(&error.to_string()));
-            ExitCode::Findings
-        }
+        Ok(Err(error)) => file_failure(args, &error.to_string()),
     }
 }
 
@@ -409,6 +395,8 @@ fn file_failure(args: &VerifyArgs, message: &str) -> ExitCode {
                 "path": args.path.display().to_string(),
                 "kind": "file",
                 "status": "signature_invalid",
+                "key_id": null,
+                "trusted_comment": null,
                 "error": message,
             })
         ),
@@ -417,36 +405,22 @@ fn file_failure(args: &VerifyArgs, message: &str) -> ExitCode {
     ExitCode::Findings
 }
 
-fn print_file_verdict(
-    args: &VerifyArgs,
-    intact: bool,
-    key_id: Option<&str>,
-    signature: &Signature,
-    error: Option<&str>,
-) {
+fn print_file_verified(args: &VerifyArgs, key_id: &str, signature: &Signature) {
     match args.format {
         VerifyFormat::Json => {
             let value = serde_json::json!({
                 "path": args.path.display().to_string(),
                 "kind": "file",
-                "status": if intact { "intact" } else { "signature_invalid" },
+                "status": "intact",
                 "key_id": key_id,
-                "trusted_comment": intact.then_some(signature.trusted_comment.as_str()),
-                "error": error,
+                "trusted_comment": signature.trusted_comment,
+                "error": null,
             });
             println!("{value}");
         }
         VerifyFormat::Table => {
-            if let (true, Some(key_id)) = (intact, key_id) {
-                println!("{}: signature verified (key {key_id})", args.path.display());
-                println!("Trusted comment: {}", signature.trusted_comment);
-            } else {
-                println!(
-                    "{}: SIGNATURE INVALID: {}",
-                    args.path.display(),
-                    error.unwrap_or("")
-                );
-            }
+            println!("{}: signature verified (key {key_id})", args.path.display());
+            println!("Trusted comment: {}", signature.trusted_comment);
         }
     }
 }

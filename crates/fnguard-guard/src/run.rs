@@ -441,14 +441,7 @@ fn log_violation(logger: &Logger, violation: &Violation, mode: Mode, request_id:
 }
 
 fn parent_pid() -> u32 {
-    // /proc/self/stat: "pid (comm) state ppid ...", comm may hold spaces.
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|stat| {
-            let after = &stat[stat.rfind(')')? + 1..];
-            after.split_whitespace().nth(1)?.parse().ok()
-        })
-        .unwrap_or(1)
+    process::procfs::stat(std::process::id()).map_or(1, |stat| stat.ppid)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -872,31 +872,11 @@ fn uuid_urn(digest: &[u8]) -> String {
     format!("urn:uuid:{}", uuid_from_digest(digest, 8))
 }
 
-/// `YYYY-MM-DDThh:mm:ssZ` of seconds since the Unix epoch (proleptic
-/// Gregorian calendar, days-from-civil inverted).
+/// `YYYY-MM-DDThh:mm:ssZ` of seconds since the Unix epoch.
 fn rfc3339_utc(seconds: u64) -> String {
-    let days = seconds / 86_400;
-    let rest = seconds % 86_400;
-    // Shift the epoch to 0000-03-01 so leap days fall at the end of a year.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3_600,
-        rest % 3_600 / 60,
-        rest % 60
+    fnguard_core::date::rfc3339(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds),
+        false,
     )
 }
 

@@ -394,7 +394,9 @@ fn embedded(package: &Path, limits: &Limits) -> Result<EmbeddedManifest, VerifyE
     })
 }
 
-fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+/// A file read whole, refused past `cap` bytes without reading further
+/// (key, signature and manifest files are small; a huge one is not one).
+pub fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     fs::File::open(path)?
         .take(cap + 1)

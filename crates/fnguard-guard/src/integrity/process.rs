@@ -67,7 +67,7 @@
 //! ```
 
 mod peer;
-mod procfs;
+pub(crate) mod procfs;
 mod tmp;
 
 use std::collections::{HashMap, HashSet};
