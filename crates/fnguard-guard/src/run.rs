@@ -278,23 +278,14 @@ fn start_files(
             required: true,
         },
         // /opt holds the layers (this one included); checked when a layer
-        // build put a manifest at its root.
+        // build put a manifest at its root (FileGuard skips an optional
+        // root without one).
         RootSpec {
             path: PathBuf::from("/opt"),
             manifest: None,
             required: false,
         },
     ];
-    let roots: Vec<RootSpec> = roots
-        .into_iter()
-        .filter(|root| {
-            root.required
-                || root
-                    .path
-                    .join(fnguard_sign::package::MANIFEST_FILE)
-                    .exists()
-        })
-        .collect();
     match FileGuard::init(&roots, &keys, config.integrity.full_check_every) {
         Ok(files) => Ok(Some(files)),
         Err(violations) => {
