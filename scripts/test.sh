@@ -9,3 +9,6 @@ scripts/setup-test-tools.sh
 # rather than skips when it is missing.
 export FNGUARD_REQUIRE_TOOLS=1
 cargo test --workspace --locked
+# The binary a layer ships: built static, then the guard's end-to-end suite
+# (emulator, real Python runtime, the five attacks) runs against it.
+scripts/build-guard-binary.sh x86_64 --test

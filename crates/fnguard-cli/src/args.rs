@@ -75,10 +75,17 @@ pub enum GuardCommand {
         /// The layer's architecture (Lambda's x86_64 or arm64).
         #[arg(long, value_enum, default_value_t = LayerArch::X86_64)]
         arch: LayerArch,
-        /// The fnguard binary to ship, built for --arch (default: this one,
-        /// when it is for --arch).
+        /// The binary to ship, built for --arch and statically linked:
+        /// fnguard or the smaller fnguard-guard (default: this one, when it
+        /// is for --arch).
         #[arg(long, value_name = "FILE")]
         binary: Option<PathBuf>,
+        /// Ship a dynamically linked binary anyway. By default the binary
+        /// must be static (scripts/build-guard-binary.sh builds one): a
+        /// dynamic one may need a newer glibc than Lambda's runtimes carry,
+        /// and then fails at every cold start.
+        #[arg(long)]
+        allow_dynamic: bool,
         /// guard.toml to ship (default: the defaults, written out).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,

@@ -20,10 +20,18 @@ pub fn run(command: GuardCommand) -> ExitCode {
         GuardCommand::Package {
             arch,
             binary,
+            allow_dynamic,
             config,
             pubkey,
             output,
-        } => match package(arch, binary.as_deref(), config.as_deref(), &pubkey, &output) {
+        } => match package(
+            arch,
+            binary.as_deref(),
+            allow_dynamic,
+            config.as_deref(),
+            &pubkey,
+            &output,
+        ) {
             Ok(()) => ExitCode::Clean,
             Err(message) => {
                 eprintln!("error: {message}");
@@ -44,6 +52,7 @@ fn run_extension() -> ExitCode {
 fn package(
     arch: LayerArch,
     binary: Option<&Path>,
+    allow_dynamic: bool,
     config: Option<&Path>,
     pubkeys: &[PathBuf],
     output: &Path,
@@ -62,12 +71,25 @@ fn package(
         Some(found) if found == wanted => {}
         Some(found) => {
             return Err(format!(
-                "{} is built for {found}, not {wanted}: give --binary with an fnguard built for {wanted} (cargo build --release --target {})",
+                "{} is built for {found}, not {wanted}: give --binary with a static fnguard-guard built for {wanted} (scripts/build-guard-binary.sh {wanted})",
                 binary_path.display(),
-                if wanted == "arm64" { "aarch64-unknown-linux-musl" } else { "x86_64-unknown-linux-musl" }
             ))
         }
         None => return Err(format!("{}: not an ELF executable", binary_path.display())),
+    }
+    match layer::elf_interpreter(&bytes) {
+        Ok(None) => {}
+        Ok(Some(_)) if allow_dynamic => eprintln!(
+            "warning: {} is dynamically linked: it runs only where Lambda's runtime has the libraries (and the glibc version) it was linked against",
+            binary_path.display()
+        ),
+        Ok(Some(interpreter)) => {
+            return Err(format!(
+                "{} is dynamically linked (interpreter {interpreter}): Lambda's runtimes may carry an older glibc than it needs (Amazon Linux 2: 2.26, Amazon Linux 2023: 2.34), and the guard would then fail at every cold start; give --binary with a static build (scripts/build-guard-binary.sh {wanted}), or --allow-dynamic",
+                binary_path.display()
+            ))
+        }
+        Err(problem) => return Err(format!("{}: {problem}", binary_path.display())),
     }
     let config_text = match config {
         Some(path) => std::fs::read_to_string(path)

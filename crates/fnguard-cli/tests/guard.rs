@@ -10,7 +10,8 @@ fn the_layer_ships_this_binary_the_wrapper_config_and_keys() {
     let dir = TempDir::new("guard-layer");
     let (public, _) = keys(&dir, "ci");
     let layer = dir.path("layer.zip");
-    let run = fnguard([
+    // This test's fnguard is linked dynamically: refused unless allowed.
+    let refused = fnguard([
         "guard",
         "package",
         "-p",
@@ -18,7 +19,27 @@ fn the_layer_ships_this_binary_the_wrapper_config_and_keys() {
         "-o",
         layer.to_str().unwrap(),
     ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("dynamically linked (interpreter /")
+            && refused
+                .stderr
+                .contains("scripts/build-guard-binary.sh x86_64"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!layer.exists());
+    let run = fnguard([
+        "guard",
+        "package",
+        "--allow-dynamic",
+        "-p",
+        &public,
+        "-o",
+        layer.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning: "), "{}", run.stderr);
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&layer).unwrap()).unwrap();
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
     for wanted in [

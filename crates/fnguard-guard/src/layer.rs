@@ -128,6 +128,56 @@ pub fn elf_arch(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The program interpreter an ELF executable names (`PT_INTERP`, such as
+/// `/lib64/ld-linux-x86-64.so.2`): `Some` for a dynamically linked
+/// program, `None` for a static one. Lambda's runtimes carry an older glibc
+/// (Amazon Linux 2: 2.26; Amazon Linux 2023: 2.34) than a binary linked on
+/// a newer system may need, so the layer ships a static one.
+/// `Err` when the bytes are not a 64-bit little-endian ELF file or its
+/// program headers lie outside it.
+pub fn elf_interpreter(bytes: &[u8]) -> Result<Option<String>, &'static str> {
+    const PT_INTERP: u32 = 3;
+    let field = |at: usize, plus: usize, width: usize| -> Result<u64, &'static str> {
+        let start = at.checked_add(plus).ok_or("ELF offsets out of range")?;
+        let slice = start
+            .checked_add(width)
+            .and_then(|end| bytes.get(start..end))
+            .ok_or("the ELF file is cut short")?;
+        let mut buffer = [0u8; 8];
+        buffer[..width].copy_from_slice(slice);
+        Ok(u64::from_le_bytes(buffer))
+    };
+    if bytes.len() < 64 || &bytes[..4] != b"\x7fELF" {
+        return Err("not an ELF file");
+    }
+    if bytes[4] != 2 || bytes[5] != 1 {
+        return Err("not a 64-bit little-endian ELF file");
+    }
+    let table = usize::try_from(field(0x20, 0, 8)?).map_err(|_| "program headers out of range")?;
+    let entry_size = usize::try_from(field(0x36, 0, 2)?).unwrap_or(0);
+    let count = usize::try_from(field(0x38, 0, 2)?).unwrap_or(0);
+    if count > 0 && entry_size < 56 {
+        return Err("program header entries too small");
+    }
+    for index in 0..count {
+        let header = table
+            .checked_add(index * entry_size)
+            .ok_or("program headers out of range")?;
+        if field(header, 0, 4)? != u64::from(PT_INTERP) {
+            continue;
+        }
+        let offset = usize::try_from(field(header, 8, 8)?).map_err(|_| "PT_INTERP out of range")?;
+        let size = usize::try_from(field(header, 32, 8)?).map_err(|_| "PT_INTERP out of range")?;
+        let path = offset
+            .checked_add(size)
+            .and_then(|end| bytes.get(offset..end))
+            .ok_or("PT_INTERP out of range")?;
+        let path = path.split(|&b| b == 0).next().unwrap_or_default();
+        return Ok(Some(String::from_utf8_lossy(path).into_owned()));
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +311,58 @@ mod tests {
         let (code, _) = run(&[]);
         assert_eq!(code, Some(1));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A minimal ELF64 executable header with one program header of `kind`.
+    fn elf_with_program_header(kind: u32, interpreter: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0u8; 64 + 56];
+        bytes[..4].copy_from_slice(b"\x7fELF");
+        bytes[4] = 2; // 64-bit
+        bytes[5] = 1; // little-endian
+        bytes[18..20].copy_from_slice(&0x3eu16.to_le_bytes());
+        bytes[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        bytes[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        bytes[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
+        bytes[64..68].copy_from_slice(&kind.to_le_bytes());
+        let offset = bytes.len() as u64;
+        bytes[64 + 8..64 + 16].copy_from_slice(&offset.to_le_bytes());
+        bytes[64 + 32..64 + 40].copy_from_slice(&(interpreter.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(interpreter);
+        bytes
+    }
+
+    #[test]
+    fn a_dynamic_executable_names_its_interpreter_and_a_static_one_none() {
+        let this = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let interpreter = elf_interpreter(&this).unwrap();
+        // This test binary is linked the default way: dynamically.
+        assert!(
+            interpreter.as_deref().is_some_and(|p| p.contains("ld-")),
+            "{interpreter:?}"
+        );
+        let dynamic = elf_with_program_header(3, b"/lib/ld-musl-x86_64.so.1\0");
+        assert_eq!(
+            elf_interpreter(&dynamic).unwrap().as_deref(),
+            Some("/lib/ld-musl-x86_64.so.1")
+        );
+        let load_only = elf_with_program_header(1, b"");
+        assert_eq!(elf_interpreter(&load_only).unwrap(), None);
+    }
+
+    #[test]
+    fn a_broken_elf_file_is_an_error_not_a_panic() {
+        assert!(elf_interpreter(b"#!/bin/sh\n").is_err());
+        let mut cut = elf_with_program_header(3, b"/lib/ld.so\0");
+        cut.truncate(100);
+        assert!(elf_interpreter(&cut).is_err());
+        let mut far = elf_with_program_header(3, b"/lib/ld.so\0");
+        far[64 + 8..64 + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(elf_interpreter(&far).is_err());
+        let mut table = elf_with_program_header(1, b"");
+        table[0x20..0x28].copy_from_slice(&(u64::MAX - 10).to_le_bytes());
+        assert!(elf_interpreter(&table).is_err());
+        let mut big_endian = elf_with_program_header(1, b"");
+        big_endian[5] = 2;
+        assert!(elf_interpreter(&big_endian).is_err());
     }
 }

@@ -80,8 +80,12 @@ pub struct InvocationSummary<'a> {
     pub mode: Mode,
     /// The controls that ran, e.g. `["integrity.files", "input"]`.
     pub checks: &'a [&'a str],
-    /// Time spent in the guard for this invocation, in microseconds.
+    /// Time the checks took once the event had arrived (the latency they
+    /// add), in microseconds.
     pub guard_us: u64,
+    /// Time the checks took in the previous invocation's post-invoke phase,
+    /// for this event, in microseconds (0 when they all ran on the event).
+    pub prepared_us: u64,
 }
 
 type Sink = Box<dyn Write + Send>;
@@ -143,13 +147,29 @@ impl Logger {
 
     /// Writes the summary of one invocation (`control: "invocation"`).
     pub fn invocation(&self, summary: &InvocationSummary<'_>) -> std::io::Result<()> {
-        self.event(
+        self.invocation_at(SystemTime::now(), summary)
+    }
+
+    /// The summary of an invocation decided at `time`, written later (the
+    /// guard writes it once the runtime has the event): the line's time
+    /// stays the decision's.
+    pub fn invocation_at(
+        &self,
+        time: SystemTime,
+        summary: &InvocationSummary<'_>,
+    ) -> std::io::Result<()> {
+        self.write_line(&self.line(
+            time,
             Control::Invocation,
             summary.decision,
             summary.mode,
             Some(summary.request_id),
-            json!({"checks": summary.checks, "guard_us": summary.guard_us}),
-        )
+            json!({
+                "checks": summary.checks,
+                "guard_us": summary.guard_us,
+                "prepared_us": summary.prepared_us,
+            }),
+        ))
     }
 
     fn line(
@@ -355,6 +375,7 @@ mod tests {
             mode: Mode::Report,
             checks: &["integrity.files", "input"],
             guard_us: 42,
+            prepared_us: 310,
         })
         .unwrap();
         let line = &out.lines()[0];
@@ -364,7 +385,7 @@ mod tests {
         assert_eq!(line["request_id"], "r9");
         assert_eq!(
             line["details"],
-            json!({"checks": ["integrity.files", "input"], "guard_us": 42})
+            json!({"checks": ["integrity.files", "input"], "guard_us": 42, "prepared_us": 310})
         );
     }
 

@@ -48,7 +48,7 @@ use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, FailPolicy, Mode};
@@ -90,6 +90,30 @@ const NOT_FORWARDED: [&str; 7] = [
     "te",
 ];
 
+/// What the gates see when the runtime asks for its next event, before the
+/// proxy asks upstream for it.
+#[derive(Clone, Copy, Debug)]
+pub struct PrepareContext {
+    /// The runtime's end of the connection that asks.
+    pub runtime_peer: SocketAddr,
+    /// The proxy's end of that connection.
+    pub proxy_local: SocketAddr,
+    /// The connection's number (see [`InvokeContext::connection`]).
+    pub connection: u64,
+}
+
+/// Where the runtime stands, for the extension's post-invoke phase (see
+/// [`RuntimeProxy::progress`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuntimeProgress {
+    /// The last invocation the proxy handed to the runtime, or answered
+    /// itself (a rejected event).
+    pub last_event: Option<String>,
+    /// Whether, since then, the runtime asked for its next event and every
+    /// gate's [`InvocationGate::prepare`] has run.
+    pub prepared: bool,
+}
+
 /// What the gates see of one invocation, before the runtime does.
 #[derive(Debug)]
 pub struct InvokeContext<'a> {
@@ -128,10 +152,22 @@ pub enum Verdict {
 }
 
 /// A check run on every invocation before the runtime gets the event. Gates
-/// run in the order given (on a multi-thread Tokio runtime, inside
-/// `block_in_place`, so they may block); the first verdict other than `Pass`
-/// ends the round. A gate in report mode logs and returns `Pass`.
+/// run in the order given; the first verdict other than `Pass` ends the
+/// round. A gate in report mode logs and returns `Pass`.
+/// [`InvocationGate::prepare`] runs on a blocking thread and may block;
+/// [`InvocationGate::before_invoke`] is on the event's path and should be
+/// quick (on a current-thread runtime it runs in place and holds up every
+/// other task while it runs; on a multi-thread one, in `block_in_place`).
 pub trait InvocationGate: Send + Sync {
+    /// Runs when the runtime asks for its next event, before the proxy
+    /// forwards the request: in Lambda that is the previous invocation's
+    /// post-invoke phase (its response is out, the environment not yet
+    /// frozen, see [`RuntimeProxy::progress`]), so the costly part of a
+    /// check belongs here, and [`InvocationGate::before_invoke`] confirms
+    /// cheaply that nothing changed since. A panic here is logged and
+    /// otherwise ignored: `before_invoke` must then check everything.
+    fn prepare(&self, _ctx: &PrepareContext) {}
+
     fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict;
 }
 
@@ -207,6 +243,7 @@ pub enum ProxyError {
 pub struct RuntimeProxy {
     local_addr: SocketAddr,
     fatal: mpsc::UnboundedReceiver<FatalReport>,
+    progress: watch::Receiver<RuntimeProgress>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -220,6 +257,7 @@ struct State {
     /// Set by the first fatal verdict: from then on the runtime gets nothing.
     stopped: AtomicBool,
     fatal: mpsc::UnboundedSender<FatalReport>,
+    progress: watch::Sender<RuntimeProgress>,
 }
 
 impl State {
@@ -255,6 +293,7 @@ impl RuntimeProxy {
             source,
         })?;
         let (fatal_tx, fatal_rx) = mpsc::unbounded_channel();
+        let (progress_tx, progress_rx) = watch::channel(RuntimeProgress::default());
         let state = Arc::new(State {
             upstream,
             gates,
@@ -263,12 +302,14 @@ impl RuntimeProxy {
             logger: settings.logger,
             stopped: AtomicBool::new(false),
             fatal: fatal_tx,
+            progress: progress_tx,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, state, stop_rx));
         Ok(RuntimeProxy {
             local_addr,
             fatal: fatal_rx,
+            progress: progress_rx,
             stop: Some(stop_tx),
             task,
         })
@@ -277,6 +318,17 @@ impl RuntimeProxy {
     /// The address the proxy listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Follows the runtime: which invocation it got last, and whether it has
+    /// asked for the next one since, with the gates prepared. The guard's
+    /// extension waits for that before it asks Lambda for its own next
+    /// event, because Lambda ends an invocation, and may freeze the
+    /// environment, once the runtime and every extension are waiting: the
+    /// checks then run after the response is out, not on the next event's
+    /// path.
+    pub fn progress(&self) -> watch::Receiver<RuntimeProgress> {
+        self.progress.clone()
     }
 
     /// Waits for the first fatal report; `None` once the proxy has stopped
@@ -389,12 +441,28 @@ async fn forward(state: &State, request: Request<Incoming>) -> Response<ProxyBod
 
 /// `GET .../invocation/next`: fetch events until one passes every gate.
 async fn next_invocation(
-    state: &State,
+    state: &Arc<State>,
     peer: SocketAddr,
     local: SocketAddr,
     connection: u64,
     runtime: &hyper::http::request::Parts,
 ) -> Response<ProxyBody> {
+    let prepare = PrepareContext {
+        runtime_peer: peer,
+        proxy_local: local,
+        connection,
+    };
+    // The prepares may block a while (reading /proc, hashing files on
+    // schedule): on a blocking thread, so that the egress proxy and other
+    // connections go on meanwhile. A prepare that panics is caught inside.
+    let preparing = state.clone();
+    if tokio::task::spawn_blocking(move || run_prepares(&preparing, &prepare))
+        .await
+        .is_err()
+    {
+        // The blocking pool is gone (the runtime is shutting down).
+        return stopped_response();
+    }
     loop {
         // A fatal verdict on another connection stops this one too.
         if state.stopped.load(Ordering::SeqCst) {
@@ -464,9 +532,11 @@ async fn next_invocation(
             headers: &parts.headers,
             body: &event,
         };
-        // Gates are synchronous and may block (hashing files, reading
-        // /proc): off the async worker, so that tasks queued on it (the
-        // egress proxy, other connections) are not stuck behind them.
+        // On a current-thread runtime (the guard's) in place: after a
+        // prepare the gates confirm cheaply (tens of microseconds), less
+        // than a hand-over to another thread costs on the event's path. On
+        // a multi-thread runtime a gate that blocks would hold up the tasks
+        // queued on its worker: `block_in_place` hands them over.
         let verdict = if tokio::runtime::Handle::current().runtime_flavor()
             == tokio::runtime::RuntimeFlavor::MultiThread
         {
@@ -482,6 +552,10 @@ async fn next_invocation(
                 return stopped_response();
             }
             Verdict::Pass => {
+                state.progress.send_replace(RuntimeProgress {
+                    last_event: Some(request_id),
+                    prepared: false,
+                });
                 let mut response = Response::new(Full::new(event).map_err(|n| match n {}).boxed());
                 *response.status_mut() = parts.status;
                 *response.headers_mut() = parts.headers;
@@ -496,6 +570,11 @@ async fn next_invocation(
                 if let Err(e) = post_error(state, &request_id, &error_type, &message).await {
                     return undeliverable(state, &request_id, &e);
                 }
+                // Answered here: no handler ran, nothing to prepare for.
+                state.progress.send_replace(RuntimeProgress {
+                    last_event: Some(request_id),
+                    prepared: true,
+                });
             }
             Verdict::Fatal {
                 error_type,
@@ -523,6 +602,24 @@ async fn next_invocation(
 fn request_id_of(headers: &HeaderMap) -> Option<String> {
     let id = headers.get(REQUEST_ID_HEADER)?.to_str().ok()?;
     (!id.is_empty()).then(|| id.to_string())
+}
+
+/// Every gate's [`InvocationGate::prepare`], then the progress says so.
+fn run_prepares(state: &State, ctx: &PrepareContext) {
+    for (index, gate) in state.gates.iter().enumerate() {
+        if std::panic::catch_unwind(AssertUnwindSafe(|| gate.prepare(ctx))).is_err() {
+            state.log_guard(
+                Decision::Report,
+                None,
+                json!({
+                    "reason": format!("check {index} of the Runtime API proxy panicked while preparing; it checks everything on the event instead")
+                }),
+            );
+        }
+    }
+    state
+        .progress
+        .send_modify(|progress| progress.prepared = true);
 }
 
 /// The first verdict other than `Pass`, in the gates' order. A gate that

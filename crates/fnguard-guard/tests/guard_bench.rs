@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 use support::emulator::{Emulator, EmulatorConfig};
 use support::fixtures::{
-    function_dir, install_command_as_extension, python_env, python_runtime,
+    function_dir, guard_binary, install_command_as_extension, python_env, python_runtime,
     python_with_awslambdaric, set_executable, TempDir,
 };
 
@@ -71,6 +71,30 @@ fn package(extra_mb: usize) -> (TempDir, SecretKey) {
     (task, key)
 }
 
+/// A wrapper that puts a bare TCP relay (socat, one process per
+/// connection, no HTTP parsing) between the runtime and the Runtime API:
+/// the least any proxy in that place can add on this machine.
+const RELAY_WRAPPER: &str = r#"#!/bin/sh
+port="$FNGUARD_BENCH_RELAY_PORT"
+socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,nodelay" "TCP:$AWS_LAMBDA_RUNTIME_API,nodelay" &
+echo $! > "$FNGUARD_BENCH_RELAY_PID"
+until socat -u /dev/null "TCP:127.0.0.1:$port" 2>/dev/null; do sleep 0.01; done
+export AWS_LAMBDA_RUNTIME_API="127.0.0.1:$port"
+exec "$@"
+"#;
+
+/// What stands between the runtime and the Runtime API.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Between {
+    Nothing,
+    Relay,
+    /// The guard as an extension (following INVOKE) without its wrapper:
+    /// the runtime talks to the API directly. What any extension that
+    /// follows INVOKE costs here.
+    ExtensionOnly,
+    Guard,
+}
+
 /// The function, with or without the guard installed as its layer would.
 fn config(
     python: &Path,
@@ -78,21 +102,36 @@ fn config(
     key: &SecretKey,
     opt: &TempDir,
     tmp: &TempDir,
-    guard: bool,
+    between: Between,
 ) -> EmulatorConfig {
     let mut config =
         EmulatorConfig::new(task, "app.handler", python_runtime(python, "app.handler"));
     config.env = python_env();
     config.timeout = Duration::from_secs(10);
-    if guard {
-        let wrapper = opt.path().join("wrapper");
-        std::fs::write(&wrapper, WRAPPER).unwrap();
+    if between == Between::Relay {
+        let wrapper = opt.path().join("relay");
+        std::fs::write(&wrapper, RELAY_WRAPPER).unwrap();
         set_executable(&wrapper);
         config.exec_wrapper = Some(wrapper);
+        config
+            .env
+            .push(("FNGUARD_BENCH_RELAY_PORT".into(), free_port()));
+        config.env.push((
+            "FNGUARD_BENCH_RELAY_PID".into(),
+            tmp.path().join("relay.pid").to_string_lossy().into_owned(),
+        ));
+    }
+    if matches!(between, Between::Guard | Between::ExtensionOnly) {
+        if between == Between::Guard {
+            let wrapper = opt.path().join("wrapper");
+            std::fs::write(&wrapper, WRAPPER).unwrap();
+            set_executable(&wrapper);
+            config.exec_wrapper = Some(wrapper);
+        }
         config.extensions = vec![install_command_as_extension(
             opt.path(),
             "fnguard-guard",
-            Path::new(env!("CARGO_BIN_EXE_fnguard-guard")),
+            &guard_binary(),
             &[],
         )];
         for (name, value) in [
@@ -122,10 +161,12 @@ fn config(
     config
 }
 
-/// The guard's process (a child of this process named fnguard-guard) and
-/// its peak resident memory in KiB.
+/// The peak resident memory, in KiB, of the guard processes (children of
+/// this process named fnguard-guard*): the largest, when the extension-only
+/// environment runs one too.
 fn guard_peak_rss_kib() -> Option<u64> {
     let me = std::process::id().to_string();
+    let mut largest = None;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         let Some(close) = stat.rfind(')') else {
@@ -133,15 +174,18 @@ fn guard_peak_rss_kib() -> Option<u64> {
         };
         let comm = &stat[stat.find('(').map_or(0, |i| i + 1)..close];
         let ppid = stat[close + 1..].split_whitespace().nth(1).unwrap_or("");
-        if comm == "fnguard-guard" && ppid == me {
-            let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
-            return status
+        // comm is cut at 15 bytes: `fnguard-guard-x` for the static
+        // build's dist/fnguard-guard-x86_64.
+        if comm.starts_with("fnguard-guard") && ppid == me {
+            let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+            let peak: Option<u64> = status
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok());
+            largest = largest.max(peak);
         }
     }
-    None
+    largest
 }
 
 #[test]
@@ -152,39 +196,110 @@ fn guard_costs() {
     };
     let payload = br#"{"action":"echo","order":{"id":"o-1","items":[1,2,3]}}"#;
 
-    // Latency: the same small function, alternating without and with the
-    // guard (all controls enforcing), warmed up first.
+    // Latency: the same small function with and without the guard (all
+    // controls enforcing), both environments up at once and invoked in
+    // turn, so that the machine's drift touches both alike; warmed up first.
     let (small, key) = package(0);
-    let mut rows = Vec::new();
-    let mut rss = None;
-    for guard in [false, true] {
-        let (opt, tmp) = (TempDir::new("bench-opt"), TempDir::new("bench-tmp"));
-        let mut emulator = Emulator::start(config(&python, small.path(), &key, &opt, &tmp, guard))
-            .unwrap_or_else(|e| panic!("{e}"));
-        emulator.invoke_many(200, payload);
-        let mut latencies = emulator.invoke_many(INVOCATIONS, payload);
-        let p50 = percentile(&mut latencies, 0.50);
-        let p99 = percentile(&mut latencies, 0.99);
-        if guard {
-            rss = guard_peak_rss_kib();
-        }
-        rows.push((guard, p50, p99));
+    let relay = std::process::Command::new("socat")
+        .arg("-V")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    // The guard last: processes that start after it are unexpected to it
+    // (the scope here is every descendant of this test).
+    let mut setups = vec![Between::Nothing];
+    if relay {
+        setups.push(Between::Relay);
     }
-    let (_, base50, base99) = rows[0];
-    let (_, guard50, guard99) = rows[1];
+    setups.push(Between::ExtensionOnly);
+    setups.push(Between::Guard);
+    let dirs: Vec<(TempDir, TempDir)> = setups
+        .iter()
+        .map(|_| (TempDir::new("bench-opt"), TempDir::new("bench-tmp")))
+        .collect();
+    let mut emulators: Vec<Emulator> = setups
+        .iter()
+        .zip(&dirs)
+        .map(|(between, (opt, tmp))| {
+            Emulator::start(config(&python, small.path(), &key, opt, tmp, *between))
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    let mut latencies = vec![Vec::new(); setups.len()];
+    for round in 0..200 + INVOCATIONS {
+        for (which, emulator) in emulators.iter_mut().enumerate() {
+            let latency = emulator.invoke_many(1, payload)[0];
+            if round >= 200 {
+                latencies[which].push(latency);
+            }
+        }
+    }
+    let rss = guard_peak_rss_kib();
+    // The checks' own time, from each invocation's summary line: on the
+    // event's path, and in the post-invoke phase before it.
+    let summaries: Vec<serde_json::Value> = emulators[setups.len() - 1]
+        .logs()
+        .iter()
+        .filter_map(|line| serde_json::from_str(&line.text).ok())
+        .filter(|line: &serde_json::Value| line["control"] == "invocation")
+        .collect();
+    let mut checks_us: Vec<u64> = summaries
+        .iter()
+        .filter_map(|line| line["details"]["guard_us"].as_u64())
+        .collect();
+    let mut prepared_us: Vec<u64> = summaries
+        .iter()
+        .filter_map(|line| line["details"]["prepared_us"].as_u64())
+        .collect();
+    drop(emulators);
+    for (_, tmp) in &dirs {
+        // The relay outlives its runtime (its parent): stopped here.
+        if let Ok(pid) = std::fs::read_to_string(tmp.path().join("relay.pid")) {
+            let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+    let rows: Vec<(Duration, Duration)> = latencies
+        .iter_mut()
+        .map(|samples| (percentile(samples, 0.50), percentile(samples, 0.99)))
+        .collect();
+    let (base50, base99) = rows[0];
+    let (guard50, guard99) = rows[setups.len() - 1];
+    let relay_row = relay.then(|| rows[1]);
+    let extension_row = rows[setups.len() - 2];
 
     // Init: a 50 MB signed package, a fresh environment each run.
     let (big, big_key) = package(50);
     let mut inits = [Vec::new(), Vec::new()];
+    let mut guard_init_ms: Vec<f64> = Vec::new();
     for run in 0..INIT_RUNS * 2 {
         let guard = run % 2 == 1;
         let (opt, tmp) = (TempDir::new("bench-opt"), TempDir::new("bench-tmp"));
-        let emulator = Emulator::start(config(&python, big.path(), &big_key, &opt, &tmp, guard))
+        let between = if guard {
+            Between::Guard
+        } else {
+            Between::Nothing
+        };
+        let emulator = Emulator::start(config(&python, big.path(), &big_key, &opt, &tmp, between))
             .unwrap_or_else(|e| panic!("{e}"));
         inits[usize::from(guard)].push(emulator.init_duration());
+        if guard {
+            // The guard's own count, from its ready line.
+            let ready = emulator.wait_for_log(Duration::from_secs(5), |line| {
+                line.text.contains(r#""reason":"ready""#)
+            });
+            assert!(ready, "the guard said it was ready");
+            if let Some(ms) = emulator.logs().iter().find_map(|line| {
+                let value: serde_json::Value = serde_json::from_str(&line.text).ok()?;
+                (value["details"]["reason"] == "ready")
+                    .then(|| value["details"]["init_ms"].as_f64())
+                    .flatten()
+            }) {
+                guard_init_ms.push(ms);
+            }
+        }
     }
     let init_base = percentile(&mut inits[0], 0.5);
     let init_guard = percentile(&mut inits[1], 0.5);
+    guard_init_ms.sort_by(f64::total_cmp);
 
     println!("| measure | without the guard | with the guard | added |");
     println!("|---|---|---|---|");
@@ -200,11 +315,48 @@ fn guard_costs() {
         micros(guard99),
         micros(guard99) - micros(base99)
     );
+    if let Some((relay50, relay99)) = relay_row {
+        println!(
+            "| the floor: a bare TCP relay (socat) in the proxy's place, p50 / p99 | | {:.0} / {:.0} µs | **{:.0} / {:.0} µs** |",
+            micros(relay50),
+            micros(relay99),
+            micros(relay50) - micros(base50),
+            micros(relay99) - micros(base99)
+        );
+    }
+    println!(
+        "| the guard's extension alone (following INVOKE, no wrapper: the runtime talks to the API directly), p50 / p99 | | {:.0} / {:.0} µs | **{:.0} / {:.0} µs** |",
+        micros(extension_row.0),
+        micros(extension_row.1),
+        micros(extension_row.0) - micros(base50),
+        micros(extension_row.1) - micros(base99)
+    );
+    for (what, samples) in [
+        ("on the event's path", &mut checks_us),
+        ("in the post-invoke phase", &mut prepared_us),
+    ] {
+        samples.sort_unstable();
+        println!(
+            "| the checks {what}, p50 / p99 | | {} / {} µs | |",
+            samples.get(samples.len() / 2).copied().unwrap_or_default(),
+            samples
+                .get(samples.len() * 99 / 100)
+                .copied()
+                .unwrap_or_default()
+        );
+    }
     println!(
         "| init, 50 MB signed package (median of {INIT_RUNS}) | {:.1} ms | {:.1} ms | **{:.1} ms** |",
         init_base.as_secs_f64() * 1e3,
         init_guard.as_secs_f64() * 1e3,
         (init_guard.as_secs_f64() - init_base.as_secs_f64()) * 1e3
+    );
+    println!(
+        "| of which the guard's own init (its ready line: settings, manifest verified, 50 MB hashed, proxies up), median | | {:.1} ms | |",
+        guard_init_ms
+            .get(guard_init_ms.len() / 2)
+            .copied()
+            .unwrap_or_default()
     );
     println!(
         "| guard peak RSS (VmHWM) after {} invocations | | {} | |",

@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use support::emulator::{Emulator, EmulatorConfig, InitError, Invocation, Outcome, Stream};
 use support::fixtures::{
-    function_dir, install_command_as_extension, python_env, python_runtime,
+    function_dir, guard_binary, install_command_as_extension, python_env, python_runtime,
     python_with_awslambdaric, set_executable, TempDir,
 };
 
@@ -45,6 +45,12 @@ fn free_port() -> u16 {
 /// A signed copy of the test function, the guard installed as a layer
 /// would install it, and the emulator started with `env` on top.
 fn guarded(python: &Path, env: &[(&str, &str)]) -> Result<Guarded, InitError> {
+    guarded_with(python, env, true)
+}
+
+/// As [`guarded`]; `wrapper: false` leaves AWS_LAMBDA_EXEC_WRAPPER unset (a
+/// layer added without it): the runtime talks to Lambda directly.
+fn guarded_with(python: &Path, env: &[(&str, &str)], wrapper: bool) -> Result<Guarded, InitError> {
     let task = TempDir::new("guarded-task");
     for (from, name) in [
         (function_dir("python-basic").join("app.py"), "app.py"),
@@ -65,15 +71,11 @@ fn guarded(python: &Path, env: &[(&str, &str)]) -> Result<Guarded, InitError> {
     seal::write_into(&sealed, task.path()).expect("manifest written");
     let tmp = TempDir::new("guarded-tmp");
     let opt = TempDir::new("guarded-opt");
+    let wrapper_on = wrapper;
     let wrapper = opt.path().join("wrapper");
     std::fs::write(&wrapper, WRAPPER).expect("wrapper");
     set_executable(&wrapper);
-    let extension = install_command_as_extension(
-        opt.path(),
-        "fnguard-guard",
-        Path::new(env!("CARGO_BIN_EXE_fnguard-guard")),
-        &[],
-    );
+    let extension = install_command_as_extension(opt.path(), "fnguard-guard", &guard_binary(), &[]);
     let mut config = EmulatorConfig::new(
         task.path(),
         "attacks.handler",
@@ -81,7 +83,7 @@ fn guarded(python: &Path, env: &[(&str, &str)]) -> Result<Guarded, InitError> {
     );
     config.function_name = "orders".into();
     config.timeout = Duration::from_secs(10);
-    config.exec_wrapper = Some(wrapper);
+    config.exec_wrapper = wrapper_on.then_some(wrapper);
     config.extensions = vec![extension];
     config.env = python_env();
     let pubkey = key.public_key().to_base64();
@@ -229,6 +231,62 @@ fn an_untouched_function_runs_through_the_guard() {
     );
     assert!(!logged(emulator, "integrity.files", "deny"));
     assert!(!logged(emulator, "integrity.process", "deny"));
+    let ready: Vec<Value> = guard_log(emulator)
+        .into_iter()
+        .filter(|l| l["control"] == "guard" && l["details"]["reason"] == "ready")
+        .collect();
+    assert_eq!(ready.len(), 1, "{ready:#?}");
+    assert_eq!(
+        ready[0]["details"]["files_guarded"], 2,
+        "app.py, attacks.py"
+    );
+    assert!(ready[0]["details"]["init_ms"].as_f64() > Some(0.0));
+    // From the second event on, the checks ran in the post-invoke phase
+    // of the one before (the guard's extension waits for them before it
+    // asks Lambda for its next event), and the event's path only confirms.
+    for summary in &summaries[1..] {
+        assert!(
+            summary["details"]["prepared_us"].as_u64() > Some(0),
+            "{summary}"
+        );
+        assert_eq!(
+            summary["details"]["checks"],
+            json!(["integrity.files", "integrity.process", "input"]),
+            "{summary}"
+        );
+    }
+}
+
+#[test]
+fn without_the_wrapper_the_guard_says_so_once_and_never_holds_an_invocation() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(python) = python() else { return };
+    let mut guarded = guarded_with(&python, &[], false).unwrap_or_else(|e| panic!("{e}"));
+    let emulator = &mut guarded.emulator;
+    for n in 0..3 {
+        let answer = invoke(emulator, json!({"action": "echo", "n": n}));
+        assert_eq!(answer.json()["event"]["n"], n);
+        // Lambda ends an invocation once every extension asks for its next
+        // event: a guard waiting for a runtime that never comes through its
+        // proxy would hold each one to its 10 s deadline.
+        assert!(
+            answer.duration < Duration::from_secs(3),
+            "{:?}",
+            answer.duration
+        );
+    }
+    let warnings: Vec<Value> = guard_log(emulator)
+        .into_iter()
+        .filter(|l| {
+            l["control"] == "guard"
+                && l["details"]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("AWS_LAMBDA_EXEC_WRAPPER"))
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0]["decision"], "report");
+    assert!(lines_of(emulator, "invocation", 1).is_empty());
 }
 
 /// Attack 1: the handler, on a crafted event, writes a copy of the

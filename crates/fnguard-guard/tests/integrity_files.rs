@@ -88,6 +88,25 @@ fn an_intact_signed_root_passes_every_check() {
 }
 
 #[test]
+fn recheck_is_quiet_until_something_changes_then_names_it_every_time() {
+    let (dir, key) = signed_root("recheck");
+    let mut guard = FileGuard::init(&[spec(dir.path())], &[key], 0).unwrap();
+    assert_eq!(guard.check(), vec![]);
+    assert_eq!(guard.recheck(), vec![]);
+    fs::write(dir.path().join("handler.py"), b"print('implant')\n").unwrap();
+    // The change came after the last full check (the post-invoke phase):
+    // the recheck on the event's path sees it through inotify.
+    let expected = vec![(
+        "file metadata changed".to_string(),
+        "handler.py".to_string(),
+    )];
+    assert_eq!(summary(&guard.recheck()), expected);
+    // Once anything changed, every check compares everything again.
+    assert_eq!(summary(&guard.recheck()), expected);
+    assert_eq!(summary(&guard.check()), expected);
+}
+
+#[test]
 fn a_modified_file_is_caught_by_both_checks() {
     let (dir, key) = signed_root("modified");
     let mut guard = FileGuard::init(&[spec(dir.path())], &[key], 0).unwrap();

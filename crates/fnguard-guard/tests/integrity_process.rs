@@ -158,22 +158,34 @@ fn an_untouched_runtime_passes() {
     assert_eq!(guard.check(None), vec![]);
 }
 
-#[test]
-fn attack_1_the_runtime_execs_a_binary_from_tmp_in_its_place() {
-    let tmp = TempDir::new("exec-tmp");
+/// A runtime that, told "go", execs the binary it was started as (a copy
+/// in tmp, there at init), and the guard that recorded it.
+fn runtime_that_execs_its_implant(label: &str) -> (TempDir, PathBuf, Running, ProcessGuard) {
+    let tmp = TempDir::new(label);
     let implant = drop_binary(tmp.path(), "runtime");
-    let mut rt = runtime("read line; exec \"$0\" 1000", &implant, Some(PROXY));
-    let pid = rt.pid();
+    let rt = runtime("read line; exec \"$0\" 1000", &implant, Some(PROXY));
     let mut guard = ProcessGuard::init(
         std::process::id(),
-        config(tmp.path(), Scope::DescendantsOf(pid)),
+        config(tmp.path(), Scope::DescendantsOf(rt.pid())),
     );
-    guard.record_runtime(pid).unwrap();
-    assert_eq!(guard.check(Some(pid)), vec![]);
+    guard.record_runtime(rt.pid()).unwrap();
+    (tmp, implant, rt, guard)
+}
+
+fn exec_the_implant(rt: &mut Running, tmp: &TempDir) {
+    let pid = rt.pid();
     rt.say("go");
     wait_until("the exec", || {
         exe_of(pid).starts_with(&tmp.path().display().to_string())
     });
+}
+
+#[test]
+fn attack_1_the_runtime_execs_a_binary_from_tmp_in_its_place() {
+    let (tmp, implant, mut rt, mut guard) = runtime_that_execs_its_implant("exec-tmp");
+    let pid = rt.pid();
+    assert_eq!(guard.check(Some(pid)), vec![]);
+    exec_the_implant(&mut rt, &tmp);
     let violations = guard.check(Some(pid));
     assert_eq!(
         reasons(&violations),
@@ -189,6 +201,40 @@ fn attack_1_the_runtime_execs_a_binary_from_tmp_in_its_place() {
     // The implant was in tmp at init (known): not reported as new.
     let changed = find(&violations, "runtime command line changed");
     assert_eq!(changed.details["program"], implant.display().to_string());
+}
+
+#[test]
+fn recheck_confirms_the_runtime_cheaply_and_catches_an_exec_or_another_caller() {
+    let (tmp, _, mut rt, mut guard) = runtime_that_execs_its_implant("recheck");
+    let pid = rt.pid();
+    assert_eq!(guard.check(Some(pid)), vec![]);
+    assert_eq!(guard.recheck(Some(pid)), vec![]);
+    // Another caller than the runtime gets the whole check.
+    let other = std::process::id();
+    assert_eq!(
+        reasons(&guard.recheck(Some(other))),
+        ["runtime api called by a process other than the runtime"]
+    );
+    // An exec in place after the check (the same pid, which may keep its
+    // socket to the proxy): the recheck sees the executable changed.
+    exec_the_implant(&mut rt, &tmp);
+    assert_eq!(
+        reasons(&guard.recheck(Some(pid))),
+        [
+            "runtime command line changed",
+            "runtime executable is suspicious",
+            "runtime executable replaced",
+        ]
+    );
+    // A new executable in tmp after the check: inotify tells the recheck.
+    drop_binary(tmp.path(), "dropped");
+    let dropped = guard.recheck(Some(pid));
+    assert!(
+        reasons(&dropped)
+            .iter()
+            .any(|r| r.contains("executable") && r.contains("tmp")),
+        "{dropped:?}"
+    );
 }
 
 #[test]

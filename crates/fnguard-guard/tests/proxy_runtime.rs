@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use fnguard_guard::config::FailPolicy;
 use fnguard_guard::log::Logger;
 use fnguard_guard::proxy::{
-    FatalReport, InvocationGate, InvokeContext, ProxySettings, RuntimeProxy, Verdict,
-    EVENT_TOO_LARGE, GUARD_FAILURE,
+    FatalReport, InvocationGate, InvokeContext, PrepareContext, ProxySettings, RuntimeProgress,
+    RuntimeProxy, Verdict, EVENT_TOO_LARGE, GUARD_FAILURE,
 };
 use http_body_util::BodyExt;
 use hyper::body::{Bytes, Frame};
@@ -893,4 +893,115 @@ async fn an_upstream_that_closes_idle_connections_fails_no_request() {
         }
     }
     server.abort();
+}
+
+/// Records the order of `prepare` and `before_invoke` calls, with the
+/// connection each was for; panics in `prepare` when told to.
+#[derive(Default)]
+struct PreparingGate {
+    calls: Mutex<Vec<(String, u64)>>,
+    panic_in_prepare: bool,
+}
+
+impl InvocationGate for PreparingGate {
+    fn prepare(&self, ctx: &PrepareContext) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(("prepare".into(), ctx.connection));
+        assert!(!self.panic_in_prepare, "a gate that fails to prepare");
+    }
+
+    fn before_invoke(&self, ctx: &InvokeContext<'_>) -> Verdict {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((format!("invoke {}", ctx.request_id), ctx.connection));
+        Verdict::Pass
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn gates_prepare_when_the_runtime_asks_and_the_progress_follows_it() {
+    let fake = FakeApi::start().await;
+    let gate = Arc::new(PreparingGate::default());
+    let proxy = start_proxy(&fake, vec![gate.clone()]).await;
+    let mut progress = proxy.progress();
+    assert_eq!(*progress.borrow(), RuntimeProgress::default());
+    let mut runtime = RuntimeConn::connect(proxy.local_addr()).await;
+
+    fake.push_event(FakeEvent::new("r1", "{}"));
+    let (status, ..) = runtime.get_next().await;
+    assert_eq!(status, StatusCode::OK);
+    // Handed to the runtime, which has not asked again yet.
+    assert_eq!(
+        *progress.borrow_and_update(),
+        RuntimeProgress {
+            last_event: Some("r1".into()),
+            prepared: false
+        }
+    );
+    let respond = Request::post("/2018-06-01/runtime/invocation/r1/response")
+        .header("host", "127.0.0.1")
+        .body(full(Bytes::from_static(b"{}")))
+        .unwrap();
+    assert_eq!(runtime.send(respond).await.0, StatusCode::ACCEPTED);
+
+    // The runtime asks for the next event: the gates prepare before the
+    // proxy has anything to give it, and the progress says so.
+    let next = tokio::spawn(async move { runtime.get_next().await });
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        progress.wait_for(|p| p.prepared && p.last_event.as_deref() == Some("r1")),
+    )
+    .await
+    .expect("prepared after r1")
+    .unwrap();
+    fake.push_event(FakeEvent::new("r2", "{}"));
+    assert_eq!(next.await.unwrap().0, StatusCode::OK);
+
+    let calls = gate.calls.lock().unwrap().clone();
+    let names: Vec<&str> = calls.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["prepare", "invoke r1", "prepare", "invoke r2"]);
+    assert!(
+        calls
+            .iter()
+            .all(|(_, connection)| *connection == calls[0].1),
+        "one connection: {calls:?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_gate_that_panics_while_preparing_is_logged_and_still_checks_the_event() {
+    let fake = FakeApi::start().await;
+    let log = LogLines::default();
+    let gate = Arc::new(PreparingGate {
+        panic_in_prepare: true,
+        ..PreparingGate::default()
+    });
+    let mut settings = ProxySettings::new("127.0.0.1:0".parse().unwrap(), &fake.authority());
+    settings.logger = Some(Logger::new(log.clone(), None));
+    let proxy = RuntimeProxy::start(settings, vec![gate.clone()])
+        .await
+        .unwrap();
+    fake.push_event(FakeEvent::new("r1", "{}"));
+    let (status, ..) = RuntimeConn::connect(proxy.local_addr())
+        .await
+        .get_next()
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<String> = gate
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    assert_eq!(names, ["prepare", "invoke r1"]);
+    let lines = log.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["control"], "guard");
+    let reason = lines[0]["details"]["reason"].as_str().unwrap();
+    assert!(reason.contains("panicked while preparing"), "{reason}");
+    assert!(!reason.contains("a gate that fails"), "{reason}");
 }

@@ -305,6 +305,27 @@ impl FileGuard {
         violations
     }
 
+    /// What may have changed since the last [`FileGuard::quick_check`],
+    /// cheaply: with inotify quiet (and nothing seen before), one `read`;
+    /// otherwise every entry and folder, as `quick_check` does then. The
+    /// guard runs `check` in the post-invoke phase and this as the event
+    /// arrives.
+    pub fn recheck(&mut self) -> Vec<Violation> {
+        let quiet = match &self.watch {
+            Some(fd) => !drain(fd),
+            None => false,
+        };
+        let mut violations = Vec::new();
+        if quiet && !self.tainted {
+            return violations;
+        }
+        self.tainted = true;
+        for root in &self.roots {
+            quick_check_root(root, &mut violations);
+        }
+        violations
+    }
+
     /// The next [`SWEEP_PER_CHECK`] entries and folders in turn, and every
     /// file shared by hard links.
     fn sweep_slice(&mut self, violations: &mut Vec<Violation>) {

@@ -213,6 +213,31 @@ impl ProcessGuard {
         self.runtime.as_ref().map(|runtime| runtime.pid)
     }
 
+    /// What the event's delivery depends on, cheaply, after a
+    /// [`ProcessGuard::check`] in the post-invoke phase: the process that
+    /// will read the event is the recorded runtime, alive, with the same
+    /// executable (an exec in place keeps the pid and can keep a socket open
+    /// without close-on-exec), and the tmp folders had no event. A process
+    /// started since that check cannot take the event (it would have to ask
+    /// on a connection of its own, which gets the whole check) and is found
+    /// by the next check, at the end of this invocation. Anything unusual
+    /// (another caller, no runtime yet) runs the whole check.
+    pub fn recheck(&mut self, caller: Option<u32>) -> Vec<Violation> {
+        // The start time is not read again (12 µs of /proc/PID/stat): the
+        // check just made confirmed it, and for the pid to belong to
+        // another process now the runtime would have to die and the pid
+        // space wrap around in between; /proc/PID/exe of a dead runtime
+        // fails, and its connection would be closed.
+        let same_runtime = self.runtime.as_ref().is_some_and(|runtime| {
+            caller == Some(runtime.pid)
+                && procfs::exe_id(runtime.pid).is_ok_and(|exe| exe == runtime.exe)
+        });
+        if !same_runtime {
+            return self.check(caller);
+        }
+        self.tmp.check()
+    }
+
     /// Everything the module documentation lists. `caller`: the pid behind
     /// the connection that asked for the next invocation (see
     /// [`pid_of_peer`]), when known.

@@ -156,3 +156,13 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// The guard binary the emulator installs as the extension: this build's,
+/// or `FNGUARD_GUARD_BIN` (the static build of scripts/build-guard-binary.sh,
+/// which runs these tests against it).
+pub fn guard_binary() -> PathBuf {
+    std::env::var_os("FNGUARD_GUARD_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_fnguard-guard")),
+        PathBuf::from,
+    )
+}
