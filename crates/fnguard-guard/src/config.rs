@@ -44,6 +44,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::integrity::process::AllowedExe;
+
 /// Where the layer puts the configuration when `FNGUARD_CONFIG` is not set.
 pub const DEFAULT_CONFIG_PATH: &str = "/opt/fnguard/guard.toml";
 /// The Runtime API proxy's port when nothing else is configured (the port of
@@ -132,6 +134,12 @@ pub struct IntegrityConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcessConfig {
     pub mode: Mode,
+    /// Executables accepted as processes left running between invocations
+    /// and as new files in `/tmp` (`FNGUARD_PROCESS_ALLOW`, comma-separated,
+    /// or `allow = [...]`): absolute paths, `DIR/*` or `DIR/**`. An entry
+    /// under a writable folder accepts whatever is written there under that
+    /// name: helpers shipped in a layer (`/opt/bin/*`) are the safer kind.
+    pub allow: Vec<AllowedExe>,
 }
 
 /// `[input]`: event validation.
@@ -188,6 +196,7 @@ impl Default for Config {
             },
             process: ProcessConfig {
                 mode: Mode::Enforce,
+                allow: Vec::new(),
             },
             input: InputConfig {
                 mode: Mode::Enforce,
@@ -263,6 +272,7 @@ struct RawIntegrity {
 #[serde(deny_unknown_fields)]
 struct RawProcess {
     mode: Option<Mode>,
+    allow: Option<Vec<toml::Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -358,6 +368,11 @@ impl Config {
         }
         if let Some(mode) = raw.process.mode {
             config.process.mode = mode;
+        }
+        for entry in raw.process.allow.unwrap_or_default() {
+            let allowed = AllowedExe::parse(entry.get_ref())
+                .map_err(|message| file_error(Some(entry.span()), message))?;
+            config.process.allow.push(allowed);
         }
         let input = raw.input;
         if let Some(mode) = input.mode {
@@ -497,6 +512,17 @@ impl Config {
         }
         if let Some(n) = number("FNGUARD_INPUT_MAX_BYTES")? {
             self.input.max_bytes = n;
+        }
+        if let Some(v) = env("FNGUARD_PROCESS_ALLOW") {
+            // Replaces the file's list; an empty variable empties it.
+            self.process.allow = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|entry| {
+                    AllowedExe::parse(entry).map_err(|m| bad("FNGUARD_PROCESS_ALLOW", &v, m))
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(v) = env("FNGUARD_EGRESS_ALLOW") {
             // An empty variable is an empty allowlist: nothing goes out.
@@ -640,6 +666,49 @@ port = 8110
         let text = err.to_string();
         assert!(text.starts_with("guard.toml:3:3: "), "{text}");
         assert!(text.contains("maxbytes"), "{text}");
+    }
+
+    #[test]
+    fn the_process_allowlist_comes_from_the_file_or_the_variable_and_bad_entries_are_placed() {
+        let config = parse("[process]\nallow = [\"/opt/bin/*\", \"/tmp/chromium/**\"]\n").unwrap();
+        assert_eq!(
+            config.process.allow,
+            [
+                AllowedExe::InFolder("/opt/bin".into()),
+                AllowedExe::Below("/tmp/chromium".into())
+            ]
+        );
+        let err = parse("[process]\nallow = [\"/opt/bin/*\", \"helper\"]\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("guard.toml:2:24: "), "{text}");
+        assert!(text.contains("absolute path"), "{text}");
+
+        let mut config = config;
+        config
+            .apply_env(&env_of(&[(
+                "FNGUARD_PROCESS_ALLOW",
+                "/opt/ffmpeg, /var/task/bin/*",
+            )]))
+            .unwrap();
+        assert_eq!(
+            config.process.allow,
+            [
+                AllowedExe::Exact("/opt/ffmpeg".into()),
+                AllowedExe::InFolder("/var/task/bin".into())
+            ]
+        );
+        let err = config
+            .apply_env(&env_of(&[("FNGUARD_PROCESS_ALLOW", "/opt/*/x")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("FNGUARD_PROCESS_ALLOW="),
+            "{err}"
+        );
+        assert!(err.to_string().contains("wildcard"), "{err}");
+        config
+            .apply_env(&env_of(&[("FNGUARD_PROCESS_ALLOW", "")]))
+            .unwrap();
+        assert!(config.process.allow.is_empty());
     }
 
     #[test]

@@ -333,6 +333,7 @@ async fn start(
     if config.process.mode != Mode::Off {
         let mut process_config = process::ProcessConfig::lambda(proxy.local_addr().to_string());
         process_config.tmp_dirs = environment.tmp_dirs.clone();
+        process_config.allow = config.process.allow.clone();
         // Lambda's sandbox is a pid namespace whose processes all descend
         // from its init, the guard's parent: the same scope as All there,
         // and one environment's processes only where several share a host.

@@ -367,6 +367,51 @@ fn in_report_mode_a_replaced_runtime_is_logged_and_served() {
     assert!(!logged(emulator, "integrity.process", "deny"));
 }
 
+/// A helper the function keeps running between invocations is an
+/// unexpected process, unless FNGUARD_PROCESS_ALLOW names it.
+#[test]
+fn a_helper_left_running_passes_only_when_allowed() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(python) = python() else { return };
+    for allowed in [true, false] {
+        let tools = TempDir::new("guarded-tools");
+        let dir = tools.path().to_string_lossy().into_owned();
+        let allow = format!("{dir}/*");
+        let env: &[(&str, &str)] = if allowed {
+            &[("FNGUARD_PROCESS_ALLOW", allow.as_str())]
+        } else {
+            &[]
+        };
+        let mut guarded = start(&python, env);
+        let emulator = &mut guarded.emulator;
+        let started = invoke(emulator, json!({"action": "helper", "dir": dir}));
+        let helper = started.json()["helper"].as_u64().expect("a helper pid");
+        let next = invoke(emulator, json!({"action": "echo", "n": 2}));
+        let _ = std::process::Command::new("kill")
+            .arg(helper.to_string())
+            .status();
+        if allowed {
+            assert_eq!(next.json()["event"]["n"], 2, "{}", emulator.log_text());
+            assert!(next.reset.is_none());
+            assert!(!logged(emulator, "integrity.process", "deny"));
+        } else {
+            assert!(
+                refused_with(&next, "Fnguard.IntegrityFailure"),
+                "{next:?}\n{}",
+                emulator.log_text()
+            );
+            let denied = lines_of(emulator, "integrity.process", 1);
+            assert!(
+                denied
+                    .iter()
+                    .any(|l| l["details"]["reason"] == "unexpected process"
+                        && l["details"]["exe"] == format!("{dir}/helper")),
+                "{denied:#?}"
+            );
+        }
+    }
+}
+
 /// Attack 2: a second process, started from /tmp, takes the Runtime API
 /// over in the runtime's place.
 #[test]

@@ -16,7 +16,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fnguard_guard::integrity::process::{
-    clean_tmp, pid_of_peer, ProcessConfig, ProcessGuard, Scope, RUNTIME_API_VAR,
+    clean_tmp, pid_of_peer, AllowedExe, ProcessConfig, ProcessGuard, Scope, RUNTIME_API_VAR,
 };
 use fnguard_guard::integrity::{Violation, CONTROL_PROCESS};
 use integrity_util::TempDir;
@@ -103,6 +103,7 @@ fn config(tmp: &Path, scope: Scope) -> ProcessConfig {
         tmp_dirs: vec![tmp.to_path_buf()],
         max_tmp_entries: 1_000,
         scope,
+        allow: Vec::new(),
     }
 }
 
@@ -344,6 +345,64 @@ fn a_process_left_running_is_unexpected_until_it_exits() {
         .success());
     // Dead (a zombie until the shell reaps it): runs nothing, not counted.
     wait_until("the daemon to end", || guard.check(Some(pid)).is_empty());
+}
+
+/// Kills a process when dropped.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.to_string()).status();
+    }
+}
+
+#[test]
+fn allowed_executables_may_keep_running_and_appear_in_tmp() {
+    let tmp = TempDir::new("allowed");
+    let helper = drop_binary(tmp.path(), "helper");
+    let mut rt = runtime(
+        "read line; \"$0\" 1000 & echo started; read line",
+        &helper,
+        Some(PROXY),
+    );
+    let pid = rt.pid();
+    let mut settings = config(tmp.path(), Scope::DescendantsOf(pid));
+    settings.allow = vec![
+        AllowedExe::parse(&helper.display().to_string()).unwrap(),
+        AllowedExe::parse(&format!("{}/tools/**", tmp.path().display())).unwrap(),
+    ];
+    let mut guard = ProcessGuard::init(std::process::id(), settings);
+    guard.record_runtime(pid).unwrap();
+    rt.say("go");
+    rt.expect("started");
+    // The helper left running is allowed; give it time to exec.
+    let helper_name = helper.display().to_string();
+    let mut running = None;
+    wait_until("the helper to run", || {
+        running = fs::read_dir("/proc").unwrap().flatten().find_map(|entry| {
+            let child = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let stat = fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|ppid| ppid.parse::<u32>().ok());
+            (parent == Some(pid) && exe_of(child) == helper_name).then_some(child)
+        });
+        running.is_some()
+    });
+    // The helper would outlive the test: stopped at the end, whatever
+    // happens in between.
+    let _stop = KillOnDrop(running.unwrap_or_default());
+    assert_eq!(guard.check(Some(pid)), vec![]);
+    // A new executable under an allowed folder is accepted; anywhere else
+    // it is not.
+    fs::create_dir_all(tmp.path().join("tools/bin")).unwrap();
+    drop_binary(&tmp.path().join("tools/bin"), "ffmpeg");
+    assert_eq!(guard.check(Some(pid)), vec![]);
+    let other = drop_binary(tmp.path(), "other");
+    let violations = guard.check(Some(pid));
+    assert_eq!(reasons(&violations), ["new executable in tmp"]);
+    assert_eq!(violations[0].details["path"], other.display().to_string());
 }
 
 #[test]

@@ -66,6 +66,7 @@
 //! }
 //! ```
 
+mod allow;
 mod peer;
 pub(crate) mod procfs;
 mod tmp;
@@ -76,6 +77,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
+pub use allow::AllowedExe;
 pub use peer::pid_of_peer;
 pub use tmp::{clean_tmp, Cleaned, ExecKind};
 
@@ -107,6 +109,9 @@ pub struct ProcessConfig {
     /// the check reports that it could not see everything.
     pub max_tmp_entries: usize,
     pub scope: Scope,
+    /// Executables accepted as processes left running between invocations
+    /// and as new files in the tmp folders (never as the runtime itself).
+    pub allow: Vec<AllowedExe>,
 }
 
 impl ProcessConfig {
@@ -118,6 +123,7 @@ impl ProcessConfig {
             tmp_dirs: vec![PathBuf::from("/tmp"), PathBuf::from("/dev/shm")],
             max_tmp_entries: 10_000,
             scope: Scope::All,
+            allow: Vec::new(),
         }
     }
 }
@@ -162,7 +168,11 @@ impl ProcessGuard {
             .iter()
             .map(|dir| dir.canonicalize().unwrap_or_else(|_| dir.clone()))
             .collect();
-        let tmp = tmp::TmpWatch::new(config.tmp_dirs.clone(), config.max_tmp_entries);
+        let tmp = tmp::TmpWatch::new(
+            config.tmp_dirs.clone(),
+            config.max_tmp_entries,
+            config.allow.clone(),
+        );
         let mut guard = ProcessGuard {
             self_pid,
             config,
@@ -274,6 +284,8 @@ impl ProcessGuard {
                         )),
                     }
                 }
+                _ if procfs::exe_path(*pid)
+                    .is_ok_and(|exe| allow::allowed(&self.config.allow, &exe)) => {}
                 _ => violations.push(Violation::process(
                     "unexpected process",
                     json!({"pid": pid, "ppid": stat.ppid, "comm": stat.comm, "exe": exe_for_log(*pid)}),

@@ -15,6 +15,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{inotify, Mode, OFlags};
+
+use super::AllowedExe;
 use serde_json::json;
 
 use crate::integrity::files::drain;
@@ -221,12 +223,14 @@ pub(crate) struct TmpWatch {
     judged: HashMap<(u64, u64), Judged>,
     watch: Option<OwnedFd>,
     last: Vec<Violation>,
+    /// Executables that may appear (see [`super::AllowedExe`]).
+    allow: Vec<AllowedExe>,
 }
 
 impl TmpWatch {
     /// Remembers what is in `dirs` now: executables found here are not
     /// reported later unless they change.
-    pub(crate) fn new(dirs: Vec<PathBuf>, max_entries: usize) -> TmpWatch {
+    pub(crate) fn new(dirs: Vec<PathBuf>, max_entries: usize, allow: Vec<AllowedExe>) -> TmpWatch {
         let mut tmp = TmpWatch {
             dirs,
             max_entries,
@@ -234,6 +238,7 @@ impl TmpWatch {
             watch: inotify::init(inotify::CreateFlags::NONBLOCK | inotify::CreateFlags::CLOEXEC)
                 .ok(),
             last: Vec::new(),
+            allow,
         };
         tmp.last = tmp.scan(true);
         tmp
@@ -279,7 +284,10 @@ impl TmpWatch {
                                 at_init,
                             },
                         };
-                        if let (Some(kind), false) = (verdict.executable, verdict.at_init) {
+                        let allowed = super::allow::allowed(&self.allow, path);
+                        if let (Some(kind), false, false) =
+                            (verdict.executable, verdict.at_init, allowed)
+                        {
                             violations.push(Violation::process(
                                 "new executable in tmp",
                                 json!({"path": path.display().to_string(), "kind": kind.name()}),

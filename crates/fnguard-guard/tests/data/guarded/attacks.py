@@ -7,10 +7,13 @@ Actions of its own, each one step of an attack on a warm environment
   background and calls the Runtime API in the runtime's place (the takeover
   step of the kill-and-replace attack);
 - egress: urllib (which follows HTTP_PROXY/HTTPS_PROXY) fetches event["url"];
-  the status or the error comes back.
+  the status or the error comes back;
+- helper: a copy of `sleep` placed in event["dir"] is started in the
+  background and left running (a legitimate helper, when allowed).
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.error
@@ -40,6 +43,14 @@ def hijack(event):
     return {"hijacker": child.pid}
 
 
+def helper(event):
+    path = os.path.join(event["dir"], "helper")
+    shutil.copy(shutil.which("sleep"), path)
+    os.chmod(path, 0o755)
+    child = subprocess.Popen([path, "30"], start_new_session=True)
+    return {"helper": child.pid}
+
+
 def egress(event):
     # The proxy is whatever the wrapper exported; no proxy means none.
     try:
@@ -56,6 +67,9 @@ def handler(event, context):
     if action == "hijack":
         print("handling %s hijack" % context.aws_request_id, flush=True)
         return hijack(event)
+    if action == "helper":
+        print("handling %s helper" % context.aws_request_id, flush=True)
+        return helper(event)
     if action == "egress":
         print("handling %s egress" % context.aws_request_id, flush=True)
         return egress(event)
