@@ -5,8 +5,10 @@
 # the SBOMs offline), `xarf` (the XARF v4 schemas: validates abuse reports),
 # Graphviz (parses the attack-path graphs), unbound (loads the blocklists
 # of `fnguard intel export`), dig (the real client the tests of
-# `fnguard dns serve` query it with) and minisign (checks the signatures
-# `fnguard sign` writes and signs what `fnguard verify` reads).
+# `fnguard dns serve` query it with), minisign (checks the signatures
+# `fnguard sign` writes and signs what `fnguard verify` reads), and the
+# real Lambda runtime clients the guard's emulator tests run: awslambdaric
+# (Python) and aws-lambda-ric (Node.js).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
@@ -29,6 +31,27 @@ fi
 # runtime the Lambda emulator of fnguard-guard's tests starts (issue 8).
 if ! python3 -c 'import awslambdaric' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'awslambdaric==3.1.1'
+fi
+# aws-lambda-ric, AWS's runtime interface client for Node.js (npm), is the
+# second real runtime fnguard-guard's end-to-end tests run; its install
+# builds a native part with cmake. Kept outside the repository, in
+# FNGUARD_NODE_RIC_DIR (tests/support/fixtures.rs looks there too).
+NODE_RIC_DIR="${FNGUARD_NODE_RIC_DIR:-$HOME/.cache/fnguard-test-tools/node-ric}"
+if [ ! -f "$NODE_RIC_DIR/node_modules/aws-lambda-ric/index.mjs" ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  missing=""
+  command -v cmake >/dev/null || missing="$missing cmake"
+  command -v npm >/dev/null || missing="$missing nodejs npm"
+  command -v g++ >/dev/null || missing="$missing g++"
+  command -v make >/dev/null || missing="$missing make"
+  if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+  mkdir -p "$NODE_RIC_DIR"
+  npm install --prefix "$NODE_RIC_DIR" --silent --no-audit --no-fund 'aws-lambda-ric@4.0.2' >/dev/null 2>&1 \
+    || npm install --prefix "$NODE_RIC_DIR" --no-audit --no-fund 'aws-lambda-ric@4.0.2'
 fi
 # Graphviz's `dot` parses the attack-path graphs `--graph dot` writes.
 if ! command -v dot >/dev/null; then

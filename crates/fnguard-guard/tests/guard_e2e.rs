@@ -17,13 +17,13 @@ use fnguard_sign::minisign::SecretKey;
 use fnguard_sign::seal::{self, SealOptions};
 use serde_json::{json, Value};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 use support::emulator::{Emulator, EmulatorConfig, InitError, Invocation, Outcome, Stream};
 use support::fixtures::{
-    function_dir, guard_binary, install_command_as_extension, python_env, python_runtime,
-    python_with_awslambdaric, set_executable, TempDir,
+    function_dir, guard_binary, install_command_as_extension, node_runtime, python_env,
+    python_runtime, python_with_awslambdaric, set_executable, TempDir,
 };
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -42,24 +42,48 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The function under the guard: its files, its handler and the command
+/// of its runtime.
+struct Function {
+    files: Vec<(PathBuf, &'static str)>,
+    handler: &'static str,
+    runtime: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+/// The Python test function (attacks.py over app.py) under awslambdaric.
+fn python_function(python: &Path) -> Function {
+    Function {
+        files: vec![
+            (function_dir("python-basic").join("app.py"), "app.py"),
+            (
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/guarded/attacks.py"),
+                "attacks.py",
+            ),
+        ],
+        handler: "attacks.handler",
+        runtime: python_runtime(python, "attacks.handler"),
+        env: python_env(),
+    }
+}
+
 /// A signed copy of the test function, the guard installed as a layer
 /// would install it, and the emulator started with `env` on top.
 fn guarded(python: &Path, env: &[(&str, &str)]) -> Result<Guarded, InitError> {
-    guarded_with(python, env, true)
+    guarded_with(python_function(python), env, true)
 }
 
-/// As [`guarded`]; `wrapper: false` leaves AWS_LAMBDA_EXEC_WRAPPER unset (a
-/// layer added without it): the runtime talks to Lambda directly.
-fn guarded_with(python: &Path, env: &[(&str, &str)], wrapper: bool) -> Result<Guarded, InitError> {
+/// As [`guarded`], for any function; `wrapper: false` leaves
+/// AWS_LAMBDA_EXEC_WRAPPER unset (a layer added without it): the runtime
+/// talks to Lambda directly.
+fn guarded_with(
+    function: Function,
+    env: &[(&str, &str)],
+    wrapper: bool,
+) -> Result<Guarded, InitError> {
     let task = TempDir::new("guarded-task");
-    for (from, name) in [
-        (function_dir("python-basic").join("app.py"), "app.py"),
-        (
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/guarded/attacks.py"),
-            "attacks.py",
-        ),
-    ] {
-        std::fs::copy(&from, task.path().join(name)).expect("copy the handler");
+    for (from, name) in &function.files {
+        std::fs::copy(from, task.path().join(name)).expect("copy the handler");
     }
     let key = SecretKey::generate().expect("a key");
     let options = SealOptions {
@@ -76,16 +100,12 @@ fn guarded_with(python: &Path, env: &[(&str, &str)], wrapper: bool) -> Result<Gu
     std::fs::write(&wrapper, WRAPPER).expect("wrapper");
     set_executable(&wrapper);
     let extension = install_command_as_extension(opt.path(), "fnguard-guard", &guard_binary(), &[]);
-    let mut config = EmulatorConfig::new(
-        task.path(),
-        "attacks.handler",
-        python_runtime(python, "attacks.handler"),
-    );
+    let mut config = EmulatorConfig::new(task.path(), function.handler, function.runtime);
     config.function_name = "orders".into();
     config.timeout = Duration::from_secs(10);
     config.exec_wrapper = wrapper_on.then_some(wrapper);
     config.extensions = vec![extension];
-    config.env = python_env();
+    config.env = function.env;
     let pubkey = key.public_key().to_base64();
     let proxy_port = free_port().to_string();
     let egress_port = free_port().to_string();
@@ -261,7 +281,8 @@ fn an_untouched_function_runs_through_the_guard() {
 fn without_the_wrapper_the_guard_says_so_once_and_never_holds_an_invocation() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let Some(python) = python() else { return };
-    let mut guarded = guarded_with(&python, &[], false).unwrap_or_else(|e| panic!("{e}"));
+    let mut guarded =
+        guarded_with(python_function(&python), &[], false).unwrap_or_else(|e| panic!("{e}"));
     let emulator = &mut guarded.emulator;
     for n in 0..3 {
         let answer = invoke(emulator, json!({"action": "echo", "n": n}));
@@ -365,6 +386,57 @@ fn in_report_mode_a_replaced_runtime_is_logged_and_served() {
         emulator.log_text()
     );
     assert!(!logged(emulator, "integrity.process", "deny"));
+}
+
+/// The guard under Node.js's runtime client (aws-lambda-ric, from npm):
+/// the same proxy serves it, an untouched function passes every check, and
+/// a code file changed between invocations is caught before the next event
+/// reaches the handler.
+#[test]
+fn a_node_function_runs_through_the_guard_and_a_changed_file_is_caught() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(runtime) = node_runtime() else {
+        return;
+    };
+    let function = Function {
+        files: vec![(function_dir("node-basic").join("app.mjs"), "app.mjs")],
+        handler: "app.handler",
+        runtime,
+        env: Vec::new(),
+    };
+    let mut guarded = guarded_with(function, &[], true).unwrap_or_else(|e| panic!("{e}"));
+    let emulator = &mut guarded.emulator;
+    for n in 0..3 {
+        let answer = invoke(emulator, json!({"n": n}));
+        let body = answer.json();
+        assert_eq!(body["event"]["n"], n, "{}", emulator.log_text());
+        assert!(
+            body["runtime"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("node v")),
+            "{body}"
+        );
+        assert!(answer.reset.is_none());
+    }
+    let summaries = lines_of(emulator, "invocation", 3);
+    assert_eq!(summaries.len(), 3, "{summaries:#?}");
+    assert!(
+        summaries.iter().all(|s| s["decision"] == "allow"),
+        "{summaries:#?}"
+    );
+    std::fs::write(
+        guarded.task.path().join("app.mjs"),
+        "export const handler = async () => ({ intercepted: true });\n",
+    )
+    .unwrap();
+    let emulator = &mut guarded.emulator;
+    let next = invoke(emulator, json!({"n": 9}));
+    assert!(
+        refused_with(&next, "Fnguard.IntegrityFailure"),
+        "{next:?}\n{}",
+        emulator.log_text()
+    );
+    assert!(has_line(emulator, "integrity.files", "deny"));
 }
 
 /// A helper the function keeps running between invocations is an

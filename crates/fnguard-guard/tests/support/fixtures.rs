@@ -38,6 +38,37 @@ pub fn python_with_awslambdaric() -> Option<PathBuf> {
     }
 }
 
+/// Where scripts/setup-test-tools.sh installs aws-lambda-ric, AWS's
+/// runtime interface client for Node.js (`FNGUARD_NODE_RIC_DIR`, else
+/// `$HOME/.cache/fnguard-test-tools/node-ric`).
+pub fn node_ric_dir() -> PathBuf {
+    std::env::var_os("FNGUARD_NODE_RIC_DIR").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+                .join(".cache/fnguard-test-tools/node-ric")
+        },
+        PathBuf::from,
+    )
+}
+
+/// The bootstrap command of the Node.js runtime (`node` running
+/// aws-lambda-ric's entry point; the handler comes from `_HANDLER`), or
+/// `None` after [`missing_tool`].
+pub fn node_runtime() -> Option<Vec<String>> {
+    let entry = node_ric_dir().join("node_modules/aws-lambda-ric/index.mjs");
+    let node = Command::new("node").arg("--version").output();
+    match node {
+        Ok(output) if output.status.success() && entry.is_file() => Some(vec![
+            "node".to_string(),
+            entry.to_string_lossy().into_owned(),
+        ]),
+        _ => {
+            missing_tool("node with aws-lambda-ric 4.0.2 (scripts/setup-test-tools.sh)");
+            None
+        }
+    }
+}
+
 /// `curl`, or `None` after [`missing_tool`].
 pub fn curl() -> Option<PathBuf> {
     match Command::new("curl").arg("--version").output() {
