@@ -39,6 +39,7 @@
 mod canonical;
 mod compare;
 
+use fnguard_core::date::Date;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -578,20 +579,13 @@ fn is_rfc3339_utc(text: &str) -> bool {
     ) else {
         return false;
     };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
     let fraction = &bytes[19..bytes.len() - 1];
     let fraction_ok = fraction.is_empty()
         || (fraction.len() >= 2
             && fraction[0] == b'.'
             && fraction[1..].iter().all(u8::is_ascii_digit));
-    (1..=days_in_month).contains(&day) && hour < 24 && minute < 60 && second <= 60 && fraction_ok
+    let real_date = i32::try_from(year).is_ok_and(|year| Date::new(year, month, day).is_some());
+    real_date && hour < 24 && minute < 60 && second <= 60 && fraction_ok
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! The `format` values the validator asserts. Each check is strict on
 //! syntax and has no dependency; what each accepts is said on its function.
 
+use fnguard_core::date::Date;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,15 +96,7 @@ fn is_date(s: &str) -> bool {
     if s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
         return false;
     }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
+    i32::try_from(year).is_ok_and(|year| Date::new(year, month, day).is_some())
 }
 
 /// RFC 3339 `full-time`: HH:MM:SS, optional fraction, then `Z` or ±HH:MM.
