@@ -71,15 +71,17 @@ impl Decision {
 }
 
 /// What the guard did for one invocation, logged as its summary line.
+/// Owned, so that the guard can keep it and write it after the event went
+/// out.
 #[derive(Clone, Debug)]
-pub struct InvocationSummary<'a> {
-    pub request_id: &'a str,
+pub struct InvocationSummary {
+    pub request_id: String,
     /// The strictest decision of the checks (deny > report > allow).
     pub decision: Decision,
     /// The strictest mode among the checks that ran.
     pub mode: Mode,
     /// The controls that ran, e.g. `["integrity.files", "input"]`.
-    pub checks: &'a [&'a str],
+    pub checks: Vec<&'static str>,
     /// Time the checks took once the event had arrived (the latency they
     /// add), in microseconds.
     pub guard_us: u64,
@@ -146,7 +148,7 @@ impl Logger {
     }
 
     /// Writes the summary of one invocation (`control: "invocation"`).
-    pub fn invocation(&self, summary: &InvocationSummary<'_>) -> std::io::Result<()> {
+    pub fn invocation(&self, summary: &InvocationSummary) -> std::io::Result<()> {
         self.invocation_at(SystemTime::now(), summary)
     }
 
@@ -156,14 +158,14 @@ impl Logger {
     pub fn invocation_at(
         &self,
         time: SystemTime,
-        summary: &InvocationSummary<'_>,
+        summary: &InvocationSummary,
     ) -> std::io::Result<()> {
         self.write_line(&self.line(
             time,
             Control::Invocation,
             summary.decision,
             summary.mode,
-            Some(summary.request_id),
+            Some(&summary.request_id),
             json!({
                 "checks": summary.checks,
                 "guard_us": summary.guard_us,
@@ -370,10 +372,10 @@ mod tests {
         let out = Shared::default();
         let log = Logger::new(out.clone(), Some("orders".into()));
         log.invocation(&InvocationSummary {
-            request_id: "r9",
+            request_id: "r9".into(),
             decision: Decision::Report,
             mode: Mode::Report,
-            checks: &["integrity.files", "input"],
+            checks: vec!["integrity.files", "input"],
             guard_us: 42,
             prepared_us: 310,
         })

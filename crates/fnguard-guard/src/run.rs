@@ -519,10 +519,7 @@ fn write_ready(
 /// guards.
 fn log_ready(logger: &Logger, guard: &Started, init_started: Instant) {
     let gate = &guard.gate;
-    let mode = [gate.files_mode, gate.process_mode, gate.input_mode]
-        .into_iter()
-        .find(|m| *m == Mode::Enforce)
-        .unwrap_or(Mode::Report);
+    let mode = gate.mode();
     let files = gate.files.as_ref().map(|files| lock(files).entries());
     let init_ms = (init_started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     let _ = logger.event(
@@ -594,19 +591,8 @@ struct GuardGate {
     prepared: Mutex<Option<Prepared>>,
     /// The last passed invocation's summary, written after the event went
     /// out.
-    summary: Mutex<Option<PendingSummary>>,
+    summary: Mutex<Option<(std::time::SystemTime, InvocationSummary)>>,
     logger: Logger,
-}
-
-/// An invocation's summary line, to be written (see [`InvocationSummary`]).
-struct PendingSummary {
-    time: std::time::SystemTime,
-    request_id: String,
-    decision: Decision,
-    mode: Mode,
-    checks: Vec<&'static str>,
-    guard_us: u64,
-    prepared_us: u64,
 }
 
 /// The checks' findings when the runtime asked for its next event.
@@ -684,20 +670,19 @@ impl GuardGate {
         Some(violations)
     }
 
+    /// The mode its lines report: enforce when any of its controls
+    /// enforces, else report.
+    fn mode(&self) -> Mode {
+        [self.files_mode, self.process_mode, self.input_mode]
+            .into_iter()
+            .find(|m| *m == Mode::Enforce)
+            .unwrap_or(Mode::Report)
+    }
+
     /// Writes the last invocation's summary line if it waits.
     fn flush_summary(&self) {
-        if let Some(summary) = lock(&self.summary).take() {
-            let _ = self.logger.invocation_at(
-                summary.time,
-                &InvocationSummary {
-                    request_id: &summary.request_id,
-                    decision: summary.decision,
-                    mode: summary.mode,
-                    checks: &summary.checks,
-                    guard_us: summary.guard_us,
-                    prepared_us: summary.prepared_us,
-                },
-            );
+        if let Some((time, summary)) = lock(&self.summary).take() {
+            let _ = self.logger.invocation_at(time, &summary);
         }
     }
 
@@ -803,12 +788,8 @@ impl InvocationGate for GuardGate {
                 }
             }
         }
-        let mode = [self.files_mode, self.process_mode, self.input_mode]
-            .into_iter()
-            .find(|m| *m == Mode::Enforce)
-            .unwrap_or(Mode::Report);
-        let summary = PendingSummary {
-            time: std::time::SystemTime::now(),
+        let mode = self.mode();
+        let summary = InvocationSummary {
             request_id: ctx.request_id.to_string(),
             decision: strictest,
             mode,
@@ -821,7 +802,7 @@ impl InvocationGate for GuardGate {
         // it to stdout, which wakes whoever reads it, cost the event about
         // 40 µs (bench/guard/run.sh). Lines about a denial went out at
         // once, above, and so does the summary of a refused event.
-        *lock(&self.summary) = Some(summary);
+        *lock(&self.summary) = Some((std::time::SystemTime::now(), summary));
         if fatal.is_some() || rejected.is_some() {
             self.flush_summary();
         }

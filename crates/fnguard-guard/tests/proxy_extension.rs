@@ -8,6 +8,13 @@ use fnguard_guard::extension::{Event, EventKind, ExtensionClient, ExtensionError
 use proxy_fake::FakeApi;
 use serde_json::json;
 
+/// A client of the fake API, registered for `events` as `fnguard`.
+async fn registered(fake: &FakeApi, events: &[EventKind]) -> ExtensionClient {
+    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
+    client.register("fnguard", events).await.unwrap();
+    client
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_sends_the_documented_request_and_reads_the_answer() {
     let mut fake = FakeApi::start().await;
@@ -36,11 +43,7 @@ async fn register_sends_the_documented_request_and_reads_the_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn next_event_reads_invoke_and_shutdown_with_the_identifier() {
     let mut fake = FakeApi::start().await;
-    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
-    client
-        .register("fnguard", &[EventKind::Invoke, EventKind::Shutdown])
-        .await
-        .unwrap();
+    let client = registered(&fake, &[EventKind::Invoke, EventKind::Shutdown]).await;
     fake.push_extension_event(json!({
         "eventType": "INVOKE",
         "deadlineMs": 1_796_518_800_000u64,
@@ -76,11 +79,7 @@ async fn next_event_reads_invoke_and_shutdown_with_the_identifier() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_and_exit_errors_carry_the_error_type_header() {
     let mut fake = FakeApi::start().await;
-    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
-    client
-        .register("fnguard", &[EventKind::Invoke])
-        .await
-        .unwrap();
+    let client = registered(&fake, &[EventKind::Invoke]).await;
     client
         .init_error("Extension.ConfigInvalid", "FNGUARD_MODE=\"block\"")
         .await
@@ -128,11 +127,7 @@ async fn calls_before_register_are_refused_without_reaching_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_event_or_one_without_a_request_id_is_an_error() {
     let fake = FakeApi::start().await;
-    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
-    client
-        .register("fnguard", &[EventKind::Invoke])
-        .await
-        .unwrap();
+    let client = registered(&fake, &[EventKind::Invoke]).await;
     fake.push_extension_event(json!({"eventType": "RESTORE", "deadlineMs": 1}));
     let err = client.next_event().await.unwrap_err();
     assert!(
@@ -147,11 +142,7 @@ async fn an_unknown_event_or_one_without_a_request_id_is_an_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_call_names_the_status_and_the_api_text() {
     let fake = FakeApi::start().await;
-    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
-    client
-        .register("fnguard", &[EventKind::Invoke])
-        .await
-        .unwrap();
+    let client = registered(&fake, &[EventKind::Invoke]).await;
     fake.fail_extension_calls(
         500,
         r#"{"errorType":"Extension.InvalidStateTransition","errorMessage":"State transition from Ready to Exited failed"}"#,
@@ -177,11 +168,7 @@ async fn a_refused_call_names_the_status_and_the_api_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_that_is_not_the_documented_json_is_an_error() {
     let fake = FakeApi::start().await;
-    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
-    client
-        .register("fnguard", &[EventKind::Invoke])
-        .await
-        .unwrap();
+    let client = registered(&fake, &[EventKind::Invoke]).await;
     fake.push_extension_event(json!("not an object"));
     let err = client.next_event().await.unwrap_err();
     assert!(err.to_string().contains("not the documented JSON"), "{err}");
@@ -211,11 +198,7 @@ async fn exit_error_goes_through_while_next_event_is_waiting() {
     // The fail-closed path: the event loop is blocked in next_event when the
     // proxy reports a fatal check, and exit_error must not queue behind it.
     let mut fake = FakeApi::start().await;
-    let mut client = ExtensionClient::new(&fake.authority()).unwrap();
-    client
-        .register("fnguard", &[EventKind::Invoke])
-        .await
-        .unwrap();
+    let client = registered(&fake, &[EventKind::Invoke]).await;
     let client = std::sync::Arc::new(client);
     let waiting = {
         let client = client.clone();
