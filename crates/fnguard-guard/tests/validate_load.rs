@@ -1,9 +1,10 @@
 //! Schemas refused at load: each error names the JSON pointer of the
 //! problem (and the file, line and column when read from a file).
 
-use std::path::PathBuf;
+mod integrity_util;
 
 use fnguard_guard::validate::{SchemaError, Validator};
+use integrity_util::TempDir;
 use serde_json::{json, Value};
 
 /// Compiles a schema that must be refused; returns (pointer, problem).
@@ -183,32 +184,15 @@ fn schema_nested_too_deep_is_refused_not_overflowed() {
     assert!(message.contains("deeper than 128"), "{message}");
 }
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("fnguard-validate-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn from_file_names_file_line_and_column() {
     let dir = TempDir::new("load");
-    let good = dir.0.join("good.json");
+    let good = dir.path().join("good.json");
     std::fs::write(&good, r#"{"type": "object", "required": ["id"]}"#).unwrap();
     let validator = Validator::from_file(&good).unwrap();
     assert!(validator.validate(br#"{"id": 1}"#, 100).is_ok());
 
-    let syntax = dir.0.join("syntax.json");
+    let syntax = dir.path().join("syntax.json");
     std::fs::write(
         &syntax,
         "{\n  \"type\": \"object\",\n  \"required\": [\"id\",]\n}\n",
@@ -230,7 +214,7 @@ fn from_file_names_file_line_and_column() {
         "{shown}"
     );
 
-    let keyword = dir.0.join("keyword.json");
+    let keyword = dir.path().join("keyword.json");
     std::fs::write(&keyword, r#"{"properties": {"a": {"maxLenght": 3}}}"#).unwrap();
     let error = Validator::from_file(&keyword).unwrap_err();
     assert_eq!(
@@ -241,14 +225,14 @@ fn from_file_names_file_line_and_column() {
         )
     );
 
-    let missing = dir.0.join("missing.json");
+    let missing = dir.path().join("missing.json");
     assert!(matches!(
         Validator::from_file(&missing),
         Err(SchemaError::Read { .. })
     ));
     // A directory is not a schema file.
     assert!(matches!(
-        Validator::from_file(&dir.0),
+        Validator::from_file(dir.path()),
         Err(SchemaError::Read { .. })
     ));
 }
@@ -256,7 +240,7 @@ fn from_file_names_file_line_and_column() {
 #[test]
 fn from_file_refuses_oversized_files_unread() {
     let dir = TempDir::new("big");
-    let big = dir.0.join("big.json");
+    let big = dir.path().join("big.json");
     let file = std::fs::File::create(&big).unwrap();
     // Sparse: no disk used.
     file.set_len(fnguard_guard::validate::MAX_SCHEMA_FILE_BYTES + 1)

@@ -1,4 +1,5 @@
-//! Shared by the integrity tests: unique temporary folders, removed after.
+//! Shared by the tests that need no emulator (integrity, schema loading):
+//! unique temporary folders, removed after.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
